@@ -1,0 +1,194 @@
+"""Waterfall layout: x = time, y = call depth (root on top), z = service lane.
+
+Works on any number of traces at once (the wall reuses it), every step vectorised:
+lanes per (trace, service) ordered by first start; spans that overlap in time within the
+same trace, lane and depth get separate tracks, so no two bars ever intersect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vrmon.layout.nodes import Label, Layout, Nodes, bounds_of
+from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
+
+
+@dataclass(frozen=True)
+class WaterfallParams:
+    width: float = 24.0  # metres for the whole trace duration
+    row_height: float = 0.6  # metres between call depths
+    bar_height: float = 0.3
+    bar_depth: float = 0.3
+    lane_gap: float = 0.9  # metres between service lanes
+    track_gap: float = 0.35  # metres between overlapping bars of one lane and depth
+    min_bar: float = 0.03  # shortest drawn bar, so zero-length spans stay visible
+    floor: float = 0.5  # height of the deepest row
+    service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS
+
+
+@dataclass(frozen=True)
+class SpanColumns:
+    """The span columns a layout reads (rows of the store, already selected)."""
+
+    ids: np.ndarray
+    trace: np.ndarray
+    depth: np.ndarray
+    service: np.ndarray
+    operation: np.ndarray
+    start_us: np.ndarray
+    duration_us: np.ndarray
+    flags: np.ndarray
+
+    @classmethod
+    def from_store(cls, store, rows: np.ndarray) -> "SpanColumns":
+        return cls(
+            ids=store.uid[rows],
+            trace=store.trace[rows],
+            depth=store.depth[rows],
+            service=store.service[rows],
+            operation=store.operation[rows],
+            start_us=store.start_us[rows],
+            duration_us=store.duration_us[rows],
+            flags=store.flags[rows],
+        )
+
+
+@dataclass
+class WaterfallGeometry:
+    """Per-span geometry before it becomes nodes, kept for callers that place traces (the wall)."""
+
+    x0: np.ndarray  # bar left edge, metres from the trace's start
+    length: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    trace_index: np.ndarray  # dense 0..T-1 per span
+    traces: np.ndarray  # trace code per dense index
+    t0: np.ndarray  # µs, per dense trace
+    span_us: np.ndarray  # µs, per dense trace
+    lanes: np.ndarray  # (pair trace index, service code, lane z) per (trace, service)
+    max_depth: np.ndarray  # per dense trace
+
+
+def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeometry:
+    n = len(cols.ids)
+    traces, tix = np.unique(cols.trace, return_inverse=True)
+    n_traces = len(traces)
+    start = cols.start_us
+    duration = np.maximum(cols.duration_us, 0)
+    end = start + duration
+
+    t0 = np.full(n_traces, np.iinfo(np.int64).max, np.int64)
+    t1 = np.full(n_traces, np.iinfo(np.int64).min, np.int64)
+    np.minimum.at(t0, tix, start)
+    np.maximum.at(t1, tix, end)
+    span_us = np.maximum(t1 - t0, 1)
+    scale = p.width / span_us[tix]
+    x0 = (start - t0[tix]) * scale
+    length = np.maximum(duration * scale, p.min_bar)
+
+    max_depth = np.zeros(n_traces, np.int32)
+    np.maximum.at(max_depth, tix, cols.depth)
+    y = p.floor + (max_depth[tix] - cols.depth) * p.row_height
+
+    # lanes: one per (trace, service), ordered by the service's first start in the trace
+    n_services = int(cols.service.max()) + 1 if n else 1
+    pair_key = tix.astype(np.int64) * n_services + cols.service
+    pairs, pair_of = np.unique(pair_key, return_inverse=True)
+    pair_start = np.full(len(pairs), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(pair_start, pair_of, start)
+    pair_trace = pairs // n_services
+    pair_service = pairs % n_services
+    pair_order = np.lexsort((pair_service, pair_start, pair_trace))
+
+    # tracks: within (trace, service, depth), bars overlapping in time get their own track
+    group = pair_of.astype(np.int64) * (int(cols.depth.max()) + 1 if n else 1) + cols.depth
+    order = np.lexsort((start, group))
+    g_sorted, s_sorted, e_sorted = group[order], start[order], np.maximum(end[order], start[order] + 1)
+    new_group = np.ones(n, bool)
+    new_group[1:] = g_sorted[1:] != g_sorted[:-1]
+    # running max of end within the group: offset by group so one accumulate serves all groups
+    span_all = int(e_sorted.max() - s_sorted.min()) + 1 if n else 1
+    offset = np.cumsum(new_group) * span_all
+    running_end = np.maximum.accumulate(e_sorted - s_sorted.min() + offset)
+    overlaps = np.zeros(n, bool)
+    overlaps[1:] = (s_sorted[1:] - s_sorted.min() + offset[1:]) < running_end[:-1]
+    overlaps &= ~new_group
+    cluster_start = np.maximum.accumulate(np.where(~overlaps, np.arange(n), 0))
+    track = np.empty(n, np.int64)
+    track[order] = np.arange(n) - cluster_start
+
+    pair_tracks = np.zeros(len(pairs), np.int64)
+    np.maximum.at(pair_tracks, pair_of, track + 1)
+    width_sorted = pair_tracks[pair_order] * p.track_gap + p.lane_gap
+    trace_sorted = pair_trace[pair_order]
+    cum = np.cumsum(width_sorted) - width_sorted
+    first_of_trace = np.ones(len(pairs), bool)
+    first_of_trace[1:] = trace_sorted[1:] != trace_sorted[:-1]
+    cum -= np.maximum.accumulate(np.where(first_of_trace, cum, 0))
+    lane_z = np.empty(len(pairs))
+    lane_z[pair_order] = -cum
+    z = lane_z[pair_of] - track * p.track_gap
+
+    lanes = np.stack([pair_trace, pair_service, lane_z], axis=1) if len(pairs) else np.empty((0, 3))
+    return WaterfallGeometry(x0, length, y, z, tix, traces, t0, span_us, lanes, max_depth)
+
+
+def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[str] | None = None) -> Layout:
+    """Lay out the spans (normally one trace) centred on x = 0, with lane and time labels."""
+    g = waterfall_geometry(cols, p)
+    nodes = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
+    labels: list[Label] = []
+    if len(cols.ids) and len(g.traces) == 1 and service_names is not None:
+        top = p.floor + (int(g.max_depth[0]) + 1) * p.row_height
+        for _, service, lane_z in g.lanes:
+            labels.append(Label(service_names[int(service)], (-p.width / 2 - 0.3, top - p.row_height, lane_z), "lane"))
+        labels.extend(time_ruler(int(g.span_us[0]), p, y=p.floor - p.row_height * 0.8, z=0.4))
+    return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
+
+
+def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, x_offset, z_offset) -> Nodes:
+    """Nodes from geometry; offsets are scalars or per-span arrays (the wall places each trace)."""
+    n = len(cols.ids)
+    pos = np.empty((n, 3), np.float32)
+    pos[:, 0] = x_offset + g.x0 + g.length / 2
+    pos[:, 1] = g.y
+    pos[:, 2] = z_offset + g.z
+    size = np.empty((n, 3), np.float32)
+    size[:, 0] = g.length
+    size[:, 1] = p.bar_height
+    size[:, 2] = p.bar_depth
+    palette = palette_array(p.service_colors)
+    return Nodes(
+        ids=cols.ids.astype(np.uint32),
+        pos=pos,
+        size=size,
+        color=palette[cols.service % len(palette)],
+        service=cols.service.astype(np.uint16),
+        operation=cols.operation.astype(np.uint16),
+        flags=cols.flags.astype(np.uint8),
+    )
+
+
+def time_ruler(span_us: int, p: WaterfallParams, y: float, z: float) -> list[Label]:
+    """Tick labels at a 1-2-5 step giving 4 to 10 ticks across the trace."""
+    step = nice_step(span_us / 6)
+    ticks = np.arange(0, span_us + 1, step)
+    return [Label(format_duration(int(t)), (-p.width / 2 + t / span_us * p.width, y, z), "tick") for t in ticks]
+
+
+def nice_step(raw: float) -> int:
+    magnitude = 10 ** int(np.floor(np.log10(max(raw, 1))))
+    for m in (1, 2, 5, 10):
+        if m * magnitude >= raw:
+            return int(m * magnitude)
+    return int(10 * magnitude)
+
+
+def format_duration(us: int) -> str:
+    if us >= 1_000_000:
+        return f"{us / 1e6:.3g} s"
+    if us >= 1000:
+        return f"{us / 1e3:.3g} ms"
+    return f"{us} µs"

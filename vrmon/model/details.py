@@ -1,0 +1,92 @@
+"""Span details: the raw span kept aside at load time, turned into one plain shape on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from vrmon.formats.otlp import any_value
+from vrmon.model.ids import format_span_id
+from vrmon.model.span_batch import SPAN_KINDS
+
+if TYPE_CHECKING:
+    from vrmon.model.span_store import SpanStore
+
+MAX_CHILDREN_LISTED = 200
+
+
+def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str, Any]:
+    from vrmon.model.span_store import FLAG_REASONS, SpanFlag
+
+    flags = SpanFlag(int(store.flags[row]))
+    start_us = int(store.start_us[row])
+    parent = int(store.parent[row])
+    children = np.flatnonzero(store.parent == row)[:MAX_CHILDREN_LISTED]
+    if raw["format"] == "jaeger-v1":
+        tags, logs, process, refs = _jaeger_parts(raw)
+    else:
+        tags, logs, process, refs = _otlp_parts(raw)
+    return {
+        "id": int(store.uid[row]),
+        "trace_id": store.trace_id_hex(int(store.trace[row])),
+        "span_id": format_span_id(int(store.span_id[row])),
+        "parent_span_id": format_span_id(int(store.parent_id[row])) if store.parent_id[row] else None,
+        "service": store.services.names[store.service[row]],
+        "operation": store.operations.names[store.operation[row]],
+        "kind": SPAN_KINDS[int(store.kind[row])] if 0 <= store.kind[row] < len(SPAN_KINDS) else "unspecified",
+        "start_us": start_us,
+        "start": datetime.fromtimestamp(start_us / 1e6, timezone.utc).isoformat(timespec="microseconds"),
+        "duration_us": int(store.duration_us[row]),
+        "depth": int(store.depth[row]),
+        "error": bool(flags & SpanFlag.ERROR),
+        "warnings": [text for flag, text in FLAG_REASONS.items() if flags & flag],
+        "tags": tags,
+        "logs": logs,
+        "process": process,
+        "references": refs,
+        "parent": int(store.uid[parent]) if parent >= 0 else None,
+        "children": [int(u) for u in store.uid[children]],
+    }
+
+
+def _jaeger_parts(raw: dict) -> tuple[list, list, list, list]:
+    span = raw["span"]
+    tags = [[t.get("key"), t.get("value")] for t in span.get("tags") or ()]
+    logs = [
+        {"timestamp_us": int(log.get("timestamp", 0)), "fields": [[f.get("key"), f.get("value")] for f in log.get("fields") or ()]}
+        for log in span.get("logs") or ()
+    ]
+    process = raw.get("process") or {}
+    ptags = [["service.name", process.get("serviceName")]] + [[t.get("key"), t.get("value")] for t in process.get("tags") or ()]
+    refs = [{"type": r.get("refType"), "trace_id": r.get("traceID"), "span_id": r.get("spanID")} for r in span.get("references") or ()]
+    return tags, logs, ptags, refs
+
+
+def _otlp_parts(raw: dict) -> tuple[list, list, list, list]:
+    span = raw["span"]
+    tags = _attrs(span.get("attributes"))
+    status = span.get("status") or {}
+    if status:
+        tags.append(["otel.status_code", status.get("code")])
+        if status.get("message"):
+            tags.append(["otel.status_description", status.get("message")])
+    logs = [
+        {
+            "timestamp_us": int(e.get("timeUnixNano", 0)) // 1000,
+            "fields": [["event", e.get("name")]] + _attrs(e.get("attributes")),
+        }
+        for e in span.get("events") or ()
+    ]
+    resource = raw.get("resource") or {}
+    scope = raw.get("scope") or {}
+    process = _attrs(resource.get("attributes"))
+    if scope.get("name"):
+        process.append(["otel.scope.name", scope.get("name")])
+    refs = [{"type": "LINK", "trace_id": link.get("traceId"), "span_id": link.get("spanId")} for link in span.get("links") or ()]
+    return tags, logs, process, refs
+
+
+def _attrs(attributes: Any) -> list[list[Any]]:
+    return [[a.get("key"), any_value(a.get("value"))] for a in attributes or ()]

@@ -1,0 +1,54 @@
+"""SpanBatch: spans as parsed from one document, before they join the store.
+
+Parsers append plain Python values to the lists (the only per-span Python work on the load
+path); `to_arrays` turns them into numpy columns in one step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+UNKNOWN_SERVICE = "(unknown service)"
+
+# OTLP SpanKind numbering, shared by both formats.
+SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
+
+
+@dataclass
+class SpanBatch:
+    trace_id: list[int] = field(default_factory=list)  # up to 128 bits
+    span_id: list[int] = field(default_factory=list)  # 64 bits
+    parent_id: list[int] = field(default_factory=list)  # 0 when the span names no parent
+    service: list[str] = field(default_factory=list)
+    operation: list[str] = field(default_factory=list)
+    start_us: list[int] = field(default_factory=list)
+    duration_us: list[int] = field(default_factory=list)
+    error: list[bool] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    follows_from: list[bool] = field(default_factory=list)  # parent link is FOLLOWS_FROM
+    # msgpack bytes of the raw span plus its process/resource, decoded only on demand
+    details: list[bytes] = field(default_factory=list)
+    unknown_ref_types: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.span_id)
+
+    def extend(self, other: "SpanBatch") -> None:
+        for name in self.__dataclass_fields__:
+            if name == "unknown_ref_types":
+                self.unknown_ref_types |= other.unknown_ref_types
+            else:
+                getattr(self, name).extend(getattr(other, name))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "span_id": np.array(self.span_id, dtype=np.uint64),
+            "parent_id": np.array(self.parent_id, dtype=np.uint64),
+            "start_us": np.array(self.start_us, dtype=np.int64),
+            "duration_us": np.array(self.duration_us, dtype=np.int64),
+            "error": np.array(self.error, dtype=bool),
+            "kind": np.array(self.kind, dtype=np.int8),
+            "follows_from": np.array(self.follows_from, dtype=bool),
+        }

@@ -1,0 +1,46 @@
+"""Interned strings: each distinct name stored once, referenced by a small integer code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+OVERFLOW_NAME = "(other)"
+
+
+class StringTable:
+    """Append-only table of names. Codes never change, so they can travel on the wire.
+
+    Codes fit in uint16 on the wire; past `capacity` names every new name maps to one
+    ``(other)`` entry (the real name stays in the span's details).
+    """
+
+    def __init__(self, capacity: int = 65535) -> None:
+        self.names: list[str] = []
+        self._codes: dict[str, int] = {}
+        self.capacity = capacity
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def intern(self, name: str) -> int:
+        code = self._codes.get(name)
+        if code is None:
+            if len(self.names) >= self.capacity - 1:
+                name = OVERFLOW_NAME
+                code = self._codes.get(name)
+                if code is not None:
+                    return code
+            code = len(self.names)
+            self.names.append(name)
+            self._codes[name] = code
+        return code
+
+    def intern_many(self, names: Iterable[str]) -> np.ndarray:
+        codes = self._codes
+        intern = self.intern
+        return np.fromiter((codes[n] if n in codes else intern(n) for n in names), dtype=np.int32)
+
+    def code_of(self, name: str) -> int | None:
+        return self._codes.get(name)

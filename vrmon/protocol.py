@@ -1,0 +1,224 @@
+"""The vrmon wire protocol, sans-I/O: frames ↔ bytes. No sockets, no asyncio, no Starlette.
+
+Every frame is one msgpack map with a ``type`` key. Numeric node columns travel as msgpack
+``bin`` holding little-endian typed data, so a browser wraps them as typed arrays without
+per-element decoding. docs/protocol.md is the reference for every frame and field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+import numpy as np
+
+from vrmon.errors import ProtocolError
+from vrmon.layout.nodes import Label, Nodes
+
+PROTOCOL_VERSION = 1
+MAX_CLIENT_FRAME = 16 * 1024  # bytes; viewer → server frames are small requests
+MAX_SERVER_FRAME = 512 * 1024 * 1024
+
+# column name → (little-endian dtype, values per node)
+NODE_COLUMNS: dict[str, tuple[str, int]] = {
+    "ids": ("<u4", 1),
+    "pos": ("<f4", 3),
+    "size": ("<f4", 3),
+    "color": ("u1", 4),
+    "service": ("<u2", 1),
+    "operation": ("<u2", 1),
+    "flags": ("u1", 1),
+}
+
+
+# -- server → viewer ------------------------------------------------------------------------
+
+
+def encode_nodes(nodes: Nodes) -> dict[str, Any]:
+    out: dict[str, Any] = {"count": len(nodes)}
+    for name, (dtype, _) in NODE_COLUMNS.items():
+        out[name] = np.ascontiguousarray(getattr(nodes, name), dtype=dtype).tobytes()
+    return out
+
+
+def decode_nodes(obj: Any) -> Nodes:
+    if not isinstance(obj, dict) or not isinstance(obj.get("count"), int) or obj["count"] < 0:
+        raise ProtocolError("node block must be a map with a non-negative integer 'count'")
+    n = obj["count"]
+    cols = {}
+    for name, (dtype, width) in NODE_COLUMNS.items():
+        raw = obj.get(name)
+        if not isinstance(raw, bytes):
+            raise ProtocolError(f"node column {name!r} is missing or not binary")
+        expected = n * width * np.dtype(dtype).itemsize
+        if len(raw) != expected:
+            raise ProtocolError(f"node column {name!r} has {len(raw)} bytes, expected {expected} for {n} nodes")
+        arr = np.frombuffer(raw, dtype=dtype)
+        cols[name] = arr.reshape(n, width) if width > 1 else arr
+    return Nodes(**cols)
+
+
+def encode_frame(frame: dict[str, Any]) -> bytes:
+    return msgpack.packb(frame, use_bin_type=True)
+
+
+def snapshot_frame(
+    *,
+    seq: int,
+    scene: dict[str, Any],
+    nodes: Nodes,
+    labels: list[Label],
+    services: list[str],
+    operations: list[str],
+    traces: list[dict[str, Any]],
+) -> bytes:
+    return encode_frame(
+        {
+            "type": "snapshot",
+            "version": PROTOCOL_VERSION,
+            "seq": seq,
+            "scene": scene,
+            "services": services,
+            "operations": operations,
+            "traces": traces,
+            "labels": [label.to_wire() for label in labels],
+            "nodes": encode_nodes(nodes),
+        }
+    )
+
+
+def delta_frame(
+    *,
+    seq: int,
+    added: Nodes,
+    updated: Nodes,
+    removed: np.ndarray,
+    services_from: int,
+    services: list[str],
+    operations_from: int,
+    operations: list[str],
+    traces: list[dict[str, Any]],
+    scene: dict[str, Any] | None = None,
+    labels: list[Label] | None = None,
+) -> bytes:
+    frame: dict[str, Any] = {
+        "type": "delta",
+        "seq": seq,
+        "added": encode_nodes(added),
+        "updated": encode_nodes(updated),
+        "removed": np.ascontiguousarray(removed, dtype="<u4").tobytes(),
+        "services": {"from": services_from, "names": services},
+        "operations": {"from": operations_from, "names": operations},
+        "traces": traces,
+    }
+    if scene is not None:
+        frame["scene"] = scene
+    if labels is not None:
+        frame["labels"] = [label.to_wire() for label in labels]
+    return encode_frame(frame)
+
+
+def status_frame(*, source: str, state: str, message: str, since: float | None = None) -> bytes:
+    return encode_frame({"type": "status", "source": source, "state": state, "message": message, "since": since})
+
+
+def details_frame(span: dict[str, Any]) -> bytes:
+    return encode_frame({"type": "details", "span": span})
+
+
+def error_frame(message: str, request: str | None = None) -> bytes:
+    return encode_frame({"type": "error", "message": message, "request": request})
+
+
+def decode_server_frame(data: bytes) -> dict[str, Any]:
+    """Decode a server → viewer frame (used by `vrmon tail` and tests), node blocks as `Nodes`."""
+    frame = _unpack(data, MAX_SERVER_FRAME)
+    kind = frame.get("type")
+    if kind == "snapshot":
+        if frame.get("version") != PROTOCOL_VERSION:
+            raise ProtocolError(
+                f"server speaks protocol version {frame.get('version')!r}, this client speaks {PROTOCOL_VERSION}; "
+                "upgrade the older side"
+            )
+        frame["nodes"] = decode_nodes(frame.get("nodes"))
+    elif kind == "delta":
+        frame["added"] = decode_nodes(frame.get("added"))
+        frame["updated"] = decode_nodes(frame.get("updated"))
+        removed = frame.get("removed")
+        if not isinstance(removed, bytes) or len(removed) % 4:
+            raise ProtocolError("delta 'removed' must be binary uint32 ids")
+        frame["removed"] = np.frombuffer(removed, dtype="<u4")
+    elif kind not in ("status", "details", "error", "metrics"):
+        raise ProtocolError(f"unknown frame type {kind!r}")
+    return frame
+
+
+# -- viewer → server ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Select:
+    id: int
+
+
+@dataclass(frozen=True)
+class Resync:
+    pass
+
+
+@dataclass(frozen=True)
+class SwitchScene:
+    scene: str | None
+    trace: str | None
+
+
+ClientMessage = Select | Resync | SwitchScene
+
+
+def select_frame(node_id: int) -> bytes:
+    return encode_frame({"type": "select", "id": node_id})
+
+
+def resync_frame() -> bytes:
+    return encode_frame({"type": "resync"})
+
+
+def scene_request_frame(scene: str | None = None, trace: str | None = None) -> bytes:
+    return encode_frame({"type": "scene", "scene": scene, "trace": trace})
+
+
+def parse_client_message(data: bytes | str) -> ClientMessage:
+    """Validate one viewer → server frame; raises ProtocolError with a message for the viewer."""
+    if isinstance(data, str):
+        raise ProtocolError("text frames are not accepted; send msgpack binary frames")
+    frame = _unpack(data, MAX_CLIENT_FRAME)
+    kind = frame.get("type")
+    if kind == "select":
+        node_id = frame.get("id")
+        if not isinstance(node_id, int) or isinstance(node_id, bool) or not 0 <= node_id < 2**32:
+            raise ProtocolError("select needs an integer 'id' between 0 and 2^32-1")
+        return Select(node_id)
+    if kind == "resync":
+        return Resync()
+    if kind == "scene":
+        scene, trace = frame.get("scene"), frame.get("trace")
+        for name, value in (("scene", scene), ("trace", trace)):
+            if value is not None and (not isinstance(value, str) or len(value) > 128):
+                raise ProtocolError(f"scene request: {name!r} must be a string of at most 128 characters")
+        if scene is None and trace is None:
+            raise ProtocolError("scene request needs 'scene', 'trace' or both")
+        return SwitchScene(scene, trace)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync or scene")
+
+
+def _unpack(data: bytes, limit: int) -> dict[str, Any]:
+    if len(data) > limit:
+        raise ProtocolError(f"frame of {len(data)} bytes is over the {limit}-byte limit")
+    try:
+        frame = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except (msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, ValueError) as exc:
+        raise ProtocolError(f"frame is not valid msgpack ({type(exc).__name__}: {exc})") from None
+    if not isinstance(frame, dict) or "type" not in frame:
+        raise ProtocolError("frame must be a msgpack map with a 'type' key")
+    return frame
