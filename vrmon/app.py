@@ -1,0 +1,123 @@
+"""Starlette wiring: routes, static files, the websocket endpoint, and the tick task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from vrmon.errors import ConfigError, ProtocolError
+from vrmon.hub import Hub
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import error_frame, parse_client_message
+from vrmon.scene_presets import load_presets
+from vrmon.settings import ServeConfig
+from vrmon.sources.files import load_trace_file
+
+log = logging.getLogger("vrmon")
+
+MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnected
+
+# URL prefix → directory inside node_modules (third-party code comes from npm, never the repo)
+VENDOR_DIRS = {
+    "aframe": "aframe/dist",
+    "msgpack": "@msgpack/msgpack/dist.esm",
+}
+
+
+def create_app(config: ServeConfig, store: SpanStore | None = None) -> Starlette:
+    """Build the app; loads the replay files now, so a bad file fails before the server starts."""
+    store = store if store is not None else SpanStore()
+    for path in config.replay:
+        store.add(load_trace_file(path))
+    presets = load_presets(config.scene_dirs())
+    if config.scene not in presets:
+        raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
+    hub = Hub(store, presets, config.scene, config.viewer_queue)
+    for path in config.replay:
+        hub.set_status(f"file:{path.name}", "ok", f"loaded {path}")
+
+    missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
+    if missing:
+        raise ConfigError(
+            f"client libraries {', '.join(missing)} are not installed in {config.node_modules}; run `npm ci` in the checkout"
+        )
+
+    async def index(request: Request) -> FileResponse:
+        return FileResponse(config.static_dir / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse(hub.health())
+
+    async def websocket(ws: WebSocket) -> None:
+        await ws.accept()
+        viewer = hub.connect()
+        sender = asyncio.create_task(_pump(ws, viewer))
+        bad = 0
+        try:
+            while True:
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                try:
+                    request = parse_client_message(message.get("bytes") or message.get("text") or b"")
+                    hub.handle(viewer, request)
+                    bad = 0
+                except ProtocolError as exc:
+                    viewer.offer(error_frame(str(exc)))
+                    bad += 1
+                    if bad >= MAX_BAD_FRAMES:
+                        await ws.close(code=1008, reason="too many malformed requests")
+                        break
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+            hub.disconnect(viewer)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(_tick_forever(hub, config.tick))
+        try:
+            yield
+        finally:
+            ticker.cancel()
+
+    routes = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        WebSocketRoute("/ws", websocket),
+        Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
+    ]
+    routes += [Mount(f"/vendor/{name}", StaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.hub = hub
+    app.state.store = store
+    return app
+
+
+async def _pump(ws: WebSocket, viewer) -> None:
+    try:
+        while True:
+            frame = await viewer.next_frame()
+            if frame is not None:
+                await ws.send_bytes(frame)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the receive loop sees the disconnect and cleans up
+
+
+async def _tick_forever(hub: Hub, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            hub.tick()
+        except Exception:  # a bug in one tick must not stop the stream for good
+            log.exception("scene update failed; keeping the last good scene")

@@ -1,0 +1,192 @@
+"""The `vrmon` command: serve a scene, tail a server's stream, inspect a trace file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from vrmon.errors import ConfigError, VrmonError
+from vrmon.settings import SERVE_SETTINGS, ServeConfig
+
+DESCRIPTION = """\
+vrmon: step inside your distributed traces.
+
+  vrmon serve --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json
+      serve a trace file, then open http://127.0.0.1:8080/ (desktop or headset browser)
+  vrmon tail ws://127.0.0.1:8080/ws --once --json
+      print what a viewer receives, for scripts and debugging
+  vrmon inspect FILE
+      count the traces, spans and services in a trace file
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except VrmonError as exc:
+        print(f"vrmon: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vrmon", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve traces to desktop and headset browsers",
+        description="Serve traces as a 3D scene. Every option can also be set as VRMON_<NAME> (e.g. VRMON_PORT=9000).",
+    )
+    serve.add_argument("--replay", metavar="PATH", action="append", type=Path, default=[],
+                       help="trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response; repeatable")
+    for setting in SERVE_SETTINGS:
+        serve.add_argument(setting.flag, type=setting.type, default=setting.resolve_default(),
+                           help=f"{setting.help} (default: {setting.default}; env {setting.env})")
+    serve.set_defaults(run=_serve)
+
+    tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
+                          description="Connect to a vrmon websocket and print one line per frame received.")
+    tail.add_argument("url", metavar="WS_URL", help="websocket URL, e.g. ws://127.0.0.1:8080/ws")
+    tail.add_argument("--once", action="store_true", help="print the first snapshot and exit")
+    tail.add_argument("--json", action="store_true", help="print JSON objects instead of text")
+    tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
+    tail.set_defaults(run=_tail)
+
+    inspect = sub.add_parser("inspect", help="summarise a trace file without serving it")
+    inspect.add_argument("path", type=Path, metavar="FILE")
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+    inspect.set_defaults(run=_inspect)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from vrmon.app import create_app
+
+    if not args.replay:
+        raise ConfigError("nothing to show: pass --replay FILE (try fixtures/otlp-hotrod-dispatch-40spans-serial.json)")
+    config = ServeConfig(replay=args.replay, **{s.name: getattr(args, s.name) for s in SERVE_SETTINGS})
+    app = create_app(config)
+    store = app.state.store
+    print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
+    print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _tail(args: argparse.Namespace) -> int:
+    from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
+    from websockets.sync.client import connect
+
+    from vrmon.protocol import decode_server_frame
+
+    try:
+        ws = connect(args.url, open_timeout=args.timeout, max_size=None)
+    except InvalidURI:
+        raise ConfigError(f"{args.url!r} is not a websocket URL; use ws://HOST:PORT/ws") from None
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        raise ConfigError(f"cannot connect to {args.url}: {exc}; is `vrmon serve` running there?") from None
+    try:
+        with ws:
+            while True:
+                frame = decode_server_frame(ws.recv(timeout=None if not args.once else args.timeout))
+                summary = summarise_frame(frame)
+                print(json.dumps(summary) if args.json else _text(summary), flush=True)
+                if args.once and frame["type"] == "snapshot":
+                    return 0
+    except TimeoutError:
+        raise ConfigError(f"no snapshot from {args.url} within {args.timeout} s") from None
+    except ConnectionClosed as exc:
+        print(f"vrmon: connection closed ({exc})", file=sys.stderr)
+        return 0 if not args.once else 1
+
+
+def summarise_frame(frame: dict[str, Any]) -> dict[str, Any]:
+    kind = frame["type"]
+    if kind == "snapshot":
+        totals = frame["scene"].get("totals", {})
+        return {
+            "type": kind,
+            "seq": frame["seq"],
+            "scene": frame["scene"]["name"],
+            "trace": frame["scene"].get("trace"),
+            "traces": totals.get("traces", len(frame["traces"])),
+            "spans": totals.get("spans", len(frame["nodes"])),
+            "services": sorted(frame["services"]),
+            "nodes": len(frame["nodes"]),
+        }
+    if kind == "delta":
+        return {
+            "type": kind,
+            "seq": frame["seq"],
+            "added": len(frame["added"]),
+            "updated": len(frame["updated"]),
+            "removed": len(frame["removed"]),
+            "new_services": frame["services"]["names"],
+        }
+    if kind == "status":
+        return {k: frame.get(k) for k in ("type", "source", "state", "message")}
+    if kind == "details":
+        span = frame["span"]
+        return {"type": kind, "id": span["id"], "service": span["service"], "operation": span["operation"]}
+    return {k: v for k, v in frame.items() if isinstance(v, (str, int, float, type(None)))}
+
+
+def _text(summary: dict[str, Any]) -> str:
+    kind = summary["type"]
+    if kind == "snapshot":
+        return (f"snapshot seq={summary['seq']} scene={summary['scene']} traces={summary['traces']} "
+                f"spans={summary['spans']} nodes={summary['nodes']} services={','.join(summary['services'])}")
+    if kind == "delta":
+        return f"delta seq={summary['seq']} +{summary['added']} ~{summary['updated']} -{summary['removed']}"
+    if kind == "status":
+        return f"status {summary['source']}: {summary['state']}: {summary['message']}"
+    return " ".join(f"{k}={v}" for k, v in summary.items())
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from vrmon.model.span_store import SpanFlag, SpanStore
+    from vrmon.sources.files import load_trace_file
+
+    store = SpanStore()
+    store.add(load_trace_file(args.path))
+    flags = store.flags
+    report = {
+        "file": str(args.path),
+        "traces": store.trace_count,
+        "spans": len(store),
+        "services": sorted(store.services.names),
+        "operations": len(store.operations),
+        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
+        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
+        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
+        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
+        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The hub: viewers, their bounded queues, and one encode per scene change for all of them.
+
+A viewer looks at one view (scene preset + trace). Viewers of the same view share a
+`SceneView`, so each delta is encoded once and the same bytes go to every queue. A slow
+viewer never slows the others: when its queue is full its pending frames are dropped and it
+gets a fresh snapshot once it catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from vrmon.errors import ProtocolError
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import (
+    ClientMessage,
+    Resync,
+    Select,
+    SwitchScene,
+    details_frame,
+    error_frame,
+    status_frame,
+)
+from vrmon.scene import SceneView, ViewKey
+from vrmon.scene_presets import ScenePreset
+
+SNAPSHOT = object()  # queue marker: send the view's current snapshot here
+
+
+@dataclass
+class SourceStatus:
+    state: str  # "ok", "degraded", "down"
+    message: str
+    since: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "message": self.message, "since": self.since}
+
+
+@dataclass(eq=False)
+class Viewer:
+    queue_size: int
+    queue: asyncio.Queue = field(init=False)
+    channel: "Channel | None" = None
+    sent_seq: int = -1
+    resyncs: int = 0  # snapshots sent because the queue overflowed
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.queue_size)
+
+    def offer(self, item: Any) -> None:
+        """Queue a frame without waiting; on overflow drop what is pending and resync."""
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.resyncs += 1
+            self.queue.put_nowait(SNAPSHOT)
+
+    async def next_frame(self) -> bytes | None:
+        """The next bytes to send, or None for a stale delta the last snapshot already covers."""
+        item = await self.queue.get()
+        if item is SNAPSHOT:
+            assert self.channel is not None
+            self.sent_seq = self.channel.view.seq
+            return self.channel.view.snapshot()
+        if isinstance(item, tuple):  # (seq, delta bytes)
+            seq, frame = item
+            if seq <= self.sent_seq:
+                return None
+            self.sent_seq = seq
+            return frame
+        return item  # a control frame: status, details, error
+
+
+@dataclass(eq=False)
+class Channel:
+    key: ViewKey
+    view: SceneView
+    viewers: set[Viewer] = field(default_factory=set)
+
+
+class Hub:
+    def __init__(self, store: SpanStore, presets: dict[str, ScenePreset], default_scene: str, queue_size: int = 64):
+        self.store = store
+        self.presets = presets
+        self.default_scene = default_scene
+        self.queue_size = queue_size
+        self.channels: dict[ViewKey, Channel] = {}
+        self.sources: dict[str, SourceStatus] = {}
+        self.viewers: set[Viewer] = set()
+
+    # -- viewers --------------------------------------------------------------------------
+
+    def connect(self) -> Viewer:
+        viewer = Viewer(self.queue_size)
+        self.viewers.add(viewer)
+        self._join(viewer, ViewKey(self.default_scene, None))
+        return viewer
+
+    def disconnect(self, viewer: Viewer) -> None:
+        self._leave(viewer)
+        self.viewers.discard(viewer)
+
+    def _join(self, viewer: Viewer, key: ViewKey) -> None:
+        self._leave(viewer)
+        channel = self.channels.get(key)
+        if channel is None:
+            view = SceneView(self.store, self.presets[key.scene], key.trace)
+            channel = self.channels[key] = Channel(key, view)
+        channel.viewers.add(viewer)
+        viewer.channel = channel
+        viewer.sent_seq = -1
+        viewer.offer(SNAPSHOT)
+        for name, status in self.sources.items():
+            if status.state != "ok":
+                viewer.offer(status_frame(source=name, **status.to_json()))
+
+    def _leave(self, viewer: Viewer) -> None:
+        channel = viewer.channel
+        if channel is None:
+            return
+        channel.viewers.discard(viewer)
+        if not channel.viewers:
+            del self.channels[channel.key]
+        viewer.channel = None
+
+    def handle(self, viewer: Viewer, message: ClientMessage) -> None:
+        """Act on one validated viewer request; replies go to the viewer's queue."""
+        assert viewer.channel is not None
+        if isinstance(message, Select):
+            store = self.store
+            row = store.row_of_uid(message.id)
+            if row < 0 or not viewer.channel.view.has_node(message.id):
+                viewer.offer(error_frame(f"span {message.id} is not in this scene (it may have aged out)", "select"))
+            else:
+                viewer.offer(details_frame(store.span_details(row)))
+        elif isinstance(message, Resync):
+            viewer.sent_seq = -1
+            viewer.offer(SNAPSHOT)
+        elif isinstance(message, SwitchScene):
+            self._switch(viewer, message)
+
+    def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
+        current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
+        scene = message.scene or current.scene
+        if scene not in self.presets:
+            raise ProtocolError(f"unknown scene {scene!r}; available: {', '.join(sorted(self.presets))}")
+        trace = current.trace if message.trace is None else self.store.trace_code(message.trace)
+        if message.trace is not None and trace is None:
+            raise ProtocolError(f"trace {message.trace!r} is not loaded")
+        self._join(viewer, ViewKey(scene, trace))
+
+    # -- updates --------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Bring every view up to date with the store; returns the number of deltas encoded."""
+        encoded = 0
+        for channel in list(self.channels.values()):
+            frame = channel.view.refresh()
+            if frame is None:
+                continue
+            encoded += 1
+            item = (channel.view.seq, frame)
+            for viewer in channel.viewers:
+                viewer.offer(item)
+        return encoded
+
+    def set_status(self, source: str, state: str, message: str) -> None:
+        """Record a source's health and tell every viewer when it changes."""
+        old = self.sources.get(source)
+        if old is not None and old.state == state and old.message == message:
+            return
+        status = SourceStatus(state, message, time.time() if old is None or old.state != state else old.since)
+        self.sources[source] = status
+        frame = status_frame(source=source, **status.to_json())
+        for viewer in self.viewers:
+            viewer.offer(frame)
+
+    def health(self) -> dict[str, Any]:
+        degraded = any(s.state != "ok" for s in self.sources.values())
+        return {
+            "status": "degraded" if degraded else "ok",
+            "spans": len(self.store),
+            "traces": self.store.trace_count,
+            "services": len(self.store.services),
+            "viewers": len(self.viewers),
+            "sources": {name: s.to_json() for name, s in self.sources.items()},
+        }

@@ -1,0 +1,202 @@
+"""A scene view: one preset (layout + encodings) applied to the store, for one choice of trace.
+
+It keeps the arrays last sent and turns the next layout into a `delta` of only what changed.
+Every viewer looking at the same view shares one SceneView, so each frame is encoded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vrmon.layout.nodes import Label, Layout, Nodes
+from vrmon.layout.waterfall import SpanColumns, waterfall_layout
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import delta_frame, snapshot_frame
+from vrmon.scene_presets import ScenePreset
+
+MAX_TRACES_LISTED = 1000  # the trace list shows the newest traces; the rest stay queryable
+
+
+@dataclass(frozen=True)
+class ViewKey:
+    scene: str
+    trace: int | None  # trace code; None = the scene's own choice
+
+
+class SceneView:
+    def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None) -> None:
+        self.store = store
+        self.preset = preset
+        self.requested_trace = trace
+        self.trace = trace
+        self.seq = 0
+        self._version = -1
+        self._nodes = Nodes.empty()
+        self._order = np.empty(0, np.int64)  # argsort of self._nodes.ids
+        self._labels: list[Label] = []
+        self._scene: dict[str, Any] = {}
+        self._services_sent = 0
+        self._operations_sent = 0
+        self._traces_sent: dict[str, tuple] = {}
+        self._snapshot: bytes | None = None
+        self.refresh()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _layout(self) -> Layout:
+        store = self.store
+        if self.trace is None and store.trace_count:
+            self.trace = _default_trace(store)
+        rows = store.rows_of_trace(self.trace) if self.trace is not None else np.empty(0, np.int64)
+        return waterfall_layout(SpanColumns.from_store(store, rows), self.preset.params, store.services.names)
+
+    def _scene_info(self, layout: Layout) -> dict[str, Any]:
+        store = self.store
+        title = ""
+        if self.trace is not None:
+            rows = store.rows_of_trace(self.trace)
+            root = rows[np.lexsort((store.start_us[rows], store.depth[rows]))[0]]
+            title = f"{store.services.names[store.service[root]]}: {store.operations.names[store.operation[root]]}"
+        return {
+            "name": self.preset.name,
+            "layout": self.preset.layout,
+            "trace": store.trace_id_hex(self.trace) if self.trace is not None else None,
+            "title": title,
+            "bounds": [round(v, 3) for v in layout.bounds],
+            "totals": {"traces": store.trace_count, "spans": len(store)},
+        }
+
+    def refresh(self) -> bytes | None:
+        """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
+        if self._version == self.store.version:
+            return None
+        self._version = self.store.version
+        layout = self._layout()
+        scene = self._scene_info(layout)
+        traces = self._changed_traces()
+        first = self.seq == 0 and self._snapshot is None
+        added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
+        labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
+        scene_changed = scene != self._scene
+        services = self.store.services.names[self._services_sent :]
+        operations = self.store.operations.names[self._operations_sent :]
+        services_from, operations_from = self._services_sent, self._operations_sent
+
+        self._nodes = layout.nodes
+        self._order = np.argsort(layout.nodes.ids, kind="stable")
+        self._labels = layout.labels
+        self._scene = scene
+        self._services_sent = len(self.store.services)
+        self._operations_sent = len(self.store.operations)
+        if first:
+            return None
+        if not (len(added) or len(updated) or len(removed) or traces or labels_changed or scene_changed):
+            return None
+        self.seq += 1
+        self._snapshot = None
+        return delta_frame(
+            seq=self.seq,
+            added=added,
+            updated=updated,
+            removed=removed,
+            services_from=services_from,
+            services=services,
+            operations_from=operations_from,
+            operations=operations,
+            traces=traces,
+            scene=scene if scene_changed else None,
+            labels=layout.labels if labels_changed else None,
+        )
+
+    def snapshot(self) -> bytes:
+        """The whole current scene; encoded once per seq and shared by every viewer."""
+        if self._snapshot is None:
+            self._snapshot = snapshot_frame(
+                seq=self.seq,
+                scene=self._scene,
+                nodes=self._nodes,
+                labels=self._labels,
+                services=list(self.store.services.names),
+                operations=list(self.store.operations.names),
+                traces=self.trace_list(),
+            )
+        return self._snapshot
+
+    @property
+    def nodes(self) -> Nodes:
+        return self._nodes
+
+    def has_node(self, node_id: int) -> bool:
+        ids = self._nodes.ids
+        at = np.searchsorted(ids, node_id, sorter=self._order)
+        return bool(at < len(ids) and ids[self._order[at]] == node_id)
+
+    # -- trace list -----------------------------------------------------------------------
+
+    def trace_list(self) -> list[dict[str, Any]]:
+        summaries = self._summaries()
+        return [summaries[i] for i in sorted(summaries, key=lambda k: -summaries[k]["start_us"])[:MAX_TRACES_LISTED]]
+
+    def _changed_traces(self) -> list[dict[str, Any]]:
+        summaries = self._summaries()
+        changed = []
+        for key, summary in summaries.items():
+            fingerprint = (summary["spans"], summary["errors"], summary["duration_us"])
+            if self._traces_sent.get(key) != fingerprint:
+                self._traces_sent[key] = fingerprint
+                changed.append(summary)
+        changed.sort(key=lambda s: -s["start_us"])
+        return changed[:MAX_TRACES_LISTED]
+
+    def _summaries(self) -> dict[str, dict[str, Any]]:
+        store = self.store
+        if not store.trace_count:
+            return {}
+        s = store.trace_summaries()
+        newest = np.argsort(-s["start_us"], kind="stable")[:MAX_TRACES_LISTED]
+        services, operations = store.services.names, store.operations.names
+        return {
+            store.trace_id_hex(int(t)): {
+                "id": store.trace_id_hex(int(t)),
+                "service": services[s["root_service"][t]],
+                "operation": operations[s["root_operation"][t]],
+                "start_us": int(s["start_us"][t]),
+                "duration_us": int(s["end_us"][t] - s["start_us"][t]),
+                "spans": int(s["spans"][t]),
+                "errors": int(s["errors"][t]),
+            }
+            for t in newest
+        }
+
+
+def _default_trace(store: SpanStore) -> int:
+    """The largest trace, newest on ties: the most interesting one to open with."""
+    counts = np.bincount(store.trace, minlength=store.trace_count)
+    return int(np.flatnonzero(counts == counts.max())[-1])
+
+
+def _diff(old: Nodes, old_order: np.ndarray, new: Nodes) -> tuple[Nodes, Nodes, np.ndarray]:
+    """(added, updated, removed ids) taking `old` to `new`, matched by node id, vectorised."""
+    if not len(old):
+        return new, Nodes.empty(), np.empty(0, np.uint32)
+    at = np.searchsorted(old.ids, new.ids, sorter=old_order)
+    at_c = np.minimum(at, len(old) - 1)
+    match = old_order[at_c]
+    present = old.ids[match] == new.ids
+    added = new.take(np.flatnonzero(~present))
+    new_i = np.flatnonzero(present)
+    old_i = match[present]
+    changed = (
+        np.any(old.pos[old_i] != new.pos[new_i], axis=1)
+        | np.any(old.size[old_i] != new.size[new_i], axis=1)
+        | np.any(old.color[old_i] != new.color[new_i], axis=1)
+        | (old.flags[old_i] != new.flags[new_i])
+    )
+    updated = new.take(new_i[changed])
+    kept = np.zeros(len(old), bool)
+    kept[old_i] = True
+    removed = old.ids[~kept].astype(np.uint32)
+    return added, updated, removed

@@ -1,0 +1,78 @@
+"""Scene presets: declarative TOML files (a layout plus its visual encodings) users copy and edit."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vrmon.errors import ConfigError
+from vrmon.layout.palette import palette_array
+from vrmon.layout.waterfall import WaterfallParams
+
+LAYOUT_PARAMS: dict[str, type] = {"waterfall": WaterfallParams}
+TOP_LEVEL_KEYS = {"name", "layout", "description", "params"}
+
+
+@dataclass(frozen=True)
+class ScenePreset:
+    name: str
+    layout: str
+    description: str
+    params: Any
+    path: Path | None = None
+
+
+def load_presets(dirs: list[Path]) -> dict[str, ScenePreset]:
+    """Every *.toml preset in `dirs`; later directories override earlier ones by name."""
+    presets: dict[str, ScenePreset] = {}
+    for directory in dirs:
+        if not directory.is_dir():
+            raise ConfigError(f"scenes directory {directory} does not exist")
+        for path in sorted(directory.glob("*.toml")):
+            preset = load_preset(path)
+            presets[preset.name] = preset
+    return presets
+
+
+def load_preset(path: Path) -> ScenePreset:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    unknown = set(data) - TOP_LEVEL_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r}; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+    layout = data.get("layout")
+    if layout not in LAYOUT_PARAMS:
+        raise ConfigError(f"{path}: layout {layout!r} is not one of {', '.join(sorted(LAYOUT_PARAMS))}")
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"{path}: name {name!r} must be letters, digits, '-' or '_'")
+    params = _params(path, LAYOUT_PARAMS[layout], data.get("params", {}))
+    return ScenePreset(name, layout, str(data.get("description", "")), params, path)
+
+
+def _params(path: Path, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [params] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise ConfigError(f"{path}: unknown key params.{key}; allowed: {', '.join(sorted(fields))}")
+        default = fields[key].default
+        where = f"{path}: params.{key}"
+        if isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e6:
+                raise ConfigError(f"{where} = {value!r}; expected a number between 0 and 1e6 (metres)")
+            value = float(value)
+        elif isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} must be a list of colours like [\"#4e79a7\", \"#f28e2b\"]")
+            palette_array(value, where)
+            value = tuple(value)
+        values[key] = value
+    return cls(**values)
