@@ -1,0 +1,72 @@
+"""Shared fixtures: a real vrmon server on a free loopback port (uvicorn in a thread)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from vrmon.app import create_app
+from vrmon.settings import ServeConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+TRACE_FIXTURES = sorted(
+    p for p in FIXTURES.glob("*.json") if not p.name.startswith(("apiv3-getservices", "apiv3-getoperations", "jaeger-dependencies"))
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, app, port: int) -> None:
+        self.app = app
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}/ws"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "RunningServer":
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("vrmon test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def vrmon_server() -> Iterator[Callable[..., str]]:
+    """Factory: vrmon_server(["fixtures/x.json"], scene="waterfall") -> base URL of a running server.
+
+    The RunningServer of the last call is available as `vrmon_server.last` (app, hub, store).
+    """
+    started: list[RunningServer] = []
+
+    def start(replay: list[str | Path], **options) -> str:
+        paths = [p if Path(p).is_absolute() else ROOT / p for p in replay]
+        app = create_app(ServeConfig(replay=[Path(p) for p in paths], **options))
+        server = RunningServer(app, free_port()).start()
+        started.append(server)
+        start.last = server  # type: ignore[attr-defined]
+        return server.url
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,55 @@
+"""Counts computed straight from the raw JSON, independently of vrmon's readers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+
+def norm_id(value: str) -> str:
+    if "=" in value or any(c not in "0123456789abcdefABCDEF" for c in value):
+        value = base64.b64decode(value).hex()
+    return value.lower().lstrip("0") or "0"
+
+
+def raw_spans(path: Path) -> list[dict]:
+    """One dict per span object: trace, span, parent (or None), service, error."""
+    doc = json.loads(path.read_text())
+    if isinstance(doc, dict) and "result" in doc:
+        doc = doc["result"]
+    out = []
+    if isinstance(doc, dict) and "resourceSpans" in doc:
+        for rs in doc["resourceSpans"]:
+            service = next((a["value"].get("stringValue") for a in rs.get("resource", {}).get("attributes", []) if a["key"] == "service.name"), None)
+            for ss in rs.get("scopeSpans", []):
+                for s in ss["spans"]:
+                    out.append({
+                        "trace": norm_id(s["traceId"]), "span": norm_id(s["spanId"]),
+                        "parent": norm_id(s["parentSpanId"]) if s.get("parentSpanId") else None,
+                        "service": service, "error": s.get("status", {}).get("code") in (2, "STATUS_CODE_ERROR"),
+                    })
+        return out
+    traces = doc["data"] if isinstance(doc, dict) else doc
+    for trace in traces:
+        for s in trace["spans"]:
+            refs = [r for r in s.get("references") or [] if norm_id(r["traceID"]) == norm_id(s["traceID"])]
+            out.append({
+                "trace": norm_id(s["traceID"]), "span": norm_id(s["spanID"]),
+                "parent": norm_id(refs[0]["spanID"]) if refs else None,
+                "service": trace["processes"][s["processID"]]["serviceName"],
+                "error": any(t["key"] == "error" and t["value"] in (True, "true") for t in s.get("tags") or []),
+            })
+    return out
+
+
+def expected_counts(path: Path) -> dict:
+    spans = raw_spans(path)
+    ids = {(s["trace"], s["span"]) for s in spans}
+    return {
+        "spans": len(spans),
+        "traces": len({s["trace"] for s in spans}),
+        "services": sorted({s["service"] for s in spans}),
+        "errors": sum(s["error"] for s in spans),
+        "orphans": sum(1 for s in spans if s["parent"] is not None and (s["trace"], s["parent"]) not in ids),
+    }

@@ -1,0 +1,189 @@
+"""A real vrmon server on loopback: HTTP, websocket frames, the CLI against it, hostile viewers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import httpx
+import msgpack
+import numpy as np
+import pytest
+from websockets.sync.client import connect
+
+from tests.conftest import FIXTURES, ROOT
+from tests.fixture_counts import expected_counts
+from vrmon.formats import read_document
+from vrmon.hub import SNAPSHOT, Hub
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import decode_server_frame, resync_frame, scene_request_frame, select_frame
+from vrmon.scene import SceneView
+from vrmon.scene_presets import load_presets
+
+HOTROD = FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json"
+HUNDRED = FIXTURES / "jaeger-v1-synthetic-load-generator-100traces.json"
+
+
+def vrmon_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vrmon.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def recv(ws) -> dict:
+    return decode_server_frame(ws.recv(timeout=10))
+
+
+@pytest.mark.parametrize("path", [HOTROD, HUNDRED, FIXTURES / "apiv3-gettrace-hotrod-40spans.json",
+                                  FIXTURES / "otlp-telemetrygen-missing-parents.json"], ids=lambda p: p.name)
+def test_tail_once_reports_the_fixture_counts(vrmon_server, path):
+    url = vrmon_server([path])
+    result = vrmon_cli("tail", url.replace("http", "ws") + "/ws", "--once", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    expected = expected_counts(path)
+    assert summary["traces"] == expected["traces"]
+    assert summary["spans"] == expected["spans"]
+    assert summary["services"] == expected["services"]
+    assert summary["nodes"] >= 1
+
+
+def test_index_healthz_and_vendor_files_are_served(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with httpx.Client(base_url=url) as http:
+        assert "<a-scene" in http.get("/").text
+        health = http.get("/healthz").json()
+        assert health["status"] == "ok" and health["spans"] == 40 and health["traces"] == 1
+        assert http.get("/vendor/aframe/aframe-master.min.js").status_code == 200
+        assert http.get("/vendor/msgpack/index.mjs").status_code == 200
+        assert http.get("/vendor/../package.json").status_code == 404
+
+
+def test_select_returns_the_span_details(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        snap = recv(ws)
+        nodes = snap["nodes"]
+        error_node = int(nodes.ids[np.flatnonzero(nodes.flags & 1)[0]])
+        ws.send(select_frame(error_node))
+        details = recv(ws)
+        assert details["type"] == "details"
+        span = details["span"]
+        assert span["id"] == error_node and span["error"] is True
+        assert span["operation"] == snap["operations"][nodes.operation[nodes.ids == error_node][0]]
+        assert any(log["fields"][0] == ["event", "redis timeout"] for log in span["logs"]) or span["logs"]
+
+
+def test_hostile_frames_get_an_error_and_the_connection_goes_on(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        recv(ws)
+        for bad in (b"\xc1garbage", msgpack.packb({"type": "rm -rf"}), msgpack.packb({"type": "select", "id": 10**12}),
+                    "a text frame", select_frame(999_999)):
+            ws.send(bad)
+            frame = recv(ws)
+            assert frame["type"] == "error" and frame["message"]
+        ws.send(resync_frame())
+        assert recv(ws)["type"] == "snapshot"
+    with httpx.Client(base_url=url) as http:
+        assert http.get("/healthz").json()["status"] == "ok"
+
+
+def test_oversized_frame_closes_only_that_viewer(vrmon_server):
+    url = vrmon_server([HOTROD])
+    ws_url = url.replace("http", "ws") + "/ws"
+    with connect(ws_url) as other:
+        recv(other)
+        with connect(ws_url) as ws:
+            recv(ws)
+            ws.send(b"\x00" * (2 << 20))
+            with pytest.raises(Exception):
+                for _ in range(5):
+                    recv(ws)
+        other.send(resync_frame())
+        assert recv(other)["type"] == "snapshot"
+
+
+def test_switching_trace_sends_that_traces_snapshot(vrmon_server):
+    url = vrmon_server([HUNDRED])
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        snap = recv(ws)
+        other = next(t for t in snap["traces"] if t["id"] != snap["scene"]["trace"])
+        ws.send(scene_request_frame(trace=other["id"]))
+        switched = recv(ws)
+        assert switched["type"] == "snapshot"
+        assert switched["scene"]["trace"] == other["id"]
+        assert len(switched["nodes"]) == other["spans"]
+        ws.send(scene_request_frame(trace="ffff"))
+        assert "not loaded" in recv(ws)["message"]
+
+
+def test_cli_errors_are_one_line_without_traceback():
+    result = vrmon_cli("serve", "--replay", "does-not-exist.json")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "vrmon: error: does-not-exist.json: no such file; pass a Jaeger JSON or OTLP JSON trace file"
+    result = vrmon_cli("tail", "ws://127.0.0.1:9/ws", "--once", "--timeout", "2")
+    assert result.returncode == 1 and "is `vrmon serve` running there?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_inspect_prints_counts():
+    result = vrmon_cli("inspect", str(HOTROD), "--json")
+    report = json.loads(result.stdout)
+    assert report["spans"] == 40 and report["errors"] == 3 and report["max_depth"] == 4
+
+
+# -- scene deltas and the hub, without sockets ------------------------------------------------
+
+
+def split_hotrod() -> tuple[SpanStore, dict, dict]:
+    doc = json.loads(HOTROD.read_text())
+    spans = [(rs, ss, s) for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    def part(keep):
+        return {"resourceSpans": [{"resource": rs["resource"], "scopeSpans": [{"scope": ss.get("scope", {}), "spans": [s]}]}
+                                  for i, (rs, ss, s) in enumerate(spans) if keep(i)]}
+    return SpanStore(), part(lambda i: i % 2 == 0), part(lambda i: i % 2 == 1)
+
+
+def test_delta_brings_a_viewer_to_the_same_scene_as_a_fresh_snapshot():
+    store, first, second = split_hotrod()
+    store.add(read_document(first))
+    view = SceneView(store, load_presets([ROOT / "scenes"])["waterfall"])
+    before = decode_server_frame(view.snapshot())
+    assert view.refresh() is None  # nothing new: no frame at all
+    store.add(read_document(second))
+    delta = decode_server_frame(view.refresh())
+    assert delta["seq"] == before["seq"] + 1
+    state = {int(i): tuple(p) for i, p in zip(before["nodes"].ids, before["nodes"].pos)}
+    for i in delta["removed"]:
+        state.pop(int(i))
+    for block in (delta["added"], delta["updated"]):
+        state.update({int(i): tuple(p) for i, p in zip(block.ids, block.pos)})
+    after = decode_server_frame(view.snapshot())
+    assert state == {int(i): tuple(p) for i, p in zip(after["nodes"].ids, after["nodes"].pos)}
+    assert len(state) == 40
+    assert view.refresh() is None
+
+
+def test_slow_viewer_is_resynced_and_never_blocks_the_others():
+    async def scenario():
+        store, first, second = split_hotrod()
+        store.add(read_document(first))
+        hub = Hub(store, load_presets([ROOT / "scenes"]), "waterfall", queue_size=2)
+        slow, fast = hub.connect(), hub.connect()
+        assert await fast.next_frame() is not None  # snapshot
+        spans = read_document(second)
+        for i in range(len(spans.span_id)):  # one span per tick: many deltas
+            one = type(spans)(**{k: (getattr(spans, k)[i:i + 1] if k != "unknown_ref_types" else set()) for k in spans.__dataclass_fields__})
+            store.add(one)
+            assert hub.tick() == 1  # encoded once for both viewers
+            assert await fast.next_frame() is not None
+        assert slow.resyncs > 0
+        assert slow.queue.qsize() <= 2
+        frames = [await slow.next_frame() for _ in range(slow.queue.qsize())]
+        decoded = [decode_server_frame(f) for f in frames if f is not None]
+        assert decoded[0]["type"] == "snapshot" and len(decoded[0]["nodes"]) == 40
+        assert all(d["seq"] > decoded[0]["seq"] for d in decoded[1:])
+        assert SNAPSHOT not in list(slow.queue._queue)
+
+    asyncio.run(scenario())
