@@ -20,6 +20,7 @@ from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
 from vrmon.scene_presets import load_presets
 from vrmon.settings import ServeConfig
+from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
 
 log = logging.getLogger("vrmon")
@@ -33,8 +34,11 @@ VENDOR_DIRS = {
 }
 
 
-def create_app(config: ServeConfig, store: SpanStore | None = None) -> Starlette:
-    """Build the app; loads the replay files now, so a bad file fails before the server starts."""
+def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:
+    """Build the app; loads the replay files now, so a bad file fails before the server starts.
+
+    `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
+    """
     store = store if store is not None else SpanStore()
     for path in config.replay:
         store.add(load_trace_file(path))
@@ -85,11 +89,14 @@ def create_app(config: ServeConfig, store: SpanStore | None = None) -> Starlette
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ticker = asyncio.create_task(_tick_forever(hub, config.tick))
+        tasks = [asyncio.create_task(_tick_forever(hub, config.tick))]
+        tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
         try:
             yield
         finally:
-            ticker.cancel()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     routes = [
         Route("/", index),
@@ -112,6 +119,16 @@ async def _pump(ws: WebSocket, viewer) -> None:
                 await ws.send_bytes(frame)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the receive loop sees the disconnect and cleans up
+
+
+async def _run_source(source: Source, sink: HubSink) -> None:
+    try:
+        await source.run(sink)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a source bug must not take the server down; say so instead
+        log.exception("source %s stopped", source.name)
+        sink.set_status("down", f"{source.name} stopped after an internal error: {exc}; restart vrmon")
 
 
 async def _tick_forever(hub: Hub, interval: float) -> None:

@@ -198,7 +198,7 @@ class SpanStore:
         if len(cut):
             local[cut] = -1
             parent[cut] = -1
-            flags[cut] |= SpanFlag.CYCLE
+            flags[cut] |= np.uint8(SpanFlag.CYCLE)
         has = local >= 0
         p = local[has]
         start = cols["start_us"][rows]
