@@ -1,6 +1,6 @@
 """Trace document formats: detect the shape of a parsed JSON document and read its spans.
 
-Shapes understood (see docs/formats.md):
+Shapes understood:
 - Jaeger v1: ``{"data": [trace, ...]}`` (query API and UI "Download JSON"), a bare list of
   traces, or a single trace object ``{"traceID", "spans", "processes"}``.
 - OTLP JSON: ``{"resourceSpans": [...]}`` (TracesData), hex or base64 ids.
