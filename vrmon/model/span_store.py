@@ -38,6 +38,15 @@ FLAG_REASONS = {
     SpanFlag.CYCLE: "its parent chain loops back on itself (the link was cut here)",
 }
 
+_TRACE_COLUMNS: dict[str, Any] = {
+    "start_us": np.int64,
+    "end_us": np.int64,
+    "spans": np.int64,
+    "errors": np.int64,
+    "root_service": np.int32,
+    "root_operation": np.int32,
+}
+
 _COLUMNS: dict[str, Any] = {
     "uid": np.int64,
     "trace": np.int32,
@@ -75,6 +84,8 @@ class SpanStore:
         self._keys = np.empty(0, dtype="S12")
         self._key_rows = np.empty(0, dtype=np.int64)
         self.unknown_ref_types: set[str] = set()
+        # per-trace aggregates indexed by trace code, refreshed for the traces each change touches
+        self._traces = {name: np.empty(0, dtype) for name, dtype in _TRACE_COLUMNS.items()}
         self.version = 0  # bumped on every change, so scenes know when to look again
 
     def __len__(self) -> int:
@@ -211,6 +222,36 @@ class SpanStore:
         cols["parent"][rows] = parent
         cols["depth"][rows] = depth
         cols["flags"][rows] = flags
+        self._summarise(traces, rows)
+
+    def _summarise(self, traces: np.ndarray, rows: np.ndarray) -> None:
+        """Recompute the aggregates of `traces` from `rows`, all rows of those traces."""
+        count = self.trace_count
+        agg = self._traces
+        if len(agg["spans"]) < count:
+            for name, col in agg.items():
+                grown = np.zeros(max(count, 2 * len(col), 256), col.dtype)
+                grown[: len(col)] = col
+                agg[name] = grown
+        cols = self._cols
+        t = cols["trace"][rows]
+        start = cols["start_us"][rows]
+        end = start + np.maximum(cols["duration_us"][rows], 0)
+        agg["start_us"][traces] = np.iinfo(np.int64).max
+        agg["end_us"][traces] = np.iinfo(np.int64).min
+        np.minimum.at(agg["start_us"], t, start)
+        np.maximum.at(agg["end_us"], t, end)
+        agg["spans"][traces] = 0
+        agg["spans"] += np.bincount(t, minlength=len(agg["spans"]))
+        agg["errors"][traces] = 0
+        agg["errors"] += np.bincount(t, weights=(cols["flags"][rows] & SpanFlag.ERROR) > 0, minlength=len(agg["spans"])).astype(np.int64)
+        # the root: the earliest-starting span at the smallest depth, ties to the earliest row
+        order = np.lexsort((start, cols["depth"][rows], t))
+        first = np.ones(len(order), bool)
+        first[1:] = t[order][1:] != t[order][:-1]
+        root_rows = rows[order[first]]
+        agg["root_service"][t[order[first]]] = cols["service"][root_rows]
+        agg["root_operation"][t[order[first]]] = cols["operation"][root_rows]
 
     # -- reading --------------------------------------------------------------------------
 
@@ -218,29 +259,8 @@ class SpanStore:
         return np.flatnonzero(self.trace == trace)
 
     def trace_summaries(self) -> dict[str, np.ndarray]:
-        """Per trace: start, end, span and error counts, root service and operation."""
-        t = self.trace
-        count = self.trace_count
-        start = self.start_us
-        end = start + np.maximum(self.duration_us, 0)
-        t_start = np.full(count, np.iinfo(np.int64).max, np.int64)
-        t_end = np.full(count, np.iinfo(np.int64).min, np.int64)
-        np.minimum.at(t_start, t, start)
-        np.maximum.at(t_end, t, end)
-        # the root: the earliest-starting span at depth 0, ties to the earliest row
-        order = np.lexsort((start, self.depth, t))
-        first = np.ones(len(order), bool)
-        first[1:] = t[order][1:] != t[order][:-1]
-        root_rows = np.full(count, -1, np.int64)
-        root_rows[t[order[first]]] = order[first]
-        return {
-            "start_us": t_start,
-            "end_us": t_end,
-            "spans": np.bincount(t, minlength=count),
-            "errors": np.bincount(t, weights=(self.flags & SpanFlag.ERROR) > 0, minlength=count).astype(np.int64),
-            "root_service": np.where(root_rows >= 0, self.service[np.maximum(root_rows, 0)], -1),
-            "root_operation": np.where(root_rows >= 0, self.operation[np.maximum(root_rows, 0)], -1),
-        }
+        """Per trace code: start, end, span and error counts, root service and operation."""
+        return {name: col[: self.trace_count] for name, col in self._traces.items()}
 
     def row_of_uid(self, uid: int) -> int:
         """Row of a span uid, or -1. uids increase with rows, so this is a binary search."""
