@@ -56,7 +56,7 @@ def test_overlapping_bars_in_one_lane_and_depth_never_intersect():
     rng = np.random.default_rng(7)
     n = 3000
     cols = SpanColumns(
-        ids=np.arange(n), trace=rng.integers(0, 5, n).astype(np.int32), depth=rng.integers(0, 4, n).astype(np.int32),
+        ids=np.arange(n), parent=np.full(n, -1), trace=rng.integers(0, 5, n).astype(np.int32), depth=rng.integers(0, 4, n).astype(np.int32),
         service=rng.integers(0, 3, n).astype(np.int32), operation=np.zeros(n, np.int32),
         start_us=rng.integers(0, 10_000, n), duration_us=rng.integers(0, 3000, n), flags=np.zeros(n, np.uint8),
     )

@@ -33,7 +33,7 @@ def random_nodes(n: int, seed: int = 1) -> Nodes:
         ids=rng.permutation(n).astype(np.uint32), pos=rng.normal(size=(n, 3)).astype(np.float32),
         size=rng.random((n, 3)).astype(np.float32), color=rng.integers(0, 256, (n, 4)).astype(np.uint8),
         service=rng.integers(0, 10, n).astype(np.uint16), operation=rng.integers(0, 99, n).astype(np.uint16),
-        flags=rng.integers(0, 256, n).astype(np.uint8),
+        flags=rng.integers(0, 256, n).astype(np.uint8), yaw=rng.integers(-32767, 32767, n).astype(np.int16),
     )
 
 

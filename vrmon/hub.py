@@ -133,12 +133,11 @@ class Hub:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
         if isinstance(message, Select):
-            store = self.store
-            row = store.row_of_uid(message.id)
-            if row < 0 or not viewer.channel.view.has_node(message.id):
-                viewer.offer(error_frame(f"span {message.id} is not in this scene (it may have aged out)", "select"))
+            details = viewer.channel.view.details(message.id)
+            if details is None:
+                viewer.offer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:
-                viewer.offer(details_frame(store.span_details(row)))
+                viewer.offer(details_frame(details))
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)

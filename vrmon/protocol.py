@@ -14,7 +14,7 @@ import msgpack
 import numpy as np
 
 from vrmon.errors import ProtocolError
-from vrmon.layout.nodes import Label, Nodes
+from vrmon.layout.nodes import Edges, Label, Nodes
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_FRAME = 16 * 1024  # bytes; viewer → server frames are small requests
@@ -29,6 +29,15 @@ NODE_COLUMNS: dict[str, tuple[str, int]] = {
     "service": ("<u2", 1),
     "operation": ("<u2", 1),
     "flags": ("u1", 1),
+    "yaw": ("<i2", 1),
+}
+EDGE_COLUMNS: dict[str, tuple[str, int]] = {
+    "ids": ("<u4", 1),
+    "source": ("<u4", 1),
+    "target": ("<u4", 1),
+    "width": ("<f4", 1),
+    "rate": ("<f4", 1),
+    "color": ("u1", 4),
 }
 
 
@@ -36,27 +45,43 @@ NODE_COLUMNS: dict[str, tuple[str, int]] = {
 
 
 def encode_nodes(nodes: Nodes) -> dict[str, Any]:
-    out: dict[str, Any] = {"count": len(nodes)}
-    for name, (dtype, _) in NODE_COLUMNS.items():
-        out[name] = np.ascontiguousarray(getattr(nodes, name), dtype=dtype).tobytes()
-    return out
+    return _encode_block(nodes, NODE_COLUMNS)
 
 
 def decode_nodes(obj: Any) -> Nodes:
+    return Nodes(**_decode_block(obj, NODE_COLUMNS, "node"))
+
+
+def encode_edges(edges: Edges) -> dict[str, Any]:
+    return _encode_block(edges, EDGE_COLUMNS)
+
+
+def decode_edges(obj: Any) -> Edges:
+    return Edges(**_decode_block(obj, EDGE_COLUMNS, "edge"))
+
+
+def _encode_block(block: Any, columns: dict[str, tuple[str, int]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"count": len(block)}
+    for name, (dtype, _) in columns.items():
+        out[name] = np.ascontiguousarray(getattr(block, name), dtype=dtype).tobytes()
+    return out
+
+
+def _decode_block(obj: Any, columns: dict[str, tuple[str, int]], what: str) -> dict[str, np.ndarray]:
     if not isinstance(obj, dict) or not isinstance(obj.get("count"), int) or obj["count"] < 0:
-        raise ProtocolError("node block must be a map with a non-negative integer 'count'")
+        raise ProtocolError(f"{what} block must be a map with a non-negative integer 'count'")
     n = obj["count"]
     cols = {}
-    for name, (dtype, width) in NODE_COLUMNS.items():
+    for name, (dtype, width) in columns.items():
         raw = obj.get(name)
         if not isinstance(raw, bytes):
-            raise ProtocolError(f"node column {name!r} is missing or not binary")
+            raise ProtocolError(f"{what} column {name!r} is missing or not binary")
         expected = n * width * np.dtype(dtype).itemsize
         if len(raw) != expected:
-            raise ProtocolError(f"node column {name!r} has {len(raw)} bytes, expected {expected} for {n} nodes")
+            raise ProtocolError(f"{what} column {name!r} has {len(raw)} bytes, expected {expected} for {n} {what}s")
         arr = np.frombuffer(raw, dtype=dtype)
         cols[name] = arr.reshape(n, width) if width > 1 else arr
-    return Nodes(**cols)
+    return cols
 
 
 def encode_frame(frame: dict[str, Any]) -> bytes:
@@ -72,10 +97,12 @@ def snapshot_frame(
     services: list[str],
     operations: list[str],
     traces: list[dict[str, Any]],
+    edges: Edges | None = None,
 ) -> bytes:
     return encode_frame(
         {
             "type": "snapshot",
+            "edges": encode_edges(edges if edges is not None else Edges.empty()),
             "version": PROTOCOL_VERSION,
             "seq": seq,
             "scene": scene,
@@ -101,6 +128,7 @@ def delta_frame(
     traces: list[dict[str, Any]],
     scene: dict[str, Any] | None = None,
     labels: list[Label] | None = None,
+    edges: Edges | None = None,
 ) -> bytes:
     frame: dict[str, Any] = {
         "type": "delta",
@@ -116,6 +144,8 @@ def delta_frame(
         frame["scene"] = scene
     if labels is not None:
         frame["labels"] = [label.to_wire() for label in labels]
+    if edges is not None:
+        frame["edges"] = encode_edges(edges)
     return encode_frame(frame)
 
 
@@ -125,6 +155,18 @@ def status_frame(*, source: str, state: str, message: str, since: float | None =
 
 def details_frame(span: dict[str, Any]) -> bytes:
     return encode_frame({"type": "details", "span": span})
+
+
+def metrics_frame(*, cpu: np.ndarray, load: tuple[float, float, float], mem_used: int, mem_total: int, ts: float) -> bytes:
+    """Host load: per-core CPU percent as float32 LE bin, load averages, memory bytes."""
+    return encode_frame({
+        "type": "metrics",
+        "cpu": np.ascontiguousarray(cpu, dtype="<f4").tobytes(),
+        "load": [round(v, 3) for v in load],
+        "mem_used": mem_used,
+        "mem_total": mem_total,
+        "ts": ts,
+    })
 
 
 def error_frame(message: str, request: str | None = None) -> bytes:
@@ -142,7 +184,10 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
                 "upgrade the older side"
             )
         frame["nodes"] = decode_nodes(frame.get("nodes"))
+        frame["edges"] = decode_edges(frame.get("edges"))
     elif kind == "delta":
+        if "edges" in frame:
+            frame["edges"] = decode_edges(frame["edges"])
         frame["added"] = decode_nodes(frame.get("added"))
         frame["updated"] = decode_nodes(frame.get("updated"))
         removed = frame.get("removed")

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from vrmon.layout.nodes import Label, Layout, Nodes
+from vrmon.layout.nodes import Edges, Label, Layout, Nodes
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
+from vrmon.layout.wall import wall_layout
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
@@ -37,6 +39,9 @@ class SceneView:
         self._nodes = Nodes.empty()
         self._order = np.empty(0, np.int64)  # argsort of self._nodes.ids
         self._labels: list[Label] = []
+        self._edges = Edges.empty()
+        self._graph_state = GraphState()  # the services layout keeps positions between updates
+        self.dependency_links: list[tuple[str, str, int]] | None = None  # from a live Jaeger, if any
         self._scene: dict[str, Any] = {}
         self._services_sent = 0
         self._operations_sent = 0
@@ -48,6 +53,11 @@ class SceneView:
 
     def _layout(self) -> Layout:
         store = self.store
+        layout = self.preset.layout
+        if layout == "wall":
+            return wall_layout(store, self.preset.params)
+        if layout == "services":
+            return services_layout(store, self.preset.params, self._graph_state, self.dependency_links)
         if self.trace is None and store.trace_count:
             self.trace = _default_trace(store)
         rows = store.rows_of_trace(self.trace) if self.trace is not None else np.empty(0, np.int64)
@@ -56,14 +66,16 @@ class SceneView:
     def _scene_info(self, layout: Layout) -> dict[str, Any]:
         store = self.store
         title = ""
-        if self.trace is not None:
+        if self.preset.layout != "waterfall":
+            title = self.preset.description
+        elif self.trace is not None and len(store.rows_of_trace(self.trace)):
             rows = store.rows_of_trace(self.trace)
             root = rows[np.lexsort((store.start_us[rows], store.depth[rows]))[0]]
             title = f"{store.services.names[store.service[root]]}: {store.operations.names[store.operation[root]]}"
         return {
             "name": self.preset.name,
             "layout": self.preset.layout,
-            "trace": store.trace_id_hex(self.trace) if self.trace is not None else None,
+            "trace": store.trace_id_hex(self.trace) if self.trace is not None and self.preset.layout == "waterfall" else None,
             "title": title,
             "bounds": [round(v, 3) for v in layout.bounds],
             "totals": {"traces": store.trace_count, "spans": len(store)},
@@ -81,6 +93,8 @@ class SceneView:
         added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
         labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
         scene_changed = scene != self._scene
+        edges = layout.edges if layout.edges is not None else Edges.empty()
+        edges_changed = not _same_edges(edges, self._edges)
         services = self.store.services.names[self._services_sent :]
         operations = self.store.operations.names[self._operations_sent :]
         services_from, operations_from = self._services_sent, self._operations_sent
@@ -88,12 +102,13 @@ class SceneView:
         self._nodes = layout.nodes
         self._order = np.argsort(layout.nodes.ids, kind="stable")
         self._labels = layout.labels
+        self._edges = edges
         self._scene = scene
         self._services_sent = len(self.store.services)
         self._operations_sent = len(self.store.operations)
         if first:
             return None
-        if not (len(added) or len(updated) or len(removed) or traces or labels_changed or scene_changed):
+        if not (len(added) or len(updated) or len(removed) or traces or labels_changed or scene_changed or edges_changed):
             return None
         self.seq += 1
         self._snapshot = None
@@ -109,6 +124,7 @@ class SceneView:
             traces=traces,
             scene=scene if scene_changed else None,
             labels=layout.labels if labels_changed else None,
+            edges=edges if edges_changed else None,
         )
 
     def snapshot(self) -> bytes:
@@ -122,12 +138,40 @@ class SceneView:
                 services=list(self.store.services.names),
                 operations=list(self.store.operations.names),
                 traces=self.trace_list(),
+                edges=self._edges,
             )
         return self._snapshot
 
     @property
     def nodes(self) -> Nodes:
         return self._nodes
+
+    def details(self, node_id: int) -> dict[str, Any] | None:
+        """What a viewer sees when it selects a node of this view; None if it is not here."""
+        if not self.has_node(node_id):
+            return None
+        if node_id >= SERVICE_NODE_BASE:
+            return self._service_details(node_id - SERVICE_NODE_BASE)
+        row = self.store.row_of_uid(node_id)
+        return self.store.span_details(row) if row >= 0 else None
+
+    def _service_details(self, code: int) -> dict[str, Any]:
+        graph = service_graph(self.store, self.dependency_links)
+        names = self.store.services.names
+        i = int(np.flatnonzero(graph.services == code)[0])
+        callers = [(names[int(graph.services[s])], int(c)) for s, t, c in zip(graph.source, graph.target, graph.calls) if t == i]
+        callees = [(names[int(graph.services[t])], int(c)) for s, t, c in zip(graph.source, graph.target, graph.calls) if s == i]
+        return {
+            "kind": "service",
+            "id": SERVICE_NODE_BASE + code,
+            "service": names[code],
+            "spans": int(graph.spans[i]),
+            "errors": int(graph.errors[i]),
+            "span_rate": round(float(graph.spans[i]) / graph.seconds, 3),
+            "window_s": round(graph.seconds, 3),
+            "callers": [{"service": n, "calls": c} for n, c in sorted(callers, key=lambda x: -x[1])],
+            "callees": [{"service": n, "calls": c} for n, c in sorted(callees, key=lambda x: -x[1])],
+        }
 
     def has_node(self, node_id: int) -> bool:
         ids = self._nodes.ids
@@ -194,9 +238,14 @@ def _diff(old: Nodes, old_order: np.ndarray, new: Nodes) -> tuple[Nodes, Nodes, 
         | np.any(old.size[old_i] != new.size[new_i], axis=1)
         | np.any(old.color[old_i] != new.color[new_i], axis=1)
         | (old.flags[old_i] != new.flags[new_i])
+        | (old.yaw[old_i] != new.yaw[new_i])
     )
     updated = new.take(new_i[changed])
     kept = np.zeros(len(old), bool)
     kept[old_i] = True
     removed = old.ids[~kept].astype(np.uint32)
     return added, updated, removed
+
+
+def _same_edges(a: Edges, b: Edges) -> bool:
+    return len(a) == len(b) and all(np.array_equal(getattr(a, f), getattr(b, f)) for f in Edges.__dataclass_fields__)

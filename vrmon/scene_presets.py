@@ -10,9 +10,11 @@ from typing import Any
 
 from vrmon.errors import ConfigError
 from vrmon.layout.palette import palette_array
+from vrmon.layout.services import ServicesParams
+from vrmon.layout.wall import WallParams
 from vrmon.layout.waterfall import WaterfallParams
 
-LAYOUT_PARAMS: dict[str, type] = {"waterfall": WaterfallParams}
+LAYOUT_PARAMS: dict[str, type] = {"waterfall": WaterfallParams, "wall": WallParams, "services": ServicesParams}
 TOP_LEVEL_KEYS = {"name", "layout", "description", "params"}
 
 
@@ -69,6 +71,10 @@ def _params(path: Path, cls: type, raw: Any) -> Any:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e6:
                 raise ConfigError(f"{where} = {value!r}; expected a number between 0 and 1e6 (metres)")
             value = float(value)
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                raise ConfigError(f"{where} must be a colour string like \"#59a14f\"")
+            palette_array([value], where)
         elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where} must be a list of colours like [\"#4e79a7\", \"#f28e2b\"]")

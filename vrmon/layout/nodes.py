@@ -21,6 +21,7 @@ class Nodes:
     service: np.ndarray  # uint16
     operation: np.ndarray  # uint16
     flags: np.ndarray  # uint8
+    yaw: np.ndarray  # int16: rotation about +y, radians = yaw * pi / 32767 (the wall turns bars to face you)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -35,10 +36,40 @@ class Nodes:
             service=np.empty(0, np.uint16),
             operation=np.empty(0, np.uint16),
             flags=np.empty(0, np.uint8),
+            yaw=np.empty(0, np.int16),
         )
 
     def take(self, index: np.ndarray) -> "Nodes":
         return Nodes(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
+
+
+YAW_SCALE = 32767 / np.pi
+
+
+def yaw_code(radians: np.ndarray | float) -> np.ndarray:
+    """Radians in [-pi, pi] → the int16 wire code."""
+    wrapped = (np.asarray(radians, dtype=np.float64) + np.pi) % (2 * np.pi) - np.pi
+    return np.round(wrapped * YAW_SCALE).astype(np.int16)
+
+
+@dataclass
+class Edges:
+    """Directed links between nodes (the service graph): drawn as tubes with moving particles."""
+
+    ids: np.ndarray  # uint32, stable per (source, target)
+    source: np.ndarray  # uint32 node id
+    target: np.ndarray  # uint32 node id
+    width: np.ndarray  # float32 metres
+    rate: np.ndarray  # float32 calls per second (particle speed/density)
+    color: np.ndarray  # uint8 (n, 4)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def empty(cls) -> "Edges":
+        return cls(np.empty(0, np.uint32), np.empty(0, np.uint32), np.empty(0, np.uint32),
+                   np.empty(0, np.float32), np.empty(0, np.float32), np.empty((0, 4), np.uint8))
 
 
 @dataclass
@@ -55,6 +86,7 @@ class Label:
 class Layout:
     nodes: Nodes
     labels: list[Label] = field(default_factory=list)
+    edges: Edges | None = None
     bounds: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # min xyz, max xyz
 
 

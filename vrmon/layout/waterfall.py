@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.nodes import Label, Layout, Nodes, bounds_of
+from vrmon.layout.critical_path import critical_path
+from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, yaw_code
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
 
 
@@ -33,6 +34,7 @@ class SpanColumns:
     """The span columns a layout reads (rows of the store, already selected)."""
 
     ids: np.ndarray
+    parent: np.ndarray  # index into these columns, -1 for roots, orphans and spans outside them
     trace: np.ndarray
     depth: np.ndarray
     service: np.ndarray
@@ -43,8 +45,13 @@ class SpanColumns:
 
     @classmethod
     def from_store(cls, store, rows: np.ndarray) -> "SpanColumns":
+        """Columns of `rows` (sorted ascending), with parent links re-indexed into them."""
+        parent_row = store.parent[rows]
+        at = np.minimum(np.searchsorted(rows, parent_row), max(len(rows) - 1, 0))
+        inside = (parent_row >= 0) & (rows[at] == parent_row) if len(rows) else np.zeros(0, bool)
         return cls(
             ids=store.uid[rows],
+            parent=np.where(inside, at, -1),
             trace=store.trace[rows],
             depth=store.depth[rows],
             service=store.service[rows],
@@ -139,6 +146,9 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
     """Lay out the spans (normally one trace) centred on x = 0, with lane and time labels."""
     g = waterfall_geometry(cols, p)
     nodes = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
+    if len(g.traces) == 1:
+        start = cols.start_us
+        nodes.flags |= np.where(critical_path(cols.parent, start, start + np.maximum(cols.duration_us, 0)), CRITICAL, 0).astype(np.uint8)
     labels: list[Label] = []
     if len(cols.ids) and len(g.traces) == 1 and service_names is not None:
         top = p.floor + (int(g.max_depth[0]) + 1) * p.row_height
@@ -148,13 +158,21 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
     return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
 
 
-def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, x_offset, z_offset) -> Nodes:
-    """Nodes from geometry; offsets are scalars or per-span arrays (the wall places each trace)."""
+def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, x_offset=0.0, z_offset=0.0,
+                   y_offset=0.0, yaw=None) -> Nodes:
+    """Nodes from geometry. Offsets are scalars or per-span arrays; with `yaw` (radians per span)
+    the panel-local (x, z) is turned about +y before the offsets apply (the wall faces you)."""
     n = len(cols.ids)
     pos = np.empty((n, 3), np.float32)
-    pos[:, 0] = x_offset + g.x0 + g.length / 2
-    pos[:, 1] = g.y
-    pos[:, 2] = z_offset + g.z
+    local_x = g.x0 + g.length / 2
+    if yaw is None:
+        pos[:, 0] = x_offset + local_x
+        pos[:, 2] = z_offset + g.z
+    else:
+        cos, sin = np.cos(yaw), np.sin(yaw)
+        pos[:, 0] = x_offset + local_x * cos + g.z * sin
+        pos[:, 2] = z_offset - local_x * sin + g.z * cos
+    pos[:, 1] = y_offset + g.y
     size = np.empty((n, 3), np.float32)
     size[:, 0] = g.length
     size[:, 1] = p.bar_height
@@ -168,6 +186,7 @@ def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, 
         service=cols.service.astype(np.uint16),
         operation=cols.operation.astype(np.uint16),
         flags=cols.flags.astype(np.uint8),
+        yaw=yaw_code(yaw) if yaw is not None else np.zeros(n, np.int16),
     )
 
 
