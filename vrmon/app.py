@@ -22,6 +22,7 @@ from vrmon.scene_presets import load_presets
 from vrmon.settings import ServeConfig
 from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
+from vrmon.sources.host import run_host_metrics
 
 log = logging.getLogger("vrmon")
 
@@ -91,6 +92,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_tick_forever(hub, config.tick))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
+        if config.host_metrics:
+            tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
         try:
             yield
         finally:

@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay", metavar="PATH", action="append", type=Path, default=[],
                        help="trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response; repeatable")
     for setting in SERVE_SETTINGS:
+        if setting.type is bool:
+            serve.add_argument(setting.flag, action=argparse.BooleanOptionalAction, default=setting.resolve_default(),
+                               help=f"{setting.help} (default: on; env {setting.env}=0 turns it off)")
+            continue
         serve.add_argument(setting.flag, type=setting.type, default=setting.resolve_default(),
                            help=f"{setting.help} (default: {setting.default}; env {setting.env})")
     serve.set_defaults(run=_serve)

@@ -93,6 +93,7 @@ class Hub:
         self.channels: dict[ViewKey, Channel] = {}
         self.sources: dict[str, SourceStatus] = {}
         self.viewers: set[Viewer] = set()
+        self.last_metrics: bytes | None = None
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -116,6 +117,8 @@ class Hub:
         viewer.channel = channel
         viewer.sent_seq = -1
         viewer.offer(SNAPSHOT)
+        if self.last_metrics is not None:
+            viewer.offer(self.last_metrics)
         for name, status in self.sources.items():
             if status.state != "ok":
                 viewer.offer(status_frame(source=name, **status.to_json()))
@@ -168,6 +171,12 @@ class Hub:
             for viewer in channel.viewers:
                 viewer.offer(item)
         return encoded
+
+    def broadcast(self, frame: bytes) -> None:
+        """Send one control frame (e.g. host metrics) to every viewer, encoded once."""
+        self.last_metrics = frame
+        for viewer in self.viewers:
+            viewer.offer(frame)
 
     def set_status(self, source: str, state: str, message: str) -> None:
         """Record a source's health and tell every viewer when it changes."""

@@ -47,7 +47,7 @@ class SceneView:
         self._operations_sent = 0
         self._traces_sent: dict[str, tuple] = {}
         self._snapshot: bytes | None = None
-        self.refresh()
+        self.refresh()  # the initial state: there is no one yet to send a delta to
 
     # -- building -------------------------------------------------------------------------
 
@@ -85,11 +85,11 @@ class SceneView:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
         if self._version == self.store.version:
             return None
+        first = self._version == -1
         self._version = self.store.version
         layout = self._layout()
         scene = self._scene_info(layout)
         traces = self._changed_traces()
-        first = self.seq == 0 and self._snapshot is None
         added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
         labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
         scene_changed = scene != self._scene

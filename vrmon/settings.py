@@ -32,6 +32,10 @@ class Setting:
         raw = os.environ.get(self.env)
         if raw is None:
             return self.default
+        if self.type is bool:
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ConfigError(f"{self.env}={raw!r}: use 1 or 0")
+            return raw.lower() in ("1", "true", "yes", "on")
         try:
             return self.type(raw)
         except ValueError:
@@ -45,6 +49,7 @@ SERVE_SETTINGS = (
     Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name"),
     Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),
     Setting("viewer_queue", 64, "frames queued per viewer before a slow viewer is resynced with a snapshot", int),
+    Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
 )
 
 
@@ -57,6 +62,7 @@ class ServeConfig:
     scenes_dir: str = ""
     tick: float = 0.1
     viewer_queue: int = 64
+    host_metrics: bool = True
     static_dir: Path = PACKAGE_ROOT / "static"
     node_modules: Path = PACKAGE_ROOT / "node_modules"
     builtin_scenes: Path = PACKAGE_ROOT / "scenes"

@@ -93,12 +93,12 @@ def service_graph(store, extra_links: list[tuple[str, str, int]] | None = None) 
 
 def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.ndarray, movable: np.ndarray,
                  iterations: int, spread: float) -> np.ndarray:
-    """Fruchterman–Reingold in 3D. `movable` nodes move freely; the others only a little."""
+    """Fruchterman–Reingold in 3D. Only `movable` nodes move: the rest stay where viewers saw them."""
     pos = initial.astype(np.float64).copy()
     if n < 2:
         return pos
     k = spread
-    temperature = np.where(movable, spread, spread * 0.05)
+    temperature = np.where(movable, spread, 0.0)
     cool = 0.97 if iterations > 60 else 0.9
     for _ in range(int(iterations)):
         delta = pos[:, None, :] - pos[None, :, :]
@@ -136,8 +136,8 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links=Non
     if len(fresh):
         iterations = p.iterations if not known.any() else p.warm_iterations
         pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.spread)
-        if known.any():  # keep the known services where viewers saw them: undo any drift
-            pos += (initial[known] - pos[known]).mean(axis=0)
+        if known.any():  # known services did not move; undo the re-centring so they stay put
+            pos += initial[np.flatnonzero(known)[0]] - pos[np.flatnonzero(known)[0]]
     else:
         pos = initial
     for i, code in enumerate(graph.services):

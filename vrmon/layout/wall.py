@@ -40,12 +40,16 @@ def recent_traces(trace_start: np.ndarray, count: int) -> np.ndarray:
     return order[:count]
 
 
+def wall_capacity(p: WallParams) -> int:
+    """Panels shown: `traces`, but never more than fit once around the room."""
+    fit = int(p.rows) * max(1, int(2 * np.pi * p.radius // (p.panel_width + p.panel_gap)))
+    return min(int(p.traces), fit)
+
+
 def wall_layout(store, p: WallParams) -> Layout:
     summaries = store.trace_summaries()
     live = np.flatnonzero(summaries["spans"] > 0)
-    # never more panels than fit once around the room
-    fit = p.rows * max(1, int(2 * np.pi * p.radius // (p.panel_width + p.panel_gap)))
-    chosen = live[recent_traces(summaries["start_us"][live], min(int(p.traces), fit))]
+    chosen = live[recent_traces(summaries["start_us"][live], wall_capacity(p))]
     if not len(chosen):
         return Layout(nodes=Nodes.empty())
     rows = np.flatnonzero(np.isin(store.trace, chosen))

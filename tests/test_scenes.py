@@ -1,0 +1,227 @@
+"""Scenes at scale: presets, the wall, the service graph, host load, switching at run time."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import psutil
+import pytest
+from websockets.sync.client import connect
+
+from bench.synthetic import synthetic_batch
+from tests.conftest import FIXTURES, ROOT, TRACE_FIXTURES
+from tests.test_formats import store_of
+from tests.test_server import HOTROD, HUNDRED, recv
+from vrmon.errors import ConfigError
+from vrmon.formats import read_document
+from vrmon.layout.nodes import YAW_SCALE
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, ServicesParams, services_layout
+from vrmon.layout.wall import WallParams, wall_capacity, wall_layout
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import scene_request_frame, select_frame
+from vrmon.scene import SceneView
+from vrmon.scene_presets import load_preset, load_presets
+
+PRESETS = load_presets([ROOT / "scenes"])
+
+
+def test_builtin_presets_load():
+    assert {"waterfall", "wall", "services"} <= set(PRESETS)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('layout = "waterfall"\ncolour = 1', "unknown key 'colour'; allowed: description, layout, name, params"),
+        ('layout = "spiral"', "layout 'spiral' is not one of services, wall, waterfall"),
+        ('layout = "waterfall"\n[params]\nwidht = 3', "unknown key params.widht; allowed: bar_depth"),
+        ('layout = "waterfall"\n[params]\nwidth = "wide"', "params.width = 'wide'; expected a number"),
+        ('layout = "waterfall"\n[params]\nservice_colors = ["#12"]', "'#12' is not a colour"),
+        ('layout = "services"\n[params]\nok_color = 3', "params.ok_color must be a colour string"),
+        ('layout = = 1', "not valid TOML"),
+    ],
+)
+def test_bad_presets_are_refused_with_file_key_and_what_is_allowed(tmp_path, text, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="mine.toml") as err:
+        load_preset(path)
+    assert message in str(err.value)
+
+
+def test_a_copied_preset_overrides_the_builtin(tmp_path):
+    text = (ROOT / "scenes" / "waterfall.toml").read_text().replace("width = 24.0", "width = 40.0")
+    (tmp_path / "waterfall.toml").write_text(text)
+    presets = load_presets([ROOT / "scenes", tmp_path])
+    assert presets["waterfall"].params.width == 40.0
+
+
+# -- wall ------------------------------------------------------------------------------------
+
+
+def test_wall_shows_recent_traces_newest_in_front():
+    store = store_of(HUNDRED)
+    p = PRESETS["wall"].params
+    layout = wall_layout(store, p)
+    nodes = layout.nodes
+    assert np.isfinite(nodes.pos).all()
+    shown = np.unique(store.trace[[store.row_of_uid(int(i)) for i in nodes.ids]])
+    assert len(shown) == wall_capacity(p) == 33  # 11 panels fit around a 6 m room, 3 rows
+    newest = int(np.argmax(store.trace_summaries()["start_us"]))
+    front = nodes.yaw == 0
+    front_traces = {int(store.trace[store.row_of_uid(int(i))]) for i in nodes.ids[front]}
+    assert newest in front_traces
+    # every panel faces the centre: a bar's yaw matches its azimuth on the wall
+    azimuth = np.arctan2(nodes.pos[:, 0], -nodes.pos[:, 2])
+    assert np.allclose(-azimuth, nodes.yaw / YAW_SCALE, atol=0.6)
+
+
+def test_wall_never_wraps_panels_onto_each_other():
+    store = SpanStore()
+    store.add(synthetic_batch(20_000, spans_per_trace=20))
+    layout = wall_layout(store, WallParams(traces=1000))
+    azimuth = np.round(np.arctan2(layout.nodes.pos[:, 0], -layout.nodes.pos[:, 2]), 1)
+    assert len(np.unique(np.round(layout.nodes.yaw / YAW_SCALE, 2))) <= 2 * np.pi * 6.0 // 3.4 + 1
+    assert np.isfinite(azimuth).all()
+
+
+# -- services --------------------------------------------------------------------------------
+
+
+def cross_service_calls(path) -> dict[tuple[str, str], int]:
+    """Independently: parent → child span pairs whose services differ, from the raw fixture."""
+    from tests.fixture_counts import raw_spans
+
+    spans = raw_spans(path)
+    by_id = {(s["trace"], s["span"]): s for s in spans}
+    calls: dict[tuple[str, str], int] = {}
+    for s in spans:
+        parent = by_id.get((s["trace"], s["parent"]))
+        if parent and parent["service"] != s["service"]:
+            key = (parent["service"], s["service"])
+            calls[key] = calls.get(key, 0) + 1
+    return calls
+
+
+@pytest.mark.parametrize("path", [HOTROD, HUNDRED], ids=lambda p: p.name)
+def test_service_graph_edges_are_the_cross_service_calls(path):
+    store = store_of(path)
+    layout = services_layout(store, ServicesParams(), GraphState())
+    names = store.services.names
+    edges = layout.edges
+    got = {(names[int(s) - SERVICE_NODE_BASE], names[int(t) - SERVICE_NODE_BASE]): None for s, t in zip(edges.source, edges.target)}
+    assert set(got) == set(cross_service_calls(path))
+    assert len(layout.nodes) == len(store.services)
+    assert np.isfinite(layout.nodes.pos).all()
+
+
+def test_service_graph_is_deterministic_for_a_seed():
+    store = store_of(HUNDRED)
+    a = services_layout(store, ServicesParams(), GraphState())
+    b = services_layout(store, ServicesParams(), GraphState())
+    assert np.array_equal(a.nodes.pos, b.nodes.pos)
+    c = services_layout(store, ServicesParams(seed=8), GraphState())
+    assert not np.array_equal(a.nodes.pos, c.nodes.pos)
+
+
+def test_a_new_service_does_not_move_the_others():
+    store = store_of(HUNDRED)
+    state = GraphState()
+    before = services_layout(store, ServicesParams(), state)
+    store.add(read_document(json.loads(HOTROD.read_text())))  # brings new services
+    after = services_layout(store, ServicesParams(), state)
+    old = {int(i): p for i, p in zip(before.nodes.ids, before.nodes.pos)}
+    moved = [np.abs(p - old[int(i)]).max() for i, p in zip(after.nodes.ids, after.nodes.pos) if int(i) in old]
+    assert len(after.nodes) > len(before.nodes)
+    assert max(moved) < 1e-5
+
+
+def test_service_colour_follows_error_ratio():
+    store = store_of(HOTROD)
+    layout = services_layout(store, ServicesParams(), GraphState())
+    names = store.services.names
+    red = {names[int(s)]: tuple(c) for s, c in zip(layout.nodes.service, layout.nodes.color)}
+    assert red["redis-manual"] != red["mysql"]  # 3 of 14 redis calls failed; mysql never did
+
+
+# -- incremental updates -----------------------------------------------------------------------
+
+
+def test_a_tick_with_nothing_new_sends_nothing_in_every_scene():
+    store = store_of(HUNDRED)
+    for name in ("waterfall", "wall", "services"):
+        view = SceneView(store, PRESETS[name])
+        assert view.snapshot()
+        assert view.refresh() is None
+
+
+def test_new_traces_leave_an_open_waterfall_untouched():
+    store = store_of(HUNDRED)
+    view = SceneView(store, PRESETS["waterfall"])
+    before = view.nodes
+    store.add(synthetic_batch(1000, seed=3, first_trace=10**6))
+    from vrmon.protocol import decode_server_frame
+
+    delta = decode_server_frame(view.refresh())
+    assert len(delta["added"]) == len(delta["updated"]) == len(delta["removed"]) == 0
+    assert len(delta["traces"]) == 1000 // 40
+    assert np.array_equal(view.nodes.pos, before.pos)
+
+
+# -- over a real server ----------------------------------------------------------------------
+
+
+def test_viewer_switches_scenes_at_run_time(vrmon_server):
+    url = vrmon_server([HUNDRED])
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        assert recv(ws)["scene"]["layout"] == "waterfall"
+        for name in ("wall", "services", "waterfall"):
+            ws.send(scene_request_frame(scene=name))
+            frame = recv(ws)
+            while frame["type"] != "snapshot":
+                frame = recv(ws)
+            assert frame["scene"]["name"] == name
+            assert len(frame["nodes"]) > 0
+        ws.send(scene_request_frame(scene="services"))
+        frame = recv(ws)
+        while frame["type"] != "snapshot":
+            frame = recv(ws)
+        assert len(frame["edges"]) > 0
+        ws.send(select_frame(int(frame["nodes"].ids[0])))
+        details = recv(ws)
+        while details["type"] != "details":
+            details = recv(ws)
+        assert details["span"]["kind"] == "service" and details["span"]["spans"] > 0
+        ws.send(scene_request_frame(scene="nope"))
+        frame = recv(ws)
+        while frame["type"] != "error":
+            frame = recv(ws)
+        assert "unknown scene 'nope'; available: services, wall, waterfall" in frame["message"]
+
+
+def test_server_starts_in_the_scene_asked_for(vrmon_server):
+    url = vrmon_server([HUNDRED], scene="services")
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        assert recv(ws)["scene"]["name"] == "services"
+
+
+def test_host_metrics_reach_every_viewer_once_a_second(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        recv(ws)
+        frame = recv(ws)
+        while frame["type"] != "metrics":
+            frame = recv(ws)
+        cpu = np.frombuffer(frame["cpu"], "<f4")
+        assert len(cpu) == psutil.cpu_count()
+        assert ((cpu >= 0) & (cpu <= 100)).all()
+        assert frame["mem_total"] == psutil.virtual_memory().total
+
+
+def test_host_metrics_can_be_switched_off(vrmon_server):
+    url = vrmon_server([HOTROD], host_metrics=False, tick=0.05)
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        recv(ws)
+        with pytest.raises(TimeoutError):
+            ws.recv(timeout=1.5)
