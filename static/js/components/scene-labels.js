@@ -1,0 +1,174 @@
+// The snapshot's labels (lane names, time ruler ticks, title) as camera-facing text. All the
+// texts are drawn once into one canvas atlas and rendered as a single mesh of billboarded
+// quads, so labels cost one draw call however many lanes a trace has. Time ticks also get a
+// faint rule across the floor.
+const THREE = AFRAME.THREE;
+
+const FONT_PX = 56;
+const PAD_PX = 10;
+const ATLAS_WIDTH = 2048;
+// kind → text height in metres, anchor inside the text box ([0..1] from left, from bottom), colour
+const STYLES = {
+  lane: { height: 0.4, anchor: [1, 0.5], weight: 600, color: null }, // null: the lane's service colour
+  tick: { height: 0.3, anchor: [0.5, 0], weight: 500, color: "#9aa4b5" },
+  title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
+};
+const FALLBACK_COLOR = "#c9d1d9";
+
+const VERTEX_SHADER = `
+attribute vec3 anchor;
+attribute vec2 corner;
+varying vec2 vUv;
+void main() {
+  vec4 viewPosition = modelViewMatrix * vec4(anchor, 1.0);
+  viewPosition.xy += corner;  // offsets in view space keep each quad facing the camera
+  gl_Position = projectionMatrix * viewPosition;
+  vUv = uv;
+}`;
+const FRAGMENT_SHADER = `
+uniform sampler2D atlas;
+varying vec2 vUv;
+void main() {
+  vec4 texel = texture2D(atlas, vUv);
+  if (texel.a < 0.02) discard;
+  gl_FragColor = texel;  // the canvas is already in display colours: no conversion
+}`;
+
+AFRAME.registerComponent("scene-labels", {
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.material = new THREE.ShaderMaterial({
+      uniforms: { atlas: { value: null } },
+      vertexShader: VERTEX_SHADER,
+      fragmentShader: FRAGMENT_SHADER,
+      transparent: true,
+      depthWrite: false,
+    });
+    this.rulesMaterial = new THREE.LineBasicMaterial({ color: 0x3a4456, transparent: true, opacity: 0.7 });
+    this.onLabels = () => this.build();
+    // Lane colours come from the services' colours, which can arrive after the labels.
+    this.el.sceneEl.addEventListener("vrmon-labels", this.onLabels);
+    this.el.sceneEl.addEventListener("vrmon-services", this.onLabels);
+    if (this.system.labels.length) this.build();
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-labels", this.onLabels);
+    this.el.sceneEl.removeEventListener("vrmon-services", this.onLabels);
+    this.clear();
+    this.material.dispose();
+    this.rulesMaterial.dispose();
+  },
+
+  clear() {
+    for (const name of ["labels", "rules"]) {
+      const object = this.el.getObject3D(name);
+      if (!object) continue;
+      object.geometry.dispose();
+      this.el.removeObject3D(name);
+    }
+    this.material.uniforms.atlas.value?.dispose();
+    this.material.uniforms.atlas.value = null;
+  },
+
+  build() {
+    this.clear();
+    const labels = this.system.labels;
+    if (!labels.length) return;
+    const { canvas, boxes } = this.drawAtlas(labels);
+    const texture = new THREE.CanvasTexture(canvas);
+    texture.minFilter = THREE.LinearMipmapLinearFilter;
+    texture.anisotropy = 4;
+    this.material.uniforms.atlas.value = texture;
+
+    const count = labels.length;
+    const anchors = new Float32Array(count * 4 * 3);
+    const corners = new Float32Array(count * 4 * 2);
+    const uvs = new Float32Array(count * 4 * 2);
+    const indices = new Uint32Array(count * 6);
+    labels.forEach((label, i) => {
+      const style = STYLES[label.kind] ?? STYLES.tick;
+      const box = boxes[i];
+      const height = style.height;
+      const width = height * (box.w / box.h);
+      const left = -style.anchor[0] * width;
+      const bottom = -style.anchor[1] * height;
+      const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
+      const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
+      const quad = [[left, bottom, u0, v0], [left + width, bottom, u1, v0], [left + width, bottom + height, u1, v1], [left, bottom + height, u0, v1]];
+      quad.forEach(([cx, cy, u, v], k) => {
+        const vertex = i * 4 + k;
+        anchors.set(label.pos, vertex * 3);
+        corners.set([cx, cy], vertex * 2);
+        uvs.set([u, v], vertex * 2);
+      });
+      indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
+    });
+    const geometry = new THREE.BufferGeometry();
+    // `position` is only there for three.js bookkeeping (bounds); the shader places vertices.
+    geometry.setAttribute("position", new THREE.BufferAttribute(anchors, 3));
+    geometry.setAttribute("anchor", new THREE.BufferAttribute(anchors, 3));
+    geometry.setAttribute("corner", new THREE.BufferAttribute(corners, 2));
+    geometry.setAttribute("uv", new THREE.BufferAttribute(uvs, 2));
+    geometry.setIndex(new THREE.BufferAttribute(indices, 1));
+    geometry.computeBoundingSphere();
+    geometry.boundingSphere.radius += 2; // quads extend beyond their anchors
+    const mesh = new THREE.Mesh(geometry, this.material);
+    mesh.renderOrder = 1; // after the opaque spans
+    this.el.setObject3D("labels", mesh);
+    this.buildRules(labels);
+  },
+
+  /** Pack every label's text into one canvas, row by row; returns the canvas and pixel boxes. */
+  drawAtlas(labels) {
+    const measure = document.createElement("canvas").getContext("2d");
+    const fontOf = (label) => `${(STYLES[label.kind] ?? STYLES.tick).weight} ${FONT_PX}px system-ui, "Segoe UI", Roboto, sans-serif`;
+    const rowHeight = FONT_PX + 2 * PAD_PX;
+    let x = 0, y = 0;
+    const boxes = labels.map((label) => {
+      measure.font = fontOf(label);
+      const w = Math.min(ATLAS_WIDTH, Math.ceil(measure.measureText(label.text).width) + 2 * PAD_PX);
+      if (x + w > ATLAS_WIDTH) { x = 0; y += rowHeight; }
+      const box = { x, y, w, h: rowHeight };
+      x += w;
+      return box;
+    });
+    const canvas = document.createElement("canvas");
+    canvas.width = ATLAS_WIDTH;
+    canvas.height = y + rowHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    labels.forEach((label, i) => {
+      const box = boxes[i];
+      ctx.font = fontOf(label);
+      // A dark outline keeps text readable over bars and grid lines.
+      ctx.lineWidth = 8;
+      ctx.strokeStyle = "rgba(8, 11, 17, 0.85)";
+      ctx.strokeText(label.text, box.x + PAD_PX, box.y + box.h / 2, box.w - 2 * PAD_PX);
+      ctx.fillStyle = this.colorOf(label);
+      ctx.fillText(label.text, box.x + PAD_PX, box.y + box.h / 2, box.w - 2 * PAD_PX);
+    });
+    return { canvas, boxes };
+  },
+
+  colorOf(label) {
+    const style = STYLES[label.kind] ?? STYLES.tick;
+    if (style.color) return style.color;
+    const service = this.system.services.indexOf(label.text);
+    return this.system.serviceColors[service] ?? FALLBACK_COLOR;
+  },
+
+  /** A faint line across the floor at each time tick, from the ruler to the back of the scene. */
+  buildRules(labels) {
+    const bounds = this.system.scene?.bounds;
+    const ticks = labels.filter((label) => label.kind === "tick");
+    if (!bounds || !ticks.length) return;
+    const back = bounds[2] - 0.3;
+    const points = new Float32Array(ticks.length * 6);
+    ticks.forEach(({ pos: [x, , z] }, i) => points.set([x, 0.005, z - 0.05, x, 0.005, back], i * 6));
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
+    this.el.setObject3D("rules", new THREE.LineSegments(geometry, this.rulesMaterial));
+  },
+});

@@ -1,0 +1,128 @@
+// The side panel for the selected node: opens at once with what the node table knows, then
+// fills in from the server's `details` answer. Parent and children are links that select
+// them. Closes with Esc or the close button.
+import { formatDuration, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../format.js";
+import { FLAG } from "../protocol.js";
+
+AFRAME.registerComponent("span-details-panel", {
+  schema: { panel: { type: "selector", default: "#span-panel" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    const panel = this.data.panel;
+    this.title = panel.querySelector(".panel-title");
+    this.body = panel.querySelector(".panel-body");
+    panel.querySelector(".close").addEventListener("click", () => this.system.clearSelection());
+
+    this.onSelection = (event) => (event.detail.id === null ? this.hide() : this.showPending(event.detail.id));
+    this.onDetails = (event) => this.show(event.detail.span);
+    this.onKey = (event) => { if (event.key === "Escape") this.system.clearSelection(); };
+    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
+    this.el.sceneEl.addEventListener("vrmon-details", this.onDetails);
+    window.addEventListener("keydown", this.onKey);
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
+    this.el.sceneEl.removeEventListener("vrmon-details", this.onDetails);
+    window.removeEventListener("keydown", this.onKey);
+  },
+
+  hide() {
+    this.data.panel.hidden = true;
+  },
+
+  /** Service and operation straight from the node table while the details are on their way. */
+  showPending(id) {
+    const { service, operation } = this.nodeNames(id);
+    this.render(operation ?? `node ${id}`, [
+      h("p", { class: "subtitle" }, this.serviceBadge(service)),
+      h("p", { class: "muted" }, "Loading details…"),
+    ]);
+  },
+
+  show(span) {
+    if (span.kind === "service") return this.showService(span);
+    const badges = [this.serviceBadge(span.service), h("span", { class: "badge" }, span.kind)];
+    if (span.error) badges.push(h("span", { class: "badge error" }, "error"));
+    this.render(span.operation, [
+      h("p", { class: "subtitle" }, badges),
+      section(null, table([
+        ["Duration", formatDuration(span.duration_us)],
+        ["Start", formatTimestamp(span.start_us)],
+        ["Error", span.error ? "yes" : "no"],
+        ["Depth", span.depth],
+        ["Trace ID", h("code", {}, span.trace_id)],
+        ["Span ID", h("code", {}, span.span_id)],
+      ])),
+      span.warnings?.length ? section("Warnings", h("ul", { class: "warnings" }, span.warnings.map((w) => h("li", {}, w)))) : null,
+      section("Parent", span.parent === null || span.parent === undefined
+        ? h("p", { class: "muted" }, span.parent_span_id ? `${span.parent_span_id} (not in this trace)` : "none: this is a root span")
+        : this.nodeLinks([span.parent])),
+      section(`Children (${span.children.length})`, span.children.length ? this.nodeLinks(span.children) : h("p", { class: "muted" }, "none")),
+      section(`Tags (${span.tags.length})`, table(span.tags)),
+      section(`Logs (${span.logs.length})`, span.logs.map((log) => h("div", { class: "log" },
+        h("div", { class: "log-time" }, `+${formatDuration(log.timestamp_us - span.start_us)}`, h("span", { class: "muted" }, ` ${formatTimestamp(log.timestamp_us)}`)),
+        table(log.fields)))),
+      section(`Process (${span.process.length})`, table(span.process)),
+      span.references?.length ? section("References", table(span.references.map((r) => [r.type, `${r.trace_id} / ${r.span_id}`]))) : null,
+    ]);
+  },
+
+  showService(node) {
+    const calls = (list) => (list.length ? table(list.map((c) => [c.service, `${c.calls} calls`])) : h("p", { class: "muted" }, "none"));
+    this.render(node.service, [
+      h("p", { class: "subtitle" }, this.serviceBadge(node.service), h("span", { class: "badge" }, "service")),
+      section(null, table([
+        ["Spans", node.spans],
+        ["Errors", node.errors],
+        ["Rate", `${Number(node.span_rate).toFixed(2)} spans/s over ${node.window_s} s`],
+      ])),
+      section("Callers", calls(node.callers)),
+      section("Callees", calls(node.callees)),
+    ]);
+  },
+
+  render(title, children) {
+    this.title.textContent = title;
+    this.body.replaceChildren(...children.filter(Boolean));
+    this.body.scrollTop = 0;
+    this.data.panel.hidden = false;
+  },
+
+  nodeNames(id) {
+    const { nodes, services, operations } = this.system;
+    const row = nodes.rowOf.get(id);
+    if (row === undefined) return {};
+    return { service: services[nodes.service[row]], operation: operations[nodes.operation[row]], error: nodes.flags[row] & FLAG.error };
+  },
+
+  nodeLinks(ids) {
+    return h("ul", { class: "links" }, ids.map((id) => {
+      const { service, operation, error } = this.nodeNames(id);
+      const label = operation ? `${service}: ${operation}` : `span ${id} (not drawn)`;
+      return h("li", {}, h("button", {
+        class: error ? "link error" : "link",
+        "data-node-id": id,
+        onclick: (event) => { releaseFocusAfterClick(event); this.system.select(id); },
+      }, label));
+    }));
+  },
+
+  serviceBadge(service) {
+    const index = this.system.services.indexOf(service);
+    const color = this.system.serviceColors[index] ?? "#8b949e";
+    return h("span", { class: "service" }, h("span", { class: "swatch", style: { background: color } }), service ?? "unknown service");
+  },
+});
+
+function section(heading, content) {
+  return h("section", {}, heading ? h("h3", {}, heading) : null, content);
+}
+
+/** A two-column key/value table from [[key, value], ...]. */
+function table(rows) {
+  if (!rows.length) return h("p", { class: "muted" }, "none");
+  return h("table", { class: "kv" }, h("tbody", {}, rows.map(([key, value]) =>
+    h("tr", {}, h("th", {}, String(key)), h("td", {}, value instanceof Node ? value : formatValue(value))))));
+}

@@ -1,0 +1,160 @@
+// Draws every node of the scene with one InstancedMesh (unit box scaled and placed per
+// instance), error markers with a second one, and an outline around the selected node.
+// Rows of the instanced meshes are the rows of the system's NodeTable, so a delta rewrites
+// only the rows it touched.
+import { FLAG } from "../protocol.js";
+
+const THREE = AFRAME.THREE;
+const YAW_TO_RADIANS = Math.PI / 32767;
+const OUTLINE_MARGIN = 0.05; // metres around the selected box
+const MARKER_RADIUS = 0.13;
+
+AFRAME.registerComponent("span-instances", {
+  schema: {
+    hoverLighten: { default: 0.45 }, // how far the hovered span's colour moves towards white
+    errorColor: { type: "color", default: "#ff453a" },
+    pulsePeriod: { default: 1.4 }, // seconds per error-marker pulse
+  },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    // Scratch objects reused by every update: nothing here allocates per frame or per row.
+    this.matrix = new THREE.Matrix4();
+    this.rotation = new THREE.Matrix4();
+    this.color = new THREE.Color();
+    this.white = new THREE.Color(1, 1, 1);
+
+    this.boxGeometry = new THREE.BoxGeometry(1, 1, 1);
+    this.spanMaterial = new THREE.MeshLambertMaterial({ color: 0xffffff });
+    this.markerGeometry = new THREE.OctahedronGeometry(1);
+    this.markerMaterial = new THREE.MeshLambertMaterial({
+      color: this.data.errorColor, emissive: this.data.errorColor, emissiveIntensity: 1,
+    });
+    this.outline = new THREE.LineSegments(
+      new THREE.EdgesGeometry(this.boxGeometry),
+      new THREE.LineBasicMaterial({ color: 0xffffff }),
+    );
+    this.outline.visible = false;
+    this.el.setObject3D("selection", this.outline);
+
+    this.hoveredRow = -1;
+    this.boundsStale = false;
+    this.createMeshes(this.system.nodes.capacity);
+
+    this.onNodes = (event) => this.applyChanges(event.detail);
+    this.onSelection = () => this.placeOutline();
+    this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
+    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
+    if (this.system.nodes.count) this.applyChanges({ reset: true });
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
+    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
+    for (const name of ["spans", "errors", "selection"]) this.el.removeObject3D(name);
+    this.spans.dispose();
+    this.markers.dispose();
+    for (const disposable of [this.boxGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
+      this.outline.geometry, this.outline.material]) disposable.dispose();
+  },
+
+  /** (Re)create both instanced meshes with room for `capacity` instances. */
+  createMeshes(capacity) {
+    this.spans?.dispose();
+    this.markers?.dispose();
+    this.spans = new THREE.InstancedMesh(this.boxGeometry, this.spanMaterial, capacity);
+    this.spans.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
+    this.spans.count = 0;
+    this.markers = new THREE.InstancedMesh(this.markerGeometry, this.markerMaterial, capacity);
+    this.markers.count = 0;
+    this.el.setObject3D("spans", this.spans);
+    this.el.setObject3D("errors", this.markers);
+  },
+
+  applyChanges({ reset, rows }) {
+    const nodes = this.system.nodes;
+    if (nodes.count > this.spans.instanceMatrix.count) {
+      this.createMeshes(Math.max(nodes.count, this.spans.instanceMatrix.count * 2));
+      reset = true;
+    }
+    this.spans.count = nodes.count;
+    if (reset) {
+      this.hoveredRow = -1;
+      for (let row = 0; row < nodes.count; row++) this.writeRow(row);
+    } else {
+      for (const row of rows) this.writeRow(row);
+    }
+    this.spans.instanceMatrix.needsUpdate = true;
+    this.spans.instanceColor.needsUpdate = true;
+    this.writeMarkers();
+    this.placeOutline();
+    this.boundsStale = true;
+  },
+
+  writeRow(row) {
+    const { pos, size, yaw } = this.system.nodes;
+    const i = row * 3;
+    this.matrix.makeScale(size[i], size[i + 1], size[i + 2]);
+    if (yaw[row] !== 0) this.matrix.premultiply(this.rotation.makeRotationY(yaw[row] * YAW_TO_RADIANS));
+    this.matrix.setPosition(pos[i], pos[i + 1], pos[i + 2]);
+    this.spans.setMatrixAt(row, this.matrix);
+    this.spans.setColorAt(row, this.rowColor(row));
+  },
+
+  rowColor(row) {
+    const c = this.system.nodes.color;
+    this.color.setRGB(c[row * 4] / 255, c[row * 4 + 1] / 255, c[row * 4 + 2] / 255, THREE.SRGBColorSpace);
+    if (row === this.hoveredRow) this.color.lerp(this.white, this.data.hoverLighten);
+    return this.color;
+  },
+
+  /** One marker above the start of each error span (errors are few: rewrite them all). */
+  writeMarkers() {
+    const { pos, size, flags, count } = this.system.nodes;
+    let markers = 0;
+    for (let row = 0; row < count; row++) {
+      if (!(flags[row] & FLAG.error)) continue;
+      const i = row * 3;
+      const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
+      this.matrix.makeScale(MARKER_RADIUS, MARKER_RADIUS * 1.4, MARKER_RADIUS);
+      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + MARKER_RADIUS * 1.6, pos[i + 2]);
+      this.markers.setMatrixAt(markers++, this.matrix);
+    }
+    this.markers.count = markers;
+    this.markers.instanceMatrix.needsUpdate = true;
+  },
+
+  /** Lighten the span under the pointer; -1 for none. */
+  setHovered(row) {
+    if (row === this.hoveredRow) return;
+    const previous = this.hoveredRow;
+    this.hoveredRow = row;
+    if (previous >= 0 && previous < this.spans.count) this.spans.setColorAt(previous, this.rowColor(previous));
+    if (row >= 0) this.spans.setColorAt(row, this.rowColor(row));
+    this.spans.instanceColor.needsUpdate = true;
+  },
+
+  placeOutline() {
+    const row = this.system.selectedId === null ? undefined : this.system.nodes.rowOf.get(this.system.selectedId);
+    this.outline.visible = row !== undefined;
+    if (row === undefined) return;
+    const { pos, size, yaw } = this.system.nodes;
+    const i = row * 3;
+    this.outline.position.set(pos[i], pos[i + 1], pos[i + 2]);
+    this.outline.scale.set(size[i] + OUTLINE_MARGIN, size[i + 1] + OUTLINE_MARGIN, size[i + 2] + OUTLINE_MARGIN);
+    this.outline.rotation.set(0, yaw[row] * YAW_TO_RADIANS, 0);
+  },
+
+  tick(time) {
+    if (this.boundsStale) {
+      // Culling and raycasting use these spheres; recompute once per frame at most.
+      this.spans.computeBoundingSphere();
+      this.markers.computeBoundingSphere();
+      this.boundsStale = false;
+    }
+    if (this.markers.count) {
+      const phase = (time / 1000 / this.data.pulsePeriod) * Math.PI * 2;
+      this.markerMaterial.emissiveIntensity = 0.9 + 0.8 * Math.sin(phase);
+    }
+  },
+});

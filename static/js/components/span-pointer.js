@@ -1,0 +1,89 @@
+// Desktop mouse on the span instances: hover highlights the span under the pointer (and emits
+// span-hover for the tooltip), a click that was not a drag selects it. Picking happens at
+// most once per frame, and only after the pointer moved.
+const THREE = AFRAME.THREE;
+const CLICK_SLOP_PX = 5; // a press that moves further than this is a look-drag, not a click
+
+AFRAME.registerComponent("span-pointer", {
+  dependencies: ["span-instances"],
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.instances = this.el.components["span-instances"];
+    this.raycaster = new THREE.Raycaster();
+    this.ndc = new THREE.Vector2();
+    this.hits = [];
+    this.pointer = { x: 0, y: 0, inside: false, moved: false };
+    this.press = null;
+    this.hoveredId = null;
+
+    this.onMove = (event) => {
+      this.pointer.x = event.clientX;
+      this.pointer.y = event.clientY;
+      this.pointer.inside = true;
+      this.pointer.moved = true;
+    };
+    this.onLeave = () => {
+      this.pointer.inside = false;
+      this.pointer.moved = true;
+    };
+    // Rows move when nodes change: pick again on the next frame.
+    this.onNodes = () => { this.pointer.moved = true; };
+    this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
+    this.onDown = (event) => { this.press = { x: event.clientX, y: event.clientY }; };
+    this.onUp = (event) => {
+      const press = this.press;
+      this.press = null;
+      if (!press || Math.hypot(event.clientX - press.x, event.clientY - press.y) > CLICK_SLOP_PX) return;
+      const id = this.pick(event.clientX, event.clientY);
+      if (id !== null) this.system.select(id);
+    };
+
+    const sceneEl = this.el.sceneEl;
+    if (sceneEl.canvas) this.addListeners();
+    else sceneEl.addEventListener("render-target-loaded", () => this.addListeners(), { once: true });
+  },
+
+  addListeners() {
+    this.canvas = this.el.sceneEl.canvas;
+    this.canvas.addEventListener("mousemove", this.onMove);
+    this.canvas.addEventListener("mouseleave", this.onLeave);
+    this.canvas.addEventListener("mousedown", this.onDown);
+    this.canvas.addEventListener("mouseup", this.onUp);
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
+    if (!this.canvas) return;
+    this.canvas.removeEventListener("mousemove", this.onMove);
+    this.canvas.removeEventListener("mouseleave", this.onLeave);
+    this.canvas.removeEventListener("mousedown", this.onDown);
+    this.canvas.removeEventListener("mouseup", this.onUp);
+  },
+
+  /** Node id of the nearest span under a point in CSS pixels, or null. */
+  pick(clientX, clientY) {
+    const mesh = this.instances.spans;
+    if (!mesh.count) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    this.ndc.set(((clientX - rect.left) / rect.width) * 2 - 1, -((clientY - rect.top) / rect.height) * 2 + 1);
+    this.raycaster.setFromCamera(this.ndc, this.el.sceneEl.camera);
+    this.hits.length = 0;
+    mesh.raycast(this.raycaster, this.hits);
+    if (!this.hits.length) return null;
+    let nearest = this.hits[0];
+    for (const hit of this.hits) if (hit.distance < nearest.distance) nearest = hit;
+    return this.system.nodes.ids[nearest.instanceId];
+  },
+
+  tick() {
+    if (!this.pointer.moved || this.press) return; // no hover churn while dragging the view
+    this.pointer.moved = false;
+    const id = this.pointer.inside ? this.pick(this.pointer.x, this.pointer.y) : null;
+    this.instances.setHovered(id === null ? -1 : this.system.nodes.rowOf.get(id));
+    this.canvas.style.cursor = id === null ? "" : "pointer";
+    if (id === null && this.hoveredId === null) return;
+    this.hoveredId = id;
+    this.el.sceneEl.emit("span-hover", { id, x: this.pointer.x, y: this.pointer.y }, false);
+  },
+});

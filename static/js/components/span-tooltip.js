@@ -1,0 +1,32 @@
+// A small label next to the pointer naming the hovered span.
+import { FLAG } from "../protocol.js";
+
+const OFFSET_PX = 14;
+
+AFRAME.registerComponent("span-tooltip", {
+  schema: { tip: { type: "selector", default: "#tooltip" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.onHover = (event) => this.show(event.detail);
+    this.el.sceneEl.addEventListener("span-hover", this.onHover);
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("span-hover", this.onHover);
+  },
+
+  show({ id, x, y }) {
+    const tip = this.data.tip;
+    const { nodes, services, operations } = this.system;
+    const row = id === null ? undefined : nodes.rowOf.get(id);
+    if (row === undefined) {
+      tip.hidden = true;
+      return;
+    }
+    const error = nodes.flags[row] & FLAG.error ? " — error" : "";
+    tip.textContent = `${services[nodes.service[row]] ?? "?"}: ${operations[nodes.operation[row]] ?? "?"}${error}`;
+    tip.style.transform = `translate(${x + OFFSET_PX}px, ${y + OFFSET_PX}px)`;
+    tip.hidden = false;
+  },
+});

@@ -1,0 +1,76 @@
+// The collapsible list of traces from the summaries: newest first, filterable by text;
+// clicking one asks the server to switch the view to it. The trace on show is highlighted.
+import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../format.js";
+
+AFRAME.registerComponent("trace-list", {
+  schema: { panel: { type: "selector", default: "#trace-list" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    const panel = this.data.panel;
+    this.list = panel.querySelector("ol");
+    this.count = panel.querySelector(".count");
+    this.filter = panel.querySelector("input[type=search]");
+    this.toggle = panel.querySelector(".toggle");
+
+    this.toggle.addEventListener("click", (event) => {
+      releaseFocusAfterClick(event);
+      this.setCollapsed(!panel.classList.contains("collapsed"));
+    });
+    this.autoCollapsed = false;
+    this.filter.addEventListener("input", () => this.render());
+    this.filter.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.filter.blur(); // back to the scene's keys
+      event.stopPropagation();
+    });
+    this.onChange = () => this.render();
+    this.el.sceneEl.addEventListener("vrmon-traces", this.onChange);
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onChange);
+    this.render();
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onChange);
+  },
+
+  setCollapsed(collapsed) {
+    this.data.panel.classList.toggle("collapsed", collapsed);
+    this.toggle.setAttribute("aria-expanded", String(!collapsed));
+  },
+
+  render() {
+    const traces = this.system.traceList();
+    if (!this.autoCollapsed && traces.length) {
+      // A list of one is no use on screen: fold it once, the viewer can open it again.
+      this.autoCollapsed = true;
+      if (traces.length === 1) this.setCollapsed(true);
+    }
+    const query = this.filter.value.trim().toLowerCase();
+    const shown = query
+      ? traces.filter((t) => `${t.service} ${t.operation} ${t.id}`.toLowerCase().includes(query))
+      : traces;
+    const current = this.system.scene?.trace;
+    const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
+    this.count.textContent = query ? `${shown.length} of ${traces.length}` : String(traces.length);
+    this.list.replaceChildren(...shown.map((trace) => h("li", {},
+      h("button", {
+        class: "trace",
+        "data-trace-id": trace.id,
+        "aria-current": trace.id === current ? "true" : null,
+        title: `trace ${trace.id}`,
+        onclick: (event) => {
+          releaseFocusAfterClick(event);
+          this.system.switchScene({ trace: trace.id });
+        },
+      },
+      h("span", { class: "trace-name" }, h("strong", {}, trace.service), `: ${trace.operation}`),
+      h("span", { class: "trace-meta" },
+        `${trace.spans} spans`,
+        trace.errors ? h("span", { class: "errors" }, ` · ${trace.errors} error${trace.errors > 1 ? "s" : ""}`) : null,
+        ` · ${formatClock(trace.start_us)}`),
+      h("span", { class: "trace-duration" },
+        h("span", { class: "bar", style: { width: `${(100 * trace.duration_us) / longest}%` } }),
+        h("span", { class: "value" }, formatDuration(trace.duration_us)))))));
+  },
+});

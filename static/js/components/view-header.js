@@ -1,0 +1,29 @@
+// The top bar's title: what the scene shows (title, span count, trace id).
+AFRAME.registerComponent("view-header", {
+  schema: {
+    title: { type: "selector", default: "#view-title" },
+    detail: { type: "selector", default: "#view-detail" },
+  },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.onChange = () => this.render();
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onChange);
+    this.el.sceneEl.addEventListener("vrmon-nodes", this.onChange);
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onChange);
+    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onChange);
+  },
+
+  render() {
+    const scene = this.system.scene;
+    if (!scene) return;
+    this.data.title.textContent = scene.title || scene.name;
+    const parts = [`${scene.name} · ${this.system.nodes.count} spans`];
+    if (scene.trace) parts.push(`trace ${scene.trace}`);
+    this.data.detail.textContent = parts.join(" · ");
+    document.title = `${scene.title || scene.name} — vrmon`;
+  },
+});

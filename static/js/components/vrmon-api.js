@@ -1,0 +1,83 @@
+// window.vrmon: numbers about the running view (stats), helpers for tests and the console, and
+// the optional on-screen stats panel (?stats=1, refreshed twice a second).
+const THREE = AFRAME.THREE;
+const STATS_INTERVAL_MS = 500;
+
+AFRAME.registerComponent("vrmon-api", {
+  schema: { statsPanel: { type: "selector", default: "#stats" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.point = new THREE.Vector3();
+    this.frames = 0;
+    this.fps = 0;
+    this.fpsSince = performance.now();
+    const api = {
+      ready: false, // true once the first snapshot is applied and two frames rendered
+      stats: () => this.stats(),
+      nodeIds: () => Array.from(this.system.nodes.ids.subarray(0, this.system.nodes.count)),
+      screenPositionOf: (id) => this.screenPositionOf(id),
+      select: (id) => this.system.select(id),
+      system: this.system,
+    };
+    window.vrmon = api;
+    this.el.sceneEl.addEventListener("vrmon-nodes", () => {
+      requestAnimationFrame(() => requestAnimationFrame(() => { api.ready = true; }));
+    }, { once: true });
+
+    if (new URLSearchParams(location.search).get("stats") === "1") {
+      this.data.statsPanel.hidden = false;
+      this.statsTimer = setInterval(() => {
+        this.data.statsPanel.textContent = Object.entries(this.stats()).map(([k, v]) => `${k.padEnd(10)} ${v}`).join("\n");
+      }, STATS_INTERVAL_MS);
+    }
+  },
+
+  remove() {
+    clearInterval(this.statsTimer);
+    delete window.vrmon;
+  },
+
+  tick(time) {
+    this.frames++;
+    const elapsed = time - this.fpsSince;
+    if (elapsed >= 500) {
+      this.fps = Math.round((this.frames * 1000) / elapsed * 10) / 10;
+      this.frames = 0;
+      this.fpsSince = time;
+    }
+  },
+
+  stats() {
+    const instances = document.querySelector("[span-instances]")?.components["span-instances"];
+    const renderer = this.el.sceneEl.renderer;
+    return {
+      spans: this.system.nodes.count,
+      instances: instances?.spans.count ?? 0,
+      errors: instances?.markers.count ?? 0,
+      drawCalls: renderer?.info.render.calls ?? 0,
+      triangles: renderer?.info.render.triangles ?? 0,
+      fps: this.fps,
+      seq: this.system.seq,
+      connected: this.system.connected,
+      scene: this.system.scene?.name ?? null,
+      trace: this.system.scene?.trace ?? null,
+    };
+  },
+
+  /** CSS pixel position of a node's centre, or null when it is not in view. */
+  screenPositionOf(id) {
+    const { nodes } = this.system;
+    const row = nodes.rowOf.get(id);
+    if (row === undefined) return null;
+    const camera = this.el.sceneEl.camera;
+    camera.updateMatrixWorld();
+    this.point.fromArray(nodes.pos, row * 3).project(camera);
+    if (Math.abs(this.point.x) > 1 || Math.abs(this.point.y) > 1 || this.point.z > 1) return null;
+    const rect = this.el.sceneEl.canvas.getBoundingClientRect();
+    return {
+      x: rect.left + ((this.point.x + 1) / 2) * rect.width,
+      y: rect.top + ((1 - this.point.y) / 2) * rect.height,
+    };
+  },
+});

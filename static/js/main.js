@@ -1,0 +1,16 @@
+// Registers vrmon's A-Frame system and components. Module scripts run before the document is
+// complete, and A-Frame waits for that before it initialises <a-scene>, so the markup in
+// index.html can use everything registered here.
+import "./systems/vrmon-data.js";
+import "./components/span-instances.js";
+import "./components/span-pointer.js";
+import "./components/span-tooltip.js";
+import "./components/camera-navigation.js";
+import "./components/scene-labels.js";
+import "./components/floor-grid.js";
+import "./components/span-details-panel.js";
+import "./components/trace-list.js";
+import "./components/service-legend.js";
+import "./components/status-banner.js";
+import "./components/view-header.js";
+import "./components/vrmon-api.js";

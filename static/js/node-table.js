@@ -1,0 +1,90 @@
+// The scene's nodes as growable columns (one typed array per protocol column) plus id → row.
+// Rows stay dense: removing a node moves the last row into its place, so renderers can draw
+// rows [0, count) and update only the rows a change touched.
+import { NODE_COLUMNS } from "./protocol.js";
+
+const INITIAL_CAPACITY = 1024;
+const COLUMNS = Object.entries(NODE_COLUMNS).map(([name, [Type, width]]) => ({ name, Type, width }));
+
+export class NodeTable {
+  constructor() {
+    this.count = 0;
+    this.capacity = 0;
+    this.rowOf = new Map(); // node id → row
+    this.changedRows = new Set(); // rows rewritten since the last takeChanges()
+    this.reset = true; // every row changed (snapshot) since the last takeChanges()
+    this.grow(INITIAL_CAPACITY);
+  }
+
+  grow(minimum) {
+    if (minimum <= this.capacity) return;
+    let capacity = Math.max(this.capacity * 2, INITIAL_CAPACITY);
+    while (capacity < minimum) capacity *= 2;
+    for (const { name, Type, width } of COLUMNS) {
+      const column = new Type(capacity * width);
+      if (this[name]) column.set(this[name].subarray(0, this.count * width));
+      this[name] = column;
+    }
+    this.capacity = capacity;
+  }
+
+  /** Replace everything with a decoded node block (a snapshot). */
+  replace(block) {
+    this.count = 0;
+    this.rowOf.clear();
+    this.changedRows.clear();
+    this.grow(block.count);
+    for (const { name, width } of COLUMNS) {
+      this[name].set(block[name].subarray(0, block.count * width));
+    }
+    for (let row = 0; row < block.count; row++) this.rowOf.set(block.ids[row], row);
+    this.count = block.count;
+    this.reset = true;
+  }
+
+  /** Insert or overwrite every node of a decoded block (delta `added` and `updated`). */
+  upsert(block) {
+    this.grow(this.count + block.count);
+    for (let i = 0; i < block.count; i++) {
+      const id = block.ids[i];
+      let row = this.rowOf.get(id);
+      if (row === undefined) {
+        row = this.count++;
+        this.rowOf.set(id, row);
+      }
+      this.copyRow(block, i, row);
+      this.changedRows.add(row);
+    }
+  }
+
+  remove(ids) {
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row === undefined) continue;
+      this.rowOf.delete(id);
+      const last = --this.count;
+      if (row !== last) {
+        this.copyRow(this, last, row);
+        this.rowOf.set(this.ids[row], row);
+        this.changedRows.add(row);
+      }
+      this.changedRows.delete(last);
+    }
+  }
+
+  copyRow(source, from, to) {
+    for (const { name, width } of COLUMNS) {
+      const src = source[name];
+      const dst = this[name];
+      for (let k = 0; k < width; k++) dst[to * width + k] = src[from * width + k];
+    }
+  }
+
+  /** What changed since the last call: {reset, rows}; rows lists changed rows < count. */
+  takeChanges() {
+    const changes = { reset: this.reset, rows: this.reset ? null : Uint32Array.from(this.changedRows) };
+    this.reset = false;
+    this.changedRows.clear();
+    return changes;
+  }
+}
