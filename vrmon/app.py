@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -90,10 +91,13 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(_tick_forever(hub, config.tick))]
+        tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
         if config.host_metrics:
             tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
+        if sources:  # live data has a "now" to age against; replayed files alone are kept whole
+            tasks.append(asyncio.create_task(_every(config.tick, lambda: _evict(store, config),
+                                                    "evicting old spans failed; keeping them for now")))
         try:
             yield
         finally:
@@ -111,6 +115,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.hub = hub
     app.state.store = store
+    app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
     return app
 
 
@@ -134,10 +139,16 @@ async def _run_source(source: Source, sink: HubSink) -> None:
         sink.set_status("down", f"{source.name} stopped after an internal error: {exc}; restart vrmon")
 
 
-async def _tick_forever(hub: Hub, interval: float) -> None:
+async def _every(interval: float, action: Callable[[], object], failed: str) -> None:
+    """Run `action` every `interval` seconds; a bug in one run is logged and must not stop the next."""
     while True:
         await asyncio.sleep(interval)
         try:
-            hub.tick()
-        except Exception:  # a bug in one tick must not stop the stream for good
-            log.exception("scene update failed; keeping the last good scene")
+            action()
+        except Exception:
+            log.exception(failed)
+
+
+def _evict(store: SpanStore, config: ServeConfig) -> None:
+    """Bound memory: spans of traces idle longer than --retain, or beyond --max-spans, leave."""
+    store.evict(older_than_us=int((time.time() - config.retain) * 1e6), max_spans=config.max_spans)

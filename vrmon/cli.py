@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import SERVE_SETTINGS, ServeConfig
+from vrmon.settings import JAEGER_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
 
   vrmon serve --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json
       serve a trace file, then open http://127.0.0.1:8080/ (desktop or headset browser)
+  vrmon serve --jaeger http://localhost:16686
+      watch a running Jaeger live: traces appear, grow and age out as they happen
   vrmon tail ws://127.0.0.1:8080/ws --once --json
       print what a viewer receives, for scripts and debugging
   vrmon inspect FILE
@@ -50,12 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay", metavar="PATH", action="append", type=Path, default=[],
                        help="trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response; repeatable")
     for setting in SERVE_SETTINGS:
-        if setting.type is bool:
-            serve.add_argument(setting.flag, action=argparse.BooleanOptionalAction, default=setting.resolve_default(),
-                               help=f"{setting.help} (default: on; env {setting.env}=0 turns it off)")
-            continue
-        serve.add_argument(setting.flag, type=setting.type, default=setting.resolve_default(),
-                           help=f"{setting.help} (default: {setting.default}; env {setting.env})")
+        _add_setting(serve, setting)
+    live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
+    for setting in JAEGER_SETTINGS:
+        _add_setting(live, setting)
     serve.set_defaults(run=_serve)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
@@ -73,15 +73,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
+    default = setting.resolve_default()
+    if setting.type is bool:
+        parser.add_argument(setting.flag, action=argparse.BooleanOptionalAction, default=default,
+                            help=f"{setting.help} (default: {'on' if setting.default else 'off'}; env {setting.env}=1 or 0)")
+    elif setting.repeat:  # the default is applied after parsing: argparse would append to it
+        parser.add_argument(setting.flag, action="append", type=setting.type, default=None, metavar=setting.metavar,
+                            help=f"{setting.help}; repeatable (env {setting.env}, comma-separated)")
+        parser.set_defaults(**{f"{setting.name}_default": default})
+    else:
+        parser.add_argument(setting.flag, type=setting.type, default=default, choices=setting.choices or None,
+                            metavar=setting.metavar,
+                            help=f"{setting.help} (default: {setting.default or 'none'}; env {setting.env})")
+
+
+def _setting_values(args: argparse.Namespace, settings: tuple[Setting, ...]) -> dict[str, Any]:
+    values = {s.name: getattr(args, s.name) for s in settings}
+    for s in settings:
+        if s.repeat and values[s.name] is None:
+            values[s.name] = getattr(args, f"{s.name}_default")
+    return values
+
+
 def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+
     import uvicorn
 
     from vrmon.app import create_app
+    from vrmon.sources.jaeger import JaegerSource, probe
 
-    if not args.replay:
-        raise ConfigError("nothing to show: pass --replay FILE (try fixtures/otlp-hotrod-dispatch-40spans-serial.json)")
-    config = ServeConfig(replay=args.replay, **{s.name: getattr(args, s.name) for s in SERVE_SETTINGS})
-    app = create_app(config)
+    jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
+    if not args.replay and jaeger is None:
+        raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
+                          "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
+    config = ServeConfig(replay=args.replay, jaeger=jaeger, **_setting_values(args, SERVE_SETTINGS))
+    sources = []
+    if jaeger is not None:
+        caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
+        print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        sources.append(JaegerSource(jaeger, caps))
+    app = create_app(config, sources=sources)
     store = app.state.store
     print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
     print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)

@@ -58,8 +58,9 @@ class SceneView:
             return wall_layout(store, self.preset.params)
         if layout == "services":
             return services_layout(store, self.preset.params, self._graph_state, self.dependency_links)
-        if self.trace is None and store.trace_count:
-            self.trace = _default_trace(store)
+        evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
+        if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
+            self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another
         rows = store.rows_of_trace(self.trace) if self.trace is not None else np.empty(0, np.int64)
         return waterfall_layout(SpanColumns.from_store(store, rows), self.preset.params, store.services.names)
 
@@ -200,7 +201,8 @@ class SceneView:
         if not store.trace_count:
             return {}
         s = store.trace_summaries()
-        newest = np.argsort(-s["start_us"], kind="stable")[:MAX_TRACES_LISTED]
+        live = np.flatnonzero(s["spans"] > 0)  # evicted traces keep their code but have no spans
+        newest = live[np.argsort(-s["start_us"][live], kind="stable")[:MAX_TRACES_LISTED]]
         services, operations = store.services.names, store.operations.names
         return {
             store.trace_id_hex(int(t)): {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,29 @@ from vrmon.errors import ConfigError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout: static/, scenes/, node_modules/
 
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def duration(text: str | float) -> float:
+    """'250ms', '90s', '15m', '2h', '1d' or plain seconds → seconds (its name shows in flag errors)."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = _DURATION.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 90s, 15m or 2h")
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
 
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
     help: str
-    type: type = str
+    type: Any = str  # a type or a converter such as `duration`
+    repeat: bool = False  # the flag may be given several times; its VRMON_* variable is comma-separated
+    choices: tuple[str, ...] = ()
+    metavar: str | None = None  # what --help shows for the value, e.g. URL
 
     @property
     def env(self) -> str:
@@ -28,18 +45,26 @@ class Setting:
         return "--" + self.name.replace("_", "-")
 
     def resolve_default(self) -> Any:
-        """The default, unless its VRMON_* variable is set."""
+        """The default (converted, e.g. "15m" → 900.0), unless its VRMON_* variable is set."""
         raw = os.environ.get(self.env)
         if raw is None:
-            return self.default
+            return self._convert(self.default, "default") if isinstance(self.default, str) else self.default
+        if self.repeat:
+            return tuple(self._convert(part.strip(), self.env) for part in raw.split(",") if part.strip())
+        return self._convert(raw, self.env)
+
+    def _convert(self, raw: str, origin: str) -> Any:
         if self.type is bool:
             if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
                 raise ConfigError(f"{self.env}={raw!r}: use 1 or 0")
             return raw.lower() in ("1", "true", "yes", "on")
         try:
-            return self.type(raw)
+            value = self.type(raw)
         except ValueError:
-            raise ConfigError(f"{self.env}={raw!r} is not a valid {self.type.__name__}") from None
+            raise ConfigError(f"{origin}={raw!r} is not a valid {self.type.__name__}") from None
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"{origin}={raw!r}: use one of {', '.join(self.choices)}")
+        return value
 
 
 SERVE_SETTINGS = (
@@ -50,6 +75,31 @@ SERVE_SETTINGS = (
     Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),
     Setting("viewer_queue", 64, "frames queued per viewer before a slow viewer is resynced with a snapshot", int),
     Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
+    Setting("retain", "30m", "with a live source: spans of traces idle longer than this leave the scene", duration,
+            metavar="DURATION"),
+    Setting("max_spans", 2_000_000, "with a live source: most spans kept (about 1.3 KB each with details); "
+            "the least recently active traces leave first", int, metavar="N"),
+)
+
+JAEGER_SETTINGS = (
+    Setting("jaeger", "", "Jaeger query service to watch live, e.g. http://localhost:16686 (the Jaeger UI's address)",
+            metavar="URL"),
+    Setting("service", (), "service to watch (default: all, including services that appear later)", str, repeat=True,
+            metavar="NAME"),
+    Setting("lookback", "15m", "how far back the first poll reaches", duration, metavar="DURATION"),
+    Setting("poll", "2s", "time between polls", duration, metavar="DURATION"),
+    Setting("limit", 200, "most traces per service per poll", int, metavar="N"),
+    Setting("api", "auto", "Jaeger API to use: auto detects api_v3 (Jaeger v2) or v1 (older)", str,
+            choices=("auto", "v3", "v1")),
+    Setting("jaeger_header", (), "HTTP header sent to Jaeger, 'Name: value' (e.g. 'Authorization: Bearer TOKEN')",
+            str, repeat=True, metavar="'NAME: VALUE'"),
+    Setting("ca_cert", "", "PEM file of the CA that signed Jaeger's TLS certificate", metavar="FILE"),
+    Setting("insecure_skip_verify", False, "do not verify Jaeger's TLS certificate (only for testing)", bool),
+    Setting("late", "60s", "overlap between polls, for spans that become queryable after they started", duration,
+            metavar="DURATION"),
+    Setting("jaeger_timeout", "10s", "longest wait for one answer from Jaeger", duration, metavar="DURATION"),
+    Setting("max_response", 256.0, "largest answer read from Jaeger, in MiB; larger ones are dropped", float, metavar="MIB"),
+    Setting("retry_max", "30s", "longest wait between retries while Jaeger is failing", duration, metavar="DURATION"),
 )
 
 
@@ -63,12 +113,64 @@ class ServeConfig:
     tick: float = 0.1
     viewer_queue: int = 64
     host_metrics: bool = True
+    retain: float = 1800.0  # seconds
+    max_spans: int = 2_000_000
+    jaeger: "JaegerConfig | None" = None
     static_dir: Path = PACKAGE_ROOT / "static"
     node_modules: Path = PACKAGE_ROOT / "node_modules"
     builtin_scenes: Path = PACKAGE_ROOT / "scenes"
+
+    def __post_init__(self) -> None:
+        if self.retain <= 0 or self.max_spans < 1:
+            raise ConfigError("--retain and --max-spans must be positive")
+        if self.jaeger and self.jaeger.late >= self.retain:
+            raise ConfigError(f"--late {self.jaeger.late:g}s must be shorter than --retain {self.retain:g}s, "
+                              "or re-fetched spans would be evicted again at once")
+        if self.jaeger and self.jaeger.lookback > self.retain:
+            raise ConfigError(f"--lookback {self.jaeger.lookback:g}s is longer than --retain {self.retain:g}s: "
+                              "the first poll would fetch spans that are evicted at once; lower --lookback or raise --retain")
 
     def scene_dirs(self) -> list[Path]:
         dirs = [self.builtin_scenes]
         if self.scenes_dir:
             dirs.append(Path(self.scenes_dir))
         return dirs
+
+
+@dataclass(frozen=True)
+class JaegerConfig:
+    """The live Jaeger source's settings; JAEGER_SETTINGS says what each one means."""
+
+    jaeger: str
+    service: tuple[str, ...]
+    lookback: float  # seconds, like every duration here
+    poll: float
+    limit: int
+    api: str
+    jaeger_header: tuple[str, ...]
+    ca_cert: str
+    insecure_skip_verify: bool
+    late: float
+    jaeger_timeout: float
+    max_response: float  # MiB
+    retry_max: float
+
+    def __post_init__(self) -> None:
+        for name in ("lookback", "poll", "jaeger_timeout", "max_response", "retry_max"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.late < 0:
+            raise ConfigError("--late cannot be negative")
+        if self.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {self.limit}")
+        if self.api not in ("auto", "v3", "v1"):
+            raise ConfigError(f"--api {self.api!r}: use auto, v3 or v1")
+
+
+def jaeger_config(**values: Any) -> JaegerConfig:
+    """A JaegerConfig from the settings' defaults (and VRMON_* variables), overridden by `values`."""
+    merged = {s.name: s.resolve_default() for s in JAEGER_SETTINGS}
+    merged.update(values)
+    merged["service"] = tuple(merged["service"])
+    merged["jaeger_header"] = tuple(merged["jaeger_header"])
+    return JaegerConfig(**merged)

@@ -70,6 +70,12 @@ class AddResult:
     skipped: int  # spans already in the store (re-fetched), not added again
 
 
+@dataclass(frozen=True)
+class EvictResult:
+    spans: int  # spans removed
+    traces: np.ndarray  # trace codes left with no span (they stay valid codes, with zero spans)
+
+
 class SpanStore:
     def __init__(self) -> None:
         self.services = StringTable()
@@ -252,6 +258,69 @@ class SpanStore:
         root_rows = rows[order[first]]
         agg["root_service"][t[order[first]]] = cols["service"][root_rows]
         agg["root_operation"][t[order[first]]] = cols["operation"][root_rows]
+
+    # -- evicting -------------------------------------------------------------------------
+
+    def evict(self, older_than_us: int | None = None, max_spans: int | None = None) -> EvictResult:
+        """Drop whole traces last active before `older_than_us`, then the least recently active
+        ones until at most `max_spans` spans remain (a newest trace larger than that on its own
+        loses its earliest-starting spans).
+
+        Surviving spans keep their uid (their node id on the wire); rows, the key index and
+        parent links are compacted, and traces that lost only some spans are re-linked. A trace
+        left with no span keeps its code, so views holding it stay valid and show nothing.
+        """
+        count = self.trace_count
+        spans = self._traces["spans"][:count]
+        last_active = self._traces["end_us"][:count]
+        live = spans > 0
+        drop = live & (last_active < older_than_us) if older_than_us is not None else np.zeros(count, bool)
+        keep = ~drop[self.trace]
+        if max_spans is not None and int(keep.sum()) > max_spans:
+            keep = self._keep_newest(live & ~drop, max_spans)
+        if keep.all():
+            return EvictResult(0, np.empty(0, np.int32))
+
+        lost = np.unique(self.trace[~keep])
+        self._compact(np.flatnonzero(keep))
+        remaining = np.bincount(self.trace, minlength=count)[lost]
+        emptied, partial = lost[remaining == 0], lost[remaining > 0]
+        for name in ("spans", "errors", "start_us", "end_us"):
+            self._traces[name][emptied] = 0
+        for code in emptied.tolist():  # a trace id that comes back later gets a fresh code
+            self._trace_codes.pop(self.trace_ids[code], None)
+        if len(partial):
+            self._relink(partial)
+        self.version += 1
+        return EvictResult(int((~keep).sum()), emptied.astype(np.int32))
+
+    def _keep_newest(self, candidates: np.ndarray, max_spans: int) -> np.ndarray:
+        """Row mask keeping the most recently active candidate traces, at most `max_spans` spans."""
+        codes = np.flatnonzero(candidates)
+        newest_first = codes[np.argsort(-self._traces["end_us"][codes], kind="stable")]
+        over = np.cumsum(self._traces["spans"][newest_first]) > max_spans
+        kept_traces = np.zeros(len(candidates), bool)
+        kept_traces[newest_first[~over]] = True
+        keep = kept_traces[self.trace]
+        if over[0]:  # the newest trace alone is over the cap: keep its latest-starting spans
+            rows = np.flatnonzero(self.trace == newest_first[0])
+            keep[rows[np.argsort(self.start_us[rows], kind="stable")[-max_spans:]]] = True
+        return keep
+
+    def _compact(self, kept: np.ndarray) -> None:
+        """Keep only rows `kept` (ascending), in order, so uids stay sorted by row."""
+        remap = np.full(self._n, -1, np.int64)
+        remap[kept] = np.arange(len(kept))
+        for col in self._cols.values():
+            col[: len(kept)] = col[kept]
+        self._n = len(kept)
+        parent = self._cols["parent"][: self._n]
+        linked = parent >= 0
+        parent[linked] = remap[parent[linked]]  # an evicted parent becomes -1; re-linking flags the orphans
+        self.details = np.array(self.details, dtype=object)[kept].tolist()
+        indexed = remap[self._key_rows] >= 0
+        self._keys = self._keys[indexed]
+        self._key_rows = remap[self._key_rows[indexed]]
 
     # -- reading --------------------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""HTTP to a Jaeger query service: one httpx.AsyncClient, size-capped answers, failures in plain words.
+
+Every transport problem (refused, DNS, TLS, timeout, a body cut off, an answer over the size
+cap) becomes a SourceError whose message says what happened and what to check. HTTP error
+statuses are not errors here: callers decide what a 404 means for the endpoint they asked.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from vrmon.errors import ConfigError, SourceError
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """'Name: value' → (name, value), as given to --jaeger-header."""
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise ConfigError(f"--jaeger-header {text!r} is not 'Name: value' (e.g. 'Authorization: Bearer TOKEN')")
+    return name.strip(), value.strip()
+
+
+def check_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--jaeger {url!r} is not an http(s) URL; use the Jaeger UI's address, e.g. http://localhost:16686")
+    return url.rstrip("/")
+
+
+def tls_verification(ca_cert: str, insecure_skip_verify: bool) -> ssl.SSLContext | bool:
+    if insecure_skip_verify:
+        return False
+    if not ca_cert:
+        return True
+    if not Path(ca_cert).is_file():
+        raise ConfigError(f"--ca-cert {ca_cert}: no such file; pass the PEM file of the CA that signed Jaeger's certificate")
+    try:
+        return ssl.create_default_context(cafile=ca_cert)
+    except ssl.SSLError as exc:
+        raise ConfigError(f"--ca-cert {ca_cert}: not a PEM certificate file ({exc.reason or exc})") from None
+
+
+class JaegerClient:
+    def __init__(self, base_url: str, *, headers: list[tuple[str, str]], verify: ssl.SSLContext | bool,
+                 timeout: float, max_bytes: int) -> None:
+        self.base_url = check_base_url(base_url)
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, verify=verify, timeout=timeout,
+                                       follow_redirects=True)
+
+    async def __aenter__(self) -> "JaegerClient":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._http.aclose()
+
+    async def get(self, path: str, params: dict[str, str | int] | None = None) -> Reply:
+        """GET path; the whole body, or SourceError when it cannot be had in full within the cap."""
+        where = f"{self.base_url}{path}"
+        try:
+            async with self._http.stream("GET", path, params=params) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > self.max_bytes:
+                    raise SourceError(self._too_big(where, int(declared)))
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():  # decoded size: a small gzip bomb is caught too
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise SourceError(self._too_big(where, size))
+                    chunks.append(chunk)
+                return Reply(response.status_code, b"".join(chunks))
+        except httpx.TimeoutException:
+            raise SourceError(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
+                              "(raise --jaeger-timeout, lower --limit or --lookback)") from None
+        except httpx.ConnectError as exc:
+            raise SourceError(_connect_failure(where, exc)) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise SourceError(f"the answer from {where} was cut off mid-body ({exc or type(exc).__name__}); "
+                              "Jaeger or a proxy closed the connection early") from None
+        except httpx.HTTPError as exc:
+            raise SourceError(f"request to {where} failed: {exc or type(exc).__name__}") from None
+
+    def _too_big(self, where: str, size: int) -> str:
+        return (f"the answer from {where} is over the {self.max_bytes / 2**20:g} MiB cap (at least {size / 2**20:.1f} MiB) "
+                "and was dropped; lower --limit, watch fewer services with --service, or raise --max-response")
+
+
+def _connect_failure(where: str, exc: httpx.ConnectError) -> str:
+    cause = _root_cause(exc)
+    host = urlsplit(where).hostname
+    if isinstance(cause, socket.gaierror):
+        return f"cannot resolve the host name {host!r} of {where} ({cause.strerror}); check the --jaeger URL"
+    if isinstance(cause, ConnectionRefusedError):
+        return f"connection to {where} refused; is Jaeger running there, and is that its query port (usually 16686)?"
+    if isinstance(cause, ssl.SSLError):
+        return (f"TLS handshake with {where} failed ({cause.reason or cause}); pass --ca-cert FILE for a private CA "
+                "or --insecure-skip-verify to skip the check")
+    return f"cannot connect to {where} ({cause or exc}); check the --jaeger URL and the network"
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = exc
+    while seen.__cause__ is not None or seen.__context__ is not None:
+        seen = seen.__cause__ or seen.__context__
+    return seen
