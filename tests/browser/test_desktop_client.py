@@ -137,3 +137,78 @@ def test_desktop_screenshot(vrmon_server, open_app, server_snapshot, page):
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
+
+
+# Builds a delta frame in the page (with the same msgpack library the client uses) and feeds it
+# to the data system as if it came from the socket; returns what the client then holds.
+APPLY_DELTA = """
+async ({added, removed, seqStep}) => {
+  const { encode } = await import("/vendor/msgpack/index.mjs");
+  const system = window.vrmon.system;
+  const bin = (array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  const block = (ids) => {
+    const n = ids.length;
+    const pos = new Float32Array(n * 3), size = new Float32Array(n * 3).fill(0.2);
+    ids.forEach((id, i) => pos.set([(i % 100) * 0.2 - 10, 3 + Math.floor(i / 100) * 0.3, 1], i * 3));
+    return {count: n, ids: bin(Uint32Array.from(ids)), pos: bin(pos), size: bin(size),
+            color: bin(new Uint8Array(n * 4).fill(200)), service: bin(new Uint16Array(n)),
+            operation: bin(new Uint16Array(n)), flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n))};
+  };
+  const frame = {type: "delta", seq: system.seq + seqStep, added: block(added), updated: block([]),
+                 removed: bin(Uint32Array.from(removed)), services: {from: system.services.length, names: []},
+                 operations: {from: system.operations.length, names: []}, traces: []};
+  system.receive(encode(frame).slice().buffer);
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  // Every drawn instance must sit where the node table says its node is.
+  const mesh = document.querySelector("[span-instances]").components["span-instances"].spans;
+  const matrix = new AFRAME.THREE.Matrix4(), at = new AFRAME.THREE.Vector3();
+  let misplaced = 0;
+  for (let row = 0; row < mesh.count; row++) {
+    mesh.getMatrixAt(row, matrix);
+    at.setFromMatrixPosition(matrix);
+    if (at.distanceTo(new AFRAME.THREE.Vector3().fromArray(system.nodes.pos, row * 3)) > 1e-5) misplaced++;
+  }
+  return {stats: window.vrmon.stats(), ids: window.vrmon.nodeIds(), misplaced, capacity: mesh.instanceMatrix.count};
+}
+"""
+
+
+def test_deltas_grow_and_shrink_the_instances_and_a_gap_resyncs(vrmon_server, open_app, page):
+    base_url = vrmon_server([HOTROD], scene="waterfall")
+    open_app(base_url)
+    added = list(range(1000, 3000))  # past the first 1024 instances: the meshes must grow
+    result = page.evaluate(APPLY_DELTA, {"added": added, "removed": [0, 1, 2, 12], "seqStep": 1})
+    assert result["stats"]["spans"] == result["stats"]["instances"] == 40 - 4 + 2000
+    assert result["stats"]["seq"] == 1
+    assert result["stats"]["errors"] == 2  # the error span 12 left
+    assert set(result["ids"]) == (set(range(40)) - {0, 1, 2, 12}) | set(added)
+    assert result["misplaced"] == 0
+    assert result["capacity"] >= 2036
+
+    result = page.evaluate(APPLY_DELTA, {"added": [5000], "removed": [], "seqStep": 2})  # seq gap
+    page.wait_for_function("window.vrmon.stats().spans === 40 && window.vrmon.stats().seq === 0")
+    assert sorted(page.evaluate("window.vrmon.nodeIds()")) == list(range(40))
+    assert page.errors == []
+
+
+IWER = Path(__file__).resolve().parents[2] / "node_modules" / "iwer" / "build" / "iwer.min.js"
+
+
+def test_enter_vr_with_an_emulated_headset(vrmon_server, open_app, page):
+    """A-Frame's Enter VR works and the spans are drawn in the session (IWER emulates a Quest 3)."""
+    if not IWER.exists():
+        pytest.skip("iwer is not installed (npm ci)")
+    # IWER has to be in place before A-Frame's script looks for navigator.xr.
+    page.add_init_script(IWER.read_text() + "\nnew IWER.XRDevice(IWER.metaQuest3).installRuntime({forceInstall: true});")
+    base_url = vrmon_server([HOTROD], scene="waterfall")
+    open_app(base_url)
+    page.evaluate("document.querySelector('a-scene').enterVR()")
+    page.wait_for_function("document.querySelector('a-scene').renderer.xr.isPresenting", timeout=10_000)
+    page.wait_for_timeout(300)
+    stats = page.evaluate("window.vrmon.stats()")
+    assert stats["instances"] == 40
+    assert stats["drawCalls"] >= 2  # the spans at least, once per eye
+    rig = page.evaluate("document.querySelector('#rig').object3D.position.toArray()")
+    assert rig[2] > 0.15  # the viewer stands in front of the scene (its front is at z = 0.15)
+    page.screenshot(path="/tmp/vrmon-vr.png")
+    assert page.errors == []

@@ -7,7 +7,7 @@ const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 1.5; // metres left of the bounds for lane names
 // Steep enough that lanes (z) and call depths (y) of the waterfall do not hide each other.
 const PITCH_DEGREES = 48;
-const VR_STANDOFF = 2.5; // metres between the viewer and the front of the scene in VR
+const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 
 AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],

@@ -24,14 +24,18 @@ AFRAME.registerComponent("trace-list", {
       event.stopPropagation();
     });
     this.onChange = () => this.render();
+    this.onScene = () => {
+      this.render();
+      this.list.querySelector("[aria-current]")?.scrollIntoView({ block: "nearest" });
+    };
     this.el.sceneEl.addEventListener("vrmon-traces", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onChange);
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.render();
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onChange);
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
   },
 
   setCollapsed(collapsed) {

@@ -41,6 +41,8 @@ AFRAME.registerSystem("vrmon-data", {
     socket.onopen = () => {
       this.reconnectDelay = RECONNECT_FIRST_MS;
       this.setConnected(true);
+      // A new connection starts on the server's default view: ask for the one we were showing.
+      if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace });
     };
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = () => {
