@@ -16,9 +16,11 @@ AFRAME.registerComponent("service-legend", {
   },
 
   render() {
-    const { services, serviceColors } = this.system;
+    const { services, serviceColors, scene } = this.system;
     const items = [];
-    serviceColors.forEach((color, index) => {
+    // Only span scenes colour by service; the services scene colours by error rate.
+    const byService = scene?.layout === "services" ? [] : serviceColors;
+    byService.forEach((color, index) => {
       if (color) items.push(h("li", {}, h("span", { class: "swatch", style: { background: color } }), services[index]));
     });
     items.sort((a, b) => a.textContent.localeCompare(b.textContent));
