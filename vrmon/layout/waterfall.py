@@ -116,11 +116,12 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
     new_group = np.ones(n, bool)
     new_group[1:] = g_sorted[1:] != g_sorted[:-1]
     # running max of end within the group: offset by group so one accumulate serves all groups
-    span_all = int(e_sorted.max() - s_sorted.min()) + 1 if n else 1
+    first_start = s_sorted.min() if n else 0  # no spans yet (a live source just started): empty layout
+    span_all = int(e_sorted.max() - first_start) + 1 if n else 1
     offset = np.cumsum(new_group) * span_all
-    running_end = np.maximum.accumulate(e_sorted - s_sorted.min() + offset)
+    running_end = np.maximum.accumulate(e_sorted - first_start + offset)
     overlaps = np.zeros(n, bool)
-    overlaps[1:] = (s_sorted[1:] - s_sorted.min() + offset[1:]) < running_end[:-1]
+    overlaps[1:] = (s_sorted[1:] - first_start + offset[1:]) < running_end[:-1]
     overlaps &= ~new_group
     cluster_start = np.maximum.accumulate(np.where(~overlaps, np.arange(n), 0))
     track = np.empty(n, np.int64)
@@ -151,9 +152,12 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
         nodes.flags |= np.where(critical_path(cols.parent, start, start + np.maximum(cols.duration_us, 0)), CRITICAL, 0).astype(np.uint8)
     labels: list[Label] = []
     if len(cols.ids) and len(g.traces) == 1 and service_names is not None:
-        top = p.floor + (int(g.max_depth[0]) + 1) * p.row_height
-        for _, service, lane_z in g.lanes:
-            labels.append(Label(service_names[int(service)], (-p.width / 2 - 0.3, top - p.row_height, lane_z), "lane"))
+        # each lane's name sits level with the lane's highest bar, so it reads as that lane's label
+        _, lane_of = np.unique(cols.service, return_inverse=True)
+        lane_top = np.full(len(g.lanes), -np.inf)
+        np.maximum.at(lane_top, lane_of, g.y)
+        for (_, service, lane_z), top in zip(g.lanes, lane_top):
+            labels.append(Label(service_names[int(service)], (-p.width / 2 - 0.3, float(top), lane_z), "lane"))
         labels.extend(time_ruler(int(g.span_us[0]), p, y=p.floor - p.row_height * 0.8, z=0.4))
     return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
 

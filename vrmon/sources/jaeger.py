@@ -28,6 +28,7 @@ from vrmon.sources.jaeger_client import JaegerClient, parse_header, tls_verifica
 from vrmon.sources.jaeger_query import Capabilities, JaegerQuery, detect
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 CONCURRENT_REQUESTS = 4  # per poll: enough to overlap latency, few enough to be polite to Jaeger
 DEPENDENCIES_EVERY = 60.0  # seconds; Jaeger aggregates dependencies slowly, no need to ask each poll
@@ -103,7 +104,7 @@ class JaegerSource:
         if query.caps.summaries:
             batches, fetched = await self._changed_traces(query, services, start_us, now_us)
         else:
-            results = await _gather(query.find_traces(s, start_us, now_us, config.limit) for s in services)
+            results = await _gather(lambda s: query.find_traces(s, start_us, now_us, config.limit), services)
             batches, problems = [b for b, _ in results], [p for _, p in results if p]
             self._limit_hit |= any(len({*b.trace_id}) >= config.limit for b in batches)
         # one add per answer: a trace found through several services is then skipped, not flagged
@@ -121,11 +122,11 @@ class JaegerSource:
     async def _changed_traces(self, query: JaegerQuery, services: list[str], start_us: int, end_us: int
                               ) -> tuple[list[SpanBatch], dict[int, tuple[int, int]]]:
         """Summaries first, then only the traces that are new or grew, each fetched once."""
-        per_service = await _gather(query.trace_summaries(s, start_us, end_us, self.config.limit) for s in services)
+        per_service = await _gather(lambda s: query.trace_summaries(s, start_us, end_us, self.config.limit), services)
         self._limit_hit |= any(len(rows) >= self.config.limit for rows in per_service)
         latest: dict[int, TraceSummary] = {row.trace_id: row for rows in per_service for row in rows}
         todo = [row for row in latest.values() if self._fetched.get(row.trace_id, (-1, 0))[0] != row.span_count]
-        batches = await _gather(query.trace(row.trace_id) for row in todo)
+        batches = await _gather(lambda row: query.trace(row.trace_id), todo)
         fetched = {row.trace_id: (len(batch), row.start_us) for row, batch in zip(todo, batches)}
         return batches, fetched
 
@@ -161,17 +162,18 @@ class JaegerSource:
         return f"{message}; but {problem}" if problem else message
 
 
-async def _gather(coros: Iterable[Awaitable[T]]) -> list[T]:
-    """Run with at most CONCURRENT_REQUESTS at a time; the first failure cancels the rest and is raised."""
+async def _gather(call: Callable[[A], Awaitable[T]], items: Iterable[A]) -> list[T]:
+    """`call` on every item, at most CONCURRENT_REQUESTS at a time; the first failure cancels the
+    rest and is raised. Calls start inside their task, so a cancelled one leaves nothing behind."""
     gate = asyncio.Semaphore(CONCURRENT_REQUESTS)
 
-    async def gated(coro: Awaitable[T]) -> T:
+    async def gated(item: A) -> T:
         async with gate:
-            return await coro
+            return await call(item)
 
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(gated(coro)) for coro in coros]
+            tasks = [group.create_task(gated(item)) for item in items]
     except BaseExceptionGroup as failed:
         raise _first_leaf(failed) from None
     return [task.result() for task in tasks]
