@@ -111,7 +111,8 @@ class Hub:
         self._leave(viewer)
         channel = self.channels.get(key)
         if channel is None:
-            view = SceneView(self.store, self.presets[key.scene], key.trace)
+            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog)
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel

@@ -29,8 +29,10 @@ class ViewKey:
 
 
 class SceneView:
-    def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None) -> None:
+    def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
+                 catalog: list[dict[str, str]] | None = None) -> None:
         self.store = store
+        self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
         self.preset = preset
         self.requested_trace = trace
         self.trace = trace
@@ -80,6 +82,7 @@ class SceneView:
             "title": title,
             "bounds": [round(v, 3) for v in layout.bounds],
             "totals": {"traces": store.trace_count, "spans": len(store)},
+            "scenes": self.catalog,
         }
 
     def refresh(self) -> bytes | None:
@@ -219,9 +222,10 @@ class SceneView:
 
 
 def _default_trace(store: SpanStore) -> int:
-    """The largest trace, newest on ties: the most interesting one to open with."""
-    counts = np.bincount(store.trace, minlength=store.trace_count)
-    return int(np.flatnonzero(counts == counts.max())[-1])
+    """The newest trace (as Jaeger UI lists them), later-loaded on ties."""
+    summaries = store.trace_summaries()
+    start = np.where(summaries["spans"] > 0, summaries["start_us"], np.iinfo(np.int64).min)
+    return int(np.flatnonzero(start == start.max())[-1])
 
 
 def _diff(old: Nodes, old_order: np.ndarray, new: Nodes) -> tuple[Nodes, Nodes, np.ndarray]:
