@@ -35,7 +35,14 @@ class RunningServer:
         self.ws_url = f"ws://127.0.0.1:{port}/ws"
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import asyncio
+
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self.server.serve())
 
     def start(self) -> "RunningServer":
         self.thread.start()
@@ -46,6 +53,27 @@ class RunningServer:
             time.sleep(0.02)
         return self
 
+    def call(self, fn, *args, timeout: float = 10):
+        """Run `fn(*args)` on the server's event loop (e.g. hub.set_status) and return its result."""
+        import asyncio
+        import concurrent.futures
+
+        loop = self.loop
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except Exception as exc:
+                future.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return future.result(timeout)
+
+    @property
+    def loop(self):
+        return self._loop
+
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
@@ -55,13 +83,15 @@ class RunningServer:
 def vrmon_server() -> Iterator[Callable[..., str]]:
     """Factory: vrmon_server(["fixtures/x.json"], scene="waterfall") -> base URL of a running server.
 
-    The RunningServer of the last call is available as `vrmon_server.last` (app, hub, store).
+    Options are ServeConfig fields, plus `store=` (a prepared SpanStore, e.g. synthetic spans)
+    and `sources=` (live sources). The RunningServer of the last call is `vrmon_server.last`
+    (`.app.state.hub`, `.app.state.store`, and `.call(fn, *args)` to run code on its loop).
     """
     started: list[RunningServer] = []
 
-    def start(replay: list[str | Path], **options) -> str:
+    def start(replay: list[str | Path], store=None, sources=None, **options) -> str:
         paths = [p if Path(p).is_absolute() else ROOT / p for p in replay]
-        app = create_app(ServeConfig(replay=[Path(p) for p in paths], **options))
+        app = create_app(ServeConfig(replay=[Path(p) for p in paths], **options), store=store, sources=sources)
         server = RunningServer(app, free_port()).start()
         started.append(server)
         start.last = server  # type: ignore[attr-defined]
