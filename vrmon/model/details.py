@@ -37,7 +37,7 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
         "operation": store.operations.names[store.operation[row]],
         "kind": SPAN_KINDS[int(store.kind[row])] if 0 <= store.kind[row] < len(SPAN_KINDS) else "unspecified",
         "start_us": start_us,
-        "start": datetime.fromtimestamp(start_us / 1e6, timezone.utc).isoformat(timespec="microseconds"),
+        "start": _iso_time(start_us),
         "duration_us": int(store.duration_us[row]),
         "depth": int(store.depth[row]),
         "error": bool(flags & SpanFlag.ERROR),
@@ -49,6 +49,14 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
         "parent": int(store.uid[parent]) if parent >= 0 else None,
         "children": [int(u) for u in store.uid[children]],
     }
+
+
+def _iso_time(us: int) -> str:
+    """ISO 8601, or a plain note for times a calendar cannot show (bad input from a tracer)."""
+    try:
+        return datetime.fromtimestamp(us / 1e6, timezone.utc).isoformat(timespec="microseconds")
+    except (ValueError, OverflowError, OSError):
+        return f"out of calendar range ({us} µs since 1970)"
 
 
 def _jaeger_parts(raw: dict) -> tuple[list, list, list, list]:
