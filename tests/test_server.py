@@ -30,8 +30,12 @@ def vrmon_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "vrmon.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
-def recv(ws) -> dict:
-    return decode_server_frame(ws.recv(timeout=10))
+def recv(ws, timeout: float = 10, skip: tuple[str, ...] = ("status",)) -> dict:
+    """The next frame, passing over source-status frames (sent on connect and on any change)."""
+    while True:
+        frame = decode_server_frame(ws.recv(timeout=timeout))
+        if frame["type"] not in skip:
+            return frame
 
 
 @pytest.mark.parametrize("path", [HOTROD, HUNDRED, FIXTURES / "apiv3-gettrace-hotrod-40spans.json",

@@ -101,6 +101,10 @@ class Hub:
         viewer = Viewer(self.queue_size)
         self.viewers.add(viewer)
         self._join(viewer, ViewKey(self.default_scene, None))
+        # Every source's state, healthy ones included: a viewer that connects after a recovery
+        # must still learn that the source is fine (and which sources there are).
+        for name, status in self.sources.items():
+            viewer.offer(status_frame(source=name, **status.to_json()))
         return viewer
 
     def disconnect(self, viewer: Viewer) -> None:
@@ -120,9 +124,7 @@ class Hub:
         viewer.offer(SNAPSHOT)
         if self.last_metrics is not None:
             viewer.offer(self.last_metrics)
-        for name, status in self.sources.items():
-            if status.state != "ok":
-                viewer.offer(status_frame(source=name, **status.to_json()))
+
 
     def _leave(self, viewer: Viewer) -> None:
         channel = viewer.channel

@@ -1,0 +1,278 @@
+"""Scene benchmarks: `make bench` (or `python -m bench.run [--quick]`).
+
+Prints a Markdown report and, unless --no-write, replaces the "Scenes at scale" section of
+docs/benchmarks.md with it. Every number is measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import msgpack
+import numpy as np
+
+from bench.synthetic import synthetic_batch
+from vrmon.formats import read_document
+from vrmon.layout.services import GraphState, ServicesParams, services_layout
+from vrmon.layout.wall import WallParams, wall_layout
+from vrmon.layout.waterfall import SpanColumns, WaterfallParams, waterfall_layout
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import encode_nodes
+from vrmon.scene import SceneView
+from vrmon.scene_presets import load_presets
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTION = "## Scenes at scale"
+
+
+def timed(fn, repeat: int = 5) -> float:
+    """Median wall time in ms over `repeat` runs (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples)
+
+
+def python_waterfall(trace, span_id, parent_id, service, start, duration, width=24.0):
+    """The straightforward per-span Python implementation, as a baseline."""
+    index = {(t, s): i for i, (t, s) in enumerate(zip(trace, span_id))}
+    depth = [0] * len(trace)
+    for i in range(len(trace)):
+        d, p, seen = 0, parent_id[i], 0
+        while p and (trace[i], p) in index and seen < 1000:
+            d += 1
+            j = index[(trace[i], p)]
+            p, seen = parent_id[j], seen + 1
+        depth[i] = d
+    t0, t1, lanes = {}, {}, {}
+    for i in range(len(trace)):
+        t = trace[i]
+        t0[t] = min(t0.get(t, start[i]), start[i])
+        t1[t] = max(t1.get(t, start[i] + duration[i]), start[i] + duration[i])
+        lanes.setdefault(t, {}).setdefault(service[i], len(lanes[t]))
+    out = []
+    for i in range(len(trace)):
+        t = trace[i]
+        scale = width / max(t1[t] - t0[t], 1)
+        length = max(duration[i] * scale, 0.03)
+        out.append(((start[i] - t0[t]) * scale + length / 2, 0.5 + depth[i] * 0.6, -lanes[t][service[i]] * 0.9, length))
+    return out
+
+
+def store_with(n: int, spans_per_trace: int = 40, seed: int = 0) -> SpanStore:
+    store = SpanStore()
+    store.add(synthetic_batch(n, spans_per_trace=spans_per_trace, seed=seed))
+    return store
+
+
+def bench_layouts(sizes: list[int], rows: list[str]) -> None:
+    rows.append("### Layout time (ms, median of 5)\n")
+    rows.append("| spans | waterfall (one trace of all spans) | waterfall (40-span traces, all at once) | wall (33 newest traces) | per-span Python waterfall | numpy speed-up |")
+    rows.append("|---|---|---|---|---|---|")
+    p = WaterfallParams()
+    for n in sizes:
+        one = store_with(n, spans_per_trace=n)
+        many = store_with(n)
+        all_one = SpanColumns.from_store(one, np.arange(len(one)))
+        all_many = SpanColumns.from_store(many, np.arange(len(many)))
+        t_one = timed(lambda: waterfall_layout(all_one, p, one.services.names), 3 if n >= 1_000_000 else 5)
+        t_many = timed(lambda: waterfall_layout(all_many, p), 3 if n >= 1_000_000 else 5)
+        t_wall = timed(lambda: wall_layout(many, WallParams()))
+        if n <= 100_000:
+            cols = [many.trace.tolist(), many.span_id.tolist(), many.parent_id.tolist(), many.service.tolist(),
+                    many.start_us.tolist(), many.duration_us.tolist()]
+            t_py = timed(lambda: python_waterfall(*cols), 1)
+            py, ratio = f"{t_py:.1f}", f"{t_py / t_many:.0f}×"
+        else:
+            py, ratio = "not run", "—"
+        rows.append(f"| {n:,} | {t_one:.1f} | {t_many:.1f} | {t_wall:.1f} | {py} | {ratio} |")
+        print(rows[-1], file=sys.stderr)
+
+
+def bench_incremental(rows: list[str]) -> None:
+    rows.append("\n### Incremental: add 1,000 spans, compute and encode the delta (ms, median of 5)\n")
+    rows.append("| scene | scene size | store add | layout + diff + encode | total | delta bytes |")
+    rows.append("|---|---|---|---|---|---|")
+    presets = load_presets([ROOT / "scenes"])
+    cases = [
+        ("waterfall, the open trace grows", 100_000, 100_000, "waterfall"),
+        ("waterfall, other traces arrive", 100_000, 40, "waterfall"),
+        ("wall, new traces arrive", 100_000, 40, "wall"),
+        ("services, new spans arrive", 100_000, 40, "services"),
+    ]
+    for label, n, per_trace, scene in cases:
+        adds, refreshes, sizes = [], [], []
+        for rep in range(6):
+            store = store_with(n, spans_per_trace=per_trace)
+            view = SceneView(store, presets[scene])
+            view.snapshot()
+            if per_trace == n:  # spans of the same trace: same trace id, new span ids
+                batch = synthetic_batch(1000, spans_per_trace=1000, seed=100 + rep)
+                batch.span_id = [s + (1 << 40) for s in batch.span_id]
+                batch.parent_id = [(p + (1 << 40)) if p else int(store.span_id[0]) for p in batch.parent_id]
+            else:
+                batch = synthetic_batch(1000, spans_per_trace=per_trace, seed=100 + rep, first_trace=10**7)
+            gc.collect()
+            t0 = time.perf_counter()
+            store.add(batch)
+            t1 = time.perf_counter()
+            frame = view.refresh()
+            t2 = time.perf_counter()
+            if rep:
+                adds.append((t1 - t0) * 1000)
+                refreshes.append((t2 - t1) * 1000)
+                sizes.append(len(frame or b""))
+        a, r = statistics.median(adds), statistics.median(refreshes)
+        rows.append(f"| {label} | {len(view.nodes):,} nodes | {a:.2f} | {r:.2f} | {a + r:.2f} | {int(statistics.median(sizes)):,} |")
+        print(rows[-1], file=sys.stderr)
+
+
+def bench_services(rows: list[str]) -> None:
+    rows.append("\n### Service graph (ms)\n")
+    rows.append("| services | links | first layout (300 steps) | incremental step: one new service (40 steps) |")
+    rows.append("|---|---|---|---|")
+    for n_services in (50, 200):
+        store = SpanStore()
+        store.add(synthetic_batch(200_000, spans_per_trace=40, n_services=n_services, seed=5))
+        state = GraphState()
+        p = ServicesParams()
+        t_first = timed(lambda: services_layout(store, p, GraphState()), 3)
+        layout = services_layout(store, p, state)
+        newcomer = synthetic_batch(40, n_services=n_services, seed=6, first_trace=10**8)
+        newcomer.service = ["brand-new-service"] * len(newcomer.service)
+        newcomer.service[0] = "service-0"
+        store.add(newcomer)
+        samples = []
+        for _ in range(5):
+            trial = GraphState(positions=dict(state.positions))
+            t = time.perf_counter()
+            services_layout(store, p, trial)
+            samples.append((time.perf_counter() - t) * 1000)
+        rows.append(f"| {len(layout.nodes)} | {len(layout.edges)} | {t_first:.1f} | {statistics.median(samples):.1f} |")
+        print(rows[-1], file=sys.stderr)
+
+
+def bench_wire_and_memory(rows: list[str]) -> None:
+    rows.append("\n### Wire size and memory\n")
+    store = store_with(100_000, spans_per_trace=100_000)
+    view = SceneView(store, load_presets([ROOT / "scenes"])["waterfall"])
+    snap = view.snapshot()
+    nodes = view.nodes
+    node_block = len(msgpack.packb(encode_nodes(nodes)))
+    as_json = json.dumps({"nodes": [
+        {"id": int(i), "pos": [round(float(v), 4) for v in p], "size": [round(float(v), 4) for v in s], "color": c.tolist(),
+         "service": int(sv), "operation": int(op), "flags": int(f), "yaw": int(y)}
+        for i, p, s, c, sv, op, f, y in zip(nodes.ids, nodes.pos, nodes.size, nodes.color, nodes.service, nodes.operation, nodes.flags, nodes.yaw)
+    ]}).encode()
+    rows.append(f"- Snapshot of a 100,000-span waterfall: {len(snap):,} bytes in all, node block {node_block:,} bytes = "
+                f"**{node_block / len(nodes):.1f} bytes per span** (the same nodes as JSON: {len(as_json) / len(nodes):.1f} bytes per span, "
+                f"{len(as_json) / node_block:.1f}× larger).")
+    # memory: real HotROD spans (with their tags and logs) repeated to 100k spans
+    doc = json.loads((ROOT / "fixtures/otlp-hotrod-dispatch-40spans-serial.json").read_text())
+    base = read_document(doc)
+    copies = 2500
+    batch = type(base)()
+    for k in range(copies):
+        batch.trace_id.extend(t + k for t in base.trace_id)
+        for name in ("span_id", "parent_id", "service", "operation", "start_us", "duration_us", "error", "kind", "follows_from", "details"):
+            getattr(batch, name).extend(getattr(base, name))
+    del doc
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    mem_store = SpanStore()
+    mem_store.add(batch)
+    del batch
+    gc.collect()
+    total = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    details = sum(len(d) for d in mem_store.details) + 33 * len(mem_store) + 8 * len(mem_store)
+    n = len(mem_store)
+    rows.append(f"- Server memory for {n:,} retained real HotROD spans (tracemalloc): **{(total - details) / n:.0f} bytes per span** for the "
+                f"columns, key index and interned strings; {details / n:.0f} bytes per span more for the raw tags and logs kept "
+                f"aside for the details panel ({total / n:.0f} bytes per span in all).")
+    print(rows[-2], rows[-1], sep="\n", file=sys.stderr)
+
+
+def bench_file_to_frame(rows: list[str]) -> None:
+    path = ROOT / "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
+    presets = load_presets([ROOT / "scenes"])
+
+    def plain():
+        with path.open("rb") as f:
+            json.load(f)
+
+    def to_frame():
+        with path.open("rb") as f:
+            doc = json.load(f)
+        store = SpanStore()
+        store.add(read_document(doc))
+        SceneView(store, presets["waterfall"]).snapshot()
+
+    t_json, t_frame = timed(plain, 9), timed(to_frame, 9)
+    rows.append(f"- File to first frame, `{path.name}` ({path.stat().st_size:,} bytes): plain `json.load` {t_json:.1f} ms, "
+                f"load + store + layout + snapshot {t_frame:.1f} ms = **{t_frame / t_json:.2f}×** (target ≤ 3×).")
+    print(rows[-1], file=sys.stderr)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({model}), {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1k and 10k spans only, for a smoke run")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    rows = [SECTION, "", f"Run `make bench` (`python -m bench.run`). Measured {datetime.date.today().isoformat()} on {machine()}.", ""]
+    bench_layouts(sizes, rows)
+    if not args.quick:
+        bench_incremental(rows)
+        bench_services(rows)
+        bench_wire_and_memory(rows)
+    bench_file_to_frame(rows)
+    report = "\n".join(rows) + "\n"
+    print(report)
+    if not args.no_write and not args.quick:
+        write_section(ROOT / "docs/benchmarks.md", report)
+    return 0
+
+
+def write_section(path: Path, report: str) -> None:
+    """Replace this benchmark's section of the doc, leaving other sections as they are."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command its section names.\n\n"
+    if SECTION in text:
+        start = text.index(SECTION)
+        nxt = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + report + (text[nxt + 1 :] if nxt >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + report
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
