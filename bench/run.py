@@ -10,8 +10,6 @@ import argparse
 import datetime
 import gc
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
+from bench.report import ROOT, machine, write_section
 from bench.synthetic import synthetic_batch
 from vrmon.formats import read_document
 from vrmon.layout.services import GraphState, ServicesParams, services_layout
@@ -31,7 +30,6 @@ from vrmon.protocol import encode_nodes
 from vrmon.scene import SceneView
 from vrmon.scene_presets import load_presets
 
-ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Scenes at scale"
 
 
@@ -229,19 +227,6 @@ def bench_file_to_frame(rows: list[str]) -> None:
     print(rows[-1], file=sys.stderr)
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} cores ({model}), {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k spans only, for a smoke run")
@@ -258,20 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(rows) + "\n"
     print(report)
     if not args.no_write and not args.quick:
-        write_section(ROOT / "docs/benchmarks.md", report)
+        write_section(SECTION, report)
     return 0
-
-
-def write_section(path: Path, report: str) -> None:
-    """Replace this benchmark's section of the doc, leaving other sections as they are."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command its section names.\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + report + (text[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + report
-    path.write_text(text)
 
 
 if __name__ == "__main__":

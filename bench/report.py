@@ -1,0 +1,38 @@
+"""Shared by the benchmarks: the machine line and writing one section of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_DOC = ROOT / "docs/benchmarks.md"
+
+
+def machine() -> str:
+    """One line describing this machine, for the record next to the numbers."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({model}), {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}")
+
+
+def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> None:
+    """Replace one benchmark's section (a `## ` heading and what follows it), leaving the others."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command its section names.\n\n"
+    if section in text:
+        start = text.index(section)
+        nxt = text.find("\n## ", start + len(section))
+        text = text[:start] + report + (text[nxt + 1 :] if nxt >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + report
+    path.write_text(text)
