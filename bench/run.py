@@ -14,7 +14,6 @@ import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import msgpack
 import numpy as np
