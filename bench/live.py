@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import psutil
 from websockets.sync.client import connect
 
-from bench.report import machine, write_section
+from bench.report import finish, machine
 from tests.conftest import RunningServer, free_port
 from tests.jaeger_stub import JaegerStub, StubSpan
 from vrmon.app import create_app
@@ -188,11 +188,7 @@ def main(argv: list[str] | None = None) -> int:
              "| API | live spans | polls | CPU per poll | of one core at --poll 1s |", "|---|---|---|---|---|"]
     for flavour in ("v2.19", "v2.0", "v1"):
         bench_quiet_poll(flavour, spans, seconds, rows)
-    report = "\n".join(rows) + "\n"
-    print(report)
-    if not args.no_write and not args.quick:
-        write_section(SECTION, report)
-    return 0
+    return finish(SECTION, rows, write=not (args.no_write or args.quick))
 
 
 if __name__ == "__main__":
