@@ -11,6 +11,11 @@ export function formatDuration(us) {
   return `${minutes} min ${trim((us - minutes * 60e6) / 1e6)} s`;
 }
 
+/** 0.4 → "0.40/s": spans or calls per second. */
+export function formatRate(perSecond) {
+  return Number.isFinite(perSecond) ? `${trim(perSecond)}/s` : "—";
+}
+
 function trim(value) {
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
