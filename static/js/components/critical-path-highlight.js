@@ -1,12 +1,13 @@
-// The waterfall's critical path (node flag 128, computed by the server): a bright unlit strip
-// along the top of every span on it, drawn as one InstancedMesh. Error spans keep their own
-// red markers, so the two read apart: red = failed, pale gold = what bounds the trace's time.
+// The waterfall's critical path (node flag 128, computed by the server): a bright unlit stripe
+// along the top of every span on it, narrower than the bar so the service colour still shows
+// beside it, drawn as one InstancedMesh. Error spans keep their own red markers, so the two
+// read apart: red = failed, pale gold = what bounds the trace's end-to-end time.
 import { FLAG } from "../protocol.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
-const STRIP_HEIGHT = 0.05; // metres
-const STRIP_OVERHANG = 0.04; // metres wider than the bar on each side, so it reads as a rim
+const STRIP_HEIGHT = 0.03; // metres
+const STRIP_WIDTH = 0.35; // fraction of the bar's depth
 
 AFRAME.registerComponent("critical-path-highlight", {
   schema: { color: { type: "color", default: "#ffe38a" } },
@@ -48,7 +49,7 @@ AFRAME.registerComponent("critical-path-highlight", {
     for (let row = 0; row < count; row++) {
       if (!(flags[row] & FLAG.criticalPath)) continue;
       const i = row * 3;
-      this.matrix.makeScale(size[i] + 2 * STRIP_OVERHANG, STRIP_HEIGHT, size[i + 2] + 2 * STRIP_OVERHANG);
+      this.matrix.makeScale(size[i], STRIP_HEIGHT, size[i + 2] * STRIP_WIDTH);
       if (yaw[row] !== 0) this.matrix.premultiply(this.rotation.makeRotationY(yaw[row] * YAW_TO_RADIANS));
       this.matrix.setPosition(pos[i], pos[i + 1] + size[i + 1] / 2 + STRIP_HEIGHT / 2, pos[i + 2]);
       this.strips.setMatrixAt(n++, this.matrix);

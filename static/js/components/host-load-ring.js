@@ -1,13 +1,14 @@
 // Host load around the viewer's feet, from the server's 1 Hz `metrics` frames: a ring of bars,
 // one per CPU core (height = busy %), a floor gauge inside it for memory in use, and a small
 // label with the averages, load and memory. Nothing shows until metrics arrive (a server run
-// with --no-host-metrics sends none).
+// with --no-host-metrics sends none). On a flat screen the bars stand on the far half of the
+// ring only, turned with the camera, so none of them stands between the viewer and the scene.
 // The entity's `visible` attribute is the viewer's on/off switch: the desktop button and the H
 // key flip it here, and anything else (a wrist menu) may do the same with
 // `document.querySelector('#host-ring').setAttribute('visible', bool)`.
 const THREE = AFRAME.THREE;
 const MEMORY_SEGMENTS = 32;
-const LABEL_WIDTH_PX = 512;
+const LABEL_WIDTH_PX = 640;
 const LABEL_HEIGHT_PX = 112;
 const GIB = 2 ** 30;
 const IDLE = new THREE.Color("#3fb950");
@@ -15,6 +16,11 @@ const BUSY = new THREE.Color("#e3b341");
 const SATURATED = new THREE.Color("#ff453a");
 const MEMORY_ON = new THREE.Color("#58a6ff");
 const MEMORY_OFF = new THREE.Color("#1e2636");
+// Flat-screen placement (see tick): how far below the view's centre the ring sits (fraction of
+// the vertical field of view), and its growth with the camera's height.
+const DESKTOP_VIEW_DROP = 0.4;
+const DESKTOP_EYE_PER_SCALE = 3.5; // metres of camera height per unit of scale
+const DESKTOP_MAX_SCALE = 6;
 
 AFRAME.registerComponent("host-load-ring", {
   schema: {
@@ -48,11 +54,12 @@ AFRAME.registerComponent("host-load-ring", {
     this.texture = new THREE.CanvasTexture(this.canvas);
     this.texture.colorSpace = THREE.SRGBColorSpace;
     this.label = new THREE.Sprite(new THREE.SpriteMaterial({ map: this.texture, transparent: true, depthWrite: false }));
-    this.label.scale.set(1.1, (1.1 * LABEL_HEIGHT_PX) / LABEL_WIDTH_PX, 1);
+    this.label.scale.set(1.3, (1.3 * LABEL_HEIGHT_PX) / LABEL_WIDTH_PX, 1);
     this.label.position.set(0, 0.12, 0);
     this.ring.add(this.label);
 
     this.onMetrics = (event) => this.show(event.detail.metrics);
+    this.onMode = () => { if (this.system.metrics) this.show(this.system.metrics); };
     this.onKey = (event) => {
       if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
       if (event.key === "h" || event.key === "H") this.toggle();
@@ -60,6 +67,8 @@ AFRAME.registerComponent("host-load-ring", {
     this.onToggle = () => this.toggle();
     this.onVisible = (event) => { if (event.detail.name === "visible") this.syncButton(); };
     this.el.sceneEl.addEventListener("vrmon-metrics", this.onMetrics);
+    this.el.sceneEl.addEventListener("enter-vr", this.onMode);
+    this.el.sceneEl.addEventListener("exit-vr", this.onMode);
     this.el.addEventListener("componentchanged", this.onVisible);
     window.addEventListener("keydown", this.onKey);
     this.data.toggleButton?.addEventListener("click", this.onToggle);
@@ -69,6 +78,8 @@ AFRAME.registerComponent("host-load-ring", {
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-metrics", this.onMetrics);
+    this.el.sceneEl.removeEventListener("enter-vr", this.onMode);
+    this.el.sceneEl.removeEventListener("exit-vr", this.onMode);
     this.el.removeEventListener("componentchanged", this.onVisible);
     window.removeEventListener("keydown", this.onKey);
     this.data.toggleButton?.removeEventListener("click", this.onToggle);
@@ -127,12 +138,16 @@ AFRAME.registerComponent("host-load-ring", {
     const { cpu } = metrics;
     if (cpu.length > this.bars.instanceMatrix.count) this.createBars(cpu.length);
     const { radius, maxHeight } = this.data;
-    const width = Math.min(0.2, ((2 * Math.PI * radius) / Math.max(cpu.length, 1)) * 0.6);
+    // all the way round the feet in a headset; the far half, facing the viewer, on a screen
+    const arc = this.inHeadset() ? 2 * Math.PI : Math.PI;
+    const first = this.inHeadset() ? 0 : -Math.PI / 2;
+    const width = Math.min(0.2, ((arc * radius) / Math.max(cpu.length, 1)) * 0.6);
     let total = 0;
     for (let i = 0; i < cpu.length; i++) {
       const busy = Math.min(100, Math.max(0, cpu[i] || 0));
       total += busy;
-      this.placeAround(this.bars, i, (2 * Math.PI * i) / cpu.length, radius, width, Math.max(0.02, (busy / 100) * maxHeight), width);
+      const angle = first + (arc * (i + 0.5)) / cpu.length;
+      this.placeAround(this.bars, i, angle, radius, width, Math.max(0.02, (busy / 100) * maxHeight), width);
       this.bars.setColorAt(i, this.loadColor(busy / 100));
     }
     this.bars.count = cpu.length;
@@ -148,6 +163,10 @@ AFRAME.registerComponent("host-load-ring", {
     this.drawLabel(cpu.length ? total / cpu.length : 0, metrics, memory);
     this.ring.visible = cpu.length > 0;
     this.syncButton();
+  },
+
+  inHeadset() {
+    return Boolean(this.el.sceneEl.renderer?.xr.isPresenting);
   },
 
   loadColor(fraction) {
@@ -178,19 +197,27 @@ AFRAME.registerComponent("host-load-ring", {
 
   tick() {
     if (!this.ring.visible) return;
-    // Stay with the viewer. In a headset the ring is right around the feet; on a flat screen
-    // the camera cannot look at its own feet, so the ring sits on the floor a little ahead,
-    // in the lower part of the view.
+    // Stay with the viewer. In a headset the ring is right around the feet. A flat screen
+    // cannot look at its own feet, so there the ring sits on the floor ahead, near the bottom
+    // of the view, and grows with the camera's height so an overview still shows it.
     const camera = this.el.sceneEl.camera;
     if (!camera) return;
     camera.getWorldPosition(this.eye);
     camera.getWorldDirection(this.look);
+    const object = this.el.object3D;
     let ahead = 0;
-    if (!this.el.sceneEl.renderer?.xr.isPresenting) {
-      const down = Math.max(0.05, -Math.asin(Math.max(-1, Math.min(1, this.look.y))) + THREE.MathUtils.degToRad(camera.fov) * 0.3);
-      ahead = Math.min(30, Math.max(this.data.radius + 1, this.eye.y / Math.tan(down)));
+    let scale = 1;
+    let yaw = 0;
+    if (!this.inHeadset()) {
+      const pitchDown = -Math.asin(Math.max(-1, Math.min(1, this.look.y)));
+      const down = Math.max(0.05, pitchDown + THREE.MathUtils.degToRad(camera.fov) * DESKTOP_VIEW_DROP);
+      scale = Math.min(DESKTOP_MAX_SCALE, Math.max(1, this.eye.y / DESKTOP_EYE_PER_SCALE));
+      ahead = Math.min(40, Math.max(this.data.radius * scale, this.eye.y / Math.tan(down)));
+      yaw = Math.atan2(-this.look.x, -this.look.z); // the bars' half-ring stays on the far side
     }
     const horizontal = Math.hypot(this.look.x, this.look.z) || 1;
-    this.el.object3D.position.set(this.eye.x + (this.look.x / horizontal) * ahead, 0, this.eye.z + (this.look.z / horizontal) * ahead);
+    object.position.set(this.eye.x + (this.look.x / horizontal) * ahead, 0, this.eye.z + (this.look.z / horizontal) * ahead);
+    object.rotation.set(0, yaw, 0);
+    object.scale.setScalar(scale);
   },
 });
