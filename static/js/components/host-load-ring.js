@@ -65,6 +65,7 @@ AFRAME.registerComponent("host-load-ring", {
       if (event.key === "h" || event.key === "H") this.toggle();
     };
     this.onToggle = () => this.toggle();
+    // others (a wrist menu) flip `visible` too: keep the button's state in step
     this.onVisible = (event) => { if (event.detail.name === "visible") this.syncButton(); };
     this.el.sceneEl.addEventListener("vrmon-metrics", this.onMetrics);
     this.el.sceneEl.addEventListener("enter-vr", this.onMode);
@@ -91,6 +92,7 @@ AFRAME.registerComponent("host-load-ring", {
 
   toggle() {
     this.el.setAttribute("visible", !this.el.getAttribute("visible"));
+    this.syncButton(); // componentchanged is throttled: say it at once
   },
 
   syncButton() {
