@@ -21,6 +21,7 @@ const MEMORY_OFF = new THREE.Color("#1e2636");
 const DESKTOP_VIEW_DROP = 0.4;
 const DESKTOP_EYE_PER_SCALE = 3.5; // metres of camera height per unit of scale
 const DESKTOP_MAX_SCALE = 6;
+const DESKTOP_BAR_HEIGHT = 0.5; // of maxHeight: on a screen the bars stand between you and the scene
 
 AFRAME.registerComponent("host-load-ring", {
   schema: {
@@ -139,7 +140,8 @@ AFRAME.registerComponent("host-load-ring", {
   show(metrics) {
     const { cpu } = metrics;
     if (cpu.length > this.bars.instanceMatrix.count) this.createBars(cpu.length);
-    const { radius, maxHeight } = this.data;
+    const { radius } = this.data;
+    const maxHeight = this.data.maxHeight * (this.inHeadset() ? 1 : DESKTOP_BAR_HEIGHT);
     // all the way round the feet in a headset; the far half, facing the viewer, on a screen
     const arc = this.inHeadset() ? 2 * Math.PI : Math.PI;
     const first = this.inHeadset() ? 0 : -Math.PI / 2;

@@ -125,8 +125,9 @@ AFRAME.registerComponent("span-instances", {
       if (!(flags[row] & FLAG.error)) continue;
       const i = row * 3;
       const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
-      this.matrix.makeScale(MARKER_RADIUS, MARKER_RADIUS * 1.4, MARKER_RADIUS);
-      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + MARKER_RADIUS * 1.6, pos[i + 2]);
+      const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
+      this.matrix.makeScale(radius, radius * 1.4, radius);
+      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + radius * 1.6, pos[i + 2]);
       this.markers.setMatrixAt(markers++, this.matrix);
     }
     this.markers.count = markers;
