@@ -17,6 +17,7 @@ test: install chromium
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.live
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -36,3 +36,12 @@ def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> Non
     else:
         text = text.rstrip("\n") + "\n\n" + report
     path.write_text(text)
+
+
+def finish(section: str, rows: list[str], write: bool) -> int:
+    """Print a benchmark's report and, for a full run, record it in docs/benchmarks.md."""
+    report = "\n".join(rows) + "\n"
+    print(report)
+    if write:
+        write_section(section, report)
+    return 0

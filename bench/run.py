@@ -19,7 +19,7 @@ import msgpack
 import numpy as np
 
 from bench.baseline import python_columns, python_waterfall
-from bench.report import ROOT, machine, write_section
+from bench.report import ROOT, finish, machine
 from bench.synthetic import synthetic_batch
 from vrmon.formats import read_document
 from vrmon.layout.palette import palette_array
@@ -263,11 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_wire_and_memory(rows, results)
     bench_file_to_frame(rows, results)
     targets_summary(rows, results)
-    report = "\n".join(rows) + "\n"
-    print(report)
-    if not args.no_write and not args.quick:
-        write_section(SECTION, report)
-    return 0
+    return finish(SECTION, rows, write=not (args.no_write or args.quick))
 
 
 if __name__ == "__main__":
