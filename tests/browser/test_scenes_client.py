@@ -264,3 +264,39 @@ def test_scene_screenshots(vrmon_server, open_app, server_snapshot, page):
     for name in ("scene-services.png", "scene-wall.png"):
         assert (IMAGES / name).stat().st_size > 20_000
     assert page.errors == []
+
+
+IWER = Path(__file__).resolve().parents[2] / "node_modules" / "iwer" / "build" / "iwer.min.js"
+
+
+def test_in_a_headset_the_wall_surrounds_the_viewer_and_the_host_ring_is_at_their_feet(vrmon_server, open_app, page):
+    if not IWER.exists():
+        pytest.skip("iwer is not installed (npm ci)")
+    page.add_init_script(IWER.read_text() + "\nnew IWER.XRDevice(IWER.metaQuest3).installRuntime({forceInstall: true});")
+    base_url = vrmon_server(DEMO, scene="wall")
+    cores = len(np.frombuffer(server_frame(base_url, "metrics")["cpu"], "<f4"))
+    open_app(base_url)
+    page.evaluate("document.querySelector('a-scene').enterVR()")
+    page.wait_for_function("document.querySelector('a-scene').renderer.xr.isPresenting", timeout=10_000)
+    page.wait_for_function("(n) => window.vrmon.stats().hostBars === n", arg=cores, timeout=10_000)
+    page.wait_for_timeout(300)
+    rig, head, ring = page.evaluate("""() => {
+      const v = () => new AFRAME.THREE.Vector3();
+      const scene = document.querySelector('a-scene');
+      return [document.querySelector('#rig').object3D.position.toArray(),
+              scene.camera.getWorldPosition(v()).toArray(),
+              document.querySelector('#host-ring').object3D.getWorldPosition(v()).toArray()];
+    }""")
+    assert rig == [0, 0, 0]  # the wall's centre: panels all around at 6 m
+    assert abs(ring[0] - head[0]) < 0.05 and abs(ring[2] - head[2]) < 0.05 and ring[1] == 0  # on the floor, under the head
+    # the bars go all the way round in a headset (on a screen only the far half): centred on the viewer
+    centre = page.evaluate("""() => {
+      const bars = document.querySelector('#host-ring').components['host-load-ring'].bars;
+      const m = new AFRAME.THREE.Matrix4(), p = new AFRAME.THREE.Vector3(), sum = new AFRAME.THREE.Vector3();
+      for (let i = 0; i < bars.count; i++) { bars.getMatrixAt(i, m); sum.add(p.setFromMatrixPosition(m)); }
+      return Math.hypot(sum.x, sum.z) / bars.count;
+    }""")
+    if cores >= 2:
+        assert centre < 0.2
+    assert page.evaluate("window.vrmon.stats().drawCalls") < 60  # < 30 per eye
+    assert page.errors == []
