@@ -13,7 +13,9 @@ export function formatDuration(us) {
 
 /** 0.4 → "0.40/s": spans or calls per second. */
 export function formatRate(perSecond) {
-  return Number.isFinite(perSecond) ? `${trim(perSecond)}/s` : "—";
+  if (!Number.isFinite(perSecond)) return "—";
+  if (perSecond > 0 && perSecond < 0.01) return "< 0.01/s"; // e.g. recordings days apart
+  return `${trim(perSecond)}/s`;
 }
 
 function trim(value) {

@@ -19,8 +19,8 @@ const MEMORY_OFF = new THREE.Color("#1e2636");
 // Flat-screen placement (see tick): how far below the view's centre the ring sits (fraction of
 // the vertical field of view), and its growth with the camera's height.
 const DESKTOP_VIEW_DROP = 0.4;
-const DESKTOP_EYE_PER_SCALE = 3.5; // metres of camera height per unit of scale
-const DESKTOP_MAX_SCALE = 6;
+const DESKTOP_EYE_PER_SCALE = 5; // metres of camera height per unit of scale
+const DESKTOP_MAX_SCALE = 3;
 const DESKTOP_BAR_HEIGHT = 0.5; // of maxHeight: on a screen the bars stand between you and the scene
 
 AFRAME.registerComponent("host-load-ring", {
