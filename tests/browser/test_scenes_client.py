@@ -300,3 +300,31 @@ def test_in_a_headset_the_wall_surrounds_the_viewer_and_the_host_ring_is_at_thei
         assert centre < 0.2
     assert page.evaluate("window.vrmon.stats().drawCalls") < 60  # < 30 per eye
     assert page.errors == []
+
+
+# Frames a broken or hostile server might send, fed to the data system as if from the socket.
+FEED_BAD_FRAMES = """
+async () => {
+  const { encode } = await import("/vendor/msgpack/index.mjs");
+  const system = window.vrmon.system;
+  const feed = (frame) => system.receive(encode(frame).slice().buffer);
+  feed({type: "metrics", cpu: "not binary", load: [1, 2, 3], mem_used: 1, mem_total: 2, ts: 0});
+  feed({type: "metrics", cpu: new Uint8Array(7), load: null, mem_used: "x", mem_total: 0, ts: 0});
+  feed({type: "metrics", cpu: new Uint8Array(new Float32Array([250, -5, NaN]).buffer), load: "high", mem_used: 5, mem_total: 0, ts: 0});
+  feed({type: "delta", seq: system.seq + 1, edges: {count: 3, ids: new Uint8Array(4)}, added: {count: 0},
+        updated: {count: 0}, removed: new Uint8Array(0)});
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  return window.vrmon.stats();
+}
+"""
+
+
+def test_malformed_metrics_and_edge_frames_leave_the_view_working(vrmon_server, open_app, page):
+    base_url = vrmon_server([HOTROD], scene="waterfall", host_metrics=False)
+    open_app(base_url)
+    stats = page.evaluate(FEED_BAD_FRAMES)
+    # the last metrics frame was readable: three bars, out-of-range values clamped
+    assert stats["hostBars"] == 3
+    page.wait_for_function("window.vrmon.stats().instances === 40 && window.vrmon.stats().connected")
+    assert page.evaluate("window.vrmon.stats().edges") == 0
+    assert page.errors == []
