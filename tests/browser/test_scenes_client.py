@@ -13,6 +13,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bench.synthetic import synthetic_batch
+from tests.browser.helpers import click_node, enter_vr, install_emulated_headset
 from vrmon.layout.nodes import CRITICAL
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import decode_server_frame, scene_request_frame, select_frame
@@ -38,13 +39,6 @@ def server_frame(base_url: str, frame_type: str, request: bytes | None = None) -
             if frame["type"] == frame_type:
                 return frame
     raise AssertionError(f"the server sent no {frame_type} frame")
-
-
-def click_node(page, node_id: int) -> None:
-    """A real mouse click on the centre of a node, as drawn on screen."""
-    point = page.evaluate("(id) => window.vrmon.screenPositionOf(id)", node_id)
-    assert point is not None, f"node {node_id} is not on screen"
-    page.mouse.click(point["x"], point["y"])
 
 
 def wait_for_scene(page, name: str, instances: int) -> None:
@@ -266,18 +260,12 @@ def test_scene_screenshots(vrmon_server, open_app, server_snapshot, page):
     assert page.errors == []
 
 
-IWER = Path(__file__).resolve().parents[2] / "node_modules" / "iwer" / "build" / "iwer.min.js"
-
-
 def test_in_a_headset_the_wall_surrounds_the_viewer_and_the_host_ring_is_at_their_feet(vrmon_server, open_app, page):
-    if not IWER.exists():
-        pytest.skip("iwer is not installed (npm ci)")
-    page.add_init_script(IWER.read_text() + "\nnew IWER.XRDevice(IWER.metaQuest3).installRuntime({forceInstall: true});")
+    install_emulated_headset(page)
     base_url = vrmon_server(DEMO, scene="wall")
     cores = len(np.frombuffer(server_frame(base_url, "metrics")["cpu"], "<f4"))
     open_app(base_url)
-    page.evaluate("document.querySelector('a-scene').enterVR()")
-    page.wait_for_function("document.querySelector('a-scene').renderer.xr.isPresenting", timeout=10_000)
+    enter_vr(page)
     page.wait_for_function("(n) => window.vrmon.stats().hostBars === n", arg=cores, timeout=10_000)
     page.wait_for_timeout(300)
     rig, head, ring = page.evaluate("""() => {
