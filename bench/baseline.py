@@ -24,6 +24,11 @@ def python_columns(cols) -> dict[str, list]:
                                                            "start_us", "duration_us", "flags")}
 
 
+def power_of_two_above(value: int) -> int:
+    """The smallest power of two ≥ value (at least 1)."""
+    return 1 << (max(value, 1) - 1).bit_length()
+
+
 def python_waterfall(c: dict[str, list], p: WaterfallParams, palette: list[tuple[int, int, int, int]],
                      service_names: list[str] | None = None) -> dict[str, Any]:
     trace, depth, service, start = c["trace"], c["depth"], c["service"], c["start_us"]
@@ -75,12 +80,12 @@ def python_waterfall(c: dict[str, list], p: WaterfallParams, palette: list[tuple
         z = 0.0
         for _, svc in lanes:
             lane_z[(t, svc)] = -z
-            z += pair_tracks[(t, svc)] * p.track_gap + p.lane_gap
+            z += power_of_two_above(pair_tracks[(t, svc)]) * p.track_gap + p.lane_gap
 
     pos, size, color, flags = [], [], [], list(c["flags"])
     for i in range(n):
         t = trace[i]
-        scale = p.width / max(t1[t] - t0[t], 1)
+        scale = p.width / power_of_two_above(t1[t] - t0[t])
         length = max(duration[i] * scale, p.min_bar)
         x0 = (start[i] - t0[t]) * scale
         pos.append((-p.width / 2 + x0 + length / 2,
@@ -100,7 +105,7 @@ def python_waterfall(c: dict[str, list], p: WaterfallParams, palette: list[tuple
                 lane_top[service[i]] = max(lane_top.get(service[i], float("-inf")), pos[i][1])
             for _, svc in lanes_of[t]:
                 labels.append(Label(service_names[svc], (-p.width / 2 - 0.3, lane_top[svc], lane_z[(t, svc)]), "lane"))
-            labels.extend(time_ruler(max(t1[t] - t0[t], 1), p, y=p.floor - p.row_height * 0.8, z=0.4))
+            labels.extend(time_ruler(power_of_two_above(t1[t] - t0[t]), p, y=p.floor - p.row_height * 0.8, z=0.4))
 
     lo = [float("inf")] * 3
     hi = [float("-inf")] * 3

@@ -20,7 +20,7 @@ import numpy as np
 
 from bench.baseline import python_columns, python_waterfall
 from bench.report import ROOT, finish, machine
-from bench.synthetic import synthetic_batch
+from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from vrmon.formats import read_document
 from vrmon.layout.palette import palette_array
 from vrmon.layout.services import GraphState, ServicesParams, services_layout
@@ -88,22 +88,22 @@ def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
     rows.append("| scene | scene size | store add | layout + diff + encode | total | delta bytes |")
     rows.append("|---|---|---|---|---|---|")
     presets = load_presets([ROOT / "scenes"])
+    # (label, scene size, spans per trace, scene, how the added spans extend the open trace's time)
     cases = [
-        ("waterfall, the open trace grows", 100_000, 100_000, "waterfall"),
-        ("waterfall, other traces arrive", 100_000, 40, "waterfall"),
-        ("wall, new traces arrive", 100_000, 40, "wall"),
-        ("services, new spans arrive", 100_000, 40, "services"),
+        ("waterfall, the open trace grows", 100_000, 100_000, "waterfall", "by 1 %"),
+        ("waterfall, the open trace triples its time extent (every bar rescales)", 100_000, 100_000, "waterfall", "threefold"),
+        ("waterfall, other traces arrive", 100_000, 40, "waterfall", None),
+        ("wall, new traces arrive", 100_000, 40, "wall", None),
+        ("services, new spans arrive", 100_000, 40, "services", None),
     ]
-    for label, n, per_trace, scene in cases:
+    for label, n, per_trace, scene, growth in cases:
         adds, refreshes, sizes = [], [], []
         for rep in range(6):
             store = store_with(n, spans_per_trace=per_trace)
             view = SceneView(store, presets[scene])
             view.snapshot()
-            if per_trace == n:  # spans of the same trace: same trace id, new span ids
-                batch = synthetic_batch(1000, spans_per_trace=1000, seed=100 + rep)
-                batch.span_id = [s + (1 << 40) for s in batch.span_id]
-                batch.parent_id = [(p + (1 << 40)) if p else int(store.span_id[0]) for p in batch.parent_id]
+            if growth is not None:
+                batch = spans_of_the_open_trace(store, 1000, seed=100 + rep, extent_growth=0.01 if growth == "by 1 %" else 2.0)
             else:
                 batch = synthetic_batch(1000, spans_per_trace=per_trace, seed=100 + rep, first_trace=10**7)
             gc.collect()

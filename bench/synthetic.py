@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from vrmon.model.span_batch import SpanBatch
+from vrmon.model.span_store import SpanStore
 
 
 def synthetic_batch(n_spans: int, spans_per_trace: int = 40, n_services: int = 10, seed: int = 0,
@@ -65,4 +66,21 @@ def synthetic_batch(n_spans: int, spans_per_trace: int = 40, n_services: int = 1
     batch.kind = [2] * n_spans
     batch.follows_from = [False] * n_spans
     batch.details = [b"\x81\xa6format\xa4none"] * n_spans
+    return batch
+
+
+def spans_of_the_open_trace(store: SpanStore, k: int, seed: int, extent_growth: float) -> SpanBatch:
+    """k more spans of the store's one trace, as a live trace grows: a subtree under its root that
+    starts where the trace ends now and lengthens the trace's time extent by `extent_growth` (0.01 = 1 %)."""
+    summary = store.trace_summaries()
+    t0, t1 = int(summary["start_us"][0]), int(summary["end_us"][0])
+    batch = synthetic_batch(k, spans_per_trace=k, seed=seed, t0_us=t1)
+    start, duration = np.array(batch.start_us), np.array(batch.duration_us)
+    squeeze = extent_growth * (t1 - t0) / int((start + duration).max() - t1)
+    batch.start_us = (t1 + (start - t1) * squeeze).astype(np.int64).tolist()
+    batch.duration_us = (duration * squeeze).astype(np.int64).tolist()
+    root_span = int(store.span_id[store.depth == 0][0])
+    fresh = int(store.span_id.max()) + 1  # same trace id, span ids above every existing one
+    batch.span_id = [s + fresh for s in batch.span_id]
+    batch.parent_id = [(p + fresh) if p else root_span for p in batch.parent_id]
     return batch

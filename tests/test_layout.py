@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import TRACE_FIXTURES
 from tests.test_formats import store_of
-from vrmon.layout.waterfall import SpanColumns, WaterfallParams, waterfall_layout
-from vrmon.model.span_store import SpanFlag
+from vrmon.layout.nodes import Layout
+from vrmon.layout.waterfall import SpanColumns, WaterfallParams, next_power_of_two, nice_step, waterfall_layout
+from vrmon.model.span_store import SpanFlag, SpanStore
 
 P = WaterfallParams()
 
@@ -84,3 +86,67 @@ def test_lane_and_time_labels_for_a_single_trace():
     lanes = [label.text for label in layout.labels if label.kind == "lane"]
     assert sorted(lanes) == sorted(store.services.names)
     assert len([label for label in layout.labels if label.kind == "tick"]) >= 4
+
+
+def one_trace_layout(store: SpanStore) -> Layout:
+    return waterfall_layout(SpanColumns.from_store(store, np.arange(len(store))), P, store.services.names)
+
+
+def node_rows_by_id(layout: Layout, ids: np.ndarray) -> np.ndarray:
+    order = np.argsort(layout.nodes.ids)
+    return order[np.searchsorted(layout.nodes.ids, ids, sorter=order)]
+
+
+def test_a_growing_trace_keeps_existing_bars_and_ticks_where_they_were():
+    """x, y, size and the ruler stay put until the extent doubles; along z a whole lane may move
+    when a lane before it doubles its tracks, but bars never move within their lane."""
+    store = SpanStore()
+    store.add(synthetic_batch(2000, spans_per_trace=2000, seed=3))
+    before = one_trace_layout(store)
+    for step in range(5):
+        summary = store.trace_summaries()
+        width_us = next_power_of_two(summary["end_us"] - summary["start_us"])
+        store.add(spans_of_the_open_trace(store, 40, seed=step, extent_growth=0.01))
+        summary = store.trace_summaries()
+        assert np.array_equal(next_power_of_two(summary["end_us"] - summary["start_us"]), width_us)  # no doubling yet
+        after = one_trace_layout(store)
+        old = node_rows_by_id(after, before.nodes.ids)
+        assert np.array_equal(after.nodes.pos[old, :2], before.nodes.pos[:, :2])
+        assert np.array_equal(after.nodes.size[old], before.nodes.size)
+        lane_shift = after.nodes.pos[old, 2] - before.nodes.pos[:, 2]
+        for service in np.unique(before.nodes.service):
+            assert np.ptp(lane_shift[before.nodes.service == service]) < 1e-4
+        ticks = [label.to_wire() for label in before.labels if label.kind == "tick"]
+        assert ticks == [label.to_wire() for label in after.labels if label.kind == "tick"]
+        assert len(after.nodes) == len(before.nodes) + 40
+        before = after
+
+
+def test_a_trace_that_doubles_its_extent_is_rescaled_to_fit_the_width():
+    store = SpanStore()
+    store.add(synthetic_batch(500, spans_per_trace=500, seed=4))
+    before = one_trace_layout(store)
+    store.add(spans_of_the_open_trace(store, 40, seed=1, extent_growth=1.5))
+    after = one_trace_layout(store)
+    old = node_rows_by_id(after, before.nodes.ids)
+    assert not np.array_equal(after.nodes.pos[old, 0], before.nodes.pos[:, 0])
+    right = (after.nodes.pos[:, 0] + after.nodes.size[:, 0] / 2).max()
+    assert right <= P.width / 2 + 1e-4
+
+
+@pytest.mark.parametrize("path", TRACE_FIXTURES, ids=lambda p: p.name)
+def test_a_trace_fills_half_to_all_of_the_width_and_the_ruler_uses_the_same_scale(path):
+    store = store_of(path)
+    for rows, layout in layouts(store):
+        start, end = store.start_us[rows], store.start_us[rows] + np.maximum(store.duration_us[rows], 0)
+        extent = int(end.max() - start.min())
+        width_us = int(next_power_of_two(np.array([extent]))[0])
+        assert width_us / 2 < max(extent, 1) <= width_us
+        first = int(np.argmin(start))
+        left_edge = layout.nodes.pos[:, 0] - layout.nodes.size[:, 0] / 2
+        assert left_edge[first] == pytest.approx(-P.width / 2, abs=1e-5)
+        ticks = [label.pos[0] for label in layout.labels if label.kind == "tick"]
+        step_us = nice_step(width_us / 6)
+        assert ticks[0] == pytest.approx(-P.width / 2)
+        assert np.diff(ticks) == pytest.approx(step_us * P.width / width_us)
+        assert ticks[-1] <= P.width / 2 + 1e-6

@@ -3,6 +3,10 @@
 Works on any number of traces at once (the wall reuses it), every step vectorised:
 lanes per (trace, service) ordered by first start; spans that overlap in time within the
 same trace, lane and depth get separate tracks, so no two bars ever intersect.
+
+Positions are meant to survive a growing trace: `width` stands for the trace's extent rounded up
+to a power of two, and a lane is as wide as its tracks rounded up to a power of two, so a live
+trace moves its bars only when it doubles (amortised O(log growth) rescales), not on every span.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from vrmon.layout.sorting import lexsort_ints, unique_ints
 
 @dataclass(frozen=True)
 class WaterfallParams:
-    width: float = 24.0  # metres for the whole trace duration
+    width: float = 24.0  # metres for the trace's extent rounded up to a power of two (it fills 50–100 %)
     row_height: float = 0.6  # metres between call depths
     bar_height: float = 0.3
     bar_depth: float = 0.3
@@ -74,7 +78,7 @@ class WaterfallGeometry:
     trace_index: np.ndarray  # dense 0..T-1 per span
     traces: np.ndarray  # trace code per dense index
     t0: np.ndarray  # µs, per dense trace
-    span_us: np.ndarray  # µs, per dense trace
+    width_us: np.ndarray  # µs that `width` stands for, per dense trace (its extent rounded up to a power of two)
     lanes: np.ndarray  # (pair trace index, service code, lane z) per (trace, service)
     max_depth: np.ndarray  # per dense trace
 
@@ -91,8 +95,10 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
     t1 = np.full(n_traces, np.iinfo(np.int64).min, np.int64)
     np.minimum.at(t0, tix, start)
     np.maximum.at(t1, tix, end)
-    span_us = np.maximum(t1 - t0, 1)
-    scale = p.width / span_us[tix]
+    # the width stands for the extent rounded up to a power of two: a growing trace keeps its
+    # scale until its extent doubles
+    width_us = next_power_of_two(t1 - t0)
+    scale = p.width / width_us[tix]
     x0 = (start - t0[tix]) * scale
     length = np.maximum(duration * scale, p.min_bar)
 
@@ -130,6 +136,9 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
 
     pair_tracks = np.zeros(len(pairs), np.int64)
     np.maximum.at(pair_tracks, pair_of, track + 1)
+    # a lane makes room for a power of two of tracks: one more overlapping bar does not push
+    # every later lane along z
+    pair_tracks = next_power_of_two(pair_tracks)
     width_sorted = pair_tracks[pair_order] * p.track_gap + p.lane_gap
     trace_sorted = pair_trace[pair_order]
     cum = np.cumsum(width_sorted) - width_sorted
@@ -141,7 +150,15 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
     z = lane_z[pair_of] - track * p.track_gap
 
     lanes = np.stack([pair_trace, pair_service, lane_z], axis=1) if len(pairs) else np.empty((0, 3))
-    return WaterfallGeometry(x0, length, y, z, tix, traces, t0, span_us, lanes, max_depth)
+    return WaterfallGeometry(x0, length, y, z, tix, traces, t0, width_us, lanes, max_depth)
+
+
+def next_power_of_two(values: np.ndarray) -> np.ndarray:
+    """The smallest power of two ≥ each value (at least 1), as int64."""
+    values = np.maximum(np.asarray(values, np.int64), 1)
+    power = np.left_shift(np.int64(1), np.ceil(np.log2(values)).astype(np.int64))
+    power = np.where(power < values, power * 2, power)  # float rounding of log2 near 2**53
+    return np.where(power // 2 >= values, power // 2, power)
 
 
 def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[str] | None = None) -> Layout:
@@ -159,7 +176,7 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
         np.maximum.at(lane_top, lane_of, g.y)
         for (_, service, lane_z), top in zip(g.lanes, lane_top):
             labels.append(Label(service_names[int(service)], (-p.width / 2 - 0.3, float(top), lane_z), "lane"))
-        labels.extend(time_ruler(int(g.span_us[0]), p, y=p.floor - p.row_height * 0.8, z=0.4))
+        labels.extend(time_ruler(int(g.width_us[0]), p, y=p.floor - p.row_height * 0.8, z=0.4))
     return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
 
 
@@ -195,11 +212,12 @@ def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, 
     )
 
 
-def time_ruler(span_us: int, p: WaterfallParams, y: float, z: float) -> list[Label]:
-    """Tick labels at a 1-2-5 step giving 4 to 10 ticks across the trace."""
-    step = nice_step(span_us / 6)
-    ticks = np.arange(0, span_us + 1, step)
-    return [Label(format_duration(int(t)), (-p.width / 2 + t / span_us * p.width, y, z), "tick") for t in ticks]
+def time_ruler(width_us: int, p: WaterfallParams, y: float, z: float) -> list[Label]:
+    """Tick labels at a 1-2-5 step giving 4 to 10 ticks across the width, which stands for `width_us`
+    (so the ruler stays put while a trace grows within it)."""
+    step = nice_step(width_us / 6)
+    ticks = np.arange(0, width_us + 1, step)
+    return [Label(format_duration(int(t)), (-p.width / 2 + t / width_us * p.width, y, z), "tick") for t in ticks]
 
 
 def nice_step(raw: float) -> int:
