@@ -1,7 +1,9 @@
 """SpanStore: every retained span as numpy columns, plus the details kept aside.
 
 Rows are appended; a span is identified on the wire by its `uid`, which never changes.
-Parent links, depth and flags are recomputed, vectorised, for the traces an add touches.
+An add links only what it can change: the new spans, and the subtrees of the orphans whose
+parent just arrived (found through an index of parent ids), so a growing trace costs O(k), not
+O(trace). Eviction re-links the traces it cuts into, whole.
 """
 
 from __future__ import annotations
@@ -86,9 +88,9 @@ class SpanStore:
         self._n = 0
         self._next_uid = 0
         self.details: list[bytes] = []
-        # sorted (trace, span id) keys for de-duplication and parent lookup
-        self._keys = np.empty(0, dtype="S12")
-        self._key_rows = np.empty(0, dtype=np.int64)
+        self._spans = _KeyIndex()  # (trace, span id) -> row: de-duplication and parent lookup
+        self._children = _KeyIndex()  # (trace, parent id) -> rows naming it: orphans to adopt, subtrees
+        self._root_rows = np.empty(0, np.int64)  # per trace code: the row trace_summaries' root comes from
         self.unknown_ref_types: set[str] = set()
         # per-trace aggregates indexed by trace code, refreshed for the traces each change touches
         self._traces = {name: np.empty(0, dtype) for name, dtype in _TRACE_COLUMNS.items()}
@@ -115,7 +117,7 @@ class SpanStore:
         arrays = batch.to_arrays()
         trace = np.fromiter((self._trace_code(t) for t in batch.trace_id), dtype=np.int32, count=len(batch))
         keys = _make_keys(trace, arrays["span_id"])
-        already = self._lookup(keys) >= 0
+        already = self._spans.first(keys) >= 0
         keep = ~already
         # within the batch: the first copy of a span id is the span, later copies are flagged
         _, first = np.unique(keys, return_index=True)
@@ -157,11 +159,18 @@ class SpanStore:
         self.details.extend(details)
         self._next_uid += n_new
         rows = np.arange(start, start + n_new, dtype=np.int64)
-        self._index_keys(keys[~duplicate], rows[~duplicate])
+        self._spans.insert(keys[~duplicate], rows[~duplicate])
+        named = new["parent_id"] != 0
+        self._children.insert(_make_keys(new["trace"][named], new["parent_id"][named]), rows[named])
         self.unknown_ref_types |= batch.unknown_ref_types
 
         touched = np.unique(new["trace"])
-        self._relink(touched)
+        # existing spans whose parent just arrived were orphans: they and their subtrees move
+        _, waiting = self._children.all_of(keys[~duplicate]) if start else (None, rows[:0])
+        affected = np.concatenate([self._subtrees(waiting[waiting < start]), rows])  # ascending: new rows come last
+        old_depth = self._cols["depth"][affected].copy()
+        self._link(affected)
+        self._summarise_added(touched, rows, affected, old_depth)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new)
 
@@ -182,56 +191,63 @@ class SpanStore:
             col[self._n : need] = new[name]
         self._n = need
 
-    def _index_keys(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")
-        keys, rows = keys[order], rows[order]
-        at = np.searchsorted(self._keys, keys)
-        self._keys = np.insert(self._keys, at, keys)
-        self._key_rows = np.insert(self._key_rows, at, rows)
-
-    def _lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Rows holding these (trace, span id) keys, -1 where absent."""
-        if not len(self._keys):
-            return np.full(len(keys), -1, np.int64)
-        at = np.searchsorted(self._keys, keys)
-        at_c = np.minimum(at, len(self._keys) - 1)
-        found = self._keys[at_c] == keys
-        return np.where(found, self._key_rows[at_c], -1)
+    def _subtrees(self, tops: np.ndarray) -> np.ndarray:
+        """`tops` and every row under them, following the current parent links (a forest, so
+        this ends), one vectorised step per level."""
+        cols = self._cols
+        found = [tops]
+        frontier = tops
+        while len(frontier):
+            which, named = self._children.all_of(_make_keys(cols["trace"][frontier], cols["span_id"][frontier]))
+            frontier = named[cols["parent"][named] == frontier[which]]  # a duplicate id's children link elsewhere
+            found.append(frontier)
+        return np.unique(np.concatenate(found))
 
     def _relink(self, traces: np.ndarray) -> None:
-        """Resolve parents, depth, orphan/skew/cycle flags for every row of these traces."""
+        """Re-link every row of these traces from scratch and recompute their aggregates."""
+        rows = np.flatnonzero(np.isin(self._cols["trace"][: self._n], traces))
+        self._link(rows)
+        self._summarise(traces, rows)
+
+    def _link(self, rows: np.ndarray) -> None:
+        """Resolve parents, depth, orphan/skew/cycle flags of `rows` (ascending).
+
+        `rows` must hold every row whose link or depth can change; a parent outside them keeps
+        its depth, so their depths start from it.
+        """
         cols = self._cols
-        n = self._n
-        rows = np.flatnonzero(np.isin(cols["trace"][:n], traces))
         parent_id = cols["parent_id"][rows]
-        parent = self._lookup(_make_keys(cols["trace"][rows], parent_id))
+        parent = self._spans.first(_make_keys(cols["trace"][rows], parent_id))
         parent[parent == rows] = -1  # a span that names itself as parent is a root
         flags = cols["flags"][rows] & ~np.uint8(SpanFlag.ORPHAN | SpanFlag.CLOCK_SKEW | SpanFlag.CYCLE)
         flags |= np.where((parent_id != 0) & (parent < 0), SpanFlag.ORPHAN, 0).astype(np.uint8)
 
-        # parents as local indices into `rows` (same trace, so always inside `rows`)
-        local = np.where(parent >= 0, np.searchsorted(rows, parent), -1)
-        depth, cut = _depths(local)
+        # parents as local indices into `rows`; a parent outside them is where the depth starts
+        at = np.minimum(np.searchsorted(rows, parent), len(rows) - 1)
+        inside = (parent >= 0) & (rows[at] == parent)
+        local = np.where(inside, at, -1)
+        outside = (parent >= 0) & ~inside
+        base = np.where(outside, cols["depth"][np.where(outside, parent, 0)] + 1, 0).astype(np.int32)
+        depth, cut = _depths(np.where(outside, -1, local), base)
         if len(cut):
-            local[cut] = -1
             parent[cut] = -1
             flags[cut] |= np.uint8(SpanFlag.CYCLE)
-        has = local >= 0
-        p = local[has]
+        has = parent >= 0
+        p = parent[has]
         start = cols["start_us"][rows]
         end = start + np.maximum(cols["duration_us"][rows], 0)
+        p_start = cols["start_us"][p]
+        p_end = p_start + np.maximum(cols["duration_us"][p], 0)
         skew = np.zeros(len(rows), bool)
-        skew[has] = (start[has] < start[p]) | (end[has] > end[p])
+        skew[has] = (start[has] < p_start) | (end[has] > p_end)
         skew &= (flags & SpanFlag.FOLLOWS_FROM) == 0
         flags |= np.where(skew, SpanFlag.CLOCK_SKEW, 0).astype(np.uint8)
 
         cols["parent"][rows] = parent
         cols["depth"][rows] = depth
         cols["flags"][rows] = flags
-        self._summarise(traces, rows)
 
-    def _summarise(self, traces: np.ndarray, rows: np.ndarray) -> None:
-        """Recompute the aggregates of `traces` from `rows`, all rows of those traces."""
+    def _grow_trace_columns(self) -> None:
         count = self.trace_count
         agg = self._traces
         if len(agg["spans"]) < count:
@@ -239,6 +255,14 @@ class SpanStore:
                 grown = np.zeros(max(count, 2 * len(col), 256), col.dtype)
                 grown[: len(col)] = col
                 agg[name] = grown
+            grown = np.full(len(agg["spans"]), -1, np.int64)
+            grown[: len(self._root_rows)] = self._root_rows
+            self._root_rows = grown
+
+    def _summarise(self, traces: np.ndarray, rows: np.ndarray) -> None:
+        """Recompute the aggregates of `traces` from `rows`, all rows of those traces."""
+        self._grow_trace_columns()
+        agg = self._traces
         cols = self._cols
         t = cols["trace"][rows]
         start = cols["start_us"][rows]
@@ -251,13 +275,45 @@ class SpanStore:
         agg["spans"] += np.bincount(t, minlength=len(agg["spans"]))
         agg["errors"][traces] = 0
         agg["errors"] += np.bincount(t, weights=(cols["flags"][rows] & SpanFlag.ERROR) > 0, minlength=len(agg["spans"])).astype(np.int64)
-        # the root: the earliest-starting span at the smallest depth, ties to the earliest row
-        order = np.lexsort((start, cols["depth"][rows], t))
+        self._set_roots(rows)
+
+    def _set_roots(self, candidates: np.ndarray) -> None:
+        """The root of each trace among `candidates`: the earliest-starting span at the smallest
+        depth, ties to the earliest row."""
+        cols = self._cols
+        t = cols["trace"][candidates]
+        order = np.lexsort((candidates, cols["start_us"][candidates], cols["depth"][candidates], t))
         first = np.ones(len(order), bool)
         first[1:] = t[order][1:] != t[order][:-1]
-        root_rows = rows[order[first]]
-        agg["root_service"][t[order[first]]] = cols["service"][root_rows]
-        agg["root_operation"][t[order[first]]] = cols["operation"][root_rows]
+        root_rows = candidates[order[first]]
+        traces = t[order[first]]
+        self._root_rows[traces] = root_rows
+        self._traces["root_service"][traces] = cols["service"][root_rows]
+        self._traces["root_operation"][traces] = cols["operation"][root_rows]
+
+    def _summarise_added(self, traces: np.ndarray, added: np.ndarray, relinked: np.ndarray, old_depth: np.ndarray) -> None:
+        """Update the aggregates of `traces` for the rows just `added`; `relinked` are every row
+        whose depth may have changed (ascending, with `old_depth` their depths before)."""
+        self._grow_trace_columns()
+        agg = self._traces
+        cols = self._cols
+        t = cols["trace"][added]
+        start = cols["start_us"][added]
+        fresh = agg["spans"][traces] == 0  # a new trace, or one that was evicted whole and came back
+        agg["start_us"][traces[fresh]] = np.iinfo(np.int64).max
+        agg["end_us"][traces[fresh]] = np.iinfo(np.int64).min
+        np.minimum.at(agg["start_us"], t, start)
+        np.maximum.at(agg["end_us"], t, start + np.maximum(cols["duration_us"][added], 0))
+        np.add.at(agg["spans"], t, 1)
+        np.add.at(agg["errors"], t, ((cols["flags"][added] & SpanFlag.ERROR) > 0).astype(np.int64))
+        # rows outside `relinked` kept their depth: the old root stays the best of them, unless
+        # it moved down itself (it was an orphan whose parent arrived), then the whole trace looks again
+        old_root = self._root_rows[traces]
+        kept_root = old_root[~fresh]
+        moved = np.isin(kept_root, relinked)
+        moved[moved] = cols["depth"][kept_root[moved]] != old_depth[np.searchsorted(relinked, kept_root[moved])]
+        rescan = np.flatnonzero(np.isin(cols["trace"][: self._n], traces[~fresh][moved])) if moved.any() else np.empty(0, np.int64)
+        self._set_roots(np.unique(np.concatenate([relinked, kept_root[~moved], rescan])))
 
     # -- evicting -------------------------------------------------------------------------
 
@@ -318,9 +374,10 @@ class SpanStore:
         linked = parent >= 0
         parent[linked] = remap[parent[linked]]  # an evicted parent becomes -1; re-linking flags the orphans
         self.details = np.array(self.details, dtype=object)[kept].tolist()
-        indexed = remap[self._key_rows] >= 0
-        self._keys = self._keys[indexed]
-        self._key_rows = remap[self._key_rows[indexed]]
+        self._spans.compact(remap)
+        self._children.compact(remap)
+        known = self._root_rows >= 0
+        self._root_rows[known] = remap[self._root_rows[known]]  # a lost root's trace is re-linked or emptied
 
     # -- reading --------------------------------------------------------------------------
 
@@ -361,16 +418,57 @@ def _make_keys(trace: np.ndarray, span_id: np.ndarray) -> np.ndarray:
     return packed.view("S12")
 
 
-def _depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Depth of every node of a parent-pointer forest, by pointer jumping (O(n log depth)).
+class _KeyIndex:
+    """Sorted 12-byte keys with a row each (a key may repeat): O(k log n) lookups, and inserts
+    that move memory but do no per-row Python work."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype="S12")
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        at = np.searchsorted(self.keys, keys, side="right")  # after equal keys: repeats stay in row order
+        self.keys = np.insert(self.keys, at, keys)
+        self.rows = np.insert(self.rows, at, rows)
+
+    def first(self, keys: np.ndarray) -> np.ndarray:
+        """The first row holding each key, -1 where absent."""
+        if not len(self.keys):
+            return np.full(len(keys), -1, np.int64)
+        at = np.searchsorted(self.keys, keys)
+        at_c = np.minimum(at, len(self.keys) - 1)
+        found = self.keys[at_c] == keys
+        return np.where(found, self.rows[at_c], -1)
+
+    def all_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which, rows): every row holding each key, with the index of that key in `keys`."""
+        lo = np.searchsorted(self.keys, keys, side="left")
+        count = np.searchsorted(self.keys, keys, side="right") - lo
+        which = np.repeat(np.arange(len(keys)), count)
+        step = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
+        return which, self.rows[np.repeat(lo, count) + step]
+
+    def compact(self, remap: np.ndarray) -> None:
+        """Rows renumbered by `remap` (old row -> new row, -1 = gone)."""
+        kept = remap[self.rows] >= 0
+        self.keys = self.keys[kept]
+        self.rows = remap[self.rows[kept]]
+
+
+def _depths(parent: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Depth of every node of a parent-pointer forest, by pointer jumping (O(n log depth)); a
+    root's depth is its `base`.
 
     Returns (depth, cut): `cut` are nodes whose parent link must be removed to break cycles;
-    depths are computed as if those links were already cut.
+    depths are computed as if those links were already cut (a cut node is a root at depth 0).
     """
     parent = parent.copy()
+    base = base.copy()
     cut_all: list[np.ndarray] = []
     while True:
-        depth = (parent >= 0).astype(np.int32)
+        depth = np.where(parent >= 0, 1, base).astype(np.int32)
         anc = parent.copy()
         for _ in range(64):
             live = np.flatnonzero(anc >= 0)
@@ -383,3 +481,4 @@ def _depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         on_cycle = np.unique(anc[anc >= 0])
         cut_all.append(on_cycle)
         parent[on_cycle] = -1
+        base[on_cycle] = 0
