@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
-from vrmon.layout.sorting import lexsort_ints
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
 from vrmon.layout.wall import wall_layout
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
+from vrmon.layout.waterfall_growth import GrowingWaterfall
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -44,6 +44,7 @@ class SceneView:
         self._labels: list[Label] = []
         self._edges = Edges.empty()
         self._graph_state = GraphState()  # the services layout keeps positions between updates
+        self._growing: GrowingWaterfall | None = None  # the waterfall's last layout, ready to grow
         self.dependency_links: list[tuple[str, str, int]] | None = None  # from a live Jaeger, if any
         self._scene: dict[str, Any] = {}
         self._services_sent = 0
@@ -54,28 +55,36 @@ class SceneView:
 
     # -- building -------------------------------------------------------------------------
 
-    def _layout(self) -> Layout:
+    def _layout(self) -> tuple[Layout, np.ndarray | None]:
+        """The new layout and, when it only grew the last one (a waterfall whose trace got new
+        spans at its end), the indices of the old nodes that changed; None after a full layout."""
         store = self.store
         layout = self.preset.layout
         if layout == "wall":
-            return wall_layout(store, self.preset.params)
+            return wall_layout(store, self.preset.params), None
         if layout == "services":
-            return services_layout(store, self.preset.params, self._graph_state, self.dependency_links)
+            return services_layout(store, self.preset.params, self._graph_state, self.dependency_links), None
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
         if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
             self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another
-        rows = store.rows_of_trace(self.trace) if self.trace is not None else np.empty(0, np.int64)
-        return waterfall_layout(SpanColumns.from_store(store, rows), self.preset.params, store.services.names)
+        if self.trace is None:
+            self._growing = None
+            return waterfall_layout(SpanColumns.from_store(store, np.empty(0, np.int64)), self.preset.params), None
+        if self._growing is not None and self._growing.trace == self.trace:
+            changed = self._growing.grow(store)
+            if changed is not None:
+                return self._growing.layout, changed
+        self._growing = GrowingWaterfall.lay_out(store, self.trace, self.preset.params)
+        return self._growing.layout, None
 
     def _scene_info(self, layout: Layout) -> dict[str, Any]:
         store = self.store
         title = ""
+        summaries = store.trace_summaries()
         if self.preset.layout != "waterfall":
             title = self.preset.description
-        elif self.trace is not None and len(store.rows_of_trace(self.trace)):
-            rows = store.rows_of_trace(self.trace)
-            root = rows[lexsort_ints((store.start_us[rows], store.depth[rows]))[0]]
-            title = f"{store.services.names[store.service[root]]}: {store.operations.names[store.operation[root]]}"
+        elif self.trace is not None and summaries["spans"][self.trace]:
+            title = f"{store.services.names[summaries['root_service'][self.trace]]}: {store.operations.names[summaries['root_operation'][self.trace]]}"
         return {
             "name": self.preset.name,
             "layout": self.preset.layout,
@@ -92,10 +101,16 @@ class SceneView:
             return None
         first = self._version == -1
         self._version = self.store.version
-        layout = self._layout()
+        layout, grown = self._layout()
         scene = self._scene_info(layout)
         traces = self._changed_traces()
-        added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
+        if grown is None:
+            added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
+            order = np.argsort(layout.nodes.ids, kind="stable")
+        else:  # the old nodes come first, unchanged but for `grown`; new spans' ids exceed every old one
+            appended = np.arange(len(self._nodes), len(layout.nodes))
+            added, updated, removed = layout.nodes.take(appended), layout.nodes.take(grown), np.empty(0, np.uint32)
+            order = np.concatenate([self._order, appended])
         labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
         scene_changed = scene != self._scene
         edges = layout.edges if layout.edges is not None else Edges.empty()
@@ -105,7 +120,7 @@ class SceneView:
         services_from, operations_from = self._services_sent, self._operations_sent
 
         self._nodes = layout.nodes
-        self._order = np.argsort(layout.nodes.ids, kind="stable")
+        self._order = order
         self._labels = layout.labels
         self._edges = edges
         self._scene = scene

@@ -75,6 +75,7 @@ class WaterfallGeometry:
     length: np.ndarray
     y: np.ndarray
     z: np.ndarray
+    track: np.ndarray  # overlap track within the span's lane and depth
     trace_index: np.ndarray  # dense 0..T-1 per span
     traces: np.ndarray  # trace code per dense index
     t0: np.ndarray  # µs, per dense trace
@@ -98,13 +99,11 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
     # the width stands for the extent rounded up to a power of two: a growing trace keeps its
     # scale until its extent doubles
     width_us = next_power_of_two(t1 - t0)
-    scale = p.width / width_us[tix]
-    x0 = (start - t0[tix]) * scale
-    length = np.maximum(duration * scale, p.min_bar)
+    x0, length = bar_x(start, duration, t0[tix], width_us[tix], p)
 
     max_depth = np.zeros(n_traces, np.int32)
     np.maximum.at(max_depth, tix, cols.depth)
-    y = p.floor + (max_depth[tix] - cols.depth) * p.row_height
+    y = row_y(cols.depth, max_depth[tix], p)
 
     # lanes: one per (trace, service), ordered by the service's first start in the trace
     n_services = int(cols.service.max()) + 1 if n else 1
@@ -150,7 +149,19 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
     z = lane_z[pair_of] - track * p.track_gap
 
     lanes = np.stack([pair_trace, pair_service, lane_z], axis=1) if len(pairs) else np.empty((0, 3))
-    return WaterfallGeometry(x0, length, y, z, tix, traces, t0, width_us, lanes, max_depth)
+    return WaterfallGeometry(x0, length, y, z, track, tix, traces, t0, width_us, lanes, max_depth)
+
+
+def bar_x(start: np.ndarray, duration: np.ndarray, t0: np.ndarray | int, width_us: np.ndarray | int,
+          p: WaterfallParams) -> tuple[np.ndarray, np.ndarray]:
+    """(left edge, length) in metres of bars starting at `start` lasting `duration` (≥ 0) µs."""
+    scale = p.width / width_us
+    return (start - t0) * scale, np.maximum(duration * scale, p.min_bar)
+
+
+def row_y(depth: np.ndarray, max_depth: np.ndarray | int, p: WaterfallParams) -> np.ndarray:
+    """Height of a call depth's row: the root on top, the deepest row at `floor`."""
+    return p.floor + (max_depth - depth) * p.row_height
 
 
 def next_power_of_two(values: np.ndarray) -> np.ndarray:
@@ -163,7 +174,11 @@ def next_power_of_two(values: np.ndarray) -> np.ndarray:
 
 def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[str] | None = None) -> Layout:
     """Lay out the spans (normally one trace) centred on x = 0, with lane and time labels."""
-    g = waterfall_geometry(cols, p)
+    return layout_of_geometry(cols, waterfall_geometry(cols, p), p, service_names)
+
+
+def layout_of_geometry(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams,
+                       service_names: list[str] | None = None) -> Layout:
     nodes = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
     if len(g.traces) == 1:
         start = cols.start_us
@@ -174,10 +189,16 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
         _, lane_of = unique_ints(cols.service)
         lane_top = np.full(len(g.lanes), -np.inf)
         np.maximum.at(lane_top, lane_of, g.y)
-        for (_, service, lane_z), top in zip(g.lanes, lane_top):
-            labels.append(Label(service_names[int(service)], (-p.width / 2 - 0.3, float(top), lane_z), "lane"))
-        labels.extend(time_ruler(int(g.width_us[0]), p, y=p.floor - p.row_height * 0.8, z=0.4))
+        labels = trace_labels(g.lanes[:, 1].astype(np.int64), g.lanes[:, 2], lane_top, int(g.width_us[0]), p, service_names)
     return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
+
+
+def trace_labels(services: np.ndarray, lane_z: np.ndarray, lane_top: np.ndarray, width_us: int, p: WaterfallParams,
+                 service_names: list[str]) -> list[Label]:
+    """A name per lane (ascending service code), level with its highest bar, then the time ruler."""
+    labels = [Label(service_names[int(service)], (-p.width / 2 - 0.3, float(top), z), "lane")
+              for service, z, top in zip(services, lane_z, lane_top)]
+    return labels + time_ruler(width_us, p, y=p.floor - p.row_height * 0.8, z=0.4)
 
 
 def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, x_offset=0.0, z_offset=0.0,

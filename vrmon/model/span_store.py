@@ -95,6 +95,9 @@ class SpanStore:
         # per-trace aggregates indexed by trace code, refreshed for the traces each change touches
         self._traces = {name: np.empty(0, dtype) for name, dtype in _TRACE_COLUMNS.items()}
         self.version = 0  # bumped on every change, so scenes know when to look again
+        # bumped when spans already here change links, depth, flags or row (an orphan adopted,
+        # an eviction): a view that extends its last layout with new rows must start over
+        self.relinks = 0
 
     def __len__(self) -> int:
         return self._n
@@ -167,7 +170,9 @@ class SpanStore:
         touched = np.unique(new["trace"])
         # existing spans whose parent just arrived were orphans: they and their subtrees move
         _, waiting = self._children.all_of(keys[~duplicate]) if start else (None, rows[:0])
-        affected = np.concatenate([self._subtrees(waiting[waiting < start]), rows])  # ascending: new rows come last
+        adopted = waiting[waiting < start]
+        self.relinks += bool(len(adopted))
+        affected = np.concatenate([self._subtrees(adopted), rows])  # ascending: new rows come last
         old_depth = self._cols["depth"][affected].copy()
         self._link(affected)
         self._summarise_added(touched, rows, affected, old_depth)
@@ -348,6 +353,7 @@ class SpanStore:
         if len(partial):
             self._relink(partial)
         self.version += 1
+        self.relinks += 1
         return EvictResult(int((~keep).sum()), emptied.astype(np.int32))
 
     def _keep_newest(self, candidates: np.ndarray, max_spans: int) -> np.ndarray:

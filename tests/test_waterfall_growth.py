@@ -1,0 +1,102 @@
+"""A waterfall grown by its trace's new spans is exactly the full layout; anything that would move
+a bar already laid out falls back to the full layout, and the deltas stay right either way."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.synthetic import spans_of_the_open_trace, synthetic_batch
+from tests.conftest import ROOT
+from tests.test_span_store import subset
+from vrmon.layout.nodes import Layout, Nodes
+from vrmon.layout.waterfall import WaterfallParams
+from vrmon.layout.waterfall_growth import GrowingWaterfall
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import decode_server_frame
+from vrmon.scene import SceneView
+from vrmon.scene_presets import load_presets
+
+P = WaterfallParams()
+WATERFALL = load_presets([ROOT / "scenes"])["waterfall"]
+
+
+def open_trace(n: int = 2000, seed: int = 3) -> SpanStore:
+    store = SpanStore()
+    store.add(synthetic_batch(n, spans_per_trace=n, seed=seed))
+    return store
+
+
+def assert_same_layout(grown: Layout, full: Layout) -> None:
+    for name in Nodes.__dataclass_fields__:
+        assert np.array_equal(getattr(grown.nodes, name), getattr(full.nodes, name)), name
+    assert [label.to_wire() for label in grown.labels] == [label.to_wire() for label in full.labels]
+    assert grown.bounds == full.bounds
+
+
+def test_a_grown_waterfall_is_exactly_the_full_layout():
+    store = open_trace()
+    growing = GrowingWaterfall.lay_out(store, 0, P)
+    grown_in_place = 0
+    for step in range(12):
+        store.add(spans_of_the_open_trace(store, 40, seed=step, extent_growth=0.01))
+        store.add(synthetic_batch(80, spans_per_trace=40, seed=step, first_trace=10**6 + 10 * step))  # other traces too
+        changed = growing.grow(store)
+        if changed is None:  # something shared moved: start over from a full layout
+            growing = GrowingWaterfall.lay_out(store, 0, P)
+            continue
+        grown_in_place += 1
+        assert_same_layout(growing.layout, GrowingWaterfall.lay_out(store, 0, P).layout)
+    assert grown_in_place >= 5
+
+
+def test_a_new_service_lane_after_the_others_grows_in_place():
+    store = open_trace()
+    growing = GrowingWaterfall.lay_out(store, 0, P)
+    batch = spans_of_the_open_trace(store, 30, seed=1, extent_growth=0.01)
+    batch.service = ["late-service"] * len(batch)
+    store.add(batch)
+    assert growing.grow(store) is not None
+    full = GrowingWaterfall.lay_out(store, 0, P).layout
+    assert_same_layout(growing.layout, full)
+    assert "late-service" in [label.text for label in full.labels if label.kind == "lane"]
+
+
+def test_spans_that_would_move_existing_bars_fall_back_to_a_full_layout():
+    cases = {}
+    store = open_trace()
+    earlier = spans_of_the_open_trace(store, 20, seed=2, extent_growth=0.01)
+    earlier.start_us = [s - 10**9 for s in earlier.start_us]  # before the trace's start: every x moves
+    cases["an earlier start"] = (store, earlier)
+    store = open_trace()
+    cases["the extent doubles"] = (store, spans_of_the_open_trace(store, 20, seed=2, extent_growth=1.5))
+    store = open_trace()
+    batch = synthetic_batch(2000, spans_per_trace=2000, seed=3)
+    late_root = open_trace()  # the same trace without its root: the root arrives later and adopts
+    late_root.__init__()
+    late_root.add(subset(batch, np.arange(1, 2000)))
+    cases["a late parent re-links spans already there"] = (late_root, subset(batch, np.array([0])))
+    for name, (store, more) in cases.items():
+        growing = GrowingWaterfall.lay_out(store, 0, P)
+        before = growing.layout
+        store.add(more)
+        assert growing.grow(store) is None, name
+        assert growing.layout is before, name
+
+
+def test_deltas_from_a_growing_waterfall_rebuild_the_full_scene():
+    store = open_trace(1000)
+    view = SceneView(store, WATERFALL)
+    shown = {int(i): row for i, row in zip(view.nodes.ids, zip(view.nodes.pos.tolist(), view.nodes.flags.tolist()))}
+    for step in range(6):
+        growth = 0.01 if step != 3 else 1.5  # one step doubles the extent: a full re-layout
+        store.add(spans_of_the_open_trace(store, 25, seed=step, extent_growth=growth))
+        delta = decode_server_frame(view.refresh())
+        for block in (delta["added"], delta["updated"]):
+            shown.update({int(i): row for i, row in zip(block.ids, zip(block.pos.tolist(), block.flags.tolist()))})
+        for i in delta["removed"].tolist():
+            del shown[i]
+        fresh = SceneView(store, WATERFALL).nodes
+        assert shown == {int(i): row for i, row in zip(fresh.ids, zip(fresh.pos.tolist(), fresh.flags.tolist()))}
+        assert len(delta["added"]) == 25 and not len(delta["removed"])
+        if growth > 1:  # the scale changed: every bar already shown moved
+            assert len(delta["updated"]) == len(fresh) - 25

@@ -1,0 +1,201 @@
+"""Growing a one-trace waterfall by the trace's new spans, without laying the whole trace out again.
+
+A live trace mostly grows at its end. When the new spans leave everything shared as it was (the
+same start and scale, no deeper row, no lane reordered or outgrowing its room, every new bar after
+the last bar of its lane and depth, no span already there re-linked), only the new bars are
+placed, in O(k), and the critical path is walked again; the result is exactly what a full layout
+gives. Otherwise `grow` answers None and the caller lays the trace out in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vrmon.layout.critical_path import critical_path
+from vrmon.layout.nodes import CRITICAL, Layout, Nodes, bounds_of
+from vrmon.layout.sorting import lexsort_ints
+from vrmon.layout.waterfall import (SpanColumns, WaterfallGeometry, WaterfallParams, bar_x, geometry_nodes,
+                                    layout_of_geometry, next_power_of_two, row_y, trace_labels, waterfall_geometry)
+
+GROW_LIMIT = 4  # more than 1/GROW_LIMIT of the trace new at once: a full layout is as cheap
+
+
+@dataclass
+class Lane:
+    first_start: int  # µs: lanes are ordered by it
+    z: float
+    tracks: int  # overlap tracks its bars use (it makes room for the next power of two)
+    top: float  # y of its highest bar, where its label sits
+
+
+@dataclass
+class Group:
+    """The bars of one lane at one depth, as the track assignment left them (sorted by start)."""
+
+    last_start: int
+    running_end: int  # latest end so far (at least start + 1)
+    last_track: int
+
+
+@dataclass
+class GrowingWaterfall:
+    """One trace's waterfall layout plus what placing more of its spans needs."""
+
+    trace: int
+    params: WaterfallParams
+    layout: Layout
+    rows: np.ndarray  # store rows of the trace, ascending
+    store_rows: int  # len(store) at the last layout
+    last_uid: int  # uid of the store's last row then: tells that no row was compacted away
+    relinks: int  # the store's relink count then
+    t0: int
+    width_us: int
+    max_depth: int
+    lanes: dict[int, Lane]  # by service code
+    lanes_width: float  # running sum of lane widths in lane order, as the full layout adds them
+    groups: dict[tuple[int, int], Group]  # by (service, depth)
+    parent: np.ndarray  # local parent index per row (-1 for roots), for the critical path
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def lay_out(cls, store, trace: int, p: WaterfallParams) -> "GrowingWaterfall":
+        """The full layout of `trace`, remembered so that it can grow."""
+        rows = store.rows_of_trace(trace)
+        cols = SpanColumns.from_store(store, rows)
+        g = waterfall_geometry(cols, p)
+        layout = layout_of_geometry(cols, g, p, store.services.names)
+        start = cols.start_us
+        end = start + np.maximum(cols.duration_us, 0)
+        lanes: dict[int, Lane] = {}
+        groups: dict[tuple[int, int], Group] = {}
+        lanes_width = 0.0
+        if len(rows):
+            for service, z in zip(g.lanes[:, 1].astype(np.int64).tolist(), g.lanes[:, 2].tolist()):
+                mine = cols.service == service
+                lanes[service] = Lane(int(start[mine].min()), z, int(g.track[mine].max()) + 1, float(g.y[mine].max()))
+            for lane in sorted(lanes.values(), key=lambda lane: lane.z, reverse=True):  # lane order: z falls
+                lanes_width += lane_width(lane.tracks, p)
+            # the last bar of each (lane, depth) in the track assignment's order, and its latest end
+            group = cols.service.astype(np.int64) * (int(cols.depth.max()) + 1) + cols.depth
+            order = lexsort_ints((start, group))
+            last = np.ones(len(order), bool)
+            last[:-1] = group[order][1:] != group[order][:-1]
+            group_index = np.cumsum(np.concatenate([[True], last[:-1]])) - 1
+            running_end = np.zeros(int(last.sum()), np.int64)
+            np.maximum.at(running_end, group_index, np.maximum(end[order], start[order] + 1))
+            for i, at in enumerate(order[last].tolist()):
+                groups[(int(cols.service[at]), int(cols.depth[at]))] = Group(int(start[at]), int(running_end[i]), int(g.track[at]))
+        return cls(trace=trace, params=p, layout=layout, rows=rows, store_rows=len(store),
+                   last_uid=int(store.uid[-1]) if len(store) else -1, relinks=store.relinks,
+                   t0=int(g.t0[0]) if len(rows) else 0, width_us=int(g.width_us[0]) if len(rows) else 0,
+                   max_depth=int(g.max_depth[0]) if len(rows) else 0, lanes=lanes, lanes_width=lanes_width,
+                   groups=groups, parent=cols.parent, start=start, end=end)
+
+    def grow(self, store) -> np.ndarray | None:
+        """Add the trace's spans that arrived since the last layout. Returns the indices of the
+        existing nodes that changed (their critical-path flag), or None when the layout cannot
+        grow in place; `self.layout` then still holds the old layout."""
+        p = self.params
+        if (store.relinks != self.relinks or not len(self.rows) or len(store) < self.store_rows
+                or int(store.uid[self.store_rows - 1]) != self.last_uid):
+            return None
+        new_rows = np.flatnonzero(store.trace[self.store_rows :] == self.trace) + self.store_rows
+        if len(new_rows) * GROW_LIMIT > len(self.rows):
+            return None
+        if not len(new_rows):  # only other traces changed
+            self.store_rows, self.last_uid = len(store), int(store.uid[-1])
+            return np.empty(0, np.int64)
+        summary = store.trace_summaries()
+        t0 = int(summary["start_us"][self.trace])
+        if t0 != self.t0 or int(next_power_of_two(np.array([summary["end_us"][self.trace] - t0]))[0]) != self.width_us:
+            return None
+        cols = SpanColumns.from_store(store, new_rows)
+        if len(new_rows) and int(cols.depth.max()) > self.max_depth:
+            return None
+        placed = self._place(cols)
+        if placed is None:
+            return None
+        lanes, lanes_width, groups, track = placed
+
+        start = cols.start_us
+        duration = np.maximum(cols.duration_us, 0)
+        x0, length = bar_x(start, duration, self.t0, self.width_us, p)
+        y = row_y(cols.depth, self.max_depth, p)
+        z = np.array([lanes[s].z for s in cols.service.tolist()], np.float64) - track * p.track_gap
+        g = WaterfallGeometry(x0, length, y, z, track, np.zeros(len(new_rows), np.int64), np.array([self.trace]),
+                              np.array([self.t0]), np.array([self.width_us]), np.empty((0, 3)), np.array([self.max_depth]))
+        added = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
+        for service, top in zip(cols.service.tolist(), y.tolist()):
+            lanes[service].top = max(lanes[service].top, top)
+
+        rows = np.concatenate([self.rows, new_rows])
+        parent_row = store.parent[new_rows]
+        parent = np.concatenate([self.parent, np.where(parent_row >= 0, np.searchsorted(rows, parent_row), -1)])
+        starts = np.concatenate([self.start, start])
+        ends = np.concatenate([self.end, start + duration])
+        critical = critical_path(parent, starts, ends)
+        old = self.layout.nodes
+        old_flags = (old.flags & np.uint8(~CRITICAL & 0xFF)) | np.where(critical[: len(old)], CRITICAL, 0).astype(np.uint8)
+        changed = np.flatnonzero(old_flags != old.flags)
+        added.flags |= np.where(critical[len(old) :], CRITICAL, 0).astype(np.uint8)
+        nodes = Nodes(**{name: np.concatenate([getattr(old, name), getattr(added, name)])
+                         for name in Nodes.__dataclass_fields__})
+        nodes.flags[: len(old)] = old_flags
+
+        services = np.array(sorted(lanes), np.int64)
+        labels = trace_labels(services, [lanes[s].z for s in services.tolist()], [lanes[s].top for s in services.tolist()],
+                              self.width_us, p, store.services.names)
+        bounds = self.layout.bounds
+        if len(added):
+            more = bounds_of(added)
+            bounds = (*np.minimum(bounds[:3], more[:3]).tolist(), *np.maximum(bounds[3:], more[3:]).tolist())
+        self.layout = Layout(nodes=nodes, labels=labels, bounds=tuple(bounds))
+        self.rows, self.parent, self.start, self.end = rows, parent, starts, ends
+        self.lanes, self.lanes_width, self.groups = lanes, lanes_width, groups
+        self.store_rows, self.last_uid = len(store), int(store.uid[-1])
+        return changed
+
+    def _place(self, cols: SpanColumns) -> tuple[dict[int, Lane], float, dict[tuple[int, int], Group], np.ndarray] | None:
+        """Lanes, groups and a track per new span, continuing the full layout's assignment; None
+        when a new span would change the place of one already laid out."""
+        p = self.params
+        lanes = {service: Lane(lane.first_start, lane.z, lane.tracks, lane.top) for service, lane in self.lanes.items()}
+        groups = dict(self.groups)
+        service, depth, start = cols.service.tolist(), cols.depth.tolist(), cols.start_us.tolist()
+        end = np.maximum(cols.start_us + np.maximum(cols.duration_us, 0), cols.start_us + 1).tolist()
+        track = [0] * len(service)
+        new_lanes: dict[int, Lane] = {}
+        for i in np.lexsort((np.arange(len(service)), cols.start_us, cols.depth, cols.service)).tolist():
+            s, key = start[i], (service[i], depth[i])
+            group = groups.get(key)
+            if group is not None and s < group.last_start:
+                return None  # it would sort before bars already placed
+            overlaps = group is not None and s < group.running_end
+            track[i] = group.last_track + 1 if overlaps else 0
+            groups[key] = Group(s, max(group.running_end, end[i]) if group else end[i], track[i])
+            lane = lanes.get(service[i]) or new_lanes.setdefault(service[i], Lane(s, 0.0, 0, -np.inf))
+            if service[i] in self.lanes and s < lane.first_start:
+                return None  # the lane order could change
+            lane.first_start = min(lane.first_start, s)
+            lane.tracks = max(lane.tracks, track[i] + 1)
+        for service_code, lane in self.lanes.items():
+            if next_power_of_two(np.array([lanes[service_code].tracks]))[0] != next_power_of_two(np.array([lane.tracks]))[0]:
+                return None  # it outgrew its room: every later lane moves along z
+        last_first = max(lane.first_start for lane in self.lanes.values())
+        lanes_width = self.lanes_width
+        for service_code, lane in sorted(new_lanes.items(), key=lambda item: (item[1].first_start, item[0])):
+            if lane.first_start <= last_first:
+                return None  # a new lane that does not come last reorders the lanes
+            width = lane_width(lane.tracks, p)
+            lanes_width += width
+            lane.z = -(lanes_width - width)
+            lanes[service_code] = lane
+        return lanes, lanes_width, groups, np.array(track, np.int64)
+
+
+def lane_width(tracks: int, p: WaterfallParams) -> float:
+    """Metres a lane takes along z, as the full layout spaces lanes."""
+    return float(next_power_of_two(np.array([tracks]))[0] * p.track_gap + p.lane_gap)
