@@ -13,14 +13,21 @@ import numpy as np
 from vrmon.layout.sorting import lexsort_ints
 
 
-def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Mask of critical spans. `parent` holds local indices (-1 for roots); one trace."""
+def children_order(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Spans grouped by parent (roots first), each group by end ascending, ties by index."""
+    return lexsort_ints((np.maximum(end, start), parent))
+
+
+def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Mask of critical spans. `parent` holds local indices (-1 for roots); one trace. `order` is
+    `children_order` of the same spans, if the caller keeps it up to date."""
     n = len(parent)
     critical = np.zeros(n, bool)
     if not n:
         return critical
     end = np.maximum(end, start)
-    order = lexsort_ints((end, parent))  # children grouped by parent, by end ascending
+    if order is None:
+        order = children_order(parent, start, end)
     sorted_end = end[order]
     # children of span i are order[group_lo[i]:group_hi[i]]; roots (parent -1) sort first
     children = np.bincount(parent[parent >= 0], minlength=n)

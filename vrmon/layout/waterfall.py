@@ -178,11 +178,14 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
 
 
 def layout_of_geometry(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams,
-                       service_names: list[str] | None = None) -> Layout:
+                       service_names: list[str] | None = None, critical: np.ndarray | None = None) -> Layout:
+    """Nodes and labels from geometry; `critical` is the critical-path mask if already known."""
     nodes = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
     if len(g.traces) == 1:
-        start = cols.start_us
-        nodes.flags |= np.where(critical_path(cols.parent, start, start + np.maximum(cols.duration_us, 0)), CRITICAL, 0).astype(np.uint8)
+        if critical is None:
+            start = cols.start_us
+            critical = critical_path(cols.parent, start, start + np.maximum(cols.duration_us, 0))
+        nodes.flags |= np.where(critical, CRITICAL, 0).astype(np.uint8)
     labels: list[Label] = []
     if len(cols.ids) and len(g.traces) == 1 and service_names is not None:
         # each lane's name sits level with the lane's highest bar, so it reads as that lane's label

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.critical_path import critical_path
+from vrmon.layout.critical_path import children_order, critical_path
 from vrmon.layout.nodes import CRITICAL, Layout, Nodes, bounds_of
 from vrmon.layout.sorting import lexsort_ints
 from vrmon.layout.waterfall import (SpanColumns, WaterfallGeometry, WaterfallParams, bar_x, geometry_nodes,
@@ -59,6 +59,8 @@ class GrowingWaterfall:
     parent: np.ndarray  # local parent index per row (-1 for roots), for the critical path
     start: np.ndarray
     end: np.ndarray
+    children: np.ndarray  # `children_order` of the rows, kept sorted as rows arrive
+    children_keys: np.ndarray  # (parent, end) of `children`, as sortable bytes
 
     @classmethod
     def lay_out(cls, store, trace: int, p: WaterfallParams) -> "GrowingWaterfall":
@@ -66,9 +68,11 @@ class GrowingWaterfall:
         rows = store.rows_of_trace(trace)
         cols = SpanColumns.from_store(store, rows)
         g = waterfall_geometry(cols, p)
-        layout = layout_of_geometry(cols, g, p, store.services.names)
         start = cols.start_us
         end = start + np.maximum(cols.duration_us, 0)
+        children = children_order(cols.parent, start, end)
+        critical = critical_path(cols.parent, start, end, children)
+        layout = layout_of_geometry(cols, g, p, store.services.names, critical if len(rows) else None)
         lanes: dict[int, Lane] = {}
         groups: dict[tuple[int, int], Group] = {}
         lanes_width = 0.0
@@ -92,7 +96,8 @@ class GrowingWaterfall:
                    last_uid=int(store.uid[-1]) if len(store) else -1, relinks=store.relinks,
                    t0=int(g.t0[0]) if len(rows) else 0, width_us=int(g.width_us[0]) if len(rows) else 0,
                    max_depth=int(g.max_depth[0]) if len(rows) else 0, lanes=lanes, lanes_width=lanes_width,
-                   groups=groups, parent=cols.parent, start=start, end=end)
+                   groups=groups, parent=cols.parent, start=start, end=end, children=children,
+                   children_keys=_child_keys(cols.parent[children], end[children]))
 
     def grow(self, store) -> np.ndarray | None:
         """Add the trace's spans that arrived since the last layout. Returns the indices of the
@@ -136,7 +141,14 @@ class GrowingWaterfall:
         parent = np.concatenate([self.parent, np.where(parent_row >= 0, np.searchsorted(rows, parent_row), -1)])
         starts = np.concatenate([self.start, start])
         ends = np.concatenate([self.end, start + duration])
-        critical = critical_path(parent, starts, ends)
+        # merge the new spans into the children order: after equal keys, as a stable sort puts them
+        new_index = np.arange(len(self.rows), len(rows))
+        new_keys = _child_keys(parent[new_index], ends[new_index])
+        by_key = np.argsort(new_keys, kind="stable")
+        at = np.searchsorted(self.children_keys, new_keys[by_key], side="right")
+        children = np.insert(self.children, at, new_index[by_key])
+        children_keys = np.insert(self.children_keys, at, new_keys[by_key])
+        critical = critical_path(parent, starts, ends, children)
         old = self.layout.nodes
         old_flags = (old.flags & np.uint8(~CRITICAL & 0xFF)) | np.where(critical[: len(old)], CRITICAL, 0).astype(np.uint8)
         changed = np.flatnonzero(old_flags != old.flags)
@@ -154,6 +166,7 @@ class GrowingWaterfall:
             bounds = (*np.minimum(bounds[:3], more[:3]).tolist(), *np.maximum(bounds[3:], more[3:]).tolist())
         self.layout = Layout(nodes=nodes, labels=labels, bounds=tuple(bounds))
         self.rows, self.parent, self.start, self.end = rows, parent, starts, ends
+        self.children, self.children_keys = children, children_keys
         self.lanes, self.lanes_width, self.groups = lanes, lanes_width, groups
         self.store_rows, self.last_uid = len(store), int(store.uid[-1])
         return changed
@@ -194,6 +207,14 @@ class GrowingWaterfall:
             lane.z = -(lanes_width - width)
             lanes[service_code] = lane
         return lanes, lanes_width, groups, np.array(track, np.int64)
+
+
+def _child_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """12-byte big-endian (parent + 1, end) keys: byte order = (parent, end) order."""
+    packed = np.empty(len(parent), dtype=[("parent", ">u4"), ("end", ">u8")])
+    packed["parent"] = parent + 1
+    packed["end"] = end
+    return packed.view("S12")
 
 
 def lane_width(tracks: int, p: WaterfallParams) -> float:
