@@ -40,6 +40,8 @@ FLAG_REASONS = {
     SpanFlag.CYCLE: "its parent chain loops back on itself (the link was cut here)",
 }
 
+_LINK_FLAGS = np.uint8(SpanFlag.ORPHAN | SpanFlag.CLOCK_SKEW | SpanFlag.CYCLE)  # what linking decides
+
 _TRACE_COLUMNS: dict[str, Any] = {
     "start_us": np.int64,
     "end_us": np.int64,
@@ -118,7 +120,8 @@ class SpanStore:
         if not len(batch):
             return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), 0)
         arrays = batch.to_arrays()
-        trace = np.fromiter((self._trace_code(t) for t in batch.trace_id), dtype=np.int32, count=len(batch))
+        codes = {t: self._trace_code(t) for t in dict.fromkeys(batch.trace_id)}  # in first-seen order
+        trace = np.fromiter(map(codes.__getitem__, batch.trace_id), dtype=np.int32, count=len(batch))
         keys = _make_keys(trace, arrays["span_id"])
         already = self._spans.first(keys) >= 0
         keep = ~already
@@ -224,7 +227,7 @@ class SpanStore:
         parent_id = cols["parent_id"][rows]
         parent = self._spans.first(_make_keys(cols["trace"][rows], parent_id))
         parent[parent == rows] = -1  # a span that names itself as parent is a root
-        flags = cols["flags"][rows] & ~np.uint8(SpanFlag.ORPHAN | SpanFlag.CLOCK_SKEW | SpanFlag.CYCLE)
+        flags = cols["flags"][rows] & ~_LINK_FLAGS
         flags |= np.where((parent_id != 0) & (parent < 0), SpanFlag.ORPHAN, 0).astype(np.uint8)
 
         # parents as local indices into `rows`; a parent outside them is where the depth starts
