@@ -11,6 +11,7 @@ from tests.test_span_store import subset
 from vrmon.layout.nodes import Layout, Nodes
 from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_growth import GrowingWaterfall
+from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import decode_server_frame
 from vrmon.scene import SceneView
@@ -100,3 +101,35 @@ def test_deltas_from_a_growing_waterfall_rebuild_the_full_scene():
         assert len(delta["added"]) == 25 and not len(delta["removed"])
         if growth > 1:  # the scale changed: every bar already shown moved
             assert len(delta["updated"]) == len(fresh) - 25
+
+
+def hand_made(spans: list[tuple[int, int, str, int, int]]) -> SpanBatch:
+    """One trace from (span id, parent id, service, start µs, duration µs)."""
+    batch = SpanBatch()
+    for span_id, parent_id, service, start, duration in spans:
+        batch.trace_id.append(7)
+        batch.span_id.append(span_id)
+        batch.parent_id.append(parent_id)
+        batch.service.append(service)
+        batch.operation.append("op")
+        batch.start_us.append(1_000_000 + start)
+        batch.duration_us.append(duration)
+        batch.error.append(False)
+        batch.kind.append(1)
+        batch.follows_from.append(False)
+        batch.details.append(b"\x80")
+    return batch
+
+
+def test_new_bars_overlapping_bars_already_there_take_the_next_tracks():
+    store = SpanStore()
+    store.add(hand_made([(1, 0, "a", 0, 1000), (2, 1, "b", 0, 500), (3, 1, "b", 100, 500), (4, 1, "b", 150, 550),
+                         (5, 1, "c", 50, 100), (6, 5, "b", 60, 20)] + [(10 + i, 1, "a", 10 * i, 5) for i in range(40)]))
+    growing = GrowingWaterfall.lay_out(store, 0, P)
+    # b at depth 1 continues its cluster (track 3), then starts a new one; c at depth 2 is a new group
+    store.add(hand_made([(120, 1, "b", 200, 100), (121, 1, "b", 800, 100), (122, 1, "b", 850, 100), (123, 5, "c", 70, 10)]))
+    assert growing.grow(store) is not None
+    full = GrowingWaterfall.lay_out(store, 0, P).layout
+    assert_same_layout(growing.layout, full)
+    b_depth1 = (full.nodes.service == store.services.names.index("b")) & (full.nodes.pos[:, 1] == full.nodes.pos[1, 1])
+    assert len(np.unique(full.nodes.pos[b_depth1, 2])) == 4  # four tracks: three old bars and the new overlapping one

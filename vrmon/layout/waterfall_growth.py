@@ -174,39 +174,82 @@ class GrowingWaterfall:
     def _place(self, cols: SpanColumns) -> tuple[dict[int, Lane], float, dict[tuple[int, int], Group], np.ndarray] | None:
         """Lanes, groups and a track per new span, continuing the full layout's assignment; None
         when a new span would change the place of one already laid out."""
+        track, groups = self._tracks(cols)
+        if track is None:
+            return None
         p = self.params
         lanes = {service: Lane(lane.first_start, lane.z, lane.tracks, lane.top) for service, lane in self.lanes.items()}
-        groups = dict(self.groups)
-        service, depth, start = cols.service.tolist(), cols.depth.tolist(), cols.start_us.tolist()
-        end = np.maximum(cols.start_us + np.maximum(cols.duration_us, 0), cols.start_us + 1).tolist()
-        track = [0] * len(service)
         new_lanes: dict[int, Lane] = {}
-        for i in np.lexsort((np.arange(len(service)), cols.start_us, cols.depth, cols.service)).tolist():
-            s, key = start[i], (service[i], depth[i])
-            group = groups.get(key)
-            if group is not None and s < group.last_start:
-                return None  # it would sort before bars already placed
-            overlaps = group is not None and s < group.running_end
-            track[i] = group.last_track + 1 if overlaps else 0
-            groups[key] = Group(s, max(group.running_end, end[i]) if group else end[i], track[i])
-            lane = lanes.get(service[i]) or new_lanes.setdefault(service[i], Lane(s, 0.0, 0, -np.inf))
-            if service[i] in self.lanes and s < lane.first_start:
+        for service in np.unique(cols.service).tolist():
+            mine = cols.service == service
+            first_start, tracks = int(cols.start_us[mine].min()), int(track[mine].max()) + 1
+            lane = lanes.get(service)
+            if lane is None:
+                new_lanes[service] = Lane(first_start, 0.0, tracks, -np.inf)
+                continue
+            if first_start < lane.first_start:
                 return None  # the lane order could change
-            lane.first_start = min(lane.first_start, s)
-            lane.tracks = max(lane.tracks, track[i] + 1)
-        for service_code, lane in self.lanes.items():
-            if next_power_of_two(np.array([lanes[service_code].tracks]))[0] != next_power_of_two(np.array([lane.tracks]))[0]:
+            if next_power_of_two(np.array([tracks]))[0] > next_power_of_two(np.array([lane.tracks]))[0]:
                 return None  # it outgrew its room: every later lane moves along z
+            lane.tracks = max(lane.tracks, tracks)
         last_first = max(lane.first_start for lane in self.lanes.values())
         lanes_width = self.lanes_width
-        for service_code, lane in sorted(new_lanes.items(), key=lambda item: (item[1].first_start, item[0])):
+        for service, lane in sorted(new_lanes.items(), key=lambda item: (item[1].first_start, item[0])):
             if lane.first_start <= last_first:
                 return None  # a new lane that does not come last reorders the lanes
             width = lane_width(lane.tracks, p)
             lanes_width += width
             lane.z = -(lanes_width - width)
-            lanes[service_code] = lane
-        return lanes, lanes_width, groups, np.array(track, np.int64)
+            lanes[service] = lane
+        return lanes, lanes_width, groups, track
+
+    def _tracks(self, cols: SpanColumns) -> tuple[np.ndarray | None, dict[tuple[int, int], Group]]:
+        """A track per new span, continuing each (lane, depth) group where the full layout's
+        assignment left it (bars sorted by start; a bar overlapping the group's latest end so far
+        takes the next track, any other starts again at 0); None if a new bar would sort before
+        one already placed."""
+        groups = dict(self.groups)
+        n = len(cols.ids)
+        start = cols.start_us
+        end = np.maximum(start + np.maximum(cols.duration_us, 0), start + 1)
+        key = (cols.service.astype(np.int64) << 32) | cols.depth
+        order = np.lexsort((start, key))  # stable: ties in row order, as in the full layout
+        key_s, start_s, end_s = key[order], start[order], end[order]
+        first = np.ones(n, bool)
+        first[1:] = key_s[1:] != key_s[:-1]
+        firsts = np.flatnonzero(first)
+        states = [groups.get((k >> 32, k & 0xFFFFFFFF)) for k in key_s[firsts].tolist()]
+        known = np.array([g is not None for g in states])
+        state_start = np.array([g.last_start if g else 0 for g in states], np.int64)
+        state_end = np.array([g.running_end if g else 0 for g in states], np.int64)
+        state_track = np.array([g.last_track if g else -1 for g in states], np.int64)
+        if (known & (start_s[firsts] < state_start)).any():
+            return None, groups
+        # latest end so far per group, one running max for all groups: each group offset above the last
+        base = int(start_s.min())
+        span = max(int(end_s.max()), int(state_end.max())) - base + 1
+        if len(firsts) * span >= 2**62:
+            return None, groups
+        rank = np.cumsum(first) - 1
+        offset = rank * span
+        seed = end_s.copy()
+        seed[firsts] = np.where(known, np.maximum(end_s[firsts], state_end), end_s[firsts])
+        running = np.maximum.accumulate(seed - base + offset)
+        before = np.empty(n, np.int64)  # latest end of the bars (and group state) before each bar
+        before[1:] = running[:-1] - offset[1:] + base
+        before[firsts] = np.where(known, state_end, np.iinfo(np.int64).min)
+        overlaps = start_s < before
+        index = np.arange(n)
+        group_first = firsts[rank]
+        restart = np.maximum.accumulate(np.where(overlaps, -1, index))
+        track_s = np.where(restart >= group_first, index - restart, state_track[rank] + 1 + index - group_first)
+        track = np.empty(n, np.int64)
+        track[order] = track_s
+        lasts = np.append(firsts[1:], n) - 1
+        for k, last_start, running_end, last_track in zip(key_s[lasts].tolist(), start_s[lasts].tolist(),
+                                                          (running[lasts] - offset[lasts] + base).tolist(), track_s[lasts].tolist()):
+            groups[(k >> 32, k & 0xFFFFFFFF)] = Group(last_start, running_end, last_track)
+        return track, groups
 
 
 def _child_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
