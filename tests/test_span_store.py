@@ -101,6 +101,21 @@ def test_spans_added_in_any_order_link_like_spans_added_at_once(path):
             assert summaries_by_trace(store) == summaries_by_trace(expected_store), name
 
 
+def append_span(batch: SpanBatch, trace_id: int, span_id: int, parent_id: int, service: str, start_us: int,
+                duration_us: int, follows_from: bool = False) -> None:
+    batch.trace_id.append(trace_id)
+    batch.span_id.append(span_id)
+    batch.parent_id.append(parent_id)
+    batch.service.append(service)
+    batch.operation.append("op")
+    batch.start_us.append(start_us)
+    batch.duration_us.append(duration_us)
+    batch.error.append(False)
+    batch.kind.append(1)
+    batch.follows_from.append(follows_from)
+    batch.details.append(b"\x80")
+
+
 def tangled_batch() -> SpanBatch:
     """Synthetic traces plus every awkward link: a parent cycle, a self-parent, a span whose
     parent never arrives, a duplicate span id, a FOLLOWS_FROM link and a child outside its parent."""
@@ -115,17 +130,7 @@ def tangled_batch() -> SpanBatch:
         (int(batch.span_id[1]), int(batch.span_id[0]), 0, 3, False),
     ]
     for span_id, parent_id, offset, duration, follows in extra:
-        batch.trace_id.append(t)
-        batch.span_id.append(span_id)
-        batch.parent_id.append(parent_id)
-        batch.service.append("tangled")
-        batch.operation.append("op")
-        batch.start_us.append(base + offset)
-        batch.duration_us.append(duration)
-        batch.error.append(False)
-        batch.kind.append(1)
-        batch.follows_from.append(follows)
-        batch.details.append(b"\x80")
+        append_span(batch, t, span_id, parent_id, "tangled", base + offset, duration, follows)
     return batch
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import ROOT
-from tests.test_span_store import subset
+from tests.test_span_store import append_span, subset
 from vrmon.layout.nodes import Layout, Nodes
 from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_growth import GrowingWaterfall
@@ -107,17 +107,7 @@ def hand_made(spans: list[tuple[int, int, str, int, int]]) -> SpanBatch:
     """One trace from (span id, parent id, service, start µs, duration µs)."""
     batch = SpanBatch()
     for span_id, parent_id, service, start, duration in spans:
-        batch.trace_id.append(7)
-        batch.span_id.append(span_id)
-        batch.parent_id.append(parent_id)
-        batch.service.append(service)
-        batch.operation.append("op")
-        batch.start_us.append(1_000_000 + start)
-        batch.duration_us.append(duration)
-        batch.error.append(False)
-        batch.kind.append(1)
-        batch.follows_from.append(False)
-        batch.details.append(b"\x80")
+        append_span(batch, 7, span_id, parent_id, service, 1_000_000 + start, duration)
     return batch
 
 
