@@ -15,7 +15,7 @@ import numpy as np
 
 from vrmon.layout.critical_path import children_order, critical_path
 from vrmon.layout.nodes import CRITICAL, Layout, Nodes, bounds_of
-from vrmon.layout.sorting import lexsort_ints
+from vrmon.layout.sorting import unique_ints
 from vrmon.layout.waterfall import (SpanColumns, WaterfallGeometry, WaterfallParams, bar_x, geometry_nodes,
                                     layout_of_geometry, next_power_of_two, row_y, trace_labels, waterfall_geometry)
 
@@ -77,21 +77,10 @@ class GrowingWaterfall:
         groups: dict[tuple[int, int], Group] = {}
         lanes_width = 0.0
         if len(rows):
-            for service, z in zip(g.lanes[:, 1].astype(np.int64).tolist(), g.lanes[:, 2].tolist()):
-                mine = cols.service == service
-                lanes[service] = Lane(int(start[mine].min()), z, int(g.track[mine].max()) + 1, float(g.y[mine].max()))
+            lanes = _lanes_of(cols, g)
             for lane in sorted(lanes.values(), key=lambda lane: lane.z, reverse=True):  # lane order: z falls
                 lanes_width += lane_width(lane.tracks, p)
-            # the last bar of each (lane, depth) in the track assignment's order, and its latest end
-            group = cols.service.astype(np.int64) * (int(cols.depth.max()) + 1) + cols.depth
-            order = lexsort_ints((start, group))
-            last = np.ones(len(order), bool)
-            last[:-1] = group[order][1:] != group[order][:-1]
-            group_index = np.cumsum(np.concatenate([[True], last[:-1]])) - 1
-            running_end = np.zeros(int(last.sum()), np.int64)
-            np.maximum.at(running_end, group_index, np.maximum(end[order], start[order] + 1))
-            for i, at in enumerate(order[last].tolist()):
-                groups[(int(cols.service[at]), int(cols.depth[at]))] = Group(int(start[at]), int(running_end[i]), int(g.track[at]))
+            groups = _groups_of(cols, g.track, start, end)
         return cls(trace=trace, params=p, layout=layout, rows=rows, store_rows=len(store),
                    last_uid=int(store.uid[-1]) if len(store) else -1, relinks=store.relinks,
                    t0=int(g.t0[0]) if len(rows) else 0, width_us=int(g.width_us[0]) if len(rows) else 0,
@@ -118,8 +107,8 @@ class GrowingWaterfall:
         if t0 != self.t0 or int(next_power_of_two(np.array([summary["end_us"][self.trace] - t0]))[0]) != self.width_us:
             return None
         cols = SpanColumns.from_store(store, new_rows)
-        if len(new_rows) and int(cols.depth.max()) > self.max_depth:
-            return None
+        if int(cols.depth.max()) > self.max_depth:
+            return None  # a deeper row: every bar moves up
         placed = self._place(cols)
         if placed is None:
             return None
@@ -133,8 +122,8 @@ class GrowingWaterfall:
         g = WaterfallGeometry(x0, length, y, z, track, np.zeros(len(new_rows), np.int64), np.array([self.trace]),
                               np.array([self.t0]), np.array([self.width_us]), np.empty((0, 3)), np.array([self.max_depth]))
         added = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
-        for service, top in zip(cols.service.tolist(), y.tolist()):
-            lanes[service].top = max(lanes[service].top, top)
+        for service in np.unique(cols.service).tolist():
+            lanes[service].top = max(lanes[service].top, float(y[cols.service == service].max()))
 
         rows = np.concatenate([self.rows, new_rows])
         parent_row = store.parent[new_rows]
@@ -250,6 +239,36 @@ class GrowingWaterfall:
                                                           (running[lasts] - offset[lasts] + base).tolist(), track_s[lasts].tolist()):
             groups[(k >> 32, k & 0xFFFFFFFF)] = Group(last_start, running_end, last_track)
         return track, groups
+
+
+def _lanes_of(cols: SpanColumns, g: WaterfallGeometry) -> dict[int, Lane]:
+    """Each lane's first start, z, tracks and top, by service code (one trace)."""
+    services = g.lanes[:, 1].astype(np.int64)
+    size = int(services.max()) + 1
+    first_start = np.full(size, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_start, cols.service, cols.start_us)
+    tracks = np.zeros(size, np.int64)
+    np.maximum.at(tracks, cols.service, g.track + 1)
+    top = np.full(size, -np.inf)
+    np.maximum.at(top, cols.service, g.y)
+    return {service: Lane(int(first_start[service]), z, int(tracks[service]), float(top[service]))
+            for service, z in zip(services.tolist(), g.lanes[:, 2].tolist())}
+
+
+def _groups_of(cols: SpanColumns, track: np.ndarray, start: np.ndarray, end: np.ndarray) -> dict[tuple[int, int], Group]:
+    """Where the track assignment left each (lane, depth) group: its last bar in (start, row)
+    order, that bar's track and the group's latest end (at least start + 1)."""
+    depths = int(cols.depth.max()) + 1
+    keys, group = unique_ints(cols.service.astype(np.int64) * depths + cols.depth)  # dense keys: a table lookup
+    last_start = np.full(len(keys), np.iinfo(np.int64).min, np.int64)
+    np.maximum.at(last_start, group, start)
+    last_row = np.full(len(keys), -1, np.int64)
+    at_last = np.flatnonzero(start == last_start[group])
+    np.maximum.at(last_row, group[at_last], at_last)
+    running_end = np.full(len(keys), np.iinfo(np.int64).min, np.int64)
+    np.maximum.at(running_end, group, np.maximum(end, start + 1))
+    return {(k // depths, k % depths): Group(s, e, t)
+            for k, s, e, t in zip(keys.tolist(), last_start.tolist(), running_end.tolist(), track[last_row].tolist())}
 
 
 def _child_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
