@@ -109,7 +109,8 @@ class SceneView:
             order = np.argsort(layout.nodes.ids, kind="stable")
         else:  # the old nodes come first, unchanged but for `grown`; new spans' ids exceed every old one
             appended = np.arange(len(self._nodes), len(layout.nodes))
-            added, updated, removed = layout.nodes.take(appended), layout.nodes.take(grown), np.empty(0, np.uint32)
+            added = layout.nodes.take(slice(len(self._nodes), None))  # views, no copy
+            updated, removed = layout.nodes.take(grown), np.empty(0, np.uint32)
             order = np.concatenate([self._order, appended])
         labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
         scene_changed = scene != self._scene

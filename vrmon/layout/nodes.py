@@ -39,7 +39,7 @@ class Nodes:
             yaw=np.empty(0, np.int16),
         )
 
-    def take(self, index: np.ndarray) -> "Nodes":
+    def take(self, index: np.ndarray | slice) -> "Nodes":
         return Nodes(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
 
 
