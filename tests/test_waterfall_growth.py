@@ -123,3 +123,38 @@ def test_new_bars_overlapping_bars_already_there_take_the_next_tracks():
     assert_same_layout(growing.layout, full)
     b_depth1 = (full.nodes.service == store.services.names.index("b")) & (full.nodes.pos[:, 1] == full.nodes.pos[1, 1])
     assert len(np.unique(full.nodes.pos[b_depth1, 2])) == 4  # four tracks: three old bars and the new overlapping one
+
+
+def test_a_late_parent_in_another_trace_does_not_stop_the_shown_trace_growing_in_place():
+    store = open_trace()
+    other = synthetic_batch(100, spans_per_trace=100, seed=9, first_trace=50)
+    store.add(subset(other, np.arange(1, 100)))  # the other trace's spans wait for their root
+    growing = GrowingWaterfall.lay_out(store, 0, P)
+    store.add(subset(other, np.array([0])))  # its root arrives: spans of that trace move, not ours
+    store.add(spans_of_the_open_trace(store, 1, seed=4, extent_growth=0.01))  # one bar after all the others
+    assert growing.grow(store) is not None
+    assert_same_layout(growing.layout, GrowingWaterfall.lay_out(store, 0, P).layout)
+
+
+def test_deltas_rebuild_the_full_scene_through_late_parents_and_evictions():
+    store = open_trace(1000)
+    view = SceneView(store, WATERFALL)
+    shown = {int(i): row for i, row in zip(view.nodes.ids, zip(view.nodes.pos.tolist(), view.nodes.flags.tolist()))}
+    later = spans_of_the_open_trace(store, 60, seed=7, extent_growth=0.01)
+    steps = [
+        lambda: store.add(subset(later, np.arange(1, 60))),  # a subtree whose top has not arrived
+        lambda: store.add(subset(later, np.array([0]))),  # it arrives: the waiting spans move down
+        lambda: store.add(synthetic_batch(200, spans_per_trace=40, seed=2, first_trace=10**6, t0_us=10**15)),
+        lambda: store.evict(max_spans=len(store) - 100),  # the other, older traces go
+        lambda: store.add(spans_of_the_open_trace(store, 30, seed=8, extent_growth=0.01)),
+    ]
+    for step in steps:
+        step()
+        frame = view.refresh()
+        delta = decode_server_frame(frame) if frame else {"added": Nodes.empty(), "updated": Nodes.empty(), "removed": np.empty(0)}
+        for block in (delta["added"], delta["updated"]):
+            shown.update({int(i): row for i, row in zip(block.ids, zip(block.pos.tolist(), block.flags.tolist()))})
+        for i in delta["removed"].tolist():
+            del shown[i]
+        fresh = SceneView(store, WATERFALL).nodes
+        assert shown == {int(i): row for i, row in zip(fresh.ids, zip(fresh.pos.tolist(), fresh.flags.tolist()))}

@@ -48,8 +48,8 @@ class GrowingWaterfall:
     layout: Layout
     rows: np.ndarray  # store rows of the trace, ascending
     store_rows: int  # len(store) at the last layout
-    last_uid: int  # uid of the store's last row then: tells that no row was compacted away
-    relinks: int  # the store's relink count then
+    compactions: int  # the store's compaction count then: rows are still numbered the same
+    relinks: int  # the trace's relink count then: no span already laid out changed
     t0: int
     width_us: int
     max_depth: int
@@ -82,7 +82,7 @@ class GrowingWaterfall:
                 lanes_width += lane_width(lane.tracks, p)
             groups = _groups_of(cols, g.track, start, end)
         return cls(trace=trace, params=p, layout=layout, rows=rows, store_rows=len(store),
-                   last_uid=int(store.uid[-1]) if len(store) else -1, relinks=store.relinks,
+                   compactions=store.compactions, relinks=store.relinks_of(trace),
                    t0=int(g.t0[0]) if len(rows) else 0, width_us=int(g.width_us[0]) if len(rows) else 0,
                    max_depth=int(g.max_depth[0]) if len(rows) else 0, lanes=lanes, lanes_width=lanes_width,
                    groups=groups, parent=cols.parent, start=start, end=end, children=children,
@@ -93,14 +93,13 @@ class GrowingWaterfall:
         existing nodes that changed (their critical-path flag), or None when the layout cannot
         grow in place; `self.layout` then still holds the old layout."""
         p = self.params
-        if (store.relinks != self.relinks or not len(self.rows) or len(store) < self.store_rows
-                or int(store.uid[self.store_rows - 1]) != self.last_uid):
+        if store.compactions != self.compactions or store.relinks_of(self.trace) != self.relinks or not len(self.rows):
             return None
         new_rows = np.flatnonzero(store.trace[self.store_rows :] == self.trace) + self.store_rows
         if len(new_rows) * GROW_LIMIT > len(self.rows):
             return None
         if not len(new_rows):  # only other traces changed
-            self.store_rows, self.last_uid = len(store), int(store.uid[-1])
+            self.store_rows = len(store)
             return np.empty(0, np.int64)
         summary = store.trace_summaries()
         t0 = int(summary["start_us"][self.trace])
@@ -157,7 +156,7 @@ class GrowingWaterfall:
         self.rows, self.parent, self.start, self.end = rows, parent, starts, ends
         self.children, self.children_keys = children, children_keys
         self.lanes, self.lanes_width, self.groups = lanes, lanes_width, groups
-        self.store_rows, self.last_uid = len(store), int(store.uid[-1])
+        self.store_rows = len(store)
         return changed
 
     def _place(self, cols: SpanColumns) -> tuple[dict[int, Lane], float, dict[tuple[int, int], Group], np.ndarray] | None:

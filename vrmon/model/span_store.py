@@ -93,13 +93,12 @@ class SpanStore:
         self._spans = _KeyIndex()  # (trace, span id) -> row: de-duplication and parent lookup
         self._children = _KeyIndex()  # (trace, parent id) -> rows naming it: orphans to adopt, subtrees
         self._root_rows = np.empty(0, np.int64)  # per trace code: the row trace_summaries' root comes from
+        self._relinks = np.empty(0, np.int64)  # per trace code: see `relinks_of`
         self.unknown_ref_types: set[str] = set()
         # per-trace aggregates indexed by trace code, refreshed for the traces each change touches
         self._traces = {name: np.empty(0, dtype) for name, dtype in _TRACE_COLUMNS.items()}
         self.version = 0  # bumped on every change, so scenes know when to look again
-        # bumped when spans already here change links, depth, flags or row (an orphan adopted,
-        # an eviction): a view that extends its last layout with new rows must start over
-        self.relinks = 0
+        self.compactions = 0  # bumped when an eviction renumbers rows
 
     def __len__(self) -> int:
         return self._n
@@ -174,11 +173,11 @@ class SpanStore:
         # existing spans whose parent just arrived were orphans: they and their subtrees move
         _, waiting = self._children.all_of(keys[~duplicate]) if start else (None, rows[:0])
         adopted = waiting[waiting < start]
-        self.relinks += bool(len(adopted))
         affected = np.concatenate([self._subtrees(adopted), rows])  # ascending: new rows come last
         old_depth = self._cols["depth"][affected].copy()
         self._link(affected)
         self._summarise_added(touched, rows, affected, old_depth)
+        np.add.at(self._relinks, self._cols["trace"][adopted], 1)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new)
 
@@ -266,6 +265,9 @@ class SpanStore:
             grown = np.full(len(agg["spans"]), -1, np.int64)
             grown[: len(self._root_rows)] = self._root_rows
             self._root_rows = grown
+            grown = np.zeros(len(agg["spans"]), np.int64)
+            grown[: len(self._relinks)] = self._relinks
+            self._relinks = grown
 
     def _summarise(self, traces: np.ndarray, rows: np.ndarray) -> None:
         """Recompute the aggregates of `traces` from `rows`, all rows of those traces."""
@@ -356,7 +358,7 @@ class SpanStore:
         if len(partial):
             self._relink(partial)
         self.version += 1
-        self.relinks += 1
+        self.compactions += 1
         return EvictResult(int((~keep).sum()), emptied.astype(np.int32))
 
     def _keep_newest(self, candidates: np.ndarray, max_spans: int) -> np.ndarray:
@@ -392,6 +394,11 @@ class SpanStore:
 
     def rows_of_trace(self, trace: int) -> np.ndarray:
         return np.flatnonzero(self.trace == trace)
+
+    def relinks_of(self, trace: int) -> int:
+        """How often spans already in `trace` changed link, depth or flags because a late parent
+        arrived: a view that extends its last layout with new rows must then start over."""
+        return int(self._relinks[trace]) if trace < len(self._relinks) else 0
 
     def trace_summaries(self) -> dict[str, np.ndarray]:
         """Per trace code: start, end, span and error counts, root service and operation."""
