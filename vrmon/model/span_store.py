@@ -435,22 +435,57 @@ def _make_keys(trace: np.ndarray, span_id: np.ndarray) -> np.ndarray:
 
 
 class _KeyIndex:
-    """Sorted 12-byte keys with a row each (a key may repeat): O(k log n) lookups, and inserts
-    that move memory but do no per-row Python work."""
+    """12-byte keys -> rows (a key may repeat), for O(k log n) lookups as rows arrive.
+
+    Two sorted levels: new keys go into a small one, merged into the large one once it holds
+    1/MERGE_FRACTION of it, so adding k keys moves O(k + n / MERGE_FRACTION) memory (amortised)
+    rather than the whole index every time.
+    """
+
+    MERGE_FRACTION = 32
+    MERGE_FLOOR = 4096  # below this many recent keys, never merge
+
+    def __init__(self) -> None:
+        self._main = _SortedKeys()
+        self._recent = _SortedKeys()
+
+    def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._recent.insert(keys[order], rows[order])
+        if len(self._recent.keys) > max(self.MERGE_FLOOR, len(self._main.keys) // self.MERGE_FRACTION):
+            self._main.insert(self._recent.keys, self._recent.rows)
+            self._recent = _SortedKeys()
+
+    def first(self, keys: np.ndarray) -> np.ndarray:
+        """A row holding each key, -1 where absent."""
+        found = self._main.first(keys)
+        return np.where(found >= 0, found, self._recent.first(keys))
+
+    def all_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which, rows): every row holding each key, with the index of that key in `keys`."""
+        which, rows = zip(self._main.all_of(keys), self._recent.all_of(keys))
+        return np.concatenate(which), np.concatenate(rows)
+
+    def compact(self, remap: np.ndarray) -> None:
+        """Rows renumbered by `remap` (old row -> new row, -1 = gone)."""
+        self._main.compact(remap)
+        self._recent.compact(remap)
+
+
+class _SortedKeys:
+    """One sorted level of a _KeyIndex."""
 
     def __init__(self) -> None:
         self.keys = np.empty(0, dtype="S12")
         self.rows = np.empty(0, dtype=np.int64)
 
     def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")
-        keys, rows = keys[order], rows[order]
-        at = np.searchsorted(self.keys, keys, side="right")  # after equal keys: repeats stay in row order
+        """Insert `keys` (sorted) with their rows."""
+        at = np.searchsorted(self.keys, keys, side="right")
         self.keys = np.insert(self.keys, at, keys)
         self.rows = np.insert(self.rows, at, rows)
 
     def first(self, keys: np.ndarray) -> np.ndarray:
-        """The first row holding each key, -1 where absent."""
         if not len(self.keys):
             return np.full(len(keys), -1, np.int64)
         at = np.searchsorted(self.keys, keys)
@@ -459,7 +494,6 @@ class _KeyIndex:
         return np.where(found, self.rows[at_c], -1)
 
     def all_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(which, rows): every row holding each key, with the index of that key in `keys`."""
         lo = np.searchsorted(self.keys, keys, side="left")
         count = np.searchsorted(self.keys, keys, side="right") - lo
         which = np.repeat(np.arange(len(keys)), count)
@@ -467,7 +501,6 @@ class _KeyIndex:
         return which, self.rows[np.repeat(lo, count) + step]
 
     def compact(self, remap: np.ndarray) -> None:
-        """Rows renumbered by `remap` (old row -> new row, -1 = gone)."""
         kept = remap[self.rows] >= 0
         self.keys = self.keys[kept]
         self.rows = remap[self.rows[kept]]
