@@ -8,6 +8,7 @@ import pytest
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import TRACE_FIXTURES
 from tests.test_formats import store_of
+from vrmon.layout.critical_path import children_keys, children_order, critical_path, critical_path_of_sorted
 from vrmon.layout.nodes import Layout
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, next_power_of_two, nice_step, waterfall_layout
 from vrmon.model.span_store import SpanFlag, SpanStore
@@ -150,3 +151,15 @@ def test_a_trace_fills_half_to_all_of_the_width_and_the_ruler_uses_the_same_scal
         assert ticks[0] == pytest.approx(-P.width / 2)
         assert np.diff(ticks) == pytest.approx(step_us * P.width / width_us)
         assert ticks[-1] <= P.width / 2 + 1e-6
+
+
+@pytest.mark.parametrize("path", TRACE_FIXTURES, ids=lambda p: p.name)
+def test_the_critical_path_from_kept_children_order_matches_the_plain_one(path):
+    store = store_of(path)
+    for trace in range(store.trace_count):
+        cols = SpanColumns.from_store(store, store.rows_of_trace(trace))
+        start, end = cols.start_us, cols.start_us + np.maximum(cols.duration_us, 0)
+        order = children_order(cols.parent, start, end)
+        kept = critical_path_of_sorted(start, end, order, children_keys(cols.parent[order], end[order]))
+        assert np.array_equal(kept, critical_path(cols.parent, start, end))
+        assert kept.any()

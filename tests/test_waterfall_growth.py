@@ -9,7 +9,7 @@ from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import ROOT
 from tests.test_span_store import append_span, subset
 from vrmon.layout.nodes import Layout, Nodes
-from vrmon.layout.waterfall import WaterfallParams
+from vrmon.layout.waterfall import SpanColumns, WaterfallParams, waterfall_layout
 from vrmon.layout.waterfall_growth import GrowingWaterfall
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
@@ -25,6 +25,11 @@ def open_trace(n: int = 2000, seed: int = 3) -> SpanStore:
     store = SpanStore()
     store.add(synthetic_batch(n, spans_per_trace=n, seed=seed))
     return store
+
+
+def full_layout(store: SpanStore, trace: int = 0) -> Layout:
+    """The trace laid out from scratch by the plain waterfall layout."""
+    return waterfall_layout(SpanColumns.from_store(store, store.rows_of_trace(trace)), P, store.services.names)
 
 
 def assert_same_layout(grown: Layout, full: Layout) -> None:
@@ -46,7 +51,7 @@ def test_a_grown_waterfall_is_exactly_the_full_layout():
             growing = GrowingWaterfall.lay_out(store, 0, P)
             continue
         grown_in_place += 1
-        assert_same_layout(growing.layout, GrowingWaterfall.lay_out(store, 0, P).layout)
+        assert_same_layout(growing.layout, full_layout(store))
     assert grown_in_place >= 5
 
 
@@ -57,7 +62,7 @@ def test_a_new_service_lane_after_the_others_grows_in_place():
     batch.service = ["late-service"] * len(batch)
     store.add(batch)
     assert growing.grow(store) is not None
-    full = GrowingWaterfall.lay_out(store, 0, P).layout
+    full = full_layout(store)
     assert_same_layout(growing.layout, full)
     assert "late-service" in [label.text for label in full.labels if label.kind == "lane"]
 
@@ -119,7 +124,7 @@ def test_new_bars_overlapping_bars_already_there_take_the_next_tracks():
     # b at depth 1 continues its cluster (track 3), then starts a new one; c at depth 2 is a new group
     store.add(hand_made([(120, 1, "b", 200, 100), (121, 1, "b", 800, 100), (122, 1, "b", 850, 100), (123, 5, "c", 70, 10)]))
     assert growing.grow(store) is not None
-    full = GrowingWaterfall.lay_out(store, 0, P).layout
+    full = full_layout(store)
     assert_same_layout(growing.layout, full)
     b_depth1 = (full.nodes.service == store.services.names.index("b")) & (full.nodes.pos[:, 1] == full.nodes.pos[1, 1])
     assert len(np.unique(full.nodes.pos[b_depth1, 2])) == 4  # four tracks: three old bars and the new overlapping one
@@ -133,7 +138,7 @@ def test_a_late_parent_in_another_trace_does_not_stop_the_shown_trace_growing_in
     store.add(subset(other, np.array([0])))  # its root arrives: spans of that trace move, not ours
     store.add(spans_of_the_open_trace(store, 1, seed=4, extent_growth=0.01))  # one bar after all the others
     assert growing.grow(store) is not None
-    assert_same_layout(growing.layout, GrowingWaterfall.lay_out(store, 0, P).layout)
+    assert_same_layout(growing.layout, full_layout(store))
 
 
 def test_deltas_rebuild_the_full_scene_through_late_parents_and_evictions():

@@ -18,32 +18,57 @@ def children_order(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
     return lexsort_ints((np.maximum(end, start), parent))
 
 
-def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Mask of critical spans. `parent` holds local indices (-1 for roots); one trace. `order` is
-    `children_order` of the same spans, if the caller keeps it up to date."""
+def children_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """12-byte big-endian (parent + 1, end) keys: their byte order is `children_order`'s order
+    (for ends ≥ starts), so a caller can keep that order sorted as spans arrive."""
+    packed = np.empty(len(parent), dtype=[("parent", ">u4"), ("end", ">u8")])
+    packed["parent"] = parent + 1
+    packed["end"] = end
+    return packed.view("S12")
+
+
+def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Mask of critical spans. `parent` holds local indices (-1 for roots); one trace."""
     n = len(parent)
-    critical = np.zeros(n, bool)
     if not n:
-        return critical
+        return np.zeros(0, bool)
     end = np.maximum(end, start)
-    if order is None:
-        order = children_order(parent, start, end)
-    sorted_end = end[order]
+    order = children_order(parent, start, end)
     # children of span i are order[group_lo[i]:group_hi[i]]; roots (parent -1) sort first
     children = np.bincount(parent[parent >= 0], minlength=n)
     group_hi = np.cumsum(children) + (n - int(children.sum()))
     group_lo = group_hi - children
-    roots = np.flatnonzero(parent < 0)
+    return _walk(start, end, order, np.flatnonzero(parent < 0), lambda span: (int(group_lo[span]), int(group_hi[span])))
+
+
+def critical_path_of_sorted(start: np.ndarray, end: np.ndarray, order: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """`critical_path` for spans whose `children_order` is kept, with its `children_keys`
+    (ends ≥ starts): children are found by binary search, so the cost follows the path, not the trace."""
+    if not len(order):
+        return np.zeros(0, bool)
+
+    def group(span: int) -> tuple[int, int]:
+        lo, hi = np.searchsorted(keys, children_keys(np.array([span, span + 1]), np.zeros(2, np.int64)))
+        return int(lo), int(hi)
+
+    return _walk(start, end, order, order[: group(-1)[1]], group)
+
+
+def _walk(start: np.ndarray, end: np.ndarray, order: np.ndarray, roots: np.ndarray, group) -> np.ndarray:
+    """From the latest-ending root, the critical spans; `group(span)` is the (lo, hi) range of
+    `order` holding the span's children."""
+    critical = np.zeros(len(start), bool)
     root = roots[np.argmax(end[roots])]
     stack = [(int(root), int(end[root]))]
     while stack:
         span, bound = stack.pop()
         critical[span] = True
         cursor = min(int(end[span]), bound)
-        lo, hi = int(group_lo[span]), int(group_hi[span])
+        lo, hi = group(span)
+        sorted_end = end[order[lo:hi]]  # the children's ends, ascending
         while hi > lo and cursor > start[span]:
             # the latest-ending child that ended by the cursor (async children are clipped to it)
-            at = int(np.searchsorted(sorted_end[lo:hi], cursor, side="right")) + lo
+            at = int(np.searchsorted(sorted_end[: hi - lo], cursor, side="right")) + lo
             if at == lo:
                 # every remaining child ends after the cursor: take the last one that started before it
                 later = order[lo:hi]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.critical_path import children_order, critical_path
+from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted
 from vrmon.layout.nodes import CRITICAL, Layout, Nodes, bounds_of
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.waterfall import (SpanColumns, WaterfallGeometry, WaterfallParams, bar_x, geometry_nodes,
@@ -71,7 +71,8 @@ class GrowingWaterfall:
         start = cols.start_us
         end = start + np.maximum(cols.duration_us, 0)
         children = children_order(cols.parent, start, end)
-        critical = critical_path(cols.parent, start, end, children)
+        keys = children_keys(cols.parent[children], end[children])
+        critical = critical_path_of_sorted(start, end, children, keys)
         layout = layout_of_geometry(cols, g, p, store.services.names, critical if len(rows) else None)
         lanes: dict[int, Lane] = {}
         groups: dict[tuple[int, int], Group] = {}
@@ -86,7 +87,7 @@ class GrowingWaterfall:
                    t0=int(g.t0[0]) if len(rows) else 0, width_us=int(g.width_us[0]) if len(rows) else 0,
                    max_depth=int(g.max_depth[0]) if len(rows) else 0, lanes=lanes, lanes_width=lanes_width,
                    groups=groups, parent=cols.parent, start=start, end=end, children=children,
-                   children_keys=_child_keys(cols.parent[children], end[children]))
+                   children_keys=keys)
 
     def grow(self, store) -> np.ndarray | None:
         """Add the trace's spans that arrived since the last layout. Returns the indices of the
@@ -131,12 +132,12 @@ class GrowingWaterfall:
         ends = np.concatenate([self.end, start + duration])
         # merge the new spans into the children order: after equal keys, as a stable sort puts them
         new_index = np.arange(len(self.rows), len(rows))
-        new_keys = _child_keys(parent[new_index], ends[new_index])
+        new_keys = children_keys(parent[new_index], ends[new_index])
         by_key = np.argsort(new_keys, kind="stable")
         at = np.searchsorted(self.children_keys, new_keys[by_key], side="right")
         children = np.insert(self.children, at, new_index[by_key])
-        children_keys = np.insert(self.children_keys, at, new_keys[by_key])
-        critical = critical_path(parent, starts, ends, children)
+        keys = np.insert(self.children_keys, at, new_keys[by_key])
+        critical = critical_path_of_sorted(starts, ends, children, keys)
         old = self.layout.nodes
         old_flags = (old.flags & np.uint8(~CRITICAL & 0xFF)) | np.where(critical[: len(old)], CRITICAL, 0).astype(np.uint8)
         changed = np.flatnonzero(old_flags != old.flags)
@@ -154,7 +155,7 @@ class GrowingWaterfall:
             bounds = (*np.minimum(bounds[:3], more[:3]).tolist(), *np.maximum(bounds[3:], more[3:]).tolist())
         self.layout = Layout(nodes=nodes, labels=labels, bounds=tuple(bounds))
         self.rows, self.parent, self.start, self.end = rows, parent, starts, ends
-        self.children, self.children_keys = children, children_keys
+        self.children, self.children_keys = children, keys
         self.lanes, self.lanes_width, self.groups = lanes, lanes_width, groups
         self.store_rows = len(store)
         return changed
@@ -268,14 +269,6 @@ def _groups_of(cols: SpanColumns, track: np.ndarray, start: np.ndarray, end: np.
     np.maximum.at(running_end, group, np.maximum(end, start + 1))
     return {(k // depths, k % depths): Group(s, e, t)
             for k, s, e, t in zip(keys.tolist(), last_start.tolist(), running_end.tolist(), track[last_row].tolist())}
-
-
-def _child_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """12-byte big-endian (parent + 1, end) keys: byte order = (parent, end) order."""
-    packed = np.empty(len(parent), dtype=[("parent", ">u4"), ("end", ">u8")])
-    packed["parent"] = parent + 1
-    packed["end"] = end
-    return packed.view("S12")
 
 
 def lane_width(tracks: int, p: WaterfallParams) -> float:
