@@ -89,20 +89,31 @@ def test_spans_that_would_move_existing_bars_fall_back_to_a_full_layout():
         assert growing.layout is before, name
 
 
+def drawn(nodes: Nodes) -> dict[int, tuple]:
+    """What a viewer draws: position and flags by node id."""
+    return {int(i): row for i, row in zip(nodes.ids, zip(nodes.pos.tolist(), nodes.flags.tolist()))}
+
+
+def apply_delta(shown: dict[int, tuple], frame: bytes | None) -> dict:
+    """Apply a delta frame as a viewer does; returns the decoded delta (empty for no frame)."""
+    delta = decode_server_frame(frame) if frame else {"added": Nodes.empty(), "updated": Nodes.empty(), "removed": np.empty(0)}
+    shown.update(drawn(delta["added"]))
+    shown.update(drawn(delta["updated"]))
+    for i in delta["removed"].tolist():
+        del shown[i]
+    return delta
+
+
 def test_deltas_from_a_growing_waterfall_rebuild_the_full_scene():
     store = open_trace(1000)
     view = SceneView(store, WATERFALL)
-    shown = {int(i): row for i, row in zip(view.nodes.ids, zip(view.nodes.pos.tolist(), view.nodes.flags.tolist()))}
+    shown = drawn(view.nodes)
     for step in range(6):
         growth = 0.01 if step != 3 else 1.5  # one step doubles the extent: a full re-layout
         store.add(spans_of_the_open_trace(store, 25, seed=step, extent_growth=growth))
-        delta = decode_server_frame(view.refresh())
-        for block in (delta["added"], delta["updated"]):
-            shown.update({int(i): row for i, row in zip(block.ids, zip(block.pos.tolist(), block.flags.tolist()))})
-        for i in delta["removed"].tolist():
-            del shown[i]
+        delta = apply_delta(shown, view.refresh())
         fresh = SceneView(store, WATERFALL).nodes
-        assert shown == {int(i): row for i, row in zip(fresh.ids, zip(fresh.pos.tolist(), fresh.flags.tolist()))}
+        assert shown == drawn(fresh)
         assert len(delta["added"]) == 25 and not len(delta["removed"])
         if growth > 1:  # the scale changed: every bar already shown moved
             assert len(delta["updated"]) == len(fresh) - 25
@@ -144,7 +155,7 @@ def test_a_late_parent_in_another_trace_does_not_stop_the_shown_trace_growing_in
 def test_deltas_rebuild_the_full_scene_through_late_parents_and_evictions():
     store = open_trace(1000)
     view = SceneView(store, WATERFALL)
-    shown = {int(i): row for i, row in zip(view.nodes.ids, zip(view.nodes.pos.tolist(), view.nodes.flags.tolist()))}
+    shown = drawn(view.nodes)
     later = spans_of_the_open_trace(store, 60, seed=7, extent_growth=0.01)
     steps = [
         lambda: store.add(subset(later, np.arange(1, 60))),  # a subtree whose top has not arrived
@@ -155,11 +166,5 @@ def test_deltas_rebuild_the_full_scene_through_late_parents_and_evictions():
     ]
     for step in steps:
         step()
-        frame = view.refresh()
-        delta = decode_server_frame(frame) if frame else {"added": Nodes.empty(), "updated": Nodes.empty(), "removed": np.empty(0)}
-        for block in (delta["added"], delta["updated"]):
-            shown.update({int(i): row for i, row in zip(block.ids, zip(block.pos.tolist(), block.flags.tolist()))})
-        for i in delta["removed"].tolist():
-            del shown[i]
-        fresh = SceneView(store, WATERFALL).nodes
-        assert shown == {int(i): row for i, row in zip(fresh.ids, zip(fresh.pos.tolist(), fresh.flags.tolist()))}
+        apply_delta(shown, view.refresh())
+        assert shown == drawn(SceneView(store, WATERFALL).nodes)
