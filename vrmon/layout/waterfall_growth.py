@@ -45,8 +45,9 @@ class GrowingWaterfall:
 
     trace: int
     params: WaterfallParams
-    layout: Layout
-    rows: np.ndarray  # store rows of the trace, ascending
+    layout: Layout  # its nodes are views of `node_columns`
+    node_columns: dict[str, "Tail"]
+    rows: "Tail"  # store rows of the trace, ascending
     store_rows: int  # len(store) at the last layout
     compactions: int  # the store's compaction count then: rows are still numbered the same
     relinks: int  # the trace's relink count then: no span already laid out changed
@@ -56,9 +57,9 @@ class GrowingWaterfall:
     lanes: dict[int, Lane]  # by service code
     lanes_width: float  # running sum of lane widths in lane order, as the full layout adds them
     groups: dict[tuple[int, int], Group]  # by (service, depth)
-    parent: np.ndarray  # local parent index per row (-1 for roots), for the critical path
-    start: np.ndarray
-    end: np.ndarray
+    parent: "Tail"  # local parent index per row (-1 for roots), for the critical path
+    start: "Tail"
+    end: "Tail"
     children: np.ndarray  # `children_order` of the rows, kept sorted as rows arrive
     children_keys: np.ndarray  # (parent, end) of `children`, as sortable bytes
 
@@ -82,11 +83,12 @@ class GrowingWaterfall:
             for lane in sorted(lanes.values(), key=lambda lane: lane.z, reverse=True):  # lane order: z falls
                 lanes_width += lane_width(lane.tracks, p)
             groups = _groups_of(cols, g.track, start, end)
-        return cls(trace=trace, params=p, layout=layout, rows=rows, store_rows=len(store),
+        return cls(trace=trace, params=p, layout=layout, rows=Tail(rows), store_rows=len(store),
+                   node_columns={name: Tail(getattr(layout.nodes, name)) for name in Nodes.__dataclass_fields__},
                    compactions=store.compactions, relinks=store.relinks_of(trace),
                    t0=int(g.t0[0]) if len(rows) else 0, width_us=int(g.width_us[0]) if len(rows) else 0,
                    max_depth=int(g.max_depth[0]) if len(rows) else 0, lanes=lanes, lanes_width=lanes_width,
-                   groups=groups, parent=cols.parent, start=start, end=end, children=children,
+                   groups=groups, parent=Tail(cols.parent), start=Tail(start), end=Tail(end), children=children,
                    children_keys=keys)
 
     def grow(self, store) -> np.ndarray | None:
@@ -125,26 +127,27 @@ class GrowingWaterfall:
         for service in np.unique(cols.service).tolist():
             lanes[service].top = max(lanes[service].top, float(y[cols.service == service].max()))
 
-        rows = np.concatenate([self.rows, new_rows])
+        # nothing below can fail: the state grows in place from here
+        n_old = len(self.rows)
+        rows = self.rows.extend(new_rows)
         parent_row = store.parent[new_rows]
-        parent = np.concatenate([self.parent, np.where(parent_row >= 0, np.searchsorted(rows, parent_row), -1)])
-        starts = np.concatenate([self.start, start])
-        ends = np.concatenate([self.end, start + duration])
+        parent = self.parent.extend(np.where(parent_row >= 0, np.searchsorted(rows, parent_row), -1))
+        starts = self.start.extend(start)
+        ends = self.end.extend(start + duration)
         # merge the new spans into the children order: after equal keys, as a stable sort puts them
-        new_index = np.arange(len(self.rows), len(rows))
+        new_index = np.arange(n_old, len(rows))
         new_keys = children_keys(parent[new_index], ends[new_index])
         by_key = np.argsort(new_keys, kind="stable")
         at = np.searchsorted(self.children_keys, new_keys[by_key], side="right")
         children = np.insert(self.children, at, new_index[by_key])
         keys = np.insert(self.children_keys, at, new_keys[by_key])
         critical = critical_path_of_sorted(starts, ends, children, keys)
-        old = self.layout.nodes
-        old_flags = (old.flags & np.uint8(~CRITICAL & 0xFF)) | np.where(critical[: len(old)], CRITICAL, 0).astype(np.uint8)
-        changed = np.flatnonzero(old_flags != old.flags)
-        added.flags |= np.where(critical[len(old) :], CRITICAL, 0).astype(np.uint8)
-        nodes = Nodes(**{name: np.concatenate([getattr(old, name), getattr(added, name)])
-                         for name in Nodes.__dataclass_fields__})
-        nodes.flags[: len(old)] = old_flags
+        added.flags |= np.where(critical[n_old:], CRITICAL, 0).astype(np.uint8)
+        nodes = Nodes(**{name: column.extend(getattr(added, name)) for name, column in self.node_columns.items()})
+        old_flags = nodes.flags[:n_old]
+        new_flags = (old_flags & np.uint8(~CRITICAL & 0xFF)) | np.where(critical[:n_old], CRITICAL, 0).astype(np.uint8)
+        changed = np.flatnonzero(new_flags != old_flags)
+        old_flags[changed] = new_flags[changed]
 
         services = np.array(sorted(lanes), np.int64)
         labels = trace_labels(services, [lanes[s].z for s in services.tolist()], [lanes[s].top for s in services.tolist()],
@@ -154,7 +157,6 @@ class GrowingWaterfall:
             more = bounds_of(added)
             bounds = (*np.minimum(bounds[:3], more[:3]).tolist(), *np.maximum(bounds[3:], more[3:]).tolist())
         self.layout = Layout(nodes=nodes, labels=labels, bounds=tuple(bounds))
-        self.rows, self.parent, self.start, self.end = rows, parent, starts, ends
         self.children, self.children_keys = children, keys
         self.lanes, self.lanes_width, self.groups = lanes, lanes_width, groups
         self.store_rows = len(store)
@@ -269,6 +271,33 @@ def _groups_of(cols: SpanColumns, track: np.ndarray, start: np.ndarray, end: np.
     np.maximum.at(running_end, group, np.maximum(end, start + 1))
     return {(k // depths, k % depths): Group(s, e, t)
             for k, s, e, t in zip(keys.tolist(), last_start.tolist(), running_end.tolist(), track[last_row].tolist())}
+
+
+class Tail:
+    """A column that grows at its end, in place (its capacity doubles), so adding k rows copies
+    O(k), not the column. `view` is its rows so far; growing never moves rows already there."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._data = values
+        self._n = len(values)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._data[: self._n]
+
+    def extend(self, more: np.ndarray) -> np.ndarray:
+        """Append `more`; returns the new view."""
+        need = self._n + len(more)
+        if need > len(self._data):
+            grown = np.empty((max(need, 2 * len(self._data)), *self._data.shape[1:]), self._data.dtype)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : need] = more
+        self._n = need
+        return self.view
 
 
 def lane_width(tracks: int, p: WaterfallParams) -> float:
