@@ -14,3 +14,10 @@ import "./components/service-legend.js";
 import "./components/status-banner.js";
 import "./components/view-header.js";
 import "./components/vrmon-api.js";
+// In the headset (controllers, panels, comfort).
+import "./components/vr-laser.js";
+import "./components/vr-span-panel.js";
+import "./components/vr-span-labels.js";
+import "./components/vr-locomotion.js";
+import "./components/vr-wrist-menu.js";
+import "./components/world-grab.js";

@@ -1,7 +1,8 @@
 // Desktop navigation on top of look-controls and wasd-controls: frames the scene's bounds when
 // a new view arrives (in front, slightly above, looking at the centre), resets to that view on
-// R / Home or the reset button, and moves forward/back with the mouse wheel. In VR the parent
-// rig stands the viewer in front of the scene instead (the headset owns the camera pose).
+// R / Home or the reset button, and moves forward/back with the mouse wheel. Entering VR, the
+// parent rig stands the viewer in front of the scene once (the headset owns the camera pose);
+// during the session only the viewer's own locomotion moves the rig.
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 1.5; // metres left of the bounds for lane names
@@ -26,10 +27,11 @@ AFRAME.registerComponent("camera-navigation", {
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
       const key = `${scene.name}|${scene.trace}`;
-      // A resync of the same view keeps the viewer where they are.
+      // A resync of the same view keeps the viewer where they are, and in a headset nothing
+      // moves the viewer but the viewer (a new view is reached with the controllers).
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
-        this.reset();
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) this.reset();
       }
     };
     this.onKey = (event) => {

@@ -1,0 +1,143 @@
+// A small menu riding on the left controller, pressed with the right laser: switch scene, pick
+// a trace (a page at a time), filter (errors only, minimum duration, one service) and show or
+// hide the host-load ring. X on the left controller folds it away and back.
+import { formatDuration } from "../format.js";
+import { PanelSurface, setText } from "../vr/panel-kit.js";
+
+const THREE = AFRAME.THREE;
+const WIDTH = 0.34;
+const PAD = 0.015;
+const ROW = 0.034; // button height
+const STEP = 0.038;
+const SCENE_BUTTONS = 4;
+const TRACE_ROWS = 5;
+const MIN_DURATIONS_US = [0, 1000, 10_000, 100_000, 1_000_000]; // the min-duration button cycles through these
+const INNER = WIDTH - 2 * PAD;
+
+AFRAME.registerComponent("vr-wrist-menu", {
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.tracePage = 0;
+    this.filter = { service: null, errorsOnly: false, minDurationUs: 0 };
+    this.hostRingShown = true;
+    this.build();
+    // Above the wrist, tilted back towards the eyes.
+    this.el.object3D.position.set(0, 0.09, 0.03);
+    this.el.object3D.rotation.set(THREE.MathUtils.degToRad(-35), 0, 0);
+    this.el.object3D.visible = false;
+
+    this.onChange = () => this.render();
+    this.onToggle = () => { this.el.object3D.visible = !this.el.object3D.visible; };
+    this.onEnterVR = () => { this.el.object3D.visible = true; this.render(); };
+    this.onExitVR = () => { this.el.object3D.visible = false; };
+    const sceneEl = this.el.sceneEl;
+    sceneEl.addEventListener("vrmon-scene", this.onChange);
+    sceneEl.addEventListener("vrmon-traces", this.onChange);
+    sceneEl.addEventListener("enter-vr", this.onEnterVR);
+    sceneEl.addEventListener("exit-vr", this.onExitVR);
+    this.el.parentEl.addEventListener("xbuttondown", this.onToggle);
+  },
+
+  remove() {
+    const sceneEl = this.el.sceneEl;
+    sceneEl.removeEventListener("vrmon-scene", this.onChange);
+    sceneEl.removeEventListener("vrmon-traces", this.onChange);
+    sceneEl.removeEventListener("enter-vr", this.onEnterVR);
+    sceneEl.removeEventListener("exit-vr", this.onExitVR);
+    this.el.parentEl.removeEventListener("xbuttondown", this.onToggle);
+    this.el.removeObject3D("menu");
+  },
+
+  build() {
+    const surface = new PanelSurface(2 + SCENE_BUTTONS + TRACE_ROWS + 2 + 3 + 1);
+    const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
+    let y = -PAD;
+    const heading = (text) => {
+      setText(surface.addText(PAD, y, { size: 0.018, color: "#9aa4b5" }), text);
+      y -= 0.026;
+    };
+    const row = (count) => {
+      const width = (INNER - (count - 1) * 0.006) / count;
+      const buttons = Array.from({ length: count }, (_, i) =>
+        surface.addButton({ x: PAD + i * (width + 0.006), y, width, height: ROW, size: 0.016 }));
+      y -= STEP;
+      return buttons;
+    };
+
+    heading("Scene");
+    this.sceneButtons = [...row(2), ...row(2)];
+    heading("Trace");
+    this.traceButtons = Array.from({ length: TRACE_ROWS }, () => row(1)[0]);
+    const [newer, older] = row(2);
+    newer.set("↑ newer", () => this.turnTracePage(-1));
+    older.set("↓ older", () => this.turnTracePage(1));
+    heading("Filter");
+    [this.errorsButton, this.durationButton] = row(2);
+    [this.serviceButton] = row(1);
+    heading("Show");
+    [this.hostRingButton] = row(1);
+
+    const height = -y + PAD - (STEP - ROW);
+    surface.boxes[plate][3] = height;
+    surface.setRectShown(plate, true);
+    surface.group.position.set(-WIDTH / 2, height / 2, 0); // the entity's origin is the menu's centre
+    this.el.setObject3D("menu", surface.group);
+    this.render();
+  },
+
+  render() {
+    const system = this.system;
+    const scenes = system.scene?.scenes ?? [];
+    this.sceneButtons.forEach((button, i) => {
+      const scene = scenes[i];
+      button.set(scene?.name ?? "", scene ? () => system.switchScene({ scene: scene.name }) : null);
+      button.setActive(Boolean(scene) && scene.name === system.scene?.name);
+    });
+
+    const traces = system.traceList();
+    const pages = Math.max(1, Math.ceil(traces.length / TRACE_ROWS));
+    this.tracePage = Math.min(this.tracePage, pages - 1);
+    this.traceButtons.forEach((button, i) => {
+      const trace = traces[this.tracePage * TRACE_ROWS + i];
+      button.set(trace ? `${trace.service}: ${trace.operation} · ${trace.spans} spans · ${formatDuration(trace.duration_us)}${trace.errors ? " · errors" : ""}` : "",
+        trace ? () => system.switchScene({ trace: trace.id }) : null);
+      button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
+    });
+
+    const filtering = typeof system.setFilter === "function"; // the desktop's filter may not be there yet
+    const { errorsOnly, minDurationUs, service } = this.filter;
+    this.errorsButton.set("Errors only", filtering ? () => this.setFilter({ errorsOnly: !errorsOnly }) : null);
+    this.errorsButton.setActive(errorsOnly);
+    this.durationButton.set(minDurationUs ? `Min ${formatDuration(minDurationUs)}` : "Any duration",
+      filtering ? () => this.setFilter({ minDurationUs: nextOf(MIN_DURATIONS_US, minDurationUs) }) : null);
+    this.durationButton.setActive(minDurationUs > 0);
+    this.serviceButton.set(service ? `Service: ${service}` : "All services",
+      filtering ? () => this.setFilter({ service: nextOf([null, ...system.services], service) }) : null);
+    this.serviceButton.setActive(service !== null);
+
+    this.hostRingButton.set("Host load ring", () => this.toggleHostRing());
+    this.hostRingButton.setActive(this.hostRingShown);
+  },
+
+  turnTracePage(step) {
+    this.tracePage = Math.max(0, this.tracePage + step);
+    this.render();
+  },
+
+  setFilter(change) {
+    this.filter = { ...this.filter, ...change };
+    this.system.setFilter?.(this.filter);
+    this.render();
+  },
+
+  toggleHostRing() {
+    this.hostRingShown = !this.hostRingShown;
+    document.querySelector("#host-ring")?.setAttribute("visible", this.hostRingShown);
+    this.render();
+  },
+});
+
+/** The value after `current` in `values`, wrapping round. */
+function nextOf(values, current) {
+  return values[(values.indexOf(current) + 1) % values.length];
+}
