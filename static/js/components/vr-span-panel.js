@@ -18,7 +18,7 @@ const HEIGHT = LIST_TOP + ROWS * ROW_STEP + 0.05;
 const ARROW_WIDTH = 0.06;
 const VALUE_CHARS = 90; // longer tag values are cut: the panel is for reading, not for copying
 const NEAREST = 0.9; // metres from the eyes: closer is uncomfortable to focus on
-const FARTHEST = 1.4; // further makes the text too small
+const FARTHEST = 1.2; // further makes the text too small
 const ASIDE = 0.38; // metres to the right of the line of sight to the span
 
 AFRAME.registerComponent("vr-span-panel", {
