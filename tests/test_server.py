@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 
@@ -61,6 +62,20 @@ def test_index_healthz_and_vendor_files_are_served(vrmon_server):
         assert http.get("/vendor/aframe/aframe-master.min.js").status_code == 200
         assert http.get("/vendor/msgpack/index.mjs").status_code == 200
         assert http.get("/vendor/../package.json").status_code == 404
+
+
+def test_every_import_map_target_and_the_headset_font_are_served(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with httpx.Client(base_url=url) as http:
+        page = http.get("/").text
+        import_map = json.loads(re.search(r'<script type="importmap">(.*?)</script>', page, re.S).group(1))
+        assert "three" in import_map["imports"]
+        for target in import_map["imports"].values():
+            response = http.get(target)
+            assert response.status_code == 200, target
+            assert "javascript" in response.headers["content-type"], target
+        font = http.get("/vendor/inter-font/inter-latin-400-normal.woff")
+        assert font.status_code == 200 and font.content[:4] == b"wOFF"
 
 
 def test_select_returns_the_span_details(vrmon_server):

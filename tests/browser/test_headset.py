@@ -130,6 +130,9 @@ def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport):
                          "\nwindow.xrdevice.installRuntime({forceInstall: true});")
     base_url = vrmon_server([HOTROD], scene="waterfall")
     table = node_table(server_snapshot(base_url))
+    # Everything, fonts included, must come from vrmon: a headset may have no way out.
+    page.external_requests = []
+    page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:")) else page.external_requests.append(request.url))
     page.set_viewport_size(viewport)
     open_app(base_url)
     page.evaluate("document.querySelector('a-scene').enterVR()")
@@ -199,6 +202,17 @@ def test_trigger_on_a_span_opens_the_in_world_panel_with_its_details(headset):
     headings = [item for item in panel["items"] if not item.startswith(" ")]
     assert [h.split(" (")[0] for h in headings] == ["Parent", "Children", "Tags", "Logs", "Process"]
     assert panel["typeset"] is True  # troika laid the text out with the font vrmon serves
+    assert page.external_requests == []
+    # Labels in the headset: the selected span's name, plus a fixed few nearest ones.
+    page.wait_for_function(
+        "(name) => document.querySelector('[vr-span-labels]').components['vr-span-labels'].texts[0].text === name",
+        arg=f"{table[target]['service']}: {table[target]['operation']}",
+    )
+    labelled = page.evaluate("document.querySelector('[vr-span-labels]').components['vr-span-labels'].texts.filter((t) => t.text).length")
+    assert labelled == 9  # the selected span and the 8 nearest others, out of 40
+    # Characters the shipped font lacks are replaced, or troika would go to its CDN for a fallback.
+    shown = page.evaluate("async () => (await import('/static/js/vr/text.js')).displayable('café 東京 → ok')")
+    assert shown == "café ?? ? ok"
     assert page.errors == []
 
 
@@ -400,7 +414,7 @@ def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page):
     """Writes docs/img/headset.png: the emulated headset's view with the span panel open."""
     page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, {"width": 1280, "height": 720})
     open_panel_on(page, table, front_top_span(table))
-    page.evaluate("async () => { await window.headset.place('left', [-0.3, 1.0, -0.45], [0.2, 0.2, 0, 0.96]); }")
+    page.evaluate("async () => { await window.headset.place('left', [-0.42, 1.22, -0.7]); }")
     page.wait_for_timeout(500)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))

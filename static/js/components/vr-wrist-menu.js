@@ -7,10 +7,10 @@ import { PanelSurface, setText } from "../vr/panel-kit.js";
 const THREE = AFRAME.THREE;
 const WIDTH = 0.34;
 const PAD = 0.015;
-const ROW = 0.034; // button height
-const STEP = 0.038;
+const ROW = 0.03; // button height
+const STEP = 0.034;
 const SCENE_BUTTONS = 4;
-const TRACE_ROWS = 5;
+const TRACE_ROWS = 4;
 const MIN_DURATIONS_US = [0, 1000, 10_000, 100_000, 1_000_000]; // the min-duration button cycles through these
 const INNER = WIDTH - 2 * PAD;
 
@@ -49,12 +49,12 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(2 + SCENE_BUTTONS + TRACE_ROWS + 2 + 3 + 1);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 3 + 1);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
       setText(surface.addText(PAD, y, { size: 0.018, color: "#9aa4b5" }), text);
-      y -= 0.026;
+      y -= 0.024;
     };
     const row = (count) => {
       const width = (INNER - (count - 1) * 0.006) / count;
@@ -72,8 +72,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     newer.set("↑ newer", () => this.turnTracePage(-1));
     older.set("↓ older", () => this.turnTracePage(1));
     heading("Filter");
-    [this.errorsButton, this.durationButton] = row(2);
-    [this.serviceButton] = row(1);
+    [this.errorsButton, this.durationButton, this.serviceButton] = row(3);
     heading("Show");
     [this.hostRingButton] = row(1);
 
@@ -111,7 +110,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.durationButton.set(minDurationUs ? `Min ${formatDuration(minDurationUs)}` : "Any duration",
       filtering ? () => this.setFilter({ minDurationUs: nextOf(MIN_DURATIONS_US, minDurationUs) }) : null);
     this.durationButton.setActive(minDurationUs > 0);
-    this.serviceButton.set(service ? `Service: ${service}` : "All services",
+    this.serviceButton.set(service ?? "All services",
       filtering ? () => this.setFilter({ service: nextOf([null, ...system.services], service) }) : null);
     this.serviceButton.setActive(service !== null);
 
