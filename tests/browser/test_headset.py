@@ -410,6 +410,24 @@ def test_left_thumbstick_walks_where_the_head_looks(headset):
     assert page.errors == []
 
 
+def test_the_desktop_pays_nothing_for_the_headset_parts(vrmon_server, open_app, page):
+    open_app(vrmon_server([HOTROD], scene="waterfall"))
+    page.wait_for_timeout(300)
+    state = page.evaluate(
+        """() => ({
+          rays: ['left', 'right'].map((side) => document.querySelector(`#${side}-hand`).components.raycaster.data.enabled),
+          panel: document.querySelector('#vr-span-panel').object3D.visible,
+          menu: document.querySelector('#wrist-menu').object3D.visible,
+          labels: document.querySelector('[vr-span-labels]').components['vr-span-labels'].group.visible,
+        })"""
+    )
+    assert state == {"rays": [False, False], "panel": False, "menu": False, "labels": False}
+    page.evaluate("window.vrmon.select(window.vrmon.nodeIds()[0])")  # a desktop selection opens no headset panel
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.querySelector('#vr-span-panel').object3D.visible") is False
+    assert page.errors == []
+
+
 def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page):
     """Writes docs/img/headset.png: the emulated headset's view with the span panel open."""
     page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, {"width": 1280, "height": 720})

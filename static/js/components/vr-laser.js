@@ -2,6 +2,8 @@
 // trigger does there: a span is highlighted and the trigger selects it; a panel button lights
 // up and the trigger presses it; over a scrollable panel the thumbstick scrolls it (and
 // vr-locomotion leaves that stick alone). The raycaster only sees `.vr-pointable` entities.
+import { listen } from "../vr/panel-kit.js";
+
 const SCROLL_THRESHOLD = 0.6; // stick deflection that scrolls
 const SCROLL_REPEAT_MS = 180; // held stick: one row per interval
 const LINE_PICK_METRES = 0.01; // three.js picks lines within 1 m by default: far too loose here
@@ -18,15 +20,20 @@ AFRAME.registerComponent("vr-laser", {
     this.scrollable = null; // component with scrollBy(rows) under the ray
     this.stickY = 0;
     this.nextScrollAt = 0;
-    this.onTrigger = () => this.press();
-    this.onStick = (event) => { this.stickY = event.detail.y; };
-    this.el.addEventListener("triggerdown", this.onTrigger);
-    this.el.addEventListener("thumbstickmoved", this.onStick);
+    // The ray is cast only while a controller is there: the desktop never pays for it.
+    this.unlisten = listen(this.el, {
+      controllerconnected: () => this.el.setAttribute("raycaster", "enabled", true),
+      controllerdisconnected: () => {
+        this.el.setAttribute("raycaster", "enabled", false);
+        this.point(-1, null, null);
+      },
+      triggerdown: () => this.press(),
+      thumbstickmoved: (event) => { this.stickY = event.detail.y; },
+    });
   },
 
   remove() {
-    this.el.removeEventListener("triggerdown", this.onTrigger);
-    this.el.removeEventListener("thumbstickmoved", this.onStick);
+    this.unlisten();
     this.point(-1, null, null);
   },
 
@@ -42,6 +49,7 @@ AFRAME.registerComponent("vr-laser", {
 
   tick(time) {
     const raycaster = this.el.components.raycaster;
+    if (!raycaster.data.enabled) return;
     const spans = this.data.spans?.components["span-instances"]?.spans;
     let spanRow = -1, button = null, scrollable = null;
     // Nearest first. Panels hide what is behind them; hidden objects and parts that are not

@@ -5,7 +5,7 @@
 // It stays open, and where it is, while the trace grows; it closes when the span leaves.
 import { formatDuration, formatTimestamp, formatValue } from "../format.js";
 import { FLAG } from "../protocol.js";
-import { PanelSurface, faceTowards, setText } from "../vr/panel-kit.js";
+import { PanelSurface, faceTowards, listen, setText } from "../vr/panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const WIDTH = 0.64;
@@ -33,23 +33,16 @@ AFRAME.registerComponent("vr-span-panel", {
     this.build();
     this.el.object3D.visible = false;
 
-    this.onSelection = (event) => this.open(event.detail.id);
-    this.onDetails = (event) => this.fill(event.detail.span);
-    this.onEnterVR = () => this.open(this.system.selectedId);
-    this.onExitVR = () => { this.el.object3D.visible = false; };
-    const sceneEl = this.el.sceneEl;
-    sceneEl.addEventListener("vrmon-selection", this.onSelection);
-    sceneEl.addEventListener("vrmon-details", this.onDetails);
-    sceneEl.addEventListener("enter-vr", this.onEnterVR);
-    sceneEl.addEventListener("exit-vr", this.onExitVR);
+    this.unlisten = listen(this.el.sceneEl, {
+      "vrmon-selection": (event) => this.open(event.detail.id),
+      "vrmon-details": (event) => this.fill(event.detail.span),
+      "enter-vr": () => this.open(this.system.selectedId),
+      "exit-vr": () => { this.el.object3D.visible = false; },
+    });
   },
 
   remove() {
-    const sceneEl = this.el.sceneEl;
-    sceneEl.removeEventListener("vrmon-selection", this.onSelection);
-    sceneEl.removeEventListener("vrmon-details", this.onDetails);
-    sceneEl.removeEventListener("enter-vr", this.onEnterVR);
-    sceneEl.removeEventListener("exit-vr", this.onExitVR);
+    this.unlisten();
     this.el.removeObject3D("panel");
   },
 

@@ -2,7 +2,7 @@
 // a trace (a page at a time), filter (errors only, minimum duration, one service) and show or
 // hide the host-load ring. X on the left controller folds it away and back.
 import { formatDuration } from "../format.js";
-import { PanelSurface, setText } from "../vr/panel-kit.js";
+import { PanelSurface, listen, setText } from "../vr/panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const WIDTH = 0.34;
@@ -26,25 +26,19 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.el.object3D.rotation.set(THREE.MathUtils.degToRad(-35), 0, 0);
     this.el.object3D.visible = false;
 
-    this.onChange = () => this.render();
-    this.onToggle = () => { this.el.object3D.visible = !this.el.object3D.visible; };
-    this.onEnterVR = () => { this.el.object3D.visible = true; this.render(); };
-    this.onExitVR = () => { this.el.object3D.visible = false; };
-    const sceneEl = this.el.sceneEl;
-    sceneEl.addEventListener("vrmon-scene", this.onChange);
-    sceneEl.addEventListener("vrmon-traces", this.onChange);
-    sceneEl.addEventListener("enter-vr", this.onEnterVR);
-    sceneEl.addEventListener("exit-vr", this.onExitVR);
-    this.el.parentEl.addEventListener("xbuttondown", this.onToggle);
+    const render = () => this.render();
+    const unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-scene": render,
+      "vrmon-traces": render,
+      "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
+      "exit-vr": () => { this.el.object3D.visible = false; },
+    });
+    const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.el.object3D.visible = !this.el.object3D.visible; } });
+    this.unlisten = () => { unlistenScene(); unlistenHand(); };
   },
 
   remove() {
-    const sceneEl = this.el.sceneEl;
-    sceneEl.removeEventListener("vrmon-scene", this.onChange);
-    sceneEl.removeEventListener("vrmon-traces", this.onChange);
-    sceneEl.removeEventListener("enter-vr", this.onEnterVR);
-    sceneEl.removeEventListener("exit-vr", this.onExitVR);
-    this.el.parentEl.removeEventListener("xbuttondown", this.onToggle);
+    this.unlisten();
     this.el.removeObject3D("menu");
   },
 
