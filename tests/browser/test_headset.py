@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 IWER = ROOT / "node_modules" / "iwer" / "build" / "iwer.min.js"
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
+MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
 SCREENSHOT = ROOT / "docs" / "img" / "headset.png"
 SMALL_VIEWPORT = {"width": 640, "height": 360}
 
@@ -118,7 +119,7 @@ def node_table(snapshot) -> dict[int, dict]:
     }
 
 
-def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport):
+def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, replay=(HOTROD,)):
     """A HotROD trace in an emulated Quest 3, in VR, with both controllers connected.
 
     Returns (page, node table from the server's snapshot).
@@ -128,8 +129,9 @@ def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport):
     # IWER has to be in place before A-Frame's script looks for navigator.xr.
     page.add_init_script(IWER.read_text() + "\nwindow.xrdevice = new IWER.XRDevice(IWER.metaQuest3);"
                          "\nwindow.xrdevice.installRuntime({forceInstall: true});")
-    base_url = vrmon_server([HOTROD], scene="waterfall")
-    table = node_table(server_snapshot(base_url))
+    base_url = vrmon_server(list(replay), scene="waterfall")
+    page.snapshot = server_snapshot(base_url)
+    table = node_table(page.snapshot)
     # Everything, fonts included, must come from vrmon: a headset may have no way out.
     page.external_requests = []
     page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:")) else page.external_requests.append(request.url))
@@ -334,19 +336,24 @@ def test_both_grips_scale_the_scene_and_one_grip_moves_it(headset):
     assert page.errors == []
 
 
+def press_menu_button(page, button_js: str) -> None:
+    """Aim the right laser at a wrist-menu button (a JS expression on the menu `m`) and pull the trigger."""
+    page.evaluate(
+        f"async (hand) => {{ const h = window.headset, m = h.menu(); await h.aim('right', hand, h.buttonPoint({button_js})); }}",
+        [0.2, 1.25, -0.15],
+    )
+    page.wait_for_function(f"() => {{ const m = window.headset.menu(); return window.headset.laser('right').button === {button_js}; }}")
+    page.evaluate("window.headset.press('right', 'trigger')")
+
+
 def test_wrist_menu_switches_the_scene_without_moving_the_viewer(headset):
     page, _ = headset
     scenes = page.evaluate("window.vrmon.system.scene.scenes.map((s) => s.name)")
     assert "wall" in scenes
     page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
     index = scenes.index("wall")
-    page.evaluate(
-        "async ([hand, i]) => { const h = window.headset; await h.aim('right', hand, h.buttonPoint(h.menu().sceneButtons[i])); }",
-        [[0.2, 1.25, -0.15], index],
-    )
-    page.wait_for_function("(i) => window.headset.laser('right').button === window.headset.menu().sceneButtons[i]", arg=index)
     rig_before = page.evaluate("window.headset.rig()")
-    page.evaluate("window.headset.press('right', 'trigger')")
+    press_menu_button(page, f"m.sceneButtons[{index}]")
     page.wait_for_function("window.vrmon.stats().scene === 'wall'", timeout=10_000)
     page.wait_for_timeout(200)
     assert page.evaluate("window.headset.rig()") == rig_before  # a new view never moves the camera in VR
@@ -354,6 +361,30 @@ def test_wrist_menu_switches_the_scene_without_moving_the_viewer(headset):
     # X on the left controller folds the menu away.
     page.evaluate("window.headset.press('left', 'x-button')")
     assert page.evaluate("document.querySelector('#wrist-menu').object3D.visible") is False
+    assert page.errors == []
+
+
+def test_wrist_menu_pages_through_the_traces_and_picks_one(vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(HOTROD, MANY_TRACES))
+    traces = page.snapshot["traces"]  # newest first, as the menu lists them
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    rows = page.evaluate("window.headset.menu().traceButtons.length")
+    press_menu_button(page, "m.olderButton")
+    page.wait_for_function("(t) => window.headset.menu().traceButtons[0].label.text.startsWith(t)", arg=f"{traces[rows]['service']}: ")
+    wanted = traces[rows + 1]
+    press_menu_button(page, "m.traceButtons[1]")
+    page.wait_for_function(
+        "([id, spans]) => window.vrmon.stats().trace === id && window.vrmon.stats().spans === spans",
+        arg=[wanted["id"], wanted["spans"]],
+        timeout=10_000,
+    )
+    assert page.evaluate("window.headset.menu().traceButtons[1].active") is True
+
+    # The host-load ring (another part of the client draws it) is shown and hidden from the menu.
+    page.evaluate("document.querySelector('a-scene').appendChild(Object.assign(document.createElement('a-entity'), {id: 'host-ring'}))")
+    press_menu_button(page, "m.hostRingButton")
+    page.wait_for_function("document.querySelector('#host-ring').object3D.visible === false")
+    assert page.evaluate("window.headset.menu().hostRingButton.active") is False
     assert page.errors == []
 
 

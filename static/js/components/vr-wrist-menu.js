@@ -62,9 +62,9 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.sceneButtons = [...row(2), ...row(2)];
     heading("Trace");
     this.traceButtons = Array.from({ length: TRACE_ROWS }, () => row(1)[0]);
-    const [newer, older] = row(2);
-    newer.set("↑ newer", () => this.turnTracePage(-1));
-    older.set("↓ older", () => this.turnTracePage(1));
+    [this.newerButton, this.olderButton] = row(2);
+    this.newerButton.set("↑ newer", () => this.turnTracePage(-1));
+    this.olderButton.set("↓ older", () => this.turnTracePage(1));
     heading("Filter");
     [this.errorsButton, this.durationButton, this.serviceButton] = row(3);
     heading("Show");
