@@ -169,6 +169,7 @@ AFRAME.registerComponent("vr-span-panel", {
     this.target.fromArray(this.system.nodes.pos, row * 3).applyMatrix4(instances.object3D.matrixWorld);
     const toSpan = this.target.sub(this.head);
     const distance = Math.min(Math.max(toSpan.length() - 0.4, NEAREST), FARTHEST);
+    if (toSpan.lengthSq() < 1e-6) this.el.sceneEl.camera.getWorldDirection(toSpan); // standing inside the span
     toSpan.normalize();
     this.aside.set(-toSpan.z, 0, toSpan.x).normalize(); // right of the line of sight, level
     const position = this.el.object3D.position;
