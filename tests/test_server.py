@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from websockets.sync.client import connect
 
+from bench.synthetic import synthetic_batch
 from tests.conftest import FIXTURES, ROOT
 from tests.fixture_counts import expected_counts
 from vrmon.formats import read_document
@@ -91,6 +92,19 @@ def test_select_returns_the_span_details(vrmon_server):
         assert span["id"] == error_node and span["error"] is True
         assert span["operation"] == snap["operations"][nodes.operation[nodes.ids == error_node][0]]
         assert any(log["fields"][0] == ["event", "redis timeout"] for log in span["logs"]) or span["logs"]
+
+
+def test_select_on_a_synthetic_span_answers_with_empty_tags(vrmon_server):
+    """Spans made without a source document (the benchmarks' synthetic ones) have details too."""
+    store = SpanStore()
+    store.add(synthetic_batch(50, spans_per_trace=50))
+    url = vrmon_server([], store=store)
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        node = int(recv(ws)["nodes"].ids[3])
+        ws.send(select_frame(node))
+        span = recv(ws)["span"]
+        assert span["id"] == node
+        assert span["tags"] == span["logs"] == span["process"] == []
 
 
 def test_hostile_frames_get_an_error_and_the_connection_goes_on(vrmon_server):
