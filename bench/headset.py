@@ -37,7 +37,11 @@ VIEWPORT = {"width": 640, "height": 360}
 MEASURE = """
 async (seconds) => {
   const THREE = AFRAME.THREE;
-  const frames = (n) => new Promise((resolve) => { let k = n; const f = () => (--k <= 0 ? resolve() : requestAnimationFrame(f)); requestAnimationFrame(f); });
+  const frames = (n) => new Promise((resolve) => {
+    let k = n;
+    const f = () => (--k <= 0 ? resolve() : requestAnimationFrame(f));
+    requestAnimationFrame(f);
+  });
   const system = window.vrmon.system, hand = document.querySelector('#right-hand');
   const spans = document.querySelector('[span-instances]').object3D;
   const head = document.querySelector('a-scene').camera.getWorldPosition(new THREE.Vector3());
@@ -66,7 +70,12 @@ async (seconds) => {
 
   const timeCalls = (object, method, samples) => {
     const original = object[method];
-    object[method] = function (...args) { const t = performance.now(); const r = original.apply(this, args); samples.push(performance.now() - t); return r; };
+    object[method] = function (...args) {
+      const t = performance.now();
+      const result = original.apply(this, args);
+      samples.push(performance.now() - t);
+      return result;
+    };
     return () => { object[method] = original; };
   };
   const raycasts = [], labels = [], frameTimes = [];

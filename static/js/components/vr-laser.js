@@ -44,7 +44,7 @@ AFRAME.registerComponent("vr-laser", {
 
   press() {
     if (this.button) this.button.press();
-    else if (this.spanRow >= 0 && this.spanRow < this.system.nodes.count) this.system.select(this.system.nodes.ids[this.spanRow]);
+    else if (this.spanRow >= 0) this.system.select(this.system.nodes.ids[this.spanRow]);
   },
 
   tick(time) {
@@ -57,6 +57,7 @@ AFRAME.registerComponent("vr-laser", {
     for (const hit of raycaster.intersections) {
       if (!isShown(hit.object)) continue;
       if (hit.object === spans) {
+        if (hit.instanceId >= spans.count) continue; // cast before a delta removed rows
         spanRow = hit.instanceId;
         break;
       }
@@ -74,9 +75,11 @@ AFRAME.registerComponent("vr-laser", {
   point(spanRow, button, scrollable) {
     const instances = this.data.spans?.components["span-instances"];
     if (instances) {
-      if (spanRow >= 0 && instances.hoveredRow !== spanRow) instances.setHovered(spanRow);
-      // Let go of the highlight only if it is still ours (the other hand may have taken it).
-      else if (spanRow < 0 && this.spanRow >= 0 && instances.hoveredRow === this.spanRow) instances.setHovered(-1);
+      // One span is highlighted at a time: a hand takes the highlight when it is free or its
+      // own, and lets it go only if it is still its own (the other hand may hold it).
+      const ours = instances.hoveredRow >= 0 && instances.hoveredRow === this.spanRow;
+      if (spanRow >= 0 && spanRow !== instances.hoveredRow && (instances.hoveredRow < 0 || ours)) instances.setHovered(spanRow);
+      else if (spanRow < 0 && ours) instances.setHovered(-1);
     }
     this.spanRow = spanRow;
     if (button !== this.button) {

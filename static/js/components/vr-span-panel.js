@@ -59,7 +59,8 @@ AFRAME.registerComponent("vr-span-panel", {
     this.rows = Array.from({ length: ROWS }, (_, i) =>
       surface.addButton({ x: PAD, y: -LIST_TOP - i * ROW_STEP, width: listWidth, height: ROW_HEIGHT, size: 0.02, plainWhenInert: true }));
     const arrowX = WIDTH - PAD - ARROW_WIDTH;
-    surface.addButton({ x: arrowX, y: -LIST_TOP, width: ARROW_WIDTH, height: 0.08, label: "  ↑", size: 0.03, press: () => this.scrollBy(-ROWS + 1) });
+    surface.addButton({ x: arrowX, y: -LIST_TOP, width: ARROW_WIDTH, height: 0.08, label: "  ↑", size: 0.03,
+      press: () => this.scrollBy(-ROWS + 1) });
     surface.addButton({ x: arrowX, y: -LIST_TOP - (ROWS - 1) * ROW_STEP - ROW_HEIGHT + 0.08, width: ARROW_WIDTH, height: 0.08,
       label: "  ↓", size: 0.03, press: () => this.scrollBy(ROWS - 1) });
     this.scrollInfo = surface.addText(PAD, -LIST_TOP - ROWS * ROW_STEP - 0.008, { size: 0.018, color: "#9aa4b5" });
@@ -99,8 +100,8 @@ AFRAME.registerComponent("vr-span-panel", {
     const heading = (text) => items.push({ text, press: null });
     const line = (text) => items.push({ text: `    ${text}`, press: null });
     heading("Parent");
-    if (span.parent === null || span.parent === undefined) line(span.parent_span_id ? `${span.parent_span_id} (not in this trace)` : "none: this is a root span");
-    else items.push(this.linkTo(span.parent));
+    if (span.parent !== null && span.parent !== undefined) items.push(this.linkTo(span.parent));
+    else line(span.parent_span_id ? `${span.parent_span_id} (not in this trace)` : "none: this is a root span");
     heading(`Children (${span.children.length})`);
     for (const child of span.children) items.push(this.linkTo(child));
     if (span.warnings?.length) {

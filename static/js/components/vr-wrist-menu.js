@@ -92,8 +92,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.tracePage = Math.min(this.tracePage, pages - 1);
     this.traceButtons.forEach((button, i) => {
       const trace = traces[this.tracePage * TRACE_ROWS + i];
-      button.set(trace ? `${trace.service}: ${trace.operation} · ${trace.spans} spans · ${formatDuration(trace.duration_us)}${trace.errors ? " · errors" : ""}` : "",
-        trace ? () => system.switchScene({ trace: trace.id }) : null);
+      const label = trace ? `${trace.service}: ${trace.operation} · ${trace.spans} spans · ${formatDuration(trace.duration_us)}` : "";
+      button.set(trace?.errors ? `${label} · errors` : label, trace ? () => system.switchScene({ trace: trace.id }) : null);
       button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
     });
 
