@@ -10,7 +10,7 @@ const PAD = 0.015;
 const ROW = 0.03; // button height
 const STEP = 0.034;
 const SCENE_BUTTONS = 4;
-const TRACE_ROWS = 4;
+const TRACE_ROWS = 3;
 const MIN_DURATIONS_US = [0, 1000, 10_000, 100_000, 1_000_000]; // the min-duration button cycles through these
 const INNER = WIDTH - 2 * PAD;
 
@@ -66,7 +66,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.newerButton.set("↑ newer", () => this.turnTracePage(-1));
     this.olderButton.set("↓ older", () => this.turnTracePage(1));
     heading("Filter");
-    [this.errorsButton, this.durationButton, this.serviceButton] = row(3);
+    [this.errorsButton, this.durationButton] = row(2);
+    [this.serviceButton] = row(1);
     heading("Show");
     [this.hostRingButton] = row(1);
 
