@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 
-from bench.report import ROOT, machine, write_section
+from bench.report import ROOT, machine, publish
 from bench.synthetic import synthetic_batch
 from tests.conftest import RunningServer, free_port
 from vrmon.app import create_app
@@ -157,10 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(rows[-1], file=sys.stderr)
         finally:
             browser.close()
-    report = "\n".join(rows) + "\n"
-    print(report)
-    if not args.no_write and not args.quick:
-        write_section(SECTION, report)
+    publish(SECTION, rows, write=not args.no_write and not args.quick)
     return 0
 
 

@@ -26,6 +26,14 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}")
 
 
+def publish(section: str, rows: list[str], write: bool) -> None:
+    """Print a benchmark's report (Markdown lines) and, if asked, record it in docs/benchmarks.md."""
+    report = "\n".join(rows) + "\n"
+    print(report)
+    if write:
+        write_section(section, report)
+
+
 def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> None:
     """Replace one benchmark's section (a `## ` heading and what follows it), leaving the others."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command its section names.\n\n"
