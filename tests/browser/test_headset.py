@@ -333,6 +333,9 @@ def test_both_grips_scale_the_scene_and_one_grip_moves_it(headset):
     assert moved == pytest.approx([0, 0.3, 0], abs=0.01)
     assert page.evaluate("window.vrmon.stats().worldScale") == pytest.approx(3, rel=0.02)  # one hand never scales
     assert world != [0, 0, 0]  # scaling about the hands' midpoint moved the scene's origin
+    # Lane and time labels ride with the scene (their shader sizes the quads by this scale too).
+    assert page.evaluate("document.querySelector('[scene-labels]').getObject3D('labels').matrixWorld.getMaxScaleOnAxis()") \
+        == pytest.approx(3, rel=0.02)
     assert page.errors == []
 
 
