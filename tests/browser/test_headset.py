@@ -297,7 +297,7 @@ def test_the_selected_span_and_its_panel_stay_while_the_trace_grows(headset):
     assert page.errors == []
 
 
-def test_both_grips_scale_the_scene_and_one_grip_moves_it(headset):
+def test_both_grips_scale_and_turn_the_scene_and_one_grip_moves_it(headset):
     page, _ = headset
     assert page.evaluate("window.vrmon.stats().worldScale") == 1
     page.evaluate(
@@ -332,6 +332,27 @@ def test_both_grips_scale_the_scene_and_one_grip_moves_it(headset):
     )
     assert moved == pytest.approx([0, 0.3, 0], abs=0.01)
     assert page.evaluate("window.vrmon.stats().worldScale") == pytest.approx(3, rel=0.02)  # one hand never scales
+    # Turning the line between the hands by 30° about the vertical turns the scene with it.
+    turned = page.evaluate(
+        """async () => {
+          const h = window.headset, world = document.querySelector('#world').object3D;
+          const yaw = () => new AFRAME.THREE.Euler().setFromQuaternion(world.quaternion, 'YXZ').y;
+          const before = yaw(), r = 0.3, a = Math.PI / 6;
+          await h.place('left', [-r, 1.2, -0.4]);
+          await h.place('right', [r, 1.2, -0.4]);
+          for (const side of ['left', 'right']) window.xrdevice.controllers[side].updateButtonValue('squeeze', 1);
+          await h.frames(6);
+          // The right hand comes towards the viewer (+z), the left one goes away: the line turns clockwise from above.
+          await h.place('left', [-r * Math.cos(a), 1.2, -0.4 - r * Math.sin(a)]);
+          await h.place('right', [r * Math.cos(a), 1.2, -0.4 + r * Math.sin(a)]);
+          await h.frames(4);
+          for (const side of ['left', 'right']) window.xrdevice.controllers[side].updateButtonValue('squeeze', 0);
+          await h.frames(6);
+          return {turn: yaw() - before, scale: window.vrmon.stats().worldScale};
+        }"""
+    )
+    assert turned["turn"] == pytest.approx(-math.pi / 6, abs=0.01)
+    assert turned["scale"] == pytest.approx(3, rel=0.02)  # the hands stayed as far apart
     assert world != [0, 0, 0]  # scaling about the hands' midpoint moved the scene's origin
     # Lane and time labels ride with the scene (their shader sizes the quads by this scale too).
     assert page.evaluate("document.querySelector('[scene-labels]').getObject3D('labels').matrixWorld.getMaxScaleOnAxis()") \
