@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 
-from bench.report import ROOT, machine, publish
+from bench.report import ROOT, finish, machine
 from bench.synthetic import synthetic_batch
 from tests.conftest import RunningServer, free_port
 from vrmon.app import create_app
@@ -157,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(rows[-1], file=sys.stderr)
         finally:
             browser.close()
-    publish(SECTION, rows, write=not args.no_write and not args.quick)
-    return 0
+    return finish(SECTION, rows, write=not args.no_write and not args.quick)
 
 
 if __name__ == "__main__":

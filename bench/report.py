@@ -26,14 +26,6 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}")
 
 
-def publish(section: str, rows: list[str], write: bool) -> None:
-    """Print a benchmark's report (Markdown lines) and, if asked, record it in docs/benchmarks.md."""
-    report = "\n".join(rows) + "\n"
-    print(report)
-    if write:
-        write_section(section, report)
-
-
 def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> None:
     """Replace one benchmark's section (a `## ` heading and what follows it), leaving the others."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command its section names.\n\n"
@@ -44,3 +36,12 @@ def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> Non
     else:
         text = text.rstrip("\n") + "\n\n" + report
     path.write_text(text)
+
+
+def finish(section: str, rows: list[str], write: bool) -> int:
+    """Print a benchmark's report and, for a full run, record it in docs/benchmarks.md."""
+    report = "\n".join(rows) + "\n"
+    print(report)
+    if write:
+        write_section(section, report)
+    return 0

@@ -11,6 +11,13 @@ export function formatDuration(us) {
   return `${minutes} min ${trim((us - minutes * 60e6) / 1e6)} s`;
 }
 
+/** 0.4 → "0.40/s": spans or calls per second. */
+export function formatRate(perSecond) {
+  if (!Number.isFinite(perSecond)) return "—";
+  if (perSecond > 0 && perSecond < 0.01) return "< 0.01/s"; // e.g. recordings days apart
+  return `${trim(perSecond)}/s`;
+}
+
 function trim(value) {
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }

@@ -13,6 +13,10 @@ import "./components/trace-list.js";
 import "./components/service-legend.js";
 import "./components/status-banner.js";
 import "./components/view-header.js";
+import "./components/scene-switcher.js";
+import "./components/service-edges.js";
+import "./components/host-load-ring.js";
+import "./components/critical-path-highlight.js";
 import "./components/vrmon-api.js";
 // In the headset (controllers, panels, comfort).
 import "./components/vr-laser.js";

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import enter_vr, install_emulated_headset
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-IWER = ROOT / "node_modules" / "iwer" / "build" / "iwer.min.js"
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
 SCREENSHOT = ROOT / "docs" / "img" / "headset.png"
@@ -124,11 +125,7 @@ def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, repla
 
     Returns (page, node table from the server's snapshot).
     """
-    if not IWER.exists():
-        pytest.skip("iwer is not installed (npm ci)")
-    # IWER has to be in place before A-Frame's script looks for navigator.xr.
-    page.add_init_script(IWER.read_text() + "\nwindow.xrdevice = new IWER.XRDevice(IWER.metaQuest3);"
-                         "\nwindow.xrdevice.installRuntime({forceInstall: true});")
+    install_emulated_headset(page)
     base_url = vrmon_server(list(replay), scene="waterfall")
     page.snapshot = server_snapshot(base_url)
     table = node_table(page.snapshot)
@@ -137,8 +134,7 @@ def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, repla
     page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:")) else page.external_requests.append(request.url))
     page.set_viewport_size(viewport)
     open_app(base_url)
-    page.evaluate("document.querySelector('a-scene').enterVR()")
-    page.wait_for_function("document.querySelector('a-scene').renderer.xr.isPresenting", timeout=10_000)
+    enter_vr(page)
     page.wait_for_function(
         "['left', 'right'].every((side) => document.querySelector(`#${side}-hand`).components['tracked-controls'])",
         timeout=10_000,
@@ -404,8 +400,8 @@ def test_wrist_menu_pages_through_the_traces_and_picks_one(vrmon_server, open_ap
     )
     assert page.evaluate("window.headset.menu().traceButtons[1].active") is True
 
-    # The host-load ring (another part of the client draws it) is shown and hidden from the menu.
-    page.evaluate("document.querySelector('a-scene').appendChild(Object.assign(document.createElement('a-entity'), {id: 'host-ring'}))")
+    # The host-load ring is shown and hidden from the menu.
+    assert page.evaluate("document.querySelector('#host-ring').object3D.visible") is True
     press_menu_button(page, "m.hostRingButton")
     page.wait_for_function("document.querySelector('#host-ring').object3D.visible === false")
     assert page.evaluate("window.headset.menu().hostRingButton.active") is False

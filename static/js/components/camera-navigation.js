@@ -1,14 +1,20 @@
 // Desktop navigation on top of look-controls and wasd-controls: frames the scene's bounds when
-// a new view arrives (in front, slightly above, looking at the centre), resets to that view on
-// R / Home or the reset button, and moves forward/back with the mouse wheel. Entering VR, the
-// parent rig stands the viewer in front of the scene once (the headset owns the camera pose);
-// during the session only the viewer's own locomotion moves the rig.
+// a new view arrives (in front, slightly above, looking at the centre; for the wall, from inside
+// the room looking at the newest panel), resets to that view on R / Home or the reset button,
+// and moves forward/back with the mouse wheel. Entering VR, the parent rig stands the viewer in
+// front of the scene once (inside the wall's room); the headset owns the camera pose, and during
+// the session only the viewer's own locomotion moves the rig.
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 1.5; // metres left of the bounds for lane names
-// Steep enough that lanes (z) and call depths (y) of the waterfall do not hide each other.
-const PITCH_DEGREES = 48;
+// Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
+// not hide each other; nearly level for the 3D service graph.
+const PITCH_DEGREES = { waterfall: 48, services: 16 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
+// The wall is built around the room's centre (the origin): stand there, a step back from the
+// middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
+const WALL_STEP_BACK = 1.5; // metres
+const WALL_EYE_RANGE = [1.2, 2.2]; // metres: eye height, level with the middle row of panels
 
 AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],
@@ -74,11 +80,21 @@ AFRAME.registerComponent("camera-navigation", {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
+    const layout = this.system.scene.layout;
     if (this.el.sceneEl.is("vr-mode") && this.el.sceneEl.renderer.xr.isPresenting) {
-      this.rig.position.set(cx, 0, maxz + VR_STANDOFF);
+      if (layout === "wall") this.rig.position.set(0, 0, 0);
+      else this.rig.position.set(cx, 0, maxz + VR_STANDOFF);
       return;
     }
     this.rig.position.set(0, 0, 0);
+    const look = this.el.components["look-controls"];
+    if (layout === "wall") {
+      const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], cy));
+      this.el.object3D.position.set(0, eye, WALL_STEP_BACK);
+      look.yawObject.rotation.y = 0;
+      look.pitchObject.rotation.x = 0;
+      return;
+    }
     const camera = this.el.getObject3D("camera");
     const tanHalfV = Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2);
     const tanHalfH = tanHalfV * camera.aspect;
@@ -91,7 +107,7 @@ AFRAME.registerComponent("camera-navigation", {
     const free = 1 - inset / canvasWidth;
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
-    const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES);
+    const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[layout] ?? PITCH_DEGREES.waterfall);
     const halfWidth = (maxx - minx) / 2 + LABEL_ROOM + FRAME_MARGIN;
     const halfDepth = (maxz - minz) / 2;
     const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
@@ -99,7 +115,6 @@ AFRAME.registerComponent("camera-navigation", {
     // Slide left so the scene's centre lands in the middle of the free part.
     const eyeX = cx - (inset / canvasWidth) * range * tanHalfH;
     this.el.object3D.position.set(eyeX, cy + range * Math.sin(pitch), cz + range * Math.cos(pitch));
-    const look = this.el.components["look-controls"];
     look.yawObject.rotation.y = 0;
     look.pitchObject.rotation.x = -pitch;
   },

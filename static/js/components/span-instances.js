@@ -25,6 +25,7 @@ AFRAME.registerComponent("span-instances", {
     this.white = new THREE.Color(1, 1, 1);
 
     this.boxGeometry = new THREE.BoxGeometry(1, 1, 1);
+    this.sphereGeometry = new THREE.SphereGeometry(0.5, 24, 16); // services-scene nodes: diameter size.x
     this.spanMaterial = new THREE.MeshLambertMaterial({ color: 0xffffff });
     this.markerGeometry = new THREE.OctahedronGeometry(1);
     this.markerMaterial = new THREE.MeshLambertMaterial({
@@ -43,6 +44,8 @@ AFRAME.registerComponent("span-instances", {
 
     this.onNodes = (event) => this.applyChanges(event.detail);
     this.onSelection = () => this.placeOutline();
+    this.onScene = (event) => { this.spans.geometry = this.nodeGeometry(event.detail.scene); };
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
     if (this.system.nodes.count) this.applyChanges({ reset: true });
@@ -51,10 +54,11 @@ AFRAME.registerComponent("span-instances", {
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
     for (const name of ["spans", "errors", "selection"]) this.el.removeObject3D(name);
     this.spans.dispose();
     this.markers.dispose();
-    for (const disposable of [this.boxGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
+    for (const disposable of [this.boxGeometry, this.sphereGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
       this.outline.geometry, this.outline.material]) disposable.dispose();
   },
 
@@ -62,13 +66,18 @@ AFRAME.registerComponent("span-instances", {
   createMeshes(capacity) {
     this.spans?.dispose();
     this.markers?.dispose();
-    this.spans = new THREE.InstancedMesh(this.boxGeometry, this.spanMaterial, capacity);
+    this.spans = new THREE.InstancedMesh(this.nodeGeometry(this.system.scene), this.spanMaterial, capacity);
     this.spans.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
     this.spans.count = 0;
     this.markers = new THREE.InstancedMesh(this.markerGeometry, this.markerMaterial, capacity);
     this.markers.count = 0;
     this.el.setObject3D("spans", this.spans);
     this.el.setObject3D("errors", this.markers);
+  },
+
+  /** Spans are boxes; the services scene's nodes are spheres. */
+  nodeGeometry(scene) {
+    return scene?.layout === "services" ? this.sphereGeometry : this.boxGeometry;
   },
 
   applyChanges({ reset, rows }) {
@@ -116,8 +125,9 @@ AFRAME.registerComponent("span-instances", {
       if (!(flags[row] & FLAG.error)) continue;
       const i = row * 3;
       const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
-      this.matrix.makeScale(MARKER_RADIUS, MARKER_RADIUS * 1.4, MARKER_RADIUS);
-      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + MARKER_RADIUS * 1.6, pos[i + 2]);
+      const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
+      this.matrix.makeScale(radius, radius * 1.4, radius);
+      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + radius * 1.6, pos[i + 2]);
       this.markers.setMatrixAt(markers++, this.matrix);
     }
     this.markers.count = markers;

@@ -19,7 +19,6 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.tracePage = 0;
     this.filter = { service: null, errorsOnly: false, minDurationUs: 0 };
-    this.hostRingShown = true;
     this.build();
     // Above the wrist, tilted back towards the eyes.
     this.el.object3D.position.set(0, 0.09, 0.03);
@@ -109,8 +108,10 @@ AFRAME.registerComponent("vr-wrist-menu", {
       filtering ? () => this.setFilter({ service: nextOf([null, ...system.services], service) }) : null);
     this.serviceButton.setActive(service !== null);
 
-    this.hostRingButton.set("Host load ring", () => this.toggleHostRing());
-    this.hostRingButton.setActive(this.hostRingShown);
+    // The ring's own `visible` is the switch (its desktop button and the H key flip it too).
+    const ring = document.querySelector("#host-ring");
+    this.hostRingButton.set("Host load ring", ring ? () => this.toggleHostRing(ring) : null);
+    this.hostRingButton.setActive(Boolean(ring?.object3D.visible));
   },
 
   turnTracePage(step) {
@@ -124,9 +125,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.render();
   },
 
-  toggleHostRing() {
-    this.hostRingShown = !this.hostRingShown;
-    document.querySelector("#host-ring")?.setAttribute("visible", this.hostRingShown);
+  toggleHostRing(ring) {
+    ring.setAttribute("visible", !ring.object3D.visible);
     this.render();
   },
 });
