@@ -120,13 +120,13 @@ def node_table(snapshot) -> dict[int, dict]:
     }
 
 
-def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, replay=(HOTROD,)):
+def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, replay=(HOTROD,), scene="waterfall"):
     """A HotROD trace in an emulated Quest 3, in VR, with both controllers connected.
 
     Returns (page, node table from the server's snapshot).
     """
     install_emulated_headset(page)
-    base_url = vrmon_server(list(replay), scene="waterfall")
+    base_url = vrmon_server(list(replay), scene=scene)
     page.snapshot = server_snapshot(base_url)
     table = node_table(page.snapshot)
     # Everything, fonts included, must come from vrmon: a headset may have no way out.
@@ -233,6 +233,28 @@ def test_a_child_in_the_panel_jumps_to_that_span(headset):
     linked_operation = link["text"].split(": ", 1)[1].removesuffix("  (error)")
     wait_for_panel(page, linked_operation)
     assert page.evaluate("window.vrmon.system.selectedId") != front_top_span(table)
+    assert page.errors == []
+
+
+def test_a_span_on_the_wall_opens_its_trace_in_the_waterfall_from_the_panel(vrmon_server, open_app, server_snapshot, page):
+    page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(HOTROD, MANY_TRACES), scene="wall")
+    node_id = next(iter(table))
+    trace_id = page.evaluate(
+        "(id) => new Promise((resolve) => { document.querySelector('a-scene').addEventListener('vrmon-details',"
+        " (event) => resolve(event.detail.span.trace_id), {once: true}); window.vrmon.select(id); })",
+        node_id,
+    )
+    wait_for_panel(page, table[node_id]["operation"])
+    assert page.evaluate("window.headset.panel().items[0].text") == "  › Open trace in waterfall"
+    page.evaluate(
+        "async (hand) => { const h = window.headset; await h.aim('right', hand, h.buttonPoint(h.panel().rows[0])); }",
+        RIGHT_HAND,
+    )
+    page.wait_for_function("window.headset.laser('right').button === window.headset.panel().rows[0]")
+    page.evaluate("window.headset.press('right', 'trigger')")
+    page.wait_for_function(
+        "(id) => window.vrmon.stats().scene === 'waterfall' && window.vrmon.stats().trace === id", arg=trace_id, timeout=10_000
+    )
     assert page.errors == []
 
 

@@ -1,10 +1,12 @@
 // The selected span's details in the headset: a panel that opens beside the span, between it
 // and the viewer, turned to face them. Service, operation, start, duration and error up top;
 // below, a scrollable list of parent, children (links that select them), warnings, tags, logs
-// and process. Scrolls with the thumbstick while a laser points at it, or its ↑ ↓ buttons.
+// and process (outside the waterfall, first a link that opens the span's trace in one).
+// Scrolls with the thumbstick while a laser points at it, or its ↑ ↓ buttons.
 // It stays open, and where it is, while the trace grows; it closes when the span leaves.
 import { formatDuration, formatTimestamp, formatValue } from "../format.js";
 import { FLAG } from "../protocol.js";
+import { openTrace, waterfallSceneName } from "../scene-catalog.js";
 import { PanelSurface, faceTowards, listen, setText } from "../vr/panel-kit.js";
 
 const THREE = AFRAME.THREE;
@@ -99,6 +101,10 @@ AFRAME.registerComponent("vr-span-panel", {
     const items = [];
     const heading = (text) => items.push({ text, press: null });
     const line = (text) => items.push({ text: `    ${text}`, press: null });
+    const scene = this.system.scene;
+    if (span.trace_id && scene?.layout !== "waterfall" && waterfallSceneName(scene)) {
+      items.push({ text: "  › Open trace in waterfall", press: () => openTrace(this.system, span.trace_id) });
+    }
     heading("Parent");
     if (span.parent !== null && span.parent !== undefined) items.push(this.linkTo(span.parent));
     else line(span.parent_span_id ? `${span.parent_span_id} (not in this trace)` : "none: this is a root span");

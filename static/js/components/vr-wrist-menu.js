@@ -2,6 +2,7 @@
 // a trace (a page at a time), filter (errors only, minimum duration, one service) and show or
 // hide the host-load ring. X on the left controller folds it away and back.
 import { formatDuration } from "../format.js";
+import { openTrace } from "../scene-catalog.js";
 import { PanelSurface, listen, setText } from "../vr/panel-kit.js";
 
 const THREE = AFRAME.THREE;
@@ -93,7 +94,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.traceButtons.forEach((button, i) => {
       const trace = traces[this.tracePage * TRACE_ROWS + i];
       const label = trace ? `${trace.service}: ${trace.operation} · ${trace.spans} spans · ${formatDuration(trace.duration_us)}` : "";
-      button.set(trace?.errors ? `${label} · errors` : label, trace ? () => system.switchScene({ trace: trace.id }) : null);
+      button.set(trace?.errors ? `${label} · errors` : label, trace ? () => openTrace(system, trace.id) : null);
       button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
     });
 
