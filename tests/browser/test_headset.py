@@ -214,6 +214,27 @@ def test_trigger_on_a_span_opens_the_in_world_panel_with_its_details(headset):
     assert page.errors == []
 
 
+def test_a_span_selected_on_the_desktop_has_its_panel_on_entering_vr(vrmon_server, open_app, server_snapshot, page):
+    install_emulated_headset(page)
+    base_url = vrmon_server([HOTROD], scene="waterfall")
+    table = node_table(server_snapshot(base_url))
+    page.set_viewport_size(SMALL_VIEWPORT)
+    open_app(base_url)
+    node_id = next(iter(table))
+    page.evaluate("(id) => window.vrmon.select(id)", node_id)
+    page.wait_for_function("!document.querySelector('#span-panel').hidden")
+    assert page.evaluate("document.querySelector('#vr-span-panel').object3D.visible") is False  # not on a flat screen
+    enter_vr(page)
+    page.evaluate(HEADSET_HELPERS)
+    wait_for_panel(page, table[node_id]["operation"])
+    # Beside the span, in front of the viewer, at a comfortable reading distance.
+    distance = page.evaluate(
+        "() => window.headset.panel().el.object3D.position.distanceTo(new AFRAME.THREE.Vector3(...window.headset.head()))"
+    )
+    assert 0.9 <= distance <= 1.4
+    assert page.errors == []
+
+
 def test_a_child_in_the_panel_jumps_to_that_span(headset):
     page, table = headset
     open_panel_on(page, table, front_top_span(table))

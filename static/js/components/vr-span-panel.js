@@ -22,6 +22,7 @@ const VALUE_CHARS = 90; // longer tag values are cut: the panel is for reading, 
 const NEAREST = 0.9; // metres from the eyes: closer is uncomfortable to focus on
 const FARTHEST = 1.2; // further makes the text too small
 const ASIDE = 0.38; // metres to the right of the line of sight to the span
+const PLACE_AFTER_FRAMES = 3;
 
 AFRAME.registerComponent("vr-span-panel", {
   init() {
@@ -29,6 +30,7 @@ AFRAME.registerComponent("vr-span-panel", {
     this.items = []; // {text, press} rows of the list; press null for plain text
     this.offset = 0; // first list item shown
     this.shownId = null;
+    this.placeInFrames = 0; // frames to wait before placing the panel (0: nothing to place)
     this.head = new THREE.Vector3();
     this.target = new THREE.Vector3();
     this.aside = new THREE.Vector3();
@@ -38,7 +40,8 @@ AFRAME.registerComponent("vr-span-panel", {
     this.unlisten = listen(this.el.sceneEl, {
       "vrmon-selection": (event) => this.open(event.detail.id),
       "vrmon-details": (event) => this.fill(event.detail.span),
-      "enter-vr": () => this.open(this.system.selectedId),
+      // A selection made on the desktop comes along into VR (its details are asked for again).
+      "enter-vr": () => { if (this.system.selectedId !== null) this.system.select(this.system.selectedId); },
       "exit-vr": () => { this.el.object3D.visible = false; },
     });
   },
@@ -76,6 +79,7 @@ AFRAME.registerComponent("vr-span-panel", {
     if (row === undefined || !presenting) {
       this.el.object3D.visible = false;
       this.shownId = null;
+      this.placeInFrames = 0;
       return;
     }
     const { nodes, services, operations } = this.system;
@@ -84,6 +88,13 @@ AFRAME.registerComponent("vr-span-panel", {
     setText(this.subtitle, `${services[nodes.service[row]] ?? "unknown service"}${nodes.flags[row] & FLAG.error ? " · ERROR" : ""}`);
     setText(this.facts, "Loading details…");
     this.setItems([]);
+    this.placeInFrames = PLACE_AFTER_FRAMES; // the head pose is the headset's only once frames have been drawn
+  },
+
+  tick() {
+    if (this.placeInFrames === 0 || --this.placeInFrames > 0) return;
+    const row = this.system.nodes.rowOf.get(this.shownId);
+    if (row === undefined) return;
     this.placeBeside(row);
     this.el.object3D.visible = true;
   },
