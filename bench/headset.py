@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [SECTION, "", f"Run `python -m bench.headset`. Measured {datetime.date.today().isoformat()} on {machine()};",
             "headless Chromium, software GL, IWER Quest 3 (mono), 640×360, span panel and wrist menu open,",
             "right laser aimed at a span. Raycast and label refresh are main-thread ms (median).", "",
-            "| spans | fps | frame p50 ms | frame p95 ms | draw calls | laser raycast ms | label refresh ms | laser on a span, panel open |",
+            "| spans | fps | frame p50 ms | frame p95 ms | draw calls (2 views) | laser raycast ms | label refresh ms | laser on a span, panel open |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     with tempfile.TemporaryDirectory() as config_home, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-quic", "--enable-unsafe-swiftshader"],
