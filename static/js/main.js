@@ -14,3 +14,4 @@ import "./components/service-legend.js";
 import "./components/status-banner.js";
 import "./components/view-header.js";
 import "./components/vrmon-api.js";
+import "./components/span-search.js";

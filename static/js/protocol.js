@@ -21,7 +21,16 @@ export const NODE_COLUMNS = Object.freeze({
   operation: [Uint16Array, 1],
   flags: [Uint8Array, 1],
   yaw: [Int16Array, 1], // rotation about +y: radians = yaw × π / 32767
+  duration: [Uint8Array, 1], // log-scale span duration, see durationCode
 });
+
+const DURATION_STEPS_PER_OCTAVE = 8;
+
+/** µs → the node `duration` code (as vrmon.layout.nodes.duration_code): code c ≥ 1 holds [2^((c-1)/8), 2^(c/8)) µs. */
+export function durationCode(us) {
+  if (!(us >= 1)) return 0;
+  return Math.min(255, Math.floor(Math.log2(us) * DURATION_STEPS_PER_OCTAVE) + 1);
+}
 
 /** A typed view of a msgpack bin; copied first when its offset is not aligned for the type. */
 function typedColumn(bin, Type, length) {
@@ -32,7 +41,7 @@ function typedColumn(bin, Type, length) {
   return new Type(source.buffer, source.byteOffset, length);
 }
 
-/** A node block as {count, ids, pos, size, color, service, operation, flags} of typed arrays. */
+/** A node block as {count, ids, pos, size, color, service, operation, flags, yaw, duration} of typed arrays. */
 export function decodeNodeBlock(block) {
   const count = block?.count;
   if (!Number.isInteger(count) || count < 0) throw new Error("node block needs a non-negative integer count");
