@@ -46,7 +46,9 @@ AFRAME.registerComponent("span-instances", {
     this.el.setObject3D("selection", this.outline);
 
     this.hoveredRow = -1;
-    this.boundsStale = false;
+    this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
+    this.markersMoved = false;
+    this.rowSphere = new THREE.Sphere();
     this.createMeshes(this.system.nodes.capacity);
 
     this.onNodes = (event) => this.applyChanges(event.detail);
@@ -107,16 +109,37 @@ AFRAME.registerComponent("span-instances", {
       this.hoveredRow = -1;
       for (let row = 0; row < nodes.count; row++) this.writeRow(row);
       this.bvh.invalidate();
+      this.boundsStale = true;
     } else {
       for (const row of rows) this.writeRow(row);
       this.bvh.update(rows);
+      this.growBounds(rows);
     }
     if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
     this.spans.instanceColor.needsUpdate = true;
     this.writeMarkers();
     this.placeOutline();
-    this.boundsStale = true;
+    this.markersMoved = true;
+  },
+
+  /**
+   * Grow the spans' bounding sphere (used for culling) to hold these rows: O(rows), where a
+   * recompute is O(all spans). It never shrinks until the next new scene; culling stays correct.
+   */
+  growBounds(rows) {
+    const sphere = this.spans.boundingSphere;
+    if (sphere === null) {
+      this.boundsStale = true;
+      return;
+    }
+    const { pos, size } = this.system.nodes;
+    for (const row of rows) {
+      const i = row * 3;
+      this.rowSphere.center.fromArray(pos, i);
+      this.rowSphere.radius = Math.hypot(size[i], size[i + 1], size[i + 2]) / 2;
+      sphere.union(this.rowSphere);
+    }
   },
 
   writeRow(row) {
@@ -182,11 +205,16 @@ AFRAME.registerComponent("span-instances", {
 
   tick(time) {
     if (this.fades.animating) this.fades.tick(performance.now(), this.system.nodes.rowOf);
+    if (this.markersMoved) {
+      this.markers.computeBoundingSphere(); // few: one per error span
+      this.markersMoved = false;
+    }
     if (this.boundsStale) {
       // Culling and raycasting use these spheres; recompute once per frame at most.
       this.spans.computeBoundingSphere();
-      this.markers.computeBoundingSphere();
-      this.boundsStale = false;
+      this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
+    this.markersMoved = false;
+    this.rowSphere = new THREE.Sphere();
     }
     if (this.markers.count) {
       const phase = (time / 1000 / this.data.pulsePeriod) * Math.PI * 2;
