@@ -14,7 +14,7 @@ const THREE = AFRAME.THREE;
 
 const LEAF_SIZE = 4; // instances per leaf
 const STACK_SIZE = 128; // the tree is at most ~2·log2(n) deep: plenty up to billions of instances
-const REBUILD_LOOSE_MIN = 512; // rows outside the tree that trigger a rebuild: this many, or 1/8 of the tree
+const REBUILD_LOOSE_MIN = 512; // rows outside the tree (or refits) before a rebuild: this many, or 1/8 (1/4) of the tree
 
 const scratchInverse = new THREE.Matrix4();
 const scratchInstance = new THREE.Matrix4();
@@ -63,8 +63,12 @@ export class InstanceBVH {
       this.computeBox(row, geometryBox);
       if (row < this.built) this.refit(this.leafOf[row]);
     }
+    // Rows outside the tree are tested one by one, and refitted leaves may have grown loose:
+    // past a share of the tree, the next raycast rebuilds it.
     const loose = Math.max(0, this.mesh.count - this.built);
-    if (loose > Math.max(REBUILD_LOOSE_MIN, this.built >> 3)) this.stale = true;
+    if (loose > Math.max(REBUILD_LOOSE_MIN, this.built >> 3) || this.refitted > Math.max(REBUILD_LOOSE_MIN, this.built >> 2)) {
+      this.stale = true;
+    }
   }
 
   geometryBox() {
