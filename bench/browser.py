@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from bench.report import machine, write_section
+from bench.report import machine, publish
 from bench.synthetic import synthetic_batch
 from vrmon.app import create_app
 from vrmon.model.span_store import SpanStore
@@ -232,10 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n_spans:>7,} spans: {rows[-1]}", file=sys.stderr)
         finally:
             browser.close()
-    text = report(rows)
-    print(text)
-    if not args.quick and not args.no_write:
-        write_section(SECTION, text)
+    publish(SECTION, report(rows), write=not args.quick and not args.no_write)
     return 0
 
 

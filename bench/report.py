@@ -36,3 +36,10 @@ def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> Non
     else:
         text = text.rstrip("\n") + "\n\n" + report
     path.write_text(text)
+
+
+def publish(section: str, report: str, write: bool) -> None:
+    """Print a benchmark's Markdown; with `write`, also make it that section of docs/benchmarks.md."""
+    print(report)
+    if write:
+        write_section(section, report)

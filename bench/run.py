@@ -18,7 +18,7 @@ import tracemalloc
 import msgpack
 import numpy as np
 
-from bench.report import ROOT, machine, write_section
+from bench.report import ROOT, machine, publish
 from bench.synthetic import synthetic_batch
 from vrmon.formats import read_document
 from vrmon.layout.services import GraphState, ServicesParams, services_layout
@@ -240,10 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_services(rows)
         bench_wire_and_memory(rows)
     bench_file_to_frame(rows)
-    report = "\n".join(rows) + "\n"
-    print(report)
-    if not args.no_write and not args.quick:
-        write_section(SECTION, report)
+    publish(SECTION, "\n".join(rows) + "\n", write=not args.no_write and not args.quick)
     return 0
 
 
