@@ -267,6 +267,27 @@ def test_added_spans_fade_in_and_removed_spans_fade_out_to_the_right_final_state
     assert page.errors == []
 
 
+def test_the_match_mask_follows_rows_that_deltas_move(vrmon_server, open_app, server_snapshot, page):
+    base_url = vrmon_server([HOTROD], scene="waterfall")
+    snapshot = server_snapshot(base_url)
+    table = node_table(snapshot)
+    open_app(base_url)
+    search(page, "redis")
+    page.wait_for_function("window.vrmon.system.filterActive")
+    # Removing rows 0-2 and 12 moves the last rows into their places; the new nodes (service and
+    # operation 0 of the tables) match or not by those names.
+    removed, added = [0, 1, 2, 12], list(range(2000, 2020))
+    page.evaluate(SEND_DELTA, {"added": added, "removed": removed})
+    page.wait_for_timeout(600)  # past the fades
+    new_matches = "redis" in f"{snapshot['services'][0]}\n{snapshot['operations'][0]}".lower()
+    expected = {i for i, (service, operation, _) in table.items() if i not in removed and "redis" in f"{service}\n{operation}".lower()}
+    expected |= set(added) if new_matches else set()
+    remaining = (set(table) - set(removed)) | set(added)
+    assert page.evaluate("window.vrmon.system.matchCount") == len(expected)
+    assert drawn(page) == {i: "bright" if i in expected else "dim" for i in remaining}
+    assert page.errors == []
+
+
 CAMERA_POSE = """() => {
   const camera = document.querySelector('#camera').object3D, rig = document.querySelector('#rig').object3D;
   const look = document.querySelector('#camera').components['look-controls'];

@@ -1,6 +1,6 @@
 // Owns the websocket and the decoded scene. Components never touch the socket: they read the
 // state kept here and listen to the events emitted on the scene element:
-//   vrmon-connection {connected}     vrmon-scene {scene, snapshot}   vrmon-nodes {reset, rows}
+//   vrmon-connection {connected}     vrmon-scene {scene, snapshot}   vrmon-nodes {reset, rows, added, removed}
 //   vrmon-services                   vrmon-labels {labels}           vrmon-traces
 //   vrmon-selection {id}             vrmon-details {span}            vrmon-status {status}
 //   vrmon-error {message, request}  vrmon-filter {matches, active, reset}
@@ -38,6 +38,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.filterActive = false;
     this.matchMask = new Uint8Array(this.nodes.capacity);
     this.matchCount = 0;
+    this.matchNames();
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.connect();
   },
@@ -211,8 +212,8 @@ AFRAME.registerSystem("vrmon-data", {
    * the viewer has loaded; `service` and `operation` are exact names.
    */
   setFilter(filter = {}) {
+    // Checked here: the search bar and the VR wrist menu pass on what the user typed.
     const text = typeof filter.text === "string" ? filter.text.trim().toLowerCase() : "";
-    // Sanitised here: the wrist menu and the search bar pass what the user typed.
     const minDurationUs = Number(filter.minDurationUs);
     this.filter = {
       text,
