@@ -360,6 +360,8 @@ def test_desktop_search_screenshot(vrmon_server, open_app, server_snapshot, page
     search(page, "redis")
     page.keyboard.press("Enter")
     page.wait_for_function("!document.querySelector('#span-panel .muted')?.textContent.startsWith('Loading')")
+    page.mouse.click(640, 705)  # back to the scene's keys...
+    page.keyboard.press("r")  # ...and frame the trace between the open panels
     page.mouse.move(640, 20)
     page.wait_for_timeout(400)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@
 // the scene instead (the headset owns the camera pose; F does nothing there).
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
-const LABEL_ROOM = 1.5; // metres left of the bounds for lane names
+const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Steep enough that lanes (z) and call depths (y) of the waterfall do not hide each other.
 const PITCH_DEGREES = 48;
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
