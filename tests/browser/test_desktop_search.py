@@ -197,6 +197,10 @@ def test_a_filter_set_by_another_control_shows_in_the_search_bar(vrmon_server, o
     page.evaluate("window.vrmon.system.setFilter({})")
     assert bar.locator("[name=service]").input_value() == ""
     assert matches_text(page) == ""
+    for nonsense in ("null", "42", "{text: 42, minDurationUs: 'soon', errorsOnly: 'yes', service: ['a']}"):
+        page.evaluate(f"window.vrmon.system.setFilter({nonsense})")
+        assert page.evaluate("window.vrmon.system.filterActive") is False, nonsense
+        assert page.evaluate("window.vrmon.system.matchCount") == 40
     assert page.errors == []
 
 

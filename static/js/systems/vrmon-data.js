@@ -211,8 +211,9 @@ AFRAME.registerSystem("vrmon-data", {
    * any case) and, with 4 or more characters, the start of the trace id on show and of span ids
    * the viewer has loaded; `service` and `operation` are exact names.
    */
-  setFilter(filter = {}) {
+  setFilter(given) {
     // Checked here: the search bar and the VR wrist menu pass on what the user typed.
+    const filter = given !== null && typeof given === "object" ? given : {};
     const text = typeof filter.text === "string" ? filter.text.trim().toLowerCase() : "";
     const minDurationUs = Number(filter.minDurationUs);
     this.filter = {
