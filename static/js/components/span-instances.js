@@ -48,6 +48,8 @@ AFRAME.registerComponent("span-instances", {
     this.hoveredRow = -1;
     this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
     this.markersMoved = false;
+    this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
+    this.lastMarkerRow = -1;
     this.rowSphere = new THREE.Sphere();
     this.createMeshes(this.system.nodes.capacity);
 
@@ -118,9 +120,16 @@ AFRAME.registerComponent("span-instances", {
     if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
     this.spans.instanceColor.needsUpdate = true;
-    this.writeMarkers();
+    if (reset || this.markersTouched(rows)) this.writeMarkers();
     this.placeOutline();
-    this.markersMoved = true;
+  },
+
+  /** Whether a change to these rows moves, adds or removes an error marker. */
+  markersTouched(rows) {
+    const { flags, count } = this.system.nodes;
+    if (this.lastMarkerRow >= count) return true; // an error row was dropped off the end
+    for (const row of rows) if (flags[row] & FLAG.error || this.errorRows[row]) return true;
+    return false;
   },
 
   /**
@@ -168,10 +177,14 @@ AFRAME.registerComponent("span-instances", {
 
   /** One marker above the start of each error span (errors are few: rewrite them all). */
   writeMarkers() {
-    const { pos, size, flags, count } = this.system.nodes;
+    const { pos, size, flags, count, capacity } = this.system.nodes;
+    if (this.errorRows.length < capacity) this.errorRows = new Uint8Array(capacity);
     let markers = 0;
+    this.lastMarkerRow = -1;
     for (let row = 0; row < count; row++) {
-      if (!(flags[row] & FLAG.error)) continue;
+      this.errorRows[row] = flags[row] & FLAG.error;
+      if (!this.errorRows[row]) continue;
+      this.lastMarkerRow = row;
       const i = row * 3;
       const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
       this.matrix.makeScale(MARKER_RADIUS, MARKER_RADIUS * 1.4, MARKER_RADIUS);
@@ -180,6 +193,7 @@ AFRAME.registerComponent("span-instances", {
     }
     this.markers.count = markers;
     this.markers.instanceMatrix.needsUpdate = true;
+    this.markersMoved = true;
   },
 
   /** Lighten the span under the pointer; -1 for none. */
@@ -214,6 +228,8 @@ AFRAME.registerComponent("span-instances", {
       this.spans.computeBoundingSphere();
       this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
     this.markersMoved = false;
+    this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
+    this.lastMarkerRow = -1;
     this.rowSphere = new THREE.Sphere();
     }
     if (this.markers.count) {
