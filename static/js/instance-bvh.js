@@ -5,7 +5,8 @@
 // A-Frame's raycaster under laser-controls) gets the same {distance, point, face, instanceId,
 // object} intersections that InstancedMesh.raycast gives: candidates found through the tree are
 // tested exactly as three.js tests one instance. With `raycaster.firstHitOnly` only the nearest
-// hit is reported, and the walk stops at boxes further away than the best hit so far.
+// hit is reported (the lowest instanceId among equally near ones, as a sorted brute-force list
+// has first), and the walk stops at boxes further away than the best hit so far.
 //
 // The tree is built lazily, at the first raycast after a change, never per frame. update(rows)
 // after rewriting some instances' matrices refits their leaves (rows the tree does not hold yet
@@ -13,7 +14,7 @@
 const THREE = AFRAME.THREE;
 
 const LEAF_SIZE = 4; // instances per leaf
-const STACK_SIZE = 128; // the tree is at most ~2·log2(n) deep: plenty up to billions of instances
+const STACK_SIZE = 64; // grows if a tree is deeper (it is ~2.4·log2(n) deep at most: see split)
 const REBUILD_LOOSE_MIN = 512; // rows outside the tree (or refits) before a rebuild: this many, or 1/8 (1/4) of the tree
 
 const scratchInverse = new THREE.Matrix4();
@@ -39,7 +40,7 @@ export class InstanceBVH {
     this.boxes = new Float32Array(capacity * 6); // per instance: min xyz, max xyz (mesh space)
     this.order = new Uint32Array(capacity); // instances, grouped by leaf
     this.leafOf = new Int32Array(capacity);
-    const maxNodes = Math.max(1, 2 * Math.ceil(capacity / LEAF_SIZE) * 2);
+    const maxNodes = Math.max(1, 2 * capacity); // a binary tree with at least one instance per leaf
     this.nodeBox = new Float32Array(maxNodes * 6);
     this.nodeStart = new Uint32Array(maxNodes); // leaf: first index into order; inner: left child (right is left + 1)
     this.nodeCount = new Uint32Array(maxNodes); // leaf: instances; inner: 0
@@ -141,8 +142,13 @@ export class InstanceBVH {
           mid++;
         }
       }
-      // all centroids on one side (identical boxes): cut the list in half instead
-      if (mid === start || mid === end) mid = (start + end) >> 1;
+      // A lopsided cut (clustered or identical boxes) would make the tree deep: cut at the
+      // median instead, so each side keeps at least a quarter and the depth stays logarithmic.
+      const quarter = (end - start) >> 2;
+      if (mid - start < quarter || end - mid < quarter) {
+        mid = (start + end) >> 1;
+        this.selectMedian(start, end, mid, axis);
+      }
       const left = this.nodes;
       this.nodes += 2;
       this.nodeStart[node] = left;
@@ -150,6 +156,28 @@ export class InstanceBVH {
       this.nodeParent[left] = node;
       this.nodeParent[left + 1] = node;
       work.push(left, start, mid, left + 1, mid, end);
+    }
+  }
+
+  /** Reorder order[start, end) so that order[mid] has the median centroid on `axis`, smaller ones before it. */
+  selectMedian(start, end, mid, axis) {
+    const b = this.boxes, order = this.order;
+    const key = (k) => b[order[k] * 6 + axis] + b[order[k] * 6 + 3 + axis];
+    let lo = start, hi = end - 1;
+    while (lo < hi) {
+      const pivot = key((lo + hi) >> 1);
+      let i = lo, j = hi;
+      while (i <= j) {
+        while (key(i) < pivot) i++;
+        while (key(j) > pivot) j--;
+        if (i <= j) {
+          const swap = order[i]; order[i] = order[j]; order[j] = swap;
+          i++; j--;
+        }
+      }
+      if (mid <= j) hi = j;
+      else if (mid >= i) lo = i;
+      else return;
     }
   }
 
@@ -216,12 +244,12 @@ export class InstanceBVH {
     this.stats.boxesVisited = 0;
     this.stats.instancesTested = 0;
     for (let i = this.built; i < mesh.count; i++) this.test(i); // rows added since the build
-    const { stack, nodeBox } = this;
+    const { nodeBox } = this;
     const near = raycaster.near;
     let top = 0;
-    stack[top++] = 0;
+    this.stack[top++] = 0;
     while (top > 0) {
-      const node = stack[--top];
+      const node = this.stack[--top];
       this.stats.boxesVisited++;
       if (this.entry(nodeBox, node * 6, near, this.far) === Infinity) continue;
       const count = this.nodeCount[node];
@@ -234,13 +262,26 @@ export class InstanceBVH {
       const left = this.nodeStart[node];
       const tl = this.entry(nodeBox, left * 6, near, this.far);
       const tr = this.entry(nodeBox, (left + 1) * 6, near, this.far);
-      if (top + 2 > STACK_SIZE) throw new Error("instance BVH deeper than its stack");
+      if (top + 2 > this.stack.length) this.growStack();
       const nearer = tl <= tr ? left : left + 1;
-      if (Math.max(tl, tr) !== Infinity) stack[top++] = nearer === left ? left + 1 : left;
-      if (Math.min(tl, tr) !== Infinity) stack[top++] = nearer;
+      if (Math.max(tl, tr) !== Infinity) this.stack[top++] = nearer === left ? left + 1 : left;
+      if (Math.min(tl, tr) !== Infinity) this.stack[top++] = nearer;
     }
     if (this.best) intersects.push(this.best);
     this.raycaster = this.intersects = this.best = null;
+  }
+
+  /** Levels of the tree (1 for a single leaf), after a build. */
+  depth(node = 0) {
+    if (this.nodeCount[node] || !this.nodes) return 1;
+    const left = this.nodeStart[node];
+    return 1 + Math.max(this.depth(left), this.depth(left + 1));
+  }
+
+  growStack() {
+    const stack = new Int32Array(this.stack.length * 2);
+    stack.set(this.stack);
+    this.stack = stack;
   }
 
   /** Test instance `i` exactly if the ray meets its box; collect its hits. */
@@ -252,7 +293,7 @@ export class InstanceBVH {
     for (let k = 0; k < scratchHits.length; k++) {
       const hit = scratchHits[k];
       if (raycaster.firstHitOnly !== true) this.intersects.push(hit);
-      else if (!this.best || hit.distance < this.best.distance) {
+      else if (!this.best || hit.distance < this.best.distance || (hit.distance === this.best.distance && hit.instanceId < this.best.instanceId)) {
         this.best = hit;
         this.far = hit.distance;
       }

@@ -4,6 +4,7 @@ testing only a small fraction of the instances."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -13,7 +14,7 @@ HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 # Random boxes (some turned about y and x), the mesh itself moved and scaled like a grabbed
 # scene; rays from in front towards random points of the volume, so that many of them hit.
 COMPARE_WITH_BRUTE_FORCE = """
-async ({n, added, rays, seed}) => {
+async ({n, added, rays, seed, clustered}) => {
   const { installInstanceBVH } = await import("/static/js/instance-bvh.js");
   const THREE = AFRAME.THREE;
   let state = seed;
@@ -23,8 +24,13 @@ async ({n, added, rays, seed}) => {
   const euler = new THREE.Euler();
   const place = (i) => {
     at.set(random() * 40 - 20, random() * 10, -random() * 20);
+    // clustered: x crowds towards -20 on a log scale, and every fifth box is one and the same
+    if (clustered) at.x = 2 ** (random() * 5.3) - 21;
+    if (clustered && i % 5 === 0) at.set(0, 5, 5);  // in front of the rest, so rays reach it
     turn.setFromEuler(euler.set(random() < 0.3 ? random() : 0, random() < 0.5 ? random() * 6.28 : 0, 0));
-    mesh.setMatrixAt(i, matrix.compose(at, turn, scale.set(0.03 + random() * 3, 0.3, 0.3)));
+    scale.set(0.03 + random() * 3, 0.3, 0.3);
+    if (clustered && i % 5 === 0) turn.identity(), scale.set(2, 0.3, 0.3);
+    mesh.setMatrixAt(i, matrix.compose(at, turn, scale));
   };
   mesh.count = n;
   for (let i = 0; i < n; i++) place(i);
@@ -44,7 +50,10 @@ async ({n, added, rays, seed}) => {
     const result = {rays, hitRays: 0, nearestDiffer: 0, allDiffer: 0, tested: 0};
     for (let k = 0; k < rays; k++) {
       const origin = new THREE.Vector3(random() * 30 - 15, 2 + random() * 12, 20);
-      const target = new THREE.Vector3(random() * 40 - 20, random() * 10, -random() * 20).applyMatrix4(mesh.matrixWorld);
+      const aim = clustered ? random() : 1;  // clustered: a third of the rays at the crowd, a third at the shared box
+    const target = (aim < 0.33 ? new THREE.Vector3(-19, random() * 10, -random() * 20)
+      : aim < 0.66 ? new THREE.Vector3(random() - 0.5, 5, 5)
+      : new THREE.Vector3(random() * 40 - 20, random() * 10, -random() * 20)).applyMatrix4(mesh.matrixWorld);
       raycaster.set(origin, target.sub(origin).normalize());
       mesh.computeBoundingSphere();
       const expected = cast(THREE.InstancedMesh.prototype.raycast, false);
@@ -72,15 +81,17 @@ async ({n, added, rays, seed}) => {
   mesh.count = n + added - 60;
   bvh.update(changed);
   const updated = compare();
-  return {built, updated};
+  return {built, updated, depth: bvh.depth()};
 }
 """
 
 
-def test_bvh_picks_the_same_spans_as_brute_force_on_random_rays(vrmon_server, open_app, page):
+@pytest.mark.parametrize("clustered", [False, True], ids=["spread", "clustered"])
+def test_bvh_picks_the_same_spans_as_brute_force_on_random_rays(vrmon_server, open_app, page, clustered):
     open_app(vrmon_server([HOTROD], scene="waterfall"))
     n = 20_000
-    result = page.evaluate(COMPARE_WITH_BRUTE_FORCE, {"n": n, "added": 400, "rays": 300, "seed": 12345})
+    result = page.evaluate(COMPARE_WITH_BRUTE_FORCE, {"n": n, "added": 400, "rays": 300, "seed": 12345, "clustered": clustered})
+    assert result["depth"] <= 2.41 * np.log2(n / 4) + 1  # never lopsided, even for clustered or identical boxes
     for stage in ("built", "updated"):
         r = result[stage]
         assert r["hitRays"] > r["rays"] // 3, f"{stage}: too few rays hit anything to prove much: {r}"
@@ -88,8 +99,10 @@ def test_bvh_picks_the_same_spans_as_brute_force_on_random_rays(vrmon_server, op
         assert r["allDiffer"] == 0, f"{stage}: {r}"
     # O(log n) in practice: a nearest pick tests a few instances, not a loop over all of them
     # (the update leaves 400 rows outside the tree, each checked against its box only).
-    assert result["built"]["meanTested"] < n / 200
-    assert result["updated"]["meanTested"] < n / 200
+    # A ray through the box shared by a fifth of the instances (clustered) must test them all.
+    limit = n / 200 + (n / 5 / 2 if clustered else 0)
+    assert result["built"]["meanTested"] < limit
+    assert result["updated"]["meanTested"] < limit
     assert page.errors == []
 
 
