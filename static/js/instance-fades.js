@@ -4,7 +4,10 @@
 // touches only the instances that are animating, and allocates nothing.
 const THREE = AFRAME.THREE;
 
-const MAX_GHOSTS = 4096; // a bigger removal lets the rest vanish at once
+// Caps on what animates at once, so a huge delta costs no more per frame than a large one:
+// beyond them, spans simply appear or vanish.
+const MAX_GHOSTS = 4096;
+const MAX_FADE_INS = 4096;
 const INITIAL_FADES = 256;
 
 export class InstanceFades {
@@ -51,8 +54,10 @@ export class InstanceFades {
 
   /** The instances at these rows are new nodes with these ids: fade them in from now. */
   fadeIn(rows, ids, now) {
-    if (this.fading + rows.length > this.fadeIds.length) this.growFades(this.fading + rows.length);
-    for (const row of rows) {
+    const room = Math.min(rows.length, MAX_FADE_INS - this.fading);
+    if (this.fading + room > this.fadeIds.length) this.growFades(this.fading + room);
+    for (let k = 0; k < room; k++) {
+      const row = rows[k];
       this.fadeIds[this.fading] = ids[row];
       this.fadeStart[this.fading++] = now;
       this.spans.setColorAt(row, this.color.copy(this.background));
