@@ -17,6 +17,7 @@ test: install chromium
 
 bench: install chromium
 	$(PY) -m bench.run
+	$(PY) -m bench.live
 	$(PY) -m bench.browser
 
 install: $(VENV)/.installed node_modules/.installed

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from bench.report import machine, publish
+from bench.report import finish, machine
 from bench.synthetic import synthetic_batch
 from vrmon.app import create_app
 from vrmon.model.span_store import SpanStore
@@ -191,7 +191,7 @@ def measure(browser, n_spans: int, frames: int, quick: bool) -> dict:
     }
 
 
-def report(rows: list[dict]) -> str:
+def report(rows: list[dict]) -> list[str]:
     lines = [
         SECTION, "",
         f"Run `make bench` (`python -m bench.browser`). Measured {datetime.date.today().isoformat()} on {machine()}.",
@@ -213,7 +213,7 @@ def report(rows: list[dict]) -> str:
               "table, the filter mask, the instance matrices and colours, the BVH refit and the fades' start.",
               "A pick is one ray from the camera through a random span's centre, nearest hit only through the",
               "BVH (what the desktop pointer asks), every hit for brute force (what InstancedMesh.raycast does)."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,8 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n_spans:>7,} spans: {rows[-1]}", file=sys.stderr)
         finally:
             browser.close()
-    publish(SECTION, report(rows), write=not args.quick and not args.no_write)
-    return 0
+    return finish(SECTION, report(rows), write=not (args.no_write or args.quick))
 
 
 if __name__ == "__main__":

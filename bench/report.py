@@ -38,8 +38,10 @@ def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> Non
     path.write_text(text)
 
 
-def publish(section: str, report: str, write: bool) -> None:
-    """Print a benchmark's Markdown; with `write`, also make it that section of docs/benchmarks.md."""
+def finish(section: str, rows: list[str], write: bool) -> int:
+    """Print a benchmark's report and, for a full run, record it in docs/benchmarks.md."""
+    report = "\n".join(rows) + "\n"
     print(report)
     if write:
         write_section(section, report)
+    return 0

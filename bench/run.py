@@ -18,9 +18,11 @@ import tracemalloc
 import msgpack
 import numpy as np
 
-from bench.report import ROOT, machine, publish
+from bench.baseline import python_columns, python_waterfall
+from bench.report import ROOT, finish, machine
 from bench.synthetic import synthetic_batch
 from vrmon.formats import read_document
+from vrmon.layout.palette import palette_array
 from vrmon.layout.services import GraphState, ServicesParams, services_layout
 from vrmon.layout.wall import WallParams, wall_layout
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, waterfall_layout
@@ -44,63 +46,44 @@ def timed(fn, repeat: int = 5) -> float:
     return statistics.median(samples)
 
 
-def python_waterfall(trace, span_id, parent_id, service, start, duration, width=24.0):
-    """The straightforward per-span Python implementation, as a baseline."""
-    index = {(t, s): i for i, (t, s) in enumerate(zip(trace, span_id))}
-    depth = [0] * len(trace)
-    for i in range(len(trace)):
-        d, p, seen = 0, parent_id[i], 0
-        while p and (trace[i], p) in index and seen < 1000:
-            d += 1
-            j = index[(trace[i], p)]
-            p, seen = parent_id[j], seen + 1
-        depth[i] = d
-    t0, t1, lanes = {}, {}, {}
-    for i in range(len(trace)):
-        t = trace[i]
-        t0[t] = min(t0.get(t, start[i]), start[i])
-        t1[t] = max(t1.get(t, start[i] + duration[i]), start[i] + duration[i])
-        lanes.setdefault(t, {}).setdefault(service[i], len(lanes[t]))
-    out = []
-    for i in range(len(trace)):
-        t = trace[i]
-        scale = width / max(t1[t] - t0[t], 1)
-        length = max(duration[i] * scale, 0.03)
-        out.append(((start[i] - t0[t]) * scale + length / 2, 0.5 + depth[i] * 0.6, -lanes[t][service[i]] * 0.9, length))
-    return out
-
-
 def store_with(n: int, spans_per_trace: int = 40, seed: int = 0) -> SpanStore:
     store = SpanStore()
     store.add(synthetic_batch(n, spans_per_trace=spans_per_trace, seed=seed))
     return store
 
 
-def bench_layouts(sizes: list[int], rows: list[str]) -> None:
-    rows.append("### Layout time (ms, median of 5)\n")
-    rows.append("| spans | waterfall (one trace of all spans) | waterfall (40-span traces, all at once) | wall (33 newest traces) | per-span Python waterfall | numpy speed-up |")
-    rows.append("|---|---|---|---|---|---|")
+def bench_layouts(sizes: list[int], rows: list[str], results: dict[str, float]) -> None:
+    rows.append("### Layout time (ms, median of 5; the per-span Python baseline: median of 3, one run at 1M)\n")
+    rows.append("The Python baseline (`bench/baseline.py`) does the numpy layout's whole job from the same columns: "
+                "time scale, depth rows, lanes, overlap tracks, node rows, critical path, labels, bounds; "
+                "`tests/test_bench_baseline.py` checks both give the same nodes.\n")
+    rows.append("| spans | waterfall: one trace of all spans | Python baseline | speed-up | waterfall: 40-span traces, all at once "
+                "| Python baseline | speed-up | wall (newest traces) |")
+    rows.append("|---|---|---|---|---|---|---|---|")
     p = WaterfallParams()
+    palette = [tuple(c) for c in palette_array(p.service_colors).tolist()]
     for n in sizes:
         one = store_with(n, spans_per_trace=n)
         many = store_with(n)
-        all_one = SpanColumns.from_store(one, np.arange(len(one)))
-        all_many = SpanColumns.from_store(many, np.arange(len(many)))
-        t_one = timed(lambda: waterfall_layout(all_one, p, one.services.names), 3 if n >= 1_000_000 else 5)
-        t_many = timed(lambda: waterfall_layout(all_many, p), 3 if n >= 1_000_000 else 5)
-        t_wall = timed(lambda: wall_layout(many, WallParams()))
-        if n <= 100_000:
-            cols = [many.trace.tolist(), many.span_id.tolist(), many.parent_id.tolist(), many.service.tolist(),
-                    many.start_us.tolist(), many.duration_us.tolist()]
-            t_py = timed(lambda: python_waterfall(*cols), 1)
-            py, ratio = f"{t_py:.1f}", f"{t_py / t_many:.0f}×"
-        else:
-            py, ratio = "not run", "—"
-        rows.append(f"| {n:,} | {t_one:.1f} | {t_many:.1f} | {t_wall:.1f} | {py} | {ratio} |")
+        cells = [f"{n:,}"]
+        for store, names in ((one, one.services.names), (many, None)):
+            cols = SpanColumns.from_store(store, np.arange(len(store)))
+            t_numpy = timed(lambda: waterfall_layout(cols, p, names), 3 if n >= 1_000_000 else 5)
+            columns = python_columns(cols)
+            t_python = timed(lambda: python_waterfall(columns, p, palette, names), 1 if n >= 1_000_000 else 3)
+            cells += [f"{t_numpy:.1f}", f"{t_python:,.0f}", f"{t_python / t_numpy:.0f}×"]
+            kind = "one" if store is one else "many"
+            results[f"waterfall {kind} {n}"] = t_numpy
+            results[f"speed-up {kind} {n}"] = t_python / t_numpy
+            del cols, columns
+        t_wall = timed(lambda: wall_layout(many, WallParams()), 3 if n >= 1_000_000 else 5)
+        results[f"wall {n}"] = t_wall
+        cells.append(f"{t_wall:.1f}")
+        rows.append("| " + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr)
 
 
-def bench_incremental(rows: list[str]) -> None:
+def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
     rows.append("\n### Incremental: add 1,000 spans, compute and encode the delta (ms, median of 5)\n")
     rows.append("| scene | scene size | store add | layout + diff + encode | total | delta bytes |")
     rows.append("|---|---|---|---|---|---|")
@@ -135,10 +118,11 @@ def bench_incremental(rows: list[str]) -> None:
                 sizes.append(len(frame or b""))
         a, r = statistics.median(adds), statistics.median(refreshes)
         rows.append(f"| {label} | {len(view.nodes):,} nodes | {a:.2f} | {r:.2f} | {a + r:.2f} | {int(statistics.median(sizes)):,} |")
+        results[f"incremental {label}"] = a + r
         print(rows[-1], file=sys.stderr)
 
 
-def bench_services(rows: list[str]) -> None:
+def bench_services(rows: list[str], results: dict[str, float]) -> None:
     rows.append("\n### Service graph (ms)\n")
     rows.append("| services | links | first layout (300 steps) | incremental step: one new service (40 steps) |")
     rows.append("|---|---|---|---|")
@@ -160,10 +144,11 @@ def bench_services(rows: list[str]) -> None:
             services_layout(store, p, trial)
             samples.append((time.perf_counter() - t) * 1000)
         rows.append(f"| {len(layout.nodes)} | {len(layout.edges)} | {t_first:.1f} | {statistics.median(samples):.1f} |")
+        results[f"services step {n_services}"] = statistics.median(samples)
         print(rows[-1], file=sys.stderr)
 
 
-def bench_wire_and_memory(rows: list[str]) -> None:
+def bench_wire_and_memory(rows: list[str], results: dict[str, float]) -> None:
     rows.append("\n### Wire size and memory\n")
     store = store_with(100_000, spans_per_trace=100_000)
     view = SceneView(store, load_presets([ROOT / "scenes"])["waterfall"])
@@ -176,6 +161,7 @@ def bench_wire_and_memory(rows: list[str]) -> None:
         for i, p, s, c, sv, op, f, y, d in zip(nodes.ids, nodes.pos, nodes.size, nodes.color, nodes.service, nodes.operation,
                                                nodes.flags, nodes.yaw, nodes.duration)
     ]}).encode()
+    results["wire bytes per span"] = node_block / len(nodes)
     rows.append(f"- Snapshot of a 100,000-span waterfall: {len(snap):,} bytes in all, node block {node_block:,} bytes = "
                 f"**{node_block / len(nodes):.1f} bytes per span** (the same nodes as JSON: {len(as_json) / len(nodes):.1f} bytes per span, "
                 f"{len(as_json) / node_block:.1f}× larger).")
@@ -200,13 +186,14 @@ def bench_wire_and_memory(rows: list[str]) -> None:
     tracemalloc.stop()
     details = sum(len(d) for d in mem_store.details) + 33 * len(mem_store) + 8 * len(mem_store)
     n = len(mem_store)
+    results["memory bytes per span"] = (total - details) / n
     rows.append(f"- Server memory for {n:,} retained real HotROD spans (tracemalloc): **{(total - details) / n:.0f} bytes per span** for the "
                 f"columns, key index and interned strings; {details / n:.0f} bytes per span more for the raw tags and logs kept "
                 f"aside for the details panel ({total / n:.0f} bytes per span in all).")
     print(rows[-2], rows[-1], sep="\n", file=sys.stderr)
 
 
-def bench_file_to_frame(rows: list[str]) -> None:
+def bench_file_to_frame(rows: list[str], results: dict[str, float]) -> None:
     path = ROOT / "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
     presets = load_presets([ROOT / "scenes"])
 
@@ -222,9 +209,44 @@ def bench_file_to_frame(rows: list[str]) -> None:
         SceneView(store, presets["waterfall"]).snapshot()
 
     t_json, t_frame = timed(plain, 9), timed(to_frame, 9)
+    results["file to first frame"] = t_frame / t_json
     rows.append(f"- File to first frame, `{path.name}` ({path.stat().st_size:,} bytes): plain `json.load` {t_json:.1f} ms, "
                 f"load + store + layout + snapshot {t_frame:.1f} ms = **{t_frame / t_json:.2f}×** (target ≤ 3×).")
     print(rows[-1], file=sys.stderr)
+
+
+# (what, the result key, target, unit, True if the value must be at most the target)
+TARGETS = [
+    ("waterfall layout, 100k spans in one trace", "waterfall one 100000", 100, "ms", True),
+    ("waterfall layout, 100k spans in 40-span traces", "waterfall many 100000", 100, "ms", True),
+    ("wall layout, 100k spans held", "wall 100000", 100, "ms", True),
+    ("waterfall layout, 1M spans in one trace", "waterfall one 1000000", 1000, "ms", True),
+    ("waterfall layout, 1M spans in 40-span traces", "waterfall many 1000000", 1000, "ms", True),
+    ("wall layout, 1M spans held", "wall 1000000", 1000, "ms", True),
+    ("numpy vs per-span Python at 100k, one trace", "speed-up one 100000", 20, "×", False),
+    ("numpy vs per-span Python at 100k, 40-span traces", "speed-up many 100000", 20, "×", False),
+    ("services graph, 200 services, incremental step", "services step 200", 50, "ms", True),
+    ("1k spans into a 100k waterfall trace (add + layout + diff + encode)", "incremental waterfall, the open trace grows", 5, "ms", True),
+    ("1k spans of new traces into a 100k waterfall scene", "incremental waterfall, other traces arrive", 5, "ms", True),
+    ("1k spans into a 100k wall scene", "incremental wall, new traces arrive", 5, "ms", True),
+    ("1k spans into the services scene of 100k spans", "incremental services, new spans arrive", 5, "ms", True),
+    ("snapshot size on the wire", "wire bytes per span", 40, "bytes/span", True),
+    ("server memory per retained span (columns, index, strings)", "memory bytes per span", 300, "bytes/span", True),
+    ("file to first frame vs json.load", "file to first frame", 3, "×", True),
+]
+
+
+def targets_summary(rows: list[str], results: dict[str, float]) -> None:
+    """Every target of the issue next to the value this run measured, met or not."""
+    rows.append("\n### Targets\n")
+    rows.append("| target | measured | limit | met |")
+    rows.append("|---|---|---|---|")
+    for what, key, limit, unit, at_most in TARGETS:
+        if key not in results:
+            continue  # not measured in a --quick run
+        value = results[key]
+        met = value <= limit if at_most else value >= limit
+        rows.append(f"| {what} | {value:,.1f} {unit} | {'≤' if at_most else '≥'} {limit:,} {unit} | {'yes' if met else '**no**'} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,14 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     rows = [SECTION, "", f"Run `make bench` (`python -m bench.run`). Measured {datetime.date.today().isoformat()} on {machine()}.", ""]
-    bench_layouts(sizes, rows)
+    results: dict[str, float] = {}
+    bench_layouts(sizes, rows, results)
     if not args.quick:
-        bench_incremental(rows)
-        bench_services(rows)
-        bench_wire_and_memory(rows)
-    bench_file_to_frame(rows)
-    publish(SECTION, "\n".join(rows) + "\n", write=not args.no_write and not args.quick)
-    return 0
+        bench_incremental(rows, results)
+        bench_services(rows, results)
+        bench_wire_and_memory(rows, results)
+    bench_file_to_frame(rows, results)
+    targets_summary(rows, results)
+    return finish(SECTION, rows, write=not (args.no_write or args.quick))
 
 
 if __name__ == "__main__":

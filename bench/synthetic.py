@@ -32,11 +32,19 @@ def synthetic_batch(n_spans: int, spans_per_trace: int = 40, n_services: int = 1
     root = local == 0
     duration[root] = rng.integers(20_000, 2_000_000, root.sum())
     start[root] = trace_start[trace[root]]
-    order = np.argsort(local, kind="stable")  # parents before children
-    for depth_pass in range(int(local.max()) + 1):  # ≤ spans_per_trace vectorised passes
-        idx = order[local[order] == depth_pass] if depth_pass else np.empty(0, np.int64)
+    # children after their parents, one call depth per vectorised pass (depth ~ log n, so a
+    # handful of passes even for a million-span trace)
+    level = np.where(root, 0, -1)
+    frontier = root.copy()
+    depth_pass = 0
+    while frontier.any():
+        depth_pass += 1
+        idx = np.flatnonzero((level < 0) & frontier[np.maximum(parent, 0)] & (parent >= 0))
         if not len(idx):
-            continue
+            break
+        level[idx] = depth_pass
+        frontier = np.zeros(n_spans, bool)
+        frontier[idx] = True
         p = parent[idx]
         frac = rng.random(len(idx))
         duration[idx] = (duration[p] * rng.uniform(0.05, 0.6, len(idx))).astype(np.int64)

@@ -109,8 +109,9 @@ class Live:
         return viewer.until(lambda v: "snapshot" in v.kinds, what="the first snapshot")
 
     def wait(self, done: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+        """Poll `done` on the server's event loop, so it never sees the store halfway through an add."""
         deadline = time.monotonic() + timeout
-        while not done():
+        while not self.server.call(done):
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what or done}; health: {self.healthz()}")
             time.sleep(0.02)

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.conftest import RunningServer
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import Fault, JaegerStub, v1_error_body, v3_error_body
 from vrmon.model.span_store import FLAG_REASONS, SpanFlag
@@ -25,7 +26,7 @@ TUTORIAL_V1 = "jaeger-v1-opentracing-tutorial-3services-logs.json"
 
 # fault id → (stub flavour, fault, words the status must contain)
 HTTP_FAULTS = {
-    "timeout": ("v2.19", Fault("slow", seconds=1.0), ["no answer from", "within 0.3 s"]),
+    "timeout": ("v2.19", Fault("slow", seconds=3.0), ["no answer from", "within 1 s"]),
     "http-401-v3-envelope": ("v2.19", Fault("status", 401, v3_error_body(401, "missing bearer token")),
                              ["HTTP 401: missing bearer token", "--jaeger-header"]),
     "http-500-v3-envelope": ("v2.19", Fault("status", 500, v3_error_body(500, "storage unavailable")),
@@ -43,7 +44,8 @@ HTTP_FAULTS = {
 def start_with_hotrod(live_jaeger, flavour: str, **settings):
     stub = JaegerStub(flavour=flavour)
     stub.release(stub.load(TUTORIAL_V1 if flavour == "v1" else HOTROD_V3))
-    live = live_jaeger(stub, jaeger_timeout=0.3, max_response=1.0, **settings)
+    # a 1 s timeout: short enough for the "timeout" fault, long enough for a loaded machine
+    live = live_jaeger(stub, jaeger_timeout=1.0, max_response=1.0, **settings)
     viewer = live.viewer().until(lambda v: len(v.nodes) == len(stub.visible()) and v.status is not None)
     return stub, live, viewer
 
@@ -55,7 +57,7 @@ def assert_survives_and_recovers(live, stub, viewer, words: list[str], clear) ->
     health = live.healthz()
     assert health["status"] == "degraded" and health["spans"] == len(shown)
     assert health["sources"]["jaeger"]["state"] == "degraded"
-    assert all(w in health["sources"]["jaeger"]["message"] for w in words)
+    assert all(w in health["sources"]["jaeger"]["message"] for w in words), health["sources"]["jaeger"]["message"]
     assert live.viewer().nodes == shown  # a viewer arriving during the fault gets the last good scene
 
     clear()
@@ -63,7 +65,8 @@ def assert_survives_and_recovers(live, stub, viewer, words: list[str], clear) ->
     stub.release(more)
     viewer.until(lambda v: v.status["state"] == "ok" and len(v.nodes) >= len(shown), what="recovery")
     live.wait(lambda: len(live.store) == len(shown) + len(more), what="the spans released after the fault")
-    assert live.healthz()["status"] == "ok"
+    health = live.healthz()
+    assert health["status"] == "ok", (health["sources"], [s["message"] for s in viewer.statuses[-3:]])
 
 
 @pytest.mark.parametrize("fault_id", list(HTTP_FAULTS))
@@ -121,6 +124,27 @@ def test_a_source_that_never_reached_jaeger_is_down_not_degraded(live_jaeger):
     stub.restart()
     viewer.until(lambda v: len(v.nodes) == 40 and v.status["state"] == "ok", what="the first load after the outage")
     assert len(viewer.statuses) == attempts + 1  # one status per change of state or words, not one per retry
+
+
+def test_the_api_found_stays_through_an_outage_and_is_detected_again_after_an_upgrade(live_jaeger):
+    stub = JaegerStub(flavour="v1")  # an older Jaeger, serving HotROD's spans through the v1 API
+    stub.release(stub.load(HOTROD_V3))
+    live = live_jaeger(stub)
+    viewer = live.viewer().until(lambda v: len(v.nodes) == 40 and v.state("ok", "the v1 API")(v))
+    before = len(stub.requests)
+    stub.fault = Fault("status", 401, v1_error_body(401, "missing bearer token"))
+    viewer.until(viewer.state("degraded", "HTTP 401: missing bearer token"))
+    time.sleep(0.5)  # several retries: each reports the real problem, never a vaguer detection failure
+    assert all("no Jaeger query API" not in s["message"] for s in viewer.statuses)
+    assert not any("/api/v3/" in r for r in stub.requests[before:])  # it did not go looking for another API
+    stub.fault = None
+
+    stub.stop()  # the same address now answers as Jaeger v2: the v1 search endpoints are gone
+    stub.flavour = "v2.19"
+    stub.server = RunningServer(stub.app(), stub.server.port).start()
+    stub.release(stub.load(HOTROD_16))
+    viewer.until(viewer.state("ok", "api_v3 with trace-summaries"), what="the upgrade detected")
+    live.wait(lambda: len(live.store) == 56, what="the trace released after the upgrade")
 
 
 def test_retries_back_off(live_jaeger):

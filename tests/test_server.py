@@ -10,6 +10,7 @@ import sys
 import httpx
 import msgpack
 import numpy as np
+import psutil
 import pytest
 from websockets.sync.client import connect
 
@@ -50,6 +51,17 @@ def test_tail_once_reports_the_fixture_counts(vrmon_server, path):
     assert summary["spans"] == expected["spans"]
     assert summary["services"] == expected["services"]
     assert summary["nodes"] >= 1
+
+
+def test_tail_prints_the_snapshot_source_status_and_host_load_as_lines(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with pytest.raises(subprocess.TimeoutExpired) as running:  # without --once, tail runs until stopped
+        vrmon_cli("tail", url.replace("http", "ws") + "/ws", timeout=3)
+    lines = running.value.stdout.decode().splitlines()
+    assert lines[0].startswith("snapshot seq=0 scene=waterfall traces=1 spans=40 nodes=40 services=customer,driver,")
+    assert f"status file:{HOTROD.name}: ok: loaded {HOTROD}" in lines
+    metrics = [line for line in lines if line.startswith("metrics ")]
+    assert metrics and f"of {psutil.cpu_count()} cores" in metrics[0] and "MiB" in metrics[0]
 
 
 def test_index_healthz_and_vendor_files_are_served(vrmon_server):

@@ -178,6 +178,13 @@ def summarise_frame(frame: dict[str, Any]) -> dict[str, Any]:
         }
     if kind == "status":
         return {k: frame.get(k) for k in ("type", "source", "state", "message")}
+    if kind == "metrics":
+        import numpy as np
+
+        cpu = np.frombuffer(frame["cpu"], "<f4")
+        return {"type": kind, "cpu_percent": round(float(cpu.mean()), 1) if len(cpu) else 0.0, "cores": len(cpu),
+                "load": [round(float(v), 2) for v in frame["load"]],
+                "mem_used_mib": frame["mem_used"] >> 20, "mem_total_mib": frame["mem_total"] >> 20}
     if kind == "details":
         span = frame["span"]
         return {"type": kind, "id": span["id"], "service": span["service"], "operation": span["operation"]}
@@ -193,6 +200,9 @@ def _text(summary: dict[str, Any]) -> str:
         return f"delta seq={summary['seq']} +{summary['added']} ~{summary['updated']} -{summary['removed']}"
     if kind == "status":
         return f"status {summary['source']}: {summary['state']}: {summary['message']}"
+    if kind == "metrics":
+        return (f"metrics cpu={summary['cpu_percent']}% of {summary['cores']} cores load={'/'.join(map(str, summary['load']))} "
+                f"memory={summary['mem_used_mib']}/{summary['mem_total_mib']} MiB")
     return " ".join(f"{k}={v}" for k, v in summary.items())
 
 

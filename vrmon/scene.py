@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
+from vrmon.layout.sorting import lexsort_ints
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
 from vrmon.layout.wall import wall_layout
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
@@ -73,7 +74,7 @@ class SceneView:
             title = self.preset.description
         elif self.trace is not None and len(store.rows_of_trace(self.trace)):
             rows = store.rows_of_trace(self.trace)
-            root = rows[np.lexsort((store.start_us[rows], store.depth[rows]))[0]]
+            root = rows[lexsort_ints((store.start_us[rows], store.depth[rows]))[0]]
             title = f"{store.services.names[store.service[root]]}: {store.operations.names[store.operation[root]]}"
         return {
             "name": self.preset.name,

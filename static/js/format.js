@@ -11,6 +11,13 @@ export function formatDuration(us) {
   return `${minutes} min ${trim((us - minutes * 60e6) / 1e6)} s`;
 }
 
+/** 0.4 → "0.40/s": spans or calls per second. */
+export function formatRate(perSecond) {
+  if (!Number.isFinite(perSecond)) return "—";
+  if (perSecond > 0 && perSecond < 0.01) return "< 0.01/s"; // e.g. recordings days apart
+  return `${trim(perSecond)}/s`;
+}
+
 const DURATION_UNITS_US = { us: 1, "µs": 1, ms: 1000, s: 1e6, m: 60e6, min: 60e6 };
 
 /** "250ms", "1.5 s", "300us", "2m" → µs (a bare number is milliseconds); "" → 0; null if unreadable. */

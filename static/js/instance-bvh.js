@@ -315,6 +315,8 @@ export class InstanceBVH {
   /** Hits of instance `i` into scratchHits, exactly as InstancedMesh.raycast finds them. */
   testInstance(raycaster, i) {
     const mesh = this.mesh;
+    this.probe.geometry = mesh.geometry; // the mesh may have swapped them since (spheres for services)
+    this.probe.material = mesh.material;
     mesh.getMatrixAt(i, scratchInstance);
     this.probe.matrixWorld.multiplyMatrices(mesh.matrixWorld, scratchInstance);
     const before = scratchHits.length;

@@ -76,6 +76,7 @@ export class InstanceFades {
 
   /** The instances at these rows (as still drawn) were removed: keep them as fading ghosts. */
   fadeOut(rows, now) {
+    this.ghosts.geometry = this.spans.geometry; // ghosts look like what left
     const matrices = this.spans.instanceMatrix.array;
     const colors = this.spans.instanceColor.array;
     for (const row of rows) {

@@ -32,24 +32,52 @@ export function durationCode(us) {
   return Math.min(255, Math.floor(Math.log2(us) * DURATION_STEPS_PER_OCTAVE) + 1);
 }
 
+// Edge blocks (the services scene): caller → callee links between nodes.
+export const EDGE_COLUMNS = Object.freeze({
+  ids: [Uint32Array, 1],
+  source: [Uint32Array, 1],
+  target: [Uint32Array, 1],
+  width: [Float32Array, 1], // tube width in metres
+  rate: [Float32Array, 1], // calls per second
+  color: [Uint8Array, 4],
+});
+
 /** A typed view of a msgpack bin; copied first when its offset is not aligned for the type. */
-function typedColumn(bin, Type, length) {
+function typedColumn(bin, Type, length, what = "node") {
   if (!(bin instanceof Uint8Array) || bin.byteLength !== length * Type.BYTES_PER_ELEMENT) {
-    throw new Error(`node column has ${bin?.byteLength} bytes, expected ${length * Type.BYTES_PER_ELEMENT}`);
+    throw new Error(`${what} column has ${bin?.byteLength} bytes, expected ${length * Type.BYTES_PER_ELEMENT}`);
   }
   const source = bin.byteOffset % Type.BYTES_PER_ELEMENT === 0 ? bin : bin.slice();
   return new Type(source.buffer, source.byteOffset, length);
 }
 
-/** A node block as {count, ids, pos, size, color, service, operation, flags, yaw, duration} of typed arrays. */
-export function decodeNodeBlock(block) {
+function decodeBlock(block, columns, what) {
   const count = block?.count;
-  if (!Number.isInteger(count) || count < 0) throw new Error("node block needs a non-negative integer count");
-  const nodes = { count };
-  for (const [name, [Type, width]] of Object.entries(NODE_COLUMNS)) {
-    nodes[name] = typedColumn(block[name], Type, count * width);
+  if (!Number.isInteger(count) || count < 0) throw new Error(`${what} block needs a non-negative integer count`);
+  const decoded = { count };
+  for (const [name, [Type, width]] of Object.entries(columns)) {
+    decoded[name] = typedColumn(block[name], Type, count * width, what);
   }
-  return nodes;
+  return decoded;
+}
+
+/** A node block as {count, ids, pos, size, color, service, operation, flags, yaw, duration} of typed arrays. */
+export const decodeNodeBlock = (block) => decodeBlock(block, NODE_COLUMNS, "node");
+
+/** An edge block as {count, ids, source, target, width, rate, color} of typed arrays. */
+export const decodeEdgeBlock = (block) => decodeBlock(block, EDGE_COLUMNS, "edge");
+
+export const emptyEdgeBlock = () => decodeEdgeBlock({
+  count: 0, ...Object.fromEntries(Object.keys(EDGE_COLUMNS).map((name) => [name, new Uint8Array(0)])),
+});
+
+/** A metrics frame's per-core CPU busy percentages as a Float32Array. */
+function decodeMetrics(frame) {
+  const bytes = frame.cpu instanceof Uint8Array ? frame.cpu.byteLength : -1;
+  if (bytes < 0 || bytes % 4) throw new Error("metrics 'cpu' must be float32 binary");
+  frame.cpu = typedColumn(frame.cpu, Float32Array, bytes / 4, "metrics");
+  if (!Array.isArray(frame.load)) frame.load = [];
+  return frame;
 }
 
 /** One server → viewer frame; node blocks and removed ids are decoded to typed arrays. */
@@ -63,10 +91,14 @@ export function decodeServerFrame(bytes) {
       throw new Error(`server speaks protocol version ${frame.version}, this viewer speaks ${PROTOCOL_VERSION}`);
     }
     frame.nodes = decodeNodeBlock(frame.nodes);
+    frame.edges = frame.edges === undefined ? emptyEdgeBlock() : decodeEdgeBlock(frame.edges);
   } else if (frame.type === "delta") {
+    if (frame.edges !== undefined) frame.edges = decodeEdgeBlock(frame.edges);
     frame.added = decodeNodeBlock(frame.added);
     frame.updated = decodeNodeBlock(frame.updated);
     frame.removed = typedColumn(frame.removed, Uint32Array, Math.floor((frame.removed?.byteLength ?? 0) / 4));
+  } else if (frame.type === "metrics") {
+    decodeMetrics(frame);
   }
   return frame;
 }

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import click_node, enter_vr, install_emulated_headset
+
 pytestmark = pytest.mark.browser
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
@@ -24,13 +26,6 @@ def node_table(snapshot) -> dict[int, tuple[str, str, int]]:
         int(node_id): (services[service], operations[operation], int(flags))
         for node_id, service, operation, flags in zip(nodes.ids, nodes.service, nodes.operation, nodes.flags)
     }
-
-
-def click_node(page, node_id: int) -> None:
-    """A real mouse click on the centre of a node, as drawn on screen."""
-    point = page.evaluate("(id) => window.vrmon.screenPositionOf(id)", node_id)
-    assert point is not None, f"node {node_id} is not on screen"
-    page.mouse.click(point["x"], point["y"])
 
 
 def first_node(table, operation: str) -> int:
@@ -192,19 +187,12 @@ def test_deltas_grow_and_shrink_the_instances_and_a_gap_resyncs(vrmon_server, op
     assert page.errors == []
 
 
-IWER = Path(__file__).resolve().parents[2] / "node_modules" / "iwer" / "build" / "iwer.min.js"
-
-
 def test_enter_vr_with_an_emulated_headset(vrmon_server, open_app, page):
     """A-Frame's Enter VR works and the spans are drawn in the session (IWER emulates a Quest 3)."""
-    if not IWER.exists():
-        pytest.skip("iwer is not installed (npm ci)")
-    # IWER has to be in place before A-Frame's script looks for navigator.xr.
-    page.add_init_script(IWER.read_text() + "\nnew IWER.XRDevice(IWER.metaQuest3).installRuntime({forceInstall: true});")
+    install_emulated_headset(page)
     base_url = vrmon_server([HOTROD], scene="waterfall")
     open_app(base_url)
-    page.evaluate("document.querySelector('a-scene').enterVR()")
-    page.wait_for_function("document.querySelector('a-scene').renderer.xr.isPresenting", timeout=10_000)
+    enter_vr(page)
     page.wait_for_timeout(300)
     stats = page.evaluate("window.vrmon.stats()")
     assert stats["instances"] == 40

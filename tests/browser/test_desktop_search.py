@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser.test_desktop_client import HOTROD, click_node, node_table
+from tests.browser.helpers import click_node
+from tests.browser.test_desktop_client import HOTROD, node_table
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import Fault, JaegerStub, v3_error_body
 from vrmon.layout.nodes import duration_code

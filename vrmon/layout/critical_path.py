@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vrmon.layout.sorting import lexsort_ints
+
 
 def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Mask of critical spans. `parent` holds local indices (-1 for roots); one trace."""
@@ -18,11 +20,12 @@ def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.
     if not n:
         return critical
     end = np.maximum(end, start)
-    order = np.lexsort((end, parent))  # children grouped by parent, by end ascending
-    sorted_parent = parent[order]
+    order = lexsort_ints((end, parent))  # children grouped by parent, by end ascending
     sorted_end = end[order]
-    group_lo = np.searchsorted(sorted_parent, np.arange(n), side="left")
-    group_hi = np.searchsorted(sorted_parent, np.arange(n), side="right")
+    # children of span i are order[group_lo[i]:group_hi[i]]; roots (parent -1) sort first
+    children = np.bincount(parent[parent >= 0], minlength=n)
+    group_hi = np.cumsum(children) + (n - int(children.sum()))
+    group_lo = group_hi - children
     roots = np.flatnonzero(parent < 0)
     root = roots[np.argmax(end[roots])]
     stack = [(int(root), int(end[root]))]

@@ -14,6 +14,7 @@ import numpy as np
 from vrmon.layout.critical_path import critical_path
 from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, duration_code, yaw_code
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
+from vrmon.layout.sorting import lexsort_ints, unique_ints
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class WaterfallGeometry:
 
 def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeometry:
     n = len(cols.ids)
-    traces, tix = np.unique(cols.trace, return_inverse=True)
+    traces, tix = unique_ints(cols.trace)
     n_traces = len(traces)
     start = cols.start_us
     duration = np.maximum(cols.duration_us, 0)
@@ -102,16 +103,16 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
     # lanes: one per (trace, service), ordered by the service's first start in the trace
     n_services = int(cols.service.max()) + 1 if n else 1
     pair_key = tix.astype(np.int64) * n_services + cols.service
-    pairs, pair_of = np.unique(pair_key, return_inverse=True)
+    pairs, pair_of = unique_ints(pair_key)
     pair_start = np.full(len(pairs), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(pair_start, pair_of, start)
     pair_trace = pairs // n_services
     pair_service = pairs % n_services
-    pair_order = np.lexsort((pair_service, pair_start, pair_trace))
+    pair_order = lexsort_ints((pair_service, pair_start, pair_trace))
 
     # tracks: within (trace, service, depth), bars overlapping in time get their own track
     group = pair_of.astype(np.int64) * (int(cols.depth.max()) + 1 if n else 1) + cols.depth
-    order = np.lexsort((start, group))
+    order = lexsort_ints((start, group))
     g_sorted, s_sorted, e_sorted = group[order], start[order], np.maximum(end[order], start[order] + 1)
     new_group = np.ones(n, bool)
     new_group[1:] = g_sorted[1:] != g_sorted[:-1]
@@ -153,7 +154,7 @@ def waterfall_layout(cols: SpanColumns, p: WaterfallParams, service_names: list[
     labels: list[Label] = []
     if len(cols.ids) and len(g.traces) == 1 and service_names is not None:
         # each lane's name sits level with the lane's highest bar, so it reads as that lane's label
-        _, lane_of = np.unique(cols.service, return_inverse=True)
+        _, lane_of = unique_ints(cols.service)
         lane_top = np.full(len(g.lanes), -np.inf)
         np.maximum.at(lane_top, lane_of, g.y)
         for (_, service, lane_z), top in zip(g.lanes, lane_top):
@@ -186,7 +187,7 @@ def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, 
         ids=cols.ids.astype(np.uint32),
         pos=pos,
         size=size,
-        color=palette[cols.service % len(palette)],
+        color=np.take(palette, cols.service % len(palette), axis=0),
         service=cols.service.astype(np.uint16),
         operation=cols.operation.astype(np.uint16),
         flags=cols.flags.astype(np.uint8),

@@ -25,7 +25,7 @@ from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
 from vrmon.sources.jaeger_api import DependencyLink, TraceSummary, fit_to_columns
 from vrmon.sources.jaeger_client import JaegerClient, parse_header, tls_verification
-from vrmon.sources.jaeger_query import Capabilities, JaegerQuery, detect
+from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -81,7 +81,10 @@ class JaegerSource:
                     sink.set_status("degraded" if problem else "ok", self._healthy_message(problem))
                     delay = backoff.success() - (time.monotonic() - began)
                 except VrmonError as exc:
-                    self.caps = None if config.api == "auto" else self.caps  # the server may have been upgraded
+                    # Keep the detected API through outages (re-detecting would only replace the real
+                    # problem by a vaguer one), unless its endpoints are gone: the server was upgraded.
+                    if isinstance(exc, EndpointMissing) and config.api == "auto":
+                        self.caps = None
                     if self._loaded_once:
                         sink.set_status("degraded", f"{exc} (showing the last good scene; retrying with backoff)")
                     else:

@@ -121,8 +121,13 @@ class JaegerQuery:
     async def _parse(self, reply: Reply, path: str, reader: Callable[[list[Any], str], T]) -> T:
         what = f"Jaeger's {path}"
         if not reply.ok:
-            raise SourceError(http_failure(self.client.base_url + path, reply))
+            error = EndpointMissing if reply.status == 404 else SourceError
+            raise error(http_failure(self.client.base_url + path, reply))
         return await asyncio.to_thread(lambda: reader(api.json_values(reply.body, what), what))
+
+
+class EndpointMissing(SourceError):
+    """An endpoint of the detected API answered 404: the server may have been replaced or upgraded."""
 
 
 def http_failure(where: str, reply: Reply) -> str:

@@ -12,8 +12,12 @@ const STYLES = {
   lane: { height: 0.4, anchor: [1, 0.5], weight: 600, color: null }, // null: the lane's service colour
   tick: { height: 0.3, anchor: [0.5, 0], weight: 500, color: "#9aa4b5" },
   title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
+  node: { height: 0.24, anchor: [0.5, 0], weight: 600, color: "#d7dee8" }, // a service in the graph
 };
 const FALLBACK_COLOR = "#c9d1d9";
+// Text heights in metres where a layout is drawn smaller than the waterfall (the wall's panels
+// are 1 m tall): layout → kind → height.
+const LAYOUT_HEIGHTS = { wall: { title: 0.16 } };
 
 const VERTEX_SHADER = `
 attribute vec3 anchor;
@@ -89,7 +93,7 @@ AFRAME.registerComponent("scene-labels", {
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
-      const height = style.height;
+      const height = LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? style.height;
       const width = height * (box.w / box.h);
       const left = -style.anchor[0] * width;
       const bottom = -style.anchor[1] * height;

@@ -1,8 +1,10 @@
 // The side panel for the selected node: opens at once with what the node table knows, then
 // fills in from the server's `details` answer. Parent and children are links that select
-// them. Closes with Esc or the close button.
-import { formatDuration, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../format.js";
+// them. Outside the waterfall (the wall) a span's trace can be pulled out into the waterfall.
+// Closes with Esc or the close button.
+import { formatDuration, formatRate, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../format.js";
 import { FLAG } from "../protocol.js";
+import { openTrace, waterfallSceneName } from "../scene-catalog.js";
 
 AFRAME.registerComponent("span-details-panel", {
   schema: { panel: { type: "selector", default: "#span-panel" } },
@@ -35,7 +37,7 @@ AFRAME.registerComponent("span-details-panel", {
   /** Service and operation straight from the node table while the details are on their way. */
   showPending(id) {
     const { service, operation } = this.nodeNames(id);
-    this.render(operation ?? `node ${id}`, [
+    this.render(operation ?? service ?? `node ${id}`, [
       h("p", { class: "subtitle" }, this.serviceBadge(service)),
       h("p", { class: "muted" }, "Loading details…"),
     ]);
@@ -47,6 +49,7 @@ AFRAME.registerComponent("span-details-panel", {
     if (span.error) badges.push(h("span", { class: "badge error" }, "error"));
     this.render(span.operation, [
       h("p", { class: "subtitle" }, badges),
+      this.openTraceButton(span.trace_id),
       section(null, table([
         ["Duration", formatDuration(span.duration_us)],
         ["Start", formatTimestamp(span.start_us)],
@@ -70,17 +73,38 @@ AFRAME.registerComponent("span-details-panel", {
   },
 
   showService(node) {
-    const calls = (list) => (list.length ? table(list.map((c) => [c.service, `${c.calls} calls`])) : h("p", { class: "muted" }, "none"));
+    const perSecond = (count) => (node.window_s > 0 ? ` · ${formatRate(count / node.window_s)}` : "");
+    const calls = (list) => (list.length
+      ? table(list.map((c) => [c.service, `${c.calls} calls${perSecond(c.calls)}`]))
+      : h("p", { class: "muted" }, "none"));
+    const errorShare = node.spans > 0 ? ` (${((100 * node.errors) / node.spans).toFixed(1)} %)` : "";
+    const badges = [this.serviceBadge(node.service), h("span", { class: "badge" }, "service")];
+    if (node.errors) badges.push(h("span", { class: "badge error" }, "errors"));
     this.render(node.service, [
-      h("p", { class: "subtitle" }, this.serviceBadge(node.service), h("span", { class: "badge" }, "service")),
+      h("p", { class: "subtitle" }, badges),
       section(null, table([
+        ["Span rate", `${formatRate(node.span_rate)} over ${formatDuration(node.window_s * 1e6)}`],
         ["Spans", node.spans],
-        ["Errors", node.errors],
-        ["Rate", `${Number(node.span_rate).toFixed(2)} spans/s over ${node.window_s} s`],
+        ["Errors", `${node.errors}${errorShare}`],
       ])),
       section("Callers", calls(node.callers)),
       section("Callees", calls(node.callees)),
     ]);
+  },
+
+  /** "Open trace in waterfall" when the span is shown in another scene and a waterfall exists. */
+  openTraceButton(traceId) {
+    const scene = this.system.scene;
+    if (!traceId || scene?.layout === "waterfall" || !waterfallSceneName(scene)) return null;
+    return h("button", {
+      type: "button",
+      class: "action open-trace",
+      "data-trace-id": traceId,
+      onclick: (event) => {
+        releaseFocusAfterClick(event);
+        openTrace(this.system, traceId);
+      },
+    }, "Open trace in waterfall");
   },
 
   render(title, children) {

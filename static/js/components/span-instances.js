@@ -33,6 +33,7 @@ AFRAME.registerComponent("span-instances", {
     this.background = new THREE.Color(this.data.background);
 
     this.boxGeometry = new THREE.BoxGeometry(1, 1, 1);
+    this.sphereGeometry = new THREE.SphereGeometry(0.5, 24, 16); // services-scene nodes: diameter size.x
     this.spanMaterial = new THREE.MeshLambertMaterial({ color: 0xffffff });
     this.markerGeometry = new THREE.OctahedronGeometry(1);
     this.markerMaterial = new THREE.MeshLambertMaterial({
@@ -56,6 +57,8 @@ AFRAME.registerComponent("span-instances", {
     this.onNodes = (event) => this.applyChanges(event.detail);
     this.onSelection = () => this.placeOutline();
     this.onFilter = (event) => { if (event.detail.reset) this.writeColors(); };
+    this.onScene = (event) => { this.spans.geometry = this.nodeGeometry(event.detail.scene); };
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
@@ -66,11 +69,12 @@ AFRAME.registerComponent("span-instances", {
     this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
     for (const name of ["spans", "errors", "selection", "fading"]) this.el.removeObject3D(name);
     this.spans.dispose();
     this.fades.dispose();
     this.markers.dispose();
-    for (const disposable of [this.boxGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
+    for (const disposable of [this.boxGeometry, this.sphereGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
       this.outline.geometry, this.outline.material]) disposable.dispose();
   },
 
@@ -78,7 +82,7 @@ AFRAME.registerComponent("span-instances", {
   createMeshes(capacity) {
     this.spans?.dispose();
     this.markers?.dispose();
-    this.spans = new THREE.InstancedMesh(this.boxGeometry, this.spanMaterial, capacity);
+    this.spans = new THREE.InstancedMesh(this.nodeGeometry(this.system.scene), this.spanMaterial, capacity);
     this.spans.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
     this.spans.count = 0;
     this.bvh = installInstanceBVH(this.spans);
@@ -94,6 +98,11 @@ AFRAME.registerComponent("span-instances", {
       });
       this.el.setObject3D("fading", this.fades.ghosts);
     }
+  },
+
+  /** Spans are boxes; the services scene's nodes are spheres. */
+  nodeGeometry(scene) {
+    return scene?.layout === "services" ? this.sphereGeometry : this.boxGeometry;
   },
 
   applyChanges({ reset, rows, added, removed }) {
@@ -187,8 +196,9 @@ AFRAME.registerComponent("span-instances", {
       this.lastMarkerRow = row;
       const i = row * 3;
       const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
-      this.matrix.makeScale(MARKER_RADIUS, MARKER_RADIUS * 1.4, MARKER_RADIUS);
-      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + MARKER_RADIUS * 1.6, pos[i + 2]);
+      const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
+      this.matrix.makeScale(radius, radius * 1.4, radius);
+      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + radius * 1.6, pos[i + 2]);
       this.markers.setMatrixAt(markers++, this.matrix);
     }
     this.markers.count = markers;

@@ -25,7 +25,8 @@ AFRAME.registerComponent("span-tooltip", {
       return;
     }
     const error = nodes.flags[row] & FLAG.error ? " — error" : "";
-    tip.textContent = `${services[nodes.service[row]] ?? "?"}: ${operations[nodes.operation[row]] ?? "?"}${error}`;
+    const operation = operations[nodes.operation[row]]; // none for a service node
+    tip.textContent = `${services[nodes.service[row]] ?? "?"}${operation === undefined ? "" : `: ${operation}`}${error}`;
     tip.style.transform = `translate(${x + OFFSET_PX}px, ${y + OFFSET_PX}px)`;
     tip.hidden = false;
   },

@@ -1,6 +1,8 @@
 // The collapsible list of traces from the summaries: newest first, filterable by text;
-// clicking one asks the server to switch the view to it. The trace on show is highlighted.
+// clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
+// on show is highlighted.
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../format.js";
+import { openTrace } from "../scene-catalog.js";
 
 AFRAME.registerComponent("trace-list", {
   schema: { panel: { type: "selector", default: "#trace-list" } },
@@ -65,7 +67,7 @@ AFRAME.registerComponent("trace-list", {
         title: `trace ${trace.id}`,
         onclick: (event) => {
           releaseFocusAfterClick(event);
-          this.system.switchScene({ trace: trace.id });
+          openTrace(this.system, trace.id);
         },
       },
       h("span", { class: "trace-name" }, h("strong", {}, trace.service), `: ${trace.operation}`),

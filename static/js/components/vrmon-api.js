@@ -50,11 +50,18 @@ AFRAME.registerComponent("vrmon-api", {
 
   stats() {
     const instances = document.querySelector("[span-instances]")?.components["span-instances"];
+    const edges = document.querySelector("[service-edges]")?.components["service-edges"];
+    const critical = document.querySelector("[critical-path-highlight]")?.components["critical-path-highlight"];
+    const hostRing = document.querySelector("[host-load-ring]")?.components["host-load-ring"];
     const renderer = this.el.sceneEl.renderer;
     return {
       spans: this.system.nodes.count,
       instances: instances?.spans.count ?? 0,
       errors: instances?.markers.count ?? 0,
+      critical: critical?.strips.count ?? 0,
+      edges: edges?.tubes.count ?? 0,
+      particles: edges?.particles.count ?? 0,
+      hostBars: hostRing?.barsShown() ?? 0,
       drawCalls: renderer?.info.render.calls ?? 0,
       triangles: renderer?.info.render.triangles ?? 0,
       fps: this.fps,

@@ -3,11 +3,12 @@
 //   vrmon-connection {connected}     vrmon-scene {scene, snapshot}   vrmon-nodes {reset, rows, added, removed}
 //   vrmon-services                   vrmon-labels {labels}           vrmon-traces
 //   vrmon-selection {id}             vrmon-details {span}            vrmon-status {status}
-//   vrmon-error {message, request}  vrmon-filter {matches, active, reset}
+//   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
+//   vrmon-filter {matches, active, reset}
 // The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
 // the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
 // vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
-import { decodeServerFrame, durationCode, FLAG, resyncRequest, sceneRequest, selectRequest } from "../protocol.js";
+import { decodeServerFrame, durationCode, emptyEdgeBlock, FLAG, resyncRequest, sceneRequest, selectRequest } from "../protocol.js";
 import { NodeTable } from "../node-table.js";
 
 const RECONNECT_FIRST_MS = 500;
@@ -27,6 +28,8 @@ AFRAME.registerSystem("vrmon-data", {
     this.serviceColors = []; // service index → "#rrggbb", from the first node seen of that service
     this.traces = new Map(); // trace id → summary
     this.labels = [];
+    this.edges = emptyEdgeBlock(); // the scene's edges (services scene), replaced whole
+    this.metrics = null; // the latest host metrics frame; null until the server sends one
     this.scene = null; // the snapshot's scene map: {name, layout, trace, title, bounds}
     this.seq = -1;
     this.awaitingSnapshot = true;
@@ -136,8 +139,11 @@ AFRAME.registerSystem("vrmon-data", {
         return;
       case "error":
         return this.emit("vrmon-error", { message: frame.message, request: frame.request });
+      case "metrics":
+        this.metrics = frame;
+        return this.emit("vrmon-metrics", { metrics: frame });
       default:
-        return; // frame types from newer servers (metrics, replay) are not drawn yet
+        return; // frame types from newer servers (replay) are not drawn yet
     }
   },
 
@@ -163,6 +169,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.emit("vrmon-scene", { scene: this.scene, snapshot: true });
     this.publishNodes();
     this.emit("vrmon-labels", { labels: this.labels });
+    this.setEdges(frame.edges);
   },
 
   applyDelta(frame) {
@@ -190,7 +197,13 @@ AFRAME.registerSystem("vrmon-data", {
       this.emit("vrmon-labels", { labels: this.labels });
     }
     if (frame.traces?.length) this.emit("vrmon-traces", {});
+    if (frame.edges) this.setEdges(frame.edges);
     if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection();
+  },
+
+  setEdges(edges) {
+    this.edges = edges;
+    this.emit("vrmon-edges", { edges });
   },
 
   /** Emit the node changes, and vrmon-services when names or colours of services changed. */

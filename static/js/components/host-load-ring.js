@@ -1,0 +1,227 @@
+// Host load around the viewer's feet, from the server's 1 Hz `metrics` frames: a ring of bars,
+// one per CPU core (height = busy %), a floor gauge inside it for memory in use, and a small
+// label with the averages, load and memory. Nothing shows until metrics arrive (a server run
+// with --no-host-metrics sends none). On a flat screen the bars stand on the far half of the
+// ring only, turned with the camera, so none of them stands between the viewer and the scene.
+// The entity's `visible` attribute is the viewer's on/off switch: the desktop button and the H
+// key flip it here, and anything else (a wrist menu) may do the same with
+// `document.querySelector('#host-ring').setAttribute('visible', bool)`.
+const THREE = AFRAME.THREE;
+const MEMORY_SEGMENTS = 32;
+const LABEL_WIDTH_PX = 640;
+const LABEL_HEIGHT_PX = 112;
+const GIB = 2 ** 30;
+const IDLE = new THREE.Color("#3fb950");
+const BUSY = new THREE.Color("#e3b341");
+const SATURATED = new THREE.Color("#ff453a");
+const MEMORY_ON = new THREE.Color("#58a6ff");
+const MEMORY_OFF = new THREE.Color("#1e2636");
+// Flat-screen placement (see tick): how far below the view's centre the ring sits (fraction of
+// the vertical field of view), and its growth with the camera's height.
+const DESKTOP_VIEW_DROP = 0.4;
+const DESKTOP_EYE_PER_SCALE = 5; // metres of camera height per unit of scale
+const DESKTOP_MAX_SCALE = 3;
+const DESKTOP_BAR_HEIGHT = 0.5; // of maxHeight: on a screen the bars stand between you and the scene
+
+AFRAME.registerComponent("host-load-ring", {
+  schema: {
+    radius: { default: 1.1 }, // metres from the viewer to the bars
+    maxHeight: { default: 0.9 }, // bar height at 100 % busy
+    toggleButton: { type: "selector" },
+  },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.matrix = new THREE.Matrix4();
+    this.rotation = new THREE.Matrix4();
+    this.color = new THREE.Color();
+    this.eye = new THREE.Vector3();
+    this.look = new THREE.Vector3();
+
+    this.ring = new THREE.Group();
+    this.ring.visible = false; // until the first metrics frame
+    this.el.setObject3D("ring", this.ring);
+    this.barGeometry = new THREE.BoxGeometry(1, 1, 1).translate(0, 0.5, 0); // grows up from the floor
+    this.material = new THREE.MeshLambertMaterial({ color: 0xffffff });
+    this.createBars(16);
+    this.gauge = new THREE.InstancedMesh(this.barGeometry, this.material, MEMORY_SEGMENTS);
+    this.gauge.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(MEMORY_SEGMENTS * 3), 3);
+    this.placeGauge();
+    this.ring.add(this.gauge);
+
+    this.canvas = document.createElement("canvas");
+    this.canvas.width = LABEL_WIDTH_PX;
+    this.canvas.height = LABEL_HEIGHT_PX;
+    this.texture = new THREE.CanvasTexture(this.canvas);
+    this.texture.colorSpace = THREE.SRGBColorSpace;
+    this.label = new THREE.Sprite(new THREE.SpriteMaterial({ map: this.texture, transparent: true, depthWrite: false }));
+    this.label.scale.set(1.3, (1.3 * LABEL_HEIGHT_PX) / LABEL_WIDTH_PX, 1);
+    this.label.position.set(0, 0.12, 0);
+    this.ring.add(this.label);
+
+    this.onMetrics = (event) => this.show(event.detail.metrics);
+    this.onMode = () => { if (this.system.metrics) this.show(this.system.metrics); };
+    this.onKey = (event) => {
+      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
+      if (event.key === "h" || event.key === "H") this.toggle();
+    };
+    this.onToggle = () => this.toggle();
+    // others (a wrist menu) flip `visible` too: keep the button's state in step
+    this.onVisible = (event) => { if (event.detail.name === "visible") this.syncButton(); };
+    this.el.sceneEl.addEventListener("vrmon-metrics", this.onMetrics);
+    this.el.sceneEl.addEventListener("enter-vr", this.onMode);
+    this.el.sceneEl.addEventListener("exit-vr", this.onMode);
+    this.el.addEventListener("componentchanged", this.onVisible);
+    window.addEventListener("keydown", this.onKey);
+    this.data.toggleButton?.addEventListener("click", this.onToggle);
+    this.syncButton();
+    if (this.system.metrics) this.show(this.system.metrics);
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-metrics", this.onMetrics);
+    this.el.sceneEl.removeEventListener("enter-vr", this.onMode);
+    this.el.sceneEl.removeEventListener("exit-vr", this.onMode);
+    this.el.removeEventListener("componentchanged", this.onVisible);
+    window.removeEventListener("keydown", this.onKey);
+    this.data.toggleButton?.removeEventListener("click", this.onToggle);
+    this.el.removeObject3D("ring");
+    this.bars.dispose();
+    this.gauge.dispose();
+    for (const disposable of [this.barGeometry, this.material, this.texture, this.label.material]) disposable.dispose();
+  },
+
+  toggle() {
+    this.el.setAttribute("visible", !this.el.getAttribute("visible"));
+    this.syncButton(); // componentchanged is throttled: say it at once
+  },
+
+  syncButton() {
+    const button = this.data.toggleButton;
+    if (!button) return;
+    button.setAttribute("aria-pressed", String(Boolean(this.el.getAttribute("visible"))));
+    button.disabled = !this.system.metrics;
+    button.title = this.system.metrics ? "Show or hide the host load ring (H)" : "The server sends no host metrics";
+  },
+
+  /** Core bars drawn now: 0 when hidden or when no metrics arrived. */
+  barsShown() {
+    return this.el.object3D.visible && this.ring.visible ? this.bars.count : 0;
+  },
+
+  createBars(capacity) {
+    if (this.bars) {
+      this.ring.remove(this.bars);
+      this.bars.dispose();
+    }
+    this.bars = new THREE.InstancedMesh(this.barGeometry, this.material, capacity);
+    this.bars.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
+    this.bars.count = 0;
+    this.ring.add(this.bars);
+  },
+
+  /** Memory gauge: a circle of floor tiles inside the bars, lit clockwise from the front. */
+  placeGauge() {
+    const r = this.data.radius * 0.62;
+    const tile = ((2 * Math.PI * r) / MEMORY_SEGMENTS) * 0.75;
+    for (let i = 0; i < MEMORY_SEGMENTS; i++) {
+      this.placeAround(this.gauge, i, (2 * Math.PI * i) / MEMORY_SEGMENTS, r, tile, 0.015, 0.14);
+    }
+  },
+
+  /** Instance `i` of `mesh` at `angle` clockwise from straight ahead (−z), facing the centre. */
+  placeAround(mesh, i, angle, radius, width, height, depth) {
+    this.matrix.makeScale(width, height, depth);
+    this.matrix.premultiply(this.rotation.makeRotationY(-angle));
+    this.matrix.setPosition(radius * Math.sin(angle), 0, -radius * Math.cos(angle));
+    mesh.setMatrixAt(i, this.matrix);
+  },
+
+  show(metrics) {
+    const { cpu } = metrics;
+    if (cpu.length > this.bars.instanceMatrix.count) this.createBars(cpu.length);
+    const { radius } = this.data;
+    const maxHeight = this.data.maxHeight * (this.inHeadset() ? 1 : DESKTOP_BAR_HEIGHT);
+    // all the way round the feet in a headset; the far half, facing the viewer, on a screen
+    const arc = this.inHeadset() ? 2 * Math.PI : Math.PI;
+    const first = this.inHeadset() ? 0 : -Math.PI / 2;
+    const width = Math.min(0.2, ((arc * radius) / Math.max(cpu.length, 1)) * 0.6);
+    let total = 0;
+    for (let i = 0; i < cpu.length; i++) {
+      const busy = Math.min(100, Math.max(0, cpu[i] || 0));
+      total += busy;
+      const angle = first + (arc * (i + 0.5)) / cpu.length;
+      this.placeAround(this.bars, i, angle, radius, width, Math.max(0.02, (busy / 100) * maxHeight), width);
+      this.bars.setColorAt(i, this.loadColor(busy / 100));
+    }
+    this.bars.count = cpu.length;
+    this.bars.instanceMatrix.needsUpdate = true;
+    if (this.bars.instanceColor) this.bars.instanceColor.needsUpdate = true;
+    this.bars.computeBoundingSphere();
+
+    const memory = metrics.mem_total > 0 ? metrics.mem_used / metrics.mem_total : 0;
+    const lit = Math.round(memory * MEMORY_SEGMENTS);
+    for (let i = 0; i < MEMORY_SEGMENTS; i++) this.gauge.setColorAt(i, i < lit ? MEMORY_ON : MEMORY_OFF);
+    this.gauge.instanceColor.needsUpdate = true;
+
+    this.drawLabel(cpu.length ? total / cpu.length : 0, metrics, memory);
+    this.ring.visible = cpu.length > 0;
+    this.syncButton();
+  },
+
+  inHeadset() {
+    return Boolean(this.el.sceneEl.renderer?.xr.isPresenting);
+  },
+
+  loadColor(fraction) {
+    return fraction < 0.6
+      ? this.color.copy(IDLE).lerp(BUSY, fraction / 0.6)
+      : this.color.copy(BUSY).lerp(SATURATED, Math.min(1, (fraction - 0.6) / 0.3));
+  },
+
+  drawLabel(averageBusy, metrics, memory) {
+    const ctx = this.canvas.getContext("2d");
+    ctx.clearRect(0, 0, LABEL_WIDTH_PX, LABEL_HEIGHT_PX);
+    ctx.fillStyle = "rgba(10, 13, 20, 0.78)";
+    ctx.beginPath();
+    ctx.roundRect(2, 2, LABEL_WIDTH_PX - 4, LABEL_HEIGHT_PX - 4, 18);
+    ctx.fill();
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = "600 34px system-ui, sans-serif";
+    ctx.fillStyle = "#e6edf3";
+    const load = metrics.load.slice(0, 3).map((v) => Number(v).toFixed(2)).join(" ");
+    ctx.fillText(`CPU ${averageBusy.toFixed(0)}% · load ${load}`, LABEL_WIDTH_PX / 2, 36);
+    ctx.font = "500 30px system-ui, sans-serif";
+    ctx.fillStyle = "#9ecbff";
+    ctx.fillText(`memory ${(metrics.mem_used / GIB).toFixed(1)} / ${(metrics.mem_total / GIB).toFixed(1)} GiB (${(memory * 100).toFixed(0)}%)`,
+      LABEL_WIDTH_PX / 2, 80);
+    this.texture.needsUpdate = true;
+  },
+
+  tick() {
+    if (!this.ring.visible) return;
+    // Stay with the viewer. In a headset the ring is right around the feet. A flat screen
+    // cannot look at its own feet, so there the ring sits on the floor ahead, near the bottom
+    // of the view, and grows with the camera's height so an overview still shows it.
+    const camera = this.el.sceneEl.camera;
+    if (!camera) return;
+    camera.getWorldPosition(this.eye);
+    camera.getWorldDirection(this.look);
+    const object = this.el.object3D;
+    let ahead = 0;
+    let scale = 1;
+    let yaw = 0;
+    if (!this.inHeadset()) {
+      const pitchDown = -Math.asin(Math.max(-1, Math.min(1, this.look.y)));
+      const down = Math.max(0.05, pitchDown + THREE.MathUtils.degToRad(camera.fov) * DESKTOP_VIEW_DROP);
+      scale = Math.min(DESKTOP_MAX_SCALE, Math.max(1, this.eye.y / DESKTOP_EYE_PER_SCALE));
+      ahead = Math.min(40, Math.max(this.data.radius * scale, this.eye.y / Math.tan(down)));
+      yaw = Math.atan2(-this.look.x, -this.look.z); // the bars' half-ring stays on the far side
+    }
+    const horizontal = Math.hypot(this.look.x, this.look.z) || 1;
+    object.position.set(this.eye.x + (this.look.x / horizontal) * ahead, 0, this.eye.z + (this.look.z / horizontal) * ahead);
+    object.rotation.set(0, yaw, 0);
+    object.scale.setScalar(scale);
+  },
+});

@@ -1,0 +1,35 @@
+// The top bar's scene buttons: one per scene the server offers (the snapshot's scene catalogue),
+// the current one marked; a click asks the server for that scene.
+import { h, releaseFocusAfterClick } from "../format.js";
+
+AFRAME.registerComponent("scene-switcher", {
+  schema: { container: { type: "selector", default: "#scene-switcher" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.onScene = () => this.render();
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.render();
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+  },
+
+  render() {
+    const scene = this.system.scene;
+    const scenes = Array.isArray(scene?.scenes) ? scene.scenes : [];
+    this.data.container.replaceChildren(...scenes.map(({ name, description }) => h("button", {
+      type: "button",
+      class: "scene",
+      "data-scene": name,
+      "aria-current": name === scene.name ? "true" : null,
+      title: description || name,
+      onclick: (event) => {
+        releaseFocusAfterClick(event);
+        if (name !== this.system.scene?.name) this.system.switchScene({ scene: name });
+      },
+    }, name)));
+    this.data.container.hidden = scenes.length < 2;
+  },
+});
