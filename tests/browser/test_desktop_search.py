@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import click_node
-from tests.browser.test_desktop_client import HOTROD, node_table
+from tests.browser.test_desktop_client import HOTROD, MANY_TRACES, node_table
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import Fault, JaegerStub, v3_error_body
 from vrmon.layout.nodes import duration_code
@@ -74,6 +74,9 @@ def test_search_highlights_exactly_the_spans_whose_service_or_operation_match(vr
         page.wait_for_function("(n) => window.vrmon.system.matchCount === n", arg=len(expected))
         assert drawn(page) == {i: "bright" if i in expected else "dim" for i in table}, text
         assert matches_text(page) == f"{len(expected)} {'match' if len(expected) == 1 else 'matches'}"
+        # the critical path's stripes stay on matching spans only
+        critical = sum(1 for i in expected if table[i][2] & 128)
+        page.wait_for_function("(n) => window.vrmon.stats().critical === n", arg=critical)
 
     page.wait_for_timeout(100)
     assert page.evaluate("window.vrmon.stats().drawCalls") == calls_before  # colours, not extra meshes
@@ -183,6 +186,28 @@ def test_enter_steps_through_matches_f_frames_the_selection_and_esc_clears(vrmon
     page.wait_for_function("!window.vrmon.system.filterActive")
     assert page.locator("#span-search [name=text]").input_value() == ""
     assert set(drawn(page).values()) == {"bright"}
+    assert page.errors == []
+
+
+def test_f_on_the_wall_faces_the_selected_span_from_inside_the_room(vrmon_server, open_app, page):
+    open_app(vrmon_server([MANY_TRACES], scene="wall"))
+    ids = page.evaluate("window.vrmon.nodeIds()")
+    # a span well off to one side of the room, not straight ahead
+    target = max(ids, key=lambda i: abs(page.evaluate("(id) => { const n = window.vrmon.system.nodes; return n.pos[n.rowOf.get(id) * 3]; }", i)))
+    page.evaluate("(id) => window.vrmon.select(id)", target)
+    page.mouse.move(640, 20)
+    page.keyboard.press("f")
+    page.wait_for_timeout(200)
+    where = page.evaluate("""(id) => {
+      const { nodes } = window.vrmon.system, row = nodes.rowOf.get(id);
+      const eye = new AFRAME.THREE.Vector3();
+      document.querySelector('a-scene').camera.getWorldPosition(eye);
+      return {distance: eye.distanceTo(new AFRAME.THREE.Vector3().fromArray(nodes.pos, row * 3)),
+              screen: window.vrmon.screenPositionOf(id), eye: eye.toArray()};
+    }""", target)
+    assert where["distance"] == pytest.approx(2.5, abs=0.01)
+    assert abs(where["screen"]["x"] - 640) < 5 and abs(where["screen"]["y"] - 360) < 5  # straight ahead
+    assert np.hypot(where["eye"][0], where["eye"][2]) < 6  # inside the ring of panels
     assert page.errors == []
 
 
