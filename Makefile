@@ -19,6 +19,7 @@ bench: install chromium
 	$(PY) -m bench.run
 	$(PY) -m bench.live
 	$(PY) -m bench.headset
+	$(PY) -m bench.browser
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -18,6 +18,7 @@ import "./components/service-edges.js";
 import "./components/host-load-ring.js";
 import "./components/critical-path-highlight.js";
 import "./components/vrmon-api.js";
+import "./components/span-search.js";
 // In the headset (controllers, panels, comfort).
 import "./components/vr-laser.js";
 import "./components/vr-span-panel.js";
