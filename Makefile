@@ -15,9 +15,11 @@ demo: install
 test: install chromium
 	$(PY) -m pytest -q
 
-bench: install
+bench: install chromium
 	$(PY) -m bench.run
 	$(PY) -m bench.live
+	$(PY) -m bench.headset
+	$(PY) -m bench.browser
 
 install: $(VENV)/.installed node_modules/.installed
 

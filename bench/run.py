@@ -161,8 +161,9 @@ def bench_wire_and_memory(rows: list[str], results: dict[str, float]) -> None:
     node_block = len(msgpack.packb(encode_nodes(nodes)))
     as_json = json.dumps({"nodes": [
         {"id": int(i), "pos": [round(float(v), 4) for v in p], "size": [round(float(v), 4) for v in s], "color": c.tolist(),
-         "service": int(sv), "operation": int(op), "flags": int(f), "yaw": int(y)}
-        for i, p, s, c, sv, op, f, y in zip(nodes.ids, nodes.pos, nodes.size, nodes.color, nodes.service, nodes.operation, nodes.flags, nodes.yaw)
+         "service": int(sv), "operation": int(op), "flags": int(f), "yaw": int(y), "duration": int(d)}
+        for i, p, s, c, sv, op, f, y, d in zip(nodes.ids, nodes.pos, nodes.size, nodes.color, nodes.service, nodes.operation,
+                                               nodes.flags, nodes.yaw, nodes.duration)
     ]}).encode()
     results["wire bytes per span"] = node_block / len(nodes)
     rows.append(f"- Snapshot of a 100,000-span waterfall: {len(snap):,} bytes in all, node block {node_block:,} bytes = "

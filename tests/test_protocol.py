@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.test_formats import store_of
 from vrmon.errors import ProtocolError
-from vrmon.layout.nodes import Label, Nodes
+from vrmon.layout.nodes import Label, Nodes, duration_code
 from vrmon.protocol import (
     Resync,
     Select,
@@ -34,6 +34,7 @@ def random_nodes(n: int, seed: int = 1) -> Nodes:
         size=rng.random((n, 3)).astype(np.float32), color=rng.integers(0, 256, (n, 4)).astype(np.uint8),
         service=rng.integers(0, 10, n).astype(np.uint16), operation=rng.integers(0, 99, n).astype(np.uint16),
         flags=rng.integers(0, 256, n).astype(np.uint8), yaw=rng.integers(-32767, 32767, n).astype(np.int16),
+        duration=rng.integers(0, 256, n).astype(np.uint8),
     )
 
 
@@ -63,9 +64,28 @@ def test_delta_round_trip_gives_identical_arrays():
     assert frame["services"] == {"from": 2, "names": ["c"]}
 
 
-def test_node_blocks_cost_under_40_bytes_per_node():
-    nodes = random_nodes(10_000)
-    assert len(msgpack.packb(encode_nodes(nodes))) / len(nodes) <= 40
+def test_node_blocks_cost_40_bytes_per_node_plus_a_fixed_header():
+    size = {n: len(msgpack.packb(encode_nodes(random_nodes(n)))) for n in (100_000, 200_000)}  # all bin32
+    assert (size[200_000] - size[100_000]) / 100_000 == 40  # every node, whatever the count
+    assert size[100_000] - 40 * 100_000 < 128  # column names and bin headers, once per block
+
+
+def test_duration_code_buckets_hold_the_duration_within_a_ninth_of_an_octave():
+    us = np.array([1, 2, 999, 1000, 1001, 123_456, 2_000_000, 3_600_000_000], np.int64)
+    code = duration_code(us).astype(np.float64)
+    assert np.all(2 ** ((code - 1) / 8) <= us) and np.all(us < 2 ** (code / 8))
+    assert duration_code(np.array([0, -5, 1 << 40])).tolist() == [0, 0, 255]
+    ascending = duration_code(np.arange(1, 1_000_000, 7))
+    assert np.all(np.diff(ascending.astype(int)) >= 0)
+
+
+def test_waterfall_nodes_carry_each_spans_duration_code():
+    store = store_of(FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json")
+    view = SceneView(store, load_presets([ROOT / "scenes"])["waterfall"])
+    nodes = decode_server_frame(view.snapshot())["nodes"]
+    rows = np.array([store.row_of_uid(int(i)) for i in nodes.ids])
+    assert np.array_equal(nodes.duration, duration_code(store.duration_us[rows]))
+    assert nodes.duration.min() > 0
 
 
 def test_snapshot_of_a_real_trace_decodes_to_the_scene_nodes():

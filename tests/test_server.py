@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ import psutil
 import pytest
 from websockets.sync.client import connect
 
+from bench.synthetic import synthetic_batch
 from tests.conftest import FIXTURES, ROOT
 from tests.fixture_counts import expected_counts
 from vrmon.formats import read_document
@@ -75,6 +77,20 @@ def test_index_healthz_and_vendor_files_are_served(vrmon_server):
         assert http.get("/vendor/../package.json").status_code == 404
 
 
+def test_every_import_map_target_and_the_headset_font_are_served(vrmon_server):
+    url = vrmon_server([HOTROD])
+    with httpx.Client(base_url=url) as http:
+        page = http.get("/").text
+        import_map = json.loads(re.search(r'<script type="importmap">(.*?)</script>', page, re.S).group(1))
+        assert "three" in import_map["imports"]
+        for target in import_map["imports"].values():
+            response = http.get(target)
+            assert response.status_code == 200, target
+            assert "javascript" in response.headers["content-type"], target
+        font = http.get("/vendor/inter-font/inter-latin-400-normal.woff")
+        assert font.status_code == 200 and font.content[:4] == b"wOFF"
+
+
 def test_select_returns_the_span_details(vrmon_server):
     url = vrmon_server([HOTROD])
     with connect(url.replace("http", "ws") + "/ws") as ws:
@@ -88,6 +104,19 @@ def test_select_returns_the_span_details(vrmon_server):
         assert span["id"] == error_node and span["error"] is True
         assert span["operation"] == snap["operations"][nodes.operation[nodes.ids == error_node][0]]
         assert any(log["fields"][0] == ["event", "redis timeout"] for log in span["logs"]) or span["logs"]
+
+
+def test_select_on_a_synthetic_span_answers_with_empty_tags(vrmon_server):
+    """Spans made without a source document (the benchmarks' synthetic ones) have details too."""
+    store = SpanStore()
+    store.add(synthetic_batch(50, spans_per_trace=50))
+    url = vrmon_server([], store=store)
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        node = int(recv(ws)["nodes"].ids[3])
+        ws.send(select_frame(node))
+        span = recv(ws)["span"]
+        assert span["id"] == node
+        assert span["tags"] == span["logs"] == span["process"] == []
 
 
 def test_hostile_frames_get_an_error_and_the_connection_goes_on(vrmon_server):

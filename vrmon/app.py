@@ -33,6 +33,14 @@ MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnec
 VENDOR_DIRS = {
     "aframe": "aframe/dist",
     "msgpack": "@msgpack/msgpack/dist.esm",
+    # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
+    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
+    "troika-three-text": "troika-three-text/dist",
+    "troika-three-utils": "troika-three-utils/dist",
+    "troika-worker-utils": "troika-worker-utils/dist",
+    "webgl-sdf-generator": "webgl-sdf-generator/dist",
+    "bidi-js": "bidi-js/dist",
+    "inter-font": "@fontsource/inter/files",  # troika's own default font would come from a CDN
 }
 
 

@@ -30,6 +30,7 @@ NODE_COLUMNS: dict[str, tuple[str, int]] = {
     "operation": ("<u2", 1),
     "flags": ("u1", 1),
     "yaw": ("<i2", 1),
+    "duration": ("u1", 1),
 }
 EDGE_COLUMNS: dict[str, tuple[str, int]] = {
     "ids": ("<u4", 1),

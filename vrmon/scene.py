@@ -262,6 +262,7 @@ def _diff(old: Nodes, old_order: np.ndarray, new: Nodes) -> tuple[Nodes, Nodes, 
         | np.any(old.color[old_i] != new.color[new_i], axis=1)
         | (old.flags[old_i] != new.flags[new_i])
         | (old.yaw[old_i] != new.yaw[new_i])
+        | (old.duration[old_i] != new.duration[new_i])
     )
     updated = new.take(new_i[changed])
     kept = np.zeros(len(old), bool)

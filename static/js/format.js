@@ -18,6 +18,15 @@ export function formatRate(perSecond) {
   return `${trim(perSecond)}/s`;
 }
 
+const DURATION_UNITS_US = { us: 1, "µs": 1, ms: 1000, s: 1e6, m: 60e6, min: 60e6 };
+
+/** "250ms", "1.5 s", "300us", "2m" → µs (a bare number is milliseconds); "" → 0; null if unreadable. */
+export function parseDuration(text) {
+  const match = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|s|m|min)?\s*$/i.exec(String(text ?? ""));
+  if (!match) return String(text ?? "").trim() === "" ? 0 : null;
+  return Number(match[1]) * DURATION_UNITS_US[(match[2] ?? "ms").toLowerCase()];
+}
+
 function trim(value) {
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }

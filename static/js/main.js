@@ -18,3 +18,11 @@ import "./components/service-edges.js";
 import "./components/host-load-ring.js";
 import "./components/critical-path-highlight.js";
 import "./components/vrmon-api.js";
+import "./components/span-search.js";
+// In the headset (controllers, panels, comfort).
+import "./components/vr-laser.js";
+import "./components/vr-span-panel.js";
+import "./components/vr-span-labels.js";
+import "./components/vr-locomotion.js";
+import "./components/vr-wrist-menu.js";
+import "./components/world-grab.js";

@@ -1,6 +1,7 @@
 // The scene's nodes as growable columns (one typed array per protocol column) plus id → row.
 // Rows stay dense: removing a node moves the last row into its place, so renderers can draw
-// rows [0, count) and update only the rows a change touched.
+// rows [0, count) and update only the rows a change touched. Changes also say which rows are
+// new nodes and which rows (as drawn before) held removed ones, for fades.
 import { NODE_COLUMNS } from "./protocol.js";
 
 const INITIAL_CAPACITY = 1024;
@@ -12,6 +13,8 @@ export class NodeTable {
     this.capacity = 0;
     this.rowOf = new Map(); // node id → row
     this.changedRows = new Set(); // rows rewritten since the last takeChanges()
+    this.addedRows = []; // rows of nodes new since the last takeChanges()
+    this.removedRows = []; // rows removed nodes had before the first removal since takeChanges()
     this.reset = true; // every row changed (snapshot) since the last takeChanges()
     this.grow(INITIAL_CAPACITY);
   }
@@ -33,6 +36,8 @@ export class NodeTable {
     this.count = 0;
     this.rowOf.clear();
     this.changedRows.clear();
+    this.addedRows.length = 0;
+    this.removedRows.length = 0;
     this.grow(block.count);
     for (const { name, width } of COLUMNS) {
       this[name].set(block[name].subarray(0, block.count * width));
@@ -45,19 +50,46 @@ export class NodeTable {
   /** Insert or overwrite every node of a decoded block (delta `added` and `updated`). */
   upsert(block) {
     this.grow(this.count + block.count);
+    if (this.allNew(block)) return this.append(block);
     for (let i = 0; i < block.count; i++) {
       const id = block.ids[i];
       let row = this.rowOf.get(id);
       if (row === undefined) {
         row = this.count++;
         this.rowOf.set(id, row);
+        this.addedRows.push(row);
       }
       this.copyRow(block, i, row);
       this.changedRows.add(row);
     }
   }
 
+  allNew(block) {
+    for (let i = 0; i < block.count; i++) if (this.rowOf.has(block.ids[i])) return false;
+    return new Set(block.ids).size === block.count;
+  }
+
+  /** A block of nodes none of which is here yet: one copy per column (the common `added` case). */
+  append(block) {
+    const first = this.count;
+    for (const { name, width } of COLUMNS) this[name].set(block[name].subarray(0, block.count * width), first * width);
+    for (let i = 0; i < block.count; i++) {
+      const row = first + i;
+      this.rowOf.set(block.ids[i], row);
+      this.addedRows.push(row);
+      this.changedRows.add(row);
+    }
+    this.count += block.count;
+  }
+
   remove(ids) {
+    // Where the removed nodes were drawn: rows before this removal moves any of them.
+    if (!this.reset && this.changedRows.size === 0) {
+      for (const id of ids) {
+        const row = this.rowOf.get(id);
+        if (row !== undefined) this.removedRows.push(row);
+      }
+    }
     for (const id of ids) {
       const row = this.rowOf.get(id);
       if (row === undefined) continue;
@@ -80,11 +112,19 @@ export class NodeTable {
     }
   }
 
-  /** What changed since the last call: {reset, rows}; rows lists changed rows < count. */
+  /**
+   * What changed since the last call: {reset, rows, added, removed}. `rows` lists changed rows
+   * < count; `added` the rows of new nodes; `removed` the rows removed nodes had as last drawn
+   * (every list is null after a reset).
+   */
   takeChanges() {
-    const changes = { reset: this.reset, rows: this.reset ? null : Uint32Array.from(this.changedRows) };
+    const changes = this.reset
+      ? { reset: true, rows: null, added: null, removed: null }
+      : { reset: false, rows: Uint32Array.from(this.changedRows), added: Uint32Array.from(this.addedRows), removed: Uint32Array.from(this.removedRows) };
     this.reset = false;
     this.changedRows.clear();
+    this.addedRows.length = 0;
+    this.removedRows.length = 0;
     return changes;
   }
 }

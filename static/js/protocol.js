@@ -21,7 +21,16 @@ export const NODE_COLUMNS = Object.freeze({
   operation: [Uint16Array, 1],
   flags: [Uint8Array, 1],
   yaw: [Int16Array, 1], // rotation about +y: radians = yaw × π / 32767
+  duration: [Uint8Array, 1], // log-scale span duration, see durationCode
 });
+
+const DURATION_STEPS_PER_OCTAVE = 8;
+
+/** µs → the node `duration` code (as vrmon.layout.nodes.duration_code): code c ≥ 1 holds [2^((c-1)/8), 2^(c/8)) µs. */
+export function durationCode(us) {
+  if (!(us >= 1)) return 0;
+  return Math.min(255, Math.floor(Math.log2(us) * DURATION_STEPS_PER_OCTAVE) + 1);
+}
 
 // Edge blocks (the services scene): caller → callee links between nodes.
 export const EDGE_COLUMNS = Object.freeze({
@@ -52,7 +61,7 @@ function decodeBlock(block, columns, what) {
   return decoded;
 }
 
-/** A node block as {count, ids, pos, size, color, service, operation, flags, yaw} of typed arrays. */
+/** A node block as {count, ids, pos, size, color, service, operation, flags, yaw, duration} of typed arrays. */
 export const decodeNodeBlock = (block) => decodeBlock(block, NODE_COLUMNS, "node");
 
 /** An edge block as {count, ids, source, target, width, rate, color} of typed arrays. */

@@ -22,7 +22,9 @@ def install_emulated_headset(page: Any) -> None:
     if not IWER.exists():
         pytest.skip("iwer is not installed (npm ci)")
     # IWER has to be in place before A-Frame's script looks for navigator.xr.
-    page.add_init_script(IWER.read_text() + "\nnew IWER.XRDevice(IWER.metaQuest3).installRuntime({forceInstall: true});")
+    # window.xrdevice lets a test move the controllers and press their buttons.
+    page.add_init_script(IWER.read_text() + "\nwindow.xrdevice = new IWER.XRDevice(IWER.metaQuest3);"
+                         "\nwindow.xrdevice.installRuntime({forceInstall: true});")
 
 
 def enter_vr(page: Any) -> None:

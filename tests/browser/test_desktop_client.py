@@ -147,7 +147,8 @@ async ({added, removed, seqStep}) => {
     ids.forEach((id, i) => pos.set([(i % 100) * 0.2 - 10, 3 + Math.floor(i / 100) * 0.3, 1], i * 3));
     return {count: n, ids: bin(Uint32Array.from(ids)), pos: bin(pos), size: bin(size),
             color: bin(new Uint8Array(n * 4).fill(200)), service: bin(new Uint16Array(n)),
-            operation: bin(new Uint16Array(n)), flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n))};
+            operation: bin(new Uint16Array(n)), flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n)),
+            duration: bin(new Uint8Array(n))};
   };
   const frame = {type: "delta", seq: system.seq + seqStep, added: block(added), updated: block([]),
                  removed: bin(Uint32Array.from(removed)), services: {from: system.services.length, names: []},

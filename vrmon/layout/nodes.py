@@ -22,6 +22,13 @@ class Nodes:
     operation: np.ndarray  # uint16
     flags: np.ndarray  # uint8
     yaw: np.ndarray  # int16: rotation about +y, radians = yaw * pi / 32767 (the wall turns bars to face you)
+    # uint8 log-scale span duration (see duration_code); 0 for nodes that are not spans. Optional
+    # in the constructor so layouts of non-span nodes need not name it.
+    duration: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.duration is None:
+            self.duration = np.zeros(len(self.ids), np.uint8)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -37,6 +44,7 @@ class Nodes:
             operation=np.empty(0, np.uint16),
             flags=np.empty(0, np.uint8),
             yaw=np.empty(0, np.int16),
+            duration=np.empty(0, np.uint8),
         )
 
     def take(self, index: np.ndarray | slice) -> "Nodes":
@@ -44,6 +52,19 @@ class Nodes:
 
 
 YAW_SCALE = 32767 / np.pi
+DURATION_STEPS_PER_OCTAVE = 8  # one code step is a factor 2^(1/8) ≈ 1.09 in duration
+
+
+def duration_code(duration_us: np.ndarray | int) -> np.ndarray:
+    """Span durations in µs → the uint8 wire code: 0 for ≤ 0 µs, else 1 + floor(8 log2 µs), at most 255.
+
+    Code c ≥ 1 stands for a duration in [2^((c-1)/8), 2^(c/8)) µs: 9 % steps from 1 µs up to
+    about 58 minutes (255 holds anything longer). One byte per span keeps a node at 40 bytes.
+    """
+    us = np.asarray(duration_us, dtype=np.float64)
+    positive = us >= 1
+    code = np.floor(np.log2(np.where(positive, us, 1)) * DURATION_STEPS_PER_OCTAVE) + 1
+    return np.where(positive, np.minimum(code, 255), 0).astype(np.uint8)
 
 
 def yaw_code(radians: np.ndarray | float) -> np.ndarray:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vrmon.layout.critical_path import critical_path
-from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, yaw_code
+from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, duration_code, yaw_code
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 
@@ -233,6 +233,7 @@ def geometry_nodes(cols: SpanColumns, g: WaterfallGeometry, p: WaterfallParams, 
         operation=cols.operation.astype(np.uint16),
         flags=cols.flags.astype(np.uint8),
         yaw=yaw_code(yaw) if yaw is not None else np.zeros(n, np.int16),
+        duration=duration_code(cols.duration_us),
     )
 
 

@@ -26,8 +26,10 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
     children = np.flatnonzero(store.parent == row)[:MAX_CHILDREN_LISTED]
     if raw["format"] == "jaeger-v1":
         tags, logs, process, refs = _jaeger_parts(raw)
-    else:
+    elif "span" in raw:
         tags, logs, process, refs = _otlp_parts(raw)
+    else:  # spans made without a source document (synthetic ones) have no tags, logs or process
+        tags, logs, process, refs = [], [], [], []
     return {
         "id": int(store.uid[row]),
         "trace_id": store.trace_id_hex(int(store.trace[row])),

@@ -1,11 +1,13 @@
 // Desktop navigation on top of look-controls and wasd-controls: frames the scene's bounds when
 // a new view arrives (in front, slightly above, looking at the centre; for the wall, from inside
-// the room looking at the newest panel), resets to that view on
-// R / Home or the reset button, and moves forward/back with the mouse wheel. In VR the parent
-// rig stands the viewer in front of the scene instead (the headset owns the camera pose).
+// the room looking at the newest panel), resets to that view on R / Home or the reset button,
+// frames the selected span on F, and moves forward/back with the mouse wheel. Deltas never move
+// the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
+// wall's room); the headset owns the camera pose, during the session only the viewer's own
+// locomotion moves the rig, and F does nothing there.
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
-const LABEL_ROOM = 1.5; // metres left of the bounds for lane names
+const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; nearly level for the 3D service graph.
 const PITCH_DEGREES = { waterfall: 48, services: 16 };
@@ -14,12 +16,15 @@ const VR_STANDOFF = 4; // metres between the viewer and the front of the scene i
 // middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
 const WALL_STEP_BACK = 1.5; // metres
 const WALL_EYE_RANGE = [1.2, 2.2]; // metres: eye height, level with the middle row of panels
+const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
+const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
 
 AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],
   schema: {
     resetButton: { type: "selector" },
-    leftPanel: { type: "selector" }, // an overlay on the left edge: frame the scene beside it
+    leftPanel: { type: "selector" }, // overlays on the left and right edges: frame the scene between them
+    rightPanel: { type: "selector" },
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
   },
 
@@ -32,15 +37,17 @@ AFRAME.registerComponent("camera-navigation", {
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
       const key = `${scene.name}|${scene.trace}`;
-      // A resync of the same view keeps the viewer where they are.
+      // A resync of the same view keeps the viewer where they are, and in a headset nothing
+      // moves the viewer but the viewer (a new view is reached with the controllers).
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
-        this.reset();
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) this.reset();
       }
     };
     this.onKey = (event) => {
       if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
       if (event.key === "r" || event.key === "R" || event.key === "Home") this.reset();
+      if (event.key === "f" || event.key === "F") this.focusSelection();
     };
     this.onWheel = (event) => {
       event.preventDefault();
@@ -74,46 +81,80 @@ AFRAME.registerComponent("camera-navigation", {
   reset() {
     const bounds = this.system.scene?.bounds;
     if (!bounds) return;
-    const [minx, miny, minz, maxx, maxy, maxz] = bounds;
+    const [minx, , , maxx, maxy, maxz] = bounds;
+    const wall = this.system.scene.layout === "wall";
+    if (this.inHeadset()) {
+      if (wall) this.rig.position.set(0, 0, 0);
+      else this.rig.position.set((minx + maxx) / 2, 0, maxz + VR_STANDOFF);
+      return;
+    }
+    if (!wall) {
+      this.frame(bounds, LABEL_ROOM);
+      return;
+    }
+    const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
+    this.look([0, eye, WALL_STEP_BACK], 0, 0);
+  },
+
+  inHeadset() {
+    return this.el.sceneEl.is("vr-mode") && this.el.sceneEl.renderer.xr.isPresenting;
+  },
+
+  /** Frame the selected node: from the overview's angle, or on the wall from in front of its panel. */
+  focusSelection() {
+    const { nodes, selectedId, scene } = this.system;
+    const row = selectedId === null ? undefined : nodes.rowOf.get(selectedId);
+    if (row === undefined || this.inHeadset()) return;
+    const i = row * 3;
+    const [x, y, z] = [nodes.pos[i], nodes.pos[i + 1], nodes.pos[i + 2]];
+    if (scene?.layout === "wall") {
+      // Panels face the room's centre: stand between it and the span, looking straight at it.
+      const r = Math.hypot(x, z) || 1;
+      const [fx, fz] = [x / r, z / r]; // horizontal direction from the centre to the span
+      // look-controls' camera looks along −z turned by yaw: (−sin yaw, −cos yaw) = (fx, fz)
+      this.look([x - fx * WALL_FOCUS_DISTANCE, y, z - fz * WALL_FOCUS_DISTANCE], Math.atan2(-fx, -fz), 0);
+      return;
+    }
+    const half = [Math.max(nodes.size[i], FOCUS_MIN_WIDTH) / 2, nodes.size[i + 1] / 2, nodes.size[i + 2] / 2];
+    this.frame([x - half[0], y - half[1], z - half[2], x + half[0], y + half[1], z + half[2]], 0);
+  },
+
+  /** Put the desktop camera at `eye`, turned by yaw and pitch (radians). */
+  look(eye, yaw, pitch) {
+    this.rig.position.set(0, 0, 0);
+    this.el.object3D.position.fromArray(eye);
+    const look = this.el.components["look-controls"];
+    look.yawObject.rotation.y = yaw;
+    look.pitchObject.rotation.x = pitch;
+  },
+
+  /** Put the desktop camera where `bounds` fill the part of the view the side panels leave free. */
+  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom) {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
-    const layout = this.system.scene.layout;
-    if (this.el.sceneEl.is("vr-mode") && this.el.sceneEl.renderer.xr.isPresenting) {
-      if (layout === "wall") this.rig.position.set(0, 0, 0);
-      else this.rig.position.set(cx, 0, maxz + VR_STANDOFF);
-      return;
-    }
-    this.rig.position.set(0, 0, 0);
-    const look = this.el.components["look-controls"];
-    if (layout === "wall") {
-      const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], cy));
-      this.el.object3D.position.set(0, eye, WALL_STEP_BACK);
-      look.yawObject.rotation.y = 0;
-      look.pitchObject.rotation.x = 0;
-      return;
-    }
     const camera = this.el.getObject3D("camera");
     const tanHalfV = Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2);
     const tanHalfH = tanHalfV * camera.aspect;
-    // The part of the canvas not covered by the left panel (when it runs down most of the
-    // left edge; a folded panel does not count), as a fraction of the canvas width.
+    // The part of the canvas not covered by the side panels (those that run down most of an
+    // edge; a folded or hidden panel does not count), as a fraction of the canvas width.
     const canvas = this.el.sceneEl.canvas;
     const canvasWidth = canvas.clientWidth || 1;
-    const panelBox = this.data.leftPanel?.getBoundingClientRect();
-    const inset = panelBox && panelBox.height > canvas.clientHeight / 2 ? Math.min(panelBox.right, canvasWidth / 2) : 0;
-    const free = 1 - inset / canvasWidth;
+    const tall = (box) => box && box.height > canvas.clientHeight / 2;
+    const leftBox = this.data.leftPanel?.getBoundingClientRect();
+    const rightBox = this.data.rightPanel?.getBoundingClientRect();
+    const insetLeft = tall(leftBox) ? Math.min(leftBox.right, canvasWidth / 3) : 0;
+    const insetRight = tall(rightBox) ? Math.min(canvasWidth - rightBox.left, canvasWidth / 3) : 0;
+    const free = 1 - (insetLeft + insetRight) / canvasWidth;
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
-    const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[layout] ?? PITCH_DEGREES.waterfall);
-    const halfWidth = (maxx - minx) / 2 + LABEL_ROOM + FRAME_MARGIN;
+    const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
+    const halfWidth = (maxx - minx) / 2 + labelRoom + FRAME_MARGIN;
     const halfDepth = (maxz - minz) / 2;
     const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
     const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / tanHalfV);
-    // Slide left so the scene's centre lands in the middle of the free part.
-    const eyeX = cx - (inset / canvasWidth) * range * tanHalfH;
-    this.el.object3D.position.set(eyeX, cy + range * Math.sin(pitch), cz + range * Math.cos(pitch));
-    look.yawObject.rotation.y = 0;
-    look.pitchObject.rotation.x = -pitch;
+    // Slide sideways so the centre lands in the middle of the free part.
+    const eyeX = cx - ((insetLeft - insetRight) / canvasWidth) * range * tanHalfH;
+    this.look([eyeX, cy + range * Math.sin(pitch), cz + range * Math.cos(pitch)], 0, -pitch);
   },
 });

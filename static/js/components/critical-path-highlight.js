@@ -1,7 +1,8 @@
 // The waterfall's critical path (node flag 128, computed by the server): a bright unlit stripe
 // along the top of every span on it, narrower than the bar so the service colour still shows
 // beside it, drawn as one InstancedMesh. Error spans keep their own red markers, so the two
-// read apart: red = failed, pale gold = what bounds the trace's end-to-end time.
+// read apart: red = failed, pale gold = what bounds the trace's end-to-end time. With a search
+// on, only matching spans keep their stripe (the others are dimmed).
 import { FLAG } from "../protocol.js";
 
 const THREE = AFRAME.THREE;
@@ -20,12 +21,15 @@ AFRAME.registerComponent("critical-path-highlight", {
     this.material = new THREE.MeshBasicMaterial({ color: this.data.color });
     this.createMesh(256);
     this.onNodes = () => this.rebuild();
+    this.onFilter = (event) => { if (event.detail.reset) this.rebuild(); };
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
+    this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
     if (this.system.nodes.count) this.rebuild();
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
+    this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
     this.el.removeObject3D("critical");
     this.strips.dispose();
     this.geometry.dispose();
@@ -47,7 +51,7 @@ AFRAME.registerComponent("critical-path-highlight", {
     if (critical > this.strips.instanceMatrix.count) this.createMesh(Math.max(critical, this.strips.instanceMatrix.count * 2));
     let n = 0;
     for (let row = 0; row < count; row++) {
-      if (!(flags[row] & FLAG.criticalPath)) continue;
+      if (!(flags[row] & FLAG.criticalPath) || !this.system.rowMatches(row)) continue;
       const i = row * 3;
       this.matrix.makeScale(size[i], STRIP_HEIGHT, size[i + 2] * STRIP_WIDTH);
       if (yaw[row] !== 0) this.matrix.premultiply(this.rotation.makeRotationY(yaw[row] * YAW_TO_RADIANS));

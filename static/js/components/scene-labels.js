@@ -25,7 +25,9 @@ attribute vec2 corner;
 varying vec2 vUv;
 void main() {
   vec4 viewPosition = modelViewMatrix * vec4(anchor, 1.0);
-  viewPosition.xy += corner;  // offsets in view space keep each quad facing the camera
+  // Offsets in view space keep each quad facing the camera; they shrink and grow with the
+  // scene when a headset user scales it.
+  viewPosition.xy += corner * length(modelMatrix[0].xyz);
   gl_Position = projectionMatrix * viewPosition;
   vUv = uv;
 }`;

@@ -1,8 +1,12 @@
 // Draws every node of the scene with one InstancedMesh (unit box scaled and placed per
 // instance), error markers with a second one, and an outline around the selected node.
 // Rows of the instanced meshes are the rows of the system's NodeTable, so a delta rewrites
-// only the rows it touched.
+// only the rows it touched. With a filter on, spans that do not match are dimmed towards the
+// background (per-instance colour: no extra draw call). Spans added or removed by a delta fade
+// in and out; picking goes through a BVH over the instances (instance-bvh.js).
 import { FLAG } from "../protocol.js";
+import { installInstanceBVH } from "../instance-bvh.js";
+import { InstanceFades } from "../instance-fades.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -14,6 +18,9 @@ AFRAME.registerComponent("span-instances", {
     hoverLighten: { default: 0.45 }, // how far the hovered span's colour moves towards white
     errorColor: { type: "color", default: "#ff453a" },
     pulsePeriod: { default: 1.4 }, // seconds per error-marker pulse
+    background: { type: "color", default: "#0a0d14" }, // what fades and dimming move towards
+    dim: { default: 0.82 }, // how far a span that does not match the filter moves towards the background
+    fadeMs: { default: 300 },
   },
 
   init() {
@@ -23,6 +30,7 @@ AFRAME.registerComponent("span-instances", {
     this.rotation = new THREE.Matrix4();
     this.color = new THREE.Color();
     this.white = new THREE.Color(1, 1, 1);
+    this.background = new THREE.Color(this.data.background);
 
     this.boxGeometry = new THREE.BoxGeometry(1, 1, 1);
     this.sphereGeometry = new THREE.SphereGeometry(0.5, 24, 16); // services-scene nodes: diameter size.x
@@ -39,24 +47,32 @@ AFRAME.registerComponent("span-instances", {
     this.el.setObject3D("selection", this.outline);
 
     this.hoveredRow = -1;
-    this.boundsStale = false;
+    this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
+    this.markersMoved = false;
+    this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
+    this.lastMarkerRow = -1;
+    this.rowSphere = new THREE.Sphere();
     this.createMeshes(this.system.nodes.capacity);
 
     this.onNodes = (event) => this.applyChanges(event.detail);
     this.onSelection = () => this.placeOutline();
+    this.onFilter = (event) => { if (event.detail.reset) this.writeColors(); };
     this.onScene = (event) => { this.spans.geometry = this.nodeGeometry(event.detail.scene); };
     this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
+    this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
     if (this.system.nodes.count) this.applyChanges({ reset: true });
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
+    this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
-    for (const name of ["spans", "errors", "selection"]) this.el.removeObject3D(name);
+    for (const name of ["spans", "errors", "selection", "fading"]) this.el.removeObject3D(name);
     this.spans.dispose();
+    this.fades.dispose();
     this.markers.dispose();
     for (const disposable of [this.boxGeometry, this.sphereGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
       this.outline.geometry, this.outline.material]) disposable.dispose();
@@ -69,10 +85,19 @@ AFRAME.registerComponent("span-instances", {
     this.spans = new THREE.InstancedMesh(this.nodeGeometry(this.system.scene), this.spanMaterial, capacity);
     this.spans.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
     this.spans.count = 0;
+    this.bvh = installInstanceBVH(this.spans);
     this.markers = new THREE.InstancedMesh(this.markerGeometry, this.markerMaterial, capacity);
     this.markers.count = 0;
     this.el.setObject3D("spans", this.spans);
     this.el.setObject3D("errors", this.markers);
+    if (this.fades) {
+      this.fades.setSpans(this.spans);
+    } else {
+      this.fades = new InstanceFades({
+        spans: this.spans, colorOf: (row) => this.rowColor(row), background: this.background, durationMs: this.data.fadeMs,
+      });
+      this.el.setObject3D("fading", this.fades.ghosts);
+    }
   },
 
   /** Spans are boxes; the services scene's nodes are spheres. */
@@ -80,8 +105,12 @@ AFRAME.registerComponent("span-instances", {
     return scene?.layout === "services" ? this.sphereGeometry : this.boxGeometry;
   },
 
-  applyChanges({ reset, rows }) {
+  applyChanges({ reset, rows, added, removed }) {
     const nodes = this.system.nodes;
+    const now = performance.now();
+    // Ghosts copy the removed spans as drawn, so before the rows are rewritten.
+    if (!reset && removed?.length) this.fades.fadeOut(removed, now);
+    if (reset) this.fades.clear(); // a new scene is drawn as it is
     if (nodes.count > this.spans.instanceMatrix.count) {
       this.createMeshes(Math.max(nodes.count, this.spans.instanceMatrix.count * 2));
       reset = true;
@@ -90,14 +119,45 @@ AFRAME.registerComponent("span-instances", {
     if (reset) {
       this.hoveredRow = -1;
       for (let row = 0; row < nodes.count; row++) this.writeRow(row);
+      this.bvh.invalidate();
+      this.boundsStale = true;
     } else {
       for (const row of rows) this.writeRow(row);
+      this.bvh.update(rows);
+      this.growBounds(rows);
     }
+    if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
     this.spans.instanceColor.needsUpdate = true;
-    this.writeMarkers();
+    if (reset || this.markersTouched(rows)) this.writeMarkers();
     this.placeOutline();
-    this.boundsStale = true;
+  },
+
+  /** Whether a change to these rows moves, adds or removes an error marker. */
+  markersTouched(rows) {
+    const { flags, count } = this.system.nodes;
+    if (this.lastMarkerRow >= count) return true; // an error row was dropped off the end
+    for (const row of rows) if (flags[row] & FLAG.error || this.errorRows[row]) return true;
+    return false;
+  },
+
+  /**
+   * Grow the spans' bounding sphere (used for culling) to hold these rows: O(rows), where a
+   * recompute is O(all spans). It never shrinks until the next new scene; culling stays correct.
+   */
+  growBounds(rows) {
+    const sphere = this.spans.boundingSphere;
+    if (sphere === null) {
+      this.boundsStale = true;
+      return;
+    }
+    const { pos, size } = this.system.nodes;
+    for (const row of rows) {
+      const i = row * 3;
+      this.rowSphere.center.fromArray(pos, i);
+      this.rowSphere.radius = Math.hypot(size[i], size[i + 1], size[i + 2]) / 2;
+      sphere.union(this.rowSphere);
+    }
   },
 
   writeRow(row) {
@@ -113,16 +173,27 @@ AFRAME.registerComponent("span-instances", {
   rowColor(row) {
     const c = this.system.nodes.color;
     this.color.setRGB(c[row * 4] / 255, c[row * 4 + 1] / 255, c[row * 4 + 2] / 255, THREE.SRGBColorSpace);
+    if (!this.system.rowMatches(row)) this.color.lerp(this.background, this.data.dim);
     if (row === this.hoveredRow) this.color.lerp(this.white, this.data.hoverLighten);
     return this.color;
   },
 
+  /** Every span's colour again (the filter changed). */
+  writeColors() {
+    for (let row = 0; row < this.spans.count; row++) this.spans.setColorAt(row, this.rowColor(row));
+    this.spans.instanceColor.needsUpdate = true;
+  },
+
   /** One marker above the start of each error span (errors are few: rewrite them all). */
   writeMarkers() {
-    const { pos, size, flags, count } = this.system.nodes;
+    const { pos, size, flags, count, capacity } = this.system.nodes;
+    if (this.errorRows.length < capacity) this.errorRows = new Uint8Array(capacity);
     let markers = 0;
+    this.lastMarkerRow = -1;
     for (let row = 0; row < count; row++) {
-      if (!(flags[row] & FLAG.error)) continue;
+      this.errorRows[row] = flags[row] & FLAG.error;
+      if (!this.errorRows[row]) continue;
+      this.lastMarkerRow = row;
       const i = row * 3;
       const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
       const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
@@ -132,6 +203,7 @@ AFRAME.registerComponent("span-instances", {
     }
     this.markers.count = markers;
     this.markers.instanceMatrix.needsUpdate = true;
+    this.markersMoved = true;
   },
 
   /** Lighten the span under the pointer; -1 for none. */
@@ -156,11 +228,19 @@ AFRAME.registerComponent("span-instances", {
   },
 
   tick(time) {
+    if (this.fades.animating) this.fades.tick(performance.now(), this.system.nodes.rowOf);
+    if (this.markersMoved) {
+      this.markers.computeBoundingSphere(); // few: one per error span
+      this.markersMoved = false;
+    }
     if (this.boundsStale) {
       // Culling and raycasting use these spheres; recompute once per frame at most.
       this.spans.computeBoundingSphere();
-      this.markers.computeBoundingSphere();
-      this.boundsStale = false;
+      this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
+    this.markersMoved = false;
+    this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
+    this.lastMarkerRow = -1;
+    this.rowSphere = new THREE.Sphere();
     }
     if (this.markers.count) {
       const phase = (time / 1000 / this.data.pulsePeriod) * Math.PI * 2;

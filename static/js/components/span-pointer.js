@@ -11,6 +11,7 @@ AFRAME.registerComponent("span-pointer", {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.instances = this.el.components["span-instances"];
     this.raycaster = new THREE.Raycaster();
+    this.raycaster.firstHitOnly = true; // only the nearest span matters; the spans' BVH stops early
     this.ndc = new THREE.Vector2();
     this.hits = [];
     this.pointer = { x: 0, y: 0, inside: false, moved: false };

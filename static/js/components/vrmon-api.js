@@ -69,6 +69,7 @@ AFRAME.registerComponent("vrmon-api", {
       connected: this.system.connected,
       scene: this.system.scene?.name ?? null,
       trace: this.system.scene?.trace ?? null,
+      worldScale: document.querySelector("[world-grab]")?.components["world-grab"]?.scale() ?? 1,
     };
   },
 
@@ -79,7 +80,8 @@ AFRAME.registerComponent("vrmon-api", {
     if (row === undefined) return null;
     const camera = this.el.sceneEl.camera;
     camera.updateMatrixWorld();
-    this.point.fromArray(nodes.pos, row * 3).project(camera);
+    const spans = document.querySelector("[span-instances]").object3D; // placed inside the grabbable world
+    this.point.fromArray(nodes.pos, row * 3).applyMatrix4(spans.matrixWorld).project(camera);
     if (Math.abs(this.point.x) > 1 || Math.abs(this.point.y) > 1 || this.point.z > 1) return null;
     const rect = this.el.sceneEl.canvas.getBoundingClientRect();
     return {

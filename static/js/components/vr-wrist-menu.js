@@ -1,0 +1,138 @@
+// A small menu riding on the left controller, pressed with the right laser: switch scene, pick
+// a trace (a page at a time), filter (errors only, minimum duration, one service) and show or
+// hide the host-load ring. X on the left controller folds it away and back.
+import { formatDuration } from "../format.js";
+import { openTrace } from "../scene-catalog.js";
+import { PanelSurface, listen, setText } from "../vr/panel-kit.js";
+
+const THREE = AFRAME.THREE;
+const WIDTH = 0.34;
+const PAD = 0.015;
+const ROW = 0.03; // button height
+const STEP = 0.034;
+const SCENE_BUTTONS = 4;
+const TRACE_ROWS = 3;
+const MIN_DURATIONS_US = [0, 1000, 10_000, 100_000, 1_000_000]; // the min-duration button cycles through these
+const INNER = WIDTH - 2 * PAD;
+
+AFRAME.registerComponent("vr-wrist-menu", {
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.tracePage = 0;
+    this.filter = { service: null, errorsOnly: false, minDurationUs: 0 };
+    this.build();
+    // Above the wrist, tilted back towards the eyes.
+    this.el.object3D.position.set(0, 0.09, 0.03);
+    this.el.object3D.rotation.set(THREE.MathUtils.degToRad(-35), 0, 0);
+    this.el.object3D.visible = false;
+
+    const render = () => this.render();
+    const unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-scene": render,
+      "vrmon-traces": render,
+      "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
+      "exit-vr": () => { this.el.object3D.visible = false; },
+    });
+    const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.el.object3D.visible = !this.el.object3D.visible; } });
+    this.unlisten = () => { unlistenScene(); unlistenHand(); };
+  },
+
+  remove() {
+    this.unlisten();
+    this.el.removeObject3D("menu");
+  },
+
+  build() {
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 3 + 1);
+    const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
+    let y = -PAD;
+    const heading = (text) => {
+      setText(surface.addText(PAD, y, { size: 0.018, color: "#9aa4b5" }), text);
+      y -= 0.024;
+    };
+    const row = (count) => {
+      const width = (INNER - (count - 1) * 0.006) / count;
+      const buttons = Array.from({ length: count }, (_, i) =>
+        surface.addButton({ x: PAD + i * (width + 0.006), y, width, height: ROW, size: 0.016 }));
+      y -= STEP;
+      return buttons;
+    };
+
+    heading("Scene");
+    this.sceneButtons = [...row(2), ...row(2)];
+    heading("Trace");
+    this.traceButtons = Array.from({ length: TRACE_ROWS }, () => row(1)[0]);
+    [this.newerButton, this.olderButton] = row(2);
+    this.newerButton.set("↑ newer", () => this.turnTracePage(-1));
+    this.olderButton.set("↓ older", () => this.turnTracePage(1));
+    heading("Filter");
+    [this.errorsButton, this.durationButton] = row(2);
+    [this.serviceButton] = row(1);
+    heading("Show");
+    [this.hostRingButton] = row(1);
+
+    const height = -y + PAD - (STEP - ROW);
+    surface.boxes[plate][3] = height;
+    surface.setRectShown(plate, true);
+    surface.group.position.set(-WIDTH / 2, height / 2, 0); // the entity's origin is the menu's centre
+    this.el.setObject3D("menu", surface.group);
+    this.render();
+  },
+
+  render() {
+    const system = this.system;
+    const scenes = system.scene?.scenes ?? [];
+    this.sceneButtons.forEach((button, i) => {
+      const scene = scenes[i];
+      button.set(scene?.name ?? "", scene ? () => system.switchScene({ scene: scene.name }) : null);
+      button.setActive(Boolean(scene) && scene.name === system.scene?.name);
+    });
+
+    const traces = system.traceList();
+    const pages = Math.max(1, Math.ceil(traces.length / TRACE_ROWS));
+    this.tracePage = Math.min(this.tracePage, pages - 1);
+    this.traceButtons.forEach((button, i) => {
+      const trace = traces[this.tracePage * TRACE_ROWS + i];
+      const label = trace ? `${trace.service}: ${trace.operation} · ${trace.spans} spans · ${formatDuration(trace.duration_us)}` : "";
+      button.set(trace?.errors ? `${label} · errors` : label, trace ? () => openTrace(system, trace.id) : null);
+      button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
+    });
+
+    const filtering = typeof system.setFilter === "function"; // the desktop's filter may not be there yet
+    const { errorsOnly, minDurationUs, service } = this.filter;
+    this.errorsButton.set("Errors only", filtering ? () => this.setFilter({ errorsOnly: !errorsOnly }) : null);
+    this.errorsButton.setActive(errorsOnly);
+    this.durationButton.set(minDurationUs ? `Min ${formatDuration(minDurationUs)}` : "Any duration",
+      filtering ? () => this.setFilter({ minDurationUs: nextOf(MIN_DURATIONS_US, minDurationUs) }) : null);
+    this.durationButton.setActive(minDurationUs > 0);
+    this.serviceButton.set(service ?? "All services",
+      filtering ? () => this.setFilter({ service: nextOf([null, ...system.services], service) }) : null);
+    this.serviceButton.setActive(service !== null);
+
+    // The ring's own `visible` is the switch (its desktop button and the H key flip it too).
+    const ring = document.querySelector("#host-ring");
+    this.hostRingButton.set("Host load ring", ring ? () => this.toggleHostRing(ring) : null);
+    this.hostRingButton.setActive(Boolean(ring?.object3D.visible));
+  },
+
+  turnTracePage(step) {
+    this.tracePage = Math.max(0, this.tracePage + step);
+    this.render();
+  },
+
+  setFilter(change) {
+    this.filter = { ...this.filter, ...change };
+    this.system.setFilter?.(this.filter);
+    this.render();
+  },
+
+  toggleHostRing(ring) {
+    ring.setAttribute("visible", !ring.object3D.visible);
+    this.render();
+  },
+});
+
+/** The value after `current` in `values`, wrapping round. */
+function nextOf(values, current) {
+  return values[(values.indexOf(current) + 1) % values.length];
+}
