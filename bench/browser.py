@@ -25,6 +25,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from bench.report import finish, machine
+from tests.browser.helpers import DELTA_BUILDER_JS
 from bench.synthetic import synthetic_batch
 from vrmon.app import create_app
 from vrmon.model.span_store import SpanStore
@@ -77,25 +78,14 @@ async (frames) => {
 # Main-thread ms of system.applyDelta for deltas that add 1,000 spans and remove the 1,000 the
 # previous one added (the scene keeps its size); the frame is decoded before the clock starts.
 MEASURE_DELTAS = """
-async (repeats) => {
-  const { encode } = await import("/vendor/msgpack/index.mjs");
+async (repeats) => {""" + DELTA_BUILDER_JS + """
   const { decodeServerFrame } = await import("/static/js/protocol.js");
   const system = window.vrmon.system;
-  const bin = (array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  const block = (ids) => {
-    const n = ids.length, pos = new Float32Array(n * 3);
-    ids.forEach((id, i) => pos.set([(i % 100) * 0.2 - 10, 3 + Math.floor(i / 100) * 0.3, 1], i * 3));
-    return {count: n, ids: bin(Uint32Array.from(ids)), pos: bin(pos), size: bin(new Float32Array(n * 3).fill(0.2)),
-            color: bin(new Uint8Array(n * 4).fill(200)), service: bin(new Uint16Array(n)), operation: bin(new Uint16Array(n)),
-            flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n)), duration: bin(new Uint8Array(n).fill(90))};
-  };
   const batch = (k) => Array.from({length: 1000}, (_, i) => 0x70000000 + k * 1000 + i);
   const samples = [];
   for (let k = 0; k <= repeats; k++) {
-    const frame = decodeServerFrame(encode({
-      type: "delta", seq: system.seq + 1, added: block(batch(k)), updated: block([]),
-      removed: bin(Uint32Array.from(k ? batch(k - 1) : [])), services: {from: system.services.length, names: []},
-      operations: {from: system.operations.length, names: []}, traces: []}).slice().buffer);
+    const frame = decodeServerFrame(encode(deltaFrame(system, batch(k), k ? batch(k - 1) : [],
+      {place: (i) => [(i % 100) * 0.2 - 10, 3 + Math.floor(i / 100) * 0.3, 1], duration: 90})).slice().buffer);
     const start = performance.now();
     system.applyDelta(frame);
     const ms = performance.now() - start;

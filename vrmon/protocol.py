@@ -25,7 +25,7 @@ NODE_COLUMNS: dict[str, tuple[str, int]] = {
     "ids": ("<u4", 1),
     "pos": ("<f4", 3),
     "size": ("<f4", 3),
-    "color": ("u1", 4),
+    "color": ("u1", 3),
     "service": ("<u2", 1),
     "operation": ("<u2", 1),
     "flags": ("u1", 1),

@@ -16,7 +16,7 @@ export const NODE_COLUMNS = Object.freeze({
   ids: [Uint32Array, 1],
   pos: [Float32Array, 3],
   size: [Float32Array, 3],
-  color: [Uint8Array, 4],
+  color: [Uint8Array, 3],
   service: [Uint16Array, 1],
   operation: [Uint16Array, 1],
   flags: [Uint8Array, 1],

@@ -9,6 +9,27 @@ import pytest
 
 IWER = Path(__file__).resolve().parents[2] / "node_modules" / "iwer" / "build" / "iwer.min.js"
 
+# JS statements, pasted at the top of an async page function: `deltaFrame(system, added, removed,
+# options)` builds a delta frame as vrmon/protocol.py would send it (grey boxes of `options.size`
+# metres placed by `options.place(i)`), and `feedDelta(...)` hands its bytes to the data system as
+# if from the socket. One builder, so a new node column is added in one place.
+DELTA_BUILDER_JS = """
+  const { encode } = await import("/vendor/msgpack/index.mjs");
+  const bin = (array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  const nodeBlock = (ids, {place = (i) => [i * 0.3 - 6, 3, 1], size = 0.2, duration = 0} = {}) => {
+    const n = ids.length, pos = new Float32Array(n * 3);
+    ids.forEach((id, i) => pos.set(place(i), i * 3));
+    return {count: n, ids: bin(Uint32Array.from(ids)), pos: bin(pos), size: bin(new Float32Array(n * 3).fill(size)),
+            color: bin(new Uint8Array(n * 3).fill(200)), service: bin(new Uint16Array(n)), operation: bin(new Uint16Array(n)),
+            flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n)), duration: bin(new Uint8Array(n).fill(duration))};
+  };
+  const deltaFrame = (system, added, removed = [], {seqStep = 1, ...options} = {}) => ({
+    type: "delta", seq: system.seq + seqStep, added: nodeBlock(added, options), updated: nodeBlock([]),
+    removed: bin(Uint32Array.from(removed)), services: {from: system.services.length, names: []},
+    operations: {from: system.operations.length, names: []}, traces: []});
+  const feedDelta = (system, ...args) => system.receive(encode(deltaFrame(system, ...args)).slice().buffer);
+"""
+
 
 def click_node(page: Any, node_id: int) -> None:
     """A real mouse click on the centre of a node, as drawn on screen."""

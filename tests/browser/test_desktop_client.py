@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import click_node, enter_vr, install_emulated_headset
+from tests.browser.helpers import DELTA_BUILDER_JS, click_node, enter_vr, install_emulated_headset
 
 pytestmark = pytest.mark.browser
 
@@ -137,23 +137,9 @@ def test_desktop_screenshot(vrmon_server, open_app, server_snapshot, page):
 # Builds a delta frame in the page (with the same msgpack library the client uses) and feeds it
 # to the data system as if it came from the socket; returns what the client then holds.
 APPLY_DELTA = """
-async ({added, removed, seqStep}) => {
-  const { encode } = await import("/vendor/msgpack/index.mjs");
+async ({added, removed, seqStep}) => {""" + DELTA_BUILDER_JS + """
   const system = window.vrmon.system;
-  const bin = (array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  const block = (ids) => {
-    const n = ids.length;
-    const pos = new Float32Array(n * 3), size = new Float32Array(n * 3).fill(0.2);
-    ids.forEach((id, i) => pos.set([(i % 100) * 0.2 - 10, 3 + Math.floor(i / 100) * 0.3, 1], i * 3));
-    return {count: n, ids: bin(Uint32Array.from(ids)), pos: bin(pos), size: bin(size),
-            color: bin(new Uint8Array(n * 4).fill(200)), service: bin(new Uint16Array(n)),
-            operation: bin(new Uint16Array(n)), flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n)),
-            duration: bin(new Uint8Array(n))};
-  };
-  const frame = {type: "delta", seq: system.seq + seqStep, added: block(added), updated: block([]),
-                 removed: bin(Uint32Array.from(removed)), services: {from: system.services.length, names: []},
-                 operations: {from: system.operations.length, names: []}, traces: []};
-  system.receive(encode(frame).slice().buffer);
+  feedDelta(system, added, removed, {seqStep, place: (i) => [(i % 100) * 0.2 - 10, 3 + Math.floor(i / 100) * 0.3, 1]});
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
   // Every drawn instance must sit where the node table says its node is.
   const mesh = document.querySelector("[span-instances]").components["span-instances"].spans;

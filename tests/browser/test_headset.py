@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import enter_vr, install_emulated_headset
+from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_headset
 
 pytestmark = pytest.mark.browser
 
@@ -306,20 +306,9 @@ def test_the_selected_span_and_its_panel_stay_while_the_trace_grows(headset):
     before = page.evaluate("({position: window.headset.panel().el.object3D.position.toArray(), rig: window.headset.rig()})")
     # 200 new spans arrive as a delta frame (encoded in the page with the client's msgpack library).
     page.evaluate(
-        """async () => {
-          const { encode } = await import("/vendor/msgpack/index.mjs");
-          const system = window.vrmon.system;
-          const bin = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-          const n = 200, ids = Uint32Array.from({length: n}, (_, i) => 10000 + i);
-          const pos = new Float32Array(n * 3).map((_, k) => (k % 3 === 0 ? (k / 3) * 0.05 : k % 3 === 1 ? 2 : -3));
-          const block = {count: n, ids: bin(ids), pos: bin(pos), size: bin(new Float32Array(n * 3).fill(0.04)),
-            color: bin(new Uint8Array(n * 4).fill(200)), service: bin(new Uint16Array(n)), operation: bin(new Uint16Array(n)),
-            flags: bin(new Uint8Array(n)), yaw: bin(new Int16Array(n))};
-          const empty = {count: 0, ids: new Uint8Array(0), pos: new Uint8Array(0), size: new Uint8Array(0), color: new Uint8Array(0),
-            service: new Uint8Array(0), operation: new Uint8Array(0), flags: new Uint8Array(0), yaw: new Uint8Array(0)};
-          system.receive(encode({type: "delta", seq: system.seq + 1, added: block, updated: empty, removed: new Uint8Array(0),
-            services: {from: system.services.length, names: []}, operations: {from: system.operations.length, names: []},
-            traces: []}).slice().buffer);
+        """async () => {""" + DELTA_BUILDER_JS + """
+          const ids = Array.from({length: 200}, (_, i) => 10000 + i);
+          feedDelta(window.vrmon.system, ids, [], {place: (i) => [i * 0.05, 2, -3], size: 0.04});
           await window.headset.frames(4);
         }"""
     )

@@ -17,7 +17,7 @@ class Nodes:
     ids: np.ndarray  # uint32
     pos: np.ndarray  # float32 (n, 3)
     size: np.ndarray  # float32 (n, 3)
-    color: np.ndarray  # uint8 (n, 4) RGBA
+    color: np.ndarray  # uint8 (n, 3) RGB
     service: np.ndarray  # uint16
     operation: np.ndarray  # uint16
     flags: np.ndarray  # uint8
@@ -39,7 +39,7 @@ class Nodes:
             ids=np.empty(0, np.uint32),
             pos=np.empty((0, 3), np.float32),
             size=np.empty((0, 3), np.float32),
-            color=np.empty((0, 4), np.uint8),
+            color=np.empty((0, 3), np.uint8),
             service=np.empty(0, np.uint16),
             operation=np.empty(0, np.uint16),
             flags=np.empty(0, np.uint8),

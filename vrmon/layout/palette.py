@@ -14,12 +14,12 @@ DEFAULT_SERVICE_COLORS = (
 )
 
 
-def parse_color(text: str, where: str = "colour") -> tuple[int, int, int, int]:
+def parse_color(text: str, where: str = "colour") -> tuple[int, int, int]:
+    """'#rrggbb' → (r, g, b). Drawn nodes are opaque, so the wire carries no alpha for them."""
     value = text.lstrip("#")
-    if len(value) not in (6, 8) or any(c not in "0123456789abcdefABCDEF" for c in value):
-        raise ConfigError(f"{where}: {text!r} is not a colour; use #rrggbb or #rrggbbaa")
-    rgba = [int(value[i : i + 2], 16) for i in range(0, len(value), 2)]
-    return (*rgba, 255)[:4] if len(rgba) == 3 else tuple(rgba)  # type: ignore[return-value]
+    if len(value) != 6 or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise ConfigError(f"{where}: {text!r} is not a colour; use #rrggbb")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
 def palette_array(colors: tuple[str, ...] | list[str], where: str = "palette") -> np.ndarray:

@@ -172,7 +172,7 @@ AFRAME.registerComponent("span-instances", {
 
   rowColor(row) {
     const c = this.system.nodes.color;
-    this.color.setRGB(c[row * 4] / 255, c[row * 4 + 1] / 255, c[row * 4 + 2] / 255, THREE.SRGBColorSpace);
+    this.color.setRGB(c[row * 3] / 255, c[row * 3 + 1] / 255, c[row * 3 + 2] / 255, THREE.SRGBColorSpace);
     if (!this.system.rowMatches(row)) this.color.lerp(this.background, this.data.dim);
     if (row === this.hoveredRow) this.color.lerp(this.white, this.data.hoverLighten);
     return this.color;

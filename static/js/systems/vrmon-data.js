@@ -329,7 +329,7 @@ AFRAME.registerSystem("vrmon-data", {
     const learn = (row) => {
       const s = service[row];
       if (s >= this.services.length || this.serviceColors[s]) return;
-      this.serviceColors[s] = rgbHex(color, row * 4);
+      this.serviceColors[s] = rgbHex(color, row * 3);
       learned = true;
     };
     if (reset) for (let row = 0; row < count; row++) learn(row);
