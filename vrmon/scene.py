@@ -49,7 +49,7 @@ class SceneView:
         self._scene: dict[str, Any] = {}
         self._services_sent = 0
         self._operations_sent = 0
-        self._traces_sent: dict[str, tuple] = {}
+        self._traces_sent = np.empty((0, 3), np.int64)  # per trace code: (spans, errors, duration) last sent
         self._snapshot: bytes | None = None
         self.refresh()  # the initial state: there is no one yet to send a delta to
 
@@ -202,39 +202,40 @@ class SceneView:
     # -- trace list -----------------------------------------------------------------------
 
     def trace_list(self) -> list[dict[str, Any]]:
-        summaries = self._summaries()
-        return [summaries[i] for i in sorted(summaries, key=lambda k: -summaries[k]["start_us"])[:MAX_TRACES_LISTED]]
+        summaries = self.store.trace_summaries()
+        return [self._summary(int(t), summaries) for t in self._newest_traces()]
 
     def _changed_traces(self) -> list[dict[str, Any]]:
-        summaries = self._summaries()
-        changed = []
-        for key, summary in summaries.items():
-            fingerprint = (summary["spans"], summary["errors"], summary["duration_us"])
-            if self._traces_sent.get(key) != fingerprint:
-                self._traces_sent[key] = fingerprint
-                changed.append(summary)
-        changed.sort(key=lambda s: -s["start_us"])
-        return changed[:MAX_TRACES_LISTED]
+        """Summaries of the listed traces whose span count, errors or duration changed since
+        last sent, newest first; compared as arrays, so only those are turned into dicts."""
+        newest = self._newest_traces()
+        s = self.store.trace_summaries()
+        fingerprint = np.stack([s["spans"][newest], s["errors"][newest], s["end_us"][newest] - s["start_us"][newest]], axis=1)
+        if len(self._traces_sent) < self.store.trace_count:
+            grown = np.full((max(self.store.trace_count, 2 * len(self._traces_sent)), 3), -1, np.int64)
+            grown[: len(self._traces_sent)] = self._traces_sent
+            self._traces_sent = grown
+        changed = np.flatnonzero((self._traces_sent[newest] != fingerprint).any(axis=1))
+        self._traces_sent[newest[changed]] = fingerprint[changed]
+        return [self._summary(int(t), s) for t in newest[changed]]
 
-    def _summaries(self) -> dict[str, dict[str, Any]]:
-        store = self.store
-        if not store.trace_count:
-            return {}
-        s = store.trace_summaries()
+    def _newest_traces(self) -> np.ndarray:
+        """Codes of the traces the list shows: the newest by start, at most MAX_TRACES_LISTED."""
+        s = self.store.trace_summaries()
         live = np.flatnonzero(s["spans"] > 0)  # evicted traces keep their code but have no spans
-        newest = live[np.argsort(-s["start_us"][live], kind="stable")[:MAX_TRACES_LISTED]]
-        services, operations = store.services.names, store.operations.names
+        return live[np.argsort(-s["start_us"][live], kind="stable")[:MAX_TRACES_LISTED]]
+
+    def _summary(self, trace: int, s: dict[str, np.ndarray]) -> dict[str, Any]:
+        """One trace list entry, from `store.trace_summaries()`."""
+        store = self.store
         return {
-            store.trace_id_hex(int(t)): {
-                "id": store.trace_id_hex(int(t)),
-                "service": services[s["root_service"][t]],
-                "operation": operations[s["root_operation"][t]],
-                "start_us": int(s["start_us"][t]),
-                "duration_us": int(s["end_us"][t] - s["start_us"][t]),
-                "spans": int(s["spans"][t]),
-                "errors": int(s["errors"][t]),
-            }
-            for t in newest
+            "id": store.trace_id_hex(trace),
+            "service": store.services.names[s["root_service"][trace]],
+            "operation": store.operations.names[s["root_operation"][trace]],
+            "start_us": int(s["start_us"][trace]),
+            "duration_us": int(s["end_us"][trace] - s["start_us"][trace]),
+            "spans": int(s["spans"][trace]),
+            "errors": int(s["errors"][trace]),
         }
 
 
