@@ -64,7 +64,12 @@ def service_graph(store, extra_links: list[tuple[str, str, int]] | None = None) 
     dst = store.service[has]
     cross = src != dst
     codes = src[cross].astype(np.int64) * n_services + dst[cross]
-    pairs, calls = np.unique(codes, return_counts=True)
+    if n_services * n_services <= 4 * len(codes) + 65536:  # a count per possible pair: no sort
+        counts = np.bincount(codes, minlength=n_services * n_services)
+        pairs = np.flatnonzero(counts)
+        calls = counts[pairs]
+    else:
+        pairs, calls = np.unique(codes, return_counts=True)
     if extra_links:
         extra = {}
         for parent_name, child_name, count in extra_links:
