@@ -5,6 +5,7 @@ frames, decoded by vrmon.protocol), never from the page itself.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,27 @@ def test_wall_faces_the_newest_trace_and_pulls_a_trace_out_into_the_waterfall(vr
         arg=[trace_id, spans],
     )
     assert page.locator("#scene-switcher [aria-current='true']").inner_text() == "waterfall"
+    assert page.errors == []
+
+
+def test_error_markers_on_the_wall_sit_above_the_start_of_their_turned_bars(vrmon_server, open_app, server_snapshot, page):
+    base_url = vrmon_server(DEMO, scene="wall", host_metrics=False)
+    nodes = server_snapshot(base_url)["nodes"]
+    errors = [i for i in range(len(nodes.ids)) if nodes.flags[i] & 1]
+    assert any(nodes.yaw[i] != 0 for i in errors)  # some error bars are on the turned side panels
+    open_app(base_url)
+    markers = page.evaluate("""() => {
+      const mesh = document.querySelector("[span-instances]").components["span-instances"].markers;
+      const m = new AFRAME.THREE.Matrix4(), p = new AFRAME.THREE.Vector3();
+      return Array.from({length: mesh.count}, (_, k) => { mesh.getMatrixAt(k, m); return p.setFromMatrixPosition(m).toArray(); });
+    }""")
+    assert len(markers) == len(errors)
+    for i in errors:
+        angle = int(nodes.yaw[i]) * math.pi / 32767
+        x, y, z = (float(v) for v in nodes.pos[i])
+        along = min(float(nodes.size[i][0]) / 2, 0.15) - float(nodes.size[i][0]) / 2  # the bar's start, in its own x
+        start = (x + along * math.cos(angle), z - along * math.sin(angle))
+        assert any(math.dist(start, (mx, mz)) < 1e-3 and my > y for mx, my, mz in markers), int(nodes.ids[i])
     assert page.errors == []
 
 

@@ -186,7 +186,7 @@ AFRAME.registerComponent("span-instances", {
 
   /** One marker above the start of each error span (errors are few: rewrite them all). */
   writeMarkers() {
-    const { pos, size, flags, count, capacity } = this.system.nodes;
+    const { pos, size, flags, yaw, count, capacity } = this.system.nodes;
     if (this.errorRows.length < capacity) this.errorRows = new Uint8Array(capacity);
     let markers = 0;
     this.lastMarkerRow = -1;
@@ -195,10 +195,13 @@ AFRAME.registerComponent("span-instances", {
       if (!this.errorRows[row]) continue;
       this.lastMarkerRow = row;
       const i = row * 3;
-      const x = pos[i] - size[i] / 2 + Math.min(size[i] / 2, 0.15);
+      // near the bar's start, along the bar's own x axis (the wall turns its bars by `yaw`)
+      const along = Math.min(size[i] / 2, 0.15) - size[i] / 2;
+      const angle = yaw[row] * YAW_TO_RADIANS;
       const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
       this.matrix.makeScale(radius, radius * 1.4, radius);
-      this.matrix.setPosition(x, pos[i + 1] + size[i + 1] / 2 + radius * 1.6, pos[i + 2]);
+      this.matrix.setPosition(pos[i] + along * Math.cos(angle), pos[i + 1] + size[i + 1] / 2 + radius * 1.6,
+        pos[i + 2] - along * Math.sin(angle));
       this.markers.setMatrixAt(markers++, this.matrix);
     }
     this.markers.count = markers;
