@@ -115,6 +115,7 @@ def node_table(snapshot) -> dict[int, dict]:
             "service": services[nodes.service[i]],
             "operation": operations[nodes.operation[i]],
             "pos": [float(v) for v in nodes.pos[i]],
+            "flags": int(nodes.flags[i]),
         }
         for i in range(len(nodes.ids))
     }
@@ -437,6 +438,21 @@ def test_wrist_menu_pages_through_the_traces_and_picks_one(vrmon_server, open_ap
     press_menu_button(page, "m.hostRingButton")
     page.wait_for_function("document.querySelector('#host-ring').object3D.visible === false")
     assert page.evaluate("window.headset.menu().hostRingButton.active") is False
+    assert page.errors == []
+
+
+def test_wrist_menu_filters_share_the_desktop_search(headset):
+    page, table = headset
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    page.evaluate("window.vrmon.system.setFilter({text: 'redis'})")  # typed on the desktop before entering VR
+    press_menu_button(page, "m.errorsButton")
+    page.wait_for_function("window.vrmon.system.filter.errorsOnly === true")
+    assert page.evaluate("window.vrmon.system.filter.text") == "redis"  # the menu kept what was typed
+    expected = sum(1 for node in table.values() if "redis" in f"{node['service']} {node['operation']}".lower() and node["flags"] & 1)
+    assert page.evaluate("window.vrmon.system.matchCount") == expected > 0
+    assert page.evaluate("window.headset.menu().errorsButton.active") is True
+    page.evaluate("window.vrmon.system.setFilter({})")  # cleared elsewhere: the menu follows
+    page.wait_for_function("window.headset.menu().errorsButton.active === false")
     assert page.errors == []
 
 

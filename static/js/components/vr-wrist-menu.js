@@ -19,7 +19,6 @@ AFRAME.registerComponent("vr-wrist-menu", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.tracePage = 0;
-    this.filter = { service: null, errorsOnly: false, minDurationUs: 0 };
     this.build();
     // Above the wrist, tilted back towards the eyes.
     this.el.object3D.position.set(0, 0.09, 0.03);
@@ -30,11 +29,15 @@ AFRAME.registerComponent("vr-wrist-menu", {
     const unlistenScene = listen(this.el.sceneEl, {
       "vrmon-scene": render,
       "vrmon-traces": render,
+      "vrmon-filter": render, // the desktop search bar sets the same filter
       "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
       "exit-vr": () => { this.el.object3D.visible = false; },
     });
     const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.el.object3D.visible = !this.el.object3D.visible; } });
-    this.unlisten = () => { unlistenScene(); unlistenHand(); };
+    // The ring's desktop button and the H key flip its `visible` too.
+    const ring = document.querySelector("#host-ring");
+    const unlistenRing = ring ? listen(ring, { componentchanged: (event) => { if (event.detail.name === "visible") render(); } }) : () => {};
+    this.unlisten = () => { unlistenScene(); unlistenHand(); unlistenRing(); };
   },
 
   remove() {
@@ -98,21 +101,19 @@ AFRAME.registerComponent("vr-wrist-menu", {
       button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
     });
 
-    const filtering = typeof system.setFilter === "function"; // the desktop's filter may not be there yet
-    const { errorsOnly, minDurationUs, service } = this.filter;
-    this.errorsButton.set("Errors only", filtering ? () => this.setFilter({ errorsOnly: !errorsOnly }) : null);
+    const { errorsOnly, minDurationUs, service } = system.filter; // "" = every service
+    this.errorsButton.set("Errors only", () => this.setFilter({ errorsOnly: !errorsOnly }));
     this.errorsButton.setActive(errorsOnly);
     this.durationButton.set(minDurationUs ? `Min ${formatDuration(minDurationUs)}` : "Any duration",
-      filtering ? () => this.setFilter({ minDurationUs: nextOf(MIN_DURATIONS_US, minDurationUs) }) : null);
+      () => this.setFilter({ minDurationUs: nextOf(MIN_DURATIONS_US, minDurationUs) }));
     this.durationButton.setActive(minDurationUs > 0);
-    this.serviceButton.set(service ?? "All services",
-      filtering ? () => this.setFilter({ service: nextOf([null, ...system.services], service) }) : null);
-    this.serviceButton.setActive(service !== null);
+    this.serviceButton.set(service || "All services", () => this.setFilter({ service: nextOf(["", ...system.services], service) }));
+    this.serviceButton.setActive(service !== "");
 
     // The ring's own `visible` is the switch (its desktop button and the H key flip it too).
     const ring = document.querySelector("#host-ring");
     this.hostRingButton.set("Host load ring", ring ? () => this.toggleHostRing(ring) : null);
-    this.hostRingButton.setActive(Boolean(ring?.object3D.visible));
+    this.hostRingButton.setActive(Boolean(ring?.getAttribute("visible")));
   },
 
   turnTracePage(step) {
@@ -120,15 +121,14 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.render();
   },
 
+  /** Change part of the shared filter, keeping the rest (e.g. the text typed on the desktop). */
   setFilter(change) {
-    this.filter = { ...this.filter, ...change };
-    this.system.setFilter?.(this.filter);
-    this.render();
+    this.system.setFilter({ ...this.system.filter, ...change }); // its vrmon-filter event re-renders
   },
 
   toggleHostRing(ring) {
-    ring.setAttribute("visible", !ring.object3D.visible);
-    this.render();
+    ring.setAttribute("visible", !ring.getAttribute("visible"));
+    this.render(); // componentchanged is throttled: show it at once
   },
 });
 
