@@ -147,6 +147,18 @@ def test_the_api_found_stays_through_an_outage_and_is_detected_again_after_an_up
     live.wait(lambda: len(live.store) == 56, what="the trace released after the upgrade")
 
 
+def test_a_trace_gone_between_its_summary_and_its_fetch_is_skipped_not_a_failure(live_jaeger):
+    stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19")
+    stub.fault_paths = ("/api/v3/traces/",)  # summaries still list it; fetching it by id finds nothing
+    stub.fault = Fault("status", 404, v3_error_body(404, "trace not found"))
+    stub.release(stub.load(HOTROD_16))
+    before = len(stub.requests)
+    live.wait(lambda: sum("/api/v3/traces/" in r for r in stub.requests[before:]) >= 3, what="three polls asking for it")
+    assert viewer.collect(0.3).count("status") == 0 and viewer.status["state"] == "ok"
+    stub.fault = None
+    live.wait(lambda: len(live.store) == 56, what="the trace, once Jaeger has it again")
+
+
 def test_retries_back_off(live_jaeger):
     stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19", retry_max=0.4)
     stub.fault = Fault("status", 500, v3_error_body(500, "storage unavailable"))

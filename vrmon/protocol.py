@@ -16,7 +16,7 @@ import numpy as np
 from vrmon.errors import ProtocolError
 from vrmon.layout.nodes import Edges, Label, Nodes
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: RGB node colours and the duration column
 MAX_CLIENT_FRAME = 16 * 1024  # bytes; viewer → server frames are small requests
 MAX_SERVER_FRAME = 512 * 1024 * 1024
 

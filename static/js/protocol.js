@@ -3,7 +3,7 @@
 // per-element decoding.
 import { decode, encode } from "/vendor/msgpack/index.mjs";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const NO_STRING = 65535; // service/operation index meaning "none"
 
 export const FLAG = Object.freeze({

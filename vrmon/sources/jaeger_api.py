@@ -94,6 +94,18 @@ def is_no_traces_found(status: int, body: bytes) -> bool:
     return status == 404 and "no traces found" in error_text(status, body).lower()
 
 
+def is_jaeger_not_found(status: int, body: bytes) -> bool:
+    """A 404 in Jaeger's own JSON error envelope: the endpoint exists, what was asked for does not
+    (e.g. "trace not found"). A plain-text "404 page not found" means the endpoint itself is missing."""
+    if status != 404:
+        return False
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and (isinstance(doc.get("error"), dict) or isinstance(doc.get("errors"), list))
+
+
 def read_v3_traces(values: list[Any], what: str) -> SpanBatch:
     for value in values:
         if not isinstance(value, dict) or "result" not in value:

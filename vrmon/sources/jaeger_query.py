@@ -91,9 +91,13 @@ class JaegerQuery:
                                     api.read_trace_summaries, empty=[])
 
     async def trace(self, trace_id: int) -> SpanBatch:
-        """One whole trace through api_v3 (empty if Jaeger no longer has it)."""
-        return await self._get_json(f"/api/v3/traces/{format_trace_id(trace_id)}", None, api.read_v3_traces,
-                                    empty=SpanBatch())
+        """One whole trace through api_v3 (empty if Jaeger no longer has it: it may have aged out
+        between the summaries and this fetch)."""
+        path = f"/api/v3/traces/{format_trace_id(trace_id)}"
+        reply = await self.client.get(path)
+        if api.is_jaeger_not_found(reply.status, reply.body):
+            return SpanBatch()
+        return await self._parse(reply, path, api.read_v3_traces)
 
     async def dependencies(self, end_us: int, lookback_us: int) -> list[api.DependencyLink] | None:
         """Service-to-service call counts; None when this server has no dependencies endpoint."""
@@ -121,7 +125,8 @@ class JaegerQuery:
     async def _parse(self, reply: Reply, path: str, reader: Callable[[list[Any], str], T]) -> T:
         what = f"Jaeger's {path}"
         if not reply.ok:
-            error = EndpointMissing if reply.status == 404 else SourceError
+            missing = reply.status == 404 and not api.is_jaeger_not_found(reply.status, reply.body)
+            error = EndpointMissing if missing else SourceError
             raise error(http_failure(self.client.base_url + path, reply))
         return await asyncio.to_thread(lambda: reader(api.json_values(reply.body, what), what))
 

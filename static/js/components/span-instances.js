@@ -239,11 +239,7 @@ AFRAME.registerComponent("span-instances", {
     if (this.boundsStale) {
       // Culling and raycasting use these spheres; recompute once per frame at most.
       this.spans.computeBoundingSphere();
-      this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
-    this.markersMoved = false;
-    this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
-    this.lastMarkerRow = -1;
-    this.rowSphere = new THREE.Sphere();
+      this.boundsStale = false;
     }
     if (this.markers.count) {
       const phase = (time / 1000 / this.data.pulsePeriod) * Math.PI * 2;
