@@ -11,22 +11,20 @@ brute-force InstancedMesh.raycast. Unless --quick or --no-write, the Markdown go
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from collections.abc import Iterator
 
-import uvicorn
 
-from bench.report import finish, machine
+from bench.report import finish, machine, percentile
 from tests.browser.helpers import DELTA_BUILDER_JS
 from bench.synthetic import synthetic_batch
+from tests.conftest import RunningServer, free_port
 from vrmon.app import create_app
 from vrmon.model.span_store import SpanStore
 from vrmon.settings import ServeConfig
@@ -41,22 +39,11 @@ def vrmon_serving(n_spans: int) -> Iterator[str]:
     """A vrmon server on a free loopback port holding one synthetic trace of n_spans; yields its URL."""
     store = SpanStore()
     store.add(synthetic_batch(n_spans, spans_per_trace=n_spans, seed=7))
-    app = create_app(ServeConfig(scene="waterfall", host_metrics=False), store=store)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the vrmon server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server = RunningServer(create_app(ServeConfig(scene="waterfall", host_metrics=False), store=store), free_port()).start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
 
 
 # Frame times of the next `frames` animation frames, and the draw calls of the last one.
@@ -142,11 +129,6 @@ async ({picks, brutePicks}) => {
 """
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
-
-
 def measure(browser, n_spans: int, frames: int, quick: bool) -> dict:
     with vrmon_serving(n_spans) as url:
         page = browser.new_page(viewport=VIEWPORT)
@@ -172,7 +154,7 @@ def measure(browser, n_spans: int, frames: int, quick: bool) -> dict:
         "spans": n_spans,
         "ready_s": ready_s,
         "fps": 1000 * len(times) / sum(times),
-        "p50": percentile(times, 50), "p95": percentile(times, 95), "p99": percentile(times, 99),
+        "p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "p99": percentile(times, 0.99),
         "frames": len(times),
         "draw_calls": frames_result["drawCalls"],
         "triangles": frames_result["triangles"],

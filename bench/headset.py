@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 
-from bench.report import ROOT, finish, machine
+from bench.report import ROOT, finish, machine, percentile
 from bench.synthetic import synthetic_batch
 from tests.conftest import RunningServer, free_port
 from vrmon.app import create_app
@@ -96,11 +96,6 @@ async (seconds) => {
           panel: document.querySelector('#vr-span-panel').object3D.visible};
 }
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure(browser, spans: int, seconds: float) -> dict:

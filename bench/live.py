@@ -19,7 +19,6 @@ import argparse
 import copy
 import datetime
 import random
-import statistics
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 import psutil
 from websockets.sync.client import connect
 
-from bench.report import finish, machine
+from bench.report import finish, machine, percentile
 from tests.conftest import RunningServer, free_port
 from tests.jaeger_stub import JaegerStub, StubSpan
 from vrmon.app import create_app
@@ -116,8 +115,8 @@ def bench_latency(flavour: str, poll: float, samples: int, rows: list[str]) -> N
                 after_poll.append((received - max(released, delivering)) * 1000)
     finally:
         rig.close()
-    rows.append(f"| {flavour} | {poll:g} s | {samples} | {_pct(total, 50):.0f} / {_pct(total, 95):.0f} | "
-                f"{_pct(after_poll, 50):.0f} / {_pct(after_poll, 95):.0f} |")
+    rows.append(f"| {flavour} | {poll:g} s | {samples} | {percentile(total, 0.5):.0f} / {percentile(total, 0.95):.0f} | "
+                f"{percentile(after_poll, 0.5):.0f} / {percentile(after_poll, 0.95):.0f} |")
     print(rows[-1], file=sys.stderr)
 
 
@@ -162,11 +161,6 @@ def _thread_cpu(native_id: int) -> float:
         if t.id == native_id:
             return t.user_time + t.system_time
     raise RuntimeError("vrmon's server thread is gone")
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,12 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}")
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The value at fraction `q` (0.5 = median) of the sorted values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
 def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> None:
     """Replace one benchmark's section (a `## ` heading and what follows it), leaving the others."""
     text = path.read_text() if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command its section names.\n\n"

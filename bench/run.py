@@ -69,9 +69,9 @@ def bench_layouts(sizes: list[int], rows: list[str], results: dict[str, float]) 
         cells = [f"{n:,}"]
         for store, names in ((one, one.services.names), (many, None)):
             cols = SpanColumns.from_store(store, np.arange(len(store)))
-            t_numpy = timed(lambda: waterfall_layout(cols, p, names), 3 if n >= 1_000_000 else 5)
+            t_numpy = timed(lambda cols=cols, names=names: waterfall_layout(cols, p, names), 3 if n >= 1_000_000 else 5)
             columns = python_columns(cols)
-            t_python = timed(lambda: python_waterfall(columns, p, palette, names), 1 if n >= 1_000_000 else 3)
+            t_python = timed(lambda columns=columns, names=names: python_waterfall(columns, p, palette, names), 1 if n >= 1_000_000 else 3)
             cells += [f"{t_numpy:.1f}", f"{t_python:,.0f}", f"{t_python / t_numpy:.0f}×"]
             kind = "one" if store is one else "many"
             results[f"waterfall {kind} {n}"] = t_numpy

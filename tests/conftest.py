@@ -55,7 +55,6 @@ class RunningServer:
 
     def call(self, fn, *args, timeout: float = 10):
         """Run `fn(*args)` on the server's event loop (e.g. hub.set_status) and return its result."""
-        import asyncio
         import concurrent.futures
 
         loop = self.loop

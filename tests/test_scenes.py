@@ -10,7 +10,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bench.synthetic import synthetic_batch
-from tests.conftest import FIXTURES, ROOT, TRACE_FIXTURES
+from tests.conftest import ROOT
 from tests.test_formats import store_of
 from tests.test_server import HOTROD, HUNDRED, recv
 from vrmon.errors import ConfigError

@@ -120,12 +120,17 @@ class GrowingWaterfall:
         duration = np.maximum(cols.duration_us, 0)
         x0, length = bar_x(start, duration, self.t0, self.width_us, p)
         y = row_y(cols.depth, self.max_depth, p)
-        z = np.array([lanes[s].z for s in cols.service.tolist()], np.float64) - track * p.track_gap
+        codes = np.fromiter(lanes, np.int64, len(lanes))
+        lane_z = np.zeros(int(codes.max()) + 1)
+        lane_z[codes] = [lanes[c].z for c in codes.tolist()]
+        z = lane_z[cols.service] - track * p.track_gap
         g = WaterfallGeometry(x0, length, y, z, track, np.zeros(len(new_rows), np.int64), np.array([self.trace]),
                               np.array([self.t0]), np.array([self.width_us]), np.empty((0, 3)), np.array([self.max_depth]))
         added = geometry_nodes(cols, g, p, x_offset=-p.width / 2, z_offset=0.0)
+        top = np.full(len(lane_z), -np.inf)
+        np.maximum.at(top, cols.service, y)
         for service in np.unique(cols.service).tolist():
-            lanes[service].top = max(lanes[service].top, float(y[cols.service == service].max()))
+            lanes[service].top = max(lanes[service].top, float(top[service]))
 
         # nothing below can fail: the state grows in place from here
         n_old = len(self.rows)
