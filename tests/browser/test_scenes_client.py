@@ -86,6 +86,9 @@ def test_services_scene_draws_services_edges_and_moving_particles(vrmon_server, 
     assert stats["instances"] == len(nodes.ids)
     assert len(edges.ids) <= stats["particles"] <= 3000  # every edge carries traffic, within the budget
     assert 0 < stats["drawCalls"] < 30
+    # a service node is named by its service alone (labels, tooltip, the headset's panel links)
+    names = page.evaluate("() => Array.from({length: window.vrmon.system.nodes.count}, (_, row) => window.vrmon.system.nodeLabel(row))")
+    assert sorted(names) == sorted(snapshot["services"][s] for s in nodes.service)
     # particles move from caller to callee between frames
     moved = page.evaluate("""async () => {
       const mesh = document.querySelector('[service-edges]').components['service-edges'].particles;

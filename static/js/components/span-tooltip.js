@@ -18,15 +18,14 @@ AFRAME.registerComponent("span-tooltip", {
 
   show({ id, x, y }) {
     const tip = this.data.tip;
-    const { nodes, services, operations } = this.system;
+    const { nodes } = this.system;
     const row = id === null ? undefined : nodes.rowOf.get(id);
     if (row === undefined) {
       tip.hidden = true;
       return;
     }
     const error = nodes.flags[row] & FLAG.error ? " — error" : "";
-    const operation = operations[nodes.operation[row]]; // none for a service node
-    tip.textContent = `${services[nodes.service[row]] ?? "?"}${operation === undefined ? "" : `: ${operation}`}${error}`;
+    tip.textContent = `${this.system.nodeLabel(row)}${error}`;
     tip.style.transform = `translate(${x + OFFSET_PX}px, ${y + OFFSET_PX}px)`;
     tip.hidden = false;
   },

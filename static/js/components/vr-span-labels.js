@@ -104,12 +104,11 @@ AFRAME.registerComponent("vr-span-labels", {
       setText(text, ""); // members of a batch are always drawn: an unused one says nothing
       return;
     }
-    const { pos, size, service, operation } = this.system.nodes;
+    const { pos, size } = this.system.nodes;
     text.position.set(pos[row * 3], pos[row * 3 + 1] + size[row * 3 + 1] / 2 + LIFT_METRES, pos[row * 3 + 2]);
     if (text.userData.row === row && text.userData.id === this.system.nodes.ids[row]) return;
     text.userData.row = row;
     text.userData.id = this.system.nodes.ids[row];
-    const services = this.system.services, operations = this.system.operations;
-    setText(text, `${services[service[row]] ?? "?"}: ${operations[operation[row]] ?? "?"}`);
+    setText(text, this.system.nodeLabel(row));
   },
 });

@@ -84,7 +84,7 @@ AFRAME.registerComponent("vr-span-panel", {
     }
     const { nodes, services, operations } = this.system;
     this.shownId = id;
-    setText(this.title, operations[nodes.operation[row]] ?? `node ${id}`);
+    setText(this.title, operations[nodes.operation[row]] ?? services[nodes.service[row]] ?? `node ${id}`);
     setText(this.subtitle, `${services[nodes.service[row]] ?? "unknown service"}${nodes.flags[row] & FLAG.error ? " · ERROR" : ""}`);
     setText(this.facts, "Loading details…");
     this.setItems([]);
@@ -150,11 +150,11 @@ AFRAME.registerComponent("vr-span-panel", {
   },
 
   linkTo(id) {
-    const { nodes, services, operations } = this.system;
+    const { nodes } = this.system;
     const row = nodes.rowOf.get(id);
     if (row === undefined) return { text: `    span ${id} (not drawn)`, press: null };
     const error = nodes.flags[row] & FLAG.error ? "  (error)" : "";
-    return { text: `  › ${services[nodes.service[row]]}: ${operations[nodes.operation[row]]}${error}`, press: () => this.system.select(id) };
+    return { text: `  › ${this.system.nodeLabel(row)}${error}`, press: () => this.system.select(id) };
   },
 
   setItems(items) {

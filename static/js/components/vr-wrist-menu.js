@@ -25,7 +25,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.el.object3D.rotation.set(THREE.MathUtils.degToRad(-35), 0, 0);
     this.el.object3D.visible = false;
 
-    const render = () => this.render();
+    const render = () => { if (this.el.object3D.visible) this.render(); }; // hidden (on the desktop): nothing to draw
     const unlistenScene = listen(this.el.sceneEl, {
       "vrmon-scene": render,
       "vrmon-traces": render,
@@ -33,7 +33,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
       "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
       "exit-vr": () => { this.el.object3D.visible = false; },
     });
-    const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.el.object3D.visible = !this.el.object3D.visible; } });
+    const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.el.object3D.visible = !this.el.object3D.visible; render(); } });
     // The ring's desktop button and the H key flip its `visible` too.
     const ring = document.querySelector("#host-ring");
     const unlistenRing = ring ? listen(ring, { componentchanged: (event) => { if (event.detail.name === "visible") render(); } }) : () => {};

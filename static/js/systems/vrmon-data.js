@@ -106,6 +106,13 @@ AFRAME.registerSystem("vrmon-data", {
     this.send(sceneRequest({ scene, trace }));
   },
 
+  /** "service: operation" of the node in `row`; just the service for a service-graph node. */
+  nodeLabel(row) {
+    const service = this.services[this.nodes.service[row]] ?? "?";
+    const operation = this.operations[this.nodes.operation[row]]; // none (NO_STRING) for a service node
+    return operation === undefined ? service : `${service}: ${operation}`;
+  },
+
   /** Trace summaries, newest first. */
   traceList() {
     return [...this.traces.values()].sort((a, b) => b.start_us - a.start_us);
