@@ -11,6 +11,7 @@ from tests.test_formats import store_of
 from vrmon.errors import ProtocolError
 from vrmon.layout.nodes import Label, Nodes, duration_code
 from vrmon.protocol import (
+    PROTOCOL_VERSION,
     Resync,
     Select,
     SwitchScene,
@@ -48,7 +49,7 @@ def test_snapshot_round_trip_gives_identical_arrays():
     data = snapshot_frame(seq=3, scene={"name": "waterfall"}, nodes=nodes, labels=[Label("svc", (1, 2, 3), "lane")],
                           services=["a", "b"], operations=["op"], traces=[])
     frame = decode_server_frame(data)
-    assert frame["type"] == "snapshot" and frame["seq"] == 3 and frame["version"] == 1
+    assert frame["type"] == "snapshot" and frame["seq"] == 3 and frame["version"] == PROTOCOL_VERSION == 2
     assert_nodes_equal(frame["nodes"], nodes)
     assert frame["labels"] == [{"text": "svc", "pos": [1, 2, 3], "kind": "lane"}]
 
