@@ -66,7 +66,7 @@ async (frames) => {
 # previous one added (the scene keeps its size); the frame is decoded before the clock starts.
 MEASURE_DELTAS = """
 async (repeats) => {""" + DELTA_BUILDER_JS + """
-  const { decodeServerFrame } = await import("/static/js/protocol.js");
+  const { decodeServerFrame } = await import("/static/js/data/protocol.js");
   const system = window.vrmon.system;
   const batch = (k) => Array.from({length: 1000}, (_, i) => 0x70000000 + k * 1000 + i);
   const samples = [];

@@ -1,28 +1,34 @@
 // Registers vrmon's A-Frame system and components. Module scripts run before the document is
 // complete, and A-Frame waits for that before it initialises <a-scene>, so the markup in
 // index.html can use everything registered here.
-import "./systems/vrmon-data.js";
-import "./components/span-instances.js";
-import "./components/span-pointer.js";
-import "./components/span-tooltip.js";
-import "./components/camera-navigation.js";
-import "./components/scene-labels.js";
-import "./components/floor-grid.js";
-import "./components/span-details-panel.js";
-import "./components/trace-list.js";
-import "./components/service-legend.js";
-import "./components/status-banner.js";
-import "./components/view-header.js";
-import "./components/scene-switcher.js";
-import "./components/service-edges.js";
-import "./components/host-load-ring.js";
-import "./components/critical-path-highlight.js";
-import "./components/vrmon-api.js";
-import "./components/span-search.js";
+//
+// The folders say who owns what:
+//   data/     the vrmon-data system (socket, node table, filter), protocol decoding, formatting
+//   scene/    what is drawn in 3D in every mode (spans, labels, edges, host ring)
+//   desktop/  DOM overlays, mouse and keyboard
+//   xr/       controllers, wrist menu, in-world panels and text (headset only)
+import "./data/vrmon-data.js";
+import "./scene/span-instances.js";
+import "./desktop/span-pointer.js";
+import "./desktop/span-tooltip.js";
+import "./desktop/camera-navigation.js";
+import "./scene/scene-labels.js";
+import "./scene/floor-grid.js";
+import "./desktop/span-details-panel.js";
+import "./desktop/trace-list.js";
+import "./desktop/service-legend.js";
+import "./desktop/status-banner.js";
+import "./desktop/view-header.js";
+import "./desktop/scene-switcher.js";
+import "./scene/service-edges.js";
+import "./scene/host-load-ring.js";
+import "./scene/critical-path-highlight.js";
+import "./data/vrmon-api.js";
+import "./desktop/span-search.js";
 // In the headset (controllers, panels, comfort).
-import "./components/vr-laser.js";
-import "./components/vr-span-panel.js";
-import "./components/vr-span-labels.js";
-import "./components/vr-locomotion.js";
-import "./components/vr-wrist-menu.js";
-import "./components/world-grab.js";
+import "./xr/vr-laser.js";
+import "./xr/vr-span-panel.js";
+import "./xr/vr-span-labels.js";
+import "./xr/vr-locomotion.js";
+import "./xr/vr-wrist-menu.js";
+import "./xr/world-grab.js";

@@ -210,7 +210,7 @@ def test_trigger_on_a_span_opens_the_in_world_panel_with_its_details(headset):
     labelled = page.evaluate("document.querySelector('[vr-span-labels]').components['vr-span-labels'].texts.filter((t) => t.text).length")
     assert labelled == 9  # the selected span and the 8 nearest others, out of 40
     # Characters the shipped font lacks are replaced, or troika would go to its CDN for a fallback.
-    shown = page.evaluate("async () => (await import('/static/js/vr/text.js')).displayable('café 東京 → ok')")
+    shown = page.evaluate("async () => (await import('/static/js/xr/text.js')).displayable('café 東京 → ok')")
     assert shown == "café ?? ? ok"
     assert page.errors == []
 

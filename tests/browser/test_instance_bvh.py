@@ -1,4 +1,4 @@
-"""The instance BVH (static/js/instance-bvh.js) in headless Chromium, checked against three.js's
+"""The instance BVH (static/js/scene/instance-bvh.js) in headless Chromium, checked against three.js's
 own brute-force InstancedMesh.raycast on random rays: the same hits, nearest first, while
 testing only a small fraction of the instances."""
 
@@ -15,7 +15,7 @@ HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 # scene; rays from in front towards random points of the volume, so that many of them hit.
 COMPARE_WITH_BRUTE_FORCE = """
 async ({n, added, rays, seed, clustered}) => {
-  const { installInstanceBVH } = await import("/static/js/instance-bvh.js");
+  const { installInstanceBVH } = await import("/static/js/scene/instance-bvh.js");
   const THREE = AFRAME.THREE;
   let state = seed;
   const random = () => (state = (state * 16807) % 2147483647) / 2147483647;

@@ -3,7 +3,7 @@
 // so the cost stays the same whatever the number of spans; the texts keep a readable size
 // however the scene is scaled.
 import { BatchedText } from "troika-three-text";
-import { createText, setText } from "../vr/text.js";
+import { createText, setText } from "./text.js";
 
 const THREE = AFRAME.THREE;
 const NEAREST_COUNT = 8;

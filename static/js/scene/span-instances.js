@@ -4,9 +4,9 @@
 // only the rows it touched. With a filter on, spans that do not match are dimmed towards the
 // background (per-instance colour: no extra draw call). Spans added or removed by a delta fade
 // in and out; picking goes through a BVH over the instances (instance-bvh.js).
-import { FLAG } from "../protocol.js";
-import { installInstanceBVH } from "../instance-bvh.js";
-import { InstanceFades } from "../instance-fades.js";
+import { FLAG } from "../data/protocol.js";
+import { installInstanceBVH } from "./instance-bvh.js";
+import { InstanceFades } from "./instance-fades.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;

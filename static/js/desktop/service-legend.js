@@ -1,5 +1,5 @@
 // Service → colour, for the services drawn in the current scene.
-import { h } from "../format.js";
+import { h } from "../data/format.js";
 
 AFRAME.registerComponent("service-legend", {
   schema: { list: { type: "selector", default: "#legend" } },

@@ -1,6 +1,6 @@
 // Tells the viewer when something is wrong: a banner for sources that are not "ok" and for a
 // lost connection (hidden when all is well), and a short toast for refused requests.
-import { h } from "../format.js";
+import { h } from "../data/format.js";
 
 const TOAST_MS = 5000;
 

@@ -1,5 +1,5 @@
 // A small label next to the pointer naming the hovered span.
-import { FLAG } from "../protocol.js";
+import { FLAG } from "../data/protocol.js";
 
 const OFFSET_PX = 14;
 

@@ -1,9 +1,9 @@
 // A small menu riding on the left controller, pressed with the right laser: switch scene, pick
 // a trace (a page at a time), filter (errors only, minimum duration, one service) and show or
 // hide the host-load ring. X on the left controller folds it away and back.
-import { formatDuration } from "../format.js";
-import { openTrace } from "../scene-catalog.js";
-import { PanelSurface, listen, setText } from "../vr/panel-kit.js";
+import { formatDuration } from "../data/format.js";
+import { openTrace } from "../data/scene-catalog.js";
+import { PanelSurface, listen, setText } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const WIDTH = 0.34;

@@ -5,7 +5,7 @@
 //   Esc          clear the selection first, then the search
 // F (frame the selection) belongs to camera-navigation. The bar also shows a filter set by
 // someone else (e.g. the VR wrist menu) through system.setFilter.
-import { formatDuration, parseDuration } from "../format.js";
+import { formatDuration, parseDuration } from "../data/format.js";
 
 AFRAME.registerComponent("span-search", {
   schema: { form: { type: "selector", default: "#span-search" } },

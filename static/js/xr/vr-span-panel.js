@@ -4,10 +4,10 @@
 // and process (outside the waterfall, first a link that opens the span's trace in one).
 // Scrolls with the thumbstick while a laser points at it, or its ↑ ↓ buttons.
 // It stays open, and where it is, while the trace grows; it closes when the span leaves.
-import { formatDuration, formatTimestamp, formatValue } from "../format.js";
-import { FLAG } from "../protocol.js";
-import { openTrace, waterfallSceneName } from "../scene-catalog.js";
-import { PanelSurface, faceTowards, listen, setText } from "../vr/panel-kit.js";
+import { formatDuration, formatTimestamp, formatValue } from "../data/format.js";
+import { FLAG } from "../data/protocol.js";
+import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
+import { PanelSurface, faceTowards, listen, setText } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const WIDTH = 0.64;

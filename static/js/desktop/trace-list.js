@@ -1,8 +1,8 @@
 // The collapsible list of traces from the summaries: newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
 // on show is highlighted.
-import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../format.js";
-import { openTrace } from "../scene-catalog.js";
+import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
+import { openTrace } from "../data/scene-catalog.js";
 
 AFRAME.registerComponent("trace-list", {
   schema: { panel: { type: "selector", default: "#trace-list" } },

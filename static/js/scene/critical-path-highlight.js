@@ -3,7 +3,7 @@
 // beside it, drawn as one InstancedMesh. Error spans keep their own red markers, so the two
 // read apart: red = failed, pale gold = what bounds the trace's end-to-end time. With a search
 // on, only matching spans keep their stripe (the others are dimmed).
-import { FLAG } from "../protocol.js";
+import { FLAG } from "../data/protocol.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;

@@ -1,6 +1,6 @@
 // The top bar's scene buttons: one per scene the server offers (the snapshot's scene catalogue),
 // the current one marked; a click asks the server for that scene.
-import { h, releaseFocusAfterClick } from "../format.js";
+import { h, releaseFocusAfterClick } from "../data/format.js";
 
 AFRAME.registerComponent("scene-switcher", {
   schema: { container: { type: "selector", default: "#scene-switcher" } },

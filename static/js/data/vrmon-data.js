@@ -8,8 +8,8 @@
 // The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
 // the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
 // vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
-import { decodeServerFrame, durationCode, emptyEdgeBlock, FLAG, resyncRequest, sceneRequest, selectRequest } from "../protocol.js";
-import { NodeTable } from "../node-table.js";
+import { decodeServerFrame, durationCode, emptyEdgeBlock, FLAG, resyncRequest, sceneRequest, selectRequest } from "./protocol.js";
+import { NodeTable } from "./node-table.js";
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10000;

@@ -2,9 +2,9 @@
 // fills in from the server's `details` answer. Parent and children are links that select
 // them. Outside the waterfall (the wall) a span's trace can be pulled out into the waterfall.
 // Closes with Esc or the close button.
-import { formatDuration, formatRate, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../format.js";
-import { FLAG } from "../protocol.js";
-import { openTrace, waterfallSceneName } from "../scene-catalog.js";
+import { formatDuration, formatRate, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../data/format.js";
+import { FLAG } from "../data/protocol.js";
+import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
 
 AFRAME.registerComponent("span-details-panel", {
   schema: { panel: { type: "selector", default: "#span-panel" } },
