@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vrmon.errors import ProtocolError
+from vrmon.layout.services import SERVICE_NODE_BASE
 from vrmon.model.span_store import SpanStore
+from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.protocol import (
     ClientMessage,
+    Detail,
+    Expand,
     Resync,
     Select,
     SwitchScene,
@@ -116,7 +120,7 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail)
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel
@@ -149,6 +153,20 @@ class Hub:
             viewer.offer(SNAPSHOT)
         elif isinstance(message, SwitchScene):
             self._switch(viewer, message)
+        elif isinstance(message, Expand):
+            self._expand(viewer, message.id)
+        elif isinstance(message, Detail):
+            key = viewer.channel.key
+            self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything)))
+
+    def _expand(self, viewer: Viewer, node_id: int) -> None:
+        """The viewer opens a summary: it moves to the view with that fold open (its own snapshot)."""
+        view = viewer.channel.view
+        if view.preset.layout != "waterfall" or not SUMMARY_BASE <= node_id < SERVICE_NODE_BASE or not view.has_node(node_id):
+            raise ProtocolError(f"node {node_id} is not a summary mark in this scene (it may have been opened or aged out)")
+        key = viewer.channel.key
+        detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
+        self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)

@@ -219,7 +219,23 @@ class SwitchScene:
     trace: str | None
 
 
-ClientMessage = Select | Resync | SwitchScene
+@dataclass(frozen=True)
+class Expand:
+    """Open a summary mark of the waterfall: the calls it folds are drawn."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much of the waterfall to draw: by size (depth None), down to a call depth, or everything."""
+
+    depth: int | None
+    everything: bool
+
+
+ClientMessage = Select | Resync | SwitchScene | Expand | Detail
+MAX_DETAIL_DEPTH = 10_000
 
 
 def select_frame(node_id: int) -> bytes:
@@ -234,17 +250,32 @@ def scene_request_frame(scene: str | None = None, trace: str | None = None) -> b
     return encode_frame({"type": "scene", "scene": scene, "trace": trace})
 
 
+def expand_frame(node_id: int) -> bytes:
+    return encode_frame({"type": "expand", "id": node_id})
+
+
+def detail_frame(depth: int | None = None, everything: bool = False) -> bytes:
+    return encode_frame({"type": "detail", "depth": depth, "all": everything})
+
+
 def parse_client_message(data: bytes | str) -> ClientMessage:
     """Validate one viewer → server frame; raises ProtocolError with a message for the viewer."""
     if isinstance(data, str):
         raise ProtocolError("text frames are not accepted; send msgpack binary frames")
     frame = _unpack(data, MAX_CLIENT_FRAME)
     kind = frame.get("type")
-    if kind == "select":
+    if kind in ("select", "expand"):
         node_id = frame.get("id")
         if not isinstance(node_id, int) or isinstance(node_id, bool) or not 0 <= node_id < 2**32:
-            raise ProtocolError("select needs an integer 'id' between 0 and 2^32-1")
-        return Select(node_id)
+            raise ProtocolError(f"{kind} needs an integer 'id' between 0 and 2^32-1")
+        return Select(node_id) if kind == "select" else Expand(node_id)
+    if kind == "detail":
+        depth, everything = frame.get("depth"), frame.get("all", False)
+        if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth <= MAX_DETAIL_DEPTH):
+            raise ProtocolError(f"detail: 'depth' must be nil or an integer between 0 and {MAX_DETAIL_DEPTH}")
+        if not isinstance(everything, bool):
+            raise ProtocolError("detail: 'all' must be true or false")
+        return Detail(depth, everything)
     if kind == "resync":
         return Resync()
     if kind == "scene":
@@ -255,7 +286,7 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if scene is None and trace is None:
             raise ProtocolError("scene request needs 'scene', 'trace' or both")
         return SwitchScene(scene, trace)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync or scene")
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, expand or detail")
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

@@ -106,3 +106,11 @@ export function decodeServerFrame(bytes) {
 export const selectRequest = (id) => encode({ type: "select", id });
 export const resyncRequest = () => encode({ type: "resync" });
 export const sceneRequest = ({ scene = null, trace = null }) => encode({ type: "scene", scene, trace });
+export const expandRequest = (id) => encode({ type: "expand", id });
+export const detailRequest = ({ depth = null, all = false }) => encode({ type: "detail", depth, all });
+
+// Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
+// folded at the overview, held by the span with node id (id - SUMMARY_BASE).
+export const SUMMARY_BASE = 0xE0000000;
+export const SERVICE_BASE = 0xF0000000;
+export const isSummary = (id) => id >= SUMMARY_BASE && id < SERVICE_BASE;

@@ -8,7 +8,9 @@
 // The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
 // the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
 // vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
-import { decodeServerFrame, durationCode, emptyEdgeBlock, FLAG, resyncRequest, sceneRequest, selectRequest } from "./protocol.js";
+import {
+  decodeServerFrame, detailRequest, durationCode, emptyEdgeBlock, expandRequest, FLAG, isSummary, resyncRequest, sceneRequest, selectRequest,
+} from "./protocol.js";
 import { NodeTable } from "./node-table.js";
 
 const RECONNECT_FIRST_MS = 500;
@@ -96,6 +98,17 @@ AFRAME.registerSystem("vrmon-data", {
     this.emit("vrmon-selection", { id });
   },
 
+  /** What a click or trigger on a node does: a summary mark opens, anything else is selected. */
+  activate(id) {
+    if (isSummary(id)) this.send(expandRequest(id));
+    else this.select(id);
+  },
+
+  /** The waterfall's level of detail: {depth: null} the overview, {depth: N} down to call depth N, {all: true} every span. */
+  setDetail({ depth = null, all = false } = {}) {
+    this.send(detailRequest({ depth, all }));
+  },
+
   clearSelection() {
     if (this.selectedId === null) return;
     this.selectedId = null;
@@ -109,6 +122,7 @@ AFRAME.registerSystem("vrmon-data", {
   /** "service: operation" of the node in `row`; just the service for a service-graph node. */
   nodeLabel(row) {
     const service = this.services[this.nodes.service[row]] ?? "?";
+    if (isSummary(this.nodes.ids[row])) return `folded calls, mostly ${service} (click to open)`;
     const operation = this.operations[this.nodes.operation[row]]; // none (NO_STRING) for a service node
     return operation === undefined ? service : `${service}: ${operation}`;
   },

@@ -10,7 +10,8 @@ const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; nearly level for the 3D service graph.
-const PITCH_DEGREES = { waterfall: 48, services: 16 };
+// The waterfall's lanes stand upright like a page: seen almost from the front.
+const PITCH_DEGREES = { waterfall: 4, services: 16 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 // The wall is built around the room's centre (the origin): stand there, a step back from the
 // middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
@@ -25,6 +26,8 @@ AFRAME.registerComponent("camera-navigation", {
     resetButton: { type: "selector" },
     leftPanel: { type: "selector" }, // overlays on the left and right edges: frame the scene between them
     rightPanel: { type: "selector" },
+    topBar: { type: "selector" }, // overlays across the top and bottom edges: frame below and above them
+    bottomBar: { type: "selector" },
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
   },
 
@@ -89,7 +92,9 @@ AFRAME.registerComponent("camera-navigation", {
       return;
     }
     if (!wall) {
-      this.frame(bounds, LABEL_ROOM);
+      // the waterfall says what to frame: its marks with lane names and ruler
+      const frame = this.system.scene.frame;
+      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM);
       return;
     }
     const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
@@ -146,15 +151,22 @@ AFRAME.registerComponent("camera-navigation", {
     const insetLeft = tall(leftBox) ? Math.min(leftBox.right, canvasWidth / 3) : 0;
     const insetRight = tall(rightBox) ? Math.min(canvasWidth - rightBox.left, canvasWidth / 3) : 0;
     const free = 1 - (insetLeft + insetRight) / canvasWidth;
+    const canvasHeight = canvas.clientHeight || 1;
+    const topBox = this.data.topBar?.getBoundingClientRect();
+    const bottomBox = this.data.bottomBar?.hidden ? null : this.data.bottomBar?.getBoundingClientRect();
+    const insetTop = topBox ? Math.min(topBox.bottom, canvasHeight / 4) : 0;
+    const insetBottom = bottomBox?.height ? Math.min(canvasHeight - bottomBox.top, canvasHeight / 4) : 0;
+    const freeV = 1 - (insetTop + insetBottom) / canvasHeight;
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
     const halfWidth = (maxx - minx) / 2 + labelRoom + FRAME_MARGIN;
     const halfDepth = (maxz - minz) / 2;
     const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
-    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / tanHalfV);
-    // Slide sideways so the centre lands in the middle of the free part.
+    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeV));
+    // Slide sideways and up so the centre lands in the middle of the free part.
     const eyeX = cx - ((insetLeft - insetRight) / canvasWidth) * range * tanHalfH;
-    this.look([eyeX, cy + range * Math.sin(pitch), cz + range * Math.cos(pitch)], 0, -pitch);
+    const lift = ((insetTop - insetBottom) / canvasHeight) * range * tanHalfV;
+    this.look([eyeX, cy + lift + range * Math.sin(pitch), cz + range * Math.cos(pitch)], 0, -pitch);
   },
 });

@@ -95,7 +95,7 @@ AFRAME.registerComponent("scene-labels", {
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
-      const height = LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? style.height;
+      const height = label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? style.height;
       const width = height * (box.w / box.h);
       const left = -style.anchor[0] * width;
       const bottom = -style.anchor[1] * height;
@@ -165,14 +165,17 @@ AFRAME.registerComponent("scene-labels", {
     return this.system.serviceColors[service] ?? FALLBACK_COLOR;
   },
 
-  /** A faint line across the floor at each time tick, from the ruler to the back of the scene. */
+  /** A faint line at each time tick: up the back of the waterfall's lanes, or across the floor to the back of the scene. */
   buildRules(labels) {
     const bounds = this.system.scene?.bounds;
     const ticks = labels.filter((label) => label.kind === "tick");
     if (!bounds || !ticks.length) return;
     const back = bounds[2] - 0.3;
+    const upright = this.system.scene.layout === "waterfall";
     const points = new Float32Array(ticks.length * 6);
-    ticks.forEach(({ pos: [x, , z] }, i) => points.set([x, 0.005, z - 0.05, x, 0.005, back], i * 6));
+    ticks.forEach(({ pos: [x, y, z] }, i) => points.set(upright
+      ? [x, y + 0.4, bounds[2] - 0.05, x, bounds[4], bounds[2] - 0.05]
+      : [x, 0.005, z - 0.05, x, 0.005, back], i * 6));
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
     this.el.setObject3D("rules", new THREE.LineSegments(geometry, this.rulesMaterial));

@@ -1,0 +1,65 @@
+"""The waterfall reads at a glance at every size (issue 8, part 1), on data the fixtures do not
+have: 5, 40, 20k, 100k and 1M spans over 40 services, and a 10-deep burst followed by a 15 s wait.
+
+At the default view of a 1280×720 page: the marks' box covers ≥ 30 % of the canvas, ≥ 90 % of
+the marks are on screen, ≥ 80 % of them are at least 2×2 px, draw calls stay under 30, every lane
+name on show is ≥ 12 px tall and OCR reads it from a screenshot of the 3D view alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.legibility import mark_figures, names_read, read_3d_view
+from tests.generated_traces import burst_then_wait_store, named_store
+
+pytestmark = pytest.mark.browser
+
+# Font px of every lane label as drawn: its quad's projected height × the atlas' font share.
+LANE_LABEL_PX_JS = """
+() => {
+  const THREE = AFRAME.THREE;
+  const camera = document.querySelector("a-scene").camera;
+  const labels = document.querySelector("[scene-labels]").object3D;
+  const H = document.querySelector("a-scene").canvas.getBoundingClientRect().height;
+  camera.updateMatrixWorld();
+  const px = (x, y, z) => new THREE.Vector3(x, y, z).applyMatrix4(labels.matrixWorld).project(camera);
+  return window.vrmon.system.labels.filter((l) => l.kind === "lane").map((l) => {
+    const [x, y, z] = l.pos;
+    const top = px(x, y + l.size / 2, z), bottom = px(x, y - l.size / 2, z);
+    return { text: l.text, font: (top.y - bottom.y) / 2 * H * 56 / 76, x: (top.x + 1) / 2 };
+  });
+}
+"""
+
+CASES = {
+    "5 spans": lambda: named_store(5, spans_per_trace=5, n_services=40),
+    "40 spans": lambda: named_store(40, spans_per_trace=40, n_services=40),
+    "20k spans": lambda: named_store(20_000, spans_per_trace=20_000, n_services=40),
+    "100k spans": lambda: named_store(100_000, spans_per_trace=100_000, n_services=40),
+    "1M spans": lambda: named_store(1_000_000, spans_per_trace=1_000_000, n_services=40),
+    "burst then 15 s wait": burst_then_wait_store,
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_waterfall_is_framed_visible_and_its_lane_names_read(case, vrmon_server, open_app, page, tmp_path):
+    base = vrmon_server([], store=CASES[case](), host_metrics=False)
+    open_app(base)
+    figures = mark_figures(page)
+    stats = page.evaluate("window.vrmon.stats()")
+    assert figures["box_share"] >= 0.30, figures["box"]
+    assert figures["on_screen"] >= 0.90
+    assert figures["visible_2px"] >= 0.80
+    assert stats["drawCalls"] < 30
+
+    lanes = page.evaluate(LANE_LABEL_PX_JS)
+    assert lanes, "the waterfall names its lanes"
+    small = [lane for lane in lanes if lane["font"] < 12]
+    assert not small, small
+    assert all(lane["x"] > 0 for lane in lanes), "a lane name is cut by the left edge"
+    words = read_3d_view(page, tmp_path / "waterfall.png")
+    names = [lane["text"] for lane in lanes]
+    read = names_read(words, names)
+    assert len(read) == len(names), sorted(set(names) - set(read))
+    assert not page.errors
