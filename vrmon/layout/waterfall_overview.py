@@ -30,6 +30,7 @@ LABEL_FONT = 0.92  # of a lane's least height, its name's font size
 NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time the trace starts
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.6  # average glyph width per font size, to make room for the longest lane name
+WHOLE_TRACE = 300  # spans a trace may have and still be drawn whole when its rows fit
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
 
@@ -42,7 +43,7 @@ class Overview:
 
 
 def nice_ceiling(us: int) -> int:
-    """The smallest 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k ≥ `us`: the trace fills ≥ 80 % of
+    """The smallest 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k ≥ `us`: the trace fills ≥ 75 % of
     the width, and a growing trace rescales only when it passes the next step."""
     us = max(int(us), 1)
     magnitude = 10 ** int(np.floor(np.log10(us)))
@@ -59,9 +60,11 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     end = start + np.maximum(cols.duration_us, 0)
     n = len(rows)
     t0 = int(start.min()) if n else 0
-    width_us = nice_ceiling(int(end.max()) - t0 if n else 1)
+    start, end = start - t0, end - t0  # from the trace's start: float µs stay exact
+    width_us = nice_ceiling(int(end.max()) if n else 1)
     min_us = width_us * p.min_bar / p.width
-    fold_us = width_us * p.lod_pixels / p.overview_pixels
+    # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit
+    fold_us = 0.0 if n <= WHOLE_TRACE else width_us * p.lod_pixels / p.overview_pixels
     levels = depth_levels(cols.depth)
     extent = subtree_extent(cols.parent, start, end, levels)
     while True:
@@ -75,7 +78,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         # at the overview, rows too thin to see fold more: the threshold doubles until they fit
         if fits(lane_rows, p) or detail != DetailLevel() or fold_us > width_us:
             break
-        fold_us *= 2
+        fold_us = fold_us * 2 or width_us * p.lod_pixels / p.overview_pixels
     pitch, band = row_pitch(lane_rows, p)
     if not n:
         return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c)
@@ -94,7 +97,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     summary_end = np.maximum(c.end_us, summary_start + min_us)
     critical = critical_path(cols.parent, start, end)
     scale = p.width / width_us
-    x0 = (np.concatenate([item_start, summary_start]) - t0) * scale - p.width / 2
+    x0 = np.concatenate([item_start, summary_start]) * scale - p.width / 2
     length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
     y = np.concatenate([item_y, item_y[at] - item_pitch[at] * (BAR_FILL - SUMMARY_FILL) / 2])
     height = np.minimum(np.concatenate([item_pitch * BAR_FILL, item_pitch[at] * SUMMARY_FILL]), p.bar_height)
