@@ -157,7 +157,8 @@ class Hub:
             self._expand(viewer, message.id)
         elif isinstance(message, Detail):
             key = viewer.channel.key
-            self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything)))
+            self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
+                                                                                                 idle=message.idle)))
 
     def _expand(self, viewer: Viewer, node_id: int) -> None:
         """The viewer opens a summary: it moves to the view with that fold open (its own snapshot)."""

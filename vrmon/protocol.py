@@ -232,6 +232,7 @@ class Detail:
 
     depth: int | None
     everything: bool
+    idle: bool = True  # compress long idle stretches to marked breaks
 
 
 ClientMessage = Select | Resync | SwitchScene | Expand | Detail
@@ -254,8 +255,8 @@ def expand_frame(node_id: int) -> bytes:
     return encode_frame({"type": "expand", "id": node_id})
 
 
-def detail_frame(depth: int | None = None, everything: bool = False) -> bytes:
-    return encode_frame({"type": "detail", "depth": depth, "all": everything})
+def detail_frame(depth: int | None = None, everything: bool = False, idle: bool = True) -> bytes:
+    return encode_frame({"type": "detail", "depth": depth, "all": everything, "idle": idle})
 
 
 def parse_client_message(data: bytes | str) -> ClientMessage:
@@ -270,12 +271,12 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
             raise ProtocolError(f"{kind} needs an integer 'id' between 0 and 2^32-1")
         return Select(node_id) if kind == "select" else Expand(node_id)
     if kind == "detail":
-        depth, everything = frame.get("depth"), frame.get("all", False)
+        depth, everything, idle = frame.get("depth"), frame.get("all", False), frame.get("idle", True)
         if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth <= MAX_DETAIL_DEPTH):
             raise ProtocolError(f"detail: 'depth' must be nil or an integer between 0 and {MAX_DETAIL_DEPTH}")
-        if not isinstance(everything, bool):
-            raise ProtocolError("detail: 'all' must be true or false")
-        return Detail(depth, everything)
+        if not isinstance(everything, bool) or not isinstance(idle, bool):
+            raise ProtocolError("detail: 'all' and 'idle' must be true or false")
+        return Detail(depth, everything, idle)
     if kind == "resync":
         return Resync()
     if kind == "scene":

@@ -97,8 +97,18 @@ class SceneView:
             # what a camera frames: the marks plus lane names and ruler (the waterfall), else the bounds
             "frame": [round(v, 3) for v in (self._overview.frame if self.preset.layout == "waterfall" and self._overview else layout.bounds)],
             "totals": {"traces": store.trace_count, "spans": len(store)},
+            "detail": self._detail_info(),
             "scenes": self.catalog,
         }
+
+    def _detail_info(self) -> dict[str, Any] | None:
+        """The waterfall's folds: what the viewer asked for and how many spans are folded."""
+        if self.preset.layout != "waterfall" or self._overview is None:
+            return None
+        cut = self._overview.cut
+        return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
+                "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
+                "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""

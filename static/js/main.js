@@ -25,6 +25,7 @@ import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./data/vrmon-api.js";
 import "./desktop/span-search.js";
+import "./desktop/detail-controls.js";
 // In the headset (controllers, panels, comfort).
 import "./xr/vr-laser.js";
 import "./xr/vr-span-panel.js";

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.legibility import mark_figures, names_read, read_3d_view
-from tests.generated_traces import burst_then_wait_store, named_store
+from tests.browser.legibility import TWO_FRAMES_JS, mark_figures, names_read, read_3d_view
+from tests.generated_traces import burst_then_wait_batch, burst_then_wait_store, named_batch, named_store, store_of
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,8 @@ LANE_LABEL_PX_JS = """
   });
 }
 """
+
+CAMERA_JS = "() => document.querySelector('#camera').object3D.position.toArray()"
 
 CASES = {
     "5 spans": lambda: named_store(5, spans_per_trace=5, n_services=40),
@@ -62,4 +64,52 @@ def test_the_waterfall_is_framed_visible_and_its_lane_names_read(case, vrmon_ser
     names = [lane["text"] for lane in lanes]
     read = names_read(words, names)
     assert len(read) == len(names), sorted(set(names) - set(read))
+    assert not page.errors
+
+
+def assert_legible(page) -> dict:
+    figures = mark_figures(page)
+    assert figures["box_share"] >= 0.30, figures["box"]
+    assert figures["on_screen"] >= 0.90
+    assert figures["visible_2px"] >= 0.80
+    return figures
+
+
+def test_a_trace_switch_and_reset_frame_the_new_trace_and_a_live_delta_never_moves_the_camera(vrmon_server, open_app, page):
+    store = store_of(named_batch(20_000, spans_per_trace=20_000, n_services=40))
+    store.add(burst_then_wait_batch())
+    base = vrmon_server([], store=store, host_metrics=False)
+    open_app(base)
+    assert_legible(page)
+    shown = page.evaluate("window.vrmon.system.scene.trace")
+    other = next(t["id"] for t in page.evaluate("window.vrmon.system.traceList()") if t["id"] != shown)
+    page.evaluate(f"window.vrmon.system.switchScene({{trace: '{other}'}})")
+    page.wait_for_function(f"window.vrmon.system.scene.trace === '{other}'", timeout=20_000)
+    page.evaluate(TWO_FRAMES_JS)
+    framed = assert_legible(page)
+    camera = page.evaluate(CAMERA_JS)
+
+    # the wheel moves the view away; R brings back the same framing
+    page.mouse.move(640, 400)
+    for _ in range(5):
+        page.mouse.wheel(0, -400)
+    page.evaluate(TWO_FRAMES_JS)
+    assert page.evaluate(CAMERA_JS) != camera
+    page.keyboard.press("r")
+    page.evaluate(TWO_FRAMES_JS)
+    assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    assert mark_figures(page)["box"] == pytest.approx(framed["box"], abs=0.5)
+
+    # a live delta to the shown trace: the picture changes, the camera does not
+    seq = page.evaluate("window.vrmon.system.seq")
+    rows = store.rows_of_trace(store.trace_code(other))
+    root = int(store.span_id[rows][store.depth[rows] == 0][0])
+    more = burst_then_wait_batch()
+    more.trace_id = [int(other, 16)] * len(more)
+    more.span_id = [s + (1 << 40) for s in more.span_id]
+    more.parent_id = [p + (1 << 40) if p else root for p in more.parent_id]
+    vrmon_server.last.call(store.add, more)
+    page.wait_for_function(f"window.vrmon.system.seq > {seq}", timeout=20_000)
+    page.evaluate(TWO_FRAMES_JS)
+    assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
     assert not page.errors

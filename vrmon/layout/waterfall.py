@@ -40,6 +40,7 @@ class WaterfallParams:
     max_row: float = 2.0  # most metres between rows (a few rows do not make huge bars)
     lod_pixels: float = 4.0  # subtrees narrower than this at the overview fold into one summary mark
     overview_pixels: float = 1000.0  # pixels `width` takes on a screen at the overview
+    idle_gap: float = 0.15  # stretches with no span starting or ending, longer than this share of the trace, shrink to a break (0: never)
 
 
 @dataclass(frozen=True)

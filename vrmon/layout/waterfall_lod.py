@@ -30,6 +30,12 @@ class DetailLevel:
     expanded: frozenset[int] = field(default_factory=frozenset)  # uids of spans whose summary was opened
     depth: int | None = None  # collapse everything deeper than this call depth (None: by size)
     everything: bool = False  # expand all: every span is a bar
+    idle: bool = True  # compress long idle stretches to breaks (where the preset's idle_gap finds some)
+
+    @property
+    def asked(self) -> bool:
+        """Whether the viewer chose what to draw (anything but the overview's fold by size)."""
+        return bool(self.expanded) or self.depth is not None or self.everything
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vrmon.layout.critical_path import critical_path
+from vrmon.layout.idle_time import TimeWarp, active_segments, idle_warp
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import lexsort_ints, unique_ints
@@ -40,6 +41,7 @@ class Overview:
     frame: tuple[float, ...]  # min xyz, max xyz of what a camera frames: the marks, lane names and ruler
     rows: np.ndarray  # store rows of the trace, ascending
     cut: Cut  # which of them are bars and which are folded into summaries
+    warp: TimeWarp  # the time axis, with its compressed idle stretches
 
 
 def nice_ceiling(us: int) -> int:
@@ -60,8 +62,11 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     end = start + np.maximum(cols.duration_us, 0)
     n = len(rows)
     t0 = int(start.min()) if n else 0
-    start, end = start - t0, end - t0  # from the trace's start: float µs stay exact
-    width_us = nice_ceiling(int(end.max()) if n else 1)
+    true_start, true_end = start - t0, end - t0  # from the trace's start: float µs stay exact
+    # long idle stretches shrink to breaks: from here on, times are on the compressed axis
+    warp = idle_warp(true_start, true_end, p.idle_gap if detail.idle else 0.0)
+    start, end = warp(true_start), warp(true_end)
+    width_us = nice_ceiling(int(np.ceil(warp.extent)) if n else 1)
     min_us = width_us * p.min_bar / p.width
     # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit
     fold_us = 0.0 if n <= WHOLE_TRACE else width_us * p.lod_pixels / p.overview_pixels
@@ -76,12 +81,12 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         lane_rows = np.zeros(len(lane_service), np.int64)
         np.maximum.at(lane_rows, item_lane, track + 1)
         # at the overview, rows too thin to see fold more: the threshold doubles until they fit
-        if fits(lane_rows, p) or detail != DetailLevel() or fold_us > width_us:
+        if fits(lane_rows, p) or detail.asked or fold_us > width_us:
             break
         fold_us = fold_us * 2 or width_us * p.lod_pixels / p.overview_pixels
     pitch, band = row_pitch(lane_rows, p)
     if not n:
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c)
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -95,7 +100,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     at = np.searchsorted(shown, holders)
     summary_start = c.start_us
     summary_end = np.maximum(c.end_us, summary_start + min_us)
-    critical = critical_path(cols.parent, start, end)
+    critical = critical_path(cols.parent, true_start, true_end)
     scale = p.width / width_us
     x0 = np.concatenate([item_start, summary_start]) * scale - p.width / 2
     length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
@@ -115,7 +120,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         flags=np.concatenate([cols.flags[shown] | np.where(critical[shown], CRITICAL, 0),
                               np.where(c.errors > 0, ERROR, 0)]).astype(np.uint8),
         yaw=np.zeros(len(x0), np.int16),
-        duration=duration_code(np.concatenate([end[shown] - start[shown], c.end_us - c.start_us])),
+        duration=duration_code(np.concatenate([cols.duration_us[shown], warp.unwarp(c.end_us) - warp.unwarp(c.start_us)])),
     )
     names = store.services.names
     # every name the same size (a lane's least height), level with its lane's top rows, and a
@@ -126,11 +131,11 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
               for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
-    labels += ruler(width_us, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    labels += ruler(warp, width_us, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
     bounds = bounds_of(nodes)
     name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], bounds[4], bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c)
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp)
 
 
 def lanes_of(service: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,11 +192,34 @@ def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:
     return np.maximum(rows * p.min_row, p.lane_height).sum() + LANE_GAP * p.lane_height * (len(rows) - 1) <= p.height
 
 
-def ruler(width_us: int, p: WaterfallParams, y: float, size: float) -> list[Label]:
-    """Tick labels at a 1-2-5 step, 4 to 10 across the width that stands for `width_us`."""
+def ruler(warp: TimeWarp, width_us: int, p: WaterfallParams, y: float, size: float) -> list[Label]:
+    """Tick labels at a 1-2-5 step (4 to 10 across the width that stands for `width_us`) in true
+    time from the trace's start, on each stretch between breaks; under each break, its true length."""
     step = nice_step(width_us / 6)
-    ticks = np.arange(0, width_us + 1, step)
-    return [Label(format_duration(int(t)), (-p.width / 2 + t / width_us * p.width, y, p.bar_depth), "tick", size) for t in ticks]
+    x = lambda us: -p.width / 2 + float(warp(np.array([us]))[0]) / width_us * p.width  # noqa: E731
+    labels: list[Label] = []
+    for first, last in active_segments(warp):
+        ticks = np.arange(np.ceil(first / step) * step, last + 1, step)
+        woke = len(warp.breaks) > 0 and first > 0
+        if woke and (not len(ticks) or ticks[0] - first > step / 4):
+            ticks = np.concatenate([[first], ticks])  # where the trace wakes up after a break
+        for k, t in enumerate(ticks):
+            label = Label(tick_text(float(t), step), (x(t), y, p.bar_depth), "tick", size)
+            if labels and label.pos[0] - labels[-1].pos[0] < p.width / 12:  # too close to read apart
+                if not (woke and k == 0):
+                    continue
+                labels.pop()  # the time the trace wakes up matters more than the tick before the break
+            labels.append(label)
+    labels += [Label(f"// {format_duration(int(b - a))} idle //", (x((a + b) / 2), y - size, p.bar_depth), "break", size)
+               for a, b in warp.breaks]
+    return labels
+
+
+def tick_text(us: float, step: float) -> str:
+    """A tick's time, with as many decimals as its step needs (15.001 s after a break, not 15 s)."""
+    unit, name = (1e6, "s") if us >= 1e6 else (1e3, "ms") if us >= 1e3 else (1.0, "µs")
+    decimals = max(0, int(np.ceil(np.log10(unit / step)))) if step < unit else 0
+    return f"{us / unit:.{decimals}f} {name}"
 
 
 def summary_details(store, overview: Overview, node_id: int, top: int = 8) -> dict | None:

@@ -107,7 +107,7 @@ export const selectRequest = (id) => encode({ type: "select", id });
 export const resyncRequest = () => encode({ type: "resync" });
 export const sceneRequest = ({ scene = null, trace = null }) => encode({ type: "scene", scene, trace });
 export const expandRequest = (id) => encode({ type: "expand", id });
-export const detailRequest = ({ depth = null, all = false }) => encode({ type: "detail", depth, all });
+export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
 // folded at the overview, held by the span with node id (id - SUMMARY_BASE).

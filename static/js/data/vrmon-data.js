@@ -104,9 +104,12 @@ AFRAME.registerSystem("vrmon-data", {
     else this.select(id);
   },
 
-  /** The waterfall's level of detail: {depth: null} the overview, {depth: N} down to call depth N, {all: true} every span. */
-  setDetail({ depth = null, all = false } = {}) {
-    this.send(detailRequest({ depth, all }));
+  /**
+   * The waterfall's level of detail: {depth: null} the overview, {depth: N} down to call depth N,
+   * {all: true} every span; `idle` (default: as now) compresses long idle stretches to breaks.
+   */
+  setDetail({ depth = null, all = false, idle = this.scene?.detail?.idle ?? true } = {}) {
+    this.send(detailRequest({ depth, all, idle }));
   },
 
   clearSelection() {

@@ -44,7 +44,9 @@ AFRAME.registerComponent("camera-navigation", {
       // moves the viewer but the viewer (a new view is reached with the controllers).
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
-        if (!this.el.sceneEl.renderer?.xr.isPresenting) this.reset();
+        // after the rest of the snapshot is applied: the overlays it changes (legend, trace
+        // list) decide the free part of the view
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
       }
     };
     this.onKey = (event) => {
