@@ -10,7 +10,8 @@ from typing import Any
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import JAEGER_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config
+from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config,
+                            security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
     for setting in JAEGER_SETTINGS:
         _add_setting(live, setting)
+    guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
+    for setting in SECURITY_SETTINGS:
+        _add_setting(guarded, setting)
     serve.set_defaults(run=_serve)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
@@ -110,7 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, **_setting_values(args, SERVE_SETTINGS))
+    security = security_config(**_setting_values(args, SECURITY_SETTINGS))
+    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
     sources = []
     if jaeger is not None:
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
