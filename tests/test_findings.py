@@ -318,3 +318,22 @@ def test_inspect_findings_rejects_bad_input_in_one_line(capsys, tmp_path):
     assert capsys.readouterr().err.strip().endswith("missing.json: no such file; pass a Jaeger JSON or OTLP JSON trace file")
     assert main(["inspect", "--findings", "--min-calls", "1", str(LOAD_GENERATOR)]) == 1
     assert "--min-calls 1" in capsys.readouterr().err
+
+
+def test_selecting_a_span_reports_its_percentile_rank_among_its_operation(vrmon_server):
+    from websockets.sync.client import connect
+
+    from tests.test_server import recv
+    from vrmon.protocol import select_frame
+
+    url = vrmon_server([FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json"])
+    store = vrmon_server.last.app.state.store
+    getdriver = np.flatnonzero(store.operation == store.operations.code_of("GetDriver"))
+    durations = store.duration_us[getdriver]
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        recv(ws)
+        for row in getdriver[[0, int(np.argmax(durations))]]:
+            ws.send(select_frame(int(store.uid[row])))
+            span = recv(ws)["span"]
+            rank = brute_force_rank(durations, store.duration_us[row])
+            assert span["percentile"] == {"rank": round(rank, 1), "samples": 13, "text": f"p{int(rank)} of 13 GetDriver calls"}
