@@ -83,7 +83,7 @@ def _findings(args: argparse.Namespace) -> int:
     store = _load(args.paths)
     findings = find_all(store, FindingRules(n_plus_one_min_calls=args.min_calls))
     if args.json:
-        print(json.dumps({"findings": [f.to_json() for f in findings]}))
+        print(json.dumps({"findings": [f.to_json(store) for f in findings]}))
         return 0
     summaries = store.trace_summaries()
     names = store.services.names, store.operations.names
@@ -93,7 +93,7 @@ def _findings(args: argparse.Namespace) -> int:
             trace = finding.trace
             root = f"{names[0][summaries['root_service'][trace]]} {names[1][summaries['root_operation'][trace]]}"
             print(f"trace {store.trace_id_hex(trace)}  {root}  ({summaries['spans'][trace]} spans)")
-        fields = finding.fields
+        fields = finding.to_json(store)
         key = next((k for k in ("span", "parent") if k in fields), None)
         where = f"{key} {fields[key]}" if key else f"{len(fields['spans'])} spans"
         what = f"{fields['service']} {fields['operation']}" if "service" in fields else ""

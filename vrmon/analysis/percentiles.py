@@ -119,12 +119,11 @@ class DurationRanks:
         lo, hi, n, groups = lo[big], hi[big], n[big], groups[big]
         if not len(n):
             return SlowSpans(np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
-        durations = self._keys & MAX_DURATION
         pos = (n - 1) * (percentile / 100.0)
         below = np.floor(pos).astype(np.int64)
         frac = pos - below
-        d0 = durations[lo + below]
-        d1 = durations[np.minimum(lo + below + 1, hi - 1)]
+        d0 = self._keys[lo + below] & MAX_DURATION
+        d1 = self._keys[np.minimum(lo + below + 1, hi - 1)] & MAX_DURATION
         threshold = d0 + frac * (d1 - d0)
         # durations are integers: d > threshold ⇔ d > floor(threshold)
         cut = (groups << DURATION_BITS) | np.floor(threshold).astype(np.int64)
