@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -20,6 +21,7 @@ from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
 from vrmon.scene_presets import load_presets
+from vrmon.security import AccessGuard, access_policy
 from vrmon.settings import ServeConfig
 from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
@@ -120,7 +122,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", StaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    policy = access_policy(config.host, "http", config.security.allow_host, config.security.allow_origin,
+                           index_html=config.static_dir / "index.html")
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessGuard, policy=policy)])
     app.state.hub = hub
     app.state.store = store
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
