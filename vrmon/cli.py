@@ -112,6 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from vrmon.app import create_app
     from vrmon.sources.jaeger import JaegerSource, probe
+    from vrmon.sources.jaeger_client import redact_url
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
@@ -122,7 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
     sources = []
     if jaeger is not None:
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
-        print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     app = create_app(config, sources=sources)
     store = app.state.store
