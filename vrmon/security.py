@@ -130,10 +130,10 @@ class AccessGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host_header = headers.get("host", "")
         extra = self._security_headers(host_header)
-        refusal = self._refusal(scope, headers)
-        if refusal is not None:
-            status, message = refusal
-            await _refuse(scope, send, status, message, extra)
+        answer = self._answer_instead(scope, headers)
+        if answer is not None:
+            status, message = answer
+            await _answer(scope, send, status, message, extra)
             return
 
         async def send_with_headers(message: dict[str, Any]) -> None:
@@ -145,7 +145,8 @@ class AccessGuard:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
+    def _answer_instead(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
+        """(status, message or redirect target) to answer instead of the app, or None to let it through."""
         host_header = headers.get("host")
         if not host_header:
             return 400, "vrmon: this request names no Host"
@@ -153,17 +154,30 @@ class AccessGuard:
         if host not in self.policy.hosts or port == -1:
             return 403, (f"vrmon: Host {host_header!r} is not this server's name (DNS rebinding is refused); "
                          f"if you reach vrmon by that name, start it with --allow-host {host}")
-        origin = headers.get("origin")
-        if origin is not None and (scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS):
-            if not self._origin_allowed(origin, host_header):
-                return 403, (f"vrmon: a page from {origin} may not connect to this server; "
-                             f"start vrmon with --allow-origin {origin} if you trust it")
+        if not self._from_allowed_origin(scope, headers, host_header):
+            origin = headers["origin"]
+            return 403, (f"vrmon: a page from {origin} may not connect to this server; "
+                         f"start vrmon with --allow-origin {origin} if you trust it")
         if self.gate is not None and scope["path"] not in self.gate.open_paths and not self.gate.authenticated(headers):
             if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"] == "/":
                 return 303, "/pair"
+            if scope["type"] == "http" and scope["path"] == "/healthz":
+                return 200, "up"  # answering at all says up; nothing more without credentials
             return 401, ("vrmon: authentication required: open /pair in a browser to pair it with a code, "
                          "or send 'Authorization: Bearer TOKEN' (the --token of the server)")
         return None
+
+    def _from_allowed_origin(self, scope: Scope, headers: dict[str, str], host_header: str) -> bool:
+        """A websocket handshake or a POST from vrmon's own pages, an allowed origin, or no browser."""
+        if scope["type"] == "http":
+            if scope["method"] in SAFE_METHODS:
+                return True
+            # Under Referrer-Policy: no-referrer a browser sends `Origin: null` with its own form
+            # posts; Sec-Fetch-Site still says the request comes from this origin.
+            if headers.get("sec-fetch-site") == "same-origin":
+                return True
+        origin = headers.get("origin")
+        return origin is None or self._origin_allowed(origin, host_header)
 
     def _origin_allowed(self, origin: str, host_header: str) -> bool:
         try:
@@ -187,7 +201,7 @@ class AccessGuard:
         ]
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
+async def _answer(scope: Scope, send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
     """An HTTP answer (redirect or error) to a request; a websocket handshake gets a bare 403.
 
     (The ASGI websocket denial response could carry the message, but uvicorn then logs an error
@@ -197,6 +211,9 @@ async def _refuse(scope: Scope, send: Send, status: int, message: str, extra: li
         return
     if status == 303:
         body, headers = b"", [(b"location", message.encode()), (b"content-length", b"0")]
+    elif status == 200:
+        body = json.dumps({"status": message}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     else:
         body = json.dumps({"error": message}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
