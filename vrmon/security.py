@@ -40,7 +40,7 @@ _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 class Gate(Protocol):
     """Authentication when serving beyond loopback (vrmon.pairing.Pairing is the one in use)."""
 
-    open_paths: frozenset[str]  # reachable without credentials (the pairing page, /healthz)
+    open_paths: frozenset[str]  # reachable without credentials (the pairing page); /healthz says only "up"
 
     def authenticated(self, headers: dict[str, str]) -> bool: ...
 
