@@ -12,7 +12,8 @@ from tests.generated_traces import named_store, store_of, zero_length_batch
 from vrmon.errors import ProtocolError
 from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
-from vrmon.layout.waterfall_overview import nice_ceiling, overview_layout, summary_details
+from vrmon.layout.nodes import duration_code
+from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, nice_ceiling, overview_layout, summary_details
 from vrmon.protocol import Detail, Expand, detail_frame, expand_frame, parse_client_message
 from vrmon.scene_presets import load_presets
 
@@ -112,3 +113,20 @@ def test_expand_and_detail_requests_are_validated():
 
 def test_default_params_are_the_presets():
     assert WaterfallParams().lod_pixels == P.lod_pixels
+
+
+def test_folded_matches_count_the_spans_each_summary_holds_that_match(big):
+    o = overview_layout(big, 0, P)
+    f = SpanFilter(text="cart", min_duration_us=100)
+    ids, counts = folded_matches(big, o, f)
+    assert len(ids) and (counts > 0).all()
+    names, ops = big.services.names, big.operations.names
+    hidden = np.flatnonzero(~o.cut.shown)
+    expected: dict[int, int] = {}
+    for i in hidden.tolist():
+        row = o.rows[i]
+        if ("cart" in names[big.service[row]].lower() or "cart" in ops[big.operation[row]].lower()) \
+                and duration_code(big.duration_us[row]) >= duration_code(100):
+            uid = SUMMARY_BASE + int(big.uid[o.rows[o.cut.owner[i]]])
+            expected[uid] = expected.get(uid, 0) + 1
+    assert dict(zip(ids.tolist(), counts.tolist())) == expected

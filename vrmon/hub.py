@@ -14,18 +14,22 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from vrmon.errors import ProtocolError
 from vrmon.layout.services import SERVICE_NODE_BASE
-from vrmon.model.span_store import SpanStore
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
+from vrmon.model.span_store import SpanStore
 from vrmon.protocol import (
     ClientMessage,
     Detail,
     Expand,
+    Filter,
     Resync,
     Select,
     SwitchScene,
     details_frame,
+    matches_frame,
     error_frame,
     status_frame,
 )
@@ -54,6 +58,7 @@ class Viewer:
     channel: "Channel | None" = None
     sent_seq: int = -1
     resyncs: int = 0  # snapshots sent because the queue overflowed
+    filter: Filter | None = None  # the viewer's search, for the matches among folded spans
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
@@ -131,6 +136,8 @@ class Hub:
         viewer.offer(SNAPSHOT)
         if self.last_metrics is not None:
             viewer.offer(self.last_metrics)
+        if viewer.filter is not None:
+            self._send_matches(viewer)
 
 
     def _leave(self, viewer: Viewer) -> None:
@@ -162,12 +169,24 @@ class Hub:
             viewer.offer(SNAPSHOT)
         elif isinstance(message, SwitchScene):
             self._switch(viewer, message)
+        elif isinstance(message, Filter):
+            viewer.filter = message if (message.text or message.service or message.operation or message.min_duration_us
+                                        or message.errors_only) else None
+            self._send_matches(viewer)
         elif isinstance(message, Expand):
             self._expand(viewer, message.id)
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
                                                                                                  idle=message.idle)))
+
+    def _send_matches(self, viewer: Viewer) -> None:
+        """How many spans matching the viewer's search each summary mark of its view holds."""
+        if viewer.channel is None:
+            return
+        found = viewer.channel.view.folded_matches(viewer.filter) if viewer.filter is not None else None
+        if found is not None or viewer.filter is None:
+            viewer.offer(matches_frame(*(found if found is not None else (np.empty(0), np.empty(0)))))
 
     def _expand(self, viewer: Viewer, node_id: int) -> None:
         """The viewer opens a summary: it moves to the view with that fold open (its own snapshot)."""
@@ -201,6 +220,8 @@ class Hub:
             item = (channel.view.seq, frame)
             for viewer in channel.viewers:
                 viewer.offer(item)
+                if viewer.filter is not None:  # the folds may hold other spans now
+                    self._send_matches(viewer)
         return encoded
 
     def broadcast(self, frame: bytes) -> None:

@@ -201,6 +201,9 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
         if not isinstance(removed, bytes) or len(removed) % 4:
             raise ProtocolError("delta 'removed' must be binary uint32 ids")
         frame["removed"] = np.frombuffer(removed, dtype="<u4")
+    elif kind == "matches":
+        frame["ids"] = np.frombuffer(frame.get("ids", b""), dtype="<u4")
+        frame["counts"] = np.frombuffer(frame.get("counts", b""), dtype="<u4")
     elif kind not in ("status", "details", "error", "metrics"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
@@ -241,7 +244,18 @@ class Detail:
     idle: bool = True  # compress long idle stretches to marked breaks
 
 
-ClientMessage = Select | Resync | SwitchScene | Expand | Detail
+@dataclass(frozen=True)
+class Filter:
+    """The viewer's search, so the server can count matches among the spans it folded."""
+
+    text: str
+    service: str
+    min_duration_us: float
+    errors_only: bool
+    operation: str = ""
+
+
+ClientMessage = Select | Resync | SwitchScene | Expand | Detail | Filter
 MAX_DETAIL_DEPTH = 10_000
 
 
@@ -263,6 +277,18 @@ def expand_frame(node_id: int) -> bytes:
 
 def detail_frame(depth: int | None = None, everything: bool = False, idle: bool = True) -> bytes:
     return encode_frame({"type": "detail", "depth": depth, "all": everything, "idle": idle})
+
+
+def filter_frame(text: str = "", service: str = "", min_duration_us: float = 0, errors_only: bool = False,
+                 operation: str = "") -> bytes:
+    return encode_frame({"type": "filter", "text": text, "service": service, "operation": operation,
+                         "min_duration_us": min_duration_us, "errors_only": errors_only})
+
+
+def matches_frame(ids: np.ndarray, counts: np.ndarray) -> bytes:
+    """Per summary mark holding matches of the viewer's filter: its node id and how many it holds."""
+    return encode_frame({"type": "matches", "ids": np.ascontiguousarray(ids, "<u4").tobytes(),
+                         "counts": np.ascontiguousarray(counts, "<u4").tobytes()})
 
 
 def parse_client_message(data: bytes | str) -> ClientMessage:
@@ -293,7 +319,18 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if scene is None and trace is None:
             raise ProtocolError("scene request needs 'scene', 'trace' or both")
         return SwitchScene(scene, trace)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, expand or detail")
+    if kind == "filter":
+        text, service, operation = frame.get("text", ""), frame.get("service", ""), frame.get("operation", "")
+        minimum, errors = frame.get("min_duration_us", 0), frame.get("errors_only", False)
+        for name, value in (("text", text), ("service", service), ("operation", operation)):
+            if not isinstance(value, str) or len(value) > 128:
+                raise ProtocolError(f"filter: {name!r} must be a string of at most 128 characters")
+        if isinstance(minimum, bool) or not isinstance(minimum, (int, float)) or not 0 <= minimum < 2**63:
+            raise ProtocolError("filter: 'min_duration_us' must be a number ≥ 0")
+        if not isinstance(errors, bool):
+            raise ProtocolError("filter: 'errors_only' must be true or false")
+        return Filter(text.strip().lower(), service, float(minimum), errors, operation)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, expand, detail or filter")
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
 from vrmon.layout.wall import wall_layout
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
-from vrmon.layout.waterfall_overview import Overview, overview_layout, summary_details
+from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -204,6 +204,12 @@ class SceneView:
             "callers": [{"service": n, "calls": c} for n, c in sorted(callers, key=lambda x: -x[1])],
             "callees": [{"service": n, "calls": c} for n, c in sorted(callees, key=lambda x: -x[1])],
         }
+
+    def folded_matches(self, f) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per summary mark, how many of the spans it folds match the search `f`; None outside the waterfall."""
+        if self.preset.layout != "waterfall" or self._overview is None:
+            return None
+        return folded_matches(self.store, self._overview, SpanFilter(f.text, f.service, f.operation, f.min_duration_us, f.errors_only))
 
     def has_node(self, node_id: int) -> bool:
         ids = self._nodes.ids

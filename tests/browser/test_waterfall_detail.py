@@ -61,3 +61,26 @@ def test_a_selected_summary_shows_what_it_holds(vrmon_server, open_app, page):
     page.click("#span-panel .expand")
     page.wait_for_function("window.vrmon.system.scene.detail.opened === 1", timeout=20_000)
     assert not page.errors
+
+
+def test_a_search_lights_the_summaries_holding_matches_and_counts_what_they_hold(vrmon_server, open_app, page):
+    store = named_store(3000, spans_per_trace=3000, n_services=12)
+    base = vrmon_server([], store=store, host_metrics=False)
+    open_app(base)
+    # the main service of a summary mark: some of its spans are folded
+    row = page.evaluate(f"window.vrmon.system.nodes.rowOf.get(({SUMMARIES_JS})()[0])")
+    name = page.evaluate(f"window.vrmon.system.services[window.vrmon.system.nodes.service[{row}]]")
+    page.fill("#span-search input[name=text]", name)
+    expected = sum(name in (store.services.names[s] + " " + store.operations.names[o]).lower()
+                   for s, o in zip(store.service.tolist(), store.operation.tolist()))
+    page.wait_for_function(f"window.vrmon.system.matchCount === {expected}", timeout=20_000)
+    lit = page.evaluate(f"""() => {{ const s = window.vrmon.system;
+      return window.vrmon.nodeIds().filter((id) => id >= {SUMMARY_BASE} && s.rowMatches(s.nodes.rowOf.get(id))).map((id) => [id, s.summaryMatches.get(id)]); }}""")
+    assert lit and all(count > 0 for _, count in lit)
+    assert f"{expected} matches" in page.inner_text("#span-search .matches")
+    # a lit summary's tooltip and panel say how many matches it holds
+    summary, held = lit[0]
+    page.evaluate(f"window.vrmon.select({summary})")
+    page.wait_for_function("document.querySelector('#span-panel .panel-title').textContent.includes('folded calls')")
+    assert f"search matches\t{held}" in page.inner_text("#span-panel").lower()
+    assert not page.errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.helpers import enter_vr, install_emulated_headset
 from tests.browser.legibility import TWO_FRAMES_JS, mark_figures, names_read, read_3d_view
 from tests.generated_traces import burst_then_wait_batch, burst_then_wait_store, named_batch, named_store, store_of
 
@@ -112,4 +113,40 @@ def test_a_trace_switch_and_reset_frame_the_new_trace_and_a_live_delta_never_mov
     page.wait_for_function(f"window.vrmon.system.seq > {seq}", timeout=20_000)
     page.evaluate(TWO_FRAMES_JS)
     assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    assert not page.errors
+
+
+# Each lane name's visual angle from the headset's eye (its quad's font height over its distance),
+# and the angle off straight ahead of the picture's centre, in degrees.
+HEADSET_FIGURES_JS = """
+() => {
+  const THREE = AFRAME.THREE;
+  const eye = document.querySelector("a-scene").camera.getWorldPosition(new THREE.Vector3());
+  const labels = document.querySelector("[scene-labels]").object3D;
+  labels.updateMatrixWorld(true);
+  const scale = labels.matrixWorld.getMaxScaleOnAxis();
+  const degrees = (radians) => radians * 180 / Math.PI;
+  const lanes = window.vrmon.system.labels.filter((l) => l.kind === "lane").map((l) => {
+    const at = new THREE.Vector3(...l.pos).applyMatrix4(labels.matrixWorld);
+    return { text: l.text, degrees: degrees(l.size * scale * 56 / 76 / at.distanceTo(eye)) };
+  });
+  const [x0, y0, z0, x1, y1, z1] = window.vrmon.system.scene.frame;
+  const centre = new THREE.Vector3((x0 + x1) / 2, (y0 + y1) / 2, z1).applyMatrix4(labels.matrixWorld).sub(eye);
+  const width = (x1 - x0) * scale;
+  return { lanes, off_ahead: degrees(Math.atan2(Math.hypot(centre.x, centre.y), -centre.z)), distance: -centre.z, width };
+}
+"""
+
+
+def test_in_a_headset_the_waterfall_stands_in_front_and_its_lane_names_look_big_enough(vrmon_server, open_app, page):
+    install_emulated_headset(page)
+    page.set_viewport_size({"width": 640, "height": 360})
+    open_app(vrmon_server([], store=CASES["20k spans"](), host_metrics=False))
+    enter_vr(page)
+    page.evaluate(TWO_FRAMES_JS)
+    figures = page.evaluate(HEADSET_FIGURES_JS)
+    assert figures["off_ahead"] < 15  # straight ahead, near eye height
+    assert 1.0 <= figures["distance"] <= 3.0 and 2.0 <= figures["width"] <= 6.0  # arm's length to room size
+    small = [lane for lane in figures["lanes"] if lane["degrees"] < 1.2]
+    assert not small, small
     assert not page.errors

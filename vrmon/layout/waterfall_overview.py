@@ -252,3 +252,40 @@ def summary_details(store, overview: Overview, node_id: int, top: int = 8) -> di
         "operations": [{"service": names[int(pairs[i] >> 32)], "operation": operations[int(pairs[i] & 0xFFFFFFFF)], "spans": int(pair_spans[i])}
                        for i in np.argsort(-pair_spans, kind="stable")[:top]],
     }
+
+
+@dataclass(frozen=True)
+class SpanFilter:
+    """A viewer's search, as its search bar sets it (see the client's vrmon-data setFilter)."""
+
+    text: str = ""  # lowercase; part of a service or operation name, or 4+ hex characters of the trace id
+    service: str = ""  # an exact service name
+    operation: str = ""  # an exact operation name
+    min_duration_us: float = 0.0
+    errors_only: bool = False
+
+
+def folded_matches(store, overview: Overview, f: SpanFilter) -> tuple[np.ndarray, np.ndarray]:
+    """(summary node ids, how many folded spans each holds that match `f`), for the summaries
+    holding at least one, as the viewer matches the spans it draws (duration to the wire's 9 % step)."""
+    rows, c = overview.rows, overview.cut
+    hidden = np.flatnonzero(~c.shown)
+    members = rows[hidden]
+    mask = np.ones(len(members), bool)
+    if f.errors_only:
+        mask &= (store.flags[members] & ERROR) > 0
+    if f.min_duration_us > 0:
+        mask &= duration_code(store.duration_us[members]) >= duration_code(f.min_duration_us)
+    if f.service:
+        names = store.services.names
+        mask &= store.service[members] == (names.index(f.service) if f.service in names else -1)
+    if f.operation:
+        names = store.operations.names
+        mask &= store.operation[members] == (names.index(f.operation) if f.operation in names else -1)
+    trace_hex = store.trace_id_hex(int(store.trace[rows[0]])).lower() if len(rows) else ""
+    if f.text and not (len(f.text) >= 4 and trace_hex.startswith(f.text)):
+        named = lambda table: np.array([f.text in str(name).lower() for name in table] or [False])  # noqa: E731
+        mask &= named(store.services.names)[store.service[members]] | named(store.operations.names)[store.operation[members]]
+    counts = np.bincount(np.searchsorted(c.holders, c.owner[hidden][mask]), minlength=len(c.holders))
+    held = np.flatnonzero(counts)
+    return (SUMMARY_BASE + store.uid[rows[c.holders[held]]]).astype(np.uint32), counts[held].astype(np.uint32)

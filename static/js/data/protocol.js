@@ -99,6 +99,10 @@ export function decodeServerFrame(bytes) {
     frame.removed = typedColumn(frame.removed, Uint32Array, Math.floor((frame.removed?.byteLength ?? 0) / 4));
   } else if (frame.type === "metrics") {
     decodeMetrics(frame);
+  } else if (frame.type === "matches") {
+    const n = Math.floor((frame.ids?.byteLength ?? 0) / 4);
+    frame.ids = typedColumn(frame.ids, Uint32Array, n, "matches");
+    frame.counts = typedColumn(frame.counts, Uint32Array, n, "matches");
   }
   return frame;
 }
@@ -107,6 +111,9 @@ export const selectRequest = (id) => encode({ type: "select", id });
 export const resyncRequest = () => encode({ type: "resync" });
 export const sceneRequest = ({ scene = null, trace = null }) => encode({ type: "scene", scene, trace });
 export const expandRequest = (id) => encode({ type: "expand", id });
+export const filterRequest = ({ text, service, operation, minDurationUs, errorsOnly }) => encode({
+  type: "filter", text, service, operation, min_duration_us: minDurationUs, errors_only: errorsOnly,
+});
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls

@@ -13,6 +13,11 @@ const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // The waterfall's lanes stand upright like a page: seen almost from the front.
 const PITCH_DEGREES = { waterfall: 4, services: 16 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
+// In a headset the waterfall is scaled to a wall in front of the viewer: this wide, centred on eye
+// height, seen from a third of its width away, so the lane names at its left edge still look
+// ≥ 1.2° tall (a name is 1.3 % of the picture's width).
+const VR_WATERFALL_WIDTH = 4.5; // metres
+const VR_EYE_HEIGHT = 1.6;
 // The wall is built around the room's centre (the origin): stand there, a step back from the
 // middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
 const WALL_STEP_BACK = 1.5; // metres
@@ -26,6 +31,7 @@ AFRAME.registerComponent("camera-navigation", {
     resetButton: { type: "selector" },
     leftPanel: { type: "selector" }, // overlays on the left and right edges: frame the scene between them
     rightPanel: { type: "selector" },
+    world: { type: "selector" }, // the entity holding the scene, scaled to fit a headset
     topBar: { type: "selector" }, // overlays across the top and bottom edges: frame below and above them
     bottomBar: { type: "selector" },
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
@@ -90,6 +96,7 @@ AFRAME.registerComponent("camera-navigation", {
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
       if (wall) this.rig.position.set(0, 0, 0);
+      else if (this.system.scene.frame && this.data.world) this.fitHeadset(this.system.scene.frame);
       else this.rig.position.set((minx + maxx) / 2, 0, maxz + VR_STANDOFF);
       return;
     }
@@ -101,6 +108,18 @@ AFRAME.registerComponent("camera-navigation", {
     }
     const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
     this.look([0, eye, WALL_STEP_BACK], 0, 0);
+  },
+
+  /** The waterfall as a wall VR_WATERFALL_WIDTH wide, centred ahead at eye height, a third of its width away. */
+  fitHeadset([minx, miny, , maxx, maxy, maxz]) {
+    const world = this.data.world.object3D;
+    const scale = VR_WATERFALL_WIDTH / Math.max(maxx - minx, 1e-3);
+    const bottom = Math.max(0.1, VR_EYE_HEIGHT - ((maxy - miny) * scale) / 2);
+    world.scale.setScalar(scale);
+    world.quaternion.identity();
+    world.position.set(-((minx + maxx) / 2) * scale, bottom - miny * scale, -maxz * scale);
+    this.rig.position.set(0, 0, VR_WATERFALL_WIDTH / 3);
+    this.rig.rotation.set(0, 0, 0);
   },
 
   inHeadset() {

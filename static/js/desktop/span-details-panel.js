@@ -104,11 +104,12 @@ AFRAME.registerComponent("span-details-panel", {
       }, "Open: draw these calls"),
       section(null, table([
         ["Spans", node.spans],
+        this.system.filterActive ? ["Search matches", this.system.summaryMatches.get(node.id) ?? 0] : null,
         ["Errors", node.errors],
         ["Start", formatTimestamp(node.start_us)],
         ["Time extent", formatDuration(node.duration_us)],
         ["From depth", node.depth],
-      ])),
+      ].filter(Boolean))),
       section("Parent", this.nodeLinks([node.holder])),
       section(`Services (${node.services.length})`, table(node.services.map((s) => [s.service, `${s.spans} spans`]))),
       section("Operations", table(node.operations.map((o) => [`${o.service}: ${o.operation}`, `${o.spans} spans`]))),
