@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BREAK_SHARE = 0.04  # of the compressed time axis, the width of one break
+IDLE_SHARE = 0.6  # of the trace's extent, how much must be idle stretches for them to be compressed
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class TimeWarp:
 
 def idle_warp(start: np.ndarray, end: np.ndarray, min_share: float) -> TimeWarp:
     """The warp that shrinks every stretch without a span start or end longer than `min_share` of
-    the trace's extent (times in µs from the trace's start); no breaks when `min_share` ≤ 0."""
+    the trace's extent (times in µs from the trace's start); no breaks when `min_share` ≤ 0, or
+    when the trace is not mostly idle (the stretches add up to less than IDLE_SHARE of it: its
+    activity is spread, and breaks would only cut it up)."""
     extent = float(end.max()) if len(end) else 1.0
     identity = TimeWarp(np.array([0.0, max(extent, 1.0)]), np.array([0.0, max(extent, 1.0)]), np.empty((0, 2)))
     if min_share <= 0 or not len(start):
@@ -43,6 +46,8 @@ def idle_warp(start: np.ndarray, end: np.ndarray, min_share: float) -> TimeWarp:
     if not len(idle) or len(idle) * BREAK_SHARE >= 0.5:
         return identity
     gaps = np.stack([events[idle], events[idle + 1]], axis=1)
+    if (gaps[:, 1] - gaps[:, 0]).sum() < IDLE_SHARE * extent:
+        return identity
     active = extent - float((gaps[:, 1] - gaps[:, 0]).sum())
     width = BREAK_SHARE * max(active, 1.0) / (1 - len(gaps) * BREAK_SHARE)
     knots = np.concatenate([[0.0], gaps.ravel(), [extent]])

@@ -35,12 +35,12 @@ class WaterfallParams:
     # The one-trace overview (waterfall_overview.py): lanes stacked top to bottom fill `height`
     # beside `width`, so the picture has the shape of a screen whatever the number of lanes.
     height: float = 18.0  # metres the lanes fill at most
-    lane_height: float = 0.42  # least height of a lane: room for its name
+    lane_height: float = 0.5  # least height of a lane: room for its name
     min_row: float = 0.12  # least metres between rows at the overview (subtrees fold until rows fit)
     max_row: float = 2.0  # most metres between rows (a few rows do not make huge bars)
     lod_pixels: float = 4.0  # subtrees narrower than this at the overview fold into one summary mark
     overview_pixels: float = 1000.0  # pixels `width` takes on a screen at the overview
-    idle_gap: float = 0.15  # stretches with no span starting or ending, longer than this share of the trace, shrink to a break (0: never)
+    idle_gap: float = 0.2  # stretches with no span starting or ending, longer than this share of the trace, shrink to a break when they make up most of it (0: never)
 
 
 @dataclass(frozen=True)

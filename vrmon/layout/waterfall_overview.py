@@ -30,7 +30,7 @@ SUMMARY_DEPTH = 0.3  # of a bar's depth, how far a summary strip stands out in f
 LABEL_FONT = 0.92  # of a lane's least height, its name's font size
 NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time the trace starts
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
-CHAR_WIDTH = 0.6  # average glyph width per font size, to make room for the longest lane name
+CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
 WHOLE_TRACE = 300  # spans a trace may have and still be drawn whole when its rows fit
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
@@ -127,7 +127,8 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # clear gap before the bars so it never reads as one with them
     font = LABEL_FONT * p.lane_height
     label_x = -p.width / 2 - NAME_GAP * p.lane_height
-    label_y = lane_top - p.lane_height / 2
+    # level with the lane's first row when rows are a name's height apart or more, else at its top
+    label_y = np.where(lane_pitch >= p.lane_height, lane_top - inset - lane_pitch / 2, lane_top - p.lane_height / 2)
     labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
               for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
@@ -187,9 +188,11 @@ def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndar
 
 
 def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:
-    """Whether the lanes fit `height` with rows `min_row` apart."""
+    """Whether the lanes fit `height` with rows `min_row` apart (or, when there are so many lanes
+    that their names alone overflow it, whether every lane's rows fit its name's height)."""
     rows = np.maximum(lane_rows, 1)
-    return np.maximum(rows * p.min_row, p.lane_height).sum() + LANE_GAP * p.lane_height * (len(rows) - 1) <= p.height
+    gaps = LANE_GAP * p.lane_height * (len(rows) - 1)
+    return np.maximum(rows * p.min_row, p.lane_height).sum() + gaps <= max(p.height, len(rows) * p.lane_height + gaps)
 
 
 def ruler(warp: TimeWarp, width_us: int, p: WaterfallParams, y: float, size: float) -> list[Label]:

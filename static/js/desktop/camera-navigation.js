@@ -7,11 +7,12 @@
 // locomotion moves the rig, and F does nothing there.
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
+const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; nearly level for the 3D service graph.
 // The waterfall's lanes stand upright like a page: seen almost from the front.
-const PITCH_DEGREES = { waterfall: 4, services: 16 };
+const PITCH_DEGREES = { waterfall: 2, services: 16 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 // In a headset the waterfall is scaled to a wall in front of the viewer: this wide, centred on eye
 // height, seen from a third of its width away, so the lane names at its left edge still look
@@ -103,7 +104,7 @@ AFRAME.registerComponent("camera-navigation", {
     if (!wall) {
       // the waterfall says what to frame: its marks with lane names and ruler
       const frame = this.system.scene.frame;
-      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM);
+      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
       return;
     }
     const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
@@ -155,7 +156,7 @@ AFRAME.registerComponent("camera-navigation", {
   },
 
   /** Put the desktop camera where `bounds` fill the part of the view the side panels leave free. */
-  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom) {
+  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN) {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
@@ -181,9 +182,9 @@ AFRAME.registerComponent("camera-navigation", {
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
-    const halfWidth = (maxx - minx) / 2 + labelRoom + FRAME_MARGIN;
+    const halfWidth = (maxx - minx) / 2 + labelRoom + margin;
     const halfDepth = (maxz - minz) / 2;
-    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
+    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + margin;
     const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeV));
     // Slide sideways and up so the centre lands in the middle of the free part.
     const eyeX = cx - ((insetLeft - insetRight) / canvasWidth) * range * tanHalfH;

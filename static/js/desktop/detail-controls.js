@@ -1,7 +1,7 @@
 // The waterfall's level of detail, in the top bar and on keys: the overview (0: spans too small to
 // see fold into summary marks), collapse to call depth 1–9 (keys 1–9), expand all (E), compressed
 // idle time on or off (I; on by default, where the trace has long idle stretches). A click on
-// a summary mark opens it (span-pointer). Says how many spans the marks fold.
+// a summary mark opens it (span-pointer). The view header says how many spans the marks fold.
 import { h, releaseFocusAfterClick } from "../data/format.js";
 
 const DEPTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -25,9 +25,8 @@ AFRAME.registerComponent("detail-controls", {
     this.all = button("all", "Expand all: every span a bar (E)", { all: true });
     this.idle = h("button", {
       type: "button", title: "Compress long idle stretches to marked breaks (I)", onclick: (event) => { releaseFocusAfterClick(event); this.toggleIdle(); },
-    }, "idle //");
-    this.status = h("span", { class: "folded", "aria-live": "polite" });
-    container.replaceChildren(this.overview, this.depth, this.all, this.idle, this.status);
+    }, "idle");
+    container.replaceChildren(this.overview, this.depth, this.all, this.idle);
 
     this.onScene = () => this.render();
     this.onKey = (event) => {
@@ -63,8 +62,8 @@ AFRAME.registerComponent("detail-controls", {
     this.idle.setAttribute("aria-pressed", String(detail.idle));
     this.idle.title = detail.breaks ? `${detail.breaks} idle stretch${detail.breaks > 1 ? "es" : ""} compressed (I)` : "Compress long idle stretches to marked breaks (I)";
     this.depth.value = detail.depth === null ? "" : String(detail.depth);
-    this.status.textContent = detail.folded
-      ? `${detail.folded.toLocaleString("en")} of ${detail.spans.toLocaleString("en")} spans folded into ${detail.summaries} marks`
-      : "";
+    this.overview.title = detail.folded
+      ? `${detail.folded.toLocaleString("en")} of ${detail.spans.toLocaleString("en")} spans folded into ${detail.summaries} marks (0)`
+      : "Fold what is too small to see (0)";
   },
 });
