@@ -7,13 +7,17 @@ DEMO_FILES := fixtures/otlp-hotrod-dispatch-40spans-serial.json \
               fixtures/jaeger-v1-opentracing-tutorial-3services-logs.json \
               fixtures/jaeger-v1-synthetic-load-generator-100traces.json
 
-.PHONY: demo test install chromium bench clean
+.PHONY: demo test screenshots install chromium bench clean
 
 demo: install
 	$(VENV)/bin/vrmon serve --port $(PORT) $(addprefix --replay ,$(DEMO_FILES))
 
 test: install chromium
 	$(PY) -m pytest -q
+
+# The pictures in docs/img: a real server and headless Chromium, as the screenshot tests take them.
+screenshots: install chromium
+	$(PY) -m pytest -q -m screenshots --screenshots docs/img tests/browser
 
 bench: install chromium
 	$(PY) -m bench.run

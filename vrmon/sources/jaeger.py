@@ -67,6 +67,11 @@ class JaegerSource:
         self._unknown_refs: set[str] = set()
         self._loaded_once = False
 
+    @property
+    def polled_until_us(self) -> int | None:
+        """End of the window the last successful poll read (µs since the epoch), None before one."""
+        return self._window_end_us
+
     async def run(self, sink: SourceSink) -> None:
         config = self.config
         backoff = Backoff(config.poll, max(config.poll, config.retry_max))
