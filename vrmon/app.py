@@ -57,7 +57,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
     for path in config.replay:
-        hub.set_status(f"file:{path.name}", "ok", f"loaded {path}")
+        hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
     if missing:
@@ -135,6 +135,10 @@ async def _pump(ws: WebSocket, viewer) -> None:
                 await ws.send_bytes(frame)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the receive loop sees the disconnect and cleans up
+    except Exception:  # e.g. a frame that cannot be encoded: say so, never leave a blank viewer behind
+        log.exception("sending to a viewer failed; closing its connection")
+        with contextlib.suppress(Exception):
+            await ws.close(code=1011, reason="server error while encoding a frame; see the server log")
 
 
 async def _run_source(source: Source, sink: HubSink) -> None:

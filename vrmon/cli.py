@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
 from vrmon.settings import JAEGER_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config
 
@@ -22,6 +23,10 @@ vrmon: step inside your distributed traces.
       print what a viewer receives, for scripts and debugging
   vrmon inspect FILE
       count the traces, spans and services in a trace file
+  vrmon inspect --findings FILE...
+      list N+1 calls, error root causes and slow spans in trace files
+  vrmon inspect --compare A.json B.json
+      show where trace B spends more or less time than baseline A
 """
 
 
@@ -66,10 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
     tail.set_defaults(run=_tail)
 
-    inspect = sub.add_parser("inspect", help="summarise a trace file without serving it")
-    inspect.add_argument("path", type=Path, metavar="FILE")
-    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
-    inspect.set_defaults(run=_inspect)
+    add_inspect_parser(sub)
     return parser
 
 
@@ -204,35 +206,6 @@ def _text(summary: dict[str, Any]) -> str:
         return (f"metrics cpu={summary['cpu_percent']}% of {summary['cores']} cores load={'/'.join(map(str, summary['load']))} "
                 f"memory={summary['mem_used_mib']}/{summary['mem_total_mib']} MiB")
     return " ".join(f"{k}={v}" for k, v in summary.items())
-
-
-def _inspect(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from vrmon.model.span_store import SpanFlag, SpanStore
-    from vrmon.sources.files import load_trace_file
-
-    store = SpanStore()
-    store.add(load_trace_file(args.path))
-    flags = store.flags
-    report = {
-        "file": str(args.path),
-        "traces": store.trace_count,
-        "spans": len(store),
-        "services": sorted(store.services.names),
-        "operations": len(store.operations),
-        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
-        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
-        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
-        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
-        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
-    }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ rotation from that ray to the wanted one (see shared/recipes/browser-and-webxr-t
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +19,8 @@ from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_h
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
-SCREENSHOT = ROOT / "docs" / "img" / "headset.png"
 SMALL_VIEWPORT = {"width": 640, "height": 360}
 
 # Controller poses in IWER's space, which is the rig's own space (the head stands at 1.6 m).
