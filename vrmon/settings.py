@@ -10,7 +10,10 @@ from typing import Any
 
 from vrmon.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout: static/, scenes/, node_modules/
+# Where static/, scenes/ and node_modules/ are: an installed wheel carries them in vrmon/_client/
+# (setup.py puts them there); in the checkout they sit beside the vrmon package.
+_INSTALLED_CLIENT = Path(__file__).resolve().parent / "_client"
+PACKAGE_ROOT = _INSTALLED_CLIENT if _INSTALLED_CLIENT.is_dir() else Path(__file__).resolve().parent.parent
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
