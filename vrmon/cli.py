@@ -31,12 +31,12 @@ vrmon: step inside your distributed traces.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return 2
     try:
+        parser = build_parser()  # reads the VRMON_* variables: a bad one is a one-line error too
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
         return args.run(args)
     except VrmonError as exc:
         print(f"vrmon: error: {exc}", file=sys.stderr)
@@ -104,23 +104,33 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from vrmon.app import create_app
+    from vrmon.listen import bind_listener
     from vrmon.sources.jaeger import JaegerSource, probe
+    from vrmon.sources.jaeger_client import JaegerUnreachable
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     config = ServeConfig(replay=args.replay, jaeger=jaeger, **_setting_values(args, SERVE_SETTINGS))
+    listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything else
     sources = []
     if jaeger is not None:
-        caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
-        print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        try:
+            caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
+            print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
+            caps = None
+            print(f"vrmon: waiting for Jaeger at {jaeger.jaeger} ({exc}); it is shown as soon as it answers", file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     app = create_app(config, sources=sources)
     store = app.state.store
     print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
-    print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    port = listener.getsockname()[1]  # the real one, also for --port 0
+    print(f"vrmon: open http://{_url_host(config.host)}:{port}/ in a desktop or headset browser", file=sys.stderr)
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=port, log_level="warning", ws="websockets-sansio",
+                                           ws_max_size=1 << 20))
+    server.run(sockets=[listener])
     return 0
 
 

@@ -29,6 +29,14 @@ def duration(text: str | float) -> float:
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
+def port(text: str | int) -> int:
+    """A TCP port: 1-65535, or 0 for any free one (its name shows in flag errors)."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"{value} is not a port (0-65535)")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -72,7 +80,7 @@ class Setting:
 
 SERVE_SETTINGS = (
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
-    Setting("port", 8080, "port to listen on", int),
+    Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),
     Setting("scene", "waterfall", "scene to start in (a preset name from scenes/ or --scenes-dir)"),
     Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name"),
     Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),

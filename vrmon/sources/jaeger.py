@@ -24,7 +24,7 @@ from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
 from vrmon.sources.jaeger_api import DependencyLink, TraceSummary
-from vrmon.sources.jaeger_client import JaegerClient, parse_header, tls_verification
+from vrmon.sources.jaeger_client import JaegerClient, JaegerUnreachable, parse_header, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
 T = TypeVar("T")
@@ -92,6 +92,8 @@ class JaegerSource:
                         self.caps = None
                     if self._loaded_once:
                         sink.set_status("degraded", f"{exc} (showing the last good scene; retrying with backoff)")
+                    elif isinstance(exc, JaegerUnreachable):  # e.g. vrmon started before Jaeger
+                        sink.set_status("down", f"waiting for Jaeger at {config.jaeger}: {exc}")
                     else:
                         sink.set_status("down", f"{exc} (retrying with backoff)")
                     delay = backoff.failure()

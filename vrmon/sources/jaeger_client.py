@@ -18,6 +18,10 @@ import httpx
 from vrmon.errors import ConfigError, SourceError
 
 
+class JaegerUnreachable(SourceError):
+    """Nothing answers at the URL (refused, unresolved, timed out): Jaeger may not be up yet."""
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -88,10 +92,11 @@ class JaegerClient:
                     chunks.append(chunk)
                 return Reply(response.status_code, b"".join(chunks))
         except httpx.TimeoutException:
-            raise SourceError(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
+            raise JaegerUnreachable(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
                               "(raise --jaeger-timeout, lower --limit or --lookback)") from None
         except httpx.ConnectError as exc:
-            raise SourceError(_connect_failure(where, exc)) from None
+            failure = SourceError if isinstance(_root_cause(exc), ssl.SSLError) else JaegerUnreachable
+            raise failure(_connect_failure(where, exc)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise SourceError(f"the answer from {where} was cut off mid-body ({exc or type(exc).__name__}); "
                               "Jaeger or a proxy closed the connection early") from None
