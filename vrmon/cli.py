@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import JAEGER_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config
+from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig, Setting,
+                            jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
     for setting in JAEGER_SETTINGS:
         _add_setting(live, setting)
+    guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
+    for setting in SECURITY_SETTINGS:
+        _add_setting(guarded, setting)
     serve.set_defaults(run=_serve)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
@@ -69,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--once", action="store_true", help="print the first snapshot and exit")
     tail.add_argument("--json", action="store_true", help="print JSON objects instead of text")
     tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
+    _add_setting(tail, TOKEN)
+    tail.add_argument("--tls-ca", metavar="FILE", default="",
+                      help="PEM certificate to trust for wss:// (default: the system's, plus vrmon's own self-signed one)")
     tail.set_defaults(run=_tail)
 
     add_inspect_parser(sub)
@@ -106,48 +114,56 @@ def _serve(args: argparse.Namespace) -> int:
     from vrmon.app import create_app
     from vrmon.listen import bind_listener
     from vrmon.sources.jaeger import JaegerSource, probe
-    from vrmon.sources.jaeger_client import JaegerUnreachable
+    from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, **_setting_values(args, SERVE_SETTINGS))
-    listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything else
+    security = security_config(**_setting_values(args, SECURITY_SETTINGS))
+    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
+    listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
+    config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     sources = []
     if jaeger is not None:
         try:
             caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
-            print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+            print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
+                  file=sys.stderr)
         except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
             caps = None
-            print(f"vrmon: waiting for Jaeger at {jaeger.jaeger} ({exc}); it is shown as soon as it answers", file=sys.stderr)
+            print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
+                  file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     app = create_app(config, sources=sources)
     store = app.state.store
     print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
-    port = listener.getsockname()[1]  # the real one, also for --port 0
-    print(f"vrmon: open http://{_url_host(config.host)}:{port}/ in a desktop or headset browser", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=port, log_level="warning", ws="websockets-sansio",
-                                           ws_max_size=1 << 20))
+    exposure = app.state.exposure
+    for line in exposure.banner():
+        print(f"vrmon: {line}", file=sys.stderr)
+    if exposure.pairing:
+        exposure.pairing.current_code()  # prints the first pairing code
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning",
+                                           ws="websockets-sansio", ws_max_size=1 << 20, **exposure.uvicorn_options()))
     server.run(sockets=[listener])
     return 0
 
 
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 def _tail(args: argparse.Namespace) -> int:
-    from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
+    from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
     from websockets.sync.client import connect
 
     from vrmon.protocol import decode_server_frame
 
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else None
     try:
-        ws = connect(args.url, open_timeout=args.timeout, max_size=None)
+        ws = connect(args.url, open_timeout=args.timeout, max_size=None, additional_headers=headers,
+                     ssl=_tail_tls(args.tls_ca) if args.url.startswith("wss:") else None)
     except InvalidURI:
         raise ConfigError(f"{args.url!r} is not a websocket URL; use ws://HOST:PORT/ws") from None
+    except InvalidStatus as exc:
+        raise ConfigError(f"{args.url} refused the connection (HTTP {exc.response.status_code}): the token is missing or "
+                          "wrong (--token or VRMON_TOKEN), or vrmon does not answer to that host name (--allow-host)") from None
     except (OSError, TimeoutError, WebSocketException) as exc:
         raise ConfigError(f"cannot connect to {args.url}: {exc}; is `vrmon serve` running there?") from None
     try:
@@ -163,6 +179,23 @@ def _tail(args: argparse.Namespace) -> int:
     except ConnectionClosed as exc:
         print(f"vrmon: connection closed ({exc})", file=sys.stderr)
         return 0 if not args.once else 1
+
+
+def _tail_tls(ca_file: str):
+    """Trust the system's CAs, the given certificate, and vrmon's own self-signed one if it is here."""
+    import ssl
+
+    from vrmon.tls import CERT_NAME, default_config_dir
+
+    context = ssl.create_default_context()
+    own = default_config_dir() / "tls" / CERT_NAME
+    for path in (ca_file, own if own.exists() else ""):
+        if path:
+            try:
+                context.load_verify_locations(cafile=str(path))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"cannot use {path} as a TLS certificate to trust: {exc}") from None
+    return context
 
 
 def summarise_frame(frame: dict[str, Any]) -> dict[str, Any]:

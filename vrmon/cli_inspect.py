@@ -13,6 +13,8 @@ from vrmon.errors import ConfigError
 from vrmon.model.span_store import SpanFlag, SpanStore
 from vrmon.sources.files import load_trace_file
 
+LISTED = 10  # spans listed per "only in" section in text; --json lists all
+
 
 def add_inspect_parser(sub: Any) -> None:
     inspect = sub.add_parser(
@@ -103,4 +105,62 @@ def _findings(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    raise ConfigError("--compare is not available yet")
+    from vrmon.analysis.compare import compare_traces, summary
+
+    if len(args.paths) != 2:
+        raise ConfigError(f"--compare needs two files, baseline A then B (the same file twice to compare two of its traces), got {len(args.paths)}")
+    if args.top < 0:
+        raise ConfigError(f"--top {args.top}: give a number of spans, 0 or more")
+    path_a, path_b = args.paths
+    store_a = _load([path_a])
+    store_b = store_a if path_b.resolve() == path_a.resolve() else _load([path_b])
+    trace_a = _pick_trace(store_a, path_a, args.trace_a, "--trace-a")
+    trace_b = _pick_trace(store_b, path_b, args.trace_b, "--trace-b")
+    if store_a is store_b and trace_a == trace_b:
+        raise ConfigError(f"A and B are the same trace {store_a.trace_id_hex(trace_a)}; pick two with --trace-a ID --trace-b ID")
+    report = summary(compare_traces(store_a, trace_a, store_b, trace_b), args.top)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        _print_comparison(report)
+    return 0
+
+
+def _pick_trace(store: SpanStore, path: Path, trace_id: str | None, flag: str) -> int:
+    if trace_id is not None:
+        code = store.trace_code(trace_id)
+        if code is None or not store.trace_summaries()["spans"][code]:
+            raise ConfigError(f"{path}: no trace {trace_id!r} in it")
+        return code
+    if store.trace_count != 1:
+        examples = ", ".join(store.trace_id_hex(t) for t in range(min(3, store.trace_count)))
+        raise ConfigError(f"{path} holds {store.trace_count} traces; pick one with {flag} ID (e.g. {examples})")
+    return 0
+
+
+def _print_comparison(report: dict[str, Any]) -> None:
+    for name in ("a", "b"):
+        side = report[name]
+        print(f"{name.upper()}  {side['trace']}  {side['root']}  {side['spans']} spans  {side['duration_ms']:.1f} ms")
+    a_ms = report["a"]["duration_ms"]
+    change = f" ({100 * report['total_diff_ms'] / a_ms:+.1f}%)" if a_ms else ""
+    overlap = report["overlap_ms"]
+    concurrency = f", {overlap:+.1f} ms from calls overlapping {'more' if overlap < 0 else 'less'}" if overlap else ""
+    print(f"B - A: {report['total_diff_ms']:+.1f} ms{change} = {report['self_time_diff_ms']:+.1f} ms of span self time{concurrency}")
+    print(f"{report['matched']} spans matched, {len(report['only_in_a'])} only in A, {len(report['only_in_b'])} only in B")
+    if report["top"]:
+        print("contributing most (self time, B - A):")
+        for entry in report["top"]:
+            if entry["change"] == "matched":
+                detail = f"{entry['duration_a_ms']:.1f} -> {entry['duration_b_ms']:.1f} ms"
+            else:
+                detail = f"{entry['change']}, {entry['duration_ms']:.1f} ms"
+            print(f"  {entry['self_diff_ms']:+9.1f} ms  {entry['path']}  ({detail})")
+    for key, title in (("only_in_a", "only in A"), ("only_in_b", "only in B")):
+        spans = report[key]
+        if spans:
+            print(f"{title}:")
+            for entry in spans[:LISTED]:
+                print(f"  {entry['span']}  {entry['path']}  {entry['duration_ms']:.1f} ms")
+            if len(spans) > LISTED:
+                print(f"  ... and {len(spans) - LISTED} more (--json lists them all)")
