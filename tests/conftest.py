@@ -32,7 +32,8 @@ class RunningServer:
     def __init__(self, app, port: int) -> None:
         self.app = app
         self.port = port
-        tls = app.state.exposure.uvicorn_options()  # HTTPS when the app serves "the LAN" (--lan)
+        exposure = getattr(getattr(app, "state", None), "exposure", None)  # none in the Jaeger stub
+        tls = exposure.uvicorn_options() if exposure else {}  # HTTPS when the app serves "the LAN" (--lan)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         self.ws_url = f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/ws"
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20,
