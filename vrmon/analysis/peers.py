@@ -126,6 +126,11 @@ class PeerCodes:
             self._codes = np.insert(self._codes, at, fresh[order])
         return codes
 
+    @property
+    def known_uids(self) -> np.ndarray:
+        """The spans whose peer has been read (sorted uids)."""
+        return self._uids
+
     def forget_all_but(self, live_uids: np.ndarray) -> None:
         """Drop the cache entries of evicted spans."""
         keep = np.isin(self._uids, live_uids, assume_unique=True)
