@@ -193,3 +193,16 @@ def test_bad_tls_settings_stop_the_start_with_one_line(tmp_path):
     (tmp_path / "occupied").write_text("a file where the config directory should be")
     with pytest.raises(ConfigError, match="cannot keep vrmon's certificate"):
         decide_exposure(ServeConfig(host="0.0.0.0", security=SecurityConfig(config_dir=str(tmp_path / "occupied"))))
+
+
+def test_a_given_certificate_is_served_and_its_names_are_answered(vrmon_server, tmp_path):
+    own = self_signed_certificate(tmp_path / "ca", LocalNames(("vrmon.example.test",), (ipaddress.ip_address("127.0.0.1"),)))
+    vrmon_server([HOTROD], host_metrics=False, security=SecurityConfig(
+        lan=True, tls_cert=str(own.cert), tls_key=str(own.key), token=TOKEN, config_dir=str(tmp_path / "unused")))
+    server = vrmon_server.last
+    assert server.app.state.exposure.certificate.fingerprint == own.fingerprint
+    assert not (tmp_path / "unused").exists()  # nothing generated
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(own.cert))) as http:
+        named = http.get(f"{server.url}/healthz", headers={"Host": f"vrmon.example.test:{server.port}",
+                                                            "Authorization": f"Bearer {TOKEN}"})
+    assert named.status_code == 200 and named.json()["spans"] == 40

@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError, ProtocolError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
@@ -32,20 +33,6 @@ from vrmon.sources.host import run_host_metrics
 log = logging.getLogger("vrmon")
 
 MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnected
-
-# URL prefix → directory inside node_modules (third-party code comes from npm, never the repo)
-VENDOR_DIRS = {
-    "aframe": "aframe/dist",
-    "msgpack": "@msgpack/msgpack/dist.esm",
-    # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
-    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
-    "troika-three-text": "troika-three-text/dist",
-    "troika-three-utils": "troika-three-utils/dist",
-    "troika-worker-utils": "troika-worker-utils/dist",
-    "webgl-sdf-generator": "webgl-sdf-generator/dist",
-    "bidi-js": "bidi-js/dist",
-    "inter-font": "@fontsource/inter/files",  # troika's own default font would come from a CDN
-}
 
 
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:

@@ -40,7 +40,7 @@ _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 class Gate(Protocol):
     """Authentication when serving beyond loopback (vrmon.pairing.Pairing is the one in use)."""
 
-    open_paths: frozenset[str]  # reachable without credentials (the pairing page, /healthz)
+    open_paths: frozenset[str]  # reachable without credentials (the pairing page); /healthz says only "up"
 
     def authenticated(self, headers: dict[str, str]) -> bool: ...
 
@@ -100,18 +100,25 @@ def normalise_origin(origin: str) -> str:
 
 
 def split_host(host_header: str) -> tuple[str, int | None]:
-    """'Example.org:8080' → ('example.org', 8080); '[::1]:8080' → ('::1', 8080)."""
+    """'Example.org:8080' → ('example.org', 8080); '[::1]:8080' → ('::1', 8080); a port that is not
+    a port number comes back as -1."""
     host = host_header.strip().lower()
-    port: int | None = None
+    raw_port: str | None = None
     if host.startswith("["):
-        name, _, rest = host[1:].partition("]")
-        if rest.startswith(":") and rest[1:].isdigit():
-            port = int(rest[1:])
-        return name, port
-    if host.count(":") == 1:
+        host, _, rest = host[1:].partition("]")
+        if rest:
+            raw_port = rest[1:] if rest.startswith(":") else "bad"
+    elif host.count(":") == 1:
         host, _, raw_port = host.partition(":")
-        port = int(raw_port) if raw_port.isdigit() else -1
-    return host.rstrip("."), port
+    if raw_port is None:
+        return host.rstrip("."), None
+    return host.rstrip("."), int(raw_port) if raw_port.isdigit() and 0 < int(raw_port) < 65536 else -1
+
+
+def join_host(name: str, port: int | None) -> str:
+    """The inverse of `split_host`, for a host already checked."""
+    name = f"[{name}]" if ":" in name else name
+    return f"{name}:{port}" if port else name
 
 
 class AccessGuard:
@@ -186,11 +193,11 @@ class AccessGuard:
             return False  # "null" (sandboxed frames, file: pages) and anything malformed
         if origin in self.policy.origins:
             return True
-        own = normalise_origin(f"{self.policy.scheme}://{host_header}")
-        return origin == own
+        return origin == normalise_origin(f"{self.policy.scheme}://{join_host(*split_host(host_header))}")
 
     def _security_headers(self, host_header: str) -> list[tuple[bytes, bytes]]:
-        host = host_header if host_header and split_host(host_header)[0] in self.policy.hosts else "localhost"
+        name, port = split_host(host_header)
+        host = join_host(name, port) if name in self.policy.hosts and port != -1 else "localhost"
         return [
             (b"content-security-policy", self.policy.content_security_policy(host).encode("latin-1")),
             (b"x-content-type-options", b"nosniff"),

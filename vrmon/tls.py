@@ -68,6 +68,7 @@ class Certificate:
     fingerprint: str  # SHA-256 of the DER certificate, "AB:CD:…"
     generated: bool  # made by vrmon (self-signed), not given with --tls-cert
     made_now: bool = False  # a new one this start: the headset will ask to accept it again
+    dns_names: tuple[str, ...] = ()  # a given certificate's names: requests may name them as Host
 
 
 def given_certificate(cert: str, key: str) -> Certificate:
@@ -84,7 +85,12 @@ def given_certificate(cert: str, key: str) -> Certificate:
         raise ConfigError(f"cannot read the TLS certificate or key: {exc}") from None
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{cert} / {key}: not a PEM certificate and unencrypted PEM key ({exc})") from None
-    return Certificate(Path(cert), Path(key), fingerprint(certificate), generated=False)
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = tuple(name.lower() for name in san.get_values_for_type(x509.DNSName) if not name.startswith("*."))
+    except x509.ExtensionNotFound:
+        names = ()
+    return Certificate(Path(cert), Path(key), fingerprint(certificate), generated=False, dns_names=names)
 
 
 def self_signed_certificate(config_dir: Path, names: LocalNames, now: datetime.datetime | None = None) -> Certificate:
