@@ -13,6 +13,7 @@ import uvicorn
 
 from vrmon.app import create_app
 from vrmon.settings import ServeConfig
+from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -33,7 +34,7 @@ class RunningServer:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}/ws"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_WS_OPTIONS)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 

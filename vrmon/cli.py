@@ -110,6 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
     from vrmon.app import create_app
     from vrmon.sources.jaeger import JaegerSource, probe
     from vrmon.sources.jaeger_client import redact_url
+    from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
@@ -126,7 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
     store = app.state.store
     print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
     print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", **UVICORN_WS_OPTIONS)
     return 0
 
 
