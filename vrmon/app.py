@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
@@ -30,19 +31,6 @@ from vrmon.viewer_socket import viewer_endpoint
 
 log = logging.getLogger("vrmon")
 
-# URL prefix → directory inside node_modules (third-party code comes from npm, never the repo)
-VENDOR_DIRS = {
-    "aframe": "aframe/dist",
-    "msgpack": "@msgpack/msgpack/dist.esm",
-    # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
-    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
-    "troika-three-text": "troika-three-text/dist",
-    "troika-three-utils": "troika-three-utils/dist",
-    "troika-worker-utils": "troika-worker-utils/dist",
-    "webgl-sdf-generator": "webgl-sdf-generator/dist",
-    "bidi-js": "bidi-js/dist",
-    "inter-font": "@fontsource/inter/files",  # troika's own default font would come from a CDN
-}
 
 
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:

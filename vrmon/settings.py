@@ -10,7 +10,10 @@ from typing import Any
 
 from vrmon.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout: static/, scenes/, node_modules/
+# Where static/, scenes/ and node_modules/ are: an installed wheel carries them in vrmon/_client/
+# (setup.py puts them there); in the checkout they sit beside the vrmon package.
+_INSTALLED_CLIENT = Path(__file__).resolve().parent / "_client"
+PACKAGE_ROOT = _INSTALLED_CLIENT if _INSTALLED_CLIENT.is_dir() else Path(__file__).resolve().parent.parent
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -24,6 +27,14 @@ def duration(text: str | float) -> float:
     if not match:
         raise ValueError(f"{text!r} is not a duration like 90s, 15m or 2h")
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def port(text: str | int) -> int:
+    """A TCP port: 1-65535, or 0 for any free one (its name shows in flag errors)."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"{value} is not a port (0-65535)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class Setting:
 
 SERVE_SETTINGS = (
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
-    Setting("port", 8080, "port to listen on", int),
+    Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),
     Setting("scene", "waterfall", "scene to start in (a preset name from scenes/ or --scenes-dir)"),
     Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name"),
     Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),
