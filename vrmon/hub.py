@@ -32,6 +32,11 @@ from vrmon.scene_presets import ScenePreset
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
+MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
+
+
+class DetailsReply(bytes):
+    """A details frame in a viewer's queue (counted, so selects cannot pile them up)."""
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Viewer:
     resyncs: int = 0  # snapshots sent because the queue overflowed
     statuses: dict[str, bytes] = field(default_factory=dict)  # each source's latest status frame
     answer: bytes | None = None  # the reply to the last select, until it is sent
+    pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
@@ -66,7 +72,9 @@ class Viewer:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.resyncs += 1
-        for kept in (SNAPSHOT, *self.statuses.values(), *([self.answer] if self.answer is not None else [])):
+        answer = [self.answer] if self.answer is not None else []
+        self.pending_details = sum(isinstance(frame, DetailsReply) for frame in answer)
+        for kept in (SNAPSHOT, *self.statuses.values(), *answer):
             self.queue.put_nowait(kept)
 
     def offer_status(self, source: str, frame: bytes) -> None:
@@ -76,11 +84,15 @@ class Viewer:
     def offer_answer(self, frame: bytes) -> None:
         """The reply to a `select` (details or an error): kept until sent, so an overflow cannot lose it."""
         self.answer = frame
+        if isinstance(frame, DetailsReply):
+            self.pending_details += 1  # before offering: an overflow recounts it
         self.offer(frame)
 
     async def next_frame(self) -> bytes | None:
         """The next bytes to send, or None for a stale delta the last snapshot already covers."""
         item = await self.queue.get()
+        if isinstance(item, DetailsReply):
+            self.pending_details -= 1
         if item is SNAPSHOT:
             assert self.channel is not None
             self.sent_seq = self.channel.view.seq
@@ -158,6 +170,9 @@ class Hub:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
         if isinstance(message, Select):
+            if viewer.pending_details >= MAX_PENDING_DETAILS:
+                raise ProtocolError(f"{MAX_PENDING_DETAILS} details answers are still waiting to be sent to you; "
+                                    "select again once they arrive")
             try:
                 details = viewer.channel.view.details(message.id)
             except Exception:  # a span from a hostile document must not end the viewer's connection
@@ -168,7 +183,7 @@ class Hub:
             if details is None:
                 viewer.offer_answer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:
-                viewer.offer_answer(details_frame(details))
+                viewer.offer_answer(DetailsReply(details_frame(details)))
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)
