@@ -16,6 +16,7 @@ from vrmon.protocol import decode_server_frame
 from vrmon.settings import SecurityConfig
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
+WAIT_S = 30  # an upper bound for a busy machine, not a pace: every answer comes far sooner
 
 
 def open_ws(server, host: str | None, origin: str | None):
@@ -23,18 +24,18 @@ def open_ws(server, host: str | None, origin: str | None):
     reached 127.0.0.1 by that name would) and `origin`."""
     uri = f"ws://{host}/ws" if host else server.ws_url
     sock = socket.create_connection(("127.0.0.1", server.port))
-    return connect(uri, sock=sock, origin=origin, open_timeout=5)
+    return connect(uri, sock=sock, origin=origin, open_timeout=WAIT_S)
 
 
 def first_frame(server, host: str | None = None, origin: str | None = None) -> dict:
     with open_ws(server, host, origin) as ws:
-        return decode_server_frame(ws.recv(timeout=10))
+        return decode_server_frame(ws.recv(timeout=WAIT_S))
 
 
 def refused_status(server, host: str | None = None, origin: str | None = None) -> int:
     with pytest.raises(InvalidStatus) as refused:
         with open_ws(server, host, origin) as ws:
-            ws.recv(timeout=10)  # never reached: the handshake fails before any frame
+            ws.recv(timeout=WAIT_S)  # never reached: the handshake fails before any frame
     return refused.value.response.status_code
 
 
@@ -58,12 +59,12 @@ def test_vrmons_own_page_and_allowed_origins_get_the_stream(server):
 
 def test_a_client_without_origin_is_not_a_browser_and_gets_the_stream(server, capsys):
     assert first_frame(server)["type"] == "snapshot"
-    assert main(["tail", server.ws_url, "--once"]) == 0
+    assert main(["tail", server.ws_url, "--once", "--timeout", str(WAIT_S)]) == 0
     assert capsys.readouterr().out.startswith("snapshot seq=")
 
 
 def test_a_foreign_host_is_refused_against_dns_rebinding(server):
-    with httpx.Client(base_url=server.url) as http:
+    with httpx.Client(base_url=server.url, timeout=WAIT_S) as http:
         refused = http.get("/", headers={"Host": f"rebind.evil.example:{server.port}"})
         assert refused.status_code == 403
         assert "--allow-host rebind.evil.example" in refused.json()["error"]
@@ -76,7 +77,7 @@ def test_a_foreign_host_is_refused_against_dns_rebinding(server):
 
 
 def test_every_response_carries_the_security_headers(server):
-    with httpx.Client(base_url=server.url) as http:
+    with httpx.Client(base_url=server.url, timeout=WAIT_S) as http:
         for path in ("/", "/healthz", "/static/js/main.js", "/vendor/aframe/aframe-master.min.js", "/no-such-page"):
             headers = http.get(path).headers
             csp = headers["content-security-policy"]
