@@ -1,4 +1,4 @@
-// The collapsible list of traces from the summaries: newest first, filterable by text;
+// The collapsible list of traces from the summaries (its button or T folds it): newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
 // on show is highlighted.
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
@@ -25,6 +25,11 @@ AFRAME.registerComponent("trace-list", {
       if (event.key === "Escape") this.filter.blur(); // back to the scene's keys
       event.stopPropagation();
     });
+    this.onKey = (event) => {
+      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
+      if (event.key === "t" || event.key === "T") this.setCollapsed(!panel.classList.contains("collapsed"));
+    };
+    window.addEventListener("keydown", this.onKey);
     this.onChange = () => this.render();
     this.onScene = () => {
       this.render();
@@ -36,6 +41,7 @@ AFRAME.registerComponent("trace-list", {
   },
 
   remove() {
+    window.removeEventListener("keydown", this.onKey);
     this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
   },
