@@ -24,7 +24,7 @@ VIEWPORT = {"width": 1280, "height": 720}
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (run `make chromium`)")
+        pytest.skip("Chromium is not installed (run `make test-tools`)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with tempfile.TemporaryDirectory() as config_home, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
