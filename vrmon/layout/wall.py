@@ -5,8 +5,8 @@ page 1 the next ones, and so on. A page's panels stand in columns of `rows` pane
 column straight ahead, then alternating right and left around the circle. Within a column the
 panels are stacked top to bottom by their real heights (a shallow trace takes less room than a
 deep one), each with its title above it, and the column is centred on eye height (never below
-the floor). Each panel is turned to face the centre, so bars carry a yaw. All traces of a page
-are laid out in one vectorised waterfall pass.
+the floor). Each panel is turned towards the centre (by `facing`), so bars carry a yaw. All
+traces of a page are laid out in one vectorised waterfall pass.
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ from vrmon.layout.waterfall import SpanColumns, WaterfallParams, geometry_nodes,
 
 # Panel titles are drawn by the client (static/js/scene/scene-labels.js) `title_height` metres
 # tall; at that height one character of its font is about this many title heights wide.
-TITLE_CHAR_WIDTH = 0.42
+TITLE_CHAR_WIDTH = 0.5
 FLOOR_CLEARANCE = 0.1  # metres between the floor and the lowest panel
+# Metres between a panel's top bar and its title: seen on a flat screen the curved wall's panel
+# edges rise towards the sides of the view, and must not reach the title's baseline.
+TITLE_GAP = 0.12
 
 
 @dataclass(frozen=True)
@@ -30,16 +33,20 @@ class WallParams:
     traces: float = 12  # panels per page (at most what fits once around the room)
     rows: float = 4  # panels stacked in a column
     radius: float = 6.0  # metres from the centre of the room to the wall
-    panel_width: float = 2.4
+    panel_width: float = 2.8
     panel_gap: float = 0.3  # metres between columns
     panel_height: float = 1.0  # most a panel's bars take from its deepest row to its root
     row_gap: float = 0.2  # metres between a panel and the title of the one below
     eye_height: float = 1.6  # a column's centre, unless that would put it below the floor
-    title_height: float = 0.25  # metres of text (the client draws wall titles this tall)
+    title_height: float = 0.22  # metres of text (the client draws wall titles this tall)
+    # How far each panel turns towards the room's centre: 1 faces it squarely (best when you
+    # stand there and turn your head), 0 faces straight ahead (best on a flat screen, where a
+    # turned panel's bars slant across its neighbours' titles); in between, some of each.
+    facing: float = 0.5
     bar_height: float = 0.08
     bar_depth: float = 0.04
-    lane_gap: float = 0.1
-    track_gap: float = 0.05
+    lane_gap: float = 0.02  # panels stay shallow: lanes and tracks stack into the wall
+    track_gap: float = 0.042
     min_bar: float = 0.035  # shortest drawn bar: 2 px or more from the desktop's default view
     service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS
 
@@ -88,7 +95,8 @@ def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.
     rows = max(1, int(p.rows))
     row_h = np.minimum(0.12, p.panel_height / np.maximum(max_depth, 1).astype(np.float64))
     bars = max_depth * row_h + p.bar_height  # the bars' real height, root to deepest row
-    slot = bars + p.title_height * 1.2 + p.row_gap  # a panel, its title and the gap below it
+    title = p.title_height + TITLE_GAP
+    slot = bars + title + p.row_gap  # a panel, its title and the gap below it
     column = np.arange(n) // rows
     n_columns = int(column[-1]) + 1 if n else 0
     first = np.arange(n_columns) * rows
@@ -97,9 +105,10 @@ def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.
     above = cum - cum[first][column]
     column_height = np.add.reduceat(slot, first) - p.row_gap if n else np.empty(0)
     top = np.maximum(p.eye_height + column_height / 2, FLOOR_CLEARANCE + column_height)
-    top_y = top[column] - above - p.title_height * 1.2  # the top of the panel's bars, under its title
+    top_y = top[column] - above - title  # the top of the panel's bars, under its title
     signed = np.where(column % 2 == 1, (column + 1) // 2, -(column // 2))  # 0, +1, -1, +2, ...
-    step = (p.panel_width + p.panel_gap) / p.radius
+    # a turned panel's edge comes nearer its neighbour's: space columns by the chord they need
+    step = 2 * np.arcsin(min(1.0, (p.panel_width + p.panel_gap) / (2 * p.radius)))
     return PanelPlaces(theta=signed * step, base_y=top_y - bars + p.bar_height / 2, top_y=top_y, step=step), row_h
 
 
@@ -121,10 +130,10 @@ def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
     # each panel's rows squeezed into panel_height whatever the trace's depth, root on top
     g = replace(g, y=(g.max_depth[g.trace_index] - cols.depth) * row_h[slot])
     theta = places.theta[slot]
-    # panel-local x runs along the wall; yaw = -theta turns the panel to face the centre
+    # panel-local x runs along the panel; yaw = -theta would turn it to face the centre
     half = p.panel_width / 2
     nodes = geometry_nodes(cols, replace(g, x0=g.x0 - half), wp, x_offset=p.radius * np.sin(theta),
-                           z_offset=-p.radius * np.cos(theta), y_offset=places.base_y[slot], yaw=-theta)
+                           z_offset=-p.radius * np.cos(theta), y_offset=places.base_y[slot], yaw=-theta * p.facing)
     labels = _panel_titles(store, chosen, places, p)
     return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
 
@@ -140,6 +149,6 @@ def _panel_titles(store, chosen: np.ndarray, places: PanelPlaces, p: WallParams)
         if len(name) > most:
             name = name[: most - 1].rstrip() + "…"
         theta = float(places.theta[slot])
-        y = float(places.top_y[slot]) + 0.04
+        y = float(places.top_y[slot]) + TITLE_GAP
         labels.append(Label(name, (r * np.sin(theta), y, -r * np.cos(theta)), "title"))
     return labels

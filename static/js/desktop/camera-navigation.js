@@ -12,8 +12,8 @@ const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; nearly level for the 3D service graph.
-// The wall: nearly level, from in front of the page of panels.
-const PITCH_DEGREES = { waterfall: 48, services: 16, wall: 6 };
+// The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
+const PITCH_DEGREES = { waterfall: 48, services: 16, wall: 0 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
@@ -42,7 +42,8 @@ AFRAME.registerComponent("camera-navigation", {
       // moves the viewer but the viewer (a new view is reached with the controllers).
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
-        if (!this.el.sceneEl.renderer?.xr.isPresenting) this.reset();
+        // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
       }
     };
     this.onKey = (event) => {
@@ -135,7 +136,8 @@ AFRAME.registerComponent("camera-navigation", {
     const tanHalfH = tanHalfV * camera.aspect;
     // The part of the canvas the overlays leave free, as fractions of its width and height.
     const canvas = this.el.sceneEl.canvas;
-    const { left, right, top, bottom } = viewInsets(canvas, this.data);
+    const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
+    const { left, right, top, bottom } = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
     const canvasWidth = canvas.clientWidth || 1;
     const canvasHeight = canvas.clientHeight || 1;
     const free = 1 - (left + right) / canvasWidth;

@@ -18,7 +18,7 @@ AFRAME.registerComponent("empty-state", {
   },
 
   render() {
-    const message = emptyMessage(this.system);
+    const message = this.el.sceneEl.is("vr-mode") ? null : emptyMessage(this.system); // the headset has its own
     this.data.card.hidden = !message;
     if (!message) return;
     this.data.card.replaceChildren(h("strong", {}, message.title),

@@ -1,7 +1,11 @@
 // How much of the canvas the desktop overlays cover at its edges, so framing puts the scene in
 // the part they leave free: side panels that run down most of an edge (the trace list, the span
-// panel; folded or hidden ones do not count), the top bar, and the bottom bar (legend, wall
-// pager, host gauge) when something in it shows.
+// panel; folded ones shrink to a small button in the corner), the top bar, and the bottom bar
+// (legend, wall pager, host gauge).
+
+// The bottom bar always keeps one row's room: the host gauge arrives with the first metrics
+// frame, a second after the scene is framed.
+const BOTTOM_ROW_PX = 56;
 
 /** {left, right, top, bottom} in CSS pixels of `canvas`, each at most a third of its side. */
 export function viewInsets(canvas, { left, right, top, bottom }) {
@@ -16,7 +20,7 @@ export function viewInsets(canvas, { left, right, top, bottom }) {
     left: tall(leftBox) ? Math.min(leftBox.right, width / 3) : 0,
     right: tall(rightBox) ? Math.min(width - rightBox.left, width / 3) : 0,
     top: topBox?.height ? Math.min(topBox.bottom, height / 3) : 0,
-    bottom: bottomBox ? Math.min(height - bottomBox.top, height / 3) : 0,
+    bottom: bottom ? Math.min(Math.max(bottomBox ? height - bottomBox.top : 0, BOTTOM_ROW_PX), height / 3) : 0,
   };
 }
 

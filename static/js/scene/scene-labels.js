@@ -18,7 +18,7 @@ const FALLBACK_COLOR = "#c9d1d9";
 // Text heights in metres where a layout is drawn smaller than the waterfall (the wall's panels
 // are 1 m tall; its titles are cut to fit the panels at this height, see vrmon/layout/wall.py):
 // layout → kind → height.
-const LAYOUT_HEIGHTS = { wall: { title: 0.25 } };
+const LAYOUT_HEIGHTS = { wall: { title: 0.22 } };
 // Metres from the eye where labels start to fade and where they are gone, per layout: the
 // wall's far panels (behind the viewer, across the room) would be too small to read anyway.
 const LAYOUT_FADE = { wall: [13, 18] };
