@@ -72,9 +72,9 @@ def test_wall_shows_recent_traces_newest_in_front():
     front = nodes.yaw == 0
     front_traces = {int(store.trace[store.row_of_uid(int(i))]) for i in nodes.ids[front]}
     assert newest in front_traces
-    # every panel faces the centre: a bar's yaw matches its azimuth on the wall
+    # every panel turns towards the centre, by `facing` of its azimuth on the wall
     azimuth = np.arctan2(nodes.pos[:, 0], -nodes.pos[:, 2])
-    assert np.allclose(-azimuth, nodes.yaw / YAW_SCALE, atol=0.6)
+    assert np.allclose(-azimuth * p.facing, nodes.yaw / YAW_SCALE, atol=0.2)
     # a title above every panel, no wider than the panel
     assert len(layout.labels) == 12
     assert all(len(label.text) * p.title_height * TITLE_CHAR_WIDTH <= p.panel_width for label in layout.labels)
