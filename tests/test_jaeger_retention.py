@@ -109,7 +109,7 @@ def test_live_spans_age_out_through_delta_removals(live_jaeger):
     assert viewer.removed == shown and len(live.store) == 0
     stub.release(stub.load("otlp-hotrod-dispatch-trimmed-16spans-retries.json"))
     viewer.until(lambda v: len(v.nodes) == 16, what="a new trace after the old one aged out")
-    time.sleep(0.3)
+    live.polls_later()
     assert not shown & set(viewer.nodes)  # the evicted trace was not fetched again
 
 

@@ -9,17 +9,22 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError, ProtocolError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
 from vrmon.scene_presets import load_presets
+from vrmon.exposure import decide_exposure
+from vrmon.pairing import pairing_routes
+from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
@@ -28,20 +33,6 @@ from vrmon.sources.host import run_host_metrics
 log = logging.getLogger("vrmon")
 
 MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnected
-
-# URL prefix → directory inside node_modules (third-party code comes from npm, never the repo)
-VENDOR_DIRS = {
-    "aframe": "aframe/dist",
-    "msgpack": "@msgpack/msgpack/dist.esm",
-    # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
-    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
-    "troika-three-text": "troika-three-text/dist",
-    "troika-three-utils": "troika-three-utils/dist",
-    "troika-worker-utils": "troika-worker-utils/dist",
-    "webgl-sdf-generator": "webgl-sdf-generator/dist",
-    "bidi-js": "bidi-js/dist",
-    "inter-font": "@fontsource/inter/files",  # troika's own default font would come from a CDN
-}
 
 
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:
@@ -57,7 +48,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
     for path in config.replay:
-        hub.set_status(f"file:{path.name}", "ok", f"loaded {path}")
+        hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
     if missing:
@@ -120,7 +111,12 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", StaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
+    if exposure.pairing:
+        routes += pairing_routes(exposure.pairing, config.static_dir)
+    guard = Middleware(AccessGuard, policy=exposure.policy, gate=exposure.pairing)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
+    app.state.exposure = exposure
     app.state.hub = hub
     app.state.store = store
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
@@ -135,6 +131,10 @@ async def _pump(ws: WebSocket, viewer) -> None:
                 await ws.send_bytes(frame)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the receive loop sees the disconnect and cleans up
+    except Exception:  # e.g. a frame that cannot be encoded: say so, never leave a blank viewer behind
+        log.exception("sending to a viewer failed; closing its connection")
+        with contextlib.suppress(Exception):
+            await ws.close(code=1011, reason="server error while encoding a frame; see the server log")
 
 
 async def _run_source(source: Source, sink: HubSink) -> None:
