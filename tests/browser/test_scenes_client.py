@@ -288,7 +288,7 @@ def test_scene_screenshots(vrmon_server, open_app, server_snapshot, page, screen
     page.locator("#trace-list .toggle").click()  # fold the list: the scene gets the screen
     page.wait_for_function("(n) => window.vrmon.stats().edges === n", arg=len(services["edges"].ids))
     page.mouse.move(640, 710)
-    page.wait_for_function("window.vrmon.stats().hostBars > 0")  # the first metrics frame, drawn
+    page.wait_for_function("window.vrmon.stats().hostGauge > 0")  # the first metrics frame, drawn (the corner gauge)
     settled(page)
     page.screenshot(path=str(screenshot_dir / "scene-services.png"))
     wall = server_frame(base_url, "snapshot", scene_request_frame(scene="wall"))
