@@ -14,6 +14,7 @@ import uvicorn
 
 from vrmon.app import create_app
 from vrmon.settings import ServeConfig
+from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -36,8 +37,7 @@ class RunningServer:
         tls = exposure.uvicorn_options() if exposure else {}  # HTTPS when vrmon serves "the LAN" (--lan)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         self.ws_url = f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/ws"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20,
-                                **tls)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_WS_OPTIONS, **tls)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 

@@ -115,6 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
     from vrmon.listen import bind_listener
     from vrmon.sources.jaeger import JaegerSource, probe
     from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
+    from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
@@ -144,7 +145,7 @@ def _serve(args: argparse.Namespace) -> int:
     if exposure.pairing:
         exposure.pairing.current_code()  # prints the first pairing code
     server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning",
-                                           ws="websockets-sansio", ws_max_size=1 << 20, **exposure.uvicorn_options()))
+                                           **UVICORN_WS_OPTIONS, **exposure.uvicorn_options()))
     server.run(sockets=[listener])
     return 0
 

@@ -85,6 +85,8 @@ SERVE_SETTINGS = (
     Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name"),
     Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),
     Setting("viewer_queue", 64, "frames queued per viewer before a slow viewer is resynced with a snapshot", int),
+    Setting("max_viewers", 256, "most viewers connected at once; more are refused with a close reason", int,
+            metavar="N"),
     Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
     Setting("retain", "30m", "with a live source: spans of traces idle longer than this leave the scene", duration,
             metavar="DURATION"),
@@ -174,6 +176,7 @@ class ServeConfig:
     scenes_dir: str = ""
     tick: float = 0.1
     viewer_queue: int = 64
+    max_viewers: int = 256
     host_metrics: bool = True
     retain: float = 1800.0  # seconds
     max_spans: int = 2_000_000
@@ -184,6 +187,8 @@ class ServeConfig:
     builtin_scenes: Path = PACKAGE_ROOT / "scenes"
 
     def __post_init__(self) -> None:
+        if self.max_viewers < 1:
+            raise ConfigError(f"--max-viewers must be at least 1, got {self.max_viewers}")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:
