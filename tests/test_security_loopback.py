@@ -19,12 +19,12 @@ HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 WAIT_S = 30  # an upper bound for a busy machine, not a pace: every answer comes far sooner
 
 
-def open_ws(server, host: str | None, origin: str | None):
+def open_ws(server, host: str | None, origin: str | None, headers: dict[str, str] | None = None):
     """A websocket to the server on loopback whose handshake names `host` (as a browser that
     reached 127.0.0.1 by that name would) and `origin`."""
     uri = f"ws://{host}/ws" if host else server.ws_url
     sock = socket.create_connection(("127.0.0.1", server.port))
-    return connect(uri, sock=sock, origin=origin, open_timeout=WAIT_S)
+    return connect(uri, sock=sock, origin=origin, additional_headers=headers, open_timeout=WAIT_S)
 
 
 def first_frame(server, host: str | None = None, origin: str | None = None) -> dict:
@@ -55,6 +55,19 @@ def test_vrmons_own_page_and_allowed_origins_get_the_stream(server):
     for host, origin in ((None, server.url), (f"localhost:{server.port}", f"http://localhost:{server.port}"),
                          (None, "https://grafana.example.org")):
         assert first_frame(server, host, origin)["type"] == "snapshot", origin
+
+
+def test_behind_a_local_https_proxy_its_origin_is_vrmons_own(server):
+    """A reverse proxy on this machine terminates HTTPS for tunnel.example (an --allow-host name)
+    and says so with X-Forwarded-Proto; the page's origin is then https://tunnel.example."""
+    proxied = {"X-Forwarded-Proto": "https"}
+    with open_ws(server, "tunnel.example", "https://tunnel.example", proxied) as ws:
+        assert decode_server_frame(ws.recv(timeout=WAIT_S))["type"] == "snapshot"
+    with pytest.raises(InvalidStatus):
+        open_ws(server, "tunnel.example", "http://tunnel.example", proxied)
+    with httpx.Client(base_url=server.url, timeout=WAIT_S) as http:
+        csp = http.get("/", headers={"Host": "tunnel.example", **proxied}).headers["content-security-policy"]
+    assert "connect-src 'self' wss://tunnel.example;" in csp
 
 
 def test_a_client_without_origin_is_not_a_browser_and_gets_the_stream(server, capsys):
