@@ -148,7 +148,7 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.page)
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel
@@ -199,7 +199,9 @@ class Hub:
         trace = current.trace if message.trace is None else self.store.trace_code(message.trace)
         if message.trace is not None and trace is None:
             raise ProtocolError(f"trace {message.trace!r} is not loaded")
-        self._join(viewer, ViewKey(scene, trace))
+        # A page belongs to the wall; another scene, or the wall anew, starts on the newest page.
+        page = message.page if message.page is not None else current.page if scene == current.scene else 0
+        self._join(viewer, ViewKey(scene, trace, page if self.presets[scene].layout == "wall" else 0))
 
     # -- updates --------------------------------------------------------------------------
 
