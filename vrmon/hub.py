@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrmon.errors import ProtocolError
+from vrmon.findings_feed import FindingsFeed
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import (
     ClientMessage,
     Resync,
     Select,
     SwitchScene,
+    WatchFindings,
     details_frame,
     error_frame,
     status_frame,
@@ -56,6 +58,8 @@ class Viewer:
     sent_seq: int = -1
     resyncs: int = 0  # snapshots sent because the queue overflowed
     pending_details: int = 0  # DetailsReply frames in the queue
+    watches_findings: bool = False  # asked for findings frames
+    findings_resyncs: int = 0  # `resyncs` when it was last given the findings after a snapshot
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
@@ -106,6 +110,7 @@ class Hub:
         self.sources: dict[str, SourceStatus] = {}
         self.viewers: set[Viewer] = set()
         self.last_metrics: bytes | None = None
+        self.findings = FindingsFeed(store)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -136,6 +141,7 @@ class Hub:
         viewer.offer(SNAPSHOT)
         if self.last_metrics is not None:
             viewer.offer(self.last_metrics)
+        self._findings_after_snapshot(viewer)
 
 
     def _leave(self, viewer: Viewer) -> None:
@@ -166,9 +172,14 @@ class Hub:
             else:
                 viewer.pending_details += 1  # before offering: an overflow drops it and resets the count
                 viewer.offer(DetailsReply(details_frame(details)))
+        elif isinstance(message, WatchFindings):
+            viewer.watches_findings = message.watch
+            if message.watch:
+                viewer.offer(self.findings.latest(time.monotonic()))
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)
+            self._findings_after_snapshot(viewer)
         elif isinstance(message, SwitchScene):
             self._switch(viewer, message)
 
@@ -195,7 +206,23 @@ class Hub:
             item = (channel.view.seq, frame)
             for viewer in channel.viewers:
                 viewer.offer(item)
+        watching = [viewer for viewer in self.viewers if viewer.watches_findings]
+        findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
+        for viewer in watching:
+            if findings is not None:
+                before = viewer.resyncs
+                viewer.offer(findings)
+                if viewer.resyncs == before:  # queued after any snapshot (an overflow here dropped it)
+                    viewer.findings_resyncs = viewer.resyncs
+            elif viewer.resyncs != viewer.findings_resyncs:  # its queue overflowed: frames were dropped
+                self._findings_after_snapshot(viewer)
         return encoded
+
+    def _findings_after_snapshot(self, viewer: Viewer) -> None:
+        """A viewer watching findings gets the latest findings frame again after a snapshot."""
+        viewer.findings_resyncs = viewer.resyncs
+        if viewer.watches_findings and self.findings.frame is not None:
+            viewer.offer(self.findings.frame)
 
     def broadcast(self, frame: bytes) -> None:
         """Send one control frame (e.g. host metrics) to every viewer, encoded once."""
