@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrmon.errors import ProtocolError
-from vrmon.model.span_store import SpanStore
+from vrmon.model.span_batch import SpanBatch
+from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
     Resync,
@@ -244,3 +245,18 @@ class Hub:
             "viewers": len(self.viewers),
             "sources": {name: s.to_json() for name, s in self.sources.items()},
         }
+
+
+class HubSink:
+    """The sink a source writes to (sources.base.SourceSink): adds to the hub's store and reports
+    status under the source's name. It lives here, downstream, so sources import nothing of the hub."""
+
+    def __init__(self, hub: Hub, name: str) -> None:
+        self.hub = hub
+        self.name = name
+
+    def add(self, batch: SpanBatch) -> AddResult:
+        return self.hub.store.add(batch)
+
+    def set_status(self, state: str, message: str) -> None:
+        self.hub.set_status(self.name, state, message)
