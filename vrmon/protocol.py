@@ -176,6 +176,13 @@ def metrics_frame(*, cpu: np.ndarray, load: tuple[float, float, float], mem_used
     })
 
 
+def findings_frame(findings: list[dict[str, Any]], total: int) -> bytes:
+    """What is wrong in the held traces (docs/protocol.md#findings): `findings` as
+    `vrmon inspect --findings --json` prints them plus `nodes` (their spans' node ids); `total`
+    counts every finding when the list was cut short."""
+    return encode_frame({"type": "findings", "findings": findings, "total": total})
+
+
 def error_frame(message: str, request: str | None = None) -> bytes:
     return encode_frame({"type": "error", "message": message, "request": request})
 
@@ -204,6 +211,9 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
     elif kind == "matches":
         frame["ids"] = np.frombuffer(frame.get("ids", b""), dtype="<u4")
         frame["counts"] = np.frombuffer(frame.get("counts", b""), dtype="<u4")
+    elif kind == "findings":
+        if not isinstance(frame.get("findings"), list) or not isinstance(frame.get("total"), int):
+            raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
     elif kind not in ("status", "details", "error", "metrics"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
@@ -226,6 +236,7 @@ class Resync:
 class SwitchScene:
     scene: str | None
     trace: str | None
+    page: int | None = None  # the wall's page of traces; None keeps the current one
 
 
 @dataclass(frozen=True)
@@ -255,20 +266,37 @@ class Filter:
     operation: str = ""
 
 
-ClientMessage = Select | Resync | SwitchScene | Expand | Detail | Filter
 MAX_DETAIL_DEPTH = 10_000
+
+
+@dataclass(frozen=True)
+class WatchFindings:
+    watch: bool
+
+
+ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Filter
 
 
 def select_frame(node_id: int) -> bytes:
     return encode_frame({"type": "select", "id": node_id})
 
 
+def findings_request_frame(watch: bool = True) -> bytes:
+    return encode_frame({"type": "findings", "watch": watch})
+
+
 def resync_frame() -> bytes:
     return encode_frame({"type": "resync"})
 
 
-def scene_request_frame(scene: str | None = None, trace: str | None = None) -> bytes:
-    return encode_frame({"type": "scene", "scene": scene, "trace": trace})
+MAX_PAGE = 1_000_000
+
+
+def scene_request_frame(scene: str | None = None, trace: str | None = None, page: int | None = None) -> bytes:
+    frame: dict[str, Any] = {"type": "scene", "scene": scene, "trace": trace}
+    if page is not None:
+        frame["page"] = page
+    return encode_frame(frame)
 
 
 def expand_frame(node_id: int) -> bytes:
@@ -316,21 +344,18 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         for name, value in (("scene", scene), ("trace", trace)):
             if value is not None and (not isinstance(value, str) or len(value) > 128):
                 raise ProtocolError(f"scene request: {name!r} must be a string of at most 128 characters")
-        if scene is None and trace is None:
-            raise ProtocolError("scene request needs 'scene', 'trace' or both")
-        return SwitchScene(scene, trace)
-    if kind == "filter":
-        text, service, operation = frame.get("text", ""), frame.get("service", ""), frame.get("operation", "")
-        minimum, errors = frame.get("min_duration_us", 0), frame.get("errors_only", False)
-        for name, value in (("text", text), ("service", service), ("operation", operation)):
-            if not isinstance(value, str) or len(value) > 128:
-                raise ProtocolError(f"filter: {name!r} must be a string of at most 128 characters")
-        if isinstance(minimum, bool) or not isinstance(minimum, (int, float)) or not 0 <= minimum < 2**63:
-            raise ProtocolError("filter: 'min_duration_us' must be a number ≥ 0")
-        if not isinstance(errors, bool):
-            raise ProtocolError("filter: 'errors_only' must be true or false")
-        return Filter(text.strip().lower(), service, float(minimum), errors, operation)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, expand, detail or filter")
+        page = frame.get("page")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= MAX_PAGE):
+            raise ProtocolError(f"scene request: 'page' must be an integer between 0 and {MAX_PAGE}")
+        if scene is None and trace is None and page is None:
+            raise ProtocolError("scene request needs 'scene', 'trace', 'page' or some of them")
+        return SwitchScene(scene, trace, page)
+    if kind == "findings":
+        watch = frame.get("watch", True)
+        if not isinstance(watch, bool):
+            raise ProtocolError("findings request: 'watch' must be true or false")
+        return WatchFindings(watch)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail or filter")
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

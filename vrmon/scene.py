@@ -13,9 +13,10 @@ import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
-from vrmon.layout.wall import wall_layout
+from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -28,13 +29,15 @@ class ViewKey:
     scene: str
     trace: int | None  # trace code; None = the scene's own choice
     detail: DetailLevel = DetailLevel()  # the waterfall's folds the viewer opened or chose
+    page: int = 0  # the wall's page of traces (0 = the newest); 0 in the other scenes
 
 
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
-                 catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel()) -> None:
+                 catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel(), page: int = 0) -> None:
         self.store = store
         self.detail = detail
+        self.page = page  # the wall's page asked for; shown clamped to the pages there are
         self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
         self.preset = preset
         self.requested_trace = trace
@@ -48,7 +51,8 @@ class SceneView:
         self._graph_state = GraphState()  # the services layout keeps positions between updates
         self._overview: Overview | None = None  # the waterfall's last layout and fold
         self._overview_key: tuple = ()  # the shown trace's state it was laid out from
-        self.dependency_links: list[tuple[str, str, int]] | None = None  # from a live Jaeger, if any
+        self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live Jaeger, if any
+        self._links_changed = False
         self._scene: dict[str, Any] = {}
         self._services_sent = 0
         self._operations_sent = 0
@@ -63,7 +67,7 @@ class SceneView:
         store = self.store
         layout = self.preset.layout
         if layout == "wall":
-            return wall_layout(store, self.preset.params)
+            return wall_layout(store, self.preset.params, self.page)
         if layout == "services":
             return services_layout(store, self.preset.params, self._graph_state, self.dependency_links)
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
@@ -88,7 +92,7 @@ class SceneView:
             title = self.preset.description
         elif self.trace is not None and summaries["spans"][self.trace]:
             title = f"{store.services.names[summaries['root_service'][self.trace]]}: {store.operations.names[summaries['root_operation'][self.trace]]}"
-        return {
+        info = {
             "name": self.preset.name,
             "layout": self.preset.layout,
             "trace": store.trace_id_hex(self.trace) if self.trace is not None and self.preset.layout == "waterfall" else None,
@@ -100,6 +104,10 @@ class SceneView:
             "detail": self._detail_info(),
             "scenes": self.catalog,
         }
+        if self.preset.layout == "wall":
+            pages = wall_pages(store, self.preset.params)
+            info.update(page=min(self.page, pages - 1), pages=pages)
+        return info
 
     def _detail_info(self) -> dict[str, Any] | None:
         """The waterfall's folds: what the viewer asked for and how many spans are folded."""
@@ -112,8 +120,9 @@ class SceneView:
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
-        if self._version == self.store.version:
+        if self._version == self.store.version and not self._links_changed:
             return None
+        self._links_changed = False
         first = self._version == -1
         self._version = self.store.version
         layout = self._layout()
@@ -156,6 +165,12 @@ class SceneView:
             labels=layout.labels if labels_changed else None,
             edges=edges if edges_changed else None,
         )
+
+    def set_dependency_links(self, links: tuple[DependencyLink, ...]) -> None:
+        """Service-to-service call counts from a live source; the services layout draws them at the next refresh."""
+        if links != self.dependency_links:
+            self.dependency_links = links
+            self._links_changed = True
 
     def snapshot(self) -> bytes:
         """The whole current scene; encoded once per seq and shared by every viewer."""

@@ -23,8 +23,9 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
-from vrmon.sources.jaeger_api import DependencyLink, TraceSummary
-from vrmon.sources.jaeger_client import JaegerClient, parse_header, redact_url, tls_verification
+from vrmon.model.dependencies import DependencyLink
+from vrmon.sources.jaeger_api import TraceSummary
+from vrmon.sources.jaeger_client import JaegerClient, JaegerUnreachable, parse_header, redact_url, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
 T = TypeVar("T")
@@ -72,6 +73,11 @@ class JaegerSource:
         self._service_turn = 0  # where the next poll's share of a long service list starts
         self._services_listed = 0  # how many services the last poll had to share out
 
+    @property
+    def polled_until_us(self) -> int | None:
+        """End of the window the last successful poll read (µs since the epoch), None before one."""
+        return self._window_end_us
+
     async def run(self, sink: SourceSink) -> None:
         config = self.config
         backoff = Backoff(config.poll, max(config.poll, config.retry_max))
@@ -92,6 +98,8 @@ class JaegerSource:
                         self.caps = None
                     if self._loaded_once:
                         sink.set_status("degraded", f"{exc} (showing the last good scene; retrying with backoff)")
+                    elif isinstance(exc, JaegerUnreachable):  # e.g. vrmon started before Jaeger
+                        sink.set_status("down", f"waiting for Jaeger at {redact_url(config.jaeger)}: {exc}")
                     else:
                         sink.set_status("down", f"{exc} (retrying with backoff)")
                     delay = backoff.failure()
@@ -124,7 +132,7 @@ class JaegerSource:
 
         if query.has_dependencies and time.monotonic() >= self._dependencies_due:
             self._dependencies_due = time.monotonic() + DEPENDENCIES_EVERY
-            await self._read_dependencies(query, now_us, lookback_us)
+            await self._read_dependencies(query, sink, now_us, lookback_us)
         return "; ".join(filter(None, [*problems, self._dependencies_problem])) or None
 
     def _this_polls_share(self, services: list[str]) -> list[str]:
@@ -148,7 +156,7 @@ class JaegerSource:
         fetched = {row.trace_id: (len(batch), row.start_us) for row, batch in zip(todo, batches)}
         return batches, fetched
 
-    async def _read_dependencies(self, query: JaegerQuery, now_us: int, lookback_us: int) -> None:
+    async def _read_dependencies(self, query: JaegerQuery, sink: SourceSink, now_us: int, lookback_us: int) -> None:
         try:
             links = await query.dependencies(now_us, lookback_us)
         except VrmonError as exc:
@@ -157,6 +165,7 @@ class JaegerSource:
         self._dependencies_problem = None
         if links is not None:
             self.dependencies = links
+            sink.set_dependencies(links)
 
     def _add(self, sink: SourceSink, batch: SpanBatch) -> None:
         if not len(batch):

@@ -5,24 +5,23 @@
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
 // locomotion moves the rig, and F does nothing there.
+import { viewInsets } from "./view-insets.js";
+
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; nearly level for the 3D service graph.
-// The waterfall's lanes stand upright like a page: seen almost from the front.
-const PITCH_DEGREES = { waterfall: 2, services: 16 };
+// The waterfall's lanes stand upright like a page: seen almost from the front. The wall: level,
+// from in front of the page of panels (its lanes go into the wall and stay behind their bars).
+const PITCH_DEGREES = { waterfall: 2, services: 16, wall: 0 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 // In a headset the waterfall is scaled to a wall in front of the viewer: this wide, centred on eye
 // height, seen from a third of its width away, so the lane names at its left edge still look
 // ≥ 1.2° tall (a name is 1.3 % of the picture's width).
 const VR_WATERFALL_WIDTH = 4.5; // metres
 const VR_EYE_HEIGHT = 1.6;
-// The wall is built around the room's centre (the origin): stand there, a step back from the
-// middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
-const WALL_STEP_BACK = 1.5; // metres
-const WALL_EYE_RANGE = [1.2, 2.2]; // metres: eye height, level with the middle row of panels
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
 
@@ -30,10 +29,10 @@ AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],
   schema: {
     resetButton: { type: "selector" },
-    leftPanel: { type: "selector" }, // overlays on the left and right edges: frame the scene between them
+    leftPanel: { type: "selector" }, // overlays on the edges: frame the scene in the space they leave
     rightPanel: { type: "selector" },
     world: { type: "selector" }, // the entity holding the scene, scaled to fit a headset
-    topBar: { type: "selector" }, // overlays across the top and bottom edges: frame below and above them
+    topBar: { type: "selector" },
     bottomBar: { type: "selector" },
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
   },
@@ -46,13 +45,12 @@ AFRAME.registerComponent("camera-navigation", {
 
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
-      const key = `${scene.name}|${scene.trace}`;
+      const key = `${scene.name}|${scene.trace}|${scene.page ?? 0}`;
       // A resync of the same view keeps the viewer where they are, and in a headset nothing
       // moves the viewer but the viewer (a new view is reached with the controllers).
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
-        // after the rest of the snapshot is applied: the overlays it changes (legend, trace
-        // list) decide the free part of the view
+        // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
         if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
       }
     };
@@ -107,8 +105,8 @@ AFRAME.registerComponent("camera-navigation", {
       this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
       return;
     }
-    const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
-    this.look([0, eye, WALL_STEP_BACK], 0, 0);
+    // The wall's page stands on the far side of the room: framed like the rest, from inside the room.
+    this.frame(bounds, 0);
   },
 
   /** The waterfall as a wall VR_WATERFALL_WIDTH wide, centred ahead at eye height, a third of its width away. */
@@ -163,32 +161,24 @@ AFRAME.registerComponent("camera-navigation", {
     const camera = this.el.getObject3D("camera");
     const tanHalfV = Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2);
     const tanHalfH = tanHalfV * camera.aspect;
-    // The part of the canvas not covered by the side panels (those that run down most of an
-    // edge; a folded or hidden panel does not count), as a fraction of the canvas width.
+    // The part of the canvas the overlays leave free, as fractions of its width and height.
     const canvas = this.el.sceneEl.canvas;
+    const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
+    const { left, right, top, bottom } = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
     const canvasWidth = canvas.clientWidth || 1;
-    const tall = (box) => box && box.height > canvas.clientHeight / 2;
-    const leftBox = this.data.leftPanel?.getBoundingClientRect();
-    const rightBox = this.data.rightPanel?.getBoundingClientRect();
-    const insetLeft = tall(leftBox) ? Math.min(leftBox.right, canvasWidth / 3) : 0;
-    const insetRight = tall(rightBox) ? Math.min(canvasWidth - rightBox.left, canvasWidth / 3) : 0;
-    const free = 1 - (insetLeft + insetRight) / canvasWidth;
     const canvasHeight = canvas.clientHeight || 1;
-    const topBox = this.data.topBar?.getBoundingClientRect();
-    const bottomBox = this.data.bottomBar?.hidden ? null : this.data.bottomBar?.getBoundingClientRect();
-    const insetTop = topBox ? Math.min(topBox.bottom, canvasHeight / 4) : 0;
-    const insetBottom = bottomBox?.height ? Math.min(canvasHeight - bottomBox.top, canvasHeight / 4) : 0;
-    const freeV = 1 - (insetTop + insetBottom) / canvasHeight;
+    const free = 1 - (left + right) / canvasWidth;
+    const freeHeight = 1 - (top + bottom) / canvasHeight;
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
     const halfWidth = (maxx - minx) / 2 + labelRoom + margin;
     const halfDepth = (maxz - minz) / 2;
     const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + margin;
-    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeV));
-    // Slide sideways and up so the centre lands in the middle of the free part.
-    const eyeX = cx - ((insetLeft - insetRight) / canvasWidth) * range * tanHalfH;
-    const lift = ((insetTop - insetBottom) / canvasHeight) * range * tanHalfV;
-    this.look([eyeX, cy + lift + range * Math.sin(pitch), cz + range * Math.cos(pitch)], 0, -pitch);
+    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeHeight));
+    // Slide sideways and along the view's up so the centre lands in the middle of the free part.
+    const eyeX = cx - ((left - right) / canvasWidth) * range * tanHalfH;
+    const up = ((top - bottom) / canvasHeight) * range * tanHalfV; // the view's up: (0, cos, −sin) of the pitch
+    this.look([eyeX, cy + range * Math.sin(pitch) + up * Math.cos(pitch), cz + range * Math.cos(pitch) - up * Math.sin(pitch)], 0, -pitch);
   },
 });
