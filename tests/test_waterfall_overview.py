@@ -14,7 +14,7 @@ from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.nodes import duration_code
 from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, nice_ceiling, overview_layout, summary_details
-from vrmon.protocol import Detail, Expand, detail_frame, expand_frame, parse_client_message
+from vrmon.protocol import Detail, Expand, Filter, detail_frame, expand_frame, filter_frame, parse_client_message
 from vrmon.scene_presets import load_presets
 
 P = load_presets([ROOT / "scenes"])["waterfall"].params
@@ -104,6 +104,7 @@ def test_expand_and_detail_requests_are_validated():
     assert parse_client_message(expand_frame(SUMMARY_BASE + 3)) == Expand(SUMMARY_BASE + 3)
     assert parse_client_message(detail_frame(3)) == Detail(3, False)
     assert parse_client_message(detail_frame(None, True)) == Detail(None, True)
+    assert parse_client_message(filter_frame(" Cart ", min_duration_us=5)) == Filter("cart", "", 5.0, False, "")
     for bad in [{"type": "expand", "id": -1}, {"type": "detail", "depth": "x"}, {"type": "detail", "all": 1}]:
         import msgpack
 

@@ -355,6 +355,17 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if not isinstance(watch, bool):
             raise ProtocolError("findings request: 'watch' must be true or false")
         return WatchFindings(watch)
+    if kind == "filter":
+        text, service, operation = frame.get("text", ""), frame.get("service", ""), frame.get("operation", "")
+        minimum, errors = frame.get("min_duration_us", 0), frame.get("errors_only", False)
+        for name, value in (("text", text), ("service", service), ("operation", operation)):
+            if not isinstance(value, str) or len(value) > 128:
+                raise ProtocolError(f"filter: {name!r} must be a string of at most 128 characters")
+        if isinstance(minimum, bool) or not isinstance(minimum, (int, float)) or not 0 <= minimum < 2**63:
+            raise ProtocolError("filter: 'min_duration_us' must be a number ≥ 0")
+        if not isinstance(errors, bool):
+            raise ProtocolError("filter: 'errors_only' must be true or false")
+        return Filter(text.strip().lower(), service, float(minimum), errors, operation)
     raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail or filter")
 
 

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import Select, error_frame, parse_client_message
+from vrmon.protocol import Filter, Select, error_frame, parse_client_message
 
 log = logging.getLogger("vrmon")
 
@@ -83,7 +83,8 @@ async def _receive_requests(ws: WebSocket, hub: Hub, viewer: Viewer) -> None:
             return
         try:
             request = parse_client_message(message.get("bytes") or message.get("text") or b"")
-            limit, what = (selects, "select") if isinstance(request, Select) else (switches, "scene and resync")
+            # a search sends a filter per keystroke: it is as cheap as a select, and limited like one
+            limit, what = (selects, "select and filter") if isinstance(request, (Select, Filter)) else (switches, "scene and resync")
             if not limit.allow():
                 raise ProtocolError(f"too many {what} requests: at most {limit.per_second:g} a second; "
                                     "this one was dropped")

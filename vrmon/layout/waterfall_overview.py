@@ -31,7 +31,7 @@ LABEL_FONT = 0.92  # of a lane's least height, its name's font size
 NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time the trace starts
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
-WHOLE_TRACE = 300  # spans a trace may have and still be drawn whole when its rows fit
+WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
 
