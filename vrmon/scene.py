@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
-from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
 from vrmon.layout.wall import wall_layout
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
 from vrmon.layout.waterfall_growth import GrowingWaterfall
@@ -85,7 +85,7 @@ class SceneView:
             title = self.preset.description
         elif self.trace is not None and summaries["spans"][self.trace]:
             title = f"{store.services.names[summaries['root_service'][self.trace]]}: {store.operations.names[summaries['root_operation'][self.trace]]}"
-        return {
+        info = {
             "name": self.preset.name,
             "layout": self.preset.layout,
             "trace": store.trace_id_hex(self.trace) if self.trace is not None and self.preset.layout == "waterfall" else None,
@@ -93,7 +93,12 @@ class SceneView:
             "bounds": [round(v, 3) for v in layout.bounds],
             "totals": {"traces": store.trace_count, "spans": len(store)},
             "scenes": self.catalog,
+            # service code → colour is palette[code % len(palette)], the same rule as the layouts'
+            "palette": list(self.preset.params.service_colors),
         }
+        if self.preset.layout == "services":
+            info["error_scale"] = error_scale(self.preset.params)
+        return info
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
