@@ -31,7 +31,7 @@ class ServicesParams:
     width: float = 3.0  # metres: the graph's width at its first layout
     height: float = 1.6  # centre of the graph above the floor (eye height)
     distance: float = 3.0  # metres in front of the viewer
-    stretch: float = 1.6  # the graph is this much wider than tall, like a screen or a field of view
+    stretch: float = 1.25  # the graph is this much wider than tall: a view with a side panel open
     # node diameters, edge widths and the space between nodes, in units of the ideal link length
     node_min: float = 0.14
     node_max: float = 0.4
@@ -253,10 +253,10 @@ def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams
     call_rate = graph.calls / graph.seconds
     src_ids = nodes.ids[graph.source]
     dst_ids = nodes.ids[graph.target]
-    busy = np.sqrt(call_rate / call_rate.max()) if len(call_rate) else call_rate
+    busy = call_rate / call_rate.max() if len(call_rate) else call_rate
     color = np.empty((len(src_ids), 4), np.uint8)
     color[:, :3] = (170, 190, 215)
-    color[:, 3] = np.round(40 + 215 * busy)  # alpha: how much a link stands out (quiet ones fade)
+    color[:, 3] = np.round(20 + 235 * busy)  # alpha: how much a link stands out (quiet ones fade)
     edges = Edges(
         ids=(graph.services[graph.source] * 65536 + graph.services[graph.target]).astype(np.uint32),
         source=src_ids,

@@ -9,8 +9,14 @@ const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
-// not hide each other; nearly level for the 3D service graph.
-const PITCH_DEGREES = { waterfall: 48, services: 16 };
+// not hide each other; level, straight at it, for the flat service graph.
+const PITCH_DEGREES = { waterfall: 48, services: 0 };
+// The service graph's names sit beside its nodes: room for them around it, as a share of its width.
+const SERVICES_NAME_ROOM = 0.05;
+// In a headset the service graph is seen whole from where it spans this much of the view, but
+// from no closer than arm's length and no further than across a room.
+const VR_GRAPH_DEGREES = 70;
+const VR_GRAPH_DISTANCE = [0.8, 6];
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 // The wall is built around the room's centre (the origin): stand there, a step back from the
 // middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
@@ -85,7 +91,12 @@ AFRAME.registerComponent("camera-navigation", {
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
       if (wall) this.rig.position.set(0, 0, 0);
-      else this.rig.position.set((minx + maxx) / 2, 0, maxz + VR_STANDOFF);
+      else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
+      return;
+    }
+    if (this.system.scene.layout === "services") {
+      const room = (maxx - minx) * SERVICES_NAME_ROOM;
+      this.frame(bounds, room, room);
       return;
     }
     if (!wall) {
@@ -94,6 +105,13 @@ AFRAME.registerComponent("camera-navigation", {
     }
     const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
     this.look([0, eye, WALL_STEP_BACK], 0, 0);
+  },
+
+  /** Metres between a headset viewer and the front of the scene. */
+  standoff([minx, , , maxx]) {
+    if (this.system.scene.layout !== "services") return VR_STANDOFF;
+    const fit = (maxx - minx) / 2 / Math.tan(THREE.MathUtils.degToRad(VR_GRAPH_DEGREES / 2));
+    return THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
   },
 
   inHeadset() {
@@ -129,7 +147,7 @@ AFRAME.registerComponent("camera-navigation", {
   },
 
   /** Put the desktop camera where `bounds` fill the part of the view the side panels leave free. */
-  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom) {
+  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN) {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
@@ -149,9 +167,9 @@ AFRAME.registerComponent("camera-navigation", {
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
-    const halfWidth = (maxx - minx) / 2 + labelRoom + FRAME_MARGIN;
+    const halfWidth = (maxx - minx) / 2 + labelRoom + margin;
     const halfDepth = (maxz - minz) / 2;
-    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
+    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + margin;
     const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / tanHalfV);
     // Slide sideways so the centre lands in the middle of the free part.
     const eyeX = cx - ((insetLeft - insetRight) / canvasWidth) * range * tanHalfH;
