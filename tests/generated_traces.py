@@ -8,6 +8,8 @@ one call that waits 15 s for a proxy timeout.
 
 from __future__ import annotations
 
+import numpy as np
+
 from bench.synthetic import synthetic_batch
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
@@ -30,12 +32,25 @@ def service_names(n_services: int) -> list[str]:
 
 
 def named_batch(n_spans: int, spans_per_trace: int = 40, n_services: int = 10, seed: int = 0) -> SpanBatch:
-    """`bench.synthetic.synthetic_batch` with realistic service and operation names."""
+    """`bench.synthetic.synthetic_batch`'s span trees with realistic service names, called as a
+    real system calls them: each service calls a few fixed others (a sparse service graph, not
+    every pair), so a big trace reaches all `n_services` and the graph has ~3 edges a service."""
     batch = synthetic_batch(n_spans, spans_per_trace=spans_per_trace, n_services=n_services, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    callees = np.stack([(np.arange(n_services) * k + k) % n_services for k in (1, 3, 7)], axis=1)
+    callees[:, 0] = (np.arange(n_services) + 1) % n_services  # a chain through every service
+    span_id = np.array(batch.span_id, dtype=np.uint64)
+    order = np.argsort(span_id)
+    parent_id = np.array(batch.parent_id, dtype=np.uint64)
+    parent = np.where(parent_id > 0, order[np.searchsorted(span_id, parent_id, sorter=order).clip(0, len(order) - 1)], -1)
+    service = np.where(parent < 0, 0, -1)
+    pick = rng.integers(0, callees.shape[1], n_spans)
+    while (service < 0).any():  # one call depth per pass
+        ready = (service < 0) & (service[np.maximum(parent, 0)] >= 0)
+        service[ready] = callees[service[parent[ready]], pick[ready]]
     names = service_names(n_services)
-    index = {f"service-{i}": name for i, name in enumerate(names)}
-    batch.service = [index[s] for s in batch.service]
-    batch.operation = [f"{index['service-' + op.split('-')[1]]}/call-{op.split('-')[2]}" for op in batch.operation]
+    batch.service = [names[s] for s in service]
+    batch.operation = [f"{names[s]}/call-{k}" for s, k in zip(service, rng.integers(0, 4, n_spans))]
     return batch
 
 
@@ -51,7 +66,7 @@ def named_store(n_spans: int, spans_per_trace: int = 40, n_services: int = 10, s
 
 def burst_then_wait_batch(depth: int = 10, wait_s: float = 15.0) -> SpanBatch:
     """One trace: a chain `depth` calls deep in the first ~5 ms, each with a sibling or two, then
-    a proxy call that gives up after `wait_s` seconds with an error (26 spans for depth 10)."""
+    a proxy call that gives up after `wait_s` seconds with an error (23 spans for depth 10)."""
     services = ["load-generator", "frontend-proxy", "frontend", "checkout", "cart", "currency",
                 "product-catalog", "shipping", "quote", "payment", "email", "recommendation"]
     span_id, parent_id, service, operation, start, duration, error = [], [], [], [], [], [], []

@@ -9,39 +9,30 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from vrmon.errors import ConfigError, ProtocolError
-from vrmon.hub import Hub
+from vrmon.client_files import VENDOR_DIRS
+from vrmon.errors import ConfigError
+from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
-from vrmon.protocol import error_frame, parse_client_message
 from vrmon.scene_presets import load_presets
+from vrmon.exposure import decide_exposure
+from vrmon.pairing import pairing_routes
+from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
-from vrmon.sources.base import HubSink, Source
+from vrmon.protocol import metrics_frame
+from vrmon.sources.base import Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
+from vrmon.vendor_files import vendor_apps
+from vrmon.viewer_socket import viewer_endpoint
 
 log = logging.getLogger("vrmon")
 
-MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnected
-
-# URL prefix → directory inside node_modules (third-party code comes from npm, never the repo)
-VENDOR_DIRS = {
-    "aframe": "aframe/dist",
-    "msgpack": "@msgpack/msgpack/dist.esm",
-    # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
-    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
-    "troika-three-text": "troika-three-text/dist",
-    "troika-three-utils": "troika-three-utils/dist",
-    "troika-worker-utils": "troika-worker-utils/dist",
-    "webgl-sdf-generator": "webgl-sdf-generator/dist",
-    "bidi-js": "bidi-js/dist",
-    "inter-font": "@fontsource/inter/files",  # troika's own default font would come from a CDN
-}
 
 
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:
@@ -57,7 +48,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
     for path in config.replay:
-        hub.set_status(f"file:{path.name}", "ok", f"loaded {path}")
+        hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
     if missing:
@@ -71,38 +62,12 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(hub.health())
 
-    async def websocket(ws: WebSocket) -> None:
-        await ws.accept()
-        viewer = hub.connect()
-        sender = asyncio.create_task(_pump(ws, viewer))
-        bad = 0
-        try:
-            while True:
-                message = await ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                try:
-                    request = parse_client_message(message.get("bytes") or message.get("text") or b"")
-                    hub.handle(viewer, request)
-                    bad = 0
-                except ProtocolError as exc:
-                    viewer.offer(error_frame(str(exc)))
-                    bad += 1
-                    if bad >= MAX_BAD_FRAMES:
-                        await ws.close(code=1008, reason="too many malformed requests")
-                        break
-        except WebSocketDisconnect:
-            pass
-        finally:
-            sender.cancel()
-            hub.disconnect(viewer)
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
         if config.host_metrics:
-            tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
+            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: hub.broadcast(metrics_frame(**vars(sample))))))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole
             tasks.append(asyncio.create_task(_every(config.tick, lambda: _evict(store, config),
                                                     "evicting old spans failed; keeping them for now")))
@@ -116,25 +81,20 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
-        WebSocketRoute("/ws", websocket),
+        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers)),
         Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
     ]
-    routes += [Mount(f"/vendor/{name}", StaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]
+    exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
+    if exposure.pairing:
+        routes += pairing_routes(exposure.pairing, config.static_dir)
+    guard = Middleware(AccessGuard, policy=exposure.policy, gate=exposure.pairing)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
+    app.state.exposure = exposure
     app.state.hub = hub
     app.state.store = store
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
     return app
-
-
-async def _pump(ws: WebSocket, viewer) -> None:
-    try:
-        while True:
-            frame = await viewer.next_frame()
-            if frame is not None:
-                await ws.send_bytes(frame)
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the receive loop sees the disconnect and cleans up
 
 
 async def _run_source(source: Source, sink: HubSink) -> None:

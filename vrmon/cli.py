@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import JAEGER_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config
+from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig, Setting,
+                            jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -22,16 +25,20 @@ vrmon: step inside your distributed traces.
       print what a viewer receives, for scripts and debugging
   vrmon inspect FILE
       count the traces, spans and services in a trace file
+  vrmon inspect --findings FILE...
+      list N+1 calls, error root causes and slow spans in trace files
+  vrmon inspect --compare A.json B.json
+      show where trace B spends more or less time than baseline A
 """
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return 2
     try:
+        parser = build_parser()  # reads the VRMON_* variables: a bad one is a one-line error too
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
         return args.run(args)
     except VrmonError as exc:
         print(f"vrmon: error: {exc}", file=sys.stderr)
@@ -56,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
     for setting in JAEGER_SETTINGS:
         _add_setting(live, setting)
+    guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
+    for setting in SECURITY_SETTINGS:
+        _add_setting(guarded, setting)
     serve.set_defaults(run=_serve)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
@@ -64,12 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--once", action="store_true", help="print the first snapshot and exit")
     tail.add_argument("--json", action="store_true", help="print JSON objects instead of text")
     tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
+    _add_setting(tail, TOKEN)
+    tail.add_argument("--tls-ca", metavar="FILE", default="",
+                      help="PEM certificate to trust for wss:// (default: the system's, plus vrmon's own self-signed one)")
     tail.set_defaults(run=_tail)
 
-    inspect = sub.add_parser("inspect", help="summarise a trace file without serving it")
-    inspect.add_argument("path", type=Path, metavar="FILE")
-    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
-    inspect.set_defaults(run=_inspect)
+    add_inspect_parser(sub)
     return parser
 
 
@@ -102,40 +112,59 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from vrmon.app import create_app
+    from vrmon.listen import bind_listener
     from vrmon.sources.jaeger import JaegerSource, probe
+    from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
+    from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, **_setting_values(args, SERVE_SETTINGS))
+    security = security_config(**_setting_values(args, SECURITY_SETTINGS))
+    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
+    listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
+    config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     sources = []
     if jaeger is not None:
-        caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
-        print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        try:
+            caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
+            print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
+                  file=sys.stderr)
+        except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
+            caps = None
+            print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
+                  file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     app = create_app(config, sources=sources)
     store = app.state.store
     print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
-    print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    exposure = app.state.exposure
+    for line in exposure.banner():
+        print(f"vrmon: {line}", file=sys.stderr)
+    if exposure.pairing:
+        exposure.pairing.current_code()  # prints the first pairing code
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning",
+                                           **UVICORN_WS_OPTIONS, **exposure.uvicorn_options()))
+    server.run(sockets=[listener])
     return 0
 
 
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 def _tail(args: argparse.Namespace) -> int:
-    from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
+    from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
     from websockets.sync.client import connect
 
     from vrmon.protocol import decode_server_frame
 
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else None
     try:
-        ws = connect(args.url, open_timeout=args.timeout, max_size=None)
+        ws = connect(args.url, open_timeout=args.timeout, max_size=None, additional_headers=headers,
+                     ssl=_tail_tls(args.tls_ca) if args.url.startswith("wss:") else None)
     except InvalidURI:
         raise ConfigError(f"{args.url!r} is not a websocket URL; use ws://HOST:PORT/ws") from None
+    except InvalidStatus as exc:
+        raise ConfigError(f"{args.url} refused the connection (HTTP {exc.response.status_code}): the token is missing or "
+                          "wrong (--token or VRMON_TOKEN), or vrmon does not answer to that host name (--allow-host)") from None
     except (OSError, TimeoutError, WebSocketException) as exc:
         raise ConfigError(f"cannot connect to {args.url}: {exc}; is `vrmon serve` running there?") from None
     try:
@@ -151,6 +180,23 @@ def _tail(args: argparse.Namespace) -> int:
     except ConnectionClosed as exc:
         print(f"vrmon: connection closed ({exc})", file=sys.stderr)
         return 0 if not args.once else 1
+
+
+def _tail_tls(ca_file: str):
+    """Trust the system's CAs, the given certificate, and vrmon's own self-signed one if it is here."""
+    import ssl
+
+    from vrmon.tls import CERT_NAME, default_config_dir
+
+    context = ssl.create_default_context()
+    own = default_config_dir() / "tls" / CERT_NAME
+    for path in (ca_file, own if own.exists() else ""):
+        if path:
+            try:
+                context.load_verify_locations(cafile=str(path))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"cannot use {path} as a TLS certificate to trust: {exc}") from None
+    return context
 
 
 def summarise_frame(frame: dict[str, Any]) -> dict[str, Any]:
@@ -204,35 +250,6 @@ def _text(summary: dict[str, Any]) -> str:
         return (f"metrics cpu={summary['cpu_percent']}% of {summary['cores']} cores load={'/'.join(map(str, summary['load']))} "
                 f"memory={summary['mem_used_mib']}/{summary['mem_total_mib']} MiB")
     return " ".join(f"{k}={v}" for k, v in summary.items())
-
-
-def _inspect(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from vrmon.model.span_store import SpanFlag, SpanStore
-    from vrmon.sources.files import load_trace_file
-
-    store = SpanStore()
-    store.add(load_trace_file(args.path))
-    flags = store.flags
-    report = {
-        "file": str(args.path),
-        "traces": store.trace_count,
-        "spans": len(store),
-        "services": sorted(store.services.names),
-        "operations": len(store.operations),
-        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
-        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
-        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
-        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
-        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
-    }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
-    return 0
 
 
 if __name__ == "__main__":

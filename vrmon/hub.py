@@ -3,23 +3,29 @@
 A viewer looks at one view (scene preset + trace). Viewers of the same view share a
 `SceneView`, so each delta is encoded once and the same bytes go to every queue. A slow
 viewer never slows the others: when its queue is full its pending frames are dropped and it
-gets a fresh snapshot once it catches up.
+gets a fresh snapshot once it catches up, then every source's current status and the reply to
+a `select` it was still waiting for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from vrmon.errors import ProtocolError
-from vrmon.model.span_store import SpanStore
+from vrmon.findings_feed import FindingsFeed
+from vrmon.model.dependencies import DependencyLink
+from vrmon.model.span_batch import SpanBatch
+from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
     Resync,
     Select,
     SwitchScene,
+    WatchFindings,
     details_frame,
     error_frame,
     status_frame,
@@ -27,7 +33,14 @@ from vrmon.protocol import (
 from vrmon.scene import SceneView, ViewKey
 from vrmon.scene_presets import ScenePreset
 
+log = logging.getLogger("vrmon")
+
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
+MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
+
+
+class DetailsReply(bytes):
+    """A details frame in a viewer's queue (counted, so selects cannot pile them up)."""
 
 
 @dataclass
@@ -43,27 +56,53 @@ class SourceStatus:
 @dataclass(eq=False)
 class Viewer:
     queue_size: int
-    queue: asyncio.Queue = field(init=False)
+    queue: asyncio.Queue = field(init=False)  # bounded by offer(), so a resync can add what must follow it
     channel: "Channel | None" = None
     sent_seq: int = -1
     resyncs: int = 0  # snapshots sent because the queue overflowed
+    statuses: dict[str, bytes] = field(default_factory=dict)  # each source's latest status frame
+    answer: bytes | None = None  # the reply to the last select, until it is sent
+    findings: bytes | None = None  # the latest findings frame, for a viewer that watches them
+    pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(self.queue_size)
+        self.queue = asyncio.Queue()
 
     def offer(self, item: Any) -> None:
-        """Queue a frame without waiting; on overflow drop what is pending and resync."""
-        try:
+        """Queue a frame without waiting; on overflow drop what is pending and resync: a snapshot,
+        then the statuses, the findings and the unsent select reply that were dropped with the rest."""
+        if self.queue.qsize() < self.queue_size:
             self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.resyncs += 1
-            self.queue.put_nowait(SNAPSHOT)
+            return
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.resyncs += 1
+        answer = [self.answer] if self.answer is not None else []
+        self.pending_details = sum(isinstance(frame, DetailsReply) for frame in answer)
+        findings = [self.findings] if self.findings is not None else []
+        for kept in (SNAPSHOT, *self.statuses.values(), *findings, *answer):
+            self.queue.put_nowait(kept)
+
+    def offer_status(self, source: str, frame: bytes) -> None:
+        self.statuses[source] = frame
+        self.offer(frame)
+
+    def offer_findings(self, frame: bytes) -> None:
+        self.findings = frame
+        self.offer(frame)
+
+    def offer_answer(self, frame: bytes) -> None:
+        """The reply to a `select` (details or an error): kept until sent, so an overflow cannot lose it."""
+        self.answer = frame
+        if isinstance(frame, DetailsReply):
+            self.pending_details += 1  # before offering: an overflow recounts it
+        self.offer(frame)
 
     async def next_frame(self) -> bytes | None:
         """The next bytes to send, or None for a stale delta the last snapshot already covers."""
         item = await self.queue.get()
+        if isinstance(item, DetailsReply):
+            self.pending_details -= 1
         if item is SNAPSHOT:
             assert self.channel is not None
             self.sent_seq = self.channel.view.seq
@@ -74,6 +113,8 @@ class Viewer:
                 return None
             self.sent_seq = seq
             return frame
+        if item is self.answer:
+            self.answer = None
         return item  # a control frame: status, details, error
 
 
@@ -94,6 +135,8 @@ class Hub:
         self.sources: dict[str, SourceStatus] = {}
         self.viewers: set[Viewer] = set()
         self.last_metrics: bytes | None = None
+        self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
+        self.findings = FindingsFeed(store)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -104,7 +147,7 @@ class Hub:
         # Every source's state, healthy ones included: a viewer that connects after a recovery
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
-            viewer.offer(status_frame(source=name, **status.to_json()))
+            viewer.offer_status(name, status_frame(source=name, **status.to_json()))
         return viewer
 
     def disconnect(self, viewer: Viewer) -> None:
@@ -116,7 +159,10 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.page)
+            if self.dependency_links:
+                view.set_dependency_links(self.dependency_links)
+                view.refresh()  # drawn in the first snapshot already
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel
@@ -124,6 +170,8 @@ class Hub:
         viewer.offer(SNAPSHOT)
         if self.last_metrics is not None:
             viewer.offer(self.last_metrics)
+        if viewer.findings is not None:  # it watches them: they follow each snapshot
+            viewer.offer(viewer.findings)
 
 
     def _leave(self, viewer: Viewer) -> None:
@@ -139,14 +187,30 @@ class Hub:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
         if isinstance(message, Select):
-            details = viewer.channel.view.details(message.id)
+            if viewer.pending_details >= MAX_PENDING_DETAILS:
+                raise ProtocolError(f"{MAX_PENDING_DETAILS} details answers are still waiting to be sent to you; "
+                                    "select again once they arrive")
+            try:
+                details = viewer.channel.view.details(message.id)
+            except Exception:  # a span from a hostile document must not end the viewer's connection
+                log.exception("reading the details of node %d failed", message.id)
+                viewer.offer_answer(error_frame(f"the details of node {message.id} could not be read; see the server log",
+                                                "select"))
+                return
             if details is None:
-                viewer.offer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
+                viewer.offer_answer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:
-                viewer.offer(details_frame(details))
+                viewer.offer_answer(DetailsReply(details_frame(details)))
+        elif isinstance(message, WatchFindings):
+            if message.watch:
+                viewer.offer_findings(self.findings.latest(time.monotonic()))
+            else:
+                viewer.findings = None
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)
+            if viewer.findings is not None:
+                viewer.offer(viewer.findings)
         elif isinstance(message, SwitchScene):
             self._switch(viewer, message)
 
@@ -158,7 +222,9 @@ class Hub:
         trace = current.trace if message.trace is None else self.store.trace_code(message.trace)
         if message.trace is not None and trace is None:
             raise ProtocolError(f"trace {message.trace!r} is not loaded")
-        self._join(viewer, ViewKey(scene, trace))
+        # A page belongs to the wall; another scene, or the wall anew, starts on the newest page.
+        page = message.page if message.page is not None else current.page if scene == current.scene else 0
+        self._join(viewer, ViewKey(scene, trace, page if self.presets[scene].layout == "wall" else 0))
 
     # -- updates --------------------------------------------------------------------------
 
@@ -173,6 +239,11 @@ class Hub:
             item = (channel.view.seq, frame)
             for viewer in channel.viewers:
                 viewer.offer(item)
+        watching = [viewer for viewer in self.viewers if viewer.findings is not None]
+        findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
+        if findings is not None:
+            for viewer in watching:
+                viewer.offer_findings(findings)
         return encoded
 
     def broadcast(self, frame: bytes) -> None:
@@ -180,6 +251,12 @@ class Hub:
         self.last_metrics = frame
         for viewer in self.viewers:
             viewer.offer(frame)
+
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        """A source's service-to-service call counts; views lay them out at their next tick."""
+        self.dependency_links = tuple(links)
+        for channel in self.channels.values():
+            channel.view.set_dependency_links(self.dependency_links)
 
     def set_status(self, source: str, state: str, message: str) -> None:
         """Record a source's health and tell every viewer when it changes."""
@@ -190,7 +267,7 @@ class Hub:
         self.sources[source] = status
         frame = status_frame(source=source, **status.to_json())
         for viewer in self.viewers:
-            viewer.offer(frame)
+            viewer.offer_status(source, frame)
 
     def health(self) -> dict[str, Any]:
         degraded = any(s.state != "ok" for s in self.sources.values())
@@ -202,3 +279,21 @@ class Hub:
             "viewers": len(self.viewers),
             "sources": {name: s.to_json() for name, s in self.sources.items()},
         }
+
+
+class HubSink:
+    """The sink a source writes to (sources.base.SourceSink): adds to the hub's store and reports
+    status under the source's name. It lives here, downstream, so sources import nothing of the hub."""
+
+    def __init__(self, hub: Hub, name: str) -> None:
+        self.hub = hub
+        self.name = name
+
+    def add(self, batch: SpanBatch) -> AddResult:
+        return self.hub.store.add(batch)
+
+    def set_status(self, state: str, message: str) -> None:
+        self.hub.set_status(self.name, state, message)
+
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        self.hub.set_dependencies(links)

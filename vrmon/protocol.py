@@ -7,6 +7,7 @@ per-element decoding. docs/protocol.md is the reference for every frame and fiel
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,13 @@ import msgpack
 import numpy as np
 
 from vrmon.errors import ProtocolError
+from vrmon.formats.values import pack_untrusted
 from vrmon.layout.nodes import Edges, Label, Nodes
 
 PROTOCOL_VERSION = 2  # 2: RGB node colours and the duration column
 MAX_CLIENT_FRAME = 16 * 1024  # bytes; viewer → server frames are small requests
 MAX_SERVER_FRAME = 512 * 1024 * 1024
+_pack = functools.partial(msgpack.packb, use_bin_type=True)
 
 # column name → (little-endian dtype, values per node)
 NODE_COLUMNS: dict[str, tuple[str, int]] = {
@@ -86,7 +89,10 @@ def _decode_block(obj: Any, columns: dict[str, tuple[str, int]], what: str) -> d
 
 
 def encode_frame(frame: dict[str, Any]) -> bytes:
-    return msgpack.packb(frame, use_bin_type=True)
+    """One frame as msgpack. Text from outside (a span's tags, Jaeger's error messages) may hold
+    what msgpack refuses, such as a lone surrogate or an integer beyond 64 bits: such a frame is
+    sent with those values made safe (U+FFFD, decimal strings) rather than not at all."""
+    return pack_untrusted(_pack, frame)
 
 
 def snapshot_frame(
@@ -170,6 +176,13 @@ def metrics_frame(*, cpu: np.ndarray, load: tuple[float, float, float], mem_used
     })
 
 
+def findings_frame(findings: list[dict[str, Any]], total: int) -> bytes:
+    """What is wrong in the held traces (docs/protocol.md#findings): `findings` as
+    `vrmon inspect --findings --json` prints them plus `nodes` (their spans' node ids); `total`
+    counts every finding when the list was cut short."""
+    return encode_frame({"type": "findings", "findings": findings, "total": total})
+
+
 def error_frame(message: str, request: str | None = None) -> bytes:
     return encode_frame({"type": "error", "message": message, "request": request})
 
@@ -195,6 +208,9 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
         if not isinstance(removed, bytes) or len(removed) % 4:
             raise ProtocolError("delta 'removed' must be binary uint32 ids")
         frame["removed"] = np.frombuffer(removed, dtype="<u4")
+    elif kind == "findings":
+        if not isinstance(frame.get("findings"), list) or not isinstance(frame.get("total"), int):
+            raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
     elif kind not in ("status", "details", "error", "metrics"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
@@ -217,21 +233,37 @@ class Resync:
 class SwitchScene:
     scene: str | None
     trace: str | None
+    page: int | None = None  # the wall's page of traces; None keeps the current one
 
 
-ClientMessage = Select | Resync | SwitchScene
+@dataclass(frozen=True)
+class WatchFindings:
+    watch: bool
+
+
+ClientMessage = Select | Resync | SwitchScene | WatchFindings
 
 
 def select_frame(node_id: int) -> bytes:
     return encode_frame({"type": "select", "id": node_id})
 
 
+def findings_request_frame(watch: bool = True) -> bytes:
+    return encode_frame({"type": "findings", "watch": watch})
+
+
 def resync_frame() -> bytes:
     return encode_frame({"type": "resync"})
 
 
-def scene_request_frame(scene: str | None = None, trace: str | None = None) -> bytes:
-    return encode_frame({"type": "scene", "scene": scene, "trace": trace})
+MAX_PAGE = 1_000_000
+
+
+def scene_request_frame(scene: str | None = None, trace: str | None = None, page: int | None = None) -> bytes:
+    frame: dict[str, Any] = {"type": "scene", "scene": scene, "trace": trace}
+    if page is not None:
+        frame["page"] = page
+    return encode_frame(frame)
 
 
 def parse_client_message(data: bytes | str) -> ClientMessage:
@@ -252,10 +284,18 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         for name, value in (("scene", scene), ("trace", trace)):
             if value is not None and (not isinstance(value, str) or len(value) > 128):
                 raise ProtocolError(f"scene request: {name!r} must be a string of at most 128 characters")
-        if scene is None and trace is None:
-            raise ProtocolError("scene request needs 'scene', 'trace' or both")
-        return SwitchScene(scene, trace)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync or scene")
+        page = frame.get("page")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= MAX_PAGE):
+            raise ProtocolError(f"scene request: 'page' must be an integer between 0 and {MAX_PAGE}")
+        if scene is None and trace is None and page is None:
+            raise ProtocolError("scene request needs 'scene', 'trace', 'page' or some of them")
+        return SwitchScene(scene, trace, page)
+    if kind == "findings":
+        watch = frame.get("watch", True)
+        if not isinstance(watch, bool):
+            raise ProtocolError("findings request: 'watch' must be true or false")
+        return WatchFindings(watch)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene or findings")
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

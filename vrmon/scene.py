@@ -13,9 +13,10 @@ import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
-from vrmon.layout.wall import wall_layout
+from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
 from vrmon.layout.waterfall_growth import GrowingWaterfall
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -27,12 +28,14 @@ MAX_TRACES_LISTED = 1000  # the trace list shows the newest traces; the rest sta
 class ViewKey:
     scene: str
     trace: int | None  # trace code; None = the scene's own choice
+    page: int = 0  # the wall's page of traces (0 = the newest); 0 in the other scenes
 
 
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
-                 catalog: list[dict[str, str]] | None = None) -> None:
+                 catalog: list[dict[str, str]] | None = None, page: int = 0) -> None:
         self.store = store
+        self.page = page  # the wall's page asked for; shown clamped to the pages there are
         self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
         self.preset = preset
         self.requested_trace = trace
@@ -45,7 +48,8 @@ class SceneView:
         self._edges = Edges.empty()
         self._graph_state = GraphState()  # the services layout keeps positions between updates
         self._growing: GrowingWaterfall | None = None  # the waterfall's last layout, ready to grow
-        self.dependency_links: list[tuple[str, str, int]] | None = None  # from a live Jaeger, if any
+        self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live Jaeger, if any
+        self._links_changed = False
         self._scene: dict[str, Any] = {}
         self._services_sent = 0
         self._operations_sent = 0
@@ -61,7 +65,7 @@ class SceneView:
         store = self.store
         layout = self.preset.layout
         if layout == "wall":
-            return wall_layout(store, self.preset.params), None
+            return wall_layout(store, self.preset.params, self.page), None
         if layout == "services":
             return services_layout(store, self.preset.params, self._graph_state, self.dependency_links), None
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
@@ -98,12 +102,16 @@ class SceneView:
         }
         if self.preset.layout == "services":
             info["error_scale"] = error_scale(self.preset.params)
+        if self.preset.layout == "wall":
+            pages = wall_pages(store, self.preset.params)
+            info.update(page=min(self.page, pages - 1), pages=pages)
         return info
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
-        if self._version == self.store.version:
+        if self._version == self.store.version and not self._links_changed:
             return None
+        self._links_changed = False
         first = self._version == -1
         self._version = self.store.version
         layout, grown = self._layout()
@@ -152,6 +160,12 @@ class SceneView:
             labels=layout.labels if labels_changed else None,
             edges=edges if edges_changed else None,
         )
+
+    def set_dependency_links(self, links: tuple[DependencyLink, ...]) -> None:
+        """Service-to-service call counts from a live source; the services layout draws them at the next refresh."""
+        if links != self.dependency_links:
+            self.dependency_links = links
+            self._links_changed = True
 
     def snapshot(self) -> bytes:
         """The whole current scene; encoded once per seq and shared by every viewer."""

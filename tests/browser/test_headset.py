@@ -12,18 +12,15 @@ rotation from that ray to the wanted one (see shared/recipes/browser-and-webxr-t
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_headset
+from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_headset, next_frames
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
-SCREENSHOT = ROOT / "docs" / "img" / "headset.png"
 SMALL_VIEWPORT = {"width": 640, "height": 360}
 
 # Controller poses in IWER's space, which is the rig's own space (the head stands at 1.6 m).
@@ -408,7 +405,7 @@ def test_wrist_menu_switches_the_scene_without_moving_the_viewer(headset):
     rig_before = page.evaluate("window.headset.rig()")
     press_menu_button(page, f"m.sceneButtons[{index}]")
     page.wait_for_function("window.vrmon.stats().scene === 'wall'", timeout=10_000)
-    page.wait_for_timeout(200)
+    next_frames(page)
     assert page.evaluate("window.headset.rig()") == rig_before  # a new view never moves the camera in VR
     assert page.evaluate("(i) => window.headset.menu().sceneButtons[i].active", index) is True
     # X on the left controller folds the menu away.
@@ -511,7 +508,7 @@ def test_left_thumbstick_walks_where_the_head_looks(headset):
 
 def test_the_desktop_pays_nothing_for_the_headset_parts(vrmon_server, open_app, page):
     open_app(vrmon_server([HOTROD], scene="waterfall"))
-    page.wait_for_timeout(300)
+    next_frames(page)
     state = page.evaluate(
         """() => ({
           rays: ['left', 'right'].map((side) => document.querySelector(`#${side}-hand`).components.raycaster.data.enabled),
@@ -522,24 +519,56 @@ def test_the_desktop_pays_nothing_for_the_headset_parts(vrmon_server, open_app, 
     )
     assert state == {"rays": [False, False], "panel": False, "menu": False, "labels": False}
     page.evaluate("window.vrmon.select(window.vrmon.nodeIds()[0])")  # a desktop selection opens no headset panel
-    page.wait_for_timeout(200)
+    page.wait_for_function("document.querySelector('#span-panel .panel-body .subtitle')"
+                           " && !document.querySelector('#span-panel .muted')?.textContent.startsWith('Loading')")
+    next_frames(page)  # the details reached every listener, the headset panel included
     assert page.evaluate("document.querySelector('#vr-span-panel').object3D.visible") is False
     assert page.errors == []
 
 
-def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page):
-    """Writes docs/img/headset.png: the emulated headset's view with the span panel open."""
+@pytest.mark.screenshots
+def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page, screenshot_dir):
+    """headset.png (docs/img under `make screenshots`): the emulated headset's view with the span panel open."""
     page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, {"width": 1280, "height": 720})
     open_panel_on(page, table, front_top_span(table))
     page.evaluate("async () => { await window.headset.place('left', [-0.42, 1.22, -0.7]); }")
-    page.wait_for_timeout(500)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    next_frames(page)
+    page.screenshot(path=str(screenshot_dir / "headset.png"))
     # In XR every object is drawn once per view (IWER reports two even in mono). Panels and
     # labels are batched: two calls per panel, one for all the labels.
     views = page.evaluate("document.querySelector('a-scene').renderer.xr.getCamera().cameras.length")
     calls = page.evaluate("window.vrmon.stats().drawCalls")
     assert views == 2
     assert 0 < calls / views < 30
+    assert page.errors == []
+
+
+def test_the_wall_stands_in_front_in_a_headset_with_titles_of_readable_angular_size_and_pages_from_the_wrist(
+        vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(HOTROD, MANY_TRACES), scene="wall")
+    pages = page.snapshot["scene"]["pages"]
+    assert pages > 1
+    # The page is in front of the viewer (every bar within 60° of straight ahead), and every
+    # panel title is at least 1.2° tall (2 cm at 1 m): readable without walking up to it.
+    widest, smallest = page.evaluate("""() => {
+      const THREE = AFRAME.THREE;
+      const camera = document.querySelector('a-scene').camera;
+      const eye = camera.getWorldPosition(new THREE.Vector3());
+      const ahead = Math.atan2(-camera.getWorldDirection(new THREE.Vector3()).x, -camera.getWorldDirection(new THREE.Vector3()).z);
+      const { pos, count } = window.vrmon.system.nodes;
+      let widest = 0;
+      for (let r = 0; r < count; r++) {
+        const azimuth = Math.atan2(-(pos[r * 3] - eye.x), -(pos[r * 3 + 2] - eye.z)) - ahead;
+        widest = Math.max(widest, Math.abs(Math.atan2(Math.sin(azimuth), Math.cos(azimuth))));
+      }
+      const fontMetres = 0.22 * 56 / 76;  // scene-labels.js: the wall's title quads, of which the font is 56/76
+      const smallest = Math.min(...window.vrmon.system.labels.map((l) =>
+        2 * Math.atan(fontMetres / 2 / eye.distanceTo(new THREE.Vector3().fromArray(l.pos)))));
+      return [widest * 180 / Math.PI, smallest * 180 / Math.PI];
+    }""")
+    assert widest <= 60 and smallest >= 1.2, (widest, smallest)
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    press_menu_button(page, "m.olderPageButton")
+    page.wait_for_function("window.vrmon.system.scene.page === 1", timeout=10_000)
+    page.wait_for_function("(n) => window.headset.menu().wallHeading.text === `Wall: page 2 of ${n}`", arg=pages)
     assert page.errors == []
