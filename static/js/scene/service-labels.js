@@ -78,7 +78,7 @@ AFRAME.registerComponent("service-labels", {
     this.box = [0, 0, 0, 0];
     this.modelView = new THREE.Matrix4();
     this.lastMatrix = new Float32Array(16);
-    this.lastKey = "";
+    this.lastView = new Float32Array(4); // canvas width, height, field of view, pointed-at row
     this.dirty = true;
     this.nextXR = 0;
     this.onServices = () => { this.atlasStale = true; this.dirty = true; };
@@ -172,13 +172,17 @@ AFRAME.registerComponent("service-labels", {
     const canvas = sceneEl.canvas;
     this.instances ??= sceneEl.querySelector("[span-instances]")?.components["span-instances"];
     const hovered = this.instances?.hoveredRow ?? -1;
-    const key = `${xr}|${canvas.clientWidth}|${canvas.clientHeight}|${camera.fov}|${hovered}`;
     this.el.object3D.updateMatrixWorld();
     this.modelView.multiplyMatrices(camera.matrixWorldInverse, this.el.object3D.matrixWorld);
-    const moved = this.modelView.elements.some((v, i) => Math.abs(v - this.lastMatrix[i]) > 1e-6);
-    if (!moved && !this.dirty && key === this.lastKey) return;
-    this.lastMatrix.set(this.modelView.elements);
-    this.lastKey = key;
+    // Nothing allocated here: it runs every frame, and places names only when something changed.
+    let changed = this.dirty;
+    const m = this.modelView.elements;
+    for (let i = 0; i < 16; i++) if (Math.abs(m[i] - this.lastMatrix[i]) > 1e-6) changed = true;
+    const view = this.lastView;
+    if (view[0] !== canvas.clientWidth || view[1] !== canvas.clientHeight || view[2] !== camera.fov || view[3] !== hovered) changed = true;
+    if (!changed) return;
+    this.lastMatrix.set(m);
+    view[0] = canvas.clientWidth; view[1] = canvas.clientHeight; view[2] = camera.fov; view[3] = hovered;
     this.dirty = false;
     // Label pixels: CSS pixels on a desktop; in a headset, TEXT_DEGREES / TEXT_PX degrees each.
     const pxAngle = xr ? THREE.MathUtils.degToRad(TEXT_DEGREES) / TEXT_PX
