@@ -85,6 +85,7 @@ AFRAME.registerSystem("vrmon-data", {
   },
 
   emit(name, detail) {
+    this.el.systems["render-on-demand"]?.requestFrame(); // what listeners change gets drawn
     this.el.emit(name, detail, false);
   },
 
