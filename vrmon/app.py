@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ConfigError, ProtocolError
@@ -24,6 +23,7 @@ from vrmon.settings import ServeConfig
 from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
+from vrmon.static_cache import CachedStaticFiles
 
 log = logging.getLogger("vrmon")
 
@@ -117,9 +117,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         Route("/", index),
         Route("/healthz", healthz),
         WebSocketRoute("/ws", websocket),
-        Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
+        Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
-    routes += [Mount(f"/vendor/{name}", StaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
+    routes += [Mount(f"/vendor/{name}", CachedStaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.hub = hub
     app.state.store = store
