@@ -7,15 +7,15 @@ DEMO_FILES := fixtures/otlp-hotrod-dispatch-40spans-serial.json \
               fixtures/jaeger-v1-opentracing-tutorial-3services-logs.json \
               fixtures/jaeger-v1-synthetic-load-generator-100traces.json
 
-.PHONY: demo test install chromium bench clean
+.PHONY: demo test install test-tools bench clean
 
 demo: install
 	$(VENV)/bin/vrmon serve --port $(PORT) $(addprefix --replay ,$(DEMO_FILES))
 
-test: install chromium
+test: install test-tools
 	$(PY) -m pytest -q
 
-bench: install chromium
+bench: install test-tools
 	$(PY) -m bench.run
 	$(PY) -m bench.live
 	$(PY) -m bench.headset
@@ -33,9 +33,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Browser tests drive the system Chromium (Playwright's own browser download is not used).
-chromium:
-	@command -v chromium >/dev/null || scripts/install-chromium.sh
+# Browser tests drive the system Chromium (Playwright's own browser download is not used) and
+# read the 3D view with tesseract-ocr.
+test-tools:
+	@scripts/install-test-tools.sh
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -131,7 +131,7 @@ async ({picks, brutePicks}) => {
 
 def measure(browser, n_spans: int, frames: int, quick: bool) -> dict:
     with vrmon_serving(n_spans) as url:
-        page = browser.new_page(viewport=VIEWPORT)
+        page = browser.new_page(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function needs eval
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         try:

@@ -102,7 +102,7 @@ def measure(browser, spans: int, seconds: float) -> dict:
     store = SpanStore()
     store.add(synthetic_batch(spans, spans_per_trace=spans))
     server = RunningServer(create_app(ServeConfig(replay=[], scene="waterfall"), store=store), free_port()).start()
-    page = browser.new_page(viewport=VIEWPORT)
+    page = browser.new_page(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function needs eval
     try:
         page.add_init_script(IWER.read_text() + "\nwindow.xrdevice = new IWER.XRDevice(IWER.metaQuest3);"
                              "\nwindow.xrdevice.installRuntime({forceInstall: true});")

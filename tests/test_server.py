@@ -61,7 +61,7 @@ def test_tail_prints_the_snapshot_source_status_and_host_load_as_lines(vrmon_ser
         vrmon_cli("tail", url.replace("http", "ws") + "/ws", timeout=3)
     lines = running.value.stdout.decode().splitlines()
     assert lines[0].startswith("snapshot seq=0 scene=waterfall traces=1 spans=40 nodes=40 services=customer,driver,")
-    assert f"status file:{HOTROD.name}: ok: loaded {HOTROD}" in lines
+    assert f"status file:{HOTROD.name}: ok: loaded {HOTROD.name}" in lines
     metrics = [line for line in lines if line.startswith("metrics ")]
     assert metrics and f"of {psutil.cpu_count()} cores" in metrics[0] and "MiB" in metrics[0]
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -19,6 +20,7 @@ from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
 from vrmon.scene_presets import load_presets
+from vrmon.security import AccessGuard, access_policy
 from vrmon.settings import ServeConfig
 from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
@@ -57,7 +59,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
     for path in config.replay:
-        hub.set_status(f"file:{path.name}", "ok", f"loaded {path}")
+        hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
     if missing:
@@ -120,7 +122,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", CachedStaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    policy = access_policy(config.host, "http", config.security.allow_host, config.security.allow_origin,
+                           index_html=config.static_dir / "index.html")
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessGuard, policy=policy)])
     app.state.hub = hub
     app.state.store = store
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
@@ -135,6 +139,10 @@ async def _pump(ws: WebSocket, viewer) -> None:
                 await ws.send_bytes(frame)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the receive loop sees the disconnect and cleans up
+    except Exception:  # e.g. a frame that cannot be encoded: say so, never leave a blank viewer behind
+        log.exception("sending to a viewer failed; closing its connection")
+        with contextlib.suppress(Exception):
+            await ws.close(code=1011, reason="server error while encoding a frame; see the server log")
 
 
 async def _run_source(source: Source, sink: HubSink) -> None:

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import JAEGER_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config
+from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config,
+                            security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -22,6 +24,10 @@ vrmon: step inside your distributed traces.
       print what a viewer receives, for scripts and debugging
   vrmon inspect FILE
       count the traces, spans and services in a trace file
+  vrmon inspect --findings FILE...
+      list N+1 calls, error root causes and slow spans in trace files
+  vrmon inspect --compare A.json B.json
+      show where trace B spends more or less time than baseline A
 """
 
 
@@ -56,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
     for setting in JAEGER_SETTINGS:
         _add_setting(live, setting)
+    guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
+    for setting in SECURITY_SETTINGS:
+        _add_setting(guarded, setting)
     serve.set_defaults(run=_serve)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
@@ -66,10 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
     tail.set_defaults(run=_tail)
 
-    inspect = sub.add_parser("inspect", help="summarise a trace file without serving it")
-    inspect.add_argument("path", type=Path, metavar="FILE")
-    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
-    inspect.set_defaults(run=_inspect)
+    add_inspect_parser(sub)
     return parser
 
 
@@ -108,7 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, **_setting_values(args, SERVE_SETTINGS))
+    security = security_config(**_setting_values(args, SECURITY_SETTINGS))
+    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
     sources = []
     if jaeger is not None:
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
@@ -204,35 +211,6 @@ def _text(summary: dict[str, Any]) -> str:
         return (f"metrics cpu={summary['cpu_percent']}% of {summary['cores']} cores load={'/'.join(map(str, summary['load']))} "
                 f"memory={summary['mem_used_mib']}/{summary['mem_total_mib']} MiB")
     return " ".join(f"{k}={v}" for k, v in summary.items())
-
-
-def _inspect(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from vrmon.model.span_store import SpanFlag, SpanStore
-    from vrmon.sources.files import load_trace_file
-
-    store = SpanStore()
-    store.add(load_trace_file(args.path))
-    flags = store.flags
-    report = {
-        "file": str(args.path),
-        "traces": store.trace_count,
-        "spans": len(store),
-        "services": sorted(store.services.names),
-        "operations": len(store.operations),
-        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
-        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
-        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
-        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
-        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
-    }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
-    return 0
 
 
 if __name__ == "__main__":

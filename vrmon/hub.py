@@ -9,6 +9,7 @@ gets a fresh snapshot once it catches up.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ from vrmon.protocol import (
 )
 from vrmon.scene import SceneView, ViewKey
 from vrmon.scene_presets import ScenePreset
+
+log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
 
@@ -139,7 +142,13 @@ class Hub:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
         if isinstance(message, Select):
-            details = viewer.channel.view.details(message.id)
+            try:
+                details = viewer.channel.view.details(message.id)
+            except Exception:  # a span from a hostile document must not end the viewer's connection
+                log.exception("reading the details of node %d failed", message.id)
+                viewer.offer(error_frame(f"the details of node {message.id} could not be read; see the server log",
+                                         "select"))
+                return
             if details is None:
                 viewer.offer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:

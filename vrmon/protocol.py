@@ -7,6 +7,7 @@ per-element decoding. docs/protocol.md is the reference for every frame and fiel
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,13 @@ import msgpack
 import numpy as np
 
 from vrmon.errors import ProtocolError
+from vrmon.formats.values import pack_untrusted
 from vrmon.layout.nodes import Edges, Label, Nodes
 
 PROTOCOL_VERSION = 2  # 2: RGB node colours and the duration column
 MAX_CLIENT_FRAME = 16 * 1024  # bytes; viewer → server frames are small requests
 MAX_SERVER_FRAME = 512 * 1024 * 1024
+_pack = functools.partial(msgpack.packb, use_bin_type=True)
 
 # column name → (little-endian dtype, values per node)
 NODE_COLUMNS: dict[str, tuple[str, int]] = {
@@ -86,7 +89,10 @@ def _decode_block(obj: Any, columns: dict[str, tuple[str, int]], what: str) -> d
 
 
 def encode_frame(frame: dict[str, Any]) -> bytes:
-    return msgpack.packb(frame, use_bin_type=True)
+    """One frame as msgpack. Text from outside (a span's tags, Jaeger's error messages) may hold
+    what msgpack refuses, such as a lone surrogate or an integer beyond 64 bits: such a frame is
+    sent with those values made safe (U+FFFD, decimal strings) rather than not at all."""
+    return pack_untrusted(_pack, frame)
 
 
 def snapshot_frame(

@@ -103,6 +103,38 @@ JAEGER_SETTINGS = (
 )
 
 
+SECURITY_SETTINGS = (
+    Setting("allow_host", (), "another name this server may be reached by (a proxy's or a tunnel's); requests naming "
+            "any other host are refused, against DNS rebinding", str, repeat=True, metavar="NAME"),
+    Setting("allow_origin", (), "another web origin whose pages may open vrmon's websocket, e.g. "
+            "https://grafana.example.org; only vrmon's own pages may by default", str, repeat=True, metavar="ORIGIN"),
+)
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """Who may connect; SECURITY_SETTINGS says what each one means."""
+
+    allow_host: tuple[str, ...] = ()
+    allow_origin: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from vrmon.security import normalise_origin
+
+        for origin in self.allow_origin:
+            try:
+                normalise_origin(origin)
+            except ValueError as exc:
+                raise ConfigError(f"--allow-origin: {exc}") from None
+
+
+def security_config(**values: Any) -> SecurityConfig:
+    """A SecurityConfig from the settings' defaults (and VRMON_* variables), overridden by `values`."""
+    merged = {s.name: s.resolve_default() for s in SECURITY_SETTINGS}
+    merged.update(values)
+    return SecurityConfig(**{name: tuple(v) if isinstance(v, list) else v for name, v in merged.items()})
+
+
 @dataclass
 class ServeConfig:
     replay: list[Path] = field(default_factory=list)
@@ -116,6 +148,7 @@ class ServeConfig:
     retain: float = 1800.0  # seconds
     max_spans: int = 2_000_000
     jaeger: "JaegerConfig | None" = None
+    security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"
     node_modules: Path = PACKAGE_ROOT / "node_modules"
     builtin_scenes: Path = PACKAGE_ROOT / "scenes"

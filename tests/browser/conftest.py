@@ -24,7 +24,7 @@ VIEWPORT = {"width": 1280, "height": 720}
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (run `make chromium`)")
+        pytest.skip("Chromium is not installed (run `make test-tools`)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with tempfile.TemporaryDirectory() as config_home, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -40,7 +40,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser) -> Iterator[Any]:
-    page = browser.new_page(viewport=VIEWPORT)
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate with eval() in the page,
+    # which vrmon's Content-Security-Policy forbids. The policy itself is tested, without the
+    # bypass, in test_content_security_policy.py.
+    page = browser.new_page(viewport=VIEWPORT, bypass_csp=True)
     page.errors = []  # uncaught page errors, asserted empty by the tests that load the app
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     try:

@@ -236,7 +236,7 @@ def test_draw_calls_stay_below_30_as_a_waterfall_grows_from_1k_to_100k_spans(vrm
     store = SpanStore()
     store.add(synthetic_batch(1000, spans_per_trace=1000, seed=1))
     base_url = vrmon_server([], store=store, scene="waterfall", host_metrics=False)
-    page = browser.new_page(viewport=SMALL_VIEWPORT)
+    page = browser.new_page(viewport=SMALL_VIEWPORT, bypass_csp=True)  # see conftest.page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:

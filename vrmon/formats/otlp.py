@@ -7,11 +7,14 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.values import as_dict, as_list, fit_id, fit_time, pack_untrusted, span_kind, whole_number
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 _KIND_NAMES = {f"SPAN_KIND_{name.upper()}": code for code, name in enumerate(SPAN_KINDS)}
 _STATUS_ERROR = (2, "STATUS_CODE_ERROR", "2")
+_SPAN_FIELDS = "traceId, spanId, name, startTimeUnixNano, endTimeUnixNano"
+_BAD_VALUE = (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError)
 
 
 def read_otlp(doc: dict) -> SpanBatch:
@@ -19,63 +22,108 @@ def read_otlp(doc: dict) -> SpanBatch:
     if not isinstance(resource_spans, list):
         raise TraceFormatError('OTLP "resourceSpans" must be a list')
     batch = SpanBatch()
-    packb = msgpack.Packer(unicode_errors="replace").pack
+    packb = msgpack.Packer().pack
     for r_index, rs in enumerate(resource_spans):
         if not isinstance(rs, dict):
             raise TraceFormatError(f"resourceSpans[{r_index}] must be an object")
-        resource = rs.get("resource") or {}
-        service = attribute_value(resource.get("attributes"), "service.name")
+        # A resource or scope of the wrong type is ignored (with a warning on each of its spans):
+        # it only describes the spans, which are still worth showing.
+        context: list[str] = []
+        resource = as_dict(rs.get("resource"), "the resource", context)
+        try:
+            service = attribute_value(as_list(resource.get("attributes"), "the resource's attributes", context),
+                                      "service.name")
+        except _BAD_VALUE as exc:
+            context.append(f"the resource's service.name cannot be read ({_reason(exc)})")
+            service = None
         service = str(service) if service not in (None, "") else UNKNOWN_SERVICE
         # "instrumentationLibrarySpans" is the pre-1.0 name, still found in old exports
-        for scope_spans in rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or ():
-            scope = scope_spans.get("scope") or scope_spans.get("instrumentationLibrary") or {}
-            for s_index, span in enumerate(scope_spans.get("spans") or ()):
+        groups = rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans")
+        for g_index, scope_spans in enumerate(as_list(groups, f"resourceSpans[{r_index}].scopeSpans", [])):
+            if not isinstance(scope_spans, dict):
+                raise TraceFormatError(f"resourceSpans[{r_index}].scopeSpans[{g_index}] must be an object, "
+                                       f"got {type(scope_spans).__name__}")
+            problems = list(context)
+            scope = as_dict(scope_spans.get("scope") or scope_spans.get("instrumentationLibrary"), "the scope", problems)
+            spans = scope_spans.get("spans")
+            if spans is not None and not isinstance(spans, list):
+                raise TraceFormatError(f"resourceSpans[{r_index}].scopeSpans[{g_index}].spans must be a list, "
+                                       f"got {type(spans).__name__}")
+            for s_index, span in enumerate(spans or ()):
                 try:
-                    _read_span(batch, span, service, resource, scope, packb)
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    what = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-                    raise TraceFormatError(
-                        f"resourceSpans[{r_index}] span {s_index}: {what}; expected OTLP span fields "
-                        "traceId, spanId, name, startTimeUnixNano, endTimeUnixNano"
-                    ) from None
+                    _read_span(batch, span, service, resource, scope, list(problems), packb)
+                except _BAD_VALUE as exc:
+                    raise TraceFormatError(f"resourceSpans[{r_index}] span {s_index}: {_reason(exc)}; "
+                                           f"expected OTLP span fields {_SPAN_FIELDS}") from None
     return batch
 
 
-def _read_span(batch: SpanBatch, span: dict, service: str, resource: dict, scope: dict, packb) -> None:
-    start_ns = int(span["startTimeUnixNano"])
-    end_ns = int(span.get("endTimeUnixNano") or start_ns)
-    status = span.get("status") or {}
-    kind = span.get("kind", 0)
-    batch.trace_id.append(parse_id(span["traceId"], "traceId"))
-    batch.span_id.append(parse_id(span["spanId"], "spanId"))
-    batch.parent_id.append(parse_id(span.get("parentSpanId") or "", "parentSpanId"))
+def _read_span(batch: SpanBatch, span: dict, service: str, resource: dict, scope: dict, problems: list[str],
+               packb) -> None:
+    """Append one span; every value is computed before the first append, so a bad span adds nothing."""
+    start_ns = whole_number(span["startTimeUnixNano"], "startTimeUnixNano", problems)
+    end = span.get("endTimeUnixNano")
+    end_ns = whole_number(end, "endTimeUnixNano", problems) if end else start_ns
+    start_us = fit_time(start_ns // 1000, "start (startTimeUnixNano / 1000)", problems)
+    duration_us = fit_time((end_ns - start_ns) // 1000, "duration (end - start)", problems)
+    status = as_dict(span.get("status"), "status", problems)
+    trace_id = fit_id(parse_id(span["traceId"], "traceId"), 128, "traceId", problems)
+    span_id = fit_id(parse_id(span["spanId"], "spanId"), 64, "spanId", problems)
+    parent_id = fit_id(parse_id(span.get("parentSpanId") or "", "parentSpanId"), 64, "parentSpanId", problems)
+    operation = str(span["name"])
+    details = {"format": "otlp", "span": span, "resource": resource, "scope": scope}
+    if problems:
+        details["problems"] = problems
+    packed = pack_untrusted(packb, details)
+
+    batch.trace_id.append(trace_id)
+    batch.span_id.append(span_id)
+    batch.parent_id.append(parent_id)
     batch.service.append(service)
-    batch.operation.append(str(span["name"]))
-    batch.start_us.append(start_ns // 1000)
-    batch.duration_us.append((end_ns - start_ns) // 1000)
+    batch.operation.append(operation)
+    batch.start_us.append(start_us)
+    batch.duration_us.append(duration_us)
     batch.error.append(status.get("code") in _STATUS_ERROR)
-    batch.kind.append(kind if isinstance(kind, int) else _KIND_NAMES.get(kind, 0))
+    batch.kind.append(span_kind(span.get("kind", 0), _KIND_NAMES, len(SPAN_KINDS)))
     batch.follows_from.append(False)
-    batch.details.append(packb({"format": "otlp", "span": span, "resource": resource, "scope": scope}))
+    batch.details.append(packed)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
 
 
 def attribute_value(attributes: Any, key: str) -> Any:
-    """The plain value of one OTLP attribute, or None."""
+    """The plain value of one OTLP attribute, or None (attributes that are not objects are skipped)."""
     for attr in attributes or ():
-        if attr.get("key") == key:
+        if isinstance(attr, dict) and attr.get("key") == key:
             return any_value(attr.get("value"))
     return None
 
 
 def any_value(value: Any) -> Any:
-    """OTLP AnyValue → plain JSON value (int64 values arrive as decimal strings)."""
+    """OTLP AnyValue → plain JSON value (int64 values arrive as decimal strings).
+
+    Malformed values come back as they are (a hostile document must not break the details view).
+    """
     if not isinstance(value, dict) or not value:
         return None
     (kind, inner), = value.items() if len(value) == 1 else list(value.items())[:1]
     if kind == "intValue":
-        return int(inner)
+        try:
+            return int(inner)
+        except (TypeError, ValueError, OverflowError):
+            return inner
     if kind == "arrayValue":
-        return [any_value(v) for v in (inner or {}).get("values", ())]
+        values = inner.get("values") if isinstance(inner, dict) else None
+        return [any_value(v) for v in values] if isinstance(values, list) else inner
     if kind == "kvlistValue":
-        return {kv.get("key"): any_value(kv.get("value")) for kv in (inner or {}).get("values", ())}
+        values = inner.get("values") if isinstance(inner, dict) else None
+        if not isinstance(values, list):
+            return inner
+        return {str(kv.get("key")): any_value(kv.get("value")) for kv in values if isinstance(kv, dict)}
     return inner

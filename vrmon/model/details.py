@@ -43,7 +43,7 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
         "duration_us": int(store.duration_us[row]),
         "depth": int(store.depth[row]),
         "error": bool(flags & SpanFlag.ERROR),
-        "warnings": [text for flag, text in FLAG_REASONS.items() if flags & flag],
+        "warnings": [text for flag, text in FLAG_REASONS.items() if flags & flag] + list(raw.get("problems", ())),
         "tags": tags,
         "logs": logs,
         "process": process,
@@ -61,42 +61,63 @@ def _iso_time(us: int) -> str:
         return f"out of calendar range ({us} µs since 1970)"
 
 
+# The raw span is untrusted: any part may be of the wrong type. Such parts show as empty (the
+# reader already put the reason among the span's problems).
+
+
+def _items(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: Any) -> list[dict]:
+    return [item for item in _items(value) if isinstance(item, dict)]
+
+
+def _obj(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _jaeger_parts(raw: dict) -> tuple[list, list, list, list]:
     span = raw["span"]
-    tags = [[t.get("key"), t.get("value")] for t in span.get("tags") or ()]
+    tags = [[t.get("key"), t.get("value")] for t in _dicts(span.get("tags"))]
     logs = [
-        {"timestamp_us": int(log.get("timestamp", 0)), "fields": [[f.get("key"), f.get("value")] for f in log.get("fields") or ()]}
-        for log in span.get("logs") or ()
+        {"timestamp_us": _int(log.get("timestamp", 0)), "fields": [[f.get("key"), f.get("value")] for f in _dicts(log.get("fields"))]}
+        for log in _dicts(span.get("logs"))
     ]
-    process = raw.get("process") or {}
-    ptags = [["service.name", process.get("serviceName")]] + [[t.get("key"), t.get("value")] for t in process.get("tags") or ()]
-    refs = [{"type": r.get("refType"), "trace_id": r.get("traceID"), "span_id": r.get("spanID")} for r in span.get("references") or ()]
+    process = _obj(raw.get("process"))
+    ptags = [["service.name", process.get("serviceName")]] + [[t.get("key"), t.get("value")] for t in _dicts(process.get("tags"))]
+    refs = [{"type": r.get("refType"), "trace_id": r.get("traceID"), "span_id": r.get("spanID")} for r in _dicts(span.get("references"))]
     return tags, logs, ptags, refs
 
 
 def _otlp_parts(raw: dict) -> tuple[list, list, list, list]:
     span = raw["span"]
     tags = _attrs(span.get("attributes"))
-    status = span.get("status") or {}
+    status = _obj(span.get("status"))
     if status:
         tags.append(["otel.status_code", status.get("code")])
         if status.get("message"):
             tags.append(["otel.status_description", status.get("message")])
-    logs = [
-        {
-            "timestamp_us": int(e.get("timeUnixNano", 0)) // 1000,
-            "fields": [["event", e.get("name")]] + _attrs(e.get("attributes")),
-        }
-        for e in span.get("events") or ()
-    ]
-    resource = raw.get("resource") or {}
-    scope = raw.get("scope") or {}
+    logs = []
+    for event in _dicts(span.get("events")):
+        time_ns = _int(event.get("timeUnixNano", 0))
+        logs.append({"timestamp_us": time_ns // 1000 if time_ns is not None else None,
+                     "fields": [["event", event.get("name")]] + _attrs(event.get("attributes"))})
+    resource = _obj(raw.get("resource"))
+    scope = _obj(raw.get("scope"))
     process = _attrs(resource.get("attributes"))
     if scope.get("name"):
         process.append(["otel.scope.name", scope.get("name")])
-    refs = [{"type": "LINK", "trace_id": link.get("traceId"), "span_id": link.get("spanId")} for link in span.get("links") or ()]
+    refs = [{"type": "LINK", "trace_id": link.get("traceId"), "span_id": link.get("spanId")} for link in _dicts(span.get("links"))]
     return tags, logs, process, refs
 
 
 def _attrs(attributes: Any) -> list[list[Any]]:
-    return [[a.get("key"), any_value(a.get("value"))] for a in attributes or ()]
+    return [[a.get("key"), any_value(a.get("value"))] for a in _dicts(attributes)]

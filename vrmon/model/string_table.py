@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from vrmon.formats.values import clean_text
+
 OVERFLOW_NAME = "(other)"
 
 
@@ -27,6 +29,10 @@ class StringTable:
     def intern(self, name: str) -> int:
         code = self._codes.get(name)
         if code is None:
+            clean = clean_text(name)  # a lone surrogate could not go on the wire: U+FFFD instead
+            if clean is not name:
+                code = self._codes[name] = self.intern(clean)
+                return code
             if len(self.names) >= self.capacity - 1:
                 name = OVERFLOW_NAME
                 code = self._codes.get(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 from vrmon.errors import SourceError, TraceFormatError
@@ -15,21 +16,36 @@ MAX_FILE_BYTES = 2 * 1024**3
 def load_trace_file(path: str | Path) -> SpanBatch:
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file; pass a Jaeger JSON or OTLP JSON trace file") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read it ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise SourceError(f"{path}: {size} bytes is over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+    # A FIFO would block the start for ever and a device such as /dev/zero never ends: only
+    # regular files are read (checked before opening, since opening a FIFO already blocks).
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError(f"{path}: not a regular file ({_file_kind(info.st_mode)}); pass a trace file saved on disk")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SourceError(f"{path}: {info.st_size} bytes is over the {MAX_FILE_BYTES}-byte limit for one file; split it")
     try:
         with path.open("rb") as f:
-            doc = json.load(f)
+            data = f.read(MAX_FILE_BYTES + 1)  # a file that grows while it is read is still capped
+        if len(data) > MAX_FILE_BYTES:
+            raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+        doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise TraceFormatError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise TraceFormatError(f"{path}: the JSON is nested too deeply to be a trace document") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: cannot read it ({exc})") from None
     try:
         return read_document(doc)
     except TraceFormatError as exc:
         raise TraceFormatError(f"{path}: {exc}") from None
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")

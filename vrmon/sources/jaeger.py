@@ -23,7 +23,7 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
-from vrmon.sources.jaeger_api import DependencyLink, TraceSummary, fit_to_columns
+from vrmon.sources.jaeger_api import DependencyLink, TraceSummary
 from vrmon.sources.jaeger_client import JaegerClient, parse_header, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
@@ -147,10 +147,7 @@ class JaegerSource:
         if not len(batch):
             return
         self._unknown_refs |= batch.unknown_ref_types
-        try:
-            sink.add(batch)
-        except OverflowError:  # a number beyond the columns' range: keep the span, bring it into range
-            sink.add(fit_to_columns(batch))
+        sink.add(batch)  # the readers brought every number into the columns' range
 
     def _healthy_message(self, problem: str | None) -> str:
         config = self.config

@@ -8,7 +8,6 @@ objects in one chunked body, so a body is first split into its JSON values.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -190,23 +189,6 @@ def read_dependencies(values: list[Any], what: str) -> list[DependencyLink]:
         return [DependencyLink(str(link["parent"]), str(link["child"]), int(link.get("callCount", 0))) for link in links]
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise TraceFormatError(f"{what}: a dependency link is malformed ({_reason(exc)}); expected parent, child, callCount") from None
-
-
-def fit_to_columns(batch: SpanBatch) -> SpanBatch:
-    """The batch with numbers the store's int64/uint64/int8 columns cannot hold brought into range.
-
-    Only called when adding a batch overflowed (so the per-span loop runs on that rare path):
-    the span is kept, its raw values stay in its details, and an absurd duration is flagged.
-    """
-    lo, hi = -(2**62), 2**62  # half the int64 range, so start + duration cannot wrap around
-    return dataclasses.replace(
-        batch,
-        span_id=[v & (2**64 - 1) for v in batch.span_id],
-        parent_id=[v & (2**64 - 1) for v in batch.parent_id],
-        start_us=[min(max(v, lo), hi) for v in batch.start_us],
-        duration_us=[min(max(v, lo), hi) for v in batch.duration_us],
-        kind=[v if 0 <= v < 128 else 0 for v in batch.kind],
-    )
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ AFRAME.registerComponent("span-instances", {
     this.spans = new THREE.InstancedMesh(this.nodeGeometry(this.system.scene), this.spanMaterial, capacity);
     this.spans.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
     this.spans.count = 0;
+    this.spans.userData.legibilityMarks = true; // what the legibility tests measure as marks
     this.bvh = installInstanceBVH(this.spans);
     this.markers = new THREE.InstancedMesh(this.markerGeometry, this.markerMaterial, capacity);
     this.markers.count = 0;

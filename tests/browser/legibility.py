@@ -1,0 +1,183 @@
+"""Legibility figures for a scene as a person sees it (DESIGN.md, "The picture").
+
+Three measurements, used together by the per-scene legibility tests:
+- `mark_figures(page)`: every instance of every InstancedMesh tagged
+  `userData.legibilityMarks = true` projected into CSS pixels, giving the share of the canvas the
+  content's box covers (framing), the share of marks on screen and the share at least 2×2 px;
+- `overlay_cover(page, box)`: the share of the content's box covered by DOM overlays, sampled
+  with `document.elementFromPoint`;
+- `read_3d_view(page, path)`: a screenshot of the 3D view with every DOM overlay hidden, read by
+  tesseract, so a name counts only if it can be read whole (not cut by the edge, not hidden).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Projects the marks into CSS pixels. A mark is one instance's bounding box (8 corners through
+# the instance and world matrices); hidden instances (zero scale) and corners behind the camera
+# are skipped. Marks are clipped to the canvas for the "visible" size: a bar running off screen is
+# as big as the part a person can see.
+MARK_FIGURES_JS = """
+() => {
+  const THREE = AFRAME.THREE;
+  const sceneEl = document.querySelector("a-scene");
+  const camera = sceneEl.camera;
+  const canvas = sceneEl.canvas.getBoundingClientRect();
+  const W = canvas.width, H = canvas.height;
+  camera.updateMatrixWorld();
+  sceneEl.object3D.updateMatrixWorld(true);
+  const m = new THREE.Matrix4(), mw = new THREE.Matrix4(), v = new THREE.Vector3();
+  const scale = new THREE.Vector3(), pos = new THREE.Vector3(), quat = new THREE.Quaternion();
+  let marks = 0, onScreen = 0, big = 0;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  const rects = [];
+  sceneEl.object3D.traverseVisible((object) => {
+    if (!object.isInstancedMesh || !object.userData.legibilityMarks) return;
+    const geometry = object.geometry;
+    if (!geometry.boundingBox) geometry.computeBoundingBox();
+    const bb = geometry.boundingBox;
+    for (let i = 0; i < object.count; i++) {
+      object.getMatrixAt(i, m);
+      m.decompose(pos, quat, scale);
+      if (scale.x === 0 && scale.y === 0 && scale.z === 0) continue;
+      mw.multiplyMatrices(object.matrixWorld, m);
+      let rx0 = Infinity, ry0 = Infinity, rx1 = -Infinity, ry1 = -Infinity, corners = 0;
+      for (let c = 0; c < 8; c++) {
+        v.set(c & 1 ? bb.max.x : bb.min.x, c & 2 ? bb.max.y : bb.min.y, c & 4 ? bb.max.z : bb.min.z);
+        v.applyMatrix4(mw).project(camera);
+        if (v.z > 1) continue;
+        corners++;
+        const x = (v.x + 1) / 2 * W, y = (1 - v.y) / 2 * H;
+        rx0 = Math.min(rx0, x); ry0 = Math.min(ry0, y); rx1 = Math.max(rx1, x); ry1 = Math.max(ry1, y);
+      }
+      marks++;
+      if (!corners) continue;
+      const cx0 = Math.max(rx0, 0), cy0 = Math.max(ry0, 0), cx1 = Math.min(rx1, W), cy1 = Math.min(ry1, H);
+      if (cx1 <= cx0 || cy1 <= cy0) continue;  // entirely off screen
+      onScreen++;
+      if (cx1 - cx0 >= 2 && cy1 - cy0 >= 2) big++;
+      x0 = Math.min(x0, cx0); y0 = Math.min(y0, cy0); x1 = Math.max(x1, cx1); y1 = Math.max(y1, cy1);
+      if (rects.length < 5000) rects.push([cx0, cy0, cx1, cy1]);
+    }
+  });
+  const box = onScreen ? {x0, y0, x1, y1} : null;
+  return {
+    marks, on_screen: marks ? onScreen / marks : 0, visible_2px: onScreen ? big / onScreen : 0,
+    box, box_share: box ? (x1 - x0) * (y1 - y0) / (W * H) : 0, width: W, height: H, rects,
+  };
+}
+"""
+
+# Samples a grid of points inside the box: a point whose top element is neither the canvas nor
+# part of A-Frame's own markup is covered by a DOM overlay.
+OVERLAY_COVER_JS = """
+({box, steps}) => {
+  const canvas = document.querySelector("a-scene").canvas;
+  let covered = 0, total = 0;
+  for (let i = 0; i < steps; i++) {
+    for (let j = 0; j < steps; j++) {
+      const x = box.x0 + (box.x1 - box.x0) * (i + 0.5) / steps;
+      const y = box.y0 + (box.y1 - box.y0) * (j + 0.5) / steps;
+      const top = document.elementFromPoint(x, y);
+      total++;
+      if (top && top !== canvas && !top.closest("a-scene")) covered++;
+    }
+  }
+  return total ? covered / total : 0;
+}
+"""
+
+# Hides every DOM element outside <a-scene> (and A-Frame's own buttons inside it) so a
+# screenshot shows only what is drawn in 3D; returns how to undo it.
+HIDE_OVERLAYS_JS = """
+() => {
+  const hidden = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (el.closest("a-scene") && !el.matches(".a-enter-vr, .a-enter-ar, .a-orientation-modal, .a-loader-title")) continue;
+    if (el.tagName === "CANVAS") continue;
+    hidden.push([el, el.style.getPropertyValue("visibility"), el.style.getPropertyPriority("visibility")]);
+    el.style.setProperty("visibility", "hidden", "important");
+  }
+  window.__legibilityHidden = hidden;
+  return hidden.length;
+}
+"""
+
+RESTORE_OVERLAYS_JS = """
+() => {
+  for (const [el, value, priority] of window.__legibilityHidden || []) {
+    if (value) el.style.setProperty("visibility", value, priority); else el.style.removeProperty("visibility");
+  }
+  delete window.__legibilityHidden;
+}
+"""
+
+# Two animation frames, so a change made in the page has been drawn before a screenshot.
+TWO_FRAMES_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def mark_figures(page: Any) -> dict:
+    """Framing and mark-size figures of what is drawn now (see MARK_FIGURES_JS)."""
+    return page.evaluate(MARK_FIGURES_JS)
+
+
+def overlay_cover(page: Any, box: dict, steps: int = 24) -> float:
+    """Share of `box` (CSS pixels: x0, y0, x1, y1) whose top element is a DOM overlay."""
+    return page.evaluate(OVERLAY_COVER_JS, {"box": box, "steps": steps})
+
+
+def require_tesseract() -> str:
+    found = shutil.which("tesseract")
+    if not found:
+        pytest.skip("tesseract is not installed (make test installs it: scripts/install-test-tools.sh)")
+    return found
+
+
+def ocr_words(image_path: Path) -> set[str]:
+    """Lowercase words tesseract reads in a screenshot of coloured text on a dark background."""
+    from PIL import Image, ImageChops, ImageOps
+
+    tesseract = require_tesseract()
+    image = Image.open(image_path).convert("RGB")
+    r, g, b = image.split()
+    # The brightest channel keeps blue and green labels that luminance alone would lose.
+    bright = ImageOps.autocontrast(ImageChops.lighter(ImageChops.lighter(r, g), b))
+    ready = ImageOps.invert(bright)
+    ready = ready.resize((ready.width * 3, ready.height * 3), Image.LANCZOS)
+    prepared = image_path.with_name(image_path.stem + "-ocr.png")
+    ready.save(prepared)
+    text = subprocess.run([tesseract, str(prepared), "-", "--psm", "11"], capture_output=True, text=True,
+                          check=True).stdout
+    words: set[str] = set()
+    for token in re.split(r"[\s:,;()\[\]{}\"'“”‘’]+", text.lower()):
+        token = token.strip(".·•…")
+        if not token:
+            continue
+        # Tesseract's usual confusions in names like svc-07: o beside digits, | for l.
+        token = re.sub(r"(?<=\d)o|o(?=\d)", "0", token.replace("|", "l"))
+        words.add(token)
+    return words
+
+
+def read_3d_view(page: Any, path: Path) -> set[str]:
+    """Screenshot the 3D view alone (DOM overlays hidden) to `path` and read it with OCR."""
+    require_tesseract()
+    page.evaluate(HIDE_OVERLAYS_JS)
+    try:
+        page.evaluate(TWO_FRAMES_JS)
+        page.screenshot(path=str(path))
+    finally:
+        page.evaluate(RESTORE_OVERLAYS_JS)
+    return ocr_words(path)
+
+
+def names_read(words: set[str], names: list[str]) -> list[str]:
+    """The names that OCR read whole (a cut name such as 'frontend-prox' does not count)."""
+    return [name for name in names if name.lower() in words]

@@ -1,0 +1,223 @@
+"""Trace compare: match trace B's spans to baseline A's and say where the time went.
+
+A span's identity across traces is its path of service:operation from the root, with its
+repeat index among siblings doing the same (the 3rd `HTTP GET` under `GET /dispatch`), so the
+same request matches span for span even though every id differs. Paths are numbered one depth
+level at a time for both traces together, each level one vectorised sort.
+
+Where the time went: each span's self time (its duration less the part its children cover)
+changes by `self_diff`; only-in-A spans lose their self time, only-in-B spans add theirs. What
+the self times do not explain is time that calls ran more or less concurrently (`overlap_ms`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vrmon.model.ids import format_span_id
+from vrmon.model.span_store import SpanStore
+
+
+@dataclass(frozen=True)
+class TraceSide:
+    """One trace's spans as local columns (index i = `rows[i]` of `store`)."""
+
+    store: SpanStore
+    trace: int
+    rows: np.ndarray
+    parent: np.ndarray  # local index, -1 for roots and orphans
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def of(cls, store: SpanStore, trace: int) -> "TraceSide":
+        rows = store.rows_of_trace(trace)
+        global_parent = store.parent[rows]
+        local = np.searchsorted(rows, global_parent)
+        parent = np.where(global_parent >= 0, local, -1)
+        start = store.start_us[rows]
+        return cls(store, trace, rows, parent, start, start + np.maximum(store.duration_us[rows], 0))
+
+    @property
+    def duration(self) -> int:
+        return int(self.end.max() - self.start.min()) if len(self.rows) else 0
+
+    def self_time(self) -> np.ndarray:
+        """Each span's duration less the union of its children's intervals (clipped to it)."""
+        n = len(self.rows)
+        own = self.end - self.start
+        kids = np.flatnonzero(self.parent >= 0)
+        if not len(kids):
+            return own
+        p = self.parent[kids]
+        s = np.clip(self.start[kids], self.start[p], self.end[p])
+        e = np.clip(self.end[kids], self.start[p], self.end[p])
+        order = np.lexsort((s, p))
+        p, s, e = p[order], s[order], e[order]
+        group = np.cumsum(np.r_[True, p[1:] != p[:-1]]) - 1
+        # running max of the ends within each parent: offset each group above the previous one
+        width = int(self.end.max() - self.start.min()) + 1
+        base = int(self.start.min())
+        reach = np.maximum.accumulate((e - base) + group * width) - group * width + base
+        before = np.r_[np.iinfo(np.int64).min, reach[:-1]]
+        before[np.r_[True, group[1:] != group[:-1]]] = np.iinfo(np.int64).min
+        covered = np.maximum(e - np.maximum(s, before), 0)
+        return own - np.bincount(p, weights=covered, minlength=n).astype(np.int64)
+
+
+def path_ids(a: TraceSide, b: TraceSide) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(path of each A span, path of each B span, repeat index, siblings doing the same), the
+    last two for A then B concatenated. Equal path ids = the same place in the call tree."""
+    services = _unified([a.store.services.names, b.store.services.names])
+    operations = _unified([a.store.operations.names, b.store.operations.names])
+    side = np.r_[np.zeros(len(a.rows), np.int64), np.ones(len(b.rows), np.int64)]
+    offset = np.r_[np.zeros(len(a.rows), np.int64), np.full(len(b.rows), len(a.rows))]
+    parent = np.r_[a.parent, b.parent]
+    parent = np.where(parent >= 0, parent + offset, -1)
+    service = np.r_[services[0][a.store.service[a.rows]], services[1][b.store.service[b.rows]]]
+    operation = np.r_[operations[0][a.store.operation[a.rows]], operations[1][b.store.operation[b.rows]]]
+    start = np.r_[a.start, b.start]
+    depth = np.r_[a.store.depth[a.rows], b.store.depth[b.rows]].astype(np.int64)
+
+    # repeat index among siblings doing the same work, by start time; roots group per side
+    sibling_of = np.where(parent >= 0, parent, -1 - side)
+    order = np.lexsort((np.arange(len(start)), start, operation, service, sibling_of))
+    key = np.stack([sibling_of, service, operation])[:, order]
+    new = np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)]
+    first = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    repeat = np.empty(len(start), np.int64)
+    repeat[order] = np.arange(len(order)) - first[group]
+    siblings = np.empty(len(start), np.int64)
+    siblings[order] = np.diff(np.r_[first, len(order)])[group]
+
+    path = np.full(len(start), -1, np.int64)
+    next_id = 0
+    for level in range(int(depth.max()) + 1 if len(depth) else 0):
+        at = np.flatnonzero(depth == level)
+        parent_path = np.where(parent[at] >= 0, path[np.maximum(parent[at], 0)], -1)
+        keys = np.stack([parent_path, service[at], operation[at], repeat[at]], axis=1)
+        _, inverse = np.unique(keys, axis=0, return_inverse=True)
+        path[at] = next_id + inverse.ravel()
+        next_id += int(inverse.max()) + 1 if len(at) else 0
+    return path[: len(a.rows)], path[len(a.rows):], repeat, siblings
+
+
+def _unified(tables: list[list[str]]) -> list[np.ndarray]:
+    """Each string table's codes translated into one shared numbering."""
+    shared: dict[str, int] = {}
+    return [np.array([shared.setdefault(name, len(shared)) for name in names] or [0], np.int64) for names in tables]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: TraceSide
+    b: TraceSide
+    match_a: np.ndarray  # local A index of each matched pair
+    match_b: np.ndarray  # local B index of each matched pair
+    only_a: np.ndarray  # local A indices with no counterpart in B, by start time
+    only_b: np.ndarray
+    contribution: np.ndarray  # per matched pair, then only-A, then only-B: self-time change (µs)
+    path_a: np.ndarray
+    path_b: np.ndarray
+    repeat: np.ndarray  # A then B: index among siblings doing the same work, by start time
+    siblings: np.ndarray  # A then B: how many siblings do that work
+
+    def label(self, side: TraceSide, i: int) -> str:
+        """'service:operation', with '#k' when its parent makes several such calls."""
+        at = i if side is self.a else len(self.a.rows) + i
+        row = int(side.rows[i])
+        name = f"{side.store.services.names[side.store.service[row]]}:{side.store.operations.names[side.store.operation[row]]}"
+        return f"{name}#{self.repeat[at] + 1}" if self.siblings[at] > 1 else name
+
+    def path_text(self, side: TraceSide, i: int) -> str:
+        """The labels from the root down to span `i` of `side`."""
+        chain = [i]
+        while side.parent[chain[-1]] >= 0:
+            chain.append(int(side.parent[chain[-1]]))
+        return " > ".join(self.label(side, j) for j in reversed(chain))
+
+    @property
+    def total_diff(self) -> int:
+        return self.b.duration - self.a.duration
+
+    def duration_diff(self) -> np.ndarray:
+        """B − A duration of each matched pair (µs), for colouring on a diverging scale."""
+        return (self.b.end - self.b.start)[self.match_b] - (self.a.end - self.a.start)[self.match_a]
+
+    def top(self, count: int) -> np.ndarray:
+        """Indices into `contribution` of the `count` largest changes, largest first."""
+        order = np.argsort(-np.abs(self.contribution), kind="stable")
+        return order[np.abs(self.contribution[order]) > 0][:count]
+
+
+def compare_traces(a_store: SpanStore, a_trace: int, b_store: SpanStore, b_trace: int) -> Comparison:
+    a, b = TraceSide.of(a_store, a_trace), TraceSide.of(b_store, b_trace)
+    path_a, path_b, repeat, siblings = path_ids(a, b)
+    _, match_a, match_b = np.intersect1d(path_a, path_b, assume_unique=True, return_indices=True)
+    only_a = np.setdiff1d(np.arange(len(a.rows)), match_a)
+    only_b = np.setdiff1d(np.arange(len(b.rows)), match_b)
+    only_a, only_b = only_a[np.argsort(a.start[only_a], kind="stable")], only_b[np.argsort(b.start[only_b], kind="stable")]
+    self_a, self_b = a.self_time(), b.self_time()
+    contribution = np.r_[self_b[match_b] - self_a[match_a], -self_a[only_a], self_b[only_b]]
+    return Comparison(a, b, match_a, match_b, only_a, only_b, contribution, path_a, path_b, repeat, siblings)
+
+
+# -- the summary ----------------------------------------------------------------------------------
+
+
+def _side_json(side: TraceSide) -> dict[str, Any]:
+    store = side.store
+    summary = store.trace_summaries()
+    return {
+        "trace": store.trace_id_hex(side.trace),
+        "root": f"{store.services.names[summary['root_service'][side.trace]]} {store.operations.names[summary['root_operation'][side.trace]]}",
+        "spans": len(side.rows),
+        "duration_ms": round(side.duration / 1000, 3),
+    }
+
+
+def _span_json(c: Comparison, side: TraceSide, i: int) -> dict[str, Any]:
+    row = int(side.rows[i])
+    return {
+        "path": c.path_text(side, i),
+        "span": format_span_id(int(side.store.span_id[row])),
+        "duration_ms": round(int(side.end[i] - side.start[i]) / 1000, 3),
+    }
+
+
+def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
+    """What `vrmon inspect --compare --json` prints."""
+    n_match = len(c.match_a)
+    dur_a, dur_b = c.a.end - c.a.start, c.b.end - c.b.start
+    contributors = []
+    for k in c.top(top).tolist():
+        if k < n_match:
+            i, j = int(c.match_a[k]), int(c.match_b[k])
+            entry = {"change": "matched", "path": c.path_text(c.b, j),
+                     "span_a": format_span_id(int(c.a.store.span_id[c.a.rows[i]])),
+                     "span_b": format_span_id(int(c.b.store.span_id[c.b.rows[j]])),
+                     "duration_a_ms": round(int(dur_a[i]) / 1000, 3), "duration_b_ms": round(int(dur_b[j]) / 1000, 3)}
+        elif k < n_match + len(c.only_a):
+            i = int(c.only_a[k - n_match])
+            entry = {"change": "only in A", **_span_json(c, c.a, i)}
+        else:
+            j = int(c.only_b[k - n_match - len(c.only_a)])
+            entry = {"change": "only in B", **_span_json(c, c.b, j)}
+        entry["self_diff_ms"] = round(int(c.contribution[k]) / 1000, 3)
+        contributors.append(entry)
+    explained = int(c.contribution.sum())
+    return {
+        "a": _side_json(c.a),
+        "b": _side_json(c.b),
+        "total_diff_ms": round(c.total_diff / 1000, 3),
+        "self_time_diff_ms": round(explained / 1000, 3),
+        "overlap_ms": round((c.total_diff - explained) / 1000, 3),
+        "matched": n_match,
+        "top": contributors,
+        "only_in_a": [_span_json(c, c.a, int(i)) for i in c.only_a],
+        "only_in_b": [_span_json(c, c.b, int(j)) for j in c.only_b],
+    }

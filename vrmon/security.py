@@ -1,0 +1,210 @@
+"""Who may talk to vrmon, as pure ASGI middleware: Host and Origin checks, security headers, and
+(when serving beyond loopback) the authentication gate.
+
+- Host: a request must name this server (its bound address, a loopback name, or an --allow-host
+  name). A DNS-rebinding page reaches 127.0.0.1 through a name of its own, which is refused.
+- Origin: browsers always send one on a websocket handshake and on a POST. It must be this
+  server's own origin (scheme, the Host it asked for, port) or an --allow-origin one, so no other
+  web page can read the trace stream (cross-site WebSocket hijacking). No Origin at all means a
+  non-browser client (`vrmon tail`, a script): allowed, and it still needs the token when
+  authentication is on.
+- Headers: a Content-Security-Policy that lets the page load only vrmon's own code, plus
+  nosniff, no-referrer and no framing, on every response.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+
+
+class Gate(Protocol):
+    """Authentication when serving beyond loopback (vrmon.pairing.Pairing is the one in use)."""
+
+    open_paths: frozenset[str]  # reachable without credentials (the pairing page, /healthz)
+
+    def authenticated(self, headers: dict[str, str]) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    hosts: frozenset[str]  # host names and addresses a request may name (lowercase, IPv6 unbracketed)
+    origins: frozenset[str]  # extra origins allowed (--allow-origin), normalised by `normalise_origin`
+    scheme: str  # "http" or "https": what this server speaks, for the same-origin check
+    inline_script_hashes: tuple[str, ...] = ()  # CSP sources for the inline scripts of index.html
+
+    def content_security_policy(self, host: str) -> str:
+        ws = "wss" if self.scheme == "https" else "ws"
+        hashes = " ".join(self.inline_script_hashes)
+        # blob: for scripts and workers: troika-three-text builds its text worker from a blob: URL
+        # and imports its modules into it the same way. Inline styles: A-Frame injects its own
+        # stylesheet and the client sets element styles. data: images: A-Frame's button icons.
+        return (
+            "default-src 'none'; "
+            f"script-src 'self' blob: {hashes}; "
+            "worker-src 'self' blob:; "
+            "style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; "
+            "font-src 'self'; "
+            f"connect-src 'self' {ws}://{host}; "
+            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        )
+
+
+def access_policy(bind_host: str, scheme: str, allow_host: Iterable[str] = (), allow_origin: Iterable[str] = (),
+                  local_names: Iterable[str] = (), index_html: Path | None = None) -> AccessPolicy:
+    """The policy for a server bound to `bind_host`; `local_names` are this machine's own names and
+    addresses, allowed when it serves the LAN."""
+    hosts = {name.lower() for name in LOOPBACK_NAMES}
+    if bind_host not in WILDCARD_ADDRESSES:
+        hosts.add(_strip_brackets(bind_host.lower()))
+    hosts.update(_strip_brackets(name.strip().lower()) for name in (*local_names, *allow_host) if name.strip())
+    origins = frozenset(normalise_origin(origin) for origin in allow_origin if origin.strip())
+    hashes = inline_script_hashes(index_html.read_text()) if index_html else ()
+    return AccessPolicy(frozenset(hosts), origins, scheme, hashes)
+
+
+def inline_script_hashes(html: str) -> tuple[str, ...]:
+    """CSP 'sha256-…' sources for the inline scripts of a page (index.html's import map)."""
+    return tuple(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+                 for body in _INLINE_SCRIPT.findall(html))
+
+
+def normalise_origin(origin: str) -> str:
+    """'HTTPS://Example.org:443/' → 'https://example.org'; raises ValueError if not an origin."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"{origin!r} is not an origin like https://grafana.example.org:3000")
+    port = parts.port if parts.port not in (None, DEFAULT_PORTS[parts.scheme]) else None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def split_host(host_header: str) -> tuple[str, int | None]:
+    """'Example.org:8080' → ('example.org', 8080); '[::1]:8080' → ('::1', 8080)."""
+    host = host_header.strip().lower()
+    port: int | None = None
+    if host.startswith("["):
+        name, _, rest = host[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit():
+            port = int(rest[1:])
+        return name, port
+    if host.count(":") == 1:
+        host, _, raw_port = host.partition(":")
+        port = int(raw_port) if raw_port.isdigit() else -1
+    return host.rstrip("."), port
+
+
+class AccessGuard:
+    """ASGI middleware: refuses foreign Hosts and Origins, asks for credentials when `gate` is set,
+    and adds the security headers to every response."""
+
+    def __init__(self, app: ASGIApp, policy: AccessPolicy, gate: Gate | None = None) -> None:
+        self.app = app
+        self.policy = policy
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host_header = headers.get("host", "")
+        extra = self._security_headers(host_header)
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            status, message = refusal
+            await _refuse(scope, send, status, message, extra)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *((k, v) for k, v in extra if k not in present)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
+        host_header = headers.get("host")
+        if not host_header:
+            return 400, "vrmon: this request names no Host"
+        host, port = split_host(host_header)
+        if host not in self.policy.hosts or port == -1:
+            return 403, (f"vrmon: Host {host_header!r} is not this server's name (DNS rebinding is refused); "
+                         f"if you reach vrmon by that name, start it with --allow-host {host}")
+        origin = headers.get("origin")
+        if origin is not None and (scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS):
+            if not self._origin_allowed(origin, host_header):
+                return 403, (f"vrmon: a page from {origin} may not connect to this server; "
+                             f"start vrmon with --allow-origin {origin} if you trust it")
+        if self.gate is not None and scope["path"] not in self.gate.open_paths and not self.gate.authenticated(headers):
+            if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"] == "/":
+                return 303, "/pair"
+            return 401, ("vrmon: authentication required: open /pair in a browser to pair it with a code, "
+                         "or send 'Authorization: Bearer TOKEN' (the --token of the server)")
+        return None
+
+    def _origin_allowed(self, origin: str, host_header: str) -> bool:
+        try:
+            origin = normalise_origin(origin)
+        except ValueError:
+            return False  # "null" (sandboxed frames, file: pages) and anything malformed
+        if origin in self.policy.origins:
+            return True
+        own = normalise_origin(f"{self.policy.scheme}://{host_header}")
+        return origin == own
+
+    def _security_headers(self, host_header: str) -> list[tuple[bytes, bytes]]:
+        host = host_header if host_header and split_host(host_header)[0] in self.policy.hosts else "localhost"
+        return [
+            (b"content-security-policy", self.policy.content_security_policy(host).encode("latin-1")),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+
+
+async def _refuse(scope: Scope, send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
+    """An HTTP answer (redirect or error) to a request; a websocket handshake gets a bare 403.
+
+    (The ASGI websocket denial response could carry the message, but uvicorn then logs an error
+    for every refused handshake; a non-browser client is told what a 403 means instead.)"""
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    if status == 303:
+        body, headers = b"", [(b"location", message.encode()), (b"content-length", b"0")]
+    else:
+        body = json.dumps({"error": message}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if status == 401:
+            headers.append((b"www-authenticate", b'Bearer realm="vrmon"'))
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _strip_brackets(host: str) -> str:
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
