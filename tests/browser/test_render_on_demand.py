@@ -52,10 +52,16 @@ def test_a_delta_is_drawn_faded_in_and_the_view_comes_to_rest_again(vrmon_server
     page.evaluate("async () => {" + DELTA_BUILDER_JS + " feedDelta(window.vrmon.system, [900001, 900002]); }")
     page.wait_for_function("(n) => window.vrmon.stats().instances === n", arg=42)
     page.wait_for_function(IDLE, timeout=20_000)
-    # the fade-in takes several frames; then nothing asks for more
-    assert page.evaluate(FRAMES) - before >= 3
-    fading = page.evaluate("document.querySelector('[span-instances]').components['span-instances'].fades.animating")
-    assert fading is False
+    assert page.evaluate(FRAMES) > before
+    # frames went on until the fade-in ended: the new span is drawn in its own colour, not the background's
+    drawn = page.evaluate("""() => {
+      const instances = document.querySelector('[span-instances]').components['span-instances'];
+      const row = window.vrmon.system.nodes.rowOf.get(900001);
+      return {fading: instances.fades.animating, color: Array.from(instances.spans.instanceColor.array.slice(row * 3, row * 3 + 3)),
+              expected: instances.rowColor(row).toArray()};
+    }""")
+    assert drawn["fading"] is False
+    assert drawn["color"] == pytest.approx(drawn["expected"], abs=1e-3)
     assert page.errors == []
 
 
