@@ -19,6 +19,7 @@ from vrmon.errors import ConfigError, ProtocolError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
+from vrmon.replay_loading import check_replay_paths, load_replay_files
 from vrmon.scene_presets import load_presets
 from vrmon.security import AccessGuard, access_policy
 from vrmon.settings import ServeConfig
@@ -46,19 +47,24 @@ VENDOR_DIRS = {
 }
 
 
-def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:
-    """Build the app; loads the replay files now, so a bad file fails before the server starts.
+def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None,
+               replay_in_background: bool = False) -> Starlette:
+    """Build the app; loads the replay files now, so a bad file fails before the server starts, or
+    with `replay_in_background` once it runs (a missing path still fails now; see replay_loading).
 
     `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
     """
     store = store if store is not None else SpanStore()
-    for path in config.replay:
-        store.add(load_trace_file(path))
+    if replay_in_background:
+        check_replay_paths(config.replay)
+    else:
+        for path in config.replay:
+            store.add(load_trace_file(path))
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
-    for path in config.replay:
+    for path in config.replay if not replay_in_background else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
@@ -103,6 +109,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
+        if replay_in_background:
+            tasks.append(asyncio.create_task(load_replay_files(config.replay, hub)))
         if config.host_metrics:
             tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole

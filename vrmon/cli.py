@@ -121,9 +121,9 @@ def _serve(args: argparse.Namespace) -> int:
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
         print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
-    app = create_app(config, sources=sources)
-    store = app.state.store
-    print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
+    app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
+    if config.replay:
+        print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)
     print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
     return 0
