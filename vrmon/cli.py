@@ -108,7 +108,6 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from vrmon.app import create_app
-    from vrmon.sources.jaeger import JaegerSource, probe
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
@@ -118,6 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
     sources = []
     if jaeger is not None:
+        from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
+
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
         print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
