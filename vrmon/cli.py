@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
         print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
+    logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
         print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)

@@ -40,7 +40,7 @@ async def load_replay_files(paths: list[Path], hub) -> None:
         try:
             batch = await asyncio.to_thread(load_trace_file, path)
         except VrmonError as exc:
-            log.error("%s", exc)
+            log.error("error: %s (serving the other files)", exc)
             hub.set_status(source, "down", str(exc))
             continue
         hub.store.add(batch)
