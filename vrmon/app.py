@@ -19,7 +19,7 @@ from vrmon.errors import ConfigError, ProtocolError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
-from vrmon.replay_loading import check_replay_paths, load_replay_files
+from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.security import AccessGuard, access_policy
 from vrmon.settings import ServeConfig
@@ -64,7 +64,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
-    for path in config.replay if not replay_in_background else ():
+    replay = ReplayLoading(config.replay, hub) if replay_in_background else None
+    for path in config.replay if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
@@ -81,6 +82,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
 
     async def websocket(ws: WebSocket) -> None:
         await ws.accept()
+        if replay is not None:
+            await replay.wait(ws.send_bytes)  # the first snapshot holds the files' spans
         viewer = hub.connect()
         sender = asyncio.create_task(_pump(ws, viewer))
         bad = 0
@@ -109,8 +112,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
-        if replay_in_background:
-            tasks.append(asyncio.create_task(load_replay_files(config.replay, hub)))
+        if replay is not None:
+            tasks.append(asyncio.create_task(replay.run()))
         if config.host_metrics:
             tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole

@@ -78,9 +78,3 @@ def test_pointer_and_camera_moves_are_drawn(vrmon_server, open_app, page):
     assert page.evaluate(FRAMES) - before >= 2
     assert page.errors == []
 
-
-def test_the_headset_code_is_not_loaded_on_a_desktop_without_webxr(vrmon_server, open_app, page):
-    open_idle(vrmon_server, open_app, page)
-    loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)")
-    assert "/static/js/main.js" in loaded
-    assert not [path for path in loaded if path.startswith(("/static/js/xr/vr-", "/vendor/troika"))]
