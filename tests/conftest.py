@@ -31,9 +31,12 @@ class RunningServer:
     def __init__(self, app, port: int) -> None:
         self.app = app
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.ws_url = f"ws://127.0.0.1:{port}/ws"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+        exposure = getattr(getattr(app, "state", None), "exposure", None)  # None for other apps (the Jaeger stub)
+        tls = exposure.uvicorn_options() if exposure else {}  # HTTPS when vrmon serves "the LAN" (--lan)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        self.ws_url = f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/ws"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20,
+                                **tls)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 

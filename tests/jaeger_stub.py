@@ -58,7 +58,7 @@ class StubSpan:
 class Fault:
     """What to do instead of answering: see JaegerStub's docstring for `kind`s."""
 
-    kind: str  # status | not_json | wrong_shape | cut_off | huge | slow
+    kind: str  # status | not_json | wrong_shape | cut_off | huge | slow | gzip_bomb | trickle | redirect
     status: int = 500
     body: bytes = b""
     seconds: float = 0.0
@@ -71,6 +71,7 @@ class JaegerStub:
     fault: Fault | None = None
     fault_paths: tuple[str, ...] = ()  # empty: every path
     requests: list[str] = field(default_factory=list)  # "METHOD path?query" of every request seen
+    request_headers: list[dict[str, str]] = field(default_factory=list)  # the headers of each of them
     _visible: list[StubSpan] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     server: RunningServer | None = None
@@ -262,6 +263,7 @@ class _FaultMiddleware:
         stub = self.stub
         query = scope.get("query_string", b"").decode()
         stub.requests.append(f"{scope['method']} {scope['path']}" + (f"?{query}" if query else ""))
+        stub.request_headers.append({k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]})
         fault = stub.fault
         if fault is None or (stub.fault_paths and not scope["path"].startswith(stub.fault_paths)):
             return await self.app(scope, receive, send)
@@ -281,6 +283,23 @@ class _FaultMiddleware:
             for _ in range(fault.size // len(chunk) + 1):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"]}}", "more_body": False})
+            return
+        if fault.kind == "gzip_bomb":  # `body`, already compressed twice, declared as gzip inside gzip
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-encoding", b"gzip, gzip"),
+                                    (b"content-length", str(len(fault.body)).encode())]})
+            await send({"type": "http.response.body", "body": fault.body})
+            return
+        if fault.kind == "trickle":  # a valid start, then one byte every `seconds`, for ever
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"result": {"resourceSpans": [', "more_body": True})
+            while True:
+                await asyncio.sleep(fault.seconds)
+                await send({"type": "http.response.body", "body": b" ", "more_body": True})
+        if fault.kind == "redirect":  # to `body` (a URL), with a body of its own that must not be shown
+            await send({"type": "http.response.start", "status": fault.status,
+                        "headers": [(b"location", fault.body), (b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"REDIRECT-BODY-SECRET"})
             return
         kinds = {
             "status": (fault.status, fault.body, b"application/json"),

@@ -8,9 +8,17 @@ import random
 import numpy as np
 import pytest
 
-from tests.trace_variants import FIXTURES, OtlpTrace, root_id, route_calls, with_route_pool
+from tests.trace_variants import (
+    FIXTURES,
+    OtlpTrace,
+    customer_call,
+    root_id,
+    route_calls,
+    with_customer_timeout,
+    with_route_pool,
+)
 from vrmon.analysis.findings import FindingRules, FindingsIndex, find_all
-from vrmon.analysis.peers import peer_of
+from vrmon.analysis.peers import peer_of, peer_of_packed, span_tags
 from vrmon.analysis.percentiles import DurationRanks, rank_of_span
 from vrmon.cli import main
 from vrmon.formats import read_document
@@ -28,8 +36,8 @@ JSON_KEYS = {
 }
 
 
-def of_kind(findings, kind):
-    return [f.to_json() for f in findings if f.kind == kind]
+def of_kind(store: SpanStore, kind: str, rules: FindingRules = FindingRules()) -> list[dict]:
+    return [f.to_json(store) for f in find_all(store, rules) if f.kind == kind]
 
 
 # -- n-plus-one ------------------------------------------------------------------------------------
@@ -37,7 +45,7 @@ def of_kind(findings, kind):
 
 def test_serial_hotrod_holds_its_two_genuine_n_plus_one_groups():
     trace = OtlpTrace.load()
-    groups = of_kind(find_all(trace.store()), "n-plus-one")
+    groups = of_kind(trace.store(), "n-plus-one")
     by_parent = {g["parent"]: g for g in groups}
     assert set(by_parent) == {GET_DRIVER_PARENT, root_id(trace)}
 
@@ -59,7 +67,7 @@ def test_serial_hotrod_holds_its_two_genuine_n_plus_one_groups():
 def test_trimmed_capture_gives_the_issue_example_numbers():
     store = SpanStore()
     store.add(load_trace_file(FIXTURES / "otlp-hotrod-dispatch-trimmed-16spans-retries.json"))
-    [group] = of_kind(find_all(store), "n-plus-one")
+    [group] = of_kind(store, "n-plus-one")
     assert (group["calls"], group["wall_ms"], group["sum_ms"]) == (13, 194.3, 192.4)
 
 
@@ -71,14 +79,14 @@ def test_a_pool_of_three_overlaps_the_route_calls_so_they_are_a_fan_out_not_an_n
     assert all(pooled.spans[s].get("parentSpanId") == serial.spans[s].get("parentSpanId") for s in serial.spans)
     calls = route_calls(pooled)
     assert pooled.start(calls[1]) < pooled.end(calls[0])
-    groups = of_kind(find_all(pooled.store()), "n-plus-one")
+    groups = of_kind(pooled.store(), "n-plus-one")
     assert [g["parent"] for g in groups] == [GET_DRIVER_PARENT]  # the redis loop is still one
 
 
 def test_a_pool_of_one_rebuilt_the_same_way_is_still_an_n_plus_one():
     """The variant builder with one worker lines the calls up back to back: the rule fires again,
     so the pool-of-three result comes from the overlap, not from the rebuilding."""
-    groups = of_kind(find_all(with_route_pool(OtlpTrace.load(), workers=1).store()), "n-plus-one")
+    groups = of_kind(with_route_pool(OtlpTrace.load(), workers=1).store(), "n-plus-one")
     assert sorted(g["calls"] for g in groups) == [10, 13]
 
 
@@ -89,16 +97,16 @@ def test_calls_spread_thinly_over_their_window_are_not_an_n_plus_one():
     for i, call in enumerate(calls):
         trace.shift(call, i * 200_000_000)
     trace.set_end(root_id(trace), trace.end(calls[-1]))
-    assert [g["calls"] for g in of_kind(find_all(trace.store()), "n-plus-one")] == [13]
+    assert [g["calls"] for g in of_kind(trace.store(), "n-plus-one")] == [13]
     # …unless the setting asks for less than half the window filled
     loose = FindingRules(n_plus_one_min_fill=0.2)
-    assert sorted(g["calls"] for g in of_kind(find_all(trace.store(), loose), "n-plus-one")) == [10, 13]
+    assert sorted(g["calls"] for g in of_kind(trace.store(), "n-plus-one", loose)) == [10, 13]
 
 
 def test_the_minimum_group_size_is_a_setting():
     store = OtlpTrace.load().store()
-    assert [g["calls"] for g in of_kind(find_all(store, FindingRules(n_plus_one_min_calls=11)), "n-plus-one")] == [13]
-    assert of_kind(find_all(store, FindingRules(n_plus_one_min_calls=14)), "n-plus-one") == []
+    assert [g["calls"] for g in of_kind(store, "n-plus-one", FindingRules(n_plus_one_min_calls=11))] == [13]
+    assert of_kind(store, "n-plus-one", FindingRules(n_plus_one_min_calls=14)) == []
 
 
 @pytest.mark.parametrize(("tags", "peer"), [
@@ -108,10 +116,30 @@ def test_the_minimum_group_size_is_a_setting():
     ({"url.full": "http://0.0.0.0:8081/customer?customer=567"}, "0.0.0.0:8081"),
     ({"http.url": "https://user:pw@api.example.com/x"}, "api.example.com"),
     ({"db.system": "mysql"}, "mysql"),
+    ({"db.system.name": "redis"}, "redis"),
     ({"http.method": "GET"}, ""),
 ])
 def test_peer_of_reads_the_semantic_conventions(tags, peer):
     assert peer_of(tags) == peer
+
+
+def test_the_byte_scan_for_peers_agrees_with_decoding_every_fixture_span():
+    import msgpack
+
+    from tests.conftest import TRACE_FIXTURES
+
+    seen = set()
+    for path in TRACE_FIXTURES:
+        for packed in load_trace_file(path).details:
+            peer = peer_of_packed(packed)
+            assert peer == peer_of(span_tags(msgpack.unpackb(packed)))
+            seen.add(peer)
+    assert {"redis", "mysql", "0.0.0.0:8083", "0.0.0.0:8081", "cartservice"} <= seen
+    # value before key, or a key given twice: decoded in full rather than guessed
+    odd = {"format": "otlp", "span": {"attributes": [{"value": {"stringValue": "db-1"}, "key": "net.peer.name"},
+                                                     {"key": "db.system", "value": {"stringValue": "mysql"}},
+                                                     {"key": "db.system", "value": {"stringValue": "mysql"}}]}}
+    assert peer_of_packed(msgpack.packb(odd)) == "db-1"
 
 
 # -- error-root-cause ------------------------------------------------------------------------------
@@ -120,7 +148,7 @@ def test_peer_of_reads_the_semantic_conventions(tags, peer):
 def test_three_errored_getdriver_siblings_tie_and_the_first_to_fail_is_the_locus():
     trace = OtlpTrace.load()
     errored = sorted(trace.errored(), key=trace.end)
-    [finding] = of_kind(find_all(trace.store()), "error-root-cause")
+    [finding] = of_kind(trace.store(), "error-root-cause")
     assert finding["span"] == errored[0]
     assert finding["chain"] == [root_id(trace), "f7cf0c8385e66ace", GET_DRIVER_PARENT, errored[0]]
     assert "first of 3 errored siblings" in finding["reason"] and "later 2 are fallout" in finding["reason"]
@@ -133,25 +161,21 @@ def test_the_locus_follows_the_failure_time_not_the_order_in_the_file():
     a, b = trace.start(first), trace.start(third)
     trace.shift(first, b - a + (trace.end(third) - b) - (trace.end(first) - a))
     trace.shift(third, a - b)
-    [finding] = of_kind(find_all(trace.store()), "error-root-cause")
+    [finding] = of_kind(trace.store(), "error-root-cause")
     assert finding["span"] == third
 
 
 def test_the_only_errored_span_is_the_messenger_of_a_child_that_used_up_its_time_budget():
     """The frontend's customer call gives up after 200 ms (an error, 'timeout') while the customer
     service and its MySQL query are still running (311 ms, no error status): the query is the locus."""
-    trace = OtlpTrace.load()
-    for span_id in trace.errored():
-        trace.set_error(span_id, False)
-    customer_call = next(s["spanId"].lower() for s in trace.children(root_id(trace)) if s["name"] == "HTTP GET")
-    server = trace.children(customer_call)[0]["spanId"].lower()
+    trace = with_customer_timeout(OtlpTrace.load())
+    call = customer_call(trace)
+    server = trace.children(call)[0]["spanId"].lower()
     query = trace.children(server)[0]["spanId"].lower()
-    trace.set_end(customer_call, trace.start(customer_call) + 200_000_000)
-    trace.set_error(customer_call, True, "context deadline exceeded")
-    assert trace.errored() == [customer_call]
-    [finding] = of_kind(find_all(trace.store()), "error-root-cause")
+    assert trace.errored() == [call]
+    [finding] = of_kind(trace.store(), "error-root-cause")
     assert (finding["span"], finding["service"], finding["operation"]) == (query, "mysql", "SQL SELECT")
-    assert finding["chain"] == [root_id(trace), customer_call, server, query]
+    assert finding["chain"] == [root_id(trace), call, server, query]
     assert "frontend HTTP GET failed after 200.0 ms while mysql SQL SELECT was still running" in finding["reason"]
 
 
@@ -159,16 +183,16 @@ def test_an_errored_span_whose_children_all_returned_in_time_is_its_own_locus():
     trace = OtlpTrace.load()
     for span_id in trace.errored():
         trace.set_error(span_id, False)
-    customer_call = next(s["spanId"].lower() for s in trace.children(root_id(trace)) if s["name"] == "HTTP GET")
-    trace.set_error(customer_call, True, "bad response")
-    [finding] = of_kind(find_all(trace.store()), "error-root-cause")
-    assert finding["span"] == customer_call and "the failure starts here" in finding["reason"]
+    call = customer_call(trace)
+    trace.set_error(call, True, "bad response")
+    [finding] = of_kind(trace.store(), "error-root-cause")
+    assert finding["span"] == call and "the failure starts here" in finding["reason"]
 
 
 def test_an_errored_parent_passes_the_failure_of_its_errored_child_on():
     store = SpanStore()
     store.add(load_trace_file(LOAD_GENERATOR))
-    [finding] = of_kind(find_all(store), "error-root-cause")
+    [finding] = of_kind(store, "error-root-cause")
     # frontend /checkout (error) → checkoutservice /PlaceOrder (error, no failed child)
     assert (finding["trace"], finding["service"], finding["operation"]) == ("55f80c17b6ab82ec", "checkoutservice", "/PlaceOrder")
     assert finding["chain"] == ["55f80c17b6ab82ec", "f024315f61983be1"]
@@ -184,7 +208,7 @@ def brute_force_rank(durations: np.ndarray, d: int) -> float:
 def test_slow_spans_are_those_above_numpys_99th_percentile_of_their_operation():
     store = SpanStore()
     store.add(load_trace_file(LOAD_GENERATOR))
-    found = {f["span"]: f for f in of_kind(find_all(store), "slow-span")}
+    found = {f["span"]: f for f in of_kind(store, "slow-span")}
     expected = {}
     pairs = np.stack([store.service, store.operation], axis=1)
     for service, operation in np.unique(pairs, axis=0):
@@ -231,7 +255,7 @@ def test_a_span_rank_reads_like_the_details_panel():
 def test_store_flags_are_listed_as_findings_per_trace():
     store = SpanStore()
     store.add(load_trace_file(FIXTURES / "otlp-telemetrygen-missing-parents.json"))
-    kinds = {f.kind: f.to_json() for f in find_all(store)}
+    kinds = {f.kind: f.to_json(store) for f in find_all(store)}
     assert set(kinds) == {"orphan", "duplicate-span-id"}
     assert kinds["orphan"]["spans"] == ["e127af99e3b3e074", "e127af99e3b3e074"]
     assert kinds["orphan"]["reason"] == "2 spans name a parent span that is not in the trace (drawn at depth 0)"
@@ -251,6 +275,10 @@ def _slice(batch: SpanBatch, lo: int, hi: int) -> SpanBatch:
 def _shuffled(batch: SpanBatch, seed: int) -> SpanBatch:
     order = list(range(len(batch)))
     random.Random(seed).shuffle(order)
+    return _reordered(batch, order)
+
+
+def _reordered(batch: SpanBatch, order: list[int]) -> SpanBatch:
     out = SpanBatch()
     for name in SpanBatch.__dataclass_fields__:
         if name != "unknown_ref_types":
@@ -263,24 +291,39 @@ def test_live_adds_in_any_order_give_the_findings_of_one_batch(seed):
     """Spans arrive in small shuffled batches (children before parents, orphans adopted later):
     after every add the incremental index equals a from-scratch computation."""
     batch = SpanBatch()
-    for part in (read_document(OtlpTrace.load().doc), read_document(with_route_pool(OtlpTrace.load(), 3).doc),
-                 load_trace_file(LOAD_GENERATOR)):
+    variants = (OtlpTrace.load(), with_route_pool(OtlpTrace.load(), 3), with_customer_timeout(OtlpTrace.load()))
+    for i, variant in enumerate(variants):  # the same request three ways: give each its own trace id
+        part = read_document(variant.doc)
+        part.trace_id = [t + i for t in part.trace_id]
         batch.extend(part)
-    # the pooled variant is a different trace: give it another trace id
-    n_serial = 40
-    batch.trace_id[n_serial:2 * n_serial] = [t + 1 for t in batch.trace_id[n_serial:2 * n_serial]]
+    batch.extend(load_trace_file(LOAD_GENERATOR))
     batch = _shuffled(batch, seed)
     store, index = SpanStore(), FindingsIndex()
     for lo in range(0, len(batch), 23):
         store.add(_slice(batch, lo, lo + 23))
         index.sync(store)
-        assert [f.to_json() for f in index.findings] == [f.to_json() for f in find_all(store)]
+        assert [f.to_json(store) for f in index.findings] == [f.to_json(store) for f in find_all(store)]
     kinds = sorted(f.kind for f in index.findings)
-    assert kinds.count("n-plus-one") == 3 and kinds.count("error-root-cause") == 3
+    assert kinds.count("n-plus-one") == 5 and kinds.count("error-root-cause") == 4
     assert not index.sync(store)  # nothing new: nothing changed
     store.evict(max_spans=200)
     assert index.sync(store)
-    assert [f.to_json() for f in index.findings] == [f.to_json() for f in find_all(store)]
+    assert [f.to_json(store) for f in index.findings] == [f.to_json(store) for f in find_all(store)]
+
+
+def test_a_timeout_found_one_span_at_a_time_moves_its_locus_down_as_children_arrive():
+    """Spans arrive in start order, one per add: the customer call fails first, then the
+    still-running customer service and its query arrive and the locus follows them down."""
+    batch = read_document(with_customer_timeout(OtlpTrace.load()).doc)
+    order = sorted(range(len(batch)), key=lambda i: batch.start_us[i])
+    store, index = SpanStore(), FindingsIndex()
+    loci = []
+    for i in order:
+        store.add(_slice(_reordered(batch, [i]), 0, 1))
+        index.sync(store)
+        assert [f.to_json(store) for f in index.findings] == [f.to_json(store) for f in find_all(store)]
+        loci += [f.to_json(store)["operation"] for f in index.findings if f.kind == "error-root-cause"][:1]
+    assert list(dict.fromkeys(loci)) == ["HTTP GET", "GET /customer", "SQL SELECT"]
 
 
 # -- the command ---------------------------------------------------------------------------------
@@ -318,3 +361,22 @@ def test_inspect_findings_rejects_bad_input_in_one_line(capsys, tmp_path):
     assert capsys.readouterr().err.strip().endswith("missing.json: no such file; pass a Jaeger JSON or OTLP JSON trace file")
     assert main(["inspect", "--findings", "--min-calls", "1", str(LOAD_GENERATOR)]) == 1
     assert "--min-calls 1" in capsys.readouterr().err
+
+
+def test_selecting_a_span_reports_its_percentile_rank_among_its_operation(vrmon_server):
+    from websockets.sync.client import connect
+
+    from tests.test_server import recv
+    from vrmon.protocol import select_frame
+
+    url = vrmon_server([FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json"])
+    store = vrmon_server.last.app.state.store
+    getdriver = np.flatnonzero(store.operation == store.operations.code_of("GetDriver"))
+    durations = store.duration_us[getdriver]
+    with connect(url.replace("http", "ws") + "/ws") as ws:
+        recv(ws)
+        for row in getdriver[[0, int(np.argmax(durations))]]:
+            ws.send(select_frame(int(store.uid[row])))
+            span = recv(ws)["span"]
+            rank = brute_force_rank(durations, store.duration_us[row])
+            assert span["percentile"] == {"rank": round(rank, 1), "samples": 13, "text": f"p{int(rank)} of 13 GetDriver calls"}

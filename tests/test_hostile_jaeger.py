@@ -5,11 +5,21 @@ The stub (tests/jaeger_stub.py) plays the Jaeger; vrmon polls it for real over l
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 
+import httpx
 import numpy as np
 
+from tests.conftest import ROOT, free_port
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
+from tests.test_jaeger_failures import assert_survives_and_recovers, start_with_hotrod
 from tests.jaeger_stub import Fault, JaegerStub
 from vrmon.protocol import scene_request_frame
 
@@ -59,3 +69,90 @@ def test_bad_spans_load_flagged_and_the_source_keeps_polling(live_jaeger):
     live.wait(lambda: len(live.store) == 60, what="spans released after the hostile answers: polling went on")
     assert json.dumps(live.healthz())  # and health says so
     assert live.healthz()["status"] == "ok"
+
+
+# -- a broken or hostile server ------------------------------------------------------------------
+
+
+def test_a_gzip_bomb_is_refused_after_the_cap_not_inflated_whole(live_jaeger):
+    stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19")
+    bomb = gzip.compress(gzip.compress(b"\0" * (16 << 20), 9), 9)  # 16 MiB of zeros in a few hundred bytes
+    stub.fault = Fault("gzip_bomb", body=bomb)
+    words = ["over the 1 MiB cap"]
+    viewer.until(viewer.state("degraded", *words), what="the bomb refused")
+    inflated = float(re.search(r"at least ([\d.]+) MiB", viewer.status["message"]).group(1))
+    assert inflated < 1.2, f"{inflated} MiB inflated before the check; the whole bomb is 16 MiB"
+    assert_survives_and_recovers(live, stub, viewer, words, lambda: setattr(stub, "fault", None))
+
+
+def test_a_server_trickling_bytes_is_cut_off_by_the_whole_answer_deadline(live_jaeger):
+    stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19")
+    stub.fault = Fault("trickle", seconds=0.2)  # each read comes well within the 1 s timeout
+    words = ["no answer from", "within 1 s"]
+    assert_survives_and_recovers(live, stub, viewer, words, lambda: setattr(stub, "fault", None))
+
+
+def test_headers_never_follow_a_redirect_to_another_host_nor_does_its_body_reach_viewers(live_jaeger):
+    elsewhere = JaegerStub().start()  # another origin (another port), which would love the API key
+    stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19", jaeger_header=("X-Api-Key: s3cret-key",))
+    assert stub.request_headers[-1]["x-api-key"] == "s3cret-key"
+    stub.fault = Fault("redirect", status=302, body=f"{elsewhere.url}/api/v3/services".encode())
+    words = ["redirects to another host", "does not follow it"]
+    viewer.until(viewer.state("degraded", *words), what="the redirect refused")
+    assert elsewhere.requests == [], "nothing, and so no header, went to the other host"
+    assert all("REDIRECT-BODY-SECRET" not in s["message"] for s in viewer.statuses)
+    assert "REDIRECT-BODY-SECRET" not in json.dumps(live.healthz())
+    elsewhere.stop()
+    assert_survives_and_recovers(live, stub, viewer, words, lambda: setattr(stub, "fault", None))
+
+
+def test_credentials_in_the_jaeger_url_are_used_but_never_shown(live_jaeger):
+    stub = JaegerStub()
+    stub.release(stub.load(HOTROD_V3))
+    stub.start()
+    url = stub.url.replace("http://", "http://watcher:pa55word@")
+    live = live_jaeger(stub, url=url)
+    viewer = live.viewer().until(lambda v: len(v.nodes) == 40 and v.state("ok")(v))
+    assert stub.request_headers[-1]["authorization"] == "Basic " + base64.b64encode(b"watcher:pa55word").decode()
+    shown = json.dumps(live.healthz()) + json.dumps([s["message"] for s in viewer.statuses])
+    assert stub.url in shown and "pa55word" not in shown and "watcher" not in shown
+    stub.stop()  # and in an error message
+    viewer.until(viewer.state("degraded", "refused"))
+    assert "pa55word" not in viewer.status["message"] and stub.url in viewer.status["message"]
+
+
+def test_a_flood_of_services_is_polled_in_shares_and_sigterm_stops_vrmon_at_once():
+    """200k services here to keep the suite quick; docs/security.md has the million-service run."""
+    stub = JaegerStub()
+    stub.release(stub.load(HOTROD_V3))
+    names = sorted({s.service for s in stub.visible()}) + [f"svc-{i:07d}" for i in range(200_000)]
+    stub.fault_paths = ("/api/v3/services",)
+    stub.fault = Fault("wrong_shape", body=json.dumps({"services": names}).encode())
+    stub.start()
+    port = free_port()
+    vrmon = subprocess.Popen([sys.executable, "-m", "vrmon.cli", "serve", "--jaeger", stub.url, "--port", str(port),
+                              "--poll", "0.1s", "--no-host-metrics"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        health: dict = {}
+        while True:
+            assert vrmon.poll() is None, vrmon.stderr.read()
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+                if f"{len(names)} services to watch, so each poll asks about 100" in health["sources"]["jaeger"]["message"]:
+                    break
+            except (httpx.HTTPError, KeyError):
+                pass
+            assert time.monotonic() < deadline, f"vrmon never reported its share of the services: {health}"
+            time.sleep(0.1)
+        searches = [r for r in stub.requests if r.startswith("GET /api/v3/trace-summaries?query.serviceName")]
+        services_lists = sum(r == "GET /api/v3/services" for r in stub.requests)
+        assert len(searches) <= 100 * services_lists  # one search per service in the poll's share, no more
+        vrmon.send_signal(signal.SIGTERM)
+        assert vrmon.wait(timeout=20) in (0, -signal.SIGTERM)  # uvicorn exits by the signal after a clean shutdown
+        assert "Traceback" not in vrmon.stderr.read()
+    finally:
+        if vrmon.poll() is None:
+            vrmon.kill()
+            vrmon.wait()
+        stub.stop()

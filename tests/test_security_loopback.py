@@ -69,7 +69,9 @@ def test_a_foreign_host_is_refused_against_dns_rebinding(server):
         assert "--allow-host rebind.evil.example" in refused.json()["error"]
         for host in ("localhost", "127.0.0.1", "[::1]", "tunnel.example", "LOCALHOST."):
             assert http.get("/healthz", headers={"Host": f"{host}:{server.port}"}).status_code == 200, host
-        assert http.get("/healthz", headers={"Host": "localhost:notaport"}).status_code == 403
+        for bad in ("localhost:notaport", "localhost:99999", "[::1]junk", "localhost:1; script-src *"):
+            refused = http.get("/healthz", headers={"Host": bad})
+            assert refused.status_code == 403 and "script-src *" not in refused.headers["content-security-policy"], bad
     assert refused_status(server, host=f"rebind.evil.example:{server.port}") == 403
 
 

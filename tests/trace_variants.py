@@ -119,3 +119,21 @@ def with_route_pool(trace: OtlpTrace, workers: int) -> OtlpTrace:
         free_at[w] = pooled.end(call)
     pooled.set_end(root_id(pooled), max(free_at) + tail_gap)
     return pooled
+
+
+def customer_call(trace: OtlpTrace) -> str:
+    """The frontend's HTTP GET call to the customer service (the first call of the request)."""
+    return next(s["spanId"].lower() for s in trace.children(root_id(trace)) if s["name"] == "HTTP GET")
+
+
+def with_customer_timeout(trace: OtlpTrace, after_ms: int = 200) -> OtlpTrace:
+    """The same request where nothing failed but the frontend's customer call, which gave up
+    after `after_ms` ("context deadline exceeded") while the customer service and its MySQL
+    query (311 ms in the capture) were still running."""
+    timed_out = OtlpTrace(trace.doc)
+    for span_id in timed_out.errored():
+        timed_out.set_error(span_id, False)
+    call = customer_call(timed_out)
+    timed_out.set_end(call, timed_out.start(call) + after_ms * 1_000_000)
+    timed_out.set_error(call, True, "context deadline exceeded")
+    return timed_out

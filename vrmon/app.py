@@ -21,7 +21,9 @@ from vrmon.model.span_store import SpanStore
 from vrmon.protocol import error_frame, parse_client_message
 from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
-from vrmon.security import AccessGuard, access_policy
+from vrmon.exposure import decide_exposure
+from vrmon.pairing import pairing_routes
+from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
@@ -133,9 +135,12 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", CachedStaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
-    policy = access_policy(config.host, "http", config.security.allow_host, config.security.allow_origin,
-                           index_html=config.static_dir / "index.html")
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessGuard, policy=policy)])
+    exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
+    if exposure.pairing:
+        routes += pairing_routes(exposure.pairing, config.static_dir)
+    guard = Middleware(AccessGuard, policy=exposure.policy, gate=exposure.pairing)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
+    app.state.exposure = exposure
     app.state.hub = hub
     app.state.store = store
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies

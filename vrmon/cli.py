@@ -11,8 +11,8 @@ from typing import Any
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, ServeConfig, Setting, jaeger_config,
-                            security_config)
+from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig, Setting,
+                            jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--once", action="store_true", help="print the first snapshot and exit")
     tail.add_argument("--json", action="store_true", help="print JSON objects instead of text")
     tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
+    _add_setting(tail, TOKEN)
+    tail.add_argument("--tls-ca", metavar="FILE", default="",
+                      help="PEM certificate to trust for wss:// (default: the system's, plus vrmon's own self-signed one)")
     tail.set_defaults(run=_tail)
 
     add_inspect_parser(sub)
@@ -119,16 +122,22 @@ def _serve(args: argparse.Namespace) -> int:
     sources = []
     if jaeger is not None:
         from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
+        from vrmon.sources.jaeger_client import redact_url
 
         caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
-        print(f"vrmon: Jaeger at {jaeger.jaeger} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
         print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)
-    print(f"vrmon: open http://{_url_host(config.host)}:{config.port}/ in a desktop or headset browser", file=sys.stderr)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20)
+    exposure = app.state.exposure
+    for line in exposure.banner():
+        print(f"vrmon: {line}", file=sys.stderr)
+    if exposure.pairing:
+        exposure.pairing.current_code()  # prints the first pairing code
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20,
+                **exposure.uvicorn_options())
     return 0
 
 
@@ -137,15 +146,20 @@ def _url_host(host: str) -> str:
 
 
 def _tail(args: argparse.Namespace) -> int:
-    from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
+    from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
     from websockets.sync.client import connect
 
     from vrmon.protocol import decode_server_frame
 
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else None
     try:
-        ws = connect(args.url, open_timeout=args.timeout, max_size=None)
+        ws = connect(args.url, open_timeout=args.timeout, max_size=None, additional_headers=headers,
+                     ssl=_tail_tls(args.tls_ca) if args.url.startswith("wss:") else None)
     except InvalidURI:
         raise ConfigError(f"{args.url!r} is not a websocket URL; use ws://HOST:PORT/ws") from None
+    except InvalidStatus as exc:
+        raise ConfigError(f"{args.url} refused the connection (HTTP {exc.response.status_code}): the token is missing or "
+                          "wrong (--token or VRMON_TOKEN), or vrmon does not answer to that host name (--allow-host)") from None
     except (OSError, TimeoutError, WebSocketException) as exc:
         raise ConfigError(f"cannot connect to {args.url}: {exc}; is `vrmon serve` running there?") from None
     try:
@@ -161,6 +175,23 @@ def _tail(args: argparse.Namespace) -> int:
     except ConnectionClosed as exc:
         print(f"vrmon: connection closed ({exc})", file=sys.stderr)
         return 0 if not args.once else 1
+
+
+def _tail_tls(ca_file: str):
+    """Trust the system's CAs, the given certificate, and vrmon's own self-signed one if it is here."""
+    import ssl
+
+    from vrmon.tls import CERT_NAME, default_config_dir
+
+    context = ssl.create_default_context()
+    own = default_config_dir() / "tls" / CERT_NAME
+    for path in (ca_file, own if own.exists() else ""):
+        if path:
+            try:
+                context.load_verify_locations(cafile=str(path))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"cannot use {path} as a TLS certificate to trust: {exc}") from None
+    return context
 
 
 def summarise_frame(frame: dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,20 @@
-"""`vrmon inspect`: summarise trace files, list their findings, or compare two traces."""
+"""`vrmon inspect`: summarise trace files, list their findings, or compare two traces.
+
+Heavy modules (numpy, the store, the readers) are imported when a report runs, so that every
+other `vrmon` command starts without them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from vrmon.errors import ConfigError
-from vrmon.model.span_store import SpanFlag, SpanStore
-from vrmon.sources.files import load_trace_file
+
+if TYPE_CHECKING:
+    from vrmon.model.span_store import SpanStore
 
 LISTED = 10  # spans listed per "only in" section in text; --json lists all
 
@@ -45,7 +48,10 @@ def run_inspect(args: argparse.Namespace) -> int:
     return _summary(args)
 
 
-def _load(paths: list[Path]) -> SpanStore:
+def _load(paths: list[Path]) -> "SpanStore":
+    from vrmon.model.span_store import SpanStore
+    from vrmon.sources.files import load_trace_file
+
     store = SpanStore()
     for path in paths:
         store.add(load_trace_file(path))
@@ -53,6 +59,10 @@ def _load(paths: list[Path]) -> SpanStore:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from vrmon.model.span_store import SpanFlag
+
     store = _load(args.paths)
     flags = store.flags
     report = {
@@ -83,7 +93,7 @@ def _findings(args: argparse.Namespace) -> int:
     store = _load(args.paths)
     findings = find_all(store, FindingRules(n_plus_one_min_calls=args.min_calls))
     if args.json:
-        print(json.dumps({"findings": [f.to_json() for f in findings]}))
+        print(json.dumps({"findings": [f.to_json(store) for f in findings]}))
         return 0
     summaries = store.trace_summaries()
     names = store.services.names, store.operations.names
@@ -93,7 +103,7 @@ def _findings(args: argparse.Namespace) -> int:
             trace = finding.trace
             root = f"{names[0][summaries['root_service'][trace]]} {names[1][summaries['root_operation'][trace]]}"
             print(f"trace {store.trace_id_hex(trace)}  {root}  ({summaries['spans'][trace]} spans)")
-        fields = finding.fields
+        fields = finding.to_json(store)
         key = next((k for k in ("span", "parent") if k in fields), None)
         where = f"{key} {fields[key]}" if key else f"{len(fields['spans'])} spans"
         what = f"{fields['service']} {fields['operation']}" if "service" in fields else ""
@@ -126,7 +136,7 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pick_trace(store: SpanStore, path: Path, trace_id: str | None, flag: str) -> int:
+def _pick_trace(store: "SpanStore", path: Path, trace_id: str | None, flag: str) -> int:
     if trace_id is not None:
         code = store.trace_code(trace_id)
         if code is None or not store.trace_summaries()["spans"][code]:

@@ -40,7 +40,7 @@ _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 class Gate(Protocol):
     """Authentication when serving beyond loopback (vrmon.pairing.Pairing is the one in use)."""
 
-    open_paths: frozenset[str]  # reachable without credentials (the pairing page, /healthz)
+    open_paths: frozenset[str]  # reachable without credentials (the pairing page); /healthz says only "up"
 
     def authenticated(self, headers: dict[str, str]) -> bool: ...
 
@@ -100,18 +100,25 @@ def normalise_origin(origin: str) -> str:
 
 
 def split_host(host_header: str) -> tuple[str, int | None]:
-    """'Example.org:8080' → ('example.org', 8080); '[::1]:8080' → ('::1', 8080)."""
+    """'Example.org:8080' → ('example.org', 8080); '[::1]:8080' → ('::1', 8080); a port that is not
+    a port number comes back as -1."""
     host = host_header.strip().lower()
-    port: int | None = None
+    raw_port: str | None = None
     if host.startswith("["):
-        name, _, rest = host[1:].partition("]")
-        if rest.startswith(":") and rest[1:].isdigit():
-            port = int(rest[1:])
-        return name, port
-    if host.count(":") == 1:
+        host, _, rest = host[1:].partition("]")
+        if rest:
+            raw_port = rest[1:] if rest.startswith(":") else "bad"
+    elif host.count(":") == 1:
         host, _, raw_port = host.partition(":")
-        port = int(raw_port) if raw_port.isdigit() else -1
-    return host.rstrip("."), port
+    if raw_port is None:
+        return host.rstrip("."), None
+    return host.rstrip("."), int(raw_port) if raw_port.isdigit() and 0 < int(raw_port) < 65536 else -1
+
+
+def join_host(name: str, port: int | None) -> str:
+    """The inverse of `split_host`, for a host already checked."""
+    name = f"[{name}]" if ":" in name else name
+    return f"{name}:{port}" if port else name
 
 
 class AccessGuard:
@@ -130,10 +137,10 @@ class AccessGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host_header = headers.get("host", "")
         extra = self._security_headers(host_header)
-        refusal = self._refusal(scope, headers)
-        if refusal is not None:
-            status, message = refusal
-            await _refuse(scope, send, status, message, extra)
+        answer = self._answer_instead(scope, headers)
+        if answer is not None:
+            status, message = answer
+            await _answer(scope, send, status, message, extra)
             return
 
         async def send_with_headers(message: dict[str, Any]) -> None:
@@ -145,7 +152,8 @@ class AccessGuard:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
+    def _answer_instead(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str] | None:
+        """(status, message or redirect target) to answer instead of the app, or None to let it through."""
         host_header = headers.get("host")
         if not host_header:
             return 400, "vrmon: this request names no Host"
@@ -153,17 +161,30 @@ class AccessGuard:
         if host not in self.policy.hosts or port == -1:
             return 403, (f"vrmon: Host {host_header!r} is not this server's name (DNS rebinding is refused); "
                          f"if you reach vrmon by that name, start it with --allow-host {host}")
-        origin = headers.get("origin")
-        if origin is not None and (scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS):
-            if not self._origin_allowed(origin, host_header):
-                return 403, (f"vrmon: a page from {origin} may not connect to this server; "
-                             f"start vrmon with --allow-origin {origin} if you trust it")
+        if not self._from_allowed_origin(scope, headers, host_header):
+            origin = headers["origin"]
+            return 403, (f"vrmon: a page from {origin} may not connect to this server; "
+                         f"start vrmon with --allow-origin {origin} if you trust it")
         if self.gate is not None and scope["path"] not in self.gate.open_paths and not self.gate.authenticated(headers):
             if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"] == "/":
                 return 303, "/pair"
+            if scope["type"] == "http" and scope["path"] == "/healthz":
+                return 200, "up"  # answering at all says up; nothing more without credentials
             return 401, ("vrmon: authentication required: open /pair in a browser to pair it with a code, "
                          "or send 'Authorization: Bearer TOKEN' (the --token of the server)")
         return None
+
+    def _from_allowed_origin(self, scope: Scope, headers: dict[str, str], host_header: str) -> bool:
+        """A websocket handshake or a POST from vrmon's own pages, an allowed origin, or no browser."""
+        if scope["type"] == "http":
+            if scope["method"] in SAFE_METHODS:
+                return True
+            # Under Referrer-Policy: no-referrer a browser sends `Origin: null` with its own form
+            # posts; Sec-Fetch-Site still says the request comes from this origin.
+            if headers.get("sec-fetch-site") == "same-origin":
+                return True
+        origin = headers.get("origin")
+        return origin is None or self._origin_allowed(origin, host_header)
 
     def _origin_allowed(self, origin: str, host_header: str) -> bool:
         try:
@@ -172,11 +193,11 @@ class AccessGuard:
             return False  # "null" (sandboxed frames, file: pages) and anything malformed
         if origin in self.policy.origins:
             return True
-        own = normalise_origin(f"{self.policy.scheme}://{host_header}")
-        return origin == own
+        return origin == normalise_origin(f"{self.policy.scheme}://{join_host(*split_host(host_header))}")
 
     def _security_headers(self, host_header: str) -> list[tuple[bytes, bytes]]:
-        host = host_header if host_header and split_host(host_header)[0] in self.policy.hosts else "localhost"
+        name, port = split_host(host_header)
+        host = join_host(name, port) if name in self.policy.hosts and port != -1 else "localhost"
         return [
             (b"content-security-policy", self.policy.content_security_policy(host).encode("latin-1")),
             (b"x-content-type-options", b"nosniff"),
@@ -187,7 +208,7 @@ class AccessGuard:
         ]
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
+async def _answer(scope: Scope, send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]) -> None:
     """An HTTP answer (redirect or error) to a request; a websocket handshake gets a bare 403.
 
     (The ASGI websocket denial response could carry the message, but uvicorn then logs an error
@@ -197,6 +218,9 @@ async def _refuse(scope: Scope, send: Send, status: int, message: str, extra: li
         return
     if status == 303:
         body, headers = b"", [(b"location", message.encode()), (b"content-length", b"0")]
+    elif status == 200:
+        body = json.dumps({"status": message}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     else:
         body = json.dumps({"error": message}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

@@ -103,11 +103,24 @@ JAEGER_SETTINGS = (
 )
 
 
+TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
+        "serves beyond loopback (prefer the variable: a flag shows in ps)", metavar="TOKEN")
+
 SECURITY_SETTINGS = (
     Setting("allow_host", (), "another name this server may be reached by (a proxy's or a tunnel's); requests naming "
             "any other host are refused, against DNS rebinding", str, repeat=True, metavar="NAME"),
     Setting("allow_origin", (), "another web origin whose pages may open vrmon's websocket, e.g. "
             "https://grafana.example.org; only vrmon's own pages may by default", str, repeat=True, metavar="ORIGIN"),
+    Setting("tls_cert", "", "PEM certificate to serve HTTPS with (with --tls-key); without it, serving beyond "
+            "loopback uses a self-signed certificate kept in the config directory", metavar="FILE"),
+    Setting("tls_key", "", "PEM private key of --tls-cert (unencrypted)", metavar="FILE"),
+    TOKEN,
+    Setting("lan", False, "serve as on a LAN even when bound to loopback (HTTPS and pairing), e.g. behind an SSH tunnel",
+            bool),
+    Setting("insecure", False, "serve beyond loopback with plain HTTP and no authentication: anyone who reaches the "
+            "port reads every trace", bool),
+    Setting("config_dir", "", "where vrmon keeps its self-signed certificate (default: $XDG_CONFIG_HOME/vrmon or "
+            "~/.config/vrmon)", metavar="DIR"),
 )
 
 
@@ -117,6 +130,12 @@ class SecurityConfig:
 
     allow_host: tuple[str, ...] = ()
     allow_origin: tuple[str, ...] = ()
+    tls_cert: str = ""
+    tls_key: str = ""
+    token: str = ""
+    lan: bool = False
+    insecure: bool = False
+    config_dir: str = ""
 
     def __post_init__(self) -> None:
         from vrmon.security import normalise_origin

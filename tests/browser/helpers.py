@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import json
+
 import pytest
 
 IWER = Path(__file__).resolve().parents[2] / "node_modules" / "iwer" / "build" / "iwer.min.js"
@@ -51,3 +53,31 @@ def install_emulated_headset(page: Any) -> None:
 def enter_vr(page: Any) -> None:
     page.evaluate("document.querySelector('a-scene').enterVR()")
     page.wait_for_function("document.querySelector('a-scene').renderer.xr.isPresenting", timeout=10_000)
+
+
+# Registered before any page script runs, so nothing the page does escapes it.
+RECORD_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(
+  `${e.violatedDirective} blocked ${e.blockedURI || "(inline)"} at ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+def strict(page: Any) -> Any:
+    """A page under vrmon's Content-Security-Policy (no bypass) that records its violations
+    (window.cspViolations), console errors and uncaught errors (page.problems). Wait on it with
+    `wait_in_page`: Playwright's wait_for_function needs eval, which the policy forbids."""
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    return page
+
+
+def wait_in_page(page: Any, condition: str, timeout_ms: int = 20_000) -> None:
+    """Resolve once the JS `condition` holds, checked every animation frame."""
+    page.evaluate(f"""() => new Promise((resolve, reject) => {{
+        const giveUp = setTimeout(() => reject(new Error("timed out waiting for " + {json.dumps(condition)})), {timeout_ms});
+        const poll = () => {{ if ({condition}) {{ clearTimeout(giveUp); resolve(); }} else requestAnimationFrame(poll); }};
+        poll();
+    }})""")

@@ -9,47 +9,25 @@ the product's policy makes no allowance for it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.helpers import install_emulated_headset
+from tests.browser.helpers import install_emulated_headset, strict, wait_in_page
 
 pytestmark = pytest.mark.browser
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 
-# Registered before any page script runs, so nothing the page does escapes it.
-RECORD_VIOLATIONS = """
-window.cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(
-  `${e.violatedDirective} blocked ${e.blockedURI || "(inline)"} at ${e.sourceFile}:${e.lineNumber}`));
-"""
-
 
 @pytest.fixture
 def strict_page(browser) -> Iterator[Any]:
-    """A page under vrmon's policy, recording violations, console errors and uncaught errors."""
-    page = browser.new_page(viewport={"width": 480, "height": 270})
-    page.add_init_script(RECORD_VIOLATIONS)
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page = strict(browser.new_page(viewport={"width": 480, "height": 270}))
     try:
         yield page
     finally:
         page.close()
-
-
-def wait_in_page(page: Any, condition: str, timeout_ms: int = 20_000) -> None:
-    """Resolve once the JS `condition` holds, checked every animation frame."""
-    page.evaluate(f"""() => new Promise((resolve, reject) => {{
-        const giveUp = setTimeout(() => reject(new Error("timed out waiting for " + {json.dumps(condition)})), {timeout_ms});
-        const poll = () => {{ if ({condition}) {{ clearTimeout(giveUp); resolve(); }} else requestAnimationFrame(poll); }};
-        poll();
-    }})""")
 
 
 def boot(page: Any, base_url: str) -> None:

@@ -19,6 +19,58 @@ from vrmon.model.span_store import SpanStore
 from vrmon.model.string_table import StringTable
 
 NO_PEER = ""
+PEER_KEYS = ("peer.service", "server.address", "server.port", "net.peer.name", "net.peer.port", "url.full", "http.url",
+             "db.system.name", "db.system")
+
+
+def _fixstr(text: str) -> bytes:
+    """msgpack's encoding of a short string (under 32 bytes): a header byte, then the bytes."""
+    raw = text.encode()
+    return bytes([0xA0 | len(raw)]) + raw
+
+
+# The peer tags of a kept-aside span, found in its msgpack bytes without decoding it: an OTLP
+# attribute packs as {"key": K, "value": {TYPE: V}}, a Jaeger tag as {"key": K, "type": T, "value": V}
+# (the field orders every exporter writes), so V's encoding starts right after one of these.
+_PEER_KEY_ENTRIES = [(k, _fixstr("key") + _fixstr(k)) for k in PEER_KEYS]
+_VALUE_PREFIXES = tuple(
+    [_fixstr("value") + b"\x81" + _fixstr(t) for t in ("stringValue", "intValue")]
+    + [_fixstr("type") + _fixstr(t) + _fixstr("value") for t in ("string", "int64")]
+)
+
+
+def peer_of_packed(packed: bytes) -> str:
+    """`peer_of` a span's kept-aside msgpack details. Most spans are settled by a byte search; one
+    whose peer keys appear anywhere but in the usual tag layout is decoded in full."""
+    tags: dict[str, Any] = {}
+    for key, entry in _PEER_KEY_ENTRIES:
+        at = packed.find(entry)
+        if at < 0:
+            continue
+        value = _tag_value_after(packed, at + len(entry))
+        if value is None or packed.find(entry, at + 1) >= 0:  # another layout, or a key given twice
+            return peer_of(span_tags(msgpack.unpackb(packed)))
+        tags[key] = value
+    return peer_of(tags) if tags else NO_PEER
+
+
+def _tag_value_after(packed: bytes, after: int) -> Any:
+    """The value of the tag whose key ends at `after`, if the bytes there are a tag's string or
+    small integer value (what peer tags hold); None for anything else."""
+    for prefix in _VALUE_PREFIXES:
+        if packed.startswith(prefix, after):
+            at = after + len(prefix)
+            head = packed[at] if at < len(packed) else -1
+            if 0xA0 <= head <= 0xBF:  # fixstr
+                return packed[at + 1 : at + 1 + (head & 0x1F)].decode(errors="replace")
+            if head == 0xD9 and at + 1 < len(packed):  # str 8
+                return packed[at + 2 : at + 2 + packed[at + 1]].decode(errors="replace")
+            if 0 <= head <= 0x7F:  # positive fixint
+                return head
+            if head == 0xCD and at + 2 < len(packed):  # uint 16: ports
+                return int.from_bytes(packed[at + 1 : at + 3], "big")
+            return None
+    return None
 
 
 def span_tags(raw: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +82,7 @@ def span_tags(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def peer_of(tags: dict[str, Any]) -> str:
-    """'peer.service', else host[:port] (server.address / net.peer.name, then the URL's), else db.system."""
+    """'peer.service', else host[:port] (server.address / net.peer.name, then the URL's), else the database system."""
     if tags.get("peer.service"):
         return str(tags["peer.service"])
     host = tags.get("server.address") or tags.get("net.peer.name")
@@ -42,8 +94,9 @@ def peer_of(tags: dict[str, Any]) -> str:
         netloc = urlsplit(url).netloc.rsplit("@", 1)[-1]
         if netloc:
             return netloc
-    if tags.get("db.system"):
-        return str(tags["db.system"])
+    database = tags.get("db.system.name") or tags.get("db.system")  # renamed in semantic conventions 1.26
+    if database:
+        return str(database)
     return NO_PEER
 
 
@@ -64,7 +117,8 @@ class PeerCodes:
         codes[known] = self._codes[at[known]]
         missing = np.flatnonzero(~known)
         if len(missing):
-            fresh = self.names.intern_many(peer_of(span_tags(msgpack.unpackb(store.details[int(r)]))) for r in rows[missing])
+            details = store.details
+            fresh = self.names.intern_many(peer_of_packed(details[r]) for r in rows[missing].tolist())
             codes[missing] = fresh
             merged = np.concatenate([self._uids, uids[missing]])
             order = np.argsort(merged, kind="stable")

@@ -9,10 +9,12 @@ live add of k spans is one sorted insert (O(k log n + n) memory moves, no re-sor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vrmon.model.span_store import SpanStore
+if TYPE_CHECKING:
+    from vrmon.model.span_store import SpanStore
 
 DURATION_BITS = 37  # µs, ~38 h: above the store's one-day limit for a believable duration
 MAX_DURATION = (1 << DURATION_BITS) - 1
@@ -38,7 +40,7 @@ class SpanRank:
         return {"rank": round(self.rank, 1), "samples": self.samples, "text": self.describe(operation)}
 
 
-def rank_of_span(store: SpanStore, row: int) -> SpanRank:
+def rank_of_span(store: "SpanStore", row: int) -> SpanRank:
     """One span's rank, in one vectorised pass over the store (for a details request)."""
     same = (store.service == store.service[row]) & (store.operation == store.operation[row])
     durations = np.clip(store.duration_us[same], 0, MAX_DURATION)
@@ -67,7 +69,7 @@ class DurationRanks:
         self._seen = 0  # store rows already inserted
         self._compactions = -1
 
-    def sync(self, store: SpanStore) -> np.ndarray:
+    def sync(self, store: "SpanStore") -> np.ndarray:
         """Take in the store's changes; returns the rows inserted (all of them after a rebuild)."""
         if store.compactions != self._compactions or len(store) < self._seen:
             self._keys = np.empty(0, np.int64)
@@ -84,7 +86,7 @@ class DurationRanks:
             self._seen = len(store)
         return new
 
-    def _key(self, store: SpanStore, rows: np.ndarray) -> np.ndarray:
+    def _key(self, store: "SpanStore", rows: np.ndarray) -> np.ndarray:
         pair = (store.service[rows].astype(np.int64) << 32) | store.operation[rows].astype(np.int64)
         fresh = np.setdiff1d(pair, self._pairs)
         if len(fresh):
@@ -96,7 +98,7 @@ class DurationRanks:
         group = self._group_of_pair[np.searchsorted(self._pairs, pair)]
         return (group << DURATION_BITS) | np.clip(store.duration_us[rows], 0, MAX_DURATION)
 
-    def ranks(self, store: SpanStore, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def ranks(self, store: "SpanStore", rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(percentile rank, samples) of each of `rows` (after `sync`)."""
         keys = self._key(store, rows)
         group_lo = np.searchsorted(self._keys, (keys >> DURATION_BITS) << DURATION_BITS)
@@ -117,12 +119,11 @@ class DurationRanks:
         lo, hi, n, groups = lo[big], hi[big], n[big], groups[big]
         if not len(n):
             return SlowSpans(np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
-        durations = self._keys & MAX_DURATION
         pos = (n - 1) * (percentile / 100.0)
         below = np.floor(pos).astype(np.int64)
         frac = pos - below
-        d0 = durations[lo + below]
-        d1 = durations[np.minimum(lo + below + 1, hi - 1)]
+        d0 = self._keys[lo + below] & MAX_DURATION
+        d1 = self._keys[np.minimum(lo + below + 1, hi - 1)] & MAX_DURATION
         threshold = d0 + frac * (d1 - d0)
         # durations are integers: d > threshold ⇔ d > floor(threshold)
         cut = (groups << DURATION_BITS) | np.floor(threshold).astype(np.int64)

@@ -395,6 +395,13 @@ class SpanStore:
     def rows_of_trace(self, trace: int) -> np.ndarray:
         return np.flatnonzero(self.trace == trace)
 
+    def children_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which, children): every span linked under each of `rows`, with the index in `rows` of
+        its parent; O(k log n) through the parent-id index, without scanning the store."""
+        which, named = self._children.all_of(_make_keys(self.trace[rows], self.span_id[rows]))
+        linked = self.parent[named] == rows[which]  # a duplicate id's children link elsewhere
+        return which[linked], named[linked]
+
     def relinks_of(self, trace: int) -> int:
         """How often spans already in `trace` changed link, depth or flags because a late parent
         arrived: a view that extends its last layout with new rows must then start over."""

@@ -24,13 +24,16 @@ from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
 from vrmon.sources.jaeger_api import DependencyLink, TraceSummary
-from vrmon.sources.jaeger_client import JaegerClient, parse_header, tls_verification
+from vrmon.sources.jaeger_client import JaegerClient, parse_header, redact_url, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
 T = TypeVar("T")
 A = TypeVar("A")
 
 CONCURRENT_REQUESTS = 4  # per poll: enough to overlap latency, few enough to be polite to Jaeger
+# A Jaeger that lists a million services must not get a million searches per poll: each poll asks
+# about at most this many, taking the next ones in turn, so every service is visited in a few polls.
+MAX_SERVICES_PER_POLL = 100
 DEPENDENCIES_EVERY = 60.0  # seconds; Jaeger aggregates dependencies slowly, no need to ask each poll
 
 
@@ -66,6 +69,8 @@ class JaegerSource:
         self._limit_hit = False
         self._unknown_refs: set[str] = set()
         self._loaded_once = False
+        self._service_turn = 0  # where the next poll's share of a long service list starts
+        self._services_listed = 0  # how many services the last poll had to share out
 
     async def run(self, sink: SourceSink) -> None:
         config = self.config
@@ -100,7 +105,7 @@ class JaegerSource:
         start_us = now_us - lookback_us
         if self._window_end_us is not None:
             start_us = max(start_us, self._window_end_us - int(config.late * 1e6))
-        services = list(config.service) or await query.services()
+        services = self._this_polls_share(list(config.service) or await query.services())
 
         problems: list[str] = []
         fetched: dict[int, tuple[int, int]] = {}
@@ -121,6 +126,16 @@ class JaegerSource:
             self._dependencies_due = time.monotonic() + DEPENDENCIES_EVERY
             await self._read_dependencies(query, now_us, lookback_us)
         return "; ".join(filter(None, [*problems, self._dependencies_problem])) or None
+
+    def _this_polls_share(self, services: list[str]) -> list[str]:
+        """At most MAX_SERVICES_PER_POLL services: all of a short list, the next ones in turn of a long one."""
+        self._services_listed = len(services)
+        if len(services) <= MAX_SERVICES_PER_POLL:
+            return services
+        start = self._service_turn % len(services)
+        self._service_turn = start + MAX_SERVICES_PER_POLL
+        end = start + MAX_SERVICES_PER_POLL
+        return services[start:end] + services[: max(0, end - len(services))]
 
     async def _changed_traces(self, query: JaegerQuery, services: list[str], start_us: int, end_us: int
                               ) -> tuple[list[SpanBatch], dict[int, tuple[int, int]]]:
@@ -153,7 +168,10 @@ class JaegerSource:
         config = self.config
         assert self.caps is not None
         watching = ", ".join(config.service) if config.service else "all services"
-        message = f"live from {config.jaeger} via {self.caps.describe()}, {watching}, every {config.poll:g} s"
+        message = f"live from {redact_url(config.jaeger)} via {self.caps.describe()}, {watching}, every {config.poll:g} s"
+        if self._services_listed > MAX_SERVICES_PER_POLL:
+            message += (f"; {self._services_listed} services to watch, so each poll asks about {MAX_SERVICES_PER_POLL} "
+                        "of them in turn (name the ones you need with --service)")
         if self._limit_hit:
             message += f"; some polls returned --limit {config.limit} traces, so raise it to see every trace"
         if self._unknown_refs:

@@ -7,15 +7,17 @@ statuses are not errors here: callers decide what a 404 means for the endpoint t
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from vrmon.errors import ConfigError, SourceError
+from vrmon.sources.content_decoding import BoundedDecoder, TooLarge
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,34 @@ def tls_verification(ca_cert: str, insecure_skip_verify: bool) -> ssl.SSLContext
         raise ConfigError(f"--ca-cert {ca_cert}: not a PEM certificate file ({exc.reason or exc})") from None
 
 
+MAX_REDIRECTS = 3
+
+
+def redact_url(url: str) -> str:
+    """The URL without user name and password, for banners, statuses and /healthz."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class JaegerClient:
+    """GETs from one Jaeger. Redirects are followed only within the same origin (scheme, host and
+    port): --jaeger-header values and URL credentials never travel to another host."""
+
     def __init__(self, base_url: str, *, headers: list[tuple[str, str]], verify: ssl.SSLContext | bool,
                  timeout: float, max_bytes: int) -> None:
         self.base_url = check_base_url(base_url)
+        self.shown_url = redact_url(self.base_url)  # what messages say: never the credentials
         self.timeout = timeout
         self.max_bytes = max_bytes
+        # Only encodings BoundedDecoder can undo with a cap (httpx would add br/zstd when installed).
+        headers = [*headers, ("Accept-Encoding", "gzip, deflate")]
         self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, verify=verify, timeout=timeout,
-                                       follow_redirects=True)
+                                       follow_redirects=False)
+        self._origin = _origin(httpx.URL(self.base_url))
 
     async def __aenter__(self) -> "JaegerClient":
         return self
@@ -72,22 +94,13 @@ class JaegerClient:
         await self._http.aclose()
 
     async def get(self, path: str, params: dict[str, str | int] | None = None) -> Reply:
-        """GET path; the whole body, or SourceError when it cannot be had in full within the cap."""
-        where = f"{self.base_url}{path}"
+        """GET path; the whole body, or SourceError when it cannot be had in full within the cap
+        and within --jaeger-timeout for the whole answer (a server trickling bytes is cut off too)."""
+        where = f"{self.shown_url}{path}"
         try:
-            async with self._http.stream("GET", path, params=params) as response:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self.max_bytes:
-                    raise SourceError(self._too_big(where, int(declared)))
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():  # decoded size: a small gzip bomb is caught too
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise SourceError(self._too_big(where, size))
-                    chunks.append(chunk)
-                return Reply(response.status_code, b"".join(chunks))
-        except httpx.TimeoutException:
+            async with asyncio.timeout(self.timeout):
+                return await self._get(path, params, where)
+        except (TimeoutError, httpx.TimeoutException):
             raise SourceError(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
                               "(raise --jaeger-timeout, lower --limit or --lookback)") from None
         except httpx.ConnectError as exc:
@@ -98,9 +111,44 @@ class JaegerClient:
         except httpx.HTTPError as exc:
             raise SourceError(f"request to {where} failed: {exc or type(exc).__name__}") from None
 
+    async def _get(self, path: str, params: dict[str, str | int] | None, where: str) -> Reply:
+        url: str | httpx.URL = path
+        for _ in range(MAX_REDIRECTS + 1):
+            async with self._http.stream("GET", url, params=params) as response:
+                if not response.is_redirect:
+                    return Reply(response.status_code, await self._read(response, where))
+                target = response.url.join(response.headers["location"])
+            if _origin(target) != self._origin:
+                # The redirect's body and the target's answer are never read, so neither reaches a viewer.
+                raise SourceError(f"{where} redirects to another host ({redact_url(str(target.copy_with(query=None)))}); "
+                                  "vrmon does not follow it, so the --jaeger-header values stay with the host you "
+                                  "named; point --jaeger at the Jaeger UI's own address")
+            url, params = target, None
+        raise SourceError(f"{where} redirected more than {MAX_REDIRECTS} times; point --jaeger at the Jaeger UI's own address")
+
+    async def _read(self, response: httpx.Response, where: str) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise SourceError(self._too_big(where, int(declared)))
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), self.max_bytes)
+        chunks: list[bytes] = []
+        try:
+            async for raw in response.aiter_raw():  # counted as decoded: a small gzip bomb is caught early
+                chunks.append(decoder.feed(raw))
+        except TooLarge as exc:
+            raise SourceError(self._too_big(where, exc.size)) from None
+        except SourceError as exc:
+            raise SourceError(f"{where}: {exc}") from None
+        return b"".join(chunks)
+
     def _too_big(self, where: str, size: int) -> str:
         return (f"the answer from {where} is over the {self.max_bytes / 2**20:g} MiB cap (at least {size / 2**20:.1f} MiB) "
                 "and was dropped; lower --limit, watch fewer services with --service, or raise --max-response")
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default_port
 
 
 def _connect_failure(where: str, exc: httpx.ConnectError) -> str:

@@ -57,7 +57,7 @@ async def detect(client: JaegerClient, wanted: str = "auto") -> Capabilities:
             return Capabilities("v1", False)
         tried.append(f"/api/services ({_what_came_back(reply)})")
     hint = "" if wanted == "auto" else f", or drop --api {wanted} to let vrmon detect the API"
-    raise SourceError(f"no Jaeger query API at {client.base_url}: tried {' and '.join(tried)}; "
+    raise SourceError(f"no Jaeger query API at {client.shown_url}: tried {' and '.join(tried)}; "
                       f"point --jaeger at the Jaeger UI's address (usually port 16686){hint}")
 
 
@@ -127,7 +127,7 @@ class JaegerQuery:
         if not reply.ok:
             missing = reply.status == 404 and not api.is_jaeger_not_found(reply.status, reply.body)
             error = EndpointMissing if missing else SourceError
-            raise error(http_failure(self.client.base_url + path, reply))
+            raise error(http_failure(self.client.shown_url + path, reply))
         return await asyncio.to_thread(lambda: reader(api.json_values(reply.body, what), what))
 
 
