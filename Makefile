@@ -7,13 +7,17 @@ DEMO_FILES := fixtures/otlp-hotrod-dispatch-40spans-serial.json \
               fixtures/jaeger-v1-opentracing-tutorial-3services-logs.json \
               fixtures/jaeger-v1-synthetic-load-generator-100traces.json
 
-.PHONY: demo test install test-tools bench clean
+.PHONY: demo test screenshots wheel constraints install test-tools bench clean
 
 demo: install
 	$(VENV)/bin/vrmon serve --port $(PORT) $(addprefix --replay ,$(DEMO_FILES))
 
 test: install test-tools
 	$(PY) -m pytest -q
+
+# The pictures in docs/img: a real server and headless Chromium, as the screenshot tests take them.
+screenshots: install test-tools
+	$(PY) -m pytest -q -m screenshots --screenshots docs/img tests/browser
 
 bench: install test-tools
 	$(PY) -m bench.run
@@ -23,11 +27,22 @@ bench: install test-tools
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every Python package to the versions the suite last passed with.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@
+
+# A self-contained wheel in dist/: setup.py puts the client and the npm files it serves (from
+# node_modules/, as package-lock.json pins them) into the package; installing it needs no npm.
+wheel: install
+	rm -f dist/vrmon-*.whl
+	$(PY) -m pip wheel -q --no-deps --wheel-dir dist .
+
+constraints: install
+	{ head -n 2 constraints.txt; $(PY) -m pip freeze --all --exclude-editable | grep -v '^pip=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

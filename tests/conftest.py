@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import uvicorn
 
 from vrmon.app import create_app
 from vrmon.settings import ServeConfig
+from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -35,8 +37,7 @@ class RunningServer:
         tls = exposure.uvicorn_options() if exposure else {}  # HTTPS when vrmon serves "the LAN" (--lan)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         self.ws_url = f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/ws"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20,
-                                **tls)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_WS_OPTIONS, **tls)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -79,6 +80,50 @@ class RunningServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots", metavar="DIR", type=Path, default=None,
+                     help="write the docs' screenshots into DIR (`make screenshots` passes docs/img); "
+                          "without it they go to a temporary directory")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.stash[_TREE_BEFORE] = _git_status()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tests never write tracked files: a run that changes `git status` of the checkout fails."""
+    if session.config.getoption("--screenshots"):
+        return  # `make screenshots` is asked to rewrite docs/img
+    before, after = session.stash.get(_TREE_BEFORE, None), _git_status()
+    if before is not None and after != before:
+        changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
+        session.config.get_terminal_writer().line(
+            "vrmon: the tests changed the checkout (tests must write to tmp_path): " + "; ".join(changed), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_TREE_BEFORE = pytest.StashKey[str | None]()
+
+
+def _git_status() -> str | None:
+    """`git status --porcelain` of the checkout, or None outside a git checkout."""
+    try:
+        done = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+@pytest.fixture
+def screenshot_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Where a screenshot test writes its picture: docs/img under `make screenshots`, else tmp_path."""
+    chosen = request.config.getoption("--screenshots")
+    if chosen is None:
+        return tmp_path
+    chosen.mkdir(parents=True, exist_ok=True)
+    return chosen
 
 
 @pytest.fixture

@@ -116,6 +116,17 @@ class Live:
                 raise AssertionError(f"timed out waiting for {what or done}; health: {self.healthz()}")
             time.sleep(0.02)
 
+    def polls_later(self, count: int = 3) -> None:
+        """Wait until `count` successive polls, each begun after the previous one ended, have succeeded."""
+        for _ in range(count):
+            began_us = int(time.time() * 1e6)
+            self.wait(lambda: (self.source.polled_until_us or 0) > began_us, what="a successful poll")
+
+    def requests_later(self, count: int) -> None:
+        """Wait until the stub has answered `count` more requests (polls and retries alike)."""
+        target = len(self.stub.requests) + count
+        self.wait(lambda: len(self.stub.requests) >= target, what=f"{count} more requests to Jaeger")
+
     def close(self) -> None:
         self.connections.close()
         self.server.stop()

@@ -83,6 +83,16 @@ def test_a_pool_of_three_overlaps_the_route_calls_so_they_are_a_fan_out_not_an_n
     assert [g["parent"] for g in groups] == [GET_DRIVER_PARENT]  # the redis loop is still one
 
 
+def test_a_real_capture_with_route_calls_three_at_a_time_has_only_the_redis_n_plus_one():
+    """jaeger-ui's api_v3 fixture is another real HotROD /dispatch capture, where the 10 route
+    calls ran three at a time (HotROD's default pool): the rules, never tuned on it, see the
+    overlap and report only the GetDriver loop."""
+    store = SpanStore()
+    store.add(load_trace_file(FIXTURES / "apiv3-gettrace-hotrod-40spans.json"))
+    [group] = of_kind(store, "n-plus-one")
+    assert (group["service"], group["operation"], group["calls"]) == ("redis-manual", "GetDriver", 13)
+
+
 def test_a_pool_of_one_rebuilt_the_same_way_is_still_an_n_plus_one():
     """The variant builder with one worker lines the calls up back to back: the rule fires again,
     so the pool-of-three result comes from the overlap, not from the rebuilding."""

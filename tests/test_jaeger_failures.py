@@ -134,7 +134,8 @@ def test_the_api_found_stays_through_an_outage_and_is_detected_again_after_an_up
     before = len(stub.requests)
     stub.fault = Fault("status", 401, v1_error_body(401, "missing bearer token"))
     viewer.until(viewer.state("degraded", "HTTP 401: missing bearer token"))
-    time.sleep(0.5)  # several retries: each reports the real problem, never a vaguer detection failure
+    live.requests_later(5)  # several retries: each reports the real problem, never a vaguer detection failure
+    viewer.until(viewer.state("degraded", "HTTP 401: missing bearer token"))
     assert all("no Jaeger query API" not in s["message"] for s in viewer.statuses)
     assert not any("/api/v3/" in r for r in stub.requests[before:])  # it did not go looking for another API
     stub.fault = None
@@ -163,10 +164,12 @@ def test_retries_back_off(live_jaeger):
     stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19", retry_max=0.4)
     stub.fault = Fault("status", 500, v3_error_body(500, "storage unavailable"))
     viewer.until(viewer.state("degraded"))
-    before = len(stub.requests)
-    time.sleep(1.5)
-    # polling every 0.05 s would be ~30 polls (each 2+ requests); backing off to ≤ 0.4 s makes ≤ ~8 tries
-    assert 2 <= len(stub.requests) - before <= 16
+    began = time.monotonic()
+    live.requests_later(6)
+    # Each failed try asks once (the service list fails). Polling on every 0.05 s, six tries would
+    # take 0.3 s; backing off, each retry waits at least half its doubled delay (0.05 · 2^k / 2,
+    # up to 0.4 / 2): 0.1 + 0.2 + 0.2 + 0.2 + 0.2 s at least after the first. A slower machine only adds time.
+    assert time.monotonic() - began >= 0.9
 
 
 # -- bad spans: kept, flagged, explained ----------------------------------------------------------
@@ -220,7 +223,7 @@ def test_bad_spans_are_kept_flagged_and_explained(live_jaeger):
     (future,) = by_operation(live, "far future")
     assert select_details(viewer, future)["operation"] == "far future"
     viewer.until(viewer.state("ok"), what="an ok status: bad spans are not a failure")
-    time.sleep(0.3)
+    live.polls_later()
     assert len(live.store) == 41  # re-fetched each poll, never added twice
 
 

@@ -122,7 +122,7 @@ def test_spans_that_show_up_late_within_the_overlap_are_caught(live_jaeger):
     stub = hotrod_stub("v2.0")
     live = live_jaeger(stub)  # default --late 60s
     live.wait(lambda: len(live.store) == 40)
-    time.sleep(0.3)  # several polls later, spans that started 50 s ago become queryable
+    live.polls_later()  # several polls later, spans that started 50 s ago become queryable
     stub.release(stub.load(HOTROD_16, end_us=int((time.time() - 50) * 1e6)))
     live.wait(lambda: len(live.store) == 56, what="the late trace")
 
@@ -136,7 +136,7 @@ def test_new_services_appear_and_service_filters_apply(live_jaeger):
     stub.release(stub.load(HOTROD_V3))  # six services nobody asked about yet
     everything.wait(lambda: len(everything.store) == 45, what="the new services' trace")
     assert "frontend" in everything.store.services.names
-    time.sleep(0.3)
+    only_formatter.polls_later()
     assert len(only_formatter.store) == 5  # the formatter's whole trace, and nothing of HotROD
 
 

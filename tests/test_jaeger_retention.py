@@ -102,14 +102,16 @@ def test_a_view_whose_trace_is_evicted_does_not_crash_and_removes_its_nodes():
 def test_live_spans_age_out_through_delta_removals(live_jaeger):
     stub = JaegerStub()
     stub.release(stub.load("apiv3-gettrace-hotrod-40spans.json"))
-    live = live_jaeger(stub, lookback=0.9, late=0.2, serve={"retain": 1.0})
+    # The trace must be fetched and shown before it is `retain` old: 3 s leaves room for a first
+    # poll on a loaded machine (at 1 s it was evicted before any viewer saw it under load).
+    live = live_jaeger(stub, lookback=2.9, late=0.2, serve={"retain": 3.0})
     viewer = live.viewer().until(lambda v: len(v.nodes) == 40)
     shown = set(viewer.nodes)
-    viewer.until(lambda v: not v.nodes, timeout=10, what="the trace to age out")
+    viewer.until(lambda v: not v.nodes, timeout=15, what="the trace to age out")
     assert viewer.removed == shown and len(live.store) == 0
     stub.release(stub.load("otlp-hotrod-dispatch-trimmed-16spans-retries.json"))
     viewer.until(lambda v: len(v.nodes) == 16, what="a new trace after the old one aged out")
-    time.sleep(0.3)
+    live.polls_later()
     assert not shown & set(viewer.nodes)  # the evicted trace was not fetched again
 
 

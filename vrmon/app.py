@@ -13,12 +13,11 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from vrmon.errors import ConfigError, ProtocolError
+from vrmon.client_files import VENDOR_DIRS
+from vrmon.errors import ConfigError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
-from vrmon.protocol import error_frame, parse_client_message
 from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
@@ -29,24 +28,10 @@ from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
 from vrmon.static_cache import CachedStaticFiles
+from vrmon.viewer_socket import viewer_endpoint
 
 log = logging.getLogger("vrmon")
 
-MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnected
-
-# URL prefix → directory inside node_modules (third-party code comes from npm, never the repo)
-VENDOR_DIRS = {
-    "aframe": "aframe/dist",
-    "msgpack": "@msgpack/msgpack/dist.esm",
-    # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
-    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
-    "troika-three-text": "troika-three-text/dist",
-    "troika-three-utils": "troika-three-utils/dist",
-    "troika-worker-utils": "troika-worker-utils/dist",
-    "webgl-sdf-generator": "webgl-sdf-generator/dist",
-    "bidi-js": "bidi-js/dist",
-    "inter-font": "@fontsource/inter/files",  # troika's own default font would come from a CDN
-}
 
 
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None,
@@ -82,34 +67,6 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(hub.health())
 
-    async def websocket(ws: WebSocket) -> None:
-        await ws.accept()
-        if replay is not None:
-            await replay.wait(ws.send_bytes)  # the first snapshot holds the files' spans
-        viewer = hub.connect()
-        sender = asyncio.create_task(_pump(ws, viewer))
-        bad = 0
-        try:
-            while True:
-                message = await ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                try:
-                    request = parse_client_message(message.get("bytes") or message.get("text") or b"")
-                    hub.handle(viewer, request)
-                    bad = 0
-                except ProtocolError as exc:
-                    viewer.offer(error_frame(str(exc)))
-                    bad += 1
-                    if bad >= MAX_BAD_FRAMES:
-                        await ws.close(code=1008, reason="too many malformed requests")
-                        break
-        except WebSocketDisconnect:
-            pass
-        finally:
-            sender.cancel()
-            hub.disconnect(viewer)
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
@@ -131,7 +88,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
-        WebSocketRoute("/ws", websocket),
+        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None)),
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", CachedStaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
@@ -145,20 +102,6 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     app.state.store = store
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
     return app
-
-
-async def _pump(ws: WebSocket, viewer) -> None:
-    try:
-        while True:
-            frame = await viewer.next_frame()
-            if frame is not None:
-                await ws.send_bytes(frame)
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the receive loop sees the disconnect and cleans up
-    except Exception:  # e.g. a frame that cannot be encoded: say so, never leave a blank viewer behind
-        log.exception("sending to a viewer failed; closing its connection")
-        with contextlib.suppress(Exception):
-            await ws.close(code=1011, reason="server error while encoding a frame; see the server log")
 
 
 async def _run_source(source: Source, sink: HubSink) -> None:

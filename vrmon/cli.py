@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -33,12 +34,12 @@ vrmon: step inside your distributed traces.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return 2
     try:
+        parser = build_parser()  # reads the VRMON_* variables: a bad one is a one-line error too
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
         return args.run(args)
     except VrmonError as exc:
         print(f"vrmon: error: {exc}", file=sys.stderr)
@@ -112,6 +113,8 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from vrmon.app import create_app
+    from vrmon.listen import bind_listener
+    from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     if not args.replay and jaeger is None:
@@ -119,13 +122,21 @@ def _serve(args: argparse.Namespace) -> int:
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**_setting_values(args, SECURITY_SETTINGS))
     config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
+    listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
+    config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     sources = []
     if jaeger is not None:
         from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
-        from vrmon.sources.jaeger_client import redact_url
+        from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
 
-        caps = asyncio.run(probe(jaeger))  # a wrong URL fails here, before anything listens
-        print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s", file=sys.stderr)
+        try:
+            caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
+            print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
+                  file=sys.stderr)
+        except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
+            caps = None
+            print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
+                  file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
@@ -136,13 +147,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"vrmon: {line}", file=sys.stderr)
     if exposure.pairing:
         exposure.pairing.current_code()  # prints the first pairing code
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="websockets-sansio", ws_max_size=1 << 20,
-                **exposure.uvicorn_options())
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=config.port, log_level="warning",
+                                           **UVICORN_WS_OPTIONS, **exposure.uvicorn_options()))
+    server.run(sockets=[listener])
     return 0
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 def _tail(args: argparse.Namespace) -> int:

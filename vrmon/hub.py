@@ -31,6 +31,11 @@ from vrmon.scene_presets import ScenePreset
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
+MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
+
+
+class DetailsReply(bytes):
+    """A details frame in a viewer's queue (counted, so selects cannot pile them up)."""
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Viewer:
     channel: "Channel | None" = None
     sent_seq: int = -1
     resyncs: int = 0  # snapshots sent because the queue overflowed
+    pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
@@ -61,12 +67,15 @@ class Viewer:
         except asyncio.QueueFull:
             while not self.queue.empty():
                 self.queue.get_nowait()
+            self.pending_details = 0
             self.resyncs += 1
             self.queue.put_nowait(SNAPSHOT)
 
     async def next_frame(self) -> bytes | None:
         """The next bytes to send, or None for a stale delta the last snapshot already covers."""
         item = await self.queue.get()
+        if isinstance(item, DetailsReply):
+            self.pending_details -= 1
         if item is SNAPSHOT:
             assert self.channel is not None
             self.sent_seq = self.channel.view.seq
@@ -142,6 +151,9 @@ class Hub:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
         if isinstance(message, Select):
+            if viewer.pending_details >= MAX_PENDING_DETAILS:
+                raise ProtocolError(f"{MAX_PENDING_DETAILS} details answers are still waiting to be sent to you; "
+                                    "select again once they arrive")
             try:
                 details = viewer.channel.view.details(message.id)
             except Exception:  # a span from a hostile document must not end the viewer's connection
@@ -152,7 +164,8 @@ class Hub:
             if details is None:
                 viewer.offer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:
-                viewer.offer(details_frame(details))
+                viewer.pending_details += 1  # before offering: an overflow drops it and resets the count
+                viewer.offer(DetailsReply(details_frame(details)))
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)

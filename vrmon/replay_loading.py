@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import stat
-from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from starlette.websockets import WebSocket
 
 from vrmon.errors import VrmonError
 from vrmon.protocol import status_frame
@@ -60,10 +61,10 @@ class ReplayLoading:
         finally:
             self.done.set()
 
-    async def wait(self, send: Callable[[bytes], Awaitable[None]]) -> None:
-        """Until the files are read: send the sources' statuses now, then wait."""
+    async def wait(self, ws: WebSocket) -> None:
+        """Before a viewer joins, until the files are read: send it the sources' statuses now, then wait."""
         if self.done.is_set():
             return
         for name, status in self.hub.sources.items():
-            await send(status_frame(source=name, **status.to_json()))
+            await ws.send_bytes(status_frame(source=name, **status.to_json()))
         await self.done.wait()

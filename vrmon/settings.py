@@ -10,7 +10,10 @@ from typing import Any
 
 from vrmon.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout: static/, scenes/, node_modules/
+# Where static/, scenes/ and node_modules/ are: an installed wheel carries them in vrmon/_client/
+# (setup.py puts them there); in the checkout they sit beside the vrmon package.
+_INSTALLED_CLIENT = Path(__file__).resolve().parent / "_client"
+PACKAGE_ROOT = _INSTALLED_CLIENT if _INSTALLED_CLIENT.is_dir() else Path(__file__).resolve().parent.parent
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -24,6 +27,14 @@ def duration(text: str | float) -> float:
     if not match:
         raise ValueError(f"{text!r} is not a duration like 90s, 15m or 2h")
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def port(text: str | int) -> int:
+    """A TCP port: 1-65535, or 0 for any free one (its name shows in flag errors)."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"{value} is not a port (0-65535)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -69,11 +80,13 @@ class Setting:
 
 SERVE_SETTINGS = (
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
-    Setting("port", 8080, "port to listen on", int),
+    Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),
     Setting("scene", "waterfall", "scene to start in (a preset name from scenes/ or --scenes-dir)"),
     Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name"),
     Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),
     Setting("viewer_queue", 64, "frames queued per viewer before a slow viewer is resynced with a snapshot", int),
+    Setting("max_viewers", 256, "most viewers connected at once; more are refused with a close reason", int,
+            metavar="N"),
     Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
     Setting("retain", "30m", "with a live source: spans of traces idle longer than this leave the scene", duration,
             metavar="DURATION"),
@@ -163,6 +176,7 @@ class ServeConfig:
     scenes_dir: str = ""
     tick: float = 0.1
     viewer_queue: int = 64
+    max_viewers: int = 256
     host_metrics: bool = True
     retain: float = 1800.0  # seconds
     max_spans: int = 2_000_000
@@ -173,6 +187,8 @@ class ServeConfig:
     builtin_scenes: Path = PACKAGE_ROOT / "scenes"
 
     def __post_init__(self) -> None:
+        if self.max_viewers < 1:
+            raise ConfigError(f"--max-viewers must be at least 1, got {self.max_viewers}")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:

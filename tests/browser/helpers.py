@@ -40,6 +40,21 @@ def click_node(page: Any, node_id: int) -> None:
     page.mouse.click(point["x"], point["y"])
 
 
+def next_frames(page: Any, count: int = 2) -> None:
+    """Wait until the page has rendered `count` more frames (what a key or a frame changed is drawn).
+
+    The view draws on demand: while waiting, each poll asks for a frame."""
+    rendered = "document.querySelector('a-scene').renderer.info.render.frame"
+    start = page.evaluate(rendered)
+    page.wait_for_function(f"(n) => {rendered} >= n || (window.vrmon.requestFrame(), false)", arg=start + count)
+
+
+def settled(page: Any) -> None:
+    """Wait until no span is fading in or out, and the result is drawn."""
+    page.wait_for_function("!document.querySelector('[span-instances]').components['span-instances'].fades?.animating")
+    next_frames(page)
+
+
 def install_emulated_headset(page: Any) -> None:
     """IWER emulates a Quest 3 in the page; skips the test when iwer is not installed."""
     if not IWER.exists():

@@ -6,17 +6,14 @@ from the page itself.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser.helpers import DELTA_BUILDER_JS, click_node, enter_vr, install_emulated_headset
+from tests.browser.helpers import DELTA_BUILDER_JS, click_node, enter_vr, install_emulated_headset, next_frames, settled
 
 pytestmark = pytest.mark.browser
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "desktop-waterfall.png"
 
 
 def node_table(snapshot) -> dict[int, tuple[str, str, int]]:
@@ -119,8 +116,9 @@ def test_lost_connection_shows_a_banner(vrmon_server, open_app, page):
     assert page.evaluate("window.vrmon.stats().connected") is False
 
 
-def test_desktop_screenshot(vrmon_server, open_app, server_snapshot, page):
-    """Writes docs/img/desktop-waterfall.png: the HotROD trace with an error span selected."""
+@pytest.mark.screenshots
+def test_desktop_screenshot(vrmon_server, open_app, server_snapshot, page, screenshot_dir):
+    """desktop-waterfall.png (docs/img under `make screenshots`): the HotROD trace, an error span selected."""
     base_url = vrmon_server([HOTROD], scene="waterfall")
     table = node_table(server_snapshot(base_url))
     open_app(base_url)
@@ -128,10 +126,11 @@ def test_desktop_screenshot(vrmon_server, open_app, server_snapshot, page):
     click_node(page, error_span)
     page.wait_for_function("document.querySelector('#span-panel .badge.error')")
     page.mouse.move(640, 700)  # no hover tooltip in the picture
-    page.wait_for_timeout(300)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    settled(page)
+    page.locator("#tooltip").wait_for(state="hidden")
+    page.screenshot(path=str(screenshot_dir / "desktop-waterfall.png"))
+    assert page.evaluate("window.vrmon.system.selectedId") == error_span
+    assert page.errors == []
 
 
 # Builds a delta frame in the page (with the same msgpack library the client uses) and feeds it
@@ -179,11 +178,10 @@ def test_enter_vr_with_an_emulated_headset(vrmon_server, open_app, page):
     base_url = vrmon_server([HOTROD], scene="waterfall")
     open_app(base_url)
     enter_vr(page)
-    page.wait_for_timeout(300)
+    next_frames(page)
     stats = page.evaluate("window.vrmon.stats()")
     assert stats["instances"] == 40
     assert stats["drawCalls"] >= 2  # the spans at least, once per eye
     rig = page.evaluate("document.querySelector('#rig').object3D.position.toArray()")
     assert rig[2] > 0.15  # the viewer stands in front of the scene (its front is at z = 0.15)
-    page.screenshot(path="/tmp/vrmon-vr.png")
     assert page.errors == []

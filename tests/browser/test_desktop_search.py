@@ -7,12 +7,10 @@ vrmon.protocol, or the server's own span store.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from tests.browser.helpers import DELTA_BUILDER_JS, click_node
+from tests.browser.helpers import DELTA_BUILDER_JS, click_node, next_frames, settled
 from tests.browser.test_desktop_client import HOTROD, MANY_TRACES, node_table
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import Fault, JaegerStub, v3_error_body
@@ -21,7 +19,6 @@ from vrmon.layout.nodes import duration_code
 pytestmark = pytest.mark.browser
 
 HOTROD_V3 = "apiv3-gettrace-hotrod-40spans.json"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "desktop-search.png"
 
 # Per node id as drawn: "bright" (its own colour, or lighter), "dim" (well towards the background).
 DRAWN = """
@@ -79,7 +76,7 @@ def test_search_highlights_exactly_the_spans_whose_service_or_operation_match(vr
         critical = sum(1 for i in expected if table[i][2] & 128)
         page.wait_for_function("(n) => window.vrmon.stats().critical === n", arg=critical)
 
-    page.wait_for_timeout(100)
+    next_frames(page)
     assert page.evaluate("window.vrmon.stats().drawCalls") == calls_before  # colours, not extra meshes
     page.locator("#span-search [name=text]").fill("no such span")
     page.wait_for_function("window.vrmon.system.matchCount === 0")
@@ -166,7 +163,7 @@ def test_enter_steps_through_matches_f_frames_the_selection_and_esc_clears(vrmon
     assert page.evaluate("window.vrmon.system.selectedId") == target
     far = camera_to(target)
     page.keyboard.press("f")
-    page.wait_for_timeout(200)
+    next_frames(page)
     near = camera_to(target)
     assert near < far / 2
     point = page.evaluate("(id) => window.vrmon.screenPositionOf(id)", target)
@@ -198,7 +195,7 @@ def test_f_on_the_wall_faces_the_selected_span_from_inside_the_room(vrmon_server
     page.evaluate("(id) => window.vrmon.select(id)", target)
     page.mouse.move(640, 20)
     page.keyboard.press("f")
-    page.wait_for_timeout(200)
+    next_frames(page)
     where = page.evaluate("""(id) => {
       const { nodes } = window.vrmon.system, row = nodes.rowOf.get(id);
       const eye = new AFRAME.THREE.Vector3();
@@ -280,7 +277,7 @@ def test_added_spans_fade_in_and_removed_spans_fade_out_to_the_right_final_state
     assert last["ghosts"] == 0 and not last["ghostsShown"]
     assert set(drawn(page).values()) == {"bright"}  # every span ends at its own colour
     assert page.evaluate("window.vrmon.stats().spans") == 40 - 3 + len(added)
-    page.wait_for_timeout(100)
+    next_frames(page)
     assert page.evaluate("window.vrmon.stats().drawCalls") == calls_before
     assert page.errors == []
 
@@ -296,7 +293,7 @@ def test_the_match_mask_follows_rows_that_deltas_move(vrmon_server, open_app, se
     # operation 0 of the tables) match or not by those names.
     removed, added = [0, 1, 2, 12], list(range(2000, 2020))
     page.evaluate(SEND_DELTA, {"added": added, "removed": removed})
-    page.wait_for_timeout(600)  # past the fades
+    settled(page)
     new_matches = "redis" in f"{snapshot['services'][0]}\n{snapshot['operations'][0]}".lower()
     expected = {i for i, (service, operation, _) in table.items() if i not in removed and "redis" in f"{service}\n{operation}".lower()}
     expected |= set(added) if new_matches else set()
@@ -337,7 +334,7 @@ def test_selection_stays_and_the_camera_holds_while_a_live_trace_grows(live_jaeg
 
     stub.release(spans[25:])
     page.wait_for_function("window.vrmon.stats().spans === 40")
-    page.wait_for_timeout(200)
+    next_frames(page)
     assert page.evaluate("window.vrmon.stats().seq") > seq  # it grew by deltas, not a new snapshot
     assert page.evaluate("window.vrmon.system.selectedId") == target
     assert page.locator("#span-panel").is_visible()
@@ -371,8 +368,9 @@ def test_status_banner_shows_a_source_failure_and_clears_when_it_recovers(live_j
     assert page.errors == []
 
 
-def test_desktop_search_screenshot(vrmon_server, open_app, server_snapshot, page):
-    """Writes docs/img/desktop-search.png: the HotROD trace searched for "redis", a match selected."""
+@pytest.mark.screenshots
+def test_desktop_search_screenshot(vrmon_server, open_app, server_snapshot, page, screenshot_dir):
+    """desktop-search.png (docs/img under `make screenshots`): the HotROD trace searched for "redis", a match selected."""
     base_url = vrmon_server([HOTROD], scene="waterfall")
     open_app(base_url)
     search(page, "redis")
@@ -381,8 +379,8 @@ def test_desktop_search_screenshot(vrmon_server, open_app, server_snapshot, page
     page.mouse.click(640, 705)  # back to the scene's keys...
     page.keyboard.press("r")  # ...and frame the trace between the open panels
     page.mouse.move(640, 20)
-    page.wait_for_timeout(400)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    settled(page)
+    page.locator("#tooltip").wait_for(state="hidden")
+    page.screenshot(path=str(screenshot_dir / "desktop-search.png"))
+    assert page.evaluate("window.vrmon.system.selectedId") is not None
     assert page.errors == []

@@ -12,18 +12,15 @@ rotation from that ray to the wanted one (see shared/recipes/browser-and-webxr-t
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_headset
+from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_headset, next_frames
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
-SCREENSHOT = ROOT / "docs" / "img" / "headset.png"
 SMALL_VIEWPORT = {"width": 640, "height": 360}
 
 # Controller poses in IWER's space, which is the rig's own space (the head stands at 1.6 m).
@@ -408,7 +405,7 @@ def test_wrist_menu_switches_the_scene_without_moving_the_viewer(headset):
     rig_before = page.evaluate("window.headset.rig()")
     press_menu_button(page, f"m.sceneButtons[{index}]")
     page.wait_for_function("window.vrmon.stats().scene === 'wall'", timeout=10_000)
-    page.wait_for_timeout(200)
+    next_frames(page)
     assert page.evaluate("window.headset.rig()") == rig_before  # a new view never moves the camera in VR
     assert page.evaluate("(i) => window.headset.menu().sceneButtons[i].active", index) is True
     # X on the left controller folds the menu away.
@@ -520,20 +517,21 @@ def test_the_desktop_pays_nothing_for_the_headset_parts(vrmon_server, open_app, 
     })"""
     assert page.evaluate(headset_parts) == {"rays": [False, False], "loaded": [], "troika": False}
     page.evaluate("window.vrmon.select(window.vrmon.nodeIds()[0])")  # a desktop selection loads no headset panel
-    page.wait_for_function("window.vrmon.system.selectedId !== null")
+    page.wait_for_function("document.querySelector('#span-panel .panel-body .subtitle')"
+                           " && !document.querySelector('#span-panel .muted')?.textContent.startsWith('Loading')")
+    next_frames(page)  # the details reached every listener
     assert page.evaluate(headset_parts)["loaded"] == []
     assert page.errors == []
 
 
-def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page):
-    """Writes docs/img/headset.png: the emulated headset's view with the span panel open."""
+@pytest.mark.screenshots
+def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page, screenshot_dir):
+    """headset.png (docs/img under `make screenshots`): the emulated headset's view with the span panel open."""
     page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, {"width": 1280, "height": 720})
     open_panel_on(page, table, front_top_span(table))
     page.evaluate("async () => { await window.headset.place('left', [-0.42, 1.22, -0.7]); }")
-    page.wait_for_timeout(500)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 20_000
+    next_frames(page)
+    page.screenshot(path=str(screenshot_dir / "headset.png"))
     # In XR every object is drawn once per view (IWER reports two even in mono). Panels and
     # labels are batched: two calls per panel, one for all the labels.
     views = page.evaluate("document.querySelector('a-scene').renderer.xr.getCamera().cameras.length")

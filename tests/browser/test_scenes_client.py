@@ -6,7 +6,6 @@ frames, decoded by vrmon.protocol), never from the page itself.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bench.synthetic import synthetic_batch
-from tests.browser.helpers import click_node, enter_vr, install_emulated_headset
+from tests.browser.helpers import click_node, enter_vr, install_emulated_headset, next_frames, settled
 from vrmon.layout.nodes import CRITICAL
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import decode_server_frame, scene_request_frame, select_frame
@@ -24,7 +23,6 @@ pytestmark = pytest.mark.browser
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 MANY_TRACES = "fixtures/jaeger-v1-synthetic-load-generator-100traces.json"
 DEMO = [HOTROD, MANY_TRACES]
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
 SMALL_VIEWPORT = {"width": 480, "height": 270}  # the 100k-span test: software GL draws ~1 frame/s
 
 
@@ -225,7 +223,9 @@ def test_host_ring_shows_a_bar_per_core_and_toggles(vrmon_server, open_app, page
 def test_host_ring_stays_empty_without_host_metrics(vrmon_server, open_app, page):
     base_url = vrmon_server([HOTROD], scene="waterfall", host_metrics=False)
     open_app(base_url)
-    page.wait_for_timeout(2500)  # metrics would arrive once a second
+    # A server with metrics on, started after this one, sends its first metrics frame a metrics
+    # interval after it starts: by then this server would have sent one too.
+    server_frame(vrmon_server([HOTROD], scene="waterfall"), "metrics")
     assert page.evaluate("window.vrmon.system.metrics") is None
     assert page.evaluate("window.vrmon.stats().hostBars") == 0
     assert page.locator("#host-toggle").is_disabled()
@@ -264,24 +264,23 @@ def test_draw_calls_stay_below_30_as_a_waterfall_grows_from_1k_to_100k_spans(vrm
         page.close()
 
 
-def test_scene_screenshots(vrmon_server, open_app, server_snapshot, page):
-    """Writes docs/img/scene-services.png and docs/img/scene-wall.png from the demo traces."""
+@pytest.mark.screenshots
+def test_scene_screenshots(vrmon_server, open_app, server_snapshot, page, screenshot_dir):
+    """scene-services.png and scene-wall.png (docs/img under `make screenshots`) from the demo traces."""
     base_url = vrmon_server(DEMO, scene="services")
     services = server_snapshot(base_url)
     open_app(base_url)
     page.locator("#trace-list .toggle").click()  # fold the list: the scene gets the screen
     page.wait_for_function("(n) => window.vrmon.stats().edges === n", arg=len(services["edges"].ids))
     page.mouse.move(640, 710)
-    page.wait_for_timeout(1200)  # the first metrics frame
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / "scene-services.png"))
+    page.wait_for_function("window.vrmon.stats().hostBars > 0")  # the first metrics frame, drawn
+    settled(page)
+    page.screenshot(path=str(screenshot_dir / "scene-services.png"))
     wall = server_frame(base_url, "snapshot", scene_request_frame(scene="wall"))
     page.locator("#scene-switcher [data-scene='wall']").click()
     wait_for_scene(page, "wall", len(wall["nodes"].ids))
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(IMAGES / "scene-wall.png"))
-    for name in ("scene-services.png", "scene-wall.png"):
-        assert (IMAGES / name).stat().st_size > 20_000
+    settled(page)
+    page.screenshot(path=str(screenshot_dir / "scene-wall.png"))
     assert page.errors == []
 
 
@@ -292,7 +291,7 @@ def test_in_a_headset_the_wall_surrounds_the_viewer_and_the_host_ring_is_at_thei
     open_app(base_url)
     enter_vr(page)
     page.wait_for_function("(n) => window.vrmon.stats().hostBars === n", arg=cores, timeout=10_000)
-    page.wait_for_timeout(300)
+    next_frames(page)
     rig, head, ring = page.evaluate("""() => {
       const v = () => new AFRAME.THREE.Vector3();
       const scene = document.querySelector('a-scene');

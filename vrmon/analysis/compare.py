@@ -133,12 +133,20 @@ class Comparison:
         name = f"{side.store.services.names[side.store.service[row]]}:{side.store.operations.names[side.store.operation[row]]}"
         return f"{name}#{self.repeat[at] + 1}" if self.siblings[at] > 1 else name
 
-    def path_text(self, side: TraceSide, i: int) -> str:
-        """The labels from the root down to span `i` of `side`."""
-        chain = [i]
-        while side.parent[chain[-1]] >= 0:
-            chain.append(int(side.parent[chain[-1]]))
-        return " > ".join(self.label(side, j) for j in reversed(chain))
+    def path_texts(self, side: TraceSide, spans: list[int]) -> list[str]:
+        """The labels from the root down to each of `spans` of `side`, joined by ' > ' (each
+        ancestor's text made once)."""
+        known: dict[int, str] = {}
+        for i in spans:
+            climb = [i]
+            while climb[-1] not in known and side.parent[climb[-1]] >= 0:
+                climb.append(int(side.parent[climb[-1]]))
+            text = known.get(climb[-1])
+            if text is None:
+                text = known[climb[-1]] = self.label(side, climb[-1])
+            for j in reversed(climb[:-1]):
+                text = known[j] = f"{text} > {self.label(side, j)}"
+        return [known[i] for i in spans]
 
     @property
     def total_diff(self) -> int:
@@ -180,13 +188,12 @@ def _side_json(side: TraceSide) -> dict[str, Any]:
     }
 
 
-def _span_json(c: Comparison, side: TraceSide, i: int) -> dict[str, Any]:
-    row = int(side.rows[i])
-    return {
-        "path": c.path_text(side, i),
-        "span": format_span_id(int(side.store.span_id[row])),
-        "duration_ms": round(int(side.end[i] - side.start[i]) / 1000, 3),
-    }
+def _spans_json(c: Comparison, side: TraceSide, spans: np.ndarray) -> list[dict[str, Any]]:
+    spans = spans.tolist()
+    ids = side.store.span_id[side.rows[spans]].tolist()
+    durations = (side.end - side.start)[spans].tolist()
+    return [{"path": path, "span": format_span_id(span_id), "duration_ms": round(d / 1000, 3)}
+            for path, span_id, d in zip(c.path_texts(side, spans), ids, durations)]
 
 
 def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
@@ -197,16 +204,15 @@ def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
     for k in c.top(top).tolist():
         if k < n_match:
             i, j = int(c.match_a[k]), int(c.match_b[k])
-            entry = {"change": "matched", "path": c.path_text(c.b, j),
+            entry = {"change": "matched", "path": c.path_texts(c.b, [j])[0],
                      "span_a": format_span_id(int(c.a.store.span_id[c.a.rows[i]])),
                      "span_b": format_span_id(int(c.b.store.span_id[c.b.rows[j]])),
                      "duration_a_ms": round(int(dur_a[i]) / 1000, 3), "duration_b_ms": round(int(dur_b[j]) / 1000, 3)}
         elif k < n_match + len(c.only_a):
-            i = int(c.only_a[k - n_match])
-            entry = {"change": "only in A", **_span_json(c, c.a, i)}
+            entry = {"change": "only in A", **_spans_json(c, c.a, c.only_a[k - n_match : k - n_match + 1])[0]}
         else:
-            j = int(c.only_b[k - n_match - len(c.only_a)])
-            entry = {"change": "only in B", **_span_json(c, c.b, j)}
+            at = k - n_match - len(c.only_a)
+            entry = {"change": "only in B", **_spans_json(c, c.b, c.only_b[at : at + 1])[0]}
         entry["self_diff_ms"] = round(int(c.contribution[k]) / 1000, 3)
         contributors.append(entry)
     explained = int(c.contribution.sum())
@@ -218,6 +224,6 @@ def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
         "overlap_ms": round((c.total_diff - explained) / 1000, 3),
         "matched": n_match,
         "top": contributors,
-        "only_in_a": [_span_json(c, c.a, int(i)) for i in c.only_a],
-        "only_in_b": [_span_json(c, c.b, int(j)) for j in c.only_b],
+        "only_in_a": _spans_json(c, c.a, c.only_a),
+        "only_in_b": _spans_json(c, c.b, c.only_b),
     }

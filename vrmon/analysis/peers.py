@@ -8,6 +8,7 @@ candidate group, and cached by span uid (uids survive evictions, rows do not).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +33,8 @@ def _fixstr(text: str) -> bytes:
 # The peer tags of a kept-aside span, found in its msgpack bytes without decoding it: an OTLP
 # attribute packs as {"key": K, "value": {TYPE: V}}, a Jaeger tag as {"key": K, "type": T, "value": V}
 # (the field orders every exporter writes), so V's encoding starts right after one of these.
-_PEER_KEY_ENTRIES = [(k, _fixstr("key") + _fixstr(k)) for k in PEER_KEYS]
+_PEER_ENTRY = re.compile(re.escape(_fixstr("key")) + b"(" + b"|".join(re.escape(_fixstr(k)) for k in PEER_KEYS) + b")")
+_PEER_KEY_OF = {_fixstr(k): k for k in PEER_KEYS}
 _VALUE_PREFIXES = tuple(
     [_fixstr("value") + b"\x81" + _fixstr(t) for t in ("stringValue", "intValue")]
     + [_fixstr("type") + _fixstr(t) + _fixstr("value") for t in ("string", "int64")]
@@ -40,15 +42,13 @@ _VALUE_PREFIXES = tuple(
 
 
 def peer_of_packed(packed: bytes) -> str:
-    """`peer_of` a span's kept-aside msgpack details. Most spans are settled by a byte search; one
+    """`peer_of` a span's kept-aside msgpack details. Most spans are settled by one regex scan; one
     whose peer keys appear anywhere but in the usual tag layout is decoded in full."""
     tags: dict[str, Any] = {}
-    for key, entry in _PEER_KEY_ENTRIES:
-        at = packed.find(entry)
-        if at < 0:
-            continue
-        value = _tag_value_after(packed, at + len(entry))
-        if value is None or packed.find(entry, at + 1) >= 0:  # another layout, or a key given twice
+    for entry in _PEER_ENTRY.finditer(packed):
+        key = _PEER_KEY_OF[entry.group(1)]
+        value = _tag_value_after(packed, entry.end())
+        if value is None or key in tags:  # another layout, or a key given twice
             return peer_of(span_tags(msgpack.unpackb(packed)))
         tags[key] = value
     return peer_of(tags) if tags else NO_PEER
@@ -120,11 +120,16 @@ class PeerCodes:
             details = store.details
             fresh = self.names.intern_many(peer_of_packed(details[r]) for r in rows[missing].tolist())
             codes[missing] = fresh
-            merged = np.concatenate([self._uids, uids[missing]])
-            order = np.argsort(merged, kind="stable")
-            self._uids = merged[order]
-            self._codes = np.concatenate([self._codes, fresh])[order]
+            order = np.argsort(uids[missing])
+            at = np.searchsorted(self._uids, uids[missing][order])
+            self._uids = np.insert(self._uids, at, uids[missing][order])
+            self._codes = np.insert(self._codes, at, fresh[order])
         return codes
+
+    @property
+    def known_uids(self) -> np.ndarray:
+        """The spans whose peer has been read (sorted uids)."""
+        return self._uids
 
     def forget_all_but(self, live_uids: np.ndarray) -> None:
         """Drop the cache entries of evicted spans."""

@@ -24,7 +24,7 @@ from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
 from vrmon.sources.jaeger_api import DependencyLink, TraceSummary
-from vrmon.sources.jaeger_client import JaegerClient, parse_header, redact_url, tls_verification
+from vrmon.sources.jaeger_client import JaegerClient, JaegerUnreachable, parse_header, redact_url, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
 T = TypeVar("T")
@@ -72,6 +72,11 @@ class JaegerSource:
         self._service_turn = 0  # where the next poll's share of a long service list starts
         self._services_listed = 0  # how many services the last poll had to share out
 
+    @property
+    def polled_until_us(self) -> int | None:
+        """End of the window the last successful poll read (µs since the epoch), None before one."""
+        return self._window_end_us
+
     async def run(self, sink: SourceSink) -> None:
         config = self.config
         backoff = Backoff(config.poll, max(config.poll, config.retry_max))
@@ -92,6 +97,8 @@ class JaegerSource:
                         self.caps = None
                     if self._loaded_once:
                         sink.set_status("degraded", f"{exc} (showing the last good scene; retrying with backoff)")
+                    elif isinstance(exc, JaegerUnreachable):  # e.g. vrmon started before Jaeger
+                        sink.set_status("down", f"waiting for Jaeger at {redact_url(config.jaeger)}: {exc}")
                     else:
                         sink.set_status("down", f"{exc} (retrying with backoff)")
                     delay = backoff.failure()

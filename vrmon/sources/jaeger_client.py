@@ -20,6 +20,10 @@ from vrmon.errors import ConfigError, SourceError
 from vrmon.sources.content_decoding import BoundedDecoder, TooLarge
 
 
+class JaegerUnreachable(SourceError):
+    """Nothing answers at the URL (refused, unresolved, timed out): Jaeger may not be up yet."""
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -101,10 +105,11 @@ class JaegerClient:
             async with asyncio.timeout(self.timeout):
                 return await self._get(path, params, where)
         except (TimeoutError, httpx.TimeoutException):
-            raise SourceError(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
-                              "(raise --jaeger-timeout, lower --limit or --lookback)") from None
+            raise JaegerUnreachable(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
+                                    "(raise --jaeger-timeout, lower --limit or --lookback)") from None
         except httpx.ConnectError as exc:
-            raise SourceError(_connect_failure(where, exc)) from None
+            failure = SourceError if isinstance(_root_cause(exc), ssl.SSLError) else JaegerUnreachable
+            raise failure(_connect_failure(where, exc)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise SourceError(f"the answer from {where} was cut off mid-body ({exc or type(exc).__name__}); "
                               "Jaeger or a proxy closed the connection early") from None

@@ -1,0 +1,119 @@
+"""One viewer's websocket: requests in (validated, rate-limited), frames out (from its queue).
+
+Every viewer is untrusted. What one of them can cost the others is capped:
+- viewers beyond `--max-viewers` are closed at once with code 1013 and a reason that says so;
+- a frame over MAX_CLIENT_FRAME bytes gets an error frame, over WS_MAX_SIZE the connection is
+  closed (by the websocket layer, before the frame is even buffered whole);
+- scene switches and resyncs (each may lay out and send a whole scene) and selects (each reads a
+  span's details) are rate-limited per viewer; requests over the rate are answered with an error;
+- MAX_BAD_FRAMES refused requests in a row close the connection (code 1008).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from vrmon.errors import ProtocolError
+from vrmon.hub import Hub, Viewer
+from vrmon.protocol import Select, error_frame, parse_client_message
+
+log = logging.getLogger("vrmon")
+
+MAX_BAD_FRAMES = 50  # consecutive refused requests before a viewer is disconnected
+
+
+@dataclass
+class RateLimit:
+    """A token bucket: `burst` requests at once, then `per_second` on average."""
+
+    per_second: float
+    burst: float
+    _tokens: float = field(init=False)
+    _at: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self._tokens = self.burst
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_second)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+SWITCH_RATE = (4.0, 8)  # scene switches and resyncs per second, burst
+SELECT_RATE = (30.0, 60)  # details requests per second, burst
+
+
+def viewer_endpoint(hub: Hub, max_viewers: int,
+                    before_connect: Callable[[WebSocket], Awaitable[None]] | None = None) -> Callable[[WebSocket], Awaitable[None]]:
+    """`before_connect(ws)` runs once the socket is open, before the viewer joins (e.g. replay files still loading)."""
+
+    async def endpoint(ws: WebSocket) -> None:
+        await ws.accept()
+        if len(hub.viewers) >= max_viewers:
+            await ws.close(code=1013, reason=f"vrmon already serves its {max_viewers} viewers (--max-viewers); try again later")
+            return
+        if before_connect is not None:
+            await before_connect(ws)
+        viewer = hub.connect()
+        sender = asyncio.create_task(_send_frames(ws, viewer))
+        try:
+            await _receive_requests(ws, hub, viewer)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sender.cancel()
+            hub.disconnect(viewer)
+
+    return endpoint
+
+
+async def _receive_requests(ws: WebSocket, hub: Hub, viewer: Viewer) -> None:
+    switches, selects = RateLimit(*SWITCH_RATE), RateLimit(*SELECT_RATE)
+    bad = 0
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        try:
+            request = parse_client_message(message.get("bytes") or message.get("text") or b"")
+            limit, what = (selects, "select") if isinstance(request, Select) else (switches, "scene and resync")
+            if not limit.allow():
+                raise ProtocolError(f"too many {what} requests: at most {limit.per_second:g} a second; "
+                                    "this one was dropped")
+            hub.handle(viewer, request)
+            bad = 0
+        except ProtocolError as exc:
+            viewer.offer(error_frame(str(exc)))
+            bad += 1
+            if bad >= MAX_BAD_FRAMES:
+                await ws.close(code=1008, reason="too many malformed or refused requests")
+                return
+        # Requests that arrived together are queued together: let the other viewers' tasks run
+        # between them, so one busy socket cannot hold the loop.
+        await asyncio.sleep(0)
+
+
+async def _send_frames(ws: WebSocket, viewer: Viewer) -> None:
+    try:
+        while True:
+            frame = await viewer.next_frame()
+            if frame is not None:
+                await ws.send_bytes(frame)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the receive loop sees the disconnect and cleans up
+    except Exception:  # e.g. a frame that cannot be encoded: say so, never leave a blank viewer behind
+        log.exception("sending to a viewer failed; closing its connection")
+        with contextlib.suppress(Exception):
+            await ws.close(code=1011, reason="server error while encoding a frame; see the server log")
