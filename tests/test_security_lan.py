@@ -27,6 +27,7 @@ from vrmon.settings import SecurityConfig, ServeConfig
 from vrmon.tls import LocalNames, self_signed_certificate
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
+WAIT_S = 30  # an upper bound for a busy machine, not a pace: every answer comes far sooner
 TOKEN = "test-token-0123456789"
 
 
@@ -49,14 +50,14 @@ def lan(vrmon_server, tmp_path):
     server.pairing.announce = server.codes.append
     server.pairing.clock = server.clock = Clock()
     server.tls = ssl.create_default_context(cafile=str(server.cert.cert))
-    server.http = httpx.Client(base_url=server.url, verify=server.tls, follow_redirects=False)
+    server.http = httpx.Client(base_url=server.url, verify=server.tls, timeout=WAIT_S)
     yield server
     server.http.close()
 
 
 def ws_first_frame(server, **headers: str) -> dict:
-    with connect(server.ws_url, ssl=server.tls, additional_headers=headers, open_timeout=5) as ws:
-        return decode_server_frame(ws.recv(timeout=10))
+    with connect(server.ws_url, ssl=server.tls, additional_headers=headers, open_timeout=WAIT_S) as ws:
+        return decode_server_frame(ws.recv(timeout=WAIT_S))
 
 
 def ws_refused(server, **headers: str) -> int:
@@ -96,9 +97,9 @@ def test_the_token_lets_scripts_and_vrmon_tail_in(lan, capsys):
     bearer = {"Authorization": f"Bearer {TOKEN}"}
     assert lan.http.get("/healthz", headers=bearer).json()["spans"] == 40
     assert ws_first_frame(lan, **bearer)["type"] == "snapshot"
-    assert main(["tail", lan.ws_url, "--once", "--token", TOKEN, "--tls-ca", str(lan.cert.cert)]) == 0
+    assert main(["tail", lan.ws_url, "--once", "--timeout", str(WAIT_S), "--token", TOKEN, "--tls-ca", str(lan.cert.cert)]) == 0
     assert capsys.readouterr().out.startswith("snapshot seq=0")
-    assert main(["tail", lan.ws_url, "--once", "--tls-ca", str(lan.cert.cert)]) == 1
+    assert main(["tail", lan.ws_url, "--once", "--timeout", str(WAIT_S), "--tls-ca", str(lan.cert.cert)]) == 1
     assert "refused the connection (HTTP 403): the token is missing or wrong" in capsys.readouterr().err
 
 
@@ -114,7 +115,7 @@ def test_a_right_code_pairs_the_browser_with_a_strict_session_cookie(lan):
         assert attribute.lower() in cookie.lower(), attribute
     session = paired.cookies[SESSION_COOKIE]
     lan.http.cookies.clear()  # this client stays a stranger; the paired browser is the one below
-    with httpx.Client(base_url=lan.url, verify=lan.tls, cookies={SESSION_COOKIE: session}) as browser:
+    with httpx.Client(base_url=lan.url, verify=lan.tls, cookies={SESSION_COOKIE: session}, timeout=WAIT_S) as browser:
         assert browser.get("/").status_code == 200 and "<a-scene" in browser.get("/").text
         assert browser.get("/healthz").json()["spans"] == 40
     assert ws_first_frame(lan, Cookie=f"{SESSION_COOKIE}={session}", Origin=lan.url)["type"] == "snapshot"
@@ -202,7 +203,7 @@ def test_a_given_certificate_is_served_and_its_names_are_answered(vrmon_server, 
     server = vrmon_server.last
     assert server.app.state.exposure.certificate.fingerprint == own.fingerprint
     assert not (tmp_path / "unused").exists()  # nothing generated
-    with httpx.Client(verify=ssl.create_default_context(cafile=str(own.cert))) as http:
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(own.cert)), timeout=WAIT_S) as http:
         named = http.get(f"{server.url}/healthz", headers={"Host": f"vrmon.example.test:{server.port}",
                                                             "Authorization": f"Bearer {TOKEN}"})
     assert named.status_code == 200 and named.json()["spans"] == 40

@@ -28,6 +28,7 @@ from vrmon.sources.base import HubSink, Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
 from vrmon.static_cache import CachedStaticFiles
+from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
 
 log = logging.getLogger("vrmon")
@@ -91,7 +92,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None)),
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
-    routes += [Mount(f"/vendor/{name}", CachedStaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
+    routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]
     exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
     if exposure.pairing:
         routes += pairing_routes(exposure.pairing, config.static_dir)

@@ -93,7 +93,7 @@ def decide_exposure(config: ServeConfig) -> Exposure:
             config_dir = Path(security.config_dir) if security.config_dir else default_config_dir()
             certificate = self_signed_certificate(config_dir, names)
         pairing = Pairing(token=security.token)
-    policy = access_policy(config.host, "https" if certificate else "http", security.allow_host, security.allow_origin,
+    policy = access_policy(config.host, security.allow_host, security.allow_origin,
                            local_names=[*(names.all() if lan else ()), *(certificate.dns_names if certificate else ())],
                            index_html=config.static_dir / "index.html")
     return Exposure(config.host, config.port, lan, names, policy, certificate, pairing, warnings)

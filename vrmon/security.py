@@ -49,11 +49,10 @@ class Gate(Protocol):
 class AccessPolicy:
     hosts: frozenset[str]  # host names and addresses a request may name (lowercase, IPv6 unbracketed)
     origins: frozenset[str]  # extra origins allowed (--allow-origin), normalised by `normalise_origin`
-    scheme: str  # "http" or "https": what this server speaks, for the same-origin check
     inline_script_hashes: tuple[str, ...] = ()  # CSP sources for the inline scripts of index.html
 
-    def content_security_policy(self, host: str) -> str:
-        ws = "wss" if self.scheme == "https" else "ws"
+    def content_security_policy(self, host: str, secure: bool) -> str:
+        ws = "wss" if secure else "ws"
         hashes = " ".join(self.inline_script_hashes)
         # blob: for scripts and workers: troika-three-text builds its text worker from a blob: URL
         # and imports its modules into it the same way. Inline styles: A-Frame injects its own
@@ -70,7 +69,7 @@ class AccessPolicy:
         )
 
 
-def access_policy(bind_host: str, scheme: str, allow_host: Iterable[str] = (), allow_origin: Iterable[str] = (),
+def access_policy(bind_host: str, allow_host: Iterable[str] = (), allow_origin: Iterable[str] = (),
                   local_names: Iterable[str] = (), index_html: Path | None = None) -> AccessPolicy:
     """The policy for a server bound to `bind_host`; `local_names` are this machine's own names and
     addresses, allowed when it serves the LAN."""
@@ -80,7 +79,7 @@ def access_policy(bind_host: str, scheme: str, allow_host: Iterable[str] = (), a
     hosts.update(_strip_brackets(name.strip().lower()) for name in (*local_names, *allow_host) if name.strip())
     origins = frozenset(normalise_origin(origin) for origin in allow_origin if origin.strip())
     hashes = inline_script_hashes(index_html.read_text()) if index_html else ()
-    return AccessPolicy(frozenset(hosts), origins, scheme, hashes)
+    return AccessPolicy(frozenset(hosts), origins, hashes)
 
 
 def inline_script_hashes(html: str) -> tuple[str, ...]:
@@ -136,7 +135,7 @@ class AccessGuard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host_header = headers.get("host", "")
-        extra = self._security_headers(host_header)
+        extra = self._security_headers(host_header, _page_scheme(scope) == "https")
         answer = self._answer_instead(scope, headers)
         if answer is not None:
             status, message = answer
@@ -184,22 +183,22 @@ class AccessGuard:
             if headers.get("sec-fetch-site") == "same-origin":
                 return True
         origin = headers.get("origin")
-        return origin is None or self._origin_allowed(origin, host_header)
+        return origin is None or self._origin_allowed(origin, host_header, _page_scheme(scope))
 
-    def _origin_allowed(self, origin: str, host_header: str) -> bool:
+    def _origin_allowed(self, origin: str, host_header: str, scheme: str) -> bool:
         try:
             origin = normalise_origin(origin)
         except ValueError:
             return False  # "null" (sandboxed frames, file: pages) and anything malformed
         if origin in self.policy.origins:
             return True
-        return origin == normalise_origin(f"{self.policy.scheme}://{join_host(*split_host(host_header))}")
+        return origin == normalise_origin(f"{scheme}://{join_host(*split_host(host_header))}")
 
-    def _security_headers(self, host_header: str) -> list[tuple[bytes, bytes]]:
+    def _security_headers(self, host_header: str, secure: bool) -> list[tuple[bytes, bytes]]:
         name, port = split_host(host_header)
         host = join_host(name, port) if name in self.policy.hosts and port != -1 else "localhost"
         return [
-            (b"content-security-policy", self.policy.content_security_policy(host).encode("latin-1")),
+            (b"content-security-policy", self.policy.content_security_policy(host, secure).encode("latin-1")),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
             (b"x-frame-options", b"DENY"),
@@ -228,6 +227,12 @@ async def _answer(scope: Scope, send: Send, status: int, message: str, extra: li
             headers.append((b"www-authenticate", b'Bearer realm="vrmon"'))
     await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _page_scheme(scope: Scope) -> str:
+    """The scheme of vrmon's own pages as the browser sees them: uvicorn sets it from TLS, or from
+    X-Forwarded-Proto when a reverse proxy on this machine terminates HTTPS."""
+    return "https" if scope.get("scheme") in ("https", "wss") else "http"
 
 
 def _strip_brackets(host: str) -> str:

@@ -25,6 +25,10 @@ import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./data/vrmon-api.js";
 import "./desktop/span-search.js";
+import "./desktop/wall-pager.js";
+import "./desktop/host-gauge.js";
+import "./desktop/empty-state.js";
+import "./desktop/selection-clearance.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.

@@ -4,8 +4,9 @@
 // session is asked for (entering VR waits for it). index.html already names these components on
 // their entities; A-Frame leaves names it does not know alone, so once they are registered each
 // entity is given its component again, from the attribute written there.
-const XR_MODULES = ["./vr-laser.js", "./vr-span-panel.js", "./vr-span-labels.js", "./vr-locomotion.js", "./vr-wrist-menu.js", "./world-grab.js"];
-const XR_COMPONENTS = ["vr-laser", "vr-span-panel", "vr-span-labels", "vr-locomotion", "vr-wrist-menu", "world-grab"];
+const XR_MODULES = ["./vr-laser.js", "./vr-span-panel.js", "./vr-span-labels.js", "./vr-locomotion.js", "./vr-wrist-menu.js", "./world-grab.js",
+  "./vr-empty-message.js"];
+const XR_COMPONENTS = ["vr-laser", "vr-span-panel", "vr-span-labels", "vr-locomotion", "vr-wrist-menu", "world-grab", "vr-empty-message"];
 const IDLE_TIMEOUT_MS = 2000;
 
 AFRAME.registerSystem("xr-on-demand", {
