@@ -221,6 +221,8 @@ def test_a_span_selected_on_the_desktop_has_its_panel_on_entering_vr(vrmon_serve
     node_id = next(iter(table))
     page.evaluate("(id) => window.vrmon.select(id)", node_id)
     page.wait_for_function("!document.querySelector('#span-panel').hidden")
+    # Where WebXR can run a session, the headset's code loads in the background after the first scene.
+    page.wait_for_function("document.querySelector('#vr-span-panel').components['vr-span-panel']")
     assert page.evaluate("document.querySelector('#vr-span-panel').object3D.visible") is False  # not on a flat screen
     enter_vr(page)
     page.evaluate(HEADSET_HELPERS)

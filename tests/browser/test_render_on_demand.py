@@ -20,8 +20,8 @@ FRAMES = "() => document.querySelector('a-scene').renderer.info.render.frame"
 
 
 def open_idle(vrmon_server, open_app, page) -> None:
-    # No host metrics: their 1 Hz frames are real updates (the ring moves), not rest.
-    open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
+    # Host metrics on (1 Hz): on a screen they update the DOM gauge, not the 3D view.
+    open_app(vrmon_server([HOTROD], scene="waterfall"))
     page.wait_for_function(IDLE, timeout=20_000)
 
 
