@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError
-from vrmon.hub import Hub
+from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
 from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
@@ -24,7 +24,8 @@ from vrmon.exposure import decide_exposure
 from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
-from vrmon.sources.base import HubSink, Source
+from vrmon.protocol import metrics_frame
+from vrmon.sources.base import Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
 from vrmon.static_cache import CachedStaticFiles
@@ -75,7 +76,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
         if config.host_metrics:
-            tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
+            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: hub.broadcast(metrics_frame(**vars(sample))))))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole
             tasks.append(asyncio.create_task(_every(config.tick, lambda: _evict(store, config),
                                                     "evicting old spans failed; keeping them for now")))

@@ -541,3 +541,34 @@ def test_headset_screenshot(vrmon_server, open_app, server_snapshot, page, scree
     assert views == 2
     assert 0 < calls / views < 30
     assert page.errors == []
+
+
+def test_the_wall_stands_in_front_in_a_headset_with_titles_of_readable_angular_size_and_pages_from_the_wrist(
+        vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(HOTROD, MANY_TRACES), scene="wall")
+    pages = page.snapshot["scene"]["pages"]
+    assert pages > 1
+    # The page is in front of the viewer (every bar within 60° of straight ahead), and every
+    # panel title is at least 1.2° tall (2 cm at 1 m): readable without walking up to it.
+    widest, smallest = page.evaluate("""() => {
+      const THREE = AFRAME.THREE;
+      const camera = document.querySelector('a-scene').camera;
+      const eye = camera.getWorldPosition(new THREE.Vector3());
+      const ahead = Math.atan2(-camera.getWorldDirection(new THREE.Vector3()).x, -camera.getWorldDirection(new THREE.Vector3()).z);
+      const { pos, count } = window.vrmon.system.nodes;
+      let widest = 0;
+      for (let r = 0; r < count; r++) {
+        const azimuth = Math.atan2(-(pos[r * 3] - eye.x), -(pos[r * 3 + 2] - eye.z)) - ahead;
+        widest = Math.max(widest, Math.abs(Math.atan2(Math.sin(azimuth), Math.cos(azimuth))));
+      }
+      const fontMetres = 0.22 * 56 / 76;  // scene-labels.js: the wall's title quads, of which the font is 56/76
+      const smallest = Math.min(...window.vrmon.system.labels.map((l) =>
+        2 * Math.atan(fontMetres / 2 / eye.distanceTo(new THREE.Vector3().fromArray(l.pos)))));
+      return [widest * 180 / Math.PI, smallest * 180 / Math.PI];
+    }""")
+    assert widest <= 60 and smallest >= 1.2, (widest, smallest)
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    press_menu_button(page, "m.olderPageButton")
+    page.wait_for_function("window.vrmon.system.scene.page === 1", timeout=10_000)
+    page.wait_for_function("(n) => window.headset.menu().wallHeading.text === `Wall: page 2 of ${n}`", arg=pages)
+    assert page.errors == []

@@ -100,6 +100,11 @@ def test_the_wall_shows_a_legible_page_of_traces_and_pages_on(vrmon_server, open
     page.locator("#wall-pager .newer").click()
     wait_for_page(page, 0)
     assert page.locator("#wall-pager .newer").is_disabled()
+    # Wander off (as WASD would), then Reset: the same legible view again.
+    page.evaluate("document.querySelector('#camera').object3D.position.set(4, 1, -3)")
+    page.keyboard.press("r")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert_legible_wall(page, mark_figures(page))
     assert page.errors == []
 
 

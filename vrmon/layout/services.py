@@ -9,12 +9,14 @@ as little as possible.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes, NO_STRING, bounds_of
 from vrmon.layout.palette import parse_color
+from vrmon.model.dependencies import DependencyLink
 
 SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
 
@@ -54,7 +56,7 @@ class ServiceGraph:
     seconds: float  # time window the counts cover
 
 
-def service_graph(store, extra_links: list[tuple[str, str, int]] | None = None) -> ServiceGraph:
+def service_graph(store, extra_links: Sequence[DependencyLink] = ()) -> ServiceGraph:
     n_services = len(store.services)
     spans = np.bincount(store.service, minlength=n_services)
     errors = np.bincount(store.service, weights=(store.flags & 1) > 0, minlength=n_services)
@@ -71,19 +73,17 @@ def service_graph(store, extra_links: list[tuple[str, str, int]] | None = None) 
     else:
         pairs, calls = np.unique(codes, return_counts=True)
     if extra_links:
-        extra = {}
-        for parent_name, child_name, count in extra_links:
-            a, b = store.services.intern(parent_name), store.services.intern(child_name)
-            extra[a * max(len(store.services), 1) + b] = count
-        # re-key with the possibly grown table; Jaeger's counts win where both know a pair
-        n_new = len(store.services)
-        spans = np.bincount(store.service, minlength=n_new)
-        errors = np.bincount(store.service, weights=(store.flags & 1) > 0, minlength=n_new)
-        merged = {int(k // n_services) * n_new + int(k % n_services): int(c) for k, c in zip(pairs, calls)}
-        merged.update({(k // n_new) * n_new + k % n_new: c for k, c in extra.items()})
-        n_services = n_new
-        pairs = np.array(sorted(merged), np.int64)
-        calls = np.array([merged[k] for k in pairs.tolist()], np.int64)
+        # Links a live source reports between services the store knows: Jaeger's counts win where
+        # both know a pair (they cover more than the traces loaded); calls within a service are not drawn.
+        reported = {}
+        for link in extra_links:
+            a, b = store.services.code_of(link.parent), store.services.code_of(link.child)
+            if a is not None and b is not None and a != b:
+                reported[a * n_services + b] = link.call_count
+        if reported:
+            merged = dict(zip(pairs.tolist(), calls.tolist())) | reported
+            pairs = np.array(sorted(merged), np.int64)
+            calls = np.array([merged[k] for k in pairs.tolist()], np.int64)
     present = np.flatnonzero(spans > 0)
     if len(pairs):
         present = np.union1d(present, np.concatenate([pairs // n_services, pairs % n_services]))
@@ -131,7 +131,7 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
     return pos - pos.mean(axis=0)
 
 
-def services_layout(store, p: ServicesParams, state: GraphState, extra_links=None) -> Layout:
+def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Sequence[DependencyLink] = ()) -> Layout:
     graph = service_graph(store, extra_links)
     n = len(graph.services)
     if not n:

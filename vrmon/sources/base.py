@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult
 
@@ -21,6 +22,10 @@ class SourceSink(Protocol):
         """Report health: state "ok", "degraded" (serving the last good data) or "down"."""
         ...
 
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        """Replace the service-to-service call counts this source knows (for the services scene)."""
+        ...
+
 
 class Source(Protocol):
     name: str  # shown in status frames and /healthz, e.g. "jaeger"
@@ -28,17 +33,3 @@ class Source(Protocol):
     async def run(self, sink: SourceSink) -> None:
         """Run until cancelled; must never raise for bad input from outside."""
         ...
-
-
-class HubSink:
-    """A sink that adds to the hub's store and reports status under one source name."""
-
-    def __init__(self, hub, name: str) -> None:
-        self.hub = hub
-        self.name = name
-
-    def add(self, batch: SpanBatch) -> AddResult:
-        return self.hub.store.add(batch)
-
-    def set_status(self, state: str, message: str) -> None:
-        self.hub.set_status(self.name, state, message)
