@@ -85,6 +85,9 @@ AFRAME.registerSystem("vrmon-data", {
   },
 
   emit(name, detail) {
+    // What listeners change gets drawn. Host metrics (1 Hz) are drawn in 3D only in a headset,
+    // which draws every frame anyway; on a screen the DOM gauge shows them: a view at rest stays so.
+    if (name !== "vrmon-metrics") this.el.systems["render-on-demand"]?.requestFrame();
     this.el.emit(name, detail, false);
   },
 

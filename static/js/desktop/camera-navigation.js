@@ -49,7 +49,12 @@ AFRAME.registerComponent("camera-navigation", {
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
         // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
-        if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) {
+          requestAnimationFrame(() => {
+            this.reset();
+            this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+          });
+        }
       }
     };
     this.onKey = (event) => {

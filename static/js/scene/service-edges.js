@@ -207,6 +207,9 @@ AFRAME.registerComponent("service-edges", {
       this.stale = false;
       this.rebuild();
     }
-    if (this.particles.count) this.moveParticles(time);
+    if (this.particles.count) {
+      this.moveParticles(time);
+      this.el.sceneEl.systems["render-on-demand"].requestFrame(); // traffic keeps moving
+    }
   },
 });
