@@ -17,6 +17,7 @@ from typing import Any
 
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
@@ -134,6 +135,7 @@ class Hub:
         self.sources: dict[str, SourceStatus] = {}
         self.viewers: set[Viewer] = set()
         self.last_metrics: bytes | None = None
+        self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
 
     # -- viewers --------------------------------------------------------------------------
@@ -158,6 +160,9 @@ class Hub:
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
             view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.page)
+            if self.dependency_links:
+                view.set_dependency_links(self.dependency_links)
+                view.refresh()  # drawn in the first snapshot already
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel
@@ -247,6 +252,12 @@ class Hub:
         for viewer in self.viewers:
             viewer.offer(frame)
 
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        """A source's service-to-service call counts; views lay them out at their next tick."""
+        self.dependency_links = tuple(links)
+        for channel in self.channels.values():
+            channel.view.set_dependency_links(self.dependency_links)
+
     def set_status(self, source: str, state: str, message: str) -> None:
         """Record a source's health and tell every viewer when it changes."""
         old = self.sources.get(source)
@@ -283,3 +294,6 @@ class HubSink:
 
     def set_status(self, state: str, message: str) -> None:
         self.hub.set_status(self.name, state, message)
+
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        self.hub.set_dependencies(links)
