@@ -60,12 +60,17 @@ RATES: dict[str, tuple[float, int]] = {
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync"}
 
 
-def viewer_endpoint(hub: Hub, max_viewers: int) -> Callable[[WebSocket], Awaitable[None]]:
+def viewer_endpoint(hub: Hub, max_viewers: int,
+                    before_connect: Callable[[WebSocket], Awaitable[None]] | None = None) -> Callable[[WebSocket], Awaitable[None]]:
+    """`before_connect(ws)` runs once the socket is open, before the viewer joins (e.g. replay files still loading)."""
+
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
         if len(hub.viewers) >= max_viewers:
             await ws.close(code=1013, reason=f"vrmon already serves its {max_viewers} viewers (--max-viewers); try again later")
             return
+        if before_connect is not None:
+            await before_connect(ws)
         viewer = hub.connect()
         sender = asyncio.create_task(_send_frames(ws, viewer))
         try:
