@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import RunningServer
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import Fault, JaegerStub, v1_error_body, v3_error_body
-from vrmon.model.span_store import FLAG_REASONS, SpanFlag
+from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.protocol import decode_server_frame, select_frame
 
 HOTROD_V3 = "apiv3-gettrace-hotrod-40spans.json"

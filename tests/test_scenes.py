@@ -17,7 +17,7 @@ from vrmon.errors import ConfigError
 from vrmon.formats import read_document
 from vrmon.layout.nodes import YAW_SCALE
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, ServicesParams, services_layout
-from vrmon.layout.wall import WallParams, wall_capacity, wall_layout
+from vrmon.layout.wall import TITLE_CHAR_WIDTH, WallParams, wall_capacity, wall_layout, wall_pages
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import scene_request_frame, select_frame
 from vrmon.scene import SceneView
@@ -67,14 +67,17 @@ def test_wall_shows_recent_traces_newest_in_front():
     nodes = layout.nodes
     assert np.isfinite(nodes.pos).all()
     shown = np.unique(store.trace[[store.row_of_uid(int(i)) for i in nodes.ids]])
-    assert len(shown) == wall_capacity(p) == 33  # 11 panels fit around a 6 m room, 3 rows
+    assert len(shown) == wall_capacity(p) == 12  # a page: 3 columns of 4 panels
     newest = int(np.argmax(store.trace_summaries()["start_us"]))
     front = nodes.yaw == 0
     front_traces = {int(store.trace[store.row_of_uid(int(i))]) for i in nodes.ids[front]}
     assert newest in front_traces
-    # every panel faces the centre: a bar's yaw matches its azimuth on the wall
+    # every panel turns towards the centre, by `facing` of its azimuth on the wall
     azimuth = np.arctan2(nodes.pos[:, 0], -nodes.pos[:, 2])
-    assert np.allclose(-azimuth, nodes.yaw / YAW_SCALE, atol=0.6)
+    assert np.allclose(-azimuth * p.facing, nodes.yaw / YAW_SCALE, atol=0.2)
+    # a title above every panel, no wider than the panel
+    assert len(layout.labels) == 12
+    assert all(len(label.text) * p.title_height * TITLE_CHAR_WIDTH <= p.panel_width for label in layout.labels)
 
 
 def test_wall_never_wraps_panels_onto_each_other():
@@ -82,8 +85,79 @@ def test_wall_never_wraps_panels_onto_each_other():
     store.add(synthetic_batch(20_000, spans_per_trace=20))
     layout = wall_layout(store, WallParams(traces=1000))
     azimuth = np.round(np.arctan2(layout.nodes.pos[:, 0], -layout.nodes.pos[:, 2]), 1)
-    assert len(np.unique(np.round(layout.nodes.yaw / YAW_SCALE, 2))) <= 2 * np.pi * 6.0 // 3.4 + 1
+    assert len(np.unique(np.round(layout.nodes.yaw / YAW_SCALE, 2))) <= 2 * np.pi * 6.0 // 2.7 + 1
     assert np.isfinite(azimuth).all()
+
+
+def panel_boxes(store: SpanStore, layout) -> dict[int, tuple[float, float, float, float]]:
+    """Per trace on the wall: (azimuth min, max, height min, max) of its bars' extents."""
+    nodes = layout.nodes
+    trace = store.trace[[store.row_of_uid(int(i)) for i in nodes.ids]]
+    azimuth = np.arctan2(nodes.pos[:, 0], -nodes.pos[:, 2])
+    half_angle = nodes.size[:, 0] / 2 / np.hypot(nodes.pos[:, 0], nodes.pos[:, 2])
+    low, high = nodes.pos[:, 1] - nodes.size[:, 1] / 2, nodes.pos[:, 1] + nodes.size[:, 1] / 2
+    return {int(t): (float((azimuth - half_angle)[trace == t].min()), float((azimuth + half_angle)[trace == t].max()),
+                     float(low[trace == t].min()), float(high[trace == t].max())) for t in np.unique(trace)}
+
+
+@pytest.mark.parametrize("rows", [1, 3, 4, 5, 6])
+def test_wall_panels_are_packed_by_their_real_heights_and_never_overlap(rows):
+    # Regression: with rows >= 4 the fourth level landed on the height of the second, and the
+    # bottom row was lifted off the floor into the middle one.
+    store = SpanStore()
+    store.add(synthetic_batch(60 * 30, spans_per_trace=30, seed=3))
+    p = WallParams(rows=rows, traces=3 * rows)
+    layout = wall_layout(store, p)
+    boxes = list(panel_boxes(store, layout).values())
+    assert len(boxes) == 3 * rows
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            side_by_side = a[1] < b[0] or b[1] < a[0]
+            stacked = a[3] + p.title_height < b[2] or b[3] + p.title_height < a[2]  # a title's room between
+            assert side_by_side or stacked, (a, b)
+    assert min(box[2] for box in boxes) >= 0.05  # nothing under the floor
+    # each title sits above its own panel, under the next panel up
+    for label in layout.labels:
+        x, y, z = label.pos
+        column = [box for box in boxes if box[0] <= np.arctan2(x, -z) <= box[1]]
+        assert any(box[3] < y < box[3] + 0.2 for box in column)
+
+
+def test_wall_pages_show_every_trace_once_newest_first():
+    store = SpanStore()
+    store.add(synthetic_batch(530 * 4, spans_per_trace=4, seed=5))  # 530 traces
+    p = PRESETS["wall"].params
+    pages = wall_pages(store, p)
+    assert pages == -(-530 // wall_capacity(p))
+    seen: list[int] = []
+    for page in range(pages):
+        nodes = wall_layout(store, p, page).nodes
+        seen += sorted({int(store.trace[store.row_of_uid(int(i))]) for i in nodes.ids})
+    assert sorted(seen) == list(range(530)) and len(seen) == 530
+    start = store.trace_summaries()["start_us"]
+    first, last = wall_layout(store, p, 0).nodes, wall_layout(store, p, pages - 1).nodes
+    oldest_on_first = min(start[store.trace[store.row_of_uid(int(i))]] for i in first.ids)
+    newest_on_last = max(start[store.trace[store.row_of_uid(int(i))]] for i in last.ids)
+    assert oldest_on_first > newest_on_last
+    # a page past the end shows the last one
+    assert np.array_equal(wall_layout(store, p, pages + 5).nodes.ids, last.ids)
+
+
+def test_wall_page_requests_over_the_websocket(vrmon_server):
+    store = SpanStore()
+    store.add(synthetic_batch(40 * 3, spans_per_trace=3, seed=2))
+    base = vrmon_server([], store=store, scene="wall", host_metrics=False)
+    with connect(base.replace("http://", "ws://") + "/ws") as ws:
+        first = recv(ws)
+        assert (first["scene"]["page"], first["scene"]["pages"]) == (0, 4)
+        ws.send(scene_request_frame(page=3))
+        last = recv(ws)
+        assert last["type"] == "snapshot" and last["scene"]["page"] == 3
+        assert not set(first["nodes"].ids) & set(last["nodes"].ids)
+        ws.send(scene_request_frame(page=-1))
+        assert "'page' must be an integer" in recv(ws)["message"]
+        ws.send(scene_request_frame(scene="waterfall"))  # other scenes have no pages
+        assert "page" not in recv(ws)["scene"]
 
 
 # -- services --------------------------------------------------------------------------------

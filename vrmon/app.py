@@ -17,16 +17,18 @@ from starlette.staticfiles import StaticFiles
 
 from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError
-from vrmon.hub import Hub
+from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
 from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
-from vrmon.sources.base import HubSink, Source
+from vrmon.protocol import metrics_frame
+from vrmon.sources.base import Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
+from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
 
 log = logging.getLogger("vrmon")
@@ -65,7 +67,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
         if config.host_metrics:
-            tasks.append(asyncio.create_task(run_host_metrics(hub.broadcast)))
+            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: hub.broadcast(metrics_frame(**vars(sample))))))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole
             tasks.append(asyncio.create_task(_every(config.tick, lambda: _evict(store, config),
                                                     "evicting old spans failed; keeping them for now")))
@@ -82,7 +84,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers)),
         Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
     ]
-    routes += [Mount(f"/vendor/{name}", StaticFiles(directory=config.node_modules / sub)) for name, sub in VENDOR_DIRS.items()]
+    routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]
     exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
     if exposure.pairing:
         routes += pairing_routes(exposure.pairing, config.static_dir)

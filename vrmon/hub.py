@@ -3,7 +3,8 @@
 A viewer looks at one view (scene preset + trace). Viewers of the same view share a
 `SceneView`, so each delta is encoded once and the same bytes go to every queue. A slow
 viewer never slows the others: when its queue is full its pending frames are dropped and it
-gets a fresh snapshot once it catches up.
+gets a fresh snapshot once it catches up, then every source's current status and the reply to
+a `select` it was still waiting for.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrmon.errors import ProtocolError
-from vrmon.model.span_store import SpanStore
+from vrmon.model.span_batch import SpanBatch
+from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
     Resync,
@@ -51,25 +53,41 @@ class SourceStatus:
 @dataclass(eq=False)
 class Viewer:
     queue_size: int
-    queue: asyncio.Queue = field(init=False)
+    queue: asyncio.Queue = field(init=False)  # bounded by offer(), so a resync can add what must follow it
     channel: "Channel | None" = None
     sent_seq: int = -1
     resyncs: int = 0  # snapshots sent because the queue overflowed
+    statuses: dict[str, bytes] = field(default_factory=dict)  # each source's latest status frame
+    answer: bytes | None = None  # the reply to the last select, until it is sent
     pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(self.queue_size)
+        self.queue = asyncio.Queue()
 
     def offer(self, item: Any) -> None:
-        """Queue a frame without waiting; on overflow drop what is pending and resync."""
-        try:
+        """Queue a frame without waiting; on overflow drop what is pending and resync: a snapshot,
+        then the statuses and the unsent select reply that were dropped with the rest."""
+        if self.queue.qsize() < self.queue_size:
             self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.pending_details = 0
-            self.resyncs += 1
-            self.queue.put_nowait(SNAPSHOT)
+            return
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.resyncs += 1
+        answer = [self.answer] if self.answer is not None else []
+        self.pending_details = sum(isinstance(frame, DetailsReply) for frame in answer)
+        for kept in (SNAPSHOT, *self.statuses.values(), *answer):
+            self.queue.put_nowait(kept)
+
+    def offer_status(self, source: str, frame: bytes) -> None:
+        self.statuses[source] = frame
+        self.offer(frame)
+
+    def offer_answer(self, frame: bytes) -> None:
+        """The reply to a `select` (details or an error): kept until sent, so an overflow cannot lose it."""
+        self.answer = frame
+        if isinstance(frame, DetailsReply):
+            self.pending_details += 1  # before offering: an overflow recounts it
+        self.offer(frame)
 
     async def next_frame(self) -> bytes | None:
         """The next bytes to send, or None for a stale delta the last snapshot already covers."""
@@ -86,6 +104,8 @@ class Viewer:
                 return None
             self.sent_seq = seq
             return frame
+        if item is self.answer:
+            self.answer = None
         return item  # a control frame: status, details, error
 
 
@@ -116,7 +136,7 @@ class Hub:
         # Every source's state, healthy ones included: a viewer that connects after a recovery
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
-            viewer.offer(status_frame(source=name, **status.to_json()))
+            viewer.offer_status(name, status_frame(source=name, **status.to_json()))
         return viewer
 
     def disconnect(self, viewer: Viewer) -> None:
@@ -128,7 +148,7 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.page)
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel
@@ -158,14 +178,13 @@ class Hub:
                 details = viewer.channel.view.details(message.id)
             except Exception:  # a span from a hostile document must not end the viewer's connection
                 log.exception("reading the details of node %d failed", message.id)
-                viewer.offer(error_frame(f"the details of node {message.id} could not be read; see the server log",
-                                         "select"))
+                viewer.offer_answer(error_frame(f"the details of node {message.id} could not be read; see the server log",
+                                                "select"))
                 return
             if details is None:
-                viewer.offer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
+                viewer.offer_answer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:
-                viewer.pending_details += 1  # before offering: an overflow drops it and resets the count
-                viewer.offer(DetailsReply(details_frame(details)))
+                viewer.offer_answer(DetailsReply(details_frame(details)))
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)
@@ -180,7 +199,9 @@ class Hub:
         trace = current.trace if message.trace is None else self.store.trace_code(message.trace)
         if message.trace is not None and trace is None:
             raise ProtocolError(f"trace {message.trace!r} is not loaded")
-        self._join(viewer, ViewKey(scene, trace))
+        # A page belongs to the wall; another scene, or the wall anew, starts on the newest page.
+        page = message.page if message.page is not None else current.page if scene == current.scene else 0
+        self._join(viewer, ViewKey(scene, trace, page if self.presets[scene].layout == "wall" else 0))
 
     # -- updates --------------------------------------------------------------------------
 
@@ -212,7 +233,7 @@ class Hub:
         self.sources[source] = status
         frame = status_frame(source=source, **status.to_json())
         for viewer in self.viewers:
-            viewer.offer(frame)
+            viewer.offer_status(source, frame)
 
     def health(self) -> dict[str, Any]:
         degraded = any(s.state != "ok" for s in self.sources.values())
@@ -224,3 +245,18 @@ class Hub:
             "viewers": len(self.viewers),
             "sources": {name: s.to_json() for name, s in self.sources.items()},
         }
+
+
+class HubSink:
+    """The sink a source writes to (sources.base.SourceSink): adds to the hub's store and reports
+    status under the source's name. It lives here, downstream, so sources import nothing of the hub."""
+
+    def __init__(self, hub: Hub, name: str) -> None:
+        self.hub = hub
+        self.name = name
+
+    def add(self, batch: SpanBatch) -> AddResult:
+        return self.hub.store.add(batch)
+
+    def set_status(self, state: str, message: str) -> None:
+        self.hub.set_status(self.name, state, message)

@@ -223,6 +223,7 @@ class Resync:
 class SwitchScene:
     scene: str | None
     trace: str | None
+    page: int | None = None  # the wall's page of traces; None keeps the current one
 
 
 ClientMessage = Select | Resync | SwitchScene
@@ -236,8 +237,14 @@ def resync_frame() -> bytes:
     return encode_frame({"type": "resync"})
 
 
-def scene_request_frame(scene: str | None = None, trace: str | None = None) -> bytes:
-    return encode_frame({"type": "scene", "scene": scene, "trace": trace})
+MAX_PAGE = 1_000_000
+
+
+def scene_request_frame(scene: str | None = None, trace: str | None = None, page: int | None = None) -> bytes:
+    frame: dict[str, Any] = {"type": "scene", "scene": scene, "trace": trace}
+    if page is not None:
+        frame["page"] = page
+    return encode_frame(frame)
 
 
 def parse_client_message(data: bytes | str) -> ClientMessage:
@@ -258,9 +265,12 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         for name, value in (("scene", scene), ("trace", trace)):
             if value is not None and (not isinstance(value, str) or len(value) > 128):
                 raise ProtocolError(f"scene request: {name!r} must be a string of at most 128 characters")
-        if scene is None and trace is None:
-            raise ProtocolError("scene request needs 'scene', 'trace' or both")
-        return SwitchScene(scene, trace)
+        page = frame.get("page")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or not 0 <= page <= MAX_PAGE):
+            raise ProtocolError(f"scene request: 'page' must be an integer between 0 and {MAX_PAGE}")
+        if scene is None and trace is None and page is None:
+            raise ProtocolError("scene request needs 'scene', 'trace', 'page' or some of them")
+        return SwitchScene(scene, trace, page)
     raise ProtocolError(f"unknown request type {kind!r}; expected select, resync or scene")
 
 

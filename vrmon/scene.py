@@ -13,7 +13,7 @@ import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
-from vrmon.layout.wall import wall_layout
+from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
 from vrmon.layout.waterfall_growth import GrowingWaterfall
 from vrmon.model.span_store import SpanStore
@@ -27,12 +27,14 @@ MAX_TRACES_LISTED = 1000  # the trace list shows the newest traces; the rest sta
 class ViewKey:
     scene: str
     trace: int | None  # trace code; None = the scene's own choice
+    page: int = 0  # the wall's page of traces (0 = the newest); 0 in the other scenes
 
 
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
-                 catalog: list[dict[str, str]] | None = None) -> None:
+                 catalog: list[dict[str, str]] | None = None, page: int = 0) -> None:
         self.store = store
+        self.page = page  # the wall's page asked for; shown clamped to the pages there are
         self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
         self.preset = preset
         self.requested_trace = trace
@@ -61,7 +63,7 @@ class SceneView:
         store = self.store
         layout = self.preset.layout
         if layout == "wall":
-            return wall_layout(store, self.preset.params), None
+            return wall_layout(store, self.preset.params, self.page), None
         if layout == "services":
             return services_layout(store, self.preset.params, self._graph_state, self.dependency_links), None
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
@@ -85,7 +87,7 @@ class SceneView:
             title = self.preset.description
         elif self.trace is not None and summaries["spans"][self.trace]:
             title = f"{store.services.names[summaries['root_service'][self.trace]]}: {store.operations.names[summaries['root_operation'][self.trace]]}"
-        return {
+        info = {
             "name": self.preset.name,
             "layout": self.preset.layout,
             "trace": store.trace_id_hex(self.trace) if self.trace is not None and self.preset.layout == "waterfall" else None,
@@ -94,6 +96,10 @@ class SceneView:
             "totals": {"traces": store.trace_count, "spans": len(store)},
             "scenes": self.catalog,
         }
+        if self.preset.layout == "wall":
+            pages = wall_pages(store, self.preset.params)
+            info.update(page=min(self.page, pages - 1), pages=pages)
+        return info
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""

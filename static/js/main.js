@@ -25,6 +25,10 @@ import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./data/vrmon-api.js";
 import "./desktop/span-search.js";
+import "./desktop/wall-pager.js";
+import "./desktop/host-gauge.js";
+import "./desktop/empty-state.js";
+import "./desktop/selection-clearance.js";
 // In the headset (controllers, panels, comfort).
 import "./xr/vr-laser.js";
 import "./xr/vr-span-panel.js";
@@ -32,3 +36,4 @@ import "./xr/vr-span-labels.js";
 import "./xr/vr-locomotion.js";
 import "./xr/vr-wrist-menu.js";
 import "./xr/world-grab.js";
+import "./xr/vr-empty-message.js";

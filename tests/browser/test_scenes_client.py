@@ -132,13 +132,14 @@ def test_wall_faces_the_newest_trace_and_pulls_a_trace_out_into_the_waterfall(vr
     assert stats["scene"] == "wall"
     assert stats["instances"] == len(nodes.ids)
     assert 0 < stats["drawCalls"] < 30
-    # The camera starts inside the room, looking at the newest panel (straight ahead, −z).
+    # The camera starts inside the room (a 6 m circle), level, looking at the newest panel
+    # (straight ahead, −z) from in front of the page.
     eye, look = page.evaluate("""() => {
       const camera = document.querySelector('a-scene').camera;
       return [camera.getWorldPosition(new AFRAME.THREE.Vector3()).toArray(),
               camera.getWorldDirection(new AFRAME.THREE.Vector3()).toArray()];
     }""")
-    assert abs(eye[0]) < 1 and abs(eye[2]) < 3 and 1 <= eye[1] <= 2.5
+    assert abs(eye[0]) < 1 and math.hypot(eye[0], eye[2]) < 6 and 1 <= eye[1] <= 4
     assert look[2] < -0.95
 
     # Click a bar of the front panel; its trace opens in the waterfall.
@@ -161,11 +162,22 @@ def test_wall_faces_the_newest_trace_and_pulls_a_trace_out_into_the_waterfall(vr
 
 
 def test_error_markers_on_the_wall_sit_above_the_start_of_their_turned_bars(vrmon_server, open_app, server_snapshot, page):
-    base_url = vrmon_server(DEMO, scene="wall", host_metrics=False)
-    nodes = server_snapshot(base_url)["nodes"]
-    errors = [i for i in range(len(nodes.ids)) if nodes.flags[i] & 1]
-    assert any(nodes.yaw[i] != 0 for i in errors)  # some error bars are on the turned side panels
+    store = SpanStore()
+    store.add(synthetic_batch(24 * 40, spans_per_trace=40, seed=7))  # 2 pages, ~1 % error spans
+    base_url = vrmon_server([], store=store, scene="wall", host_metrics=False)
+    # the first page of the wall with error bars on a turned side panel
+    for wall_page in range(server_snapshot(base_url)["scene"]["pages"]):
+        nodes = server_frame(base_url, "snapshot", scene_request_frame(page=wall_page))["nodes"]
+        errors = [i for i in range(len(nodes.ids)) if nodes.flags[i] & 1]
+        if any(nodes.yaw[i] != 0 for i in errors):
+            break
+    else:
+        raise AssertionError("no error bar on a turned panel")
     open_app(base_url)
+    for turned in range(wall_page):
+        page.keyboard.press("PageDown")
+        page.wait_for_function("(n) => window.vrmon.system.scene.page === n", arg=turned + 1)
+    page.wait_for_function("(n) => window.vrmon.stats().instances === n", arg=len(nodes.ids))
     markers = page.evaluate("""() => {
       const mesh = document.querySelector("[span-instances]").components["span-instances"].markers;
       const m = new AFRAME.THREE.Matrix4(), p = new AFRAME.THREE.Vector3();
@@ -200,22 +212,24 @@ def test_scene_switcher_lists_the_servers_scenes_and_switches(vrmon_server, open
     assert page.errors == []
 
 
-def test_host_ring_shows_a_bar_per_core_and_toggles(vrmon_server, open_app, page):
+def test_host_gauge_shows_a_bar_per_core_and_toggles(vrmon_server, open_app, page):
+    # On a screen host load is the corner gauge (the 3D ring is for headsets, at the feet).
     base_url = vrmon_server([HOTROD], scene="waterfall")
     cores = len(np.frombuffer(server_frame(base_url, "metrics")["cpu"], "<f4"))
     open_app(base_url)
-    page.wait_for_function("(n) => window.vrmon.stats().hostBars === n", arg=cores, timeout=10_000)
+    page.wait_for_function("(n) => window.vrmon.stats().hostGauge === n", arg=cores, timeout=10_000)
+    assert page.evaluate("window.vrmon.stats().hostBars") == 0
     toggle = page.locator("#host-toggle")
     assert toggle.is_enabled() and toggle.get_attribute("aria-pressed") == "true"
     page.keyboard.press("h")
     assert page.evaluate("document.querySelector('#host-ring').getAttribute('visible')") is False
-    assert page.evaluate("window.vrmon.stats().hostBars") == 0
+    assert page.evaluate("window.vrmon.stats().hostGauge") == 0
     assert toggle.get_attribute("aria-pressed") == "false"
     toggle.click()
-    assert page.evaluate("window.vrmon.stats().hostBars") == cores
+    assert page.evaluate("window.vrmon.stats().hostGauge") == cores
     # the contract other controls (the wrist menu) use
     page.evaluate("document.querySelector('#host-ring').setAttribute('visible', false)")
-    assert page.evaluate("window.vrmon.stats().hostBars") == 0
+    page.wait_for_function("window.vrmon.stats().hostGauge === 0")
     page.wait_for_function("document.querySelector('#host-toggle').getAttribute('aria-pressed') === 'false'")
     assert page.errors == []
 
@@ -228,6 +242,7 @@ def test_host_ring_stays_empty_without_host_metrics(vrmon_server, open_app, page
     server_frame(vrmon_server([HOTROD], scene="waterfall"), "metrics")
     assert page.evaluate("window.vrmon.system.metrics") is None
     assert page.evaluate("window.vrmon.stats().hostBars") == 0
+    assert page.evaluate("window.vrmon.stats().hostGauge") == 0
     assert page.locator("#host-toggle").is_disabled()
     assert page.errors == []
 
@@ -273,7 +288,7 @@ def test_scene_screenshots(vrmon_server, open_app, server_snapshot, page, screen
     page.locator("#trace-list .toggle").click()  # fold the list: the scene gets the screen
     page.wait_for_function("(n) => window.vrmon.stats().edges === n", arg=len(services["edges"].ids))
     page.mouse.move(640, 710)
-    page.wait_for_function("window.vrmon.stats().hostBars > 0")  # the first metrics frame, drawn
+    page.wait_for_function("window.vrmon.stats().hostGauge > 0")  # the first metrics frame, drawn (the corner gauge)
     settled(page)
     page.screenshot(path=str(screenshot_dir / "scene-services.png"))
     wall = server_frame(base_url, "snapshot", scene_request_frame(scene="wall"))
@@ -335,8 +350,8 @@ def test_malformed_metrics_and_edge_frames_leave_the_view_working(vrmon_server, 
     base_url = vrmon_server([HOTROD], scene="waterfall", host_metrics=False)
     open_app(base_url)
     stats = page.evaluate(FEED_BAD_FRAMES)
-    # the last metrics frame was readable: three bars, out-of-range values clamped
-    assert stats["hostBars"] == 3
+    # the last metrics frame was readable: three bars in the screen's gauge, out-of-range values clamped
+    assert stats["hostGauge"] == 3
     page.wait_for_function("window.vrmon.stats().instances === 40 && window.vrmon.stats().connected")
     assert page.evaluate("window.vrmon.stats().edges") == 0
     assert page.errors == []

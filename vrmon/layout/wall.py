@@ -1,8 +1,12 @@
 """Trace wall: the most recent traces, each a compact waterfall panel, on a curved wall around you.
 
-Panels are ordered newest first: the newest at eye level straight ahead, then alternating right
-and left around the circle, in `rows` levels. Each panel is turned to face the centre, so bars
-carry a yaw. All traces are laid out in one vectorised waterfall pass.
+The wall shows one page of traces at a time, newest first: page 0 holds the `traces` newest,
+page 1 the next ones, and so on. A page's panels stand in columns of `rows` panels: the newest
+column straight ahead, then alternating right and left around the circle. Within a column the
+panels are stacked top to bottom by their real heights (a shallow trace takes less room than a
+deep one), each with its title above it, and the column is centred on eye height (never below
+the floor). Each panel is turned towards the centre (by `facing`), so bars carry a yaw. All
+traces of a page are laid out in one vectorised waterfall pass.
 """
 
 from __future__ import annotations
@@ -15,22 +19,35 @@ from vrmon.layout.nodes import Label, Layout, Nodes, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, geometry_nodes, waterfall_geometry
 
+# Panel titles are drawn by the client (static/js/scene/scene-labels.js) `title_height` metres
+# tall; at that height one character of its font is about this many title heights wide.
+TITLE_CHAR_WIDTH = 0.5
+FLOOR_CLEARANCE = 0.1  # metres between the floor and the lowest panel
+# Metres between a panel's top bar and its title: seen on a flat screen the curved wall's panel
+# edges rise towards the sides of the view, and must not reach the title's baseline.
+TITLE_GAP = 0.12
+
 
 @dataclass(frozen=True)
 class WallParams:
-    traces: float = 48  # how many recent traces the wall shows (at most what fits around the room)
-    rows: float = 3  # panels stacked vertically
+    traces: float = 12  # panels per page (at most what fits once around the room)
+    rows: float = 4  # panels stacked in a column
     radius: float = 6.0  # metres from the centre of the room to the wall
-    panel_width: float = 3.0
-    panel_gap: float = 0.4
-    panel_height: float = 1.0  # a panel's deepest row to its root
-    row_gap: float = 0.35
-    eye_height: float = 1.5  # centre of the middle row
+    panel_width: float = 2.8
+    panel_gap: float = 0.3  # metres between columns
+    panel_height: float = 1.0  # most a panel's bars take from its deepest row to its root
+    row_gap: float = 0.2  # metres between a panel and the title of the one below
+    eye_height: float = 1.6  # a column's centre, unless that would put it below the floor
+    title_height: float = 0.22  # metres of text (the client draws wall titles this tall)
+    # How far each panel turns towards the room's centre: 1 faces it squarely (best when you
+    # stand there and turn your head), 0 faces straight ahead (best on a flat screen, where a
+    # turned panel's bars slant across its neighbours' titles); in between, some of each.
+    facing: float = 0.5
     bar_height: float = 0.08
     bar_depth: float = 0.04
-    lane_gap: float = 0.1
-    track_gap: float = 0.05
-    min_bar: float = 0.01
+    lane_gap: float = 0.02  # panels stay shallow: lanes and tracks stack into the wall
+    track_gap: float = 0.042
+    min_bar: float = 0.035  # shortest drawn bar: 2 px or more from the desktop's default view
     service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS
 
 
@@ -41,15 +58,62 @@ def recent_traces(trace_start: np.ndarray, count: int) -> np.ndarray:
 
 
 def wall_capacity(p: WallParams) -> int:
-    """Panels shown: `traces`, but never more than fit once around the room."""
+    """Panels on a page: `traces`, but never more than fit once around the room."""
     fit = int(p.rows) * max(1, int(2 * np.pi * p.radius // (p.panel_width + p.panel_gap)))
-    return min(int(p.traces), fit)
+    return max(1, min(int(p.traces), fit))
 
 
-def wall_layout(store, p: WallParams) -> Layout:
+def wall_pages(store, p: WallParams) -> int:
+    """Pages the traces held fill (at least one, which may be empty)."""
+    live = int(np.count_nonzero(store.trace_summaries()["spans"] > 0))
+    return max(1, -(-live // wall_capacity(p)))
+
+
+def page_traces(store, p: WallParams, page: int) -> np.ndarray:
+    """Trace codes on `page` (clamped to the last page), newest first."""
     summaries = store.trace_summaries()
     live = np.flatnonzero(summaries["spans"] > 0)
-    chosen = live[recent_traces(summaries["start_us"][live], wall_capacity(p))]
+    per_page = wall_capacity(p)
+    page = min(max(page, 0), wall_pages(store, p) - 1)
+    newest = live[recent_traces(summaries["start_us"][live], (page + 1) * per_page)]
+    return newest[page * per_page:]
+
+
+@dataclass(frozen=True)
+class PanelPlaces:
+    """Where each panel of a page goes, per dense trace index (the order of `chosen`)."""
+
+    theta: np.ndarray  # azimuth of the panel's centre, radians clockwise from straight ahead (−z)
+    base_y: np.ndarray  # height of the centre of the panel's deepest row
+    top_y: np.ndarray  # height of the top of the panel's bars (its title sits above)
+    step: float  # radians between columns
+
+
+def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.ndarray]:
+    """Columns of `rows` panels, stacked by their real heights; also each panel's row height."""
+    n = len(max_depth)
+    rows = max(1, int(p.rows))
+    row_h = np.minimum(0.12, p.panel_height / np.maximum(max_depth, 1).astype(np.float64))
+    bars = max_depth * row_h + p.bar_height  # the bars' real height, root to deepest row
+    title = p.title_height + TITLE_GAP
+    slot = bars + title + p.row_gap  # a panel, its title and the gap below it
+    column = np.arange(n) // rows
+    n_columns = int(column[-1]) + 1 if n else 0
+    first = np.arange(n_columns) * rows
+    # height used above each panel within its column, by a cumulative sum restarted per column
+    cum = np.cumsum(slot) - slot
+    above = cum - cum[first][column]
+    column_height = np.add.reduceat(slot, first) - p.row_gap if n else np.empty(0)
+    top = np.maximum(p.eye_height + column_height / 2, FLOOR_CLEARANCE + column_height)
+    top_y = top[column] - above - title  # the top of the panel's bars, under its title
+    signed = np.where(column % 2 == 1, (column + 1) // 2, -(column // 2))  # 0, +1, -1, +2, ...
+    # a turned panel's edge comes nearer its neighbour's: space columns by the chord they need
+    step = 2 * np.arcsin(min(1.0, (p.panel_width + p.panel_gap) / (2 * p.radius)))
+    return PanelPlaces(theta=signed * step, base_y=top_y - bars + p.bar_height / 2, top_y=top_y, step=step), row_h
+
+
+def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
+    chosen = page_traces(store, p, page)
     if not len(chosen):
         return Layout(nodes=Nodes.empty())
     rows = np.flatnonzero(np.isin(store.trace, chosen))
@@ -58,37 +122,33 @@ def wall_layout(store, p: WallParams) -> Layout:
                          lane_gap=p.lane_gap, track_gap=p.track_gap, min_bar=p.min_bar, floor=0.0,
                          service_colors=p.service_colors)
     g = waterfall_geometry(cols, wp)
-    # squeeze each panel's rows into panel_height, whatever the trace's depth
-    row_h = np.minimum(0.12, p.panel_height / np.maximum(g.max_depth, 1).astype(np.float64))
-    g = replace(g, y=(g.max_depth[g.trace_index] - cols.depth) * row_h[g.trace_index])
-
-    # slot of each dense trace: rank by recency among the chosen
+    # dense trace index → rank by recency among the chosen
     rank = np.empty(len(chosen), np.int64)
     rank[np.searchsorted(g.traces, chosen)] = np.arange(len(chosen))
+    places, row_h = place_panels(g.max_depth[np.argsort(rank)], p)
     slot = rank[g.trace_index]
-    level = slot % int(p.rows)
-    column = slot // int(p.rows)
-    signed = np.where(column % 2 == 1, (column + 1) // 2, -(column // 2))  # 0, +1, -1, +2, ...
-    step = (p.panel_width + p.panel_gap) / p.radius
-    theta = signed * step
-    level_y = np.array([0.0, 1.0, -1.0])[level % 3] * (p.panel_height + p.row_gap) + (level // 3) * (p.panel_height + p.row_gap)
-    base_y = p.eye_height - p.panel_height / 2 + level_y
-    # panel-local x runs along the wall; yaw = -theta turns the panel to face the centre
+    # each panel's rows squeezed into panel_height whatever the trace's depth, root on top
+    g = replace(g, y=(g.max_depth[g.trace_index] - cols.depth) * row_h[slot])
+    theta = places.theta[slot]
+    # panel-local x runs along the panel; yaw = -theta would turn it to face the centre
     half = p.panel_width / 2
     nodes = geometry_nodes(cols, replace(g, x0=g.x0 - half), wp, x_offset=p.radius * np.sin(theta),
-                           z_offset=-p.radius * np.cos(theta), y_offset=np.maximum(base_y, 0.05), yaw=-theta)
-    labels = _panel_titles(store, chosen, p, step)
+                           z_offset=-p.radius * np.cos(theta), y_offset=places.base_y[slot], yaw=-theta * p.facing)
+    labels = _panel_titles(store, chosen, places, p)
     return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
 
 
-def _panel_titles(store, chosen: np.ndarray, p: WallParams, step: float) -> list[Label]:
+def _panel_titles(store, chosen: np.ndarray, places: PanelPlaces, p: WallParams) -> list[Label]:
+    """A title above every panel, cut to the panel's width so neighbours' titles never meet."""
     summaries = store.trace_summaries()
+    most = max(4, int(p.panel_width / (p.title_height * TITLE_CHAR_WIDTH)))
+    r = p.radius - 0.05
     labels = []
-    for slot, trace in enumerate(chosen[: 3 * int(p.rows)]):  # titles for the panels nearest the front only
-        column, level = divmod(slot, int(p.rows))
-        theta = ((column + 1) // 2 if column % 2 else -(column // 2)) * step
-        y = p.eye_height + p.panel_height / 2 + 0.12 + [0.0, 1.0, -1.0][level % 3] * (p.panel_height + p.row_gap)
-        r = p.radius - 0.1
+    for slot, trace in enumerate(chosen):
         name = f"{store.services.names[summaries['root_service'][trace]]}: {store.operations.names[summaries['root_operation'][trace]]}"
+        if len(name) > most:
+            name = name[: most - 1].rstrip() + "…"
+        theta = float(places.theta[slot])
+        y = float(places.top_y[slot]) + TITLE_GAP
         labels.append(Label(name, (r * np.sin(theta), y, -r * np.cos(theta)), "title"))
     return labels

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vrmon.formats.otlp import any_value
+from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.model.ids import format_span_id
 from vrmon.model.span_batch import SPAN_KINDS
 
@@ -18,8 +19,7 @@ MAX_CHILDREN_LISTED = 200
 
 
 def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str, Any]:
-    from vrmon.analysis.percentiles import rank_of_span
-    from vrmon.model.span_store import FLAG_REASONS, SpanFlag
+    from vrmon.analysis.percentiles import rank_of_span  # analysis imports the model: only when asked
 
     flags = SpanFlag(int(store.flags[row]))
     start_us = int(store.start_us[row])

@@ -8,37 +8,20 @@ O(trace). Eviction re-links the traces it cuts into, whole.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
 import msgpack
 import numpy as np
 
+from vrmon.model.details import describe_span
+from vrmon.model.flags import SpanFlag
 from vrmon.model.ids import format_trace_id
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.string_table import StringTable
 
 ABSURD_DURATION_US = 24 * 3600 * 1_000_000  # a span longer than a day is a bug, not a request
 
-
-class SpanFlag(enum.IntFlag):
-    ERROR = 1
-    ORPHAN = 2  # names a parent that is not in the trace; drawn at depth 0
-    CLOCK_SKEW = 4  # starts before or ends after its CHILD_OF parent
-    DUPLICATE = 8  # same span id as an earlier span of the trace
-    BAD_DURATION = 16  # negative or longer than a day; drawn as zero length
-    CYCLE = 32  # its parent chain loops; the link was cut here
-    FOLLOWS_FROM = 64  # its parent link is FOLLOWS_FROM, not CHILD_OF
-
-
-FLAG_REASONS = {
-    SpanFlag.ORPHAN: "its parent span is not in the trace (shown at depth 0)",
-    SpanFlag.CLOCK_SKEW: "it starts before or ends after its parent (clock skew or async work)",
-    SpanFlag.DUPLICATE: "another span of this trace has the same span id",
-    SpanFlag.BAD_DURATION: "its duration is negative or longer than a day (drawn as zero length)",
-    SpanFlag.CYCLE: "its parent chain loops back on itself (the link was cut here)",
-}
 
 _LINK_FLAGS = np.uint8(SpanFlag.ORPHAN | SpanFlag.CLOCK_SKEW | SpanFlag.CYCLE)  # what linking decides
 
@@ -419,8 +402,6 @@ class SpanStore:
 
     def span_details(self, row: int) -> dict[str, Any]:
         """Everything known about one span, as plain JSON-able values (for `details` frames)."""
-        from vrmon.model.details import describe_span
-
         return describe_span(self, row, msgpack.unpackb(self.details[row]))
 
     def trace_id_hex(self, trace: int) -> str:

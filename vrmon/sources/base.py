@@ -28,17 +28,3 @@ class Source(Protocol):
     async def run(self, sink: SourceSink) -> None:
         """Run until cancelled; must never raise for bad input from outside."""
         ...
-
-
-class HubSink:
-    """A sink that adds to the hub's store and reports status under one source name."""
-
-    def __init__(self, hub, name: str) -> None:
-        self.hub = hub
-        self.name = name
-
-    def add(self, batch: SpanBatch) -> AddResult:
-        return self.hub.store.add(batch)
-
-    def set_status(self, state: str, message: str) -> None:
-        self.hub.set_status(self.name, state, message)

@@ -1,4 +1,7 @@
-"""Host load from psutil: per-core CPU, load averages and memory, sampled once a second."""
+"""Host load from psutil: per-core CPU, load averages and memory, sampled once a second.
+
+A source like any other: it measures and hands on plain values; the app encodes them for viewers.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,31 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import psutil
 
-from vrmon.protocol import metrics_frame
+
+@dataclass(frozen=True)
+class HostSample:
+    cpu: np.ndarray  # float32 busy percentage per core
+    load: tuple[float, float, float]  # 1, 5 and 15 minute load averages
+    mem_used: int  # bytes
+    mem_total: int
+    ts: float  # seconds since the epoch
 
 
-def sample_host() -> bytes:
-    """One `metrics` frame. cpu_percent(interval=None) measures since the previous call."""
+def sample_host() -> HostSample:
+    """The host now. cpu_percent(interval=None) measures since the previous call."""
     cpu = np.array(psutil.cpu_percent(interval=None, percpu=True), dtype=np.float32)
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     mem = psutil.virtual_memory()
-    return metrics_frame(cpu=cpu, load=load, mem_used=int(mem.total - mem.available), mem_total=int(mem.total), ts=time.time())
+    return HostSample(cpu=cpu, load=load, mem_used=int(mem.total - mem.available), mem_total=int(mem.total), ts=time.time())
 
 
-async def run_host_metrics(broadcast: Callable[[bytes], None], interval: float = 1.0) -> None:
+async def run_host_metrics(publish: Callable[[HostSample], None], interval: float = 1.0) -> None:
     psutil.cpu_percent(interval=None, percpu=True)  # prime the counters: the first reading is meaningless
     while True:
         await asyncio.sleep(interval)
-        broadcast(sample_host())
+        publish(sample_host())

@@ -105,4 +105,6 @@ export function decodeServerFrame(bytes) {
 
 export const selectRequest = (id) => encode({ type: "select", id });
 export const resyncRequest = () => encode({ type: "resync" });
-export const sceneRequest = ({ scene = null, trace = null }) => encode({ type: "scene", scene, trace });
+/** A view: scene preset and/or trace (null keeps the current), and the wall's `page` (omitted: keep it). */
+export const sceneRequest = ({ scene = null, trace = null, page = null }) =>
+  encode(page === null ? { type: "scene", scene, trace } : { type: "scene", scene, trace, page });

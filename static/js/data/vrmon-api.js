@@ -53,6 +53,7 @@ AFRAME.registerComponent("vrmon-api", {
     const edges = document.querySelector("[service-edges]")?.components["service-edges"];
     const critical = document.querySelector("[critical-path-highlight]")?.components["critical-path-highlight"];
     const hostRing = document.querySelector("[host-load-ring]")?.components["host-load-ring"];
+    const hostGauge = this.el.sceneEl.components["host-gauge"];
     const renderer = this.el.sceneEl.renderer;
     return {
       spans: this.system.nodes.count,
@@ -61,7 +62,8 @@ AFRAME.registerComponent("vrmon-api", {
       critical: critical?.strips.count ?? 0,
       edges: edges?.tubes.count ?? 0,
       particles: edges?.particles.count ?? 0,
-      hostBars: hostRing?.barsShown() ?? 0,
+      hostBars: hostRing?.barsShown() ?? 0, // the headset's ring
+      hostGauge: hostGauge?.barsShown() ?? 0, // the screen's gauge
       drawCalls: renderer?.info.render.calls ?? 0,
       triangles: renderer?.info.render.triangles ?? 0,
       fps: this.fps,

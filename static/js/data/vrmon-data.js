@@ -56,7 +56,7 @@ AFRAME.registerSystem("vrmon-data", {
       this.reconnectDelay = RECONNECT_FIRST_MS;
       this.setConnected(true);
       // A new connection starts on the server's default view: ask for the one we were showing.
-      if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace });
+      if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace, page: this.scene.page ?? null });
     };
     socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = () => {
@@ -102,8 +102,8 @@ AFRAME.registerSystem("vrmon-data", {
     this.emit("vrmon-selection", { id: null });
   },
 
-  switchScene({ scene = null, trace = null }) {
-    this.send(sceneRequest({ scene, trace }));
+  switchScene({ scene = null, trace = null, page = null }) {
+    this.send(sceneRequest({ scene, trace, page }));
   },
 
   /** "service: operation" of the node in `row`; just the service for a service-graph node. */

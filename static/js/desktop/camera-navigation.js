@@ -5,17 +5,16 @@
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
 // locomotion moves the rig, and F does nothing there.
+import { viewInsets } from "./view-insets.js";
+
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; nearly level for the 3D service graph.
-const PITCH_DEGREES = { waterfall: 48, services: 16 };
+// The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
+const PITCH_DEGREES = { waterfall: 48, services: 16, wall: 0 };
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
-// The wall is built around the room's centre (the origin): stand there, a step back from the
-// middle so the newest panel (straight ahead, −z) and its neighbours fit the screen.
-const WALL_STEP_BACK = 1.5; // metres
-const WALL_EYE_RANGE = [1.2, 2.2]; // metres: eye height, level with the middle row of panels
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
 
@@ -23,8 +22,10 @@ AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],
   schema: {
     resetButton: { type: "selector" },
-    leftPanel: { type: "selector" }, // overlays on the left and right edges: frame the scene between them
+    leftPanel: { type: "selector" }, // overlays on the edges: frame the scene in the space they leave
     rightPanel: { type: "selector" },
+    topBar: { type: "selector" },
+    bottomBar: { type: "selector" },
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
   },
 
@@ -36,12 +37,13 @@ AFRAME.registerComponent("camera-navigation", {
 
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
-      const key = `${scene.name}|${scene.trace}`;
+      const key = `${scene.name}|${scene.trace}|${scene.page ?? 0}`;
       // A resync of the same view keeps the viewer where they are, and in a headset nothing
       // moves the viewer but the viewer (a new view is reached with the controllers).
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
-        if (!this.el.sceneEl.renderer?.xr.isPresenting) this.reset();
+        // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
       }
     };
     this.onKey = (event) => {
@@ -88,12 +90,8 @@ AFRAME.registerComponent("camera-navigation", {
       else this.rig.position.set((minx + maxx) / 2, 0, maxz + VR_STANDOFF);
       return;
     }
-    if (!wall) {
-      this.frame(bounds, LABEL_ROOM);
-      return;
-    }
-    const eye = Math.min(WALL_EYE_RANGE[1], Math.max(WALL_EYE_RANGE[0], (bounds[1] + maxy) / 2));
-    this.look([0, eye, WALL_STEP_BACK], 0, 0);
+    // The wall's page stands on the far side of the room: framed like the rest, from inside the room.
+    this.frame(bounds, wall ? 0 : LABEL_ROOM);
   },
 
   inHeadset() {
@@ -136,25 +134,24 @@ AFRAME.registerComponent("camera-navigation", {
     const camera = this.el.getObject3D("camera");
     const tanHalfV = Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2);
     const tanHalfH = tanHalfV * camera.aspect;
-    // The part of the canvas not covered by the side panels (those that run down most of an
-    // edge; a folded or hidden panel does not count), as a fraction of the canvas width.
+    // The part of the canvas the overlays leave free, as fractions of its width and height.
     const canvas = this.el.sceneEl.canvas;
+    const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
+    const { left, right, top, bottom } = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
     const canvasWidth = canvas.clientWidth || 1;
-    const tall = (box) => box && box.height > canvas.clientHeight / 2;
-    const leftBox = this.data.leftPanel?.getBoundingClientRect();
-    const rightBox = this.data.rightPanel?.getBoundingClientRect();
-    const insetLeft = tall(leftBox) ? Math.min(leftBox.right, canvasWidth / 3) : 0;
-    const insetRight = tall(rightBox) ? Math.min(canvasWidth - rightBox.left, canvasWidth / 3) : 0;
-    const free = 1 - (insetLeft + insetRight) / canvasWidth;
+    const canvasHeight = canvas.clientHeight || 1;
+    const free = 1 - (left + right) / canvasWidth;
+    const freeHeight = 1 - (top + bottom) / canvasHeight;
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
     const halfWidth = (maxx - minx) / 2 + labelRoom + FRAME_MARGIN;
     const halfDepth = (maxz - minz) / 2;
     const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
-    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / tanHalfV);
-    // Slide sideways so the centre lands in the middle of the free part.
-    const eyeX = cx - ((insetLeft - insetRight) / canvasWidth) * range * tanHalfH;
-    this.look([eyeX, cy + range * Math.sin(pitch), cz + range * Math.cos(pitch)], 0, -pitch);
+    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeHeight));
+    // Slide sideways and along the view's up so the centre lands in the middle of the free part.
+    const eyeX = cx - ((left - right) / canvasWidth) * range * tanHalfH;
+    const up = ((top - bottom) / canvasHeight) * range * tanHalfV; // the view's up: (0, cos, −sin) of the pitch
+    this.look([eyeX, cy + range * Math.sin(pitch) + up * Math.cos(pitch), cz + range * Math.cos(pitch) - up * Math.sin(pitch)], 0, -pitch);
   },
 });

@@ -1,4 +1,5 @@
-// The collapsible list of traces from the summaries: newest first, filterable by text;
+// The collapsible list of traces from the summaries (its button or T folds it; it folds itself
+// while the wall, a list of traces of its own, is up): newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
 // on show is highlighted.
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
@@ -20,11 +21,18 @@ AFRAME.registerComponent("trace-list", {
       this.setCollapsed(!panel.classList.contains("collapsed"));
     });
     this.autoCollapsed = false;
+    this.layout = null; // the layout on show, to fold the list while the wall is up
+    this.foldedForWall = false;
     this.filter.addEventListener("input", () => this.render());
     this.filter.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.filter.blur(); // back to the scene's keys
       event.stopPropagation();
     });
+    this.onKey = (event) => {
+      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
+      if (event.key === "t" || event.key === "T") this.setCollapsed(!panel.classList.contains("collapsed"));
+    };
+    window.addEventListener("keydown", this.onKey);
     this.onChange = () => this.render();
     this.onScene = () => {
       this.render();
@@ -36,16 +44,34 @@ AFRAME.registerComponent("trace-list", {
   },
 
   remove() {
+    window.removeEventListener("keydown", this.onKey);
     this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
   },
 
   setCollapsed(collapsed) {
+    this.foldedForWall = false; // the viewer's own choice (or a new one) stands from now on
     this.data.panel.classList.toggle("collapsed", collapsed);
     this.toggle.setAttribute("aria-expanded", String(!collapsed));
   },
 
+  /** The wall is itself a list of traces: the list folds while it is up and opens again after. */
+  followLayout() {
+    const layout = this.system.scene?.layout ?? null;
+    if (layout === this.layout) return;
+    const open = !this.data.panel.classList.contains("collapsed");
+    if (layout === "wall" && open) {
+      this.setCollapsed(true);
+      this.foldedForWall = true;
+    } else if (this.layout === "wall" && this.foldedForWall) {
+      this.setCollapsed(false);
+      this.foldedForWall = false;
+    }
+    this.layout = layout;
+  },
+
   render() {
+    this.followLayout();
     const traces = this.system.traceList();
     if (!this.autoCollapsed && traces.length) {
       // A list of one is no use on screen: fold it once, the viewer can open it again.

@@ -1,11 +1,12 @@
-// Host load around the viewer's feet, from the server's 1 Hz `metrics` frames: a ring of bars,
-// one per CPU core (height = busy %), a floor gauge inside it for memory in use, and a small
-// label with the averages, load and memory. Nothing shows until metrics arrive (a server run
-// with --no-host-metrics sends none). On a flat screen the bars stand on the far half of the
-// ring only, turned with the camera, so none of them stands between the viewer and the scene.
-// The entity's `visible` attribute is the viewer's on/off switch: the desktop button and the H
-// key flip it here, and anything else (a wrist menu) may do the same with
-// `document.querySelector('#host-ring').setAttribute('visible', bool)`.
+// Host load in a headset, around the viewer's feet, from the server's 1 Hz `metrics` frames: a
+// low ring of bars, one per CPU core (height = busy %), a floor gauge inside it for memory in
+// use, and a small label with the averages, load and memory. It stays well below eye level, so
+// it is never between the viewer and the scene. Nothing shows until metrics arrive (a server run
+// with --no-host-metrics sends none). A flat screen cannot look at its feet: there the compact
+// #host-gauge in the bottom bar (desktop/host-gauge.js) shows the same numbers instead.
+// The entity's `visible` attribute is the viewer's on/off switch for both: the desktop button
+// and the H key flip it here (and say so with a `host-load-toggled` event), and anything else
+// (a wrist menu) may do the same with `document.querySelector('#host-ring').setAttribute('visible', bool)`.
 const THREE = AFRAME.THREE;
 const MEMORY_SEGMENTS = 32;
 const LABEL_WIDTH_PX = 640;
@@ -16,17 +17,11 @@ const BUSY = new THREE.Color("#e3b341");
 const SATURATED = new THREE.Color("#ff453a");
 const MEMORY_ON = new THREE.Color("#58a6ff");
 const MEMORY_OFF = new THREE.Color("#1e2636");
-// Flat-screen placement (see tick): how far below the view's centre the ring sits (fraction of
-// the vertical field of view), and its growth with the camera's height.
-const DESKTOP_VIEW_DROP = 0.4;
-const DESKTOP_EYE_PER_SCALE = 5; // metres of camera height per unit of scale
-const DESKTOP_MAX_SCALE = 3;
-const DESKTOP_BAR_HEIGHT = 0.5; // of maxHeight: on a screen the bars stand between you and the scene
 
 AFRAME.registerComponent("host-load-ring", {
   schema: {
     radius: { default: 1.1 }, // metres from the viewer to the bars
-    maxHeight: { default: 0.9 }, // bar height at 100 % busy
+    maxHeight: { default: 0.4 }, // bar height at 100 % busy: knee-high, far below the eyes
     toggleButton: { type: "selector" },
   },
 
@@ -36,7 +31,6 @@ AFRAME.registerComponent("host-load-ring", {
     this.rotation = new THREE.Matrix4();
     this.color = new THREE.Color();
     this.eye = new THREE.Vector3();
-    this.look = new THREE.Vector3();
 
     this.ring = new THREE.Group();
     this.ring.visible = false; // until the first metrics frame
@@ -94,6 +88,7 @@ AFRAME.registerComponent("host-load-ring", {
   toggle() {
     this.el.setAttribute("visible", !this.el.getAttribute("visible"));
     this.syncButton(); // componentchanged is throttled: say it at once
+    this.el.emit("host-load-toggled", null, false);
   },
 
   syncButton() {
@@ -140,19 +135,16 @@ AFRAME.registerComponent("host-load-ring", {
   show(metrics) {
     const { cpu } = metrics;
     if (cpu.length > this.bars.instanceMatrix.count) this.createBars(cpu.length);
-    const { radius } = this.data;
-    const maxHeight = this.data.maxHeight * (this.inHeadset() ? 1 : DESKTOP_BAR_HEIGHT);
-    // all the way round the feet in a headset; the far half, facing the viewer, on a screen
-    const arc = this.inHeadset() ? 2 * Math.PI : Math.PI;
-    const first = this.inHeadset() ? 0 : -Math.PI / 2;
+    const { radius, maxHeight } = this.data;
+    const arc = 2 * Math.PI; // all the way round the feet
     const width = Math.min(0.2, ((arc * radius) / Math.max(cpu.length, 1)) * 0.6);
     let total = 0;
     for (let i = 0; i < cpu.length; i++) {
       const busy = Math.min(100, Math.max(0, cpu[i] || 0));
       total += busy;
-      const angle = first + (arc * (i + 0.5)) / cpu.length;
+      const angle = (arc * (i + 0.5)) / cpu.length;
       this.placeAround(this.bars, i, angle, radius, width, Math.max(0.02, (busy / 100) * maxHeight), width);
-      this.bars.setColorAt(i, this.loadColor(busy / 100));
+      this.bars.setColorAt(i, loadColor(busy / 100, this.color));
     }
     this.bars.count = cpu.length;
     this.bars.instanceMatrix.needsUpdate = true;
@@ -165,18 +157,12 @@ AFRAME.registerComponent("host-load-ring", {
     this.gauge.instanceColor.needsUpdate = true;
 
     this.drawLabel(cpu.length ? total / cpu.length : 0, metrics, memory);
-    this.ring.visible = cpu.length > 0;
+    this.ring.visible = cpu.length > 0 && this.inHeadset(); // on a screen: the #host-gauge
     this.syncButton();
   },
 
   inHeadset() {
     return Boolean(this.el.sceneEl.renderer?.xr.isPresenting);
-  },
-
-  loadColor(fraction) {
-    return fraction < 0.6
-      ? this.color.copy(IDLE).lerp(BUSY, fraction / 0.6)
-      : this.color.copy(BUSY).lerp(SATURATED, Math.min(1, (fraction - 0.6) / 0.3));
   },
 
   drawLabel(averageBusy, metrics, memory) {
@@ -201,27 +187,17 @@ AFRAME.registerComponent("host-load-ring", {
 
   tick() {
     if (!this.ring.visible) return;
-    // Stay with the viewer. In a headset the ring is right around the feet. A flat screen
-    // cannot look at its own feet, so there the ring sits on the floor ahead, near the bottom
-    // of the view, and grows with the camera's height so an overview still shows it.
+    // Stay with the viewer: on the floor right under the head.
     const camera = this.el.sceneEl.camera;
     if (!camera) return;
     camera.getWorldPosition(this.eye);
-    camera.getWorldDirection(this.look);
-    const object = this.el.object3D;
-    let ahead = 0;
-    let scale = 1;
-    let yaw = 0;
-    if (!this.inHeadset()) {
-      const pitchDown = -Math.asin(Math.max(-1, Math.min(1, this.look.y)));
-      const down = Math.max(0.05, pitchDown + THREE.MathUtils.degToRad(camera.fov) * DESKTOP_VIEW_DROP);
-      scale = Math.min(DESKTOP_MAX_SCALE, Math.max(1, this.eye.y / DESKTOP_EYE_PER_SCALE));
-      ahead = Math.min(40, Math.max(this.data.radius * scale, this.eye.y / Math.tan(down)));
-      yaw = Math.atan2(-this.look.x, -this.look.z); // the bars' half-ring stays on the far side
-    }
-    const horizontal = Math.hypot(this.look.x, this.look.z) || 1;
-    object.position.set(this.eye.x + (this.look.x / horizontal) * ahead, 0, this.eye.z + (this.look.z / horizontal) * ahead);
-    object.rotation.set(0, yaw, 0);
-    object.scale.setScalar(scale);
+    this.el.object3D.position.set(this.eye.x, 0, this.eye.z);
   },
 });
+
+/** Colour of a core `fraction` busy (0..1): green, amber from 60 %, red at 90 %; written into `target`. */
+export function loadColor(fraction, target = new THREE.Color()) {
+  return fraction < 0.6
+    ? target.copy(IDLE).lerp(BUSY, fraction / 0.6)
+    : target.copy(BUSY).lerp(SATURATED, Math.min(1, (fraction - 0.6) / 0.3));
+}

@@ -16,15 +16,23 @@ const STYLES = {
 };
 const FALLBACK_COLOR = "#c9d1d9";
 // Text heights in metres where a layout is drawn smaller than the waterfall (the wall's panels
-// are 1 m tall): layout → kind → height.
-const LAYOUT_HEIGHTS = { wall: { title: 0.16 } };
+// are 1 m tall; its titles are cut to fit the panels at this height, see vrmon/layout/wall.py):
+// layout → kind → height.
+const LAYOUT_HEIGHTS = { wall: { title: 0.22 } };
+// Metres from the eye where labels start to fade and where they are gone, per layout: the
+// wall's far panels (behind the viewer, across the room) would be too small to read anyway.
+const LAYOUT_FADE = { wall: [13, 18] };
+const NO_FADE = [1e6, 2e6];
 
 const VERTEX_SHADER = `
 attribute vec3 anchor;
 attribute vec2 corner;
+uniform vec2 fade; // distance where fading starts, where the label is gone
 varying vec2 vUv;
+varying float vFade;
 void main() {
   vec4 viewPosition = modelViewMatrix * vec4(anchor, 1.0);
+  vFade = 1.0 - smoothstep(fade.x, fade.y, length(viewPosition.xyz));
   // Offsets in view space keep each quad facing the camera; they shrink and grow with the
   // scene when a headset user scales it.
   viewPosition.xy += corner * length(modelMatrix[0].xyz);
@@ -34,8 +42,10 @@ void main() {
 const FRAGMENT_SHADER = `
 uniform sampler2D atlas;
 varying vec2 vUv;
+varying float vFade;
 void main() {
   vec4 texel = texture2D(atlas, vUv);
+  texel.a *= vFade;
   if (texel.a < 0.02) discard;
   gl_FragColor = texel;  // the canvas is already in display colours: no conversion
 }`;
@@ -44,7 +54,7 @@ AFRAME.registerComponent("scene-labels", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.material = new THREE.ShaderMaterial({
-      uniforms: { atlas: { value: null } },
+      uniforms: { atlas: { value: null }, fade: { value: new THREE.Vector2(...NO_FADE) } },
       vertexShader: VERTEX_SHADER,
       fragmentShader: FRAGMENT_SHADER,
       transparent: true,
@@ -86,6 +96,7 @@ AFRAME.registerComponent("scene-labels", {
     texture.minFilter = THREE.LinearMipmapLinearFilter;
     texture.anisotropy = 4;
     this.material.uniforms.atlas.value = texture;
+    this.material.uniforms.fade.value.fromArray(LAYOUT_FADE[this.system.scene?.layout] ?? NO_FADE);
 
     const count = labels.length;
     const anchors = new Float32Array(count * 4 * 3);

@@ -1,8 +1,9 @@
 // A small menu riding on the left controller, pressed with the right laser: switch scene, pick
-// a trace (a page at a time), filter (errors only, minimum duration, one service) and show or
-// hide the host-load ring. X on the left controller folds it away and back.
+// a trace (a page at a time), turn the wall's pages, filter (errors only, minimum duration, one
+// service) and show or hide the host-load ring. X on the left controller folds it away and back.
 import { formatDuration } from "../data/format.js";
 import { openTrace } from "../data/scene-catalog.js";
+import { turnWallPage, wallPageText } from "../data/wall-pages.js";
 import { PanelSurface, listen, setText } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
@@ -46,12 +47,14 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 3 + 1);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 2 + 3 + 1);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
-      setText(surface.addText(PAD, y, { size: 0.018, color: "#9aa4b5" }), text);
+      const shown = surface.addText(PAD, y, { size: 0.018, color: "#9aa4b5" });
+      setText(shown, text);
       y -= 0.024;
+      return shown;
     };
     const row = (count) => {
       const width = (INNER - (count - 1) * 0.006) / count;
@@ -68,6 +71,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.newerButton, this.olderButton] = row(2);
     this.newerButton.set("↑ newer", () => this.turnTracePage(-1));
     this.olderButton.set("↓ older", () => this.turnTracePage(1));
+    this.wallHeading = heading("Wall");
+    [this.newerPageButton, this.olderPageButton] = row(2);
     heading("Filter");
     [this.errorsButton, this.durationButton] = row(2);
     [this.serviceButton] = row(1);
@@ -100,6 +105,12 @@ AFRAME.registerComponent("vr-wrist-menu", {
       button.set(trace?.errors ? `${label} · errors` : label, trace ? () => openTrace(system, trace.id) : null);
       button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
     });
+
+    // The wall's pages of traces (blank in the other scenes)
+    const wall = system.scene?.layout === "wall";
+    setText(this.wallHeading, wall ? `Wall: ${wallPageText(system.scene)}` : "Wall");
+    this.newerPageButton.set(wall ? "← newer page" : "", wall && system.scene.page > 0 ? () => turnWallPage(system, -1) : null);
+    this.olderPageButton.set(wall ? "older page →" : "", wall && system.scene.page < system.scene.pages - 1 ? () => turnWallPage(system, 1) : null);
 
     const { errorsOnly, minDurationUs, service } = system.filter; // "" = every service
     this.errorsButton.set("Errors only", () => this.setFilter({ errorsOnly: !errorsOnly }));

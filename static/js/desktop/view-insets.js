@@ -1,0 +1,32 @@
+// How much of the canvas the desktop overlays cover at its edges, so framing puts the scene in
+// the part they leave free: side panels that run down most of an edge (the trace list, the span
+// panel; folded ones shrink to a small button in the corner), the top bar, and the bottom bar
+// (legend, wall pager, host gauge).
+
+// The bottom bar always keeps one row's room: the host gauge arrives with the first metrics
+// frame, a second after the scene is framed.
+const BOTTOM_ROW_PX = 56;
+
+/** {left, right, top, bottom} in CSS pixels of `canvas`, each at most a third of its side. */
+export function viewInsets(canvas, { left, right, top, bottom }) {
+  const width = canvas.clientWidth || 1;
+  const height = canvas.clientHeight || 1;
+  const tall = (box) => box && box.height > height / 2;
+  const leftBox = left?.getBoundingClientRect();
+  const rightBox = right?.getBoundingClientRect();
+  const topBox = top?.getBoundingClientRect();
+  const bottomBox = shownBox(bottom);
+  return {
+    left: tall(leftBox) ? Math.min(leftBox.right, width / 3) : 0,
+    right: tall(rightBox) ? Math.min(width - rightBox.left, width / 3) : 0,
+    top: topBox?.height ? Math.min(topBox.bottom, height / 3) : 0,
+    bottom: bottom ? Math.min(Math.max(bottomBox ? height - bottomBox.top : 0, BOTTOM_ROW_PX), height / 3) : 0,
+  };
+}
+
+/** The box of `element` if any child of it shows, else null. */
+function shownBox(element) {
+  if (!element || ![...element.children].some((child) => child.getClientRects().length)) return null;
+  const box = element.getBoundingClientRect();
+  return box.height ? box : null;
+}

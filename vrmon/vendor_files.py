@@ -1,0 +1,36 @@
+"""/vendor/<name>/…: only the npm files the client loads (client_files.VENDOR), nothing else of
+the packages they come from (no sources, maps, typings, package.json or READMEs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from vrmon.client_files import VENDOR
+
+
+class AllowListedFiles(StaticFiles):
+    """StaticFiles that answers 404 for every path not in `allowed` (paths relative to `directory`)."""
+
+    def __init__(self, directory: Path, allowed: frozenset[str]) -> None:
+        super().__init__(directory=directory)
+        self.allowed = allowed
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path not in self.allowed:  # `path` is already URL-decoded once, and normalised by Starlette
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+
+def vendor_apps(node_modules: Path) -> dict[str, AllowListedFiles]:
+    """URL name → the app serving that package's allow-listed files."""
+    apps = {}
+    for name, (directory, patterns) in VENDOR.items():
+        root = node_modules / directory
+        allowed = frozenset(p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern) if p.is_file())
+        apps[name] = AllowListedFiles(root, allowed)
+    return apps
