@@ -72,6 +72,7 @@ class JaegerStub:
     fault_paths: tuple[str, ...] = ()  # empty: every path
     requests: list[str] = field(default_factory=list)  # "METHOD path?query" of every request seen
     request_headers: list[dict[str, str]] = field(default_factory=list)  # the headers of each of them
+    dependencies: list[dict] | None = None  # /api/dependencies links; None: the 4271-link fixture
     _visible: list[StubSpan] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     server: RunningServer | None = None
@@ -224,7 +225,9 @@ class JaegerStub:
             value = request.query_params.get(name)
             if value is not None and not value.isdigit():
                 return _v1_error(400, f"unable to parse param '{name}': {value!r} is not a number of milliseconds")
-        links = json.loads((FIXTURES / "jaeger-dependencies-uber-derived-4271links.json").read_text())
+        links = self.dependencies
+        if links is None:
+            links = json.loads((FIXTURES / "jaeger-dependencies-uber-derived-4271links.json").read_text())
         return JSONResponse({"data": links, "total": len(links), "limit": 0, "offset": 0, "errors": None})
 
     # -- query semantics --------------------------------------------------------------------

@@ -151,7 +151,7 @@ def _pick_trace(store: "SpanStore", path: Path, trace_id: str | None, flag: str)
 def _print_comparison(report: dict[str, Any]) -> None:
     for name in ("a", "b"):
         side = report[name]
-        print(f"{name.upper()}  {side['trace']}  {side['root']}  {side['spans']} spans  {side['duration_ms']:.1f} ms")
+        print(f"{name.upper()}  {side['trace']}  {side['root']}  {side['spans']} span{'s' * (side['spans'] != 1)}  {side['duration_ms']:.1f} ms")
     a_ms = report["a"]["duration_ms"]
     change = f" ({100 * report['total_diff_ms'] / a_ms:+.1f}%)" if a_ms else ""
     overlap = report["overlap_ms"]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrmon.errors import ProtocolError
+from vrmon.findings_feed import FindingsFeed
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
@@ -23,6 +25,7 @@ from vrmon.protocol import (
     Resync,
     Select,
     SwitchScene,
+    WatchFindings,
     details_frame,
     error_frame,
     status_frame,
@@ -59,6 +62,7 @@ class Viewer:
     resyncs: int = 0  # snapshots sent because the queue overflowed
     statuses: dict[str, bytes] = field(default_factory=dict)  # each source's latest status frame
     answer: bytes | None = None  # the reply to the last select, until it is sent
+    findings: bytes | None = None  # the latest findings frame, for a viewer that watches them
     pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
@@ -66,7 +70,7 @@ class Viewer:
 
     def offer(self, item: Any) -> None:
         """Queue a frame without waiting; on overflow drop what is pending and resync: a snapshot,
-        then the statuses and the unsent select reply that were dropped with the rest."""
+        then the statuses, the findings and the unsent select reply that were dropped with the rest."""
         if self.queue.qsize() < self.queue_size:
             self.queue.put_nowait(item)
             return
@@ -75,11 +79,16 @@ class Viewer:
         self.resyncs += 1
         answer = [self.answer] if self.answer is not None else []
         self.pending_details = sum(isinstance(frame, DetailsReply) for frame in answer)
-        for kept in (SNAPSHOT, *self.statuses.values(), *answer):
+        findings = [self.findings] if self.findings is not None else []
+        for kept in (SNAPSHOT, *self.statuses.values(), *findings, *answer):
             self.queue.put_nowait(kept)
 
     def offer_status(self, source: str, frame: bytes) -> None:
         self.statuses[source] = frame
+        self.offer(frame)
+
+    def offer_findings(self, frame: bytes) -> None:
+        self.findings = frame
         self.offer(frame)
 
     def offer_answer(self, frame: bytes) -> None:
@@ -126,6 +135,8 @@ class Hub:
         self.sources: dict[str, SourceStatus] = {}
         self.viewers: set[Viewer] = set()
         self.last_metrics: bytes | None = None
+        self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
+        self.findings = FindingsFeed(store)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -149,6 +160,9 @@ class Hub:
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
             view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.page)
+            if self.dependency_links:
+                view.set_dependency_links(self.dependency_links)
+                view.refresh()  # drawn in the first snapshot already
             channel = self.channels[key] = Channel(key, view)
         channel.viewers.add(viewer)
         viewer.channel = channel
@@ -156,6 +170,8 @@ class Hub:
         viewer.offer(SNAPSHOT)
         if self.last_metrics is not None:
             viewer.offer(self.last_metrics)
+        if viewer.findings is not None:  # it watches them: they follow each snapshot
+            viewer.offer(viewer.findings)
 
 
     def _leave(self, viewer: Viewer) -> None:
@@ -185,9 +201,16 @@ class Hub:
                 viewer.offer_answer(error_frame(f"node {message.id} is not in this scene (it may have aged out)", "select"))
             else:
                 viewer.offer_answer(DetailsReply(details_frame(details)))
+        elif isinstance(message, WatchFindings):
+            if message.watch:
+                viewer.offer_findings(self.findings.latest(time.monotonic()))
+            else:
+                viewer.findings = None
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)
+            if viewer.findings is not None:
+                viewer.offer(viewer.findings)
         elif isinstance(message, SwitchScene):
             self._switch(viewer, message)
 
@@ -216,6 +239,11 @@ class Hub:
             item = (channel.view.seq, frame)
             for viewer in channel.viewers:
                 viewer.offer(item)
+        watching = [viewer for viewer in self.viewers if viewer.findings is not None]
+        findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
+        if findings is not None:
+            for viewer in watching:
+                viewer.offer_findings(findings)
         return encoded
 
     def broadcast(self, frame: bytes) -> None:
@@ -223,6 +251,12 @@ class Hub:
         self.last_metrics = frame
         for viewer in self.viewers:
             viewer.offer(frame)
+
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        """A source's service-to-service call counts; views lay them out at their next tick."""
+        self.dependency_links = tuple(links)
+        for channel in self.channels.values():
+            channel.view.set_dependency_links(self.dependency_links)
 
     def set_status(self, source: str, state: str, message: str) -> None:
         """Record a source's health and tell every viewer when it changes."""
@@ -260,3 +294,6 @@ class HubSink:
 
     def set_status(self, state: str, message: str) -> None:
         self.hub.set_status(self.name, state, message)
+
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        self.hub.set_dependencies(links)

@@ -176,6 +176,13 @@ def metrics_frame(*, cpu: np.ndarray, load: tuple[float, float, float], mem_used
     })
 
 
+def findings_frame(findings: list[dict[str, Any]], total: int) -> bytes:
+    """What is wrong in the held traces (docs/protocol.md#findings): `findings` as
+    `vrmon inspect --findings --json` prints them plus `nodes` (their spans' node ids); `total`
+    counts every finding when the list was cut short."""
+    return encode_frame({"type": "findings", "findings": findings, "total": total})
+
+
 def error_frame(message: str, request: str | None = None) -> bytes:
     return encode_frame({"type": "error", "message": message, "request": request})
 
@@ -201,6 +208,9 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
         if not isinstance(removed, bytes) or len(removed) % 4:
             raise ProtocolError("delta 'removed' must be binary uint32 ids")
         frame["removed"] = np.frombuffer(removed, dtype="<u4")
+    elif kind == "findings":
+        if not isinstance(frame.get("findings"), list) or not isinstance(frame.get("total"), int):
+            raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
     elif kind not in ("status", "details", "error", "metrics"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
@@ -226,11 +236,20 @@ class SwitchScene:
     page: int | None = None  # the wall's page of traces; None keeps the current one
 
 
-ClientMessage = Select | Resync | SwitchScene
+@dataclass(frozen=True)
+class WatchFindings:
+    watch: bool
+
+
+ClientMessage = Select | Resync | SwitchScene | WatchFindings
 
 
 def select_frame(node_id: int) -> bytes:
     return encode_frame({"type": "select", "id": node_id})
+
+
+def findings_request_frame(watch: bool = True) -> bytes:
+    return encode_frame({"type": "findings", "watch": watch})
 
 
 def resync_frame() -> bytes:
@@ -271,7 +290,12 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if scene is None and trace is None and page is None:
             raise ProtocolError("scene request needs 'scene', 'trace', 'page' or some of them")
         return SwitchScene(scene, trace, page)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync or scene")
+    if kind == "findings":
+        watch = frame.get("watch", True)
+        if not isinstance(watch, bool):
+            raise ProtocolError("findings request: 'watch' must be true or false")
+        return WatchFindings(watch)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene or findings")
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

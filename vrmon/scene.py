@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
-from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
 from vrmon.layout.waterfall_growth import GrowingWaterfall
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -47,7 +48,8 @@ class SceneView:
         self._edges = Edges.empty()
         self._graph_state = GraphState()  # the services layout keeps positions between updates
         self._growing: GrowingWaterfall | None = None  # the waterfall's last layout, ready to grow
-        self.dependency_links: list[tuple[str, str, int]] | None = None  # from a live Jaeger, if any
+        self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live Jaeger, if any
+        self._links_changed = False
         self._scene: dict[str, Any] = {}
         self._services_sent = 0
         self._operations_sent = 0
@@ -95,7 +97,11 @@ class SceneView:
             "bounds": [round(v, 3) for v in layout.bounds],
             "totals": {"traces": store.trace_count, "spans": len(store)},
             "scenes": self.catalog,
+            # service code → colour is palette[code % len(palette)], the same rule as the layouts'
+            "palette": list(self.preset.params.service_colors),
         }
+        if self.preset.layout == "services":
+            info["error_scale"] = error_scale(self.preset.params)
         if self.preset.layout == "wall":
             pages = wall_pages(store, self.preset.params)
             info.update(page=min(self.page, pages - 1), pages=pages)
@@ -103,8 +109,9 @@ class SceneView:
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
-        if self._version == self.store.version:
+        if self._version == self.store.version and not self._links_changed:
             return None
+        self._links_changed = False
         first = self._version == -1
         self._version = self.store.version
         layout, grown = self._layout()
@@ -153,6 +160,12 @@ class SceneView:
             labels=layout.labels if labels_changed else None,
             edges=edges if edges_changed else None,
         )
+
+    def set_dependency_links(self, links: tuple[DependencyLink, ...]) -> None:
+        """Service-to-service call counts from a live source; the services layout draws them at the next refresh."""
+        if links != self.dependency_links:
+            self.dependency_links = links
+            self._links_changed = True
 
     def snapshot(self) -> bytes:
         """The whole current scene; encoded once per seq and shared by every viewer."""

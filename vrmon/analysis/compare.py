@@ -121,8 +121,6 @@ class Comparison:
     only_a: np.ndarray  # local A indices with no counterpart in B, by start time
     only_b: np.ndarray
     contribution: np.ndarray  # per matched pair, then only-A, then only-B: self-time change (µs)
-    path_a: np.ndarray
-    path_b: np.ndarray
     repeat: np.ndarray  # A then B: index among siblings doing the same work, by start time
     siblings: np.ndarray  # A then B: how many siblings do that work
 
@@ -152,10 +150,6 @@ class Comparison:
     def total_diff(self) -> int:
         return self.b.duration - self.a.duration
 
-    def duration_diff(self) -> np.ndarray:
-        """B − A duration of each matched pair (µs), for colouring on a diverging scale."""
-        return (self.b.end - self.b.start)[self.match_b] - (self.a.end - self.a.start)[self.match_a]
-
     def top(self, count: int) -> np.ndarray:
         """Indices into `contribution` of the `count` largest changes, largest first."""
         order = np.argsort(-np.abs(self.contribution), kind="stable")
@@ -171,7 +165,7 @@ def compare_traces(a_store: SpanStore, a_trace: int, b_store: SpanStore, b_trace
     only_a, only_b = only_a[np.argsort(a.start[only_a], kind="stable")], only_b[np.argsort(b.start[only_b], kind="stable")]
     self_a, self_b = a.self_time(), b.self_time()
     contribution = np.r_[self_b[match_b] - self_a[match_a], -self_a[only_a], self_b[only_b]]
-    return Comparison(a, b, match_a, match_b, only_a, only_b, contribution, path_a, path_b, repeat, siblings)
+    return Comparison(a, b, match_a, match_b, only_a, only_b, contribution, repeat, siblings)
 
 
 # -- the summary ----------------------------------------------------------------------------------

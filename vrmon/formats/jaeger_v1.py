@@ -7,7 +7,7 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
-from vrmon.formats.values import TIME_LIMIT, as_dict, as_list, fit_id, fit_time, pack_untrusted
+from vrmon.formats.values import TIME_LIMIT, as_dict, as_list, fit_id, fit_time, json_kind, pack_untrusted
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -44,7 +44,7 @@ def _read_span(batch: SpanBatch, span: dict, processes: dict, packb) -> None:
     follows = False
     for ref in as_list(span.get("references"), "references", problems):
         if not isinstance(ref, dict):
-            problems.append(f"a reference is a {type(ref).__name__}, not an object; ignored")
+            problems.append(f"a reference is {json_kind(ref)}, not an object; ignored")
             continue
         if fit_id(parse_id(ref.get("traceID", span["traceID"]), "reference traceID"), 128, "", []) != trace_id:
             continue  # a link into another trace: kept in details, not a parent

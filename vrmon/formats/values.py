@@ -87,7 +87,7 @@ def as_dict(value: Any, what: str, problems: list[str]) -> dict:
     if isinstance(value, dict):
         return value
     if value is not None:
-        problems.append(f"{what} is a {type(value).__name__}, not an object; ignored")
+        problems.append(f"{what} is {json_kind(value)}, not an object; ignored")
     return {}
 
 
@@ -96,7 +96,7 @@ def as_list(value: Any, what: str, problems: list[str]) -> list:
     if isinstance(value, list):
         return value
     if value is not None:
-        problems.append(f"{what} is a {type(value).__name__}, not a list; ignored")
+        problems.append(f"{what} is {json_kind(value)}, not a list; ignored")
     return []
 
 
@@ -132,6 +132,12 @@ def packable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         return [packable(v, depth + 1) for v in value]
     return clean_text(str(value))
+
+
+def json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words: 'a number', 'a string', 'an array', …"""
+    kinds = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "an array"), (dict, "an object"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), f"a {type(value).__name__}")
 
 
 def _short(value: Any) -> str:

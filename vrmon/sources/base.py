@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult
 
@@ -19,6 +20,10 @@ class SourceSink(Protocol):
 
     def set_status(self, state: str, message: str) -> None:
         """Report health: state "ok", "degraded" (serving the last good data) or "down"."""
+        ...
+
+    def set_dependencies(self, links: list[DependencyLink]) -> None:
+        """Replace the service-to-service call counts this source knows (for the services scene)."""
         ...
 
 

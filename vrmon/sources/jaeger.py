@@ -23,7 +23,8 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
-from vrmon.sources.jaeger_api import DependencyLink, TraceSummary
+from vrmon.model.dependencies import DependencyLink
+from vrmon.sources.jaeger_api import TraceSummary
 from vrmon.sources.jaeger_client import JaegerClient, JaegerUnreachable, parse_header, redact_url, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 
@@ -131,7 +132,7 @@ class JaegerSource:
 
         if query.has_dependencies and time.monotonic() >= self._dependencies_due:
             self._dependencies_due = time.monotonic() + DEPENDENCIES_EVERY
-            await self._read_dependencies(query, now_us, lookback_us)
+            await self._read_dependencies(query, sink, now_us, lookback_us)
         return "; ".join(filter(None, [*problems, self._dependencies_problem])) or None
 
     def _this_polls_share(self, services: list[str]) -> list[str]:
@@ -155,7 +156,7 @@ class JaegerSource:
         fetched = {row.trace_id: (len(batch), row.start_us) for row, batch in zip(todo, batches)}
         return batches, fetched
 
-    async def _read_dependencies(self, query: JaegerQuery, now_us: int, lookback_us: int) -> None:
+    async def _read_dependencies(self, query: JaegerQuery, sink: SourceSink, now_us: int, lookback_us: int) -> None:
         try:
             links = await query.dependencies(now_us, lookback_us)
         except VrmonError as exc:
@@ -164,6 +165,7 @@ class JaegerSource:
         self._dependencies_problem = None
         if links is not None:
             self.dependencies = links
+            sink.set_dependencies(links)
 
     def _add(self, sink: SourceSink, batch: SpanBatch) -> None:
         if not len(batch):

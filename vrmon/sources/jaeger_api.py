@@ -16,6 +16,7 @@ from typing import Any
 
 from vrmon.errors import TraceFormatError
 from vrmon.formats import read_document
+from vrmon.model.dependencies import DependencyLink
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SpanBatch
 
@@ -30,13 +31,6 @@ class TraceSummary:
     trace_id: int
     span_count: int
     start_us: int
-
-
-@dataclass(frozen=True)
-class DependencyLink:
-    parent: str
-    child: str
-    call_count: int
 
 
 def rfc3339_nano(us: int) -> str:
