@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 
 import httpx
@@ -15,6 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from bench.load import stalled_viewer
 from bench.synthetic import synthetic_batch
 from tests.conftest import FIXTURES, ROOT
 from tests.viewer_fuzz import hostile_frames
@@ -100,19 +100,20 @@ def test_details_answers_waiting_for_one_viewer_are_capped():
 def test_a_peer_sending_pings_it_never_reads_does_not_grow_the_server(vrmon_server):
     url = vrmon_server([HOTROD], host_metrics=False)
     port = int(url.rsplit(":", 1)[1])
-    peer = socket.socket()
-    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel holds little for it either
-    peer.connect(("127.0.0.1", port))
-    peer.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % port)
-    assert peer.recv(12) == b"HTTP/1.1 101"
+    peer = stalled_viewer(port)  # handshake done; from now on it never reads
     ping = b"\x89\xfd" + b"\0\0\0\0" + b"p" * 125  # a masked ping with the largest payload allowed
     before = rss()
     burst = ping * 1000
     for _ in range(200):  # 200 000 pings: 25 MB of pongs if each were answered
         peer.sendall(burst)
-    with httpx.Client(base_url=url) as http:  # the server read them all and is still answering
-        assert http.get("/healthz").json()["viewers"] == 1
+    # Then two malformed requests: each gets an error frame, and as the peer reads nothing the
+    # second stays in its queue; once it is there, every ping before it has been handled.
+    peer.sendall(b"\x82\x81\0\0\0\0\xc1" * 2)
+    hub = vrmon_server.last.app.state.hub
+    deadline = time.monotonic() + 60
+    while not vrmon_server.last.call(lambda: any(v.queue.qsize() for v in hub.viewers)):
+        assert time.monotonic() < deadline, "the server never got to the requests after the pings"
+        time.sleep(0.05)
     grown = rss() - before
     peer.close()
     assert grown < 12 * 2**20, f"the server grew {grown / 2**20:.1f} MiB"

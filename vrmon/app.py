@@ -13,12 +13,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 
 from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
+from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
 from vrmon.pairing import pairing_routes
@@ -28,6 +28,7 @@ from vrmon.protocol import metrics_frame
 from vrmon.sources.base import Source
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import run_host_metrics
+from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
 
@@ -35,19 +36,25 @@ log = logging.getLogger("vrmon")
 
 
 
-def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None) -> Starlette:
-    """Build the app; loads the replay files now, so a bad file fails before the server starts.
+def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None,
+               replay_in_background: bool = False) -> Starlette:
+    """Build the app; loads the replay files now, so a bad file fails before the server starts, or
+    with `replay_in_background` once it runs (a missing path still fails now; see replay_loading).
 
     `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
     """
     store = store if store is not None else SpanStore()
-    for path in config.replay:
-        store.add(load_trace_file(path))
+    if replay_in_background:
+        check_replay_paths(config.replay)
+    else:
+        for path in config.replay:
+            store.add(load_trace_file(path))
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
-    for path in config.replay:
+    replay = ReplayLoading(config.replay, hub) if replay_in_background else None
+    for path in config.replay if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
@@ -66,6 +73,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
         tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
+        if replay is not None:
+            tasks.append(asyncio.create_task(replay.run()))
         if config.host_metrics:
             tasks.append(asyncio.create_task(run_host_metrics(lambda sample: hub.broadcast(metrics_frame(**vars(sample))))))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole
@@ -81,8 +90,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
-        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers)),
-        Mount("/static", StaticFiles(directory=config.static_dir), name="static"),
+        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None)),
+        Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]
     exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN

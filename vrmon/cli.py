@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,6 @@ def _serve(args: argparse.Namespace) -> int:
 
     from vrmon.app import create_app
     from vrmon.listen import bind_listener
-    from vrmon.sources.jaeger import JaegerSource, probe
-    from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
@@ -127,6 +126,9 @@ def _serve(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     sources = []
     if jaeger is not None:
+        from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
+        from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
+
         try:
             caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
             print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
@@ -136,9 +138,10 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
                   file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
-    app = create_app(config, sources=sources)
-    store = app.state.store
-    print(f"vrmon: {store.trace_count} traces, {len(store)} spans, {len(store.services)} services loaded", file=sys.stderr)
+    logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
+    app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
+    if config.replay:
+        print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)
     exposure = app.state.exposure
     for line in exposure.banner():
         print(f"vrmon: {line}", file=sys.stderr)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from vrmon.client_files import VENDOR
+from vrmon.static_cache import CachedStaticFiles
 
 
-class AllowListedFiles(StaticFiles):
-    """StaticFiles that answers 404 for every path not in `allowed` (paths relative to `directory`)."""
+class AllowListedFiles(CachedStaticFiles):
+    """Static files (gzipped, content ETags: static_cache) that answers 404 for every path not in `allowed` (paths relative to `directory`)."""
 
     def __init__(self, directory: Path, allowed: frozenset[str]) -> None:
         super().__init__(directory=directory)

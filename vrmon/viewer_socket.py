@@ -4,8 +4,8 @@ Every viewer is untrusted. What one of them can cost the others is capped:
 - viewers beyond `--max-viewers` are closed at once with code 1013 and a reason that says so;
 - a frame over MAX_CLIENT_FRAME bytes gets an error frame, over WS_MAX_SIZE the connection is
   closed (by the websocket layer, before the frame is even buffered whole);
-- scene switches and resyncs (each may lay out and send a whole scene) and selects (each reads a
-  span's details) are rate-limited per viewer; requests over the rate are answered with an error;
+- every kind of request is rate-limited per viewer (RATES); requests over the rate are answered
+  with an error;
 - MAX_BAD_FRAMES refused requests in a row close the connection (code 1008).
 """
 
@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import Filter, Select, error_frame, parse_client_message
+from vrmon.protocol import Detail, Expand, Filter, Resync, Select, SwitchScene, WatchFindings, error_frame, parse_client_message
 
 log = logging.getLogger("vrmon")
 
@@ -51,16 +51,28 @@ class RateLimit:
         return True
 
 
-SWITCH_RATE = (4.0, 8)  # scene switches and resyncs per second, burst
-SELECT_RATE = (30.0, 60)  # details requests per second, burst
+# request kind → (requests per second, burst); the words name the kind in the refusal
+RATES: dict[str, tuple[float, int]] = {
+    "scene and resync": (4.0, 8),  # each may lay out and send a whole scene
+    "select": (30.0, 60),  # each reads one span's details
+    "findings": (4.0, 8),  # each may analyse every trace
+    "filter": (30.0, 60),  # a search sends one per keystroke; each counts matches among the folded spans
+}
+_KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
+         Expand: "scene and resync", Detail: "scene and resync", Filter: "filter"}
 
 
-def viewer_endpoint(hub: Hub, max_viewers: int) -> Callable[[WebSocket], Awaitable[None]]:
+def viewer_endpoint(hub: Hub, max_viewers: int,
+                    before_connect: Callable[[WebSocket], Awaitable[None]] | None = None) -> Callable[[WebSocket], Awaitable[None]]:
+    """`before_connect(ws)` runs once the socket is open, before the viewer joins (e.g. replay files still loading)."""
+
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
         if len(hub.viewers) >= max_viewers:
             await ws.close(code=1013, reason=f"vrmon already serves its {max_viewers} viewers (--max-viewers); try again later")
             return
+        if before_connect is not None:
+            await before_connect(ws)
         viewer = hub.connect()
         sender = asyncio.create_task(_send_frames(ws, viewer))
         try:
@@ -75,7 +87,7 @@ def viewer_endpoint(hub: Hub, max_viewers: int) -> Callable[[WebSocket], Awaitab
 
 
 async def _receive_requests(ws: WebSocket, hub: Hub, viewer: Viewer) -> None:
-    switches, selects = RateLimit(*SWITCH_RATE), RateLimit(*SELECT_RATE)
+    limits = {kind: RateLimit(*rate) for kind, rate in RATES.items()}
     bad = 0
     while True:
         message = await ws.receive()
@@ -83,8 +95,8 @@ async def _receive_requests(ws: WebSocket, hub: Hub, viewer: Viewer) -> None:
             return
         try:
             request = parse_client_message(message.get("bytes") or message.get("text") or b"")
-            # a search sends a filter per keystroke: it is as cheap as a select, and limited like one
-            limit, what = (selects, "select and filter") if isinstance(request, (Select, Filter)) else (switches, "scene and resync")
+            what = _KIND[type(request)]
+            limit = limits[what]
             if not limit.allow():
                 raise ProtocolError(f"too many {what} requests: at most {limit.per_second:g} a second; "
                                     "this one was dropped")

@@ -6,7 +6,7 @@
 //   data/     the vrmon-data system (socket, node table, filter), protocol decoding, formatting
 //   scene/    what is drawn in 3D in every mode (spans, labels, edges, host ring)
 //   desktop/  DOM overlays, mouse and keyboard
-//   xr/       controllers, wrist menu, in-world panels and text (headset only)
+//   xr/       controllers, wrist menu, in-world panels and text (headset only, loaded on demand)
 import "./data/vrmon-data.js";
 import "./scene/span-instances.js";
 import "./desktop/span-pointer.js";
@@ -17,10 +17,12 @@ import "./scene/floor-grid.js";
 import "./desktop/span-details-panel.js";
 import "./desktop/trace-list.js";
 import "./desktop/service-legend.js";
+import "./desktop/error-scale-key.js";
 import "./desktop/status-banner.js";
 import "./desktop/view-header.js";
 import "./desktop/scene-switcher.js";
 import "./scene/service-edges.js";
+import "./scene/service-labels.js";
 import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./data/vrmon-api.js";
@@ -30,11 +32,7 @@ import "./desktop/host-gauge.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
-// In the headset (controllers, panels, comfort).
-import "./xr/vr-laser.js";
-import "./xr/vr-span-panel.js";
-import "./xr/vr-span-labels.js";
-import "./xr/vr-locomotion.js";
-import "./xr/vr-wrist-menu.js";
-import "./xr/world-grab.js";
-import "./xr/vr-empty-message.js";
+// Draw only when something changed (a headset session draws every frame).
+import "./scene/render-on-demand.js";
+// The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.
+import "./xr/xr-on-demand.js";

@@ -41,10 +41,12 @@ def click_node(page: Any, node_id: int) -> None:
 
 
 def next_frames(page: Any, count: int = 2) -> None:
-    """Wait until the page has rendered `count` more frames (what a key or a frame changed is drawn)."""
+    """Wait until the page has rendered `count` more frames (what a key or a frame changed is drawn).
+
+    The view draws on demand: while waiting, each poll asks for a frame."""
     rendered = "document.querySelector('a-scene').renderer.info.render.frame"
     start = page.evaluate(rendered)
-    page.wait_for_function(f"(n) => {rendered} >= n", arg=start + count)
+    page.wait_for_function(f"(n) => {rendered} >= n || (window.vrmon.requestFrame(), false)", arg=start + count)
 
 
 def settled(page: Any) -> None:

@@ -1,7 +1,8 @@
 // The vrmon wire protocol on the browser side (docs/protocol.md): bytes ↔ frames, no socket.
 // Mirrors vrmon/protocol.py. Node columns arrive as msgpack bin and become typed arrays without
 // per-element decoding.
-import { decode, encode } from "/vendor/msgpack/index.mjs";
+import { decode } from "/vendor/msgpack/decode.mjs";
+import { encode } from "/vendor/msgpack/encode.mjs";
 
 export const PROTOCOL_VERSION = 2;
 export const NO_STRING = 65535; // service/operation index meaning "none"

@@ -13,8 +13,10 @@ AFRAME.registerComponent("vrmon-api", {
     this.fps = 0;
     this.fpsSince = performance.now();
     const api = {
-      ready: false, // true once the first snapshot is applied and two frames rendered
+      ready: false, // true once the first snapshot is applied, drawn, and that frame shown
       stats: () => this.stats(),
+      // The view is drawn on demand (scene/render-on-demand.js): a script that changes it directly asks for a frame.
+      requestFrame: () => this.el.sceneEl.systems["render-on-demand"].requestFrame(),
       nodeIds: () => Array.from(this.system.nodes.ids.subarray(0, this.system.nodes.count)),
       screenPositionOf: (id) => this.screenPositionOf(id),
       select: (id) => this.system.select(id),
@@ -22,7 +24,10 @@ AFRAME.registerComponent("vrmon-api", {
     };
     window.vrmon = api;
     this.el.sceneEl.addEventListener("vrmon-nodes", () => {
-      requestAnimationFrame(() => requestAnimationFrame(() => { api.ready = true; }));
+      const frames = this.el.sceneEl.systems["render-on-demand"];
+      const drawnAfter = frames.frames; // the frame asked for by this event has not been drawn yet
+      const shown = () => (frames.frames > drawnAfter ? requestAnimationFrame(() => { api.ready = true; }) : requestAnimationFrame(shown));
+      requestAnimationFrame(shown);
     }, { once: true });
 
     if (new URLSearchParams(location.search).get("stats") === "1") {
@@ -66,7 +71,8 @@ AFRAME.registerComponent("vrmon-api", {
       hostGauge: hostGauge?.barsShown() ?? 0, // the screen's gauge
       drawCalls: renderer?.info.render.calls ?? 0,
       triangles: renderer?.info.render.triangles ?? 0,
-      fps: this.fps,
+      fps: this.fps, // over the last frames drawn: a view at rest draws none
+      frames: this.el.sceneEl.systems["render-on-demand"].frames,
       seq: this.system.seq,
       connected: this.system.connected,
       scene: this.system.scene?.name ?? null,

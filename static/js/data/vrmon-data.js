@@ -28,7 +28,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.nodes = new NodeTable();
     this.services = [];
     this.operations = [];
-    this.serviceColors = []; // service index → "#rrggbb", from the first node seen of that service
+    this.serviceColors = []; // service index → "#rrggbb", for the services seen in this scene's nodes
     this.traces = new Map(); // trace id → summary
     this.labels = [];
     this.edges = emptyEdgeBlock(); // the scene's edges (services scene), replaced whole
@@ -89,6 +89,9 @@ AFRAME.registerSystem("vrmon-data", {
   },
 
   emit(name, detail) {
+    // What listeners change gets drawn. Host metrics (1 Hz) are drawn in 3D only in a headset,
+    // which draws every frame anyway; on a screen the DOM gauge shows them: a view at rest stays so.
+    if (name !== "vrmon-metrics") this.el.systems["render-on-demand"]?.requestFrame();
     this.el.emit(name, detail, false);
   },
 
@@ -134,6 +137,13 @@ AFRAME.registerSystem("vrmon-data", {
     }
     const operation = this.operations[this.nodes.operation[row]]; // none (NO_STRING) for a service node
     return operation === undefined ? service : `${service}: ${operation}`;
+  },
+
+  /** A service's colour, the same in every scene: the scene's palette by service index (as the
+   * server's layouts colour spans); undefined before a scene arrives. */
+  serviceColor(index) {
+    const palette = this.scene?.palette;
+    return palette?.length ? palette[index % palette.length] : undefined;
   },
 
   /** Trace summaries, newest first. */
@@ -370,7 +380,8 @@ AFRAME.registerSystem("vrmon-data", {
     const learn = (row) => {
       const s = service[row];
       if (s >= this.services.length || this.serviceColors[s]) return;
-      this.serviceColors[s] = rgbHex(color, row * 3);
+      // the services scene colours its nodes by error ratio: the palette says the service's colour
+      this.serviceColors[s] = this.serviceColor(s) ?? rgbHex(color, row * 3);
       learned = true;
     };
     if (reset) for (let row = 0; row < count; row++) learn(row);

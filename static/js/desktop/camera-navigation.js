@@ -12,10 +12,15 @@ const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
-// not hide each other; nearly level for the 3D service graph.
-// The waterfall's lanes stand upright like a page: seen almost from the front. The wall: level,
-// from in front of the page of panels (its lanes go into the wall and stay behind their bars).
-const PITCH_DEGREES = { waterfall: 2, services: 16, wall: 0 };
+// not hide each other; level, straight at it, for the flat service graph.
+// The waterfall's lanes stand upright like a page: seen almost from the front. The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
+const PITCH_DEGREES = { waterfall: 2, services: 0, wall: 0 };
+// The service graph's names sit beside its nodes: room for them around it, as a share of its width.
+const SERVICES_NAME_ROOM = 0.05;
+// In a headset the service graph is seen whole from where it spans this much of the view, but
+// from no closer than arm's length and no further than across a room.
+const VR_GRAPH_DEGREES = 70;
+const VR_GRAPH_DISTANCE = [0.8, 6];
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 // In a headset the waterfall is scaled to a wall in front of the viewer: this wide, centred on eye
 // height, seen from a third of its width away, so the lane names at its left edge still look
@@ -51,7 +56,12 @@ AFRAME.registerComponent("camera-navigation", {
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
         // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
-        if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) {
+          requestAnimationFrame(() => {
+            this.reset();
+            this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+          });
+        }
       }
     };
     this.onKey = (event) => {
@@ -96,7 +106,12 @@ AFRAME.registerComponent("camera-navigation", {
     if (this.inHeadset()) {
       if (wall) this.rig.position.set(0, 0, 0);
       else if (this.system.scene.frame && this.data.world) this.fitHeadset(this.system.scene.frame);
-      else this.rig.position.set((minx + maxx) / 2, 0, maxz + VR_STANDOFF);
+      else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
+      return;
+    }
+    if (this.system.scene.layout === "services") {
+      const room = (maxx - minx) * SERVICES_NAME_ROOM;
+      this.frame(bounds, room, room);
       return;
     }
     if (!wall) {
@@ -119,6 +134,13 @@ AFRAME.registerComponent("camera-navigation", {
     world.position.set(-((minx + maxx) / 2) * scale, bottom - miny * scale, -maxz * scale);
     this.rig.position.set(0, 0, VR_WATERFALL_WIDTH / 3);
     this.rig.rotation.set(0, 0, 0);
+  },
+
+  /** Metres between a headset viewer and the front of the scene. */
+  standoff([minx, , , maxx]) {
+    if (this.system.scene.layout !== "services") return VR_STANDOFF;
+    const fit = (maxx - minx) / 2 / Math.tan(THREE.MathUtils.degToRad(VR_GRAPH_DEGREES / 2));
+    return THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
   },
 
   inHeadset() {

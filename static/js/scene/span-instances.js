@@ -11,13 +11,18 @@ import { InstanceFades } from "./instance-fades.js";
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
 const OUTLINE_MARGIN = 0.05; // metres around the selected box
-const MARKER_RADIUS = 0.13;
+export const MARKER_RADIUS = 0.13;
+// Marker radius as a share of the node's height: a small badge on a service's sphere (the
+// sphere's colour already grades the error ratio), larger over the thin bars of the span scenes.
+export const MARKER_SHARE = { services: 0.3, spans: 0.6 };
+const MARKER_LIT = 1.7; // error markers' emissive intensity at rest (the top of a pulse)
 
 AFRAME.registerComponent("span-instances", {
   schema: {
     hoverLighten: { default: 0.45 }, // how far the hovered span's colour moves towards white
     errorColor: { type: "color", default: "#ff453a" },
     pulsePeriod: { default: 1.4 }, // seconds per error-marker pulse
+    pulses: { default: 3 }, // pulses when a live update adds error markers; then they stay lit (a view at rest draws nothing)
     background: { type: "color", default: "#0a0d14" }, // what fades and dimming move towards
     dim: { default: 0.82 }, // how far a span that does not match the filter moves towards the background
     fadeMs: { default: 300 },
@@ -49,6 +54,7 @@ AFRAME.registerComponent("span-instances", {
     this.hoveredRow = -1;
     this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
     this.markersMoved = false;
+    this.pulseStart = null; // scene time the markers' pulse began; -1: at the next frame; null: no pulse
     this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
     this.lastMarkerRow = -1;
     this.rowSphere = new THREE.Sphere();
@@ -130,7 +136,11 @@ AFRAME.registerComponent("span-instances", {
     if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
     this.spans.instanceColor.needsUpdate = true;
-    if (reset || this.markersTouched(rows)) this.writeMarkers();
+    if (reset || this.markersTouched(rows)) {
+      this.writeMarkers();
+      this.pulseStart = reset ? null : -1; // a new scene is seen whole; errors arriving live call for attention
+      if (reset) this.markerMaterial.emissiveIntensity = MARKER_LIT;
+    }
     this.placeOutline();
   },
 
@@ -189,6 +199,7 @@ AFRAME.registerComponent("span-instances", {
   writeMarkers() {
     const { pos, size, flags, yaw, count, capacity } = this.system.nodes;
     if (this.errorRows.length < capacity) this.errorRows = new Uint8Array(capacity);
+    const share = this.system.scene?.layout === "services" ? MARKER_SHARE.services : MARKER_SHARE.spans;
     let markers = 0;
     this.lastMarkerRow = -1;
     for (let row = 0; row < count; row++) {
@@ -199,7 +210,7 @@ AFRAME.registerComponent("span-instances", {
       // near the bar's start, along the bar's own x axis (the wall turns its bars by `yaw`)
       const along = Math.min(size[i] / 2, 0.15) - size[i] / 2;
       const angle = yaw[row] * YAW_TO_RADIANS;
-      const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
+      const radius = Math.min(MARKER_RADIUS, size[i + 1] * share); // the wall's bars are thin
       this.matrix.makeScale(radius, radius * 1.4, radius);
       this.matrix.setPosition(pos[i] + along * Math.cos(angle), pos[i + 1] + size[i + 1] / 2 + radius * 1.6,
         pos[i + 2] - along * Math.sin(angle));
@@ -232,7 +243,11 @@ AFRAME.registerComponent("span-instances", {
   },
 
   tick(time) {
-    if (this.fades.animating) this.fades.tick(performance.now(), this.system.nodes.rowOf);
+    const frames = this.el.sceneEl.systems["render-on-demand"];
+    if (this.fades.animating) {
+      this.fades.tick(performance.now(), this.system.nodes.rowOf);
+      if (this.fades.animating) frames.requestFrame();
+    }
     if (this.markersMoved) {
       this.markers.computeBoundingSphere(); // few: one per error span
       this.markersMoved = false;
@@ -242,9 +257,12 @@ AFRAME.registerComponent("span-instances", {
       this.spans.computeBoundingSphere();
       this.boundsStale = false;
     }
-    if (this.markers.count) {
-      const phase = (time / 1000 / this.data.pulsePeriod) * Math.PI * 2;
-      this.markerMaterial.emissiveIntensity = 0.9 + 0.8 * Math.sin(phase);
+    if (this.markers.count && this.pulseStart !== null) {
+      if (this.pulseStart < 0) this.pulseStart = time;
+      const cycles = Math.min((time - this.pulseStart) / 1000 / this.data.pulsePeriod, this.data.pulses);
+      this.markerMaterial.emissiveIntensity = MARKER_LIT - 0.8 + 0.8 * Math.cos(cycles * Math.PI * 2); // ends lit
+      if (cycles < this.data.pulses) frames.requestFrame();
+      else this.pulseStart = null;
     }
   },
 });

@@ -109,8 +109,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     // The wall's pages of traces (blank in the other scenes)
     const wall = system.scene?.layout === "wall";
     setText(this.wallHeading, wall ? `Wall: ${wallPageText(system.scene)}` : "Wall");
-    this.newerPageButton.set(wall ? "← newer page" : "", wall && system.scene.page > 0 ? () => turnWallPage(system, -1) : null);
-    this.olderPageButton.set(wall ? "older page →" : "", wall && system.scene.page < system.scene.pages - 1 ? () => turnWallPage(system, 1) : null);
+    this.newerPageButton.set(wall ? "‹ newer page" : "", wall && system.scene.page > 0 ? () => turnWallPage(system, -1) : null);
+    this.olderPageButton.set(wall ? "older page ›" : "", wall && system.scene.page < system.scene.pages - 1 ? () => turnWallPage(system, 1) : null);
 
     const { errorsOnly, minDurationUs, service } = system.filter; // "" = every service
     this.errorsButton.set("Errors only", () => this.setFilter({ errorsOnly: !errorsOnly }));

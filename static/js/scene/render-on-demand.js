@@ -1,0 +1,79 @@
+// Render on demand: on a desktop a frame is drawn only when something asks for one, so a view
+// at rest costs no CPU, no GPU and no battery. A-Frame draws every animation frame; this system
+// takes its loop over once rendering starts and stops it when a frame ends with nothing asking
+// for another. In an immersive session every frame is drawn (the headset needs them).
+//
+// Who asks for frames:
+//   - anyone, with `requestFrame()` (the data system does for every event it emits, so a
+//     snapshot, delta, selection or filter is drawn; a component that animates asks again from
+//     its tick while the animation runs: fades, particles, pulses);
+//   - user input on the page (pointer, wheel, keys) and canvas resizes;
+//   - the camera: a frame in which it moved asks for the next one, so look, WASD (and its
+//     easing), and camera flights run to the end without each control knowing about this.
+const CAMERA_EPSILON = 1e-6; // a change of a camera matrix element below this is no movement
+const INPUT_EVENTS = ["pointerdown", "pointermove", "pointerup", "wheel", "keydown", "keyup"];
+
+AFRAME.registerSystem("render-on-demand", {
+  init() {
+    this.running = true; // A-Frame's own loop runs until renderstart hands it over
+    this.requested = true;
+    this.frames = 0; // frames drawn by this loop
+    this.lastCamera = new Float64Array(32); // the camera's world and projection matrices last frame
+    this.frame = (time, xrFrame) => this.onFrame(time, xrFrame);
+    this.stopIfIdle = () => { if (!this.requested && this.running && !this.presenting()) this.stop(); };
+    this.onRequest = () => this.requestFrame();
+    this.el.addEventListener("renderstart", () => this.el.renderer.setAnimationLoop(this.frame), { once: true });
+    for (const name of ["rendererresize", "enter-vr", "exit-vr", "camera-set-active"]) this.el.addEventListener(name, this.onRequest);
+    for (const name of INPUT_EVENTS) window.addEventListener(name, this.onRequest, { passive: true, capture: true });
+  },
+
+  remove() {
+    for (const name of ["rendererresize", "enter-vr", "exit-vr", "camera-set-active"]) this.el.removeEventListener(name, this.onRequest);
+    for (const name of INPUT_EVENTS) window.removeEventListener(name, this.onRequest, { capture: true });
+  },
+
+  /** Draw a frame soon (at the next animation frame); cheap to call many times. */
+  requestFrame() {
+    this.requested = true;
+    if (this.running || !this.el.renderStarted) return;
+    this.running = true;
+    this.el.timer?.update(); // the first frame's delta counts from now, not from the last frame drawn
+    this.el.renderer.setAnimationLoop(this.frame);
+  },
+
+  presenting() {
+    return Boolean(this.el.renderer?.xr.isPresenting);
+  },
+
+  onFrame(time, xrFrame) {
+    // While a session runs, three.js also keeps the page's own loop going: the headset's frames draw.
+    if (this.presenting() && !xrFrame) return;
+    this.requested = false;
+    this.el.render(time, xrFrame);
+    this.frames++;
+    if (this.cameraMoved()) this.requested = true;
+    // Stopping inside the callback would not stop three.js's loop (it asks for the next
+    // animation frame after the callback returns): stop once it has.
+    if (!this.requested) queueMicrotask(this.stopIfIdle);
+  },
+
+  stop() {
+    this.running = false;
+    this.el.renderer.setAnimationLoop(null);
+  },
+
+  cameraMoved() {
+    const camera = this.el.camera;
+    if (!camera) return false;
+    const last = this.lastCamera;
+    const world = camera.matrixWorld.elements;
+    const projection = camera.projectionMatrix.elements;
+    let moved = false;
+    for (let i = 0; i < 16; i++) {
+      if (Math.abs(world[i] - last[i]) > CAMERA_EPSILON || Math.abs(projection[i] - last[16 + i]) > CAMERA_EPSILON) moved = true;
+      last[i] = world[i];
+      last[16 + i] = projection[i];
+    }
+    return moved;
+  },
+});

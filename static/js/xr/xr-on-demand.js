@@ -1,0 +1,43 @@
+// The headset's code (controllers, wrist menu, in-world panels, and troika's SDF text stack:
+// about 400 KB) loads only where it can be used: in the background once the first scene is
+// drawn, when the browser says it can run an immersive session, and at the latest when a
+// session is asked for (entering VR waits for it). index.html already names these components on
+// their entities; A-Frame leaves names it does not know alone, so once they are registered each
+// entity is given its component again, from the attribute written there.
+const XR_MODULES = ["./vr-laser.js", "./vr-span-panel.js", "./vr-span-labels.js", "./vr-locomotion.js", "./vr-wrist-menu.js", "./world-grab.js",
+  "./vr-empty-message.js"];
+const XR_COMPONENTS = ["vr-laser", "vr-span-panel", "vr-span-labels", "vr-locomotion", "vr-wrist-menu", "world-grab", "vr-empty-message"];
+const IDLE_TIMEOUT_MS = 2000;
+
+AFRAME.registerSystem("xr-on-demand", {
+  init() {
+    this.loading = null;
+    const enterVR = this.el.enterVR.bind(this.el);
+    // The Enter VR button, A-Frame's own calls and scripts all go through the scene's enterVR.
+    // A-Frame also calls it at start to offer a session (enterVR(useAR, true)); a browser that
+    // cannot offer one answers at once, and that is no reason to load anything.
+    this.el.enterVR = (useAR, useOfferSession) => (useOfferSession && !navigator.xr?.offerSession
+      ? enterVR(useAR, useOfferSession)
+      : this.load().then(() => enterVR(useAR, useOfferSession)));
+    this.el.addEventListener("vrmon-nodes", () => {
+      if (!navigator.xr) return;
+      const check = () => navigator.xr.isSessionSupported("immersive-vr").then((yes) => yes && this.load(), () => {});
+      if (window.requestIdleCallback) requestIdleCallback(check, { timeout: IDLE_TIMEOUT_MS });
+      else setTimeout(check, 0);
+    }, { once: true });
+  },
+
+  /** Load and attach the headset components (once); resolves when they are in place. */
+  load() {
+    this.loading ??= Promise.all(XR_MODULES.map((path) => import(path))).then(() => this.attach());
+    return this.loading;
+  },
+
+  attach() {
+    for (const name of XR_COMPONENTS) {
+      for (const el of this.el.querySelectorAll(`[${name}]`)) {
+        if (!el.components[name]) el.setAttribute(name, el.getAttribute(name) ?? "");
+      }
+    }
+  },
+});

@@ -1,0 +1,80 @@
+"""A desktop view at rest draws nothing: frames only when data, input or an animation asks.
+
+The page is the real client against a real server on loopback, in headless Chromium. Frames are
+counted by three.js itself (`renderer.info.render.frame`), long tasks by a PerformanceObserver.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.helpers import DELTA_BUILDER_JS
+
+pytestmark = pytest.mark.browser
+
+HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
+REST_MS = 3000  # how long the page is watched at rest: an observation period, not a timing target
+
+IDLE = "() => !document.querySelector('a-scene').systems['render-on-demand'].running"
+FRAMES = "() => document.querySelector('a-scene').renderer.info.render.frame"
+
+
+def open_idle(vrmon_server, open_app, page) -> None:
+    # Host metrics on (1 Hz): on a screen they update the DOM gauge, not the 3D view.
+    open_app(vrmon_server([HOTROD], scene="waterfall"))
+    page.wait_for_function(IDLE, timeout=20_000)
+
+
+def test_a_view_at_rest_draws_no_frames_and_runs_no_long_tasks(vrmon_server, open_app, page):
+    open_idle(vrmon_server, open_app, page)
+    watched = page.evaluate(
+        """async (ms) => {
+          const tasks = [];
+          new PerformanceObserver((list) => tasks.push(...list.getEntries().map((e) => e.duration)))
+            .observe({type: "longtask"});
+          const renderer = document.querySelector("a-scene").renderer;
+          const before = renderer.info.render.frame;
+          const start = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return {frames: renderer.info.render.frame - before, tasks, watchedMs: performance.now() - start};
+        }""",
+        REST_MS,
+    )
+    assert watched["watchedMs"] >= REST_MS
+    assert watched["frames"] == 0
+    assert watched["tasks"] == []
+    assert page.errors == []
+
+
+def test_a_delta_is_drawn_faded_in_and_the_view_comes_to_rest_again(vrmon_server, open_app, page):
+    open_idle(vrmon_server, open_app, page)
+    before = page.evaluate(FRAMES)
+    page.evaluate("async () => {" + DELTA_BUILDER_JS + " feedDelta(window.vrmon.system, [900001, 900002]); }")
+    page.wait_for_function("(n) => window.vrmon.stats().instances === n", arg=42)
+    page.wait_for_function(IDLE, timeout=20_000)
+    assert page.evaluate(FRAMES) > before
+    # frames went on until the fade-in ended: the new span is drawn in its own colour, not the background's
+    drawn = page.evaluate("""() => {
+      const instances = document.querySelector('[span-instances]').components['span-instances'];
+      const row = window.vrmon.system.nodes.rowOf.get(900001);
+      return {fading: instances.fades.animating, color: Array.from(instances.spans.instanceColor.array.slice(row * 3, row * 3 + 3)),
+              expected: instances.rowColor(row).toArray()};
+    }""")
+    assert drawn["fading"] is False
+    assert drawn["color"] == pytest.approx(drawn["expected"], abs=1e-3)
+    assert page.errors == []
+
+
+def test_pointer_and_camera_moves_are_drawn(vrmon_server, open_app, page):
+    open_idle(vrmon_server, open_app, page)
+    before = page.evaluate(FRAMES)
+    page.mouse.move(640, 360)
+    page.wait_for_function("(n) => (" + FRAMES + ")() > n", arg=before)
+    page.wait_for_function(IDLE, timeout=20_000)
+    # a script moving the camera asks for a frame; the frame it moved in asks for one more
+    before = page.evaluate(FRAMES)
+    page.evaluate("document.querySelector('#camera').object3D.position.x += 1; window.vrmon.requestFrame()")
+    page.wait_for_function(IDLE, timeout=20_000)
+    assert page.evaluate(FRAMES) - before >= 2
+    assert page.errors == []
+

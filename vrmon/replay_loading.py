@@ -1,0 +1,70 @@
+"""Replay files read after the server listens, so a big file does not keep the page from opening.
+
+A missing or unreadable path still fails at once, before anything listens (`check_replay_paths`).
+The reading itself runs in a worker thread; meanwhile each file's status says "loading", then
+"ok", or "down" with the file's one-line error, while the files that did load are served. A
+viewer that connects meanwhile gets those statuses at once (the page shows them in its banner)
+and its first snapshot when the reading is done: the whole trace, not an empty scene that fills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import stat
+from pathlib import Path
+
+from starlette.websockets import WebSocket
+
+from vrmon.errors import VrmonError
+from vrmon.protocol import status_frame
+from vrmon.sources.files import load_trace_file
+
+log = logging.getLogger("vrmon")
+
+
+def check_replay_paths(paths: list[Path]) -> None:
+    """Raise the file's own one-line error now for a path that is not a regular file."""
+    for path in paths:
+        try:
+            regular = stat.S_ISREG(path.stat().st_mode)
+        except OSError:
+            regular = False
+        if not regular:
+            load_trace_file(path)  # stops at its checks of the path, with their message
+
+
+class ReplayLoading:
+    """Reads the replay files into a hub's store once the server runs; viewers wait for it."""
+
+    def __init__(self, paths: list[Path], hub) -> None:
+        self.paths = paths
+        self.hub = hub
+        self.done = asyncio.Event()
+        for path in paths:
+            hub.set_status(f"file:{path.name}", "loading", f"reading {path.name} ({path.stat().st_size / 1e6:.1f} MB)…")
+
+    async def run(self) -> None:
+        """Read each file in a worker thread and add its spans to the hub's store."""
+        try:
+            for path in self.paths:
+                source = f"file:{path.name}"
+                try:
+                    batch = await asyncio.to_thread(load_trace_file, path)
+                except VrmonError as exc:
+                    log.error("error: %s (serving the other files)", exc)
+                    self.hub.set_status(source, "down", str(exc))
+                    continue
+                self.hub.store.add(batch)
+                self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
+            self.hub.tick()
+        finally:
+            self.done.set()
+
+    async def wait(self, ws: WebSocket) -> None:
+        """Before a viewer joins, until the files are read: send it the sources' statuses now, then wait."""
+        if self.done.is_set():
+            return
+        for name, status in self.hub.sources.items():
+            await ws.send_bytes(status_frame(source=name, **status.to_json()))
+        await self.done.wait()
