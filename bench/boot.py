@@ -184,12 +184,12 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             listening = server.wait_listening(timeout_s)
             server.wait_http(timeout_s)
             goto = time.perf_counter() - server.started
-            context = browser.new_context(viewport=VIEWPORT)
+            context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function evaluates with eval
             context.add_init_script(INIT_SCRIPT)
             cold = open_and_wait(context.new_page(), server.url, n_spans, timeout_s)
             context.close()
 
-            context = browser.new_context(viewport=VIEWPORT)  # first visit: a fresh cache
+            context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # first visit: a fresh cache
             context.add_init_script(INIT_SCRIPT)
             page = context.new_page()
             errors: list[str] = []

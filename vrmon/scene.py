@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
-from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, service_graph, services_layout
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall import SpanColumns, waterfall_layout
 from vrmon.layout.waterfall_growth import GrowingWaterfall
@@ -97,7 +97,11 @@ class SceneView:
             "bounds": [round(v, 3) for v in layout.bounds],
             "totals": {"traces": store.trace_count, "spans": len(store)},
             "scenes": self.catalog,
+            # service code → colour is palette[code % len(palette)], the same rule as the layouts'
+            "palette": list(self.preset.params.service_colors),
         }
+        if self.preset.layout == "services":
+            info["error_scale"] = error_scale(self.preset.params)
         if self.preset.layout == "wall":
             pages = wall_pages(store, self.preset.params)
             info.update(page=min(self.page, pages - 1), pages=pages)

@@ -173,27 +173,29 @@ def test_no_traces_says_why_and_what_to_do_on_screen_and_in_a_headset(vrmon_serv
 
 
 def test_a_one_span_trace_and_zero_length_spans_frame_and_draw(vrmon_server, open_app, page, tmp_path):
-    def span(span_id: str, parent: str | None, start: int, duration: int) -> dict[str, Any]:
-        refs = [{"refType": "CHILD_OF", "traceID": "a1", "spanID": parent}] if parent else []
-        return {"traceID": "a1", "spanID": span_id, "operationName": f"op-{span_id}", "references": refs,
-                "startTime": start, "duration": duration, "processID": "p1", "tags": [], "logs": []}
+    t0 = 1_700_000_000_000_000
 
-    one = {"traceID": "a1", "spans": [span("01", None, 1_700_000_000_000_000, 0)], "processes": {"p1": {"serviceName": "lonely"}}}
-    path = tmp_path / "one.json"
-    path.write_text(json.dumps({"data": [one]}))
-    open_app(vrmon_server([path], scene="waterfall", host_metrics=False))
-    figures = mark_figures(page)
-    assert figures["marks"] == 1 and figures["on_screen"] == 1 and figures["visible_2px"] == 1
-    box = figures["box"]
-    assert 322 < (box["x0"] + box["x1"]) / 2 < 1280 and 48 < (box["y0"] + box["y1"]) / 2 < 720
+    def span(trace: str, span_id: str, parent: str | None, start: int) -> dict[str, Any]:
+        refs = [{"refType": "CHILD_OF", "traceID": trace, "spanID": parent}] if parent else []
+        return {"traceID": trace, "spanID": span_id, "operationName": f"op-{span_id}", "references": refs,
+                "startTime": start, "duration": 0, "processID": "p1", "tags": [], "logs": []}
 
-    # A trace whose spans all last 0 µs (clock-less instrumentation): every bar still drawn and framed.
-    zero = {"traceID": "a1", "spans": [span("01", None, 1_700_000_000_000_000, 0)] +
-            [span(f"{k:02x}", "01", 1_700_000_000_000_000, 0) for k in range(2, 7)], "processes": {"p1": {"serviceName": "instant"}}}
-    path.write_text(json.dumps({"data": [zero]}))
+    # The newest trace is a single span; the other's six spans all last 0 µs (clock-less instrumentation).
+    one = {"traceID": "a1", "spans": [span("a1", "01", None, t0 + 10_000_000)], "processes": {"p1": {"serviceName": "lonely"}}}
+    zero = {"traceID": "b2", "spans": [span("b2", "01", None, t0)] + [span("b2", f"{k:02x}", "01", t0) for k in range(2, 7)],
+            "processes": {"p1": {"serviceName": "instant"}}}
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"data": [one, zero]}))
     open_app(vrmon_server([path], scene="waterfall", host_metrics=False))
-    figures = mark_figures(page)
-    assert figures["marks"] == 6 and figures["on_screen"] == 1 and figures["visible_2px"] == 1
+    for spans in (1, 6):
+        if spans == 6:
+            page.locator("#trace-list [data-trace-id$='b2']").click()
+            page.wait_for_function("window.vrmon.stats().instances === 6")
+            page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        figures = mark_figures(page)
+        assert figures["marks"] == spans and figures["on_screen"] == 1 and figures["visible_2px"] == 1
+        box = figures["box"]  # in the free part of the view: right of the trace list, below the top bar
+        assert 322 < (box["x0"] + box["x1"]) / 2 < 1280 and 48 < (box["y0"] + box["y1"]) / 2 < 720 - 56
     assert page.errors == []
 
 

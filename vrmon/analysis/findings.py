@@ -40,6 +40,7 @@ FLAG_FINDINGS: dict[SpanFlag, tuple[str, str]] = {
 }
 _FLAG_SAYS = {kind: says for kind, says in FLAG_FINDINGS.values()}
 _FLAGGED = np.uint8(sum(FLAG_FINDINGS))
+_ERROR = np.uint8(SpanFlag.ERROR)  # a numpy scalar: `flags & SpanFlag.ERROR` would go through a Python int
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def error_groups(store: SpanStore, keys: np.ndarray | None = None, traces: np.nd
     -1 - trace code for errored roots."""
     parent, start = store.parent, store.start_us
     end = store.start_us + np.maximum(store.duration_us, 0)
-    errored = (store.flags & SpanFlag.ERROR) != 0
+    errored = (store.flags & _ERROR) != 0
     rows = np.flatnonzero(errored)
     if not len(rows):
         return []
@@ -419,15 +420,15 @@ class FindingsIndex:
             | self._add_flags(store, new, relinked, in_relinked) | self._add_slow(store)
 
     def _add_n_plus_one(self, store: SpanStore, new: np.ndarray, relinked: np.ndarray, in_relinked: np.ndarray | None) -> bool:
-        parent = store.parent
-        judged = np.zeros(len(store), bool)  # parents whose children changed
-        judged[parent[new][parent[new] >= 0]] = True
+        parent = store.parent[new]
+        judged = np.unique(parent[parent >= 0])  # parents whose children changed
         if in_relinked is not None:  # late parents adopted older spans: judge every parent of those traces
-            judged |= in_relinked
+            judged = np.union1d(judged, np.flatnonzero(in_relinked))
         gone = {uid: self._n_plus_one.pop(uid) for uid in store.uid[judged].tolist() if uid in self._n_plus_one}
         if len(relinked):
             gone |= {k: self._n_plus_one.pop(k) for k, v in list(self._n_plus_one.items()) if v[0].trace in set(relinked.tolist())}
-        children = np.flatnonzero((parent >= 0) & judged[np.maximum(parent, 0)])
+        _, children = store.children_of(judged)
+        children.sort()  # row order, as a full rebuild sees them (ties in start time keep it)
         fresh = _grouped(n_plus_one(store, children, self.peers, self.rules))
         self._n_plus_one.update(fresh)
         return fresh != gone
@@ -437,7 +438,7 @@ class FindingsIndex:
         or new child of an errored span (found through its errored ancestors), the group whose
         timeout walk went through a new span's parent, and every group of a re-linked trace."""
         parent = store.parent
-        errored = (store.flags & SpanFlag.ERROR) != 0
+        errored = (store.flags & _ERROR) != 0
         p = parent[new]
         touch = np.concatenate([new[errored[new]], p[(p >= 0) & errored[np.maximum(p, 0)]]])
         while True:  # up to the top of each errored chain

@@ -1,10 +1,17 @@
-"""Service graph: one node per service, one edge per caller → callee pair, laid out in 3D.
+"""Service graph: one node per service, one edge per caller → callee pair, laid out flat, facing you.
 
 Edges come from parent → child span pairs whose services differ (and from Jaeger's
 /api/dependencies when a live source provides them). Positions come from a force-directed
 solver in numpy (dense pairwise forces: fine for hundreds of services), seeded so it is
 deterministic, and warm-started from the previous positions so a new service moves the others
-as little as possible.
+as little as possible (the ones already placed do not move at all).
+
+The graph is drawn in a vertical plane in front of the viewer, as Vizceral and Kiali draw theirs:
+names and nodes never hide each other behind depth. The solver works in units of the ideal link
+length; every node is kept at least `node_max + gap` units from every other (a collision step
+after each force step), so nodes never overlap whatever their rates become. The units turn into
+metres once, at the first layout, so that the graph is `width` metres wide: comfortable in a
+headset (a few steps away), and framed on a screen by the camera.
 """
 
 from __future__ import annotations
@@ -14,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vrmon.layout.nodes import Edges, Label, Layout, Nodes, NO_STRING, bounds_of
-from vrmon.layout.palette import parse_color
+from vrmon.layout.nodes import Edges, Layout, Nodes, NO_STRING, bounds_of
+from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, parse_color
 from vrmon.model.dependencies import DependencyLink
 
 SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
@@ -23,26 +30,38 @@ SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
 
 @dataclass(frozen=True)
 class ServicesParams:
-    spread: float = 2.5  # metres: typical distance between linked services
-    height: float = 1.6  # centre of the graph above the floor
-    distance: float = 6.0  # metres in front of the viewer
-    node_min: float = 0.25
-    node_max: float = 1.0
-    edge_min: float = 0.015
-    edge_max: float = 0.12
+    width: float = 3.0  # metres: the graph's width at its first layout
+    height: float = 1.6  # centre of the graph above the floor (eye height)
+    distance: float = 3.0  # metres in front of the viewer
+    stretch: float = 1.25  # the graph is this much wider than tall: a view with a side panel open
+    # node diameters, edge widths and the space between nodes, in units of the ideal link length
+    node_min: float = 0.14
+    node_max: float = 0.4
+    gap: float = 0.45
+    edge_min: float = 0.008
+    edge_max: float = 0.05
     iterations: float = 300  # solver steps for a first layout
     warm_iterations: float = 40  # solver steps when services were added to a laid-out graph
     seed: float = 7
-    ok_color: str = "#59a14f"
-    warn_color: str = "#edc948"
-    error_color: str = "#e15759"
+    # error ratio → colour: none, some (up to 1 %), many (5 %), most (≥ 20 %); lightness falls as
+    # the ratio rises, so the scale reads without hue too (and a marker says "errors" by shape)
+    ok_color: str = "#8c9db5"
+    low_color: str = "#f5dd5a"
+    warn_color: str = "#f08c2e"
+    error_color: str = "#d62f3f"
+    service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS  # the names' colours (as in every scene)
+
+
+ERROR_STOPS = (0.0, 0.01, 0.05, 0.2)  # error ratios of ok_color, low_color, warn_color, error_color
 
 
 @dataclass
 class GraphState:
-    """Positions kept between layouts, by service code, so the graph stays where it was."""
+    """What a graph keeps between layouts, so it stays where it was: positions by service code
+    (in link-length units) and, once laid out, the metres per unit."""
 
     positions: dict[int, np.ndarray] = field(default_factory=dict)
+    metres_per_unit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -97,8 +116,10 @@ def service_graph(store, extra_links: Sequence[DependencyLink] = ()) -> ServiceG
 
 
 def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.ndarray, movable: np.ndarray,
-                 iterations: int, spread: float) -> np.ndarray:
-    """Fruchterman–Reingold in 3D. Only `movable` nodes move: the rest stay where viewers saw them.
+                 iterations: int, min_distance: float) -> np.ndarray:
+    """Fruchterman–Reingold (ideal link length 1) in the plane, with collisions: every moving node
+    ends at least `min_distance` from every other. Only `movable` nodes move: the rest stay where
+    viewers saw them.
 
     Forces are computed for the moving nodes only (repulsion from every node, attraction along
     the links that touch them), so one new service among n costs O(n) per step, not O(n²).
@@ -106,29 +127,76 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
     pos = initial.astype(np.float64).copy()
     moving = np.flatnonzero(movable)
     if n < 2 or not len(moving):
-        return pos - pos.mean(axis=0)
-    k = spread
+        return pos
+    # A link pulls less between busy hubs: 40 services that all call each other still spread out
+    # instead of collapsing into a ball the collision step would have to unpick.
+    degree = np.bincount(source, minlength=n) + np.bincount(target, minlength=n)
     touching = movable[source] | movable[target]
     source, target = source[touching], target[touching]
-    temperature = np.full(len(moving), float(spread))
+    weight = np.minimum(1.0, 3.0 / np.sqrt(np.maximum(degree[source] * degree[target], 1)))[:, None]
+    temperature = np.full(len(moving), 1.0)
     cool = 0.97 if iterations > 60 else 0.9
-    pulled = np.empty((n, 3))
-    for _ in range(int(iterations)):
+    pulled = np.empty((n, 2))
+    give = np.where(movable, 0.5, 1.0)[None, :]  # share of a push the mover takes
+    for step in range(int(iterations)):
         here = pos[moving]
         delta = here[:, None, :] - pos[None, :, :]
         dist2 = np.einsum("ijk,ijk->ij", delta, delta) + 1e-9
-        force = np.einsum("ij,ijk->ik", (k * k) / dist2, delta)  # repulsion ~ k²/d along the unit vector
+        force = np.einsum("ij,ijk->ik", 1.0 / dist2, delta)  # repulsion ~ 1/d along the unit vector
         if len(source):
             d = pos[source] - pos[target]
-            pull = d * (np.linalg.norm(d, axis=1, keepdims=True) / k)  # attraction ~ d²/k
-            for axis in range(3):  # bincount sums per node far faster than np.add.at
+            pull = d * np.linalg.norm(d, axis=1, keepdims=True) * weight  # attraction ~ d²
+            for axis in range(2):  # bincount sums per node far faster than np.add.at
                 pulled[:, axis] = np.bincount(target, pull[:, axis], n) - np.bincount(source, pull[:, axis], n)
             force += pulled[moving]
         force -= here * 0.01  # weak gravity keeps unconnected services near the graph
         length = np.linalg.norm(force, axis=1, keepdims=True) + 1e-9
         pos[moving] = here + force / length * np.minimum(length, temperature[:, None])
         temperature *= cool
-    return pos - pos.mean(axis=0)
+        if step % 5 == 4:  # every few steps is enough while the graph is still hot
+            _separate(pos, moving, give, min_distance)
+    for _ in range(100):  # cooled down: settle what overlap is left
+        if not _separate(pos, moving, give, min_distance):
+            return pos
+    # Still jammed somewhere: a first layout grows as a whole until its closest pair is far enough
+    # apart; a newcomer among placed services goes to the nearest free spot.
+    if len(moving) == n:
+        return pos * max(1.0, min_distance / _closest_pair(pos))
+    for i in moving:
+        pos[i] = _free_spot(pos, i, min_distance)
+    return pos
+
+
+def _closest_pair(pos: np.ndarray) -> float:
+    delta = pos[:, None, :] - pos[None, :, :]
+    dist = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
+    np.fill_diagonal(dist, np.inf)
+    return float(max(dist.min(), 1e-6))
+
+
+def _free_spot(pos: np.ndarray, i: int, min_distance: float) -> np.ndarray:
+    """Where node i can be, nearest first along a sunflower spiral, at least min_distance from the rest."""
+    others = np.delete(pos, i, axis=0)
+    k = np.arange(0, 2000)
+    spot = pos[i] + min_distance * 0.3 * np.sqrt(k)[:, None] * np.stack([np.cos(k * 2.39996), np.sin(k * 2.39996)], axis=1)
+    nearest = np.sqrt(((spot[:, None, :] - others[None, :, :]) ** 2).sum(axis=-1)).min(axis=1)
+    clear = np.flatnonzero(nearest >= min_distance)
+    return spot[clear[0]] if len(clear) else spot[-1]
+
+
+def _separate(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distance: float) -> bool:
+    """Push moving nodes out of each other and out of fixed ones (a fixed node does not give way,
+    so the mover takes the whole push); True if any pair was too close."""
+    here = pos[moving]
+    delta = here[:, None, :] - pos[None, :, :]
+    dist = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
+    dist[np.arange(len(moving)), moving] = np.inf  # not from itself
+    overlap = np.maximum(min_distance * 1.01 - dist, 0.0)  # a little beyond, so pushes settle
+    if not (overlap > min_distance * 0.01).any():
+        return False
+    along = delta / np.maximum(dist, 1e-9)[..., None]  # (coincident nodes: the repulsion parts them)
+    pos[moving] = here + np.einsum("ij,ijk->ik", overlap * give, along)
+    return True
 
 
 def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Sequence[DependencyLink] = ()) -> Layout:
@@ -137,61 +205,68 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
     if not n:
         return Layout(nodes=Nodes.empty(), edges=Edges.empty())
     rng = np.random.default_rng(int(p.seed))
-    initial = np.zeros((n, 3))
+    initial = np.zeros((n, 2))
     known = np.array([int(s) in state.positions for s in graph.services])
     for i in np.flatnonzero(known):
         initial[i] = state.positions[int(graph.services[i])]
     fresh = np.flatnonzero(~known)
     # a new service starts beside the known services it talks to, else at a seeded random spot
-    jitter = rng.normal(scale=p.spread * 0.5, size=(n, 3))
+    jitter = rng.normal(scale=0.5, size=(n, 2))
     for i in fresh:
         peers = np.concatenate([graph.target[graph.source == i], graph.source[graph.target == i]])
         peers = peers[known[peers]]
         initial[i] = (initial[peers].mean(axis=0) if len(peers) else 0.0) + jitter[i]
     if len(fresh):
         iterations = p.iterations if not known.any() else p.warm_iterations
-        pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.spread)
-        if known.any():  # known services did not move; undo the re-centring so they stay put
-            pos += initial[np.flatnonzero(known)[0]] - pos[np.flatnonzero(known)[0]]
+        pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.node_max + p.gap)
+        if not known.any():
+            pos -= pos.mean(axis=0)  # a first layout is centred; later ones keep the old centre
     else:
         pos = initial
     for i, code in enumerate(graph.services):
         state.positions[int(code)] = pos[i]
-    return _graph_layout(store, graph, pos, p)
+    if state.metres_per_unit is None:
+        extent = (np.ptp(pos[:, 0]) + p.node_max) * p.stretch
+        state.metres_per_unit = float(min(1.0, p.width / max(extent, 1e-6)))
+    return _graph_layout(store, graph, pos, p, state.metres_per_unit)
 
 
-def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams) -> Layout:
+def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams, unit: float) -> Layout:
     n = len(graph.services)
-    world = pos + np.array([0.0, p.height, -p.distance])
-    world[:, 1] = np.maximum(world[:, 1], 0.3)  # never below the floor
+    world = np.empty((n, 3))
+    world[:, 0] = pos[:, 0] * p.stretch * unit  # stretching x only moves nodes further apart
+    world[:, 1] = pos[:, 1] * unit + p.height
+    world[:, 2] = -p.distance
     rate = graph.spans / graph.seconds
-    size = _scale(np.sqrt(rate), p.node_min, p.node_max)
+    size = _scale(np.sqrt(rate), p.node_min, p.node_max) * unit
     error_ratio = graph.errors / np.maximum(graph.spans, 1)
     nodes = Nodes(
         ids=(SERVICE_NODE_BASE + graph.services).astype(np.uint32),
         pos=world.astype(np.float32),
         size=np.repeat(size[:, None], 3, axis=1).astype(np.float32),
-        color=_ratio_colors(error_ratio, p),
+        color=error_ratio_colors(error_ratio, p),
         service=graph.services.astype(np.uint16),
         operation=np.full(n, NO_STRING, np.uint16),
-        flags=(error_ratio > 0).astype(np.uint8),
+        flags=(graph.errors > 0).astype(np.uint8),
         yaw=np.zeros(n, np.int16),
     )
     call_rate = graph.calls / graph.seconds
     src_ids = nodes.ids[graph.source]
     dst_ids = nodes.ids[graph.target]
+    busy = call_rate / call_rate.max() if len(call_rate) else call_rate
+    color = np.empty((len(src_ids), 4), np.uint8)
+    color[:, :3] = (170, 190, 215)
+    color[:, 3] = np.round(20 + 235 * busy)  # alpha: how much a link stands out (quiet ones fade)
     edges = Edges(
         ids=(graph.services[graph.source] * 65536 + graph.services[graph.target]).astype(np.uint32),
         source=src_ids,
         target=dst_ids,
-        width=_scale(np.sqrt(call_rate), p.edge_min, p.edge_max).astype(np.float32),
+        width=(_scale(np.sqrt(call_rate), p.edge_min, p.edge_max) * unit).astype(np.float32),
         rate=call_rate.astype(np.float32),
-        color=np.repeat(np.array([[170, 180, 200, 160]], np.uint8), len(src_ids), axis=0),
+        color=color,
     )
-    names = store.services.names
-    labels = [Label(names[int(s)], (float(x), float(y + sz / 2 + 0.15), float(z)), "node")
-              for s, (x, y, z), sz in zip(graph.services[:300], world[:300], size[:300])]
-    return Layout(nodes=nodes, labels=labels, edges=edges, bounds=bounds_of(nodes))
+    # No labels: the client places the names on screen, where it can tell which ones fit.
+    return Layout(nodes=nodes, edges=edges, bounds=bounds_of(nodes))
 
 
 def _scale(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -199,9 +274,17 @@ def _scale(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return lo + (hi - lo) * (values / top if top > 0 else np.zeros_like(values, dtype=np.float64))
 
 
-def _ratio_colors(ratio: np.ndarray, p: ServicesParams) -> np.ndarray:
-    """0 → ok colour, 5 % → warn colour, ≥ 20 % → error colour, linear in between."""
-    ok, warn, bad = (np.array(parse_color(c), np.float64) for c in (p.ok_color, p.warn_color, p.error_color))
-    a = np.clip(ratio / 0.05, 0, 1)[:, None]
-    b = np.clip((ratio - 0.05) / 0.15, 0, 1)[:, None]
-    return np.where(ratio[:, None] <= 0.05, ok + (warn - ok) * a, warn + (bad - warn) * b).astype(np.uint8)
+def error_scale(p: ServicesParams) -> list[list]:
+    """The error-ratio colour stops as [[ratio, "#rrggbb"], ...], for the viewer's key."""
+    return [[ratio, color] for ratio, color in zip(ERROR_STOPS, (p.ok_color, p.low_color, p.warn_color, p.error_color))]
+
+
+def error_ratio_colors(ratio: np.ndarray, p: ServicesParams) -> np.ndarray:
+    """0 → ok colour; any error at least the low colour, then on a log scale of the ratio through
+    the warn colour (5 %) to the error colour (≥ 20 %)."""
+    stops = np.array([parse_color(c) for c in (p.low_color, p.warn_color, p.error_color)], np.float64)
+    at = np.log(np.array(ERROR_STOPS[1:]))
+    t = np.log(np.clip(ratio, ERROR_STOPS[1], ERROR_STOPS[-1]))
+    rgb = np.stack([np.interp(t, at, stops[:, k]) for k in range(3)], axis=1)
+    rgb[ratio <= 0] = parse_color(p.ok_color)
+    return np.round(rgb).astype(np.uint8)

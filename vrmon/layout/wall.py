@@ -57,9 +57,15 @@ def recent_traces(trace_start: np.ndarray, count: int) -> np.ndarray:
     return order[:count]
 
 
+def column_step(p: WallParams) -> float:
+    """Radians between columns: a turned panel's edge comes nearer its neighbour's, so columns
+    are spaced by the chord a panel and its gap need."""
+    return 2 * float(np.arcsin(min(1.0, (p.panel_width + p.panel_gap) / (2 * p.radius))))
+
+
 def wall_capacity(p: WallParams) -> int:
     """Panels on a page: `traces`, but never more than fit once around the room."""
-    fit = int(p.rows) * max(1, int(2 * np.pi * p.radius // (p.panel_width + p.panel_gap)))
+    fit = max(1, int(p.rows)) * max(1, int(2 * np.pi // column_step(p)))
     return max(1, min(int(p.traces), fit))
 
 
@@ -86,7 +92,6 @@ class PanelPlaces:
     theta: np.ndarray  # azimuth of the panel's centre, radians clockwise from straight ahead (−z)
     base_y: np.ndarray  # height of the centre of the panel's deepest row
     top_y: np.ndarray  # height of the top of the panel's bars (its title sits above)
-    step: float  # radians between columns
 
 
 def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.ndarray]:
@@ -107,9 +112,7 @@ def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.
     top = np.maximum(p.eye_height + column_height / 2, FLOOR_CLEARANCE + column_height)
     top_y = top[column] - above - title  # the top of the panel's bars, under its title
     signed = np.where(column % 2 == 1, (column + 1) // 2, -(column // 2))  # 0, +1, -1, +2, ...
-    # a turned panel's edge comes nearer its neighbour's: space columns by the chord they need
-    step = 2 * np.arcsin(min(1.0, (p.panel_width + p.panel_gap) / (2 * p.radius)))
-    return PanelPlaces(theta=signed * step, base_y=top_y - bars + p.bar_height / 2, top_y=top_y, step=step), row_h
+    return PanelPlaces(theta=signed * column_step(p), base_y=top_y - bars + p.bar_height / 2, top_y=top_y), row_h
 
 
 def wall_layout(store, p: WallParams, page: int = 0) -> Layout:

@@ -25,7 +25,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.nodes = new NodeTable();
     this.services = [];
     this.operations = [];
-    this.serviceColors = []; // service index → "#rrggbb", from the first node seen of that service
+    this.serviceColors = []; // service index → "#rrggbb", for the services seen in this scene's nodes
     this.traces = new Map(); // trace id → summary
     this.labels = [];
     this.edges = emptyEdgeBlock(); // the scene's edges (services scene), replaced whole
@@ -114,6 +114,13 @@ AFRAME.registerSystem("vrmon-data", {
     const service = this.services[this.nodes.service[row]] ?? "?";
     const operation = this.operations[this.nodes.operation[row]]; // none (NO_STRING) for a service node
     return operation === undefined ? service : `${service}: ${operation}`;
+  },
+
+  /** A service's colour, the same in every scene: the scene's palette by service index (as the
+   * server's layouts colour spans); undefined before a scene arrives. */
+  serviceColor(index) {
+    const palette = this.scene?.palette;
+    return palette?.length ? palette[index % palette.length] : undefined;
   },
 
   /** Trace summaries, newest first. */
@@ -339,7 +346,8 @@ AFRAME.registerSystem("vrmon-data", {
     const learn = (row) => {
       const s = service[row];
       if (s >= this.services.length || this.serviceColors[s]) return;
-      this.serviceColors[s] = rgbHex(color, row * 3);
+      // the services scene colours its nodes by error ratio: the palette says the service's colour
+      this.serviceColors[s] = this.serviceColor(s) ?? rgbHex(color, row * 3);
       learned = true;
     };
     if (reset) for (let row = 0; row < count; row++) learn(row);

@@ -11,9 +11,15 @@ const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
-// not hide each other; nearly level for the 3D service graph.
+// not hide each other; level, straight at it, for the flat service graph.
 // The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
-const PITCH_DEGREES = { waterfall: 48, services: 16, wall: 0 };
+const PITCH_DEGREES = { waterfall: 48, services: 0, wall: 0 };
+// The service graph's names sit beside its nodes: room for them around it, as a share of its width.
+const SERVICES_NAME_ROOM = 0.05;
+// In a headset the service graph is seen whole from where it spans this much of the view, but
+// from no closer than arm's length and no further than across a room.
+const VR_GRAPH_DEGREES = 70;
+const VR_GRAPH_DISTANCE = [0.8, 6];
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
@@ -43,7 +49,12 @@ AFRAME.registerComponent("camera-navigation", {
       if (snapshot && key !== this.viewKey) {
         this.viewKey = key;
         // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
-        if (!this.el.sceneEl.renderer?.xr.isPresenting) requestAnimationFrame(() => this.reset());
+        if (!this.el.sceneEl.renderer?.xr.isPresenting) {
+          requestAnimationFrame(() => {
+            this.reset();
+            this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+          });
+        }
       }
     };
     this.onKey = (event) => {
@@ -87,11 +98,23 @@ AFRAME.registerComponent("camera-navigation", {
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
       if (wall) this.rig.position.set(0, 0, 0);
-      else this.rig.position.set((minx + maxx) / 2, 0, maxz + VR_STANDOFF);
+      else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
+      return;
+    }
+    if (this.system.scene.layout === "services") {
+      const room = (maxx - minx) * SERVICES_NAME_ROOM;
+      this.frame(bounds, room, room);
       return;
     }
     // The wall's page stands on the far side of the room: framed like the rest, from inside the room.
     this.frame(bounds, wall ? 0 : LABEL_ROOM);
+  },
+
+  /** Metres between a headset viewer and the front of the scene. */
+  standoff([minx, , , maxx]) {
+    if (this.system.scene.layout !== "services") return VR_STANDOFF;
+    const fit = (maxx - minx) / 2 / Math.tan(THREE.MathUtils.degToRad(VR_GRAPH_DEGREES / 2));
+    return THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
   },
 
   inHeadset() {
@@ -127,7 +150,7 @@ AFRAME.registerComponent("camera-navigation", {
   },
 
   /** Put the desktop camera where `bounds` fill the part of the view the side panels leave free. */
-  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom) {
+  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN) {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
@@ -145,9 +168,9 @@ AFRAME.registerComponent("camera-navigation", {
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
-    const halfWidth = (maxx - minx) / 2 + labelRoom + FRAME_MARGIN;
+    const halfWidth = (maxx - minx) / 2 + labelRoom + margin;
     const halfDepth = (maxz - minz) / 2;
-    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + FRAME_MARGIN;
+    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + margin;
     const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeHeight));
     // Slide sideways and along the view's up so the centre lands in the middle of the free part.
     const eyeX = cx - ((left - right) / canvasWidth) * range * tanHalfH;

@@ -52,6 +52,7 @@ AFRAME.registerComponent("selection-clearance", {
     const metresPerPx = (2 * Math.abs(depth) * Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2) * camera.aspect) / rect.width;
     this.right.setFromMatrixColumn(camera.matrixWorld, 0);
     this.data.camera.object3D.position.addScaledVector(this.right, shiftPx * metresPerPx);
+    this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
   },
 
   /** Page box (CSS px) of node `row`'s bar, or null when it is behind the camera; leaves its world centre in this.corner. */

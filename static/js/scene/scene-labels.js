@@ -12,7 +12,6 @@ const STYLES = {
   lane: { height: 0.4, anchor: [1, 0.5], weight: 600, color: null }, // null: the lane's service colour
   tick: { height: 0.3, anchor: [0.5, 0], weight: 500, color: "#9aa4b5" },
   title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
-  node: { height: 0.24, anchor: [0.5, 0], weight: 600, color: "#d7dee8" }, // a service in the graph
 };
 const FALLBACK_COLOR = "#c9d1d9";
 // Text heights in metres where a layout is drawn smaller than the waterfall (the wall's panels

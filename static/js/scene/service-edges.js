@@ -1,10 +1,14 @@
 // The service graph's calls: one InstancedMesh of tubes (one per caller → callee edge, width from
 // the edge block, i.e. the call rate) and one InstancedMesh of particles flowing along each tube
 // from caller to callee, as Vizceral does: busier edges carry more particles, a little faster.
+// Busy paths stand out: an edge's alpha (from the server, by call rate) fades its tube and its
+// particles towards the background, and quiet edges carry smaller particles.
 // Tubes and particle slots are rebuilt when edges or nodes change; in tick only the particles'
 // positions are rewritten, in place, with no allocation.
 const THREE = AFRAME.THREE;
 const UP = new THREE.Vector3(0, 1, 0);
+const FACING = new THREE.Vector3(0, 0, 1); // the graph lies in a plane facing +z
+const QUIET = 0.2; // how much of its colour the quietest edge keeps
 const MIN_TRAVEL = 0.05; // metres: shortest particle path, for services drawn touching each other
 
 AFRAME.registerComponent("service-edges", {
@@ -14,6 +18,7 @@ AFRAME.registerComponent("service-edges", {
     maxEmission: { default: 6 }, // particles per second entering the busiest edge
     minEmission: { default: 0.35 }, // particles per second on the quietest edge, so it never looks dead
     particleColor: { type: "color", default: "#d6f0ff" },
+    background: { type: "color", default: "#0a0d14" }, // what quiet edges fade towards
     opacity: { default: 0.5 }, // tubes are translucent so the particles inside stay visible
   },
 
@@ -29,19 +34,22 @@ AFRAME.registerComponent("service-edges", {
     this.side = new THREE.Vector3();
     this.middle = new THREE.Vector3();
     this.color = new THREE.Color();
+    this.background = new THREE.Color(this.data.background);
+    this.particleColor = new THREE.Color(this.data.particleColor);
 
     // Unit tube along +y and unit particle; instances scale them.
-    this.tubeGeometry = new THREE.CylinderGeometry(0.5, 0.5, 1, 12, 1, true);
+    this.tubeGeometry = new THREE.CylinderGeometry(0.5, 0.5, 1, 6, 1, true); // thin: six sides look round
     this.tubeMaterial = new THREE.MeshLambertMaterial({
-      color: 0xffffff, transparent: true, opacity: this.data.opacity, depthWrite: false, side: THREE.DoubleSide,
+      color: 0xffffff, transparent: true, opacity: this.data.opacity, depthWrite: false, // seen from outside: front faces do
     });
-    this.particleGeometry = new THREE.IcosahedronGeometry(0.5, 1);
-    this.particleMaterial = new THREE.MeshBasicMaterial({ color: this.data.particleColor });
+    this.particleGeometry = new THREE.IcosahedronGeometry(0.5, 0); // a few pixels across: 20 faces do
+    this.particleMaterial = new THREE.MeshBasicMaterial({ color: 0xffffff }); // per-particle colour
 
     const budget = this.data.particleBudget;
     this.particles = new THREE.InstancedMesh(this.particleGeometry, this.particleMaterial, budget);
     this.particles.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
     this.particles.frustumCulled = false; // they move every frame inside the tubes' bounds
+    this.particles.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(budget * 3), 3);
     this.particles.count = 0;
     this.particleEdge = new Int32Array(budget); // particle → edge slot
     this.particlePhase = new Float32Array(budget); // particle's offset along its edge, 0..1
@@ -76,6 +84,7 @@ AFRAME.registerComponent("service-edges", {
     this.pathCycles = new Float32Array(capacity); // trips along the path per second
     this.pathSize = new Float32Array(capacity); // particle diameter, metres
     this.pathParticles = new Int32Array(capacity); // particles the edge's call rate asks for
+    this.pathShade = new Float32Array(capacity); // how much the edge stands out, QUIET..1
   },
 
   /** Radius of a node as drawn (services are spheres of diameter size.x), 0 if it is not here. */
@@ -103,8 +112,8 @@ AFRAME.registerComponent("service-edges", {
       if (length < 1e-6) continue;
       this.direction.divideScalar(length);
       const width = edges.width[e];
-      // A → B and B → A would share one tube: shift each to its own right so both show.
-      this.side.crossVectors(this.direction, UP);
+      // A → B and B → A would share one tube: shift each to its own side, in the graph's plane.
+      this.side.crossVectors(this.direction, FACING);
       if (this.side.lengthSq() < 1e-6) this.side.set(1, 0, 0);
       this.side.normalize().multiplyScalar(width * 0.75 + 0.02);
       this.from.add(this.side);
@@ -116,8 +125,11 @@ AFRAME.registerComponent("service-edges", {
       this.matrix.compose(this.middle, this.quaternion, this.scale);
       this.tubes.setMatrixAt(drawn, this.matrix);
       const c = edges.color;
+      const level = c[e * 4 + 3] / 255;
+      const shade = QUIET + (1 - QUIET) * level * level; // squared: only the busiest paths stay bright
       this.color.setRGB(c[e * 4] / 255, c[e * 4 + 1] / 255, c[e * 4 + 2] / 255, THREE.SRGBColorSpace);
-      this.tubes.setColorAt(drawn, this.color);
+      this.tubes.setColorAt(drawn, this.color.lerp(this.background, 1 - shade));
+      this.pathShade[drawn] = shade;
 
       // Particles travel between the two spheres' surfaces.
       const travel = Math.max(MIN_TRAVEL, length - fromRadius - toRadius);
@@ -135,7 +147,7 @@ AFRAME.registerComponent("service-edges", {
       this.pathCycles[drawn] = speed / travel;
       // particles on the edge at once = emission rate × time to cross it
       this.pathParticles[drawn] = emission > 0 ? Math.max(1, Math.round((emission * travel) / speed)) : 0;
-      this.pathSize[drawn] = Math.max(0.07, width * 1.6);
+      this.pathSize[drawn] = width * (1.2 + 1.2 * shade);
       wanted += this.pathParticles[drawn];
       drawn++;
     }
@@ -158,7 +170,9 @@ AFRAME.registerComponent("service-edges", {
       // a per-edge offset keeps the particles of different edges out of step
       const offset = ((e * 0.618034) % 1) / Math.max(count, 1);
       const size = this.pathSize[e];
+      this.color.copy(this.particleColor).lerp(this.background, 1 - this.pathShade[e]);
       for (let k = 0; k < count; k++, n++) {
+        this.particles.setColorAt(n, this.color);
         this.particleEdge[n] = e;
         this.particlePhase[n] = k / count + offset;
         array.fill(0, n * 16, n * 16 + 16);
@@ -169,6 +183,7 @@ AFRAME.registerComponent("service-edges", {
       }
     }
     this.particles.count = n;
+    this.particles.instanceColor.needsUpdate = true;
     this.moveParticles(this.el.sceneEl.time || 0);
   },
 

@@ -11,7 +11,10 @@ import { InstanceFades } from "./instance-fades.js";
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
 const OUTLINE_MARGIN = 0.05; // metres around the selected box
-const MARKER_RADIUS = 0.13;
+export const MARKER_RADIUS = 0.13;
+// Marker radius as a share of the node's height: a small badge on a service's sphere (the
+// sphere's colour already grades the error ratio), larger over the thin bars of the span scenes.
+export const MARKER_SHARE = { services: 0.3, spans: 0.6 };
 const MARKER_LIT = 1.7; // error markers' emissive intensity at rest (the top of a pulse)
 
 AFRAME.registerComponent("span-instances", {
@@ -196,6 +199,7 @@ AFRAME.registerComponent("span-instances", {
   writeMarkers() {
     const { pos, size, flags, yaw, count, capacity } = this.system.nodes;
     if (this.errorRows.length < capacity) this.errorRows = new Uint8Array(capacity);
+    const share = this.system.scene?.layout === "services" ? MARKER_SHARE.services : MARKER_SHARE.spans;
     let markers = 0;
     this.lastMarkerRow = -1;
     for (let row = 0; row < count; row++) {
@@ -206,7 +210,7 @@ AFRAME.registerComponent("span-instances", {
       // near the bar's start, along the bar's own x axis (the wall turns its bars by `yaw`)
       const along = Math.min(size[i] / 2, 0.15) - size[i] / 2;
       const angle = yaw[row] * YAW_TO_RADIANS;
-      const radius = Math.min(MARKER_RADIUS, size[i + 1] * 0.6); // the wall's bars are thin
+      const radius = Math.min(MARKER_RADIUS, size[i + 1] * share); // the wall's bars are thin
       this.matrix.makeScale(radius, radius * 1.4, radius);
       this.matrix.setPosition(pos[i] + along * Math.cos(angle), pos[i + 1] + size[i + 1] / 2 + radius * 1.6,
         pos[i + 2] - along * Math.sin(angle));

@@ -1,4 +1,5 @@
-// Names above the spans nearest the viewer, and above the selected one, in the headset only.
+// Names above the spans nearest the viewer, and above the selected one, in the headset only
+// (not in the services scene: service-labels names the services there).
 // A fixed pool of SDF texts, batched into one draw call, is reassigned a few times a second,
 // so the cost stays the same whatever the number of spans; the texts keep a readable size
 // however the scene is scaled.
@@ -46,7 +47,8 @@ AFRAME.registerComponent("vr-span-labels", {
   },
 
   tick(time) {
-    const presenting = this.el.sceneEl.renderer?.xr.isPresenting ?? false;
+    // the services scene names every service it can itself (service-labels)
+    const presenting = (this.el.sceneEl.renderer?.xr.isPresenting ?? false) && this.system.scene?.layout !== "services";
     this.group.visible = presenting;
     if (!presenting) return;
     this.el.sceneEl.camera.getWorldPosition(this.head);

@@ -1,0 +1,352 @@
+// Names of the services in the services scene, placed on screen so that they can be read: each
+// name keeps a fixed size on screen (TEXT_PX pixels on a desktop, TEXT_DEGREES of visual angle in
+// a headset) and faces the viewer; names never overlap each other, never lie on a node (or its
+// error marker) and never run off the edge. Names are placed greedily, the pointed-at and the
+// selected service first, then by node size (the busiest services), each at the first of eight
+// spots around its node that is free; a name that finds no free spot is hidden until the view
+// changes or you point at its node. All names sit in one canvas atlas drawn as one mesh of
+// quads (one draw call); placing them rewrites two small vertex arrays, and only when the view,
+// the nodes, the pointed-at or the selected service changed.
+import { MARKER_RADIUS, MARKER_SHARE } from "./span-instances.js";
+
+const THREE = AFRAME.THREE;
+
+export const TEXT_PX = 16; // letter size (font size) on a desktop screen, CSS pixels
+export const TEXT_DEGREES = 1.5; // letter size in a headset, degrees of visual angle
+const ATLAS_SCALE = 2; // atlas pixels per label pixel: crisp when drawn a little larger
+const PAD_PX = 7; // dark backing around the text: a clear margin from links and particles
+const GAP_PX = 3; // between a node and its name
+const EDGE_PX = 4; // kept free along the edges of the view
+const XR_HALF_VIEW_DEGREES = [38, 30]; // the part of a headset's view names are placed in
+const XR_REFRESH_MS = 120; // a head never stops moving: place names a few times a second
+const BACKING = "#0a0d14"; // the background colour, solid: hides the links behind a name
+const FALLBACK_COLOR = "#d7dee8";
+// Spots around a node, in the order they are tried: right, left, above, below; then the same
+// slid along the node's side by half the label; then the corners. Each is [x, y, slide x, slide y]:
+// x, y is -1 before the node's box, 0 centred on the node, 1 after it (y down); the slides are in
+// label widths and heights.
+const SPOTS = [
+  [1, 0, 0, 0], [-1, 0, 0, 0], [0, -1, 0, 0], [0, 1, 0, 0],
+  [1, 0, 0, -0.5], [1, 0, 0, 0.5], [-1, 0, 0, -0.5], [-1, 0, 0, 0.5],
+  [0, -1, 0.4, 0], [0, -1, -0.4, 0], [0, 1, 0.4, 0], [0, 1, -0.4, 0],
+  [1, -1, 0, 0], [-1, -1, 0, 0], [1, 1, 0, 0], [-1, 1, 0, 0],
+];
+
+const VERTEX_SHADER = `
+uniform float pxAngle;
+attribute vec3 anchor;
+attribute vec2 corner;
+varying vec2 vUv;
+void main() {
+  vec4 viewPosition = modelViewMatrix * vec4(anchor, 1.0);
+  // Offsets in view space, growing with the distance: a fixed angular size, facing the viewer.
+  viewPosition.xy += corner * (-viewPosition.z) * pxAngle;
+  gl_Position = projectionMatrix * viewPosition;
+  vUv = uv;
+}`;
+const FRAGMENT_SHADER = `
+uniform sampler2D atlas;
+varying vec2 vUv;
+void main() {
+  vec4 texel = texture2D(atlas, vUv);
+  if (texel.a < 0.02) discard;
+  gl_FragColor = texel;
+}`;
+
+AFRAME.registerComponent("service-labels", {
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.material = new THREE.ShaderMaterial({
+      uniforms: { atlas: { value: null }, pxAngle: { value: 0.001 } },
+      vertexShader: VERTEX_SHADER,
+      fragmentShader: FRAGMENT_SHADER,
+      transparent: true,
+      depthTest: false, // names are placed clear of the nodes: draw them over links and particles
+      depthWrite: false,
+    });
+    this.mesh = null;
+    this.labelOfService = new Int32Array(0); // service index → label slot in the atlas, -1 none
+    this.sizes = new Float32Array(0); // per slot: label width, height in label pixels
+    this.shown = 0; // names placed at the last placement: their rows and rectangles
+    this.shownRows = new Int32Array(0);
+    this.half = [0, 0]; // half the view, label pixels, at the last placement
+    // Scratch state reused by every placement.
+    this.nodeRects = new Float32Array(0); // per row: x0, y0, x1, y1 on screen, error marker included
+    this.nodeCentres = new Float32Array(0); // per row: x, y on screen
+    this.inFront = new Uint8Array(0); // per row: 1 if in front of the viewer
+    this.placedRects = new Float32Array(0); // the names placed so far, x0, y0, x1, y1 each
+    this.box = [0, 0, 0, 0];
+    this.modelView = new THREE.Matrix4();
+    this.lastMatrix = new Float32Array(16);
+    this.lastView = new Float32Array(4); // canvas width, height, field of view, pointed-at row
+    this.dirty = true;
+    this.nextXR = 0;
+    this.onServices = () => { this.atlasStale = true; this.dirty = true; };
+    this.onChange = () => { this.dirty = true; };
+    for (const name of ["vrmon-services", "vrmon-scene"]) this.el.sceneEl.addEventListener(name, this.onServices);
+    for (const name of ["vrmon-nodes", "vrmon-selection"]) this.el.sceneEl.addEventListener(name, this.onChange);
+    this.atlasStale = true;
+  },
+
+  remove() {
+    for (const name of ["vrmon-services", "vrmon-scene"]) this.el.sceneEl.removeEventListener(name, this.onServices);
+    for (const name of ["vrmon-nodes", "vrmon-selection"]) this.el.sceneEl.removeEventListener(name, this.onChange);
+    this.clear();
+    this.material.dispose();
+  },
+
+  active() {
+    return this.system.scene?.layout === "services" && this.system.nodes.count > 0;
+  },
+
+  clear() {
+    if (this.mesh) {
+      this.mesh.geometry.dispose();
+      this.el.removeObject3D("service-labels");
+      this.mesh = null;
+    }
+    this.material.uniforms.atlas.value?.dispose();
+    this.material.uniforms.atlas.value = null;
+    this.shown = 0;
+  },
+
+  /** One atlas entry per service on show; a mesh with four vertices per entry. */
+  buildAtlas() {
+    this.atlasStale = false;
+    this.clear();
+    if (!this.active()) return;
+    const { services, nodes } = this.system;
+    this.labelOfService = new Int32Array(services.length).fill(-1);
+    const slots = [];
+    for (let row = 0; row < nodes.count; row++) {
+      const s = nodes.service[row];
+      if (s < services.length && this.labelOfService[s] < 0) {
+        this.labelOfService[s] = slots.length;
+        slots.push(s);
+      }
+    }
+    const { canvas, boxes } = drawAtlas(slots.map((s) => services[s]), slots.map((s) => this.system.serviceColor(s) ?? FALLBACK_COLOR));
+    const texture = new THREE.CanvasTexture(canvas);
+    texture.minFilter = THREE.LinearMipmapLinearFilter;
+    texture.anisotropy = 4;
+    this.material.uniforms.atlas.value = texture;
+
+    const count = slots.length;
+    this.sizes = new Float32Array(count * 2);
+    const anchors = new Float32Array(count * 12);
+    const corners = new Float32Array(count * 8);
+    const uvs = new Float32Array(count * 8);
+    const indices = new Uint32Array(count * 6);
+    boxes.forEach((box, i) => {
+      this.sizes[i * 2] = box.w / ATLAS_SCALE;
+      this.sizes[i * 2 + 1] = box.h / ATLAS_SCALE;
+      const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
+      const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
+      uvs.set([u0, v0, u1, v0, u1, v1, u0, v1], i * 8);
+      indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
+    });
+    const geometry = new THREE.BufferGeometry();
+    // `position` is there for three.js bookkeeping only; the shader places the vertices.
+    geometry.setAttribute("position", new THREE.BufferAttribute(anchors, 3));
+    geometry.setAttribute("anchor", new THREE.BufferAttribute(anchors, 3));
+    geometry.setAttribute("corner", new THREE.BufferAttribute(corners, 2));
+    geometry.setAttribute("uv", new THREE.BufferAttribute(uvs, 2));
+    geometry.setIndex(new THREE.BufferAttribute(indices, 1));
+    this.mesh = new THREE.Mesh(geometry, this.material);
+    this.mesh.frustumCulled = false; // the quads are placed by the shader
+    this.mesh.renderOrder = 10; // after nodes, links and particles
+    this.mesh.raycast = () => {}; // names are not for pointing at: their nodes are
+    this.el.setObject3D("service-labels", this.mesh);
+    this.dirty = true;
+  },
+
+  tick(time) {
+    if (this.atlasStale) this.buildAtlas();
+    if (!this.mesh) return;
+    const sceneEl = this.el.sceneEl;
+    const xr = sceneEl.renderer?.xr.isPresenting ?? false;
+    const camera = xr ? sceneEl.renderer.xr.getCamera() : sceneEl.camera;
+    if (!camera) return;
+    if (xr && time < this.nextXR && !this.dirty) return;
+    this.nextXR = time + XR_REFRESH_MS;
+    const canvas = sceneEl.canvas;
+    this.instances ??= sceneEl.querySelector("[span-instances]")?.components["span-instances"];
+    const hovered = this.instances?.hoveredRow ?? -1;
+    this.el.object3D.updateMatrixWorld();
+    this.modelView.multiplyMatrices(camera.matrixWorldInverse, this.el.object3D.matrixWorld);
+    // Nothing allocated here: it runs every frame, and places names only when something changed.
+    let changed = this.dirty;
+    const m = this.modelView.elements;
+    for (let i = 0; i < 16; i++) if (Math.abs(m[i] - this.lastMatrix[i]) > 1e-6) changed = true;
+    const view = this.lastView;
+    if (view[0] !== canvas.clientWidth || view[1] !== canvas.clientHeight || view[2] !== camera.fov || view[3] !== hovered) changed = true;
+    if (!changed) return;
+    this.lastMatrix.set(m);
+    view[0] = canvas.clientWidth; view[1] = canvas.clientHeight; view[2] = camera.fov; view[3] = hovered;
+    this.dirty = false;
+    // Label pixels: CSS pixels on a desktop; in a headset, TEXT_DEGREES / TEXT_PX degrees each.
+    const pxAngle = xr ? THREE.MathUtils.degToRad(TEXT_DEGREES) / TEXT_PX
+      : (2 * Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2)) / Math.max(canvas.clientHeight, 1);
+    const half = xr
+      ? XR_HALF_VIEW_DEGREES.map((d) => Math.tan(THREE.MathUtils.degToRad(d)) / pxAngle)
+      : [canvas.clientWidth / 2, canvas.clientHeight / 2];
+    this.material.uniforms.pxAngle.value = pxAngle;
+    this.place(pxAngle, half, hovered);
+  },
+
+  /**
+   * Place the names for this view: `half` is half the view's width and height in label pixels,
+   * `hovered` the row pointed at (-1 none). Screen coordinates are label pixels from the view's
+   * centre, y down.
+   */
+  place(pxAngle, [halfW, halfH], hovered) {
+    const { nodes, selectedId } = this.system;
+    const { pos, size, flags, service, count } = nodes;
+    if (this.nodeRects.length < count * 4) {
+      this.nodeRects = new Float32Array(count * 8);
+      this.nodeCentres = new Float32Array(count * 4);
+      this.inFront = new Uint8Array(count * 2);
+      this.placedRects = new Float32Array(count * 8);
+      this.shownRows = new Int32Array(count * 2);
+    }
+    const { nodeRects: rects, nodeCentres: centres, inFront, placedRects: placed } = this;
+    const e = this.modelView.elements;
+    for (let row = 0; row < count; row++) {
+      const x = pos[row * 3], y = pos[row * 3 + 1], z = pos[row * 3 + 2];
+      const vz = e[2] * x + e[6] * y + e[10] * z + e[14];
+      inFront[row] = vz < -0.05 ? 1 : 0;
+      if (!inFront[row]) continue;
+      const k = 1 / (-vz * pxAngle); // label pixels per metre at this depth
+      centres[row * 2] = (e[0] * x + e[4] * y + e[8] * z + e[12]) * k;
+      centres[row * 2 + 1] = -(e[1] * x + e[5] * y + e[9] * z + e[13]) * k;
+      // The node's box on screen: its bounding cube's eight corners (the front ones are nearer,
+      // so larger), reaching up over the error marker span-instances draws 1.6–3 marker radii above it.
+      const r = size[row * 3] / 2;
+      const marker = flags[row] & 1 ? Math.min(MARKER_RADIUS, size[row * 3] * MARKER_SHARE.services) * 3 : 0;
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let c = 0; c < 8; c++) {
+        const cx = x + (c & 1 ? r : -r), cy = y + (c & 2 ? r + marker : -r), cz = z + (c & 4 ? r : -r);
+        const w = Math.max(-(e[2] * cx + e[6] * cy + e[10] * cz + e[14]), 0.05) * pxAngle;
+        const sx = (e[0] * cx + e[4] * cy + e[8] * cz + e[12]) / w;
+        const sy = -(e[1] * cx + e[5] * cy + e[9] * cz + e[13]) / w;
+        x0 = Math.min(x0, sx); x1 = Math.max(x1, sx); y0 = Math.min(y0, sy); y1 = Math.max(y1, sy);
+      }
+      rects[row * 4] = x0; rects[row * 4 + 1] = y0; rects[row * 4 + 2] = x1; rects[row * 4 + 3] = y1;
+    }
+    const selected = selectedId === null ? -1 : nodes.rowOf.get(selectedId) ?? -1;
+    const order = this.placingOrder();
+    const anchors = this.mesh.geometry.attributes.anchor.array;
+    const corners = this.mesh.geometry.attributes.corner.array;
+    corners.fill(0); // hidden unless placed
+    this.half[0] = halfW;
+    this.half[1] = halfH;
+    const box = this.box;
+    let shown = 0;
+    // the pointed-at and the selected service first, then the biggest nodes
+    for (let i = -2; i < count; i++) {
+      const row = i === -2 ? hovered : i === -1 ? selected : order[i];
+      if (row < 0 || row >= count || (i >= 0 && (row === hovered || row === selected))) continue;
+      const slot = inFront[row] ? this.labelOfService[service[row]] : -1;
+      if (slot === undefined || slot < 0) continue;
+      const w = this.sizes[slot * 2], h = this.sizes[slot * 2 + 1];
+      const cx = centres[row * 2], cy = centres[row * 2 + 1];
+      const x0 = rects[row * 4], y0 = rects[row * 4 + 1], x1 = rects[row * 4 + 2], y1 = rects[row * 4 + 3];
+      // The pointed-at and the selected name always show: over other nodes if it must.
+      const spots = i < 0 ? SPOTS.length * 2 : SPOTS.length;
+      for (let k = 0; k < spots; k++) {
+        const [sx, sy, slideX, slideY] = SPOTS[k % SPOTS.length];
+        const lx = (sx === 0 ? cx : sx < 0 ? x0 - GAP_PX - w / 2 : x1 + GAP_PX + w / 2) + slideX * w;
+        const ly = (sy === 0 ? cy : sy < 0 ? y0 - GAP_PX - h / 2 : y1 + GAP_PX + h / 2) + slideY * h;
+        box[0] = lx - w / 2; box[1] = ly - h / 2; box[2] = lx + w / 2; box[3] = ly + h / 2;
+        if (box[0] < -halfW + EDGE_PX || box[2] > halfW - EDGE_PX || box[1] < -halfH + EDGE_PX || box[3] > halfH - EDGE_PX) continue;
+        if (overlapsAny(box, placed, shown) || (k < SPOTS.length && overlapsAny(box, rects, count, inFront))) continue;
+        placed.set(box, shown * 4);
+        this.shownRows[shown++] = row;
+        this.writeQuad(slot, row, box, cx, cy, anchors, corners);
+        break;
+      }
+    }
+    this.shown = shown;
+    this.mesh.geometry.attributes.anchor.needsUpdate = true;
+    this.mesh.geometry.attributes.corner.needsUpdate = true;
+  },
+
+  /** The names on show: [{text, x0, y0, x1, y1}] in CSS pixels of the canvas (for tests and the console). */
+  shownLabels() {
+    const [halfW, halfH] = this.half;
+    return Array.from(this.shownRows.subarray(0, this.shown), (row, i) => {
+      const r = this.placedRects.subarray(i * 4, i * 4 + 4);
+      return { text: this.system.services[this.system.nodes.service[row]], x0: r[0] + halfW, y0: r[1] + halfH, x1: r[2] + halfW, y1: r[3] + halfH };
+    });
+  },
+
+  /** Rows by node size, biggest first (re-sorted when the nodes changed). */
+  placingOrder() {
+    const { size, count } = this.system.nodes;
+    if (this.order?.length !== count || this.orderSeq !== this.system.seq) {
+      this.order = Int32Array.from({ length: count }, (_, row) => row).sort((a, b) => size[b * 3] - size[a * 3] || a - b);
+      this.orderSeq = this.system.seq;
+    }
+    return this.order;
+  },
+
+  /** Anchor the label's four corners at the node's centre, offset to the rectangle `a` (label pixels). */
+  writeQuad(slot, row, a, cx, cy, anchors, corners) {
+    const { pos } = this.system.nodes;
+    for (let k = 0; k < 4; k++) {
+      const v = (slot * 4 + k) * 3;
+      anchors[v] = pos[row * 3];
+      anchors[v + 1] = pos[row * 3 + 1];
+      anchors[v + 2] = pos[row * 3 + 2];
+    }
+    // view-space y grows up, screen y down
+    const left = a[0] - cx, right = a[2] - cx, top = cy - a[1], bottom = cy - a[3];
+    const c = slot * 8;
+    corners[c] = left; corners[c + 1] = bottom; corners[c + 2] = right; corners[c + 3] = bottom;
+    corners[c + 4] = right; corners[c + 5] = top; corners[c + 6] = left; corners[c + 7] = top;
+  },
+});
+
+/** Whether rectangle a overlaps any of the first n rectangles (x0, y0, x1, y1 each), skipping
+ * those whose `use` entry is 0 when `use` is given. */
+function overlapsAny(a, rects, n, use = null) {
+  for (let i = 0; i < n; i++) {
+    if (use && !use[i]) continue;
+    if (a[0] < rects[i * 4 + 2] && a[2] > rects[i * 4] && a[1] < rects[i * 4 + 3] && a[3] > rects[i * 4 + 1]) return true;
+  }
+  return false;
+}
+
+/** Every name in one canvas, on a dark backing, in its service colour; returns pixel boxes. */
+function drawAtlas(texts, colors) {
+  const font = `600 ${TEXT_PX * ATLAS_SCALE}px system-ui, "Segoe UI", Roboto, sans-serif`;
+  const pad = PAD_PX * ATLAS_SCALE;
+  const rowHeight = Math.ceil(TEXT_PX * ATLAS_SCALE * 1.25) + 2 * pad;
+  const width = 2048;
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = font;
+  let x = 0, y = 0;
+  const boxes = texts.map((text) => {
+    const w = Math.min(width, Math.ceil(measure.measureText(text).width) + 2 * pad);
+    if (x + w > width) { x = 0; y += rowHeight + 2; }
+    const box = { x, y, w, h: rowHeight };
+    x += w + 2; // a spare pixel column keeps neighbours out of each other's filtering
+    return box;
+  });
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = y + rowHeight;
+  const ctx = canvas.getContext("2d");
+  ctx.font = font;
+  ctx.textBaseline = "middle";
+  texts.forEach((text, i) => {
+    const box = boxes[i];
+    ctx.fillStyle = BACKING;
+    ctx.beginPath();
+    ctx.roundRect(box.x, box.y, box.w, box.h, pad);
+    ctx.fill();
+    ctx.fillStyle = colors[i];
+    ctx.fillText(text, box.x + pad, box.y + box.h / 2, box.w - 2 * pad);
+  });
+  return { canvas, boxes };
+}

@@ -1,0 +1,78 @@
+"""The services graph's geometry: nodes never overlap, sizes are bounded, errors are marked only
+where there are errors, and busy links stand out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.synthetic import synthetic_batch
+from tests.generated_traces import named_batch, named_store
+from vrmon.layout.services import GraphState, ServicesParams, services_layout
+
+P = ServicesParams()
+
+
+def clearance(layout) -> float:
+    """The smallest free space between two nodes' spheres, in metres."""
+    pos, radius = layout.nodes.pos.astype(np.float64), layout.nodes.size[:, 0] / 2.0
+    gap = np.linalg.norm(pos[:, None] - pos[None], axis=-1) - radius[:, None] - radius[None, :]
+    np.fill_diagonal(gap, np.inf)
+    return float(gap.min())
+
+
+@pytest.mark.parametrize("n_services", [21, 40, 200])
+def test_nodes_never_overlap_and_the_graph_is_flat_and_comfortably_sized(n_services):
+    state = GraphState()
+    store = named_store(n_services * 100, n_services=n_services, seed=3)
+    layout = services_layout(store, P, state)
+    assert len(layout.nodes) == len(np.unique(store.service)) > 0.95 * n_services
+    unit = state.metres_per_unit
+    # never touching: at least the gap between the largest possible nodes
+    assert clearance(layout) >= (P.gap - 1e-3) * unit
+    assert layout.nodes.size.max() <= P.node_max * unit + 1e-6
+    # flat, facing the viewer, as wide as asked (a headset user sees it whole from a few steps)
+    assert np.ptp(layout.nodes.pos[:, 2]) == 0
+    lo, hi = np.array(layout.bounds[:3]), np.array(layout.bounds[3:])
+    assert 0.8 * P.width <= hi[0] - lo[0] <= 1.2 * P.width
+    assert 1.0 <= (hi[0] - lo[0]) / (hi[1] - lo[1]) <= 2.5  # wider than tall, like a view
+    assert lo[1] > 0  # above the floor
+    assert layout.labels == []  # the viewer places the names
+
+
+def test_a_new_service_finds_room_without_moving_the_others():
+    store = named_store(4000, n_services=40, seed=3)
+    state = GraphState()
+    before = services_layout(store, P, state)
+    newcomer = synthetic_batch(200, n_services=40, seed=9, first_trace=10**8)
+    newcomer.service = ["brand-new-service" if i % 3 else "frontend" for i in range(len(newcomer.service))]
+    store.add(newcomer)
+    after = services_layout(store, P, state)
+    assert len(after.nodes) == len(before.nodes) + 1
+    old = {int(i): p for i, p in zip(before.nodes.ids, before.nodes.pos)}
+    assert max(np.abs(p - old[int(i)]).max() for i, p in zip(after.nodes.ids, after.nodes.pos) if int(i) in old) < 1e-6
+    assert clearance(after) >= (P.gap - 1e-3) * state.metres_per_unit
+
+
+def test_errors_are_marked_only_on_services_with_errors():
+    batch = named_batch(4000, n_services=21, seed=4)
+    failing = {"payment", "checkout"}
+    batch.error = [service in failing and i % 7 == 0 for i, service in enumerate(batch.service)]
+    store = named_store(0)
+    store.add(batch)
+    layout = services_layout(store, P, GraphState())
+    names = store.services.names
+    marked = {names[int(s)] for s, f in zip(layout.nodes.service, layout.nodes.flags) if f & 1}
+    assert marked == failing
+    colour = {names[int(s)]: tuple(c) for s, c in zip(layout.nodes.service, layout.nodes.color)}
+    assert len({colour[name] for name in names if name not in failing}) == 1  # all "no errors"
+    assert colour["payment"] != colour["frontend"]
+
+
+def test_busy_links_stand_out_and_quiet_ones_fade():
+    layout = services_layout(named_store(4000, n_services=21, seed=3), P, GraphState())
+    edges = layout.edges
+    order = np.argsort(edges.rate)
+    alpha = edges.color[order, 3].astype(int)
+    assert np.all(np.diff(alpha) >= 0)  # never fainter for more calls
+    assert alpha[-1] == 255 and alpha[0] < 128
