@@ -34,6 +34,7 @@ _MODULE_REFERENCES = [
     re.compile(r"""\bimport\s*["']([^"']+)["']"""),
     re.compile(r"""\bimport\(\s*["']([^"']+)["']\s*\)"""),
     re.compile(r"""["'](/(?:static|vendor)/[^"'\s]+)["']"""),
+    re.compile(r"""["'](\.{1,2}/[^"'\s]+\.m?js)["']"""),  # modules named in a list and imported on demand
 ]
 _STYLE_REFERENCES = [re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")]
 
@@ -146,7 +147,7 @@ def test_the_installed_wheel_serves_the_page_and_every_file_it_references(tmp_pa
         server.wait(timeout=10)
     served = set(fetched)
     for expected in ("/static/js/main.js", "/static/js/data/protocol.js", "/vendor/aframe/aframe-master.min.js",
-                     "/vendor/msgpack/index.mjs", "/vendor/troika-three-text/troika-three-text.esm.js",
+                     "/vendor/msgpack/decode.mjs", "/vendor/troika-three-text/troika-three-text.esm.js",
                      "/vendor/inter-font/inter-latin-400-normal.woff", "/static/css/vrmon.css"):
         assert expected in served, expected
     assert len(served) > 40  # the client's modules, the npm modules they import, fonts, styles
