@@ -185,3 +185,15 @@ def test_enter_vr_with_an_emulated_headset(vrmon_server, open_app, page):
     rig = page.evaluate("document.querySelector('#rig').object3D.position.toArray()")
     assert rig[2] > 0.15  # the viewer stands in front of the scene (its front is at z = 0.15)
     assert page.errors == []
+
+
+def test_every_top_bar_control_fits_a_1280_px_window_in_the_busiest_scene(vrmon_server, open_app, page):
+    # The waterfall adds its overview controls to the bar: nothing may be pushed off the edge.
+    open_app(vrmon_server([HOTROD], scene="waterfall"))
+    page.wait_for_function("!document.querySelector('#detail-controls').hidden")
+    shown = page.evaluate("""() => [...document.querySelector('#topbar').children]
+        .filter((e) => !e.hidden && getComputedStyle(e).display !== 'none')
+        .map((e) => [e.id || e.className, e.getBoundingClientRect().right])""")
+    width = page.evaluate("window.innerWidth")
+    assert len(shown) >= 6
+    assert [name for name, right in shown if right > width] == []
