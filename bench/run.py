@@ -26,8 +26,10 @@ from vrmon.layout.palette import palette_array
 from vrmon.layout.services import GraphState, ServicesParams, services_layout
 from vrmon.layout.wall import WallParams, wall_layout
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, waterfall_layout
+from vrmon.layout.waterfall_lod import SUMMARY_BASE
+from vrmon.layout.waterfall_overview import overview_layout
 from vrmon.model.span_store import SpanStore
-from vrmon.protocol import encode_nodes
+from vrmon.protocol import NODE_COLUMNS, encode_nodes
 from vrmon.scene import SceneView
 from vrmon.scene_presets import load_presets
 
@@ -123,6 +125,27 @@ def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
         worst = max(x + y for x, y in zip(adds, refreshes))
         rows.append(f"| {label} | {n:,} spans | {a:.2f} | {r:.2f} | {total:.2f} | {worst:.2f} | {int(statistics.median(sizes)):,} |")
         results[f"incremental {label}"] = total
+        print(rows[-1], file=sys.stderr)
+
+
+def bench_overview(sizes: list[int], rows: list[str], results: dict[str, float]) -> None:
+    """The waterfall's default view of one big trace over 40 services: how long the overview takes
+    (fold, lanes, rows, labels) and how many marks and bytes it sends, against every span."""
+    rows.append("\n### Waterfall overview: one trace over 40 services, folded to what can be seen\n")
+    rows.append("| spans | overview layout (ms, median of 3) | marks drawn | of which summaries | snapshot bytes "
+                "| node block of every span (bytes) |")
+    rows.append("|---|---|---|---|---|---|")
+    preset = load_presets([ROOT / "scenes"])["waterfall"]
+    for n in sizes:
+        store = SpanStore()
+        store.add(synthetic_batch(n, spans_per_trace=n, n_services=40, seed=4))
+        t = timed(lambda store=store: overview_layout(store, 0, preset.params), 3)
+        view = SceneView(store, preset)
+        nodes = view.nodes
+        summaries = int((nodes.ids >= SUMMARY_BASE).sum())
+        every_span = n * sum(np.dtype(dtype).itemsize * width for dtype, width in NODE_COLUMNS.values())
+        rows.append(f"| {n:,} | {t:.1f} | {len(nodes):,} | {summaries:,} | {len(view.snapshot()):,} | {every_span:,} |")
+        results[f"overview {n}"] = t
         print(rows[-1], file=sys.stderr)
 
 
@@ -233,6 +256,7 @@ TARGETS = [
     ("numpy vs per-span Python at 100k, one trace", "speed-up one 100000", 20, "×", False),
     ("numpy vs per-span Python at 100k, 40-span traces", "speed-up many 100000", 20, "×", False),
     ("services graph, 200 services, incremental step", "services step 200", 50, "ms", True),
+    ("waterfall overview of a 1M-span trace", "overview 1000000", 1000, "ms", True),
     ("1k spans into a 100k waterfall trace (add + layout + diff + encode)", "incremental waterfall, the open trace grows", 5, "ms", True),
     ("1k spans of new traces into a 100k waterfall scene", "incremental waterfall, other traces arrive", 5, "ms", True),
     ("1k spans into a 100k wall scene", "incremental wall, new traces arrive", 5, "ms", True),
@@ -260,11 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k spans only, for a smoke run")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--overview", action="store_true", help="only the waterfall overview case (100k and 1M spans); writes nothing")
     args = parser.parse_args(argv)
+    if args.overview:
+        rows = []
+        bench_overview([100_000, 1_000_000], rows, {})
+        print("\n".join(rows))
+        return 0
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     rows = [SECTION, "", f"Run `make bench` (`python -m bench.run`). Measured {datetime.date.today().isoformat()} on {machine()}.", ""]
     results: dict[str, float] = {}
     bench_layouts(sizes, rows, results)
+    bench_overview(sizes[-2:], rows, results)
     if not args.quick:
         bench_incremental(rows, results)
         bench_services(rows, results)

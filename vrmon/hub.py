@@ -12,21 +12,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
+from vrmon.layout.services import SERVICE_NODE_BASE
+from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
+    Detail,
+    Expand,
+    Filter,
     Resync,
     Select,
     SwitchScene,
     WatchFindings,
     details_frame,
+    matches_frame,
     error_frame,
     status_frame,
 )
@@ -60,6 +68,7 @@ class Viewer:
     channel: "Channel | None" = None
     sent_seq: int = -1
     resyncs: int = 0  # snapshots sent because the queue overflowed
+    filter: Filter | None = None  # the viewer's search, for the matches among folded spans
     statuses: dict[str, bytes] = field(default_factory=dict)  # each source's latest status frame
     answer: bytes | None = None  # the reply to the last select, until it is sent
     findings: bytes | None = None  # the latest findings frame, for a viewer that watches them
@@ -159,7 +168,7 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.page)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
             if self.dependency_links:
                 view.set_dependency_links(self.dependency_links)
                 view.refresh()  # drawn in the first snapshot already
@@ -170,6 +179,8 @@ class Hub:
         viewer.offer(SNAPSHOT)
         if self.last_metrics is not None:
             viewer.offer(self.last_metrics)
+        if viewer.filter is not None:
+            self._send_matches(viewer)
         if viewer.findings is not None:  # it watches them: they follow each snapshot
             viewer.offer(viewer.findings)
 
@@ -213,6 +224,33 @@ class Hub:
                 viewer.offer(viewer.findings)
         elif isinstance(message, SwitchScene):
             self._switch(viewer, message)
+        elif isinstance(message, Filter):
+            viewer.filter = message if (message.text or message.service or message.operation or message.min_duration_us
+                                        or message.errors_only) else None
+            self._send_matches(viewer)
+        elif isinstance(message, Expand):
+            self._expand(viewer, message.id)
+        elif isinstance(message, Detail):
+            key = viewer.channel.key
+            self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
+                                                                                                 idle=message.idle)))
+
+    def _send_matches(self, viewer: Viewer) -> None:
+        """How many spans matching the viewer's search each summary mark of its view holds."""
+        if viewer.channel is None:
+            return
+        found = viewer.channel.view.folded_matches(viewer.filter) if viewer.filter is not None else None
+        if found is not None or viewer.filter is None:
+            viewer.offer(matches_frame(*(found if found is not None else (np.empty(0), np.empty(0)))))
+
+    def _expand(self, viewer: Viewer, node_id: int) -> None:
+        """The viewer opens a summary: it moves to the view with that fold open (its own snapshot)."""
+        view = viewer.channel.view
+        if view.preset.layout != "waterfall" or not SUMMARY_BASE <= node_id < SERVICE_NODE_BASE or not view.has_node(node_id):
+            raise ProtocolError(f"node {node_id} is not a summary mark in this scene (it may have been opened or aged out)")
+        key = viewer.channel.key
+        detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
+        self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
@@ -224,7 +262,7 @@ class Hub:
             raise ProtocolError(f"trace {message.trace!r} is not loaded")
         # A page belongs to the wall; another scene, or the wall anew, starts on the newest page.
         page = message.page if message.page is not None else current.page if scene == current.scene else 0
-        self._join(viewer, ViewKey(scene, trace, page if self.presets[scene].layout == "wall" else 0))
+        self._join(viewer, ViewKey(scene, trace, page=page if self.presets[scene].layout == "wall" else 0))
 
     # -- updates --------------------------------------------------------------------------
 
@@ -239,6 +277,8 @@ class Hub:
             item = (channel.view.seq, frame)
             for viewer in channel.viewers:
                 viewer.offer(item)
+                if viewer.filter is not None:  # the folds may hold other spans now
+                    self._send_matches(viewer)
         watching = [viewer for viewer in self.viewers if viewer.findings is not None]
         findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
         if findings is not None:

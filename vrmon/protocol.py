@@ -208,6 +208,9 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
         if not isinstance(removed, bytes) or len(removed) % 4:
             raise ProtocolError("delta 'removed' must be binary uint32 ids")
         frame["removed"] = np.frombuffer(removed, dtype="<u4")
+    elif kind == "matches":
+        frame["ids"] = np.frombuffer(frame.get("ids", b""), dtype="<u4")
+        frame["counts"] = np.frombuffer(frame.get("counts", b""), dtype="<u4")
     elif kind == "findings":
         if not isinstance(frame.get("findings"), list) or not isinstance(frame.get("total"), int):
             raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
@@ -237,11 +240,41 @@ class SwitchScene:
 
 
 @dataclass(frozen=True)
+class Expand:
+    """Open a summary mark of the waterfall: the calls it folds are drawn."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much of the waterfall to draw: by size (depth None), down to a call depth, or everything."""
+
+    depth: int | None
+    everything: bool
+    idle: bool = True  # compress long idle stretches to marked breaks
+
+
+@dataclass(frozen=True)
+class Filter:
+    """The viewer's search, so the server can count matches among the spans it folded."""
+
+    text: str
+    service: str
+    min_duration_us: float
+    errors_only: bool
+    operation: str = ""
+
+
+MAX_DETAIL_DEPTH = 10_000
+
+
+@dataclass(frozen=True)
 class WatchFindings:
     watch: bool
 
 
-ClientMessage = Select | Resync | SwitchScene | WatchFindings
+ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Filter
 
 
 def select_frame(node_id: int) -> bytes:
@@ -266,17 +299,44 @@ def scene_request_frame(scene: str | None = None, trace: str | None = None, page
     return encode_frame(frame)
 
 
+def expand_frame(node_id: int) -> bytes:
+    return encode_frame({"type": "expand", "id": node_id})
+
+
+def detail_frame(depth: int | None = None, everything: bool = False, idle: bool = True) -> bytes:
+    return encode_frame({"type": "detail", "depth": depth, "all": everything, "idle": idle})
+
+
+def filter_frame(text: str = "", service: str = "", min_duration_us: float = 0, errors_only: bool = False,
+                 operation: str = "") -> bytes:
+    return encode_frame({"type": "filter", "text": text, "service": service, "operation": operation,
+                         "min_duration_us": min_duration_us, "errors_only": errors_only})
+
+
+def matches_frame(ids: np.ndarray, counts: np.ndarray) -> bytes:
+    """Per summary mark holding matches of the viewer's filter: its node id and how many it holds."""
+    return encode_frame({"type": "matches", "ids": np.ascontiguousarray(ids, "<u4").tobytes(),
+                         "counts": np.ascontiguousarray(counts, "<u4").tobytes()})
+
+
 def parse_client_message(data: bytes | str) -> ClientMessage:
     """Validate one viewer → server frame; raises ProtocolError with a message for the viewer."""
     if isinstance(data, str):
         raise ProtocolError("text frames are not accepted; send msgpack binary frames")
     frame = _unpack(data, MAX_CLIENT_FRAME)
     kind = frame.get("type")
-    if kind == "select":
+    if kind in ("select", "expand"):
         node_id = frame.get("id")
         if not isinstance(node_id, int) or isinstance(node_id, bool) or not 0 <= node_id < 2**32:
-            raise ProtocolError("select needs an integer 'id' between 0 and 2^32-1")
-        return Select(node_id)
+            raise ProtocolError(f"{kind} needs an integer 'id' between 0 and 2^32-1")
+        return Select(node_id) if kind == "select" else Expand(node_id)
+    if kind == "detail":
+        depth, everything, idle = frame.get("depth"), frame.get("all", False), frame.get("idle", True)
+        if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or not 0 <= depth <= MAX_DETAIL_DEPTH):
+            raise ProtocolError(f"detail: 'depth' must be nil or an integer between 0 and {MAX_DETAIL_DEPTH}")
+        if not isinstance(everything, bool) or not isinstance(idle, bool):
+            raise ProtocolError("detail: 'all' and 'idle' must be true or false")
+        return Detail(depth, everything, idle)
     if kind == "resync":
         return Resync()
     if kind == "scene":
@@ -295,7 +355,18 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if not isinstance(watch, bool):
             raise ProtocolError("findings request: 'watch' must be true or false")
         return WatchFindings(watch)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene or findings")
+    if kind == "filter":
+        text, service, operation = frame.get("text", ""), frame.get("service", ""), frame.get("operation", "")
+        minimum, errors = frame.get("min_duration_us", 0), frame.get("errors_only", False)
+        for name, value in (("text", text), ("service", service), ("operation", operation)):
+            if not isinstance(value, str) or len(value) > 128:
+                raise ProtocolError(f"filter: {name!r} must be a string of at most 128 characters")
+        if isinstance(minimum, bool) or not isinstance(minimum, (int, float)) or not 0 <= minimum < 2**63:
+            raise ProtocolError("filter: 'min_duration_us' must be a number ≥ 0")
+        if not isinstance(errors, bool):
+            raise ProtocolError("filter: 'errors_only' must be true or false")
+        return Filter(text.strip().lower(), service, float(minimum), errors, operation)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail or filter")
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

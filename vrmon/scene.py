@@ -14,8 +14,8 @@ import numpy as np
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
 from vrmon.layout.wall import wall_layout, wall_pages
-from vrmon.layout.waterfall import SpanColumns, waterfall_layout
-from vrmon.layout.waterfall_growth import GrowingWaterfall
+from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
+from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
 from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
@@ -28,13 +28,15 @@ MAX_TRACES_LISTED = 1000  # the trace list shows the newest traces; the rest sta
 class ViewKey:
     scene: str
     trace: int | None  # trace code; None = the scene's own choice
+    detail: DetailLevel = DetailLevel()  # the waterfall's folds the viewer opened or chose
     page: int = 0  # the wall's page of traces (0 = the newest); 0 in the other scenes
 
 
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
-                 catalog: list[dict[str, str]] | None = None, page: int = 0) -> None:
+                 catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel(), page: int = 0) -> None:
         self.store = store
+        self.detail = detail
         self.page = page  # the wall's page asked for; shown clamped to the pages there are
         self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
         self.preset = preset
@@ -47,7 +49,8 @@ class SceneView:
         self._labels: list[Label] = []
         self._edges = Edges.empty()
         self._graph_state = GraphState()  # the services layout keeps positions between updates
-        self._growing: GrowingWaterfall | None = None  # the waterfall's last layout, ready to grow
+        self._overview: Overview | None = None  # the waterfall's last layout and fold
+        self._overview_key: tuple = ()  # the shown trace's state it was laid out from
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live Jaeger, if any
         self._links_changed = False
         self._scene: dict[str, Any] = {}
@@ -59,27 +62,27 @@ class SceneView:
 
     # -- building -------------------------------------------------------------------------
 
-    def _layout(self) -> tuple[Layout, np.ndarray | None]:
-        """The new layout and, when it only grew the last one (a waterfall whose trace got new
-        spans at its end), the indices of the old nodes that changed; None after a full layout."""
+    def _layout(self) -> Layout:
+        """The new layout of the view."""
         store = self.store
         layout = self.preset.layout
         if layout == "wall":
-            return wall_layout(store, self.preset.params, self.page), None
+            return wall_layout(store, self.preset.params, self.page)
         if layout == "services":
-            return services_layout(store, self.preset.params, self._graph_state, self.dependency_links), None
+            return services_layout(store, self.preset.params, self._graph_state, self.dependency_links)
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
         if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
             self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another
-        if self.trace is None:
-            self._growing = None
-            return waterfall_layout(SpanColumns.from_store(store, np.empty(0, np.int64)), self.preset.params), None
-        if self._growing is not None and self._growing.trace == self.trace:
-            changed = self._growing.grow(store)
-            if changed is not None:
-                return self._growing.layout, changed
-        self._growing = GrowingWaterfall.lay_out(store, self.trace, self.preset.params)
-        return self._growing.layout, None
+        # a tick that only brought other traces' spans leaves the shown trace's layout as it was
+        key = (self.trace, *(self._trace_state() if self.trace is not None else ()))
+        if self._overview is None or key != self._overview_key:
+            self._overview = overview_layout(store, self.trace, self.preset.params, self.detail)
+            self._overview_key = key
+        return self._overview.layout
+
+    def _trace_state(self) -> tuple[int, int, int]:
+        """What changes when the shown trace's spans change: its span count, relinks, compactions."""
+        return (int(self.store.trace_summaries()["spans"][self.trace]), self.store.relinks_of(self.trace), self.store.compactions)
 
     def _scene_info(self, layout: Layout) -> dict[str, Any]:
         store = self.store
@@ -95,7 +98,10 @@ class SceneView:
             "trace": store.trace_id_hex(self.trace) if self.trace is not None and self.preset.layout == "waterfall" else None,
             "title": title,
             "bounds": [round(v, 3) for v in layout.bounds],
+            # what a camera frames: the marks plus lane names and ruler (the waterfall), else the bounds
+            "frame": [round(v, 3) for v in (self._overview.frame if self.preset.layout == "waterfall" and self._overview else layout.bounds)],
             "totals": {"traces": store.trace_count, "spans": len(store)},
+            "detail": self._detail_info(),
             "scenes": self.catalog,
             # service code → colour is palette[code % len(palette)], the same rule as the layouts'
             "palette": list(self.preset.params.service_colors),
@@ -107,6 +113,15 @@ class SceneView:
             info.update(page=min(self.page, pages - 1), pages=pages)
         return info
 
+    def _detail_info(self) -> dict[str, Any] | None:
+        """The waterfall's folds: what the viewer asked for and how many spans are folded."""
+        if self.preset.layout != "waterfall" or self._overview is None:
+            return None
+        cut = self._overview.cut
+        return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
+                "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
+                "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
+
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
         if self._version == self.store.version and not self._links_changed:
@@ -114,17 +129,11 @@ class SceneView:
         self._links_changed = False
         first = self._version == -1
         self._version = self.store.version
-        layout, grown = self._layout()
+        layout = self._layout()
         scene = self._scene_info(layout)
         traces = self._changed_traces()
-        if grown is None:
-            added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
-            order = np.argsort(layout.nodes.ids, kind="stable")
-        else:  # the old nodes come first, unchanged but for `grown`; new spans' ids exceed every old one
-            appended = np.arange(len(self._nodes), len(layout.nodes))
-            added = layout.nodes.take(slice(len(self._nodes), None))  # views, no copy
-            updated, removed = layout.nodes.take(grown), np.empty(0, np.uint32)
-            order = np.concatenate([self._order, appended])
+        added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
+        order = np.argsort(layout.nodes.ids, kind="stable")
         labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
         scene_changed = scene != self._scene
         edges = layout.edges if layout.edges is not None else Edges.empty()
@@ -192,6 +201,8 @@ class SceneView:
             return None
         if node_id >= SERVICE_NODE_BASE:
             return self._service_details(node_id - SERVICE_NODE_BASE)
+        if node_id >= SUMMARY_BASE and self._overview is not None:
+            return summary_details(self.store, self._overview, node_id)
         row = self.store.row_of_uid(node_id)
         return self.store.span_details(row) if row >= 0 else None
 
@@ -212,6 +223,12 @@ class SceneView:
             "callers": [{"service": n, "calls": c} for n, c in sorted(callers, key=lambda x: -x[1])],
             "callees": [{"service": n, "calls": c} for n, c in sorted(callees, key=lambda x: -x[1])],
         }
+
+    def folded_matches(self, f) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per summary mark, how many of the spans it folds match the search `f`; None outside the waterfall."""
+        if self.preset.layout != "waterfall" or self._overview is None:
+            return None
+        return folded_matches(self.store, self._overview, SpanFilter(f.text, f.service, f.operation, f.min_duration_us, f.errors_only))
 
     def has_node(self, node_id: int) -> bool:
         ids = self._nodes.ids

@@ -31,6 +31,7 @@ import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
+import "./desktop/detail-controls.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.

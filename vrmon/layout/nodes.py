@@ -98,9 +98,13 @@ class Label:
     text: str
     pos: tuple[float, float, float]
     kind: str  # "lane", "tick", "title"
+    size: float | None = None  # text height in metres; None: the viewer's default for the kind
 
     def to_wire(self) -> dict:
-        return {"text": self.text, "pos": [round(float(v), 3) for v in self.pos], "kind": self.kind}
+        wire = {"text": self.text, "pos": [round(float(v), 3) for v in self.pos], "kind": self.kind}
+        if self.size is not None:
+            wire["size"] = round(self.size, 3)
+        return wire
 
 
 @dataclass

@@ -32,6 +32,15 @@ class WaterfallParams:
     min_bar: float = 0.03  # shortest drawn bar, so zero-length spans stay visible
     floor: float = 0.5  # height of the deepest row
     service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS
+    # The one-trace overview (waterfall_overview.py): lanes stacked top to bottom fill `height`
+    # beside `width`, so the picture has the shape of a screen whatever the number of lanes.
+    height: float = 18.0  # metres the lanes fill at most
+    lane_height: float = 0.5  # least height of a lane: room for its name
+    min_row: float = 0.12  # least metres between rows at the overview (subtrees fold until rows fit)
+    max_row: float = 2.0  # most metres between rows (a few rows do not make huge bars)
+    lod_pixels: float = 4.0  # subtrees narrower than this at the overview fold into one summary mark
+    overview_pixels: float = 1000.0  # pixels `width` takes on a screen at the overview
+    idle_gap: float = 0.2  # stretches with no span starting or ending, longer than this share of the trace, shrink to a break when they make up most of it (0: never)
 
 
 @dataclass(frozen=True)
@@ -117,21 +126,7 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
 
     # tracks: within (trace, service, depth), bars overlapping in time get their own track
     group = pair_of.astype(np.int64) * (int(cols.depth.max()) + 1 if n else 1) + cols.depth
-    order = lexsort_ints((start, group))
-    g_sorted, s_sorted, e_sorted = group[order], start[order], np.maximum(end[order], start[order] + 1)
-    new_group = np.ones(n, bool)
-    new_group[1:] = g_sorted[1:] != g_sorted[:-1]
-    # running max of end within the group: offset by group so one accumulate serves all groups
-    first_start = s_sorted.min() if n else 0  # no spans yet (a live source just started): empty layout
-    span_all = int(e_sorted.max() - first_start) + 1 if n else 1
-    offset = np.cumsum(new_group) * span_all
-    running_end = np.maximum.accumulate(e_sorted - first_start + offset)
-    overlaps = np.zeros(n, bool)
-    overlaps[1:] = (s_sorted[1:] - first_start + offset[1:]) < running_end[:-1]
-    overlaps &= ~new_group
-    cluster_start = np.maximum.accumulate(np.where(~overlaps, np.arange(n), 0))
-    track = np.empty(n, np.int64)
-    track[order] = np.arange(n) - cluster_start
+    track = overlap_tracks(group, start, end)
 
     pair_tracks = np.zeros(len(pairs), np.int64)
     np.maximum.at(pair_tracks, pair_of, track + 1)
@@ -150,6 +145,28 @@ def waterfall_geometry(cols: SpanColumns, p: WaterfallParams) -> WaterfallGeomet
 
     lanes = np.stack([pair_trace, pair_service, lane_z], axis=1) if len(pairs) else np.empty((0, 3))
     return WaterfallGeometry(x0, length, y, z, track, tix, traces, t0, width_us, lanes, max_depth)
+
+
+def overlap_tracks(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """A track per bar: within each group, bars sorted by start; a bar overlapping the group's
+    latest end so far takes the next track, any other starts again at track 0."""
+    n = len(group)
+    order = lexsort_ints((start, group))
+    g_sorted, s_sorted, e_sorted = group[order], start[order], np.maximum(end[order], start[order] + 1)
+    new_group = np.ones(n, bool)
+    new_group[1:] = g_sorted[1:] != g_sorted[:-1]
+    # running max of end within the group: offset by group so one accumulate serves all groups
+    first_start = s_sorted.min() if n else 0  # no spans yet (a live source just started): empty layout
+    span_all = int(e_sorted.max() - first_start) + 1 if n else 1
+    offset = np.cumsum(new_group) * span_all
+    running_end = np.maximum.accumulate(e_sorted - first_start + offset)
+    overlaps = np.zeros(n, bool)
+    overlaps[1:] = (s_sorted[1:] - first_start + offset[1:]) < running_end[:-1]
+    overlaps &= ~new_group
+    cluster_start = np.maximum.accumulate(np.where(~overlaps, np.arange(n), 0))
+    track = np.empty(n, np.int64)
+    track[order] = np.arange(n) - cluster_start
+    return track
 
 
 def bar_x(start: np.ndarray, duration: np.ndarray, t0: np.ndarray | int, width_us: np.ndarray | int,

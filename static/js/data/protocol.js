@@ -100,6 +100,10 @@ export function decodeServerFrame(bytes) {
     frame.removed = typedColumn(frame.removed, Uint32Array, Math.floor((frame.removed?.byteLength ?? 0) / 4));
   } else if (frame.type === "metrics") {
     decodeMetrics(frame);
+  } else if (frame.type === "matches") {
+    const n = Math.floor((frame.ids?.byteLength ?? 0) / 4);
+    frame.ids = typedColumn(frame.ids, Uint32Array, n, "matches");
+    frame.counts = typedColumn(frame.counts, Uint32Array, n, "matches");
   }
   return frame;
 }
@@ -109,3 +113,14 @@ export const resyncRequest = () => encode({ type: "resync" });
 /** A view: scene preset and/or trace (null keeps the current), and the wall's `page` (omitted: keep it). */
 export const sceneRequest = ({ scene = null, trace = null, page = null }) =>
   encode(page === null ? { type: "scene", scene, trace } : { type: "scene", scene, trace, page });
+export const expandRequest = (id) => encode({ type: "expand", id });
+export const filterRequest = ({ text, service, operation, minDurationUs, errorsOnly }) => encode({
+  type: "filter", text, service, operation, min_duration_us: minDurationUs, errors_only: errorsOnly,
+});
+export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
+
+// Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
+// folded at the overview, held by the span with node id (id - SUMMARY_BASE).
+export const SUMMARY_BASE = 0xE0000000;
+export const SERVICE_BASE = 0xF0000000;
+export const isSummary = (id) => id >= SUMMARY_BASE && id < SERVICE_BASE;

@@ -8,7 +8,10 @@
 // The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
 // the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
 // vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
-import { decodeServerFrame, durationCode, emptyEdgeBlock, FLAG, resyncRequest, sceneRequest, selectRequest } from "./protocol.js";
+import {
+  decodeServerFrame, detailRequest, durationCode, emptyEdgeBlock, expandRequest, filterRequest, FLAG, isSummary, resyncRequest,
+  sceneRequest, selectRequest,
+} from "./protocol.js";
 import { NodeTable } from "./node-table.js";
 
 const RECONNECT_FIRST_MS = 500;
@@ -41,6 +44,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.filterActive = false;
     this.matchMask = new Uint8Array(this.nodes.capacity);
     this.matchCount = 0;
+    this.summaryMatches = new Map(); // summary node id → how many folded spans it holds match (the server counts)
     this.matchNames();
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.connect();
@@ -99,6 +103,20 @@ AFRAME.registerSystem("vrmon-data", {
     this.emit("vrmon-selection", { id });
   },
 
+  /** What a click or trigger on a node does: a summary mark opens, anything else is selected. */
+  activate(id) {
+    if (isSummary(id)) this.send(expandRequest(id));
+    else this.select(id);
+  },
+
+  /**
+   * The waterfall's level of detail: {depth: null} the overview, {depth: N} down to call depth N,
+   * {all: true} every span; `idle` (default: as now) compresses long idle stretches to breaks.
+   */
+  setDetail({ depth = null, all = false, idle = this.scene?.detail?.idle ?? true } = {}) {
+    this.send(detailRequest({ depth, all, idle }));
+  },
+
   clearSelection() {
     if (this.selectedId === null) return;
     this.selectedId = null;
@@ -112,6 +130,11 @@ AFRAME.registerSystem("vrmon-data", {
   /** "service: operation" of the node in `row`; just the service for a service-graph node. */
   nodeLabel(row) {
     const service = this.services[this.nodes.service[row]] ?? "?";
+    const id = this.nodes.ids[row];
+    if (isSummary(id)) {
+      const held = this.filterActive ? ` · ${this.summaryMatches.get(id) ?? 0} matches inside` : "";
+      return `folded calls, mostly ${service}${held} (click to open)`;
+    }
     const operation = this.operations[this.nodes.operation[row]]; // none (NO_STRING) for a service node
     return operation === undefined ? service : `${service}: ${operation}`;
   },
@@ -159,6 +182,11 @@ AFRAME.registerSystem("vrmon-data", {
       case "metrics":
         this.metrics = frame;
         return this.emit("vrmon-metrics", { metrics: frame });
+      case "matches":
+        this.summaryMatches = new Map(Array.from(frame.ids, (id, i) => [id, frame.counts[i]]));
+        if (!this.filterActive) return;
+        this.matchRows(null);
+        return this.emit("vrmon-filter", { matches: this.matchCount, active: true, reset: true });
       default:
         return; // frame types from newer servers (replay) are not drawn yet
     }
@@ -255,6 +283,9 @@ AFRAME.registerSystem("vrmon-data", {
     };
     const f = this.filter;
     this.filterActive = Boolean(f.text || f.service || f.operation || f.minDurationUs || f.errorsOnly);
+    // the server counts matches among the spans it folded into summary marks, and answers `matches`
+    this.summaryMatches = new Map();
+    this.send(filterRequest(f));
     this.matchNames();
     this.matchRows(null);
     this.emit("vrmon-filter", { matches: this.matchCount, active: this.filterActive, reset: true });
@@ -324,11 +355,14 @@ AFRAME.registerSystem("vrmon-data", {
     else for (const row of rows) this.matchMask[row] = this.matchRow(row);
     let count = 0;
     for (let row = 0; row < nodes.count; row++) count += this.matchMask[row];
+    // a lit summary mark counts every match it holds
+    for (const [id, held] of this.summaryMatches) if (nodes.rowOf.has(id)) count += held - 1;
     this.matchCount = count;
   },
 
   matchRow(row) {
     const nodes = this.nodes;
+    if (isSummary(nodes.ids[row])) return this.summaryMatches.has(nodes.ids[row]) ? 1 : 0;
     if (this.filter.errorsOnly && !(nodes.flags[row] & FLAG.error)) return 0;
     if (nodes.duration[row] < this.minDurationCode) return 0;
     const s = nodes.service[row];

@@ -9,11 +9,12 @@ import { viewInsets } from "./view-insets.js";
 
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
+const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; level, straight at it, for the flat service graph.
-// The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
-const PITCH_DEGREES = { waterfall: 48, services: 0, wall: 0 };
+// The waterfall's lanes stand upright like a page: seen almost from the front. The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
+const PITCH_DEGREES = { waterfall: 2, services: 0, wall: 0 };
 // The service graph's names sit beside its nodes: room for them around it, as a share of its width.
 const SERVICES_NAME_ROOM = 0.05;
 // In a headset the service graph is seen whole from where it spans this much of the view, but
@@ -21,6 +22,11 @@ const SERVICES_NAME_ROOM = 0.05;
 const VR_GRAPH_DEGREES = 70;
 const VR_GRAPH_DISTANCE = [0.8, 6];
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
+// In a headset the waterfall is scaled to a wall in front of the viewer: this wide, centred on eye
+// height, seen from a third of its width away, so the lane names at its left edge still look
+// ≥ 1.2° tall (a name is 1.3 % of the picture's width).
+const VR_WATERFALL_WIDTH = 4.5; // metres
+const VR_EYE_HEIGHT = 1.6;
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
 
@@ -30,6 +36,7 @@ AFRAME.registerComponent("camera-navigation", {
     resetButton: { type: "selector" },
     leftPanel: { type: "selector" }, // overlays on the edges: frame the scene in the space they leave
     rightPanel: { type: "selector" },
+    world: { type: "selector" }, // the entity holding the scene, scaled to fit a headset
     topBar: { type: "selector" },
     bottomBar: { type: "selector" },
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
@@ -98,6 +105,7 @@ AFRAME.registerComponent("camera-navigation", {
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
       if (wall) this.rig.position.set(0, 0, 0);
+      else if (this.system.scene.frame && this.data.world) this.fitHeadset(this.system.scene.frame);
       else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
       return;
     }
@@ -106,8 +114,26 @@ AFRAME.registerComponent("camera-navigation", {
       this.frame(bounds, room, room);
       return;
     }
+    if (!wall) {
+      // the waterfall says what to frame: its marks with lane names and ruler
+      const frame = this.system.scene.frame;
+      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
+      return;
+    }
     // The wall's page stands on the far side of the room: framed like the rest, from inside the room.
-    this.frame(bounds, wall ? 0 : LABEL_ROOM);
+    this.frame(bounds, 0);
+  },
+
+  /** The waterfall as a wall VR_WATERFALL_WIDTH wide, centred ahead at eye height, a third of its width away. */
+  fitHeadset([minx, miny, , maxx, maxy, maxz]) {
+    const world = this.data.world.object3D;
+    const scale = VR_WATERFALL_WIDTH / Math.max(maxx - minx, 1e-3);
+    const bottom = Math.max(0.1, VR_EYE_HEIGHT - ((maxy - miny) * scale) / 2);
+    world.scale.setScalar(scale);
+    world.quaternion.identity();
+    world.position.set(-((minx + maxx) / 2) * scale, bottom - miny * scale, -maxz * scale);
+    this.rig.position.set(0, 0, VR_WATERFALL_WIDTH / 3);
+    this.rig.rotation.set(0, 0, 0);
   },
 
   /** Metres between a headset viewer and the front of the scene. */

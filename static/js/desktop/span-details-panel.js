@@ -45,6 +45,7 @@ AFRAME.registerComponent("span-details-panel", {
 
   show(span) {
     if (span.kind === "service") return this.showService(span);
+    if (span.kind === "summary") return this.showSummary(span);
     const badges = [this.serviceBadge(span.service), h("span", { class: "badge" }, span.kind)];
     if (span.error) badges.push(h("span", { class: "badge error" }, "error"));
     this.render(span.operation, [
@@ -89,6 +90,29 @@ AFRAME.registerComponent("span-details-panel", {
       ])),
       section("Callers", calls(node.callers)),
       section("Callees", calls(node.callees)),
+    ]);
+  },
+
+  /** A summary mark: how many calls it folds, their errors, time extent, services and operations. */
+  showSummary(node) {
+    const badges = [this.serviceBadge(node.services[0]?.service), h("span", { class: "badge" }, "folded")];
+    if (node.errors) badges.push(h("span", { class: "badge error" }, `${node.errors} errors`));
+    this.render(`${node.spans.toLocaleString("en")} folded calls`, [
+      h("p", { class: "subtitle" }, badges),
+      h("button", {
+        type: "button", class: "action expand", onclick: (event) => { releaseFocusAfterClick(event); this.system.activate(node.id); },
+      }, "Open: draw these calls"),
+      section(null, table([
+        ["Spans", node.spans],
+        this.system.filterActive ? ["Search matches", this.system.summaryMatches.get(node.id) ?? 0] : null,
+        ["Errors", node.errors],
+        ["Start", formatTimestamp(node.start_us)],
+        ["Time extent", formatDuration(node.duration_us)],
+        ["From depth", node.depth],
+      ].filter(Boolean))),
+      section("Parent", this.nodeLinks([node.holder])),
+      section(`Services (${node.services.length})`, table(node.services.map((s) => [s.service, `${s.spans} spans`]))),
+      section("Operations", table(node.operations.map((o) => [`${o.service}: ${o.operation}`, `${o.spans} spans`]))),
     ]);
   },
 

@@ -37,7 +37,7 @@ AFRAME.registerComponent("span-pointer", {
       this.press = null;
       if (!press || Math.hypot(event.clientX - press.x, event.clientY - press.y) > CLICK_SLOP_PX) return;
       const id = this.pick(event.clientX, event.clientY);
-      if (id !== null) this.system.select(id);
+      if (id !== null) this.system.activate(id);
     };
 
     const sceneEl = this.el.sceneEl;

@@ -21,7 +21,10 @@ AFRAME.registerComponent("view-header", {
     const scene = this.system.scene;
     if (!scene) return;
     this.data.title.textContent = scene.title || scene.name;
-    const parts = [`${scene.name} · ${this.system.nodes.count} spans`];
+    const detail = scene.detail; // the waterfall: some spans may be folded into summary marks
+    const parts = [detail?.folded
+      ? `${scene.name} · ${detail.spans.toLocaleString("en")} spans, ${detail.folded.toLocaleString("en")} folded into ${detail.summaries} marks`
+      : `${scene.name} · ${this.system.nodes.count} spans`];
     if (scene.trace) parts.push(`trace ${scene.trace}`);
     this.data.detail.textContent = parts.join(" · ");
     document.title = `${scene.title || scene.name} — vrmon`;

@@ -11,6 +11,7 @@ const ATLAS_WIDTH = 2048;
 const STYLES = {
   lane: { height: 0.4, anchor: [1, 0.5], weight: 600, color: null }, // null: the lane's service colour
   tick: { height: 0.3, anchor: [0.5, 0], weight: 500, color: "#9aa4b5" },
+  break: { height: 0.3, anchor: [0.5, 0], weight: 600, color: "#e3b341" }, // compressed idle time: its true length
   title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
 };
 const FALLBACK_COLOR = "#c9d1d9";
@@ -60,6 +61,7 @@ AFRAME.registerComponent("scene-labels", {
       depthWrite: false,
     });
     this.rulesMaterial = new THREE.LineBasicMaterial({ color: 0x3a4456, transparent: true, opacity: 0.7 });
+    this.breakMaterial = new THREE.LineBasicMaterial({ color: STYLES.break.color });
     this.onLabels = () => this.build();
     // Lane colours come from the services' colours, which can arrive after the labels.
     this.el.sceneEl.addEventListener("vrmon-labels", this.onLabels);
@@ -73,10 +75,11 @@ AFRAME.registerComponent("scene-labels", {
     this.clear();
     this.material.dispose();
     this.rulesMaterial.dispose();
+    this.breakMaterial.dispose();
   },
 
   clear() {
-    for (const name of ["labels", "rules"]) {
+    for (const name of ["labels", "rules", "breaks"]) {
       const object = this.el.getObject3D(name);
       if (!object) continue;
       object.geometry.dispose();
@@ -105,7 +108,7 @@ AFRAME.registerComponent("scene-labels", {
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
-      const height = LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? style.height;
+      const height = label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? style.height;
       const width = height * (box.w / box.h);
       const left = -style.anchor[0] * width;
       const bottom = -style.anchor[1] * height;
@@ -175,16 +178,31 @@ AFRAME.registerComponent("scene-labels", {
     return this.system.serviceColors[service] ?? FALLBACK_COLOR;
   },
 
-  /** A faint line across the floor at each time tick, from the ruler to the back of the scene. */
+  /** A faint line at each time tick: up the back of the waterfall's lanes, or across the floor to the back of the scene. */
   buildRules(labels) {
     const bounds = this.system.scene?.bounds;
     const ticks = labels.filter((label) => label.kind === "tick");
     if (!bounds || !ticks.length) return;
     const back = bounds[2] - 0.3;
+    const upright = this.system.scene.layout === "waterfall";
     const points = new Float32Array(ticks.length * 6);
-    ticks.forEach(({ pos: [x, , z] }, i) => points.set([x, 0.005, z - 0.05, x, 0.005, back], i * 6));
+    ticks.forEach(({ pos: [x, y, z] }, i) => points.set(upright
+      ? [x, y + 0.4, bounds[2] - 0.05, x, bounds[4], bounds[2] - 0.05]
+      : [x, 0.005, z - 0.05, x, 0.005, back], i * 6));
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
     this.el.setObject3D("rules", new THREE.LineSegments(geometry, this.rulesMaterial));
+    this.buildBreaks(labels, bounds);
+  },
+
+  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break. */
+  buildBreaks(labels, bounds) {
+    const breaks = labels.filter((label) => label.kind === "break");
+    if (!breaks.length) return;
+    const points = new Float32Array(breaks.length * 6);
+    breaks.forEach(({ pos: [x, y] }, i) => points.set([x, y + 0.6, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
+    this.el.setObject3D("breaks", new THREE.LineSegments(geometry, this.breakMaterial));
   },
 });

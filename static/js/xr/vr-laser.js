@@ -44,7 +44,7 @@ AFRAME.registerComponent("vr-laser", {
 
   press() {
     if (this.button) this.button.press();
-    else if (this.spanRow >= 0) this.system.select(this.system.nodes.ids[this.spanRow]);
+    else if (this.spanRow >= 0) this.system.activate(this.system.nodes.ids[this.spanRow]);
   },
 
   tick(time) {

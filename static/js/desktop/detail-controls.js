@@ -1,0 +1,69 @@
+// The waterfall's level of detail, in the top bar and on keys: the overview (0: spans too small to
+// see fold into summary marks), collapse to call depth 1–9 (keys 1–9), expand all (E), compressed
+// idle time on or off (I; on by default, where the trace has long idle stretches). A click on
+// a summary mark opens it (span-pointer). The view header says how many spans the marks fold.
+import { h, releaseFocusAfterClick } from "../data/format.js";
+
+const DEPTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+AFRAME.registerComponent("detail-controls", {
+  schema: { container: { type: "selector", default: "#detail-controls" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    const container = this.data.container;
+    this.depth = h("select", { "aria-label": "Collapse to call depth", title: "Collapse to call depth (keys 1–9)" },
+      h("option", { value: "" }, "depth…"), DEPTHS.map((d) => h("option", { value: String(d) }, `depth ${d}`)));
+    this.depth.addEventListener("change", () => {
+      if (this.depth.value) this.system.setDetail({ depth: Number(this.depth.value) });
+      this.depth.blur();
+    });
+    const button = (label, title, detail) => h("button", {
+      type: "button", title, onclick: (event) => { releaseFocusAfterClick(event); this.system.setDetail(detail); },
+    }, label);
+    this.overview = button("overview", "Fold what is too small to see (0)", {});
+    this.all = button("all", "Expand all: every span a bar (E)", { all: true });
+    this.idle = h("button", {
+      type: "button", title: "Compress long idle stretches to marked breaks (I)", onclick: (event) => { releaseFocusAfterClick(event); this.toggleIdle(); },
+    }, "idle");
+    container.replaceChildren(this.overview, this.depth, this.all, this.idle);
+
+    this.onScene = () => this.render();
+    this.onKey = (event) => {
+      if (!AFRAME.utils.shouldCaptureKeyEvent(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (this.system.scene?.layout !== "waterfall") return;
+      if (event.key === "0") this.system.setDetail({});
+      else if (DEPTHS.includes(Number(event.key))) this.system.setDetail({ depth: Number(event.key) });
+      else if (event.key === "e" || event.key === "E") this.system.setDetail({ all: true });
+      else if (event.key === "i" || event.key === "I") this.toggleIdle();
+    };
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    window.addEventListener("keydown", this.onKey);
+    this.render();
+  },
+
+  remove() {
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    window.removeEventListener("keydown", this.onKey);
+  },
+
+  /** Idle compression on or off, keeping the folds asked for. */
+  toggleIdle() {
+    const detail = this.system.scene?.detail;
+    if (detail) this.system.setDetail({ depth: detail.depth, all: detail.all, idle: !detail.idle });
+  },
+
+  render() {
+    const detail = this.system.scene?.detail;
+    this.data.container.hidden = !detail;
+    if (!detail) return;
+    this.overview.setAttribute("aria-pressed", String(detail.depth === null && !detail.all && !detail.opened));
+    this.all.setAttribute("aria-pressed", String(detail.all));
+    this.idle.setAttribute("aria-pressed", String(detail.idle));
+    this.idle.title = detail.breaks ? `${detail.breaks} idle stretch${detail.breaks > 1 ? "es" : ""} compressed (I)` : "Compress long idle stretches to marked breaks (I)";
+    this.depth.value = detail.depth === null ? "" : String(detail.depth);
+    this.overview.title = detail.folded
+      ? `${detail.folded.toLocaleString("en")} of ${detail.spans.toLocaleString("en")} spans folded into ${detail.summaries} marks (0)`
+      : "Fold what is too small to see (0)";
+  },
+});

@@ -1,0 +1,133 @@
+"""The waterfall overview: every span is a bar or held by exactly one summary, summaries say what
+they hold, the picture stays a few hundred marks whatever the size, and the viewer's folds
+(expand one, collapse to depth N, expand all) draw what they promise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from tests.generated_traces import named_store, store_of, zero_length_batch
+from vrmon.errors import ProtocolError
+from vrmon.layout.waterfall import WaterfallParams
+from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
+from vrmon.layout.nodes import duration_code
+from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, nice_ceiling, overview_layout, summary_details
+from vrmon.protocol import Detail, Expand, Filter, detail_frame, expand_frame, filter_frame, parse_client_message
+from vrmon.scene_presets import load_presets
+
+P = load_presets([ROOT / "scenes"])["waterfall"].params
+
+
+@pytest.fixture(scope="module")
+def big():
+    return named_store(20_000, spans_per_trace=20_000, n_services=40)
+
+
+def test_every_span_is_a_bar_or_in_one_summary_that_counts_it(big):
+    o = overview_layout(big, 0, P)
+    c, nodes = o.cut, o.layout.nodes
+    summaries = nodes.ids >= SUMMARY_BASE
+    assert (~summaries).sum() == c.shown.sum()
+    assert c.count.sum() + c.shown.sum() == len(o.rows)
+    assert c.errors.sum() + (big.flags[o.rows[c.shown]] & 1).sum() == (big.flags[o.rows] & 1).sum()
+    # a summary's mark spans what it holds and carries the error flag when it holds errors
+    assert ((nodes.flags[summaries] & 1) > 0).sum() == (c.errors > 0).sum()
+    assert np.isfinite(nodes.pos).all() and (nodes.size > 0).all()
+
+
+def test_the_overview_draws_a_few_hundred_marks_in_rows_that_fit(big):
+    nodes = overview_layout(big, 0, P).layout.nodes
+    assert 50 < len(nodes) < 1500
+    bars = nodes.ids < SUMMARY_BASE
+    # bars of one row never overlap
+    rows = {}
+    for x, y, w in zip(nodes.pos[bars, 0], nodes.pos[bars, 1], nodes.size[bars, 0]):
+        rows.setdefault(round(float(y), 4), []).append((x - w / 2, x + w / 2))
+    for spans in rows.values():
+        spans.sort()
+        assert all(a[1] <= b[0] + 1e-4 for a, b in zip(spans, spans[1:]))
+
+
+def test_expand_opens_one_summary_and_depth_and_all_draw_what_they_say(big):
+    o = overview_layout(big, 0, P)
+    holder = int(o.layout.nodes.ids[o.layout.nodes.ids >= SUMMARY_BASE][0]) - SUMMARY_BASE
+    opened = overview_layout(big, 0, P, DetailLevel(expanded=frozenset({holder})))
+    at = int(np.searchsorted(big.uid[o.rows], holder))
+    children = np.flatnonzero(big.parent[o.rows] == o.rows[at])
+    assert opened.cut.shown[children].all()
+    assert opened.cut.shown.sum() > o.cut.shown.sum()
+
+    two = overview_layout(big, 0, P, DetailLevel(depth=2))
+    assert (big.depth[two.rows[two.cut.shown]] <= 2).all() and (big.depth[two.rows[~two.cut.shown]] > 2).all()
+    everything = overview_layout(big, 0, P, DetailLevel(everything=True))
+    assert everything.cut.shown.all() and not (everything.layout.nodes.ids >= SUMMARY_BASE).any()
+
+
+def test_summary_details_say_what_it_holds(big):
+    o = overview_layout(big, 0, P)
+    nodes = o.layout.nodes
+    row = int(np.argmax(np.where(nodes.ids >= SUMMARY_BASE, nodes.size[:, 0], -1)))
+    details = summary_details(big, o, int(nodes.ids[row]))
+    k = int(np.searchsorted(o.cut.holders, np.searchsorted(big.uid[o.rows], int(nodes.ids[row]) - SUMMARY_BASE)))
+    assert details["kind"] == "summary" and details["spans"] == o.cut.count[k] and details["errors"] == o.cut.errors[k]
+    assert sum(s["spans"] for s in details["services"]) <= details["spans"]
+    assert details["services"][0]["service"] == big.services.names[int(nodes.service[row])]
+    assert summary_details(big, o, SUMMARY_BASE + 10**8) is None
+
+
+def test_lanes_fit_the_height_and_names_sit_left_of_the_bars(big):
+    o = overview_layout(big, 0, P)
+    lanes = [label for label in o.layout.labels if label.kind == "lane"]
+    assert len({label.text for label in lanes}) == len(lanes)
+    ys = sorted(label.pos[1] for label in lanes)
+    assert min(b - a for a, b in zip(ys, ys[1:])) >= P.lane_height * 0.99  # names never overlap
+    assert max(label.pos[0] for label in lanes) < o.layout.bounds[0]  # never on the bars
+    assert o.frame[0] < o.layout.bounds[0] and o.frame[1] < o.layout.bounds[1]  # framing holds names and ruler
+    assert o.layout.bounds[4] - o.layout.bounds[1] <= P.height + P.lane_height
+
+
+@pytest.mark.parametrize("n", [1, 5, 40])
+def test_tiny_and_zero_length_traces_are_drawn_whole(n):
+    store = store_of(zero_length_batch(n))
+    o = overview_layout(store, 0, P)
+    assert len(o.layout.nodes) == n and (o.layout.nodes.size[:, 0] > 0).all()
+
+
+def test_nice_ceiling_keeps_the_trace_at_75_percent_of_the_width_or_more():
+    for us in [1, 7, 99, 101, 1234, 15_002_000, 2**40]:
+        assert us <= nice_ceiling(us) and (us / nice_ceiling(us) >= 0.75 or us < 5)
+
+
+def test_expand_and_detail_requests_are_validated():
+    assert parse_client_message(expand_frame(SUMMARY_BASE + 3)) == Expand(SUMMARY_BASE + 3)
+    assert parse_client_message(detail_frame(3)) == Detail(3, False)
+    assert parse_client_message(detail_frame(None, True)) == Detail(None, True)
+    assert parse_client_message(filter_frame(" Cart ", min_duration_us=5)) == Filter("cart", "", 5.0, False, "")
+    for bad in [{"type": "expand", "id": -1}, {"type": "detail", "depth": "x"}, {"type": "detail", "all": 1}]:
+        import msgpack
+
+        with pytest.raises(ProtocolError):
+            parse_client_message(msgpack.packb(bad))
+
+
+def test_default_params_are_the_presets():
+    assert WaterfallParams().lod_pixels == P.lod_pixels
+
+
+def test_folded_matches_count_the_spans_each_summary_holds_that_match(big):
+    o = overview_layout(big, 0, P)
+    f = SpanFilter(text="cart", min_duration_us=100)
+    ids, counts = folded_matches(big, o, f)
+    assert len(ids) and (counts > 0).all()
+    names, ops = big.services.names, big.operations.names
+    hidden = np.flatnonzero(~o.cut.shown)
+    expected: dict[int, int] = {}
+    for i in hidden.tolist():
+        row = o.rows[i]
+        if ("cart" in names[big.service[row]].lower() or "cart" in ops[big.operation[row]].lower()) \
+                and duration_code(big.duration_us[row]) >= duration_code(100):
+            uid = SUMMARY_BASE + int(big.uid[o.rows[o.cut.owner[i]]])
+            expected[uid] = expected.get(uid, 0) + 1
+    assert dict(zip(ids.tolist(), counts.tolist())) == expected

@@ -1,0 +1,61 @@
+"""Compressed idle time: where a trace's activity is clustered (a 10-deep burst in the first 5 ms,
+then a 15 s wait), each long stretch in which no span starts or ends shrinks to a short marked
+break, so both ends can be seen together. Bars that cross a break (the waiting calls) shorten with
+it; everything else keeps its true scale. The warp is a piecewise-linear map of times, applied to
+whole columns with `np.interp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BREAK_SHARE = 0.04  # of the compressed time axis, the width of one break
+IDLE_SHARE = 0.6  # of the trace's extent, how much must be idle stretches for them to be compressed
+
+
+@dataclass(frozen=True)
+class TimeWarp:
+    true: np.ndarray  # knots: µs from the trace's start, ascending
+    warped: np.ndarray  # where each knot lands on the compressed axis
+    breaks: np.ndarray  # (k, 2): true start and end of each compressed stretch
+
+    def __call__(self, us: np.ndarray) -> np.ndarray:
+        return np.interp(us, self.true, self.warped)
+
+    def unwarp(self, us: np.ndarray) -> np.ndarray:
+        return np.interp(us, self.warped, self.true)
+
+    @property
+    def extent(self) -> float:
+        return float(self.warped[-1])
+
+
+def idle_warp(start: np.ndarray, end: np.ndarray, min_share: float) -> TimeWarp:
+    """The warp that shrinks every stretch without a span start or end longer than `min_share` of
+    the trace's extent (times in µs from the trace's start); no breaks when `min_share` ≤ 0, or
+    when the trace is not mostly idle (the stretches add up to less than IDLE_SHARE of it: its
+    activity is spread, and breaks would only cut it up)."""
+    extent = float(end.max()) if len(end) else 1.0
+    identity = TimeWarp(np.array([0.0, max(extent, 1.0)]), np.array([0.0, max(extent, 1.0)]), np.empty((0, 2)))
+    if min_share <= 0 or not len(start):
+        return identity
+    events = np.unique(np.concatenate([start, end]).astype(np.float64))
+    idle = np.flatnonzero(np.diff(events) > min_share * extent)
+    if not len(idle) or len(idle) * BREAK_SHARE >= 0.5:
+        return identity
+    gaps = np.stack([events[idle], events[idle + 1]], axis=1)
+    if (gaps[:, 1] - gaps[:, 0]).sum() < IDLE_SHARE * extent:
+        return identity
+    active = extent - float((gaps[:, 1] - gaps[:, 0]).sum())
+    width = BREAK_SHARE * max(active, 1.0) / (1 - len(gaps) * BREAK_SHARE)
+    knots = np.concatenate([[0.0], gaps.ravel(), [extent]])
+    lengths = np.diff(knots)
+    lengths[1::2] = width  # every other segment is a break
+    return TimeWarp(knots, np.concatenate([[0.0], np.cumsum(lengths)]), gaps)
+
+
+def active_segments(warp: TimeWarp) -> np.ndarray:
+    """(k + 1, 2) true start and end of the stretches between breaks."""
+    return np.stack([warp.true[0::2], warp.true[1::2]], axis=1)

@@ -1,0 +1,129 @@
+"""Level of detail for one trace's waterfall: which spans are drawn as bars, and which are folded
+into summary marks, with what those marks hold.
+
+A span is drawn when its parent is drawn and it passes the view's criterion — at the overview its
+subtree lasts at least `min_us` (a bar a few pixels wide); with "collapse to depth N" it is at most
+N calls deep; with "expand all", always — or when the viewer expanded its parent's summary. Every
+span not drawn belongs to the summary of its nearest drawn ancestor: one mark per drawn span with
+hidden descendants, giving their time extent, span count, error count and main service.
+
+Subtree extents nest (a subtree's extent holds each child's), so at the overview the drawn spans are
+exactly those whose subtree extent reaches `min_us`. Every step is a numpy pass per call depth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vrmon.layout.sorting import unique_ints
+
+SUMMARY_BASE = 0xE0000000  # node id of the summary held by the span with uid u: SUMMARY_BASE + u
+ERROR = 1  # SpanFlag.ERROR
+
+
+@dataclass(frozen=True)
+class DetailLevel:
+    """What a viewer asked to see of a trace beyond the overview."""
+
+    expanded: frozenset[int] = field(default_factory=frozenset)  # uids of spans whose summary was opened
+    depth: int | None = None  # collapse everything deeper than this call depth (None: by size)
+    everything: bool = False  # expand all: every span is a bar
+    idle: bool = True  # compress long idle stretches to breaks (where the preset's idle_gap finds some)
+
+    @property
+    def asked(self) -> bool:
+        """Whether the viewer chose what to draw (anything but the overview's fold by size)."""
+        return bool(self.expanded) or self.depth is not None or self.everything
+
+
+@dataclass
+class Cut:
+    shown: np.ndarray  # bool per span: drawn as its own bar
+    owner: np.ndarray  # per span: the drawn span whose summary holds it (itself when drawn)
+    holders: np.ndarray  # spans (indices) that hold a summary, ascending
+    count: np.ndarray  # per holder: spans in its summary
+    errors: np.ndarray  # per holder: error spans in its summary
+    start_us: np.ndarray  # per holder: earliest start in its summary
+    end_us: np.ndarray  # per holder: latest end in its summary
+    service: np.ndarray  # per holder: the service with most spans in its summary
+    services: np.ndarray  # per holder: how many services its summary holds
+
+
+def depth_levels(depth: np.ndarray) -> list[np.ndarray]:
+    """Span indices per call depth, shallowest first."""
+    # a stable sort of small unsigned integers is a radix sort in numpy: O(n)
+    order = np.argsort(depth.astype(np.uint16) if len(depth) and depth.max() < 2**16 else depth, kind="stable")
+    sorted_depth = depth[order]
+    bounds = np.flatnonzero(np.diff(sorted_depth)) + 1
+    return np.split(order, bounds) if len(order) else []
+
+
+def subtree_extent(parent: np.ndarray, start: np.ndarray, end: np.ndarray,
+                   levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(earliest start, latest end) of each span's subtree, deepest level first."""
+    lo, hi = start.copy(), end.copy()
+    for idx in reversed(levels):
+        p = parent[idx]
+        has = p >= 0
+        np.minimum.at(lo, p[has], lo[idx[has]])
+        np.maximum.at(hi, p[has], hi[idx[has]])
+    return lo, hi
+
+
+def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
+        end: np.ndarray, levels: list[np.ndarray], extent: tuple[np.ndarray, np.ndarray], min_us: float,
+        detail: DetailLevel) -> Cut:
+    """The drawn spans and the summaries of the rest (see the module docstring). `levels` are
+    `depth_levels(depth)`, `extent` is `subtree_extent(...)`."""
+    n = len(ids)
+    if detail.everything:
+        passes = np.ones(n, bool)
+    elif detail.depth is not None:
+        passes = np.zeros(n, bool)
+        for level in levels[: detail.depth + 1]:
+            passes[level] = True
+    else:
+        passes = (extent[1] - extent[0]) >= min_us
+    opened = np.isin(ids, np.fromiter(detail.expanded, np.int64, len(detail.expanded))) if detail.expanded else np.zeros(n, bool)
+    shown = np.zeros(n, bool)
+    owner = np.arange(n)
+    for idx in levels:
+        p = parent[idx]
+        has = p >= 0
+        pp = np.maximum(p, 0)
+        # roots (and orphans) are always drawn; a child when its parent is drawn and it passes
+        shown[idx] = ~has | (shown[pp] & (passes[idx] | opened[pp]))
+        owner[idx] = np.where(shown[idx] | ~has, idx, owner[pp])
+    hidden = np.flatnonzero(~shown)
+    holder_of = owner[hidden]
+    count = np.bincount(holder_of, minlength=n)
+    holders = np.flatnonzero(count)
+    slot = np.zeros(n, np.int64)
+    slot[holders] = np.arange(len(holders))
+    at = slot[holder_of]
+    k = len(holders)
+    errors = np.bincount(at, weights=(flags[hidden] & ERROR) > 0, minlength=k).astype(np.int64)
+    first = np.full(k, np.iinfo(np.int64).max, np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, np.int64)
+    np.minimum.at(first, at, start[hidden])
+    np.maximum.at(last, at, end[hidden])
+    main, kinds = main_service(at, service[hidden], k)
+    return Cut(shown, owner, holders, count[holders], errors, first, last, main, kinds)
+
+
+def main_service(group: np.ndarray, service: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the service with most members (lowest code on ties), and how many services it has."""
+    if not len(group):
+        return np.zeros(groups, np.int64), np.zeros(groups, np.int64)
+    width = int(service.max()) + 1
+    pairs, pair_of = unique_ints(group.astype(np.int64) * width + service)
+    counts = np.bincount(pair_of, minlength=len(pairs))
+    pair_group = pairs // width
+    # within each group, the pair with the highest count comes last (ties: lowest service code last)
+    order = np.lexsort((-(pairs % width), counts, pair_group))
+    last = np.flatnonzero(np.append(pair_group[order][1:] != pair_group[order][:-1], True))
+    main = np.zeros(groups, np.int64)
+    main[pair_group[order][last]] = pairs[order][last] % width
+    return main, np.bincount(pair_group, minlength=groups)

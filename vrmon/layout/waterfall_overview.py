@@ -1,0 +1,294 @@
+"""One trace as a waterfall you see at once: x = time, one lane per service stacked top to bottom
+(in the order the services first act), and inside a lane a row per call depth and overlap track.
+
+The picture keeps the shape of a screen whatever the trace: lanes share `height` metres beside the
+`width` metres of time, every lane keeps at least `lane_height` for its name, and subtrees too small
+to see are folded into summary marks (waterfall_lod.py), so a million spans draw as a few thousand
+marks. Lane names sit left of the bars, level with their lane; the time ruler runs under the lanes.
+Everything is vectorised; the only per-item Python is one label per lane and per tick.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+from vrmon.layout.critical_path import critical_path
+from vrmon.layout.idle_time import TimeWarp, active_segments, idle_warp
+from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
+from vrmon.layout.palette import palette_array
+from vrmon.layout.sorting import lexsort_ints, unique_ints
+from vrmon.layout.waterfall import SpanColumns, WaterfallParams, format_duration, nice_step
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, depth_levels, subtree_extent
+
+LANE_GAP = 0.05  # of a lane's least height, between lanes
+BAR_FILL = 0.8  # of a row's pitch, the bar's height
+SUMMARY_FILL = 0.5  # of a row's pitch, a summary strip's height: across the lower part of its holder's bar
+SUMMARY_DEPTH = 0.3  # of a bar's depth, how far a summary strip stands out in front of its holder's bar
+LABEL_FONT = 0.92  # of a lane's least height, its name's font size
+NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time the trace starts
+LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
+CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
+WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
+NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
+@dataclass
+class Overview:
+    layout: Layout
+    frame: tuple[float, ...]  # min xyz, max xyz of what a camera frames: the marks, lane names and ruler
+    rows: np.ndarray  # store rows of the trace, ascending
+    cut: Cut  # which of them are bars and which are folded into summaries
+    warp: TimeWarp  # the time axis, with its compressed idle stretches
+
+
+def nice_ceiling(us: int) -> int:
+    """The smallest 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k ≥ `us`: the trace fills ≥ 75 % of
+    the width, and a growing trace rescales only when it passes the next step."""
+    us = max(int(us), 1)
+    magnitude = 10 ** int(np.floor(np.log10(us)))
+    for step in NICE_STEPS:
+        if step * magnitude >= us:
+            return int(np.ceil(step * magnitude))
+    return 10 * magnitude
+
+
+def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel()) -> Overview:
+    rows = store.rows_of_trace(trace) if trace is not None else np.empty(0, np.int64)
+    cols = SpanColumns.from_store(store, rows)
+    start = cols.start_us
+    end = start + np.maximum(cols.duration_us, 0)
+    n = len(rows)
+    t0 = int(start.min()) if n else 0
+    true_start, true_end = start - t0, end - t0  # from the trace's start: float µs stay exact
+    # long idle stretches shrink to breaks: from here on, times are on the compressed axis
+    warp = idle_warp(true_start, true_end, p.idle_gap if detail.idle else 0.0)
+    start, end = warp(true_start), warp(true_end)
+    width_us = nice_ceiling(int(np.ceil(warp.extent)) if n else 1)
+    min_us = width_us * p.min_bar / p.width
+    # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit
+    fold_us = 0.0 if n <= WHOLE_TRACE else width_us * p.lod_pixels / p.overview_pixels
+    levels = depth_levels(cols.depth)
+    extent = subtree_extent(cols.parent, start, end, levels)
+    while True:
+        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, levels, extent, fold_us, detail)
+        shown = np.flatnonzero(c.shown)
+        item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
+        lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
+        track = pack_tracks(item_lane, item_start, item_end)
+        lane_rows = np.zeros(len(lane_service), np.int64)
+        np.maximum.at(lane_rows, item_lane, track + 1)
+        # at the overview, rows too thin to see fold more: the threshold doubles until they fit
+        if fits(lane_rows, p) or detail.asked or fold_us > width_us:
+            break
+        fold_us = fold_us * 2 or width_us * p.lod_pixels / p.overview_pixels
+    pitch, band = row_pitch(lane_rows, p)
+    if not n:
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp)
+
+    gap = LANE_GAP * p.lane_height
+    lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
+    lane_pitch = np.minimum(band / np.maximum(lane_rows, 1), pitch)
+    inset = (band - lane_rows * lane_pitch) / 2  # a lane taller than its rows centres them
+    item_y = lane_top[item_lane] - inset[item_lane] - (track + 0.5) * lane_pitch[item_lane]
+    item_pitch = lane_pitch[item_lane]
+
+    # a summary is a strip across the front of its holder's bar, as long as what it holds lasts
+    holders = c.holders
+    at = np.searchsorted(shown, holders)
+    summary_start = c.start_us
+    summary_end = np.maximum(c.end_us, summary_start + min_us)
+    critical = critical_path(cols.parent, true_start, true_end)
+    scale = p.width / width_us
+    x0 = np.concatenate([item_start, summary_start]) * scale - p.width / 2
+    length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
+    y = np.concatenate([item_y, item_y[at] - item_pitch[at] * (BAR_FILL - SUMMARY_FILL) / 2])
+    height = np.minimum(np.concatenate([item_pitch * BAR_FILL, item_pitch[at] * SUMMARY_FILL]), p.bar_height)
+    z = np.concatenate([np.zeros(len(shown)), np.full(len(holders), p.bar_depth * (1 + SUMMARY_DEPTH) / 4)])
+    depth = np.concatenate([np.full(len(shown), p.bar_depth), np.full(len(holders), p.bar_depth * (1 + SUMMARY_DEPTH) / 2)])
+    service = np.concatenate([cols.service[shown], c.service]).astype(np.int64)
+    palette = palette_array(p.service_colors)
+    nodes = Nodes(
+        ids=np.concatenate([cols.ids[shown], SUMMARY_BASE + cols.ids[holders]]).astype(np.uint32),
+        pos=np.stack([x0 + length / 2, y, z], axis=1).astype(np.float32),
+        size=np.stack([length, height, depth], axis=1).astype(np.float32),
+        color=np.take(palette, service % len(palette), axis=0),
+        service=service.astype(np.uint16),
+        operation=np.concatenate([cols.operation[shown], np.full(len(holders), NO_STRING)]).astype(np.uint16),
+        flags=np.concatenate([cols.flags[shown] | np.where(critical[shown], CRITICAL, 0),
+                              np.where(c.errors > 0, ERROR, 0)]).astype(np.uint8),
+        yaw=np.zeros(len(x0), np.int16),
+        duration=duration_code(np.concatenate([cols.duration_us[shown], warp.unwarp(c.end_us) - warp.unwarp(c.start_us)])),
+    )
+    names = store.services.names
+    # every name the same size (a lane's least height), level with its lane's top rows, and a
+    # clear gap before the bars so it never reads as one with them
+    font = LABEL_FONT * p.lane_height
+    label_x = -p.width / 2 - NAME_GAP * p.lane_height
+    # level with the lane's first row when rows are a name's height apart or more, else at its top
+    label_y = np.where(lane_pitch >= p.lane_height, lane_top - inset - lane_pitch / 2, lane_top - p.lane_height / 2)
+    labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
+              for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
+    ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
+    labels += ruler(warp, width_us, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    bounds = bounds_of(nodes)
+    name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
+    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], bounds[4], bounds[5])
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp)
+
+
+def lanes_of(service: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One lane per service, in the order the services first act: (service per unique lane,
+    each unique lane's rank from the top, each item's lane rank)."""
+    lane_service, lane_of = unique_ints(service.astype(np.int64))
+    first = np.full(len(lane_service), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, lane_of, start)
+    rank = np.empty(len(lane_service), np.int64)
+    rank[lexsort_ints((lane_service, first))] = np.arange(len(lane_service))
+    return lane_service, rank, rank[lane_of]
+
+
+def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """A track per bar such that bars of one lane sharing a track never overlap, using as few
+    tracks as the lane's busiest moment needs (greedy by start: the track freed earliest).
+
+    A loop over the drawn bars, not the spans: the fold keeps them to a few thousand."""
+    order = np.lexsort((start, lane))
+    track = np.empty(len(lane), np.int64)
+    heap: list[tuple[float, int]] = []
+    current = -1
+    count = 0
+    for i, ln, s, e in zip(order.tolist(), lane[order].tolist(), start[order].tolist(), end[order].tolist()):
+        if ln != current:
+            current, heap, count = ln, [], 0
+        if heap and heap[0][0] <= s:
+            t = heapq.heapreplace(heap, (e, heap[0][1]))[1]
+        else:
+            t = count
+            count += 1
+            heapq.heappush(heap, (e, t))
+        track[i] = t
+    return track
+
+
+def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
+    """The metres between rows and each lane's height: lanes of `rows × pitch`, at least
+    `lane_height`, filling `height` (the pitch between `min_row` and `max_row`)."""
+    rows = np.maximum(lane_rows, 1).astype(np.float64)
+    room = p.height - LANE_GAP * p.lane_height * (len(rows) - 1)
+    lo, hi = p.min_row, p.max_row
+    if np.maximum(rows * hi, p.lane_height).sum() > room:  # bisect the pitch that fills the room
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if np.maximum(rows * mid, p.lane_height).sum() <= room else (lo, mid)
+        hi = lo
+    return hi, np.maximum(rows * hi, p.lane_height)
+
+
+def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:
+    """Whether the lanes fit `height` with rows `min_row` apart (or, when there are so many lanes
+    that their names alone overflow it, whether every lane's rows fit its name's height)."""
+    rows = np.maximum(lane_rows, 1)
+    gaps = LANE_GAP * p.lane_height * (len(rows) - 1)
+    return np.maximum(rows * p.min_row, p.lane_height).sum() + gaps <= max(p.height, len(rows) * p.lane_height + gaps)
+
+
+def ruler(warp: TimeWarp, width_us: int, p: WaterfallParams, y: float, size: float) -> list[Label]:
+    """Tick labels at a 1-2-5 step (4 to 10 across the width that stands for `width_us`) in true
+    time from the trace's start, on each stretch between breaks; under each break, its true length."""
+    step = nice_step(width_us / 6)
+    x = lambda us: -p.width / 2 + float(warp(np.array([us]))[0]) / width_us * p.width  # noqa: E731
+    labels: list[Label] = []
+    for first, last in active_segments(warp):
+        ticks = np.arange(np.ceil(first / step) * step, last + 1, step)
+        woke = len(warp.breaks) > 0 and first > 0
+        if woke and (not len(ticks) or ticks[0] - first > step / 4):
+            ticks = np.concatenate([[first], ticks])  # where the trace wakes up after a break
+        for k, t in enumerate(ticks):
+            label = Label(tick_text(float(t), step), (x(t), y, p.bar_depth), "tick", size)
+            if labels and label.pos[0] - labels[-1].pos[0] < p.width / 12:  # too close to read apart
+                if not (woke and k == 0):
+                    continue
+                labels.pop()  # the time the trace wakes up matters more than the tick before the break
+            labels.append(label)
+    labels += [Label(f"// {format_duration(int(b - a))} idle //", (x((a + b) / 2), y - size, p.bar_depth), "break", size)
+               for a, b in warp.breaks]
+    return labels
+
+
+def tick_text(us: float, step: float) -> str:
+    """A tick's time, with as many decimals as its step needs (15.001 s after a break, not 15 s)."""
+    unit, name = (1e6, "s") if us >= 1e6 else (1e3, "ms") if us >= 1e3 else (1.0, "µs")
+    decimals = max(0, int(np.ceil(np.log10(unit / step)))) if step < unit else 0
+    return f"{us / unit:.{decimals}f} {name}"
+
+
+def summary_details(store, overview: Overview, node_id: int, top: int = 8) -> dict | None:
+    """What the summary mark `node_id` holds: span and error counts, time extent, and its services
+    and operations with most spans; None if the view has no such summary."""
+    rows, c = overview.rows, overview.cut
+    uids = store.uid[rows]
+    at = int(np.searchsorted(uids, node_id - SUMMARY_BASE))
+    if at >= len(rows) or uids[at] != node_id - SUMMARY_BASE:
+        return None
+    members = rows[np.flatnonzero((c.owner == at) & ~c.shown)]
+    if not len(members):
+        return None
+    services = np.bincount(store.service[members])
+    pairs, pair_of = unique_ints(store.service[members].astype(np.int64) << 32 | store.operation[members])
+    pair_spans = np.bincount(pair_of)
+    start = store.start_us[members]
+    end = start + np.maximum(store.duration_us[members], 0)
+    names, operations = store.services.names, store.operations.names
+    return {
+        "kind": "summary",
+        "id": node_id,
+        "holder": int(node_id - SUMMARY_BASE),  # node id of the span whose calls it folds
+        "spans": len(members),
+        "errors": int(((store.flags[members] & ERROR) > 0).sum()),
+        "start_us": int(start.min()),
+        "duration_us": int(end.max() - start.min()),
+        "depth": int(store.depth[members].min()),
+        "services": [{"service": names[int(s)], "spans": int(services[s])} for s in np.argsort(-services, kind="stable")[:top] if services[s]],
+        "operations": [{"service": names[int(pairs[i] >> 32)], "operation": operations[int(pairs[i] & 0xFFFFFFFF)], "spans": int(pair_spans[i])}
+                       for i in np.argsort(-pair_spans, kind="stable")[:top]],
+    }
+
+
+@dataclass(frozen=True)
+class SpanFilter:
+    """A viewer's search, as its search bar sets it (see the client's vrmon-data setFilter)."""
+
+    text: str = ""  # lowercase; part of a service or operation name, or 4+ hex characters of the trace id
+    service: str = ""  # an exact service name
+    operation: str = ""  # an exact operation name
+    min_duration_us: float = 0.0
+    errors_only: bool = False
+
+
+def folded_matches(store, overview: Overview, f: SpanFilter) -> tuple[np.ndarray, np.ndarray]:
+    """(summary node ids, how many folded spans each holds that match `f`), for the summaries
+    holding at least one, as the viewer matches the spans it draws (duration to the wire's 9 % step)."""
+    rows, c = overview.rows, overview.cut
+    hidden = np.flatnonzero(~c.shown)
+    members = rows[hidden]
+    mask = np.ones(len(members), bool)
+    if f.errors_only:
+        mask &= (store.flags[members] & ERROR) > 0
+    if f.min_duration_us > 0:
+        mask &= duration_code(store.duration_us[members]) >= duration_code(f.min_duration_us)
+    if f.service:
+        names = store.services.names
+        mask &= store.service[members] == (names.index(f.service) if f.service in names else -1)
+    if f.operation:
+        names = store.operations.names
+        mask &= store.operation[members] == (names.index(f.operation) if f.operation in names else -1)
+    trace_hex = store.trace_id_hex(int(store.trace[rows[0]])).lower() if len(rows) else ""
+    if f.text and not (len(f.text) >= 4 and trace_hex.startswith(f.text)):
+        named = lambda table: np.array([f.text in str(name).lower() for name in table] or [False])  # noqa: E731
+        mask &= named(store.services.names)[store.service[members]] | named(store.operations.names)[store.operation[members]]
+    counts = np.bincount(np.searchsorted(c.holders, c.owner[hidden][mask]), minlength=len(c.holders))
+    held = np.flatnonzero(counts)
+    return (SUMMARY_BASE + store.uid[rows[c.holders[held]]]).astype(np.uint32), counts[held].astype(np.uint32)
