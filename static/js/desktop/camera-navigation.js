@@ -104,8 +104,19 @@ AFRAME.registerComponent("camera-navigation", {
     const [minx, , , maxx, maxy, maxz] = bounds;
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
+      // Only the waterfall is scaled into a wall; every other scene is seen at its own size,
+      // so a scale left by the waterfall (or by the grips) goes back to 1 on a reset.
+      if (this.system.scene.layout === "waterfall" && this.system.scene.frame && this.data.world) {
+        this.fitHeadset(this.system.scene.frame);
+        return;
+      }
+      if (this.data.world) {
+        const world = this.data.world.object3D;
+        world.scale.setScalar(1);
+        world.quaternion.identity();
+        world.position.set(0, 0, 0);
+      }
       if (wall) this.rig.position.set(0, 0, 0);
-      else if (this.system.scene.frame && this.data.world) this.fitHeadset(this.system.scene.frame);
       else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
       return;
     }
