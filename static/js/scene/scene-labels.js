@@ -2,6 +2,8 @@
 // texts are drawn once into one canvas atlas and rendered as a single mesh of billboarded
 // quads, so labels cost one draw call however many lanes a trace has. Time ticks also get a
 // faint rule across the floor.
+import { billboardGeometry } from "./billboard-quads.js";
+
 const THREE = AFRAME.THREE;
 
 const FONT_PX = 56;
@@ -123,13 +125,7 @@ AFRAME.registerComponent("scene-labels", {
       });
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
     });
-    const geometry = new THREE.BufferGeometry();
-    // `position` is only there for three.js bookkeeping (bounds); the shader places vertices.
-    geometry.setAttribute("position", new THREE.BufferAttribute(anchors, 3));
-    geometry.setAttribute("anchor", new THREE.BufferAttribute(anchors, 3));
-    geometry.setAttribute("corner", new THREE.BufferAttribute(corners, 2));
-    geometry.setAttribute("uv", new THREE.BufferAttribute(uvs, 2));
-    geometry.setIndex(new THREE.BufferAttribute(indices, 1));
+    const geometry = billboardGeometry(anchors, corners, uvs, indices);
     geometry.computeBoundingSphere();
     geometry.boundingSphere.radius += 2; // quads extend beyond their anchors
     const mesh = new THREE.Mesh(geometry, this.material);

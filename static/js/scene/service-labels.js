@@ -8,6 +8,7 @@
 // quads (one draw call); placing them rewrites two small vertex arrays, and only when the view,
 // the nodes, the pointed-at or the selected service changed.
 import { MARKER_RADIUS, MARKER_SHARE } from "./span-instances.js";
+import { billboardGeometry } from "./billboard-quads.js";
 
 const THREE = AFRAME.THREE;
 
@@ -145,13 +146,7 @@ AFRAME.registerComponent("service-labels", {
       uvs.set([u0, v0, u1, v0, u1, v1, u0, v1], i * 8);
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
     });
-    const geometry = new THREE.BufferGeometry();
-    // `position` is there for three.js bookkeeping only; the shader places the vertices.
-    geometry.setAttribute("position", new THREE.BufferAttribute(anchors, 3));
-    geometry.setAttribute("anchor", new THREE.BufferAttribute(anchors, 3));
-    geometry.setAttribute("corner", new THREE.BufferAttribute(corners, 2));
-    geometry.setAttribute("uv", new THREE.BufferAttribute(uvs, 2));
-    geometry.setIndex(new THREE.BufferAttribute(indices, 1));
+    const geometry = billboardGeometry(anchors, corners, uvs, indices);
     this.mesh = new THREE.Mesh(geometry, this.material);
     this.mesh.frustumCulled = false; // the quads are placed by the shader
     this.mesh.renderOrder = 10; // after nodes, links and particles
