@@ -62,7 +62,7 @@ AFRAME.registerComponent("service-labels", {
       vertexShader: VERTEX_SHADER,
       fragmentShader: FRAGMENT_SHADER,
       transparent: true,
-      depthTest: false, // names are placed clear of the nodes: draw them over links and particles
+      depthTest: false, // on a screen names are placed clear of the nodes: drawn over links and particles
       depthWrite: false,
     });
     this.mesh = null;
@@ -84,12 +84,20 @@ AFRAME.registerComponent("service-labels", {
     this.nextXR = 0;
     this.onServices = () => { this.atlasStale = true; this.dirty = true; };
     this.onChange = () => { this.dirty = true; };
+    // In a headset the wrist menu and in-world panels stand among the names: there the names
+    // take the depth test, so what is nearer hides them, as any object in the room would.
+    this.onPresenting = () => {
+      this.material.depthTest = Boolean(this.el.sceneEl.renderer?.xr.isPresenting);
+      this.material.needsUpdate = true;
+    };
+    for (const name of ["enter-vr", "exit-vr"]) this.el.sceneEl.addEventListener(name, this.onPresenting);
     for (const name of ["vrmon-services", "vrmon-scene"]) this.el.sceneEl.addEventListener(name, this.onServices);
     for (const name of ["vrmon-nodes", "vrmon-selection"]) this.el.sceneEl.addEventListener(name, this.onChange);
     this.atlasStale = true;
   },
 
   remove() {
+    for (const name of ["enter-vr", "exit-vr"]) this.el.sceneEl.removeEventListener(name, this.onPresenting);
     for (const name of ["vrmon-services", "vrmon-scene"]) this.el.sceneEl.removeEventListener(name, this.onServices);
     for (const name of ["vrmon-nodes", "vrmon-selection"]) this.el.sceneEl.removeEventListener(name, this.onChange);
     this.clear();
