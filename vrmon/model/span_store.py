@@ -50,6 +50,7 @@ class AddResult:
     rows: np.ndarray  # rows appended by this add
     traces: np.ndarray  # trace codes whose spans were added or re-linked
     skipped: int  # spans already in the store (re-fetched), not added again
+    added: np.ndarray | None = None  # per span of the batch: True where it was added (None: every span)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class SpanStore:
         duplicate[first] = False
         n_new = int(keep.sum())
         if n_new == 0:
-            return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), len(batch))
+            return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), len(batch), keep)
 
         duration = arrays["duration_us"]
         flags = (
@@ -155,7 +156,7 @@ class SpanStore:
         self._traces.summarise_added(self._cols, self._n, touched, rows, affected, old_depth)
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
-        return AddResult(rows, touched, len(batch) - n_new)
+        return AddResult(rows, touched, len(batch) - n_new, keep)
 
     def _trace_code(self, trace_id: int) -> int:
         code = self._trace_codes.get(trace_id)
