@@ -12,8 +12,8 @@ from typing import Any
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig, Setting,
-                            jaeger_config, security_config)
+from vrmon.settings import (JAEGER_SETTINGS, OTLP_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig,
+                            Setting, jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
     for setting in JAEGER_SETTINGS:
         _add_setting(live, setting)
+    otlp = serve.add_argument_group("OTLP receiver", "apps send their spans straight to vrmon (see README)")
+    for setting in OTLP_SETTINGS:
+        _add_setting(otlp, setting)
     guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
     for setting in SECURITY_SETTINGS:
         _add_setting(guarded, setting)
@@ -94,8 +97,9 @@ def _add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
                             help=f"{setting.help}; repeatable (env {setting.env}, comma-separated)")
         parser.set_defaults(**{f"{setting.name}_default": default})
     else:
+        optional = {"nargs": "?", "const": setting.bare} if setting.bare is not None else {}
         parser.add_argument(setting.flag, type=setting.type, default=default, choices=setting.choices or None,
-                            metavar=setting.metavar,
+                            metavar=setting.metavar, **optional,
                             help=f"{setting.help} (default: {setting.default or 'none'}; env {setting.env})")
 
 
@@ -114,17 +118,27 @@ def _serve(args: argparse.Namespace) -> int:
 
     from vrmon.app import create_app
     from vrmon.listen import bind_listener
+    from vrmon.model.span_store import SpanStore
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
-    if not args.replay and jaeger is None:
-        raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
+    if not args.replay and jaeger is None and args.otlp is None:
+        raise ConfigError("nothing to show: pass --replay FILE, --jaeger URL or --otlp "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**_setting_values(args, SECURITY_SETTINGS))
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
+    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS),
+                         **_setting_values(args, OTLP_SETTINGS))
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
-    sources = []
+    store = SpanStore()
+    sources: list = []
+    banner: list[str] = []
+    if config.otlp is not None:
+        from vrmon.sources.otlp_receiver import OtlpReceiver
+
+        receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
+        sources.append(receiver)
+        banner += receiver.banner()
     if jaeger is not None:
         from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
         from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
@@ -139,11 +153,11 @@ def _serve(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         sources.append(JaegerSource(jaeger, caps))
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
-    app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
+    app = create_app(config, store, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
         print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)
     exposure = app.state.exposure
-    for line in exposure.banner():
+    for line in exposure.banner() + banner:
         print(f"vrmon: {line}", file=sys.stderr)
     if exposure.pairing:
         exposure.pairing.current_code()  # prints the first pairing code

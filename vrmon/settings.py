@@ -37,6 +37,20 @@ def port(text: str | int) -> int:
     return value
 
 
+def listen_address(text: str) -> tuple[str, int] | None:
+    """'[HOST:]PORT' → (host, port), loopback when no host is given; '' → None (off)."""
+    text = text.strip()
+    if not text:
+        return None
+    host, sep, number = text.rpartition(":")
+    if not sep:
+        host = "127.0.0.1"
+    try:
+        return host.strip("[]") or "127.0.0.1", port(number)
+    except ValueError:
+        raise ValueError(f"{text!r} is not [HOST:]PORT, e.g. 4318 or 0.0.0.0:4318") from None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -46,6 +60,7 @@ class Setting:
     repeat: bool = False  # the flag may be given several times; its VRMON_* variable is comma-separated
     choices: tuple[str, ...] = ()
     metavar: str | None = None  # what --help shows for the value, e.g. URL
+    bare: Any = None  # the value of the flag given without one (e.g. `--otlp` alone), if it may be
 
     @property
     def env(self) -> str:
@@ -116,6 +131,14 @@ JAEGER_SETTINGS = (
 )
 
 
+OTLP_SETTINGS = (
+    Setting("otlp", "", "receive traces that apps export with OTLP/HTTP (POST /v1/traces, protobuf or JSON) on "
+            "[HOST:]PORT; --otlp alone listens on 127.0.0.1:4318, loopback unless a host is given",
+            listen_address, metavar="[HOST:]PORT", bare=("127.0.0.1", 4318)),
+    Setting("otlp_max_body", 20.0, "largest OTLP export accepted, in MiB, before and after gzip (larger ones get "
+            "HTTP 413)", float, metavar="MIB"),
+)
+
 TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
         "serves beyond loopback (prefer the variable: a flag shows in ps)", metavar="TOKEN")
 
@@ -181,6 +204,8 @@ class ServeConfig:
     retain: float = 1800.0  # seconds
     max_spans: int = 2_000_000
     jaeger: "JaegerConfig | None" = None
+    otlp: tuple[str, int] | None = None  # (host, port) of the OTLP/HTTP receiver
+    otlp_max_body: float = 20.0  # MiB
     security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"
     node_modules: Path = PACKAGE_ROOT / "node_modules"
@@ -191,6 +216,8 @@ class ServeConfig:
             raise ConfigError(f"--max-viewers must be at least 1, got {self.max_viewers}")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
+        if self.otlp_max_body <= 0:
+            raise ConfigError(f"--otlp-max-body must be positive, got {self.otlp_max_body:g}")
         if self.jaeger and self.jaeger.late >= self.retain:
             raise ConfigError(f"--late {self.jaeger.late:g}s must be shorter than --retain {self.retain:g}s, "
                               "or re-fetched spans would be evicted again at once")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vrmon.formats.otlp import any_value
+from vrmon.formats.otlp_proto import PROTO_FORMAT, expand_details
 from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.model.ids import format_span_id
 from vrmon.model.span_batch import SPAN_KINDS
@@ -25,6 +26,8 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
     start_us = int(store.start_us[row])
     parent = int(store.parent[row])
     children = np.flatnonzero(store.parent == row)[:MAX_CHILDREN_LISTED]
+    if raw["format"] == PROTO_FORMAT:  # kept as protobuf bytes until now
+        raw = expand_details(raw)
     if raw["format"] == "jaeger-v1":
         tags, logs, process, refs = _jaeger_parts(raw)
     elif "span" in raw:
