@@ -33,7 +33,7 @@ from vrmon.app import create_app
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import decode_server_frame
 from vrmon.settings import ServeConfig
-from vrmon.sources.otlp_receiver import OtlpReceiver
+from vrmon.otlp_receiver import OtlpReceiver
 
 SECTION = "## OTLP receiver"
 TARGET_P95_MS = 50.0

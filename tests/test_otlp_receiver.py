@@ -25,7 +25,7 @@ from vrmon.errors import ConfigError
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import detail_frame, scene_request_frame, select_frame
 from vrmon.settings import SecurityConfig, ServeConfig
-from vrmon.sources.otlp_receiver import OtlpReceiver
+from vrmon.otlp_receiver import OtlpReceiver
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 ENDPOINT_LINE = r"OTEL_EXPORTER_OTLP_ENDPOINT=(http://127\.0\.0\.1:(\d+))"

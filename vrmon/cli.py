@@ -105,7 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
     store = SpanStore()
     sources, banner = [], []
     if config.otlp is not None:
-        from vrmon.sources.otlp_receiver import OtlpReceiver
+        from vrmon.otlp_receiver import OtlpReceiver
 
         receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
         sources.append(receiver)

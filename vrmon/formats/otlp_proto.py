@@ -1,26 +1,24 @@
 """OTLP protobuf (a serialized TracesData or ExportTraceServiceRequest: the same bytes on the wire).
 
 Only what the store's columns need is read per span; the span, its resource and its scope are
-kept as their own protobuf bytes and turned into the OTLP JSON shape (`expand_details`) only when a
-viewer opens the span, so the details view reads them exactly like spans from OTLP JSON files.
+kept as their own protobuf bytes and turned into the OTLP JSON shape (model.otlp_proto_details)
+only when a viewer opens the span, so the details view reads them exactly like spans from OTLP JSON files.
 """
 
 from __future__ import annotations
 
-from typing import Any
 
 import msgpack
 from google.protobuf.message import DecodeError
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, TracesData
 
 from vrmon.errors import TraceFormatError
 from vrmon.formats.values import TIME_LIMIT
+from vrmon.model.otlp_proto_details import PROTO_FORMAT, plain_value
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 PROTOBUF_START = b"\n"  # the tag of TracesData's field 1 (resource_spans), length-delimited
-PROTO_FORMAT = "otlp-proto"  # the details' "format": the raw parts are protobuf bytes
 _STATUS_CODE_ERROR = 2
 
 
@@ -89,66 +87,5 @@ def _append_span(batch: SpanBatch, span: Span, service: str, resource: bytes, sc
 def _service_name(resource: Resource) -> str:
     for attribute in resource.attributes:
         if attribute.key == "service.name":
-            return str(_plain(attribute.value))
+            return str(plain_value(attribute.value))
     return ""
-
-
-# -- details, on demand: protobuf bytes → the OTLP JSON shape the details view reads ----------
-
-
-def expand_details(raw: dict[str, Any]) -> dict[str, Any]:
-    """The kept details of a protobuf span with its parts as OTLP JSON (hex ids, AnyValue maps)."""
-    span, resource, scope = Span(), Resource(), InstrumentationScope()
-    span.ParseFromString(raw["span"])
-    resource.ParseFromString(raw["resource"])
-    scope.ParseFromString(raw["scope"])
-    return {
-        **raw,
-        "span": {
-            "traceId": span.trace_id.hex(),
-            "spanId": span.span_id.hex(),
-            "parentSpanId": span.parent_span_id.hex(),
-            "name": span.name,
-            "kind": span.kind,
-            "startTimeUnixNano": span.start_time_unix_nano,
-            "endTimeUnixNano": span.end_time_unix_nano,
-            "attributes": _attributes(span.attributes),
-            "events": [{"timeUnixNano": e.time_unix_nano, "name": e.name, "attributes": _attributes(e.attributes)}
-                       for e in span.events],
-            "links": [{"traceId": link.trace_id.hex(), "spanId": link.span_id.hex(),
-                       "attributes": _attributes(link.attributes)} for link in span.links],
-            "status": {"code": span.status.code, "message": span.status.message},
-        },
-        "resource": {"attributes": _attributes(resource.attributes)},
-        "scope": {"name": scope.name, "version": scope.version},
-    }
-
-
-def _attributes(attributes) -> list[dict[str, Any]]:
-    return [{"key": kv.key, "value": _json_value(kv.value)} for kv in attributes]
-
-
-def _json_value(value: AnyValue) -> dict[str, Any]:
-    """An AnyValue in the OTLP JSON mapping (bytes as hex, which reads better than base64 here)."""
-    kind = value.WhichOneof("value")
-    if kind == "array_value":
-        return {"arrayValue": {"values": [_json_value(v) for v in value.array_value.values]}}
-    if kind == "kvlist_value":
-        return {"kvlistValue": {"values": _attributes(value.kvlist_value.values)}}
-    if kind not in _JSON_NAMES:  # unset, or a kind newer than this reader
-        return {}
-    return {_JSON_NAMES[kind]: _plain(value)}
-
-
-_JSON_NAMES = {"string_value": "stringValue", "bool_value": "boolValue", "int_value": "intValue",
-               "double_value": "doubleValue", "bytes_value": "bytesValue"}
-
-
-def _plain(value: AnyValue) -> Any:
-    kind = value.WhichOneof("value")
-    if kind == "bytes_value":
-        return value.bytes_value.hex()
-    if kind in ("array_value", "kvlist_value"):
-        return str(value)  # only service.name reads a value this way; a list there is shown as text
-    return getattr(value, kind) if kind else ""
-
