@@ -7,7 +7,6 @@ only when a viewer opens the span, so the details view reads them exactly like s
 
 from __future__ import annotations
 
-
 import msgpack
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
