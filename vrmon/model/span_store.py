@@ -253,6 +253,44 @@ class SpanStore:
         self._children.compact(remap)
         self._traces.renumber_rows(remap)
 
+    # -- replaying -------------------------------------------------------------------------
+
+    def prefix(self, n: int) -> "SpanStore":
+        """A new store holding this store's first `n` rows, as if only they had ever been added.
+
+        For a store that never evicted: its rows are in arrival order and its trace, service and
+        operation codes in order of first appearance, so the first n rows' codes are exactly those
+        below the largest they use. A replay seeks this way, without adding every span again:
+        traces cut by the prefix are re-linked whole, the others are as they were.
+        """
+        if self.compactions:
+            raise ValueError("prefix() needs a store that never evicted")
+        n = max(0, min(n, self._n))
+        cols = self._cols
+
+        def codes_used(name: str) -> int:
+            return int(cols[name][:n].max()) + 1 if n else 0
+
+        out = SpanStore()
+        out.services = self.services.first(codes_used("service"))
+        out.operations = self.operations.first(codes_used("operation"))
+        out.trace_ids = self.trace_ids[: codes_used("trace")]
+        out._trace_codes = {trace_id: code for code, trace_id in enumerate(out.trace_ids)}
+        out._cols = {name: col[:n].copy() for name, col in cols.items()}
+        out._n = n
+        out._next_uid = int(cols["uid"][n - 1]) + 1 if n else 0
+        out.details = self.details[:n]
+        out._spans = self._spans.rows_below(n)
+        out._children = self._children.rows_below(n)
+        out.unknown_ref_types = set(self.unknown_ref_types)
+        out._traces = self._traces.first(out.trace_count)
+        cut = np.unique(cols["trace"][n : self._n])
+        cut = cut[cut < out.trace_count]
+        if len(cut):
+            out._relink(cut)
+        out.version = 1
+        return out
+
     # -- reading --------------------------------------------------------------------------
 
     def rows_of_trace(self, trace: int) -> np.ndarray:
