@@ -78,8 +78,10 @@ def test_a_recorder_killed_with_sigkill_keeps_every_span_it_received(tmp_path):
     try:
         with connect(server.ws_url, max_size=None) as ws:
             frames = iter(lambda: decode_server_frame(ws.recv(timeout=20)), None)
-            assert next(f for f in frames if f["type"] == "replay")["clock"] == "shared"
-            next(f for f in frames if f["type"] == "replay" and f["ended"])
+            greeting = next(f for f in frames if f["type"] == "replay")
+            assert greeting["clock"] == "shared"
+            if not greeting["ended"]:  # at 1000× it may be over by the time this viewer joins
+                next(f for f in frames if f["type"] == "replay" and f["ended"])
             ws.send(resync_frame())
             snapshot = next(f for f in frames if f["type"] == "snapshot")
     finally:
