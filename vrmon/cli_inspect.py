@@ -53,14 +53,32 @@ def _load(paths: list[Path]) -> "SpanStore":
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from vrmon.recording.reader import is_recording
+
+    if is_recording(args.paths[0]):
+        from vrmon.recording.inspect import recording_report
+
+        report = recording_report(args.paths[0])
+    else:
+        report = store_report(_load(args.paths), args.paths[0])
+    if args.json:
+        print(json.dumps(report))
+    else:
+        width = max(map(len, report))
+        for key, value in report.items():
+            print(f"{key:>{width}}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    return 0
+
+
+def store_report(store: "SpanStore", path: Path) -> dict[str, Any]:
+    """What `inspect` says about the spans of a file (a trace file or a recording)."""
     import numpy as np
 
     from vrmon.model.span_store import SpanFlag
 
-    store = _load(args.paths)
     flags = store.flags
-    report = {
-        "file": str(args.paths[0]),
+    return {
+        "file": str(path),
         "traces": store.trace_count,
         "spans": len(store),
         "services": sorted(store.services.names),
@@ -71,12 +89,6 @@ def _summary(args: argparse.Namespace) -> int:
         "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
         "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
     }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
-    return 0
 
 
 def _findings(args: argparse.Namespace) -> int:
