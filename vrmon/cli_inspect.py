@@ -60,6 +60,8 @@ def _summary(args: argparse.Namespace) -> int:
 
         report = recording_report(args.paths[0])
     else:
+        from vrmon.analysis.store_report import store_report
+
         report = store_report(_load(args.paths), args.paths[0])
     if args.json:
         print(json.dumps(report))
@@ -68,27 +70,6 @@ def _summary(args: argparse.Namespace) -> int:
         for key, value in report.items():
             print(f"{key:>{width}}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return 0
-
-
-def store_report(store: "SpanStore", path: Path) -> dict[str, Any]:
-    """What `inspect` says about the spans of a file (a trace file or a recording)."""
-    import numpy as np
-
-    from vrmon.model.span_store import SpanFlag
-
-    flags = store.flags
-    return {
-        "file": str(path),
-        "traces": store.trace_count,
-        "spans": len(store),
-        "services": sorted(store.services.names),
-        "operations": len(store.operations),
-        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
-        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
-        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
-        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
-        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
-    }
 
 
 def _findings(args: argparse.Namespace) -> int:

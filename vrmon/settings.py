@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from vrmon.errors import ConfigError
+from vrmon.origins import normalise_origin
 
 # Where static/, scenes/ and node_modules/ are: an installed wheel carries them in vrmon/_client/
 # (setup.py puts them there); in the checkout they sit beside the vrmon package.
@@ -250,8 +251,6 @@ class SecurityConfig:
     config_dir: str = _security_default("config_dir")
 
     def __post_init__(self) -> None:
-        from vrmon.security import normalise_origin
-
         for origin in self.allow_origin:
             try:
                 normalise_origin(origin)

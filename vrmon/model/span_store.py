@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import msgpack
 import numpy as np
 
 from vrmon.model.columns import grown
-from vrmon.model.details import describe_span
 from vrmon.model.flags import SpanFlag
 from vrmon.model.ids import format_trace_id
 from vrmon.model.key_index import KeyIndex, make_keys
@@ -30,16 +28,6 @@ from vrmon.model.trace_aggregates import TraceAggregates
 __all__ = ["ABSURD_DURATION_US", "AddResult", "EvictResult", "SpanFlag", "SpanStore"]
 
 ABSURD_DURATION_US = 24 * 3600 * 1_000_000  # a span longer than a day is a bug, not a request
-
-
-_COLUMNS: dict[str, Any] = {
-    "start_us": np.int64,
-    "end_us": np.int64,
-    "spans": np.int64,
-    "errors": np.int64,
-    "root_service": np.int32,
-    "root_operation": np.int32,
-}
 
 _COLUMNS: dict[str, Any] = {
     "uid": np.int64,
@@ -289,10 +277,6 @@ class SpanStore:
         uids = self.uid
         at = int(np.searchsorted(uids, uid))
         return at if at < len(uids) and uids[at] == uid else -1
-
-    def span_details(self, row: int) -> dict[str, Any]:
-        """Everything known about one span, as plain JSON-able values (for `details` frames)."""
-        return describe_span(self, row, msgpack.unpackb(self.details[row]))
 
     def trace_id_hex(self, trace: int) -> str:
         return format_trace_id(self.trace_ids[trace])

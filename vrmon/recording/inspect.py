@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from vrmon.cli_inspect import store_report
+from vrmon.analysis.store_report import store_report
 from vrmon.model.span_store import SpanStore
 from vrmon.recording.contents import read_contents
 from vrmon.recording.reader import read_recording

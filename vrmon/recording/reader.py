@@ -43,6 +43,8 @@ def is_recording(path: Path) -> bool:
     one then gets the recording reader's error, not a trace reader's.)"""
     if path.suffix.lower() == ".vrrec":
         return True
+    if not path.is_file():  # a FIFO or a device would block or never end: the trace reader refuses those
+        return False
     try:
         with path.open("rb") as f:
             return f.read(len(MAGIC)) == MAGIC
