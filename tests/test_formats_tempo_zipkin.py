@@ -14,6 +14,7 @@ from tests.fixture_counts import expected_counts, norm_id
 from vrmon.errors import TraceFormatError
 from vrmon.formats import describe_shape, read_document
 from vrmon.layout.services import service_graph
+from vrmon.model.details import span_details
 from vrmon.model.flags import SpanFlag
 from vrmon.model.span_batch import SPAN_KINDS
 from vrmon.model.span_store import SpanStore
@@ -35,7 +36,7 @@ def store_of(batch) -> SpanStore:
 
 def zipkin_id(store: SpanStore, row: int) -> str:
     """The span id Zipkin knows (a shared server half is stored under an id of its own)."""
-    return store.span_details(row)["span_id"]
+    return span_details(store, row)["span_id"]
 
 
 def test_shared_client_and_server_halves_are_both_kept_and_the_server_is_the_clients_child():
@@ -63,7 +64,7 @@ def test_children_of_a_shared_id_hang_under_the_server_half():
     store = store_of(load_trace_file(SMARTTHINGS))
     server = SPAN_KINDS.index("server")
     children = [row for row in range(len(store))
-                if store.span_details(row)["parent_span_id"] in shared and store.kind[row] != server]
+                if span_details(store, row)["parent_span_id"] in shared and store.kind[row] != server]
     assert children
     for row in children:
         assert store.kind[store.parent[row]] == server
@@ -92,7 +93,7 @@ def test_spans_without_timestamp_or_duration_are_kept_and_flagged():
     assert np.count_nonzero(flagged) == list(merged.values()).count(False) > 0
     assert (store.duration_us[flagged > 0] == 0).all()
     row = int(np.flatnonzero(flagged)[0])
-    assert any("no start time or no duration" in w for w in store.span_details(row)["warnings"])
+    assert any("no start time or no duration" in w for w in span_details(store, row)["warnings"])
 
 
 def test_services_known_only_as_remote_endpoints_are_in_the_services_graph():
@@ -194,7 +195,7 @@ def test_zipkin_details_show_tags_annotations_endpoints_and_zipkins_own_id():
     store = store_of(load_trace_file(SMARTTHINGS))
     raw = {(s["id"], bool(s.get("shared"))): s for s in json.loads(SMARTTHINGS.read_text())}
     for row in range(len(store)):
-        details = store.span_details(row)
+        details = span_details(store, row)
         packed = msgpack.unpackb(store.details[row])
         span = raw[(details["span_id"], bool(packed["span"].get("shared")))]
         assert norm_id(details["span_id"]) == norm_id(span["id"])
