@@ -42,6 +42,7 @@ _COLUMNS: dict[str, Any] = {
     "flags": np.uint8,
     "kind": np.int8,
     "depth": np.int32,
+    "peer": np.int32,  # service code of the remote service the span names (Zipkin's remoteEndpoint), -1 if none
 }
 
 
@@ -114,6 +115,7 @@ class SpanStore:
             | np.where(duplicate, SpanFlag.DUPLICATE, 0)
             | np.where((duration < 0) | (duration > ABSURD_DURATION_US), SpanFlag.BAD_DURATION, 0)
             | np.where(arrays["follows_from"], SpanFlag.FOLLOWS_FROM, 0)
+            | np.where(arrays["incomplete"], SpanFlag.INCOMPLETE, 0)
         ).astype(np.uint8)
         new = {
             "uid": np.arange(self._next_uid, self._next_uid + len(batch), dtype=np.int64),
@@ -128,6 +130,7 @@ class SpanStore:
             "flags": flags,
             "kind": arrays["kind"],
             "depth": np.zeros(len(batch), np.int32),
+            "peer": self._peer_codes(batch),
         }
         details = batch.details
         if not keep.all():
@@ -157,6 +160,13 @@ class SpanStore:
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new, keep)
+
+    def _peer_codes(self, batch: SpanBatch) -> np.ndarray:
+        peer = np.full(len(batch), -1, np.int32)
+        if batch.peer_service:
+            at = np.fromiter(batch.peer_service, np.int64, len(batch.peer_service))
+            peer[at] = self.services.intern_many(batch.peer_service.values())
+        return peer
 
     def _trace_code(self, trace_id: int) -> int:
         code = self._trace_codes.get(trace_id)
