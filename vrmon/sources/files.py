@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
+from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
 from vrmon.model.span_batch import SpanBatch
 
@@ -41,6 +42,11 @@ def load_trace_file(path: str | Path) -> SpanBatch:
         if data[:1] == PROTOBUF_START:  # a protobuf whose first resource's length byte reads as "{" or "["
             with contextlib.suppress(TraceFormatError):
                 return read_otlp_protobuf(data)
+        if exc.msg == "Extra data" and exc.lineno > 1:  # a second document on a later line: JSON Lines
+            try:
+                return read_json_lines(data)
+            except TraceFormatError as lines_exc:
+                raise TraceFormatError(f"{path}: {lines_exc}") from None
         raise TraceFormatError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise TraceFormatError(f"{path}: the JSON is nested too deeply to be a trace document") from None
