@@ -37,7 +37,7 @@ class ServicesParams:
     # node diameters, edge widths and the space between nodes, in units of the ideal link length
     node_min: float = 0.14
     node_max: float = 0.4
-    gap: float = 0.45
+    gap: float = 1.1  # room for a name beside each node
     edge_min: float = 0.008
     edge_max: float = 0.05
     iterations: float = 300  # solver steps for a first layout
