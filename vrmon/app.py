@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,9 +26,11 @@ from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
-from vrmon.sources.base import Source
+from vrmon.recording.sink import RecordingSink
+from vrmon.recording.writer import Recorder
+from vrmon.sources.base import Source, SourceSink
 from vrmon.sources.files import load_trace_file
-from vrmon.sources.host import run_host_metrics
+from vrmon.sources.host import HostSample, run_host_metrics
 from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
@@ -63,6 +66,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
             f"client libraries {', '.join(missing)} are not installed in {config.node_modules}; run `npm ci` in the checkout"
         )
 
+    recorder = _open_recorder(config, hub, sources or [])
+
     async def index(request: Request) -> FileResponse:
         return FileResponse(config.static_dir / "index.html", headers={"Cache-Control": "no-cache"})
 
@@ -72,11 +77,13 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
-        tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
+        tasks += [asyncio.create_task(_run_source(source, _sink(hub, source.name, recorder))) for source in sources or ()]
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
         if config.host_metrics:
-            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: hub.broadcast(metrics_frame(**vars(sample))))))
+            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: _publish_metrics(hub, recorder, sample))))
+        if recorder is not None and config.record_max_age:
+            tasks.append(asyncio.create_task(_every(1.0, recorder.check_age, "checking the recording's age failed")))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole
             tasks.append(asyncio.create_task(_every(config.tick, lambda: _evict(store, config),
                                                     "evicting old spans failed; keeping them for now")))
@@ -86,6 +93,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if recorder is not None:
+                recorder.close()
 
     routes = [
         Route("/", index),
@@ -106,7 +115,29 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     return app
 
 
-async def _run_source(source: Source, sink: HubSink) -> None:
+def _open_recorder(config: ServeConfig, hub: Hub, sources: list[Source]) -> Recorder | None:
+    """--record: a new file, before anything listens (a name already taken fails now)."""
+    if not config.record:
+        return None
+    if not sources:
+        raise ConfigError("--record records live sources; add one (--jaeger URL). Trace files are recordings already")
+    return Recorder(Path(config.record), [source.name for source in sources], max_size=config.record_max_size,
+                    max_age=config.record_max_age, report=lambda state, message: hub.set_status("recording", state, message))
+
+
+def _sink(hub: Hub, name: str, recorder: Recorder | None) -> SourceSink:
+    """Where a source's data goes: the hub, through the recorder when recording (data flows one way)."""
+    sink = HubSink(hub, name)
+    return RecordingSink(sink, recorder, name) if recorder is not None else sink
+
+
+def _publish_metrics(hub: Hub, recorder: Recorder | None, sample: HostSample) -> None:
+    if recorder is not None:
+        recorder.record_metrics(sample)
+    hub.broadcast(metrics_frame(**vars(sample)))
+
+
+async def _run_source(source: Source, sink: SourceSink) -> None:
     try:
         await source.run(sink)
     except asyncio.CancelledError:

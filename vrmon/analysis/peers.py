@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgpack
 import numpy as np
 
-from vrmon.formats.otlp import any_value
+from vrmon.model.attribute_values import any_value
 from vrmon.model.span_store import SpanStore
 from vrmon.model.string_table import StringTable
 

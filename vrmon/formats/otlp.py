@@ -8,6 +8,7 @@ import msgpack
 
 from vrmon.errors import TraceFormatError
 from vrmon.formats.values import as_dict, as_list, fit_id, fit_time, pack_untrusted, span_kind, whole_number
+from vrmon.model.attribute_values import any_value
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -103,27 +104,3 @@ def attribute_value(attributes: Any, key: str) -> Any:
         if isinstance(attr, dict) and attr.get("key") == key:
             return any_value(attr.get("value"))
     return None
-
-
-def any_value(value: Any) -> Any:
-    """OTLP AnyValue → plain JSON value (int64 values arrive as decimal strings).
-
-    Malformed values come back as they are (a hostile document must not break the details view).
-    """
-    if not isinstance(value, dict) or not value:
-        return None
-    (kind, inner), = value.items() if len(value) == 1 else list(value.items())[:1]
-    if kind == "intValue":
-        try:
-            return int(inner)
-        except (TypeError, ValueError, OverflowError):
-            return inner
-    if kind == "arrayValue":
-        values = inner.get("values") if isinstance(inner, dict) else None
-        return [any_value(v) for v in values] if isinstance(values, list) else inner
-    if kind == "kvlistValue":
-        values = inner.get("values") if isinstance(inner, dict) else None
-        if not isinstance(values, list):
-            return inner
-        return {str(kv.get("key")): any_value(kv.get("value")) for kv in values if isinstance(kv, dict)}
-    return inner

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import msgpack
 import numpy as np
 
-from vrmon.formats.otlp import any_value
+from vrmon.model.attribute_values import any_value
 from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.model.ids import format_span_id
 from vrmon.model.span_batch import SPAN_KINDS
@@ -18,9 +19,9 @@ if TYPE_CHECKING:
 MAX_CHILDREN_LISTED = 200
 
 
-def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str, Any]:
-    from vrmon.analysis.percentiles import rank_of_span  # analysis imports the model: only when asked
-
+def span_details(store: "SpanStore", row: int) -> dict[str, Any]:
+    """Everything the store knows about one span, as plain JSON-able values (for `details` frames)."""
+    raw = msgpack.unpackb(store.details[row])
     flags = SpanFlag(int(store.flags[row]))
     start_us = int(store.start_us[row])
     parent = int(store.parent[row])
@@ -38,8 +39,6 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
         "parent_span_id": format_span_id(int(store.parent_id[row])) if store.parent_id[row] else None,
         "service": store.services.names[store.service[row]],
         "operation": store.operations.names[store.operation[row]],
-        # "p97 of 1,204 GetDriver calls": its duration's rank among its service and operation's
-        "percentile": rank_of_span(store, row).to_json(store.operations.names[store.operation[row]]),
         "kind": SPAN_KINDS[int(store.kind[row])] if 0 <= store.kind[row] < len(SPAN_KINDS) else "unspecified",
         "start_us": start_us,
         "start": _iso_time(start_us),
