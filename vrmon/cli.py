@@ -105,7 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
-        print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)
+        what = f"the recording {app.state.recording.name}" if app.state.recording else f"{len(config.replay)} trace file(s)"
+        print(f"vrmon: reading {what} in the background", file=sys.stderr)
     exposure = app.state.exposure
     for line in exposure.banner():
         print(f"vrmon: {line}", file=sys.stderr)

@@ -7,7 +7,7 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
-from vrmon.formats.values import as_dict, as_list, fit_id, fit_time, pack_untrusted, span_kind, whole_number
+from vrmon.formats.values import as_dict, as_list, failure_reason, fit_id, fit_time, pack_untrusted, span_kind, whole_number
 from vrmon.model.attribute_values import any_value
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -35,7 +35,7 @@ def read_otlp(doc: dict) -> SpanBatch:
             service = attribute_value(as_list(resource.get("attributes"), "the resource's attributes", context),
                                       "service.name")
         except _BAD_VALUE as exc:
-            context.append(f"the resource's service.name cannot be read ({_reason(exc)})")
+            context.append(f"the resource's service.name cannot be read ({failure_reason(exc)})")
             service = None
         service = str(service) if service not in (None, "") else UNKNOWN_SERVICE
         # "instrumentationLibrarySpans" is the pre-1.0 name, still found in old exports
@@ -54,7 +54,7 @@ def read_otlp(doc: dict) -> SpanBatch:
                 try:
                     _read_span(batch, span, service, resource, scope, list(problems), packb)
                 except _BAD_VALUE as exc:
-                    raise TraceFormatError(f"resourceSpans[{r_index}] span {s_index}: {_reason(exc)}; "
+                    raise TraceFormatError(f"resourceSpans[{r_index}] span {s_index}: {failure_reason(exc)}; "
                                            f"expected OTLP span fields {_SPAN_FIELDS}") from None
     return batch
 
@@ -89,13 +89,6 @@ def _read_span(batch: SpanBatch, span: dict, service: str, resource: dict, scope
     batch.follows_from.append(False)
     batch.details.append(packed)
 
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    return str(exc)
 
 
 def attribute_value(attributes: Any, key: str) -> Any:
