@@ -270,7 +270,7 @@ class SpanStore:
             return int(cols[name][:n].max()) + 1 if n else 0
 
         out = SpanStore()
-        out.services = self.services.first(codes_used("service"))
+        out.services = self.services.first(max(codes_used("service"), codes_used("peer")))
         out.operations = self.operations.first(codes_used("operation"))
         out.trace_ids = self.trace_ids[: codes_used("trace")]
         out._trace_codes = {trace_id: code for code, trace_id in enumerate(out.trace_ids)}
