@@ -15,11 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from websockets.sync.client import connect
+
+from tests.conftest import ROOT, RunningServer, free_port
 from tests.generated_traces import named_batch
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import JaegerStub
+from vrmon.app import create_app
 from vrmon.cli import main
+from vrmon.protocol import decode_server_frame, resync_frame
+from vrmon.settings import ServeConfig
 from vrmon.errors import ConfigError
 from vrmon.recording.format import decode_spans
 from vrmon.recording.reader import RecordingError, read_recording
@@ -68,6 +73,22 @@ def test_a_recorder_killed_with_sigkill_keeps_every_span_it_received(tmp_path):
     ids = recorded_span_ids(path)
     assert sorted(ids) == sorted(_ids(first) | _ids(second)), "each received span is recorded exactly once"
     assert read_recording(path).header["sources"] == ["jaeger"]
+    # a viewer of the replay, played to its end, holds exactly the spans received before the kill
+    server = RunningServer(create_app(ServeConfig(replay=[path], speed=1000, tick=0.02, host_metrics=False)), free_port()).start()
+    try:
+        with connect(server.ws_url, max_size=None) as ws:
+            frames = iter(lambda: decode_server_frame(ws.recv(timeout=20)), None)
+            greeting = next(f for f in frames if f["type"] == "replay")
+            assert greeting["clock"] == "shared"
+            if not greeting["ended"]:  # at 1000× it may be over by the time this viewer joins
+                next(f for f in frames if f["type"] == "replay" and f["ended"])
+            ws.send(resync_frame())
+            snapshot = next(f for f in frames if f["type"] == "snapshot")
+    finally:
+        server.stop()
+    expected = {s.trace_id.rjust(32, "0") for s in first + second}
+    assert {t["id"].rjust(32, "0") for t in snapshot["traces"]} == expected
+    assert snapshot["scene"]["totals"]["spans"] == sum(t["spans"] for t in snapshot["traces"]) == len(ids)
 
 
 def _small_recording(path: Path, batches: int = 3) -> None:
@@ -186,3 +207,19 @@ def test_serving_with_record_records_each_span_once_and_shows_the_recording_stat
     assert sorted(recorded_span_ids(path)) == sorted(_ids(stub.visible()))
     assert live.healthz()["sources"]["recording"]["message"].startswith("recording to served.vrrec: 40 spans")
     assert viewer is not None
+
+
+def test_a_recorded_batch_reads_back_as_the_spans_the_store_took_with_their_sparse_extras(tmp_path):
+    from vrmon.recording.contents import read_contents
+
+    batch = named_batch(12, spans_per_trace=6)
+    batch.incomplete = {1, 4, 9}
+    batch.peer_service = {2: "redis", 9: "mysql"}
+    batch.unknown_ref_types = {"SIBLING_OF"}
+    keep = np.array([i not in (0, 4, 5) for i in range(12)])
+    path = tmp_path / "extras.vrrec"
+    recorder = Recorder(path, ["jaeger"])
+    recorder.record_spans("jaeger", batch, keep)
+    recorder.close()
+    read = read_contents(read_recording(path)).batch(0, 9)
+    assert vars(read) == vars(batch.take(np.flatnonzero(keep).tolist()))

@@ -19,6 +19,7 @@ from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
+from vrmon.replay.loading import RecordingReplay
 from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
@@ -26,6 +27,7 @@ from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
+from vrmon.recording.reader import is_recording, read_header
 from vrmon.recording.sink import RecordingSink
 from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
@@ -47,17 +49,20 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
     """
     store = store if store is not None else SpanStore()
+    recording = _recording_to_replay(config, sources or [])
+    trace_files = [] if recording else list(config.replay)
     if replay_in_background:
-        check_replay_paths(config.replay)
+        check_replay_paths(trace_files)
     else:
-        for path in config.replay:
+        for path in trace_files:
             store.add(load_trace_file(path))
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
-    replay = ReplayLoading(config.replay, hub) if replay_in_background else None
-    for path in config.replay if replay is None else ():
+    replay = (RecordingReplay(recording, hub, config) if recording
+              else ReplayLoading(trace_files, hub) if replay_in_background else None)
+    for path in trace_files if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
@@ -80,7 +85,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         tasks += [asyncio.create_task(_run_source(source, _sink(hub, source.name, recorder))) for source in sources or ()]
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
-        if config.host_metrics:
+        if config.host_metrics and not recording:  # a recording's host load is the recorded host's
             tasks.append(asyncio.create_task(run_host_metrics(lambda sample: _publish_metrics(hub, recorder, sample))))
         if recorder is not None and config.record_max_age:
             tasks.append(asyncio.create_task(_every(1.0, recorder.check_age, "checking the recording's age failed")))
@@ -111,8 +116,20 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     app.state.exposure = exposure
     app.state.hub = hub
     app.state.store = store
+    app.state.recording = recording  # the .vrrec file replayed, if any
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
     return app
+
+
+def _recording_to_replay(config: ServeConfig, sources: list[Source]) -> Path | None:
+    """The recording among --replay, if any: it is played on its own (its time is the only clock)."""
+    recordings = [path for path in config.replay if is_recording(path)]
+    if not recordings:
+        return None
+    if len(config.replay) > 1 or sources:
+        raise ConfigError("a recording is replayed on its own: pass one --replay FILE.vrrec, without trace files or --jaeger")
+    read_header(recordings[0])  # not a recording, or cut before its header: one line now, before listening
+    return recordings[0]
 
 
 def _open_recorder(config: ServeConfig, hub: Hub, sources: list[Source]) -> Recorder | None:

@@ -122,6 +122,15 @@ def packable(value: Any, depth: int = 0) -> Any:
     return clean_text(str(value))
 
 
+def failure_reason(exc: Exception) -> str:
+    """Why a span could not be read, in words (a KeyError says only the key)."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
+
+
 def json_kind(value: Any) -> str:
     """What a parsed JSON value is, in JSON's words: 'a number', 'a string', 'an array', …"""
     kinds = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "an array"), (dict, "an object"))

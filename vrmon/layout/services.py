@@ -1,7 +1,8 @@
 """Service graph: one node per service, one edge per caller → callee pair, laid out flat, facing you.
 
-Edges come from parent → child span pairs whose services differ (and from Jaeger's
-/api/dependencies when a live source provides them). Positions come from a force-directed
+Edges come from parent → child span pairs whose services differ, from calls to services that
+report no span of their own (Zipkin's remoteEndpoint: a client span without a child, a server
+span without a parent), and from /api/dependencies when a live source provides them. Positions come from a force-directed
 solver in numpy (dense pairwise forces: fine for hundreds of services), seeded so it is
 deterministic, and warm-started from the previous positions so a new service moves the others
 as little as possible (the ones already placed do not move at all).
@@ -38,7 +39,7 @@ class ServicesParams:
     # node diameters, edge widths and the space between nodes, in units of the ideal link length
     node_min: float = param(0.14, "diameter of the quietest service's sphere, in ideal link lengths")
     node_max: float = param(0.4, "diameter of the busiest service's sphere, in ideal link lengths")
-    gap: float = param(0.45, "least space between two spheres, in ideal link lengths")
+    gap: float = param(1.1, "least space between two spheres, in ideal link lengths (room for a name beside each)")
     edge_min: float = param(0.008, "thickness of the quietest link, in ideal link lengths")
     edge_max: float = param(0.05, "thickness of the busiest link, in ideal link lengths")
     iterations: int = param(300, "solver steps for a first layout")
@@ -85,6 +86,8 @@ def service_graph(store, extra_links: Sequence[DependencyLink] = ()) -> ServiceG
     has = parent >= 0
     src = store.service[parent[has]]
     dst = store.service[has]
+    peer_src, peer_dst = _peer_calls(store, has)
+    src, dst = np.concatenate([src, peer_src]), np.concatenate([dst, peer_dst])
     cross = src != dst
     codes = src[cross].astype(np.int64) * n_services + dst[cross]
     if n_services * n_services <= 4 * len(codes) + 65536:  # a count per possible pair: no sort
@@ -115,6 +118,26 @@ def service_graph(store, extra_links: Sequence[DependencyLink] = ()) -> ServiceG
     seconds = float((summaries["end_us"][live].max() - summaries["start_us"][live].min()) / 1e6) if live.any() else 1.0
     return ServiceGraph(present, spans[present], errors[present].astype(np.int64), index[pairs // n_services],
                         index[pairs % n_services], calls, max(seconds, 1e-3))
+
+
+_CALLS_OUT = (3, 4)  # client, producer (SPAN_KINDS): the remote service is the callee
+_CALLS_IN = (2, 5)  # server, consumer: the remote service is the caller
+
+
+def _peer_calls(store, has_parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(caller, callee) service codes of calls known only by the remote service a span names: a
+    client span with no child span, a server span with no parent span (Zipkin's dependency rule)."""
+    peer = store.peer
+    named = peer >= 0
+    if not named.any():
+        return np.empty(0, np.int32), np.empty(0, np.int32)
+    has_child = np.zeros(len(peer), bool)
+    has_child[store.parent[has_parent]] = True
+    kind = store.kind
+    out = named & np.isin(kind, _CALLS_OUT) & ~has_child
+    into = named & np.isin(kind, _CALLS_IN) & ~has_parent
+    service = store.service
+    return np.concatenate([service[out], peer[into]]), np.concatenate([peer[out], service[into]])
 
 
 def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.ndarray, movable: np.ndarray,

@@ -42,6 +42,7 @@ _COLUMNS: dict[str, Any] = {
     "flags": np.uint8,
     "kind": np.int8,
     "depth": np.int32,
+    "peer": np.int32,  # service code of the remote service the span names (Zipkin's remoteEndpoint), -1 if none
 }
 
 
@@ -114,6 +115,7 @@ class SpanStore:
             | np.where(duplicate, SpanFlag.DUPLICATE, 0)
             | np.where((duration < 0) | (duration > ABSURD_DURATION_US), SpanFlag.BAD_DURATION, 0)
             | np.where(arrays["follows_from"], SpanFlag.FOLLOWS_FROM, 0)
+            | np.where(arrays["incomplete"], SpanFlag.INCOMPLETE, 0)
         ).astype(np.uint8)
         new = {
             "uid": np.arange(self._next_uid, self._next_uid + len(batch), dtype=np.int64),
@@ -128,6 +130,7 @@ class SpanStore:
             "flags": flags,
             "kind": arrays["kind"],
             "depth": np.zeros(len(batch), np.int32),
+            "peer": self._peer_codes(batch),
         }
         details = batch.details
         if not keep.all():
@@ -157,6 +160,13 @@ class SpanStore:
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new, keep)
+
+    def _peer_codes(self, batch: SpanBatch) -> np.ndarray:
+        peer = np.full(len(batch), -1, np.int32)
+        if batch.peer_service:
+            at = np.fromiter(batch.peer_service, np.int64, len(batch.peer_service))
+            peer[at] = self.services.intern_many(batch.peer_service.values())
+        return peer
 
     def _trace_code(self, trace_id: int) -> int:
         code = self._trace_codes.get(trace_id)
@@ -240,6 +250,44 @@ class SpanStore:
         self._spans.compact(remap)
         self._children.compact(remap)
         self._traces.renumber_rows(remap)
+
+    # -- replaying -------------------------------------------------------------------------
+
+    def prefix(self, n: int) -> "SpanStore":
+        """A new store holding this store's first `n` rows, as if only they had ever been added.
+
+        For a store that never evicted: its rows are in arrival order and its trace, service and
+        operation codes in order of first appearance, so the first n rows' codes are exactly those
+        below the largest they use. A replay seeks this way, without adding every span again:
+        traces cut by the prefix are re-linked whole, the others are as they were.
+        """
+        if self.compactions:
+            raise ValueError("prefix() needs a store that never evicted")
+        n = max(0, min(n, self._n))
+        cols = self._cols
+
+        def codes_used(name: str) -> int:
+            return int(cols[name][:n].max()) + 1 if n else 0
+
+        out = SpanStore()
+        out.services = self.services.first(max(codes_used("service"), codes_used("peer")))
+        out.operations = self.operations.first(codes_used("operation"))
+        out.trace_ids = self.trace_ids[: codes_used("trace")]
+        out._trace_codes = {trace_id: code for code, trace_id in enumerate(out.trace_ids)}
+        out._cols = {name: col[:n].copy() for name, col in cols.items()}
+        out._n = n
+        out._next_uid = int(cols["uid"][n - 1]) + 1 if n else 0
+        out.details = self.details[:n]
+        out._spans = self._spans.rows_below(n)
+        out._children = self._children.rows_below(n)
+        out.unknown_ref_types = set(self.unknown_ref_types)
+        out._traces = self._traces.first(out.trace_count)
+        cut = np.unique(cols["trace"][n : self._n])
+        cut = cut[cut < out.trace_count]
+        if len(cut):
+            out._relink(cut)
+        out.version = 1
+        return out
 
     # -- reading --------------------------------------------------------------------------
 

@@ -59,5 +59,12 @@ class StringTable:
         intern = self.intern
         return np.fromiter((codes[n] if n in codes else intern(n) for n in names), dtype=np.int32)
 
+    def first(self, count: int) -> "StringTable":
+        """A new table of only the first `count` names (the same codes)."""
+        out = StringTable(self.capacity)
+        out.names = self.names[:count]
+        out._codes = {name: code for name, code in self._codes.items() if code < count}
+        return out
+
     def code_of(self, name: str) -> int | None:
         return self._codes.get(name)

@@ -52,11 +52,27 @@ def is_recording(path: Path) -> bool:
         return False
 
 
+def read_header(path: Path) -> dict[str, Any]:
+    """Only the header (cheap, for a check before the whole file is read)."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(len(MAGIC) + PREFIX.size)
+            if len(data) == len(MAGIC) + PREFIX.size and data.startswith(MAGIC):
+                data += f.read(min(PREFIX.unpack_from(data, len(MAGIC))[0], MAX_BODY))
+    except OSError as exc:
+        raise RecordingError(f"{path}: cannot read it ({exc.strerror})") from None
+    return _parse(path, data, header_only=True).header
+
+
 def read_recording(path: Path) -> RecordingFile:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read it ({exc.strerror})") from None
+    return _parse(path, data)
+
+
+def _parse(path: Path, data: bytes, header_only: bool = False) -> RecordingFile:
     if not data.startswith(MAGIC):
         if MAGIC.startswith(data):
             raise RecordingError(f"{path}: cut short ({len(data)} bytes) before its header; nothing was recorded")
@@ -82,6 +98,8 @@ def read_recording(path: Path) -> RecordingFile:
             raise RecordingError(f"{path}: the frame at byte {at} is not a [kind, time, payload] triple")
         frames.append(Frame(kind, t_us, payload, at))
         at = end
+        if header_only:
+            break
     header = frames[0] if frames else None
     if header is None or header.kind != "header":
         raise RecordingError(f"{path}: no header frame; this is not a readable recording")
