@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import Detail, Expand, Filter, Resync, Select, SwitchScene, WatchFindings, error_frame, parse_client_message
+from vrmon.protocol import Detail, Expand, Filter, Resync, Reveal, Select, SwitchScene, WatchFindings, error_frame, parse_client_message
 
 log = logging.getLogger("vrmon")
 
@@ -59,7 +59,7 @@ RATES: dict[str, tuple[float, int]] = {
     "filter": (30.0, 60),  # a search sends one per keystroke; each counts matches among the folded spans
 }
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
-         Expand: "scene and resync", Detail: "scene and resync", Filter: "filter"}
+         Expand: "scene and resync", Detail: "scene and resync", Filter: "filter", Reveal: "scene and resync"}
 
 
 def viewer_endpoint(hub: Hub, max_viewers: int,
