@@ -7,13 +7,12 @@ import dataclasses
 import json
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig, Setting,
-                            jaeger_config, security_config)
+from vrmon.setting_flags import add_command_settings, setting_values
+from vrmon.settings import JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, ServeConfig, jaeger_config, security_config
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -57,54 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve traces to desktop and headset browsers",
         description="Serve traces as a 3D scene. Every option can also be set as VRMON_<NAME> (e.g. VRMON_PORT=9000).",
     )
-    serve.add_argument("--replay", metavar="PATH", action="append", type=Path, default=[],
-                       help="trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response; repeatable")
-    for setting in SERVE_SETTINGS:
-        _add_setting(serve, setting)
-    live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
-    for setting in JAEGER_SETTINGS:
-        _add_setting(live, setting)
-    guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
-    for setting in SECURITY_SETTINGS:
-        _add_setting(guarded, setting)
+    add_command_settings(serve, "serve")
     serve.set_defaults(run=_serve)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
                           description="Connect to a vrmon websocket and print one line per frame received.")
     tail.add_argument("url", metavar="WS_URL", help="websocket URL, e.g. ws://127.0.0.1:8080/ws")
-    tail.add_argument("--once", action="store_true", help="print the first snapshot and exit")
-    tail.add_argument("--json", action="store_true", help="print JSON objects instead of text")
-    tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
-    _add_setting(tail, TOKEN)
-    tail.add_argument("--tls-ca", metavar="FILE", default="",
-                      help="PEM certificate to trust for wss:// (default: the system's, plus vrmon's own self-signed one)")
+    add_command_settings(tail, "tail")
     tail.set_defaults(run=_tail)
 
     add_inspect_parser(sub)
     return parser
-
-
-def _add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
-    default = setting.resolve_default()
-    if setting.type is bool:
-        parser.add_argument(setting.flag, action=argparse.BooleanOptionalAction, default=default,
-                            help=f"{setting.help} (default: {'on' if setting.default else 'off'}; env {setting.env}=1 or 0)")
-    elif setting.repeat:  # the default is applied after parsing: argparse would append to it
-        parser.add_argument(setting.flag, action="append", type=setting.type, default=None, metavar=setting.metavar,
-                            help=f"{setting.help}; repeatable (env {setting.env}, comma-separated)")
-        parser.set_defaults(**{f"{setting.name}_default": default})
-    else:
-        parser.add_argument(setting.flag, type=setting.type, default=default, choices=setting.choices or None,
-                            metavar=setting.metavar,
-                            help=f"{setting.help} (default: {setting.default or 'none'}; env {setting.env})")
-
-
-def _setting_values(args: argparse.Namespace, settings: tuple[Setting, ...]) -> dict[str, Any]:
-    values = {s.name: getattr(args, s.name) for s in settings}
-    for s in settings:
-        if s.repeat and values[s.name] is None:
-            values[s.name] = getattr(args, f"{s.name}_default")
-    return values
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -116,12 +78,13 @@ def _serve(args: argparse.Namespace) -> int:
     from vrmon.listen import bind_listener
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
-    jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
-    if not args.replay and jaeger is None:
+    jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
+    replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
+    if not replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
-    security = security_config(**_setting_values(args, SECURITY_SETTINGS))
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
+    security = security_config(**setting_values(args, SECURITY_SETTINGS))
+    config = ServeConfig(jaeger=jaeger, security=security, **{**setting_values(args, SERVE_SETTINGS), "replay": replay})
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     sources = []

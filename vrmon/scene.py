@@ -16,6 +16,7 @@ from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, se
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
+from vrmon.model.columns import grown
 from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
@@ -247,10 +248,7 @@ class SceneView:
         newest = self._newest_traces()
         s = self.store.trace_summaries()
         fingerprint = np.stack([s["spans"][newest], s["errors"][newest], s["end_us"][newest] - s["start_us"][newest]], axis=1)
-        if len(self._traces_sent) < self.store.trace_count:
-            grown = np.full((max(self.store.trace_count, 2 * len(self._traces_sent)), 3), -1, np.int64)
-            grown[: len(self._traces_sent)] = self._traces_sent
-            self._traces_sent = grown
+        self._traces_sent = grown(self._traces_sent, self.store.trace_count, fill=-1)
         changed = np.flatnonzero((self._traces_sent[newest] != fingerprint).any(axis=1))
         self._traces_sent[newest[changed]] = fingerprint[changed]
         return [self._summary(int(t), s) for t in newest[changed]]

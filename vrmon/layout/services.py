@@ -40,9 +40,9 @@ class ServicesParams:
     gap: float = 0.45
     edge_min: float = 0.008
     edge_max: float = 0.05
-    iterations: float = 300  # solver steps for a first layout
-    warm_iterations: float = 40  # solver steps when services were added to a laid-out graph
-    seed: float = 7
+    iterations: int = 300  # solver steps for a first layout
+    warm_iterations: int = 40  # solver steps when services were added to a laid-out graph
+    seed: int = 7
     # error ratio → colour: none, some (up to 1 %), many (5 %), most (≥ 20 %); lightness falls as
     # the ratio rises, so the scale reads without hue too (and a marker says "errors" by shape)
     ok_color: str = "#8c9db5"

@@ -30,8 +30,8 @@ TITLE_GAP = 0.12
 
 @dataclass(frozen=True)
 class WallParams:
-    traces: float = 12  # panels per page (at most what fits once around the room)
-    rows: float = 4  # panels stacked in a column
+    traces: int = 12  # panels per page (at most what fits once around the room)
+    rows: int = 4  # panels stacked in a column
     radius: float = 6.0  # metres from the centre of the room to the wall
     panel_width: float = 2.8
     panel_gap: float = 0.3  # metres between columns
