@@ -7,7 +7,6 @@ summary is open (waterfall_lod.cut), so revealing a span opens its ancestors' su
 
 from __future__ import annotations
 
-
 from vrmon.errors import ProtocolError
 from vrmon.model.span_store import SpanStore
 

@@ -283,7 +283,7 @@ class SpanStore:
         """Row of the span with this id in trace `trace` (a code), or -1; O(log n) through the id index."""
         if not 0 <= span_id < 2**64:
             return -1
-        return int(self._spans.first(_make_keys(np.array([trace]), np.array([span_id], np.uint64)))[0])
+        return int(self._spans.first(make_keys(np.array([trace]), np.array([span_id], np.uint64)))[0])
 
     def span_details(self, row: int) -> dict[str, Any]:
         """Everything known about one span, as plain JSON-able values (for `details` frames)."""

@@ -71,12 +71,6 @@ AFRAME.registerSystem("vrmon-findings", {
     this.dataSystem().emit("vrmon-findings-changed", {});
   },
 
-  /** Findings of the trace on show first, then the others in the server's order (most telling first). */
-  ordered() {
-    const shown = this.dataSystem().scene?.trace ?? null;
-    return [...this.findings.filter((f) => f.trace === shown), ...this.findings.filter((f) => f.trace !== shown)];
-  },
-
   isActive(finding) {
     return this.activeKey !== null && findingKey(finding) === this.activeKey;
   },

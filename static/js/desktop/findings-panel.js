@@ -1,5 +1,6 @@
-// The Findings list: a button in the top bar with the number of findings, and a panel below it
-// listing them (the trace on show first): what kind, where, and the server's one-line reason.
+// The Findings list: a button in the top bar with the number of findings, and a panel listing
+// them in the server's order (by trace, most telling kinds first): what kind, where, and the
+// server's one-line reason.
 // Clicking one jumps to it (switches trace, opens the folds hiding its spans, selects and frames
 // them). The list follows the server's findings live; the one jumped to stays marked.
 import { h, releaseFocusAfterClick } from "../data/format.js";
@@ -49,14 +50,16 @@ AFRAME.registerComponent("findings-panel", {
     const shown = findings.length < total ? `${findings.length} of ${total}` : String(total);
     this.heading.textContent = received ? `Findings (${shown})` : "Findings";
     const current = this.system.scene?.trace ?? null;
-    const entries = this.findings.ordered().map((finding) => this.entry(finding, finding.trace === current));
+    const entries = findings.map((finding) => this.entry(finding, finding.trace === current));
     this.list.replaceChildren(...(entries.length ? entries : [h("li", { class: "muted" }, received ? "Nothing found: no N+1 calls, errors, slow spans or flagged spans." : "Looking…")]));
+    this.list.querySelector("[aria-current]")?.scrollIntoView({ block: "nearest" });
   },
 
   entry(finding, inShownTrace) {
     const kind = findingKind(finding);
     const trace = this.system.traces.get(finding.trace);
-    const where = inShownTrace ? "this trace" : trace ? `trace ${trace.service}: ${trace.operation}` : `trace ${finding.trace.slice(0, 12)}…`;
+    const id = finding.trace.slice(0, 8);
+    const where = inShownTrace ? `this trace · ${id}` : trace ? `trace ${trace.service}: ${trace.operation} · ${id}` : `trace ${id}`;
     const name = [finding.service, finding.operation].filter(Boolean).join(": ");
     return h("li", {}, h("button", {
       type: "button",

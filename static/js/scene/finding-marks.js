@@ -1,12 +1,12 @@
-// Findings in the scene: the spans of every finding drawn here light up (a glowing shell around
-// each bar, in the finding kind's colour: the finding the viewer jumped to at full strength, the
-// others fainter), and a pin stands above each finding's group of spans. Two InstancedMeshes,
+// Findings in the scene: the spans of every finding drawn here light up (a frame around each bar
+// in the finding kind's colour: the finding the viewer jumped to at full strength, the others
+// fainter), and a pin stands above each finding's group of spans. Two InstancedMeshes,
 // so two draw calls whatever the number of findings; rebuilt when the findings or the nodes change.
-import { findingKind } from "../data/findings.js";
+import { findingKind, focusNodes } from "../data/findings.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
-const SHELL_MARGIN = 0.08; // metres around a lit bar
+const SHELL_MARGIN = 0.12; // metres around a lit bar
 const PIN_WIDTH = 0.22;
 const PIN_HEIGHT = 0.34;
 const PIN_GAP = 0.12; // metres between the group's top and the pin's point
@@ -20,9 +20,9 @@ AFRAME.registerComponent("finding-marks", {
     this.rotation = new THREE.Matrix4();
     this.color = new THREE.Color();
     this.shellGeometry = new THREE.BoxGeometry(1, 1, 1);
-    this.shellMaterial = new THREE.MeshBasicMaterial({
-      transparent: true, opacity: 0.55, blending: THREE.AdditiveBlending, depthWrite: false,
-    });
+    // The inside of a box a little larger than the bar: the bar hides its middle, so what shows is
+    // a frame around the bar that keeps the bar's own (service) colour readable.
+    this.shellMaterial = new THREE.MeshBasicMaterial({ side: THREE.BackSide, transparent: true, opacity: 0.9, depthWrite: false });
     // A four-sided pin pointing down at the group.
     this.pinGeometry = new THREE.ConeGeometry(0.5, 1, 4).rotateX(Math.PI);
     this.pinMaterial = new THREE.MeshBasicMaterial();
@@ -61,7 +61,9 @@ AFRAME.registerComponent("finding-marks", {
     const drawn = [];
     for (const finding of this.findings.findings) {
       const rows = finding.nodes.map((id) => rowOf.get(id)).filter((row) => row !== undefined);
-      if (rows.length) drawn.push({ finding, rows });
+      if (!rows.length) continue;
+      const group = focusNodes(finding).map((id) => rowOf.get(id)).filter((row) => row !== undefined);
+      drawn.push({ finding, rows, group: group.length ? group : rows });
     }
     return drawn;
   },
@@ -74,7 +76,7 @@ AFRAME.registerComponent("finding-marks", {
     }
     const { pos, size, yaw } = this.system.nodes;
     let shell = 0;
-    drawn.forEach(({ finding, rows }, pin) => {
+    drawn.forEach(({ finding, rows, group }, pin) => {
       this.color.set(findingKind(finding).color).multiplyScalar(this.findings.isActive(finding) ? 1 : FAINT);
       let top = -Infinity;
       let left = Infinity;
@@ -87,15 +89,18 @@ AFRAME.registerComponent("finding-marks", {
         this.matrix.setPosition(pos[i], pos[i + 1], pos[i + 2]);
         this.shells.setMatrixAt(shell, this.matrix);
         this.shells.setColorAt(shell++, this.color);
+      }
+      for (const row of group) {
+        const i = row * 3;
         top = Math.max(top, pos[i + 1] + size[i + 1] / 2);
         left = Math.min(left, pos[i] - size[i] / 2);
         right = Math.max(right, pos[i] + size[i] / 2);
         z = Math.max(z, pos[i + 2]);
       }
       // Above the middle of the group; on the wall (panels turned by yaw) above its first span.
-      const first = rows[0] * 3;
-      const x = yaw[rows[0]] !== 0 ? pos[first] : (left + right) / 2;
-      const pinZ = yaw[rows[0]] !== 0 ? pos[first + 2] : z;
+      const first = group[0] * 3;
+      const x = yaw[group[0]] !== 0 ? pos[first] : (left + right) / 2;
+      const pinZ = yaw[group[0]] !== 0 ? pos[first + 2] : z;
       this.matrix.makeScale(PIN_WIDTH, PIN_HEIGHT, PIN_WIDTH).setPosition(x, top + PIN_GAP + PIN_HEIGHT / 2, pinZ);
       this.pins.setMatrixAt(pin, this.matrix);
       this.pins.setColorAt(pin, this.color);
