@@ -1,21 +1,20 @@
 """The settings table is the only place a setting is defined: flags, VRMON_* variables, config
-objects and the README's options table all follow it."""
+objects, the README's options table and docs/scenes.md's preset keys all follow it."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
 
 from vrmon.cli import build_parser, main
+from vrmon.scene_presets import LAYOUT_PARAMS
 from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, SETTING_GROUPS, JaegerConfig,
                             SecurityConfig, ServeConfig, jaeger_config)
-from vrmon.settings_docs import with_table
-
-ROOT = Path(__file__).resolve().parent.parent
+from vrmon.settings_docs import generated_docs
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +23,17 @@ def no_vrmon_variables(monkeypatch):
         monkeypatch.delenv(name)
 
 
-def test_the_readme_options_table_is_the_settings_table():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert with_table(readme) == readme, "README.md's options table differs from vrmon/settings.py: " \
-                                         "run `.venv/bin/python -m vrmon.settings_docs`"
+def test_the_docs_tables_are_the_settings_and_preset_parameters():
+    """README.md's options table and docs/scenes.md's preset keys are generated, never edited."""
+    for path, text in generated_docs().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name}'s table differs from where the settings are " \
+                                                         "declared: run `.venv/bin/python -m vrmon.settings_docs`"
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUT_PARAMS))
+def test_every_preset_key_says_what_it_means(layout):
+    assert all(f.metadata.get("help") for f in dataclasses.fields(LAYOUT_PARAMS[layout])), \
+        "declare preset parameters with param(default, help) (vrmon/layout/preset_param.py)"
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -17,13 +17,7 @@ LINKED_COLUMNS = ("parent", "depth", "flags")
 
 
 def subset(batch: SpanBatch, order: np.ndarray) -> SpanBatch:
-    part = SpanBatch()
-    for name in SpanBatch.__dataclass_fields__:
-        if name != "unknown_ref_types":
-            values = getattr(batch, name)
-            setattr(part, name, [values[i] for i in order])
-    part.unknown_ref_types = set(batch.unknown_ref_types)
-    return part
+    return batch.take(order.tolist())
 
 
 def added_in_chunks(batch: SpanBatch, order: np.ndarray, chunks: list[int]) -> SpanStore:

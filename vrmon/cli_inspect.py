@@ -53,29 +53,22 @@ def _load(paths: list[Path]) -> "SpanStore":
 
 
 def _summary(args: argparse.Namespace) -> int:
-    import numpy as np
+    from vrmon.recording.reader import is_recording
 
-    from vrmon.model.span_store import SpanFlag
+    if is_recording(args.paths[0]):
+        from vrmon.recording.inspect import recording_report
 
-    store = _load(args.paths)
-    flags = store.flags
-    report = {
-        "file": str(args.paths[0]),
-        "traces": store.trace_count,
-        "spans": len(store),
-        "services": sorted(store.services.names),
-        "operations": len(store.operations),
-        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
-        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
-        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
-        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
-        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
-    }
+        report = recording_report(args.paths[0])
+    else:
+        from vrmon.analysis.store_report import store_report
+
+        report = store_report(_load(args.paths), args.paths[0])
     if args.json:
         print(json.dumps(report))
     else:
+        width = max(map(len, report))
         for key, value in report.items():
-            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
+            print(f"{key:>{width}}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
 from vrmon.layout.wall import wall_layout, wall_pages
@@ -18,6 +19,7 @@ from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
 from vrmon.model.columns import grown
 from vrmon.model.dependencies import DependencyLink
+from vrmon.model.details import span_details
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -205,7 +207,13 @@ class SceneView:
         if node_id >= SUMMARY_BASE and self._overview is not None:
             return summary_details(self.store, self._overview, node_id)
         row = self.store.row_of_uid(node_id)
-        return self.store.span_details(row) if row >= 0 else None
+        return self._span_details(row) if row >= 0 else None
+
+    def _span_details(self, row: int) -> dict[str, Any]:
+        details = span_details(self.store, row)
+        # "p97 of 1,204 GetDriver calls": its duration's rank among its service and operation's
+        details["percentile"] = rank_of_span(self.store, row).to_json(details["operation"])
+        return details
 
     def _service_details(self, code: int) -> dict[str, Any]:
         graph = service_graph(self.store, self.dependency_links)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from vrmon.errors import ConfigError
+from vrmon.origins import normalise_origin
 
 # Where static/, scenes/ and node_modules/ are: an installed wheel carries them in vrmon/_client/
 # (setup.py puts them there); in the checkout they sit beside the vrmon package.
@@ -28,6 +29,22 @@ def duration(text: str | float) -> float:
     if not match:
         raise ValueError(f"{text!r} is not a duration like 90s, 15m or 2h")
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+MIN_SPEED, MAX_SPEED = 0.25, 1000.0  # replay speed factors --speed and viewers may choose
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?)\s*(B|KB|MB|GB|TB)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def size(text: str | int) -> int:
+    """'500MB', '2GB', '1.5 GB' or plain bytes → bytes (its name shows in flag errors)."""
+    if isinstance(text, int):
+        return text
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size like 500MB or 2GB")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
 
 
 def port(text: str | int) -> int:
@@ -126,6 +143,25 @@ JAEGER_SETTINGS = (
 )
 
 
+RECORD_SETTINGS = (
+    Setting("record", "", "record everything the live sources send (spans, statuses, host load, dependencies) "
+            "to this new .vrrec file; replay it with --replay FILE", metavar="FILE"),
+    Setting("record_max_size", "0", "stop recording when the file reaches this size, e.g. 2GB (0: no limit)", size,
+            metavar="SIZE"),
+    Setting("record_max_age", "0", "stop recording after this long, e.g. 4h (0: no limit)", duration, metavar="DURATION"),
+)
+
+REPLAY_SETTINGS = (
+    Setting("speed", 1.0, "replay speed of a recording: 0.25 (slow motion) to 1000", float, metavar="FACTOR"),
+    Setting("start", "", "where a replayed recording starts: an offset such as 12m30s, or a wall-clock time "
+            "such as 14:05:30 or 2026-11-30T14:05:30Z", metavar="WHEN"),
+    Setting("loop", False, "start a replayed recording over when it ends", bool),
+    Setting("replay_clock", "shared", "shared: every viewer sees one replay clock (one drives, everyone watches); "
+            "per-viewer: each viewer plays, pauses and seeks on its own", choices=("shared", "per-viewer")),
+    Setting("play", False, "play --replay trace files in time: spans appear at their start times, slowed or sped "
+            "up to a watchable pace", bool),
+)
+
 TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
         "serves beyond loopback (prefer the variable: a flag shows in ps)", metavar="TOKEN")
 
@@ -180,7 +216,12 @@ class SettingGroup:
 SETTING_GROUPS = (
     SettingGroup("serve", "", "", SERVE_SETTINGS),
     SettingGroup("serve", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("serve", "record and replay", "record live sources, play recordings back (see docs/recording.md)",
+                 RECORD_SETTINGS + REPLAY_SETTINGS),
     SettingGroup("serve", "security", "who may connect (see docs/security.md)", SECURITY_SETTINGS),
+    SettingGroup("record", "", "", RECORD_SETTINGS + tuple(s for s in SERVE_SETTINGS
+                                                          if s.name in ("host_metrics", "retain", "max_spans"))),
+    SettingGroup("record", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
@@ -193,7 +234,7 @@ def _defaults_from(settings: tuple[Setting, ...]) -> Callable[[str], Any]:
 
 
 _security_default = _defaults_from(SECURITY_SETTINGS)
-_serve_default = _defaults_from(SERVE_SETTINGS)
+_serve_default = _defaults_from(SERVE_SETTINGS + RECORD_SETTINGS + REPLAY_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -210,8 +251,6 @@ class SecurityConfig:
     config_dir: str = _security_default("config_dir")
 
     def __post_init__(self) -> None:
-        from vrmon.security import normalise_origin
-
         for origin in self.allow_origin:
             try:
                 normalise_origin(origin)
@@ -241,6 +280,14 @@ class ServeConfig:
     host_metrics: bool = _serve_default("host_metrics")
     retain: float = _serve_default("retain")  # seconds
     max_spans: int = _serve_default("max_spans")
+    record: str = _serve_default("record")
+    record_max_size: int = _serve_default("record_max_size")  # bytes, 0: no limit
+    record_max_age: float = _serve_default("record_max_age")  # seconds, 0: no limit
+    speed: float = _serve_default("speed")
+    start: str = _serve_default("start")
+    loop: bool = _serve_default("loop")
+    replay_clock: str = _serve_default("replay_clock")
+    play: bool = _serve_default("play")
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"
@@ -250,6 +297,10 @@ class ServeConfig:
     def __post_init__(self) -> None:
         if self.max_viewers < 1:
             raise ConfigError(f"--max-viewers must be at least 1, got {self.max_viewers}")
+        if not MIN_SPEED <= self.speed <= MAX_SPEED:
+            raise ConfigError(f"--speed {self.speed:g}: use a factor from {MIN_SPEED:g} to {MAX_SPEED:g}")
+        if self.record_max_size < 0 or self.record_max_age < 0:
+            raise ConfigError("--record-max-size and --record-max-age cannot be negative (0: no limit)")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:

@@ -51,6 +51,15 @@ class KeyIndex:
         self._recent.compact(remap)
 
 
+    def rows_below(self, n: int) -> "KeyIndex":
+        """A new index holding only the rows below `n` (the index of a store's first n rows)."""
+        out = KeyIndex()
+        for mine, theirs in ((self._main, out._main), (self._recent, out._recent)):
+            kept = mine.rows < n
+            theirs.keys, theirs.rows = mine.keys[kept], mine.rows[kept]
+        return out
+
+
 class _SortedKeys:
     """One sorted level of a KeyIndex."""
 

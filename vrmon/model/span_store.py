@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import msgpack
 import numpy as np
 
 from vrmon.model.columns import grown
-from vrmon.model.details import describe_span
 from vrmon.model.flags import SpanFlag
 from vrmon.model.ids import format_trace_id
 from vrmon.model.key_index import KeyIndex, make_keys
@@ -30,16 +28,6 @@ from vrmon.model.trace_aggregates import TraceAggregates
 __all__ = ["ABSURD_DURATION_US", "AddResult", "EvictResult", "SpanFlag", "SpanStore"]
 
 ABSURD_DURATION_US = 24 * 3600 * 1_000_000  # a span longer than a day is a bug, not a request
-
-
-_COLUMNS: dict[str, Any] = {
-    "start_us": np.int64,
-    "end_us": np.int64,
-    "spans": np.int64,
-    "errors": np.int64,
-    "root_service": np.int32,
-    "root_operation": np.int32,
-}
 
 _COLUMNS: dict[str, Any] = {
     "uid": np.int64,
@@ -54,6 +42,7 @@ _COLUMNS: dict[str, Any] = {
     "flags": np.uint8,
     "kind": np.int8,
     "depth": np.int32,
+    "peer": np.int32,  # service code of the remote service the span names (Zipkin's remoteEndpoint), -1 if none
 }
 
 
@@ -62,6 +51,7 @@ class AddResult:
     rows: np.ndarray  # rows appended by this add
     traces: np.ndarray  # trace codes whose spans were added or re-linked
     skipped: int  # spans already in the store (re-fetched), not added again
+    added: np.ndarray | None = None  # per span of the batch: True where it was added (None: every span)
 
 
 @dataclass(frozen=True)
@@ -117,7 +107,7 @@ class SpanStore:
         duplicate[first] = False
         n_new = int(keep.sum())
         if n_new == 0:
-            return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), len(batch))
+            return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), len(batch), keep)
 
         duration = arrays["duration_us"]
         flags = (
@@ -125,6 +115,7 @@ class SpanStore:
             | np.where(duplicate, SpanFlag.DUPLICATE, 0)
             | np.where((duration < 0) | (duration > ABSURD_DURATION_US), SpanFlag.BAD_DURATION, 0)
             | np.where(arrays["follows_from"], SpanFlag.FOLLOWS_FROM, 0)
+            | np.where(arrays["incomplete"], SpanFlag.INCOMPLETE, 0)
         ).astype(np.uint8)
         new = {
             "uid": np.arange(self._next_uid, self._next_uid + len(batch), dtype=np.int64),
@@ -139,6 +130,7 @@ class SpanStore:
             "flags": flags,
             "kind": arrays["kind"],
             "depth": np.zeros(len(batch), np.int32),
+            "peer": self._peer_codes(batch),
         }
         details = batch.details
         if not keep.all():
@@ -167,7 +159,14 @@ class SpanStore:
         self._traces.summarise_added(self._cols, self._n, touched, rows, affected, old_depth)
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
-        return AddResult(rows, touched, len(batch) - n_new)
+        return AddResult(rows, touched, len(batch) - n_new, keep)
+
+    def _peer_codes(self, batch: SpanBatch) -> np.ndarray:
+        peer = np.full(len(batch), -1, np.int32)
+        if batch.peer_service:
+            at = np.fromiter(batch.peer_service, np.int64, len(batch.peer_service))
+            peer[at] = self.services.intern_many(batch.peer_service.values())
+        return peer
 
     def _trace_code(self, trace_id: int) -> int:
         code = self._trace_codes.get(trace_id)
@@ -252,6 +251,44 @@ class SpanStore:
         self._children.compact(remap)
         self._traces.renumber_rows(remap)
 
+    # -- replaying -------------------------------------------------------------------------
+
+    def prefix(self, n: int) -> "SpanStore":
+        """A new store holding this store's first `n` rows, as if only they had ever been added.
+
+        For a store that never evicted: its rows are in arrival order and its trace, service and
+        operation codes in order of first appearance, so the first n rows' codes are exactly those
+        below the largest they use. A replay seeks this way, without adding every span again:
+        traces cut by the prefix are re-linked whole, the others are as they were.
+        """
+        if self.compactions:
+            raise ValueError("prefix() needs a store that never evicted")
+        n = max(0, min(n, self._n))
+        cols = self._cols
+
+        def codes_used(name: str) -> int:
+            return int(cols[name][:n].max()) + 1 if n else 0
+
+        out = SpanStore()
+        out.services = self.services.first(max(codes_used("service"), codes_used("peer")))
+        out.operations = self.operations.first(codes_used("operation"))
+        out.trace_ids = self.trace_ids[: codes_used("trace")]
+        out._trace_codes = {trace_id: code for code, trace_id in enumerate(out.trace_ids)}
+        out._cols = {name: col[:n].copy() for name, col in cols.items()}
+        out._n = n
+        out._next_uid = int(cols["uid"][n - 1]) + 1 if n else 0
+        out.details = self.details[:n]
+        out._spans = self._spans.rows_below(n)
+        out._children = self._children.rows_below(n)
+        out.unknown_ref_types = set(self.unknown_ref_types)
+        out._traces = self._traces.first(out.trace_count)
+        cut = np.unique(cols["trace"][n : self._n])
+        cut = cut[cut < out.trace_count]
+        if len(cut):
+            out._relink(cut)
+        out.version = 1
+        return out
+
     # -- reading --------------------------------------------------------------------------
 
     def rows_of_trace(self, trace: int) -> np.ndarray:
@@ -284,10 +321,6 @@ class SpanStore:
         if not 0 <= span_id < 2**64:
             return -1
         return int(self._spans.first(make_keys(np.array([trace]), np.array([span_id], np.uint64)))[0])
-
-    def span_details(self, row: int) -> dict[str, Any]:
-        """Everything known about one span, as plain JSON-able values (for `details` frames)."""
-        return describe_span(self, row, msgpack.unpackb(self.details[row]))
 
     def trace_id_hex(self, trace: int) -> str:
         return format_trace_id(self.trace_ids[trace])

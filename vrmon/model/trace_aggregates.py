@@ -90,6 +90,14 @@ class TraceAggregates:
         self.columns["root_service"][traces] = cols["service"][root_rows]
         self.columns["root_operation"][traces] = cols["operation"][root_rows]
 
+    def first(self, count: int) -> "TraceAggregates":
+        """A copy of the aggregates of trace codes below `count`."""
+        out = TraceAggregates()
+        out.columns = {name: col[:count].copy() for name, col in self.columns.items()}
+        out.root_rows = self.root_rows[:count].copy()
+        out.relinks = self.relinks[:count].copy()
+        return out
+
     def empty(self, traces: np.ndarray) -> None:
         """`traces` lost their last span: they keep their codes, with nothing in them."""
         for name in ("spans", "errors", "start_us", "end_us"):
