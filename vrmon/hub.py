@@ -151,6 +151,7 @@ class Hub:
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
+        self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -332,6 +333,20 @@ class Hub:
                 viewer.offer_findings(findings)
         return encoded
 
+    def tick_soon(self) -> None:
+        """Tick as soon as the event loop is free: what a source just added goes out at once.
+        Adds made in the same turn of the loop (a burst of exports, a poll's batches) share one tick."""
+        if not self._tick_pending:
+            self._tick_pending = True
+            asyncio.get_running_loop().call_soon(self._pushed_tick)
+
+    def _pushed_tick(self) -> None:
+        self._tick_pending = False
+        try:
+            self.tick()
+        except Exception:  # like the periodic tick: logged, and the next one tries again
+            log.exception("scene update failed; keeping the last good scene")
+
     def broadcast(self, frame: bytes) -> None:
         """Send one control frame (e.g. host metrics) to every viewer, encoded once."""
         self.last_metrics = frame
@@ -403,7 +418,10 @@ class HubSink:
         self.name = name
 
     def add(self, batch: SpanBatch) -> AddResult:
-        return self.hub.store.add(batch)
+        added = self.hub.store.add(batch)
+        if len(added.rows):
+            self.hub.tick_soon()  # pushed to the viewers now, not at the next periodic tick
+        return added
 
     def set_status(self, state: str, message: str) -> None:
         self.hub.set_status(self.name, state, message)
