@@ -8,13 +8,14 @@ const ID_PREFIX_MIN = 4; // shorter hex text would match a trace or span id far 
 export const NO_FILTER = Object.freeze({ text: "", service: "", operation: "", minDurationUs: 0, errorsOnly: false });
 
 export class NodeFilter {
-  constructor() {
+  /** `knownIds`: node id → [span id, trace id] (lowercase hex) of the spans whose details came. */
+  constructor(knownIds = new Map()) {
     this.criteria = NO_FILTER;
     this.active = false;
     this.mask = new Uint8Array(0);
     this.count = 0; // matching nodes, plus the matches the server counts inside summary marks
     this.summaryMatches = new Map(); // summary node id → how many folded spans it holds match (the server counts)
-    this.knownIds = new Map(); // node id → [span id, trace id] (hex), from details answers
+    this.knownIds = knownIds;
     this.matchNames([], [], null);
   }
 
@@ -93,12 +94,6 @@ export class NodeFilter {
   /** Whether a node row passes (every row does when nothing filters). */
   rowMatches(row) {
     return !this.active || this.mask[row] === 1;
-  }
-
-  /** Remember a span's hex ids from a details answer; true when an id search may match it now. */
-  learnIds(nodeId, spanId, traceId) {
-    this.knownIds.set(nodeId, [spanId.toLowerCase(), String(traceId).toLowerCase()]);
-    return this.idText !== "";
   }
 
   /** The server's count of matches inside each summary mark (a `matches` frame). */

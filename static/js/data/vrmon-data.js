@@ -39,7 +39,8 @@ AFRAME.registerSystem("vrmon-data", {
     this.connected = false;
     this.selectedId = null;
     this.sourceStatus = new Map(); // source name → latest status frame
-    this.nodeFilter = new NodeFilter(); // what the search and the wrist menu filter by, and which rows match
+    this.knownIds = new Map(); // node id → [span id, trace id] (hex), from details answers
+    this.nodeFilter = new NodeFilter(this.knownIds); // what the search and the wrist menu filter by, and which rows match
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.connect();
   },
@@ -174,8 +175,9 @@ AFRAME.registerSystem("vrmon-data", {
         this.sourceStatus.set(frame.source, frame);
         return this.emit("vrmon-status", { status: frame });
       case "details":
-        if (typeof frame.span?.span_id === "string" && this.nodeFilter.learnIds(frame.span.id, frame.span.span_id, frame.span.trace_id)) {
-          this.setFilter(this.nodeFilter.criteria); // an id search may match this span now
+        if (typeof frame.span?.span_id === "string") {
+          this.knownIds.set(frame.span.id, [frame.span.span_id.toLowerCase(), String(frame.span.trace_id).toLowerCase()]);
+          if (this.nodeFilter.idText) this.setFilter(this.nodeFilter.criteria); // an id search may match this span now
         }
         if (frame.span?.id === this.selectedId) this.emit("vrmon-details", { span: frame.span });
         return;
