@@ -35,6 +35,7 @@ import "./desktop/host-gauge.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
+import "./desktop/key-help.js";
 import "./desktop/findings-panel.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
