@@ -122,7 +122,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.newerPageButton.set(wall ? "‹ newer page" : "", wall && system.scene.page > 0 ? () => turnWallPage(system, -1) : null);
     this.olderPageButton.set(wall ? "older page ›" : "", wall && system.scene.page < system.scene.pages - 1 ? () => turnWallPage(system, 1) : null);
 
-    const { errorsOnly, minDurationUs, service } = system.filter; // "" = every service
+    const { errorsOnly, minDurationUs, service } = system.nodeFilter.criteria; // "" = every service
     this.errorsButton.set("Errors only", () => this.setFilter({ errorsOnly: !errorsOnly }));
     this.errorsButton.setActive(errorsOnly);
     this.durationButton.set(minDurationUs ? `Min ${formatDuration(minDurationUs)}` : "Any duration",
@@ -165,7 +165,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
 
   /** Change part of the shared filter, keeping the rest (e.g. the text typed on the desktop). */
   setFilter(change) {
-    this.system.setFilter({ ...this.system.filter, ...change }); // its vrmon-filter event re-renders
+    this.system.setFilter({ ...this.system.nodeFilter.criteria, ...change }); // its vrmon-filter event re-renders
   },
 
   toggleHostRing(ring) {
