@@ -124,13 +124,13 @@ def _live_sources(jaeger: JaegerConfig | None) -> list:
     if jaeger is None:
         return []
     from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
-    from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
+    from vrmon.sources.http_client import Unreachable, redact_url
 
     try:
         caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
         print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
               file=sys.stderr)
-    except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
+    except Unreachable as exc:  # not up yet (e.g. started together by docker compose)
         caps = None
         print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
               file=sys.stderr)

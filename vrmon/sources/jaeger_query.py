@@ -18,7 +18,7 @@ from vrmon.errors import SourceError, TraceFormatError
 from vrmon.model.ids import format_trace_id
 from vrmon.model.span_batch import SpanBatch
 from vrmon.sources import jaeger_api as api
-from vrmon.sources.jaeger_client import JaegerClient, Reply
+from vrmon.sources.http_client import HttpClient, Reply
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ class Capabilities:
         return "api_v3 with trace-summaries" if self.summaries else "api_v3"
 
 
-async def detect(client: JaegerClient, wanted: str = "auto") -> Capabilities:
+async def detect(client: HttpClient, wanted: str = "auto") -> Capabilities:
     """Which API the server speaks; SourceError saying what was tried when it speaks neither."""
     tried: list[str] = []
     if wanted in ("auto", "v3"):
@@ -62,7 +62,7 @@ async def detect(client: JaegerClient, wanted: str = "auto") -> Capabilities:
 
 
 class JaegerQuery:
-    def __init__(self, client: JaegerClient, caps: Capabilities) -> None:
+    def __init__(self, client: HttpClient, caps: Capabilities) -> None:
         self.client = client
         self.caps = caps
         self._params = _CAMEL_CASE if caps.summaries else _SNAKE_CASE
@@ -163,7 +163,7 @@ def _what_came_back(reply: Reply) -> str:
     return f"HTTP {reply.status}: {api.error_text(reply.status, reply.body)}"
 
 
-async def _has_trace_summaries(client: JaegerClient) -> bool:
+async def _has_trace_summaries(client: HttpClient) -> bool:
     """Ask /api/v3/trace-summaries for a one-microsecond window: any Jaeger-shaped JSON means it exists."""
     now_us = int(time.time() * 1e6)
     params = {_CAMEL_CASE["min"]: api.rfc3339_nano(now_us - 1), _CAMEL_CASE["max"]: api.rfc3339_nano(now_us),
