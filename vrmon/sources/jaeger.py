@@ -46,7 +46,7 @@ class JaegerSource(PollingSource):
 
     def __init__(self, config: JaegerConfig, caps: Capabilities | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        super().__init__(config, config.jaeger, clock)
+        super().__init__(config, config.jaeger, config.jaeger_header, clock)
         self.caps = caps  # from the start-up probe; detected again after a failure
         self.dependencies: list[DependencyLink] = []  # for the service-graph scene
         self._fetched: dict[int, tuple[int, int]] = {}  # summaries mode: trace id → (spans fetched, start µs)
@@ -56,9 +56,6 @@ class JaegerSource(PollingSource):
         self._unknown_refs: set[str] = set()
         self._service_turn = 0  # where the next poll's share of a long service list starts
         self._services_listed = 0  # how many services the last poll had to share out
-
-    def make_client(self) -> HttpClient:
-        return make_client(self.config)
 
     def failed(self, exc: VrmonError) -> None:
         # Keep the detected API through outages (re-detecting would only replace the real problem

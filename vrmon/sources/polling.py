@@ -17,7 +17,8 @@ from vrmon.errors import VrmonError
 from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
-from vrmon.sources.http_client import Backend, HttpClient, Unreachable, parse_header, redact_url, tls_verification
+from vrmon.sources.http_client import Backend, HttpClient, Reply, Unreachable, parse_header, redact_url, tls_verification
+from vrmon.sources.jaeger_api import error_text
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -37,18 +38,39 @@ def make_client(url: str, headers: tuple[str, ...], config: JaegerConfig, backen
     )
 
 
+def http_failure(where: str, reply: Reply, backend: Backend, check: str = "") -> str:
+    """An HTTP error status in plain words, with the backend's own message and what to do about it
+    (`check`: the flags to look at when the endpoint is missing, default the backend's URL flag)."""
+    said = error_text(reply.status, reply.body)
+    hint = {401: f"pass credentials with {backend.header_flag} 'Authorization: Bearer TOKEN'",
+            403: f"the credentials given with {backend.header_flag} are not allowed to read traces",
+            404: f"this {backend.name} does not serve that endpoint; check {check or backend.url_flag}",
+            429: f"{backend.name} is rate-limiting vrmon; raise --poll"}.get(reply.status)
+    if hint is None:
+        hint = f"{backend.name} or its storage has a problem; see {backend.name}'s log" if reply.status >= 500 \
+            else f"see {backend.name}'s log"
+    return f"{where} answered HTTP {reply.status}: {said}; {hint}"
+
+
 class PollingSource:
     """Base of the polling sources: subclasses say how to make their client and what one poll does."""
 
     name = "live"
     backend: Backend
 
-    def __init__(self, config: JaegerConfig, url: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: JaegerConfig, url: str, headers: tuple[str, ...],
+                 clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.url = url
+        self.headers = headers  # 'Name: value', from --jaeger-header, --tempo-header, …
         self._clock = clock
         self._window_end_us: int | None = None  # end of the last successful poll's window
         self._loaded_once = False
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without credentials, for messages."""
+        return redact_url(self.url)
 
     @property
     def polled_until_us(self) -> int | None:
@@ -56,7 +78,7 @@ class PollingSource:
         return self._window_end_us
 
     def make_client(self) -> HttpClient:
-        raise NotImplementedError
+        return make_client(self.url, self.headers, self.config, self.backend)
 
     async def poll_once(self, client: HttpClient, sink: SourceSink) -> str | None:
         """One poll; returns a problem worth reporting (the poll still counts as a success), if any."""
