@@ -13,9 +13,9 @@ from typing import Any
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
 from vrmon.setting_flags import add_command_settings, setting_values
-from vrmon.settings import (JAEGER_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS,
-                            SETTING_GROUPS, TEMPO_SETTINGS, ZIPKIN_SETTINGS, JaegerConfig, ServeConfig, TempoConfig,
-                            ZipkinConfig, jaeger_config, security_config)
+from vrmon.settings import (JAEGER_SETTINGS, OTLP_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS,
+                            SERVE_SETTINGS, SETTING_GROUPS, TEMPO_SETTINGS, ZIPKIN_SETTINGS, JaegerConfig, ServeConfig,
+                            TempoConfig, ZipkinConfig, jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -92,27 +92,36 @@ def _serve(args: argparse.Namespace) -> int:
 
     from vrmon.app import create_app
     from vrmon.listen import bind_listener
+    from vrmon.model.span_store import SpanStore
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     live = LiveConfigs.of(args)
     jaeger = live.shared if live.any else None  # --late, --lookback: checked against --retain for every live source
     replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
-    if not replay and not live.any:
-        raise ConfigError("nothing to show: pass --replay FILE, or --jaeger, --tempo or --zipkin URL "
+    if not replay and not live.any and args.otlp is None:
+        raise ConfigError("nothing to show: pass --replay FILE, --jaeger, --tempo or --zipkin URL, or --otlp "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**setting_values(args, SECURITY_SETTINGS))
     config = ServeConfig(jaeger=jaeger, security=security, **{**setting_values(args, SERVE_SETTINGS), "replay": replay},
-                         **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS))
+                         **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS + OTLP_SETTINGS))
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
-    sources = _live_sources(live)
+    store = SpanStore()
+    sources, banner = [], []
+    if config.otlp is not None:
+        from vrmon.otlp_receiver import OtlpReceiver
+
+        receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
+        sources.append(receiver)
+        banner += receiver.banner()
+    sources += _live_sources(live)
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
-    app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
+    app = create_app(config, store, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
         what = f"the recording {app.state.recording.name}" if app.state.recording else f"{len(config.replay)} trace file(s)"
         print(f"vrmon: reading {what} in the background", file=sys.stderr)
     exposure = app.state.exposure
-    for line in exposure.banner():
+    for line in exposure.banner() + banner:
         print(f"vrmon: {line}", file=sys.stderr)
     if exposure.pairing:
         exposure.pairing.current_code()  # prints the first pairing code

@@ -39,7 +39,7 @@ class ServicesParams:
     # node diameters, edge widths and the space between nodes, in units of the ideal link length
     node_min: float = param(0.14, "diameter of the quietest service's sphere, in ideal link lengths")
     node_max: float = param(0.4, "diameter of the busiest service's sphere, in ideal link lengths")
-    gap: float = param(0.45, "least space between two spheres, in ideal link lengths")
+    gap: float = param(1.1, "least space between two spheres, in ideal link lengths (room for a name beside each)")
     edge_min: float = param(0.008, "thickness of the quietest link, in ideal link lengths")
     edge_max: float = param(0.05, "thickness of the busiest link, in ideal link lengths")
     iterations: int = param(300, "solver steps for a first layout")
