@@ -98,7 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
     live = LiveConfigs.of(args)
     jaeger = live.shared if live.any else None  # --late, --lookback: checked against --retain for every live source
     replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
-    if not replay and not live.any and args.otlp is None:
+    if not replay and not live.any and args.otlp is None and not args.self_trace:
         raise ConfigError("nothing to show: pass --replay FILE, --jaeger, --tempo or --zipkin URL, or --otlp "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**setting_values(args, SECURITY_SETTINGS))
@@ -108,6 +108,11 @@ def _serve(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     store = SpanStore()
     sources, banner = [], []
+    if config.self_trace:  # first: the spans of everything below are recorded
+        from vrmon.self_trace import SelfTrace
+
+        sources.append(SelfTrace())
+        banner.append("tracing vrmon's own work: it shows as service vrmon")
     if config.otlp is not None:
         from vrmon.otlp_receiver import OtlpReceiver
 

@@ -23,6 +23,7 @@ from vrmon.sources.http_client import JAEGER, HttpClient, redact_url
 from vrmon.sources.jaeger_api import TraceSummary
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 from vrmon.sources.polling import PollingSource, gather_limited, make_client as make_http_client
+from vrmon.tracing import span
 
 # A Jaeger that lists a million services must not get a million searches per poll: each poll asks
 # about at most this many, taking the next ones in turn, so every service is visited in a few polls.
@@ -70,6 +71,10 @@ class JaegerSource(PollingSource):
 
     async def poll_query(self, query: JaegerQuery, sink: SourceSink) -> str | None:
         """One poll: fetch the window, add what is new; returns a problem worth reporting, if any."""
+        with span("jaeger poll", {"vrmon.jaeger.api": query.caps.describe()}):
+            return await self._poll(query, sink)
+
+    async def _poll(self, query: JaegerQuery, sink: SourceSink) -> str | None:
         config = self.config
         start_us, now_us = self.window()
         lookback_us = int(config.lookback * 1e6)
