@@ -23,7 +23,6 @@ from vrmon.sources.http_client import JAEGER, HttpClient, redact_url
 from vrmon.sources.jaeger_api import TraceSummary
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
 from vrmon.sources.polling import PollingSource, gather_limited, make_client as make_http_client
-from vrmon.tracing import span
 
 # A Jaeger that lists a million services must not get a million searches per poll: each poll asks
 # about at most this many, taking the next ones in turn, so every service is visited in a few polls.
@@ -69,12 +68,11 @@ class JaegerSource(PollingSource):
             self.caps = await detect(client, self.config.api)
         return await self.poll_query(JaegerQuery(client, self.caps), sink)
 
+    def poll_attributes(self) -> dict[str, str]:
+        return super().poll_attributes() | ({"vrmon.jaeger.api": self.caps.describe()} if self.caps else {})
+
     async def poll_query(self, query: JaegerQuery, sink: SourceSink) -> str | None:
         """One poll: fetch the window, add what is new; returns a problem worth reporting, if any."""
-        with span("jaeger poll", {"vrmon.jaeger.api": query.caps.describe()}):
-            return await self._poll(query, sink)
-
-    async def _poll(self, query: JaegerQuery, sink: SourceSink) -> str | None:
         config = self.config
         start_us, now_us = self.window()
         lookback_us = int(config.lookback * 1e6)

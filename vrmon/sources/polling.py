@@ -19,6 +19,7 @@ from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
 from vrmon.sources.http_client import Backend, HttpClient, Reply, Unreachable, parse_header, redact_url, tls_verification
 from vrmon.sources.jaeger_api import error_text
+from vrmon.tracing import span
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -87,6 +88,10 @@ class PollingSource:
     def healthy_message(self, problem: str | None) -> str:
         raise NotImplementedError
 
+    def poll_attributes(self) -> dict[str, str]:
+        """Attributes of the poll's span when vrmon traces itself (--self-trace)."""
+        return {"vrmon.source.url": self.shown_url}
+
     def failed(self, exc: VrmonError) -> None:
         """A poll failed with `exc` (a source may forget what it detected about the server)."""
 
@@ -97,7 +102,8 @@ class PollingSource:
             while True:
                 began = time.monotonic()
                 try:
-                    problem = await self.poll_once(client, sink)
+                    with span(f"{self.name} poll", self.poll_attributes()):
+                        problem = await self.poll_once(client, sink)
                     self._loaded_once = True
                     sink.set_status("degraded" if problem else "ok", self.healthy_message(problem))
                     delay = backoff.success() - (time.monotonic() - began)
