@@ -152,7 +152,7 @@ class Hub:
     def connect(self) -> Viewer:
         viewer = Viewer(self.queue_size)
         self.viewers.add(viewer)
-        self._join(viewer, ViewKey(self.default_scene, None))
+        self._join(viewer, self.default_key)
         # Every source's state, healthy ones included: a viewer that connects after a recovery
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
@@ -165,14 +165,7 @@ class Hub:
 
     def _join(self, viewer: Viewer, key: ViewKey) -> None:
         self._leave(viewer)
-        channel = self.channels.get(key)
-        if channel is None:
-            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
-            if self.dependency_links:
-                view.set_dependency_links(self.dependency_links)
-                view.refresh()  # drawn in the first snapshot already
-            channel = self.channels[key] = Channel(key, view)
+        channel = self._channel(key)
         channel.viewers.add(viewer)
         viewer.channel = channel
         viewer.sent_seq = -1
@@ -190,9 +183,33 @@ class Hub:
         if channel is None:
             return
         channel.viewers.discard(viewer)
-        if not channel.viewers:
+        if not channel.viewers and channel.key != self.default_key:
             del self.channels[channel.key]
         viewer.channel = None
+
+    @property
+    def default_key(self) -> ViewKey:
+        return ViewKey(self.default_scene, None)
+
+    def _channel(self, key: ViewKey) -> Channel:
+        """The channel of a view, up to date with the store: made now, or kept from before."""
+        channel = self.channels.get(key)
+        if channel is None:
+            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
+            if self.dependency_links:
+                view.set_dependency_links(self.dependency_links)
+                view.refresh()  # drawn in the first snapshot already
+            channel = self.channels[key] = Channel(key, view)
+        elif not channel.viewers:
+            channel.view.refresh()  # an idle channel is not refreshed by tick (nobody to send to)
+        return channel
+
+    def warm(self) -> None:
+        """Lay out the default view now (say, once replay files are read), so the next viewer's
+        first snapshot is ready when it connects. The default view stays kept while nobody watches
+        it: a page reload or a second viewer does not wait for a big trace's layout again."""
+        self._channel(self.default_key)
 
     def handle(self, viewer: Viewer, message: ClientMessage) -> None:
         """Act on one validated viewer request; replies go to the viewer's queue."""
@@ -253,7 +270,7 @@ class Hub:
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
-        current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
+        current = viewer.channel.key if viewer.channel else self.default_key
         scene = message.scene or current.scene
         if scene not in self.presets:
             raise ProtocolError(f"unknown scene {scene!r}; available: {', '.join(sorted(self.presets))}")
@@ -270,6 +287,8 @@ class Hub:
         """Bring every view up to date with the store; returns the number of deltas encoded."""
         encoded = 0
         for channel in list(self.channels.values()):
+            if not channel.viewers:
+                continue  # the kept default view: brought up to date when someone joins it
             frame = channel.view.refresh()
             if frame is None:
                 continue

@@ -58,6 +58,7 @@ class ReplayLoading:
                 self.hub.store.add(batch)
                 self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
             self.hub.tick()
+            self.hub.warm()  # the first viewer's snapshot is laid out before it asks
         finally:
             self.done.set()
 
