@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
+    ReplayRequest,
     Detail,
     Expand,
     Filter,
@@ -146,6 +147,8 @@ class Hub:
         self.last_metrics: bytes | None = None
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
+        self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
+        self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -157,6 +160,8 @@ class Hub:
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
             viewer.offer_status(name, status_frame(source=name, **status.to_json()))
+        if self.replay is not None:
+            viewer.offer(self.replay.greeting())
         return viewer
 
     def disconnect(self, viewer: Viewer) -> None:
@@ -247,6 +252,10 @@ class Hub:
             self._send_matches(viewer)
         elif isinstance(message, Expand):
             self._expand(viewer, message.id)
+        elif isinstance(message, ReplayRequest):
+            if self.replay is None:
+                raise ProtocolError("this server is not replaying a recording (vrmon serve --replay FILE.vrrec)")
+            self.replay.control(message)
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
@@ -305,11 +314,42 @@ class Hub:
                 viewer.offer_findings(findings)
         return encoded
 
+    def tick_soon(self) -> None:
+        """Tick as soon as the event loop is free: what a source just added goes out at once.
+        Adds made in the same turn of the loop (a burst of exports, a poll's batches) share one tick."""
+        if not self._tick_pending:
+            self._tick_pending = True
+            asyncio.get_running_loop().call_soon(self._pushed_tick)
+
+    def _pushed_tick(self) -> None:
+        self._tick_pending = False
+        try:
+            self.tick()
+        except Exception:  # like the periodic tick: logged, and the next one tries again
+            log.exception("scene update failed; keeping the last good scene")
+
     def broadcast(self, frame: bytes) -> None:
         """Send one control frame (e.g. host metrics) to every viewer, encoded once."""
         self.last_metrics = frame
         for viewer in self.viewers:
             viewer.offer(frame)
+
+    def send_all(self, frame: bytes) -> None:
+        """One control frame (e.g. the replay clock's state) to every viewer, encoded once."""
+        for viewer in self.viewers:
+            viewer.offer(frame)
+
+    def replace_store(self, store: SpanStore) -> None:
+        """Show another store (a replay seeking): every view starts over from it, so every viewer
+        gets a snapshot; a trace the new store does not hold yet falls back to the scene's choice."""
+        self.store = store
+        self.findings = FindingsFeed(store)
+        keys = {viewer: viewer.channel.key for viewer in self.viewers if viewer.channel is not None}
+        self.channels.clear()
+        for viewer, key in keys.items():
+            viewer.channel = None
+            known = key.trace is not None and key.trace < store.trace_count
+            self._join(viewer, replace(key, trace=key.trace if known else None))
 
     def set_dependencies(self, links: list[DependencyLink]) -> None:
         """A source's service-to-service call counts; views lay them out at their next tick."""
@@ -340,6 +380,16 @@ class Hub:
         }
 
 
+class ReplayControls(Protocol):
+    def control(self, request: ReplayRequest) -> None:
+        """Play, pause, seek or change speed; every viewer then gets the clock's new state."""
+        ...
+
+    def greeting(self) -> bytes:
+        """The replay frame a viewer gets when it connects: the clock's state and the timeline's marks."""
+        ...
+
+
 class HubSink:
     """The sink a source writes to (sources.base.SourceSink): adds to the hub's store and reports
     status under the source's name. It lives here, downstream, so sources import nothing of the hub."""
@@ -349,7 +399,10 @@ class HubSink:
         self.name = name
 
     def add(self, batch: SpanBatch) -> AddResult:
-        return self.hub.store.add(batch)
+        added = self.hub.store.add(batch)
+        if len(added.rows):
+            self.hub.tick_soon()  # pushed to the viewers now, not at the next periodic tick
+        return added
 
     def set_status(self, state: str, message: str) -> None:
         self.hub.set_status(self.name, state, message)
