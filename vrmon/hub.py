@@ -31,15 +31,18 @@ from vrmon.protocol import (
     Expand,
     Filter,
     Resync,
+    Reveal,
     Select,
     SwitchScene,
     WatchFindings,
     details_frame,
     matches_frame,
     error_frame,
+    revealed_frame,
     status_frame,
 )
 from vrmon.scene import SceneView, ViewKey
+from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
 
 log = logging.getLogger("vrmon")
@@ -252,6 +255,8 @@ class Hub:
             self._send_matches(viewer)
         elif isinstance(message, Expand):
             self._expand(viewer, message.id)
+        elif isinstance(message, Reveal):
+            self._reveal(viewer, message)
         elif isinstance(message, ReplayRequest):
             if self.replay is None:
                 raise ProtocolError("this server is not replaying a recording (vrmon serve --replay FILE.vrrec)")
@@ -277,6 +282,34 @@ class Hub:
         key = viewer.channel.key
         detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
+
+    def _reveal(self, viewer: Viewer, message: Reveal) -> None:
+        """Show a trace in the waterfall with the named spans drawn (their folds opened), then say
+        which node ids they are (a `revealed` frame after the snapshot)."""
+        trace = self.store.trace_code(message.trace)
+        if trace is None:
+            raise ProtocolError(f"trace {message.trace} is not loaded")
+        current = viewer.channel.key
+        waterfall = current.scene if self.presets[current.scene].layout == "waterfall" else next(
+            (p.name for p in self.presets.values() if p.layout == "waterfall"), None)
+        if waterfall is None:
+            raise ProtocolError("no waterfall scene to show the trace in")
+        base = current.detail if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
+        try:
+            uids, linked = span_uids(self.store, trace, message.span, message.nodes)
+        except ProtocolError:
+            self._join(viewer, ViewKey(waterfall, trace, base))  # the trace at least, then why not the span
+            raise
+        key = ViewKey(waterfall, trace, base)
+        probe = self._channel(key)
+        if not all(probe.view.has_node(uid) for uid in uids):  # folded: open the summaries above them
+            if not probe.viewers and probe.key not in (current, self.default_key):
+                del self.channels[key]
+            key = replace(key, detail=replace(base, expanded=base.expanded | ancestors_to_open(self.store, uids)))
+        if key != current:
+            self._join(viewer, key)
+        select = linked if linked is not None else message.select if message.select in uids else None
+        viewer.offer_answer(revealed_frame(message.trace, uids, select))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else self.default_key
