@@ -10,14 +10,8 @@ import numpy as np
 
 from tests.generated_traces import named_batch
 from vrmon.model.dependencies import DependencyLink
-from vrmon.model.span_batch import SpanBatch
 from vrmon.recording.writer import Recorder
 from vrmon.sources.host import HostSample
-
-
-def part_of(batch: SpanBatch, rows: np.ndarray) -> SpanBatch:
-    return SpanBatch(**{name: [getattr(batch, name)[i] for i in rows] for name in SpanBatch.__dataclass_fields__
-                        if name != "unknown_ref_types"})
 
 
 def write_recording(path: Path, n_spans: int = 600, frames: int = 12, seconds_apart: float = 5.0, seed: int = 0) -> list[float]:
@@ -32,7 +26,7 @@ def write_recording(path: Path, n_spans: int = 600, frames: int = 12, seconds_ap
     for k, rows in enumerate(np.array_split(order, frames)):
         now[0] += seconds_apart
         times.append(now[0] - 1000.0)
-        recorder.record_spans("jaeger", part_of(batch, np.sort(rows)))
+        recorder.record_spans("jaeger", batch.take(np.sort(rows).tolist()))
         recorder.record_metrics(HostSample(cpu=np.array([10.0 * k, 50.0], np.float32), load=(k, 1.0, 0.5),
                                            mem_used=k << 20, mem_total=8 << 30, ts=1.7e9 + k))
         if k == frames // 2:

@@ -207,3 +207,19 @@ def test_serving_with_record_records_each_span_once_and_shows_the_recording_stat
     assert sorted(recorded_span_ids(path)) == sorted(_ids(stub.visible()))
     assert live.healthz()["sources"]["recording"]["message"].startswith("recording to served.vrrec: 40 spans")
     assert viewer is not None
+
+
+def test_a_recorded_batch_reads_back_as_the_spans_the_store_took_with_their_sparse_extras(tmp_path):
+    from vrmon.recording.contents import read_contents
+
+    batch = named_batch(12, spans_per_trace=6)
+    batch.incomplete = {1, 4, 9}
+    batch.peer_service = {2: "redis", 9: "mysql"}
+    batch.unknown_ref_types = {"SIBLING_OF"}
+    keep = np.array([i not in (0, 4, 5) for i in range(12)])
+    path = tmp_path / "extras.vrrec"
+    recorder = Recorder(path, ["jaeger"])
+    recorder.record_spans("jaeger", batch, keep)
+    recorder.close()
+    read = read_contents(read_recording(path)).batch(0, 9)
+    assert vars(read) == vars(batch.take(np.flatnonzero(keep).tolist()))

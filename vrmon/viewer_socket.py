@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import (Detail, Expand, Filter, ReplayRequest, Resync, Select, SwitchScene, WatchFindings, error_frame,
+from vrmon.protocol import (Detail, Expand, Filter, ReplayRequest, Resync, Reveal, Select, SwitchScene, WatchFindings, error_frame,
                             parse_client_message)
 
 log = logging.getLogger("vrmon")
@@ -61,7 +61,8 @@ RATES: dict[str, tuple[float, int]] = {
     "replay": (10.0, 20),  # a seek lays out and sends a whole scene; dragging the timeline sends a few a second  # a search sends one per keystroke; each counts matches among the folded spans
 }
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
-         Expand: "scene and resync", Detail: "scene and resync", Filter: "filter", ReplayRequest: "replay"}
+         Expand: "scene and resync", Detail: "scene and resync", Filter: "filter", ReplayRequest: "replay",
+         Reveal: "scene and resync"}
 
 
 def viewer_endpoint(hub: Hub, max_viewers: int,

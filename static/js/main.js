@@ -8,6 +8,8 @@
 //   desktop/  DOM overlays, mouse and keyboard
 //   xr/       controllers, wrist menu, in-world panels and text (headset only, loaded on demand)
 import "./data/vrmon-data.js";
+import "./data/findings.js";
+import "./data/span-links.js";
 import "./scene/span-instances.js";
 import "./desktop/span-pointer.js";
 import "./desktop/span-tooltip.js";
@@ -25,6 +27,7 @@ import "./scene/service-edges.js";
 import "./scene/service-labels.js";
 import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
+import "./scene/finding-marks.js";
 import "./data/vrmon-api.js";
 import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
@@ -33,6 +36,7 @@ import "./desktop/host-gauge.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
+import "./desktop/findings-panel.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.

@@ -48,6 +48,8 @@ class RecordedContents:
             error=s.error[start:stop].tolist(), kind=s.kind[start:stop].tolist(),
             follows_from=s.follows_from[start:stop].tolist(), details=s.details[start:stop],
             unknown_ref_types=set(s.unknown_ref_types),
+            incomplete={i - start for i in s.incomplete[(s.incomplete >= start) & (s.incomplete < stop)].tolist()},
+            peer_service={i - start: peer for i, peer in s.peer_service.items() if start <= i < stop},
         )
 
     def spans_until(self, t_us: int) -> int:
@@ -97,6 +99,7 @@ def _concatenate(frames: list[tuple[int, SpanColumns]]) -> tuple[np.ndarray, Spa
         return [value for _, c in frames for value in getattr(c, name)]
 
     arrival = np.concatenate([np.full(len(c), t, np.int64) for t, c in frames]) if frames else np.empty(0, np.int64)
+    offsets = np.cumsum([0] + [len(c) for _, c in frames])
     hi, lo, span_id = cat("trace_hi", np.uint64), cat("trace_lo", np.uint64), cat("span_id", np.uint64)
     keys = np.empty(len(span_id), dtype=[("h", ">u8"), ("l", ">u8"), ("s", ">u8")])
     keys["h"], keys["l"], keys["s"] = hi, lo, span_id
@@ -109,6 +112,8 @@ def _concatenate(frames: list[tuple[int, SpanColumns]]) -> tuple[np.ndarray, Spa
         operation=join("operation"), start_us=cat("start_us", np.int64), duration_us=cat("duration_us", np.int64),
         error=cat("error", bool), kind=cat("kind", np.int8), follows_from=cat("follows_from", bool),
         details=join("details"), unknown_ref_types=frozenset().union(*(c.unknown_ref_types for _, c in frames)),
+        incomplete=np.concatenate([c.incomplete + at for (_, c), at in zip(frames, offsets)]) if frames else np.empty(0, np.int64),
+        peer_service={i + int(at): peer for (_, c), at in zip(frames, offsets) for i, peer in c.peer_service.items()},
     )
     if not keep.all():
         everything = _take(everything, keep)
@@ -118,7 +123,10 @@ def _concatenate(frames: list[tuple[int, SpanColumns]]) -> tuple[np.ndarray, Spa
 
 
 def _take(c: SpanColumns, keep: np.ndarray) -> SpanColumns:
-    pick = np.flatnonzero(keep).tolist()
-    return SpanColumns(**{name: (value[keep] if isinstance(value, np.ndarray) else
-                                 [value[i] for i in pick] if isinstance(value, list) else value)
-                          for name, value in vars(c).items()})
+    pick = np.flatnonzero(keep)
+    renumber = np.cumsum(keep) - 1  # old position → new one, where kept
+    columns = {name: (value[keep] if isinstance(value, np.ndarray) else [value[i] for i in pick.tolist()]
+                      if isinstance(value, list) else value) for name, value in vars(c).items()}
+    columns["incomplete"] = renumber[c.incomplete[keep[c.incomplete]]]
+    columns["peer_service"] = {int(renumber[i]): peer for i, peer in c.peer_service.items() if keep[i]}
+    return SpanColumns(**columns)

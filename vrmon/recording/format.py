@@ -47,34 +47,32 @@ class Frame:
 
 def encode_spans(source: str, batch: SpanBatch, keep: np.ndarray | None = None) -> dict[str, Any]:
     """The spans of a batch (those where `keep` is True) as typed columns; names as a per-frame
-    table plus uint32 codes."""
-    def column(values: list, dtype: Any) -> np.ndarray:
-        array = np.array(values, dtype)
-        return array if keep is None else array[keep]
-
-    def names(values: list[str]) -> list[str]:
-        return values if keep is None else [v for v, k in zip(values, keep) if k]
-
-    trace_id = names(batch.trace_id)
-    services, service_codes = _table(names(batch.service))
-    operations, operation_codes = _table(names(batch.operation))
+    table plus uint32 codes; the sparse extras as positions in the frame."""
+    if keep is not None and not keep.all():
+        batch = batch.take(np.flatnonzero(keep).tolist())
+    services, service_codes = _table(batch.service)
+    operations, operation_codes = _table(batch.operation)
+    peers = sorted(batch.peer_service.items())
     return {
         "source": source,
-        "trace_hi": np.array([t >> 64 for t in trace_id], np.uint64).astype("<u8").tobytes(),
-        "trace_lo": np.array([t & 0xFFFF_FFFF_FFFF_FFFF for t in trace_id], np.uint64).astype("<u8").tobytes(),
-        "span_id": column(batch.span_id, np.uint64).astype("<u8").tobytes(),
-        "parent_id": column(batch.parent_id, np.uint64).astype("<u8").tobytes(),
+        "trace_hi": np.array([t >> 64 for t in batch.trace_id], np.uint64).astype("<u8").tobytes(),
+        "trace_lo": np.array([t & 0xFFFF_FFFF_FFFF_FFFF for t in batch.trace_id], np.uint64).astype("<u8").tobytes(),
+        "span_id": np.array(batch.span_id, np.uint64).astype("<u8").tobytes(),
+        "parent_id": np.array(batch.parent_id, np.uint64).astype("<u8").tobytes(),
         "services": services,
         "service": service_codes,
         "operations": operations,
         "operation": operation_codes,
-        "start_us": column(batch.start_us, np.int64).astype("<i8").tobytes(),
-        "duration_us": column(batch.duration_us, np.int64).astype("<i8").tobytes(),
-        "error": column(batch.error, np.uint8).tobytes(),
-        "kind": column(batch.kind, np.int8).tobytes(),
-        "follows_from": column(batch.follows_from, np.uint8).tobytes(),
-        "details": names(batch.details),
+        "start_us": np.array(batch.start_us, np.int64).astype("<i8").tobytes(),
+        "duration_us": np.array(batch.duration_us, np.int64).astype("<i8").tobytes(),
+        "error": np.array(batch.error, np.uint8).tobytes(),
+        "kind": np.array(batch.kind, np.int8).tobytes(),
+        "follows_from": np.array(batch.follows_from, np.uint8).tobytes(),
+        "details": list(batch.details),
         "unknown_ref_types": sorted(batch.unknown_ref_types),
+        "incomplete": np.array(sorted(batch.incomplete), np.uint32).astype("<u4").tobytes(),
+        "peer_at": np.array([i for i, _ in peers], np.uint32).astype("<u4").tobytes(),
+        "peers": [peer for _, peer in peers],
     }
 
 
@@ -101,6 +99,8 @@ class SpanColumns:
     follows_from: np.ndarray
     details: list[bytes]
     unknown_ref_types: frozenset[str]
+    incomplete: np.ndarray  # positions of spans with no start time or no duration in their document
+    peer_service: dict[int, str]  # position → the remote service a span names (Zipkin)
 
     def __len__(self) -> int:
         return len(self.span_id)
@@ -133,7 +133,26 @@ def decode_spans(payload: dict[str, Any]) -> SpanColumns:
         follows_from=_column(payload, "follows_from", "u1", n).astype(bool),
         details=details,
         unknown_ref_types=frozenset(str(t) for t in payload.get("unknown_ref_types") or ()),
+        incomplete=_positions(payload, "incomplete", n),
+        peer_service=_peers(payload, n),
     )
+
+
+def _positions(payload: dict[str, Any], name: str, n: int) -> np.ndarray:
+    if name not in payload:
+        return np.empty(0, np.int64)
+    at = _column(payload, name, "<u4", None).astype(np.int64)
+    if len(at) and at.max() >= n:
+        raise ValueError(f"span frame column {name!r} names a span it does not hold")
+    return at
+
+
+def _peers(payload: dict[str, Any], n: int) -> dict[int, str]:
+    at = _positions(payload, "peer_at", n)
+    peers = payload.get("peers", [])
+    if not isinstance(peers, list) or len(peers) != len(at) or not all(isinstance(p, str) for p in peers):
+        raise ValueError("span frame has malformed peer services")
+    return dict(zip(at.tolist(), peers))
 
 
 def _column(payload: dict[str, Any], name: str, dtype: str, n: int | None) -> np.ndarray:
