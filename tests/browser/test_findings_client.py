@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import VIEWPORT
-from tests.browser.helpers import next_frames
+from tests.browser.helpers import click_bar_control, next_frames
 from tests.conftest import ROOT
 from vrmon.analysis.findings import find_all
 from vrmon.sources.files import load_trace_file
@@ -40,7 +40,7 @@ FINDING_MARKS = """
 
 
 def open_panel(page) -> None:
-    page.click("#findings-toggle")
+    click_bar_control(page, "#findings-toggle")
     page.wait_for_selector("#findings-panel:not([hidden]) button.finding")
 
 
