@@ -84,7 +84,7 @@ def test_every_control_of_the_bar_and_its_menu_is_reached_and_used_with_the_keyb
 
     # A search is on: Escape in the open menu closes the menu and leaves the search alone.
     page.fill("#span-search input[name=text]", "redis")
-    page.wait_for_function("window.vrmon.system.filterActive")
+    page.wait_for_function("document.querySelector('#span-search').classList.contains('active')")
     page.evaluate("document.activeElement.blur()")
 
     # Tab from the start of the page, opening the menu with Enter when "⋯" has the focus.
@@ -104,7 +104,7 @@ def test_every_control_of_the_bar_and_its_menu_is_reached_and_used_with_the_keyb
     page.keyboard.press("Escape")
     assert page.is_hidden("#view-menu-panel")
     assert page.evaluate(ACTIVE_JS) == "view-menu-button"
-    assert page.evaluate("window.vrmon.system.filterActive")
+    assert page.evaluate("document.querySelector('#span-search').classList.contains('active')")
 
     # Reset view and a new button work from inside the menu, from the keyboard.
     camera = "document.querySelector('#camera').object3D.position.toArray()"
