@@ -29,13 +29,13 @@ import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./scene/finding-marks.js";
 import "./data/vrmon-api.js";
+import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
-import "./desktop/key-help.js";
 import "./desktop/findings-panel.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";

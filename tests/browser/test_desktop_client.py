@@ -227,19 +227,18 @@ def test_the_span_under_the_mouse_is_lightened_and_named_until_the_mouse_leaves_
 def test_question_mark_lists_every_key_from_the_keymap_and_esc_closes_the_list(vrmon_server, open_app, page):
     base_url = vrmon_server([HOTROD], scene="waterfall")
     open_app(base_url)
-    dialog = page.locator("#key-help")
-    assert dialog.is_hidden()
+    menu = page.locator("#view-menu-panel")
+    assert menu.is_hidden()
     page.keyboard.press("?")
-    dialog.wait_for(state="visible")
-    listed = dialog.locator("tr").all_inner_texts()
-    table = page.evaluate("import('/static/js/desktop/keymap.js').then((m) => m.SHORTCUTS.map((s) => [s.label, s.help]))")
-    assert [row.split("\t") for row in listed] == table
-    assert any(label == "R · Home" for label, _ in table)
-    page.keyboard.press("r")  # the list is modal: the view's keys wait
-    page.keyboard.press("Escape")
-    dialog.wait_for(state="hidden")
+    menu.wait_for(state="visible")
+    listed = page.evaluate("[...document.querySelectorAll('#view-menu-panel .shortcuts dl > *')].map((e) => e.textContent)")
+    table = page.evaluate("import('/static/js/desktop/keymap.js').then((m) => m.SHORTCUTS.flatMap((s) => [s.label, s.help]))")
+    assert listed == table
+    assert "R · Home" in table
+    page.keyboard.press("Escape")  # closes the list, and only that: the selection and search stay
+    menu.wait_for(state="hidden")
     page.keyboard.press("?")
-    dialog.wait_for(state="visible")
+    menu.wait_for(state="visible")
     page.keyboard.press("?")
-    dialog.wait_for(state="hidden")
+    menu.wait_for(state="hidden")
     assert page.errors == []

@@ -4,14 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bindKeys, SHORTCUTS, shortcutOf } from "../../static/js/desktop/keymap.js";
 
-/** A stand-in for a focused element: in the search bar, another text box, a dialog, or a button. */
-function element({ input = false, search = false, dialog = false } = {}) {
-  return {
-    matches: () => input,
-    closest: (selector) => ((selector === "#span-search" && search) || (selector === "dialog[open]" && dialog) ? {} : null),
-  };
+/** A stand-in for a focused element: in the search bar, or another text box. */
+function element({ input = false, search = false } = {}) {
+  return { matches: () => input, closest: (selector) => (selector === "#span-search" && search ? {} : null) };
 }
-const PLACES = { page: null, search: element({ input: true, search: true }), box: element({ input: true }), dialog: element({ dialog: true }) };
+const PLACES = { page: null, search: element({ input: true, search: true }), box: element({ input: true }) };
 
 function press(key, place = "page", modifiers = {}) {
   return shortcutOf({ key, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, target: PLACES[place], ...modifiers })?.action ?? null;
@@ -55,12 +52,6 @@ test("in a text box letters are text; the search box steps with Enter and arrows
   assert.equal(press("ArrowUp", "search"), "previousMatch");
   assert.equal(press("Enter", "box"), null);
   assert.equal(press("ArrowDown"), null); // on the page the arrows move the viewer (A-Frame's wasd-controls)
-});
-
-test("in the open key list only ? answers (Esc is the dialog's own)", () => {
-  assert.equal(press("?", "dialog"), "keyHelp");
-  assert.equal(press("r", "dialog"), null);
-  assert.equal(press("Escape", "dialog"), null);
 });
 
 test("every shortcut says what it does, and binding an action not in the table fails at once", () => {

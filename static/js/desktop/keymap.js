@@ -1,13 +1,13 @@
-// Every keyboard shortcut of the desktop page, in one table: the help overlay (`?`, key-help.js)
-// lists them from it, and one window keydown listener dispatches them to the component that
-// bound the action (bindKeys), so no handler depends on the order others were added in.
+// Every keyboard shortcut of the desktop page, in one table: the top bar's ⋯ menu lists them from
+// it (? opens it), and one window keydown listener dispatches them to the component that bound
+// the action (bindKeys), so no handler depends on the order others were added in.
 //
 // A key works on the page (focus on no text box), in the span search box, or in any other text
 // box, as its `in` says (default: the page only); with Ctrl, Alt or Cmd held no shortcut applies.
+// While something that Esc closes is open (a menu: whileOpen), Esc closes it and does nothing else.
 const PAGE = "page";
 const SEARCH = "search"; // focus in the span search bar (#span-search)
 const BOX = "box"; // focus in another text box (the trace list's filter)
-const DIALOG = "dialog"; // focus in an open dialog (the key help)
 
 export const SHORTCUTS = Object.freeze([
   { action: "search", label: "/", help: "search spans", keys: [{ key: "/" }] },
@@ -39,12 +39,13 @@ export const SHORTCUTS = Object.freeze([
   { action: "traceList", label: "T", help: "fold or open the trace list", keys: [{ key: "t" }, { key: "T" }] },
   { action: "legend", label: "L", help: "fold or open the service colours", keys: [{ key: "l" }, { key: "L" }] },
   { action: "hostLoad", label: "H", help: "show or hide host load", keys: [{ key: "h" }, { key: "H" }] },
-  { action: "keyHelp", label: "?", help: "this list of keys", keys: [{ key: "?", in: [PAGE, DIALOG] }] },
+  { action: "keyHelp", label: "?", help: "this list of keys (the ⋯ menu)", keys: [{ key: "?" }] },
   // A-Frame's own, listed for completeness (look-controls and wasd-controls handle them)
   { action: null, label: "W A S D · arrows", help: "move; drag with the mouse to look, the wheel to go forward or back", keys: [] },
 ]);
 
 const bound = new Map(); // action → handler
+const openLayers = []; // what Esc closes first, the newest last
 const ACTIONS = new Set(SHORTCUTS.map((shortcut) => shortcut.action).filter(Boolean));
 
 /**
@@ -64,6 +65,17 @@ export function bindKeys(handlers) {
   };
 }
 
+/** Something open that Esc closes before any shortcut sees the key; returns the function to call
+ * when it closed some other way. */
+export function whileOpen(close) {
+  const layer = { close };
+  openLayers.push(layer);
+  return () => {
+    const at = openLayers.indexOf(layer);
+    if (at >= 0) openLayers.splice(at, 1);
+  };
+}
+
 /** The shortcut `event` asks for where it happened, or null. */
 export function shortcutOf(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
@@ -77,14 +89,17 @@ export function shortcutOf(event) {
 }
 
 function dispatch(event) {
+  if (event.key === "Escape" && openLayers.length && !(event.ctrlKey || event.metaKey || event.altKey)) {
+    event.preventDefault();
+    openLayers.pop().close();
+    return;
+  }
   const handler = bound.get(shortcutOf(event)?.action);
   if (handler && handler(event) !== false) event.preventDefault();
 }
 
 function placeOf(target) {
   if (typeof target?.closest !== "function") return PAGE; // the window or the document
-
-  if (target.closest("dialog[open]")) return DIALOG;
   if (!target.matches("input, select, textarea, [contenteditable]")) return PAGE;
   return target.closest("#span-search") ? SEARCH : BOX;
 }
