@@ -33,6 +33,7 @@ from vrmon.protocol import (
     Select,
     SwitchScene,
     WatchFindings,
+    Zoom,
     details_frame,
     matches_frame,
     error_frame,
@@ -233,7 +234,9 @@ class Hub:
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
-                                                                                                 idle=message.idle)))
+                                                                                                 idle=message.idle, window=key.detail.window)))
+        elif isinstance(message, Zoom):
+            self._zoom(viewer, message.window)
 
     def _send_matches(self, viewer: Viewer) -> None:
         """How many spans matching the viewer's search each summary mark of its view holds."""
@@ -251,6 +254,14 @@ class Hub:
         key = viewer.channel.key
         detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
+
+    def _zoom(self, viewer: Viewer, window: tuple[float, float] | None) -> None:
+        """The viewer zooms the waterfall's time axis: it moves to the view of that window, keeping its folds."""
+        view = viewer.channel.view
+        if view.preset.layout != "waterfall":
+            raise ProtocolError(f"zoom works on the waterfall; this scene is a {view.preset.layout}")
+        key = viewer.channel.key
+        self._join(viewer, replace(key, trace=view.trace, detail=replace(key.detail, window=window)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
