@@ -51,9 +51,8 @@ def hotrod_copies(copies: int, first: int = 0) -> SpanBatch:
     fresh trace ids: real-shaped findings work at any scale."""
     one = read_document(json.loads(HOTROD.read_text()))
     batch = SpanBatch()
-    for name in SpanBatch.__dataclass_fields__:
-        if name != "unknown_ref_types":
-            setattr(batch, name, getattr(one, name) * copies)
+    for _ in range(copies):
+        batch.extend(one)
     n = len(one)
     batch.trace_id = [(first + i // n) << 64 | 0xABC for i in range(n * copies)]
     return batch

@@ -14,6 +14,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import ROOT
 from vrmon.errors import VrmonError
+from vrmon.model.details import span_details
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import decode_server_frame, select_frame
 from vrmon.sources.files import load_trace_file
@@ -61,7 +62,7 @@ def test_out_of_range_and_wrong_typed_values_are_clamped_and_flagged(tmp_path, n
     store.add(load_trace_file(path))
     assert len(store) == 2, "the good span and the bad one both load"
     (bad,) = [r for r in range(2) if store.operation[r] == store.operations.code_of("bad")]
-    warnings = store.span_details(bad)["warnings"]
+    warnings = span_details(store, bad)["warnings"]
     assert any(words in w for w in warnings), warnings
 
 

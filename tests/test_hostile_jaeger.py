@@ -21,6 +21,7 @@ from tests.conftest import ROOT, free_port
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.test_jaeger_failures import assert_survives_and_recovers, start_with_hotrod
 from tests.jaeger_stub import Fault, JaegerStub
+from vrmon.model.details import span_details
 from vrmon.protocol import scene_request_frame
 
 HOTROD_V3 = "apiv3-gettrace-hotrod-40spans.json"
@@ -55,7 +56,7 @@ def test_bad_spans_load_flagged_and_the_source_keeps_polling(live_jaeger):
     assert "GET \ufffd lone surrogate" in store.operations.names
     for name, words in (("infinite start", "infinite"), ("huge duration", "beyond the ±2^62 µs")):
         row = int(np.flatnonzero(store.operation == store.operations.code_of(name))[0])
-        warnings = live.server.call(lambda: store.span_details(row))["warnings"]
+        warnings = live.server.call(lambda: span_details(store, row))["warnings"]
         assert any(words in w for w in warnings), warnings
     jaeger_ok = lambda: live.server.app.state.hub.sources["jaeger"].state == "ok"  # noqa: E731
     live.wait(jaeger_ok, what="an ok status: bad spans are not a failure")

@@ -9,6 +9,7 @@ import numpy as np
 from tests.conftest import FIXTURES, ROOT
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import JaegerStub
+from vrmon.model.details import span_details
 from vrmon.model.span_store import SpanFlag, SpanStore
 from vrmon.protocol import decode_server_frame
 from vrmon.scene import SceneView
@@ -47,7 +48,7 @@ def test_eviction_by_age_drops_whole_traces_and_keeps_node_ids_and_links():
     assert store.add(load_trace_file(HOTROD)).rows.size == 0
     again = store.add(load_trace_file(HUNDRED))
     assert again.rows.size == result.spans and again.skipped == len(store) - 40 - result.spans
-    assert store.span_details(0)["id"] == int(store.uid[0])
+    assert span_details(store, 0)["id"] == int(store.uid[0])
 
 
 def test_eviction_by_count_keeps_the_most_recently_active_traces():

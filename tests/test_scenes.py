@@ -37,8 +37,9 @@ def test_builtin_presets_load():
         ('layout = "spiral"', "layout 'spiral' is not one of services, wall, waterfall"),
         ('layout = "waterfall"\n[params]\nwidht = 3', "unknown key params.widht; allowed: bar_depth"),
         ('layout = "waterfall"\n[params]\nwidth = "wide"', "params.width = 'wide'; expected a number"),
+        ('layout = "wall"\n[params]\ntraces = 2.5', "params.traces = 2.5; expected an integer"),
         ('layout = "waterfall"\n[params]\nservice_colors = ["#12"]', "'#12' is not a colour"),
-        ('layout = "services"\n[params]\nok_color = 3', "params.ok_color must be a colour string"),
+        ('layout = "services"\n[params]\nok_color = 3', "params.ok_color = 3; expected a colour string"),
         ('layout = = 1', "not valid TOML"),
     ],
 )

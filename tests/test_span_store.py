@@ -9,20 +9,15 @@ import pytest
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import TRACE_FIXTURES
 from vrmon.model.span_batch import SpanBatch
-from vrmon.model.span_store import SpanFlag, SpanStore, _KeyIndex
+from vrmon.model.key_index import KeyIndex
+from vrmon.model.span_store import SpanFlag, SpanStore
 from vrmon.sources.files import load_trace_file
 
 LINKED_COLUMNS = ("parent", "depth", "flags")
 
 
 def subset(batch: SpanBatch, order: np.ndarray) -> SpanBatch:
-    part = SpanBatch()
-    for name in SpanBatch.__dataclass_fields__:
-        if name != "unknown_ref_types":
-            values = getattr(batch, name)
-            setattr(part, name, [values[i] for i in order])
-    part.unknown_ref_types = set(batch.unknown_ref_types)
-    return part
+    return batch.take(order.tolist())
 
 
 def added_in_chunks(batch: SpanBatch, order: np.ndarray, chunks: list[int]) -> SpanStore:
@@ -175,7 +170,7 @@ def test_a_growing_trace_cut_by_eviction_links_like_a_whole_relink():
 
 
 def test_key_index_levels_merging_between_adds_link_like_a_whole_relink(monkeypatch):
-    monkeypatch.setattr(_KeyIndex, "MERGE_FLOOR", 4)  # merge the recent level every few adds
+    monkeypatch.setattr(KeyIndex, "MERGE_FLOOR", 4)  # merge the recent level every few adds
     batch = tangled_batch()
     for name, (order, chunks) in arrival_orders(batch, seed=4).items():
         store = added_in_chunks(batch, order, chunks)

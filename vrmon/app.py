@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,6 +19,7 @@ from vrmon.client_files import VENDOR_DIRS
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
+from vrmon.replay.loading import RecordingReplay
 from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
@@ -25,9 +27,12 @@ from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
-from vrmon.sources.base import Source
+from vrmon.recording.reader import is_recording, read_header
+from vrmon.recording.sink import RecordingSink
+from vrmon.recording.writer import Recorder
+from vrmon.sources.base import Source, SourceSink
 from vrmon.sources.files import load_trace_file
-from vrmon.sources.host import run_host_metrics
+from vrmon.sources.host import HostSample, run_host_metrics
 from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
@@ -44,17 +49,20 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
     """
     store = store if store is not None else SpanStore()
+    recording = _recording_to_replay(config, sources or [])
+    trace_files = [] if recording else list(config.replay)
     if replay_in_background:
-        check_replay_paths(config.replay)
+        check_replay_paths(trace_files)
     else:
-        for path in config.replay:
+        for path in trace_files:
             store.add(load_trace_file(path))
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
-    replay = ReplayLoading(config.replay, hub) if replay_in_background else None
-    for path in config.replay if replay is None else ():
+    replay = (RecordingReplay(recording, hub, config) if recording
+              else ReplayLoading(trace_files, hub) if replay_in_background else None)
+    for path in trace_files if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]
@@ -62,6 +70,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError(
             f"client libraries {', '.join(missing)} are not installed in {config.node_modules}; run `npm ci` in the checkout"
         )
+
+    recorder = _open_recorder(config, hub, sources or [])
 
     async def index(request: Request) -> FileResponse:
         return FileResponse(config.static_dir / "index.html", headers={"Cache-Control": "no-cache"})
@@ -72,11 +82,13 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
-        tasks += [asyncio.create_task(_run_source(source, HubSink(hub, source.name))) for source in sources or ()]
+        tasks += [asyncio.create_task(_run_source(source, _sink(hub, source.name, recorder))) for source in sources or ()]
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
-        if config.host_metrics:
-            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: hub.broadcast(metrics_frame(**vars(sample))))))
+        if config.host_metrics and not recording:  # a recording's host load is the recorded host's
+            tasks.append(asyncio.create_task(run_host_metrics(lambda sample: _publish_metrics(hub, recorder, sample))))
+        if recorder is not None and config.record_max_age:
+            tasks.append(asyncio.create_task(_every(1.0, recorder.check_age, "checking the recording's age failed")))
         if sources:  # live data has a "now" to age against; replayed files alone are kept whole
             tasks.append(asyncio.create_task(_every(config.tick, lambda: _evict(store, config),
                                                     "evicting old spans failed; keeping them for now")))
@@ -86,6 +98,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if recorder is not None:
+                recorder.close()
 
     routes = [
         Route("/", index),
@@ -102,11 +116,45 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     app.state.exposure = exposure
     app.state.hub = hub
     app.state.store = store
+    app.state.recording = recording  # the .vrrec file replayed, if any
     app.state.sources = list(sources or ())  # e.g. the Jaeger source's service dependencies
     return app
 
 
-async def _run_source(source: Source, sink: HubSink) -> None:
+def _recording_to_replay(config: ServeConfig, sources: list[Source]) -> Path | None:
+    """The recording among --replay, if any: it is played on its own (its time is the only clock)."""
+    recordings = [path for path in config.replay if is_recording(path)]
+    if not recordings:
+        return None
+    if len(config.replay) > 1 or sources:
+        raise ConfigError("a recording is replayed on its own: pass one --replay FILE.vrrec, without trace files or --jaeger")
+    read_header(recordings[0])  # not a recording, or cut before its header: one line now, before listening
+    return recordings[0]
+
+
+def _open_recorder(config: ServeConfig, hub: Hub, sources: list[Source]) -> Recorder | None:
+    """--record: a new file, before anything listens (a name already taken fails now)."""
+    if not config.record:
+        return None
+    if not sources:
+        raise ConfigError("--record records live sources; add one (--jaeger URL). Trace files are recordings already")
+    return Recorder(Path(config.record), [source.name for source in sources], max_size=config.record_max_size,
+                    max_age=config.record_max_age, report=lambda state, message: hub.set_status("recording", state, message))
+
+
+def _sink(hub: Hub, name: str, recorder: Recorder | None) -> SourceSink:
+    """Where a source's data goes: the hub, through the recorder when recording (data flows one way)."""
+    sink = HubSink(hub, name)
+    return RecordingSink(sink, recorder, name) if recorder is not None else sink
+
+
+def _publish_metrics(hub: Hub, recorder: Recorder | None, sample: HostSample) -> None:
+    if recorder is not None:
+        recorder.record_metrics(sample)
+    hub.broadcast(metrics_frame(**vars(sample)))
+
+
+async def _run_source(source: Source, sink: SourceSink) -> None:
     try:
         await source.run(sink)
     except asyncio.CancelledError:

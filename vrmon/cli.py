@@ -12,8 +12,9 @@ from typing import Any
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
-from vrmon.settings import (JAEGER_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS, TOKEN, ServeConfig, Setting,
-                            jaeger_config, security_config)
+from vrmon.setting_flags import add_command_settings, setting_values
+from vrmon.settings import (JAEGER_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS,
+                            SETTING_GROUPS, JaegerConfig, ServeConfig, jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -24,6 +25,10 @@ vrmon: step inside your distributed traces.
       watch a running Jaeger live: traces appear, grow and age out as they happen
   vrmon tail ws://127.0.0.1:8080/ws --once --json
       print what a viewer receives, for scripts and debugging
+  vrmon serve --jaeger http://localhost:16686 --record incident.vrrec
+      watch live and record everything received; `vrmon record` records without serving
+  vrmon serve --replay incident.vrrec --speed 4 --start 12m30s
+      play a recording back like a video (timeline at the bottom: play, pause, seek, speed)
   vrmon inspect FILE
       count the traces, spans and services in a trace file
   vrmon inspect --findings FILE...
@@ -57,54 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve traces to desktop and headset browsers",
         description="Serve traces as a 3D scene. Every option can also be set as VRMON_<NAME> (e.g. VRMON_PORT=9000).",
     )
-    serve.add_argument("--replay", metavar="PATH", action="append", type=Path, default=[],
-                       help="trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response; repeatable")
-    for setting in SERVE_SETTINGS:
-        _add_setting(serve, setting)
-    live = serve.add_argument_group("live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)")
-    for setting in JAEGER_SETTINGS:
-        _add_setting(live, setting)
-    guarded = serve.add_argument_group("security", "who may connect (see docs/security.md)")
-    for setting in SECURITY_SETTINGS:
-        _add_setting(guarded, setting)
+    add_command_settings(serve, "serve")
     serve.set_defaults(run=_serve)
+
+    record = sub.add_parser("record", help="record live sources to a file without serving",
+                            description="Record what the live sources send (spans, statuses, host load, dependencies) to a "
+                                        ".vrrec file until Ctrl-C or a --record-max-* bound; replay it with "
+                                        "`vrmon serve --replay FILE`.")
+    add_command_settings(record, "record")
+    record.set_defaults(run=_record)
 
     tail = sub.add_parser("tail", help="connect to a vrmon server like a viewer and print the frames",
                           description="Connect to a vrmon websocket and print one line per frame received.")
     tail.add_argument("url", metavar="WS_URL", help="websocket URL, e.g. ws://127.0.0.1:8080/ws")
-    tail.add_argument("--once", action="store_true", help="print the first snapshot and exit")
-    tail.add_argument("--json", action="store_true", help="print JSON objects instead of text")
-    tail.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (default: 10)")
-    _add_setting(tail, TOKEN)
-    tail.add_argument("--tls-ca", metavar="FILE", default="",
-                      help="PEM certificate to trust for wss:// (default: the system's, plus vrmon's own self-signed one)")
+    add_command_settings(tail, "tail")
     tail.set_defaults(run=_tail)
 
     add_inspect_parser(sub)
     return parser
-
-
-def _add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
-    default = setting.resolve_default()
-    if setting.type is bool:
-        parser.add_argument(setting.flag, action=argparse.BooleanOptionalAction, default=default,
-                            help=f"{setting.help} (default: {'on' if setting.default else 'off'}; env {setting.env}=1 or 0)")
-    elif setting.repeat:  # the default is applied after parsing: argparse would append to it
-        parser.add_argument(setting.flag, action="append", type=setting.type, default=None, metavar=setting.metavar,
-                            help=f"{setting.help}; repeatable (env {setting.env}, comma-separated)")
-        parser.set_defaults(**{f"{setting.name}_default": default})
-    else:
-        parser.add_argument(setting.flag, type=setting.type, default=default, choices=setting.choices or None,
-                            metavar=setting.metavar,
-                            help=f"{setting.help} (default: {setting.default or 'none'}; env {setting.env})")
-
-
-def _setting_values(args: argparse.Namespace, settings: tuple[Setting, ...]) -> dict[str, Any]:
-    values = {s.name: getattr(args, s.name) for s in settings}
-    for s in settings:
-        if s.repeat and values[s.name] is None:
-            values[s.name] = getattr(args, f"{s.name}_default")
-    return values
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -116,32 +91,22 @@ def _serve(args: argparse.Namespace) -> int:
     from vrmon.listen import bind_listener
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
-    jaeger = jaeger_config(**_setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
-    if not args.replay and jaeger is None:
+    jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
+    replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
+    if not replay and jaeger is None:
         raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
-    security = security_config(**_setting_values(args, SECURITY_SETTINGS))
-    config = ServeConfig(replay=args.replay, jaeger=jaeger, security=security, **_setting_values(args, SERVE_SETTINGS))
+    security = security_config(**setting_values(args, SECURITY_SETTINGS))
+    config = ServeConfig(jaeger=jaeger, security=security, **{**setting_values(args, SERVE_SETTINGS), "replay": replay},
+                         **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS))
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
-    sources = []
-    if jaeger is not None:
-        from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
-        from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
-
-        try:
-            caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
-            print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
-                  file=sys.stderr)
-        except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
-            caps = None
-            print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
-                  file=sys.stderr)
-        sources.append(JaegerSource(jaeger, caps))
+    sources = _live_sources(jaeger)
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
-        print(f"vrmon: reading {len(config.replay)} trace file(s) in the background", file=sys.stderr)
+        what = f"the recording {app.state.recording.name}" if app.state.recording else f"{len(config.replay)} trace file(s)"
+        print(f"vrmon: reading {what} in the background", file=sys.stderr)
     exposure = app.state.exposure
     for line in exposure.banner():
         print(f"vrmon: {line}", file=sys.stderr)
@@ -151,6 +116,57 @@ def _serve(args: argparse.Namespace) -> int:
                                            **UVICORN_WS_OPTIONS, **exposure.uvicorn_options()))
     server.run(sockets=[listener])
     return 0
+
+
+def _live_sources(jaeger: JaegerConfig | None) -> list:
+    import asyncio
+
+    if jaeger is None:
+        return []
+    from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
+    from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
+
+    try:
+        caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
+        print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
+              file=sys.stderr)
+    except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
+        caps = None
+        print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
+              file=sys.stderr)
+    return [JaegerSource(jaeger, caps)]
+
+
+def _record(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from vrmon.recording.headless import record_only
+    from vrmon.recording.writer import Recorder
+
+    if not args.record:
+        raise ConfigError("where to? pass --record FILE (a new .vrrec file)")
+    if not args.jaeger:
+        raise ConfigError("nothing to record: pass --jaeger URL (e.g. --jaeger http://localhost:16686)")
+    jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS))
+    group = next(g for g in SETTING_GROUPS if g.command == "record" and not g.title)
+    config = ServeConfig(jaeger=jaeger, **setting_values(args, group.settings))
+    sources = _live_sources(jaeger)
+
+    def report(state: str, message: str) -> None:  # progress would be a line per poll: only trouble is printed
+        if state != "ok":
+            print(f"vrmon: recording: {message}", file=sys.stderr, flush=True)
+
+    recorder = Recorder(Path(config.record), [s.name for s in sources], max_size=config.record_max_size,
+                        max_age=config.record_max_age, report=report)
+    print(f"vrmon: recording to {config.record}; Ctrl-C stops", file=sys.stderr, flush=True)
+    try:
+        asyncio.run(record_only(config, sources, recorder))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        recorder.close("stopped by the user")
+    print(f"vrmon: recorded {recorder.spans} spans ({recorder.size / 1e6:.1f} MB) to {config.record}", file=sys.stderr)
+    return 1 if recorder.failed else 0
 
 
 def _tail(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vrmon.errors import ConfigError
+from vrmon.setting_flags import add_command_settings
 
 if TYPE_CHECKING:
     from vrmon.model.span_store import SpanStore
@@ -25,14 +26,7 @@ def add_inspect_parser(sub: Any) -> None:
         description="Summarise a trace file; with --findings list N+1 calls, error root causes, slow spans and "
                     "flagged spans; with --compare A B show where trace B spends more or less time than trace A.")
     inspect.add_argument("paths", type=Path, nargs="+", metavar="FILE")
-    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
-    inspect.add_argument("--findings", action="store_true", help="list the findings in the files' traces")
-    inspect.add_argument("--min-calls", type=int, default=5, metavar="N",
-                         help="--findings: repeated calls it takes to be an N+1 (default: 5)")
-    inspect.add_argument("--compare", action="store_true", help="compare trace B (second FILE) against baseline A (first FILE)")
-    inspect.add_argument("--trace-a", metavar="ID", help="--compare: the trace of A (needed when A holds several)")
-    inspect.add_argument("--trace-b", metavar="ID", help="--compare: the trace of B (needed when B holds several)")
-    inspect.add_argument("--top", type=int, default=5, metavar="N", help="--compare: spans to list as contributing most (default: 5)")
+    add_command_settings(inspect, "inspect")
     inspect.set_defaults(run=run_inspect)
 
 
@@ -59,29 +53,22 @@ def _load(paths: list[Path]) -> "SpanStore":
 
 
 def _summary(args: argparse.Namespace) -> int:
-    import numpy as np
+    from vrmon.recording.reader import is_recording
 
-    from vrmon.model.span_store import SpanFlag
+    if is_recording(args.paths[0]):
+        from vrmon.recording.inspect import recording_report
 
-    store = _load(args.paths)
-    flags = store.flags
-    report = {
-        "file": str(args.paths[0]),
-        "traces": store.trace_count,
-        "spans": len(store),
-        "services": sorted(store.services.names),
-        "operations": len(store.operations),
-        "errors": int(np.count_nonzero(flags & SpanFlag.ERROR)),
-        "orphans": int(np.count_nonzero(flags & SpanFlag.ORPHAN)),
-        "duplicates": int(np.count_nonzero(flags & SpanFlag.DUPLICATE)),
-        "clock_skew": int(np.count_nonzero(flags & SpanFlag.CLOCK_SKEW)),
-        "max_depth": int(store.depth.max()) + 1 if len(store) else 0,
-    }
+        report = recording_report(args.paths[0])
+    else:
+        from vrmon.analysis.store_report import store_report
+
+        report = store_report(_load(args.paths), args.paths[0])
     if args.json:
         print(json.dumps(report))
     else:
+        width = max(map(len, report))
         for key, value in report.items():
-            print(f"{key:>11}: {', '.join(value) if isinstance(value, list) else value}")
+            print(f"{key:>{width}}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return 0
 
 
@@ -136,8 +123,8 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pick_trace(store: "SpanStore", path: Path, trace_id: str | None, flag: str) -> int:
-    if trace_id is not None:
+def _pick_trace(store: "SpanStore", path: Path, trace_id: str, flag: str) -> int:
+    if trace_id:
         code = store.trace_code(trace_id)
         if code is None or not store.trace_summaries()["spans"][code]:
             raise ConfigError(f"{path}: no trace {trace_id!r} in it")

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
+    ReplayRequest,
     Detail,
     Expand,
     Filter,
@@ -147,6 +148,7 @@ class Hub:
         self.last_metrics: bytes | None = None
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
+        self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -158,6 +160,8 @@ class Hub:
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
             viewer.offer_status(name, status_frame(source=name, **status.to_json()))
+        if self.replay is not None:
+            viewer.offer(self.replay.greeting())
         return viewer
 
     def disconnect(self, viewer: Viewer) -> None:
@@ -231,6 +235,10 @@ class Hub:
             self._send_matches(viewer)
         elif isinstance(message, Expand):
             self._expand(viewer, message.id)
+        elif isinstance(message, ReplayRequest):
+            if self.replay is None:
+                raise ProtocolError("this server is not replaying a recording (vrmon serve --replay FILE.vrrec)")
+            self.replay.control(message)
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
@@ -303,6 +311,23 @@ class Hub:
         for viewer in self.viewers:
             viewer.offer(frame)
 
+    def send_all(self, frame: bytes) -> None:
+        """One control frame (e.g. the replay clock's state) to every viewer, encoded once."""
+        for viewer in self.viewers:
+            viewer.offer(frame)
+
+    def replace_store(self, store: SpanStore) -> None:
+        """Show another store (a replay seeking): every view starts over from it, so every viewer
+        gets a snapshot; a trace the new store does not hold yet falls back to the scene's choice."""
+        self.store = store
+        self.findings = FindingsFeed(store)
+        keys = {viewer: viewer.channel.key for viewer in self.viewers if viewer.channel is not None}
+        self.channels.clear()
+        for viewer, key in keys.items():
+            viewer.channel = None
+            known = key.trace is not None and key.trace < store.trace_count
+            self._join(viewer, replace(key, trace=key.trace if known else None))
+
     def set_dependencies(self, links: list[DependencyLink]) -> None:
         """A source's service-to-service call counts; views lay them out at their next tick."""
         self.dependency_links = tuple(links)
@@ -330,6 +355,16 @@ class Hub:
             "viewers": len(self.viewers),
             "sources": {name: s.to_json() for name, s in self.sources.items()},
         }
+
+
+class ReplayControls(Protocol):
+    def control(self, request: ReplayRequest) -> None:
+        """Play, pause, seek or change speed; every viewer then gets the clock's new state."""
+        ...
+
+    def greeting(self) -> bytes:
+        """The replay frame a viewer gets when it connects: the clock's state and the timeline's marks."""
+        ...
 
 
 class HubSink:

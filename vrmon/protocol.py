@@ -164,9 +164,12 @@ def details_frame(span: dict[str, Any]) -> bytes:
     return encode_frame({"type": "details", "span": span})
 
 
-def metrics_frame(*, cpu: np.ndarray, load: tuple[float, float, float], mem_used: int, mem_total: int, ts: float) -> bytes:
-    """Host load: per-core CPU percent as float32 LE bin, load averages, memory bytes."""
+def metrics_frame(*, cpu: np.ndarray, load: tuple[float, float, float], mem_used: int, mem_total: int, ts: float,
+                  recorded: bool = False) -> bytes:
+    """Host load: per-core CPU percent as float32 LE bin, load averages, memory bytes; `recorded`
+    when it is a recorded host's load played back, not this host's now."""
     return encode_frame({
+        **({"recorded": True} if recorded else {}),
         "type": "metrics",
         "cpu": np.ascontiguousarray(cpu, dtype="<f4").tobytes(),
         "load": [round(v, 3) for v in load],
@@ -181,6 +184,18 @@ def findings_frame(findings: list[dict[str, Any]], total: int) -> bytes:
     `vrmon inspect --findings --json` prints them plus `nodes` (their spans' node ids); `total`
     counts every finding when the list was cut short."""
     return encode_frame({"type": "findings", "findings": findings, "total": total})
+
+
+def replay_frame(*, position_us: int, duration_us: int, playing: bool, speed: float, loop: bool, ended: bool,
+                 clock: str, start_us: int, time_scale: float, name: str, marks: list[dict[str, Any]] | None = None) -> bytes:
+    """The replay clock's state (docs/protocol.md#replay): sent when it changes; a viewer runs the
+    clock on between frames. `marks` (errors, new services, outages) come with a viewer's first one."""
+    frame = {"type": "replay", "position_us": position_us, "duration_us": duration_us, "playing": playing,
+             "speed": speed, "loop": loop, "ended": ended, "clock": clock, "start_us": start_us,
+             "time_scale": time_scale, "name": name}
+    if marks is not None:
+        frame["marks"] = marks
+    return encode_frame(frame)
 
 
 def error_frame(message: str, request: str | None = None) -> bytes:
@@ -214,7 +229,7 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
     elif kind == "findings":
         if not isinstance(frame.get("findings"), list) or not isinstance(frame.get("total"), int):
             raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
-    elif kind not in ("status", "details", "error", "metrics"):
+    elif kind not in ("status", "details", "error", "metrics", "replay"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
 
@@ -281,7 +296,19 @@ class WatchFindings:
     watch: bool
 
 
-ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter
+@dataclass(frozen=True)
+class ReplayRequest:
+    """Drive the replay clock: play, pause, seek (to `position_us`) or speed (to `speed`)."""
+
+    action: str
+    position_us: int | None = None
+    speed: float | None = None
+
+
+REPLAY_ACTIONS = ("play", "pause", "seek", "speed")
+MAX_POSITION_US = 2**53  # a JavaScript number holds it exactly
+
+ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest
 
 
 def select_frame(node_id: int) -> bytes:
@@ -322,6 +349,10 @@ def filter_frame(text: str = "", service: str = "", min_duration_us: float = 0, 
                  operation: str = "") -> bytes:
     return encode_frame({"type": "filter", "text": text, "service": service, "operation": operation,
                          "min_duration_us": min_duration_us, "errors_only": errors_only})
+
+
+def replay_request_frame(action: str, position_us: int | None = None, speed: float | None = None) -> bytes:
+    return encode_frame({"type": "replay", "action": action, "position_us": position_us, "speed": speed})
 
 
 def matches_frame(ids: np.ndarray, counts: np.ndarray) -> bytes:
@@ -379,13 +410,29 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if not isinstance(errors, bool):
             raise ProtocolError("filter: 'errors_only' must be true or false")
         return Filter(text.strip().lower(), service, float(minimum), errors, operation)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail, zoom or filter")
+    if kind == "replay":
+        return _replay_request(frame)
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail, zoom, "
+                        "filter or replay")
+
+
+def _replay_request(frame: dict[str, Any]) -> ReplayRequest:
+    from vrmon.settings import MAX_SPEED, MIN_SPEED
+
+    action, position, speed = frame.get("action"), frame.get("position_us"), frame.get("speed")
+    if action not in REPLAY_ACTIONS:
+        raise ProtocolError(f"replay: 'action' must be one of {', '.join(REPLAY_ACTIONS)}")
+    if action == "seek" and (not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= MAX_POSITION_US):
+        raise ProtocolError(f"replay seek: 'position_us' must be an integer between 0 and {MAX_POSITION_US}")
+    if action == "speed" and (isinstance(speed, bool) or not isinstance(speed, (int, float)) or not MIN_SPEED <= speed <= MAX_SPEED):
+        raise ProtocolError(f"replay speed: 'speed' must be a number from {MIN_SPEED:g} to {MAX_SPEED:g}")
+    return ReplayRequest(action, position if action == "seek" else None, float(speed) if action == "speed" else None)
 
 
 MAX_WINDOW_US = 2**53  # µs: past any trace's length, and exact in a JavaScript number
 
 
-def _window(window: Any) -> tuple[int, int] | None:
+def _window(window: Any) -> tuple[float, float] | None:
     """A zoom request's window: nil, or [from, to] µs with 0 ≤ from < to ≤ 2^53."""
     if window is None:
         return None

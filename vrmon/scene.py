@@ -11,12 +11,15 @@ from typing import Any
 
 import numpy as np
 
+from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
+from vrmon.model.columns import grown
 from vrmon.model.dependencies import DependencyLink
+from vrmon.model.details import span_details
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
@@ -210,7 +213,13 @@ class SceneView:
         if node_id >= SUMMARY_BASE and self._overview is not None:
             return summary_details(self.store, self._overview, node_id)
         row = self.store.row_of_uid(node_id)
-        return self.store.span_details(row) if row >= 0 else None
+        return self._span_details(row) if row >= 0 else None
+
+    def _span_details(self, row: int) -> dict[str, Any]:
+        details = span_details(self.store, row)
+        # "p97 of 1,204 GetDriver calls": its duration's rank among its service and operation's
+        details["percentile"] = rank_of_span(self.store, row).to_json(details["operation"])
+        return details
 
     def _service_details(self, code: int) -> dict[str, Any]:
         graph = service_graph(self.store, self.dependency_links)
@@ -253,10 +262,7 @@ class SceneView:
         newest = self._newest_traces()
         s = self.store.trace_summaries()
         fingerprint = np.stack([s["spans"][newest], s["errors"][newest], s["end_us"][newest] - s["start_us"][newest]], axis=1)
-        if len(self._traces_sent) < self.store.trace_count:
-            grown = np.full((max(self.store.trace_count, 2 * len(self._traces_sent)), 3), -1, np.int64)
-            grown[: len(self._traces_sent)] = self._traces_sent
-            self._traces_sent = grown
+        self._traces_sent = grown(self._traces_sent, self.store.trace_count, fill=-1)
         changed = np.flatnonzero((self._traces_sent[newest] != fingerprint).any(axis=1))
         self._traces_sent[newest[changed]] = fingerprint[changed]
         return [self._summary(int(t), s) for t in newest[changed]]

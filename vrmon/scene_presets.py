@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from vrmon.layout.waterfall import WaterfallParams
 
 LAYOUT_PARAMS: dict[str, type] = {"waterfall": WaterfallParams, "wall": WallParams, "services": ServicesParams}
 TOP_LEVEL_KEYS = {"name", "layout", "description", "params"}
+MOST = 1_000_000  # largest number a preset may set: sizes in metres, counts, pixels
 
 
 @dataclass(frozen=True)
@@ -58,27 +59,35 @@ def load_preset(path: Path) -> ScenePreset:
 
 
 def _params(path: Path, cls: type, raw: Any) -> Any:
+    """The layout's parameters, each checked against the type its dataclass declares."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: [params] must be a table")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    declared = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key not in fields:
-            raise ConfigError(f"{path}: unknown key params.{key}; allowed: {', '.join(sorted(fields))}")
-        default = fields[key].default
-        where = f"{path}: params.{key}"
-        if isinstance(default, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e6:
-                raise ConfigError(f"{where} = {value!r}; expected a number between 0 and 1e6 (metres)")
-            value = float(value)
-        elif isinstance(default, str):
-            if not isinstance(value, str):
-                raise ConfigError(f"{where} must be a colour string like \"#59a14f\"")
-            palette_array([value], where)
-        elif isinstance(default, tuple):
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where} must be a list of colours like [\"#4e79a7\", \"#f28e2b\"]")
-            palette_array(value, where)
-            value = tuple(value)
-        values[key] = value
+        if key not in declared:
+            raise ConfigError(f"{path}: unknown key params.{key}; allowed: {', '.join(sorted(declared))}")
+        values[key] = _param(f"{path}: params.{key}", declared[key], value)
     return cls(**values)
+
+
+def _param(where: str, kind: Any, value: Any) -> Any:
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MOST:
+            raise ConfigError(f"{where} = {value!r}; expected an integer from 0 to {MOST}")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MOST:
+            raise ConfigError(f"{where} = {value!r}; expected a number from 0 to {MOST}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} = {value!r}; expected a colour string like \"#59a14f\"")
+        palette_array([value], where)
+        return value
+    if kind == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} = {value!r}; expected a list of colours like [\"#4e79a7\", \"#f28e2b\"]")
+        palette_array(value, where)
+        return tuple(value)
+    raise TypeError(f"{where}: presets cannot hold a {kind}")  # a new kind of parameter needs a check here

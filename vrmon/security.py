@@ -22,7 +22,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+
+from vrmon.origins import normalise_origin
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -31,7 +32,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
@@ -86,16 +86,6 @@ def inline_script_hashes(html: str) -> tuple[str, ...]:
     """CSP 'sha256-…' sources for the inline scripts of a page (index.html's import map)."""
     return tuple(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
                  for body in _INLINE_SCRIPT.findall(html))
-
-
-def normalise_origin(origin: str) -> str:
-    """'HTTPS://Example.org:443/' → 'https://example.org'; raises ValueError if not an origin."""
-    parts = urlsplit(origin.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-        raise ValueError(f"{origin!r} is not an origin like https://grafana.example.org:3000")
-    port = parts.port if parts.port not in (None, DEFAULT_PORTS[parts.scheme]) else None
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 def split_host(host_header: str) -> tuple[str, int | None]:

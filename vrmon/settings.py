@@ -6,9 +6,11 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vrmon.errors import ConfigError
+from vrmon.origins import normalise_origin
 
 # Where static/, scenes/ and node_modules/ are: an installed wheel carries them in vrmon/_client/
 # (setup.py puts them there); in the checkout they sit beside the vrmon package.
@@ -29,6 +31,22 @@ def duration(text: str | float) -> float:
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
+MIN_SPEED, MAX_SPEED = 0.25, 1000.0  # replay speed factors --speed and viewers may choose
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?)\s*(B|KB|MB|GB|TB)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def size(text: str | int) -> int:
+    """'500MB', '2GB', '1.5 GB' or plain bytes → bytes (its name shows in flag errors)."""
+    if isinstance(text, int):
+        return text
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size like 500MB or 2GB")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+
+
 def port(text: str | int) -> int:
     """A TCP port: 1-65535, or 0 for any free one (its name shows in flag errors)."""
     value = int(text)
@@ -46,6 +64,7 @@ class Setting:
     repeat: bool = False  # the flag may be given several times; its VRMON_* variable is comma-separated
     choices: tuple[str, ...] = ()
     metavar: str | None = None  # what --help shows for the value, e.g. URL
+    from_env: bool = True  # False for per-run switches (`tail --once`): they have no VRMON_* variable
 
     @property
     def env(self) -> str:
@@ -55,11 +74,15 @@ class Setting:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    def default_value(self) -> Any:
+        """The default, converted ("15m" → 900.0): what a config object holds when nothing is set."""
+        return self._convert(self.default, "default") if isinstance(self.default, str) else self.default
+
     def resolve_default(self) -> Any:
-        """The default (converted, e.g. "15m" → 900.0), unless its VRMON_* variable is set."""
-        raw = os.environ.get(self.env)
+        """The default (converted), unless its VRMON_* variable is set."""
+        raw = os.environ.get(self.env) if self.from_env else None
         if raw is None:
-            return self._convert(self.default, "default") if isinstance(self.default, str) else self.default
+            return self.default_value()
         if self.repeat:
             return tuple(self._convert(part.strip(), self.env) for part in raw.split(",") if part.strip())
         return self._convert(raw, self.env)
@@ -79,12 +102,16 @@ class Setting:
 
 
 SERVE_SETTINGS = (
+    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response",
+            Path, repeat=True, metavar="PATH"),
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
     Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),
     Setting("scene", "waterfall", "scene to start in (a preset name from scenes/ or --scenes-dir)"),
-    Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name"),
-    Setting("tick", 0.1, "seconds between scene updates sent to viewers", float),
-    Setting("viewer_queue", 64, "frames queued per viewer before a slow viewer is resynced with a snapshot", int),
+    Setting("scenes_dir", "", "extra directory of scene presets (*.toml); they override built-ins of the same name",
+            metavar="DIR"),
+    Setting("tick", 0.1, "seconds between scene updates sent to viewers", float, metavar="SECONDS"),
+    Setting("viewer_queue", 64, "frames queued per viewer before a slow viewer is resynced with a snapshot", int,
+            metavar="N"),
     Setting("max_viewers", 256, "most viewers connected at once; more are refused with a close reason", int,
             metavar="N"),
     Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
@@ -116,6 +143,25 @@ JAEGER_SETTINGS = (
 )
 
 
+RECORD_SETTINGS = (
+    Setting("record", "", "record everything the live sources send (spans, statuses, host load, dependencies) "
+            "to this new .vrrec file; replay it with --replay FILE", metavar="FILE"),
+    Setting("record_max_size", "0", "stop recording when the file reaches this size, e.g. 2GB (0: no limit)", size,
+            metavar="SIZE"),
+    Setting("record_max_age", "0", "stop recording after this long, e.g. 4h (0: no limit)", duration, metavar="DURATION"),
+)
+
+REPLAY_SETTINGS = (
+    Setting("speed", 1.0, "replay speed of a recording: 0.25 (slow motion) to 1000", float, metavar="FACTOR"),
+    Setting("start", "", "where a replayed recording starts: an offset such as 12m30s, or a wall-clock time "
+            "such as 14:05:30 or 2026-11-30T14:05:30Z", metavar="WHEN"),
+    Setting("loop", False, "start a replayed recording over when it ends", bool),
+    Setting("replay_clock", "shared", "shared: every viewer sees one replay clock (one drives, everyone watches); "
+            "per-viewer: each viewer plays, pauses and seeks on its own", choices=("shared", "per-viewer")),
+    Setting("play", False, "play --replay trace files in time: spans appear at their start times, slowed or sped "
+            "up to a watchable pace", bool),
+)
+
 TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
         "serves beyond loopback (prefer the variable: a flag shows in ps)", metavar="TOKEN")
 
@@ -137,22 +183,74 @@ SECURITY_SETTINGS = (
 )
 
 
+TAIL_SETTINGS = (
+    Setting("once", False, "print the first snapshot and exit", bool, from_env=False),
+    Setting("json", False, "print JSON objects instead of text", bool, from_env=False),
+    Setting("timeout", 10.0, "seconds to wait for the server", float, from_env=False, metavar="SECONDS"),
+    TOKEN,
+    Setting("tls_ca", "", "PEM certificate to trust for wss://, beside the system's and vrmon's own self-signed one",
+            from_env=False, metavar="FILE"),
+)
+
+INSPECT_SETTINGS = (
+    Setting("json", False, "print JSON instead of text", bool, from_env=False),
+    Setting("findings", False, "list the findings in the files' traces", bool, from_env=False),
+    Setting("min_calls", 5, "--findings: repeated calls it takes to be an N+1", int, from_env=False, metavar="N"),
+    Setting("compare", False, "compare trace B (second FILE) against baseline A (first FILE)", bool, from_env=False),
+    Setting("trace_a", "", "--compare: the trace of A (needed when A holds several)", from_env=False, metavar="ID"),
+    Setting("trace_b", "", "--compare: the trace of B (needed when B holds several)", from_env=False, metavar="ID"),
+    Setting("top", 5, "--compare: spans to list as contributing most", int, from_env=False, metavar="N"),
+)
+
+
+@dataclass(frozen=True)
+class SettingGroup:
+    """Settings shown together: in a command's --help (an argparse group) and in the README's table."""
+
+    command: str  # vrmon COMMAND
+    title: str  # "" for the command's own options
+    about: str
+    settings: tuple[Setting, ...]
+
+
+SETTING_GROUPS = (
+    SettingGroup("serve", "", "", SERVE_SETTINGS),
+    SettingGroup("serve", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("serve", "record and replay", "record live sources, play recordings back (see docs/recording.md)",
+                 RECORD_SETTINGS + REPLAY_SETTINGS),
+    SettingGroup("serve", "security", "who may connect (see docs/security.md)", SECURITY_SETTINGS),
+    SettingGroup("record", "", "", RECORD_SETTINGS + tuple(s for s in SERVE_SETTINGS
+                                                          if s.name in ("host_metrics", "retain", "max_spans"))),
+    SettingGroup("record", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("tail", "", "", TAIL_SETTINGS),
+    SettingGroup("inspect", "", "", INSPECT_SETTINGS),
+)
+
+
+def _defaults_from(settings: tuple[Setting, ...]) -> Callable[[str], Any]:
+    """`default("port")`: a config field whose default is the table's, so each default is written once."""
+    by_name = {s.name: s for s in settings}
+    return lambda name: field(default=by_name[name].default_value(), metadata={"setting": by_name[name]})
+
+
+_security_default = _defaults_from(SECURITY_SETTINGS)
+_serve_default = _defaults_from(SERVE_SETTINGS + RECORD_SETTINGS + REPLAY_SETTINGS)
+
+
 @dataclass(frozen=True)
 class SecurityConfig:
     """Who may connect; SECURITY_SETTINGS says what each one means."""
 
-    allow_host: tuple[str, ...] = ()
-    allow_origin: tuple[str, ...] = ()
-    tls_cert: str = ""
-    tls_key: str = ""
-    token: str = ""
-    lan: bool = False
-    insecure: bool = False
-    config_dir: str = ""
+    allow_host: tuple[str, ...] = _security_default("allow_host")
+    allow_origin: tuple[str, ...] = _security_default("allow_origin")
+    tls_cert: str = _security_default("tls_cert")
+    tls_key: str = _security_default("tls_key")
+    token: str = _security_default("token")
+    lan: bool = _security_default("lan")
+    insecure: bool = _security_default("insecure")
+    config_dir: str = _security_default("config_dir")
 
     def __post_init__(self) -> None:
-        from vrmon.security import normalise_origin
-
         for origin in self.allow_origin:
             try:
                 normalise_origin(origin)
@@ -169,17 +267,27 @@ def security_config(**values: Any) -> SecurityConfig:
 
 @dataclass
 class ServeConfig:
-    replay: list[Path] = field(default_factory=list)
-    host: str = "127.0.0.1"
-    port: int = 8080
-    scene: str = "waterfall"
-    scenes_dir: str = ""
-    tick: float = 0.1
-    viewer_queue: int = 64
-    max_viewers: int = 256
-    host_metrics: bool = True
-    retain: float = 1800.0  # seconds
-    max_spans: int = 2_000_000
+    """What `vrmon serve` runs with; SERVE_SETTINGS says what each setting means and holds its default."""
+
+    replay: Sequence[Path] = _serve_default("replay")
+    host: str = _serve_default("host")
+    port: int = _serve_default("port")
+    scene: str = _serve_default("scene")
+    scenes_dir: str = _serve_default("scenes_dir")
+    tick: float = _serve_default("tick")
+    viewer_queue: int = _serve_default("viewer_queue")
+    max_viewers: int = _serve_default("max_viewers")
+    host_metrics: bool = _serve_default("host_metrics")
+    retain: float = _serve_default("retain")  # seconds
+    max_spans: int = _serve_default("max_spans")
+    record: str = _serve_default("record")
+    record_max_size: int = _serve_default("record_max_size")  # bytes, 0: no limit
+    record_max_age: float = _serve_default("record_max_age")  # seconds, 0: no limit
+    speed: float = _serve_default("speed")
+    start: str = _serve_default("start")
+    loop: bool = _serve_default("loop")
+    replay_clock: str = _serve_default("replay_clock")
+    play: bool = _serve_default("play")
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"
@@ -189,6 +297,10 @@ class ServeConfig:
     def __post_init__(self) -> None:
         if self.max_viewers < 1:
             raise ConfigError(f"--max-viewers must be at least 1, got {self.max_viewers}")
+        if not MIN_SPEED <= self.speed <= MAX_SPEED:
+            raise ConfigError(f"--speed {self.speed:g}: use a factor from {MIN_SPEED:g} to {MAX_SPEED:g}")
+        if self.record_max_size < 0 or self.record_max_age < 0:
+            raise ConfigError("--record-max-size and --record-max-age cannot be negative (0: no limit)")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:

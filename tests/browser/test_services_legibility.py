@@ -70,6 +70,15 @@ def open_services(vrmon_server, page, n_services: int):
     return page, names
 
 
+# Names a DOM overlay (top bar, trace list, legend, …) covers: the top element at a name's
+# corners and centre is not the canvas.
+UNDER_OVERLAYS_JS = """(labels) => {
+  const canvas = document.querySelector("a-scene").canvas;
+  return labels.filter((l) => [[l.x0 + 1, l.y0 + 1], [l.x1 - 1, l.y0 + 1], [l.x0 + 1, l.y1 - 1], [l.x1 - 1, l.y1 - 1],
+    [(l.x0 + l.x1) / 2, (l.y0 + l.y1) / 2]].some(([x, y]) => document.elementFromPoint(x, y) !== canvas)).map((l) => l.text);
+}"""
+
+
 def label_figures(labels: list[dict], marks: dict) -> dict:
     """Overlaps between names, names lying on nodes, names cut by the edge."""
     def overlap(a, b) -> bool:
@@ -90,23 +99,27 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     marks = mark_figures(page)
     labels = page.evaluate(LABELS_JS)
     figures = label_figures(labels, marks)
+    under_overlays = page.evaluate(UNDER_OVERLAYS_JS, labels)
     words = read_3d_view(page, shots(tmp_path) / f"services-{n_services}.png")
     read = names_read(words, names)
     print(f"\n{n_services} services: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, "
-          f"≥2×2 px {marks['visible_2px']:.0%}, names shown {len(labels)}, read by OCR {len(read)}, {figures}")
+          f"≥2×2 px {marks['visible_2px']:.0%}, names shown {len(labels)}, read by OCR {len(read)}, {figures}, "
+          f"not read {sorted(set(names) - set(read))[:12]}")
     assert marks["marks"] == len(names) >= 0.9 * n_services
     assert marks["box_share"] >= 0.30
     assert marks["on_screen"] >= 0.90
     assert marks["visible_2px"] >= 0.80
     assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0
     assert figures["smallest_px"] >= 16  # the letters' size; the backing adds a few pixels
+    assert under_overlays == [], "names under the top bar, a list or a panel"
     shown = {label["text"] for label in labels}
-    # Names shown must read (tesseract misses a few legible ones between links: 31–35 of the 37
-    # shown of 40 in runs on 2026-11-30, so the issue's 80 % of all 40 is met only in some runs).
+    # Names shown must read (tesseract misses a legible one or two among the links: 34–36 of the
+    # 37 shown of 40 in runs on 2026-11-30; before the names kept clear of each other by a wider
+    # gap and the nodes by more room, 31–35 of 37).
     assert len(set(read) & shown) >= 0.8 * len(shown), f"OCR read {sorted(read)} of {sorted(shown)}"
     if n_services == 40:
         assert len(shown) >= 0.9 * len(names)
-        assert len(read) >= 0.75 * len(names), f"OCR read {sorted(read)}"
+        assert len(read) >= 0.8 * len(names), f"OCR read {sorted(read)}"  # the issue's figure
     else:  # far more names than fit: the rest show when pointed at, or closer
         assert len(shown) >= 25
     assert page.errors == []

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgpack
 import numpy as np
 
-from vrmon.formats.otlp import any_value
+from vrmon.model.attribute_values import any_value
 from vrmon.model.span_store import SpanStore
 from vrmon.model.string_table import StringTable
 
@@ -34,6 +34,7 @@ def _fixstr(text: str) -> bytes:
 # attribute packs as {"key": K, "value": {TYPE: V}}, a Jaeger tag as {"key": K, "type": T, "value": V}
 # (the field orders every exporter writes), so V's encoding starts right after one of these.
 _PEER_ENTRY = re.compile(re.escape(_fixstr("key")) + b"(" + b"|".join(re.escape(_fixstr(k)) for k in PEER_KEYS) + b")")
+_ZIPKIN_FORMAT = _fixstr("format") + _fixstr("zipkin")
 _PEER_KEY_OF = {_fixstr(k): k for k in PEER_KEYS}
 _VALUE_PREFIXES = tuple(
     [_fixstr("value") + b"\x81" + _fixstr(t) for t in ("stringValue", "intValue")]
@@ -44,6 +45,8 @@ _VALUE_PREFIXES = tuple(
 def peer_of_packed(packed: bytes) -> str:
     """`peer_of` a span's kept-aside msgpack details. Most spans are settled by one regex scan; one
     whose peer keys appear anywhere but in the usual tag layout is decoded in full."""
+    if _ZIPKIN_FORMAT in packed[:16]:  # Zipkin tags are a map, not key/value entries: decoded in full
+        return peer_of(span_tags(msgpack.unpackb(packed)))
     tags: dict[str, Any] = {}
     for entry in _PEER_ENTRY.finditer(packed):
         key = _PEER_KEY_OF[entry.group(1)]
@@ -74,10 +77,14 @@ def _tag_value_after(packed: bytes, after: int) -> Any:
 
 
 def span_tags(raw: dict[str, Any]) -> dict[str, Any]:
-    """A span's own tags (Jaeger) or attributes (OTLP) as a plain dict."""
+    """A span's own tags (Jaeger, Zipkin) or attributes (OTLP) as a plain dict."""
     span = raw.get("span") or {}
     if raw.get("format") == "jaeger-v1":
         return {t.get("key"): t.get("value") for t in span.get("tags") or ()}
+    if raw.get("format") == "zipkin":
+        tags = dict(span.get("tags") or {})
+        remote = (span.get("remoteEndpoint") or {}).get("serviceName")
+        return {"peer.service": remote, **tags} if remote else tags
     return {a.get("key"): any_value(a.get("value")) for a in span.get("attributes") or ()}
 
 

@@ -5,6 +5,9 @@ Shapes understood:
   traces, or a single trace object ``{"traceID", "spans", "processes"}``.
 - OTLP JSON: ``{"resourceSpans": [...]}`` (TracesData), hex or base64 ids.
 - Jaeger api_v3: ``{"result": TracesData}``, or a list of such envelopes (a chunked stream).
+- Grafana Tempo: ``{"batches": [...]}`` (trace by id, older servers), ``{"trace": {...}}``
+  (/api/v2/traces), or plain OTLP JSON.
+- Zipkin v2: a list of spans, or a list of traces (each a list of spans).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 from vrmon.errors import TraceFormatError
 from vrmon.formats.jaeger_v1 import read_jaeger_v1_traces
 from vrmon.formats.otlp import read_otlp
+from vrmon.formats.tempo import TEMPO_KEYS, read_tempo
+from vrmon.formats.zipkin import looks_like_zipkin, read_zipkin
 from vrmon.model.span_batch import SpanBatch
 
 __all__ = ["read_document", "describe_shape"]
@@ -28,6 +33,8 @@ def read_document(doc: Any) -> SpanBatch:
             raise TraceFormatError(f"the document is a Jaeger error response: {_api_v3_error(doc)}")
         if "resourceSpans" in doc:
             return read_otlp(doc)
+        if TEMPO_KEYS & doc.keys():
+            return read_tempo(doc)
         if "data" in doc:
             data = doc["data"]
             if data is None:
@@ -43,13 +50,16 @@ def read_document(doc: Any) -> SpanBatch:
             return read_jaeger_v1_traces([doc])
         raise TraceFormatError(
             f"unrecognised trace document with keys {sorted(doc)[:8]}; expected Jaeger JSON "
-            '({"data": [...]}), OTLP JSON ({"resourceSpans": [...]}) or an api_v3 envelope ({"result": ...})'
+            '({"data": [...]}), OTLP JSON ({"resourceSpans": [...]}), an api_v3 envelope ({"result": ...}), '
+            'a Tempo trace ({"batches": [...]}) or Zipkin v2 JSON ([{"traceId", "id", ...}])'
         )
     if isinstance(doc, list):
         if not doc:
             return SpanBatch()
         if all(isinstance(d, dict) and "spans" in d for d in doc):
             return read_jaeger_v1_traces(doc)
+        if looks_like_zipkin(doc):
+            return read_zipkin(doc)
         batch = SpanBatch()
         for i, part in enumerate(doc):
             if not isinstance(part, dict):
@@ -66,10 +76,14 @@ def describe_shape(doc: Any) -> str:
             return "jaeger-api-v3"
         if "resourceSpans" in doc:
             return "otlp-json"
+        if TEMPO_KEYS & doc.keys():
+            return "tempo"
         if "data" in doc or "spans" in doc:
             return "jaeger-v1"
     if isinstance(doc, list):
-        return "jaeger-v1" if doc and isinstance(doc[0], dict) and "spans" in doc[0] else "list"
+        if doc and isinstance(doc[0], dict) and "spans" in doc[0]:
+            return "jaeger-v1"
+        return "zipkin-v2" if looks_like_zipkin(doc) else "list"
     return "unknown"
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
-from vrmon.formats.values import as_dict, as_list, fit_id, fit_time, pack_untrusted, span_kind, whole_number
+from vrmon.formats.values import as_dict, as_list, failure_reason, fit_id, fit_time, pack_untrusted, span_kind, whole_number
+from vrmon.model.attribute_values import any_value
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -34,7 +35,7 @@ def read_otlp(doc: dict) -> SpanBatch:
             service = attribute_value(as_list(resource.get("attributes"), "the resource's attributes", context),
                                       "service.name")
         except _BAD_VALUE as exc:
-            context.append(f"the resource's service.name cannot be read ({_reason(exc)})")
+            context.append(f"the resource's service.name cannot be read ({failure_reason(exc)})")
             service = None
         service = str(service) if service not in (None, "") else UNKNOWN_SERVICE
         # "instrumentationLibrarySpans" is the pre-1.0 name, still found in old exports
@@ -53,7 +54,7 @@ def read_otlp(doc: dict) -> SpanBatch:
                 try:
                     _read_span(batch, span, service, resource, scope, list(problems), packb)
                 except _BAD_VALUE as exc:
-                    raise TraceFormatError(f"resourceSpans[{r_index}] span {s_index}: {_reason(exc)}; "
+                    raise TraceFormatError(f"resourceSpans[{r_index}] span {s_index}: {failure_reason(exc)}; "
                                            f"expected OTLP span fields {_SPAN_FIELDS}") from None
     return batch
 
@@ -89,13 +90,6 @@ def _read_span(batch: SpanBatch, span: dict, service: str, resource: dict, scope
     batch.details.append(packed)
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    return str(exc)
-
 
 def attribute_value(attributes: Any, key: str) -> Any:
     """The plain value of one OTLP attribute, or None (attributes that are not objects are skipped)."""
@@ -103,27 +97,3 @@ def attribute_value(attributes: Any, key: str) -> Any:
         if isinstance(attr, dict) and attr.get("key") == key:
             return any_value(attr.get("value"))
     return None
-
-
-def any_value(value: Any) -> Any:
-    """OTLP AnyValue → plain JSON value (int64 values arrive as decimal strings).
-
-    Malformed values come back as they are (a hostile document must not break the details view).
-    """
-    if not isinstance(value, dict) or not value:
-        return None
-    (kind, inner), = value.items() if len(value) == 1 else list(value.items())[:1]
-    if kind == "intValue":
-        try:
-            return int(inner)
-        except (TypeError, ValueError, OverflowError):
-            return inner
-    if kind == "arrayValue":
-        values = inner.get("values") if isinstance(inner, dict) else None
-        return [any_value(v) for v in values] if isinstance(values, list) else inner
-    if kind == "kvlistValue":
-        values = inner.get("values") if isinstance(inner, dict) else None
-        if not isinstance(values, list):
-            return inner
-        return {str(kv.get("key")): any_value(kv.get("value")) for kv in values if isinstance(kv, dict)}
-    return inner

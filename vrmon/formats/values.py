@@ -9,26 +9,14 @@ and the span keeps the reason, which its details show as a warning (see `problem
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any
+
+from vrmon.model.string_table import clean_text
 
 # Times in µs are clamped to half the int64 range, so start + duration cannot wrap around.
 TIME_LIMIT = 2**62
 _ID_MASKS = {64: 2**64 - 1, 128: 2**128 - 1}
-
-
-# A lone UTF-16 surrogate ("\ud800" in JSON) is a valid Python str that no UTF-8 encoder accepts.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """`text`, with any lone surrogate replaced by U+FFFD so it can be UTF-8 encoded."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
 
 
 def whole_number(value: Any, what: str, problems: list[str]) -> int:
@@ -132,6 +120,15 @@ def packable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         return [packable(v, depth + 1) for v in value]
     return clean_text(str(value))
+
+
+def failure_reason(exc: Exception) -> str:
+    """Why a span could not be read, in words (a KeyError says only the key)."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
 
 
 def json_kind(value: Any) -> str:

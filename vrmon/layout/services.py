@@ -1,7 +1,8 @@
 """Service graph: one node per service, one edge per caller → callee pair, laid out flat, facing you.
 
-Edges come from parent → child span pairs whose services differ (and from Jaeger's
-/api/dependencies when a live source provides them). Positions come from a force-directed
+Edges come from parent → child span pairs whose services differ, from calls to services that
+report no span of their own (Zipkin's remoteEndpoint: a client span without a child, a server
+span without a parent), and from /api/dependencies when a live source provides them. Positions come from a force-directed
 solver in numpy (dense pairwise forces: fine for hundreds of services), seeded so it is
 deterministic, and warm-started from the previous positions so a new service moves the others
 as little as possible (the ones already placed do not move at all).
@@ -23,6 +24,7 @@ import numpy as np
 
 from vrmon.layout.nodes import Edges, Layout, Nodes, NO_STRING, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, parse_color
+from vrmon.layout.preset_param import param
 from vrmon.model.dependencies import DependencyLink
 
 SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
@@ -30,26 +32,27 @@ SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
 
 @dataclass(frozen=True)
 class ServicesParams:
-    width: float = 3.0  # metres: the graph's width at its first layout
-    height: float = 1.6  # centre of the graph above the floor (eye height)
-    distance: float = 3.0  # metres in front of the viewer
-    stretch: float = 1.25  # the graph is this much wider than tall: a view with a side panel open
+    width: float = param(3.0, "metres: the graph's width at its first layout")
+    height: float = param(1.6, "metres: centre of the graph above the floor (eye height)")
+    distance: float = param(3.0, "metres in front of the viewer")
+    stretch: float = param(1.25, "how much wider than tall the graph is (room for a side panel)")
     # node diameters, edge widths and the space between nodes, in units of the ideal link length
-    node_min: float = 0.14
-    node_max: float = 0.4
-    gap: float = 0.45
-    edge_min: float = 0.008
-    edge_max: float = 0.05
-    iterations: float = 300  # solver steps for a first layout
-    warm_iterations: float = 40  # solver steps when services were added to a laid-out graph
-    seed: float = 7
+    node_min: float = param(0.14, "diameter of the quietest service's sphere, in ideal link lengths")
+    node_max: float = param(0.4, "diameter of the busiest service's sphere, in ideal link lengths")
+    gap: float = param(1.1, "least space between two spheres, in ideal link lengths (room for a name beside each)")
+    edge_min: float = param(0.008, "thickness of the quietest link, in ideal link lengths")
+    edge_max: float = param(0.05, "thickness of the busiest link, in ideal link lengths")
+    iterations: int = param(300, "solver steps for a first layout")
+    warm_iterations: int = param(40, "solver steps when services were added to a laid-out graph")
+    seed: int = param(7, "random seed of the first layout: same seed, same layout")
     # error ratio → colour: none, some (up to 1 %), many (5 %), most (≥ 20 %); lightness falls as
     # the ratio rises, so the scale reads without hue too (and a marker says "errors" by shape)
-    ok_color: str = "#8c9db5"
-    low_color: str = "#f5dd5a"
-    warn_color: str = "#f08c2e"
-    error_color: str = "#d62f3f"
-    service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS  # the names' colours (as in every scene)
+    ok_color: str = param("#8c9db5", "colour of a service with no errors")
+    low_color: str = param("#f5dd5a", "colour of a service with errors in up to 1 % of its spans")
+    warn_color: str = param("#f08c2e", "colour of a service with errors in 5 % of its spans")
+    error_color: str = param("#d62f3f", "colour of a service with errors in 20 % of its spans or more")
+    service_colors: tuple[str, ...] = param(DEFAULT_SERVICE_COLORS,
+                                            "colours of the services' names (the same in every scene)")
 
 
 ERROR_STOPS = (0.0, 0.01, 0.05, 0.2)  # error ratios of ok_color, low_color, warn_color, error_color
@@ -83,6 +86,8 @@ def service_graph(store, extra_links: Sequence[DependencyLink] = ()) -> ServiceG
     has = parent >= 0
     src = store.service[parent[has]]
     dst = store.service[has]
+    peer_src, peer_dst = _peer_calls(store, has)
+    src, dst = np.concatenate([src, peer_src]), np.concatenate([dst, peer_dst])
     cross = src != dst
     codes = src[cross].astype(np.int64) * n_services + dst[cross]
     if n_services * n_services <= 4 * len(codes) + 65536:  # a count per possible pair: no sort
@@ -113,6 +118,26 @@ def service_graph(store, extra_links: Sequence[DependencyLink] = ()) -> ServiceG
     seconds = float((summaries["end_us"][live].max() - summaries["start_us"][live].min()) / 1e6) if live.any() else 1.0
     return ServiceGraph(present, spans[present], errors[present].astype(np.int64), index[pairs // n_services],
                         index[pairs % n_services], calls, max(seconds, 1e-3))
+
+
+_CALLS_OUT = (3, 4)  # client, producer (SPAN_KINDS): the remote service is the callee
+_CALLS_IN = (2, 5)  # server, consumer: the remote service is the caller
+
+
+def _peer_calls(store, has_parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(caller, callee) service codes of calls known only by the remote service a span names: a
+    client span with no child span, a server span with no parent span (Zipkin's dependency rule)."""
+    peer = store.peer
+    named = peer >= 0
+    if not named.any():
+        return np.empty(0, np.int32), np.empty(0, np.int32)
+    has_child = np.zeros(len(peer), bool)
+    has_child[store.parent[has_parent]] = True
+    kind = store.kind
+    out = named & np.isin(kind, _CALLS_OUT) & ~has_child
+    into = named & np.isin(kind, _CALLS_IN) & ~has_parent
+    service = store.service
+    return np.concatenate([service[out], peer[into]]), np.concatenate([peer[out], service[into]])
 
 
 def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.ndarray, movable: np.ndarray,

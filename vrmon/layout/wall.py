@@ -17,6 +17,7 @@ import numpy as np
 
 from vrmon.layout.nodes import Label, Layout, Nodes, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS
+from vrmon.layout.preset_param import param
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, geometry_nodes, waterfall_geometry
 
 # Panel titles are drawn by the client (static/js/scene/scene-labels.js) `title_height` metres
@@ -30,25 +31,27 @@ TITLE_GAP = 0.12
 
 @dataclass(frozen=True)
 class WallParams:
-    traces: float = 12  # panels per page (at most what fits once around the room)
-    rows: float = 4  # panels stacked in a column
-    radius: float = 6.0  # metres from the centre of the room to the wall
-    panel_width: float = 2.8
-    panel_gap: float = 0.3  # metres between columns
-    panel_height: float = 1.0  # most a panel's bars take from its deepest row to its root
-    row_gap: float = 0.2  # metres between a panel and the title of the one below
-    eye_height: float = 1.6  # a column's centre, unless that would put it below the floor
-    title_height: float = 0.22  # metres of text (the client draws wall titles this tall)
+    traces: int = param(12, "panels per page (at most what fits once around the room)")
+    rows: int = param(4, "panels stacked in a column, packed by their real heights")
+    radius: float = param(6.0, "metres from the centre of the room to the wall")
+    panel_width: float = param(2.8, "metres: a panel's width")
+    panel_gap: float = param(0.3, "metres between columns")
+    panel_height: float = param(1.0, "metres: most a panel's bars take from its deepest row to its root")
+    row_gap: float = param(0.2, "metres between a panel and the title of the one below")
+    eye_height: float = param(1.6, "metres: a column's centre, unless that would put it below the floor")
+    title_height: float = param(0.22, "metres of title text above each panel (the client draws titles this tall)")
     # How far each panel turns towards the room's centre: 1 faces it squarely (best when you
     # stand there and turn your head), 0 faces straight ahead (best on a flat screen, where a
     # turned panel's bars slant across its neighbours' titles); in between, some of each.
-    facing: float = 0.5
-    bar_height: float = 0.08
-    bar_depth: float = 0.04
-    lane_gap: float = 0.02  # panels stay shallow: lanes and tracks stack into the wall
-    track_gap: float = 0.042
-    min_bar: float = 0.035  # shortest drawn bar: 2 px or more from the desktop's default view
-    service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS
+    facing: float = param(0.5,
+                          "how far panels turn towards the room's centre: 1 squarely (in a headset), 0 straight ahead (flat screens)")
+    bar_height: float = param(0.08, "metres: a bar's height")
+    bar_depth: float = param(0.04, "metres: a bar's thickness, front to back")
+    lane_gap: float = param(0.02, "metres between service lanes (panels stay shallow: lanes stack into the wall)")
+    track_gap: float = param(0.042, "metres between bars of one lane and depth that overlap in time")
+    min_bar: float = param(0.035, "metres: the shortest bar drawn (2 px or more from the desktop's default view)")
+    service_colors: tuple[str, ...] = param(DEFAULT_SERVICE_COLORS,
+                                            "colours services take in order of first appearance (the same in every scene)")
 
 
 def recent_traces(trace_start: np.ndarray, count: int) -> np.ndarray:

@@ -18,29 +18,33 @@ import numpy as np
 from vrmon.layout.critical_path import critical_path
 from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, duration_code, yaw_code
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
+from vrmon.layout.preset_param import param
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 
 
 @dataclass(frozen=True)
 class WaterfallParams:
-    width: float = 24.0  # metres for the trace's extent rounded up to a power of two (it fills 50–100 %)
-    row_height: float = 0.6  # metres between call depths
-    bar_height: float = 0.3
-    bar_depth: float = 0.3
-    lane_gap: float = 0.9  # metres between service lanes
-    track_gap: float = 0.35  # metres between overlapping bars of one lane and depth
-    min_bar: float = 0.03  # shortest drawn bar, so zero-length spans stay visible
-    floor: float = 0.5  # height of the deepest row
-    service_colors: tuple[str, ...] = DEFAULT_SERVICE_COLORS
+    width: float = param(24.0, "metres the time axis takes: the trace's duration rounded up to a round step")
+    row_height: float = param(0.6, "metres between call depths")
+    bar_height: float = param(0.3, "metres: a bar's height")
+    bar_depth: float = param(0.3, "metres: a bar's thickness, front to back")
+    lane_gap: float = param(0.9, "metres between service lanes")
+    track_gap: float = param(0.35, "metres between bars of one lane and depth that overlap in time")
+    min_bar: float = param(0.03, "metres: the shortest bar drawn, so zero-length spans stay visible")
+    floor: float = param(0.5, "metres: height of the deepest row")
+    service_colors: tuple[str, ...] = param(DEFAULT_SERVICE_COLORS,
+                                            "colours services take in order of first appearance (the same in every scene)")
     # The one-trace overview (waterfall_overview.py): lanes stacked top to bottom fill `height`
     # beside `width`, so the picture has the shape of a screen whatever the number of lanes.
-    height: float = 18.0  # metres the lanes fill at most
-    lane_height: float = 0.5  # least height of a lane: room for its name
-    min_row: float = 0.12  # least metres between rows at the overview (subtrees fold until rows fit)
-    max_row: float = 2.0  # most metres between rows (a few rows do not make huge bars)
-    lod_pixels: float = 4.0  # subtrees narrower than this at the overview fold into one summary mark
-    overview_pixels: float = 1000.0  # pixels `width` takes on a screen at the overview
-    idle_gap: float = 0.2  # stretches with no span starting or ending, longer than this share of the trace, shrink to a break when they make up most of it (0: never)
+    height: float = param(18.0,
+                          "metres the lanes fill at most, beside `width` (the picture keeps the shape of a screen)")
+    lane_height: float = param(0.5, "metres: least height of a lane, room for its name")
+    min_row: float = param(0.12, "metres: least space between rows at the overview (subtrees fold until rows fit)")
+    max_row: float = param(2.0, "metres: most space between rows (a few rows do not make huge bars)")
+    lod_pixels: float = param(4.0, "pixels: subtrees narrower than this at the overview fold into one summary mark")
+    overview_pixels: float = param(1000.0, "pixels `width` takes on a screen at the overview")
+    idle_gap: float = param(0.2,
+                            "share of the trace: stretches with no span starting or ending, longer than this, shrink to a break when they make up most of it (0: never)")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import msgpack
 import numpy as np
 
-from vrmon.formats.otlp import any_value
+from vrmon.model.attribute_values import any_value
 from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.model.ids import format_span_id
 from vrmon.model.span_batch import SPAN_KINDS
@@ -18,15 +19,17 @@ if TYPE_CHECKING:
 MAX_CHILDREN_LISTED = 200
 
 
-def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str, Any]:
-    from vrmon.analysis.percentiles import rank_of_span  # analysis imports the model: only when asked
-
+def span_details(store: "SpanStore", row: int) -> dict[str, Any]:
+    """Everything the store knows about one span, as plain JSON-able values (for `details` frames)."""
+    raw = msgpack.unpackb(store.details[row])
     flags = SpanFlag(int(store.flags[row]))
     start_us = int(store.start_us[row])
     parent = int(store.parent[row])
     children = np.flatnonzero(store.parent == row)[:MAX_CHILDREN_LISTED]
     if raw["format"] == "jaeger-v1":
         tags, logs, process, refs = _jaeger_parts(raw)
+    elif raw["format"] == "zipkin":
+        tags, logs, process, refs = _zipkin_parts(raw)
     elif "span" in raw:
         tags, logs, process, refs = _otlp_parts(raw)
     else:  # spans made without a source document (synthetic ones) have no tags, logs or process
@@ -34,12 +37,11 @@ def describe_span(store: "SpanStore", row: int, raw: dict[str, Any]) -> dict[str
     return {
         "id": int(store.uid[row]),
         "trace_id": store.trace_id_hex(int(store.trace[row])),
-        "span_id": format_span_id(int(store.span_id[row])),
-        "parent_span_id": format_span_id(int(store.parent_id[row])) if store.parent_id[row] else None,
+        # a Zipkin server half sharing its client's id is stored under an id of its own; show Zipkin's
+        "span_id": raw.get("span_id") or format_span_id(int(store.span_id[row])),
+        "parent_span_id": raw.get("parent_span_id") or (format_span_id(int(store.parent_id[row])) if store.parent_id[row] else None),
         "service": store.services.names[store.service[row]],
         "operation": store.operations.names[store.operation[row]],
-        # "p97 of 1,204 GetDriver calls": its duration's rank among its service and operation's
-        "percentile": rank_of_span(store, row).to_json(store.operations.names[store.operation[row]]),
         "kind": SPAN_KINDS[int(store.kind[row])] if 0 <= store.kind[row] < len(SPAN_KINDS) else "unspecified",
         "start_us": start_us,
         "start": _iso_time(start_us),
@@ -98,6 +100,20 @@ def _jaeger_parts(raw: dict) -> tuple[list, list, list, list]:
     ptags = [["service.name", process.get("serviceName")]] + [[t.get("key"), t.get("value")] for t in _dicts(process.get("tags"))]
     refs = [{"type": r.get("refType"), "trace_id": r.get("traceID"), "span_id": r.get("spanID")} for r in _dicts(span.get("references"))]
     return tags, logs, ptags, refs
+
+
+def _zipkin_parts(raw: dict) -> tuple[list, list, list, list]:
+    span = raw["span"]
+    tags = [[k, v] for k, v in _obj(span.get("tags")).items()]
+    remote = _obj(span.get("remoteEndpoint"))
+    tags += [[f"remoteEndpoint.{k}", v] for k, v in remote.items()]
+    logs = [{"timestamp_us": _int(a.get("timestamp")), "fields": [["annotation", a.get("value")]]}
+            for a in _dicts(span.get("annotations"))]
+    local = _obj(span.get("localEndpoint"))
+    process = [["service.name" if k == "serviceName" else k, v] for k, v in local.items()]
+    if span.get("shared"):
+        process.append(["shared", True])  # the server half of an RPC whose client reported the same id
+    return tags, logs, process, []
 
 
 def _otlp_parts(raw: dict) -> tuple[list, list, list, list]:

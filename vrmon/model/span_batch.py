@@ -16,6 +16,9 @@ UNKNOWN_SERVICE = "(unknown service)"
 SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
 
 
+_SPARSE = ("unknown_ref_types", "incomplete", "peer_service")  # not one entry per span
+
+
 @dataclass
 class SpanBatch:
     trace_id: list[int] = field(default_factory=list)  # up to 128 bits
@@ -31,16 +34,37 @@ class SpanBatch:
     # msgpack bytes of the raw span plus its process/resource, decoded only on demand
     details: list[bytes] = field(default_factory=list)
     unknown_ref_types: set[str] = field(default_factory=set)
+    # Sparse extras, by position in this batch: few formats set them, so the others need not.
+    incomplete: set[int] = field(default_factory=set)  # no start time or no duration in the document
+    peer_service: dict[int, str] = field(default_factory=dict)  # the remote service a span names (Zipkin)
 
     def __len__(self) -> int:
         return len(self.span_id)
 
     def extend(self, other: "SpanBatch") -> None:
+        """Append `other`'s spans (`batch.extend(other)` n times repeats them)."""
+        offset = len(self)
         for name in self.__dataclass_fields__:
             if name == "unknown_ref_types":
                 self.unknown_ref_types |= other.unknown_ref_types
+            elif name == "incomplete":
+                self.incomplete.update(i + offset for i in other.incomplete)
+            elif name == "peer_service":
+                self.peer_service.update((i + offset, peer) for i, peer in other.peer_service.items())
             else:
                 getattr(self, name).extend(getattr(other, name))
+
+    def take(self, positions: "list[int] | range") -> "SpanBatch":
+        """The spans at `positions`, in that order, as a batch of their own (sparse extras follow)."""
+        part = SpanBatch(unknown_ref_types=set(self.unknown_ref_types))
+        at = {int(i): n for n, i in enumerate(positions)}
+        for name in self.__dataclass_fields__:
+            if name not in _SPARSE:
+                values = getattr(self, name)
+                setattr(part, name, [values[i] for i in at])
+        part.incomplete = {at[i] for i in self.incomplete if i in at}
+        part.peer_service = {at[i]: peer for i, peer in self.peer_service.items() if i in at}
+        return part
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -51,4 +75,5 @@ class SpanBatch:
             "error": np.array(self.error, dtype=bool),
             "kind": np.array(self.kind, dtype=np.int8),
             "follows_from": np.array(self.follows_from, dtype=bool),
+            "incomplete": np.isin(np.arange(len(self)), np.fromiter(self.incomplete, np.int64, len(self.incomplete))),
         }

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
 
-from vrmon.formats.values import clean_text
-
 OVERFLOW_NAME = "(other)"
+
+# A lone UTF-16 surrogate ("\ud800" in JSON) is a valid Python str that no UTF-8 encoder accepts.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text`, with any lone surrogate replaced by U+FFFD so it can be UTF-8 encoded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 class StringTable:
@@ -47,6 +58,13 @@ class StringTable:
         codes = self._codes
         intern = self.intern
         return np.fromiter((codes[n] if n in codes else intern(n) for n in names), dtype=np.int32)
+
+    def first(self, count: int) -> "StringTable":
+        """A new table of only the first `count` names (the same codes)."""
+        out = StringTable(self.capacity)
+        out.names = self.names[:count]
+        out._codes = {name: code for name, code in self._codes.items() if code < count}
+        return out
 
     def code_of(self, name: str) -> int | None:
         return self._codes.get(name)

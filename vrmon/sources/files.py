@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
+from vrmon.formats.json_lines import read_json_lines
 from vrmon.model.span_batch import SpanBatch
 
 MAX_FILE_BYTES = 2 * 1024**3
@@ -34,6 +35,11 @@ def load_trace_file(path: str | Path) -> SpanBatch:
             raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and exc.lineno > 1:  # a second document on a later line: JSON Lines
+            try:
+                return read_json_lines(data)
+            except TraceFormatError as lines_exc:
+                raise TraceFormatError(f"{path}: {lines_exc}") from None
         raise TraceFormatError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise TraceFormatError(f"{path}: the JSON is nested too deeply to be a trace document") from None

@@ -2,36 +2,45 @@
 // name keeps a fixed size on screen (TEXT_PX pixels on a desktop, TEXT_DEGREES of visual angle in
 // a headset) and faces the viewer; names never overlap each other, never lie on a node (or its
 // error marker) and never run off the edge. Names are placed greedily, the pointed-at and the
-// selected service first, then by node size (the busiest services), each at the first of eight
-// spots around its node that is free; a name that finds no free spot is hidden until the view
-// changes or you point at its node. All names sit in one canvas atlas drawn as one mesh of
-// quads (one draw call); placing them rewrites two small vertex arrays, and only when the view,
-// the nodes, the pointed-at or the selected service changed.
+// selected service first, then by node size (the busiest services), each at the first free spot
+// beside its node; where the graph is crowded, a name may stand a little further off, joined to
+// its node by a thin leader line (which crosses no other name or node). A name that finds no
+// free spot is hidden until the view changes or you point at its node. All names and leaders sit
+// in one canvas atlas drawn as one mesh of quads (one draw call); placing them rewrites two
+// small vertex arrays, and only when the view, the nodes, the pointed-at or the selected
+// service changed.
 import { MARKER_RADIUS, MARKER_SHARE } from "./span-instances.js";
 import { billboardGeometry } from "./billboard-quads.js";
+import { leaderSegment, overlapsAny, rectCrossedByAny, segmentCrossesAny } from "./label-placement.js";
 
 const THREE = AFRAME.THREE;
 
 export const TEXT_PX = 16; // letter size (font size) on a desktop screen, CSS pixels
 export const TEXT_DEGREES = 1.5; // letter size in a headset, degrees of visual angle
 const ATLAS_SCALE = 2; // atlas pixels per label pixel: crisp when drawn a little larger
-const PAD_PX = 7; // dark backing around the text: a clear margin from links and particles
-const GAP_PX = 3; // between a node and its name
+const PAD_PX = 10; // dark backing around the text: a clear margin from links and particles
+const GAP_PX = 6; // between a node and its name: the name reads as a word of its own
+const LEADER_PX = 22; // how much further off a name may stand, per step, joined by a leader
+const LEADER_WIDTH_PX = 1.5;
+const LEADER_COLOR = "rgba(200, 212, 230, 0.75)";
 const EDGE_PX = 4; // kept free along the edges of the view
 const XR_HALF_VIEW_DEGREES = [38, 30]; // the part of a headset's view names are placed in
 const XR_REFRESH_MS = 120; // a head never stops moving: place names a few times a second
 const BACKING = "#0a0d14"; // the background colour, solid: hides the links behind a name
 const FALLBACK_COLOR = "#d7dee8";
 // Spots around a node, in the order they are tried: right, left, above, below; then the same
-// slid along the node's side by half the label; then the corners. Each is [x, y, slide x, slide y]:
+// slid along the node's side by half the label; then the corners; then the eight directions one
+// and two LEADER_PX further off (with a leader). Each is [x, y, slide x, slide y, steps off]:
 // x, y is -1 before the node's box, 0 centred on the node, 1 after it (y down); the slides are in
 // label widths and heights.
-const SPOTS = [
+const NEAR_SPOTS = [
   [1, 0, 0, 0], [-1, 0, 0, 0], [0, -1, 0, 0], [0, 1, 0, 0],
   [1, 0, 0, -0.5], [1, 0, 0, 0.5], [-1, 0, 0, -0.5], [-1, 0, 0, 0.5],
   [0, -1, 0.4, 0], [0, -1, -0.4, 0], [0, 1, 0.4, 0], [0, 1, -0.4, 0],
   [1, -1, 0, 0], [-1, -1, 0, 0], [1, 1, 0, 0], [-1, 1, 0, 0],
-];
+].map((spot) => [...spot, 0]);
+const DIRECTIONS = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1]];
+const SPOTS = [...NEAR_SPOTS, ...[1, 2].flatMap((steps) => DIRECTIONS.map(([x, y]) => [x, y, 0, 0, steps]))];
 
 const VERTEX_SHADER = `
 uniform float pxAngle;
@@ -55,6 +64,9 @@ void main() {
 }`;
 
 AFRAME.registerComponent("service-labels", {
+  // DOM overlays (CSS selectors) a name must not be placed under on a screen
+  schema: { avoid: { type: "string", default: "" } },
+
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.material = new THREE.ShaderMaterial({
@@ -76,6 +88,8 @@ AFRAME.registerComponent("service-labels", {
     this.nodeCentres = new Float32Array(0); // per row: x, y on screen
     this.inFront = new Uint8Array(0); // per row: 1 if in front of the viewer
     this.placedRects = new Float32Array(0); // the names placed so far, x0, y0, x1, y1 each
+    this.leaders = new Float32Array(0); // the leaders drawn so far, x0, y0, x1, y1 each
+    this.leaderCount = 0;
     this.box = [0, 0, 0, 0];
     this.modelView = new THREE.Matrix4();
     this.lastMatrix = new Float32Array(16);
@@ -96,7 +110,35 @@ AFRAME.registerComponent("service-labels", {
     this.atlasStale = true;
   },
 
+  update() {
+    this.overlayWatch?.disconnect();
+    window.removeEventListener("resize", this.onOverlays);
+    this.overlays = this.data.avoid ? [...document.querySelectorAll(this.data.avoid)] : [];
+    this.obstacles = new Float32Array(this.overlays.length * 4);
+    this.obstacleCount = 0;
+    // Overlays change size when they fold, open or show; their boxes are read then, not per frame.
+    this.onOverlays ??= () => { this.measureOverlays(); this.dirty = true; };
+    this.overlayWatch = new ResizeObserver(this.onOverlays);
+    for (const overlay of this.overlays) this.overlayWatch.observe(overlay);
+    window.addEventListener("resize", this.onOverlays);
+  },
+
+  /** The overlays' boxes as label pixels from the canvas' centre (CSS pixels on a screen). */
+  measureOverlays() {
+    const canvas = this.el.sceneEl.canvas?.getBoundingClientRect();
+    this.obstacleCount = 0;
+    if (!canvas) return;
+    for (const overlay of this.overlays) {
+      const box = overlay.getBoundingClientRect();
+      if (!box.width || !box.height) continue;
+      const x = canvas.left + canvas.width / 2, y = canvas.top + canvas.height / 2;
+      this.obstacles.set([box.left - x, box.top - y, box.right - x, box.bottom - y], this.obstacleCount++ * 4);
+    }
+  },
+
   remove() {
+    this.overlayWatch?.disconnect();
+    window.removeEventListener("resize", this.onOverlays);
     for (const name of ["enter-vr", "exit-vr"]) this.el.sceneEl.removeEventListener(name, this.onPresenting);
     for (const name of ["vrmon-services", "vrmon-scene"]) this.el.sceneEl.removeEventListener(name, this.onServices);
     for (const name of ["vrmon-nodes", "vrmon-selection"]) this.el.sceneEl.removeEventListener(name, this.onChange);
@@ -134,26 +176,33 @@ AFRAME.registerComponent("service-labels", {
         slots.push(s);
       }
     }
-    const { canvas, boxes } = drawAtlas(slots.map((s) => services[s]), slots.map((s) => this.system.serviceColor(s) ?? FALLBACK_COLOR));
+    const { canvas, boxes, solid } = drawAtlas(slots.map((s) => services[s]), slots.map((s) => this.system.serviceColor(s) ?? FALLBACK_COLOR));
     const texture = new THREE.CanvasTexture(canvas);
     texture.minFilter = THREE.LinearMipmapLinearFilter;
     texture.anisotropy = 4;
     this.material.uniforms.atlas.value = texture;
 
+    // Quads 0 … count-1 are the names, count … 2·count-1 their leaders (drawn after the names).
     const count = slots.length;
+    this.slots = count;
     this.sizes = new Float32Array(count * 2);
-    const anchors = new Float32Array(count * 12);
-    const corners = new Float32Array(count * 8);
-    const uvs = new Float32Array(count * 8);
-    const indices = new Uint32Array(count * 6);
+    const anchors = new Float32Array(count * 24);
+    const corners = new Float32Array(count * 16);
+    const uvs = new Float32Array(count * 16);
+    const indices = new Uint32Array(count * 12);
+    const uvOf = (box) => {
+      const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
+      const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
+      return [u0, v0, u1, v0, u1, v1, u0, v1];
+    };
+    const leaderUv = uvOf(solid);
     boxes.forEach((box, i) => {
       this.sizes[i * 2] = box.w / ATLAS_SCALE;
       this.sizes[i * 2 + 1] = box.h / ATLAS_SCALE;
-      const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
-      const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
-      uvs.set([u0, v0, u1, v0, u1, v1, u0, v1], i * 8);
-      indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
+      uvs.set(uvOf(box), i * 8);
+      uvs.set(leaderUv, (count + i) * 8);
     });
+    for (let q = 0; q < 2 * count; q++) indices.set([0, 1, 2, 0, 2, 3].map((k) => q * 4 + k), q * 6);
     const geometry = billboardGeometry(anchors, corners, uvs, indices);
     this.mesh = new THREE.Mesh(geometry, this.material);
     this.mesh.frustumCulled = false; // the quads are placed by the shader
@@ -194,15 +243,15 @@ AFRAME.registerComponent("service-labels", {
       ? XR_HALF_VIEW_DEGREES.map((d) => Math.tan(THREE.MathUtils.degToRad(d)) / pxAngle)
       : [canvas.clientWidth / 2, canvas.clientHeight / 2];
     this.material.uniforms.pxAngle.value = pxAngle;
-    this.place(pxAngle, half, hovered);
+    this.place(pxAngle, half, hovered, xr ? 0 : this.obstacleCount);
   },
 
   /**
    * Place the names for this view: `half` is half the view's width and height in label pixels,
-   * `hovered` the row pointed at (-1 none). Screen coordinates are label pixels from the view's
-   * centre, y down.
+   * `hovered` the row pointed at (-1 none), `obstacleCount` how many overlay boxes to keep clear
+   * of. Screen coordinates are label pixels from the view's centre, y down.
    */
-  place(pxAngle, [halfW, halfH], hovered) {
+  place(pxAngle, [halfW, halfH], hovered, obstacleCount) {
     const { nodes, selectedId } = this.system;
     const { pos, size, flags, service, count } = nodes;
     if (this.nodeRects.length < count * 4) {
@@ -211,8 +260,9 @@ AFRAME.registerComponent("service-labels", {
       this.inFront = new Uint8Array(count * 2);
       this.placedRects = new Float32Array(count * 8);
       this.shownRows = new Int32Array(count * 2);
+      this.leaders = new Float32Array(count * 8);
     }
-    const { nodeRects: rects, nodeCentres: centres, inFront, placedRects: placed } = this;
+    const { nodeRects: rects, nodeCentres: centres, inFront, placedRects: placed, leaders } = this;
     const e = this.modelView.elements;
     for (let row = 0; row < count; row++) {
       const x = pos[row * 3], y = pos[row * 3 + 1], z = pos[row * 3 + 2];
@@ -244,7 +294,7 @@ AFRAME.registerComponent("service-labels", {
     this.half[0] = halfW;
     this.half[1] = halfH;
     const box = this.box;
-    let shown = 0;
+    let shown = 0, leaderCount = 0;
     // the pointed-at and the selected service first, then the biggest nodes
     for (let i = -2; i < count; i++) {
       const row = i === -2 ? hovered : i === -1 ? selected : order[i];
@@ -254,15 +304,27 @@ AFRAME.registerComponent("service-labels", {
       const w = this.sizes[slot * 2], h = this.sizes[slot * 2 + 1];
       const cx = centres[row * 2], cy = centres[row * 2 + 1];
       const x0 = rects[row * 4], y0 = rects[row * 4 + 1], x1 = rects[row * 4 + 2], y1 = rects[row * 4 + 3];
-      // The pointed-at and the selected name always show: over other nodes if it must.
-      const spots = i < 0 ? SPOTS.length * 2 : SPOTS.length;
+      // The pointed-at and the selected name always show: beside the node over other nodes if it must.
+      const spots = i < 0 ? SPOTS.length + NEAR_SPOTS.length : SPOTS.length;
       for (let k = 0; k < spots; k++) {
-        const [sx, sy, slideX, slideY] = SPOTS[k % SPOTS.length];
-        const lx = (sx === 0 ? cx : sx < 0 ? x0 - GAP_PX - w / 2 : x1 + GAP_PX + w / 2) + slideX * w;
-        const ly = (sy === 0 ? cy : sy < 0 ? y0 - GAP_PX - h / 2 : y1 + GAP_PX + h / 2) + slideY * h;
+        const [sx, sy, slideX, slideY, steps] = k < SPOTS.length ? SPOTS[k] : NEAR_SPOTS[k - SPOTS.length];
+        const gap = GAP_PX + steps * LEADER_PX;
+        const lx = (sx === 0 ? cx : sx < 0 ? x0 - gap - w / 2 : x1 + gap + w / 2) + slideX * w;
+        const ly = (sy === 0 ? cy : sy < 0 ? y0 - gap - h / 2 : y1 + gap + h / 2) + slideY * h;
         box[0] = lx - w / 2; box[1] = ly - h / 2; box[2] = lx + w / 2; box[3] = ly + h / 2;
         if (box[0] < -halfW + EDGE_PX || box[2] > halfW - EDGE_PX || box[1] < -halfH + EDGE_PX || box[3] > halfH - EDGE_PX) continue;
-        if (overlapsAny(box, placed, shown) || (k < SPOTS.length && overlapsAny(box, rects, count, inFront))) continue;
+        if (overlapsAny(box, placed, shown) || rectCrossedByAny(box, leaders, leaderCount)) continue;
+        if (overlapsAny(box, this.obstacles, obstacleCount)) continue; // under the top bar, a list, a panel
+        if (k < SPOTS.length && overlapsAny(box, rects, count, inFront)) continue;
+        if (steps) {
+          // the leader starts at the node's edge and crosses no other node and no name
+          const l = leaderCount * 4;
+          leaderSegment(cx, cy, (x1 - x0) / 2, box, leaders, l);
+          if (segmentCrossesAny(leaders[l], leaders[l + 1], leaders[l + 2], leaders[l + 3], rects, count, row, inFront)
+            || segmentCrossesAny(leaders[l], leaders[l + 1], leaders[l + 2], leaders[l + 3], placed, shown)) continue;
+          this.writeLeader(slot, row, l, cx, cy, anchors, corners);
+          leaderCount++;
+        }
         placed.set(box, shown * 4);
         this.shownRows[shown++] = row;
         this.writeQuad(slot, row, box, cx, cy, anchors, corners);
@@ -270,6 +332,7 @@ AFRAME.registerComponent("service-labels", {
       }
     }
     this.shown = shown;
+    this.leaderCount = leaderCount;
     this.mesh.geometry.attributes.anchor.needsUpdate = true;
     this.mesh.geometry.attributes.corner.needsUpdate = true;
   },
@@ -293,6 +356,28 @@ AFRAME.registerComponent("service-labels", {
     return this.order;
   },
 
+  /** A leader quad along this.leaders[l … l+3] (label pixels, y down), LEADER_WIDTH_PX wide, anchored at the node. */
+  writeLeader(slot, row, l, cx, cy, anchors, corners) {
+    const { pos } = this.system.nodes;
+    const q = this.slots + slot;
+    for (let k = 0; k < 4; k++) {
+      const v = (q * 4 + k) * 3;
+      anchors[v] = pos[row * 3];
+      anchors[v + 1] = pos[row * 3 + 1];
+      anchors[v + 2] = pos[row * 3 + 2];
+    }
+    // Corners in view-space offsets (y grows up), counter-clockwise so the quad faces the viewer.
+    const leaders = this.leaders;
+    const ax = leaders[l] - cx, ay = cy - leaders[l + 1], bx = leaders[l + 2] - cx, by = cy - leaders[l + 3];
+    const length = Math.hypot(bx - ax, by - ay) || 1;
+    const nx = -(by - ay) / length * LEADER_WIDTH_PX / 2, ny = (bx - ax) / length * LEADER_WIDTH_PX / 2;
+    const c = q * 8;
+    corners[c] = ax - nx; corners[c + 1] = ay - ny;
+    corners[c + 2] = bx - nx; corners[c + 3] = by - ny;
+    corners[c + 4] = bx + nx; corners[c + 5] = by + ny;
+    corners[c + 6] = ax + nx; corners[c + 7] = ay + ny;
+  },
+
   /** Anchor the label's four corners at the node's centre, offset to the rectangle `a` (label pixels). */
   writeQuad(slot, row, a, cx, cy, anchors, corners) {
     const { pos } = this.system.nodes;
@@ -310,17 +395,8 @@ AFRAME.registerComponent("service-labels", {
   },
 });
 
-/** Whether rectangle a overlaps any of the first n rectangles (x0, y0, x1, y1 each), skipping
- * those whose `use` entry is 0 when `use` is given. */
-function overlapsAny(a, rects, n, use = null) {
-  for (let i = 0; i < n; i++) {
-    if (use && !use[i]) continue;
-    if (a[0] < rects[i * 4 + 2] && a[2] > rects[i * 4] && a[1] < rects[i * 4 + 3] && a[3] > rects[i * 4 + 1]) return true;
-  }
-  return false;
-}
-
-/** Every name in one canvas, on a dark backing, in its service colour; returns pixel boxes. */
+/** Every name in one canvas, on a dark backing, in its service colour, and a solid patch for
+ * the leaders; returns the names' pixel boxes and the inner part of the patch. */
 function drawAtlas(texts, colors) {
   const font = `600 ${TEXT_PX * ATLAS_SCALE}px system-ui, "Segoe UI", Roboto, sans-serif`;
   const pad = PAD_PX * ATLAS_SCALE;
@@ -336,9 +412,11 @@ function drawAtlas(texts, colors) {
     x += w + 2; // a spare pixel column keeps neighbours out of each other's filtering
     return box;
   });
+  // the leaders' patch, on a row of its own; its inner part is sampled, clear of filtering at its edge
+  const patch = { x: 0, y: y + rowHeight + 2, w: 16, h: 16 };
   const canvas = document.createElement("canvas");
   canvas.width = width;
-  canvas.height = y + rowHeight;
+  canvas.height = patch.y + patch.h;
   const ctx = canvas.getContext("2d");
   ctx.font = font;
   ctx.textBaseline = "middle";
@@ -351,5 +429,7 @@ function drawAtlas(texts, colors) {
     ctx.fillStyle = colors[i];
     ctx.fillText(text, box.x + pad, box.y + box.h / 2, box.w - 2 * pad);
   });
-  return { canvas, boxes };
+  ctx.fillStyle = LEADER_COLOR;
+  ctx.fillRect(patch.x, patch.y, patch.w, patch.h);
+  return { canvas, boxes, solid: { x: patch.x + 6, y: patch.y + 6, w: 4, h: 4 } };
 }

@@ -1,0 +1,122 @@
+"""Replay of a recording: the clock is exact to the tick on an injected time, a seek gives the
+scene that playing to the same point gives, and viewer requests are validated without sockets."""
+
+from __future__ import annotations
+
+import msgpack
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from tests.recordings import write_recording
+from vrmon.errors import ProtocolError
+from vrmon.hub import Hub
+from vrmon.protocol import ReplayRequest, decode_server_frame, parse_client_message, replay_request_frame
+from vrmon.replay.clock import ReplayClock
+from vrmon.replay.loading import load_recording
+from vrmon.replay.player import ReplayPlayer
+from vrmon.scene import SceneView
+from vrmon.scene_presets import load_presets
+
+
+def test_speed_and_pause_are_exact_to_the_tick():
+    clock = ReplayClock(duration_us=60_000_000, now=100.0, speed=4)
+    assert clock.position(100.0) == 0
+    assert clock.position(102.5) == 10_000_000  # 2.5 s at 4×
+    clock.pause(103.0)
+    assert clock.position(103.0) == clock.position(500.0) == 12_000_000
+    clock.play(510.0)
+    assert clock.position(510.25) == 13_000_000
+    clock.set_speed(0.25, 511.0)  # 1 s at 4× then slow motion
+    assert clock.position(511.0) == 16_000_000 and clock.position(515.0) == 17_000_000
+    clock.seek(59_000_000, 520.0)
+    assert clock.position(523.0) == 59_750_000 and not clock.ended(523.0)
+    assert clock.position(540.0) == 60_000_000 and clock.ended(540.0)  # at the end it stays on the last scene
+    clock.play(541.0)  # play at the end starts over
+    assert clock.position(541.0) == 0 and clock.playing
+
+
+def test_a_looping_clock_starts_over_and_speed_is_bounded():
+    clock = ReplayClock(duration_us=10_000_000, now=0.0, speed=1000, loop=True)
+    assert clock.position(0.012) == 2_000_000 and not clock.ended(0.012)
+    with pytest.raises(ValueError):
+        clock.set_speed(2000, 1.0)
+
+
+def _scene_state(hub: Hub) -> dict[str, bytes]:
+    """Every preset's snapshot of the hub's store, and the store's columns."""
+    store = hub.store
+    state = {name: SceneView(store, preset).snapshot() for name, preset in hub.presets.items()}
+    state.update({f"column {name}": getattr(store, name).tobytes() for name in store._cols})
+    state.update({f"trace {name}": col.tobytes() for name, col in store.trace_summaries().items()})
+    state["details"] = msgpack.packb(store.details)
+    state["services"] = msgpack.packb(store.services.names)
+    return state
+
+
+def test_a_seek_gives_the_scene_that_playing_to_the_same_point_gives(tmp_path):
+    path = tmp_path / "incident.vrrec"
+    times = write_recording(path)
+    contents, whole = load_recording(path)
+    presets = load_presets([ROOT / "scenes"])
+    now = [0.0]
+    played = Hub(whole.prefix(0), presets, "waterfall")
+    player = ReplayPlayer(contents, whole, played, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name="x")
+    player.step()
+    sought = Hub(whole.prefix(0), presets, "waterfall")
+    seeker = ReplayPlayer(contents, whole, sought, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name="x")
+    for t in [times[0] - 1, times[0], times[3] + 2, times[6], times[-1]]:
+        while now[0] < t:  # playing: one tick at a time, each adding what arrived since
+            now[0] = min(t, now[0] + 0.7)
+            player.step()
+        seeker.control(ReplayRequest("seek", position_us=int(t * 1e6)))
+        assert len(played.store) == len(sought.store) == contents.spans_until(int(t * 1e6))
+        a, b = _scene_state(played), _scene_state(sought)
+        assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
+        assert {k: (v.state, v.message) for k, v in played.sources.items()} == \
+            {k: (v.state, v.message) for k, v in sought.sources.items()}
+        assert played.last_metrics == sought.last_metrics and played.dependency_links == sought.dependency_links
+    assert len(played.store) == len(whole) == 600
+
+
+def test_a_seek_backwards_and_a_loop_restart_rebuild_the_earlier_scene(tmp_path):
+    path = tmp_path / "incident.vrrec"
+    times = write_recording(path, frames=4)
+    contents, whole = load_recording(path)
+    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    now = [0.0]
+    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0, loop=True), lambda: now[0], name="x")
+    now[0] = times[-1]
+    player.step()
+    assert len(hub.store) == 600
+    now[0] = times[-1] + times[1]  # looped: one part less than two in
+    player.step()
+    assert contents.duration_us == int(times[-1] * 1e6)  # the end frame comes with the last part
+    assert len(hub.store) == contents.spans_until(int(times[1] * 1e6)) == 300
+    assert hub.sources["jaeger (recorded)"].state == "ok"
+    player.control(ReplayRequest("seek", position_us=int(times[2] * 1e6)))  # the outage
+    assert hub.sources["jaeger (recorded)"].state == "down"
+    metrics = decode_server_frame(hub.last_metrics)
+    assert metrics["recorded"] is True and metrics["load"][0] == 2
+
+
+def test_replay_frames_and_requests_are_validated_without_sockets(tmp_path):
+    assert parse_client_message(replay_request_frame("seek", position_us=12_500_000)) == ReplayRequest("seek", 12_500_000)
+    assert parse_client_message(replay_request_frame("speed", speed=32)) == ReplayRequest("speed", speed=32.0)
+    assert parse_client_message(replay_request_frame("pause")) == ReplayRequest("pause")
+    for bad, message in [(replay_request_frame("rewind"), "'action' must be one of"),
+                         (replay_request_frame("seek"), "'position_us' must be an integer"),
+                         (replay_request_frame("seek", position_us=-1), "'position_us' must be an integer"),
+                         (replay_request_frame("speed", speed=0.1), "from 0.25 to 1000"),
+                         (replay_request_frame("speed", speed=True), "from 0.25 to 1000")]:
+        with pytest.raises(ProtocolError, match=message):
+            parse_client_message(bad)
+    path = tmp_path / "incident.vrrec"
+    write_recording(path, frames=3)
+    contents, whole = load_recording(path)
+    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0), lambda: 0.0, name="incident.vrrec")
+    greeting = decode_server_frame(player.greeting())
+    assert greeting["type"] == "replay" and greeting["duration_us"] == contents.duration_us
+    assert {m["kind"] for m in greeting["marks"]} == {"error", "service", "outage"}
+    assert np.all(np.diff([m["t_us"] for m in greeting["marks"]]) >= 0)

@@ -1,0 +1,94 @@
+"""(trace, span id) keys and a sorted index from them to store rows, for O(k log n) lookups."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def make_keys(trace: np.ndarray, span_id: np.ndarray) -> np.ndarray:
+    """12-byte big-endian (trace code, span id) keys: byte order = numeric order."""
+    packed = np.empty(len(trace), dtype=[("t", ">u4"), ("s", ">u8")])
+    packed["t"] = trace
+    packed["s"] = span_id
+    return packed.view("S12")
+
+
+class KeyIndex:
+    """12-byte keys -> rows (a key may repeat), for O(k log n) lookups as rows arrive.
+
+    Two sorted levels: new keys go into a small one, merged into the large one once it holds
+    1/MERGE_FRACTION of it, so adding k keys moves O(k + n / MERGE_FRACTION) memory (amortised)
+    rather than the whole index every time.
+    """
+
+    MERGE_FRACTION = 32
+    MERGE_FLOOR = 4096  # below this many recent keys, never merge
+
+    def __init__(self) -> None:
+        self._main = _SortedKeys()
+        self._recent = _SortedKeys()
+
+    def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._recent.insert(keys[order], rows[order])
+        if len(self._recent.keys) > max(self.MERGE_FLOOR, len(self._main.keys) // self.MERGE_FRACTION):
+            self._main.insert(self._recent.keys, self._recent.rows)
+            self._recent = _SortedKeys()
+
+    def first(self, keys: np.ndarray) -> np.ndarray:
+        """A row holding each key, -1 where absent."""
+        found = self._main.first(keys)
+        return np.where(found >= 0, found, self._recent.first(keys))
+
+    def all_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which, rows): every row holding each key, with the index of that key in `keys`."""
+        which, rows = zip(self._main.all_of(keys), self._recent.all_of(keys))
+        return np.concatenate(which), np.concatenate(rows)
+
+    def compact(self, remap: np.ndarray) -> None:
+        """Rows renumbered by `remap` (old row -> new row, -1 = gone)."""
+        self._main.compact(remap)
+        self._recent.compact(remap)
+
+
+    def rows_below(self, n: int) -> "KeyIndex":
+        """A new index holding only the rows below `n` (the index of a store's first n rows)."""
+        out = KeyIndex()
+        for mine, theirs in ((self._main, out._main), (self._recent, out._recent)):
+            kept = mine.rows < n
+            theirs.keys, theirs.rows = mine.keys[kept], mine.rows[kept]
+        return out
+
+
+class _SortedKeys:
+    """One sorted level of a KeyIndex."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype="S12")
+        self.rows = np.empty(0, dtype=np.int64)
+
+    def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Insert `keys` (sorted) with their rows."""
+        at = np.searchsorted(self.keys, keys, side="right")
+        self.keys = np.insert(self.keys, at, keys)
+        self.rows = np.insert(self.rows, at, rows)
+
+    def first(self, keys: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.full(len(keys), -1, np.int64)
+        at = np.searchsorted(self.keys, keys)
+        at_c = np.minimum(at, len(self.keys) - 1)
+        found = self.keys[at_c] == keys
+        return np.where(found, self.rows[at_c], -1)
+
+    def all_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.searchsorted(self.keys, keys, side="left")
+        count = np.searchsorted(self.keys, keys, side="right") - lo
+        which = np.repeat(np.arange(len(keys)), count)
+        step = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
+        return which, self.rows[np.repeat(lo, count) + step]
+
+    def compact(self, remap: np.ndarray) -> None:
+        kept = remap[self.rows] >= 0
+        self.keys = self.keys[kept]
+        self.rows = remap[self.rows[kept]]

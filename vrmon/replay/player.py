@@ -1,0 +1,136 @@
+"""The player: moves a hub through a recording as the replay clock runs.
+
+Playing forward adds the spans that arrived since the last step to the hub's store, so viewers
+get deltas and see traces arrive as they did. A seek (or a loop starting over) builds the store
+at the new position in one step from the whole recording's store (`SpanStore.prefix`), which
+equals playing up to there, and every viewer gets a snapshot. Statuses, host load and dependency
+links are replayed as they were at each moment; the host load is marked as recorded.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+
+import numpy as np
+
+from vrmon.hub import Hub
+from vrmon.model.span_store import SpanStore
+from vrmon.protocol import ReplayRequest, metrics_frame, replay_frame
+from vrmon.recording.contents import Event, RecordedContents
+from vrmon.replay.clock import ReplayClock
+from vrmon.replay.marks import timeline_marks
+
+# Playing forward by more spans than this in one step (a fast speed, a long tick) rebuilds the
+# store instead: a prefix of the whole recording is cheaper than adding that many spans.
+REBUILD_OVER = 50_000
+
+
+class ReplayPlayer:
+    def __init__(self, contents: RecordedContents, whole: SpanStore, hub: Hub, clock: ReplayClock,
+                 now: Callable[[], float], *, name: str, shared: bool = True, time_scale: float = 1.0) -> None:
+        """`whole` holds every span of `contents`, added in one batch in arrival order;
+        `time_scale` is recording µs per real µs (1 for a recording; a trace file played in time
+        is stretched)."""
+        self.contents = contents
+        self.whole = whole
+        self.hub = hub
+        self.clock = clock
+        self.now = now
+        self.name = name
+        self.shared = shared
+        self.time_scale = time_scale
+        self.marks = timeline_marks(contents)
+        self._event_times = [event.t_us for event in contents.events]
+        self._applied_us: int | None = None  # the position the hub shows; None before the first step
+        self._rows = 0  # spans in the hub's store
+        self._events = 0  # events applied
+        self._ended = False
+        hub.replay = self
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Bring the hub to the clock's position (called every tick)."""
+        position = self.clock.position(self.now())
+        if self._applied_us is None or position < self._applied_us:
+            self._rebuild(position)
+        elif position > self._applied_us:
+            self._forward(position)
+        ended = self.clock.ended(self.now())
+        if ended != self._ended:
+            self._ended = ended
+            self.hub.send_all(self.state_frame())
+
+    def control(self, request: ReplayRequest) -> None:
+        now = self.now()
+        if request.action == "play":
+            self.clock.play(now)
+        elif request.action == "pause":
+            self.clock.pause(now)
+        elif request.action == "speed":
+            assert request.speed is not None
+            self.clock.set_speed(request.speed, now)
+        elif request.action == "seek":
+            assert request.position_us is not None
+            self.clock.seek(request.position_us, now)
+            self._applied_us = None  # a seek rebuilds, even forward: as fast anywhere, and equal to playing
+        self.step()
+        self.hub.send_all(self.state_frame())
+
+    def state_frame(self, marks: bool = False) -> bytes:
+        now = self.now()
+        clock = self.clock
+        return replay_frame(position_us=clock.position(now), duration_us=clock.duration_us, playing=clock.playing,
+                            speed=clock.speed, loop=clock.loop, ended=clock.ended(now),
+                            clock="shared" if self.shared else "per-viewer", start_us=self.contents.file.start_us,
+                            time_scale=self.time_scale, name=self.name, marks=self.marks if marks else None)
+
+    def greeting(self) -> bytes:
+        return self.state_frame(marks=True)
+
+    # -- moving the hub -------------------------------------------------------------------
+
+    def _forward(self, position: int) -> None:
+        rows = self.contents.spans_until(position)
+        if rows - self._rows > REBUILD_OVER:
+            self._rebuild(position)
+            return
+        if rows > self._rows:
+            self.hub.store.add(self.contents.batch(self._rows, rows))
+            self._rows = rows
+        upto = bisect.bisect_right(self._event_times, position)
+        for event in self.contents.events[self._events:upto]:
+            self._apply(event)
+        self._events = upto
+        self._applied_us = position
+
+    def _rebuild(self, position: int) -> None:
+        self._rows = self.contents.spans_until(position)
+        self.hub.replace_store(self.whole.prefix(self._rows))
+        upto = bisect.bisect_right(self._event_times, position)
+        latest: dict[tuple[str, str], Event] = {}  # (kind, source) → the last event of its kind up to here
+        for event in self.contents.events[:upto]:
+            latest[(event.kind, str(event.payload.get("source", "")))] = event
+        for source in {str(e.payload["source"]) for e in self.contents.events if e.kind == "status"}:
+            if ("status", source) not in latest:
+                self.hub.set_status(_recorded(source), "ok", "no status recorded yet at this point")
+        for event in latest.values():
+            self._apply(event)
+        self._events = upto
+        self._applied_us = position
+
+    def _apply(self, event: Event) -> None:
+        p = event.payload
+        if event.kind == "status":
+            self.hub.set_status(_recorded(p["source"]), p["state"], p["message"])
+        elif event.kind == "metrics":
+            self.hub.broadcast(metrics_frame(cpu=np.frombuffer(p["cpu"], "<f4"), load=tuple(p["load"]),
+                                             mem_used=int(p["mem_used"]), mem_total=int(p["mem_total"]),
+                                             ts=float(p["ts"]), recorded=True))
+        elif event.kind == "dependencies":
+            self.hub.set_dependencies(p["links"])
+
+
+def _recorded(source: str) -> str:
+    return f"{source} (recorded)"
