@@ -22,6 +22,7 @@ screenshots: install test-tools
 bench: install test-tools
 	$(PY) -m bench.run
 	$(PY) -m bench.live
+	$(PY) -m bench.otlp
 	$(PY) -m bench.headset
 	$(PY) -m bench.browser
 

@@ -15,7 +15,6 @@ work is not counted against vrmon.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import datetime
 import random
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 import psutil
 from websockets.sync.client import connect
 
-from bench.report import finish, machine, percentile
+from bench.report import finish, machine, parse_arguments, percentile
 from tests.conftest import RunningServer, free_port
 from tests.jaeger_stub import JaegerStub, StubSpan
 from vrmon.app import create_app
@@ -164,10 +163,7 @@ def _thread_cpu(native_id: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="few samples and 1k spans, for a smoke run")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    args = parser.parse_args(argv)
+    args = parse_arguments(__doc__, argv, quick="few samples and 1k spans, for a smoke run")
     random.seed(1)
     samples, spans, seconds = (3, 1_000, 3.0) if args.quick else (20, 10_000, 15.0)
     rows = [SECTION, "", f"Run `python -m bench.live` (part of `make bench`). Measured {datetime.date.today().isoformat()} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from pathlib import Path
@@ -51,3 +52,11 @@ def finish(section: str, rows: list[str], write: bool) -> int:
     if write:
         write_section(section, report)
     return 0
+
+
+def parse_arguments(doc: str, argv: list[str] | None, quick: str) -> argparse.Namespace:
+    """The options every timing benchmark takes: --quick (a smoke run: `quick` says what it does) and --no-write."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    return parser.parse_args(argv)

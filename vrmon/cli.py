@@ -13,8 +13,8 @@ from typing import Any
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
 from vrmon.setting_flags import add_command_settings, setting_values
-from vrmon.settings import (JAEGER_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS, SERVE_SETTINGS,
-                            SETTING_GROUPS, JaegerConfig, ServeConfig, jaeger_config, security_config)
+from vrmon.settings import (JAEGER_SETTINGS, OTLP_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS,
+                            SERVE_SETTINGS, SETTING_GROUPS, JaegerConfig, ServeConfig, jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -89,26 +89,35 @@ def _serve(args: argparse.Namespace) -> int:
 
     from vrmon.app import create_app
     from vrmon.listen import bind_listener
+    from vrmon.model.span_store import SpanStore
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
-    if not replay and jaeger is None:
-        raise ConfigError("nothing to show: pass --replay FILE or --jaeger URL "
+    if not replay and jaeger is None and args.otlp is None:
+        raise ConfigError("nothing to show: pass --replay FILE, --jaeger URL or --otlp "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**setting_values(args, SECURITY_SETTINGS))
     config = ServeConfig(jaeger=jaeger, security=security, **{**setting_values(args, SERVE_SETTINGS), "replay": replay},
-                         **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS))
+                         **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS + OTLP_SETTINGS))
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
-    sources = _live_sources(jaeger)
+    store = SpanStore()
+    sources, banner = [], []
+    if config.otlp is not None:
+        from vrmon.otlp_receiver import OtlpReceiver
+
+        receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
+        sources.append(receiver)
+        banner += receiver.banner()
+    sources += _live_sources(jaeger)
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
-    app = create_app(config, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
+    app = create_app(config, store, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
         what = f"the recording {app.state.recording.name}" if app.state.recording else f"{len(config.replay)} trace file(s)"
         print(f"vrmon: reading {what} in the background", file=sys.stderr)
     exposure = app.state.exposure
-    for line in exposure.banner():
+    for line in exposure.banner() + banner:
         print(f"vrmon: {line}", file=sys.stderr)
     if exposure.pairing:
         exposure.pairing.current_code()  # prints the first pairing code

@@ -31,6 +31,7 @@ from vrmon.protocol import (
     Expand,
     Filter,
     Resync,
+    Reveal,
     Select,
     SwitchScene,
     WatchFindings,
@@ -38,9 +39,11 @@ from vrmon.protocol import (
     details_frame,
     matches_frame,
     error_frame,
+    revealed_frame,
     status_frame,
 )
 from vrmon.scene import SceneView, ViewKey
+from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
 
 log = logging.getLogger("vrmon")
@@ -149,6 +152,7 @@ class Hub:
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
+        self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -168,8 +172,8 @@ class Hub:
         self._leave(viewer)
         self.viewers.discard(viewer)
 
-    def _join(self, viewer: Viewer, key: ViewKey) -> None:
-        self._leave(viewer)
+    def _channel(self, key: ViewKey) -> Channel:
+        """The channel of a view, made (and laid out) when nobody looks at it yet."""
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
@@ -178,6 +182,11 @@ class Hub:
                 view.set_dependency_links(self.dependency_links)
                 view.refresh()  # drawn in the first snapshot already
             channel = self.channels[key] = Channel(key, view)
+        return channel
+
+    def _join(self, viewer: Viewer, key: ViewKey) -> None:
+        self._leave(viewer)
+        channel = self._channel(key)
         channel.viewers.add(viewer)
         viewer.channel = channel
         viewer.sent_seq = -1
@@ -235,6 +244,8 @@ class Hub:
             self._send_matches(viewer)
         elif isinstance(message, Expand):
             self._expand(viewer, message.id)
+        elif isinstance(message, Reveal):
+            self._reveal(viewer, message)
         elif isinstance(message, ReplayRequest):
             if self.replay is None:
                 raise ProtocolError("this server is not replaying a recording (vrmon serve --replay FILE.vrrec)")
@@ -271,6 +282,35 @@ class Hub:
         key = viewer.channel.key
         self._join(viewer, replace(key, trace=view.trace, detail=replace(key.detail, window=window)))
 
+    def _reveal(self, viewer: Viewer, message: Reveal) -> None:
+        """Show a trace in the waterfall with the named spans drawn (their folds opened), then say
+        which node ids they are (a `revealed` frame after the snapshot)."""
+        trace = self.store.trace_code(message.trace)
+        if trace is None:
+            raise ProtocolError(f"trace {message.trace} is not loaded")
+        current = viewer.channel.key
+        waterfall = current.scene if self.presets[current.scene].layout == "waterfall" else next(
+            (p.name for p in self.presets.values() if p.layout == "waterfall"), None)
+        if waterfall is None:
+            raise ProtocolError("no waterfall scene to show the trace in")
+        # the same trace keeps its folds, and shows its whole time again: the spans may lie outside a zoomed window
+        base = replace(current.detail, window=None) if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
+        try:
+            uids, linked = span_uids(self.store, trace, message.span, message.nodes)
+        except ProtocolError:
+            self._join(viewer, ViewKey(waterfall, trace, base))  # the trace at least, then why not the span
+            raise
+        key = ViewKey(waterfall, trace, base)
+        probe = self._channel(key)
+        if not all(probe.view.has_node(uid) for uid in uids):  # folded: open the summaries above them
+            if not probe.viewers and probe.key != current:
+                del self.channels[key]
+            key = replace(key, detail=replace(base, expanded=base.expanded | ancestors_to_open(self.store, uids)))
+        if key != current:
+            self._join(viewer, key)
+        select = linked if linked is not None else message.select if message.select in uids else None
+        viewer.offer_answer(revealed_frame(message.trace, uids, select))
+
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
         scene = message.scene or current.scene
@@ -304,6 +344,20 @@ class Hub:
             for viewer in watching:
                 viewer.offer_findings(findings)
         return encoded
+
+    def tick_soon(self) -> None:
+        """Tick as soon as the event loop is free: what a source just added goes out at once.
+        Adds made in the same turn of the loop (a burst of exports, a poll's batches) share one tick."""
+        if not self._tick_pending:
+            self._tick_pending = True
+            asyncio.get_running_loop().call_soon(self._pushed_tick)
+
+    def _pushed_tick(self) -> None:
+        self._tick_pending = False
+        try:
+            self.tick()
+        except Exception:  # like the periodic tick: logged, and the next one tries again
+            log.exception("scene update failed; keeping the last good scene")
 
     def broadcast(self, frame: bytes) -> None:
         """Send one control frame (e.g. host metrics) to every viewer, encoded once."""
@@ -376,7 +430,10 @@ class HubSink:
         self.name = name
 
     def add(self, batch: SpanBatch) -> AddResult:
-        return self.hub.store.add(batch)
+        added = self.hub.store.add(batch)
+        if len(added.rows):
+            self.hub.tick_soon()  # pushed to the viewers now, not at the next periodic tick
+        return added
 
     def set_status(self, state: str, message: str) -> None:
         self.hub.set_status(self.name, state, message)

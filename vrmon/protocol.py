@@ -229,6 +229,8 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
     elif kind == "findings":
         if not isinstance(frame.get("findings"), list) or not isinstance(frame.get("total"), int):
             raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
+    elif kind == "revealed":
+        frame["nodes"] = np.frombuffer(frame.get("nodes", b""), dtype="<u4")
     elif kind not in ("status", "details", "error", "metrics", "replay"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
@@ -308,7 +310,21 @@ class ReplayRequest:
 REPLAY_ACTIONS = ("play", "pause", "seek", "speed")
 MAX_POSITION_US = 2**53  # a JavaScript number holds it exactly
 
-ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest
+MAX_REVEAL_NODES = 200  # node ids one reveal may name (a finding lists at most this many)
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """Show spans of one trace in the waterfall (opening the folds that hide them): a span by its
+    hex id (a link), or node ids (a finding's spans); `select` is the node id to select, if any."""
+
+    trace: str
+    span: str | None
+    nodes: tuple[int, ...]
+    select: int | None
+
+
+ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest | Reveal
 
 
 def select_frame(node_id: int) -> bytes:
@@ -317,6 +333,17 @@ def select_frame(node_id: int) -> bytes:
 
 def findings_request_frame(watch: bool = True) -> bytes:
     return encode_frame({"type": "findings", "watch": watch})
+
+
+def reveal_request_frame(trace: str, span: str | None = None, nodes: tuple[int, ...] = (),
+                         select: int | None = None) -> bytes:
+    return encode_frame({"type": "reveal", "trace": trace, "span": span, "nodes": list(nodes), "select": select})
+
+
+def revealed_frame(trace: str, nodes: list[int], select: int | None) -> bytes:
+    """The answer to `reveal`, after the snapshot that draws them: the asked spans' node ids now
+    drawn, and the one to select (the linked span, or the one the request named)."""
+    return encode_frame({"type": "revealed", "trace": trace, "nodes": np.asarray(nodes, "<u4").tobytes(), "select": select})
 
 
 def resync_frame() -> bytes:
@@ -394,6 +421,8 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if scene is None and trace is None and page is None:
             raise ProtocolError("scene request needs 'scene', 'trace', 'page' or some of them")
         return SwitchScene(scene, trace, page)
+    if kind == "reveal":
+        return _parse_reveal(frame)
     if kind == "findings":
         watch = frame.get("watch", True)
         if not isinstance(watch, bool):
@@ -413,7 +442,7 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
     if kind == "replay":
         return _replay_request(frame)
     raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail, zoom, "
-                        "filter or replay")
+                        "filter, replay or reveal")
 
 
 def _replay_request(frame: dict[str, Any]) -> ReplayRequest:
@@ -427,6 +456,25 @@ def _replay_request(frame: dict[str, Any]) -> ReplayRequest:
     if action == "speed" and (isinstance(speed, bool) or not isinstance(speed, (int, float)) or not MIN_SPEED <= speed <= MAX_SPEED):
         raise ProtocolError(f"replay speed: 'speed' must be a number from {MIN_SPEED:g} to {MAX_SPEED:g}")
     return ReplayRequest(action, position if action == "seek" else None, float(speed) if action == "speed" else None)
+
+
+def _is_node_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32
+
+
+def _parse_reveal(frame: dict[str, Any]) -> Reveal:
+    trace, span, nodes, select = frame.get("trace"), frame.get("span"), frame.get("nodes", []), frame.get("select")
+    for name, value in (("trace", trace), ("span", span)):
+        if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= 32
+                                  or any(c not in "0123456789abcdefABCDEF" for c in value)):
+            raise ProtocolError(f"reveal: {name!r} must be a hex id of 1 to 32 characters")
+    if trace is None:
+        raise ProtocolError("reveal needs a 'trace' (hex trace id)")
+    if not isinstance(nodes, list) or len(nodes) > MAX_REVEAL_NODES or not all(_is_node_id(n) for n in nodes):
+        raise ProtocolError(f"reveal: 'nodes' must be a list of at most {MAX_REVEAL_NODES} node ids")
+    if select is not None and not _is_node_id(select):
+        raise ProtocolError("reveal: 'select' must be nil or a node id")
+    return Reveal(trace.lower(), span.lower() if span is not None else None, tuple(nodes), select)
 
 
 MAX_WINDOW_US = 2**53  # µs: past any trace's length, and exact in a JavaScript number

@@ -32,8 +32,9 @@ def add_setting(parser: argparse._ActionsContainer, setting: Setting) -> None:
                             help=f"{setting.help}; repeatable{_env(setting, ', comma-separated', ' (', ')')}")
         parser.set_defaults(**{f"{setting.name}_default": default})
     else:
+        optional = {"nargs": "?", "const": setting.bare} if setting.bare is not None else {}
         parser.add_argument(setting.flag, type=setting.type, default=default, choices=setting.choices or None,
-                            metavar=setting.metavar,
+                            metavar=setting.metavar, **optional,
                             help=f"{setting.help} (default: {setting.default or 'none'}{_env(setting)})")
 
 

@@ -55,6 +55,20 @@ def port(text: str | int) -> int:
     return value
 
 
+def listen_address(text: str) -> tuple[str, int] | None:
+    """'[HOST:]PORT' → (host, port), loopback when no host is given; '' → None (off)."""
+    text = text.strip()
+    if not text:
+        return None
+    host, sep, number = text.rpartition(":")
+    if not sep:
+        host = "127.0.0.1"
+    try:
+        return host.strip("[]") or "127.0.0.1", port(number)
+    except ValueError:
+        raise ValueError(f"{text!r} is not [HOST:]PORT, e.g. 4318 or 0.0.0.0:4318") from None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -65,6 +79,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     metavar: str | None = None  # what --help shows for the value, e.g. URL
     from_env: bool = True  # False for per-run switches (`tail --once`): they have no VRMON_* variable
+    bare: Any = None  # the value of the flag given without one (`--otlp` alone), if it may be
 
     @property
     def env(self) -> str:
@@ -162,6 +177,14 @@ REPLAY_SETTINGS = (
             "up to a watchable pace", bool),
 )
 
+OTLP_SETTINGS = (
+    Setting("otlp", "", "receive traces that apps export with OTLP/HTTP (POST /v1/traces, protobuf or JSON) on "
+            "[HOST:]PORT; --otlp alone listens on 127.0.0.1:4318, loopback unless a host is given",
+            listen_address, metavar="[HOST:]PORT", bare=("127.0.0.1", 4318)),
+    Setting("otlp_max_body", 20.0, "largest OTLP export accepted, in MiB, before and after gzip (larger ones get "
+            "HTTP 413)", float, metavar="MIB"),
+)
+
 TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
         "serves beyond loopback (prefer the variable: a flag shows in ps)", metavar="TOKEN")
 
@@ -216,6 +239,7 @@ class SettingGroup:
 SETTING_GROUPS = (
     SettingGroup("serve", "", "", SERVE_SETTINGS),
     SettingGroup("serve", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("serve", "OTLP receiver", "apps' OpenTelemetry SDKs send their spans straight to vrmon", OTLP_SETTINGS),
     SettingGroup("serve", "record and replay", "record live sources, play recordings back (see docs/recording.md)",
                  RECORD_SETTINGS + REPLAY_SETTINGS),
     SettingGroup("serve", "security", "who may connect (see docs/security.md)", SECURITY_SETTINGS),
@@ -234,7 +258,7 @@ def _defaults_from(settings: tuple[Setting, ...]) -> Callable[[str], Any]:
 
 
 _security_default = _defaults_from(SECURITY_SETTINGS)
-_serve_default = _defaults_from(SERVE_SETTINGS + RECORD_SETTINGS + REPLAY_SETTINGS)
+_serve_default = _defaults_from(SERVE_SETTINGS + RECORD_SETTINGS + REPLAY_SETTINGS + OTLP_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -288,6 +312,8 @@ class ServeConfig:
     loop: bool = _serve_default("loop")
     replay_clock: str = _serve_default("replay_clock")
     play: bool = _serve_default("play")
+    otlp: tuple[str, int] | None = _serve_default("otlp")  # (host, port) of the OTLP/HTTP receiver
+    otlp_max_body: float = _serve_default("otlp_max_body")  # MiB
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"
@@ -301,6 +327,8 @@ class ServeConfig:
             raise ConfigError(f"--speed {self.speed:g}: use a factor from {MIN_SPEED:g} to {MAX_SPEED:g}")
         if self.record_max_size < 0 or self.record_max_age < 0:
             raise ConfigError("--record-max-size and --record-max-age cannot be negative (0: no limit)")
+        if self.otlp_max_body <= 0:
+            raise ConfigError(f"--otlp-max-body must be positive, got {self.otlp_max_body:g}")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:

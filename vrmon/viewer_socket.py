@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import (Detail, Expand, Filter, ReplayRequest, Resync, Select, SwitchScene, WatchFindings, Zoom,
+from vrmon.protocol import (Detail, Expand, Filter, ReplayRequest, Resync, Reveal, Select, SwitchScene, WatchFindings, Zoom,
                             error_frame, parse_client_message)
 
 log = logging.getLogger("vrmon")
@@ -62,7 +62,8 @@ RATES: dict[str, tuple[float, int]] = {
     "zoom": (10.0, 20),  # each lays out the shown trace for a time window (the client sends one at a time)
 }
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
-         Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Filter: "filter", ReplayRequest: "replay"}
+         Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Filter: "filter", ReplayRequest: "replay",
+         Reveal: "scene and resync"}
 
 
 def viewer_endpoint(hub: Hub, max_viewers: int,

@@ -8,6 +8,8 @@
 //   desktop/  DOM overlays, mouse and keyboard
 //   xr/       controllers, wrist menu, in-world panels and text (headset only, loaded on demand)
 import "./data/vrmon-data.js";
+import "./data/findings.js";
+import "./data/span-links.js";
 import "./scene/span-instances.js";
 import "./desktop/span-pointer.js";
 import "./desktop/span-tooltip.js";
@@ -25,6 +27,7 @@ import "./scene/service-edges.js";
 import "./scene/service-labels.js";
 import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
+import "./scene/finding-marks.js";
 import "./data/vrmon-api.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
@@ -32,6 +35,7 @@ import "./desktop/host-gauge.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
+import "./desktop/findings-panel.js";
 // The waterfall's time zoom: the shared window, the wheel and drag, the overview strip.
 import "./data/time-window.js";
 import "./desktop/time-zoom.js";

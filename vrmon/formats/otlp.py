@@ -18,7 +18,10 @@ _SPAN_FIELDS = "traceId, spanId, name, startTimeUnixNano, endTimeUnixNano"
 _BAD_VALUE = (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError)
 
 
-def read_otlp(doc: dict) -> SpanBatch:
+def read_otlp(doc: dict, rejected: list[str] | None = None) -> SpanBatch:
+    """Every span of an OTLP JSON TracesData. A span that cannot be read raises TraceFormatError,
+    or, when `rejected` is given, is left out and the reason appended there (the OTLP receiver's
+    partial success)."""
     resource_spans = doc.get("resourceSpans")
     if not isinstance(resource_spans, list):
         raise TraceFormatError('OTLP "resourceSpans" must be a list')
@@ -53,9 +56,14 @@ def read_otlp(doc: dict) -> SpanBatch:
             for s_index, span in enumerate(spans or ()):
                 try:
                     _read_span(batch, span, service, resource, scope, list(problems), packb)
-                except _BAD_VALUE as exc:
-                    raise TraceFormatError(f"resourceSpans[{r_index}] span {s_index}: {failure_reason(exc)}; "
-                                           f"expected OTLP span fields {_SPAN_FIELDS}") from None
+                except (*_BAD_VALUE, TraceFormatError) as exc:
+                    if rejected is None and isinstance(exc, TraceFormatError):
+                        raise  # it names the field already (an id that is neither hex nor base64)
+                    reason = (f"resourceSpans[{r_index}] span {s_index}: {failure_reason(exc)}; "
+                              f"expected OTLP span fields {_SPAN_FIELDS}")
+                    if rejected is None:
+                        raise TraceFormatError(reason) from None
+                    rejected.append(reason)
     return batch
 
 

@@ -316,6 +316,12 @@ class SpanStore:
         at = int(np.searchsorted(uids, uid))
         return at if at < len(uids) and uids[at] == uid else -1
 
+    def row_of_span(self, trace: int, span_id: int) -> int:
+        """Row of the span with this id in trace `trace` (a code), or -1; O(log n) through the id index."""
+        if not 0 <= span_id < 2**64:
+            return -1
+        return int(self._spans.first(make_keys(np.array([trace]), np.array([span_id], np.uint64)))[0])
+
     def trace_id_hex(self, trace: int) -> str:
         return format_trace_id(self.trace_ids[trace])
 

@@ -45,6 +45,11 @@ class BoundedDecoder:
             raise TooLarge(self.size)
         return data
 
+    @property
+    def complete(self) -> bool:
+        """Every compressed stream fed so far has reached its end (a truncated body has not)."""
+        return all(stage.eof for stage in self._stages)
+
     def _inflate(self, stage, data: bytes) -> bytes:
         """All `stage` makes of `data`, in steps, stopping as soon as the total would pass the limit."""
         out: list[bytes] = []

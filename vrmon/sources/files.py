@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import stat
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
 from vrmon.formats.json_lines import read_json_lines
+from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
 from vrmon.model.span_batch import SpanBatch
 
 MAX_FILE_BYTES = 2 * 1024**3
@@ -33,8 +35,13 @@ def load_trace_file(path: str | Path) -> SpanBatch:
             data = f.read(MAX_FILE_BYTES + 1)  # a file that grows while it is read is still capped
         if len(data) > MAX_FILE_BYTES:
             raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+        if not looks_like_json(data):
+            return _read_protobuf(path, data)
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
+        if data[:1] == PROTOBUF_START:  # a protobuf whose first resource's length byte reads as "{" or "["
+            with contextlib.suppress(TraceFormatError):
+                return read_otlp_protobuf(data)
         if exc.msg == "Extra data" and exc.lineno > 1:  # a second document on a later line: JSON Lines
             try:
                 return read_json_lines(data)
@@ -49,6 +56,21 @@ def load_trace_file(path: str | Path) -> SpanBatch:
         return read_document(doc)
     except TraceFormatError as exc:
         raise TraceFormatError(f"{path}: {exc}") from None
+
+
+def looks_like_json(data: bytes) -> bool:
+    """JSON starts with "{" or "[" after any white space (or is empty, an error said as JSON's);
+    OTLP protobuf starts with the tag of its first resourceSpans, b"\\n"."""
+    start = data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1]  # a UTF-8 byte order mark is allowed too
+    return start in (b"{", b"[", b"") or data[:1] != PROTOBUF_START
+
+
+def _read_protobuf(path: Path, data: bytes) -> SpanBatch:
+    try:
+        return read_otlp_protobuf(data)
+    except TraceFormatError as exc:
+        raise TraceFormatError(f"{path}: neither JSON nor OTLP protobuf: {exc}; pass a Jaeger JSON, OTLP JSON or "
+                               "OTLP protobuf (TracesData) trace file") from None
 
 
 def _file_kind(mode: int) -> str:

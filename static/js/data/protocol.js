@@ -104,6 +104,8 @@ export function decodeServerFrame(bytes) {
     const n = Math.floor((frame.ids?.byteLength ?? 0) / 4);
     frame.ids = typedColumn(frame.ids, Uint32Array, n, "matches");
     frame.counts = typedColumn(frame.counts, Uint32Array, n, "matches");
+  } else if (frame.type === "revealed") {
+    frame.nodes = typedColumn(frame.nodes, Uint32Array, Math.floor((frame.nodes?.byteLength ?? 0) / 4), "revealed");
   }
   return frame;
 }
@@ -117,6 +119,9 @@ export const expandRequest = (id) => encode({ type: "expand", id });
 export const filterRequest = ({ text, service, operation, minDurationUs, errorsOnly }) => encode({
   type: "filter", text, service, operation, min_duration_us: minDurationUs, errors_only: errorsOnly,
 });
+/** Show spans of a trace in the waterfall, folds opened: a linked span (hex id) and/or node ids. */
+export const revealRequest = ({ trace, span = null, nodes = [], select = null }) => encode({ type: "reveal", trace, span, nodes, select });
+export const findingsRequest = (watch) => encode({ type: "findings", watch });
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
 /** The waterfall's time window: [from, to] µs from the trace's start, or null for the whole trace. */
 export const zoomRequest = (window) => encode({ type: "zoom", window });

@@ -5,12 +5,13 @@
 //   vrmon-selection {id}             vrmon-details {span}            vrmon-status {status}
 //   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
 //   vrmon-filter {matches, active, reset}
+//   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
 // The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
 // the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
 // vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
 import {
   decodeServerFrame, detailRequest, durationCode, emptyEdgeBlock, expandRequest, filterRequest, FLAG, isSummary, resyncRequest,
-  sceneRequest, selectRequest, zoomRequest,
+  revealRequest, sceneRequest, selectRequest, zoomRequest,
 } from "./protocol.js";
 import { NodeTable } from "./node-table.js";
 
@@ -154,6 +155,15 @@ AFRAME.registerSystem("vrmon-data", {
     this.send(sceneRequest({ scene, trace, page }));
   },
 
+  /**
+   * Show spans of trace `trace` (hex) in the waterfall with the folds above them opened: a span
+   * by hex id (a link) and/or node ids (a finding's spans); the server answers `revealed` after
+   * the snapshot, and the linked span (or `select`) is then selected.
+   */
+  reveal({ trace, span = null, nodes = [], select = null }) {
+    this.send(revealRequest({ trace, span, nodes: Array.from(nodes), select }));
+  },
+
   /** "service: operation" of the node in `row`; just the service for a service-graph node. */
   nodeLabel(row) {
     const service = this.services[this.nodes.service[row]] ?? "?";
@@ -210,6 +220,11 @@ AFRAME.registerSystem("vrmon-data", {
       case "metrics":
         this.metrics = frame;
         return this.emit("vrmon-metrics", { metrics: frame });
+      case "findings":
+        return this.emit("vrmon-findings", { frame });
+      case "revealed":
+        if (frame.select !== null && frame.select !== undefined && this.nodes.rowOf.has(frame.select)) this.select(frame.select);
+        return this.emit("vrmon-revealed", { trace: frame.trace, nodes: frame.nodes, select: frame.select ?? null });
       case "matches":
         this.summaryMatches = new Map(Array.from(frame.ids, (id, i) => [id, frame.counts[i]]));
         if (!this.filterActive) return;

@@ -2,7 +2,7 @@
 // a new view arrives (in front, slightly above, looking at the centre; for the wall, from inside
 // the room looking at the newest panel), resets to that view on R / Home or the reset button
 // (a waterfall zoomed in time goes back to the whole trace first, framed once it arrives),
-// frames the selected span on F, and moves forward/back with the mouse wheel. Deltas never move
+// frames the selected span on F (and the nodes a `vrmon-frame-nodes {ids}` event names), and moves forward/back with the mouse wheel. Deltas never move
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
 // locomotion moves the rig, and F does nothing there.
@@ -80,11 +80,17 @@ AFRAME.registerComponent("camera-navigation", {
       this.el.object3D.position.addScaledVector(this.direction, step);
     };
     this.onVR = () => this.reset();
+    // Someone asks for nodes to be framed (a link, a finding): a frame later, after the reset a new view gets.
+    this.onFrameNodes = (event) => requestAnimationFrame(() => {
+      this.frameNodes(Array.from(event.detail.ids));
+      this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+    });
 
     const sceneEl = this.el.sceneEl;
     sceneEl.addEventListener("vrmon-scene", this.onScene);
     sceneEl.addEventListener("enter-vr", this.onVR);
     sceneEl.addEventListener("exit-vr", this.onVR);
+    sceneEl.addEventListener("vrmon-frame-nodes", this.onFrameNodes);
     window.addEventListener("keydown", this.onKey);
     this.data.resetButton?.addEventListener("click", () => this.reset());
     if (sceneEl.canvas) sceneEl.canvas.addEventListener("wheel", this.onWheel, { passive: false });
@@ -97,6 +103,7 @@ AFRAME.registerComponent("camera-navigation", {
     sceneEl.removeEventListener("vrmon-scene", this.onScene);
     sceneEl.removeEventListener("enter-vr", this.onVR);
     sceneEl.removeEventListener("exit-vr", this.onVR);
+    sceneEl.removeEventListener("vrmon-frame-nodes", this.onFrameNodes);
     window.removeEventListener("keydown", this.onKey);
     sceneEl.canvas?.removeEventListener("wheel", this.onWheel);
   },
@@ -168,14 +175,23 @@ AFRAME.registerComponent("camera-navigation", {
     return this.el.sceneEl.is("vr-mode") && this.el.sceneEl.renderer.xr.isPresenting;
   },
 
-  /** Frame the selected node: from the overview's angle, or on the wall from in front of its panel. */
+  /** Frame the selected node (F). */
   focusSelection() {
-    const { nodes, selectedId, scene } = this.system;
-    const row = selectedId === null ? undefined : nodes.rowOf.get(selectedId);
-    if (row === undefined || this.inHeadset()) return;
-    const i = row * 3;
-    const [x, y, z] = [nodes.pos[i], nodes.pos[i + 1], nodes.pos[i + 2]];
+    if (this.system.selectedId !== null) this.frameNodes([this.system.selectedId]);
+  },
+
+  /**
+   * Frame these nodes from the overview's angle, at least FOCUS_MIN_WIDTH wide so short spans keep
+   * some context; on the wall, from in front of the first one's panel.
+   */
+  frameNodes(ids) {
+    const { nodes, scene } = this.system;
+    const rows = ids.map((id) => nodes.rowOf.get(id)).filter((row) => row !== undefined);
+    if (!rows.length || this.inHeadset()) return;
+    const { pos, size } = nodes;
     if (scene?.layout === "wall") {
+      const i = rows[0] * 3;
+      const [x, y, z] = [pos[i], pos[i + 1], pos[i + 2]];
       // Panels face the room's centre: stand between it and the span, looking straight at it.
       const r = Math.hypot(x, z) || 1;
       const [fx, fz] = [x / r, z / r]; // horizontal direction from the centre to the span
@@ -183,8 +199,17 @@ AFRAME.registerComponent("camera-navigation", {
       this.look([x - fx * WALL_FOCUS_DISTANCE, y, z - fz * WALL_FOCUS_DISTANCE], Math.atan2(-fx, -fz), 0);
       return;
     }
-    const half = [Math.max(nodes.size[i], FOCUS_MIN_WIDTH) / 2, nodes.size[i + 1] / 2, nodes.size[i + 2] / 2];
-    this.frame([x - half[0], y - half[1], z - half[2], x + half[0], y + half[1], z + half[2]], 0);
+    const box = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+    for (const row of rows) {
+      for (let k = 0; k < 3; k++) {
+        box[k] = Math.min(box[k], pos[row * 3 + k] - size[row * 3 + k] / 2);
+        box[k + 3] = Math.max(box[k + 3], pos[row * 3 + k] + size[row * 3 + k] / 2);
+      }
+    }
+    const widen = Math.max(0, FOCUS_MIN_WIDTH - (box[3] - box[0])) / 2;
+    box[0] -= widen;
+    box[3] += widen;
+    this.frame(box, 0);
   },
 
   /** Put the desktop camera at `eye`, turned by yaw and pitch (radians). */

@@ -5,6 +5,7 @@
 import { formatDuration, formatRate, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../data/format.js";
 import { FLAG } from "../data/protocol.js";
 import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
+import { linkTo } from "../data/span-links.js";
 
 AFRAME.registerComponent("span-details-panel", {
   schema: { panel: { type: "selector", default: "#span-panel" } },
@@ -51,6 +52,7 @@ AFRAME.registerComponent("span-details-panel", {
     this.render(span.operation, [
       h("p", { class: "subtitle" }, badges),
       this.openTraceButton(span.trace_id),
+      span.span_id ? copyLink(linkTo(span.trace_id, span.span_id)) : null,
       section(null, table([
         ["Duration", formatDuration(span.duration_us)],
         ["Start", formatTimestamp(span.start_us)],
@@ -163,6 +165,26 @@ AFRAME.registerComponent("span-details-panel", {
     return h("span", { class: "service" }, h("span", { class: "swatch", style: { background: color } }), service ?? "unknown service");
   },
 });
+
+/** The span's address, selectable, with a button that copies it (or selects it where the clipboard is refused). */
+function copyLink(url) {
+  const field = h("input", { class: "link-address", type: "text", readonly: true, value: url, "aria-label": "Link to this span" });
+  const button = h("button", {
+    type: "button",
+    class: "action copy-link",
+    onclick: async (event) => {
+      releaseFocusAfterClick(event);
+      try {
+        await navigator.clipboard.writeText(url);
+        button.textContent = "Link copied";
+      } catch {
+        field.select(); // no clipboard (an insecure page, or refused): the link is selected for Ctrl+C
+        button.textContent = "Press Ctrl+C to copy";
+      }
+    },
+  }, "Copy link");
+  return h("p", { class: "span-link" }, field, button);
+}
 
 function section(heading, content) {
   return h("section", {}, heading ? h("h3", {}, heading) : null, content);

@@ -1,0 +1,117 @@
+// Findings in the scene: the spans of every finding drawn here light up (a frame around each bar
+// in the finding kind's colour: the finding the viewer jumped to at full strength, the others
+// fainter), and a pin stands above each finding's group of spans. Two InstancedMeshes,
+// so two draw calls whatever the number of findings; rebuilt when the findings or the nodes change.
+import { findingKind, focusNodes } from "../data/findings.js";
+
+const THREE = AFRAME.THREE;
+const YAW_TO_RADIANS = Math.PI / 32767;
+const SHELL_MARGIN = 0.12; // metres around a lit bar
+const PIN_WIDTH = 0.22;
+const PIN_HEIGHT = 0.34;
+const PIN_GAP = 0.12; // metres between the group's top and the pin's point
+const FAINT = 0.4; // colour strength of the findings the viewer has not jumped to
+
+AFRAME.registerComponent("finding-marks", {
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.findings = this.el.sceneEl.systems["vrmon-findings"];
+    this.matrix = new THREE.Matrix4();
+    this.rotation = new THREE.Matrix4();
+    this.color = new THREE.Color();
+    this.shellGeometry = new THREE.BoxGeometry(1, 1, 1);
+    // The inside of a box a little larger than the bar: the bar hides its middle, so what shows is
+    // a frame around the bar that keeps the bar's own (service) colour readable.
+    this.shellMaterial = new THREE.MeshBasicMaterial({ side: THREE.BackSide, transparent: true, opacity: 0.9, depthWrite: false });
+    // A four-sided pin pointing down at the group.
+    this.pinGeometry = new THREE.ConeGeometry(0.5, 1, 4).rotateX(Math.PI);
+    this.pinMaterial = new THREE.MeshBasicMaterial();
+    this.createMeshes(64);
+    this.rebuild = this.rebuild.bind(this);
+    for (const name of ["vrmon-findings-changed", "vrmon-nodes"]) this.el.sceneEl.addEventListener(name, this.rebuild);
+    this.rebuild();
+  },
+
+  remove() {
+    for (const name of ["vrmon-findings-changed", "vrmon-nodes"]) this.el.sceneEl.removeEventListener(name, this.rebuild);
+    this.el.removeObject3D("shells");
+    this.el.removeObject3D("pins");
+    for (const disposable of [this.shells, this.pins, this.shellGeometry, this.shellMaterial, this.pinGeometry, this.pinMaterial]) {
+      disposable.dispose();
+    }
+  },
+
+  createMeshes(capacity) {
+    this.shells?.dispose();
+    this.pins?.dispose();
+    this.shells = new THREE.InstancedMesh(this.shellGeometry, this.shellMaterial, capacity);
+    this.pins = new THREE.InstancedMesh(this.pinGeometry, this.pinMaterial, capacity);
+    for (const mesh of [this.shells, this.pins]) {
+      mesh.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
+      mesh.count = 0;
+      mesh.renderOrder = 1; // after the opaque bars they glow over
+    }
+    this.el.setObject3D("shells", this.shells);
+    this.el.setObject3D("pins", this.pins);
+  },
+
+  /** The findings whose spans are drawn here, with their rows (few: rewrite them all). */
+  drawnFindings() {
+    const { rowOf } = this.system.nodes;
+    const drawn = [];
+    for (const finding of this.findings.findings) {
+      const rows = finding.nodes.map((id) => rowOf.get(id)).filter((row) => row !== undefined);
+      if (!rows.length) continue;
+      const group = focusNodes(finding).map((id) => rowOf.get(id)).filter((row) => row !== undefined);
+      drawn.push({ finding, rows, group: group.length ? group : rows });
+    }
+    return drawn;
+  },
+
+  rebuild() {
+    const drawn = this.drawnFindings();
+    const shells = drawn.reduce((sum, d) => sum + d.rows.length, 0);
+    if (shells > this.shells.instanceMatrix.count || drawn.length > this.pins.instanceMatrix.count) {
+      this.createMeshes(Math.max(shells, drawn.length, this.shells.instanceMatrix.count * 2));
+    }
+    const { pos, size, yaw } = this.system.nodes;
+    let shell = 0;
+    drawn.forEach(({ finding, rows, group }, pin) => {
+      this.color.set(findingKind(finding).color).multiplyScalar(this.findings.isActive(finding) ? 1 : FAINT);
+      let top = -Infinity;
+      let left = Infinity;
+      let right = -Infinity;
+      let z = 0;
+      for (const row of rows) {
+        const i = row * 3;
+        this.matrix.makeScale(size[i] + SHELL_MARGIN, size[i + 1] + SHELL_MARGIN, size[i + 2] + SHELL_MARGIN);
+        if (yaw[row] !== 0) this.matrix.premultiply(this.rotation.makeRotationY(yaw[row] * YAW_TO_RADIANS));
+        this.matrix.setPosition(pos[i], pos[i + 1], pos[i + 2]);
+        this.shells.setMatrixAt(shell, this.matrix);
+        this.shells.setColorAt(shell++, this.color);
+      }
+      for (const row of group) {
+        const i = row * 3;
+        top = Math.max(top, pos[i + 1] + size[i + 1] / 2);
+        left = Math.min(left, pos[i] - size[i] / 2);
+        right = Math.max(right, pos[i] + size[i] / 2);
+        z = Math.max(z, pos[i + 2]);
+      }
+      // Above the middle of the group; on the wall (panels turned by yaw) above its first span.
+      const first = group[0] * 3;
+      const x = yaw[group[0]] !== 0 ? pos[first] : (left + right) / 2;
+      const pinZ = yaw[group[0]] !== 0 ? pos[first + 2] : z;
+      this.matrix.makeScale(PIN_WIDTH, PIN_HEIGHT, PIN_WIDTH).setPosition(x, top + PIN_GAP + PIN_HEIGHT / 2, pinZ);
+      this.pins.setMatrixAt(pin, this.matrix);
+      this.pins.setColorAt(pin, this.color);
+    });
+    this.shells.count = shell;
+    this.pins.count = drawn.length;
+    for (const mesh of [this.shells, this.pins]) {
+      mesh.instanceMatrix.needsUpdate = true;
+      mesh.instanceColor.needsUpdate = true;
+      mesh.computeBoundingSphere();
+    }
+    this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+  },
+});
