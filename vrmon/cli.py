@@ -94,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
     replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
-    if not replay and jaeger is None and args.otlp is None:
+    if not replay and jaeger is None and args.otlp is None and not args.self_trace:
         raise ConfigError("nothing to show: pass --replay FILE, --jaeger URL or --otlp "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**setting_values(args, SECURITY_SETTINGS))
@@ -104,6 +104,11 @@ def _serve(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     store = SpanStore()
     sources, banner = [], []
+    if config.self_trace:  # first: the spans of everything below are recorded
+        from vrmon.self_trace import SelfTrace
+
+        sources.append(SelfTrace())
+        banner.append("tracing vrmon's own work: it shows as service vrmon")
     if config.otlp is not None:
         from vrmon.otlp_receiver import OtlpReceiver
 

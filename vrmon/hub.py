@@ -10,6 +10,7 @@ a `select` it was still waiting for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ from vrmon.protocol import (
 from vrmon.scene import SceneView, ViewKey
 from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
+from vrmon.tracing import is_untraced, span, untraced
 
 log = logging.getLogger("vrmon")
 
@@ -153,6 +155,7 @@ class Hub:
         self.findings = FindingsFeed(store)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
         self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
+        self.untraced_version = -1  # the store's version after the last add made `untraced` (vrmon's own spans)
 
     # -- viewers --------------------------------------------------------------------------
 
@@ -328,21 +331,31 @@ class Hub:
     def tick(self) -> int:
         """Bring every view up to date with the store; returns the number of deltas encoded."""
         encoded = 0
+        if any(channel.view.stale for channel in self.channels.values()):  # a tick with nothing to do makes no span
+            # showing vrmon's own spans (--self-trace) is not traced, or each update would trace the next
+            quiet = untraced() if self.store.version == self.untraced_version else contextlib.nullcontext()
+            with quiet, span("scene update", {"vrmon.views": len(self.channels)}):
+                encoded = self._refresh_views()
+        watching = [viewer for viewer in self.viewers if viewer.findings is not None]
+        findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
+        if findings is not None:
+            for viewer in watching:
+                viewer.offer_findings(findings)
+        return encoded
+
+    def _refresh_views(self) -> int:
+        encoded = 0
         for channel in list(self.channels.values()):
             frame = channel.view.refresh()
             if frame is None:
                 continue
             encoded += 1
             item = (channel.view.seq, frame)
-            for viewer in channel.viewers:
-                viewer.offer(item)
-                if viewer.filter is not None:  # the folds may hold other spans now
-                    self._send_matches(viewer)
-        watching = [viewer for viewer in self.viewers if viewer.findings is not None]
-        findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
-        if findings is not None:
-            for viewer in watching:
-                viewer.offer_findings(findings)
+            with span("fan-out", {"vrmon.viewers": len(channel.viewers), "vrmon.bytes": len(frame)}):
+                for viewer in channel.viewers:
+                    viewer.offer(item)
+                    if viewer.filter is not None:  # the folds may hold other spans now
+                        self._send_matches(viewer)
         return encoded
 
     def tick_soon(self) -> None:
@@ -431,6 +444,8 @@ class HubSink:
 
     def add(self, batch: SpanBatch) -> AddResult:
         added = self.hub.store.add(batch)
+        if is_untraced():
+            self.hub.untraced_version = self.hub.store.version
         if len(added.rows):
             self.hub.tick_soon()  # pushed to the viewers now, not at the next periodic tick
         return added

@@ -183,6 +183,8 @@ OTLP_SETTINGS = (
             listen_address, metavar="[HOST:]PORT", bare=("127.0.0.1", 4318)),
     Setting("otlp_max_body", 20.0, "largest OTLP export accepted, in MiB, before and after gzip (larger ones get "
             "HTTP 413)", float, metavar="MIB"),
+    Setting("self_trace", False, "trace vrmon's own work (polls, file loads, parsing, store adds, layouts, encodes, "
+            "fan-outs) and show it beside your traces as service vrmon", bool),
 )
 
 TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
@@ -239,7 +241,8 @@ class SettingGroup:
 SETTING_GROUPS = (
     SettingGroup("serve", "", "", SERVE_SETTINGS),
     SettingGroup("serve", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
-    SettingGroup("serve", "OTLP receiver", "apps' OpenTelemetry SDKs send their spans straight to vrmon", OTLP_SETTINGS),
+    SettingGroup("serve", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon; vrmon traces itself",
+                 OTLP_SETTINGS),
     SettingGroup("serve", "record and replay", "record live sources, play recordings back (see docs/recording.md)",
                  RECORD_SETTINGS + REPLAY_SETTINGS),
     SettingGroup("serve", "security", "who may connect (see docs/security.md)", SECURITY_SETTINGS),
@@ -314,6 +317,7 @@ class ServeConfig:
     play: bool = _serve_default("play")
     otlp: tuple[str, int] | None = _serve_default("otlp")  # (host, port) of the OTLP/HTTP receiver
     otlp_max_body: float = _serve_default("otlp_max_body")  # MiB
+    self_trace: bool = _serve_default("self_trace")
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"

@@ -74,7 +74,6 @@ class RecordingReplay:
         clock.seek(start_position(config.start, contents.file.start_us, contents.duration_us), self.now())
         player = ReplayPlayer(contents, whole, self.hub, clock, self.now, name=self.path.name)
         player.step()
-        self.hub.tick()
         began = datetime.fromtimestamp(contents.file.start_us / 1e6).astimezone()
         torn = f"; {contents.file.warnings[0]}" if contents.file.warnings else ""
         self.hub.set_status(STATUS, "degraded" if torn else "ok",

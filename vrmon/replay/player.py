@@ -51,13 +51,15 @@ class ReplayPlayer:
     # -- the clock ------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Bring the hub to the clock's position (called every tick)."""
+        """Bring the hub and its viewers to the clock's position (called every tick): the scene's
+        delta is queued before a replay frame that says where playback is."""
         position = self.clock.position(self.now())
         if self._applied_us is None or position < self._applied_us:
             self._rebuild(position)
         elif position > self._applied_us:
             self._forward(position)
-        ended = self.clock.ended(self.now())
+        self.hub.tick()
+        ended = self._shown_ended()
         if ended != self._ended:
             self._ended = ended
             self.hub.send_all(self.state_frame())
@@ -78,11 +80,17 @@ class ReplayPlayer:
         self.step()
         self.hub.send_all(self.state_frame())
 
+    def _shown_ended(self) -> bool:
+        """Whether the scene viewers have is the recording's end (the clock may be past it before
+        the next step shows it)."""
+        return not self.clock.loop and self._applied_us is not None and self._applied_us >= self.clock.duration_us
+
     def state_frame(self, marks: bool = False) -> bytes:
-        now = self.now()
+        """Where the scene the viewers get is: the position last applied, not the clock's now."""
         clock = self.clock
-        return replay_frame(position_us=clock.position(now), duration_us=clock.duration_us, playing=clock.playing,
-                            speed=clock.speed, loop=clock.loop, ended=clock.ended(now),
+        shown = self._applied_us if self._applied_us is not None else clock.position(self.now())
+        return replay_frame(position_us=shown, duration_us=clock.duration_us, playing=clock.playing,
+                            speed=clock.speed, loop=clock.loop, ended=self._shown_ended(),
                             clock="shared" if self.shared else "per-viewer", start_us=self.contents.file.start_us,
                             time_scale=self.time_scale, name=self.name, marks=self.marks if marks else None)
 

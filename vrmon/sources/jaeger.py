@@ -27,6 +27,7 @@ from vrmon.model.dependencies import DependencyLink
 from vrmon.sources.jaeger_api import TraceSummary
 from vrmon.sources.jaeger_client import JaegerClient, JaegerUnreachable, parse_header, redact_url, tls_verification
 from vrmon.sources.jaeger_query import Capabilities, EndpointMissing, JaegerQuery, detect
+from vrmon.tracing import span
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -107,6 +108,10 @@ class JaegerSource:
 
     async def poll_once(self, query: JaegerQuery, sink: SourceSink) -> str | None:
         """One poll: fetch the window, add what is new; returns a problem worth reporting, if any."""
+        with span("jaeger poll", {"vrmon.jaeger.api": query.caps.describe()}):
+            return await self._poll(query, sink)
+
+    async def _poll(self, query: JaegerQuery, sink: SourceSink) -> str | None:
         config = self.config
         now_us = int(self._clock() * 1e6)
         lookback_us = int(config.lookback * 1e6)
