@@ -162,7 +162,7 @@ class Hub:
     def connect(self) -> Viewer:
         viewer = Viewer(self.queue_size)
         self.viewers.add(viewer)
-        self._join(viewer, ViewKey(self.default_scene, None))
+        self._join(viewer, self.default_key)
         # Every source's state, healthy ones included: a viewer that connects after a recovery
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
@@ -174,18 +174,6 @@ class Hub:
     def disconnect(self, viewer: Viewer) -> None:
         self._leave(viewer)
         self.viewers.discard(viewer)
-
-    def _channel(self, key: ViewKey) -> Channel:
-        """The channel of a view, made (and laid out) when nobody looks at it yet."""
-        channel = self.channels.get(key)
-        if channel is None:
-            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
-            if self.dependency_links:
-                view.set_dependency_links(self.dependency_links)
-                view.refresh()  # drawn in the first snapshot already
-            channel = self.channels[key] = Channel(key, view)
-        return channel
 
     def _join(self, viewer: Viewer, key: ViewKey) -> None:
         self._leave(viewer)
@@ -207,9 +195,33 @@ class Hub:
         if channel is None:
             return
         channel.viewers.discard(viewer)
-        if not channel.viewers:
+        if not channel.viewers and channel.key != self.default_key:
             del self.channels[channel.key]
         viewer.channel = None
+
+    @property
+    def default_key(self) -> ViewKey:
+        return ViewKey(self.default_scene, None)
+
+    def _channel(self, key: ViewKey) -> Channel:
+        """The channel of a view, up to date with the store: made now, or kept from before."""
+        channel = self.channels.get(key)
+        if channel is None:
+            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
+            if self.dependency_links:
+                view.set_dependency_links(self.dependency_links)
+                view.refresh()  # drawn in the first snapshot already
+            channel = self.channels[key] = Channel(key, view)
+        elif not channel.viewers:
+            channel.view.refresh()  # an idle channel is not refreshed by tick (nobody to send to)
+        return channel
+
+    def warm(self) -> None:
+        """Lay out the default view now (say, once replay files are read), so the next viewer's
+        first snapshot is ready when it connects. The default view stays kept while nobody watches
+        it: a page reload or a second viewer does not wait for a big trace's layout again."""
+        self._channel(self.default_key)
 
     def handle(self, viewer: Viewer, message: ClientMessage) -> None:
         """Act on one validated viewer request; replies go to the viewer's queue."""
@@ -306,7 +318,7 @@ class Hub:
         key = ViewKey(waterfall, trace, base)
         probe = self._channel(key)
         if not all(probe.view.has_node(uid) for uid in uids):  # folded: open the summaries above them
-            if not probe.viewers and probe.key != current:
+            if not probe.viewers and probe.key not in (current, self.default_key):
                 del self.channels[key]
             key = replace(key, detail=replace(base, expanded=base.expanded | ancestors_to_open(self.store, uids)))
         if key != current:
@@ -315,7 +327,7 @@ class Hub:
         viewer.offer_answer(revealed_frame(message.trace, uids, select))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
-        current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
+        current = viewer.channel.key if viewer.channel else self.default_key
         scene = message.scene or current.scene
         if scene not in self.presets:
             raise ProtocolError(f"unknown scene {scene!r}; available: {', '.join(sorted(self.presets))}")
@@ -346,6 +358,8 @@ class Hub:
     def _refresh_views(self) -> int:
         encoded = 0
         for channel in list(self.channels.values()):
+            if not channel.viewers:
+                continue  # the kept default view: brought up to date when someone joins it
             frame = channel.view.refresh()
             if frame is None:
                 continue

@@ -52,6 +52,7 @@ class ReplayLoading:
                 with span("replay file", {"vrmon.file.name": path.name}):  # the load and the store add, as one trace
                     await self._load(path)
             self.hub.tick()
+            self.hub.warm()  # the first viewer's snapshot is laid out before it asks
         finally:
             self.done.set()
 

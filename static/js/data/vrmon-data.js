@@ -51,28 +51,39 @@ AFRAME.registerSystem("vrmon-data", {
 
   connect() {
     const url = this.data.url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
-    const socket = new WebSocket(url);
-    socket.binaryType = "arraybuffer";
-    socket.onopen = () => {
-      this.reconnectDelay = RECONNECT_FIRST_MS;
-      this.setConnected(true);
-      // A new connection starts on the server's default view: ask for the one we were showing.
-      if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace, page: this.scene.page ?? null });
-      if (this.scene?.detail?.window) this.zoomTime(this.scene.detail.window); // and the time it was zoomed into
-    };
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.awaitingSnapshot = true; // the server sends a fresh snapshot on the next connection
-      this.zoomInFlight = false;
-      this.setConnected(false);
-      // Jitter keeps many viewers from reconnecting in lockstep after a server restart.
-      const delay = this.reconnectDelay * (0.75 + Math.random() * 0.5);
-      this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
-      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    const early = takeEarlySocket(this.data.url); // the page's first socket, opened before A-Frame loaded
+    const socket = early?.socket ?? new WebSocket(url);
+    const handlers = {
+      onopen: () => {
+        this.reconnectDelay = RECONNECT_FIRST_MS;
+        this.setConnected(true);
+        // A new connection starts on the server's default view: ask for the one we were showing.
+        if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace, page: this.scene.page ?? null });
+        if (this.scene?.detail?.window) this.zoomTime(this.scene.detail.window); // and the time it was zoomed into
+      },
+      onmessage: (event) => this.receive(event.data),
+      onclose: () => {
+        if (this.socket !== socket) return;
+        this.socket = null;
+        this.awaitingSnapshot = true; // the server sends a fresh snapshot on the next connection
+        this.zoomInFlight = false;
+        this.setConnected(false);
+        // Jitter keeps many viewers from reconnecting in lockstep after a server restart.
+        const delay = this.reconnectDelay * (0.75 + Math.random() * 0.5);
+        this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+        this.reconnectTimer = setTimeout(() => this.connect(), delay);
+      },
     };
     this.socket = socket;
+    if (!early) {
+      socket.binaryType = "arraybuffer";
+      Object.assign(socket, handlers);
+      return;
+    }
+    // What came early is handed over once every component listens (they initialise before `loaded`).
+    const handOver = () => early.handOver(handlers);
+    if (this.el.hasLoaded) handOver();
+    else this.el.addEventListener("loaded", handOver, { once: true });
   },
 
   setConnected(connected) {
@@ -349,6 +360,14 @@ AFRAME.registerSystem("vrmon-data", {
     return learned;
   },
 });
+
+/** The socket static/js/data/early-socket.js opened (once; null after, or for another server URL). */
+function takeEarlySocket(url) {
+  const early = window.vrmonEarlySocket;
+  delete window.vrmonEarlySocket;
+  if (early && url) early.socket.close();
+  return early && !url ? early : null;
+}
 
 function appendNames(table, appended) {
   if (!appended?.names) return;
