@@ -29,6 +29,7 @@ import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./scene/finding-marks.js";
 import "./data/vrmon-api.js";
+import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";

@@ -96,3 +96,11 @@ def wait_in_page(page: Any, condition: str, timeout_ms: int = 20_000) -> None:
         const poll = () => {{ if ({condition}) {{ clearTimeout(giveUp); resolve(); }} else requestAnimationFrame(poll); }};
         poll();
     }})""")
+
+
+def click_bar_control(page: Any, selector: str) -> None:
+    """Click a top-bar control as a person would: through the ⋯ menu when the bar had no room for it."""
+    if page.evaluate("(s) => document.querySelector('#view-menu-panel').contains(document.querySelector(s))", selector) \
+            and page.is_hidden("#view-menu-panel"):
+        page.click("#view-menu-button")
+    page.click(selector)
