@@ -117,7 +117,8 @@ class Setting:
 
 
 SERVE_SETTINGS = (
-    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response",
+    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON (or JSON Lines), an api_v3 "
+            "response, Tempo or Zipkin JSON",
             Path, repeat=True, metavar="PATH"),
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
     Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),
@@ -156,6 +157,24 @@ JAEGER_SETTINGS = (
     Setting("max_response", 256.0, "largest answer read from Jaeger, in MiB; larger ones are dropped", float, metavar="MIB"),
     Setting("retry_max", "30s", "longest wait between retries while Jaeger is failing", duration, metavar="DURATION"),
 )
+
+TEMPO_SETTINGS = (
+    Setting("tempo", "", "Grafana Tempo to watch live, e.g. http://localhost:3200 (its HTTP API)", metavar="URL"),
+    Setting("tempo_query", "{}", "TraceQL query choosing the traces to watch ({} is every trace)", metavar="TRACEQL"),
+    Setting("tempo_header", (), "HTTP header sent to Tempo, 'Name: value' (e.g. 'X-Scope-OrgID: TENANT' or "
+            "'Authorization: Bearer TOKEN')", str, repeat=True, metavar="'NAME: VALUE'"),
+)
+
+ZIPKIN_SETTINGS = (
+    Setting("zipkin", "", "Zipkin to watch live, e.g. http://localhost:9411 (--service narrows it to those services)",
+            metavar="URL"),
+    Setting("zipkin_header", (), "HTTP header sent to Zipkin, 'Name: value' (e.g. 'Authorization: Bearer TOKEN')",
+            str, repeat=True, metavar="'NAME: VALUE'"),
+)
+
+LIVE_SETTINGS = JAEGER_SETTINGS + TEMPO_SETTINGS + ZIPKIN_SETTINGS
+_SHARED = ("--service, --lookback, --poll, --limit, --late, --ca-cert, --insecure-skip-verify, --jaeger-timeout, "
+           "--max-response and --retry-max apply to every live source")
 
 
 RECORD_SETTINGS = (
@@ -240,7 +259,10 @@ class SettingGroup:
 
 SETTING_GROUPS = (
     SettingGroup("serve", "", "", SERVE_SETTINGS),
-    SettingGroup("serve", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("serve", "live Jaeger", f"watch a running Jaeger query service (see docs/jaeger.md); {_SHARED}",
+                 JAEGER_SETTINGS),
+    SettingGroup("serve", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
+    SettingGroup("serve", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
     SettingGroup("serve", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon; vrmon traces itself",
                  OTLP_SETTINGS),
     SettingGroup("serve", "record and replay", "record live sources, play recordings back (see docs/recording.md)",
@@ -248,7 +270,10 @@ SETTING_GROUPS = (
     SettingGroup("serve", "security", "who may connect (see docs/security.md)", SECURITY_SETTINGS),
     SettingGroup("record", "", "", RECORD_SETTINGS + tuple(s for s in SERVE_SETTINGS
                                                           if s.name in ("host_metrics", "retain", "max_spans"))),
-    SettingGroup("record", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("record", "live Jaeger", f"watch a running Jaeger query service (see docs/jaeger.md); {_SHARED}",
+                 JAEGER_SETTINGS),
+    SettingGroup("record", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
+    SettingGroup("record", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
@@ -377,6 +402,23 @@ class JaegerConfig:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.api not in ("auto", "v3", "v1"):
             raise ConfigError(f"--api {self.api!r}: use auto, v3 or v1")
+
+
+@dataclass(frozen=True)
+class TempoConfig:
+    """The live Tempo source's own settings (TEMPO_SETTINGS); the shared ones are in JaegerConfig."""
+
+    tempo: str
+    tempo_query: str = "{}"
+    tempo_header: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZipkinConfig:
+    """The live Zipkin source's own settings (ZIPKIN_SETTINGS); the shared ones are in JaegerConfig."""
+
+    zipkin: str
+    zipkin_header: tuple[str, ...] = ()
 
 
 def jaeger_config(**values: Any) -> JaegerConfig:

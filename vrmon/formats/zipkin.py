@@ -39,7 +39,7 @@ def looks_like_zipkin(doc: list) -> bool:
     first = doc[0] if doc else None
     if isinstance(first, list):
         first = first[0] if first else None
-    return isinstance(first, dict) and "traceId" in first and "id" in first and "spans" not in first
+    return isinstance(first, dict) and "traceId" in first and "spans" not in first
 
 
 def read_zipkin(doc: list) -> SpanBatch:
