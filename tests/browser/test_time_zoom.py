@@ -3,7 +3,8 @@ services: the wheel over the bars zooms the time axis about the pointer (the tim
 there, measured through the three.js camera and the bars' world matrix), the server unfolds the
 calls in the window (more marks ≥ 2×2 px, bars that were folded), the ruler re-ticks and OCR reads
 it, the overview strip's rectangle is the window and dragging it pans, a drag on the bars pans,
-and R goes back to the whole trace — the camera never moving by itself."""
+and R goes back to the whole trace — the camera never moving by itself; in an emulated headset
+the right thumbstick zooms and pans time while its laser is on a bar."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 import pytest
 
 from tests.browser.legibility import mark_figures, read_3d_view
+from tests.browser.test_headset import SMALL_VIEWPORT, aim_at_span, enter_headset, front_top_span
 from tests.generated_traces import named_store
 from vrmon.layout.waterfall_lod import SUMMARY_BASE
 
@@ -187,4 +189,28 @@ def test_the_strip_shows_the_window_and_drags_on_it_and_on_the_bars_pan(store, v
     assert panned["lo"] > moved["lo"]
     assert abs(page.evaluate(TIME_UNDER_JS, [grab["x"] - 200, grab["y"]])["us"] - grabbed["us"]) < 0.01 * grabbed["span"]
     assert page.evaluate(CAMERA_JS) == camera  # the drag panned time; it did not turn the view
+    assert not page.errors
+
+
+def test_in_a_headset_the_right_thumbstick_on_a_bar_zooms_time_and_moves_nobody(vrmon_server, open_app, server_snapshot, page):
+    page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT)
+    target = front_top_span(table)
+    aim_at_span(page, target)
+    page.wait_for_function("document.querySelector('#right-hand').components['vr-time-zoom'].isZooming()")
+    whole = axis(page)
+    rig = page.evaluate("window.headset.rig()")
+    page.evaluate("window.headset.stick('right', 0, -1, 30)")  # pushed forward, held: zoom in (not teleport)
+    page.wait_for_function(SETTLED_JS)
+    zoomed = axis(page)
+    assert zoomed["zoomed"] and zoomed["hi"] - zoomed["lo"] < 0.9 * (whole["hi"] - whole["lo"])
+    assert page.evaluate("window.headset.rig()") == rig  # nothing turned, walked or teleported
+    widest = page.evaluate("""() => { const { nodes } = window.vrmon.system; let best = 0;
+      for (let row = 1; row < nodes.count; row++) if (nodes.size[row * 3] > nodes.size[best * 3]) best = row;
+      return nodes.ids[best]; }""")
+    aim_at_span(page, widest)  # the bars moved under the laser: point at one again
+    page.wait_for_function("document.querySelector('#right-hand').components['vr-time-zoom'].isZooming()")
+    page.evaluate("window.headset.stick('right', 1, 0, 20)")  # right: later times
+    page.wait_for_function(SETTLED_JS)
+    assert axis(page)["lo"] > zoomed["lo"]
+    assert page.evaluate("window.headset.rig()") == rig
     assert not page.errors
