@@ -34,14 +34,18 @@ export const SHORTCUTS = Object.freeze([
   },
   { action: "expandAll", label: "E", help: "waterfall: every span a bar", keys: [{ key: "e" }, { key: "E" }] },
   { action: "idle", label: "I", help: "waterfall: compress long idle stretches, or not", keys: [{ key: "i" }, { key: "I" }] },
+  { action: "zoomIn", label: "+", help: "waterfall: zoom time in", keys: [{ key: "+" }, { key: "=" }] },
+  { action: "zoomOut", label: "−", help: "waterfall: zoom time out", keys: [{ key: "-" }] },
   { action: "olderPage", label: "Page Down", help: "wall: older traces", keys: [{ key: "PageDown" }] },
   { action: "newerPage", label: "Page Up", help: "wall: newer traces", keys: [{ key: "PageUp" }] },
   { action: "traceList", label: "T", help: "fold or open the trace list", keys: [{ key: "t" }, { key: "T" }] },
   { action: "legend", label: "L", help: "fold or open the service colours", keys: [{ key: "l" }, { key: "L" }] },
   { action: "hostLoad", label: "H", help: "show or hide host load", keys: [{ key: "h" }, { key: "H" }] },
   { action: "keyHelp", label: "?", help: "this list of keys (the ⋯ menu)", keys: [{ key: "?" }] },
-  // A-Frame's own, listed for completeness (look-controls and wasd-controls handle them)
-  { action: null, label: "W A S D · arrows", help: "move; drag with the mouse to look, the wheel to go forward or back", keys: [] },
+  // the mouse, and A-Frame's own keys (look-controls and wasd-controls handle them), listed too
+  { action: null, label: "drag · W A S D · wheel", help: "look · walk · move", keys: [] },
+  { action: null, label: "wheel · drag on the bars", help: "waterfall: zoom · pan time (shift+drag looks)", keys: [] },
+  { action: null, label: "click", help: "select a span; open a folded mark", keys: [] },
 ]);
 
 const bound = new Map(); // action → handler
