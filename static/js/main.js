@@ -32,6 +32,8 @@ import "./data/vrmon-api.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";
+import "./data/replay-clock.js";
+import "./desktop/timeline.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";

@@ -6,6 +6,7 @@
 //   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
 //   vrmon-filter {matches, active, reset}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
+//   vrmon-replay {frame}
 // The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
 // the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
 // vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
@@ -202,8 +203,10 @@ AFRAME.registerSystem("vrmon-data", {
         if (!this.filterActive) return;
         this.matchRows(null);
         return this.emit("vrmon-filter", { matches: this.matchCount, active: true, reset: true });
+      case "replay": // the replay clock (data/replay-clock.js keeps it)
+        return this.emit("vrmon-replay", { frame });
       default:
-        return; // frame types from newer servers (replay) are not drawn yet
+        return; // frame types from newer servers are ignored
     }
   },
 
