@@ -13,6 +13,7 @@ SDK's largest batch by default), into an empty store and into one that holds 20,
 from __future__ import annotations
 
 import datetime
+import os
 import random
 import sys
 import time
@@ -121,8 +122,11 @@ def main(argv: list[str] | None = None) -> int:
             "| spans per export | spans already stored | samples | export() → viewer p50 / p95 / max | "
             "POST → viewer p50 / p95 / max | p95 within target |",
             "|---|---|---|---|---|---|"]
+    load_before = os.getloadavg()[0]
     for trace_spans, stored in ((10, 0), (512, 0), (10, 20_000), (512, 20_000)):
         bench_latency(trace_spans, stored, samples, rows)
+    rows += ["", f"Load average (1 min) of this shared machine: {load_before:.1f} at the start, "
+                 f"{os.getloadavg()[0]:.1f} at the end."]
     return finish(SECTION, rows, write=not (args.no_write or args.quick))
 
 

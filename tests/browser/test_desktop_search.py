@@ -69,7 +69,7 @@ def test_search_highlights_exactly_the_spans_whose_service_or_operation_match(vr
         page.locator("#span-search [name=text]").fill(text)
         expected = {i for i, (service, operation, _) in table.items() if text.lower() in f"{service}\n{operation}".lower()}
         assert 0 < len(expected) < 40, text
-        page.wait_for_function("(n) => window.vrmon.system.matchCount === n", arg=len(expected))
+        page.wait_for_function("(n) => window.vrmon.system.nodeFilter.count === n", arg=len(expected))
         assert drawn(page) == {i: "bright" if i in expected else "dim" for i in table}, text
         assert matches_text(page) == f"{len(expected)} {'match' if len(expected) == 1 else 'matches'}"
         # the critical path's stripes stay on matching spans only
@@ -79,7 +79,7 @@ def test_search_highlights_exactly_the_spans_whose_service_or_operation_match(vr
     next_frames(page)
     assert page.evaluate("window.vrmon.stats().drawCalls") == calls_before  # colours, not extra meshes
     page.locator("#span-search [name=text]").fill("no such span")
-    page.wait_for_function("window.vrmon.system.matchCount === 0")
+    page.wait_for_function("window.vrmon.system.nodeFilter.count === 0")
     assert matches_text(page) == "no matches"
     assert set(drawn(page).values()) == {"dim"}
     assert page.errors == []
@@ -95,7 +95,7 @@ def test_service_errors_and_min_duration_filters_match_the_server_spans(vrmon_se
     bar = page.locator("#span-search")
 
     def shown(expected: set[int]) -> None:
-        page.wait_for_function("(n) => window.vrmon.system.matchCount === n", arg=len(expected))
+        page.wait_for_function("(n) => window.vrmon.system.nodeFilter.count === n", arg=len(expected))
         assert drawn(page) == {i: "bright" if i in expected else "dim" for i in table}
 
     bar.locator("[name=service]").select_option("redis-manual")
@@ -117,7 +117,7 @@ def test_service_errors_and_min_duration_filters_match_the_server_spans(vrmon_se
         shown(expected)
     bar.locator("[name=minDuration]").fill("soon")
     assert bar.locator("[name=minDuration]").get_attribute("aria-invalid") == "true"
-    page.wait_for_function("!window.vrmon.system.filterActive")
+    page.wait_for_function("!window.vrmon.system.nodeFilter.active")
     assert page.errors == []
 
 
@@ -135,7 +135,7 @@ def test_enter_steps_through_matches_f_frames_the_selection_and_esc_clears(vrmon
     open_app(base_url)
     panel_title = page.locator("#span-panel .panel-title")
     search(page, "redis")
-    page.wait_for_function("(n) => window.vrmon.system.matchCount === n", arg=len(expected))
+    page.wait_for_function("(n) => window.vrmon.system.nodeFilter.count === n", arg=len(expected))
 
     page.keyboard.press("Enter")
     page.wait_for_function("(id) => window.vrmon.system.selectedId === id", arg=expected[0])
@@ -179,9 +179,9 @@ def test_enter_steps_through_matches_f_frames_the_selection_and_esc_clears(vrmon
     page.keyboard.press("Escape")  # first the selection...
     page.wait_for_function("window.vrmon.system.selectedId === null")
     assert page.locator("#span-panel").is_hidden()
-    assert page.evaluate("window.vrmon.system.filterActive") is True
+    assert page.evaluate("window.vrmon.system.nodeFilter.active") is True
     page.keyboard.press("Escape")  # ...then the search
-    page.wait_for_function("!window.vrmon.system.filterActive")
+    page.wait_for_function("!window.vrmon.system.nodeFilter.active")
     assert page.locator("#span-search [name=text]").input_value() == ""
     assert set(drawn(page).values()) == {"bright"}
     assert page.errors == []
@@ -216,15 +216,15 @@ def test_a_filter_set_by_another_control_shows_in_the_search_bar(vrmon_server, o
     bar = page.locator("#span-search")
     assert bar.locator("[name=service]").input_value() == "mysql"
     assert bar.locator("[name=minDuration]").input_value() == "2.00 ms"
-    count = page.evaluate("window.vrmon.system.matchCount")
+    count = page.evaluate("window.vrmon.system.nodeFilter.count")
     assert 0 < count < 40 and matches_text(page).startswith(str(count))
     page.evaluate("window.vrmon.system.setFilter({})")
     assert bar.locator("[name=service]").input_value() == ""
     assert matches_text(page) == ""
     for nonsense in ("null", "42", "{text: 42, minDurationUs: 'soon', errorsOnly: 'yes', service: ['a']}"):
         page.evaluate(f"window.vrmon.system.setFilter({nonsense})")
-        assert page.evaluate("window.vrmon.system.filterActive") is False, nonsense
-        assert page.evaluate("window.vrmon.system.matchCount") == 40
+        assert page.evaluate("window.vrmon.system.nodeFilter.active") is False, nonsense
+        assert page.evaluate("window.vrmon.system.nodeFilter.count") == 40
     assert page.errors == []
 
 
@@ -293,7 +293,7 @@ def test_the_match_mask_follows_rows_that_deltas_move(vrmon_server, open_app, se
     table = node_table(snapshot)
     open_app(base_url)
     search(page, "redis")
-    page.wait_for_function("window.vrmon.system.filterActive")
+    page.wait_for_function("window.vrmon.system.nodeFilter.active")
     # Removing rows 0-2 and 12 moves the last rows into their places; the new nodes (service and
     # operation 0 of the tables) match or not by those names.
     removed, added = [0, 1, 2, 12], list(range(2000, 2020))
@@ -303,7 +303,7 @@ def test_the_match_mask_follows_rows_that_deltas_move(vrmon_server, open_app, se
     expected = {i for i, (service, operation, _) in table.items() if i not in removed and "redis" in f"{service}\n{operation}".lower()}
     expected |= set(added) if new_matches else set()
     remaining = (set(table) - set(removed)) | set(added)
-    assert page.evaluate("window.vrmon.system.matchCount") == len(expected)
+    assert page.evaluate("window.vrmon.system.nodeFilter.count") == len(expected)
     assert drawn(page) == {i: "bright" if i in expected else "dim" for i in remaining}
     assert page.errors == []
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import next_frames
+from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset, press_menu_button
 from tests.conftest import ROOT
 from vrmon.analysis.findings import find_all
 from vrmon.sources.files import load_trace_file
@@ -154,4 +155,24 @@ def test_the_list_and_the_scene_follow_findings_that_arrive_live(vrmon_server, o
     assert [e["kind"] for e in listed].count("slow-span") == 1  # 26 GetDriver calls now: one is above their p99
     next_frames(page)
     assert page.evaluate(FINDING_MARKS)["pins"] == 4  # the trace on show gained its slow span's pin
+    assert page.errors == []
+
+
+def test_the_wrist_menu_lists_the_findings_and_jumps_to_one_in_a_headset(vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(SERIAL, RETRIES))
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    page.wait_for_function("() => window.headset.menu().findingButtons[0].label.text !== ''")
+    labels = page.evaluate("() => window.headset.menu().findingButtons.map((b) => b.label.text)")
+    findings = server_findings(vrmon_server)
+    assert labels == [f"{'error starts here' if f['kind'] == 'error-root-cause' else 'N+1 calls'}: {f['service']} {f['operation']}"
+                      for f in findings[:2]]
+    # the next page, then the first N+1 group of the other trace
+    press_menu_button(page, "m.nextFindingsButton")
+    page.wait_for_function("(l) => window.headset.menu().findingButtons[0].label.text !== l", arg=labels[0])
+    page_two = findings[2:4]
+    wanted = next(i for i, f in enumerate(page_two) if f["kind"] == "n-plus-one")
+    press_menu_button(page, f"m.findingButtons[{wanted}]")
+    page.wait_for_function("(id) => window.vrmon.system.selectedId === id", arg=page_two[wanted]["nodes"][0], timeout=10_000)
+    assert page.evaluate("() => window.vrmon.system.scene.trace") == page_two[wanted]["trace"]
+    assert page.evaluate("(i) => window.headset.menu().findingButtons[i].active", wanted) is True
     assert page.errors == []

@@ -447,10 +447,10 @@ def test_wrist_menu_filters_share_the_desktop_search(headset):
     page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
     page.evaluate("window.vrmon.system.setFilter({text: 'redis'})")  # typed on the desktop before entering VR
     press_menu_button(page, "m.errorsButton")
-    page.wait_for_function("window.vrmon.system.filter.errorsOnly === true")
-    assert page.evaluate("window.vrmon.system.filter.text") == "redis"  # the menu kept what was typed
+    page.wait_for_function("window.vrmon.system.nodeFilter.criteria.errorsOnly === true")
+    assert page.evaluate("window.vrmon.system.nodeFilter.criteria.text") == "redis"  # the menu kept what was typed
     expected = sum(1 for node in table.values() if "redis" in f"{node['service']} {node['operation']}".lower() and node["flags"] & 1)
-    assert page.evaluate("window.vrmon.system.matchCount") == expected > 0
+    assert page.evaluate("window.vrmon.system.nodeFilter.count") == expected > 0
     assert page.evaluate("window.headset.menu().errorsButton.active") is True
     page.evaluate("window.vrmon.system.setFilter({})")  # cleared elsewhere: the menu follows
     page.wait_for_function("window.headset.menu().errorsButton.active === false")

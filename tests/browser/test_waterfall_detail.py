@@ -73,9 +73,9 @@ def test_a_search_lights_the_summaries_holding_matches_and_counts_what_they_hold
     page.fill("#span-search input[name=text]", name)
     expected = sum(name in (store.services.names[s] + " " + store.operations.names[o]).lower()
                    for s, o in zip(store.service.tolist(), store.operation.tolist()))
-    page.wait_for_function(f"window.vrmon.system.matchCount === {expected}", timeout=20_000)
+    page.wait_for_function(f"window.vrmon.system.nodeFilter.count === {expected}", timeout=20_000)
     lit = page.evaluate(f"""() => {{ const s = window.vrmon.system;
-      return window.vrmon.nodeIds().filter((id) => id >= {SUMMARY_BASE} && s.rowMatches(s.nodes.rowOf.get(id))).map((id) => [id, s.summaryMatches.get(id)]); }}""")
+      return window.vrmon.nodeIds().filter((id) => id >= {SUMMARY_BASE} && s.rowMatches(s.nodes.rowOf.get(id))).map((id) => [id, s.nodeFilter.summaryMatches.get(id)]); }}""")
     assert lit and all(count > 0 for _, count in lit)
     assert f"{expected} matches" in page.inner_text("#span-search .matches")
     # a lit summary's tooltip and panel say how many matches it holds

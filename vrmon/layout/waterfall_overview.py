@@ -144,7 +144,7 @@ def lanes_of(service: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.nda
     each unique lane's rank from the top, each item's lane rank)."""
     lane_service, lane_of = unique_ints(service.astype(np.int64))
     first = np.full(len(lane_service), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first, lane_of, start)
+    np.minimum.at(first, lane_of, start.astype(np.int64))  # one dtype: ufunc.at's fast path
     rank = np.empty(len(lane_service), np.int64)
     rank[lexsort_ints((lane_service, first))] = np.arange(len(lane_service))
     return lane_service, rank, rank[lane_of]

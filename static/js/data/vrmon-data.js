@@ -7,19 +7,18 @@
 //   vrmon-filter {matches, active, reset}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
 //   vrmon-replay {frame}
-// The filter (setFilter) keeps `matchMask`, one byte per node row (1 = matches), in step with
-// the rows: it is rewritten for every row a change touches, before vrmon-nodes goes out.
-// vrmon-filter gives the number of matching nodes; `reset` says every row's match may differ.
+// The filter (`nodeFilter`, see node-filter.js; changed with setFilter) is kept in step with the
+// rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
+// gives the number of matches; `reset` says every row's match may differ.
 import {
-  decodeServerFrame, detailRequest, durationCode, emptyEdgeBlock, expandRequest, filterRequest, FLAG, isSummary, resyncRequest,
+  decodeServerFrame, detailRequest, emptyEdgeBlock, expandRequest, filterRequest, isSummary, resyncRequest,
   revealRequest, sceneRequest, selectRequest,
 } from "./protocol.js";
+import { NodeFilter, NO_FILTER } from "./node-filter.js";
 import { NodeTable } from "./node-table.js";
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10000;
-const ID_PREFIX_MIN = 4; // shorter hex text would match a trace or span id far too often
-const NO_FILTER = Object.freeze({ text: "", service: "", operation: "", minDurationUs: 0, errorsOnly: false });
 
 AFRAME.registerSystem("vrmon-data", {
   schema: {
@@ -42,12 +41,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.selectedId = null;
     this.sourceStatus = new Map(); // source name → latest status frame
     this.knownIds = new Map(); // node id → [span id, trace id] (hex), from details answers
-    this.filter = NO_FILTER;
-    this.filterActive = false;
-    this.matchMask = new Uint8Array(this.nodes.capacity);
-    this.matchCount = 0;
-    this.summaryMatches = new Map(); // summary node id → how many folded spans it holds match (the server counts)
-    this.matchNames();
+    this.nodeFilter = new NodeFilter(this.knownIds); // what the search and the wrist menu filter by, and which rows match
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.connect();
   },
@@ -56,26 +50,37 @@ AFRAME.registerSystem("vrmon-data", {
 
   connect() {
     const url = this.data.url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
-    const socket = new WebSocket(url);
-    socket.binaryType = "arraybuffer";
-    socket.onopen = () => {
-      this.reconnectDelay = RECONNECT_FIRST_MS;
-      this.setConnected(true);
-      // A new connection starts on the server's default view: ask for the one we were showing.
-      if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace, page: this.scene.page ?? null });
-    };
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = () => {
-      if (this.socket !== socket) return;
-      this.socket = null;
-      this.awaitingSnapshot = true; // the server sends a fresh snapshot on the next connection
-      this.setConnected(false);
-      // Jitter keeps many viewers from reconnecting in lockstep after a server restart.
-      const delay = this.reconnectDelay * (0.75 + Math.random() * 0.5);
-      this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
-      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    const early = takeEarlySocket(this.data.url); // the page's first socket, opened before A-Frame loaded
+    const socket = early?.socket ?? new WebSocket(url);
+    const handlers = {
+      onopen: () => {
+        this.reconnectDelay = RECONNECT_FIRST_MS;
+        this.setConnected(true);
+        // A new connection starts on the server's default view: ask for the one we were showing.
+        if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace, page: this.scene.page ?? null });
+      },
+      onmessage: (event) => this.receive(event.data),
+      onclose: () => {
+        if (this.socket !== socket) return;
+        this.socket = null;
+        this.awaitingSnapshot = true; // the server sends a fresh snapshot on the next connection
+        this.setConnected(false);
+        // Jitter keeps many viewers from reconnecting in lockstep after a server restart.
+        const delay = this.reconnectDelay * (0.75 + Math.random() * 0.5);
+        this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+        this.reconnectTimer = setTimeout(() => this.connect(), delay);
+      },
     };
     this.socket = socket;
+    if (!early) {
+      socket.binaryType = "arraybuffer";
+      Object.assign(socket, handlers);
+      return;
+    }
+    // What came early is handed over once every component listens (they initialise before `loaded`).
+    const handOver = () => early.handOver(handlers);
+    if (this.el.hasLoaded) handOver();
+    else this.el.addEventListener("loaded", handOver, { once: true });
   },
 
   setConnected(connected) {
@@ -143,7 +148,7 @@ AFRAME.registerSystem("vrmon-data", {
     const service = this.services[this.nodes.service[row]] ?? "?";
     const id = this.nodes.ids[row];
     if (isSummary(id)) {
-      const held = this.filterActive ? ` · ${this.summaryMatches.get(id) ?? 0} matches inside` : "";
+      const held = this.nodeFilter.active ? ` · ${this.nodeFilter.summaryMatches.get(id) ?? 0} matches inside` : "";
       return `folded calls, mostly ${service}${held} (click to open)`;
     }
     const operation = this.operations[this.nodes.operation[row]]; // none (NO_STRING) for a service node
@@ -184,7 +189,7 @@ AFRAME.registerSystem("vrmon-data", {
       case "details":
         if (typeof frame.span?.span_id === "string") {
           this.knownIds.set(frame.span.id, [frame.span.span_id.toLowerCase(), String(frame.span.trace_id).toLowerCase()]);
-          if (this.idText) this.setFilter(this.filter); // an id search may match this span now
+          if (this.nodeFilter.idText) this.setFilter(this.nodeFilter.criteria); // an id search may match this span now
         }
         if (frame.span?.id === this.selectedId) this.emit("vrmon-details", { span: frame.span });
         return;
@@ -199,10 +204,10 @@ AFRAME.registerSystem("vrmon-data", {
         if (frame.select !== null && frame.select !== undefined && this.nodes.rowOf.has(frame.select)) this.select(frame.select);
         return this.emit("vrmon-revealed", { trace: frame.trace, nodes: frame.nodes, select: frame.select ?? null });
       case "matches":
-        this.summaryMatches = new Map(Array.from(frame.ids, (id, i) => [id, frame.counts[i]]));
-        if (!this.filterActive) return;
-        this.matchRows(null);
-        return this.emit("vrmon-filter", { matches: this.matchCount, active: true, reset: true });
+        this.nodeFilter.setSummaryMatches(frame.ids, frame.counts);
+        if (!this.nodeFilter.active) return;
+        this.nodeFilter.matchRows(this.nodes, null);
+        return this.emit("vrmon-filter", { matches: this.nodeFilter.count, active: true, reset: true });
       case "replay": // the replay clock (data/replay-clock.js keeps it)
         return this.emit("vrmon-replay", { frame });
       default:
@@ -225,7 +230,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.traces = new Map(frame.traces.map((summary) => [summary.id, summary]));
     this.labels = frame.labels;
     this.nodes.replace(frame.nodes);
-    if (this.filterActive) this.matchNames(); // new name tables and maybe another trace
+    if (this.nodeFilter.active) this.matchNames(); // new name tables and maybe another trace
     if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection();
     // Traces first: the trace list may fold away, and the camera frames the space left over.
     this.emit("vrmon-traces", {});
@@ -245,7 +250,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.seq = frame.seq;
     appendNames(this.services, frame.services);
     appendNames(this.operations, frame.operations);
-    if (this.filterActive && (frame.services?.names?.length || frame.operations?.names?.length)) this.matchNames();
+    if (this.nodeFilter.active && (frame.services?.names?.length || frame.operations?.names?.length)) this.matchNames();
     this.nodes.remove(frame.removed);
     this.nodes.upsert(frame.added);
     this.nodes.upsert(frame.updated);
@@ -273,40 +278,22 @@ AFRAME.registerSystem("vrmon-data", {
   publishNodes(servicesChanged = false) {
     const changes = this.nodes.takeChanges();
     const colorsChanged = this.learnServiceColors(changes);
-    if (this.filterActive) this.matchRows(changes.rows);
+    const filter = this.nodeFilter;
+    if (filter.active) filter.matchRows(this.nodes, changes.rows);
     this.emit("vrmon-nodes", changes);
     if (changes.reset || servicesChanged || colorsChanged) this.emit("vrmon-services", {});
-    if (this.filterActive) this.emit("vrmon-filter", { matches: this.matchCount, active: true, reset: false });
+    if (filter.active) this.emit("vrmon-filter", { matches: filter.count, active: true, reset: false });
   },
 
   // -- filter ----------------------------------------------------------------------------
 
-  /**
-   * Show only what matches {text, service, operation, minDurationUs, errorsOnly}; any subset,
-   * the others (or {}) do not filter. `text` matches service and operation names (any part,
-   * any case) and, with 4 or more characters, the start of the trace id on show and of span ids
-   * the viewer has loaded; `service` and `operation` are exact names.
-   */
+  /** Show only what matches (see NodeFilter.set); the server is asked to count inside summaries. */
   setFilter(given) {
-    // Checked here: the search bar and the VR wrist menu pass on what the user typed.
-    const filter = given !== null && typeof given === "object" ? given : {};
-    const text = typeof filter.text === "string" ? filter.text.trim().toLowerCase() : "";
-    const minDurationUs = Number(filter.minDurationUs);
-    this.filter = {
-      text,
-      service: typeof filter.service === "string" ? filter.service : "",
-      operation: typeof filter.operation === "string" ? filter.operation : "",
-      minDurationUs: Number.isFinite(minDurationUs) && minDurationUs > 0 ? minDurationUs : 0,
-      errorsOnly: filter.errorsOnly === true,
-    };
-    const f = this.filter;
-    this.filterActive = Boolean(f.text || f.service || f.operation || f.minDurationUs || f.errorsOnly);
-    // the server counts matches among the spans it folded into summary marks, and answers `matches`
-    this.summaryMatches = new Map();
-    this.send(filterRequest(f));
+    const filter = this.nodeFilter;
+    this.send(filterRequest(filter.set(given)));
     this.matchNames();
-    this.matchRows(null);
-    this.emit("vrmon-filter", { matches: this.matchCount, active: this.filterActive, reset: true });
+    filter.matchRows(this.nodes, null);
+    this.emit("vrmon-filter", { matches: filter.count, active: filter.active, reset: true });
   },
 
   clearFilter() {
@@ -315,81 +302,21 @@ AFRAME.registerSystem("vrmon-data", {
 
   /** Whether a node row passes the filter (every row does when there is none). */
   rowMatches(row) {
-    return !this.filterActive || this.matchMask[row] === 1;
+    return this.nodeFilter.rowMatches(row);
   },
 
   /** Ids of the matching nodes in reading order: by the bar's left edge, then top first. */
   matchingIds() {
-    const rows = [];
-    for (let row = 0; row < this.nodes.count; row++) if (this.rowMatches(row)) rows.push(row);
-    rows.sort((a, b) => this.readingOrder(a, b));
-    return rows.map((row) => this.nodes.ids[row]);
+    return this.nodeFilter.matchingIds(this.nodes);
   },
 
   /** 1-based place of node `id` among the matches in reading order, 0 if it does not match. */
   matchNumber(id) {
-    const row = this.nodes.rowOf.get(id);
-    if (row === undefined || !this.rowMatches(row)) return 0;
-    let before = 0;
-    for (let other = 0; other < this.nodes.count; other++) {
-      if (this.rowMatches(other) && this.readingOrder(other, row) < 0) before++;
-    }
-    return before + 1;
+    return this.nodeFilter.matchNumber(this.nodes, id);
   },
 
-  readingOrder(a, b) {
-    const { pos, size, ids } = this.nodes;
-    const left = (pos[a * 3] - size[a * 3] / 2) - (pos[b * 3] - size[b * 3] / 2);
-    return left || pos[b * 3 + 1] - pos[a * 3 + 1] || ids[a] - ids[b];
-  },
-
-  /** Per-name tables for the filter: names containing the text, the exact service and operation asked for. */
   matchNames() {
-    const { text, service, operation } = this.filter;
-    const containsText = (name) => (text && String(name).toLowerCase().includes(text) ? 1 : 0);
-    this.serviceText = Uint8Array.from(this.services, containsText);
-    this.operationText = Uint8Array.from(this.operations, containsText);
-    // An exact name not in the table matches nothing (-2); -1 means any.
-    this.serviceIndex = service ? nameIndex(this.services, service) : -1;
-    this.operationIndex = operation ? nameIndex(this.operations, operation) : -1;
-    this.minDurationCode = durationCode(this.filter.minDurationUs);
-    this.idText = text.length >= ID_PREFIX_MIN && /^[0-9a-f]+$/.test(text) ? text : "";
-    this.traceOnShowMatches = Boolean(this.idText && this.scene?.trace?.toLowerCase().startsWith(this.idText));
-  },
-
-  /** Rewrite matchMask for `rows` (all rows when null) and recount. */
-  matchRows(rows) {
-    const nodes = this.nodes;
-    if (this.matchMask.length < nodes.capacity) {
-      const grown = new Uint8Array(nodes.capacity);
-      grown.set(this.matchMask);
-      this.matchMask = grown;
-    }
-    if (!this.filterActive) {
-      this.matchCount = nodes.count;
-      return;
-    }
-    if (rows === null) for (let row = 0; row < nodes.count; row++) this.matchMask[row] = this.matchRow(row);
-    else for (const row of rows) this.matchMask[row] = this.matchRow(row);
-    let count = 0;
-    for (let row = 0; row < nodes.count; row++) count += this.matchMask[row];
-    // a lit summary mark counts every match it holds
-    for (const [id, held] of this.summaryMatches) if (nodes.rowOf.has(id)) count += held - 1;
-    this.matchCount = count;
-  },
-
-  matchRow(row) {
-    const nodes = this.nodes;
-    if (isSummary(nodes.ids[row])) return this.summaryMatches.has(nodes.ids[row]) ? 1 : 0;
-    if (this.filter.errorsOnly && !(nodes.flags[row] & FLAG.error)) return 0;
-    if (nodes.duration[row] < this.minDurationCode) return 0;
-    const s = nodes.service[row];
-    const o = nodes.operation[row];
-    if (this.serviceIndex !== -1 && s !== this.serviceIndex) return 0;
-    if (this.operationIndex !== -1 && o !== this.operationIndex) return 0;
-    if (!this.filter.text || this.serviceText[s] || this.operationText[o] || this.traceOnShowMatches) return 1;
-    const known = this.idText ? this.knownIds.get(nodes.ids[row]) : undefined;
-    return known && (known[0].startsWith(this.idText) || known[1].startsWith(this.idText)) ? 1 : 0;
+    this.nodeFilter.matchNames(this.services, this.operations, this.scene?.trace ?? null);
   },
 
   learnServiceColors({ reset, rows }) {
@@ -408,9 +335,12 @@ AFRAME.registerSystem("vrmon-data", {
   },
 });
 
-function nameIndex(table, name) {
-  const index = table.indexOf(name);
-  return index === -1 ? -2 : index;
+/** The socket static/js/data/early-socket.js opened (once; null after, or for another server URL). */
+function takeEarlySocket(url) {
+  const early = window.vrmonEarlySocket;
+  delete window.vrmonEarlySocket;
+  if (early && url) early.socket.close();
+  return early && !url ? early : null;
 }
 
 function appendNames(table, appended) {

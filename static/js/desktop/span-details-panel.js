@@ -106,7 +106,7 @@ AFRAME.registerComponent("span-details-panel", {
       }, "Open: draw these calls"),
       section(null, table([
         ["Spans", node.spans],
-        this.system.filterActive ? ["Search matches", this.system.summaryMatches.get(node.id) ?? 0] : null,
+        this.system.nodeFilter.active ? ["Search matches", this.system.nodeFilter.summaryMatches.get(node.id) ?? 0] : null,
         ["Errors", node.errors],
         ["Start", formatTimestamp(node.start_us)],
         ["Time extent", formatDuration(node.duration_us)],

@@ -66,7 +66,7 @@ AFRAME.registerComponent("span-search", {
       this.fields.text.select();
     } else if (event.key === "Escape") {
       if (this.system.selectedId !== null) this.system.clearSelection();
-      else if (this.system.filterActive) this.clear();
+      else if (this.system.nodeFilter.active) this.clear();
       else if (typing) target.blur();
     } else if ((event.key === "n" || event.key === "N") && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
       this.step(event.shiftKey ? -1 : 1);
@@ -98,7 +98,7 @@ AFRAME.registerComponent("span-search", {
 
   /** The system's filter → the bar's fields (when someone else set it). */
   showFilter() {
-    const { text, service, minDurationUs, errorsOnly } = this.system.filter;
+    const { text, service, minDurationUs, errorsOnly } = this.system.nodeFilter.criteria;
     this.fields.text.value = text;
     this.listServices();
     this.fields.service.value = service;
@@ -116,7 +116,7 @@ AFRAME.registerComponent("span-search", {
   },
 
   showCount() {
-    const { filterActive, matchCount, selectedId } = this.system;
+    const { selectedId, nodeFilter: { active: filterActive, count: matchCount } } = this.system;
     this.data.form.classList.toggle("active", filterActive);
     this.data.form.classList.toggle("none", filterActive && matchCount === 0);
     if (!filterActive) {
@@ -136,7 +136,7 @@ AFRAME.registerComponent("span-search", {
   listServices() {
     const select = this.fields.service;
     const names = this.system.services.filter((name) => typeof name === "string").slice().sort();
-    const current = select.value || this.system.filter.service;
+    const current = select.value || this.system.nodeFilter.criteria.service;
     const options = [["", "all services"], ...names.map((name) => [name, name])];
     if (current && !names.includes(current)) options.push([current, current]);
     if (select.options.length === options.length && options.every(([value], i) => select.options[i].value === value)) return;

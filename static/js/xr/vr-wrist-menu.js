@@ -1,6 +1,7 @@
 // A small menu riding on the left controller, pressed with the right laser: switch scene, pick
-// a trace (a page at a time), turn the wall's pages, filter (errors only, minimum duration, one
-// service) and show or hide the host-load ring. X on the left controller folds it away and back.
+// a trace (a page at a time), jump to a finding (a page at a time), turn the wall's pages, filter
+// (errors only, minimum duration, one service) and show or hide the host-load ring. X on the left controller folds it away and back.
+import { findingKind } from "../data/findings.js";
 import { formatDuration } from "../data/format.js";
 import { offsetText, speedText } from "../data/replay-clock.js";
 import { openTrace } from "../data/scene-catalog.js";
@@ -14,13 +15,16 @@ const ROW = 0.03; // button height
 const STEP = 0.034;
 const SCENE_BUTTONS = 4;
 const TRACE_ROWS = 3;
+const FINDING_ROWS = 2;
 const MIN_DURATIONS_US = [0, 1000, 10_000, 100_000, 1_000_000]; // the min-duration button cycles through these
 const INNER = WIDTH - 2 * PAD;
 
 AFRAME.registerComponent("vr-wrist-menu", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.findings = this.el.sceneEl.systems["vrmon-findings"];
     this.tracePage = 0;
+    this.findingPage = 0;
     this.build();
     // Above the wrist, tilted back towards the eyes.
     this.el.object3D.position.set(0, 0.09, 0.03);
@@ -34,6 +38,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
       "vrmon-filter": render, // the desktop search bar sets the same filter
       "vrmon-replay-changed": render,
       "vrmon-replay-tick": () => { if (this.el.object3D.visible) this.renderReplay(); }, // the clock, 4 times a second
+      "vrmon-findings-changed": render,
       "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
       "exit-vr": () => { this.el.object3D.visible = false; },
     });
@@ -50,7 +55,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 2 + 3 + 1 + 4);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + FINDING_ROWS + 2 + 2 + 3 + 1 + 4);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
@@ -74,6 +79,9 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.newerButton, this.olderButton] = row(2);
     this.newerButton.set("↑ newer", () => this.turnTracePage(-1));
     this.olderButton.set("↓ older", () => this.turnTracePage(1));
+    this.findingsHeading = heading("Findings");
+    this.findingButtons = Array.from({ length: FINDING_ROWS }, () => row(1)[0]);
+    [this.previousFindingsButton, this.nextFindingsButton] = row(2);
     this.wallHeading = heading("Wall");
     [this.newerPageButton, this.olderPageButton] = row(2);
     heading("Filter");
@@ -111,13 +119,15 @@ AFRAME.registerComponent("vr-wrist-menu", {
       button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
     });
 
+    this.renderFindings();
+
     // The wall's pages of traces (blank in the other scenes)
     const wall = system.scene?.layout === "wall";
     setText(this.wallHeading, wall ? `Wall: ${wallPageText(system.scene)}` : "Wall");
     this.newerPageButton.set(wall ? "‹ newer page" : "", wall && system.scene.page > 0 ? () => turnWallPage(system, -1) : null);
     this.olderPageButton.set(wall ? "older page ›" : "", wall && system.scene.page < system.scene.pages - 1 ? () => turnWallPage(system, 1) : null);
 
-    const { errorsOnly, minDurationUs, service } = system.filter; // "" = every service
+    const { errorsOnly, minDurationUs, service } = system.nodeFilter.criteria; // "" = every service
     this.errorsButton.set("Errors only", () => this.setFilter({ errorsOnly: !errorsOnly }));
     this.errorsButton.setActive(errorsOnly);
     this.durationButton.set(minDurationUs ? `Min ${formatDuration(minDurationUs)}` : "Any duration",
@@ -147,6 +157,27 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.nextErrorButton.set(on ? "Next error" : "", next ? () => replay.seekNextError() : null);
   },
 
+  /** A page of findings: kind, service and operation; pressing one jumps to it. */
+  renderFindings() {
+    const { findings, total, received } = this.findings;
+    const pages = Math.max(1, Math.ceil(findings.length / FINDING_ROWS));
+    this.findingPage = Math.min(this.findingPage, pages - 1);
+    setText(this.findingsHeading, received ? `Findings: ${total}${pages > 1 ? ` · page ${this.findingPage + 1} of ${pages}` : ""}` : "Findings");
+    this.findingButtons.forEach((button, i) => {
+      const finding = findings[this.findingPage * FINDING_ROWS + i];
+      const label = finding ? `${findingKind(finding).label}: ${[finding.service, finding.operation].filter(Boolean).join(" ")}` : "";
+      button.set(label, finding ? () => this.findings.jump(finding) : null);
+      button.setActive(Boolean(finding) && this.findings.isActive(finding));
+    });
+    this.previousFindingsButton.set(pages > 1 ? "↑ previous" : "", this.findingPage > 0 ? () => this.turnFindingPage(-1) : null);
+    this.nextFindingsButton.set(pages > 1 ? "↓ more" : "", this.findingPage < pages - 1 ? () => this.turnFindingPage(1) : null);
+  },
+
+  turnFindingPage(step) {
+    this.findingPage = Math.max(0, this.findingPage + step);
+    this.render();
+  },
+
   turnTracePage(step) {
     this.tracePage = Math.max(0, this.tracePage + step);
     this.render();
@@ -154,7 +185,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
 
   /** Change part of the shared filter, keeping the rest (e.g. the text typed on the desktop). */
   setFilter(change) {
-    this.system.setFilter({ ...this.system.filter, ...change }); // its vrmon-filter event re-renders
+    this.system.setFilter({ ...this.system.nodeFilter.criteria, ...change }); // its vrmon-filter event re-renders
   },
 
   toggleHostRing(ring) {
