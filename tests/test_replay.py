@@ -120,3 +120,25 @@ def test_replay_frames_and_requests_are_validated_without_sockets(tmp_path):
     assert greeting["type"] == "replay" and greeting["duration_us"] == contents.duration_us
     assert {m["kind"] for m in greeting["marks"]} == {"error", "service", "outage"}
     assert np.all(np.diff([m["t_us"] for m in greeting["marks"]]) >= 0)
+
+
+def test_a_trace_file_played_in_time_delivers_its_spans_at_their_scaled_start_times():
+    from vrmon.replay.from_file import FRAME_US, SHORTEST_S, load_in_time
+    from vrmon.sources.files import load_trace_file
+
+    path = ROOT / "fixtures" / "otlp-hotrod-dispatch-40spans-serial.json"
+    contents, whole, scale = load_in_time([path])
+    starts = sorted(load_trace_file(path).start_us)
+    extent = starts[-1] - starts[0]
+    assert contents.duration_us == round(extent * scale) == SHORTEST_S * 1e6  # a 0.7 s trace over 20 s
+    assert len(whole) == 40 and list(contents.spans.start_us) == starts  # in the order they start
+    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    now = [0.0]
+    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name=path.name,
+                          time_scale=scale)
+    for t in (0.0, 5.0, 10.0, 20.0):
+        now[0] = t
+        player.step()
+        started = sum((s - starts[0]) * scale // FRAME_US * FRAME_US <= t * 1e6 for s in starts)
+        assert len(hub.store) == started
+    assert decode_server_frame(player.greeting())["time_scale"] == scale

@@ -23,12 +23,16 @@ from vrmon.protocol import status_frame
 from vrmon.recording.contents import RecordedContents, read_contents
 from vrmon.recording.reader import read_recording
 from vrmon.replay.clock import ReplayClock
+from vrmon.replay.from_file import load_in_time
 from vrmon.replay.player import ReplayPlayer
 from vrmon.replay.start import start_position
 from vrmon.settings import ServeConfig
 
 log = logging.getLogger("vrmon")
 STATUS = "replay"
+
+
+Loaded = tuple[RecordedContents, SpanStore, float]  # contents, a store of all its spans, time scale
 
 
 def load_recording(path: Path) -> tuple[RecordedContents, SpanStore]:
@@ -40,19 +44,29 @@ def load_recording(path: Path) -> tuple[RecordedContents, SpanStore]:
 
 
 class RecordingReplay:
-    def __init__(self, path: Path, hub: Hub, config: ServeConfig, now: Callable[[], float] = time.monotonic) -> None:
-        self.path = path
+    """Plays a recording, or trace files in time (`paths` and `--play`)."""
+
+    def __init__(self, paths: list[Path], hub: Hub, config: ServeConfig, now: Callable[[], float] = time.monotonic) -> None:
+        self.paths = paths
+        self.in_time = config.play  # trace files played in time, not a recording
+        self.name = ", ".join(path.name for path in paths)
         self.hub = hub
         self.config = config
         self.now = now
         self.player: ReplayPlayer | None = None
         self.done = asyncio.Event()
-        hub.set_status(STATUS, "loading", f"reading {path.name} ({path.stat().st_size / 1e6:.1f} MB)…")
+        size = sum(path.stat().st_size for path in paths)
+        hub.set_status(STATUS, "loading", f"reading {self.name} ({size / 1e6:.1f} MB)…")
+
+    def _load(self) -> Loaded:
+        if self.in_time:
+            return load_in_time(self.paths)
+        return (*load_recording(self.paths[0]), 1.0)
 
     async def run(self) -> None:
         try:
-            contents, whole = await asyncio.to_thread(load_recording, self.path)
-            self.player = self._start(contents, whole)
+            contents, whole, scale = await asyncio.to_thread(self._load)
+            self.player = self._start(contents, whole, scale)
         except VrmonError as exc:
             log.error("error: %s", exc)
             self.hub.set_status(STATUS, "down", str(exc))
@@ -66,18 +80,24 @@ class RecordingReplay:
             except Exception:
                 log.exception("replay step failed; trying again at the next tick")
 
-    def _start(self, contents: RecordedContents, whole: SpanStore) -> ReplayPlayer:
+    def _start(self, contents: RecordedContents, whole: SpanStore, scale: float) -> ReplayPlayer:
         config = self.config
         for warning in contents.file.warnings:
             log.warning("warning: %s", warning)
         clock = ReplayClock(contents.duration_us, self.now(), speed=config.speed, loop=config.loop)
         clock.seek(start_position(config.start, contents.file.start_us, contents.duration_us), self.now())
-        player = ReplayPlayer(contents, whole, self.hub, clock, self.now, name=self.path.name)
+        player = ReplayPlayer(contents, whole, self.hub, clock, self.now, name=self.name,
+                              shared=config.replay_clock == "shared", time_scale=scale)
         player.step()
+        if self.in_time:
+            self.hub.set_status(STATUS, "ok", f"playing {self.name} in time: {len(contents.spans)} spans at their start "
+                                f"times, {contents.duration_us / scale / 1e3:.1f} ms of trace time shown over "
+                                f"{contents.duration_us / 1e6:.0f} s")
+            return player
         began = datetime.fromtimestamp(contents.file.start_us / 1e6).astimezone()
         torn = f"; {contents.file.warnings[0]}" if contents.file.warnings else ""
         self.hub.set_status(STATUS, "degraded" if torn else "ok",
-                            f"replaying {self.path.name}, recorded {began:%Y-%m-%d %H:%M:%S %Z} for "
+                            f"replaying {self.name}, recorded {began:%Y-%m-%d %H:%M:%S %Z} for "
                             f"{contents.duration_us / 1e6:.0f} s ({len(contents.spans)} spans){torn}")
         return player
 
