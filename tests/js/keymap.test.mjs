@@ -4,11 +4,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bindKeys, SHORTCUTS, shortcutOf } from "../../static/js/desktop/keymap.js";
 
-/** A stand-in for a focused element: in the search bar, or another text box. */
-function element({ input = false, search = false } = {}) {
-  return { matches: () => input, closest: (selector) => (selector === "#span-search" && search ? {} : null) };
+/** A stand-in for the element with the focus: the page's body, the search bar, another text box, a button. */
+function element({ body = false, input = false, search = false } = {}) {
+  return {
+    matches: (selector) => (selector === "body, html" ? body : input),
+    closest: (selector) => (selector === "#span-search" && search ? {} : null),
+  };
 }
-const PLACES = { page: null, search: element({ input: true, search: true }), box: element({ input: true }) };
+const PLACES = {
+  page: element({ body: true }), search: element({ input: true, search: true }), box: element({ input: true }), control: element(),
+};
 
 function press(key, place = "page", modifiers = {}) {
   return shortcutOf({ key, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, target: PLACES[place], ...modifiers })?.action ?? null;
@@ -52,6 +57,13 @@ test("in a text box letters are text; the search box steps with Enter and arrows
   assert.equal(press("ArrowUp", "search"), "previousMatch");
   assert.equal(press("Enter", "box"), null);
   assert.equal(press("ArrowDown"), null); // on the page the arrows move the viewer (A-Frame's wasd-controls)
+});
+
+test("a focused button keeps its keys (Space, Enter); only Esc still clears", () => {
+  assert.equal(press(" ", "control"), null);
+  assert.equal(press("r", "control"), null);
+  assert.equal(press("Escape", "control"), "escape");
+  assert.equal(press(" "), "playPause");
 });
 
 test("every shortcut says what it does, and binding an action not in the table fails at once", () => {

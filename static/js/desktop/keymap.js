@@ -2,12 +2,14 @@
 // it (? opens it), and one window keydown listener dispatches them to the component that bound
 // the action (bindKeys), so no handler depends on the order others were added in.
 //
-// A key works on the page (focus on no text box), in the span search box, or in any other text
-// box, as its `in` says (default: the page only); with Ctrl, Alt or Cmd held no shortcut applies.
+// A key works on the page (nothing has the focus), in the span search box, in any other text box,
+// or on a focused control (a button keeps its Space and Enter), as its `in` says (default: the
+// page only); with Ctrl, Alt or Cmd held no shortcut applies.
 // While something that Esc closes is open (a menu: whileOpen), Esc closes it and does nothing else.
 const PAGE = "page";
 const SEARCH = "search"; // focus in the span search bar (#span-search)
 const BOX = "box"; // focus in another text box (the trace list's filter)
+const CONTROL = "control"; // focus on a button, a slider or a link
 
 export const SHORTCUTS = Object.freeze([
   { action: "search", label: "/", help: "search spans", keys: [{ key: "/" }] },
@@ -23,7 +25,7 @@ export const SHORTCUTS = Object.freeze([
   },
   {
     action: "escape", label: "Esc", help: "clear the selection, then the search; leave a text box",
-    keys: [{ key: "Escape", in: [PAGE, SEARCH, BOX] }],
+    keys: [{ key: "Escape", in: [PAGE, SEARCH, BOX, CONTROL] }],
   },
   { action: "focusSelection", label: "F", help: "frame the selected span", keys: [{ key: "f" }, { key: "F" }] },
   { action: "resetView", label: "R · Home", help: "back to the overview", keys: [{ key: "r" }, { key: "R" }, { key: "Home" }] },
@@ -36,6 +38,8 @@ export const SHORTCUTS = Object.freeze([
   { action: "idle", label: "I", help: "waterfall: compress long idle stretches, or not", keys: [{ key: "i" }, { key: "I" }] },
   { action: "zoomIn", label: "+", help: "waterfall: zoom time in", keys: [{ key: "+" }, { key: "=" }] },
   { action: "zoomOut", label: "−", help: "waterfall: zoom time out", keys: [{ key: "-" }] },
+  { action: "playPause", label: "Space", help: "replay: play or pause", keys: [{ key: " " }] },
+  { action: "nextError", label: "J", help: "replay: jump to the next error", keys: [{ key: "j" }, { key: "J" }] },
   { action: "olderPage", label: "Page Down", help: "wall: older traces", keys: [{ key: "PageDown" }] },
   { action: "newerPage", label: "Page Up", help: "wall: newer traces", keys: [{ key: "PageUp" }] },
   { action: "traceList", label: "T", help: "fold or open the trace list", keys: [{ key: "t" }, { key: "T" }] },
@@ -103,7 +107,7 @@ function dispatch(event) {
 }
 
 function placeOf(target) {
-  if (typeof target?.closest !== "function") return PAGE; // the window or the document
-  if (!target.matches("input, select, textarea, [contenteditable]")) return PAGE;
+  if (typeof target?.closest !== "function" || target.matches("body, html")) return PAGE;
+  if (!target.matches("input, select, textarea, [contenteditable]")) return CONTROL;
   return target.closest("#span-search") ? SEARCH : BOX;
 }
