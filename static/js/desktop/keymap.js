@@ -2,14 +2,14 @@
 // it (? opens it), and one window keydown listener dispatches them to the component that bound
 // the action (bindKeys), so no handler depends on the order others were added in.
 //
-// A key works on the page (nothing has the focus), in the span search box, in any other text box,
-// or on a focused control (a button keeps its Space and Enter), as its `in` says (default: the
-// page only); with Ctrl, Alt or Cmd held no shortcut applies.
+// A key works on the page, in the span search box or in any other text box, as its `in` says
+// (default: the page only). A focused button or slider counts as the page, except that it keeps
+// Space and Enter for itself; with Ctrl, Alt or Cmd held no shortcut applies.
 // While something that Esc closes is open (a menu: whileOpen), Esc closes it and does nothing else.
 const PAGE = "page";
 const SEARCH = "search"; // focus in the span search bar (#span-search)
 const BOX = "box"; // focus in another text box (the trace list's filter)
-const CONTROL = "control"; // focus on a button, a slider or a link
+const CONTROLS = "button, a[href], [role=button], [role=slider]"; // they keep Space and Enter when focused
 
 export const SHORTCUTS = Object.freeze([
   { action: "search", label: "/", help: "search spans", keys: [{ key: "/" }] },
@@ -25,7 +25,7 @@ export const SHORTCUTS = Object.freeze([
   },
   {
     action: "escape", label: "Esc", help: "clear the selection, then the search; leave a text box",
-    keys: [{ key: "Escape", in: [PAGE, SEARCH, BOX, CONTROL] }],
+    keys: [{ key: "Escape", in: [PAGE, SEARCH, BOX] }],
   },
   { action: "focusSelection", label: "F", help: "frame the selected span", keys: [{ key: "f" }, { key: "F" }] },
   { action: "resetView", label: "R · Home", help: "back to the overview", keys: [{ key: "r" }, { key: "R" }, { key: "Home" }] },
@@ -87,6 +87,7 @@ export function whileOpen(close) {
 /** The shortcut `event` asks for where it happened, or null. */
 export function shortcutOf(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
+  if ((event.key === " " || event.key === "Enter") && event.target?.matches?.(CONTROLS)) return null; // the control's own
   const where = placeOf(event.target);
   for (const shortcut of SHORTCUTS) {
     for (const { key, shift, in: places = [PAGE] } of shortcut.keys) {
@@ -107,7 +108,7 @@ function dispatch(event) {
 }
 
 function placeOf(target) {
-  if (typeof target?.closest !== "function" || target.matches("body, html")) return PAGE;
-  if (!target.matches("input, select, textarea, [contenteditable]")) return CONTROL;
-  return target.closest("#span-search") ? SEARCH : BOX;
+  if (typeof target?.closest !== "function") return PAGE; // the window or the document
+  if (target.matches("input, select, textarea, [contenteditable]")) return target.closest("#span-search") ? SEARCH : BOX;
+  return PAGE;
 }
