@@ -56,8 +56,6 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     trace_files = [] if played else list(config.replay)
     if config.play:
         check_replay_paths(played)
-    if played and config.replay_clock != "shared":
-        raise ConfigError("--replay-clock per-viewer is not available yet: every viewer shares one replay clock")
     if replay_in_background:
         check_replay_paths(trace_files)
     else:
@@ -116,7 +114,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
-        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None)),
+        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None,
+                                              session=replay.viewer_session if isinstance(replay, RecordingReplay) else None)),
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]

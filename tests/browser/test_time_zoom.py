@@ -89,7 +89,10 @@ def store():
     return named_store(20_000, spans_per_trace=20_000, n_services=40)
 
 
-def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_reads(store, vrmon_server, open_app, page, tmp_path):
+@pytest.mark.screenshots
+def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_reads(store, vrmon_server, open_app, page, tmp_path,
+                                                                                 screenshot_dir):
+    """Also desktop-time-zoom.png (docs/img under `make screenshots`): the zoomed 20k-span trace and its strip."""
     open_app(vrmon_server([], store=store, host_metrics=False))
     camera = page.evaluate(CAMERA_JS)
     whole = axis(page)
@@ -129,6 +132,10 @@ def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_read
         const s = window.vrmon.system, row = s.nodes.rowOf.get({uid}), axis = s.scene.axis;
         return [s.nodes.pos[row * 3] - s.nodes.size[row * 3] / 2, xOfTime(axis, compress(axis, {int(store.start_us[store.row_of_uid(uid)] - t0)}))]; }}""")
     assert abs(left[0] - left[1]) < 0.01
+
+    page.mouse.move(point["x"], 719)  # no hover tooltip in the picture
+    page.locator("#tooltip").wait_for(state="hidden")
+    page.screenshot(path=str(screenshot_dir / "desktop-time-zoom.png"))
 
     # the ruler re-ticked to the window, and a person can read it
     ticks = [label["text"] for label in page.evaluate("window.vrmon.system.labels") if label["kind"] == "tick"]
