@@ -4,6 +4,7 @@
 // read apart: red = failed, pale gold = what bounds the trace's end-to-end time. With a search
 // on, only matching spans keep their stripe (the others are dimmed).
 import { FLAG } from "../data/protocol.js";
+import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -38,8 +39,7 @@ AFRAME.registerComponent("critical-path-highlight", {
 
   createMesh(capacity) {
     this.strips?.dispose();
-    this.strips = new THREE.InstancedMesh(this.geometry, this.material, capacity);
-    this.strips.count = 0;
+    this.strips = instancedMesh(this.geometry, this.material, capacity);
     this.el.setObject3D("critical", this.strips);
   },
 
@@ -48,7 +48,8 @@ AFRAME.registerComponent("critical-path-highlight", {
     const { pos, size, yaw, flags, count } = this.system.nodes;
     let critical = 0;
     for (let row = 0; row < count; row++) if (flags[row] & FLAG.criticalPath) critical++;
-    if (critical > this.strips.instanceMatrix.count) this.createMesh(Math.max(critical, this.strips.instanceMatrix.count * 2));
+    const grown = grownCapacity(this.strips, critical);
+    if (grown) this.createMesh(grown);
     let n = 0;
     for (let row = 0; row < count; row++) {
       if (!(flags[row] & FLAG.criticalPath) || !this.system.rowMatches(row)) continue;

@@ -3,6 +3,7 @@
 // fainter), and a pin stands above each finding's group of spans. Two InstancedMeshes,
 // so two draw calls whatever the number of findings; rebuilt when the findings or the nodes change.
 import { findingKind, focusNodes } from "../data/findings.js";
+import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -44,13 +45,9 @@ AFRAME.registerComponent("finding-marks", {
   createMeshes(capacity) {
     this.shells?.dispose();
     this.pins?.dispose();
-    this.shells = new THREE.InstancedMesh(this.shellGeometry, this.shellMaterial, capacity);
-    this.pins = new THREE.InstancedMesh(this.pinGeometry, this.pinMaterial, capacity);
-    for (const mesh of [this.shells, this.pins]) {
-      mesh.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
-      mesh.count = 0;
-      mesh.renderOrder = 1; // after the opaque bars they glow over
-    }
+    this.shells = instancedMesh(this.shellGeometry, this.shellMaterial, capacity, { colors: true });
+    this.pins = instancedMesh(this.pinGeometry, this.pinMaterial, capacity, { colors: true });
+    for (const mesh of [this.shells, this.pins]) mesh.renderOrder = 1; // after the opaque bars they glow over
     this.el.setObject3D("shells", this.shells);
     this.el.setObject3D("pins", this.pins);
   },
@@ -71,8 +68,9 @@ AFRAME.registerComponent("finding-marks", {
   rebuild() {
     const drawn = this.drawnFindings();
     const shells = drawn.reduce((sum, d) => sum + d.rows.length, 0);
-    if (shells > this.shells.instanceMatrix.count || drawn.length > this.pins.instanceMatrix.count) {
-      this.createMeshes(Math.max(shells, drawn.length, this.shells.instanceMatrix.count * 2));
+    const grown = grownCapacity(this.shells, Math.max(shells, drawn.length)); // shells and pins grow together
+    if (grown) {
+      this.createMeshes(grown);
     }
     const { pos, size, yaw } = this.system.nodes;
     let shell = 0;

@@ -8,6 +8,7 @@
 // and the H key flip it here (and say so with a `host-load-toggled` event), and anything else
 // (a wrist menu) may do the same with `document.querySelector('#host-ring').setAttribute('visible', bool)`.
 import { bindKeys } from "../desktop/keymap.js";
+import { instancedMesh } from "./instanced-mesh.js";
 
 const THREE = AFRAME.THREE;
 const MEMORY_SEGMENTS = 32;
@@ -40,8 +41,8 @@ AFRAME.registerComponent("host-load-ring", {
     this.barGeometry = new THREE.BoxGeometry(1, 1, 1).translate(0, 0.5, 0); // grows up from the floor
     this.material = new THREE.MeshLambertMaterial({ color: 0xffffff });
     this.createBars(16);
-    this.gauge = new THREE.InstancedMesh(this.barGeometry, this.material, MEMORY_SEGMENTS);
-    this.gauge.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(MEMORY_SEGMENTS * 3), 3);
+    this.gauge = instancedMesh(this.barGeometry, this.material, MEMORY_SEGMENTS, { colors: true });
+    this.gauge.count = MEMORY_SEGMENTS; // every tile is always drawn, lit or not
     this.placeGauge();
     this.ring.add(this.gauge);
 
@@ -107,9 +108,7 @@ AFRAME.registerComponent("host-load-ring", {
       this.ring.remove(this.bars);
       this.bars.dispose();
     }
-    this.bars = new THREE.InstancedMesh(this.barGeometry, this.material, capacity);
-    this.bars.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
-    this.bars.count = 0;
+    this.bars = instancedMesh(this.barGeometry, this.material, capacity, { colors: true });
     this.ring.add(this.bars);
   },
 

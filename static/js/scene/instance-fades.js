@@ -2,6 +2,8 @@
 // new instances fade in from the background colour, removed ones stay a moment as "ghosts"
 // (a small InstancedMesh of their own, never picked) that fade out and flatten. Each tick
 // touches only the instances that are animating, and allocates nothing.
+import { instancedMesh } from "./instanced-mesh.js";
+
 const THREE = AFRAME.THREE;
 
 // Caps on what animates at once, so a huge delta costs no more per frame than a large one:
@@ -29,9 +31,7 @@ export class InstanceFades {
     this.ghostColor = new Float32Array(MAX_GHOSTS * 3);
     this.ghostStart = new Float64Array(MAX_GHOSTS);
     this.setSpans(spans);
-    this.ghosts = new THREE.InstancedMesh(spans.geometry, spans.material, MAX_GHOSTS);
-    this.ghosts.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(MAX_GHOSTS * 3), 3);
-    this.ghosts.count = 0;
+    this.ghosts = instancedMesh(spans.geometry, spans.material, MAX_GHOSTS, { colors: true });
     this.ghosts.visible = false;
     this.ghosts.frustumCulled = false; // few, short-lived instances: not worth a bounding sphere per frame
     this.ghosts.raycast = () => {}; // a span that left cannot be picked

@@ -5,6 +5,8 @@
 // particles towards the background, and quiet edges carry smaller particles.
 // Tubes and particle slots are rebuilt when edges or nodes change; in tick only the particles'
 // positions are rewritten, in place, with no allocation.
+import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
+
 const THREE = AFRAME.THREE;
 const UP = new THREE.Vector3(0, 1, 0);
 const FACING = new THREE.Vector3(0, 0, 1); // the graph lies in a plane facing +z
@@ -46,11 +48,9 @@ AFRAME.registerComponent("service-edges", {
     this.particleMaterial = new THREE.MeshBasicMaterial({ color: 0xffffff }); // per-particle colour
 
     const budget = this.data.particleBudget;
-    this.particles = new THREE.InstancedMesh(this.particleGeometry, this.particleMaterial, budget);
+    this.particles = instancedMesh(this.particleGeometry, this.particleMaterial, budget, { colors: true });
     this.particles.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
     this.particles.frustumCulled = false; // they move every frame inside the tubes' bounds
-    this.particles.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(budget * 3), 3);
-    this.particles.count = 0;
     this.particleEdge = new Int32Array(budget); // particle → edge slot
     this.particlePhase = new Float32Array(budget); // particle's offset along its edge, 0..1
     this.el.setObject3D("particles", this.particles);
@@ -74,9 +74,7 @@ AFRAME.registerComponent("service-edges", {
   /** (Re)create the tube mesh and the per-edge particle paths for `capacity` edges. */
   createTubes(capacity) {
     this.tubes?.dispose();
-    this.tubes = new THREE.InstancedMesh(this.tubeGeometry, this.tubeMaterial, capacity);
-    this.tubes.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
-    this.tubes.count = 0;
+    this.tubes = instancedMesh(this.tubeGeometry, this.tubeMaterial, capacity, { colors: true });
     this.tubes.renderOrder = 2; // translucent: after the opaque nodes
     this.el.setObject3D("tubes", this.tubes);
     this.pathStart = new Float32Array(capacity * 3); // where particles leave the caller's surface
@@ -98,7 +96,8 @@ AFRAME.registerComponent("service-edges", {
 
   rebuild() {
     const edges = this.system.edges;
-    if (edges.count > this.tubes.instanceMatrix.count) this.createTubes(Math.max(edges.count, this.tubes.instanceMatrix.count * 2));
+    const grown = grownCapacity(this.tubes, edges.count);
+    if (grown) this.createTubes(grown);
     let maxRate = 0;
     for (let e = 0; e < edges.count; e++) maxRate = Math.max(maxRate, edges.rate[e]);
     // First pass: tubes and paths; particle counts follow the call rate.

@@ -7,6 +7,7 @@
 import { FLAG } from "../data/protocol.js";
 import { installInstanceBVH } from "./instance-bvh.js";
 import { InstanceFades } from "./instance-fades.js";
+import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -90,13 +91,10 @@ AFRAME.registerComponent("span-instances", {
   createMeshes(capacity) {
     this.spans?.dispose();
     this.markers?.dispose();
-    this.spans = new THREE.InstancedMesh(this.nodeGeometry(this.system.scene), this.spanMaterial, capacity);
-    this.spans.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
-    this.spans.count = 0;
+    this.spans = instancedMesh(this.nodeGeometry(this.system.scene), this.spanMaterial, capacity, { colors: true });
     this.spans.userData.legibilityMarks = true; // what the legibility tests measure as marks
     this.bvh = installInstanceBVH(this.spans);
-    this.markers = new THREE.InstancedMesh(this.markerGeometry, this.markerMaterial, capacity);
-    this.markers.count = 0;
+    this.markers = instancedMesh(this.markerGeometry, this.markerMaterial, capacity);
     this.el.setObject3D("spans", this.spans);
     this.el.setObject3D("errors", this.markers);
     if (this.fades) {
@@ -120,8 +118,9 @@ AFRAME.registerComponent("span-instances", {
     // Ghosts copy the removed spans as drawn, so before the rows are rewritten.
     if (!reset && removed?.length) this.fades.fadeOut(removed, now);
     if (reset) this.fades.clear(); // a new scene is drawn as it is
-    if (nodes.count > this.spans.instanceMatrix.count) {
-      this.createMeshes(Math.max(nodes.count, this.spans.instanceMatrix.count * 2));
+    const grown = grownCapacity(this.spans, nodes.count);
+    if (grown) {
+      this.createMeshes(grown);
       reset = true;
     }
     this.spans.count = nodes.count;
