@@ -4,7 +4,6 @@
 // shows that trace in the waterfall and selects that span (the server opens the folds hiding it).
 // A trace that is not loaded yet (files load in the background) is asked for again when it appears
 // in the trace list; until then the server's refusal says why in the toast.
-import { listen } from "../listen.js";
 
 const HEX_ID = /^[0-9a-f]{1,32}$/;
 const SCENE_NAME = /^[\w.-]{1,64}$/;
@@ -66,12 +65,12 @@ AFRAME.registerComponent("span-links", {
       this.askedWhileListed = false;
       this.open();
     };
-    this.unlistenWindow = listen(window, { hashchange: this.onHashChange });
+    window.addEventListener("hashchange", this.onHashChange);
   },
 
   remove() {
     for (const [name, listener] of Object.entries(this.listeners)) this.el.sceneEl.removeEventListener(name, listener);
-    this.unlistenWindow();
+    window.removeEventListener("hashchange", this.onHashChange);
   },
 
   open() {

@@ -4,7 +4,6 @@
 // shows a filter set by someone else (e.g. the VR wrist menu) through system.setFilter.
 import { formatDuration, parseDuration } from "../data/format.js";
 import { bindKeys } from "./keymap.js";
-import { listen } from "../listen.js";
 
 AFRAME.registerComponent("span-search", {
   schema: { form: { type: "selector", default: "#span-search" } },
@@ -41,17 +40,17 @@ AFRAME.registerComponent("span-search", {
       this.showCount();
     };
     this.onServices = () => this.listServices();
-    this.unlistenScene = listen(this.el.sceneEl, {
-      "vrmon-filter": this.onFilter,
-      "vrmon-selection": this.onFilter,
-      "vrmon-services": this.onServices,
-    });
+    this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
+    this.el.sceneEl.addEventListener("vrmon-selection", this.onFilter);
+    this.el.sceneEl.addEventListener("vrmon-services", this.onServices);
     this.listServices();
   },
 
   remove() {
     this.unbindKeys();
-    this.unlistenScene();
+    this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
+    this.el.sceneEl.removeEventListener("vrmon-selection", this.onFilter);
+    this.el.sceneEl.removeEventListener("vrmon-services", this.onServices);
   },
 
   /** Esc: leave another text box (back to the scene's keys); else clear the selection first, then the search. */

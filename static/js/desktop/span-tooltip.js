@@ -1,6 +1,5 @@
 // A small label next to the pointer naming the hovered span.
 import { FLAG } from "../data/protocol.js";
-import { listen } from "../listen.js";
 
 const OFFSET_PX = 14;
 
@@ -10,11 +9,11 @@ AFRAME.registerComponent("span-tooltip", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onHover = (event) => this.show(event.detail);
-    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-hover": this.onHover });
+    this.el.sceneEl.addEventListener("vrmon-hover", this.onHover);
   },
 
   remove() {
-    this.unlistenScene();
+    this.el.sceneEl.removeEventListener("vrmon-hover", this.onHover);
   },
 
   show({ row, x, y }) {

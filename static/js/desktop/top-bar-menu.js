@@ -10,7 +10,6 @@
 // data-overflow itself if it is a group of its own.
 import { h } from "../data/format.js";
 import { bindKeys, SHORTCUTS, whileOpen } from "./keymap.js";
-import { listen } from "../listen.js";
 
 AFRAME.registerComponent("top-bar-menu", {
   schema: {
@@ -45,7 +44,7 @@ AFRAME.registerComponent("top-bar-menu", {
     button.addEventListener("click", this.onToggle);
     panel.addEventListener("click", this.onPanelClick);
     window.addEventListener("pointerdown", this.onPointer, true);
-    this.unlistenWindow = listen(window, { resize: this.relayout });
+    window.addEventListener("resize", this.relayout);
     this.resizeWatch = new ResizeObserver(this.relayout);
     this.resizeWatch.observe(bar);
     // A group shown or hidden (the waterfall's detail controls), or a control added to one.
@@ -61,7 +60,7 @@ AFRAME.registerComponent("top-bar-menu", {
     this.unbindKeys();
     this.releaseEscape?.();
     window.removeEventListener("pointerdown", this.onPointer, true);
-    this.unlistenWindow();
+    window.removeEventListener("resize", this.relayout);
     this.resizeWatch.disconnect();
     this.changeWatch.disconnect();
   },

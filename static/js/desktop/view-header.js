@@ -1,6 +1,4 @@
 // The top bar's title: what the scene shows (title, span count, trace id).
-import { listen } from "../listen.js";
-
 AFRAME.registerComponent("view-header", {
   schema: {
     title: { type: "selector", default: "#view-title" },
@@ -10,11 +8,13 @@ AFRAME.registerComponent("view-header", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onChange = () => this.render();
-    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onChange, "vrmon-nodes": this.onChange });
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onChange);
+    this.el.sceneEl.addEventListener("vrmon-nodes", this.onChange);
   },
 
   remove() {
-    this.unlistenScene();
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onChange);
+    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onChange);
   },
 
   render() {

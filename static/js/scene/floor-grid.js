@@ -1,6 +1,4 @@
 // A subtle 1 m grid on the floor under the current scene, resized when the bounds change.
-import { listen } from "../listen.js";
-
 const THREE = AFRAME.THREE;
 const GRID_MARGIN = 3; // metres of grid beyond the scene on each side
 
@@ -14,12 +12,12 @@ AFRAME.registerComponent("floor-grid", {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.size = 0;
     this.onScene = () => this.fit();
-    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onScene });
+    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.fit();
   },
 
   remove() {
-    this.unlistenScene();
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
     this.dispose();
   },
 

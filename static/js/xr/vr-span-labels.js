@@ -5,7 +5,6 @@
 // however the scene is scaled.
 import { BatchedText } from "troika-three-text";
 import { createText, setText } from "./text.js";
-import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const NEAREST_COUNT = 8;
@@ -37,11 +36,11 @@ AFRAME.registerComponent("vr-span-labels", {
     this.nearestDistances = new Float64Array(NEAREST_COUNT);
     this.nextRefresh = 0;
     this.onSelection = () => { this.nextRefresh = 0; };
-    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
+    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
   },
 
   remove() {
-    this.unlistenScene();
+    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
     this.el.removeObject3D("vr-labels");
     for (const text of this.texts) text.dispose();
     this.group.dispose();
