@@ -1,9 +1,7 @@
 // The collapsible list of traces from the summaries (its button or T folds it; it folds itself
 // while the wall, a list of traces of its own, is up): newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
-// on show is highlighted. A delta touches only the items of the traces it changed (a summary
-// the system replaced) and moves or adds the rest in place: up to 1,000 items are not built
-// again for every tick.
+// on show is highlighted.
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
 import { openTrace } from "../data/scene-catalog.js";
 import { bindKeys } from "./keymap.js";
@@ -25,8 +23,6 @@ AFRAME.registerComponent("trace-list", {
     });
     this.autoCollapsed = false;
     this.layout = null; // the layout on show, to fold the list while the wall is up
-    this.items = new Map(); // trace id → {summary, item, bar}: the summary each item was written from
-    this.longest = 1; // µs that a full duration bar stands for
     this.foldedForWall = false;
     this.filter.addEventListener("input", () => this.render());
     this.unbindKeys = bindKeys({ traceList: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
@@ -79,63 +75,27 @@ AFRAME.registerComponent("trace-list", {
     const shown = query
       ? traces.filter((t) => `${t.service} ${t.operation} ${t.id}`.toLowerCase().includes(query))
       : traces;
-    this.count.textContent = query ? `${shown.length} of ${traces.length}` : String(traces.length);
-    const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
-    const rescaled = longest !== this.longest;
-    this.longest = longest;
     const current = this.system.scene?.trace;
-    const wanted = shown.map((trace) => {
-      let entry = this.items.get(trace.id);
-      if (entry?.summary !== trace) { // new, or its summary changed (the system keeps unchanged ones)
-        entry = this.item(trace);
-        this.items.set(trace.id, entry);
-      } else if (rescaled) {
-        entry.bar.style.width = this.barWidth(trace);
-      }
-      if (trace.id === current) entry.button.setAttribute("aria-current", "true");
-      else entry.button.removeAttribute("aria-current");
-      return entry.item;
-    });
-    placeChildren(this.list, wanted);
-    for (const id of this.items.keys()) if (!this.system.traces.has(id)) this.items.delete(id);
-  },
-
-  barWidth(trace) {
-    return `${(100 * trace.duration_us) / this.longest}%`;
-  },
-
-  item(trace) {
-    const bar = h("span", { class: "bar", style: { width: this.barWidth(trace) } });
-    const button = h("button", {
-      class: "trace",
-      "data-trace-id": trace.id,
-      title: `trace ${trace.id}`,
-      onclick: (event) => {
-        releaseFocusAfterClick(event);
-        openTrace(this.system, trace.id);
+    const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
+    this.count.textContent = query ? `${shown.length} of ${traces.length}` : String(traces.length);
+    this.list.replaceChildren(...shown.map((trace) => h("li", {},
+      h("button", {
+        class: "trace",
+        "data-trace-id": trace.id,
+        "aria-current": trace.id === current ? "true" : null,
+        title: `trace ${trace.id}`,
+        onclick: (event) => {
+          releaseFocusAfterClick(event);
+          openTrace(this.system, trace.id);
+        },
       },
-    },
-    h("span", { class: "trace-name" }, h("strong", {}, trace.service), `: ${trace.operation}`),
-    h("span", { class: "trace-meta" },
-      `${trace.spans} spans`,
-      trace.errors ? h("span", { class: "errors" }, ` · ${trace.errors} error${trace.errors > 1 ? "s" : ""}`) : null,
-      ` · ${formatClock(trace.start_us)}`),
-    h("span", { class: "trace-duration" }, bar, h("span", { class: "value" }, formatDuration(trace.duration_us))));
-    return { summary: trace, item: h("li", {}, button), button, bar };
+      h("span", { class: "trace-name" }, h("strong", {}, trace.service), `: ${trace.operation}`),
+      h("span", { class: "trace-meta" },
+        `${trace.spans} spans`,
+        trace.errors ? h("span", { class: "errors" }, ` · ${trace.errors} error${trace.errors > 1 ? "s" : ""}`) : null,
+        ` · ${formatClock(trace.start_us)}`),
+      h("span", { class: "trace-duration" },
+        h("span", { class: "bar", style: { width: `${(100 * trace.duration_us) / longest}%` } }),
+        h("span", { class: "value" }, formatDuration(trace.duration_us)))))));
   },
 });
-
-/** Make `wanted` the children of `parent`, in order, moving only what is out of place (a new
- * trace at the top is one insert) and dropping the rest. */
-function placeChildren(parent, wanted) {
-  let next = parent.firstChild;
-  for (const child of wanted) {
-    if (child === next) next = next.nextSibling;
-    else parent.insertBefore(child, next);
-  }
-  while (next) {
-    const after = next.nextSibling;
-    next.remove();
-    next = after;
-  }
-}
