@@ -9,6 +9,8 @@
 //   xr/       controllers, wrist menu, in-world panels and text (headset only, loaded on demand)
 import "./data/vrmon-data.js";
 import "./data/findings.js";
+import "./data/colour-mode.js";
+import "./data/trace-compare.js";
 import "./data/span-links.js";
 import "./scene/span-instances.js";
 import "./desktop/span-pointer.js";
@@ -28,6 +30,7 @@ import "./scene/service-labels.js";
 import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./scene/finding-marks.js";
+import "./scene/compare-marks.js";
 import "./data/vrmon-api.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
@@ -36,6 +39,8 @@ import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
 import "./desktop/findings-panel.js";
+import "./desktop/colour-key.js";
+import "./desktop/compare-panel.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.
