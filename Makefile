@@ -23,6 +23,7 @@ bench: install test-tools
 	$(PY) -m bench.run
 	$(PY) -m bench.live
 	$(PY) -m bench.otlp
+	$(PY) -m bench.self_trace
 	$(PY) -m bench.headset
 	$(PY) -m bench.browser
 

@@ -1,4 +1,4 @@
-"""Time to a trace, side by side with Jaeger UI: `python -m bench.boot [--quick] [--against DIR]`.
+"""Time to a trace, side by side with Jaeger UI: `python -m bench.boot [--quick] [--against DIR] [--jaeger-build DIR]`.
 
 For one Jaeger JSON trace file per size (1k … 200k spans, written from bench/synthetic.py into a
 temporary folder), each run starts `vrmon serve --replay FILE` from a checkout and drives a
@@ -6,18 +6,21 @@ freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
 `../shared/bench-peers/jaeger_ui_vs_vrmon.py` does for its side-by-side with Jaeger UI v2.19:
 
 - **listening**: server start (Popen) → the port accepts a TCP connection;
-- **cold**: server start → `window.vrmon.ready` (first snapshot applied and drawn);
-- **first visit**: page open → ready, server already up, empty browser cache;
-- **revisit**: the same page opened again in the same browser (what caching saves);
+- **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn and shown);
+- **first visit**: page open → ready, server already up, empty browser cache; with where its time
+  went (page clock: websocket made, open, snapshot received, DOMContentLoaded);
+- **revisit**: the same page opened again in the same browser, and how many files it asked the
+  server for (a 304 counts; a file taken from the cache unasked does not);
 - **bytes**: what the first visit transferred (Resource Timing transferSize: compressed sizes);
-- **longest task while loading**: the longest main-thread task from navigation until every span is drawn;
+- **longest task while loading**: the longest main-thread task from navigation until 1 s after ready;
 - **at rest**: over the 3 s after that, frames rendered (three.js's own frame counter), long
   tasks (PerformanceObserver 'longtask') and main-thread busy time (CDP Performance TaskDuration).
 
 `--against DIR` measures another checkout (say, main before a change, `git worktree add`) in the
-same run, run for run interleaved with this one, so both see the same machine load. Jaeger UI's
-figures are the ones recorded in `../shared/bench-peers/README.md` (same machine, same method)
-unless `--jaeger-build` points at a built Jaeger UI, which the peer script then measures.
+same run, run for run interleaved with this one, so both see the same machine load.
+`--jaeger-build DIR` (a Jaeger UI build, see the peer README) measures Jaeger UI in the same run,
+interleaved too, with the peer script's own `run_jaeger`; without it, Jaeger UI's figures are the
+ones recorded in the peer README.
 Unless --quick or --no-write, the Markdown replaces the "Time to a trace" section of docs/benchmarks.md.
 """
 
@@ -43,8 +46,16 @@ from tests.conftest import free_port
 
 SECTION = "## Time to a trace"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-quic", "--enable-unsafe-swiftshader"]
+# ../shared/bench-peers beside the main checkout (from a worktree under ../wt/NAME, two levels up)
+PEER_SCRIPT = next((p for p in (ROOT.parent / "shared/bench-peers/jaeger_ui_vs_vrmon.py",
+                                ROOT.parent.parent / "shared/bench-peers/jaeger_ui_vs_vrmon.py") if p.exists()),
+                   ROOT.parent / "shared/bench-peers/jaeger_ui_vs_vrmon.py")
+LOAD_AT_START = ""
 VIEWPORT = {"width": 1280, "height": 720}
 REST_S = 3.0
+SETTLE_MS = 1000  # after ready, still "loading" for the longest task (the frames and DOM work right after)
+MARKS = ("socket", "open", "snapshot", "dom")  # page-clock marks of the init script, in seconds in the results
 SIZES = (1_000, 5_000, 20_000, 50_000, 200_000)
 QUICK_SIZES = (1_000, 20_000)
 # Jaeger UI v2.19, file → rows painted, and with its own app load (s): ../shared/bench-peers/README.md
@@ -74,8 +85,25 @@ INIT_SCRIPT = r"""
     return {sum, max, n};
   };
   B.frame = () => document.querySelector("a-scene")?.renderer?.info.render.frame ?? 0;
-  B.bytes = () => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"))
-    .reduce((sum, e) => sum + (e.transferSize || 0), 0);
+  const entries = () => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"));
+  B.bytes = () => entries().reduce((sum, e) => sum + (e.transferSize || 0), 0);
+  // files the browser asked the server for (a 304 too); 0 bytes transferred = taken from its cache unasked
+  B.asked = () => performance.getEntriesByType("resource").filter((e) => e.transferSize > 0).length;
+  // where the time goes: the socket's first open and its biggest frame (the snapshot), A-Frame's start
+  B.marks = {};
+  const mark = (name) => { if (B.marks[name] === undefined) B.marks[name] = performance.now(); };
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      mark("socket");
+      this.addEventListener("open", () => mark("open"));
+      this.addEventListener("message", (e) => {
+        if ((e.data.byteLength ?? 0) > (B.snapshotBytes ?? 0) && B.tReady === null) { B.snapshotBytes = e.data.byteLength; B.marks.snapshot = performance.now(); }
+      });
+    }
+  };
+  document.addEventListener("DOMContentLoaded", () => mark("dom"));
 })();
 """
 
@@ -147,17 +175,19 @@ class Server:
         self.log.close()
 
 
-def open_and_wait(page, url: str, n_spans: int, timeout_s: float) -> dict:
-    """Navigate; page-clock seconds to ready, and to every span drawn; the longest task until then."""
+def open_and_wait(page, url: str, timeout_s: float) -> dict:
+    """Navigate; page-clock seconds to ready (the first frame of the trace's overview shown), where
+    the time went, and the longest main-thread task from navigation until SETTLE_MS after ready."""
     page.goto(url)
     page.wait_for_function("() => window.__boot.tReady !== null", timeout=timeout_s * 1000, polling=50)
-    all_drawn = page.wait_for_function(
-        "(n) => window.vrmon.stats().instances >= n ? performance.now() : false", arg=n_spans,
-        timeout=timeout_s * 1000, polling=100).json_value()
     t_ready = page.evaluate("window.__boot.tReady")
-    tasks = page.evaluate("([a, b]) => window.__boot.tasks(a, b)", [0, all_drawn])
-    return {"ready_s": t_ready / 1000, "all_drawn_s": all_drawn / 1000, "load_longest_task_ms": tasks["max"],
-            "bytes": page.evaluate("window.__boot.bytes()"), "t_all_drawn": all_drawn}
+    settled = page.wait_for_function("(t) => performance.now() >= t ? performance.now() : false",
+                                     arg=t_ready + SETTLE_MS, polling=50).json_value()
+    tasks = page.evaluate("([a, b]) => window.__boot.tasks(a, b)", [0, settled])
+    marks = page.evaluate("window.__boot.marks")
+    return {"ready_s": t_ready / 1000, "load_longest_task_ms": tasks["max"], "bytes": page.evaluate("window.__boot.bytes()"),
+            "asked": page.evaluate("window.__boot.asked()"), "t_settled": settled,
+            **{f"{name}_s": marks.get(name, float("nan")) / 1000 for name in MARKS}}
 
 
 def at_rest(page, cdp, since: float) -> dict:
@@ -176,8 +206,7 @@ def at_rest(page, cdp, since: float) -> dict:
 def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: float, logs: Path) -> dict:
     """Cold start, first visit and revisit of one server, in one browser."""
     with tempfile.TemporaryDirectory() as config_home:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-quic", "--enable-unsafe-swiftshader"],
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
                                              env={**os.environ, "XDG_CONFIG_HOME": config_home})
         server = Server(checkout, path, logs / f"{checkout.name}-{n_spans}.log")
         try:
@@ -186,7 +215,7 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             goto = time.perf_counter() - server.started
             context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function evaluates with eval
             context.add_init_script(INIT_SCRIPT)
-            cold = open_and_wait(context.new_page(), server.url, n_spans, timeout_s)
+            cold = open_and_wait(context.new_page(), server.url, timeout_s)
             context.close()
 
             context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # first visit: a fresh cache
@@ -196,62 +225,104 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             page.on("pageerror", lambda error: errors.append(str(error)[:200]))
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable")
-            first = open_and_wait(page, server.url, n_spans, timeout_s)
-            rest = at_rest(page, cdp, first["t_all_drawn"])
-            again = open_and_wait(page, server.url, n_spans, timeout_s)  # same context: cached
+            first = open_and_wait(page, server.url, timeout_s)
+            rest = at_rest(page, cdp, first["t_settled"])
+            again = open_and_wait(page, server.url, timeout_s)  # same context: cached
             if errors:
                 raise RuntimeError(f"page errors: {errors}")
             return {"spans": n_spans, "listening_s": listening, "cold_s": goto + cold["ready_s"],
-                    "first_s": first["ready_s"], "first_all_s": first["all_drawn_s"], "revisit_s": again["ready_s"],
-                    "bytes": first["bytes"], "revisit_bytes": again["bytes"],
-                    "load_longest_task_ms": first["load_longest_task_ms"], **rest}
+                    "first_s": first["ready_s"], "revisit_s": again["ready_s"],
+                    "bytes": first["bytes"], "revisit_bytes": again["bytes"], "revisit_asked": again["asked"],
+                    "load_longest_task_ms": first["load_longest_task_ms"],
+                    **{f"{name}_s": first[f"{name}_s"] for name in MARKS}, **rest}
         finally:
             server.stop()
             browser.close()
 
 
+def jaeger_ui(build: Path):
+    """Jaeger UI's built files served on a free port (the peer script's server), and its `run_jaeger`."""
+    import importlib.util
+    import threading
+
+    spec = importlib.util.spec_from_file_location("jaeger_ui_vs_vrmon", PEER_SCRIPT)
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    port = free_port()
+    threading.Thread(target=peer.serve_static, args=(str(build), port), daemon=True).start()  # ends with this process
+    base = f"http://127.0.0.1:{port}"
+    peer.wait_http(base + "/", 30)
+    return lambda playwright, path, n, timeout_s: peer.run_jaeger(playwright, base, str(path), n, timeout_s)
+
+
 def medians(runs: list[dict]) -> dict:
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0] if isinstance(runs[0][key], (int, float))}
 
 
-def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: int) -> list[str]:
+def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: int, jaeger: dict[int, dict] | None) -> list[str]:
+    if jaeger:
+        jaeger_s = {n: m["shown_s"] for n, m in jaeger.items()}
+        app_load = statistics.median(m["app_load_s"] for m in jaeger.values())
+        about_jaeger = [f"Jaeger UI v2.19.0 (built from its repository as `{PEER_SCRIPT.parent.name}/README.md` says) was measured in the",
+                        "same run, run for run interleaved with vrmon, by the peer script's own method (its `run_jaeger`): from the",
+                        "upload input's change event to the trace's first rows painted; its own app load (page open → Upload tab",
+                        f"ready) took {app_load:.2f} s more (median)."]
+    else:
+        jaeger_s, app_load = JAEGER_UI_RECORDED, JAEGER_UI_APP_LOAD_S
+        about_jaeger = ["Jaeger UI's column is its time from the file chosen to the trace's rows painted, recorded earlier on this",
+                        f"machine in `{PEER_SCRIPT.parent.name}/README.md` (not measured in this run); its own app load adds about {app_load} s."]
     lines = [
         SECTION, "",
-        f"Run `python -m bench.boot` (`--quick`: 1k and 20k spans, one run). Measured {datetime.date.today().isoformat()} "
-        f"on {machine()}; {subprocess.run([CHROMIUM, '--version'], capture_output=True, text=True).stdout.strip()} headless, "
-        f"1280×720, software GL (SwiftShader); medians of {runs} runs; seconds unless marked.",
+        f"Run `python -m bench.boot` (`--quick`: 1k and 20k spans, one run; `--jaeger-build DIR`: Jaeger UI side by side). "
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"{subprocess.run([CHROMIUM, '--version'], capture_output=True, text=True).stdout.strip()} headless, "
+        f"1280×720, software GL (SwiftShader); medians of {runs} runs; seconds unless marked. Load average when it started: "
+        f"{LOAD_AT_START}, when it ended: {_load()} (2 cores shared with other agents).",
         "",
-        "One synthetic trace per size as a Jaeger JSON file, served by `vrmon serve --replay FILE`. Jaeger UI's column is",
-        "its time from the file chosen to the trace's rows painted, measured earlier the same day on this machine by",
-        "`../shared/bench-peers/jaeger_ui_vs_vrmon.py` (its README); its own app load adds about "
-        f"{JAEGER_UI_APP_LOAD_S} s.",
+        "One synthetic trace per size as a Jaeger JSON file, served by `vrmon serve --replay FILE`; vrmon's first frame",
+        "is the trace's overview (issue 8's level of detail) and `window.vrmon.ready` turns true once it is shown.",
+        *about_jaeger,
         "",
     ]
     for key, label in labels.items():
         lines += [f"### {label}", "",
-                  "| spans | Jaeger UI: file → rows | vrmon: page open → ready (first visit) | ÷ Jaeger UI | revisit (cached) | server start → listening | server start → ready | page open → every span drawn | longest task while loading (ms) | transferred (MB) | at rest: frames / long tasks ms / main-thread busy ms in 3 s |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| spans | Jaeger UI: file → rows | vrmon: page open → first frame (first visit) | ÷ Jaeger UI | ÷ Jaeger UI with its app load | revisit | server start → listening | server start → first frame | longest task while loading (ms) | transferred (MB) | revisit: files asked of the server | at rest: frames / long tasks ms / main-thread busy ms in 3 s |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for n, m in results[key].items():
-            jaeger = JAEGER_UI_RECORDED.get(n)
+            j = jaeger_s.get(n)
+            ratios = f"{m['first_s'] / j:.2f}× | {m['first_s'] / (j + app_load):.2f}×" if j else "— | —"
             lines.append(
-                f"| {n:,} | {jaeger if jaeger else '—'} | {m['first_s']:.2f} | {m['first_s'] / jaeger:.2f}× | {m['revisit_s']:.2f} "
-                f"| {m['listening_s']:.2f} | {m['cold_s']:.2f} | {m['first_all_s']:.2f} | {m['load_longest_task_ms']:.0f} "
-                f"| {m['bytes'] / 1e6:.2f} | {m['rest_frames']:.0f} / {m['rest_longtask_ms']:.0f} / {m['rest_busy_ms']:.0f} |")
+                f"| {n:,} | {f'{j:.2f}' if j else '—'} | {m['first_s']:.2f} | {ratios} | {m['revisit_s']:.2f} "
+                f"| {m['listening_s']:.2f} | {m['cold_s']:.2f} | {m['load_longest_task_ms']:.0f} "
+                f"| {m['bytes'] / 1e6:.2f} | {m['revisit_asked']:.0f} | {m['rest_frames']:.0f} / {m['rest_longtask_ms']:.0f} / {m['rest_busy_ms']:.0f} |")
+        lines += ["", "Where the first visit's time goes (page clock, s from navigation): the websocket created, open, the",
+                  "snapshot received, DOMContentLoaded (A-Frame and the modules evaluated), the first frame shown.", "",
+                  "| spans | socket created | open | snapshot in | DOMContentLoaded | first frame |", "|---|---|---|---|---|---|"]
+        for n, m in results[key].items():
+            lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS) + f" | {m['first_s']:.2f} |")
+        lines.append("")
+    if jaeger:
+        lines += ["### Jaeger UI v2.19.0, same run", "",
+                  "| spans | file → rows painted | app load | longest task while showing (ms) |", "|---|---|---|---|"]
+        lines += [f"| {n:,} | {m['shown_s']:.2f} | {m['app_load_s']:.2f} | {m['longtask_max_ms']:.0f} |" for n, m in jaeger.items()]
         lines.append("")
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
+    global LOAD_AT_START
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1k and 20k spans, one run; prints only")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", help=f"spans per trace file (default: {' '.join(map(str, SIZES))})")
     parser.add_argument("--against", type=Path, help="another checkout to measure in the same run (e.g. main before a change)")
+    parser.add_argument("--jaeger-build", type=Path, help="a built Jaeger UI (packages/jaeger-ui/build) to measure in the same run")
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
+    LOAD_AT_START = _load()
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     runs = 1 if args.quick else args.runs
     checkouts = {"this": ROOT}
@@ -259,20 +330,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.against:
         checkouts = {"before": args.against.resolve(), **checkouts}
         labels = {"before": f"vrmon {_describe(args.against)} (before)", "this": f"vrmon {_describe(ROOT)} (after)"}
+    run_jaeger = jaeger_ui(args.jaeger_build.resolve()) if args.jaeger_build else None
     results: dict[str, dict[int, dict]] = {key: {} for key in checkouts}
+    jaeger: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         folder = Path(scratch)
         for n in sizes:
             path = write_jaeger_file(n, folder)
             samples: dict[str, list[dict]] = {key: [] for key in checkouts}
+            jaeger_samples: list[dict] = []
             for run in range(runs):
-                for key, checkout in checkouts.items():  # interleaved: both see the same machine load
+                for key, checkout in checkouts.items():  # interleaved: all see the same machine load
                     sample = one_run(playwright, checkout, path, n, args.timeout, folder)
                     samples[key].append(sample)
                     print(f"{n:>7,} spans, {key}, run {run}: " + ", ".join(f"{k}={v:.3g}" for k, v in sample.items()), file=sys.stderr)
+                if run_jaeger:
+                    sample = run_jaeger(playwright, path, n, args.timeout)
+                    if not sample.get("ok"):
+                        raise RuntimeError(f"Jaeger UI did not show {path.name}: {sample}")
+                    jaeger_samples.append(sample)
+                    print(f"{n:>7,} spans, Jaeger UI, run {run}: shown {sample['shown_s']:.3g} s, app load {sample['app_load_s']:.3g} s", file=sys.stderr)
             for key in checkouts:
                 results[key][n] = medians(samples[key])
-    return finish(SECTION, report(results, labels, runs), write=not (args.no_write or args.quick))
+            if jaeger_samples:
+                jaeger[n] = medians(jaeger_samples)
+    return finish(SECTION, report(results, labels, runs, jaeger or None), write=not (args.no_write or args.quick))
+
+
+def _load() -> str:
+    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
 def _describe(checkout: Path) -> str:

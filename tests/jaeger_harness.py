@@ -1,4 +1,5 @@
-"""Live-Jaeger test harness: the stub and a vrmon watching it, both real servers on loopback.
+"""Live-source test harness: a recorded-response backend and a vrmon watching it, both real servers
+on loopback (Jaeger here; tests/tempo_zipkin_stubs.py serves Tempo and Zipkin the same way).
 
 `live_jaeger(stub, **jaeger_settings)` starts vrmon with a JaegerSource polling the stub every
 50 ms; `Live.viewer()` connects a websocket viewer that mirrors the scene from its snapshot and
@@ -33,6 +34,7 @@ class Viewer:
     """A websocket viewer keeping the scene as the frames describe it: node id → position."""
 
     ws: ClientConnection
+    source: str = "jaeger"  # whose statuses it keeps
     nodes: dict[int, tuple[float, ...]] = field(default_factory=dict)
     kinds: list[str] = field(default_factory=list)  # type of every frame received, in order
     statuses: list[dict[str, Any]] = field(default_factory=list)
@@ -78,7 +80,7 @@ class Viewer:
                 self.removed.add(node)
             self.nodes.update(added)
             self.nodes.update(_positions(frame["updated"]))
-        elif frame["type"] == "status" and frame["source"] == "jaeger":
+        elif frame["type"] == "status" and frame["source"] == self.source:
             self.statuses.append(frame)
 
     @property
@@ -86,15 +88,15 @@ class Viewer:
         return self.statuses[-1] if self.statuses else None
 
     def state(self, state: str, *words: str) -> Callable[["Viewer"], bool]:
-        """Predicate: the last jaeger status has this state and mentions every word."""
+        """Predicate: the source's last status has this state and mentions every word."""
         return lambda v: v.status is not None and v.status["state"] == state and all(w in v.status["message"] for w in words)
 
 
 @dataclass
 class Live:
-    stub: JaegerStub
+    stub: Any  # JaegerStub, TempoStub or ZipkinStub
     server: RunningServer
-    source: JaegerSource
+    source: Any  # the polling source watching it
     connections: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
@@ -105,7 +107,7 @@ class Live:
         return httpx.get(self.server.url + "/healthz", timeout=5).json()
 
     def viewer(self) -> Viewer:
-        viewer = Viewer(self.connections.enter_context(connect(self.server.ws_url, max_size=None)))
+        viewer = Viewer(self.connections.enter_context(connect(self.server.ws_url, max_size=None)), self.source.name)
         return viewer.until(lambda v: "snapshot" in v.kinds, what="the first snapshot")
 
     def wait(self, done: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
@@ -125,7 +127,7 @@ class Live:
     def requests_later(self, count: int) -> None:
         """Wait until the stub has answered `count` more requests (polls and retries alike)."""
         target = len(self.stub.requests) + count
-        self.wait(lambda: len(self.stub.requests) >= target, what=f"{count} more requests to Jaeger")
+        self.wait(lambda: len(self.stub.requests) >= target, what=f"{count} more requests to the backend")
 
     def close(self) -> None:
         self.connections.close()
@@ -142,15 +144,19 @@ def live_jaeger() -> Iterator[Callable[..., Live]]:
         if stub.server is None:
             stub.start()
         config = jaeger_config(jaeger=url or stub.url, **{**FAST, **settings})
-        source = JaegerSource(config)
-        app = create_app(ServeConfig(tick=0.02, host_metrics=False, jaeger=config, **(serve or {})), sources=[source])
-        live = Live(stub, RunningServer(app, free_port()).start(), source)
+        live = serve_source(stub, JaegerSource(config), config, serve)
         started.append(live)
         return live
 
     yield start
     for live in started:
         live.close()
+
+
+def serve_source(stub: Any, source: Any, config: Any, serve: dict[str, Any] | None = None) -> Live:
+    """A vrmon serving one live `source` (configured with `config`'s shared settings) on loopback."""
+    app = create_app(ServeConfig(tick=0.02, host_metrics=False, jaeger=config, **(serve or {})), sources=[source])
+    return Live(stub, RunningServer(app, free_port()).start(), source)
 
 
 def _positions(nodes) -> dict[int, tuple[float, ...]]:

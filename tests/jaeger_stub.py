@@ -13,15 +13,14 @@ All flavours keep `/api/traces/{id}` and `/api/dependencies`. Spans loaded from 
 served through v1 (converted here the way Jaeger's own OTLP→UI converter does); spans loaded
 from the v1 fixture files are served through v1 as they are.
 
-`fault` injects one failure into every answer (or those under `fault_paths`) until cleared.
+`fault` injects one failure into every answer (or those under `fault_paths`) until cleared
+(tests/recorded_backend.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,10 +29,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.conftest import FIXTURES, RunningServer, free_port
+from tests.conftest import FIXTURES
+from tests.recorded_backend import RecordedBackend, go_not_found
 
 OTLP_KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
@@ -55,27 +55,9 @@ class StubSpan:
 
 
 @dataclass
-class Fault:
-    """What to do instead of answering: see JaegerStub's docstring for `kind`s."""
-
-    kind: str  # status | not_json | wrong_shape | cut_off | huge | slow | gzip_bomb | trickle | redirect
-    status: int = 500
-    body: bytes = b""
-    seconds: float = 0.0
-    size: int = 0
-
-
-@dataclass
-class JaegerStub:
+class JaegerStub(RecordedBackend):
     flavour: str = "v2.19"
-    fault: Fault | None = None
-    fault_paths: tuple[str, ...] = ()  # empty: every path
-    requests: list[str] = field(default_factory=list)  # "METHOD path?query" of every request seen
-    request_headers: list[dict[str, str]] = field(default_factory=list)  # the headers of each of them
     dependencies: list[dict] | None = None  # /api/dependencies links; None: the 4271-link fixture
-    _visible: list[StubSpan] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    server: RunningServer | None = None
 
     # -- data -------------------------------------------------------------------------------
 
@@ -88,33 +70,7 @@ class JaegerStub:
         shift_spans(spans, target - max(s.start_us for s in spans))
         return spans
 
-    def release(self, spans: list[StubSpan]) -> None:
-        with self._lock:
-            self._visible = self._visible + list(spans)
-
-    def visible(self) -> list[StubSpan]:
-        with self._lock:
-            return list(self._visible)
-
-    # -- the server -------------------------------------------------------------------------
-
-    def start(self, port: int | None = None) -> "JaegerStub":
-        self.server = RunningServer(self.app(), port or free_port()).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-
-    def restart(self) -> None:
-        """Start again on the same port (after `stop`, to end a connection-refused fault)."""
-        assert self.server is not None
-        self.server = RunningServer(self.server.app, self.server.port).start()
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return self.server.url
+    # -- the server (started, stopped and faulted by RecordedBackend) -------------------------
 
     def app(self) -> Starlette:
         routes = [
@@ -137,7 +93,7 @@ class JaegerStub:
             if self.flavour == "v2.19":
                 routes.append(Route("/api/v3/trace-summaries", self._v3_summaries))
         # unknown paths get Go's ServeMux answer, plain text (that is how older servers lack an endpoint)
-        return _FaultMiddleware(Starlette(routes=routes, exception_handlers={404: _go_not_found}), self)
+        return Starlette(routes=routes, exception_handlers={404: go_not_found})
 
     # -- v3 endpoints -----------------------------------------------------------------------
 
@@ -248,76 +204,6 @@ class JaegerStub:
     def _trace(self, trace_id: str) -> list[StubSpan]:
         wanted = trace_id.lower().lstrip("0")
         return [s for s in self.visible() if s.trace_id.lstrip("0") == wanted]
-
-
-# -- faults -----------------------------------------------------------------------------------
-
-
-class _FaultMiddleware:
-    """Pure ASGI: answers with the stub's current fault instead of the real answer."""
-
-    def __init__(self, app, stub: JaegerStub) -> None:
-        self.app = app
-        self.stub = stub
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        stub = self.stub
-        query = scope.get("query_string", b"").decode()
-        stub.requests.append(f"{scope['method']} {scope['path']}" + (f"?{query}" if query else ""))
-        stub.request_headers.append({k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]})
-        fault = stub.fault
-        if fault is None or (stub.fault_paths and not scope["path"].startswith(stub.fault_paths)):
-            return await self.app(scope, receive, send)
-        if fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
-            return await self.app(scope, receive, send)
-        if fault.kind == "cut_off":  # declare the full length, send half, close
-            body = json.dumps({"result": {"resourceSpans": []}, "padding": "x" * 20000}).encode()
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-            raise ConnectionAbortedError("stub: cutting the answer off mid-body")
-        if fault.kind == "huge":  # a valid-looking JSON stream that never ends before `size` bytes
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-            chunk = b'{"key": "padding", "value": {"stringValue": "' + b"x" * 65000 + b'"}},'
-            await send({"type": "http.response.body", "body": b'{"result": {"resourceSpans": [', "more_body": True})
-            for _ in range(fault.size // len(chunk) + 1):
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"]}}", "more_body": False})
-            return
-        if fault.kind == "gzip_bomb":  # `body`, already compressed twice, declared as gzip inside gzip
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-encoding", b"gzip, gzip"),
-                                    (b"content-length", str(len(fault.body)).encode())]})
-            await send({"type": "http.response.body", "body": fault.body})
-            return
-        if fault.kind == "trickle":  # a valid start, then one byte every `seconds`, for ever
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": b'{"result": {"resourceSpans": [', "more_body": True})
-            while True:
-                await asyncio.sleep(fault.seconds)
-                await send({"type": "http.response.body", "body": b" ", "more_body": True})
-        if fault.kind == "redirect":  # to `body` (a URL), with a body of its own that must not be shown
-            await send({"type": "http.response.start", "status": fault.status,
-                        "headers": [(b"location", fault.body), (b"content-type", b"text/plain")]})
-            await send({"type": "http.response.body", "body": b"REDIRECT-BODY-SECRET"})
-            return
-        kinds = {
-            "status": (fault.status, fault.body, b"application/json"),
-            "not_json": (200, b"<html><body><h1>Welcome to nginx!</h1></body></html>", b"text/html"),
-            "wrong_shape": (200, fault.body or b'{"result": {"resourceSpans": "not a list"}, "services": 5}',
-                            b"application/json"),
-        }
-        status, body, content_type = kinds[fault.kind]
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-
-async def _go_not_found(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse("404 page not found\n", status_code=404)
 
 
 def v3_error_body(status: int, message: str) -> bytes:

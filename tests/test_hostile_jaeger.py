@@ -20,7 +20,8 @@ import numpy as np
 from tests.conftest import ROOT, free_port
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.test_jaeger_failures import assert_survives_and_recovers, start_with_hotrod
-from tests.jaeger_stub import Fault, JaegerStub
+from tests.jaeger_stub import JaegerStub
+from tests.recorded_backend import Fault
 from vrmon.model.details import span_details
 from vrmon.protocol import scene_request_frame
 

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vrmon"
 
 # lowest first; a module in none of them is part of the app (the top layer)
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("vrmon.errors", "vrmon.origins", "vrmon.settings")),
+    ("foundation", ("vrmon.errors", "vrmon.origins", "vrmon.settings", "vrmon.tracing")),
     ("model", ("vrmon.model",)),
     ("sources", ("vrmon.formats", "vrmon.sources")),
     ("analysis", ("vrmon.analysis",)),

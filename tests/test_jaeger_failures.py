@@ -16,7 +16,8 @@ import pytest
 
 from tests.conftest import RunningServer
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
-from tests.jaeger_stub import Fault, JaegerStub, v1_error_body, v3_error_body
+from tests.jaeger_stub import JaegerStub, v1_error_body, v3_error_body
+from tests.recorded_backend import Fault
 from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.protocol import decode_server_frame, select_frame
 

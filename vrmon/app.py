@@ -12,10 +12,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from vrmon.client_files import VENDOR_DIRS
+from vrmon.client_page import ClientPage
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
@@ -73,8 +74,10 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
 
     recorder = _open_recorder(config, hub, sources or [])
 
-    async def index(request: Request) -> FileResponse:
-        return FileResponse(config.static_dir / "index.html", headers={"Cache-Control": "no-cache"})
+    page = ClientPage(config.static_dir, config.node_modules)  # versioned URLs, preloads (client_page.py)
+
+    async def index(request: Request) -> Response:
+        return page.response(request)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(hub.health())
@@ -108,7 +111,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]
-    exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
+    exposure = decide_exposure(config, page.script_hashes)  # loopback, or HTTPS + pairing for the LAN
     if exposure.pairing:
         routes += pairing_routes(exposure.pairing, config.static_dir)
     guard = Middleware(AccessGuard, policy=exposure.policy, gate=exposure.pairing)

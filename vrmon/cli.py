@@ -14,7 +14,8 @@ from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
 from vrmon.setting_flags import add_command_settings, setting_values
 from vrmon.settings import (JAEGER_SETTINGS, OTLP_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS,
-                            SERVE_SETTINGS, SETTING_GROUPS, JaegerConfig, ServeConfig, jaeger_config, security_config)
+                            SERVE_SETTINGS, SETTING_GROUPS, TEMPO_SETTINGS, ZIPKIN_SETTINGS, JaegerConfig, ServeConfig,
+                            TempoConfig, ZipkinConfig, jaeger_config, security_config)
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -23,6 +24,8 @@ vrmon: step inside your distributed traces.
       serve a trace file, then open http://127.0.0.1:8080/ (desktop or headset browser)
   vrmon serve --jaeger http://localhost:16686
       watch a running Jaeger live: traces appear, grow and age out as they happen
+  vrmon serve --tempo http://localhost:3200   or   vrmon serve --zipkin http://localhost:9411
+      the same for Grafana Tempo or Zipkin
   vrmon tail ws://127.0.0.1:8080/ws --once --json
       print what a viewer receives, for scripts and debugging
   vrmon serve --jaeger http://localhost:16686 --record incident.vrrec
@@ -92,10 +95,11 @@ def _serve(args: argparse.Namespace) -> int:
     from vrmon.model.span_store import SpanStore
     from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
-    jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS)) if args.jaeger else None
+    live = LiveConfigs.of(args)
+    jaeger = live.shared if live.any else None  # --late, --lookback: checked against --retain for every live source
     replay = [*setting_values(args, SERVE_SETTINGS)["replay"]]
-    if not replay and jaeger is None and args.otlp is None:
-        raise ConfigError("nothing to show: pass --replay FILE, --jaeger URL or --otlp "
+    if not replay and not live.any and args.otlp is None and not args.self_trace:
+        raise ConfigError("nothing to show: pass --replay FILE, --jaeger, --tempo or --zipkin URL, or --otlp "
                           "(try --replay fixtures/otlp-hotrod-dispatch-40spans-serial.json or --jaeger http://localhost:16686)")
     security = security_config(**setting_values(args, SECURITY_SETTINGS))
     config = ServeConfig(jaeger=jaeger, security=security, **{**setting_values(args, SERVE_SETTINGS), "replay": replay},
@@ -104,13 +108,18 @@ def _serve(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
     store = SpanStore()
     sources, banner = [], []
+    if config.self_trace:  # first: the spans of everything below are recorded
+        from vrmon.self_trace import SelfTrace
+
+        sources.append(SelfTrace())
+        banner.append("tracing vrmon's own work: it shows as service vrmon")
     if config.otlp is not None:
         from vrmon.otlp_receiver import OtlpReceiver
 
         receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
         sources.append(receiver)
         banner += receiver.banner()
-    sources += _live_sources(jaeger)
+    sources += _live_sources(live)
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, store, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
@@ -127,23 +136,56 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _live_sources(jaeger: JaegerConfig | None) -> list:
+@dataclasses.dataclass(frozen=True)
+class LiveConfigs:
+    """The live sources asked for: each backend's own settings, and the settings they share."""
+
+    shared: JaegerConfig  # its `jaeger` URL is empty when no Jaeger is watched
+    tempo: TempoConfig | None
+    zipkin: ZipkinConfig | None
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> "LiveConfigs":
+        tempo, zipkin = setting_values(args, TEMPO_SETTINGS), setting_values(args, ZIPKIN_SETTINGS)
+        return cls(jaeger_config(**setting_values(args, JAEGER_SETTINGS)),
+                   TempoConfig(**{**tempo, "tempo_header": tuple(tempo["tempo_header"])}) if tempo["tempo"] else None,
+                   ZipkinConfig(**{**zipkin, "zipkin_header": tuple(zipkin["zipkin_header"])}) if zipkin["zipkin"] else None)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.shared.jaeger or self.tempo or self.zipkin)
+
+
+def _live_sources(live: LiveConfigs) -> list:
+    sources: list = [_jaeger_source(live.shared)] if live.shared.jaeger else []
+    if live.tempo is not None:
+        from vrmon.sources.tempo import TempoSource
+
+        sources.append(TempoSource(live.tempo, live.shared))
+    if live.zipkin is not None:
+        from vrmon.sources.zipkin import ZipkinSource
+
+        sources.append(ZipkinSource(live.zipkin, live.shared))
+    for source in sources[1 if live.shared.jaeger else 0:]:  # Jaeger says what it speaks: see _jaeger_source
+        print(f"vrmon: watching {source.backend.name} at {source.shown_url}, every {live.shared.poll:g} s", file=sys.stderr)
+    return sources
+
+
+def _jaeger_source(jaeger: JaegerConfig):
     import asyncio
 
-    if jaeger is None:
-        return []
     from vrmon.sources.jaeger import JaegerSource, probe  # httpx and ssl: only when there is a Jaeger to ask
-    from vrmon.sources.jaeger_client import JaegerUnreachable, redact_url
+    from vrmon.sources.http_client import Unreachable, redact_url
 
     try:
         caps = asyncio.run(probe(jaeger))  # a URL that answers but is not Jaeger fails here
         print(f"vrmon: Jaeger at {redact_url(jaeger.jaeger)} speaks {caps.describe()}; polling every {jaeger.poll:g} s",
               file=sys.stderr)
-    except JaegerUnreachable as exc:  # not up yet (e.g. started together by docker compose)
+    except Unreachable as exc:  # not up yet (e.g. started together by docker compose)
         caps = None
         print(f"vrmon: waiting for Jaeger at {redact_url(jaeger.jaeger)} ({exc}); it is shown as soon as it answers",
               file=sys.stderr)
-    return [JaegerSource(jaeger, caps)]
+    return JaegerSource(jaeger, caps)
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -154,12 +196,12 @@ def _record(args: argparse.Namespace) -> int:
 
     if not args.record:
         raise ConfigError("where to? pass --record FILE (a new .vrrec file)")
-    if not args.jaeger:
-        raise ConfigError("nothing to record: pass --jaeger URL (e.g. --jaeger http://localhost:16686)")
-    jaeger = jaeger_config(**setting_values(args, JAEGER_SETTINGS))
+    live = LiveConfigs.of(args)
+    if not live.any:
+        raise ConfigError("nothing to record: pass --jaeger, --tempo or --zipkin URL (e.g. --jaeger http://localhost:16686)")
     group = next(g for g in SETTING_GROUPS if g.command == "record" and not g.title)
-    config = ServeConfig(jaeger=jaeger, **setting_values(args, group.settings))
-    sources = _live_sources(jaeger)
+    config = ServeConfig(jaeger=live.shared, **setting_values(args, group.settings))
+    sources = _live_sources(live)
 
     def report(state: str, message: str) -> None:  # progress would be a line per poll: only trouble is printed
         if state != "ok":

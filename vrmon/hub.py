@@ -10,6 +10,7 @@ a `select` it was still waiting for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,7 @@ from vrmon.protocol import (
     Select,
     SwitchScene,
     WatchFindings,
+    Zoom,
     details_frame,
     matches_frame,
     error_frame,
@@ -50,6 +52,7 @@ from vrmon.protocol import (
 from vrmon.scene import SceneView, ViewKey
 from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
+from vrmon.tracing import is_untraced, span, untraced
 
 log = logging.getLogger("vrmon")
 
@@ -160,13 +163,14 @@ class Hub:
         self.findings = FindingsFeed(store)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
         self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
+        self.untraced_version = -1  # the store's version after the last add made `untraced` (vrmon's own spans)
 
     # -- viewers --------------------------------------------------------------------------
 
     def connect(self) -> Viewer:
         viewer = Viewer(self.queue_size)
         self.viewers.add(viewer)
-        self._join(viewer, ViewKey(self.default_scene, None))
+        self._join(viewer, self.default_key)
         # Every source's state, healthy ones included: a viewer that connects after a recovery
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
@@ -178,18 +182,6 @@ class Hub:
     def disconnect(self, viewer: Viewer) -> None:
         self._leave(viewer)
         self.viewers.discard(viewer)
-
-    def _channel(self, key: ViewKey) -> Channel:
-        """The channel of a view, made (and laid out) when nobody looks at it yet."""
-        channel = self.channels.get(key)
-        if channel is None:
-            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
-            if self.dependency_links:
-                view.set_dependency_links(self.dependency_links)
-                view.refresh()  # drawn in the first snapshot already
-            channel = self.channels[key] = Channel(key, view)
-        return channel
 
     def _join(self, viewer: Viewer, key: ViewKey) -> None:
         self._leave(viewer)
@@ -212,9 +204,33 @@ class Hub:
         if channel is None:
             return
         channel.viewers.discard(viewer)
-        if not channel.viewers:
+        if not channel.viewers and channel.key != self.default_key:
             del self.channels[channel.key]
         viewer.channel = None
+
+    @property
+    def default_key(self) -> ViewKey:
+        return ViewKey(self.default_scene, None)
+
+    def _channel(self, key: ViewKey) -> Channel:
+        """The channel of a view, up to date with the store: made now, or kept from before."""
+        channel = self.channels.get(key)
+        if channel is None:
+            catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
+            if self.dependency_links:
+                view.set_dependency_links(self.dependency_links)
+                view.refresh()  # drawn in the first snapshot already
+            channel = self.channels[key] = Channel(key, view)
+        elif not channel.viewers:
+            channel.view.refresh()  # an idle channel is not refreshed by tick (nobody to send to)
+        return channel
+
+    def warm(self) -> None:
+        """Lay out the default view now (say, once replay files are read), so the next viewer's
+        first snapshot is ready when it connects. The default view stays kept while nobody watches
+        it: a page reload or a second viewer does not wait for a big trace's layout again."""
+        self._channel(self.default_key)
 
     def handle(self, viewer: Viewer, message: ClientMessage) -> None:
         """Act on one validated viewer request; replies go to the viewer's queue."""
@@ -267,7 +283,9 @@ class Hub:
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
-                                                                                                 idle=message.idle)))
+                                                                                                 idle=message.idle, window=key.detail.window)))
+        elif isinstance(message, Zoom):
+            self._zoom(viewer, message.window)
 
     def _send_ranks(self, viewer: Viewer) -> None:
         """The percentile rank of each span of the viewer's view, if it colours by them."""
@@ -296,6 +314,14 @@ class Hub:
         detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
+    def _zoom(self, viewer: Viewer, window: tuple[float, float] | None) -> None:
+        """The viewer zooms the waterfall's time axis: it moves to the view of that window, keeping its folds."""
+        view = viewer.channel.view
+        if view.preset.layout != "waterfall":
+            raise ProtocolError(f"zoom works on the waterfall; this scene is a {view.preset.layout}")
+        key = viewer.channel.key
+        self._join(viewer, replace(key, trace=view.trace, detail=replace(key.detail, window=window)))
+
     def _reveal(self, viewer: Viewer, message: Reveal) -> None:
         """Show a trace in the waterfall with the named spans drawn (their folds opened), then say
         which node ids they are (a `revealed` frame after the snapshot)."""
@@ -304,7 +330,8 @@ class Hub:
             raise ProtocolError(f"trace {message.trace} is not loaded")
         current = viewer.channel.key
         waterfall = self._waterfall_of(current)
-        base = current.detail if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
+        # the same trace keeps its folds, and shows its whole time again: the spans may lie outside a zoomed window
+        base = replace(current.detail, window=None) if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
         try:
             uids, linked = span_uids(self.store, trace, message.span, message.nodes)
         except ProtocolError:
@@ -313,7 +340,7 @@ class Hub:
         key = ViewKey(waterfall, trace, base)
         probe = self._channel(key)
         if not all(probe.view.has_node(uid) for uid in uids):  # folded: open the summaries above them
-            if not probe.viewers and probe.key != current:
+            if not probe.viewers and probe.key not in (current, self.default_key):
                 del self.channels[key]
             key = replace(key, detail=replace(base, expanded=base.expanded | ancestors_to_open(self.store, uids)))
         if key != current:
@@ -345,7 +372,7 @@ class Hub:
         viewer.offer_answer(comparison_frame(summary(comparison), scene_comparison(comparison)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
-        current = viewer.channel.key if viewer.channel else ViewKey(self.default_scene, None)
+        current = viewer.channel.key if viewer.channel else self.default_key
         scene = message.scene or current.scene
         if scene not in self.presets:
             raise ProtocolError(f"unknown scene {scene!r}; available: {', '.join(sorted(self.presets))}")
@@ -361,22 +388,34 @@ class Hub:
     def tick(self) -> int:
         """Bring every view up to date with the store; returns the number of deltas encoded."""
         encoded = 0
-        for channel in list(self.channels.values()):
-            frame = channel.view.refresh()
-            if frame is None:
-                continue
-            encoded += 1
-            item = (channel.view.seq, frame)
-            for viewer in channel.viewers:
-                viewer.offer(item)
-                if viewer.filter is not None:  # the folds may hold other spans now
-                    self._send_matches(viewer)
-                self._send_ranks(viewer)
+        if any(channel.view.stale for channel in self.channels.values()):  # a tick with nothing to do makes no span
+            # showing vrmon's own spans (--self-trace) is not traced, or each update would trace the next
+            quiet = untraced() if self.store.version == self.untraced_version else contextlib.nullcontext()
+            with quiet, span("scene update", {"vrmon.views": len(self.channels)}):
+                encoded = self._refresh_views()
         watching = [viewer for viewer in self.viewers if viewer.findings is not None]
         findings = self.findings.poll(time.monotonic()) if watching else None  # nobody watching: no work
         if findings is not None:
             for viewer in watching:
                 viewer.offer_findings(findings)
+        return encoded
+
+    def _refresh_views(self) -> int:
+        encoded = 0
+        for channel in list(self.channels.values()):
+            if not channel.viewers:
+                continue  # the kept default view: brought up to date when someone joins it
+            frame = channel.view.refresh()
+            if frame is None:
+                continue
+            encoded += 1
+            item = (channel.view.seq, frame)
+            with span("fan-out", {"vrmon.viewers": len(channel.viewers), "vrmon.bytes": len(frame)}):
+                for viewer in channel.viewers:
+                    viewer.offer(item)
+                    if viewer.filter is not None:  # the folds may hold other spans now
+                        self._send_matches(viewer)
+                    self._send_ranks(viewer)
         return encoded
 
     def tick_soon(self) -> None:
@@ -465,6 +504,8 @@ class HubSink:
 
     def add(self, batch: SpanBatch) -> AddResult:
         added = self.hub.store.add(batch)
+        if is_untraced():
+            self.hub.untraced_version = self.hub.store.version
         if len(added.rows):
             self.hub.tick_soon()  # pushed to the viewers now, not at the next periodic tick
         return added

@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 from vrmon.errors import VrmonError
 from vrmon.protocol import status_frame
 from vrmon.sources.files import load_trace_file
+from vrmon.tracing import span
 
 log = logging.getLogger("vrmon")
 
@@ -48,18 +49,23 @@ class ReplayLoading:
         """Read each file in a worker thread and add its spans to the hub's store."""
         try:
             for path in self.paths:
-                source = f"file:{path.name}"
-                try:
-                    batch = await asyncio.to_thread(load_trace_file, path)
-                except VrmonError as exc:
-                    log.error("error: %s (serving the other files)", exc)
-                    self.hub.set_status(source, "down", str(exc))
-                    continue
-                self.hub.store.add(batch)
-                self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
+                with span("replay file", {"vrmon.file.name": path.name}):  # the load and the store add, as one trace
+                    await self._load(path)
             self.hub.tick()
+            self.hub.warm()  # the first viewer's snapshot is laid out before it asks
         finally:
             self.done.set()
+
+    async def _load(self, path: Path) -> None:
+        source = f"file:{path.name}"
+        try:
+            batch = await asyncio.to_thread(load_trace_file, path)
+        except VrmonError as exc:
+            log.error("error: %s (serving the other files)", exc)
+            self.hub.set_status(source, "down", str(exc))
+            return
+        self.hub.store.add(batch)
+        self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     async def wait(self, ws: WebSocket) -> None:
         """Before a viewer joins, until the files are read: send it the sources' statuses now, then wait."""

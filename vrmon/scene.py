@@ -23,6 +23,7 @@ from vrmon.model.details import span_details
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import delta_frame, snapshot_frame
 from vrmon.scene_presets import ScenePreset
+from vrmon.tracing import span
 
 MAX_TRACES_LISTED = 1000  # the trace list shows the newest traces; the rest stay queryable
 
@@ -109,6 +110,11 @@ class SceneView:
             # service code → colour is palette[code % len(palette)], the same rule as the layouts'
             "palette": list(self.preset.params.service_colors),
         }
+        if self.preset.layout == "waterfall" and self._overview is not None:
+            # the time axis across the picture (to zoom around the pointer) and the whole trace's strip
+            info["axis"] = self._overview.axis.to_wire(self._overview.warp, self.preset.params.width)
+            if self._overview.strip is not None:
+                info["strip"] = self._overview.strip
         if self.preset.layout == "services":
             info["error_scale"] = error_scale(self.preset.params)
         if self.preset.layout == "wall":
@@ -123,16 +129,23 @@ class SceneView:
         cut = self._overview.cut
         return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
                 "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
+                "window": list(self.detail.window) if self.detail.window is not None else None,
                 "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
+
+    @property
+    def stale(self) -> bool:
+        """The store or the dependency links changed since the last refresh."""
+        return self._version != self.store.version or self._links_changed
 
     def refresh(self) -> bytes | None:
         """Re-lay out if the store changed; return the encoded delta, or None if nothing changed."""
-        if self._version == self.store.version and not self._links_changed:
+        if not self.stale:
             return None
         self._links_changed = False
         first = self._version == -1
         self._version = self.store.version
-        layout = self._layout()
+        with span("layout", {"vrmon.scene": self.preset.name, "vrmon.spans": len(self.store)}):
+            layout = self._layout()
         scene = self._scene_info(layout)
         traces = self._changed_traces()
         added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
@@ -158,20 +171,21 @@ class SceneView:
             return None
         self.seq += 1
         self._snapshot = None
-        return delta_frame(
-            seq=self.seq,
-            added=added,
-            updated=updated,
-            removed=removed,
-            services_from=services_from,
-            services=services,
-            operations_from=operations_from,
-            operations=operations,
-            traces=traces,
-            scene=scene if scene_changed else None,
-            labels=layout.labels if labels_changed else None,
-            edges=edges if edges_changed else None,
-        )
+        with span("encode delta", {"vrmon.seq": self.seq}):
+            return delta_frame(
+                seq=self.seq,
+                added=added,
+                updated=updated,
+                removed=removed,
+                services_from=services_from,
+                services=services,
+                operations_from=operations_from,
+                operations=operations,
+                traces=traces,
+                scene=scene if scene_changed else None,
+                labels=layout.labels if labels_changed else None,
+                edges=edges if edges_changed else None,
+            )
 
     def set_dependency_links(self, links: tuple[DependencyLink, ...]) -> None:
         """Service-to-service call counts from a live source; the services layout draws them at the next refresh."""
@@ -182,17 +196,21 @@ class SceneView:
     def snapshot(self) -> bytes:
         """The whole current scene; encoded once per seq and shared by every viewer."""
         if self._snapshot is None:
-            self._snapshot = snapshot_frame(
-                seq=self.seq,
-                scene=self._scene,
-                nodes=self._nodes,
-                labels=self._labels,
-                services=list(self.store.services.names),
-                operations=list(self.store.operations.names),
-                traces=self.trace_list(),
-                edges=self._edges,
-            )
+            with span("encode snapshot", {"vrmon.nodes": len(self._nodes.ids)}):
+                self._snapshot = self._encode_snapshot()
         return self._snapshot
+
+    def _encode_snapshot(self) -> bytes:
+        return snapshot_frame(
+            seq=self.seq,
+            scene=self._scene,
+            nodes=self._nodes,
+            labels=self._labels,
+            services=list(self.store.services.names),
+            operations=list(self.store.operations.names),
+            traces=self.trace_list(),
+            edges=self._edges,
+        )
 
     @property
     def nodes(self) -> Nodes:

@@ -117,7 +117,8 @@ class Setting:
 
 
 SERVE_SETTINGS = (
-    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response",
+    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON (or JSON Lines), an api_v3 "
+            "response, Tempo or Zipkin JSON",
             Path, repeat=True, metavar="PATH"),
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
     Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),
@@ -157,6 +158,24 @@ JAEGER_SETTINGS = (
     Setting("retry_max", "30s", "longest wait between retries while Jaeger is failing", duration, metavar="DURATION"),
 )
 
+TEMPO_SETTINGS = (
+    Setting("tempo", "", "Grafana Tempo to watch live, e.g. http://localhost:3200 (its HTTP API)", metavar="URL"),
+    Setting("tempo_query", "{}", "TraceQL query choosing the traces to watch ({} is every trace)", metavar="TRACEQL"),
+    Setting("tempo_header", (), "HTTP header sent to Tempo, 'Name: value' (e.g. 'X-Scope-OrgID: TENANT' or "
+            "'Authorization: Bearer TOKEN')", str, repeat=True, metavar="'NAME: VALUE'"),
+)
+
+ZIPKIN_SETTINGS = (
+    Setting("zipkin", "", "Zipkin to watch live, e.g. http://localhost:9411 (--service narrows it to those services)",
+            metavar="URL"),
+    Setting("zipkin_header", (), "HTTP header sent to Zipkin, 'Name: value' (e.g. 'Authorization: Bearer TOKEN')",
+            str, repeat=True, metavar="'NAME: VALUE'"),
+)
+
+LIVE_SETTINGS = JAEGER_SETTINGS + TEMPO_SETTINGS + ZIPKIN_SETTINGS
+_SHARED = ("--service, --lookback, --poll, --limit, --late, --ca-cert, --insecure-skip-verify, --jaeger-timeout, "
+           "--max-response and --retry-max apply to every live source")
+
 
 RECORD_SETTINGS = (
     Setting("record", "", "record everything the live sources send (spans, statuses, host load, dependencies) "
@@ -183,6 +202,8 @@ OTLP_SETTINGS = (
             listen_address, metavar="[HOST:]PORT", bare=("127.0.0.1", 4318)),
     Setting("otlp_max_body", 20.0, "largest OTLP export accepted, in MiB, before and after gzip (larger ones get "
             "HTTP 413)", float, metavar="MIB"),
+    Setting("self_trace", False, "trace vrmon's own work (polls, file loads, parsing, store adds, layouts, encodes, "
+            "fan-outs) and show it beside your traces as service vrmon", bool),
 )
 
 TOKEN = Setting("token", "", "secret that scripts and `vrmon tail` send as 'Authorization: Bearer TOKEN' when vrmon "
@@ -238,14 +259,21 @@ class SettingGroup:
 
 SETTING_GROUPS = (
     SettingGroup("serve", "", "", SERVE_SETTINGS),
-    SettingGroup("serve", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
-    SettingGroup("serve", "OTLP receiver", "apps' OpenTelemetry SDKs send their spans straight to vrmon", OTLP_SETTINGS),
+    SettingGroup("serve", "live Jaeger", f"watch a running Jaeger query service (see docs/jaeger.md); {_SHARED}",
+                 JAEGER_SETTINGS),
+    SettingGroup("serve", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
+    SettingGroup("serve", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
+    SettingGroup("serve", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon; vrmon traces itself",
+                 OTLP_SETTINGS),
     SettingGroup("serve", "record and replay", "record live sources, play recordings back (see docs/recording.md)",
                  RECORD_SETTINGS + REPLAY_SETTINGS),
     SettingGroup("serve", "security", "who may connect (see docs/security.md)", SECURITY_SETTINGS),
     SettingGroup("record", "", "", RECORD_SETTINGS + tuple(s for s in SERVE_SETTINGS
                                                           if s.name in ("host_metrics", "retain", "max_spans"))),
-    SettingGroup("record", "live Jaeger", "watch a running Jaeger query service (see docs/jaeger.md)", JAEGER_SETTINGS),
+    SettingGroup("record", "live Jaeger", f"watch a running Jaeger query service (see docs/jaeger.md); {_SHARED}",
+                 JAEGER_SETTINGS),
+    SettingGroup("record", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
+    SettingGroup("record", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
@@ -314,6 +342,7 @@ class ServeConfig:
     play: bool = _serve_default("play")
     otlp: tuple[str, int] | None = _serve_default("otlp")  # (host, port) of the OTLP/HTTP receiver
     otlp_max_body: float = _serve_default("otlp_max_body")  # MiB
+    self_trace: bool = _serve_default("self_trace")
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     static_dir: Path = PACKAGE_ROOT / "static"
@@ -373,6 +402,23 @@ class JaegerConfig:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.api not in ("auto", "v3", "v1"):
             raise ConfigError(f"--api {self.api!r}: use auto, v3 or v1")
+
+
+@dataclass(frozen=True)
+class TempoConfig:
+    """The live Tempo source's own settings (TEMPO_SETTINGS); the shared ones are in JaegerConfig."""
+
+    tempo: str
+    tempo_query: str = "{}"
+    tempo_header: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZipkinConfig:
+    """The live Zipkin source's own settings (ZIPKIN_SETTINGS); the shared ones are in JaegerConfig."""
+
+    zipkin: str
+    zipkin_header: tuple[str, ...] = ()
 
 
 def jaeger_config(**values: Any) -> JaegerConfig:

@@ -32,6 +32,7 @@ import "./scene/critical-path-highlight.js";
 import "./scene/finding-marks.js";
 import "./scene/compare-marks.js";
 import "./data/vrmon-api.js";
+import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";
@@ -41,6 +42,10 @@ import "./desktop/detail-controls.js";
 import "./desktop/findings-panel.js";
 import "./desktop/colour-key.js";
 import "./desktop/compare-panel.js";
+// The waterfall's time zoom: the shared window, the wheel and drag, the overview strip.
+import "./data/time-window.js";
+import "./desktop/time-zoom.js";
+import "./desktop/time-strip.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.

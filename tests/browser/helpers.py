@@ -40,6 +40,25 @@ def click_node(page: Any, node_id: int) -> None:
     page.mouse.click(point["x"], point["y"])
 
 
+# CSS px of a point over the waterfall's lane names, left of the bars: there the wheel moves the
+# camera (over the bars and ruler it zooms the time axis).
+LANE_NAMES_POINT_JS = """
+() => {
+  const THREE = AFRAME.THREE, sceneEl = document.querySelector("a-scene"), scene = window.vrmon.system.scene;
+  const [x0, y0, , , y1] = scene.frame, rect = sceneEl.canvas.getBoundingClientRect();
+  const p = new THREE.Vector3((x0 + scene.axis.x[0]) / 2, (y0 + y1) / 2, 0)
+    .applyMatrix4(document.querySelector("[span-instances]").object3D.matrixWorld).project(sceneEl.camera);
+  return [rect.left + (p.x + 1) / 2 * rect.width, rect.top + (1 - p.y) / 2 * rect.height];
+}
+"""
+
+
+def lane_names_point(page: Any) -> tuple[float, float]:
+    """A point over the waterfall's lane names, where the wheel moves the camera."""
+    x, y = page.evaluate(LANE_NAMES_POINT_JS)
+    return x, y
+
+
 def next_frames(page: Any, count: int = 2) -> None:
     """Wait until the page has rendered `count` more frames (what a key or a frame changed is drawn).
 
@@ -96,3 +115,11 @@ def wait_in_page(page: Any, condition: str, timeout_ms: int = 20_000) -> None:
         const poll = () => {{ if ({condition}) {{ clearTimeout(giveUp); resolve(); }} else requestAnimationFrame(poll); }};
         poll();
     }})""")
+
+
+def click_bar_control(page: Any, selector: str) -> None:
+    """Click a top-bar control as a person would: through the ⋯ menu when the bar had no room for it."""
+    if page.evaluate("(s) => document.querySelector('#view-menu-panel').contains(document.querySelector(s))", selector) \
+            and page.is_hidden("#view-menu-panel"):
+        page.click("#view-menu-button")
+    page.click(selector)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import VIEWPORT
-from tests.browser.helpers import next_frames
+from tests.browser.helpers import click_bar_control, next_frames
 from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset, press_menu_button
 from tests.conftest import ROOT
 from vrmon.analysis.findings import find_all
@@ -42,7 +42,7 @@ FINDING_MARKS = """
 
 
 def open_panel(page) -> None:
-    page.click("#findings-toggle")
+    click_bar_control(page, "#findings-toggle")
     page.wait_for_selector("#findings-panel:not([hidden]) button.finding")
 
 

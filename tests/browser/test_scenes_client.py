@@ -13,7 +13,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bench.synthetic import synthetic_batch
-from tests.browser.helpers import click_node, enter_vr, install_emulated_headset, next_frames, settled
+from tests.browser.helpers import click_bar_control, click_node, enter_vr, install_emulated_headset, next_frames, settled
 from vrmon.layout.nodes import CRITICAL
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import decode_server_frame, scene_request_frame, select_frame
@@ -225,7 +225,7 @@ def test_host_gauge_shows_a_bar_per_core_and_toggles(vrmon_server, open_app, pag
     assert page.evaluate("document.querySelector('#host-ring').getAttribute('visible')") is False
     assert page.evaluate("window.vrmon.stats().hostGauge") == 0
     assert toggle.get_attribute("aria-pressed") == "false"
-    toggle.click()
+    click_bar_control(page, "#host-toggle")
     assert page.evaluate("window.vrmon.stats().hostGauge") == cores
     # the contract other controls (the wrist menu) use
     page.evaluate("document.querySelector('#host-ring').setAttribute('visible', false)")

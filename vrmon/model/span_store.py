@@ -24,6 +24,7 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_links import link, subtrees
 from vrmon.model.string_table import StringTable
 from vrmon.model.trace_aggregates import TraceAggregates
+from vrmon.tracing import span
 
 __all__ = ["ABSURD_DURATION_US", "AddResult", "EvictResult", "SpanFlag", "SpanStore"]
 
@@ -93,6 +94,12 @@ class SpanStore:
     # -- adding ---------------------------------------------------------------------------
 
     def add(self, batch: SpanBatch) -> AddResult:
+        with span("store add", {"vrmon.spans": len(batch)}) as current:
+            added = self._add(batch)
+            current.set_attribute("vrmon.spans.added", len(added.rows))
+            return added
+
+    def _add(self, batch: SpanBatch) -> AddResult:
         if not len(batch):
             return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), 0)
         arrays = batch.to_arrays()
@@ -115,7 +122,6 @@ class SpanStore:
             | np.where(duplicate, SpanFlag.DUPLICATE, 0)
             | np.where((duration < 0) | (duration > ABSURD_DURATION_US), SpanFlag.BAD_DURATION, 0)
             | np.where(arrays["follows_from"], SpanFlag.FOLLOWS_FROM, 0)
-            | np.where(arrays["incomplete"], SpanFlag.INCOMPLETE, 0)
         ).astype(np.uint8)
         new = {
             "uid": np.arange(self._next_uid, self._next_uid + len(batch), dtype=np.int64),

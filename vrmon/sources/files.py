@@ -12,12 +12,21 @@ from vrmon.formats import read_document
 from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
 from vrmon.model.span_batch import SpanBatch
+from vrmon.tracing import span
 
 MAX_FILE_BYTES = 2 * 1024**3
 
 
 def load_trace_file(path: str | Path) -> SpanBatch:
     path = Path(path)
+    with span("load file", {"vrmon.file.name": path.name}) as current:
+        data = _read_file(path)
+        current.set_attribute("vrmon.file.bytes", len(data))
+        with span("parse"):
+            return _parse(path, data)
+
+
+def _read_file(path: Path) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -33,8 +42,15 @@ def load_trace_file(path: str | Path) -> SpanBatch:
     try:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)  # a file that grows while it is read is still capped
-        if len(data) > MAX_FILE_BYTES:
-            raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read it ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+    return data
+
+
+def _parse(path: Path, data: bytes) -> SpanBatch:
+    try:
         if not looks_like_json(data):
             return _read_protobuf(path, data)
         doc = json.loads(data)
@@ -50,7 +66,7 @@ def load_trace_file(path: str | Path) -> SpanBatch:
         raise TraceFormatError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise TraceFormatError(f"{path}: the JSON is nested too deeply to be a trace document") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: cannot read it ({exc})") from None
     try:
         return read_document(doc)

@@ -18,7 +18,8 @@ from vrmon.errors import SourceError, TraceFormatError
 from vrmon.model.ids import format_trace_id
 from vrmon.model.span_batch import SpanBatch
 from vrmon.sources import jaeger_api as api
-from vrmon.sources.jaeger_client import JaegerClient, Reply
+from vrmon.sources.http_client import JAEGER, HttpClient, Reply
+from vrmon.sources.polling import http_failure
 
 T = TypeVar("T")
 
@@ -43,7 +44,7 @@ class Capabilities:
         return "api_v3 with trace-summaries" if self.summaries else "api_v3"
 
 
-async def detect(client: JaegerClient, wanted: str = "auto") -> Capabilities:
+async def detect(client: HttpClient, wanted: str = "auto") -> Capabilities:
     """Which API the server speaks; SourceError saying what was tried when it speaks neither."""
     tried: list[str] = []
     if wanted in ("auto", "v3"):
@@ -62,7 +63,7 @@ async def detect(client: JaegerClient, wanted: str = "auto") -> Capabilities:
 
 
 class JaegerQuery:
-    def __init__(self, client: JaegerClient, caps: Capabilities) -> None:
+    def __init__(self, client: HttpClient, caps: Capabilities) -> None:
         self.client = client
         self.caps = caps
         self._params = _CAMEL_CASE if caps.summaries else _SNAKE_CASE
@@ -127,24 +128,12 @@ class JaegerQuery:
         if not reply.ok:
             missing = reply.status == 404 and not api.is_jaeger_not_found(reply.status, reply.body)
             error = EndpointMissing if missing else SourceError
-            raise error(http_failure(self.client.shown_url + path, reply))
+            raise error(http_failure(self.client.shown_url + path, reply, JAEGER, "--jaeger and --api"))
         return await asyncio.to_thread(lambda: reader(api.json_values(reply.body, what), what))
 
 
 class EndpointMissing(SourceError):
     """An endpoint of the detected API answered 404: the server may have been replaced or upgraded."""
-
-
-def http_failure(where: str, reply: Reply) -> str:
-    """An HTTP error status in plain words, with Jaeger's own message and what to do about it."""
-    said = api.error_text(reply.status, reply.body)
-    hint = {401: "pass credentials with --jaeger-header 'Authorization: Bearer TOKEN'",
-            403: "the credentials given with --jaeger-header are not allowed to read traces",
-            404: "this Jaeger does not serve that endpoint; check --jaeger and --api",
-            429: "Jaeger is rate-limiting vrmon; raise --poll"}.get(reply.status)
-    if hint is None:
-        hint = "Jaeger or its storage has a problem; see Jaeger's log" if reply.status >= 500 else "see Jaeger's log"
-    return f"{where} answered HTTP {reply.status}: {said}; {hint}"
 
 
 def _is_services_list(reply: Reply, path: str) -> bool:
@@ -163,7 +152,7 @@ def _what_came_back(reply: Reply) -> str:
     return f"HTTP {reply.status}: {api.error_text(reply.status, reply.body)}"
 
 
-async def _has_trace_summaries(client: JaegerClient) -> bool:
+async def _has_trace_summaries(client: HttpClient) -> bool:
     """Ask /api/v3/trace-summaries for a one-microsecond window: any Jaeger-shaped JSON means it exists."""
     now_us = int(time.time() * 1e6)
     params = {_CAMEL_CASE["min"]: api.rfc3339_nano(now_us - 1), _CAMEL_CASE["max"]: api.rfc3339_nano(now_us),

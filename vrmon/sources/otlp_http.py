@@ -26,6 +26,7 @@ from vrmon.formats.otlp import read_otlp
 from vrmon.formats.otlp_proto import read_otlp_protobuf
 from vrmon.model.span_batch import SpanBatch
 from vrmon.sources.content_decoding import BoundedDecoder, TooLarge
+from vrmon.tracing import span
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 ENCODINGS = ("gzip", "deflate", "identity", "")
@@ -64,6 +65,10 @@ class TraceExport:
         self.on_refused = on_refused  # e.g. the receiver's status when the store is full
 
     async def handle(self, request: Request) -> Response:
+        with span("otlp export", {"vrmon.bytes": int(request.headers.get("content-length") or 0)}):
+            return await self._answer(request)
+
+    async def _answer(self, request: Request) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         answer_as = media if media in (PROTOBUF, JSON) else JSON
         try:
@@ -118,9 +123,10 @@ class TraceExport:
                             "(vrmon serve --otlp-max-body); export smaller batches")
 
     async def _decode(self, media: str, body: bytes) -> tuple[SpanBatch, list[str]]:
-        if len(body) > THREAD_ABOVE:
-            return await asyncio.to_thread(_decode, media, body)
-        return _decode(media, body)
+        with span("parse", {"vrmon.bytes": len(body)}):
+            if len(body) > THREAD_ABOVE:
+                return await asyncio.to_thread(_decode, media, body)
+            return _decode(media, body)
 
 
 def _decode(media: str, body: bytes) -> tuple[SpanBatch, list[str]]:

@@ -142,6 +142,8 @@ export const colourRequest = (by) => encode({ type: "colour", by });
 /** Show trace `b` against baseline `a` (hex ids): the server answers with `comparison`. */
 export const compareRequest = (a, b) => encode({ type: "compare", a, b });
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
+/** The waterfall's time window: [from, to] µs from the trace's start, or null for the whole trace. */
+export const zoomRequest = (window) => encode({ type: "zoom", window });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
 // folded at the overview, held by the span with node id (id - SUMMARY_BASE).

@@ -1,4 +1,5 @@
-"""HTTP to a Jaeger query service: one httpx.AsyncClient, size-capped answers, failures in plain words.
+"""HTTP to a tracing backend's query API (Jaeger, Tempo, Zipkin): one httpx.AsyncClient,
+size-capped answers, failures in plain words naming the backend and the flag to change.
 
 Every transport problem (refused, DNS, TLS, timeout, a body cut off, an answer over the size
 cap) becomes a SourceError whose message says what happened and what to check. HTTP error
@@ -20,8 +21,29 @@ from vrmon.errors import ConfigError, SourceError
 from vrmon.sources.content_decoding import BoundedDecoder, TooLarge
 
 
-class JaegerUnreachable(SourceError):
-    """Nothing answers at the URL (refused, unresolved, timed out): Jaeger may not be up yet."""
+class Unreachable(SourceError):
+    """Nothing answers at the URL (refused, unresolved, timed out): the backend may not be up yet."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How messages name a backend and the flags that configure it."""
+
+    name: str  # "Jaeger"
+    flag: str  # "jaeger": --jaeger URL, --jaeger-header, --jaeger-timeout
+    address: str  # what the URL should point at, e.g. "the Jaeger UI's address (usually port 16686)"
+    example: str  # "http://localhost:16686"
+
+    @property
+    def url_flag(self) -> str:
+        return f"--{self.flag}"
+
+    @property
+    def header_flag(self) -> str:
+        return f"--{self.flag}-header"
+
+
+JAEGER = Backend("Jaeger", "jaeger", "the Jaeger UI's address (usually port 16686)", "http://localhost:16686")
 
 
 @dataclass(frozen=True)
@@ -34,28 +56,29 @@ class Reply:
         return 200 <= self.status < 300
 
 
-def parse_header(text: str) -> tuple[str, str]:
-    """'Name: value' → (name, value), as given to --jaeger-header."""
+def parse_header(text: str, backend: Backend = JAEGER) -> tuple[str, str]:
+    """'Name: value' → (name, value), as given to --jaeger-header (or --tempo-header, …)."""
     name, sep, value = text.partition(":")
     if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
-        raise ConfigError(f"--jaeger-header {text!r} is not 'Name: value' (e.g. 'Authorization: Bearer TOKEN')")
+        raise ConfigError(f"{backend.header_flag} {text!r} is not 'Name: value' (e.g. 'Authorization: Bearer TOKEN')")
     return name.strip(), value.strip()
 
 
-def check_base_url(url: str) -> str:
+def check_base_url(url: str, backend: Backend = JAEGER) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--jaeger {url!r} is not an http(s) URL; use the Jaeger UI's address, e.g. http://localhost:16686")
+        raise ConfigError(f"{backend.url_flag} {url!r} is not an http(s) URL; use {backend.address}, e.g. {backend.example}")
     return url.rstrip("/")
 
 
 def tls_verification(ca_cert: str, insecure_skip_verify: bool) -> ssl.SSLContext | bool:
+    """The TLS check for the backends (--ca-cert, --insecure-skip-verify apply to every live source)."""
     if insecure_skip_verify:
         return False
     if not ca_cert:
         return True
     if not Path(ca_cert).is_file():
-        raise ConfigError(f"--ca-cert {ca_cert}: no such file; pass the PEM file of the CA that signed Jaeger's certificate")
+        raise ConfigError(f"--ca-cert {ca_cert}: no such file; pass the PEM file of the CA that signed the backend's certificate")
     try:
         return ssl.create_default_context(cafile=ca_cert)
     except ssl.SSLError as exc:
@@ -75,13 +98,14 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class JaegerClient:
-    """GETs from one Jaeger. Redirects are followed only within the same origin (scheme, host and
-    port): --jaeger-header values and URL credentials never travel to another host."""
+class HttpClient:
+    """GETs from one backend. Redirects are followed only within the same origin (scheme, host and
+    port): --jaeger-header (--tempo-header, …) values and URL credentials never travel to another host."""
 
     def __init__(self, base_url: str, *, headers: list[tuple[str, str]], verify: ssl.SSLContext | bool,
-                 timeout: float, max_bytes: int) -> None:
-        self.base_url = check_base_url(base_url)
+                 timeout: float, max_bytes: int, backend: Backend = JAEGER) -> None:
+        self.backend = backend
+        self.base_url = check_base_url(base_url, backend)
         self.shown_url = redact_url(self.base_url)  # what messages say: never the credentials
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -91,7 +115,7 @@ class JaegerClient:
                                        follow_redirects=False)
         self._origin = _origin(httpx.URL(self.base_url))
 
-    async def __aenter__(self) -> "JaegerClient":
+    async def __aenter__(self) -> "HttpClient":
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -101,18 +125,19 @@ class JaegerClient:
         """GET path; the whole body, or SourceError when it cannot be had in full within the cap
         and within --jaeger-timeout for the whole answer (a server trickling bytes is cut off too)."""
         where = f"{self.shown_url}{path}"
+        name = self.backend.name
         try:
             async with asyncio.timeout(self.timeout):
                 return await self._get(path, params, where)
         except (TimeoutError, httpx.TimeoutException):
-            raise JaegerUnreachable(f"no answer from {where} within {self.timeout:g} s; is Jaeger overloaded? "
+            raise Unreachable(f"no answer from {where} within {self.timeout:g} s; is {name} overloaded? "
                                     "(raise --jaeger-timeout, lower --limit or --lookback)") from None
         except httpx.ConnectError as exc:
-            failure = SourceError if isinstance(_root_cause(exc), ssl.SSLError) else JaegerUnreachable
-            raise failure(_connect_failure(where, exc)) from None
+            failure = SourceError if isinstance(_root_cause(exc), ssl.SSLError) else Unreachable
+            raise failure(_connect_failure(where, exc, self.backend)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise SourceError(f"the answer from {where} was cut off mid-body ({exc or type(exc).__name__}); "
-                              "Jaeger or a proxy closed the connection early") from None
+                              f"{name} or a proxy closed the connection early") from None
         except httpx.HTTPError as exc:
             raise SourceError(f"request to {where} failed: {exc or type(exc).__name__}") from None
 
@@ -126,10 +151,15 @@ class JaegerClient:
             if _origin(target) != self._origin:
                 # The redirect's body and the target's answer are never read, so neither reaches a viewer.
                 raise SourceError(f"{where} redirects to another host ({redact_url(str(target.copy_with(query=None)))}); "
-                                  "vrmon does not follow it, so the --jaeger-header values stay with the host you "
-                                  "named; point --jaeger at the Jaeger UI's own address")
+                                  f"vrmon does not follow it, so the {self.backend.header_flag} values stay with the host "
+                                  f"you named; point {self.backend.url_flag} at {self._own_address}")
             url, params = target, None
-        raise SourceError(f"{where} redirected more than {MAX_REDIRECTS} times; point --jaeger at the Jaeger UI's own address")
+        raise SourceError(f"{where} redirected more than {MAX_REDIRECTS} times; point {self.backend.url_flag} at "
+                          f"{self._own_address}")
+
+    @property
+    def _own_address(self) -> str:
+        return self.backend.address.replace("'s address", "'s own address", 1)
 
     async def _read(self, response: httpx.Response, where: str) -> bytes:
         declared = response.headers.get("content-length", "")
@@ -156,17 +186,17 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port or default_port
 
 
-def _connect_failure(where: str, exc: httpx.ConnectError) -> str:
+def _connect_failure(where: str, exc: httpx.ConnectError, backend: Backend) -> str:
     cause = _root_cause(exc)
     host = urlsplit(where).hostname
     if isinstance(cause, socket.gaierror):
-        return f"cannot resolve the host name {host!r} of {where} ({cause.strerror}); check the --jaeger URL"
+        return f"cannot resolve the host name {host!r} of {where} ({cause.strerror}); check the {backend.url_flag} URL"
     if isinstance(cause, ConnectionRefusedError):
-        return f"connection to {where} refused; is Jaeger running there, and is that its query port (usually 16686)?"
+        return f"connection to {where} refused; is {backend.name} running there, and is that {backend.address}?"
     if isinstance(cause, ssl.SSLError):
         return (f"TLS handshake with {where} failed ({cause.reason or cause}); pass --ca-cert FILE for a private CA "
                 "or --insecure-skip-verify to skip the check")
-    return f"cannot connect to {where} ({cause or exc}); check the --jaeger URL and the network"
+    return f"cannot connect to {where} ({cause or exc}); check the {backend.url_flag} URL and the network"
 
 
 def _root_cause(exc: BaseException) -> BaseException:
