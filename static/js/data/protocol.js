@@ -141,6 +141,9 @@ export const findingsRequest = (watch) => encode({ type: "findings", watch });
 export const colourRequest = (by) => encode({ type: "colour", by });
 /** Show trace `b` against baseline `a` (hex ids): the server answers with `comparison`. */
 export const compareRequest = (a, b) => encode({ type: "compare", a, b });
+/** Drive a replay's clock: "play", "pause", "seek" (to `positionUs`) or "speed" (to `speed`). */
+export const replayRequest = ({ action, positionUs = null, speed = null }) =>
+  encode({ type: "replay", action, position_us: positionUs === null ? null : Math.round(positionUs), speed });
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
 /** The waterfall's time window: [from, to] µs from the trace's start, or null for the whole trace. */
 export const zoomRequest = (window) => encode({ type: "zoom", window });

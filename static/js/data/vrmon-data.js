@@ -7,6 +7,7 @@
 //   vrmon-filter {matches, active, reset}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}   vrmon-ranks {ids, ranks}
 //   vrmon-comparison-frame {frame}
+//   vrmon-replay {frame}
 // The filter (`nodeFilter`, see node-filter.js; changed with setFilter) is kept in step with the
 // rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
 // gives the number of matches; `reset` says every row's match may differ.
@@ -240,8 +241,10 @@ AFRAME.registerSystem("vrmon-data", {
         if (!this.nodeFilter.active) return;
         this.nodeFilter.matchRows(this.nodes, null);
         return this.emit("vrmon-filter", { matches: this.nodeFilter.count, active: true, reset: true });
+      case "replay": // the replay clock (data/replay-clock.js keeps it)
+        return this.emit("vrmon-replay", { frame });
       default:
-        return; // frame types from newer servers (replay) are not drawn yet
+        return; // frame types from newer servers are ignored
     }
   },
 
