@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import os
 import random
+import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,10 +32,13 @@ from websockets.sync.client import connect
 from bench.report import finish, machine, parse_arguments, percentile
 from tests.conftest import RunningServer, free_port
 from vrmon.app import create_app
+from vrmon.formats.otlp_proto import read_otlp_protobuf
+from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
-from vrmon.protocol import decode_server_frame
-from vrmon.settings import ServeConfig
 from vrmon.otlp_receiver import OtlpReceiver
+from vrmon.protocol import decode_server_frame
+from vrmon.scene_presets import load_presets
+from vrmon.settings import ServeConfig
 
 SECTION = "## OTLP receiver"
 TARGET_P95_MS = 50.0
@@ -103,6 +107,31 @@ def _to_viewer(ws, spans: list[ReadableSpan], send) -> float:
     return elapsed
 
 
+def bench_breakdown(trace_spans: int, runs: int, rows: list[str]) -> None:
+    """vrmon's part without HTTP and sockets, in this thread: decode, store add, tick (median ms)."""
+    store = SpanStore()
+    hub = Hub(store, load_presets(ServeConfig().scene_dirs()), "waterfall")
+    viewer = hub.connect()
+    hub.tick()
+    parts: dict[str, list[float]] = {"decode": [], "store add": [], "tick": []}
+    for spans in make_traces(runs, trace_spans):
+        body = encode_spans(spans).SerializeToString()
+        began = time.perf_counter()
+        batch = read_otlp_protobuf(body, [])
+        decoded = time.perf_counter()
+        store.add(batch)
+        added = time.perf_counter()
+        hub.tick()
+        ticked = time.perf_counter()
+        while not viewer.queue.empty():
+            viewer.queue.get_nowait()
+        for name, ms in zip(parts, ((decoded - began) * 1000, (added - decoded) * 1000, (ticked - added) * 1000)):
+            parts[name].append(ms)
+    medians = [statistics.median(values) for values in parts.values()]
+    rows.append(f"| {trace_spans} | {runs} | " + " | ".join(f"{m:.2f}" for m in medians) + f" | {sum(medians):.2f} |")
+    print(rows[-1], file=sys.stderr)
+
+
 def _stats(latencies: list[float]) -> str:
     return f"{percentile(latencies, 0.5):.1f} / {percentile(latencies, 0.95):.1f} / {max(latencies):.1f}"
 
@@ -126,7 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     for trace_spans, stored in ((10, 0), (512, 0), (10, 20_000), (512, 20_000)):
         bench_latency(trace_spans, stored, samples, rows)
     rows += ["", f"Load average (1 min) of this shared machine: {load_before:.1f} at the start, "
-                 f"{os.getloadavg()[0]:.1f} at the end."]
+                 f"{os.getloadavg()[0]:.1f} at the end.", "",
+             "### Where vrmon's part goes (ms, median)", "",
+             "The same work in one thread, without HTTP or sockets: decode the SDK-encoded export, add it to the "
+             "store, tick (lay out, encode the delta, queue it for one viewer).", "",
+             "| spans per export | runs | decode | store add | tick | total |", "|---|---|---|---|---|---|"]
+    for trace_spans in (10, 512):
+        bench_breakdown(trace_spans, samples // 2 + 1, rows)
     return finish(SECTION, rows, write=not (args.no_write or args.quick))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -285,3 +286,33 @@ def test_protobuf_files_replay_whatever_their_name(vrmon_server, tmp_path: Path)
     (tmp_path / "broken.pb").write_bytes(request.SerializeToString()[:-7])
     with pytest.raises(Exception, match=r"broken\.pb: neither JSON nor OTLP protobuf: not a valid OTLP protobuf"):
         load_trace_file(tmp_path / "broken.pb")
+
+
+@pytest.mark.parametrize("given, address", [
+    ([], None),
+    (["--otlp"], ("127.0.0.1", 4318)),
+    (["--otlp", "4319"], ("127.0.0.1", 4319)),
+    (["--otlp", "0.0.0.0:4318"], ("0.0.0.0", 4318)),
+    (["--otlp", "[::1]:4318"], ("::1", 4318)),
+])
+def test_otlp_takes_a_port_or_host_and_port_and_alone_means_loopback_4318(given, address, monkeypatch):
+    from vrmon.cli import build_parser
+
+    monkeypatch.delenv("VRMON_OTLP", raising=False)
+    assert build_parser().parse_args(["serve", *given]).otlp == address
+
+
+def test_a_bad_otlp_address_and_a_taken_otlp_port_are_one_line_each():
+    from tests.test_cli_serve import run_cli
+
+    result = run_cli("serve", "--otlp", "localhost:http")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "vrmon serve: error: argument --otlp: invalid listen_address value: 'localhost:http'"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--otlp", str(port), "--port", "0", "--no-host-metrics")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"vrmon: error: port {port} on 127.0.0.1 is already in use (another vrmon?); "
+                                          f"pick a free one with --otlp {port + 1}, or --otlp 0 for any free port"]

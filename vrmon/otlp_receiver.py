@@ -67,7 +67,7 @@ class OtlpReceiver:
         """Bind the receiver's port now (a port in use is one line before anything loads)."""
         assert config.otlp is not None
         host, port = config.otlp
-        listener = bind_listener(host, port)
+        listener = bind_listener(host, port, flag="--otlp")
         bound = dataclasses.replace(config, host=host, port=listener.getsockname()[1])
         exposure = decide_exposure(bound)
         if exposure.pairing is not None and not config.security.token:

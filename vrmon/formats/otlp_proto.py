@@ -13,7 +13,6 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, TracesData
 
 from vrmon.errors import TraceFormatError
-from vrmon.formats.values import TIME_LIMIT
 from vrmon.model.otlp_proto_details import PROTO_FORMAT, plain_value
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -66,7 +65,9 @@ def _append_span(batch: SpanBatch, span: Span, service: str, resource: bytes, sc
         problems.append(f"parentSpanId has {len(parent)} bytes, not 8; the span is shown as a root")
         parent = b""
     start_ns, end_ns = span.start_time_unix_nano, span.end_time_unix_nano or span.start_time_unix_nano
-    start_us = min(start_ns // 1000, TIME_LIMIT)  # fixed64: never negative; the store flags odd durations
+    # fixed64 nanoseconds: in µs within ±2^64/1000, well inside the store's ±2^62 (no clamping needed;
+    # the store flags an end before the start)
+    start_us, duration_us = start_ns // 1000, (end_ns - start_ns) // 1000
     details = {"format": PROTO_FORMAT, "span": span.SerializeToString(), "resource": resource, "scope": scope}
     if problems:
         details["problems"] = problems
@@ -76,7 +77,7 @@ def _append_span(batch: SpanBatch, span: Span, service: str, resource: bytes, sc
     batch.service.append(service)
     batch.operation.append(span.name)
     batch.start_us.append(start_us)
-    batch.duration_us.append(max(-TIME_LIMIT, min(TIME_LIMIT, (end_ns - start_ns) // 1000)))
+    batch.duration_us.append(duration_us)
     batch.error.append(span.status.code == _STATUS_CODE_ERROR)
     batch.kind.append(span.kind if 0 <= span.kind < len(SPAN_KINDS) else 0)
     batch.follows_from.append(False)
