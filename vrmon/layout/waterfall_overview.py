@@ -146,7 +146,9 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     labels += ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
     bounds = bounds_of(nodes)
     name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
-    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], bounds[4], bounds[5])
+    # the top lane's name reaches above its bars when they are thinner than its letters
+    top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
+    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], top, bounds[5])
     # the overview strip: the whole trace, a row per service, under the rectangle of the time shown
     services, rank, span_lane = lanes_of(cols.service, start)
     density = strip(span_lane, start, end, len(services), axis.whole)
