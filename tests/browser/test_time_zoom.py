@@ -89,7 +89,10 @@ def store():
     return named_store(20_000, spans_per_trace=20_000, n_services=40)
 
 
-def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_reads(store, vrmon_server, open_app, page, tmp_path):
+@pytest.mark.screenshots
+def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_reads(store, vrmon_server, open_app, page, tmp_path,
+                                                                                 screenshot_dir):
+    """Also desktop-time-zoom.png (docs/img under `make screenshots`): the zoomed 20k-span trace and its strip."""
     open_app(vrmon_server([], store=store, host_metrics=False))
     camera = page.evaluate(CAMERA_JS)
     whole = axis(page)
@@ -130,6 +133,10 @@ def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_read
         return [s.nodes.pos[row * 3] - s.nodes.size[row * 3] / 2, xOfTime(axis, compress(axis, {int(store.start_us[store.row_of_uid(uid)] - t0)}))]; }}""")
     assert abs(left[0] - left[1]) < 0.01
 
+    page.mouse.move(point["x"], 719)  # no hover tooltip in the picture
+    page.locator("#tooltip").wait_for(state="hidden")
+    page.screenshot(path=str(screenshot_dir / "desktop-time-zoom.png"))
+
     # the ruler re-ticked to the window, and a person can read it
     ticks = [label["text"] for label in page.evaluate("window.vrmon.system.labels") if label["kind"] == "tick"]
     assert len(ticks) >= 3
@@ -147,6 +154,17 @@ def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_read
 def test_the_strip_shows_the_window_and_drags_on_it_and_on_the_bars_pan(store, vrmon_server, open_app, page):
     open_app(vrmon_server([], store=store, host_metrics=False))
     whole = axis(page)
+    # the whole trace has no time to pan to: a drag on the bars looks around, as it always did
+    frame = page.evaluate("window.vrmon.system.scene.frame")
+    look = "() => document.querySelector('#camera').object3D.rotation.y"
+    start = page.evaluate(SCREEN_OF_JS, [0, (frame[1] + frame[4]) / 2])
+    page.mouse.move(start["x"], start["y"])
+    page.mouse.down()
+    page.mouse.move(start["x"] + 60, start["y"], steps=4)
+    page.mouse.up()
+    assert page.evaluate(look) != 0 and not page.evaluate("window.vrmon.system.zoomPending()")
+    page.keyboard.press("r")
+    page.wait_for_function(f"Math.abs(({look})()) < 1e-9")
     page.keyboard.press("+")
     page.keyboard.press("+")  # a quarter of the trace, about the middle
     zoomed = wait_for_window(page, whole)
