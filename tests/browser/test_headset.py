@@ -166,7 +166,7 @@ def open_panel_on(page, table, node_id: int) -> None:
     page.wait_for_function(
         "(id) => { const row = window.headset.laser('right').spanRow;"
         " return row >= 0 && window.vrmon.system.nodes.ids[row] === id"
-        " && document.querySelector('[span-instances]').components['span-instances'].hoveredRow === row; }",
+        " && window.vrmon.system.hoveredRow === row; }",
         arg=node_id,
     )
     page.evaluate("window.headset.press('right', 'trigger')")
