@@ -4,6 +4,7 @@
 // services scene, whose nodes are services.
 import { h, releaseFocusAfterClick } from "../data/format.js";
 import { PERCENTILE_SCALE } from "../data/colour-mode.js";
+import { bindKeys } from "./keymap.js";
 
 const TICKS = [0, 50, 99]; // labelled under the scale (p75 and p90 are stops too, too close to label)
 const GRADIENT = `linear-gradient(to right, ${PERCENTILE_SCALE.map(([rank, colour]) => `${colour} ${rank}%`).join(", ")})`;
@@ -28,18 +29,15 @@ AFRAME.registerComponent("colour-key", {
       h("span", { class: "bar", style: { background: GRADIENT } }),
       h("span", { class: "ticks", "aria-hidden": "true" }, ...TICKS.map((rank) => h("span", { style: { left: `${rank}%` } }, `p${rank}`))));
     key.replaceChildren(this.button, this.scale);
-    this.onKey = (event) => {
-      if (AFRAME.utils.shouldCaptureKeyEvent(event) && (event.key === "c" || event.key === "C")) this.colours.toggle();
-    };
+    this.unbindKeys = bindKeys({ percentileColours: () => this.colours.toggle() });
     this.render = this.render.bind(this);
-    window.addEventListener("keydown", this.onKey);
     this.el.sceneEl.addEventListener("vrmon-colours", this.render);
     this.el.sceneEl.addEventListener("vrmon-scene", this.render);
     this.render();
   },
 
   remove() {
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     this.el.sceneEl.removeEventListener("vrmon-colours", this.render);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.render);
   },

@@ -19,16 +19,13 @@ AFRAME.registerComponent("span-details-panel", {
 
     this.onSelection = (event) => (event.detail.id === null ? this.hide() : this.showPending(event.detail.id));
     this.onDetails = (event) => this.show(event.detail.span);
-    this.onKey = (event) => { if (event.key === "Escape") this.system.clearSelection(); };
     this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.addEventListener("vrmon-details", this.onDetails);
-    window.addEventListener("keydown", this.onKey);
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.removeEventListener("vrmon-details", this.onDetails);
-    window.removeEventListener("keydown", this.onKey);
   },
 
   hide() {

@@ -5,6 +5,7 @@
 // (data/trace-compare.js).
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
 import { openTrace } from "../data/scene-catalog.js";
+import { bindKeys } from "./keymap.js";
 
 AFRAME.registerComponent("trace-list", {
   schema: { panel: { type: "selector", default: "#trace-list" } },
@@ -25,15 +26,7 @@ AFRAME.registerComponent("trace-list", {
     this.layout = null; // the layout on show, to fold the list while the wall is up
     this.foldedForWall = false;
     this.filter.addEventListener("input", () => this.render());
-    this.filter.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.filter.blur(); // back to the scene's keys
-      event.stopPropagation();
-    });
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
-      if (event.key === "t" || event.key === "T") this.setCollapsed(!panel.classList.contains("collapsed"));
-    };
-    window.addEventListener("keydown", this.onKey);
+    this.unbindKeys = bindKeys({ traceList: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.render();
     this.onScene = () => {
       this.render();
@@ -45,7 +38,7 @@ AFRAME.registerComponent("trace-list", {
   },
 
   remove() {
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
   },
