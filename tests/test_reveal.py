@@ -148,6 +148,7 @@ def test_compare_shows_trace_b_with_each_matched_spans_change_the_spans_only_in_
     _, ghosts = drain(viewer)
     assert ghosts["summary"]["only_in_a"][0]["path"] == "frontend:GET /dispatch > frontend:HTTP GET#1"
     assert len(ghosts["ghosts"]["anchor"]) == 24 and len(ghosts["nodes"]) == 16
+    assert ghosts["summary"]["only_in_a_total"] == 24 and ghosts["summary"]["only_in_b_total"] == 0
     rows_b = store.rows_of_trace(2)
     root_b = int(store.uid[rows_b[store.parent[rows_b] < 0][0]])
     first = int(np.argmin(ghosts["ghosts"]["from"] + 10 * (ghosts["ghosts"]["depth"] != 1)))  # HTTP GET#1: under the root

@@ -57,6 +57,7 @@ from vrmon.tracing import is_untraced, span, untraced
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
+MAX_LISTED_ONLY = 200  # spans only in A or only in B listed in a comparison frame
 MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
 
 
@@ -369,7 +370,11 @@ class Hub:
         scene = self._waterfall_of(current)
         if (current.scene, current.trace) != (scene, b):
             self._join(viewer, ViewKey(scene, b))
-        viewer.offer_answer(comparison_frame(summary(comparison), scene_comparison(comparison)))
+        told = summary(comparison)
+        for side in ("only_in_a", "only_in_b"):  # counted whole, listed up to MAX_LISTED_ONLY: a frame stays small
+            told[f"{side}_total"] = len(told[side])
+            told[side] = told[side][:MAX_LISTED_ONLY]
+        viewer.offer_answer(comparison_frame(told, scene_comparison(comparison)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else self.default_key

@@ -44,7 +44,7 @@ AFRAME.registerComponent("compare-panel", {
         h("dt", {}, "B"), h("dd", {}, `${s.b.root} · ${s.b.spans} spans · ${formatDuration(s.b.duration_ms * 1000)}`, h("code", {}, ` ${s.b.trace.slice(0, 8)}`))),
       h("p", { class: "total" }, h("strong", {}, `B − A: ${sign(s.total_diff_ms)}${percent}`)),
       h("p", { class: "muted" }, `${sign(s.self_time_diff_ms)} of span self time, ${sign(s.overlap_ms)} from calls overlapping more or less`),
-      h("p", { class: "muted" }, `${s.matched} spans matched · ${s.only_in_a.length} only in A (ghosts) · ${s.only_in_b.length} only in B (framed)`),
+      h("p", { class: "muted" }, `${s.matched} spans matched · ${s.only_in_a_total} only in A (ghosts) · ${s.only_in_b_total} only in B (framed)`),
       h("div", { class: "scale" }, h("span", { class: "bar", style: { background: GRADIENT } }),
         h("span", { class: "ticks" }, h("span", {}, "faster"), h("span", {}, "as in A"), h("span", {}, "2× slower"))),
       h("h3", {}, "Contributing most (self time)"),
