@@ -278,3 +278,21 @@ def test_compare_paints_b_by_its_change_against_baseline_a_with_ghosts_a_summary
     assert all(colour == own for colour, own in page.evaluate(DRAWN_COLOURS).values())  # service colours again
     assert page.evaluate("() => document.querySelector('[compare-marks]').components['compare-marks'].ghosts.count") == 0
     assert page.errors == []
+
+
+def test_the_wrist_menu_compares_the_trace_on_show_against_a_baseline_in_a_headset(vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(SERIAL, RETRIES))
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    baseline = page.evaluate("() => window.vrmon.system.scene.trace")
+    press_menu_button(page, "m.baselineButton")
+    page.wait_for_function("() => window.headset.menu().baselineButton.active")
+    other = page.evaluate("(t) => window.vrmon.system.traceList().findIndex((trace) => trace.id !== t)", baseline)
+    press_menu_button(page, f"m.traceButtons[{other}]")
+    page.wait_for_function("(t) => window.vrmon.system.scene.trace !== t", arg=baseline, timeout=10_000)
+    press_menu_button(page, "m.compareButton")
+    page.wait_for_function("() => window.vrmon.system.el.systems['vrmon-compare'].showing()", timeout=10_000)
+    summary = page.evaluate("() => window.vrmon.system.el.systems['vrmon-compare'].comparison.summary")
+    assert summary["a"]["trace"] == baseline and summary["only_in_a_total"] == 24  # the trimmed retry trace lacks 24 spans
+    page.wait_for_function("() => document.querySelector('[compare-marks]').components['compare-marks'].ghosts.count === 24")
+    assert page.evaluate("() => window.headset.menu().compareButton.label.text") == "Stop comparing"
+    assert page.errors == []
