@@ -24,6 +24,7 @@ from vrmon.protocol import (
     Resync,
     Select,
     SwitchScene,
+    Zoom,
     decode_server_frame,
     metrics_frame,
     parse_client_message,
@@ -93,3 +94,4 @@ def test_client_modules_under_node_test(tmp_path):
     assert parse_client_message((tmp_path / "request-select.msgpack").read_bytes()) == Select(4242)
     assert parse_client_message((tmp_path / "request-resync.msgpack").read_bytes()) == Resync()
     assert parse_client_message((tmp_path / "request-scene.msgpack").read_bytes()) == SwitchScene(scene="wall", trace="00ab")
+    assert parse_client_message((tmp_path / "request-zoom.msgpack").read_bytes()) == Zoom((1500.25, 90_000))

@@ -188,3 +188,17 @@ def test_a_backend_never_reached_is_down_and_named(live):
     viewer = running.viewer().until(lambda v: v.status is not None and v.status["state"] == "down")
     assert viewer.status["message"].startswith(f"waiting for Zipkin at {stub.url}")
     assert json.dumps(running.healthz()["sources"]["zipkin"]).count("refused") == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--zipkin", "ftp://zipkin"], "--zipkin 'ftp://zipkin' is not an http(s) URL; use Zipkin's address (usually port 9411)"),
+    (["--tempo", "http://127.0.0.1:9", "--tempo-header", "X-Scope-OrgID"],
+     "--tempo-header 'X-Scope-OrgID' is not 'Name: value'"),
+    (["--tempo", "http://127.0.0.1:9", "--ca-cert", "/nonexistent/ca.pem"], "--ca-cert /nonexistent/ca.pem: no such file"),
+])
+def test_a_bad_tempo_or_zipkin_flag_stops_serve_in_one_line(capsys, args, message):
+    from vrmon.cli import main
+
+    assert main(["serve", "--port", "0", "--no-host-metrics", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"vrmon: error: {message}") and err.count("\n") == 1

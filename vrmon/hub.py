@@ -36,6 +36,7 @@ from vrmon.protocol import (
     Select,
     SwitchScene,
     WatchFindings,
+    Zoom,
     details_frame,
     matches_frame,
     error_frame,
@@ -267,7 +268,9 @@ class Hub:
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
-                                                                                                 idle=message.idle)))
+                                                                                                 idle=message.idle, window=key.detail.window)))
+        elif isinstance(message, Zoom):
+            self._zoom(viewer, message.window)
 
     def _send_matches(self, viewer: Viewer) -> None:
         """How many spans matching the viewer's search each summary mark of its view holds."""
@@ -286,6 +289,14 @@ class Hub:
         detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
+    def _zoom(self, viewer: Viewer, window: tuple[float, float] | None) -> None:
+        """The viewer zooms the waterfall's time axis: it moves to the view of that window, keeping its folds."""
+        view = viewer.channel.view
+        if view.preset.layout != "waterfall":
+            raise ProtocolError(f"zoom works on the waterfall; this scene is a {view.preset.layout}")
+        key = viewer.channel.key
+        self._join(viewer, replace(key, trace=view.trace, detail=replace(key.detail, window=window)))
+
     def _reveal(self, viewer: Viewer, message: Reveal) -> None:
         """Show a trace in the waterfall with the named spans drawn (their folds opened), then say
         which node ids they are (a `revealed` frame after the snapshot)."""
@@ -297,7 +308,8 @@ class Hub:
             (p.name for p in self.presets.values() if p.layout == "waterfall"), None)
         if waterfall is None:
             raise ProtocolError("no waterfall scene to show the trace in")
-        base = current.detail if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
+        # the same trace keeps its folds, and shows its whole time again: the spans may lie outside a zoomed window
+        base = replace(current.detail, window=None) if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
         try:
             uids, linked = span_uids(self.store, trace, message.span, message.nodes)
         except ProtocolError:

@@ -273,6 +273,13 @@ class Detail:
 
 
 @dataclass(frozen=True)
+class Zoom:
+    """The waterfall's time window: true µs from the trace's start (None: the whole trace)."""
+
+    window: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
 class Filter:
     """The viewer's search, so the server can count matches among the spans it folded."""
 
@@ -317,7 +324,7 @@ class Reveal:
     select: int | None
 
 
-ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Filter | ReplayRequest | Reveal
+ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest | Reveal
 
 
 def select_frame(node_id: int) -> bytes:
@@ -361,6 +368,10 @@ def detail_frame(depth: int | None = None, everything: bool = False, idle: bool 
     return encode_frame({"type": "detail", "depth": depth, "all": everything, "idle": idle})
 
 
+def zoom_frame(window: tuple[float, float] | None) -> bytes:
+    return encode_frame({"type": "zoom", "window": list(window) if window is not None else None})
+
+
 def filter_frame(text: str = "", service: str = "", min_duration_us: float = 0, errors_only: bool = False,
                  operation: str = "") -> bytes:
     return encode_frame({"type": "filter", "text": text, "service": service, "operation": operation,
@@ -395,6 +406,8 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         if not isinstance(everything, bool) or not isinstance(idle, bool):
             raise ProtocolError("detail: 'all' and 'idle' must be true or false")
         return Detail(depth, everything, idle)
+    if kind == "zoom":
+        return Zoom(_window(frame.get("window")))
     if kind == "resync":
         return Resync()
     if kind == "scene":
@@ -428,8 +441,8 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         return Filter(text.strip().lower(), service, float(minimum), errors, operation)
     if kind == "replay":
         return _replay_request(frame)
-    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail, filter, "
-                        "replay or reveal")
+    raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail, zoom, "
+                        "filter, replay or reveal")
 
 
 def _replay_request(frame: dict[str, Any]) -> ReplayRequest:
@@ -462,6 +475,19 @@ def _parse_reveal(frame: dict[str, Any]) -> Reveal:
     if select is not None and not _is_node_id(select):
         raise ProtocolError("reveal: 'select' must be nil or a node id")
     return Reveal(trace.lower(), span.lower() if span is not None else None, tuple(nodes), select)
+
+
+MAX_WINDOW_US = 2**53  # µs: past any trace's length, and exact in a JavaScript number
+
+
+def _window(window: Any) -> tuple[float, float] | None:
+    """A zoom request's window: nil, or [from, to] µs with 0 ≤ from < to ≤ 2^53."""
+    if window is None:
+        return None
+    ok = isinstance(window, list) and len(window) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in window)
+    if not ok or not 0 <= window[0] < window[1] <= MAX_WINDOW_US:  # NaN fails the comparison too
+        raise ProtocolError("zoom: 'window' must be nil or [from, to]: µs from the trace's start, 0 ≤ from < to ≤ 2^53")
+    return float(window[0]), float(window[1])
 
 
 def _unpack(data: bytes, limit: int) -> dict[str, Any]:

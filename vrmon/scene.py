@@ -110,6 +110,11 @@ class SceneView:
             # service code → colour is palette[code % len(palette)], the same rule as the layouts'
             "palette": list(self.preset.params.service_colors),
         }
+        if self.preset.layout == "waterfall" and self._overview is not None:
+            # the time axis across the picture (to zoom around the pointer) and the whole trace's strip
+            info["axis"] = self._overview.axis.to_wire(self._overview.warp, self.preset.params.width)
+            if self._overview.strip is not None:
+                info["strip"] = self._overview.strip
         if self.preset.layout == "services":
             info["error_scale"] = error_scale(self.preset.params)
         if self.preset.layout == "wall":
@@ -124,6 +129,7 @@ class SceneView:
         cut = self._overview.cut
         return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
                 "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
+                "window": list(self.detail.window) if self.detail.window is not None else None,
                 "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
 
     @property

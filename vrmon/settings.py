@@ -117,7 +117,8 @@ class Setting:
 
 
 SERVE_SETTINGS = (
-    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON or an api_v3 response",
+    Setting("replay", (), "trace file to load: Jaeger JSON (API or UI download), OTLP JSON (or JSON Lines), an api_v3 "
+            "response, Tempo or Zipkin JSON",
             Path, repeat=True, metavar="PATH"),
     Setting("host", "127.0.0.1", "address to bind; anything but loopback exposes your traces to the network"),
     Setting("port", 8080, "port to listen on (0: any free port, printed at start)", port, metavar="PORT"),

@@ -37,6 +37,10 @@ import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
 import "./desktop/findings-panel.js";
+// The waterfall's time zoom: the shared window, the wheel and drag, the overview strip.
+import "./data/time-window.js";
+import "./desktop/time-zoom.js";
+import "./desktop/time-strip.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.

@@ -40,6 +40,25 @@ def click_node(page: Any, node_id: int) -> None:
     page.mouse.click(point["x"], point["y"])
 
 
+# CSS px of a point over the waterfall's lane names, left of the bars: there the wheel moves the
+# camera (over the bars and ruler it zooms the time axis).
+LANE_NAMES_POINT_JS = """
+() => {
+  const THREE = AFRAME.THREE, sceneEl = document.querySelector("a-scene"), scene = window.vrmon.system.scene;
+  const [x0, y0, , , y1] = scene.frame, rect = sceneEl.canvas.getBoundingClientRect();
+  const p = new THREE.Vector3((x0 + scene.axis.x[0]) / 2, (y0 + y1) / 2, 0)
+    .applyMatrix4(document.querySelector("[span-instances]").object3D.matrixWorld).project(sceneEl.camera);
+  return [rect.left + (p.x + 1) / 2 * rect.width, rect.top + (1 - p.y) / 2 * rect.height];
+}
+"""
+
+
+def lane_names_point(page: Any) -> tuple[float, float]:
+    """A point over the waterfall's lane names, where the wheel moves the camera."""
+    x, y = page.evaluate(LANE_NAMES_POINT_JS)
+    return x, y
+
+
 def next_frames(page: Any, count: int = 2) -> None:
     """Wait until the page has rendered `count` more frames (what a key or a frame changed is drawn).
 

@@ -13,7 +13,8 @@ import pytest
 from tests.browser.helpers import DELTA_BUILDER_JS, click_node, next_frames, settled
 from tests.browser.test_desktop_client import HOTROD, MANY_TRACES, node_table
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
-from tests.jaeger_stub import Fault, JaegerStub, v3_error_body
+from tests.jaeger_stub import JaegerStub, v3_error_body
+from tests.recorded_backend import Fault
 from vrmon.layout.nodes import duration_code
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import next_frames
+from tests.browser.helpers import lane_names_point, next_frames
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +112,7 @@ def test_every_control_of_the_bar_and_its_menu_is_reached_and_used_with_the_keyb
     page.keyboard.press("r")  # the framing now (the host gauge, come since the first, changes the room left)
     next_frames(page)
     framed = page.evaluate(camera)
-    page.mouse.move(600, 400)
+    page.mouse.move(*lane_names_point(page))  # over the bars the wheel zooms time instead
     page.mouse.wheel(0, -600)
     next_frames(page)
     assert page.evaluate(camera) != framed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import enter_vr, install_emulated_headset
+from tests.browser.helpers import enter_vr, install_emulated_headset, lane_names_point
 from tests.browser.legibility import TWO_FRAMES_JS, mark_figures, names_read, read_3d_view
 from tests.generated_traces import burst_then_wait_batch, burst_then_wait_store, named_batch, named_store, store_of
 
@@ -92,8 +92,8 @@ def test_a_trace_switch_and_reset_frame_the_new_trace_and_a_live_delta_never_mov
     framed = assert_legible(page)
     camera = page.evaluate(CAMERA_JS)
 
-    # the wheel moves the view away; R brings back the same framing
-    page.mouse.move(640, 400)
+    # the wheel over the lane names (off the bars, where it zooms time) moves the view away; R brings back the same framing
+    page.mouse.move(*lane_names_point(page))
     for _ in range(5):
         page.mouse.wheel(0, -400)
     page.evaluate(TWO_FRAMES_JS)

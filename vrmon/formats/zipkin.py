@@ -10,7 +10,7 @@ Zipkin's data has habits the other formats do not, handled as Zipkin's own UI do
 - A span may be reported in parts (same trace, id, kind, shared flag and a compatible local
   endpoint): the parts are merged into one span.
 - `timestamp` or `duration` may be absent (a one-way message, a span still open): the span is
-  kept and flagged, drawn at its parent's start or as zero length.
+  kept, drawn at its parent's start or as zero length, and its details say so.
 - `remoteEndpoint.serviceName` names services that may report no span themselves (a database,
   a broker): each span keeps its remote service, so the services graph can draw that call.
 """
@@ -31,6 +31,8 @@ from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 _KIND_CODES = {name.upper(): code for code, name in enumerate(SPAN_KINDS)}
 _ENDPOINT_FIELDS = ("serviceName", "ipv4", "ipv6", "port")
 _BAD_VALUE = (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError, TraceFormatError)
+INCOMPLETE = ("the trace document gives no start time or no duration for it (Zipkin allows it, e.g. for a one-way "
+              "message): drawn at its first annotation or its parent's start, or as zero length")
 _EXPECTED = "expected Zipkin v2 span fields traceId, id, and optionally parentId, kind, timestamp, duration"
 
 
@@ -39,7 +41,7 @@ def looks_like_zipkin(doc: list) -> bool:
     first = doc[0] if doc else None
     if isinstance(first, list):
         first = first[0] if first else None
-    return isinstance(first, dict) and "traceId" in first and "id" in first and "spans" not in first
+    return isinstance(first, dict) and "traceId" in first and "spans" not in first
 
 
 def read_zipkin(doc: list) -> SpanBatch:
@@ -162,8 +164,9 @@ def _add_trace(batch: SpanBatch, spans: list[_Span], packb) -> None:
         if parent_id != span.parent_id and not span.shared:
             details["parent_span_id"] = format_span_id(span.parent_id)
         if span.problems:
-            details["problems"] = span.problems
+            details["problems"] = list(span.problems)
         if span.timestamp is None or span.duration is None:
+            details.setdefault("problems", []).append(INCOMPLETE)
             batch.incomplete.add(len(batch))
         if span.remote and span.remote != service:
             batch.peer_service[len(batch)] = span.remote

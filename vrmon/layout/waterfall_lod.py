@@ -31,6 +31,7 @@ class DetailLevel:
     depth: int | None = None  # collapse everything deeper than this call depth (None: by size)
     everything: bool = False  # expand all: every span is a bar
     idle: bool = True  # compress long idle stretches to breaks (where the preset's idle_gap finds some)
+    window: tuple[float, float] | None = None  # the time zoomed into: true µs from the trace's start (None: all of it)
 
     @property
     def asked(self) -> bool:
@@ -74,9 +75,10 @@ def subtree_extent(parent: np.ndarray, start: np.ndarray, end: np.ndarray,
 
 def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
         end: np.ndarray, levels: list[np.ndarray], extent: tuple[np.ndarray, np.ndarray], min_us: float,
-        detail: DetailLevel) -> Cut:
+        detail: DetailLevel, within: np.ndarray | None = None) -> Cut:
     """The drawn spans and the summaries of the rest (see the module docstring). `levels` are
-    `depth_levels(depth)`, `extent` is `subtree_extent(...)`."""
+    `depth_levels(depth)`, `extent` is `subtree_extent(...)`; `within` (bool per span), when
+    zoomed, says whose subtree reaches into the time window: the rest stay folded."""
     n = len(ids)
     if detail.everything:
         passes = np.ones(n, bool)
@@ -86,6 +88,8 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
             passes[level] = True
     else:
         passes = (extent[1] - extent[0]) >= min_us
+    if within is not None:
+        passes &= within
     opened = np.isin(ids, np.fromiter(detail.expanded, np.int64, len(detail.expanded))) if detail.expanded else np.zeros(n, bool)
     shown = np.zeros(n, bool)
     owner = np.arange(n)

@@ -20,6 +20,7 @@ from vrmon.layout.idle_time import TimeWarp, active_segments, idle_warp
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import lexsort_ints, unique_ints
+from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand, strip
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, format_duration, nice_step
 from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, depth_levels, subtree_extent
 
@@ -42,6 +43,8 @@ class Overview:
     rows: np.ndarray  # store rows of the trace, ascending
     cut: Cut  # which of them are bars and which are folded into summaries
     warp: TimeWarp  # the time axis, with its compressed idle stretches
+    axis: Axis  # the stretch of it the picture's width shows (all of it unless zoomed)
+    strip: dict | None = None  # the whole trace for the overview strip: {services, bins, density}
 
 
 def nice_ceiling(us: int) -> int:
@@ -66,27 +69,32 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # long idle stretches shrink to breaks: from here on, times are on the compressed axis
     warp = idle_warp(true_start, true_end, p.idle_gap if detail.idle else 0.0)
     start, end = warp(true_start), warp(true_end)
-    width_us = nice_ceiling(int(np.ceil(warp.extent)) if n else 1)
-    min_us = width_us * p.min_bar / p.width
+    # the picture's width shows the whole trace, or the time window the viewer zoomed into
+    axis = axis_of(warp, nice_ceiling(int(np.ceil(warp.extent)) if n else 1), detail.window)
+    min_us = axis.span * p.min_bar / p.width
     # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit
-    fold_us = 0.0 if n <= WHOLE_TRACE else width_us * p.lod_pixels / p.overview_pixels
+    fold_us = 0.0 if n <= WHOLE_TRACE else axis.span * p.lod_pixels / p.overview_pixels
     levels = depth_levels(cols.depth)
     extent = subtree_extent(cols.parent, start, end, levels)
+    # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
+    within = (extent[1] >= axis.lo) & (extent[0] <= axis.hi) if axis.zoomed else None
     while True:
-        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, levels, extent, fold_us, detail)
-        shown = np.flatnonzero(c.shown)
+        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, levels, extent, fold_us, detail, within)
+        shown, held = drawn_in(axis, c, start, end, min_us)
         item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
+        if axis.zoomed:
+            item_start, item_end = clip_to(axis, item_start, item_end, min_us)
         lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
         track = pack_tracks(item_lane, item_start, item_end)
         lane_rows = np.zeros(len(lane_service), np.int64)
         np.maximum.at(lane_rows, item_lane, track + 1)
         # at the overview, rows too thin to see fold more: the threshold doubles until they fit
-        if fits(lane_rows, p) or detail.asked or fold_us > width_us:
+        if fits(lane_rows, p) or detail.asked or fold_us > axis.span:
             break
-        fold_us = fold_us * 2 or width_us * p.lod_pixels / p.overview_pixels
+        fold_us = fold_us * 2 or axis.span * p.lod_pixels / p.overview_pixels
     pitch, band = row_pitch(lane_rows, p)
-    if not n:
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp)
+    if not n or not len(shown):
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -96,19 +104,21 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     item_pitch = lane_pitch[item_lane]
 
     # a summary is a strip across the front of its holder's bar, as long as what it holds lasts
-    holders = c.holders
+    holders = c.holders[held]
     at = np.searchsorted(shown, holders)
-    summary_start = c.start_us
-    summary_end = np.maximum(c.end_us, summary_start + min_us)
+    summary_start = c.start_us[held]
+    summary_end = np.maximum(c.end_us[held], summary_start + min_us)
+    if axis.zoomed:
+        summary_start, summary_end = clip_to(axis, summary_start, summary_end, min_us)
     critical = critical_path(cols.parent, true_start, true_end)
-    scale = p.width / width_us
-    x0 = np.concatenate([item_start, summary_start]) * scale - p.width / 2
+    scale = p.width / axis.span
+    x0 = (np.concatenate([item_start, summary_start]) - axis.lo) * scale - p.width / 2
     length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
     y = np.concatenate([item_y, item_y[at] - item_pitch[at] * (BAR_FILL - SUMMARY_FILL) / 2])
     height = np.minimum(np.concatenate([item_pitch * BAR_FILL, item_pitch[at] * SUMMARY_FILL]), p.bar_height)
     z = np.concatenate([np.zeros(len(shown)), np.full(len(holders), p.bar_depth * (1 + SUMMARY_DEPTH) / 4)])
     depth = np.concatenate([np.full(len(shown), p.bar_depth), np.full(len(holders), p.bar_depth * (1 + SUMMARY_DEPTH) / 2)])
-    service = np.concatenate([cols.service[shown], c.service]).astype(np.int64)
+    service = np.concatenate([cols.service[shown], c.service[held]]).astype(np.int64)
     palette = palette_array(p.service_colors)
     nodes = Nodes(
         ids=np.concatenate([cols.ids[shown], SUMMARY_BASE + cols.ids[holders]]).astype(np.uint32),
@@ -118,9 +128,10 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         service=service.astype(np.uint16),
         operation=np.concatenate([cols.operation[shown], np.full(len(holders), NO_STRING)]).astype(np.uint16),
         flags=np.concatenate([cols.flags[shown] | np.where(critical[shown], CRITICAL, 0),
-                              np.where(c.errors > 0, ERROR, 0)]).astype(np.uint8),
+                              np.where(c.errors[held] > 0, ERROR, 0)]).astype(np.uint8),
         yaw=np.zeros(len(x0), np.int16),
-        duration=duration_code(np.concatenate([cols.duration_us[shown], warp.unwarp(c.end_us) - warp.unwarp(c.start_us)])),
+        duration=duration_code(np.concatenate([cols.duration_us[shown],
+                                               warp.unwarp(c.end_us[held]) - warp.unwarp(c.start_us[held])])),
     )
     names = store.services.names
     # every name the same size (a lane's least height), level with its lane's top rows, and a
@@ -132,11 +143,15 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
               for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
-    labels += ruler(warp, width_us, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    labels += ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
     bounds = bounds_of(nodes)
     name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], bounds[4], bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp)
+    # the overview strip: the whole trace, a row per service, under the rectangle of the time shown
+    services, rank, span_lane = lanes_of(cols.service, start)
+    density = strip(span_lane, start, end, len(services), axis.whole)
+    whole = {"services": services[np.argsort(rank)].tolist(), "bins": density.shape[1], "density": density.tobytes()}
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, whole)
 
 
 def lanes_of(service: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -195,26 +210,33 @@ def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:
     return np.maximum(rows * p.min_row, p.lane_height).sum() + gaps <= max(p.height, len(rows) * p.lane_height + gaps)
 
 
-def ruler(warp: TimeWarp, width_us: int, p: WaterfallParams, y: float, size: float) -> list[Label]:
-    """Tick labels at a 1-2-5 step (4 to 10 across the width that stands for `width_us`) in true
-    time from the trace's start, on each stretch between breaks; under each break, its true length."""
-    step = nice_step(width_us / 6)
-    x = lambda us: -p.width / 2 + float(warp(np.array([us]))[0]) / width_us * p.width  # noqa: E731
+def ruler(warp: TimeWarp, axis: Axis, p: WaterfallParams, y: float, size: float) -> list[Label]:
+    """Tick labels at a 1-2-5 step (3 to 8 across the width, which shows `axis`) in true time from
+    the trace's start, on each stretch between breaks; under each break, its true length. Labels
+    never come closer than their text's width."""
+    step = nice_step(axis.span / 8)
+    x = lambda us: -p.width / 2 + (float(warp(np.array([us]))[0]) - axis.lo) / axis.span * p.width  # noqa: E731
+    first_shown, last_shown = (float(v) for v in expand(warp, np.array([axis.lo, axis.hi])))
+    char = CHAR_WIDTH * size / LABEL_BOX
     labels: list[Label] = []
     for first, last in active_segments(warp):
+        woke = len(warp.breaks) > 0 and first > 0 and first >= first_shown
+        first, last = max(first, first_shown), min(last, last_shown)
+        if first > last:
+            continue
         ticks = np.arange(np.ceil(first / step) * step, last + 1, step)
-        woke = len(warp.breaks) > 0 and first > 0
         if woke and (not len(ticks) or ticks[0] - first > step / 4):
             ticks = np.concatenate([[first], ticks])  # where the trace wakes up after a break
         for k, t in enumerate(ticks):
             label = Label(tick_text(float(t), step), (x(t), y, p.bar_depth), "tick", size)
-            if labels and label.pos[0] - labels[-1].pos[0] < p.width / 12:  # too close to read apart
+            room = (len(label.text) + len(labels[-1].text)) / 2 * char + size if labels else 0.0
+            if labels and label.pos[0] - labels[-1].pos[0] < max(p.width / 12, room):  # too close to read apart
                 if not (woke and k == 0):
                     continue
                 labels.pop()  # the time the trace wakes up matters more than the tick before the break
             labels.append(label)
     labels += [Label(f"// {format_duration(int(b - a))} idle //", (x((a + b) / 2), y - size, p.bar_depth), "break", size)
-               for a, b in warp.breaks]
+               for a, b in warp.breaks if b >= first_shown and a <= last_shown]
     return labels
 
 

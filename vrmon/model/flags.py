@@ -13,7 +13,6 @@ class SpanFlag(enum.IntFlag):
     BAD_DURATION = 16  # negative or longer than a day; drawn as zero length
     CYCLE = 32  # its parent chain loops; the link was cut here
     FOLLOWS_FROM = 64  # its parent link is FOLLOWS_FROM, not CHILD_OF
-    INCOMPLETE = 128  # the document gave no start time or no duration (Zipkin allows both)
 
 
 FLAG_REASONS = {
@@ -22,6 +21,4 @@ FLAG_REASONS = {
     SpanFlag.DUPLICATE: "another span of this trace has the same span id",
     SpanFlag.BAD_DURATION: "its duration is negative or longer than a day (drawn as zero length)",
     SpanFlag.CYCLE: "its parent chain loops back on itself (the link was cut here)",
-    SpanFlag.INCOMPLETE: "the trace document gives no start time or no duration for it (drawn at its parent's start, "
-                         "or as zero length)",
 }

@@ -35,7 +35,8 @@ class SpanBatch:
     details: list[bytes] = field(default_factory=list)
     unknown_ref_types: set[str] = field(default_factory=set)
     # Sparse extras, by position in this batch: few formats set them, so the others need not.
-    incomplete: set[int] = field(default_factory=set)  # no start time or no duration in the document
+    # no start time or no duration in the document (the span's details say so; recordings keep it)
+    incomplete: set[int] = field(default_factory=set)
     peer_service: dict[int, str] = field(default_factory=dict)  # the remote service a span names (Zipkin)
 
     def __len__(self) -> int:
@@ -75,5 +76,4 @@ class SpanBatch:
             "error": np.array(self.error, dtype=bool),
             "kind": np.array(self.kind, dtype=np.int8),
             "follows_from": np.array(self.follows_from, dtype=bool),
-            "incomplete": np.isin(np.arange(len(self)), np.fromiter(self.incomplete, np.int64, len(self.incomplete))),
         }

@@ -122,7 +122,6 @@ class SpanStore:
             | np.where(duplicate, SpanFlag.DUPLICATE, 0)
             | np.where((duration < 0) | (duration > ABSURD_DURATION_US), SpanFlag.BAD_DURATION, 0)
             | np.where(arrays["follows_from"], SpanFlag.FOLLOWS_FROM, 0)
-            | np.where(arrays["incomplete"], SpanFlag.INCOMPLETE, 0)
         ).astype(np.uint8)
         new = {
             "uid": np.arange(self._next_uid, self._next_uid + len(batch), dtype=np.int64),

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from vrmon.errors import VrmonError
 from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
-from vrmon.sources.http_client import Backend, HttpClient, Reply, Unreachable, parse_header, redact_url, tls_verification
+from vrmon.sources.http_client import (Backend, HttpClient, Reply, Unreachable, check_base_url, parse_header, redact_url,
+                                      tls_verification)
 from vrmon.sources.jaeger_api import error_text
 from vrmon.tracing import span
 
@@ -27,16 +28,21 @@ A = TypeVar("A")
 CONCURRENT_REQUESTS = 4  # per poll: enough to overlap latency, few enough to be polite to the backend
 
 
+def client_options(url: str, headers: tuple[str, ...], config: JaegerConfig, backend: Backend) -> dict[str, Any]:
+    """HttpClient's arguments for `url` with the settings every backend shares (TLS, timeout, cap);
+    a bad URL, header or CA file is a ConfigError here, before anything runs."""
+    return {
+        "base_url": check_base_url(url, backend),
+        "headers": [parse_header(h, backend) for h in headers],
+        "verify": tls_verification(config.ca_cert, config.insecure_skip_verify),
+        "timeout": config.jaeger_timeout,
+        "max_bytes": int(config.max_response * 2**20),
+        "backend": backend,
+    }
+
+
 def make_client(url: str, headers: tuple[str, ...], config: JaegerConfig, backend: Backend) -> HttpClient:
-    """A client for `url` with the live-source settings every backend shares (TLS, timeout, cap)."""
-    return HttpClient(
-        url,
-        headers=[parse_header(h, backend) for h in headers],
-        verify=tls_verification(config.ca_cert, config.insecure_skip_verify),
-        timeout=config.jaeger_timeout,
-        max_bytes=int(config.max_response * 2**20),
-        backend=backend,
-    )
+    return HttpClient(**client_options(url, headers, config, backend))
 
 
 def http_failure(where: str, reply: Reply, backend: Backend, check: str = "") -> str:
@@ -63,7 +69,7 @@ class PollingSource:
                  clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.url = url
-        self.headers = headers  # 'Name: value', from --jaeger-header, --tempo-header, …
+        self._client_options = client_options(url, headers, config, self.backend)  # checked now: a bad flag stops the start
         self._clock = clock
         self._window_end_us: int | None = None  # end of the last successful poll's window
         self._loaded_once = False
@@ -79,7 +85,7 @@ class PollingSource:
         return self._window_end_us
 
     def make_client(self) -> HttpClient:
-        return make_client(self.url, self.headers, self.config, self.backend)
+        return HttpClient(**self._client_options)
 
     async def poll_once(self, client: HttpClient, sink: SourceSink) -> str | None:
         """One poll; returns a problem worth reporting (the poll still counts as a success), if any."""

@@ -123,6 +123,8 @@ export const filterRequest = ({ text, service, operation, minDurationUs, errorsO
 export const revealRequest = ({ trace, span = null, nodes = [], select = null }) => encode({ type: "reveal", trace, span, nodes, select });
 export const findingsRequest = (watch) => encode({ type: "findings", watch });
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
+/** The waterfall's time window: [from, to] µs from the trace's start, or null for the whole trace. */
+export const zoomRequest = (window) => encode({ type: "zoom", window });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
 // folded at the overview, held by the span with node id (id - SUMMARY_BASE).

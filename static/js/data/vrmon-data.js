@@ -11,7 +11,7 @@
 // gives the number of matches; `reset` says every row's match may differ.
 import {
   decodeServerFrame, detailRequest, emptyEdgeBlock, expandRequest, filterRequest, isSummary, resyncRequest,
-  revealRequest, sceneRequest, selectRequest,
+  revealRequest, sceneRequest, selectRequest, zoomRequest,
 } from "./protocol.js";
 import { NodeFilter, NO_FILTER } from "./node-filter.js";
 import { NodeTable } from "./node-table.js";
@@ -41,6 +41,8 @@ AFRAME.registerSystem("vrmon-data", {
     this.sourceStatus = new Map(); // source name → latest status frame
     this.knownIds = new Map(); // node id → [span id, trace id] (hex), from details answers
     this.nodeFilter = new NodeFilter(this.knownIds); // what the search and the wrist menu filter by, and which rows match
+    this.zoomInFlight = false; // a zoom request is waiting for its snapshot
+    this.zoomWanted = undefined; // the newest window asked for meanwhile (undefined: none)
     this.reconnectDelay = RECONNECT_FIRST_MS;
     this.connect();
   },
@@ -57,12 +59,14 @@ AFRAME.registerSystem("vrmon-data", {
         this.setConnected(true);
         // A new connection starts on the server's default view: ask for the one we were showing.
         if (this.scene) this.switchScene({ scene: this.scene.name, trace: this.scene.trace, page: this.scene.page ?? null });
+        if (this.scene?.detail?.window) this.zoomTime(this.scene.detail.window); // and the time it was zoomed into
       },
       onmessage: (event) => this.receive(event.data),
       onclose: () => {
         if (this.socket !== socket) return;
         this.socket = null;
         this.awaitingSnapshot = true; // the server sends a fresh snapshot on the next connection
+        this.zoomInFlight = false;
         this.setConnected(false);
         // Jitter keeps many viewers from reconnecting in lockstep after a server restart.
         const delay = this.reconnectDelay * (0.75 + Math.random() * 0.5);
@@ -121,6 +125,29 @@ AFRAME.registerSystem("vrmon-data", {
    */
   setDetail({ depth = null, all = false, idle = this.scene?.detail?.idle ?? true } = {}) {
     this.send(detailRequest({ depth, all, idle }));
+  },
+
+  /**
+   * The waterfall's time window: [from, to] µs from the trace's start, or null for the whole
+   * trace. One request at a time: a wheel or a drag asks for many windows, and while one is laid
+   * out only the newest of the others waits (each answer is a snapshot of the new window).
+   */
+  zoomTime(timeWindow) {
+    this.zoomWanted = timeWindow;
+    if (!this.zoomInFlight) this.sendZoom();
+  },
+
+  /** Whether a zoom is on its way or waiting: the view shown is not yet the window asked for. */
+  zoomPending() {
+    return this.zoomInFlight || this.zoomWanted !== undefined;
+  },
+
+  sendZoom() {
+    const timeWindow = this.zoomWanted;
+    this.zoomInFlight = false;
+    if (timeWindow === undefined) return;
+    this.zoomWanted = undefined;
+    this.zoomInFlight = this.send(zoomRequest(timeWindow));
   },
 
   clearSelection() {
@@ -193,6 +220,7 @@ AFRAME.registerSystem("vrmon-data", {
         if (frame.span?.id === this.selectedId) this.emit("vrmon-details", { span: frame.span });
         return;
       case "error":
+        if (this.zoomInFlight) this.sendZoom(); // a refused zoom gets no snapshot
         return this.emit("vrmon-error", { message: frame.message, request: frame.request });
       case "metrics":
         this.metrics = frame;
@@ -227,6 +255,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.traces = new Map(frame.traces.map((summary) => [summary.id, summary]));
     this.labels = frame.labels;
     this.nodes.replace(frame.nodes);
+    if (this.zoomInFlight) this.sendZoom(); // the window asked for is here: the next may go
     if (this.nodeFilter.active) this.matchNames(); // new name tables and maybe another trace
     if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection();
     // Traces first: the trace list may fold away, and the camera frames the space left over.

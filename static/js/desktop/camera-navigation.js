@@ -1,6 +1,7 @@
 // Desktop navigation on top of look-controls and wasd-controls: frames the scene's bounds when
 // a new view arrives (in front, slightly above, looking at the centre; for the wall, from inside
-// the room looking at the newest panel), resets to that view on R / Home or the reset button,
+// the room looking at the newest panel), resets to that view on R / Home or the reset button
+// (a waterfall zoomed in time goes back to the whole trace first, framed once it arrives),
 // frames the selected span on F (and the nodes a `vrmon-frame-nodes {ids}` event names), and moves forward/back with the mouse wheel. Deltas never move
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
@@ -53,8 +54,10 @@ AFRAME.registerComponent("camera-navigation", {
       const key = `${scene.name}|${scene.trace}|${scene.page ?? 0}`;
       // A resync of the same view keeps the viewer where they are, and in a headset nothing
       // moves the viewer but the viewer (a new view is reached with the controllers).
-      if (snapshot && key !== this.viewKey) {
+      const reframe = this.reframe && !this.system.zoomPending(); // the whole trace asked for by a reset is here
+      if (snapshot && (key !== this.viewKey || reframe)) {
         this.viewKey = key;
+        this.reframe = false;
         // A frame later: the overlays this snapshot changes (legend, pager) are laid out by then.
         if (!this.el.sceneEl.renderer?.xr.isPresenting) {
           requestAnimationFrame(() => {
@@ -70,6 +73,7 @@ AFRAME.registerComponent("camera-navigation", {
       if (event.key === "f" || event.key === "F") this.focusSelection();
     };
     this.onWheel = (event) => {
+      if (event.defaultPrevented) return; // time-zoom took it: the waterfall zooms its time axis
       event.preventDefault();
       this.el.getObject3D("camera").getWorldDirection(this.direction);
       const step = Math.max(-2, Math.min(2, -event.deltaY * this.data.wheelSpeed));
@@ -108,6 +112,12 @@ AFRAME.registerComponent("camera-navigation", {
   reset() {
     const bounds = this.system.scene?.bounds;
     if (!bounds) return;
+    const timeWindow = this.el.sceneEl.systems["time-window"];
+    if (timeWindow?.zoomed()) { // the whole trace first; its snapshot is framed when it comes
+      this.reframe = true;
+      timeWindow.reset();
+      return;
+    }
     const [minx, , , maxx, maxy, maxz] = bounds;
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {

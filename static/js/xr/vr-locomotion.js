@@ -1,7 +1,8 @@
 // Moving the viewer in the headset, comfort first: the left thumbstick walks smoothly where the
 // head looks (level, no vertical drift), the right thumbstick turns in snaps left/right, and
 // pushing it forward aims a teleport at the floor along the right laser; letting go jumps
-// there. Nothing moves the rig but these; a stick whose laser is on a panel scrolls instead.
+// there. Nothing moves the rig but these; a stick whose laser is on a panel scrolls instead, and
+// one whose laser is on the waterfall's bars zooms and pans its time (vr-time-zoom).
 const THREE = AFRAME.THREE;
 const DEADZONE = 0.2;
 const SNAP_PRESS = 0.7; // stick deflection that turns / starts aiming
@@ -50,9 +51,9 @@ AFRAME.registerComponent("vr-locomotion", {
     this.marker.material.dispose();
   },
 
-  /** Whether a hand's stick is scrolling a panel under its laser right now. */
+  /** Whether a hand's stick is scrolling a panel or zooming the waterfall under its laser right now. */
   scrolling(hand) {
-    return hand?.components["vr-laser"]?.isScrolling() ?? false;
+    return Boolean(hand?.components["vr-laser"]?.isScrolling() || hand?.components["vr-time-zoom"]?.isZooming());
   },
 
   turnStick({ x, y }) {
