@@ -8,6 +8,7 @@ from websockets.sync.client import connect
 from tests.conftest import FIXTURES
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import JaegerStub
+from tests.recorded_backend import Fault
 from vrmon.layout.services import service_graph
 from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_store import SpanStore
@@ -55,3 +56,16 @@ def test_an_edge_only_jaeger_reports_reaches_a_services_viewer(live_jaeger):
     pairs = {(names[service_of[s]], names[service_of[t]]) for s, t in zip(edges.source.tolist(), edges.target.tolist())}
     assert ONLY_JAEGER in pairs
     assert ("frontend", "customer") in pairs  # the traces' own calls stay
+
+
+def test_a_failed_dependencies_read_is_retried_on_the_next_poll_not_a_minute_later(live_jaeger):
+    stub = JaegerStub(dependencies=[{"parent": ONLY_JAEGER[0], "child": ONLY_JAEGER[1], "callCount": 7}])
+    stub.release(stub.load(HOTROD_V3))
+    stub.fault, stub.fault_paths = Fault("status", 503, b"dependencies store busy"), ("/api/dependencies",)
+    live = live_jaeger(stub)
+    viewer = live.viewer().until(lambda v: v.status is not None and "dependencies could not be read" in v.status["message"],
+                                 what="a status saying the dependencies could not be read")
+    assert viewer.status["state"] == "degraded" and len(viewer.nodes) == 40  # the spans are shown all the same
+    stub.fault = None
+    viewer.until(lambda v: v.status["state"] == "ok", timeout=30, what="recovery within a few polls (the next read is not 60 s away)")
+    assert live.server.app.state.hub.dependency_links == (DependencyLink(*ONLY_JAEGER, 7),)

@@ -120,3 +120,64 @@ def test_replay_frames_and_requests_are_validated_without_sockets(tmp_path):
     assert greeting["type"] == "replay" and greeting["duration_us"] == contents.duration_us
     assert {m["kind"] for m in greeting["marks"]} == {"error", "service", "outage"}
     assert np.all(np.diff([m["t_us"] for m in greeting["marks"]]) >= 0)
+
+
+def test_a_trace_file_played_in_time_delivers_its_spans_at_their_scaled_start_times():
+    from vrmon.replay.from_file import FRAME_US, SHORTEST_S, load_in_time
+    from vrmon.sources.files import load_trace_file
+
+    path = ROOT / "fixtures" / "otlp-hotrod-dispatch-40spans-serial.json"
+    contents, whole, scale = load_in_time([path])
+    starts = sorted(load_trace_file(path).start_us)
+    extent = starts[-1] - starts[0]
+    assert contents.duration_us == round(extent * scale) == SHORTEST_S * 1e6  # a 0.7 s trace over 20 s
+    assert len(whole) == 40 and list(contents.spans.start_us) == starts  # in the order they start
+    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    now = [0.0]
+    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name=path.name,
+                          time_scale=scale)
+    for t in (0.0, 5.0, 10.0, 20.0):
+        now[0] = t
+        player.step()
+        started = sum((s - starts[0]) * scale // FRAME_US * FRAME_US <= t * 1e6 for s in starts)
+        assert len(hub.store) == started
+    assert decode_server_frame(player.greeting())["time_scale"] == scale
+
+
+def test_per_viewer_clocks_let_each_viewer_drive_its_own_replay(tmp_path):
+    from websockets.sync.client import connect
+
+    from tests.conftest import RunningServer, free_port
+    from vrmon.app import create_app
+    from vrmon.protocol import resync_frame
+    from vrmon.settings import ServeConfig
+
+    path = tmp_path / "incident.vrrec"
+    write_recording(path)
+    contents, _ = load_recording(path)
+    server = RunningServer(create_app(ServeConfig(replay=[path], replay_clock="per-viewer", tick=0.02, host_metrics=False)),
+                           free_port()).start()
+
+    def frames_of(ws):
+        return iter(lambda: decode_server_frame(ws.recv(timeout=20)), None)
+
+    def replay_after(frames, request: bytes, ws) -> dict:
+        ws.send(request)
+        return next(f for f in frames if f["type"] == "replay" and not f.get("marks"))
+
+    try:
+        with connect(server.ws_url, max_size=None) as a, connect(server.ws_url, max_size=None) as b:
+            frames_a, frames_b = frames_of(a), frames_of(b)
+            assert next(f for f in frames_b if f["type"] == "replay")["clock"] == "per-viewer"
+            paused_b = replay_after(frames_b, replay_request_frame("pause"), b)
+            assert not paused_b["playing"]
+            next(f for f in frames_a if f["type"] == "replay")
+            sought = replay_after(frames_a, replay_request_frame("seek", position_us=contents.duration_us), a)
+            assert sought["position_us"] == contents.duration_us and sought["ended"]
+            a.send(resync_frame())
+            assert next(f for f in frames_a if f["type"] == "snapshot")["scene"]["totals"]["spans"] == 600
+            b.send(resync_frame())  # B's clock stayed where B paused it
+            expected = contents.spans_until(paused_b["position_us"])
+            assert next(f for f in frames_b if f["type"] == "snapshot")["scene"]["totals"]["spans"] == expected < 600
+    finally:
+        server.stop()

@@ -12,14 +12,16 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from vrmon.client_files import VENDOR_DIRS
+from vrmon.client_page import ClientPage
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
 from vrmon.replay.loading import RecordingReplay
+from vrmon.replay.start import start_position
 from vrmon.replay_loading import ReplayLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
@@ -27,7 +29,7 @@ from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
-from vrmon.recording.reader import is_recording, read_header
+from vrmon.recording.reader import is_recording, read_header, read_recording
 from vrmon.recording.sink import RecordingSink
 from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
@@ -50,7 +52,10 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     """
     store = store if store is not None else SpanStore()
     recording = _recording_to_replay(config, sources or [])
-    trace_files = [] if recording else list(config.replay)
+    played = [recording] if recording else list(config.replay) if config.play else []  # played on a replay clock
+    trace_files = [] if played else list(config.replay)
+    if config.play:
+        check_replay_paths(played)
     if replay_in_background:
         check_replay_paths(trace_files)
     else:
@@ -60,7 +65,10 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
     hub = Hub(store, presets, config.scene, config.viewer_queue)
-    replay = (RecordingReplay(recording, hub, config) if recording
+    if config.play and (sources or not config.replay or recording):
+        raise ConfigError("--play plays trace files (--replay FILE) in time; a recording plays in time already, "
+                          "and live sources cannot be played")
+    replay = (RecordingReplay(played, hub, config) if played
               else ReplayLoading(trace_files, hub) if replay_in_background else None)
     for path in trace_files if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
@@ -73,8 +81,10 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
 
     recorder = _open_recorder(config, hub, sources or [])
 
-    async def index(request: Request) -> FileResponse:
-        return FileResponse(config.static_dir / "index.html", headers={"Cache-Control": "no-cache"})
+    page = ClientPage(config.static_dir, config.node_modules)  # versioned URLs, preloads (client_page.py)
+
+    async def index(request: Request) -> Response:
+        return page.response(request)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(hub.health())
@@ -85,7 +95,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         tasks += [asyncio.create_task(_run_source(source, _sink(hub, source.name, recorder))) for source in sources or ()]
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
-        if config.host_metrics and not recording:  # a recording's host load is the recorded host's
+        if config.host_metrics and not played:  # a recording's host load is the recorded host's
             tasks.append(asyncio.create_task(run_host_metrics(lambda sample: _publish_metrics(hub, recorder, sample))))
         if recorder is not None and config.record_max_age:
             tasks.append(asyncio.create_task(_every(1.0, recorder.check_age, "checking the recording's age failed")))
@@ -104,11 +114,12 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
-        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None)),
+        WebSocketRoute("/ws", viewer_endpoint(hub, config.max_viewers, before_connect=replay.wait if replay else None,
+                                              session=replay.viewer_session if isinstance(replay, RecordingReplay) else None)),
         Mount("/static", CachedStaticFiles(directory=config.static_dir), name="static"),
     ]
     routes += [Mount(f"/vendor/{name}", files) for name, files in vendor_apps(config.node_modules).items()]
-    exposure = decide_exposure(config)  # loopback, or HTTPS + pairing for the LAN
+    exposure = decide_exposure(config, page.script_hashes)  # loopback, or HTTPS + pairing for the LAN
     if exposure.pairing:
         routes += pairing_routes(exposure.pairing, config.static_dir)
     guard = Middleware(AccessGuard, policy=exposure.policy, gate=exposure.pairing)
@@ -129,6 +140,9 @@ def _recording_to_replay(config: ServeConfig, sources: list[Source]) -> Path | N
     if len(config.replay) > 1 or sources:
         raise ConfigError("a recording is replayed on its own: pass one --replay FILE.vrrec, without trace files or --jaeger")
     read_header(recordings[0])  # not a recording, or cut before its header: one line now, before listening
+    if config.start:  # a --start outside the recording: one line now too (this reads the frames once more)
+        recording = read_recording(recordings[0])
+        start_position(config.start, recording.start_us, recording.duration_us)
     return recordings[0]
 
 

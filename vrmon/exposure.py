@@ -4,6 +4,7 @@ the LAN (HTTPS and authentication on, unless the user said --insecure), and what
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,8 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def decide_exposure(config: ServeConfig) -> Exposure:
+def decide_exposure(config: ServeConfig, script_hashes: Callable[[], tuple[str, ...]] = tuple) -> Exposure:
+    """`script_hashes`: the CSP sources of the served index page's inline scripts (ClientPage.script_hashes)."""
     security = config.security
     lan = security.lan or not is_loopback(config.host)
     names = local_names() if lan else LocalNames(("localhost",), ())
@@ -95,5 +97,5 @@ def decide_exposure(config: ServeConfig) -> Exposure:
         pairing = Pairing(token=security.token)
     policy = access_policy(config.host, security.allow_host, security.allow_origin,
                            local_names=[*(names.all() if lan else ()), *(certificate.dns_names if certificate else ())],
-                           index_html=config.static_dir / "index.html")
+                           script_hashes=script_hashes)
     return Exposure(config.host, config.port, lan, names, policy, certificate, pairing, warnings)

@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from vrmon.origins import normalise_origin
@@ -49,11 +48,12 @@ class Gate(Protocol):
 class AccessPolicy:
     hosts: frozenset[str]  # host names and addresses a request may name (lowercase, IPv6 unbracketed)
     origins: frozenset[str]  # extra origins allowed (--allow-origin), normalised by `normalise_origin`
-    inline_script_hashes: tuple[str, ...] = ()  # CSP sources for the inline scripts of index.html
+    # CSP sources for the inline scripts of index.html as served now (client_page.py renders it)
+    inline_script_hashes: Callable[[], tuple[str, ...]] = tuple
 
     def content_security_policy(self, host: str, secure: bool) -> str:
         ws = "wss" if secure else "ws"
-        hashes = " ".join(self.inline_script_hashes)
+        hashes = " ".join(self.inline_script_hashes())
         # blob: for scripts and workers: troika-three-text builds its text worker from a blob: URL
         # and imports its modules into it the same way. Inline styles: A-Frame injects its own
         # stylesheet and the client sets element styles. data: images: A-Frame's button icons.
@@ -70,7 +70,7 @@ class AccessPolicy:
 
 
 def access_policy(bind_host: str, allow_host: Iterable[str] = (), allow_origin: Iterable[str] = (),
-                  local_names: Iterable[str] = (), index_html: Path | None = None) -> AccessPolicy:
+                  local_names: Iterable[str] = (), script_hashes: Callable[[], tuple[str, ...]] = tuple) -> AccessPolicy:
     """The policy for a server bound to `bind_host`; `local_names` are this machine's own names and
     addresses, allowed when it serves the LAN."""
     hosts = {name.lower() for name in LOOPBACK_NAMES}
@@ -78,8 +78,7 @@ def access_policy(bind_host: str, allow_host: Iterable[str] = (), allow_origin: 
         hosts.add(_strip_brackets(bind_host.lower()))
     hosts.update(_strip_brackets(name.strip().lower()) for name in (*local_names, *allow_host) if name.strip())
     origins = frozenset(normalise_origin(origin) for origin in allow_origin if origin.strip())
-    hashes = inline_script_hashes(index_html.read_text()) if index_html else ()
-    return AccessPolicy(frozenset(hosts), origins, hashes)
+    return AccessPolicy(frozenset(hosts), origins, script_hashes)
 
 
 def inline_script_hashes(html: str) -> tuple[str, ...]:

@@ -26,11 +26,17 @@ class AllowListedFiles(CachedStaticFiles):
         return await super().get_response(path, scope)
 
 
+def _allowed(root: Path, patterns: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern) if p.is_file())
+
+
 def vendor_apps(node_modules: Path) -> dict[str, AllowListedFiles]:
     """URL name → the app serving that package's allow-listed files."""
-    apps = {}
-    for name, (directory, patterns) in VENDOR.items():
-        root = node_modules / directory
-        allowed = frozenset(p.relative_to(root).as_posix() for pattern in patterns for p in root.glob(pattern) if p.is_file())
-        apps[name] = AllowListedFiles(root, allowed)
-    return apps
+    return {name: AllowListedFiles(node_modules / directory, _allowed(node_modules / directory, patterns))
+            for name, (directory, patterns) in VENDOR.items()}
+
+
+def vendor_files(node_modules: Path) -> dict[str, Path]:
+    """URL path (/vendor/<name>/…) → file, for every file the vendor apps serve."""
+    return {f"/vendor/{name}/{relative}": node_modules / directory / relative
+            for name, (directory, patterns) in VENDOR.items() for relative in _allowed(node_modules / directory, patterns)}

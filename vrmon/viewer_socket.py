@@ -67,27 +67,41 @@ _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and re
 
 
 def viewer_endpoint(hub: Hub, max_viewers: int,
-                    before_connect: Callable[[WebSocket], Awaitable[None]] | None = None) -> Callable[[WebSocket], Awaitable[None]]:
-    """`before_connect(ws)` runs once the socket is open, before the viewer joins (e.g. replay files still loading)."""
+                    before_connect: Callable[[WebSocket], Awaitable[None]] | None = None,
+                    session: Callable[[], contextlib.AbstractAsyncContextManager[Hub]] | None = None,
+                    ) -> Callable[[WebSocket], Awaitable[None]]:
+    """`before_connect(ws)` runs once the socket is open, before the viewer joins (e.g. replay files
+    still loading); `session()` gives the viewer a hub of its own for the connection (a replay
+    clock per viewer) instead of the shared `hub`."""
+    connected: set[WebSocket] = set()  # every viewer, whichever hub it is on
 
     async def endpoint(ws: WebSocket) -> None:
         await ws.accept()
-        if len(hub.viewers) >= max_viewers:
+        if len(connected) >= max_viewers:
             await ws.close(code=1013, reason=f"vrmon already serves its {max_viewers} viewers (--max-viewers); try again later")
             return
-        if before_connect is not None:
-            await before_connect(ws)
-        viewer = hub.connect()
-        sender = asyncio.create_task(_send_frames(ws, viewer))
+        connected.add(ws)
         try:
-            await _receive_requests(ws, hub, viewer)
-        except WebSocketDisconnect:
-            pass
+            if before_connect is not None:
+                await before_connect(ws)
+            async with session() if session is not None else contextlib.nullcontext(hub) as viewer_hub:
+                await _serve(ws, viewer_hub)
         finally:
-            sender.cancel()
-            hub.disconnect(viewer)
+            connected.discard(ws)
 
     return endpoint
+
+
+async def _serve(ws: WebSocket, hub: Hub) -> None:
+    viewer = hub.connect()
+    sender = asyncio.create_task(_send_frames(ws, viewer))
+    try:
+        await _receive_requests(ws, hub, viewer)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        sender.cancel()
+        hub.disconnect(viewer)
 
 
 async def _receive_requests(ws: WebSocket, hub: Hub, viewer: Viewer) -> None:

@@ -33,6 +33,8 @@ import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
 import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";
+import "./data/replay-clock.js";
+import "./desktop/timeline.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";

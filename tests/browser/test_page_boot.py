@@ -30,3 +30,13 @@ def test_the_first_socket_opens_before_aframe_and_carries_the_first_snapshot(vrm
     assert stats["connected"] and stats["spans"] > 0 and stats["seq"] >= 0
     assert httpx.get(f"{base}/healthz").json()["viewers"] == 1
     assert page.errors == []
+
+
+def test_every_module_of_the_first_frame_is_preloaded_and_no_headset_module(vrmon_server, open_app, page):
+    open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
+    loaded = set(page.evaluate("""performance.getEntriesByType('resource').map((e) => e.name)
+        .filter((name) => /[.]m?js[?]/.test(name) && !/aframe-master|early-socket|main[.]js/.test(name))"""))
+    preloaded = set(page.evaluate("Array.from(document.querySelectorAll('link[rel=modulepreload]'), (link) => link.href)"))
+    assert len(loaded) > 40
+    assert loaded == preloaded, "every module the page loaded was preloaded (none fetched import by import), and only those"
+    assert not [url for url in preloaded if "/xr/vr-" in url or "troika" in url], "headset code loads on demand"

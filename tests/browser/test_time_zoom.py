@@ -3,7 +3,8 @@ services: the wheel over the bars zooms the time axis about the pointer (the tim
 there, measured through the three.js camera and the bars' world matrix), the server unfolds the
 calls in the window (more marks ≥ 2×2 px, bars that were folded), the ruler re-ticks and OCR reads
 it, the overview strip's rectangle is the window and dragging it pans, a drag on the bars pans,
-and R goes back to the whole trace — the camera never moving by itself."""
+and R goes back to the whole trace — the camera never moving by itself; in an emulated headset
+the right thumbstick zooms and pans time while its laser is on a bar."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 import pytest
 
 from tests.browser.legibility import mark_figures, read_3d_view
+from tests.browser.test_headset import SMALL_VIEWPORT, aim_at_span, enter_headset, front_top_span
 from tests.generated_traces import named_store
 from vrmon.layout.waterfall_lod import SUMMARY_BASE
 
@@ -87,7 +89,10 @@ def store():
     return named_store(20_000, spans_per_trace=20_000, n_services=40)
 
 
-def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_reads(store, vrmon_server, open_app, page, tmp_path):
+@pytest.mark.screenshots
+def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_reads(store, vrmon_server, open_app, page, tmp_path,
+                                                                                 screenshot_dir):
+    """Also desktop-time-zoom.png (docs/img under `make screenshots`): the zoomed 20k-span trace and its strip."""
     open_app(vrmon_server([], store=store, host_metrics=False))
     camera = page.evaluate(CAMERA_JS)
     whole = axis(page)
@@ -128,6 +133,10 @@ def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_read
         return [s.nodes.pos[row * 3] - s.nodes.size[row * 3] / 2, xOfTime(axis, compress(axis, {int(store.start_us[store.row_of_uid(uid)] - t0)}))]; }}""")
     assert abs(left[0] - left[1]) < 0.01
 
+    page.mouse.move(point["x"], 719)  # no hover tooltip in the picture
+    page.locator("#tooltip").wait_for(state="hidden")
+    page.screenshot(path=str(screenshot_dir / "desktop-time-zoom.png"))
+
     # the ruler re-ticked to the window, and a person can read it
     ticks = [label["text"] for label in page.evaluate("window.vrmon.system.labels") if label["kind"] == "tick"]
     assert len(ticks) >= 3
@@ -145,6 +154,17 @@ def test_the_wheel_zooms_time_about_the_pointer_unfolds_calls_and_the_ruler_read
 def test_the_strip_shows_the_window_and_drags_on_it_and_on_the_bars_pan(store, vrmon_server, open_app, page):
     open_app(vrmon_server([], store=store, host_metrics=False))
     whole = axis(page)
+    # the whole trace has no time to pan to: a drag on the bars looks around, as it always did
+    frame = page.evaluate("window.vrmon.system.scene.frame")
+    look = "() => document.querySelector('#camera').object3D.rotation.y"
+    start = page.evaluate(SCREEN_OF_JS, [0, (frame[1] + frame[4]) / 2])
+    page.mouse.move(start["x"], start["y"])
+    page.mouse.down()
+    page.mouse.move(start["x"] + 60, start["y"], steps=4)
+    page.mouse.up()
+    assert page.evaluate(look) != 0 and not page.evaluate("window.vrmon.system.zoomPending()")
+    page.keyboard.press("r")
+    page.wait_for_function(f"Math.abs(({look})()) < 1e-9")
     page.keyboard.press("+")
     page.keyboard.press("+")  # a quarter of the trace, about the middle
     zoomed = wait_for_window(page, whole)
@@ -187,4 +207,28 @@ def test_the_strip_shows_the_window_and_drags_on_it_and_on_the_bars_pan(store, v
     assert panned["lo"] > moved["lo"]
     assert abs(page.evaluate(TIME_UNDER_JS, [grab["x"] - 200, grab["y"]])["us"] - grabbed["us"]) < 0.01 * grabbed["span"]
     assert page.evaluate(CAMERA_JS) == camera  # the drag panned time; it did not turn the view
+    assert not page.errors
+
+
+def test_in_a_headset_the_right_thumbstick_on_a_bar_zooms_time_and_moves_nobody(vrmon_server, open_app, server_snapshot, page):
+    page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT)
+    target = front_top_span(table)
+    aim_at_span(page, target)
+    page.wait_for_function("document.querySelector('#right-hand').components['vr-time-zoom'].isZooming()")
+    whole = axis(page)
+    rig = page.evaluate("window.headset.rig()")
+    page.evaluate("window.headset.stick('right', 0, -1, 30)")  # pushed forward, held: zoom in (not teleport)
+    page.wait_for_function(SETTLED_JS)
+    zoomed = axis(page)
+    assert zoomed["zoomed"] and zoomed["hi"] - zoomed["lo"] < 0.9 * (whole["hi"] - whole["lo"])
+    assert page.evaluate("window.headset.rig()") == rig  # nothing turned, walked or teleported
+    widest = page.evaluate("""() => { const { nodes } = window.vrmon.system; let best = 0;
+      for (let row = 1; row < nodes.count; row++) if (nodes.size[row * 3] > nodes.size[best * 3]) best = row;
+      return nodes.ids[best]; }""")
+    aim_at_span(page, widest)  # the bars moved under the laser: point at one again
+    page.wait_for_function("document.querySelector('#right-hand').components['vr-time-zoom'].isZooming()")
+    page.evaluate("window.headset.stick('right', 1, 0, 20)")  # right: later times
+    page.wait_for_function(SETTLED_JS)
+    assert axis(page)["lo"] > zoomed["lo"]
+    assert page.evaluate("window.headset.rig()") == rig
     assert not page.errors

@@ -28,12 +28,15 @@ class _StoreSink:
     def __init__(self, store: SpanStore, name: str) -> None:
         self.store = store
         self.name = name
+        self._status: tuple[str, str] | None = None
 
     def add(self, batch: SpanBatch) -> AddResult:
         return self.store.add(batch)
 
     def set_status(self, state: str, message: str) -> None:
-        print(f"vrmon: {self.name}: {state}: {message}", file=sys.stderr, flush=True)
+        if self._status != (state, message):  # a source repeats its status every poll
+            self._status = (state, message)
+            print(f"vrmon: {self.name}: {state}: {message}", file=sys.stderr, flush=True)
 
     def set_dependencies(self, links: list[DependencyLink]) -> None:
         pass

@@ -23,6 +23,7 @@ from vrmon.errors import ConfigError
 from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
 from vrmon.recording.format import FORMAT_VERSION, MAGIC, encode_frame, encode_links, encode_spans
+from vrmon.sources.host import HostSample
 
 END_ROOM = 256  # bytes --record-max-size keeps free for the end frame that says why recording stopped
 INDEX_EVERY_S = 10.0  # an index frame at most this often (recording time), so tools can skip ahead
@@ -83,8 +84,7 @@ class Recorder:
     def record_status(self, source: str, state: str, message: str) -> None:
         self._frame("status", {"source": source, "state": state, "message": message})
 
-    def record_metrics(self, sample: Any) -> None:
-        """A host.HostSample."""
+    def record_metrics(self, sample: HostSample) -> None:
         self._frame("metrics", {"cpu": sample.cpu.astype("<f4").tobytes(), "load": list(sample.load),
                                 "mem_used": sample.mem_used, "mem_total": sample.mem_total, "ts": sample.ts})
 

@@ -46,7 +46,7 @@ class ReplayPlayer:
         self._rows = 0  # spans in the hub's store
         self._events = 0  # events applied
         self._ended = False
-        hub.replay = self
+        hub.replay = self  # viewers' replay requests come to this player through the hub
 
     # -- the clock ------------------------------------------------------------------------
 

@@ -124,6 +124,8 @@ class JaegerSource(PollingSource):
             links = await query.dependencies(now_us, lookback_us)
         except VrmonError as exc:
             self._dependencies_problem = f"service dependencies could not be read ({exc})"
+            # ask again on the next poll, not in a minute: the status stays degraded until it works
+            self._dependencies_due = time.monotonic()
             return
         self._dependencies_problem = None
         if links is not None:

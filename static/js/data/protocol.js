@@ -122,6 +122,9 @@ export const filterRequest = ({ text, service, operation, minDurationUs, errorsO
 /** Show spans of a trace in the waterfall, folds opened: a linked span (hex id) and/or node ids. */
 export const revealRequest = ({ trace, span = null, nodes = [], select = null }) => encode({ type: "reveal", trace, span, nodes, select });
 export const findingsRequest = (watch) => encode({ type: "findings", watch });
+/** Drive a replay's clock: "play", "pause", "seek" (to `positionUs`) or "speed" (to `speed`). */
+export const replayRequest = ({ action, positionUs = null, speed = null }) =>
+  encode({ type: "replay", action, position_us: positionUs === null ? null : Math.round(positionUs), speed });
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
 /** The waterfall's time window: [from, to] µs from the trace's start, or null for the whole trace. */
 export const zoomRequest = (window) => encode({ type: "zoom", window });

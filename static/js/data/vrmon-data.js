@@ -6,6 +6,7 @@
 //   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
 //   vrmon-filter {matches, active, reset}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
+//   vrmon-replay {frame}
 // The filter (`nodeFilter`, see node-filter.js; changed with setFilter) is kept in step with the
 // rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
 // gives the number of matches; `reset` says every row's match may differ.
@@ -235,8 +236,10 @@ AFRAME.registerSystem("vrmon-data", {
         if (!this.nodeFilter.active) return;
         this.nodeFilter.matchRows(this.nodes, null);
         return this.emit("vrmon-filter", { matches: this.nodeFilter.count, active: true, reset: true });
+      case "replay": // the replay clock (data/replay-clock.js keeps it)
+        return this.emit("vrmon-replay", { frame });
       default:
-        return; // frame types from newer servers (replay) are not drawn yet
+        return; // frame types from newer servers are ignored
     }
   },
 

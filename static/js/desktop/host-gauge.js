@@ -59,8 +59,8 @@ AFRAME.registerComponent("host-gauge", {
       ctx.fillRect(i * slot + slot * 0.15, height - bar, slot * 0.7, bar);
     }
     const memory = metrics.mem_total > 0 ? metrics.mem_used / metrics.mem_total : 0;
-    this.text.textContent = `CPU ${(total / cpu.length).toFixed(0)}% · load ${Number(metrics.load[0]).toFixed(2)} · mem ${(memory * 100).toFixed(0)}%`;
-    this.data.gauge.title = `${cpu.length} cores; load ${metrics.load.map((v) => Number(v).toFixed(2)).join(" ")}; ` +
+    this.text.textContent = `${metrics.recorded ? "recorded · " : ""}CPU ${(total / cpu.length).toFixed(0)}% · load ${Number(metrics.load[0]).toFixed(2)} · mem ${(memory * 100).toFixed(0)}%`;
+    this.data.gauge.title = `${metrics.recorded ? "the recorded host's load at this moment of the recording; " : ""}${cpu.length} cores; load ${metrics.load.map((v) => Number(v).toFixed(2)).join(" ")}; ` +
       `memory ${(metrics.mem_used / GIB).toFixed(1)} of ${(metrics.mem_total / GIB).toFixed(1)} GiB (H hides it)`;
   },
 });

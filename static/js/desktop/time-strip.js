@@ -140,7 +140,7 @@ AFRAME.registerComponent("time-strip", {
         image.data[at] = rgb[0];
         image.data[at + 1] = rgb[1];
         image.data[at + 2] = rgb[2];
-        image.data[at + 3] = busy ? 70 + Math.round((busy / 255) * 185) : 0;
+        image.data[at + 3] = busy ? 120 + Math.round((busy / 255) * 135) : 0; // a single span still shows
       }
     }
     ctx.putImageData(image, 0, 0);

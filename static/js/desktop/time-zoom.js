@@ -2,11 +2,12 @@
 //   wheel over the bars and ruler   zoom the time axis about the time under the pointer
 //   ctrl+wheel (trackpad pinch)     the same, anywhere over the waterfall
 //   shift+wheel, sideways scroll    pan time
-//   drag on the bars and ruler      pan time (the time grabbed stays under the pointer)
+//   drag on the bars and ruler      pan time, once zoomed (the time grabbed stays under the pointer)
 //   + / −                           zoom in / out about the middle
 //   R, Home, Reset view             back to the whole trace and the framing view (camera-navigation)
 // Elsewhere, and in the other scenes, the wheel moves the camera and a drag (or shift+drag
-// anywhere) looks around, as before (camera-navigation, look-controls). The camera never moves
+// anywhere, or any drag while the whole trace is shown) looks around, as before
+// (camera-navigation, look-controls). The camera never moves
 // on a zoom: only the bars, summaries and ruler are laid out again.
 import { shareOfX, timeAt } from "../data/time-axis.js";
 
@@ -101,7 +102,7 @@ AFRAME.registerComponent("time-zoom", {
   press(event) {
     if (event.button !== 0 || event.shiftKey) return; // shift+drag looks around anywhere
     const { f, on } = this.locate(event.clientX, event.clientY);
-    if (!on) return;
+    if (!on || !this.window.zoomed()) return; // the whole trace has no time to pan to
     // the time grabbed, on the axis shown now; look-controls sits this drag out
     this.drag = { x: event.clientX, y: event.clientY, u: timeAt(this.window.axis(), f), panning: false };
     this.el.sceneEl.camera.el.setAttribute("look-controls", "mouseEnabled", false);

@@ -177,7 +177,7 @@ AFRAME.registerComponent("host-load-ring", {
     ctx.font = "600 34px system-ui, sans-serif";
     ctx.fillStyle = "#e6edf3";
     const load = metrics.load.slice(0, 3).map((v) => Number(v).toFixed(2)).join(" ");
-    ctx.fillText(`CPU ${averageBusy.toFixed(0)}% · load ${load}`, LABEL_WIDTH_PX / 2, 36);
+    ctx.fillText(`${metrics.recorded ? "recorded · " : ""}CPU ${averageBusy.toFixed(0)}% · load ${load}`, LABEL_WIDTH_PX / 2, 36);
     ctx.font = "500 30px system-ui, sans-serif";
     ctx.fillStyle = "#9ecbff";
     ctx.fillText(`memory ${(metrics.mem_used / GIB).toFixed(1)} / ${(metrics.mem_total / GIB).toFixed(1)} GiB (${(memory * 100).toFixed(0)}%)`,

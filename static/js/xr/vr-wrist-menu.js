@@ -3,6 +3,7 @@
 // (errors only, minimum duration, one service) and show or hide the host-load ring. X on the left controller folds it away and back.
 import { findingKind } from "../data/findings.js";
 import { formatDuration } from "../data/format.js";
+import { offsetText, speedText } from "../data/replay-clock.js";
 import { openTrace } from "../data/scene-catalog.js";
 import { turnWallPage, wallPageText } from "../data/wall-pages.js";
 import { PanelSurface, listen, setText } from "./panel-kit.js";
@@ -35,6 +36,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
       "vrmon-scene": render,
       "vrmon-traces": render,
       "vrmon-filter": render, // the desktop search bar sets the same filter
+      "vrmon-replay-changed": render,
+      "vrmon-replay-tick": () => { if (this.el.object3D.visible) this.renderReplay(); }, // the clock, 4 times a second
       "vrmon-findings-changed": render,
       "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
       "exit-vr": () => { this.el.object3D.visible = false; },
@@ -52,7 +55,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + FINDING_ROWS + 2 + 2 + 3 + 1);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + FINDING_ROWS + 2 + 2 + 3 + 1 + 4);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
@@ -86,6 +89,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.serviceButton] = row(1);
     heading("Show");
     [this.hostRingButton] = row(1);
+    this.replayHeading = heading("Replay");
+    [this.playButton, this.speedButton, this.nextErrorButton] = row(3);
 
     const height = -y + PAD - (STEP - ROW);
     surface.boxes[plate][3] = height;
@@ -135,6 +140,21 @@ AFRAME.registerComponent("vr-wrist-menu", {
     const ring = document.querySelector("#host-ring");
     this.hostRingButton.set("Host load ring", ring ? () => this.toggleHostRing(ring) : null);
     this.hostRingButton.setActive(Boolean(ring?.getAttribute("visible")));
+    this.renderReplay();
+  },
+
+  /** The replay row (blank unless the server plays a recording): play/pause, speed, next error, the clock. */
+  renderReplay() {
+    const replay = this.el.sceneEl.systems["vrmon-replay"];
+    const on = replay.active;
+    const playing = replay.playing && !replay.ended;
+    const at = replay.position();
+    setText(this.replayHeading, on ? `Replay ${offsetText(at)} / ${offsetText(replay.durationUs)} · recorded ${
+      replay.recordedDate(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })}` : "Replay");
+    this.playButton.set(on ? (playing ? "Pause" : "Play") : "", on ? () => replay.togglePlay() : null);
+    this.speedButton.set(on ? `Speed ${speedText(replay.speed)}` : "", on ? () => replay.setSpeed(replay.nextSpeed()) : null);
+    const next = on ? replay.nextError() : null;
+    this.nextErrorButton.set(on ? "Next error" : "", next ? () => replay.seekNextError() : null);
   },
 
   /** A page of findings: kind, service and operation; pressing one jumps to it. */
