@@ -197,3 +197,48 @@ def test_every_top_bar_control_fits_a_1280_px_window_in_the_busiest_scene(vrmon_
     width = page.evaluate("window.innerWidth")
     assert len(shown) >= 6
     assert [name for name, right in shown if right > width] == []
+
+
+def test_the_span_under_the_mouse_is_lightened_and_named_until_the_mouse_leaves_it(vrmon_server, open_app, server_snapshot,
+                                                                                   page):
+    base_url = vrmon_server([HOTROD], scene="waterfall")
+    table = node_table(server_snapshot(base_url))
+    open_app(base_url)
+    node_id = first_node(table, "SQL SELECT")
+    color_of = """(id) => { const s = window.vrmon.system, row = s.nodes.rowOf.get(id), c = new AFRAME.THREE.Color();
+        document.querySelector('[span-instances]').components['span-instances'].spans.getColorAt(row, c);
+        return c.r + c.g + c.b; }"""
+    plain = page.evaluate(color_of, node_id)
+    point = page.evaluate("(id) => window.vrmon.screenPositionOf(id)", node_id)
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_function("(id) => window.vrmon.system.hoveredId === id", arg=node_id)
+    service, operation, _ = table[node_id]
+    page.locator("#tooltip").wait_for(state="visible")
+    assert page.locator("#tooltip").inner_text() == f"{service}: {operation}"
+    assert page.evaluate(color_of, node_id) > plain  # moved towards white
+
+    page.mouse.move(640, 700)  # the floor in front of the scene
+    page.wait_for_function("window.vrmon.system.hoveredId === null && window.vrmon.system.hoveredRow === -1")
+    page.locator("#tooltip").wait_for(state="hidden")
+    assert page.evaluate(color_of, node_id) == plain
+    assert page.errors == []
+
+
+def test_question_mark_lists_every_key_from_the_keymap_and_esc_closes_the_list(vrmon_server, open_app, page):
+    base_url = vrmon_server([HOTROD], scene="waterfall")
+    open_app(base_url)
+    menu = page.locator("#view-menu-panel")
+    assert menu.is_hidden()
+    page.keyboard.press("?")
+    menu.wait_for(state="visible")
+    listed = page.evaluate("[...document.querySelectorAll('#view-menu-panel .shortcuts dl > *')].map((e) => e.textContent)")
+    table = page.evaluate("import('/static/js/desktop/keymap.js').then((m) => m.SHORTCUTS.flatMap((s) => [s.label, s.help]))")
+    assert listed == table
+    assert "R · Home" in table
+    page.keyboard.press("Escape")  # closes the list, and only that: the selection and search stay
+    menu.wait_for(state="hidden")
+    page.keyboard.press("?")
+    menu.wait_for(state="visible")
+    page.keyboard.press("?")
+    menu.wait_for(state="hidden")
+    assert page.errors == []

@@ -4,8 +4,9 @@
 //   vrmon-services                   vrmon-labels {labels}           vrmon-traces
 //   vrmon-selection {id}             vrmon-details {span}            vrmon-status {status}
 //   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
-//   vrmon-filter {matches, active, reset}
+//   vrmon-filter {matches, active, reset}  vrmon-hover {id, row, previousRow, x, y}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
+//   vrmon-ranks {ids, ranks}             vrmon-comparison-frame {frame}
 //   vrmon-replay {frame}
 // The filter (`nodeFilter`, see node-filter.js; changed with setFilter) is kept in step with the
 // rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
@@ -39,6 +40,8 @@ AFRAME.registerSystem("vrmon-data", {
     this.awaitingSnapshot = true;
     this.connected = false;
     this.selectedId = null;
+    this.hoveredId = null; // the node under the mouse or a laser (null: none), and its row (-1: none)
+    this.hoveredRow = -1;
     this.sourceStatus = new Map(); // source name → latest status frame
     this.knownIds = new Map(); // node id → [span id, trace id] (hex), from details answers
     this.nodeFilter = new NodeFilter(this.knownIds); // what the search and the wrist menu filter by, and which rows match
@@ -126,6 +129,19 @@ AFRAME.registerSystem("vrmon-data", {
    */
   setDetail({ depth = null, all = false, idle = this.scene?.detail?.idle ?? true } = {}) {
     this.send(detailRequest({ depth, all, idle }));
+  },
+
+  /**
+   * The node pointed at: under the desktop mouse (`x`, `y`: where on the page, for the tooltip)
+   * or a headset's laser; null for none. Rows move with node changes: the system keeps the row.
+   */
+  setHover(id, x = 0, y = 0) {
+    const row = id === null ? -1 : this.nodes.rowOf.get(id) ?? -1;
+    const previousRow = this.hoveredRow;
+    if (row === -1 && previousRow === -1) return;
+    this.hoveredId = row === -1 ? null : id;
+    this.hoveredRow = row;
+    this.emit("vrmon-hover", { id: this.hoveredId, row, previousRow, x, y });
   },
 
   /**
@@ -228,6 +244,10 @@ AFRAME.registerSystem("vrmon-data", {
         return this.emit("vrmon-metrics", { metrics: frame });
       case "findings":
         return this.emit("vrmon-findings", { frame });
+      case "comparison":
+        return this.emit("vrmon-comparison-frame", { frame });
+      case "ranks":
+        return this.emit("vrmon-ranks", { ids: frame.ids, ranks: frame.ranks });
       case "revealed":
         if (frame.select !== null && frame.select !== undefined && this.nodes.rowOf.has(frame.select)) this.select(frame.select);
         return this.emit("vrmon-revealed", { trace: frame.trace, nodes: frame.nodes, select: frame.select ?? null });
@@ -306,6 +326,8 @@ AFRAME.registerSystem("vrmon-data", {
   /** Emit the node changes, and vrmon-services when names or colours of services changed. */
   publishNodes(servicesChanged = false) {
     const changes = this.nodes.takeChanges();
+    this.hoveredRow = this.hoveredId === null ? -1 : this.nodes.rowOf.get(this.hoveredId) ?? -1;
+    if (this.hoveredRow === -1) this.hoveredId = null;
     const colorsChanged = this.learnServiceColors(changes);
     const filter = this.nodeFilter;
     if (filter.active) filter.matchRows(this.nodes, changes.rows);

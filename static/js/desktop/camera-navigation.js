@@ -6,6 +6,7 @@
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
 // locomotion moves the rig, and F does nothing there.
+import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
 
 const THREE = AFRAME.THREE;
@@ -67,11 +68,7 @@ AFRAME.registerComponent("camera-navigation", {
         }
       }
     };
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
-      if (event.key === "r" || event.key === "R" || event.key === "Home") this.reset();
-      if (event.key === "f" || event.key === "F") this.focusSelection();
-    };
+    this.unbindKeys = bindKeys({ resetView: () => this.reset(), focusSelection: () => this.focusSelection() });
     this.onWheel = (event) => {
       if (event.defaultPrevented) return; // time-zoom took it: the waterfall zooms its time axis
       event.preventDefault();
@@ -91,7 +88,6 @@ AFRAME.registerComponent("camera-navigation", {
     sceneEl.addEventListener("enter-vr", this.onVR);
     sceneEl.addEventListener("exit-vr", this.onVR);
     sceneEl.addEventListener("vrmon-frame-nodes", this.onFrameNodes);
-    window.addEventListener("keydown", this.onKey);
     this.data.resetButton?.addEventListener("click", () => this.reset());
     if (sceneEl.canvas) sceneEl.canvas.addEventListener("wheel", this.onWheel, { passive: false });
     else sceneEl.addEventListener("render-target-loaded", () => sceneEl.canvas.addEventListener("wheel", this.onWheel, { passive: false }), { once: true });
@@ -104,7 +100,7 @@ AFRAME.registerComponent("camera-navigation", {
     sceneEl.removeEventListener("enter-vr", this.onVR);
     sceneEl.removeEventListener("exit-vr", this.onVR);
     sceneEl.removeEventListener("vrmon-frame-nodes", this.onFrameNodes);
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     sceneEl.canvas?.removeEventListener("wheel", this.onWheel);
   },
 

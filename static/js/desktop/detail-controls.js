@@ -3,6 +3,7 @@
 // idle time on or off (I; on by default, where the trace has long idle stretches). A click on
 // a summary mark opens it (span-pointer). The view header says how many spans the marks fold.
 import { h, releaseFocusAfterClick } from "../data/format.js";
+import { bindKeys } from "./keymap.js";
 
 const DEPTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
@@ -29,22 +30,21 @@ AFRAME.registerComponent("detail-controls", {
     container.replaceChildren(this.overview, this.depth, this.all, this.idle);
 
     this.onScene = () => this.render();
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event) || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (this.system.scene?.layout !== "waterfall") return;
-      if (event.key === "0") this.system.setDetail({});
-      else if (DEPTHS.includes(Number(event.key))) this.system.setDetail({ depth: Number(event.key) });
-      else if (event.key === "e" || event.key === "E") this.system.setDetail({ all: true });
-      else if (event.key === "i" || event.key === "I") this.toggleIdle();
-    };
+    // the waterfall's keys; in another scene they do nothing (false: the key was not used)
+    const inWaterfall = (act) => (event) => this.system.scene?.layout === "waterfall" && (act(event), true);
+    this.unbindKeys = bindKeys({
+      overview: inWaterfall(() => this.system.setDetail({})),
+      depth: inWaterfall((event) => this.system.setDetail({ depth: Number(event.key) })),
+      expandAll: inWaterfall(() => this.system.setDetail({ all: true })),
+      idle: inWaterfall(() => this.toggleIdle()),
+    });
     this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
-    window.addEventListener("keydown", this.onKey);
     this.render();
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
   },
 
   /** Idle compression on or off, keeping the folds asked for. */

@@ -1,6 +1,7 @@
 // Service → colour, for the services drawn in the current view only (a wall page, one trace),
 // in the bottom bar; its button or L folds it away and back. Framing keeps the scene above it.
 import { h, releaseFocusAfterClick } from "../data/format.js";
+import { bindKeys } from "./keymap.js";
 
 AFRAME.registerComponent("service-legend", {
   schema: { panel: { type: "selector", default: "#legend" } },
@@ -16,21 +17,17 @@ AFRAME.registerComponent("service-legend", {
       releaseFocusAfterClick(event);
       this.setCollapsed(!panel.classList.contains("collapsed"));
     });
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
-      if (event.key === "l" || event.key === "L") this.setCollapsed(!panel.classList.contains("collapsed"));
-    };
+    this.unbindKeys = bindKeys({ legend: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.render();
     this.el.sceneEl.addEventListener("vrmon-services", this.onChange);
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onChange);
-    window.addEventListener("keydown", this.onKey);
     this.render();
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-services", this.onChange);
     this.el.sceneEl.removeEventListener("vrmon-nodes", this.onChange);
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
   },
 
   setCollapsed(collapsed) {

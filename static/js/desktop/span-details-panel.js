@@ -19,16 +19,13 @@ AFRAME.registerComponent("span-details-panel", {
 
     this.onSelection = (event) => (event.detail.id === null ? this.hide() : this.showPending(event.detail.id));
     this.onDetails = (event) => this.show(event.detail.span);
-    this.onKey = (event) => { if (event.key === "Escape") this.system.clearSelection(); };
     this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.addEventListener("vrmon-details", this.onDetails);
-    window.addEventListener("keydown", this.onKey);
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.removeEventListener("vrmon-details", this.onDetails);
-    window.removeEventListener("keydown", this.onKey);
   },
 
   hide() {
@@ -55,12 +52,13 @@ AFRAME.registerComponent("span-details-panel", {
       span.span_id ? copyLink(linkTo(span.trace_id, span.span_id)) : null,
       section(null, table([
         ["Duration", formatDuration(span.duration_us)],
+        span.percentile?.text ? ["Percentile", span.percentile.text] : null,
         ["Start", formatTimestamp(span.start_us)],
         ["Error", span.error ? "yes" : "no"],
         ["Depth", span.depth],
         ["Trace ID", h("code", {}, span.trace_id)],
         ["Span ID", h("code", {}, span.span_id)],
-      ])),
+      ].filter(Boolean))),
       span.warnings?.length ? section("Warnings", h("ul", { class: "warnings" }, span.warnings.map((w) => h("li", {}, w)))) : null,
       section("Parent", span.parent === null || span.parent === undefined
         ? h("p", { class: "muted" }, span.parent_span_id ? `${span.parent_span_id} (not in this trace)` : "none: this is a root span")

@@ -1,6 +1,6 @@
-// Desktop mouse on the span instances: hover highlights the span under the pointer (and emits
-// span-hover for the tooltip), a click that was not a drag selects it. Picking happens at
-// most once per frame, and only after the pointer moved.
+// Desktop mouse on the span instances: the span under the pointer is the system's hovered node
+// (span-instances lightens it, the tooltip names it), a click that was not a drag selects it.
+// Picking happens at most once per frame, and only after the pointer moved.
 const THREE = AFRAME.THREE;
 const CLICK_SLOP_PX = 5; // a press that moves further than this is a look-drag, not a click
 
@@ -16,7 +16,6 @@ AFRAME.registerComponent("span-pointer", {
     this.hits = [];
     this.pointer = { x: 0, y: 0, inside: false, moved: false };
     this.press = null;
-    this.hoveredId = null;
 
     this.onMove = (event) => {
       this.pointer.x = event.clientX;
@@ -81,10 +80,7 @@ AFRAME.registerComponent("span-pointer", {
     if (!this.pointer.moved || this.press) return; // no hover churn while dragging the view
     this.pointer.moved = false;
     const id = this.pointer.inside ? this.pick(this.pointer.x, this.pointer.y) : null;
-    this.instances.setHovered(id === null ? -1 : this.system.nodes.rowOf.get(id));
     this.canvas.style.cursor = id === null ? "" : "pointer";
-    if (id === null && this.hoveredId === null) return;
-    this.hoveredId = id;
-    this.el.sceneEl.emit("span-hover", { id, x: this.pointer.x, y: this.pointer.y }, false);
+    this.system.setHover(id, this.pointer.x, this.pointer.y);
   },
 });

@@ -1,11 +1,9 @@
 // The search bar: text, service, minimum duration and errors-only become the data system's
-// filter (matching spans stay bright, the others dim), with the number of matches. Keys:
-//   /            focus the search box          Enter / ↓ (in the box), n   next match: select it
-//   Shift+Enter / ↑ (in the box), Shift+N       previous match
-//   Esc          clear the selection first, then the search
-// F (frame the selection) belongs to camera-navigation. The bar also shows a filter set by
-// someone else (e.g. the VR wrist menu) through system.setFilter.
+// filter (matching spans stay bright, the others dim), with the number of matches. Its keys
+// (/ to search, N and Enter for the next match, Esc to clear) are in keymap.js. The bar also
+// shows a filter set by someone else (e.g. the VR wrist menu) through system.setFilter.
 import { formatDuration, parseDuration } from "../data/format.js";
+import { bindKeys } from "./keymap.js";
 
 AFRAME.registerComponent("span-search", {
   schema: { form: { type: "selector", default: "#span-search" } },
@@ -27,16 +25,15 @@ AFRAME.registerComponent("span-search", {
     form.addEventListener("change", () => this.apply());
     form.querySelector(".next").addEventListener("click", () => this.step(1));
     form.querySelector(".previous").addEventListener("click", () => this.step(-1));
-    form.addEventListener("keydown", (event) => {
-      const inText = event.target === this.fields.text;
-      if (event.key === "Enter" || (inText && (event.key === "ArrowDown" || event.key === "ArrowUp"))) {
-        event.preventDefault();
-        this.step(event.key === "ArrowUp" || event.shiftKey ? -1 : 1);
-      }
+    this.unbindKeys = bindKeys({
+      search: () => {
+        this.fields.text.focus();
+        this.fields.text.select();
+      },
+      nextMatch: () => this.step(1),
+      previousMatch: () => this.step(-1),
+      escape: (event) => this.escape(event.target),
     });
-    // Capture phase: Esc must see whether a span was selected before the details panel clears it.
-    this.onKey = (event) => this.key(event);
-    window.addEventListener("keydown", this.onKey, true);
 
     this.onFilter = (event) => {
       if (event.detail.reset && !this.applying) this.showFilter();
@@ -50,27 +47,19 @@ AFRAME.registerComponent("span-search", {
   },
 
   remove() {
-    window.removeEventListener("keydown", this.onKey, true);
+    this.unbindKeys();
     this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onFilter);
     this.el.sceneEl.removeEventListener("vrmon-services", this.onServices);
   },
 
-  key(event) {
-    const target = event.target;
+  /** Esc: leave another text box (back to the scene's keys); else clear the selection first, then the search. */
+  escape(target) {
     const typing = target instanceof HTMLElement && target.matches("input, select, textarea");
-    if (typing && !this.data.form.contains(target)) return; // another box (the trace list filter) has the keys
-    if (event.key === "/" && !typing) {
-      event.preventDefault();
-      this.fields.text.focus();
-      this.fields.text.select();
-    } else if (event.key === "Escape") {
-      if (this.system.selectedId !== null) this.system.clearSelection();
-      else if (this.system.nodeFilter.active) this.clear();
-      else if (typing) target.blur();
-    } else if ((event.key === "n" || event.key === "N") && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
-      this.step(event.shiftKey ? -1 : 1);
-    }
+    if (typing && !this.data.form.contains(target)) target.blur();
+    else if (this.system.selectedId !== null) this.system.clearSelection();
+    else if (this.system.nodeFilter.active) this.clear();
+    else if (typing) target.blur();
   },
 
   /** The bar's fields → the system's filter. */

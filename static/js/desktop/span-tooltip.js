@@ -9,18 +9,17 @@ AFRAME.registerComponent("span-tooltip", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onHover = (event) => this.show(event.detail);
-    this.el.sceneEl.addEventListener("span-hover", this.onHover);
+    this.el.sceneEl.addEventListener("vrmon-hover", this.onHover);
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("span-hover", this.onHover);
+    this.el.sceneEl.removeEventListener("vrmon-hover", this.onHover);
   },
 
-  show({ id, x, y }) {
+  show({ row, x, y }) {
     const tip = this.data.tip;
     const { nodes } = this.system;
-    const row = id === null ? undefined : nodes.rowOf.get(id);
-    if (row === undefined) {
+    if (row === -1) {
       tip.hidden = true;
       return;
     }

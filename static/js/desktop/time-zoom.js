@@ -10,6 +10,7 @@
 // (camera-navigation, look-controls). The camera never moves
 // on a zoom: only the bars, summaries and ruler are laid out again.
 import { shareOfX, timeAt } from "../data/time-axis.js";
+import { bindKeys } from "./keymap.js";
 
 const THREE = AFRAME.THREE;
 const WHEEL_ZOOM = 0.0015; // per wheel pixel: a mouse notch (100 px) zooms about 16 %
@@ -39,15 +40,14 @@ AFRAME.registerComponent("time-zoom", {
     this.onDown = (event) => this.press(event);
     this.onMove = (event) => this.move(event);
     this.onUp = () => this.release();
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event) || event.ctrlKey || event.metaKey || event.altKey || !this.window.axis()) return;
-      if (event.key === "+" || event.key === "=") this.window.zoomAt(0.5, 1 / KEY_ZOOM);
-      else if (event.key === "-") this.window.zoomAt(0.5, KEY_ZOOM);
-    };
+    // false: no time axis on show, the key was not used
+    this.unbindKeys = bindKeys({
+      zoomIn: () => Boolean(this.window.axis()) && (this.window.zoomAt(0.5, 1 / KEY_ZOOM), true),
+      zoomOut: () => Boolean(this.window.axis()) && (this.window.zoomAt(0.5, KEY_ZOOM), true),
+    });
     const sceneEl = this.el.sceneEl;
     if (sceneEl.canvas) this.addListeners();
     else sceneEl.addEventListener("render-target-loaded", () => this.addListeners(), { once: true });
-    window.addEventListener("keydown", this.onKey);
   },
 
   addListeners() {
@@ -60,7 +60,7 @@ AFRAME.registerComponent("time-zoom", {
   remove() {
     this.canvas?.removeEventListener("wheel", this.onWheel, { capture: true });
     this.canvas?.removeEventListener("mousedown", this.onDown, { capture: true });
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     this.release();
   },
 

@@ -4,6 +4,7 @@
 // next error (J). The state lives in the vrmon-replay system (data/replay-clock.js).
 import { formatDuration, releaseFocusAfterClick } from "../data/format.js";
 import { SPEEDS, offsetText, speedText } from "../data/replay-clock.js";
+import { bindKeys } from "./keymap.js";
 
 const SEEK_EVERY_MS = 200; // while dragging: a seek rebuilds the scene, a few a second are enough
 const MARK_TITLES = { error: "errors", service: "new service", outage: "source outage" };
@@ -39,25 +40,20 @@ AFRAME.registerComponent("replay-timeline", {
     this.track.addEventListener("pointermove", (event) => this.drag(event));
     this.track.addEventListener("pointerup", (event) => this.endDrag(event));
     this.track.addEventListener("keydown", (event) => this.stepKey(event));
-    this.onKey = (event) => {
-      if (!this.replay.active || !AFRAME.utils.shouldCaptureKeyEvent(event) || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (event.key === " ") {
-        event.preventDefault();
-        this.replay.togglePlay();
-      } else if (event.key === "j" || event.key === "J") {
-        this.replay.seekNextError();
-      }
-    };
+    // false: no recording is playing, the key was not used
+    this.unbindKeys = bindKeys({
+      playPause: () => this.replay.active && (this.replay.togglePlay(), true),
+      nextError: () => this.replay.active && (this.replay.seekNextError(), true),
+    });
     this.onChange = () => this.render();
     this.onTick = () => this.renderPosition();
-    window.addEventListener("keydown", this.onKey);
     this.el.sceneEl.addEventListener("vrmon-replay-changed", this.onChange);
     this.el.sceneEl.addEventListener("vrmon-replay-tick", this.onTick);
     this.render();
   },
 
   remove() {
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     this.el.sceneEl.removeEventListener("vrmon-replay-changed", this.onChange);
     this.el.sceneEl.removeEventListener("vrmon-replay-tick", this.onTick);
   },

@@ -1,12 +1,15 @@
 // The top bar's "⋯" menu, so the bar never wraps or runs off the edge: groups of controls marked
 // data-overflow="N" in the bar move into the menu's panel, lowest N first, while the bar is wider
 // than the window, and move back to their place when there is room again (a resize, a group
-// shown or hidden, a button added). The panel also holds the keyboard shortcuts. It opens with a
-// click or Enter/Space on "⋯" (a disclosure button: Tab walks through what it shows), and closes
-// with Escape (focus goes back to "⋯"), a click outside it, or when one of its buttons is used.
+// shown or hidden, a button added). The panel also lists the keyboard shortcuts, written from the
+// keymap's table. It opens with a click or Enter/Space on "⋯" (a disclosure button: Tab walks
+// through what it shows) or the ? key, and closes with Escape (focus goes back to "⋯"), ? again,
+// a click outside it, or when one of its buttons is used.
 //
 // A new control for the bar goes into #topbar-actions (its own overflow group), or gets
 // data-overflow itself if it is a group of its own.
+import { h } from "../data/format.js";
+import { bindKeys, SHORTCUTS, whileOpen } from "./keymap.js";
 
 AFRAME.registerComponent("top-bar-menu", {
   schema: {
@@ -14,6 +17,7 @@ AFRAME.registerComponent("top-bar-menu", {
     button: { type: "selector", default: "#view-menu-button" },
     panel: { type: "selector", default: "#view-menu-panel" },
     moved: { type: "selector", default: "#view-menu-panel .overflowed" },
+    keys: { type: "selector", default: "#view-menu-panel .shortcuts dl" },
   },
 
   init() {
@@ -26,16 +30,9 @@ AFRAME.registerComponent("top-bar-menu", {
       group.before(marker);
       return [group, marker];
     }));
+    this.data.keys.replaceChildren(...SHORTCUTS.flatMap(({ label, help }) => [h("dt", {}, label), h("dd", {}, help)]));
     this.onToggle = () => this.setOpen(panel.hidden);
-    // Registered before the other components' keys (top-bar-menu comes first on <a-scene>), in
-    // the capture phase: Escape in an open menu closes the menu and does nothing else.
-    this.onKey = (event) => {
-      if (event.key !== "Escape" || panel.hidden) return;
-      event.stopImmediatePropagation();
-      event.preventDefault();
-      this.setOpen(false);
-      button.focus();
-    };
+    this.unbindKeys = bindKeys({ keyHelp: () => this.setOpen(panel.hidden) });
     this.onPointer = (event) => {
       if (!panel.hidden && !panel.contains(event.target) && !button.contains(event.target)) this.setOpen(false);
     };
@@ -46,7 +43,6 @@ AFRAME.registerComponent("top-bar-menu", {
     this.relayout = () => this.fit();
     button.addEventListener("click", this.onToggle);
     panel.addEventListener("click", this.onPanelClick);
-    window.addEventListener("keydown", this.onKey, true);
     window.addEventListener("pointerdown", this.onPointer, true);
     window.addEventListener("resize", this.relayout);
     this.resizeWatch = new ResizeObserver(this.relayout);
@@ -61,7 +57,8 @@ AFRAME.registerComponent("top-bar-menu", {
     const { button, panel } = this.data;
     button.removeEventListener("click", this.onToggle);
     panel.removeEventListener("click", this.onPanelClick);
-    window.removeEventListener("keydown", this.onKey, true);
+    this.unbindKeys();
+    this.releaseEscape?.();
     window.removeEventListener("pointerdown", this.onPointer, true);
     window.removeEventListener("resize", this.relayout);
     this.resizeWatch.disconnect();
@@ -70,8 +67,12 @@ AFRAME.registerComponent("top-bar-menu", {
 
   setOpen(open, keyboard = false) {
     const { button, panel } = this.data;
+    if (open === !panel.hidden) return;
     panel.hidden = !open;
     button.setAttribute("aria-expanded", String(open));
+    this.releaseEscape?.();
+    // while open, Escape closes the menu (focus back on "⋯") and does nothing else
+    this.releaseEscape = open ? whileOpen(() => this.setOpen(false, true)) : null;
     if (!open && keyboard) button.focus(); // used from the keyboard: the keys stay in the bar
   },
 

@@ -1,9 +1,11 @@
 // The collapsible list of traces from the summaries (its button or T folds it; it folds itself
 // while the wall, a list of traces of its own, is up): newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
-// on show is highlighted.
+// on show is highlighted; the "A" beside another trace compares the trace on show against it
+// (data/trace-compare.js).
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
 import { openTrace } from "../data/scene-catalog.js";
+import { bindKeys } from "./keymap.js";
 
 AFRAME.registerComponent("trace-list", {
   schema: { panel: { type: "selector", default: "#trace-list" } },
@@ -24,15 +26,7 @@ AFRAME.registerComponent("trace-list", {
     this.layout = null; // the layout on show, to fold the list while the wall is up
     this.foldedForWall = false;
     this.filter.addEventListener("input", () => this.render());
-    this.filter.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.filter.blur(); // back to the scene's keys
-      event.stopPropagation();
-    });
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
-      if (event.key === "t" || event.key === "T") this.setCollapsed(!panel.classList.contains("collapsed"));
-    };
-    window.addEventListener("keydown", this.onKey);
+    this.unbindKeys = bindKeys({ traceList: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.render();
     this.onScene = () => {
       this.render();
@@ -44,7 +38,7 @@ AFRAME.registerComponent("trace-list", {
   },
 
   remove() {
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
   },
@@ -85,7 +79,18 @@ AFRAME.registerComponent("trace-list", {
     const current = this.system.scene?.trace;
     const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
     this.count.textContent = query ? `${shown.length} of ${traces.length}` : String(traces.length);
+    const compare = this.el.sceneEl.systems["vrmon-compare"];
     this.list.replaceChildren(...shown.map((trace) => h("li", {},
+      current && trace.id !== current ? h("button", {
+        type: "button",
+        class: "baseline",
+        "data-baseline": trace.id,
+        title: "Compare the trace on show (B) against this one (baseline A)",
+        onclick: (event) => {
+          releaseFocusAfterClick(event);
+          compare.start(trace.id, current);
+        },
+      }, "A") : null,
       h("button", {
         class: "trace",
         "data-trace-id": trace.id,

@@ -2,6 +2,7 @@
 // and Page Up / Page Down: newer and older pages (the wrist menu turns them in a headset).
 import { releaseFocusAfterClick } from "../data/format.js";
 import { turnWallPage, wallPageText } from "../data/wall-pages.js";
+import { bindKeys } from "./keymap.js";
 
 AFRAME.registerComponent("wall-pager", {
   schema: { pager: { type: "selector", default: "#wall-pager" } },
@@ -18,22 +19,15 @@ AFRAME.registerComponent("wall-pager", {
     };
     this.newer.addEventListener("click", turn(-1));
     this.older.addEventListener("click", turn(1));
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
-      if (event.key === "PageDown") turnWallPage(this.system, 1);
-      else if (event.key === "PageUp") turnWallPage(this.system, -1);
-      else return;
-      event.preventDefault();
-    };
+    this.unbindKeys = bindKeys({ olderPage: () => turnWallPage(this.system, 1), newerPage: () => turnWallPage(this.system, -1) });
     this.onScene = () => this.render();
     this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
-    window.addEventListener("keydown", this.onKey);
     this.render();
   },
 
   remove() {
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
   },
 
   render() {

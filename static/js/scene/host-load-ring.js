@@ -7,6 +7,8 @@
 // The entity's `visible` attribute is the viewer's on/off switch for both: the desktop button
 // and the H key flip it here (and say so with a `host-load-toggled` event), and anything else
 // (a wrist menu) may do the same with `document.querySelector('#host-ring').setAttribute('visible', bool)`.
+import { bindKeys } from "../desktop/keymap.js";
+
 const THREE = AFRAME.THREE;
 const MEMORY_SEGMENTS = 32;
 const LABEL_WIDTH_PX = 640;
@@ -55,10 +57,7 @@ AFRAME.registerComponent("host-load-ring", {
 
     this.onMetrics = (event) => this.show(event.detail.metrics);
     this.onMode = () => { if (this.system.metrics) this.show(this.system.metrics); };
-    this.onKey = (event) => {
-      if (!AFRAME.utils.shouldCaptureKeyEvent(event)) return;
-      if (event.key === "h" || event.key === "H") this.toggle();
-    };
+    this.unbindKeys = bindKeys({ hostLoad: () => this.toggle() });
     this.onToggle = () => this.toggle();
     // others (a wrist menu) flip `visible` too: keep the button's state in step
     this.onVisible = (event) => { if (event.detail.name === "visible") this.syncButton(); };
@@ -66,7 +65,6 @@ AFRAME.registerComponent("host-load-ring", {
     this.el.sceneEl.addEventListener("enter-vr", this.onMode);
     this.el.sceneEl.addEventListener("exit-vr", this.onMode);
     this.el.addEventListener("componentchanged", this.onVisible);
-    window.addEventListener("keydown", this.onKey);
     this.data.toggleButton?.addEventListener("click", this.onToggle);
     this.syncButton();
     if (this.system.metrics) this.show(this.system.metrics);
@@ -77,7 +75,7 @@ AFRAME.registerComponent("host-load-ring", {
     this.el.sceneEl.removeEventListener("enter-vr", this.onMode);
     this.el.sceneEl.removeEventListener("exit-vr", this.onMode);
     this.el.removeEventListener("componentchanged", this.onVisible);
-    window.removeEventListener("keydown", this.onKey);
+    this.unbindKeys();
     this.data.toggleButton?.removeEventListener("click", this.onToggle);
     this.el.removeObject3D("ring");
     this.bars.dispose();

@@ -222,8 +222,7 @@ AFRAME.registerComponent("service-labels", {
     if (xr && time < this.nextXR && !this.dirty) return;
     this.nextXR = time + XR_REFRESH_MS;
     const canvas = sceneEl.canvas;
-    this.instances ??= sceneEl.querySelector("[span-instances]")?.components["span-instances"];
-    const hovered = this.instances?.hoveredRow ?? -1;
+    const hovered = this.system.hoveredRow;
     this.el.object3D.updateMatrixWorld();
     this.modelView.multiplyMatrices(camera.matrixWorldInverse, this.el.object3D.matrixWorld);
     // Nothing allocated here: it runs every frame, and places names only when something changed.

@@ -1,7 +1,8 @@
 // Draws every node of the scene with one InstancedMesh (unit box scaled and placed per
 // instance), error markers with a second one, and an outline around the selected node.
 // Rows of the instanced meshes are the rows of the system's NodeTable, so a delta rewrites
-// only the rows it touched. With a filter on, spans that do not match are dimmed towards the
+// only the rows it touched. A span's colour is its node colour (the service's), or by duration
+// percentile when the viewer chose so (data/colour-mode.js). With a filter on, spans that do not match are dimmed towards the
 // background (per-instance colour: no extra draw call). Spans added or removed by a delta fade
 // in and out; picking goes through a BVH over the instances (instance-bvh.js).
 import { FLAG } from "../data/protocol.js";
@@ -51,7 +52,6 @@ AFRAME.registerComponent("span-instances", {
     this.outline.visible = false;
     this.el.setObject3D("selection", this.outline);
 
-    this.hoveredRow = -1;
     this.boundsStale = false; // the spans' bounding sphere needs a full recompute (a new scene)
     this.markersMoved = false;
     this.pulseStart = null; // scene time the markers' pulse began; -1: at the next frame; null: no pulse
@@ -63,11 +63,16 @@ AFRAME.registerComponent("span-instances", {
     this.onNodes = (event) => this.applyChanges(event.detail);
     this.onSelection = () => this.placeOutline();
     this.onFilter = (event) => { if (event.detail.reset) this.writeColors(); };
+    this.colours = this.el.sceneEl.systems["vrmon-colour"]; // by service, or by duration percentile
+    this.onColours = () => this.writeColors();
+    this.el.sceneEl.addEventListener("vrmon-colours", this.onColours);
     this.onScene = (event) => { this.spans.geometry = this.nodeGeometry(event.detail.scene); };
     this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
     this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
+    this.onHover = (event) => this.showHover(event.detail);
+    this.el.sceneEl.addEventListener("vrmon-hover", this.onHover);
     if (this.system.nodes.count) this.applyChanges({ reset: true });
   },
 
@@ -76,6 +81,8 @@ AFRAME.registerComponent("span-instances", {
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.el.sceneEl.removeEventListener("vrmon-colours", this.onColours);
+    this.el.sceneEl.removeEventListener("vrmon-hover", this.onHover);
     for (const name of ["spans", "errors", "selection", "fading"]) this.el.removeObject3D(name);
     this.spans.dispose();
     this.fades.dispose();
@@ -124,7 +131,6 @@ AFRAME.registerComponent("span-instances", {
     }
     this.spans.count = nodes.count;
     if (reset) {
-      this.hoveredRow = -1;
       for (let row = 0; row < nodes.count; row++) this.writeRow(row);
       this.bvh.invalidate();
       this.boundsStale = true;
@@ -183,9 +189,11 @@ AFRAME.registerComponent("span-instances", {
 
   rowColor(row) {
     const c = this.system.nodes.color;
-    this.color.setRGB(c[row * 3] / 255, c[row * 3 + 1] / 255, c[row * 3 + 2] / 255, THREE.SRGBColorSpace);
+    if (!this.colours.paint(this.system.nodes.ids[row], this.color)) {
+      this.color.setRGB(c[row * 3] / 255, c[row * 3 + 1] / 255, c[row * 3 + 2] / 255, THREE.SRGBColorSpace);
+    }
     if (!this.system.rowMatches(row)) this.color.lerp(this.background, this.data.dim);
-    if (row === this.hoveredRow) this.color.lerp(this.white, this.data.hoverLighten);
+    if (row === this.system.hoveredRow) this.color.lerp(this.white, this.data.hoverLighten);
     return this.color;
   },
 
@@ -221,13 +229,11 @@ AFRAME.registerComponent("span-instances", {
     this.markersMoved = true;
   },
 
-  /** Lighten the span under the pointer; -1 for none. */
-  setHovered(row) {
-    if (row === this.hoveredRow) return;
-    const previous = this.hoveredRow;
-    this.hoveredRow = row;
-    if (previous >= 0 && previous < this.spans.count) this.spans.setColorAt(previous, this.rowColor(previous));
-    if (row >= 0) this.spans.setColorAt(row, this.rowColor(row));
+  /** Lighten the span pointed at (the system's hovered row), and no longer the one before. */
+  showHover({ row, previousRow }) {
+    if (row === previousRow) return;
+    if (previousRow >= 0 && previousRow < this.spans.count) this.spans.setColorAt(previousRow, this.rowColor(previousRow));
+    if (row >= 0 && row < this.spans.count) this.spans.setColorAt(row, this.rowColor(row));
     this.spans.instanceColor.needsUpdate = true;
   },
 

@@ -73,14 +73,13 @@ AFRAME.registerComponent("vr-laser", {
   },
 
   point(spanRow, button, scrollable) {
-    const instances = this.data.spans?.components["span-instances"];
-    if (instances) {
-      // One span is highlighted at a time: a hand takes the highlight when it is free or its
-      // own, and lets it go only if it is still its own (the other hand may hold it).
-      const ours = instances.hoveredRow >= 0 && instances.hoveredRow === this.spanRow;
-      if (spanRow >= 0 && spanRow !== instances.hoveredRow && (instances.hoveredRow < 0 || ours)) instances.setHovered(spanRow);
-      else if (spanRow < 0 && ours) instances.setHovered(-1);
-    }
+    // One span is pointed at a time: a hand takes it when it is free or its own, and lets it go
+    // only if it is still its own (the other hand may hold it).
+    const system = this.system;
+    const hovered = system.hoveredRow;
+    const ours = hovered >= 0 && hovered === this.spanRow;
+    if (spanRow >= 0 && spanRow !== hovered && (hovered < 0 || ours)) system.setHover(system.nodes.ids[spanRow]);
+    else if (spanRow < 0 && ours) system.setHover(null);
     this.spanRow = spanRow;
     if (button !== this.button) {
       this.button?.setHovered(false);

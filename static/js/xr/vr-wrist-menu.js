@@ -1,6 +1,7 @@
 // A small menu riding on the left controller, pressed with the right laser: switch scene, pick
 // a trace (a page at a time), jump to a finding (a page at a time), turn the wall's pages, filter
-// (errors only, minimum duration, one service) and show or hide the host-load ring. X on the left controller folds it away and back.
+// (errors only, minimum duration, one service), show or hide the host-load ring and colour spans
+// by duration percentile. X on the left controller folds it away and back.
 import { findingKind } from "../data/findings.js";
 import { formatDuration } from "../data/format.js";
 import { offsetText, speedText } from "../data/replay-clock.js";
@@ -39,6 +40,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
       "vrmon-replay-changed": render,
       "vrmon-replay-tick": () => { if (this.el.object3D.visible) this.renderReplay(); }, // the clock, 4 times a second
       "vrmon-findings-changed": render,
+      "vrmon-colours": render,
       "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
       "exit-vr": () => { this.el.object3D.visible = false; },
     });
@@ -55,7 +57,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + FINDING_ROWS + 2 + 2 + 3 + 1 + 4);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + FINDING_ROWS + 2 + 2 + 3 + 2 + 4);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
@@ -88,7 +90,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.errorsButton, this.durationButton] = row(2);
     [this.serviceButton] = row(1);
     heading("Show");
-    [this.hostRingButton] = row(1);
+    [this.hostRingButton, this.colourButton] = row(2);
     this.replayHeading = heading("Replay");
     [this.playButton, this.speedButton, this.nextErrorButton] = row(3);
 
@@ -140,6 +142,9 @@ AFRAME.registerComponent("vr-wrist-menu", {
     const ring = document.querySelector("#host-ring");
     this.hostRingButton.set("Host load ring", ring ? () => this.toggleHostRing(ring) : null);
     this.hostRingButton.setActive(Boolean(ring?.getAttribute("visible")));
+    const colours = this.el.sceneEl.systems["vrmon-colour"];
+    this.colourButton.set("Percentile colours", () => colours.toggle());
+    this.colourButton.setActive(colours.mode === "percentile");
     this.renderReplay();
   },
 
