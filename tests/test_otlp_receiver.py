@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -32,10 +33,13 @@ PROTOBUF, JSON = "application/x-protobuf", "application/json"
 ENDPOINT_LINE = r"OTEL_EXPORTER_OTLP_ENDPOINT=(http://127\.0\.0\.1:(\d+))"
 
 
-def run_app(endpoint: str) -> list[dict]:
-    """tests/otlp_app.py exporting to `endpoint`; returns the spans it made (it fails if an export failed)."""
+def run_app(endpoint: str, **otel: str) -> list[dict]:
+    """tests/otlp_app.py exporting to `endpoint` (more OTEL_EXPORTER_OTLP_* variables in `otel`);
+    returns the spans it made (it fails if an export failed)."""
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "PATH": "/usr/bin:/bin",
+           **{f"OTEL_EXPORTER_OTLP_{name.upper()}": value for name, value in otel.items()}}
     done = subprocess.run([sys.executable, "-m", "tests.otlp_app"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "PATH": "/usr/bin:/bin"})
+                          timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -105,9 +109,10 @@ class Receiving:
         self.server = server
         self.url = otlp.endpoint + "/v1/traces"
 
-    def post(self, body: bytes, content_type: str = PROTOBUF, **headers: str) -> httpx.Response:
+    def post(self, body: bytes, content_type: str = PROTOBUF, verify: ssl.SSLContext | bool = True,
+             **headers: str) -> httpx.Response:
         return httpx.post(self.url, content=body, headers={"Content-Type": content_type, **headers}, timeout=10,
-                          verify=False)
+                          verify=verify)
 
     def spans(self) -> int:
         return self.server.call(lambda: len(self.server.app.state.store))
@@ -242,11 +247,15 @@ def test_beyond_loopback_exports_need_the_token_over_https(receiver, tmp_path):
                                  SpanStore())
     otlp = receiver(security=SecurityConfig(lan=True, token="s3cret", config_dir=str(tmp_path)))
     assert otlp.url.startswith("https://")
+    certificate = otlp.server.app.state.exposure.certificate.cert  # the one vrmon made and prints
+    trusting = ssl.create_default_context(cafile=str(certificate))
     body = export_request().SerializeToString()
-    assert otlp.post(body).status_code == 401
-    assert otlp.post(body, Authorization="Bearer wrong").status_code == 401
-    assert otlp.post(body, Authorization="Bearer s3cret").status_code == 200
-    assert otlp.spans() == 3
+    assert otlp.post(body, verify=trusting).status_code == 401
+    assert otlp.post(body, verify=trusting, Authorization="Bearer wrong").status_code == 401
+    # a real app, set up as the banner says, verifying the certificate
+    made = run_app(otlp.url.removesuffix("/v1/traces"), certificate=str(certificate),
+                   headers="Authorization=Bearer%20s3cret")
+    assert otlp.spans() == len(made) == 8
 
 
 def sdk_export_request() -> ExportTraceServiceRequest:

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from vrmon.analysis.compare import compare_traces, scene_comparison, summary
+from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
 from vrmon.layout.services import SERVICE_NODE_BASE
@@ -27,6 +29,8 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
     ClientMessage,
+    Colour,
+    Compare,
     ReplayRequest,
     Detail,
     Expand,
@@ -40,6 +44,8 @@ from vrmon.protocol import (
     details_frame,
     matches_frame,
     error_frame,
+    comparison_frame,
+    ranks_frame,
     revealed_frame,
     status_frame,
 )
@@ -51,6 +57,7 @@ from vrmon.tracing import is_untraced, span, untraced
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
+MAX_LISTED_ONLY = 200  # spans only in A or only in B listed in a comparison frame
 MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
 
 
@@ -79,6 +86,7 @@ class Viewer:
     statuses: dict[str, bytes] = field(default_factory=dict)  # each source's latest status frame
     answer: bytes | None = None  # the reply to the last select, until it is sent
     findings: bytes | None = None  # the latest findings frame, for a viewer that watches them
+    ranks: bool = False  # colours spans by duration percentile: gets `ranks` after each view change
     pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
@@ -139,6 +147,7 @@ class Channel:
     key: ViewKey
     view: SceneView
     viewers: set[Viewer] = field(default_factory=set)
+    ranks: tuple[tuple[int, int], bytes] | None = None  # ((store version, view seq), ranks frame): shared by its viewers
 
 
 class Hub:
@@ -186,6 +195,7 @@ class Hub:
             viewer.offer(self.last_metrics)
         if viewer.filter is not None:
             self._send_matches(viewer)
+        self._send_ranks(viewer)
         if viewer.findings is not None:  # it watches them: they follow each snapshot
             viewer.offer(viewer.findings)
 
@@ -249,6 +259,7 @@ class Hub:
         elif isinstance(message, Resync):
             viewer.sent_seq = -1
             viewer.offer(SNAPSHOT)
+            self._send_ranks(viewer)
             if viewer.findings is not None:
                 viewer.offer(viewer.findings)
         elif isinstance(message, SwitchScene):
@@ -261,6 +272,11 @@ class Hub:
             self._expand(viewer, message.id)
         elif isinstance(message, Reveal):
             self._reveal(viewer, message)
+        elif isinstance(message, Compare):
+            self._compare(viewer, message)
+        elif isinstance(message, Colour):
+            viewer.ranks = message.by == "percentile"
+            self._send_ranks(viewer)
         elif isinstance(message, ReplayRequest):
             if self.replay is None:
                 raise ProtocolError("this server is not replaying a recording (vrmon serve --replay FILE.vrrec)")
@@ -271,6 +287,16 @@ class Hub:
                                                                                                  idle=message.idle, window=key.detail.window)))
         elif isinstance(message, Zoom):
             self._zoom(viewer, message.window)
+
+    def _send_ranks(self, viewer: Viewer) -> None:
+        """The percentile rank of each span of the viewer's view, if it colours by them."""
+        channel = viewer.channel
+        if channel is None or not viewer.ranks:
+            return
+        state = (self.store.version, channel.view.seq)
+        if channel.ranks is None or channel.ranks[0] != state:
+            channel.ranks = (state, ranks_frame(*node_ranks(self.store, self.findings.index.ranks, channel.view.nodes.ids)))
+        viewer.offer(channel.ranks[1])
 
     def _send_matches(self, viewer: Viewer) -> None:
         """How many spans matching the viewer's search each summary mark of its view holds."""
@@ -304,10 +330,7 @@ class Hub:
         if trace is None:
             raise ProtocolError(f"trace {message.trace} is not loaded")
         current = viewer.channel.key
-        waterfall = current.scene if self.presets[current.scene].layout == "waterfall" else next(
-            (p.name for p in self.presets.values() if p.layout == "waterfall"), None)
-        if waterfall is None:
-            raise ProtocolError("no waterfall scene to show the trace in")
+        waterfall = self._waterfall_of(current)
         # the same trace keeps its folds, and shows its whole time again: the spans may lie outside a zoomed window
         base = replace(current.detail, window=None) if (current.scene, current.trace) == (waterfall, trace) else DetailLevel()
         try:
@@ -325,6 +348,33 @@ class Hub:
             self._join(viewer, key)
         select = linked if linked is not None else message.select if message.select in uids else None
         viewer.offer_answer(revealed_frame(message.trace, uids, select))
+
+    def _waterfall_of(self, current: ViewKey) -> str:
+        """The waterfall scene to show a trace in: the viewer's own if it is one, else the first."""
+        if self.presets[current.scene].layout == "waterfall":
+            return current.scene
+        waterfall = next((p.name for p in self.presets.values() if p.layout == "waterfall"), None)
+        if waterfall is None:
+            raise ProtocolError("no waterfall scene to show the trace in")
+        return waterfall
+
+    def _compare(self, viewer: Viewer, message: Compare) -> None:
+        """Show trace B in the waterfall, then how it differs from baseline A (a `comparison` frame)."""
+        codes = [self.store.trace_code(t) for t in (message.a, message.b)]
+        for hex_id, code in zip((message.a, message.b), codes):
+            if code is None:
+                raise ProtocolError(f"trace {hex_id} is not loaded")
+        a, b = codes
+        comparison = compare_traces(self.store, a, self.store, b)
+        current = viewer.channel.key
+        scene = self._waterfall_of(current)
+        if (current.scene, current.trace) != (scene, b):
+            self._join(viewer, ViewKey(scene, b))
+        told = summary(comparison)
+        for side in ("only_in_a", "only_in_b"):  # counted whole, listed up to MAX_LISTED_ONLY: a frame stays small
+            told[f"{side}_total"] = len(told[side])
+            told[side] = told[side][:MAX_LISTED_ONLY]
+        viewer.offer_answer(comparison_frame(told, scene_comparison(comparison)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
         current = viewer.channel.key if viewer.channel else self.default_key
@@ -370,6 +420,7 @@ class Hub:
                     viewer.offer(item)
                     if viewer.filter is not None:  # the folds may hold other spans now
                         self._send_matches(viewer)
+                    self._send_ranks(viewer)
         return encoded
 
     def tick_soon(self) -> None:

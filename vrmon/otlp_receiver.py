@@ -73,7 +73,7 @@ class OtlpReceiver:
         if exposure.pairing is not None and not config.security.token:
             listener.close()
             raise ConfigError(f"--otlp {host}:{port} listens beyond loopback, so exporters must authenticate: set "
-                              "VRMON_TOKEN (apps send it with OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer TOKEN'), "
+                              "VRMON_TOKEN (apps send it with OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer%20TOKEN'), "
                               "or pass --insecure to let anyone who reaches the port send spans")
         return cls(listener, exposure, StoreCapacity(store, config.max_spans, config.retain),
                    int(config.otlp_max_body * 2**20))
@@ -89,7 +89,7 @@ class OtlpReceiver:
         certificate = self.exposure.certificate
         if certificate is not None:
             lines.append(f"  and OTEL_EXPORTER_OTLP_CERTIFICATE={certificate.cert} "
-                         "OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer <the --token>'")
+                         "OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer%20<the --token>'")
         return [*self.exposure.warnings, *lines]
 
     async def run(self, sink: SourceSink) -> None:
@@ -102,7 +102,7 @@ class OtlpReceiver:
         def refused(refusal: Refusal) -> None:
             if refusal.status == 429:  # the user should know; a bad request is the exporter's to report
                 sink.set_status("degraded", f"refusing spans (HTTP 429): {refusal.message}; "
-                                            "raise --max-spans or lower --retain to keep more")
+                                            "raise --max-spans, or lower --retain so older traces leave sooner")
 
         export = TraceExport(accept, self.capacity, self.max_body, refused)
         app = Starlette(routes=[Route(OTLP_PATH, export.handle, methods=["POST"])],

@@ -231,6 +231,15 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
             raise ProtocolError("findings frame needs a 'findings' list and an integer 'total'")
     elif kind == "revealed":
         frame["nodes"] = np.frombuffer(frame.get("nodes", b""), dtype="<u4")
+    elif kind == "comparison":
+        for key, dtype in (("nodes", "<u4"), ("diff_us", "<f4"), ("ratio", "<f4"), ("only_b", "<u4")):
+            frame[key] = np.frombuffer(frame.get(key, b""), dtype=dtype)
+        ghosts = frame.get("ghosts", {})
+        frame["ghosts"] = {key: np.frombuffer(ghosts.get(key, b""), dtype=dtype)
+                           for key, dtype in (("anchor", "<u4"), ("from", "<f4"), ("to", "<f4"), ("depth", "u1"))}
+    elif kind == "ranks":
+        frame["ids"] = np.frombuffer(frame.get("ids", b""), dtype="<u4")
+        frame["ranks"] = np.frombuffer(frame.get("ranks", b""), dtype=np.uint8)
     elif kind not in ("status", "details", "error", "metrics", "replay"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
@@ -324,7 +333,27 @@ class Reveal:
     select: int | None
 
 
-ClientMessage = Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest | Reveal
+COLOUR_MODES = ("service", "percentile")
+
+
+@dataclass(frozen=True)
+class Colour:
+    """What the viewer colours spans by: their service (the scene's own colours) or their
+    duration percentile rank within service and operation (the server then sends `ranks`)."""
+
+    by: str
+
+
+@dataclass(frozen=True)
+class Compare:
+    """Compare trace `b` against baseline `a` (hex ids): the viewer is shown B with the comparison."""
+
+    a: str
+    b: str
+
+
+ClientMessage = (Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest | Reveal | Colour
+                 | Compare)
 
 
 def select_frame(node_id: int) -> bytes:
@@ -388,6 +417,35 @@ def matches_frame(ids: np.ndarray, counts: np.ndarray) -> bytes:
                          "counts": np.ascontiguousarray(counts, "<u4").tobytes()})
 
 
+def ranks_frame(ids: np.ndarray, ranks: np.ndarray) -> bytes:
+    """The duration percentile rank (whole, 0–100) of each span node of the viewer's view."""
+    return encode_frame({"type": "ranks", "ids": np.ascontiguousarray(ids, "<u4").tobytes(),
+                         "ranks": np.ascontiguousarray(ranks, np.uint8).tobytes()})
+
+
+def comparison_frame(summary: dict[str, Any], drawn: Any) -> bytes:
+    """Trace B against baseline A (docs/protocol.md#comparison): `summary` as `vrmon inspect
+    --compare --json` prints it, `drawn` a `vrmon.analysis.compare.SceneComparison`."""
+    def le(array: np.ndarray, dtype: str) -> bytes:
+        return np.ascontiguousarray(array, dtype).tobytes()
+
+    return encode_frame({
+        "type": "comparison", "summary": summary,
+        "nodes": le(drawn.nodes, "<u4"), "diff_us": le(drawn.diff_us, "<f4"), "ratio": le(drawn.ratio, "<f4"),
+        "only_b": le(drawn.only_b, "<u4"),
+        "ghosts": {"anchor": le(drawn.ghost_anchor, "<u4"), "from": le(drawn.ghost_from, "<f4"),
+                   "to": le(drawn.ghost_to, "<f4"), "depth": le(drawn.ghost_depth, "u1")},
+    })
+
+
+def compare_request_frame(a: str, b: str) -> bytes:
+    return encode_frame({"type": "compare", "a": a, "b": b})
+
+
+def colour_request_frame(by: str) -> bytes:
+    return encode_frame({"type": "colour", "by": by})
+
+
 def parse_client_message(data: bytes | str) -> ClientMessage:
     """Validate one viewer → server frame; raises ProtocolError with a message for the viewer."""
     if isinstance(data, str):
@@ -423,6 +481,15 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         return SwitchScene(scene, trace, page)
     if kind == "reveal":
         return _parse_reveal(frame)
+    if kind == "compare":
+        a, b = frame.get("a"), frame.get("b")
+        if not all(isinstance(v, str) and 1 <= len(v) <= 32 and all(c in "0123456789abcdefABCDEF" for c in v) for v in (a, b)):
+            raise ProtocolError("compare needs 'a' and 'b': hex trace ids of 1 to 32 characters")
+        return Compare(a.lower(), b.lower())
+    if kind == "colour":
+        if frame.get("by") not in COLOUR_MODES:
+            raise ProtocolError(f"colour: 'by' must be one of {', '.join(COLOUR_MODES)}")
+        return Colour(frame["by"])
     if kind == "findings":
         watch = frame.get("watch", True)
         if not isinstance(watch, bool):
@@ -442,7 +509,7 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
     if kind == "replay":
         return _replay_request(frame)
     raise ProtocolError(f"unknown request type {kind!r}; expected select, resync, scene, findings, expand, detail, zoom, "
-                        "filter, replay or reveal")
+                        "filter, replay, reveal, colour or compare")
 
 
 def _replay_request(frame: dict[str, Any]) -> ReplayRequest:

@@ -3,8 +3,8 @@ through the OpenTelemetry API: they go wherever an SDK configured in this proces
 (`vrmon serve --self-trace` feeds them to vrmon's own store, `opentelemetry-instrument` to any
 collector), and cost next to nothing when none is.
 
-The API's own no-op span still enters and leaves a context each time (about 5-25 µs here); with
-no SDK, `span()` hands back one shared do-nothing context instead (see docs/benchmarks.md).
+The API's own no-op span still enters and leaves a context each time; with no SDK, `span()`
+hands back one shared do-nothing context instead, about a quarter of that cost (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import (Detail, Expand, Filter, ReplayRequest, Resync, Reveal, Select, SwitchScene, WatchFindings, Zoom,
-                            error_frame, parse_client_message)
+from vrmon.protocol import (Colour, Compare, Detail, Expand, Filter, ReplayRequest, Resync, Reveal, Select, SwitchScene,
+                            WatchFindings, Zoom, error_frame, parse_client_message)
 
 log = logging.getLogger("vrmon")
 
@@ -63,7 +63,7 @@ RATES: dict[str, tuple[float, int]] = {
 }
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
          Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Filter: "filter", ReplayRequest: "replay",
-         Reveal: "scene and resync"}
+         Reveal: "scene and resync", Colour: "filter", Compare: "scene and resync"}
 
 
 def viewer_endpoint(hub: Hub, max_viewers: int,

@@ -9,6 +9,8 @@
 //   xr/       controllers, wrist menu, in-world panels and text (headset only, loaded on demand)
 import "./data/vrmon-data.js";
 import "./data/findings.js";
+import "./data/colour-mode.js";
+import "./data/trace-compare.js";
 import "./data/span-links.js";
 import "./scene/span-instances.js";
 import "./desktop/span-pointer.js";
@@ -28,6 +30,7 @@ import "./scene/service-labels.js";
 import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./scene/finding-marks.js";
+import "./scene/compare-marks.js";
 import "./data/vrmon-api.js";
 import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
@@ -39,6 +42,8 @@ import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";
 import "./desktop/findings-panel.js";
+import "./desktop/colour-key.js";
+import "./desktop/compare-panel.js";
 // The waterfall's time zoom: the shared window, the wheel and drag, the overview strip.
 import "./data/time-window.js";
 import "./desktop/time-zoom.js";

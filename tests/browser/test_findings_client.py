@@ -1,4 +1,4 @@
-"""Findings and links in the client, in headless Chromium against a real vrmon server replaying
+"""Findings, links and percentile colours in the client, in headless Chromium against a real vrmon server replaying
 real HotROD traces: the Findings list says what the server found, jumping to a finding lights its
 spans (read from the three.js scene graph) and selects its key span, the list follows a live add,
 and `/#trace=…&span=…` opens that span (on load, after a reload, for a trace not on show).
@@ -13,6 +13,7 @@ from tests.browser.helpers import click_bar_control, next_frames
 from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset, press_menu_button
 from tests.conftest import ROOT
 from vrmon.analysis.findings import find_all
+from vrmon.analysis.percentiles import rank_of_span
 from vrmon.sources.files import load_trace_file
 
 pytestmark = pytest.mark.browser
@@ -175,4 +176,123 @@ def test_the_wrist_menu_lists_the_findings_and_jumps_to_one_in_a_headset(vrmon_s
     page.wait_for_function("(id) => window.vrmon.system.selectedId === id", arg=page_two[wanted]["nodes"][0], timeout=10_000)
     assert page.evaluate("() => window.vrmon.system.scene.trace") == page_two[wanted]["trace"]
     assert page.evaluate("(i) => window.headset.menu().findingButtons[i].active", wanted) is True
+    assert page.errors == []
+
+
+# Per node id: its drawn instance colour and its own (service) colour, as hex.
+DRAWN_COLOURS = """
+() => {
+  const THREE = AFRAME.THREE, spans = document.querySelector("[span-instances]").components["span-instances"].spans;
+  const { nodes } = window.vrmon.system, c = new THREE.Color(), own = new THREE.Color(), out = {};
+  for (let row = 0; row < nodes.count; row++) {
+    spans.getColorAt(row, c);
+    own.setRGB(nodes.color[row * 3] / 255, nodes.color[row * 3 + 1] / 255, nodes.color[row * 3 + 2] / 255, THREE.SRGBColorSpace);
+    out[nodes.ids[row]] = [c.getHexString(), own.getHexString()];
+  }
+  return out;
+}
+"""
+
+
+@pytest.mark.screenshots
+def test_percentile_colours_paint_each_span_by_its_rank_with_a_key_and_switch_back(vrmon_server, open_app, page, screenshot_dir):
+    """Also desktop-percentiles.png (docs/img under `make screenshots`): the HotROD trace by duration percentile."""
+    base = vrmon_server([SERIAL, RETRIES], scene="waterfall")
+    open_app(base)
+    store = vrmon_server.last.app.state.store
+    ranks = vrmon_server.last.call(lambda: {int(store.uid[row]): (int(rank_of_span(store, row).rank), store.operations.names[store.operation[row]])
+                                            for row in range(len(store))})
+    assert page.is_hidden("#colour-key .scale")
+    page.click("#colour-key .mode")
+    page.wait_for_function("() => document.querySelector('#colour-key .mode').getAttribute('aria-pressed') === 'true'")
+    page.wait_for_function("() => window.vrmon.system.el.systems['vrmon-colour'].rankOf.size === window.vrmon.system.nodes.count")
+    assert page.is_visible("#colour-key .scale") and page.inner_text("#colour-key .ticks").split() == ["p0", "p50", "p99"]
+    next_frames(page)
+    drawn = {int(k): v for k, v in page.evaluate(DRAWN_COLOURS).items()}
+    expected = page.evaluate("""(ranks) => { const colours = window.vrmon.system.el.systems['vrmon-colour'], c = new AFRAME.THREE.Color();
+        return Object.fromEntries(Object.entries(ranks).map(([id, rank]) => [id, colours.rankColor(rank, c).getHexString()])); }""",
+                             {str(uid): ranks[uid][0] for uid in drawn})
+    assert {uid: colour for uid, (colour, _) in drawn.items()} == {int(k): v for k, v in expected.items()}
+    # the slowest GetDriver call (p98 of 26, the slow-span finding) is painted hot, the fastest cool
+    getdriver = sorted((ranks[uid][0], uid) for uid in drawn if ranks[uid][1] == "GetDriver")
+    slow, fast = drawn[getdriver[-1][1]][0], drawn[getdriver[0][1]][0]
+    assert getdriver[-1][0] == 98 and int(slow[0:2], 16) > 200 and int(slow[4:6], 16) < 100  # red, little blue
+    assert int(fast[4:6], 16) > int(fast[0:2], 16)  # more blue than red
+    # the details panel says the same rank
+    page.evaluate("(id) => window.vrmon.select(id)", getdriver[-1][1])
+    page.wait_for_function("() => [...document.querySelectorAll('#span-panel th')].some((th) => th.textContent === 'Percentile')")
+    assert "p98 of 26 GetDriver calls" in page.inner_text("#span-panel")
+    page.mouse.move(640, 20)
+    next_frames(page)
+    page.screenshot(path=str(screenshot_dir / "desktop-percentiles.png"))
+    # C switches back: every span in its service colour again
+    page.mouse.move(640, 20)
+    page.keyboard.press("c")
+    page.wait_for_function("() => document.querySelector('#colour-key .mode').getAttribute('aria-pressed') === 'false'")
+    next_frames(page)
+    assert all(colour == own for colour, own in page.evaluate(DRAWN_COLOURS).values())
+    assert page.errors == []
+
+
+APIV3 = "fixtures/apiv3-gettrace-hotrod-40spans.json"  # the same request with a route pool of three
+
+
+@pytest.mark.screenshots
+def test_compare_paints_b_by_its_change_against_baseline_a_with_ghosts_a_summary_and_jumps(vrmon_server, open_app, page, screenshot_dir):
+    """Also desktop-compare.png (docs/img under `make screenshots`): the retried request against the serial one."""
+    base = vrmon_server([SERIAL, APIV3, RETRIES], scene="waterfall")
+    serial, pooled, retries = "fe65c5beefbe4e96119efbba3da07e99", "2ea75461946a7dd10f2c15ab36a076cb", "ea6db5d7b317ca1a5e2c4e0e7cea53ce"
+    open_app(base, f"#trace={pooled}")
+    page.wait_for_function("(t) => window.vrmon.system.scene.trace === t", arg=pooled)
+    page.click(f"#trace-list .baseline[data-baseline='{serial}']")  # B (on show) against A = the serial capture
+    page.wait_for_selector("#compare-panel:not([hidden]) .total")
+    assert page.inner_text("#compare-panel .total") == "B − A: −414 ms (-37.1 %)"
+    assert "40 spans matched · 0 only in A (ghosts) · 0 only in B (framed)" in page.inner_text("#compare-panel")
+    next_frames(page)
+    # the root ran 414 ms (37 %) faster: painted on the blue side; every span has a colour of the scale
+    store = vrmon_server.last.app.state.store
+    root = vrmon_server.last.call(lambda: int(store.uid[[r for r in store.rows_of_trace(store.trace_code(pooled)) if store.parent[r] < 0][0]]))
+    drawn = {int(k): v[0] for k, v in page.evaluate(DRAWN_COLOURS).items()}
+    expected_root = page.evaluate("() => window.vrmon.system.el.systems['vrmon-compare'].changeColor(-414.4 / 1117.0, new AFRAME.THREE.Color()).getHexString()")
+    assert drawn[root] == expected_root and int(drawn[root][4:6], 16) > int(drawn[root][0:2], 16)
+
+    # a contributor jumps to its span in B
+    first = page.locator("#compare-panel button.contributor").first
+    span = first.get_attribute("data-span")
+    first.click()
+    page.wait_for_function("(s) => location.hash.endsWith(`span=${s}`)", arg=span)
+
+    # against the trimmed retry capture: A's 24 missing spans stand as ghosts in B
+    page.evaluate("(t) => window.vrmon.system.switchScene({ trace: t })", retries)
+    page.wait_for_function("(t) => window.vrmon.system.scene.trace === t", arg=retries)
+    page.click(f"#trace-list .baseline[data-baseline='{serial}']")
+    page.wait_for_function("() => document.querySelector('#compare-panel .total')?.textContent.startsWith('B − A: +568 ms')")
+    next_frames(page)
+    marks = page.evaluate("() => { const m = document.querySelector('[compare-marks]').components['compare-marks']; return [m.ghosts.count, m.frames.count, m.ghosts.parent !== null]; }")
+    assert marks == [24, 0, True]
+    page.mouse.move(640, 20)
+    page.screenshot(path=str(screenshot_dir / "desktop-compare.png"))
+    page.click("#compare-panel .close")
+    page.wait_for_function("() => document.querySelector('#compare-panel').hidden")
+    next_frames(page)
+    assert all(colour == own for colour, own in page.evaluate(DRAWN_COLOURS).values())  # service colours again
+    assert page.evaluate("() => document.querySelector('[compare-marks]').components['compare-marks'].ghosts.count") == 0
+    assert page.errors == []
+
+
+def test_the_wrist_menu_compares_the_trace_on_show_against_a_baseline_in_a_headset(vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(SERIAL, RETRIES))
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    baseline = page.evaluate("() => window.vrmon.system.scene.trace")
+    press_menu_button(page, "m.baselineButton")
+    page.wait_for_function("() => window.headset.menu().baselineButton.active")
+    other = page.evaluate("(t) => window.vrmon.system.traceList().findIndex((trace) => trace.id !== t)", baseline)
+    press_menu_button(page, f"m.traceButtons[{other}]")
+    page.wait_for_function("(t) => window.vrmon.system.scene.trace !== t", arg=baseline, timeout=10_000)
+    press_menu_button(page, "m.compareButton")
+    page.wait_for_function("() => window.vrmon.system.el.systems['vrmon-compare'].showing()", timeout=10_000)
+    summary = page.evaluate("() => window.vrmon.system.el.systems['vrmon-compare'].comparison.summary")
+    assert summary["a"]["trace"] == baseline and summary["only_in_a_total"] == 24  # the trimmed retry trace lacks 24 spans
+    page.wait_for_function("() => document.querySelector('[compare-marks]').components['compare-marks'].ghosts.count === 24")
+    assert page.evaluate("() => window.headset.menu().compareButton.label.text") == "Stop comparing"
     assert page.errors == []

@@ -205,7 +205,7 @@ def test_trigger_on_a_span_opens_the_in_world_panel_with_its_details(headset):
         arg=f"{table[target]['service']}: {table[target]['operation']}",
     )
     labelled = page.evaluate("document.querySelector('[vr-span-labels]').components['vr-span-labels'].texts.filter((t) => t.text).length")
-    assert labelled == 9  # the selected span and the 8 nearest others, out of 40
+    assert 2 <= labelled <= 9  # the selected span and up to 8 nearest others whose names find room
     # Characters the shipped font lacks are replaced, or troika would go to its CDN for a fallback.
     shown = page.evaluate("async () => (await import('/static/js/xr/text.js')).displayable('café 東京 → ok')")
     assert shown == "café ?? ? ok"

@@ -221,3 +221,55 @@ def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
         "only_in_a": _spans_json(c, c.a, c.only_a),
         "only_in_b": _spans_json(c, c.b, c.only_b),
     }
+
+
+# -- for a viewer: the comparison drawn over trace B ---------------------------------------------------
+
+MAX_GHOSTS = 2000  # spans only in A drawn as ghosts; the summary still counts them all
+
+
+@dataclass(frozen=True)
+class SceneComparison:
+    """What a viewer draws over trace B: per matched B span its node id and duration change, the
+    node ids of B's spans A lacks, and A's spans B lacks as ghosts placed against B's spans: each
+    by the node id of its nearest matched ancestor's B counterpart, with where it ran within that
+    ancestor (start and end as fractions of the ancestor's A duration) and how many calls deeper."""
+
+    nodes: np.ndarray  # uint32: matched B spans
+    diff_us: np.ndarray  # B duration − A duration
+    ratio: np.ndarray  # that change over A's duration
+    only_b: np.ndarray  # uint32
+    ghost_anchor: np.ndarray  # uint32 node id in B
+    ghost_from: np.ndarray  # float32 fractions of the anchor's A time
+    ghost_to: np.ndarray
+    ghost_depth: np.ndarray  # uint8: call depth below the anchor
+
+
+def scene_comparison(c: Comparison) -> SceneComparison:
+    a, b = c.a, c.b
+    dur_a, dur_b = a.end - a.start, b.end - b.start
+    diff = dur_b[c.match_b] - dur_a[c.match_a]
+    b_of_a = np.full(len(a.rows), -1, np.int64)
+    b_of_a[c.match_a] = c.match_b
+    anchors, froms, tos, depths = [], [], [], []
+    for i in c.only_a[:MAX_GHOSTS].tolist():
+        up, depth = int(a.parent[i]), 1
+        while up >= 0 and b_of_a[up] < 0:
+            up, depth = int(a.parent[up]), depth + 1
+        if up < 0:
+            continue  # no matched ancestor: nothing in B to place it against
+        span = max(int(dur_a[up]), 1)
+        anchors.append(int(b.store.uid[b.rows[b_of_a[up]]]))
+        froms.append((a.start[i] - a.start[up]) / span)
+        tos.append((a.end[i] - a.start[up]) / span)
+        depths.append(min(depth, 255))
+    return SceneComparison(
+        nodes=b.store.uid[b.rows[c.match_b]].astype(np.uint32),
+        diff_us=diff,
+        ratio=diff / np.maximum(dur_a[c.match_a], 1),
+        only_b=b.store.uid[b.rows[c.only_b]].astype(np.uint32),
+        ghost_anchor=np.array(anchors, np.uint32),
+        ghost_from=np.array(froms, np.float32),
+        ghost_to=np.array(tos, np.float32),
+        ghost_depth=np.array(depths, np.uint8),
+    )

@@ -136,3 +136,16 @@ class DurationRanks:
         as_fast = np.searchsorted(self._keys, keys, side="right") - faster
         ranks = percentile_rank(faster - lo[which], as_fast, n[which])
         return SlowSpans(self._rows[pos_in], ranks, n[which])
+
+
+def node_ranks(store: "SpanStore", ranks: DurationRanks, node_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(span node ids, whole percentile rank 0–100 as uint8) of the nodes of a view that are spans
+    held by the store (summary marks and service nodes are left out), for a colour by percentile."""
+    uids = store.uid
+    at = np.searchsorted(uids, node_ids)  # uids increase with rows
+    found = at < len(uids)
+    found[found] = uids[at[found]] == node_ids[found]
+    rows = at[found]
+    ranks.sync(store)
+    rank, _ = ranks.ranks(store, rows)
+    return node_ids[found].astype(np.uint32), np.clip(np.floor(rank), 0, 100).astype(np.uint8)

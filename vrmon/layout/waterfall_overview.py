@@ -28,7 +28,7 @@ LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
 SUMMARY_FILL = 0.5  # of a row's pitch, a summary strip's height: across the lower part of its holder's bar
 SUMMARY_DEPTH = 0.3  # of a bar's depth, how far a summary strip stands out in front of its holder's bar
-LABEL_FONT = 0.92  # of a lane's least height, its name's font size
+LABEL_FONT = 0.96  # of a lane's least height, its name's font size (names a lane apart do not touch)
 NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time the trace starts
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
@@ -146,7 +146,9 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     labels += ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
     bounds = bounds_of(nodes)
     name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
-    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], bounds[4], bounds[5])
+    # the top lane's name reaches above its bars when they are thinner than its letters
+    top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
+    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], top, bounds[5])
     # the overview strip: the whole trace, a row per service, under the rectangle of the time shown
     services, rank, span_lane = lanes_of(cols.service, start)
     density = strip(span_lane, start, end, len(services), axis.whole)

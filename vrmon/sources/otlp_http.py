@@ -55,7 +55,7 @@ class Capacity(Protocol):
 
 
 class TraceExport:
-    """The ASGI endpoint: one export request in, one OTLP answer out."""
+    """The endpoint: one export request in, one OTLP answer out."""
 
     def __init__(self, accept: Callable[[SpanBatch], None], capacity: Capacity, max_body: int,
                  on_refused: Callable[[Refusal], None] = lambda refusal: None) -> None:
@@ -65,7 +65,8 @@ class TraceExport:
         self.on_refused = on_refused  # e.g. the receiver's status when the store is full
 
     async def handle(self, request: Request) -> Response:
-        with span("otlp export", {"vrmon.bytes": int(request.headers.get("content-length") or 0)}):
+        declared = request.headers.get("content-length", "")
+        with span("otlp export", {"vrmon.bytes": int(declared) if declared.isdigit() else -1}):
             return await self._answer(request)
 
     async def _answer(self, request: Request) -> Response:

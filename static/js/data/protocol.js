@@ -104,6 +104,21 @@ export function decodeServerFrame(bytes) {
     const n = Math.floor((frame.ids?.byteLength ?? 0) / 4);
     frame.ids = typedColumn(frame.ids, Uint32Array, n, "matches");
     frame.counts = typedColumn(frame.counts, Uint32Array, n, "matches");
+  } else if (frame.type === "comparison") {
+    const column = (bin, Type, size) => typedColumn(bin, Type, Math.floor((bin?.byteLength ?? 0) / size), "comparison");
+    frame.nodes = column(frame.nodes, Uint32Array, 4);
+    frame.diff_us = column(frame.diff_us, Float32Array, 4);
+    frame.ratio = column(frame.ratio, Float32Array, 4);
+    frame.only_b = column(frame.only_b, Uint32Array, 4);
+    const ghosts = frame.ghosts ?? {};
+    frame.ghosts = {
+      anchor: column(ghosts.anchor, Uint32Array, 4), from: column(ghosts.from, Float32Array, 4),
+      to: column(ghosts.to, Float32Array, 4), depth: column(ghosts.depth, Uint8Array, 1),
+    };
+  } else if (frame.type === "ranks") {
+    const n = Math.floor((frame.ids?.byteLength ?? 0) / 4);
+    frame.ids = typedColumn(frame.ids, Uint32Array, n, "ranks");
+    frame.ranks = typedColumn(frame.ranks, Uint8Array, n, "ranks");
   } else if (frame.type === "revealed") {
     frame.nodes = typedColumn(frame.nodes, Uint32Array, Math.floor((frame.nodes?.byteLength ?? 0) / 4), "revealed");
   }
@@ -122,6 +137,10 @@ export const filterRequest = ({ text, service, operation, minDurationUs, errorsO
 /** Show spans of a trace in the waterfall, folds opened: a linked span (hex id) and/or node ids. */
 export const revealRequest = ({ trace, span = null, nodes = [], select = null }) => encode({ type: "reveal", trace, span, nodes, select });
 export const findingsRequest = (watch) => encode({ type: "findings", watch });
+/** Colour spans by "service" (the scene's colours) or "percentile" (the server then sends `ranks`). */
+export const colourRequest = (by) => encode({ type: "colour", by });
+/** Show trace `b` against baseline `a` (hex ids): the server answers with `comparison`. */
+export const compareRequest = (a, b) => encode({ type: "compare", a, b });
 /** Drive a replay's clock: "play", "pause", "seek" (to `positionUs`) or "speed" (to `speed`). */
 export const replayRequest = ({ action, positionUs = null, speed = null }) =>
   encode({ type: "replay", action, position_us: positionUs === null ? null : Math.round(positionUs), speed });

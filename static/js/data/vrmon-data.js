@@ -6,6 +6,7 @@
 //   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
 //   vrmon-filter {matches, active, reset}  vrmon-hover {id, row, previousRow, x, y}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
+//   vrmon-ranks {ids, ranks}             vrmon-comparison-frame {frame}
 //   vrmon-replay {frame}
 // The filter (`nodeFilter`, see node-filter.js; changed with setFilter) is kept in step with the
 // rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
@@ -243,6 +244,10 @@ AFRAME.registerSystem("vrmon-data", {
         return this.emit("vrmon-metrics", { metrics: frame });
       case "findings":
         return this.emit("vrmon-findings", { frame });
+      case "comparison":
+        return this.emit("vrmon-comparison-frame", { frame });
+      case "ranks":
+        return this.emit("vrmon-ranks", { ids: frame.ids, ranks: frame.ranks });
       case "revealed":
         if (frame.select !== null && frame.select !== undefined && this.nodes.rowOf.has(frame.select)) this.select(frame.select);
         return this.emit("vrmon-revealed", { trace: frame.trace, nodes: frame.nodes, select: frame.select ?? null });

@@ -45,6 +45,7 @@ export const SHORTCUTS = Object.freeze([
   { action: "traceList", label: "T", help: "fold or open the trace list", keys: [{ key: "t" }, { key: "T" }] },
   { action: "legend", label: "L", help: "fold or open the service colours", keys: [{ key: "l" }, { key: "L" }] },
   { action: "hostLoad", label: "H", help: "show or hide host load", keys: [{ key: "h" }, { key: "H" }] },
+  { action: "percentileColours", label: "C", help: "colour spans by duration percentile, or by service", keys: [{ key: "c" }, { key: "C" }] },
   { action: "keyHelp", label: "?", help: "this list of keys (the ⋯ menu)", keys: [{ key: "?" }] },
   // the mouse, and A-Frame's own keys (look-controls and wasd-controls handle them), listed too
   { action: null, label: "drag · W A S D · wheel", help: "look · walk · move", keys: [] },

@@ -52,12 +52,13 @@ AFRAME.registerComponent("span-details-panel", {
       span.span_id ? copyLink(linkTo(span.trace_id, span.span_id)) : null,
       section(null, table([
         ["Duration", formatDuration(span.duration_us)],
+        span.percentile?.text ? ["Percentile", span.percentile.text] : null,
         ["Start", formatTimestamp(span.start_us)],
         ["Error", span.error ? "yes" : "no"],
         ["Depth", span.depth],
         ["Trace ID", h("code", {}, span.trace_id)],
         ["Span ID", h("code", {}, span.span_id)],
-      ])),
+      ].filter(Boolean))),
       span.warnings?.length ? section("Warnings", h("ul", { class: "warnings" }, span.warnings.map((w) => h("li", {}, w)))) : null,
       section("Parent", span.parent === null || span.parent === undefined
         ? h("p", { class: "muted" }, span.parent_span_id ? `${span.parent_span_id} (not in this trace)` : "none: this is a root span")

@@ -1,7 +1,8 @@
 // The collapsible list of traces from the summaries (its button or T folds it; it folds itself
 // while the wall, a list of traces of its own, is up): newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
-// on show is highlighted.
+// on show is highlighted; the "A" beside another trace compares the trace on show against it
+// (data/trace-compare.js).
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
 import { openTrace } from "../data/scene-catalog.js";
 import { bindKeys } from "./keymap.js";
@@ -78,7 +79,18 @@ AFRAME.registerComponent("trace-list", {
     const current = this.system.scene?.trace;
     const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
     this.count.textContent = query ? `${shown.length} of ${traces.length}` : String(traces.length);
+    const compare = this.el.sceneEl.systems["vrmon-compare"];
     this.list.replaceChildren(...shown.map((trace) => h("li", {},
+      current && trace.id !== current ? h("button", {
+        type: "button",
+        class: "baseline",
+        "data-baseline": trace.id,
+        title: "Compare the trace on show (B) against this one (baseline A)",
+        onclick: (event) => {
+          releaseFocusAfterClick(event);
+          compare.start(trace.id, current);
+        },
+      }, "A") : null,
       h("button", {
         class: "trace",
         "data-trace-id": trace.id,

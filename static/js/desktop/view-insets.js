@@ -1,7 +1,7 @@
 // How much of the canvas the desktop overlays cover at its edges, so framing puts the scene in
-// the part they leave free: side panels that run down most of an edge (the trace list, the span
-// panel; folded ones shrink to a small button in the corner), the top bar, and the bottom bar
-// (legend, wall pager, host gauge).
+// the part they leave free: the trace list on the left (open, or folded to a button in the
+// corner), a side panel that runs down most of the right edge (the span panel), the top bar, and
+// the bottom bar (legend, wall pager, host gauge).
 
 // The bottom bar always keeps one row's room: the host gauge arrives with the first metrics
 // frame, a second after the scene is framed.
@@ -17,7 +17,8 @@ export function viewInsets(canvas, { left, right, top, bottom }) {
   const topBox = top?.getBoundingClientRect();
   const bottomBox = shownBox(bottom);
   return {
-    left: tall(leftBox) ? Math.min(leftBox.right, width / 3) : 0,
+    // a folded list is a button in the top-left corner: names at the picture's left edge must clear it too
+    left: leftBox?.height ? Math.min(leftBox.right, width / 3) : 0,
     right: tall(rightBox) ? Math.min(width - rightBox.left, width / 3) : 0,
     top: topBox?.height ? Math.min(topBox.bottom, height / 3) : 0,
     bottom: bottom ? Math.min(Math.max(bottomBox ? height - bottomBox.top : 0, BOTTOM_ROW_PX), height / 3) : 0,

@@ -1,4 +1,5 @@
-// Findings in the scene: the spans of every finding drawn here light up (a frame around each bar
+// Findings in the waterfall (a finding is one trace's story; on the wall's small panels the marks
+// would cover the titles): the spans of every finding drawn here light up (a frame around each bar
 // in the finding kind's colour: the finding the viewer jumped to at full strength, the others
 // fainter), and a pin stands above each finding's group of spans. Two InstancedMeshes,
 // so two draw calls whatever the number of findings; rebuilt when the findings or the nodes change.
@@ -6,11 +7,11 @@ import { findingKind, focusNodes } from "../data/findings.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 
 const THREE = AFRAME.THREE;
-const YAW_TO_RADIANS = Math.PI / 32767;
 const SHELL_MARGIN = 0.12; // metres around a lit bar
-const PIN_WIDTH = 0.22;
-const PIN_HEIGHT = 0.34;
-const PIN_GAP = 0.12; // metres between the group's top and the pin's point
+// A pin fits in the gap above its bars (the waterfall's rows are 0.6 m apart, bars 0.3 m tall).
+const PIN_WIDTH = 0.16;
+const PIN_HEIGHT = 0.22;
+const PIN_GAP = 0.04; // metres between the group's top and the pin's point
 const FAINT = 0.4; // colour strength of the findings the viewer has not jumped to
 
 AFRAME.registerComponent("finding-marks", {
@@ -18,7 +19,6 @@ AFRAME.registerComponent("finding-marks", {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.findings = this.el.sceneEl.systems["vrmon-findings"];
     this.matrix = new THREE.Matrix4();
-    this.rotation = new THREE.Matrix4();
     this.color = new THREE.Color();
     this.shellGeometry = new THREE.BoxGeometry(1, 1, 1);
     // The inside of a box a little larger than the bar: the bar hides its middle, so what shows is
@@ -56,6 +56,7 @@ AFRAME.registerComponent("finding-marks", {
   drawnFindings() {
     const { rowOf } = this.system.nodes;
     const drawn = [];
+    if (this.system.scene?.layout !== "waterfall") return drawn;
     for (const finding of this.findings.findings) {
       const rows = finding.nodes.map((id) => rowOf.get(id)).filter((row) => row !== undefined);
       if (!rows.length) continue;
@@ -72,7 +73,7 @@ AFRAME.registerComponent("finding-marks", {
     if (grown) {
       this.createMeshes(grown);
     }
-    const { pos, size, yaw } = this.system.nodes;
+    const { pos, size } = this.system.nodes;
     let shell = 0;
     drawn.forEach(({ finding, rows, group }, pin) => {
       this.color.set(findingKind(finding).color).multiplyScalar(this.findings.isActive(finding) ? 1 : FAINT);
@@ -83,7 +84,6 @@ AFRAME.registerComponent("finding-marks", {
       for (const row of rows) {
         const i = row * 3;
         this.matrix.makeScale(size[i] + SHELL_MARGIN, size[i + 1] + SHELL_MARGIN, size[i + 2] + SHELL_MARGIN);
-        if (yaw[row] !== 0) this.matrix.premultiply(this.rotation.makeRotationY(yaw[row] * YAW_TO_RADIANS));
         this.matrix.setPosition(pos[i], pos[i + 1], pos[i + 2]);
         this.shells.setMatrixAt(shell, this.matrix);
         this.shells.setColorAt(shell++, this.color);
@@ -95,11 +95,7 @@ AFRAME.registerComponent("finding-marks", {
         right = Math.max(right, pos[i] + size[i] / 2);
         z = Math.max(z, pos[i + 2]);
       }
-      // Above the middle of the group; on the wall (panels turned by yaw) above its first span.
-      const first = group[0] * 3;
-      const x = yaw[group[0]] !== 0 ? pos[first] : (left + right) / 2;
-      const pinZ = yaw[group[0]] !== 0 ? pos[first + 2] : z;
-      this.matrix.makeScale(PIN_WIDTH, PIN_HEIGHT, PIN_WIDTH).setPosition(x, top + PIN_GAP + PIN_HEIGHT / 2, pinZ);
+      this.matrix.makeScale(PIN_WIDTH, PIN_HEIGHT, PIN_WIDTH).setPosition((left + right) / 2, top + PIN_GAP + PIN_HEIGHT / 2, z);
       this.pins.setMatrixAt(pin, this.matrix);
       this.pins.setColorAt(pin, this.color);
     });

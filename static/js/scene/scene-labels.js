@@ -134,6 +134,11 @@ AFRAME.registerComponent("scene-labels", {
     this.buildRules(labels);
   },
 
+  /** The share of a label's quad its letters take (font size / quad height; the rest is padding). */
+  fontShare() {
+    return FONT_PX / (FONT_PX + 2 * PAD_PX);
+  },
+
   /** Pack every label's text into one canvas, row by row; returns the canvas and pixel boxes. */
   drawAtlas(labels) {
     const measure = document.createElement("canvas").getContext("2d");

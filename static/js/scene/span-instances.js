@@ -1,7 +1,8 @@
 // Draws every node of the scene with one InstancedMesh (unit box scaled and placed per
 // instance), error markers with a second one, and an outline around the selected node.
 // Rows of the instanced meshes are the rows of the system's NodeTable, so a delta rewrites
-// only the rows it touched. With a filter on, spans that do not match are dimmed towards the
+// only the rows it touched. A span's colour is its node colour (the service's), or by duration
+// percentile when the viewer chose so (data/colour-mode.js). With a filter on, spans that do not match are dimmed towards the
 // background (per-instance colour: no extra draw call). Spans added or removed by a delta fade
 // in and out; picking goes through a BVH over the instances (instance-bvh.js).
 import { FLAG } from "../data/protocol.js";
@@ -63,6 +64,9 @@ AFRAME.registerComponent("span-instances", {
     this.onNodes = (event) => this.applyChanges(event.detail);
     this.onSelection = () => this.placeOutline();
     this.onFilter = (event) => { if (event.detail.reset) this.writeColors(); };
+    this.colours = this.el.sceneEl.systems["vrmon-colour"]; // by service, or by duration percentile
+    this.onColours = () => this.writeColors();
+    this.el.sceneEl.addEventListener("vrmon-colours", this.onColours);
     this.onScene = (event) => { this.spans.geometry = this.nodeGeometry(event.detail.scene); };
     this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
     this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
@@ -78,6 +82,7 @@ AFRAME.registerComponent("span-instances", {
     this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
     this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
     this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.el.sceneEl.removeEventListener("vrmon-colours", this.onColours);
     this.el.sceneEl.removeEventListener("vrmon-hover", this.onHover);
     for (const name of ["spans", "errors", "selection", "fading"]) this.el.removeObject3D(name);
     this.spans.dispose();
@@ -183,7 +188,9 @@ AFRAME.registerComponent("span-instances", {
 
   rowColor(row) {
     const c = this.system.nodes.color;
-    this.color.setRGB(c[row * 3] / 255, c[row * 3 + 1] / 255, c[row * 3 + 2] / 255, THREE.SRGBColorSpace);
+    if (!this.colours.paint(this.system.nodes.ids[row], this.color)) {
+      this.color.setRGB(c[row * 3] / 255, c[row * 3 + 1] / 255, c[row * 3 + 2] / 255, THREE.SRGBColorSpace);
+    }
     if (!this.system.rowMatches(row)) this.color.lerp(this.background, this.data.dim);
     if (row === this.system.hoveredRow) this.color.lerp(this.white, this.data.hoverLighten);
     return this.color;

@@ -1,6 +1,7 @@
 // A small menu riding on the left controller, pressed with the right laser: switch scene, pick
-// a trace (a page at a time), jump to a finding (a page at a time), turn the wall's pages, filter
-// (errors only, minimum duration, one service) and show or hide the host-load ring. X on the left controller folds it away and back.
+// a trace (a page at a time) and compare one against a baseline, jump to a finding (a page at a time), turn the wall's pages, filter
+// (errors only, minimum duration, one service), show or hide the host-load ring and colour spans
+// by duration percentile. X on the left controller folds it away and back.
 import { findingKind } from "../data/findings.js";
 import { formatDuration } from "../data/format.js";
 import { offsetText, speedText } from "../data/replay-clock.js";
@@ -25,6 +26,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.findings = this.el.sceneEl.systems["vrmon-findings"];
     this.tracePage = 0;
     this.findingPage = 0;
+    this.baseline = null; // hex id of the trace chosen as baseline A for a compare
     this.build();
     // Above the wrist, tilted back towards the eyes.
     this.el.object3D.position.set(0, 0.09, 0.03);
@@ -39,6 +41,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
       "vrmon-replay-changed": render,
       "vrmon-replay-tick": () => { if (this.el.object3D.visible) this.renderReplay(); }, // the clock, 4 times a second
       "vrmon-findings-changed": render,
+      "vrmon-colours": render,
+      "vrmon-comparison": render,
       "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
       "exit-vr": () => { this.el.object3D.visible = false; },
     });
@@ -55,7 +59,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + FINDING_ROWS + 2 + 2 + 3 + 1 + 4);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 2 + FINDING_ROWS + 2 + 2 + 3 + 2 + 4);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
@@ -79,6 +83,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.newerButton, this.olderButton] = row(2);
     this.newerButton.set("↑ newer", () => this.turnTracePage(-1));
     this.olderButton.set("↓ older", () => this.turnTracePage(1));
+    [this.baselineButton, this.compareButton] = row(2);
     this.findingsHeading = heading("Findings");
     this.findingButtons = Array.from({ length: FINDING_ROWS }, () => row(1)[0]);
     [this.previousFindingsButton, this.nextFindingsButton] = row(2);
@@ -88,7 +93,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.errorsButton, this.durationButton] = row(2);
     [this.serviceButton] = row(1);
     heading("Show");
-    [this.hostRingButton] = row(1);
+    [this.hostRingButton, this.colourButton] = row(2);
     this.replayHeading = heading("Replay");
     [this.playButton, this.speedButton, this.nextErrorButton] = row(3);
 
@@ -119,6 +124,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
       button.setActive(Boolean(trace) && trace.id === system.scene?.trace);
     });
 
+    this.renderCompare();
     this.renderFindings();
 
     // The wall's pages of traces (blank in the other scenes)
@@ -140,6 +146,9 @@ AFRAME.registerComponent("vr-wrist-menu", {
     const ring = document.querySelector("#host-ring");
     this.hostRingButton.set("Host load ring", ring ? () => this.toggleHostRing(ring) : null);
     this.hostRingButton.setActive(Boolean(ring?.getAttribute("visible")));
+    const colours = this.el.sceneEl.systems["vrmon-colour"];
+    this.colourButton.set("Percentile colours", () => colours.toggle());
+    this.colourButton.setActive(colours.mode === "percentile");
     this.renderReplay();
   },
 
@@ -155,6 +164,19 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.speedButton.set(on ? `Speed ${speedText(replay.speed)}` : "", on ? () => replay.setSpeed(replay.nextSpeed()) : null);
     const next = on ? replay.nextError() : null;
     this.nextErrorButton.set(on ? "Next error" : "", next ? () => replay.seekNextError() : null);
+  },
+
+  /** Trace compare: the trace on show becomes baseline A; later, the trace then on show (B) is compared against it. */
+  renderCompare() {
+    const compare = this.el.sceneEl.systems["vrmon-compare"];
+    const shown = this.system.scene?.layout === "waterfall" ? this.system.scene.trace : null;
+    this.baselineButton.set(shown ? "Baseline A: this trace" : "", shown ? () => { this.baseline = shown; this.render(); } : null);
+    this.baselineButton.setActive(Boolean(shown) && shown === this.baseline);
+    const ready = Boolean(this.baseline && shown && shown !== this.baseline);
+    const comparing = compare.showing();
+    this.compareButton.set(comparing ? "Stop comparing" : this.baseline ? `Compare with A ${this.baseline.slice(0, 6)}` : "",
+      comparing ? () => compare.stop() : ready ? () => compare.start(this.baseline, shown) : null);
+    this.compareButton.setActive(comparing);
   },
 
   /** A page of findings: kind, service and operation; pressing one jumps to it. */

@@ -1,0 +1,52 @@
+// The span colours' switch and key, in the bottom bar of the span scenes: a button (or C) turns
+// "colour by duration percentile" on and off; while it is on, the scale says what each colour
+// means (the rank among spans of the same service and operation the server holds). Hidden in the
+// services scene, whose nodes are services.
+import { h, releaseFocusAfterClick } from "../data/format.js";
+import { PERCENTILE_SCALE } from "../data/colour-mode.js";
+import { bindKeys } from "./keymap.js";
+
+const TICKS = [0, 50, 99]; // labelled under the scale (p75 and p90 are stops too, too close to label)
+const GRADIENT = `linear-gradient(to right, ${PERCENTILE_SCALE.map(([rank, colour]) => `${colour} ${rank}%`).join(", ")})`;
+
+AFRAME.registerComponent("colour-key", {
+  schema: { key: { type: "selector", default: "#colour-key" } },
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.colours = this.el.sceneEl.systems["vrmon-colour"];
+    const key = this.data.key;
+    this.button = h("button", {
+      type: "button",
+      class: "mode",
+      title: "Colour spans by their duration percentile among the spans of the same service and operation (C)",
+      onclick: (event) => {
+        releaseFocusAfterClick(event);
+        this.colours.toggle();
+      },
+    }, "percentile colours");
+    this.scale = h("span", { class: "scale", "aria-label": "duration percentile within service and operation: p0 fastest, p99 slowest" },
+      h("span", { class: "bar", style: { background: GRADIENT } }),
+      h("span", { class: "ticks", "aria-hidden": "true" }, ...TICKS.map((rank) => h("span", { style: { left: `${rank}%` } }, `p${rank}`))));
+    key.replaceChildren(this.button, this.scale);
+    this.unbindKeys = bindKeys({ percentileColours: () => this.colours.toggle() });
+    this.render = this.render.bind(this);
+    this.el.sceneEl.addEventListener("vrmon-colours", this.render);
+    this.el.sceneEl.addEventListener("vrmon-scene", this.render);
+    this.render();
+  },
+
+  remove() {
+    this.unbindKeys();
+    this.el.sceneEl.removeEventListener("vrmon-colours", this.render);
+    this.el.sceneEl.removeEventListener("vrmon-scene", this.render);
+  },
+
+  render() {
+    const layout = this.system.scene?.layout;
+    const on = this.colours.mode === "percentile";
+    this.data.key.hidden = !layout || layout === "services";
+    this.button.setAttribute("aria-pressed", String(on));
+    this.scale.hidden = !on;
+  },
+});
