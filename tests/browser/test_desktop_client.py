@@ -242,4 +242,3 @@ def test_question_mark_lists_every_key_from_the_keymap_and_esc_closes_the_list(v
     page.keyboard.press("?")
     menu.wait_for(state="hidden")
     assert page.errors == []
-

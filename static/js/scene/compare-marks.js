@@ -2,6 +2,8 @@
 // only in B, and A's spans missing from B as ghosts — translucent bars placed against their
 // nearest matched ancestor's bar in B (the same share of its time, a row lower per call depth).
 // Two InstancedMeshes, two draw calls; rebuilt when the comparison or the nodes change.
+import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
+
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.12; // metres around a span only in B
 const ROW_STEP = 2; // a call depth lower is this many bar heights lower (the waterfall's row_height / bar_height)
@@ -32,12 +34,9 @@ AFRAME.registerComponent("compare-marks", {
   createMeshes(capacity) {
     this.frames?.dispose();
     this.ghosts?.dispose();
-    this.frames = new THREE.InstancedMesh(this.geometry, this.frameMaterial, capacity);
-    this.ghosts = new THREE.InstancedMesh(this.geometry, this.ghostMaterial, capacity);
-    for (const mesh of [this.frames, this.ghosts]) {
-      mesh.count = 0;
-      mesh.renderOrder = 1; // after the opaque bars
-    }
+    this.frames = instancedMesh(this.geometry, this.frameMaterial, capacity);
+    this.ghosts = instancedMesh(this.geometry, this.ghostMaterial, capacity);
+    for (const mesh of [this.frames, this.ghosts]) mesh.renderOrder = 1; // after the opaque bars
     this.el.setObject3D("only-b", this.frames);
     this.el.setObject3D("ghosts", this.ghosts);
   },
@@ -47,9 +46,8 @@ AFRAME.registerComponent("compare-marks", {
     const { rowOf, pos, size } = this.system.nodes;
     const onlyB = showing ? [...this.compare.onlyB].map((id) => rowOf.get(id)).filter((row) => row !== undefined) : [];
     const ghosts = showing ? this.compare.comparison.ghosts : { anchor: [] };
-    if (Math.max(onlyB.length, ghosts.anchor.length) > this.frames.instanceMatrix.count) {
-      this.createMeshes(Math.max(onlyB.length, ghosts.anchor.length, this.frames.instanceMatrix.count * 2));
-    }
+    const grown = grownCapacity(this.frames, Math.max(onlyB.length, ghosts.anchor.length)); // frames and ghosts grow together
+    if (grown) this.createMeshes(grown);
     onlyB.forEach((row, k) => {
       const i = row * 3;
       this.matrix.makeScale(size[i] + FRAME_MARGIN, size[i + 1] + FRAME_MARGIN, size[i + 2] + FRAME_MARGIN).setPosition(pos[i], pos[i + 1], pos[i + 2]);
