@@ -4,6 +4,7 @@
 // shows that trace in the waterfall and selects that span (the server opens the folds hiding it).
 // A trace that is not loaded yet (files load in the background) is asked for again when it appears
 // in the trace list; until then the server's refusal says why in the toast.
+import { listen } from "../listen.js";
 
 const HEX_ID = /^[0-9a-f]{1,32}$/;
 const SCENE_NAME = /^[\w.-]{1,64}$/;
@@ -65,12 +66,12 @@ AFRAME.registerComponent("span-links", {
       this.askedWhileListed = false;
       this.open();
     };
-    window.addEventListener("hashchange", this.onHashChange);
+    this.unlistenWindow = listen(window, { hashchange: this.onHashChange });
   },
 
   remove() {
     for (const [name, listener] of Object.entries(this.listeners)) this.el.sceneEl.removeEventListener(name, listener);
-    window.removeEventListener("hashchange", this.onHashChange);
+    this.unlistenWindow();
   },
 
   open() {

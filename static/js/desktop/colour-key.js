@@ -5,6 +5,7 @@
 import { h, releaseFocusAfterClick } from "../data/format.js";
 import { PERCENTILE_SCALE } from "../data/colour-mode.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 const TICKS = [0, 50, 99]; // labelled under the scale (p75 and p90 are stops too, too close to label)
 const GRADIENT = `linear-gradient(to right, ${PERCENTILE_SCALE.map(([rank, colour]) => `${colour} ${rank}%`).join(", ")})`;
@@ -31,15 +32,13 @@ AFRAME.registerComponent("colour-key", {
     key.replaceChildren(this.button, this.scale);
     this.unbindKeys = bindKeys({ percentileColours: () => this.colours.toggle() });
     this.render = this.render.bind(this);
-    this.el.sceneEl.addEventListener("vrmon-colours", this.render);
-    this.el.sceneEl.addEventListener("vrmon-scene", this.render);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-colours": this.render, "vrmon-scene": this.render });
     this.render();
   },
 
   remove() {
     this.unbindKeys();
-    this.el.sceneEl.removeEventListener("vrmon-colours", this.render);
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.render);
+    this.unlistenScene();
   },
 
   render() {

@@ -5,6 +5,7 @@
 // to select it in B), what is only in A or B, and the colour scale of the spans. × stops comparing.
 import { formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
 import { CHANGE_SCALE } from "../data/trace-compare.js";
+import { listen } from "../listen.js";
 
 const GRADIENT = `linear-gradient(to right, ${CHANGE_SCALE.map(([change, colour]) => `${colour} ${(change + 1) * 50}%`).join(", ")})`;
 
@@ -18,13 +19,11 @@ AFRAME.registerComponent("compare-panel", {
     this.body = panel.querySelector(".compare-body");
     panel.querySelector(".close").addEventListener("click", () => this.compare.stop());
     this.render = this.render.bind(this);
-    this.el.sceneEl.addEventListener("vrmon-comparison", this.render);
-    this.el.sceneEl.addEventListener("vrmon-scene", this.render);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-comparison": this.render, "vrmon-scene": this.render });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-comparison", this.render);
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.render);
+    this.unlistenScene();
   },
 
   render() {

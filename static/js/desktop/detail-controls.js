@@ -4,6 +4,7 @@
 // a summary mark opens it (span-pointer). The view header says how many spans the marks fold.
 import { h, releaseFocusAfterClick } from "../data/format.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 const DEPTHS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
@@ -38,12 +39,12 @@ AFRAME.registerComponent("detail-controls", {
       expandAll: inWaterfall(() => this.system.setDetail({ all: true })),
       idle: inWaterfall(() => this.toggleIdle()),
     });
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onScene });
     this.render();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene();
     this.unbindKeys();
   },
 

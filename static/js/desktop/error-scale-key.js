@@ -2,6 +2,7 @@
 // scale the server sent in the scene) and that the red diamond marks the services with errors.
 // Shown only in the services scene, at the bottom edge where the span scenes show their legend.
 import { h } from "../data/format.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("error-scale-key", {
   schema: { key: { type: "selector", default: "#error-key" } },
@@ -9,12 +10,12 @@ AFRAME.registerComponent("error-scale-key", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onScene = () => this.render();
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onScene });
     this.render();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene();
   },
 
   render() {

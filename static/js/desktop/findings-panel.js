@@ -5,6 +5,7 @@
 // them). The list follows the server's findings live; the one jumped to stays marked.
 import { h, releaseFocusAfterClick } from "../data/format.js";
 import { findingKey, findingKind } from "../data/findings.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("findings-panel", {
   schema: {
@@ -25,16 +26,16 @@ AFRAME.registerComponent("findings-panel", {
     });
     panel.querySelector(".close").addEventListener("click", () => this.setOpen(false));
     this.render = this.render.bind(this);
-    this.el.sceneEl.addEventListener("vrmon-findings-changed", this.render);
-    this.el.sceneEl.addEventListener("vrmon-scene", this.render);
-    this.el.sceneEl.addEventListener("vrmon-traces", this.render);
+    this.unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-findings-changed": this.render,
+      "vrmon-scene": this.render,
+      "vrmon-traces": this.render,
+    });
     this.render();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-findings-changed", this.render);
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.render);
-    this.el.sceneEl.removeEventListener("vrmon-traces", this.render);
+    this.unlistenScene();
   },
 
   setOpen(open) {

@@ -1,6 +1,7 @@
 // The top bar's scene buttons: one per scene the server offers (the snapshot's scene catalogue),
 // the current one marked; a click asks the server for that scene.
 import { h, releaseFocusAfterClick } from "../data/format.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("scene-switcher", {
   schema: { container: { type: "selector", default: "#scene-switcher" } },
@@ -8,12 +9,12 @@ AFRAME.registerComponent("scene-switcher", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onScene = () => this.render();
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onScene });
     this.render();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene();
   },
 
   render() {

@@ -3,6 +3,7 @@
 // angle unchanged) until the span sits in the middle of the space left of the panel. Only a
 // selection moves the view, never a live update; in a headset the panel opens beside the span.
 import { viewInsets } from "./view-insets.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const MARGIN_PX = 16;
@@ -24,11 +25,11 @@ AFRAME.registerComponent("selection-clearance", {
       // the panel opens in this same event: measure once it is laid out
       requestAnimationFrame(() => this.clear(event.detail.id));
     };
-    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
+    this.unlistenScene();
   },
 
   /** Slide the view if node `id` lies under the open panel. */

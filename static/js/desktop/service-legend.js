@@ -2,6 +2,7 @@
 // in the bottom bar; its button or L folds it away and back. Framing keeps the scene above it.
 import { h, releaseFocusAfterClick } from "../data/format.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("service-legend", {
   schema: { panel: { type: "selector", default: "#legend" } },
@@ -19,14 +20,12 @@ AFRAME.registerComponent("service-legend", {
     });
     this.unbindKeys = bindKeys({ legend: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.render();
-    this.el.sceneEl.addEventListener("vrmon-services", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-nodes", this.onChange);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-services": this.onChange, "vrmon-nodes": this.onChange });
     this.render();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-services", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onChange);
+    this.unlistenScene();
     this.unbindKeys();
   },
 

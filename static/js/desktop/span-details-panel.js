@@ -6,6 +6,7 @@ import { formatDuration, formatRate, formatTimestamp, formatValue, h, releaseFoc
 import { FLAG } from "../data/protocol.js";
 import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
 import { linkTo } from "../data/span-links.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("span-details-panel", {
   schema: { panel: { type: "selector", default: "#span-panel" } },
@@ -19,13 +20,11 @@ AFRAME.registerComponent("span-details-panel", {
 
     this.onSelection = (event) => (event.detail.id === null ? this.hide() : this.showPending(event.detail.id));
     this.onDetails = (event) => this.show(event.detail.span);
-    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
-    this.el.sceneEl.addEventListener("vrmon-details", this.onDetails);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection, "vrmon-details": this.onDetails });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
-    this.el.sceneEl.removeEventListener("vrmon-details", this.onDetails);
+    this.unlistenScene();
   },
 
   hide() {

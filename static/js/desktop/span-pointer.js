@@ -1,6 +1,8 @@
 // Desktop mouse on the span instances: the span under the pointer is the system's hovered node
 // (span-instances lightens it, the tooltip names it), a click that was not a drag selects it.
 // Picking happens at most once per frame, and only after the pointer moved.
+import { listen } from "../listen.js";
+
 const THREE = AFRAME.THREE;
 const CLICK_SLOP_PX = 5; // a press that moves further than this is a look-drag, not a click
 
@@ -29,7 +31,7 @@ AFRAME.registerComponent("span-pointer", {
     };
     // Rows move when nodes change: pick again on the next frame.
     this.onNodes = () => { this.pointer.moved = true; };
-    this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-nodes": this.onNodes });
     this.onDown = (event) => { this.press = { x: event.clientX, y: event.clientY }; };
     this.onUp = (event) => {
       const press = this.press;
@@ -53,7 +55,7 @@ AFRAME.registerComponent("span-pointer", {
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
+    this.unlistenScene();
     if (!this.canvas) return;
     this.canvas.removeEventListener("mousemove", this.onMove);
     this.canvas.removeEventListener("mouseleave", this.onLeave);

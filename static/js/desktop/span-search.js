@@ -4,6 +4,7 @@
 // shows a filter set by someone else (e.g. the VR wrist menu) through system.setFilter.
 import { formatDuration, parseDuration } from "../data/format.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("span-search", {
   schema: { form: { type: "selector", default: "#span-search" } },
@@ -40,17 +41,17 @@ AFRAME.registerComponent("span-search", {
       this.showCount();
     };
     this.onServices = () => this.listServices();
-    this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
-    this.el.sceneEl.addEventListener("vrmon-selection", this.onFilter);
-    this.el.sceneEl.addEventListener("vrmon-services", this.onServices);
+    this.unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-filter": this.onFilter,
+      "vrmon-selection": this.onFilter,
+      "vrmon-services": this.onServices,
+    });
     this.listServices();
   },
 
   remove() {
     this.unbindKeys();
-    this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
-    this.el.sceneEl.removeEventListener("vrmon-selection", this.onFilter);
-    this.el.sceneEl.removeEventListener("vrmon-services", this.onServices);
+    this.unlistenScene();
   },
 
   /** Esc: leave another text box (back to the scene's keys); else clear the selection first, then the search. */

@@ -1,5 +1,6 @@
 // A small label next to the pointer naming the hovered span.
 import { FLAG } from "../data/protocol.js";
+import { listen } from "../listen.js";
 
 const OFFSET_PX = 14;
 
@@ -9,11 +10,11 @@ AFRAME.registerComponent("span-tooltip", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onHover = (event) => this.show(event.detail);
-    this.el.sceneEl.addEventListener("vrmon-hover", this.onHover);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-hover": this.onHover });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-hover", this.onHover);
+    this.unlistenScene();
   },
 
   show({ row, x, y }) {

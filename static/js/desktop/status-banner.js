@@ -1,6 +1,7 @@
 // Tells the viewer when something is wrong: a banner for sources that are not "ok" and for a
 // lost connection (hidden when all is well), and a short toast for refused requests.
 import { h } from "../data/format.js";
+import { listen } from "../listen.js";
 
 const TOAST_MS = 5000;
 
@@ -14,9 +15,11 @@ AFRAME.registerComponent("status-banner", {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onChange = () => this.render();
     this.onError = (event) => this.showToast(event.detail.message);
-    this.el.sceneEl.addEventListener("vrmon-status", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-connection", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-error", this.onError);
+    this.unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-status": this.onChange,
+      "vrmon-connection": this.onChange,
+      "vrmon-error": this.onError,
+    });
     // The first connection attempt gets a moment before "disconnected" is worth saying.
     this.startupTimer = setTimeout(() => { this.started = true; this.render(); }, 1500);
   },
@@ -24,9 +27,7 @@ AFRAME.registerComponent("status-banner", {
   remove() {
     clearTimeout(this.startupTimer);
     clearTimeout(this.toastTimer);
-    this.el.sceneEl.removeEventListener("vrmon-status", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-connection", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-error", this.onError);
+    this.unlistenScene();
   },
 
   render() {

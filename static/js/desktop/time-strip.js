@@ -4,6 +4,7 @@
 // dragging elsewhere brushes a stretch to zoom into; a click elsewhere centres the window there.
 import { formatDuration } from "../data/format.js";
 import { expand } from "../data/time-axis.js";
+import { listen } from "../listen.js";
 
 const CLICK_PX = 3; // a brush narrower than this is a click
 const SHADE = "rgba(10, 13, 20, 0.6)"; // over the time not shown
@@ -25,8 +26,7 @@ AFRAME.registerComponent("time-strip", {
     this.onDown = (event) => this.press(event);
     this.onMove = (event) => this.move(event);
     this.onUp = (event) => this.release(event);
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-time-window", this.onChange);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onChange, "vrmon-time-window": this.onChange });
     this.canvas.addEventListener("mousedown", this.onDown);
     this.resize = new ResizeObserver(this.onChange);
     this.resize.observe(this.canvas);
@@ -34,8 +34,7 @@ AFRAME.registerComponent("time-strip", {
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-time-window", this.onChange);
+    this.unlistenScene();
     this.canvas.removeEventListener("mousedown", this.onDown);
     this.resize.disconnect();
     this.stopListening();

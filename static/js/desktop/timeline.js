@@ -5,6 +5,7 @@
 import { formatDuration, releaseFocusAfterClick } from "../data/format.js";
 import { SPEEDS, offsetText, speedText } from "../data/replay-clock.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 const SEEK_EVERY_MS = 200; // while dragging: a seek rebuilds the scene, a few a second are enough
 const MARK_TITLES = { error: "errors", service: "new service", outage: "source outage" };
@@ -47,15 +48,13 @@ AFRAME.registerComponent("replay-timeline", {
     });
     this.onChange = () => this.render();
     this.onTick = () => this.renderPosition();
-    this.el.sceneEl.addEventListener("vrmon-replay-changed", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-replay-tick", this.onTick);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-replay-changed": this.onChange, "vrmon-replay-tick": this.onTick });
     this.render();
   },
 
   remove() {
     this.unbindKeys();
-    this.el.sceneEl.removeEventListener("vrmon-replay-changed", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-replay-tick", this.onTick);
+    this.unlistenScene();
   },
 
   render() {

@@ -10,6 +10,7 @@
 // data-overflow itself if it is a group of its own.
 import { h } from "../data/format.js";
 import { bindKeys, SHORTCUTS, whileOpen } from "./keymap.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("top-bar-menu", {
   schema: {
@@ -44,7 +45,7 @@ AFRAME.registerComponent("top-bar-menu", {
     button.addEventListener("click", this.onToggle);
     panel.addEventListener("click", this.onPanelClick);
     window.addEventListener("pointerdown", this.onPointer, true);
-    window.addEventListener("resize", this.relayout);
+    this.unlistenWindow = listen(window, { resize: this.relayout });
     this.resizeWatch = new ResizeObserver(this.relayout);
     this.resizeWatch.observe(bar);
     // A group shown or hidden (the waterfall's detail controls), or a control added to one.
@@ -60,7 +61,7 @@ AFRAME.registerComponent("top-bar-menu", {
     this.unbindKeys();
     this.releaseEscape?.();
     window.removeEventListener("pointerdown", this.onPointer, true);
-    window.removeEventListener("resize", this.relayout);
+    this.unlistenWindow();
     this.resizeWatch.disconnect();
     this.changeWatch.disconnect();
   },

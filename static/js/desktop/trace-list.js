@@ -6,6 +6,7 @@
 import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/format.js";
 import { openTrace } from "../data/scene-catalog.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("trace-list", {
   schema: { panel: { type: "selector", default: "#trace-list" } },
@@ -32,15 +33,13 @@ AFRAME.registerComponent("trace-list", {
       this.render();
       this.list.querySelector("[aria-current]")?.scrollIntoView({ block: "nearest" });
     };
-    this.el.sceneEl.addEventListener("vrmon-traces", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-traces": this.onChange, "vrmon-scene": this.onScene });
     this.render();
   },
 
   remove() {
     this.unbindKeys();
-    this.el.sceneEl.removeEventListener("vrmon-traces", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene();
   },
 
   setCollapsed(collapsed) {

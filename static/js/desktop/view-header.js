@@ -1,4 +1,6 @@
 // The top bar's title: what the scene shows (title, span count, trace id).
+import { listen } from "../listen.js";
+
 AFRAME.registerComponent("view-header", {
   schema: {
     title: { type: "selector", default: "#view-title" },
@@ -8,13 +10,11 @@ AFRAME.registerComponent("view-header", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onChange = () => this.render();
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-nodes", this.onChange);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onChange, "vrmon-nodes": this.onChange });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onChange);
+    this.unlistenScene();
   },
 
   render() {

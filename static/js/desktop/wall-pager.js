@@ -3,6 +3,7 @@
 import { releaseFocusAfterClick } from "../data/format.js";
 import { turnWallPage, wallPageText } from "../data/wall-pages.js";
 import { bindKeys } from "./keymap.js";
+import { listen } from "../listen.js";
 
 AFRAME.registerComponent("wall-pager", {
   schema: { pager: { type: "selector", default: "#wall-pager" } },
@@ -21,12 +22,12 @@ AFRAME.registerComponent("wall-pager", {
     this.older.addEventListener("click", turn(1));
     this.unbindKeys = bindKeys({ olderPage: () => turnWallPage(this.system, 1), newerPage: () => turnWallPage(this.system, -1) });
     this.onScene = () => this.render();
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onScene });
     this.render();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene();
     this.unbindKeys();
   },
 

@@ -5,6 +5,7 @@
 // on, only matching spans keep their stripe (the others are dimmed).
 import { FLAG } from "../data/protocol.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -23,14 +24,12 @@ AFRAME.registerComponent("critical-path-highlight", {
     this.createMesh(256);
     this.onNodes = () => this.rebuild();
     this.onFilter = (event) => { if (event.detail.reset) this.rebuild(); };
-    this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
-    this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-nodes": this.onNodes, "vrmon-filter": this.onFilter });
     if (this.system.nodes.count) this.rebuild();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
-    this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
+    this.unlistenScene();
     this.el.removeObject3D("critical");
     this.strips.dispose();
     this.geometry.dispose();

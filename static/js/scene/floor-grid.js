@@ -1,4 +1,6 @@
 // A subtle 1 m grid on the floor under the current scene, resized when the bounds change.
+import { listen } from "../listen.js";
+
 const THREE = AFRAME.THREE;
 const GRID_MARGIN = 3; // metres of grid beyond the scene on each side
 
@@ -12,12 +14,12 @@ AFRAME.registerComponent("floor-grid", {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.size = 0;
     this.onScene = () => this.fit();
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-scene": this.onScene });
     this.fit();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
+    this.unlistenScene();
     this.dispose();
   },
 

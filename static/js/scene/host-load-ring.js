@@ -9,6 +9,7 @@
 // (a wrist menu) may do the same with `document.querySelector('#host-ring').setAttribute('visible', bool)`.
 import { bindKeys } from "../desktop/keymap.js";
 import { instancedMesh } from "./instanced-mesh.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const MEMORY_SEGMENTS = 32;
@@ -62,20 +63,20 @@ AFRAME.registerComponent("host-load-ring", {
     this.onToggle = () => this.toggle();
     // others (a wrist menu) flip `visible` too: keep the button's state in step
     this.onVisible = (event) => { if (event.detail.name === "visible") this.syncButton(); };
-    this.el.sceneEl.addEventListener("vrmon-metrics", this.onMetrics);
-    this.el.sceneEl.addEventListener("enter-vr", this.onMode);
-    this.el.sceneEl.addEventListener("exit-vr", this.onMode);
-    this.el.addEventListener("componentchanged", this.onVisible);
+    this.unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-metrics": this.onMetrics,
+      "enter-vr": this.onMode,
+      "exit-vr": this.onMode,
+    });
+    this.unlistenEl = listen(this.el, { componentchanged: this.onVisible });
     this.data.toggleButton?.addEventListener("click", this.onToggle);
     this.syncButton();
     if (this.system.metrics) this.show(this.system.metrics);
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-metrics", this.onMetrics);
-    this.el.sceneEl.removeEventListener("enter-vr", this.onMode);
-    this.el.sceneEl.removeEventListener("exit-vr", this.onMode);
-    this.el.removeEventListener("componentchanged", this.onVisible);
+    this.unlistenScene();
+    this.unlistenEl();
     this.unbindKeys();
     this.data.toggleButton?.removeEventListener("click", this.onToggle);
     this.el.removeObject3D("ring");

@@ -3,6 +3,7 @@
 // quads, so labels cost one draw call however many lanes a trace has. Time ticks also get a
 // faint rule across the floor.
 import { billboardGeometry } from "./billboard-quads.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 
@@ -66,14 +67,12 @@ AFRAME.registerComponent("scene-labels", {
     this.breakMaterial = new THREE.LineBasicMaterial({ color: STYLES.break.color });
     this.onLabels = () => this.build();
     // Lane colours come from the services' colours, which can arrive after the labels.
-    this.el.sceneEl.addEventListener("vrmon-labels", this.onLabels);
-    this.el.sceneEl.addEventListener("vrmon-services", this.onLabels);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-labels": this.onLabels, "vrmon-services": this.onLabels });
     if (this.system.labels.length) this.build();
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-labels", this.onLabels);
-    this.el.sceneEl.removeEventListener("vrmon-services", this.onLabels);
+    this.unlistenScene();
     this.clear();
     this.material.dispose();
     this.rulesMaterial.dispose();

@@ -6,6 +6,7 @@
 // Tubes and particle slots are rebuilt when edges or nodes change; in tick only the particles'
 // positions are rewritten, in place, with no allocation.
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const UP = new THREE.Vector3(0, 1, 0);
@@ -58,13 +59,11 @@ AFRAME.registerComponent("service-edges", {
 
     this.stale = true;
     this.onChange = () => { this.stale = true; };
-    this.el.sceneEl.addEventListener("vrmon-edges", this.onChange);
-    this.el.sceneEl.addEventListener("vrmon-nodes", this.onChange);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-edges": this.onChange, "vrmon-nodes": this.onChange });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-edges", this.onChange);
-    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onChange);
+    this.unlistenScene();
     for (const name of ["tubes", "particles"]) this.el.removeObject3D(name);
     this.tubes.dispose();
     this.particles.dispose();

@@ -9,6 +9,7 @@ import { FLAG } from "../data/protocol.js";
 import { installInstanceBVH } from "./instance-bvh.js";
 import { InstanceFades } from "./instance-fades.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -66,24 +67,21 @@ AFRAME.registerComponent("span-instances", {
     this.onFilter = (event) => { if (event.detail.reset) this.writeColors(); };
     this.colours = this.el.sceneEl.systems["vrmon-colour"]; // by service, or by duration percentile
     this.onColours = () => this.writeColors();
-    this.el.sceneEl.addEventListener("vrmon-colours", this.onColours);
     this.onScene = (event) => { this.spans.geometry = this.nodeGeometry(event.detail.scene); };
-    this.el.sceneEl.addEventListener("vrmon-scene", this.onScene);
-    this.el.sceneEl.addEventListener("vrmon-nodes", this.onNodes);
-    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
-    this.el.sceneEl.addEventListener("vrmon-filter", this.onFilter);
     this.onHover = (event) => this.showHover(event.detail);
-    this.el.sceneEl.addEventListener("vrmon-hover", this.onHover);
+    this.unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-colours": this.onColours,
+      "vrmon-scene": this.onScene,
+      "vrmon-nodes": this.onNodes,
+      "vrmon-selection": this.onSelection,
+      "vrmon-filter": this.onFilter,
+      "vrmon-hover": this.onHover,
+    });
     if (this.system.nodes.count) this.applyChanges({ reset: true });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-nodes", this.onNodes);
-    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
-    this.el.sceneEl.removeEventListener("vrmon-filter", this.onFilter);
-    this.el.sceneEl.removeEventListener("vrmon-scene", this.onScene);
-    this.el.sceneEl.removeEventListener("vrmon-colours", this.onColours);
-    this.el.sceneEl.removeEventListener("vrmon-hover", this.onHover);
+    this.unlistenScene();
     for (const name of ["spans", "errors", "selection", "fading"]) this.el.removeObject3D(name);
     this.spans.dispose();
     this.fades.dispose();

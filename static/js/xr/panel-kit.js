@@ -118,14 +118,6 @@ class Button {
   }
 }
 
-/** Add event listeners ({name: handler}) to a target; returns the function that removes them. */
-export function listen(target, handlers) {
-  for (const [name, handler] of Object.entries(handlers)) target.addEventListener(name, handler);
-  return () => {
-    for (const [name, handler] of Object.entries(handlers)) target.removeEventListener(name, handler);
-  };
-}
-
 /** Turn an object so its +z faces a point, about the vertical axis only (panels stay upright). */
 export function faceTowards(object, point) {
   object.rotation.set(0, Math.atan2(point.x - object.position.x, point.z - object.position.z), 0);

@@ -2,7 +2,8 @@
 // of the viewer at eye level, placed where they look when it appears or when they enter VR.
 import { emptyMessage, emptyMessageText } from "../data/empty-message.js";
 import { createText, setText } from "./text.js";
-import { faceTowards, listen } from "./panel-kit.js";
+import { listen } from "../listen.js";
+import { faceTowards } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const DISTANCE = 2.5; // metres in front of the eyes

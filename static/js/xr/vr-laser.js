@@ -2,7 +2,7 @@
 // trigger does there: a span is highlighted and the trigger selects it; a panel button lights
 // up and the trigger presses it; over a scrollable panel the thumbstick scrolls it (and
 // vr-locomotion leaves that stick alone). The raycaster only sees `.vr-pointable` entities.
-import { listen } from "./panel-kit.js";
+import { listen } from "../listen.js";
 
 const SCROLL_THRESHOLD = 0.6; // stick deflection that scrolls
 const SCROLL_REPEAT_MS = 180; // held stick: one row per interval

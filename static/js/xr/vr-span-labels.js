@@ -8,6 +8,7 @@
 import { BatchedText } from "troika-three-text";
 import { createText, setText } from "./text.js";
 import { overlapsAny } from "../scene/label-placement.js";
+import { listen } from "../listen.js";
 
 const THREE = AFRAME.THREE;
 const SHOWN_COUNT = 8; // names at most besides the selected span's
@@ -48,11 +49,11 @@ AFRAME.registerComponent("vr-span-labels", {
     this.box = new Float32Array(4);
     this.nextRefresh = 0;
     this.onSelection = () => { this.nextRefresh = 0; };
-    this.el.sceneEl.addEventListener("vrmon-selection", this.onSelection);
+    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
   },
 
   remove() {
-    this.el.sceneEl.removeEventListener("vrmon-selection", this.onSelection);
+    this.unlistenScene();
     this.el.removeObject3D("vr-labels");
     for (const text of this.texts) text.dispose();
     this.group.dispose();

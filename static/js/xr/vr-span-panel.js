@@ -7,7 +7,8 @@
 import { formatDuration, formatTimestamp, formatValue } from "../data/format.js";
 import { FLAG } from "../data/protocol.js";
 import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
-import { PanelSurface, faceTowards, listen, setText } from "./panel-kit.js";
+import { listen } from "../listen.js";
+import { PanelSurface, faceTowards, setText } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const WIDTH = 0.64;

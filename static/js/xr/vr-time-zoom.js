@@ -4,7 +4,7 @@
 // lays out each window). The stick keeps zooming until it is let go, even when the bars move out
 // from under the laser. vr-locomotion leaves that stick alone meanwhile; with the laser anywhere
 // else the stick walks, turns and teleports as before.
-import { listen } from "./panel-kit.js";
+import { listen } from "../listen.js";
 import { shareOfX } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;

@@ -7,7 +7,8 @@ import { formatDuration } from "../data/format.js";
 import { offsetText, speedText } from "../data/replay-clock.js";
 import { openTrace } from "../data/scene-catalog.js";
 import { turnWallPage, wallPageText } from "../data/wall-pages.js";
-import { PanelSurface, listen, setText } from "./panel-kit.js";
+import { listen } from "../listen.js";
+import { PanelSurface, setText } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const WIDTH = 0.34;

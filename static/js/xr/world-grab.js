@@ -2,6 +2,8 @@
 // grips scale it by how far the hands move apart and turn it about the vertical as the hands
 // turn, about the point between them (a 100 m trace can be brought to the size of a desk).
 // Leaving VR puts the scene back as it was, so the desktop view frames it again.
+import { listen } from "../listen.js";
+
 const THREE = AFRAME.THREE;
 
 AFRAME.registerComponent("world-grab", {
@@ -43,7 +45,7 @@ AFRAME.registerComponent("world-grab", {
       hand.addEventListener("gripdown", this.onGripDown);
       hand.addEventListener("gripup", this.onGripUp);
     }
-    this.el.sceneEl.addEventListener("exit-vr", this.onExitVR);
+    this.unlistenScene = listen(this.el.sceneEl, { "exit-vr": this.onExitVR });
   },
 
   remove() {
@@ -51,7 +53,7 @@ AFRAME.registerComponent("world-grab", {
       hand.removeEventListener("gripdown", this.onGripDown);
       hand.removeEventListener("gripup", this.onGripUp);
     }
-    this.el.sceneEl.removeEventListener("exit-vr", this.onExitVR);
+    this.unlistenScene();
   },
 
   hands() {
