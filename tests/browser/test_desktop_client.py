@@ -242,3 +242,31 @@ def test_question_mark_lists_every_key_from_the_keymap_and_esc_closes_the_list(v
     page.keyboard.press("?")
     menu.wait_for(state="hidden")
     assert page.errors == []
+
+
+def test_a_delta_adds_and_updates_trace_list_items_without_building_the_others_again(vrmon_server, open_app,
+                                                                                      server_snapshot, page):
+    base_url = vrmon_server([MANY_TRACES], scene="waterfall")
+    snapshot = server_snapshot(base_url)
+    open_app(base_url)
+    assert page.locator("#trace-list ol li").count() == 100
+    changed = snapshot["traces"][5]
+    newest = max(t["start_us"] for t in snapshot["traces"])
+    kept = page.evaluate("""async ({changed, newest}) => {""" + DELTA_BUILDER_JS + """
+      const system = window.vrmon.system;
+      window.itemsBefore = new Set(document.querySelectorAll("#trace-list ol li"));
+      const frame = deltaFrame(system, []);
+      frame.traces = [{...changed, spans: changed.spans + 1},
+                      {id: "00000000000000000000000000c0ffee", service: "newcomer", operation: "GET /new", spans: 1,
+                       errors: 0, start_us: newest + 1, duration_us: 10}];
+      system.receive(encode(frame).slice().buffer);
+      const items = [...document.querySelectorAll("#trace-list ol li")];
+      return {count: items.length, first: items[0].querySelector("button.trace").dataset.traceId,
+              kept: items.filter((li) => window.itemsBefore.has(li)).length,
+              changedText: document.querySelector(`#trace-list [data-trace-id='${changed.id}']`).textContent};
+    }""", {"changed": changed, "newest": newest})
+    assert kept["count"] == 101
+    assert kept["first"] == "00000000000000000000000000c0ffee"  # newest first
+    assert kept["kept"] == 99  # every item but the changed one is the same element as before
+    assert f"{changed['spans'] + 1} spans" in kept["changedText"]
+    assert page.errors == []

@@ -25,6 +25,8 @@ AFRAME.registerComponent("trace-list", {
     });
     this.autoCollapsed = false;
     this.layout = null; // the layout on show, to fold the list while the wall is up
+    this.items = new Map(); // trace id → {summary, current, item, bar}: what each item was written from
+    this.longest = 1; // µs that a full duration bar stands for
     this.foldedForWall = false;
     this.filter.addEventListener("input", () => this.render());
     this.unbindKeys = bindKeys({ traceList: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
@@ -75,11 +77,34 @@ AFRAME.registerComponent("trace-list", {
     const shown = query
       ? traces.filter((t) => `${t.service} ${t.operation} ${t.id}`.toLowerCase().includes(query))
       : traces;
-    const current = this.system.scene?.trace;
-    const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
     this.count.textContent = query ? `${shown.length} of ${traces.length}` : String(traces.length);
+    const longest = shown.reduce((max, t) => Math.max(max, t.duration_us), 1);
+    const rescaled = longest !== this.longest;
+    this.longest = longest;
+    const current = this.system.scene?.trace;
+    const wanted = shown.map((trace) => {
+      let entry = this.items.get(trace.id);
+      // written again only when its summary changed (the system replaces changed ones) or another trace is on show
+      if (entry?.summary !== trace || entry.current !== current) {
+        entry = this.item(trace, current);
+        this.items.set(trace.id, entry);
+      } else if (rescaled) {
+        entry.bar.style.width = this.barWidth(trace);
+      }
+      return entry.item;
+    });
+    placeChildren(this.list, wanted);
+    for (const id of this.items.keys()) if (!this.system.traces.has(id)) this.items.delete(id);
+  },
+
+  barWidth(trace) {
+    return `${(100 * trace.duration_us) / this.longest}%`;
+  },
+
+  item(trace, current) {
     const compare = this.el.sceneEl.systems["vrmon-compare"];
-    this.list.replaceChildren(...shown.map((trace) => h("li", {},
+    const bar = h("span", { class: "bar", style: { width: this.barWidth(trace) } });
+    const item = h("li", {},
       current && trace.id !== current ? h("button", {
         type: "button",
         class: "baseline",
@@ -105,8 +130,22 @@ AFRAME.registerComponent("trace-list", {
         `${trace.spans} spans`,
         trace.errors ? h("span", { class: "errors" }, ` · ${trace.errors} error${trace.errors > 1 ? "s" : ""}`) : null,
         ` · ${formatClock(trace.start_us)}`),
-      h("span", { class: "trace-duration" },
-        h("span", { class: "bar", style: { width: `${(100 * trace.duration_us) / longest}%` } }),
-        h("span", { class: "value" }, formatDuration(trace.duration_us)))))));
+      h("span", { class: "trace-duration" }, bar, h("span", { class: "value" }, formatDuration(trace.duration_us)))));
+    return { summary: trace, current, item, bar };
   },
 });
+
+/** Make `wanted` the children of `parent`, in order, moving only what is out of place (a new
+ * trace at the top is one insert) and dropping the rest. */
+function placeChildren(parent, wanted) {
+  let next = parent.firstChild;
+  for (const child of wanted) {
+    if (child === next) next = next.nextSibling;
+    else parent.insertBefore(child, next);
+  }
+  while (next) {
+    const after = next.nextSibling;
+    next.remove();
+    next = after;
+  }
+}
