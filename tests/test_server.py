@@ -180,7 +180,7 @@ def test_switching_trace_sends_that_traces_snapshot(vrmon_server):
 
 
 def test_cli_errors_are_one_line_without_traceback():
-    result = vrmon_cli("serve", "--replay", "does-not-exist.json")
+    result = vrmon_cli("serve", "--port", "0", "--replay", "does-not-exist.json")  # port 0: 8080 may be taken here
     assert result.returncode == 1
     assert result.stderr.strip() == "vrmon: error: does-not-exist.json: no such file; pass a Jaeger JSON or OTLP JSON trace file"
     result = vrmon_cli("tail", "ws://127.0.0.1:9/ws", "--once", "--timeout", "2")
