@@ -203,8 +203,9 @@ def test_percentile_colours_paint_each_span_by_its_rank_with_a_key_and_switch_ba
     ranks = vrmon_server.last.call(lambda: {int(store.uid[row]): (int(rank_of_span(store, row).rank), store.operations.names[store.operation[row]])
                                             for row in range(len(store))})
     assert page.is_hidden("#colour-key .scale")
-    page.click("#colour-key .mode")
-    page.wait_for_function("() => document.querySelector('#colour-key .mode').getAttribute('aria-pressed') === 'true'")
+    click_bar_control(page, "#percentile-toggle")  # in the ⋯ menu
+    page.keyboard.press("Escape")  # closes the menu
+    page.wait_for_function("() => document.querySelector('#percentile-toggle').getAttribute('aria-pressed') === 'true'")
     page.wait_for_function("() => window.vrmon.system.el.systems['vrmon-colour'].rankOf.size === window.vrmon.system.nodes.count")
     assert page.is_visible("#colour-key .scale") and page.inner_text("#colour-key .ticks").split() == ["p0", "p50", "p99"]
     next_frames(page)
@@ -228,7 +229,7 @@ def test_percentile_colours_paint_each_span_by_its_rank_with_a_key_and_switch_ba
     # C switches back: every span in its service colour again
     page.mouse.move(640, 20)
     page.keyboard.press("c")
-    page.wait_for_function("() => document.querySelector('#colour-key .mode').getAttribute('aria-pressed') === 'false'")
+    page.wait_for_function("() => document.querySelector('#percentile-toggle').getAttribute('aria-pressed') === 'false'")
     next_frames(page)
     assert all(colour == own for colour, own in page.evaluate(DRAWN_COLOURS).values())
     assert page.errors == []

@@ -1,7 +1,8 @@
-// The span colours' switch and key, in the bottom bar of the span scenes: a button (or C) turns
-// "colour by duration percentile" on and off; while it is on, the scale says what each colour
-// means (the rank among spans of the same service and operation the server holds). Hidden in the
-// services scene, whose nodes are services.
+// The span colours' switch and key in the span scenes: a button in the ⋯ menu (or C) turns
+// "colour by duration percentile" on and off; only while it is on does the bottom bar show the
+// scale saying what each colour means (the rank among spans of the same service and operation the
+// server holds) — an always-shown switch there took the legend a row and the scene its height.
+// Hidden in the services scene, whose nodes are services.
 import { h, releaseFocusAfterClick } from "../data/format.js";
 import { PERCENTILE_SCALE } from "../data/colour-mode.js";
 import { bindKeys } from "./keymap.js";
@@ -11,25 +12,26 @@ const TICKS = [0, 50, 99]; // labelled under the scale (p75 and p90 are stops to
 const GRADIENT = `linear-gradient(to right, ${PERCENTILE_SCALE.map(([rank, colour]) => `${colour} ${rank}%`).join(", ")})`;
 
 AFRAME.registerComponent("colour-key", {
-  schema: { key: { type: "selector", default: "#colour-key" } },
+  schema: {
+    key: { type: "selector", default: "#colour-key" },
+    button: { type: "selector", default: "#percentile-toggle" },
+  },
 
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.colours = this.el.sceneEl.systems["vrmon-colour"];
     const key = this.data.key;
-    this.button = h("button", {
-      type: "button",
-      class: "mode",
-      title: "Colour spans by their duration percentile among the spans of the same service and operation (C)",
-      onclick: (event) => {
+    this.button = this.data.button;
+    this.unlistenButton = listen(this.button, {
+      click: (event) => {
         releaseFocusAfterClick(event);
         this.colours.toggle();
       },
-    }, "percentile colours");
+    });
     this.scale = h("span", { class: "scale", "aria-label": "duration percentile within service and operation: p0 fastest, p99 slowest" },
       h("span", { class: "bar", style: { background: GRADIENT } }),
       h("span", { class: "ticks", "aria-hidden": "true" }, ...TICKS.map((rank) => h("span", { style: { left: `${rank}%` } }, `p${rank}`))));
-    key.replaceChildren(this.button, this.scale);
+    key.replaceChildren(this.scale);
     this.unbindKeys = bindKeys({ percentileColours: () => this.colours.toggle() });
     this.render = this.render.bind(this);
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-colours": this.render, "vrmon-scene": this.render });
@@ -38,14 +40,16 @@ AFRAME.registerComponent("colour-key", {
 
   remove() {
     this.unbindKeys();
+    this.unlistenButton();
     this.unlistenScene();
   },
 
   render() {
     const layout = this.system.scene?.layout;
     const on = this.colours.mode === "percentile";
-    this.data.key.hidden = !layout || layout === "services";
+    const spans = Boolean(layout) && layout !== "services";
+    this.button.hidden = !spans;
     this.button.setAttribute("aria-pressed", String(on));
-    this.scale.hidden = !on;
+    this.data.key.hidden = !spans || !on;
   },
 });
