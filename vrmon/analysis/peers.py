@@ -12,10 +12,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import msgpack
 import numpy as np
 
 from vrmon.model.attribute_values import any_value
+from vrmon.model.raw_details import MARK, unpack_details
 from vrmon.model.span_store import SpanStore
 from vrmon.model.string_table import StringTable
 
@@ -45,14 +45,14 @@ _VALUE_PREFIXES = tuple(
 def peer_of_packed(packed: bytes) -> str:
     """`peer_of` a span's kept-aside msgpack details. Most spans are settled by one regex scan; one
     whose peer keys appear anywhere but in the usual tag layout is decoded in full."""
-    if _ZIPKIN_FORMAT in packed[:16]:  # Zipkin tags are a map, not key/value entries: decoded in full
-        return peer_of(span_tags(msgpack.unpackb(packed)))
+    if _ZIPKIN_FORMAT in packed[:16] or packed[:1] == MARK:  # a Zipkin map of tags, or file JSON: decoded in full
+        return peer_of(span_tags(unpack_details(packed)))
     tags: dict[str, Any] = {}
     for entry in _PEER_ENTRY.finditer(packed):
         key = _PEER_KEY_OF[entry.group(1)]
         value = _tag_value_after(packed, entry.end())
         if value is None or key in tags:  # another layout, or a key given twice
-            return peer_of(span_tags(msgpack.unpackb(packed)))
+            return peer_of(span_tags(unpack_details(packed)))
         tags[key] = value
     return peer_of(tags) if tags else NO_PEER
 
