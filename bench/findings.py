@@ -20,7 +20,6 @@ from bench.report import ROOT, finish, machine
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from vrmon.analysis.compare import compare_traces, summary
 from vrmon.analysis.findings import FindingsIndex, find_all
-from vrmon.analysis.peers import PeerCodes
 from vrmon.formats import read_document
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
@@ -78,14 +77,12 @@ def stores() -> dict[str, tuple[SpanStore, callable]]:
 
 def bench_findings(rows: list[str], results: dict[str, float]) -> None:
     rows.append("### Findings (ms)\n")
-    rows.append("Each cell is wall / CPU time in ms. From scratch: `find_all` over the whole store (median of 5); "
-                "of that, reading the peer tags (by a byte scan of each kept-aside span) of the calls in groups of five or "
-                "more same calls under one parent, which the N+1 rule needs to tell calls to different peers apart; "
-                "the findings' JSON (`to_json`, names and hex ids, only made for output) separately. Live: 11 adds of "
+    rows.append("Each cell is wall / CPU time in ms. From scratch: `find_all` over the whole store (median of 5; "
+                "the peer each call goes to, which the N+1 rule needs to tell calls to different peers apart, is a store "
+                "column the format readers fill from the tags at load); the findings' JSON (`to_json`, names and hex ids, only made for output) separately. Live: 11 adds of "
                 "1,000 spans, each followed by `FindingsIndex.sync` (the store's add itself not counted): median and worst.\n")
-    rows.append("| store (100,000 spans) | findings | from scratch | of which reading peer tags | their JSON "
-                "| live add of 1k: median | worst |")
-    rows.append("|---|---|---|---|---|---|---|")
+    rows.append("| store (100,000 spans) | findings | from scratch | their JSON | live add of 1k: median | worst |")
+    rows.append("|---|---|---|---|---|---|")
     for name, (store, more) in stores().items():
         index = FindingsIndex()
         index.sync(store)
@@ -94,8 +91,6 @@ def bench_findings(rows: list[str], results: dict[str, float]) -> None:
         for f in findings:
             kinds[f.kind] = kinds.get(f.kind, 0) + 1
         full = timed(lambda store=store: find_all(store))
-        candidates = np.searchsorted(store.uid, index.peers.known_uids)  # spans in groups of ≥ 5 same calls
-        peers = timed(lambda store=store, candidates=candidates: PeerCodes().codes(store, candidates))
         as_json = timed(lambda store=store, findings=findings: [f.to_json(store) for f in findings], repeat=3)
         samples = []
         for k in range(LIVE_ADDS):
@@ -105,7 +100,7 @@ def bench_findings(rows: list[str], results: dict[str, float]) -> None:
         live = statistics.median(walls), statistics.median(cpus)
         worst = max(walls), max(cpus)
         what = ", ".join(f"{v:,} {k}" for k, v in sorted(kinds.items()))
-        rows.append(f"| {name} | {what} | {_pair(full)} | {_pair(peers)} for {len(candidates):,} calls | {_pair(as_json)} "
+        rows.append(f"| {name} | {what} | {_pair(full)} | {_pair(as_json)} "
                     f"| {_pair(live, 2)} | {_pair(worst, 2)} |")
         results[f"full {name}"] = full
         results[f"live {name}"] = live

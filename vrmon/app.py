@@ -22,7 +22,7 @@ from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
 from vrmon.replay.loading import RecordingReplay
 from vrmon.replay.start import start_position
-from vrmon.replay_loading import ReplayLoading, check_replay_paths
+from vrmon.replay.whole_files import WholeFilesLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
 from vrmon.pairing import pairing_routes
@@ -46,7 +46,7 @@ log = logging.getLogger("vrmon")
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None,
                replay_in_background: bool = False) -> Starlette:
     """Build the app; loads the replay files now, so a bad file fails before the server starts, or
-    with `replay_in_background` once it runs (a missing path still fails now; see replay_loading).
+    with `replay_in_background` once it runs (a missing path still fails now; see replay.whole_files).
 
     `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
     """
@@ -69,7 +69,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError("--play plays trace files (--replay FILE) in time; a recording plays in time already, "
                           "and live sources cannot be played")
     replay = (RecordingReplay(played, hub, config) if played
-              else ReplayLoading(trace_files, hub) if replay_in_background else None)
+              else WholeFilesLoading(trace_files, hub) if replay_in_background else None)
     for path in trace_files if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 

@@ -23,6 +23,7 @@ from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
 from vrmon.layout.services import SERVICE_NODE_BASE
+from vrmon.layout.trace_basis import TraceBases
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.model.dependencies import DependencyLink
 from vrmon.model.span_batch import SpanBatch
@@ -162,6 +163,7 @@ class Hub:
         self.last_metrics: bytes | None = None
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
+        self.bases = TraceBases(store)  # what the views of one trace share (its zoom windows and folds)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
         self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
         self.untraced_version = -1  # the store's version after the last add made `untraced` (vrmon's own spans)
@@ -218,7 +220,7 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page, self.bases)
             if self.dependency_links:
                 view.set_dependency_links(self.dependency_links)
                 view.refresh()  # drawn in the first snapshot already
@@ -453,6 +455,7 @@ class Hub:
         gets a snapshot; a trace the new store does not hold yet falls back to the scene's choice."""
         self.store = store
         self.findings = FindingsFeed(store)
+        self.bases = TraceBases(store)
         keys = {viewer: viewer.channel.key for viewer in self.viewers if viewer.channel is not None}
         self.channels.clear()
         for viewer, key in keys.items():

@@ -45,6 +45,7 @@ _COLUMNS: dict[str, Any] = {
     "kind": np.int8,
     "depth": np.int32,
     "peer": np.int32,  # service code of the remote service the span names (Zipkin's remoteEndpoint), -1 if none
+    "callee": np.int32,  # code in `callees` of what the span calls, read from its tags at load; 0: nothing named
 }
 
 
@@ -66,6 +67,8 @@ class SpanStore:
     def __init__(self) -> None:
         self.services = StringTable()
         self.operations = StringTable(capacity=65535)
+        self.callees = StringTable()
+        self.callees.intern("")  # code 0: the span's tags name no peer
         self.trace_ids: list[int] = []
         self._trace_codes: dict[int, int] = {}
         self._cols = {name: np.empty(0, dtype) for name, dtype in _COLUMNS.items()}
@@ -139,7 +142,8 @@ class SpanStore:
             "flags": flags,
             "kind": arrays["kind"],
             "depth": np.zeros(len(batch), np.int32),
-            "peer": self._peer_codes(batch),
+            "peer": _sparse_codes(batch.peer_service, self.services, len(batch), -1),
+            "callee": _sparse_codes(batch.callee, self.callees, len(batch), 0),
         }
         details = batch.details
         if not keep.all():
@@ -170,13 +174,6 @@ class SpanStore:
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new, keep)
-
-    def _peer_codes(self, batch: SpanBatch) -> np.ndarray:
-        peer = np.full(len(batch), -1, np.int32)
-        if batch.peer_service:
-            at = np.fromiter(batch.peer_service, np.int64, len(batch.peer_service))
-            peer[at] = self.services.intern_many(batch.peer_service.values())
-        return peer
 
     def _trace_code(self, trace_id: int) -> int:
         code = self._trace_codes.get(trace_id)
@@ -293,6 +290,7 @@ class SpanStore:
         out = SpanStore()
         out.services = self.services.first(max(codes_used("service"), codes_used("peer")))
         out.operations = self.operations.first(codes_used("operation"))
+        out.callees = self.callees.first(max(codes_used("callee"), 1))
         out.trace_ids = self.trace_ids[: codes_used("trace")]
         out._trace_codes = {trace_id: code for code, trace_id in enumerate(out.trace_ids)}
         out._cols = {name: col[:n].copy() for name, col in cols.items()}
@@ -351,3 +349,11 @@ class SpanStore:
             return self._trace_codes.get(int(trace_id_hex, 16))
         except ValueError:
             return None
+
+
+def _sparse_codes(names: dict[int, str], table: StringTable, n: int, absent: int) -> np.ndarray:
+    """A column of `n` codes in `table` from a batch's sparse names by position; `absent` elsewhere."""
+    codes = np.full(n, absent, np.int32)
+    if names:
+        codes[np.fromiter(names, np.int64, len(names))] = table.intern_many(names.values())
+    return codes

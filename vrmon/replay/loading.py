@@ -15,14 +15,12 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
-from starlette.websockets import WebSocket
-
 from vrmon.errors import VrmonError
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
-from vrmon.protocol import status_frame
 from vrmon.recording.contents import RecordedContents, read_contents
 from vrmon.recording.reader import read_recording
+from vrmon.replay.background import ReadInBackground
 from vrmon.replay.clock import ReplayClock
 from vrmon.replay.from_file import load_in_time
 from vrmon.replay.player import ReplayPlayer
@@ -44,20 +42,19 @@ def load_recording(path: Path) -> tuple[RecordedContents, SpanStore]:
     return contents, whole
 
 
-class RecordingReplay:
+class RecordingReplay(ReadInBackground):
     """Plays a recording, or trace files in time (`paths` and `--play`)."""
 
     def __init__(self, paths: list[Path], hub: Hub, config: ServeConfig, now: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(hub)
         self.paths = paths
         self.in_time = config.play  # trace files played in time, not a recording
         self.name = ", ".join(path.name for path in paths)
-        self.hub = hub
         self.config = config
         self.now = now
         self.shared = config.replay_clock == "shared"
         self.player: ReplayPlayer | None = None  # the shared clock's
         self.loaded: Loaded | None = None
-        self.done = asyncio.Event()
         size = sum(path.stat().st_size for path in paths)
         hub.set_status(STATUS, "loading", f"reading {self.name} ({size / 1e6:.1f} MB)…")
 
@@ -127,11 +124,3 @@ class RecordingReplay:
         self.hub.set_status(STATUS, "degraded" if torn else "ok",
                             f"replaying {self.name}, recorded {began:%Y-%m-%d %H:%M:%S %Z} for "
                             f"{contents.duration_us / 1e6:.0f} s ({len(contents.spans)} spans){torn}")
-
-    async def wait(self, ws: WebSocket) -> None:
-        """Before a viewer joins, until playback starts: the statuses now, then wait."""
-        if self.done.is_set():
-            return
-        for name, status in self.hub.sources.items():
-            await ws.send_bytes(status_frame(source=name, **status.to_json()))
-        await self.done.wait()
