@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vrmon.analysis.compare import compare_traces, scene_comparison, summary
+from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
@@ -58,7 +58,6 @@ from vrmon.tracing import is_untraced, span, untraced
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
-MAX_LISTED_ONLY = 200  # spans only in A or only in B listed in a comparison frame
 MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
 
 
@@ -372,10 +371,7 @@ class Hub:
         scene = self._waterfall_of(current)
         if (current.scene, current.trace) != (scene, b):
             self._join(viewer, ViewKey(scene, b))
-        told = summary(comparison)
-        for side in ("only_in_a", "only_in_b"):  # counted whole, listed up to MAX_LISTED_ONLY: a frame stays small
-            told[f"{side}_total"] = len(told[side])
-            told[side] = told[side][:MAX_LISTED_ONLY]
+        told = summary(comparison, listed=MAX_LISTED_ONLY)  # only-in lists cut short: a frame stays small
         viewer.offer_answer(comparison_frame(told, scene_comparison(comparison)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
