@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -217,13 +219,17 @@ def test_each_refusal_has_its_status_and_a_status_message_in_the_requests_encodi
 
 
 def test_a_full_store_answers_429_with_retry_after_and_says_so_until_there_is_room(receiver):
-    otlp = receiver(max_spans=5)
-    assert otlp.post(export_request(3).SerializeToString()).status_code == 200
+    otlp = receiver(max_spans=5, retain=120.0, replay=[ROOT / "fixtures" / "otlp-hotrod-dispatch-40spans-serial.json"])
+    assert otlp.spans() == 40  # a loaded file takes no room under --max-spans
+    sent = time.time()
+    assert otlp.post(export_request(3).SerializeToString()).status_code == 200  # spans of 2023, arriving now
     refused = otlp.post(export_request(3, trace=b"\x02" * 16).SerializeToString())
+    waited = time.time() - sent
     assert refused.status_code == 429
-    assert 1 <= int(refused.headers["Retry-After"]) <= 300
+    # room comes back when the export has been idle for --retain, counted from its arrival
+    assert math.floor(120 - waited) <= int(refused.headers["Retry-After"]) <= 120
     assert "--max-spans" in status_of(refused).message
-    assert otlp.spans() == 3  # nothing of the refused export was kept, nothing accepted was dropped
+    assert otlp.spans() == 43  # nothing of the refused export was kept, nothing accepted was dropped
     health = httpx.get(otlp.server.url + "/healthz", timeout=10).json()
     assert health["sources"]["otlp"]["state"] == "degraded" and "HTTP 429" in health["sources"]["otlp"]["message"]
     assert otlp.post(export_request(2, trace=b"\x02" * 16).SerializeToString()).status_code == 200  # fits: taken

@@ -215,6 +215,7 @@ def test_a_recorded_batch_reads_back_as_the_spans_the_store_took_with_their_spar
     batch = named_batch(12, spans_per_trace=6)
     batch.incomplete = {1, 4, 9}
     batch.peer_service = {2: "redis", 9: "mysql"}
+    batch.callee = {3: "0.0.0.0:8083", 5: "redis", 11: "mysql"}
     batch.unknown_ref_types = {"SIBLING_OF"}
     keep = np.array([i not in (0, 4, 5) for i in range(12)])
     path = tmp_path / "extras.vrrec"

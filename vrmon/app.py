@@ -60,7 +60,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         check_replay_paths(trace_files)
     else:
         for path in trace_files:
-            store.add(load_trace_file(path))
+            store.add(load_trace_file(path), pinned=True)  # what the user loaded stays, whatever --retain says
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")

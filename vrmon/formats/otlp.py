@@ -7,6 +7,7 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.call_peers import peer_of_otlp_attributes
 from vrmon.formats.values import as_dict, as_list, failure_reason, fit_id, fit_time, pack_untrusted, span_kind, whole_number
 from vrmon.model.attribute_values import any_value
 from vrmon.model.ids import parse_id
@@ -80,11 +81,15 @@ def _read_span(batch: SpanBatch, span: dict, service: str, resource: dict, scope
     span_id = fit_id(parse_id(span["spanId"], "spanId"), 64, "spanId", problems)
     parent_id = fit_id(parse_id(span.get("parentSpanId") or "", "parentSpanId"), 64, "parentSpanId", problems)
     operation = str(span["name"])
+    attributes = span.get("attributes")
+    callee = peer_of_otlp_attributes(attributes) if isinstance(attributes, list) else ""
     details = {"format": "otlp", "span": span, "resource": resource, "scope": scope}
     if problems:
         details["problems"] = problems
     packed = pack_untrusted(packb, details)
 
+    if callee:
+        batch.callee[len(batch)] = callee
     batch.trace_id.append(trace_id)
     batch.span_id.append(span_id)
     batch.parent_id.append(parent_id)
