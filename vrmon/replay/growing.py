@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from vrmon.model.span_batch import SpanBatch
-from vrmon.model.span_store import SpanStore
+from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.recording.contents import Event, RecordedContents, read_contents
 from vrmon.recording.reader import FrameTable, read_frames, scan_frames
 from vrmon.replay.marks import TimelineMarks
@@ -97,7 +97,7 @@ class GrowingRecording:
 
     def _publish(self, contents: RecordedContents, loaded_us: int) -> None:
         with self.lock:
-            added = self.whole.add(contents.batch(0, len(contents.spans))).added
+            added = self.add_to(self.whole, contents.batch(0, len(contents.spans))).added
         if added is not None and not added.all():  # spans an earlier part holds already: the store kept those
             contents = contents.take(added)
         self._parts.append(contents)
@@ -116,6 +116,11 @@ class GrowingRecording:
         self._next_frame = len(self.table.times_us)
 
     # -- what the player reads ----------------------------------------------------------
+
+    def add_to(self, store: SpanStore, batch: SpanBatch) -> AddResult:
+        """Add replayed spans to a store: pinned (a replay never evicts), and all arriving at the
+        recording's start, so a store played to a moment equals `whole`'s prefix there (a seek)."""
+        return store.add(batch, pinned=True, arrived_us=self.start_us)
 
     def spans_until(self, t_us: int) -> int:
         """How many spans had arrived at `t_us` (inclusive), of those read."""

@@ -114,7 +114,7 @@ class ReplayPlayer:
             self._rebuild(position)
             return
         if rows > self._rows:
-            self.hub.store.add(self.recording.batch(self._rows, rows))
+            self.recording.add_to(self.hub.store, self.recording.batch(self._rows, rows))
             self._rows = rows
         upto = bisect.bisect_right(self.recording.event_times, position)
         for event in self.recording.events[self._events:upto]:
