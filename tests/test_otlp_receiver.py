@@ -74,18 +74,25 @@ def test_an_apps_spans_reach_a_viewer_once_with_attributes_events_and_links(serv
             viewer.until(lambda v: v.kinds.count("details") > answered, what=f"details of {node}")
             details = next(frame for frame in reversed(viewer.frames) if frame["type"] == "details")["span"]
             received[details["span_id"]] = details
-        for span in in_trace:
-            got = received.pop(span["span_id"])
-            assert (got["trace_id"], got["service"], got["operation"], got["error"]) == (
-                span["trace_id"], span["service"], span["name"], span["error"])
-            assert got["parent_span_id"] == span["parent_span_id"]
-            tags = {k: v for k, v in got["tags"] if not k.startswith("otel.")}
-            assert tags == span["attributes"]
-            assert [{"name": dict(log["fields"])["event"], "attributes": {k: v for k, v in log["fields"] if k != "event"}}
-                    for log in got["logs"]] == span["events"]
-            assert [{"trace_id": r["trace_id"], "span_id": r["span_id"]} for r in got["references"]] == span["links"]
-            assert ["service.name", span["service"]] in got["process"]
-        assert not received
+        assert_received_as_made(in_trace, received)
+
+
+def assert_received_as_made(made: list[dict], received: dict[str, dict]) -> None:
+    """Each span the app made (tests/otlp_app.py's JSON) is in `received` (span id → the details
+    vrmon shows) with its trace, parent, service, name, error, attributes, events and links; no more."""
+    received = dict(received)
+    for span in made:
+        got = received.pop(span["span_id"])
+        assert (got["trace_id"], got["service"], got["operation"], got["error"]) == (
+            span["trace_id"], span["service"], span["name"], span["error"])
+        assert got["parent_span_id"] == span["parent_span_id"]
+        tags = {k: v for k, v in got["tags"] if not k.startswith("otel.")}
+        assert tags == span["attributes"]
+        assert [{"name": dict(log["fields"])["event"], "attributes": {k: v for k, v in log["fields"] if k != "event"}}
+                for log in got["logs"]] == span["events"]
+        assert [{"trace_id": r["trace_id"], "span_id": r["span_id"]} for r in got["references"]] == span["links"]
+        assert ["service.name", span["service"]] in got["process"]
+    assert not received
 
 
 @pytest.fixture

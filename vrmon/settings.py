@@ -276,6 +276,9 @@ SETTING_GROUPS = (
                  JAEGER_SETTINGS),
     SettingGroup("record", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
     SettingGroup("record", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
+    SettingGroup("record", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon, which records them",
+                 tuple(s for s in OTLP_SETTINGS if s.name != "self_trace")),
+    SettingGroup("record", "security", "who may export to --otlp (see docs/security.md)", SECURITY_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
