@@ -18,11 +18,12 @@ import numpy as np
 
 from bench.report import ROOT, finish, machine
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
-from vrmon.analysis.compare import compare_traces, summary
+from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.findings import FindingsIndex, find_all
 from vrmon.formats import read_document
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
+from vrmon.protocol import comparison_frame
 
 SECTION = "## Findings and compare"
 HOTROD = ROOT / "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
@@ -113,8 +114,12 @@ def _pair(times: tuple[float, float], digits: int = 1) -> str:
 
 def bench_compare(rows: list[str], results: dict[str, float]) -> None:
     rows.append("### Compare two 10,000-span traces (wall / CPU ms, median of 5)\n")
-    rows.append("| pair | matched | only in A / B | `compare_traces` | + `summary` (top 5, only-in lists) |")
-    rows.append("|---|---|---|---|---|")
+    rows.append("The comparison frame is what a viewer's compare costs the server: `compare_traces`, the summary with "
+                f"the only-in lists cut to {MAX_LISTED_ONLY}, the drawn comparison (ghosts placed) and the msgpack frame. "
+                "`inspect --compare` prints the summary with every only-in span listed.\n")
+    rows.append("| pair | matched | only in A / B | `compare_traces` | comparison frame (a viewer's compare) "
+                "| `inspect --compare` summary |")
+    rows.append("|---|---|---|---|---|---|")
     a = SpanStore()
     a.add(synthetic_batch(10_000, spans_per_trace=10_000, seed=0))
     same_shape = synthetic_batch(10_000, spans_per_trace=10_000, seed=0)
@@ -127,10 +132,18 @@ def bench_compare(rows: list[str], results: dict[str, float]) -> None:
     for name, b in (("same call tree, durations ×0.8–1.25", b_same), ("another random call tree", b_other)):
         c = compare_traces(a, 0, b, 0)
         t_match = timed(lambda b=b: compare_traces(a, 0, b, 0))
+        t_frame = timed(lambda b=b: comparison_frame_of(a, b))
         t_all = timed(lambda b=b: summary(compare_traces(a, 0, b, 0)))
-        rows.append(f"| {name} | {len(c.match_a):,} | {len(c.only_a):,} / {len(c.only_b):,} | {_pair(t_match)} | {_pair(t_all)} |")
-        results[f"compare {name}"] = t_match
+        rows.append(f"| {name} | {len(c.match_a):,} | {len(c.only_a):,} / {len(c.only_b):,} | {_pair(t_match)} "
+                    f"| {_pair(t_frame)} | {_pair(t_all)} |")
+        results[f"compare {name}"] = t_frame
     rows.append("")
+
+
+def comparison_frame_of(a: SpanStore, b: SpanStore) -> bytes:
+    """The frame a viewer gets for a compare, made as the hub makes it."""
+    c = compare_traces(a, 0, b, 0)
+    return comparison_frame(summary(c, listed=MAX_LISTED_ONLY), scene_comparison(c))
 
 
 def targets(rows: list[str], results: dict[str, float]) -> None:
@@ -144,8 +157,8 @@ def targets(rows: list[str], results: dict[str, float]) -> None:
         ("live synthetic, 40-span traces; new traces arrive", "live add of 1k spans (new traces)", 5),
         ("live synthetic, one 100k-span trace; it grows", "live add of 1k spans (the open trace grows)", 5),
         ("live real HotROD trace ×2,500; 25 more arrive", "live add of 1k real HotROD spans", 5),
-        ("compare same call tree, durations ×0.8–1.25", "compare two 10k-span traces", 50),
-        ("compare another random call tree", "compare two unrelated 10k-span traces", 50),
+        ("compare same call tree, durations ×0.8–1.25", "comparison frame, two 10k-span traces", 50),
+        ("compare another random call tree", "comparison frame, two unrelated 10k-span traces", 50),
     ):
         wall, cpu = results[key]
         rows.append(f"| {label} | {wall:.1f} / {cpu:.1f} ms | ≤ {limit} ms | {'yes' if cpu <= limit else 'NO'} |")

@@ -29,7 +29,7 @@ from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
-from vrmon.recording.reader import is_recording, read_header, read_recording
+from vrmon.recording.reader import is_recording, read_header, scan_frames
 from vrmon.recording.sink import RecordingSink
 from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
@@ -60,7 +60,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         check_replay_paths(trace_files)
     else:
         for path in trace_files:
-            store.add(load_trace_file(path))
+            store.add(load_trace_file(path), pinned=True)  # what the user loaded stays, whatever --retain says
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
@@ -140,9 +140,9 @@ def _recording_to_replay(config: ServeConfig, sources: list[Source]) -> Path | N
     if len(config.replay) > 1 or sources:
         raise ConfigError("a recording is replayed on its own: pass one --replay FILE.vrrec, without trace files or --jaeger")
     read_header(recordings[0])  # not a recording, or cut before its header: one line now, before listening
-    if config.start:  # a --start outside the recording: one line now too (this reads the frames once more)
-        recording = read_recording(recordings[0])
-        start_position(config.start, recording.start_us, recording.duration_us)
+    if config.start:  # a --start outside the recording: one line now too (the frame table is quick to read)
+        table = scan_frames(recordings[0])
+        start_position(config.start, table.start_us, table.duration_us)
     return recordings[0]
 
 

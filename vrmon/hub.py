@@ -14,11 +14,12 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
-from vrmon.analysis.compare import compare_traces, scene_comparison, summary
+from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
@@ -58,7 +59,7 @@ from vrmon.tracing import is_untraced, span, untraced
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
-MAX_LISTED_ONLY = 200  # spans only in A or only in B listed in a comparison frame
+RANKS = object()  # queue marker: send the percentile ranks of the view's spans as they are when it goes out
 MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
 
 
@@ -95,7 +96,8 @@ class Viewer:
 
     def offer(self, item: Any) -> None:
         """Queue a frame without waiting; on overflow drop what is pending and resync: a snapshot,
-        then the statuses, the findings and the unsent select reply that were dropped with the rest."""
+        then the statuses, the ranks of its spans (when colouring by percentile), the findings and
+        the unsent select reply that were dropped with the rest."""
         if self.queue.qsize() < self.queue_size:
             self.queue.put_nowait(item)
             return
@@ -105,7 +107,8 @@ class Viewer:
         answer = [self.answer] if self.answer is not None else []
         self.pending_details = sum(isinstance(frame, DetailsReply) for frame in answer)
         findings = [self.findings] if self.findings is not None else []
-        for kept in (SNAPSHOT, *self.statuses.values(), *findings, *answer):
+        ranks = [RANKS] if self.ranks else []
+        for kept in (SNAPSHOT, *self.statuses.values(), *ranks, *findings, *answer):
             self.queue.put_nowait(kept)
 
     def offer_status(self, source: str, frame: bytes) -> None:
@@ -132,6 +135,9 @@ class Viewer:
             assert self.channel is not None
             self.sent_seq = self.channel.view.seq
             return self.channel.view.snapshot()
+        if item is RANKS:
+            assert self.channel is not None
+            return self.channel.ranks_frame()
         if isinstance(item, tuple):  # (seq, delta bytes)
             seq, frame = item
             if seq <= self.sent_seq:
@@ -147,8 +153,16 @@ class Viewer:
 class Channel:
     key: ViewKey
     view: SceneView
+    rank_nodes: Callable[[np.ndarray], bytes]  # the ranks frame of these node ids
     viewers: set[Viewer] = field(default_factory=set)
     ranks: tuple[tuple[int, int], bytes] | None = None  # ((store version, view seq), ranks frame): shared by its viewers
+
+    def ranks_frame(self) -> bytes:
+        """The percentile rank of each span the view draws now (made once per change, for all its viewers)."""
+        state = (self.view.store.version, self.view.seq)
+        if self.ranks is None or self.ranks[0] != state:
+            self.ranks = (state, self.rank_nodes(self.view.nodes.ids))
+        return self.ranks[1]
 
 
 class Hub:
@@ -224,7 +238,7 @@ class Hub:
             if self.dependency_links:
                 view.set_dependency_links(self.dependency_links)
                 view.refresh()  # drawn in the first snapshot already
-            channel = self.channels[key] = Channel(key, view)
+            channel = self.channels[key] = Channel(key, view, self._ranks_frame)
         elif not channel.viewers:
             channel.view.refresh()  # an idle channel is not refreshed by tick (nobody to send to)
         return channel
@@ -292,13 +306,11 @@ class Hub:
 
     def _send_ranks(self, viewer: Viewer) -> None:
         """The percentile rank of each span of the viewer's view, if it colours by them."""
-        channel = viewer.channel
-        if channel is None or not viewer.ranks:
-            return
-        state = (self.store.version, channel.view.seq)
-        if channel.ranks is None or channel.ranks[0] != state:
-            channel.ranks = (state, ranks_frame(*node_ranks(self.store, self.findings.index.ranks, channel.view.nodes.ids)))
-        viewer.offer(channel.ranks[1])
+        if viewer.channel is not None and viewer.ranks:
+            viewer.offer(viewer.channel.ranks_frame())
+
+    def _ranks_frame(self, node_ids: np.ndarray) -> bytes:
+        return ranks_frame(*node_ranks(self.store, self.findings.index.ranks, node_ids))
 
     def _send_matches(self, viewer: Viewer) -> None:
         """How many spans matching the viewer's search each summary mark of its view holds."""
@@ -372,10 +384,7 @@ class Hub:
         scene = self._waterfall_of(current)
         if (current.scene, current.trace) != (scene, b):
             self._join(viewer, ViewKey(scene, b))
-        told = summary(comparison)
-        for side in ("only_in_a", "only_in_b"):  # counted whole, listed up to MAX_LISTED_ONLY: a frame stays small
-            told[f"{side}_total"] = len(told[side])
-            told[side] = told[side][:MAX_LISTED_ONLY]
+        told = summary(comparison, listed=MAX_LISTED_ONLY)  # only-in lists cut short: a frame stays small
         viewer.offer_answer(comparison_frame(told, scene_comparison(comparison)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:

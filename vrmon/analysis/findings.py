@@ -332,7 +332,7 @@ def flag_findings(store: SpanStore, rows: np.ndarray | None = None) -> list[Find
     rows = hit if rows is None else rows[hit]
     found = []
     for flag, (kind, _) in FLAG_FINDINGS.items():
-        members = rows[(store.flags[rows] & flag) != 0]
+        members = rows[(store.flags[rows] & np.uint8(flag)) != 0]  # a numpy scalar, not the enum's slow `&`
         if not len(members):
             continue
         members = members[np.argsort(store.trace[members], kind="stable")]

@@ -11,6 +11,7 @@ trace_aggregates.py keeps the per-trace counts and roots; this module adds, evic
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,13 +97,15 @@ class SpanStore:
 
     # -- adding ---------------------------------------------------------------------------
 
-    def add(self, batch: SpanBatch) -> AddResult:
+    def add(self, batch: SpanBatch, *, pinned: bool = False, arrived_us: int | None = None) -> AddResult:
+        """Add a batch's new spans. Their traces count as active now (or at `arrived_us`), whatever
+        the spans' own times; `pinned` (a file the user loaded) keeps their traces from eviction."""
         with span("store add", {"vrmon.spans": len(batch)}) as current:
-            added = self._add(batch)
+            added = self._add(batch, pinned, time.time_ns() // 1000 if arrived_us is None else arrived_us)
             current.set_attribute("vrmon.spans.added", len(added.rows))
             return added
 
-    def _add(self, batch: SpanBatch) -> AddResult:
+    def _add(self, batch: SpanBatch, pinned: bool, arrived_us: int) -> AddResult:
         if not len(batch):
             return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), 0)
         arrays = batch.to_arrays()
@@ -167,6 +170,7 @@ class SpanStore:
         link(self._cols, affected, self._spans)
         self._traces.make_room(self.trace_count)
         self._traces.summarise_added(self._cols, self._n, touched, rows, affected, old_depth)
+        self._traces.mark_arrived(touched, arrived_us, pinned)
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new, keep)
@@ -194,22 +198,21 @@ class SpanStore:
     # -- evicting -------------------------------------------------------------------------
 
     def evict(self, older_than_us: int | None = None, max_spans: int | None = None) -> EvictResult:
-        """Drop whole traces last active before `older_than_us`, then the least recently active
-        ones until at most `max_spans` spans remain (a newest trace larger than that on its own
-        loses its earliest-starting spans).
+        """Drop whole traces that received no span since `older_than_us` (arrival time, not the
+        spans' own times), then the least recently arrived ones until at most `max_spans` evictable
+        spans remain (a newest trace larger than that on its own loses its earliest-starting spans).
+        Pinned traces (loaded from files) never leave and do not count against `max_spans`.
 
         Surviving spans keep their uid (their node id on the wire); rows, the key index and
         parent links are compacted, and traces that lost only some spans are re-linked. A trace
         left with no span keeps its code, so views holding it stay valid and show nothing.
         """
         count = self.trace_count
-        spans = self._traces.columns["spans"][:count]
-        last_active = self._traces.columns["end_us"][:count]
-        live = spans > 0
-        drop = live & (last_active < older_than_us) if older_than_us is not None else np.zeros(count, bool)
+        evictable = self.evictable()
+        drop = evictable & (self._traces.columns["arrived_us"][:count] < older_than_us) if older_than_us is not None else np.zeros(count, bool)
         keep = ~drop[self.trace]
-        if max_spans is not None and int(keep.sum()) > max_spans:
-            keep = self._keep_newest(live & ~drop, max_spans)
+        if max_spans is not None and int(np.count_nonzero(keep & evictable[self.trace])) > max_spans:
+            keep = self._keep_newest(evictable & ~drop, max_spans) | ~evictable[self.trace]
         if keep.all():
             return EvictResult(0, np.empty(0, np.int32))
 
@@ -226,11 +229,23 @@ class SpanStore:
         self.compactions += 1
         return EvictResult(int((~keep).sum()), emptied.astype(np.int32))
 
+    def evictable(self) -> np.ndarray:
+        """Per trace code: holds spans that may leave (received live, not loaded from a file)."""
+        agg = self._traces.view(self.trace_count)
+        return (agg["spans"] > 0) & ~agg["pinned"]
+
+    def evictable_spans(self) -> int:
+        """Spans that count against --max-spans: those of traces not loaded from a file."""
+        agg = self._traces.view(self.trace_count)
+        return int(agg["spans"][self.evictable()].sum())
+
     def _keep_newest(self, candidates: np.ndarray, max_spans: int) -> np.ndarray:
-        """Row mask keeping the most recently active candidate traces, at most `max_spans` spans."""
+        """Row mask keeping the most recently arrived candidate traces (ties: the latest ending
+        first), at most `max_spans` spans."""
         codes = np.flatnonzero(candidates)
-        newest_first = codes[np.argsort(-self._traces.columns["end_us"][codes], kind="stable")]
-        over = np.cumsum(self._traces.columns["spans"][newest_first]) > max_spans
+        agg = self._traces.columns
+        newest_first = codes[np.lexsort((-agg["end_us"][codes], -agg["arrived_us"][codes]))]
+        over = np.cumsum(agg["spans"][newest_first]) > max_spans
         kept_traces = np.zeros(len(candidates), bool)
         kept_traces[newest_first[~over]] = True
         keep = kept_traces[self.trace]

@@ -53,9 +53,10 @@ class RecordedContents:
             callee={i - start: callee for i, callee in s.callee.items() if start <= i < stop},
         )
 
-    def spans_until(self, t_us: int) -> int:
-        """How many spans had arrived at `t_us` (inclusive)."""
-        return int(np.searchsorted(self.arrival_us, t_us, side="right"))
+    def take(self, keep: np.ndarray) -> "RecordedContents":
+        """Only the spans where `keep` is True (the events stay)."""
+        trace_id = [t for t, k in zip(self.trace_id, keep.tolist()) if k]
+        return RecordedContents(self.file, self.arrival_us[keep], _take(self.spans, keep), trace_id, self.events)
 
     def host_samples(self) -> int:
         return sum(e.kind == "metrics" for e in self.events)

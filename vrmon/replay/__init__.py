@@ -6,7 +6,8 @@ video, or trace files loaded whole.
     marks.py     where the timeline marks errors, new services and source outages
     player.py    drives a hub's store and statuses from a recording as its clock runs
     from_file.py a trace file's spans as a recording that delivers them at their start times
-    loading.py   reads a recording (or trace files to play in time) and drives the players' clocks
+    growing.py   a recording read a part at a time while it plays (its frame table first)
+    loading.py   serves a recording at once, reads it on, and drives the players' clocks
     whole_files.py  trace files read whole, into the hub's store
     background.py   what both readers share: read after the server listens; viewers wait for it
 """

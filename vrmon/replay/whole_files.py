@@ -60,5 +60,5 @@ class WholeFilesLoading(ReadInBackground):
             log.error("error: %s (serving the other files)", exc)
             self.hub.set_status(source, "down", str(exc))
             return
-        self.hub.store.add(batch)
+        self.hub.store.add(batch, pinned=True)  # what the user loaded stays, whatever --retain says
         self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
