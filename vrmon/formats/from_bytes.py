@@ -14,7 +14,7 @@ import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
 from vrmon.formats.jaeger_v1_bytes import Trace, read_jaeger_traces
-from vrmon.formats.otlp_bytes import ABSENT, ResourceSpans, read_otlp_resource_spans
+from vrmon.formats.otlp_bytes import ABSENT, read_otlp_resource_spans
 from vrmon.formats.typed_checks import Unusual
 from vrmon.model.span_batch import SpanBatch
 
@@ -23,7 +23,7 @@ class Document(Struct):
     """The top-level object: its Jaeger or OTLP part decoded, the keys of other shapes only noticed.
     A null where a list belongs is left to the general reader (it says what the document holds)."""
 
-    resourceSpans: list[ResourceSpans] | UnsetType = UNSET
+    resourceSpans: list[Raw] | UnsetType = UNSET
     data: list[Trace] | UnsetType = UNSET
     spans: list[Raw] | UnsetType = UNSET  # a single Jaeger trace
     processes: dict[str, Raw] | None = None
@@ -32,6 +32,7 @@ class Document(Struct):
     error: Raw = ABSENT
     batches: Raw = ABSENT
     trace: Raw = ABSENT
+    resource_spans: Raw = ABSENT  # protobuf's spelling (proto_names.py)
 
 
 _document = msgspec.json.Decoder(Document).decode
@@ -50,7 +51,7 @@ def read_bytes(data: bytes) -> SpanBatch | None:
         if start != b"{":
             return None
         doc = _document(data)
-        if any(part is not ABSENT for part in (doc.result, doc.error, doc.batches, doc.trace)):
+        if any(part is not ABSENT for part in (doc.result, doc.error, doc.batches, doc.trace, doc.resource_spans)):
             return None
         if doc.resourceSpans is not UNSET:
             return read_otlp_resource_spans(doc.resourceSpans)

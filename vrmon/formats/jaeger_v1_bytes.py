@@ -12,6 +12,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import Raw, Struct
 
+from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.typed_checks import Unusual, check_ranges
 from vrmon.model.raw_details import pack_jaeger
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -86,6 +87,7 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, processes: dict[str, tupl
         parent_id = int(span.parentSpanID, 16)
     error = False
     kind = 0
+    peer_tags = None
     for tag in span.tags or ():
         key = tag.key
         if key == "span.kind":
@@ -95,11 +97,19 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, processes: dict[str, tupl
             error = error or value is True or (isinstance(value, str) and value.lower() == "true")
         elif key == "otel.status_code":
             error = error or tag.value == "ERROR"
+        elif key in PEER_KEYS:  # read here, in the one pass over the tags
+            if peer_tags is None:
+                peer_tags = {}
+            peer_tags[key] = tag.value
     service, process = processes.get(span.processID, ("", b""))
     if span.process is not None:  # the span's own process (its JSON holds it), before the trace's
         if not span.process.serviceName:
             raise Unusual("a span's own process without a service name")
         service = span.process.serviceName
+    if peer_tags:
+        callee = peer_of(peer_tags)
+        if callee:
+            batch.callee[len(batch)] = callee
 
     batch.trace_id.append(trace_id)
     batch.span_id.append(int(span.spanID, 16))

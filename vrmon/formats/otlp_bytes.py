@@ -12,8 +12,11 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
+from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.otlp import _KIND_NAMES, _STATUS_ERROR, attribute_value
+from vrmon.formats.proto_names import spelt_with_proto_names
 from vrmon.formats.typed_checks import Unusual, check_ranges
+from vrmon.model.attribute_values import any_value
 from vrmon.model.raw_details import otlp_context, pack_otlp
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -22,6 +25,11 @@ ABSENT = Raw(b"")
 
 class Status(Struct):
     code: int | str | None = None
+
+
+class Attribute(Struct):
+    key: str
+    value: Raw = ABSENT
 
 
 class Span(Struct):
@@ -33,6 +41,7 @@ class Span(Struct):
     parentSpanId: str | None = None
     kind: int | str = 0
     status: Status | None = None
+    attributes: list[Attribute] | None = None
 
 
 class ScopeSpans(Struct):
@@ -45,16 +54,23 @@ class ResourceSpans(Struct):
     resource: Raw = ABSENT
     scopeSpans: list[ScopeSpans] | None = None
     instrumentationLibrarySpans: list[ScopeSpans] | None = None
+    scope_spans: Raw = ABSENT  # protobuf's spelling (proto_names.py): left to the general reader
 
 
 _span = msgspec.json.Decoder(Span).decode
+_resource_spans = msgspec.json.Decoder(ResourceSpans).decode
 _any = msgspec.json.Decoder().decode
 
 
-def read_otlp_resource_spans(resource_spans: list[ResourceSpans]) -> SpanBatch:
+def read_otlp_resource_spans(resource_spans: list[Raw]) -> SpanBatch:
     """Every span; raises Unusual (or msgspec.ValidationError, ValueError) for anything unusual."""
+    if resource_spans and spelt_with_proto_names(_any(resource_spans[0])):  # a writer spells every level one way
+        raise Unusual("protobuf field names")
     batch = SpanBatch()
-    for rs in resource_spans:
+    for raw_rs in resource_spans:
+        rs = _resource_spans(raw_rs)
+        if rs.scope_spans is not ABSENT:
+            raise Unusual("protobuf field names")
         resource = _object(rs.resource)
         service = attribute_value(_list(resource.get("attributes")), "service.name")
         service = str(service) if service not in (None, "") else UNKNOWN_SERVICE
@@ -72,6 +88,9 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, service: str, context: by
     start_ns = _nanoseconds(span.startTimeUnixNano)
     end_ns = _nanoseconds(span.endTimeUnixNano) if span.endTimeUnixNano else start_ns
     kind = span.kind
+    callee = _callee(span.attributes) if span.attributes else ""
+    if callee:
+        batch.callee[len(batch)] = callee
     batch.trace_id.append(_id(span.traceId))
     batch.span_id.append(_id(span.spanId))
     batch.parent_id.append(_id(span.parentSpanId) if span.parentSpanId else 0)
@@ -83,6 +102,12 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, service: str, context: by
     batch.kind.append((kind if 0 <= kind < len(SPAN_KINDS) else 0) if type(kind) is int else _KIND_NAMES.get(kind, 0))
     batch.follows_from.append(False)
     batch.details.append(pack_otlp(raw, context))
+
+
+def _callee(attributes: list[Attribute]) -> str:
+    """What `peer_of_otlp_attributes` reads, decoding only the peer keys' values."""
+    found = {a.key: any_value(_any(a.value)) if a.value is not ABSENT else None for a in attributes if a.key in PEER_KEYS}
+    return peer_of(found) if found else ""
 
 
 def _id(text: str) -> int:
