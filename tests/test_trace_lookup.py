@@ -9,9 +9,10 @@ import pytest
 
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import JaegerStub
+from tests.recorded_backend import Fault
 from tests.tempo_zipkin_stubs import TempoStub, ZipkinStub
 from tests.test_tempo_zipkin_live import MYTHICAL, YELP, live  # noqa: F401  (fixture)
-from vrmon.protocol import reveal_request_frame
+from vrmon.protocol import resync_frame, reveal_request_frame, scene_request_frame
 
 HOTROD_V3 = "apiv3-gettrace-hotrod-40spans.json"
 TWO_HOURS_AGO_US = int((time.time() - 2 * 3600) * 1e6)  # beyond --lookback: no poll brings it
@@ -77,6 +78,21 @@ def test_a_link_while_jaeger_is_down_says_why_it_could_not_be_asked(live_jaeger)
     viewer.until(lambda v: "error" in v.kinds, what="the refusal")
     message = viewer.frames[-1]["message"]
     assert message.startswith(f"trace {MISSING} is not loaded, and asking Jaeger at {stub.url} failed: ")
+
+
+def test_a_viewer_that_moves_on_while_the_trace_is_fetched_stays_where_it_went(live_jaeger):
+    stub = JaegerStub(fault=Fault("slow", seconds=1.0), fault_paths=("/api/v3/traces/",))  # the answer takes a second
+    trace, _ = old_hotrod(stub)
+    live = live_jaeger(stub)
+    viewer = live.viewer()
+    ask(viewer, trace)
+    viewer.until(lambda v: "lookup" in v.kinds, what="the lookup under way")
+    viewer.ws.send(scene_request_frame("services"))  # meanwhile it opens another scene
+    viewer.until(lambda v: v.frames[-1]["type"] == "snapshot" and v.frames[-1]["scene"]["layout"] == "services")
+    live.wait(lambda: len(live.store) == 40, what="the fetched trace in the store")
+    viewer.ws.send(resync_frame())  # answered after anything the fetch queued for it
+    viewer.until(lambda v: v.kinds.count("snapshot") == 3, what="the resync snapshot")
+    assert "revealed" not in viewer.kinds and viewer.frames[-1]["scene"]["layout"] == "services"
 
 
 @pytest.mark.parametrize("backend", ["Tempo", "Zipkin"])
