@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -72,18 +74,25 @@ def test_an_apps_spans_reach_a_viewer_once_with_attributes_events_and_links(serv
             viewer.until(lambda v: v.kinds.count("details") > answered, what=f"details of {node}")
             details = next(frame for frame in reversed(viewer.frames) if frame["type"] == "details")["span"]
             received[details["span_id"]] = details
-        for span in in_trace:
-            got = received.pop(span["span_id"])
-            assert (got["trace_id"], got["service"], got["operation"], got["error"]) == (
-                span["trace_id"], span["service"], span["name"], span["error"])
-            assert got["parent_span_id"] == span["parent_span_id"]
-            tags = {k: v for k, v in got["tags"] if not k.startswith("otel.")}
-            assert tags == span["attributes"]
-            assert [{"name": dict(log["fields"])["event"], "attributes": {k: v for k, v in log["fields"] if k != "event"}}
-                    for log in got["logs"]] == span["events"]
-            assert [{"trace_id": r["trace_id"], "span_id": r["span_id"]} for r in got["references"]] == span["links"]
-            assert ["service.name", span["service"]] in got["process"]
-        assert not received
+        assert_received_as_made(in_trace, received)
+
+
+def assert_received_as_made(made: list[dict], received: dict[str, dict]) -> None:
+    """Each span the app made (tests/otlp_app.py's JSON) is in `received` (span id → the details
+    vrmon shows) with its trace, parent, service, name, error, attributes, events and links; no more."""
+    received = dict(received)
+    for span in made:
+        got = received.pop(span["span_id"])
+        assert (got["trace_id"], got["service"], got["operation"], got["error"]) == (
+            span["trace_id"], span["service"], span["name"], span["error"])
+        assert got["parent_span_id"] == span["parent_span_id"]
+        tags = {k: v for k, v in got["tags"] if not k.startswith("otel.")}
+        assert tags == span["attributes"]
+        assert [{"name": dict(log["fields"])["event"], "attributes": {k: v for k, v in log["fields"] if k != "event"}}
+                for log in got["logs"]] == span["events"]
+        assert [{"trace_id": r["trace_id"], "span_id": r["span_id"]} for r in got["references"]] == span["links"]
+        assert ["service.name", span["service"]] in got["process"]
+    assert not received
 
 
 @pytest.fixture
@@ -217,13 +226,17 @@ def test_each_refusal_has_its_status_and_a_status_message_in_the_requests_encodi
 
 
 def test_a_full_store_answers_429_with_retry_after_and_says_so_until_there_is_room(receiver):
-    otlp = receiver(max_spans=5)
-    assert otlp.post(export_request(3).SerializeToString()).status_code == 200
+    otlp = receiver(max_spans=5, retain=120.0, replay=[ROOT / "fixtures" / "otlp-hotrod-dispatch-40spans-serial.json"])
+    assert otlp.spans() == 40  # a loaded file takes no room under --max-spans
+    sent = time.time()
+    assert otlp.post(export_request(3).SerializeToString()).status_code == 200  # spans of 2023, arriving now
     refused = otlp.post(export_request(3, trace=b"\x02" * 16).SerializeToString())
+    waited = time.time() - sent
     assert refused.status_code == 429
-    assert 1 <= int(refused.headers["Retry-After"]) <= 300
+    # room comes back when the export has been idle for --retain, counted from its arrival
+    assert math.floor(120 - waited) <= int(refused.headers["Retry-After"]) <= 120
     assert "--max-spans" in status_of(refused).message
-    assert otlp.spans() == 3  # nothing of the refused export was kept, nothing accepted was dropped
+    assert otlp.spans() == 43  # nothing of the refused export was kept, nothing accepted was dropped
     health = httpx.get(otlp.server.url + "/healthz", timeout=10).json()
     assert health["sources"]["otlp"]["state"] == "degraded" and "HTTP 429" in health["sources"]["otlp"]["message"]
     assert otlp.post(export_request(2, trace=b"\x02" * 16).SerializeToString()).status_code == 200  # fits: taken

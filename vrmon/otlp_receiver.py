@@ -35,21 +35,21 @@ MAX_RETRY_AFTER = 300  # seconds: exporters give up on a batch long before; they
 
 
 class StoreCapacity:
-    """Room under --max-spans; once full, room comes back as traces idle for --retain leave."""
+    """Room under --max-spans; once full, room comes back as traces idle for --retain leave
+    (files loaded with --replay stay, and take no room)."""
 
     def __init__(self, store: SpanStore, max_spans: int, retain: float) -> None:
         self.store, self.max_spans, self.retain = store, max_spans, retain
 
     def room(self) -> int:
-        return self.max_spans - len(self.store)
+        return self.max_spans - self.store.evictable_spans()
 
     def retry_after(self) -> int:
-        """Seconds until the least recently active trace is old enough to leave."""
-        traces = self.store.trace_summaries()
-        live = traces["spans"] > 0
-        if not live.any():
+        """Seconds until the trace that received a span least recently is idle long enough to leave."""
+        evictable = self.store.evictable()
+        if not evictable.any():
             return 1
-        wait = int(traces["end_us"][live].min()) / 1e6 + self.retain - time.time()
+        wait = int(self.store.trace_summaries()["arrived_us"][evictable].min()) / 1e6 + self.retain - time.time()
         return min(max(1, math.ceil(wait)), MAX_RETRY_AFTER)
 
 

@@ -131,10 +131,12 @@ SERVE_SETTINGS = (
     Setting("max_viewers", 256, "most viewers connected at once; more are refused with a close reason", int,
             metavar="N"),
     Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
-    Setting("retain", "30m", "with a live source: spans of traces idle longer than this leave the scene", duration,
-            metavar="DURATION"),
-    Setting("max_spans", 2_000_000, "with a live source: most spans kept (about 1.3 KB each with details); "
-            "the least recently active traces leave first", int, metavar="N"),
+    Setting("retain", "30m", "with a live source: a trace that vrmon has received no new span of for this long "
+            "leaves the scene (the spans' own times do not count; trace files loaded with --replay always stay)",
+            duration, metavar="DURATION"),
+    Setting("max_spans", 2_000_000, "with a live source: most spans kept from live sources (about 1.3 KB each with "
+            "details; trace files do not count); the traces that received a span least recently leave first", int,
+            metavar="N"),
 )
 
 JAEGER_SETTINGS = (
@@ -274,6 +276,9 @@ SETTING_GROUPS = (
                  JAEGER_SETTINGS),
     SettingGroup("record", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
     SettingGroup("record", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
+    SettingGroup("record", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon, which records them",
+                 tuple(s for s in OTLP_SETTINGS if s.name != "self_trace")),
+    SettingGroup("record", "security", "who may export to --otlp (see docs/security.md)", SECURITY_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
