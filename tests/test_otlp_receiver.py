@@ -338,3 +338,29 @@ def test_a_bad_otlp_address_and_a_taken_otlp_port_are_one_line_each():
     assert result.returncode == 1
     assert result.stderr.splitlines() == [f"vrmon: error: port {port} on 127.0.0.1 is already in use (another vrmon?); "
                                           f"pick a free one with --otlp {port + 1}, or --otlp 0 for any free port"]
+
+
+def test_cors_preflights_are_answered_only_for_the_origins_named_with_otlp_cors(receiver):
+    otlp = receiver(otlp_cors=["http://LOCALHOST:3000/"])  # any spelling of the origin
+    preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}
+    allowed = httpx.options(otlp.url, headers=preflight, timeout=10)
+    assert allowed.status_code == 204 and allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "content-type" in allowed.headers["access-control-allow-headers"]
+    posted = otlp.post(export_request().SerializeToString(), Origin="http://localhost:3000")
+    assert posted.status_code == 200 and posted.headers["access-control-allow-origin"] == "http://localhost:3000"
+    foreign = httpx.options(otlp.url, headers={**preflight, "Origin": "http://localhost:3001"}, timeout=10)
+    assert "access-control-allow-origin" not in foreign.headers
+    assert otlp.post(export_request(trace=b"\x02" * 16).SerializeToString(), Origin="http://localhost:3001").status_code == 403
+    assert otlp.spans() == 3
+    plain = receiver()  # no --otlp-cors: no page of any origin
+    assert "access-control-allow-origin" not in httpx.options(plain.url, headers=preflight, timeout=10).headers
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"otlp_cors": ["http://localhost:3000"]}, "--otlp-cors lets web pages export to the OTLP receiver: add --otlp"),
+    ({"otlp": ("127.0.0.1", 0), "otlp_cors": ["localhost:3000"]}, "--otlp-cors: 'localhost:3000' is not an origin"),
+])
+def test_otlp_cors_needs_otlp_and_real_origins(options, message):
+    with pytest.raises(ConfigError, match=message):
+        ServeConfig(**options)
