@@ -18,12 +18,13 @@ import numpy as np
 
 from bench.report import ROOT, finish, machine
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
-from vrmon.analysis.compare import compare_traces, summary
+from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.findings import FindingsIndex, find_all
-from vrmon.analysis.peers import PeerCodes
 from vrmon.formats import read_document
+from vrmon.formats.call_peers import peer_of_otlp_attributes
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
+from vrmon.protocol import comparison_frame
 
 SECTION = "## Findings and compare"
 HOTROD = ROOT / "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
@@ -78,14 +79,12 @@ def stores() -> dict[str, tuple[SpanStore, callable]]:
 
 def bench_findings(rows: list[str], results: dict[str, float]) -> None:
     rows.append("### Findings (ms)\n")
-    rows.append("Each cell is wall / CPU time in ms. From scratch: `find_all` over the whole store (median of 5); "
-                "of that, reading the peer tags (by a byte scan of each kept-aside span) of the calls in groups of five or "
-                "more same calls under one parent, which the N+1 rule needs to tell calls to different peers apart; "
-                "the findings' JSON (`to_json`, names and hex ids, only made for output) separately. Live: 11 adds of "
+    rows.append("Each cell is wall / CPU time in ms. From scratch: `find_all` over the whole store (median of 5; "
+                "the peer each call goes to, which the N+1 rule needs to tell calls to different peers apart, is a store "
+                "column the format readers fill from the tags at load); the findings' JSON (`to_json`, names and hex ids, only made for output) separately. Live: 11 adds of "
                 "1,000 spans, each followed by `FindingsIndex.sync` (the store's add itself not counted): median and worst.\n")
-    rows.append("| store (100,000 spans) | findings | from scratch | of which reading peer tags | their JSON "
-                "| live add of 1k: median | worst |")
-    rows.append("|---|---|---|---|---|---|---|")
+    rows.append("| store (100,000 spans) | findings | from scratch | their JSON | live add of 1k: median | worst |")
+    rows.append("|---|---|---|---|---|---|")
     for name, (store, more) in stores().items():
         index = FindingsIndex()
         index.sync(store)
@@ -94,8 +93,6 @@ def bench_findings(rows: list[str], results: dict[str, float]) -> None:
         for f in findings:
             kinds[f.kind] = kinds.get(f.kind, 0) + 1
         full = timed(lambda store=store: find_all(store))
-        candidates = np.searchsorted(store.uid, index.peers.known_uids)  # spans in groups of ≥ 5 same calls
-        peers = timed(lambda store=store, candidates=candidates: PeerCodes().codes(store, candidates))
         as_json = timed(lambda store=store, findings=findings: [f.to_json(store) for f in findings], repeat=3)
         samples = []
         for k in range(LIVE_ADDS):
@@ -105,11 +102,23 @@ def bench_findings(rows: list[str], results: dict[str, float]) -> None:
         live = statistics.median(walls), statistics.median(cpus)
         worst = max(walls), max(cpus)
         what = ", ".join(f"{v:,} {k}" for k, v in sorted(kinds.items()))
-        rows.append(f"| {name} | {what} | {_pair(full)} | {_pair(peers)} for {len(candidates):,} calls | {_pair(as_json)} "
+        rows.append(f"| {name} | {what} | {_pair(full)} | {_pair(as_json)} "
                     f"| {_pair(live, 2)} | {_pair(worst, 2)} |")
         results[f"full {name}"] = full
         results[f"live {name}"] = live
     rows.append("")
+
+
+def bench_callee_reading(rows: list[str]) -> None:
+    """What reading each span's callee at load costs: the price of findings that never go back to the tags."""
+    doc = json.loads(HOTROD.read_text())
+    doc = {"resourceSpans": doc["resourceSpans"] * 50}  # 2,000 real HotROD spans, each calling a peer
+    attributes = [s.get("attributes") or [] for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    read = timed(lambda: read_document(doc))
+    callees = timed(lambda: [peer_of_otlp_attributes(a) for a in attributes])
+    rows.append(f"Reading the callee (peer.service, server.address:port, URL host:port, db.system) from the tags at load: "
+                f"{_pair(callees)} ms for {len(attributes):,} real HotROD spans (OTLP JSON), of {_pair(read)} ms for "
+                f"`read_document` of them: {1000 * callees[1] / len(attributes):.1f} µs of CPU per span.\n")
 
 
 def _pair(times: tuple[float, float], digits: int = 1) -> str:
@@ -118,8 +127,12 @@ def _pair(times: tuple[float, float], digits: int = 1) -> str:
 
 def bench_compare(rows: list[str], results: dict[str, float]) -> None:
     rows.append("### Compare two 10,000-span traces (wall / CPU ms, median of 5)\n")
-    rows.append("| pair | matched | only in A / B | `compare_traces` | + `summary` (top 5, only-in lists) |")
-    rows.append("|---|---|---|---|---|")
+    rows.append("The comparison frame is what a viewer's compare costs the server: `compare_traces`, the summary with "
+                f"the only-in lists cut to {MAX_LISTED_ONLY}, the drawn comparison (ghosts placed) and the msgpack frame. "
+                "`inspect --compare` prints the summary with every only-in span listed.\n")
+    rows.append("| pair | matched | only in A / B | `compare_traces` | comparison frame (a viewer's compare) "
+                "| `inspect --compare` summary |")
+    rows.append("|---|---|---|---|---|---|")
     a = SpanStore()
     a.add(synthetic_batch(10_000, spans_per_trace=10_000, seed=0))
     same_shape = synthetic_batch(10_000, spans_per_trace=10_000, seed=0)
@@ -132,10 +145,18 @@ def bench_compare(rows: list[str], results: dict[str, float]) -> None:
     for name, b in (("same call tree, durations ×0.8–1.25", b_same), ("another random call tree", b_other)):
         c = compare_traces(a, 0, b, 0)
         t_match = timed(lambda b=b: compare_traces(a, 0, b, 0))
+        t_frame = timed(lambda b=b: comparison_frame_of(a, b))
         t_all = timed(lambda b=b: summary(compare_traces(a, 0, b, 0)))
-        rows.append(f"| {name} | {len(c.match_a):,} | {len(c.only_a):,} / {len(c.only_b):,} | {_pair(t_match)} | {_pair(t_all)} |")
-        results[f"compare {name}"] = t_match
+        rows.append(f"| {name} | {len(c.match_a):,} | {len(c.only_a):,} / {len(c.only_b):,} | {_pair(t_match)} "
+                    f"| {_pair(t_frame)} | {_pair(t_all)} |")
+        results[f"compare {name}"] = t_frame
     rows.append("")
+
+
+def comparison_frame_of(a: SpanStore, b: SpanStore) -> bytes:
+    """The frame a viewer gets for a compare, made as the hub makes it."""
+    c = compare_traces(a, 0, b, 0)
+    return comparison_frame(summary(c, listed=MAX_LISTED_ONLY), scene_comparison(c))
 
 
 def targets(rows: list[str], results: dict[str, float]) -> None:
@@ -149,8 +170,8 @@ def targets(rows: list[str], results: dict[str, float]) -> None:
         ("live synthetic, 40-span traces; new traces arrive", "live add of 1k spans (new traces)", 5),
         ("live synthetic, one 100k-span trace; it grows", "live add of 1k spans (the open trace grows)", 5),
         ("live real HotROD trace ×2,500; 25 more arrive", "live add of 1k real HotROD spans", 5),
-        ("compare same call tree, durations ×0.8–1.25", "compare two 10k-span traces", 50),
-        ("compare another random call tree", "compare two unrelated 10k-span traces", 50),
+        ("compare same call tree, durations ×0.8–1.25", "comparison frame, two 10k-span traces", 50),
+        ("compare another random call tree", "comparison frame, two unrelated 10k-span traces", 50),
     ):
         wall, cpu = results[key]
         rows.append(f"| {label} | {wall:.1f} / {cpu:.1f} ms | ≤ {limit} ms | {'yes' if cpu <= limit else 'NO'} |")
@@ -165,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             + (f" {args.note}" if args.note else ""), ""]
     results: dict[str, float] = {}
     bench_findings(rows, results)
+    bench_callee_reading(rows)
     bench_compare(rows, results)
     targets(rows, results)
     return finish(SECTION, rows, write=not args.no_write)

@@ -24,14 +24,19 @@ def raw_spans(path: Path) -> list[dict]:
     if isinstance(doc, list) and doc and "traceId" in doc[0]:
         return zipkin_spans(doc)
     out = []
-    if isinstance(doc, dict) and "resourceSpans" in doc:
-        for rs in doc["resourceSpans"]:
-            service = next((a["value"].get("stringValue") for a in rs.get("resource", {}).get("attributes", []) if a["key"] == "service.name"), None)
-            for ss in rs.get("scopeSpans", rs.get("instrumentationLibrarySpans", [])):
+    if isinstance(doc, dict) and ("resourceSpans" in doc or "resource_spans" in doc):
+        # protobuf's JSON allows each field under its JSON name or its proto name (resource_spans, trace_id)
+        for rs in either(doc, "resourceSpans", "resource_spans"):
+            attributes = rs.get("resource", {}).get("attributes", [])
+            service = next((either(a["value"], "stringValue", "string_value") for a in attributes if a["key"] == "service.name"), None)
+            groups = (either(rs, "scopeSpans", "scope_spans") or
+                      either(rs, "instrumentationLibrarySpans", "instrumentation_library_spans") or [])
+            for ss in groups:
                 for s in ss["spans"]:
+                    parent = norm_id(either(s, "parentSpanId", "parent_span_id") or "0")
                     out.append({
-                        "trace": norm_id(s["traceId"]), "span": norm_id(s["spanId"]),
-                        "parent": norm_id(s["parentSpanId"]) if s.get("parentSpanId") else None,
+                        "trace": norm_id(either(s, "traceId", "trace_id")), "span": norm_id(either(s, "spanId", "span_id")),
+                        "parent": None if parent == "0" else parent,  # no parent, or an all-zero one
                         "service": service, "error": s.get("status", {}).get("code") in (2, "STATUS_CODE_ERROR"),
                     })
         return out
@@ -46,6 +51,10 @@ def raw_spans(path: Path) -> list[dict]:
                 "error": any(t["key"] == "error" and t["value"] in (True, "true") for t in s.get("tags") or []),
             })
     return out
+
+
+def either(obj: dict, json_name: str, proto_name: str):
+    return obj[json_name] if json_name in obj else obj.get(proto_name)
 
 
 def zipkin_spans(spans: list[dict]) -> list[dict]:

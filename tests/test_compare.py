@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.trace_variants import FIXTURES, HOTROD_SERIAL, OtlpTrace, root_id, route_calls, with_route_pool
-from vrmon.analysis.compare import TraceSide, compare_traces, summary
+from vrmon.analysis.compare import TraceSide, compare_traces, group_ids, scene_comparison, summary
 from vrmon.cli import main
 from vrmon.model.span_store import SpanStore
 from vrmon.sources.files import load_trace_file
@@ -108,6 +108,39 @@ def test_self_time_is_the_duration_less_the_union_of_the_children():
             reach = max(reach, e)
         expected.append(side.end[i] - side.start[i] - covered)
     assert side.self_time().tolist() == expected
+
+
+def test_ghosts_stand_under_the_b_counterpart_of_their_nearest_matched_ancestor_in_a():
+    c = compare_traces(stored(HOTROD_SERIAL), 0, stored(TRIMMED), 0)
+    drawn = scene_comparison(c)
+    b_of_a = dict(zip(c.match_a.tolist(), c.match_b.tolist()))
+    expected = []
+    for i in c.only_a.tolist():  # climbed one parent at a time
+        up, depth = int(c.a.parent[i]), 1
+        while up not in b_of_a:
+            up, depth = int(c.a.parent[up]), depth + 1
+        span = c.a.end[up] - c.a.start[up]
+        expected.append((int(c.b.store.uid[c.b.rows[b_of_a[up]]]), depth,
+                         (c.a.start[i] - c.a.start[up]) / span, (c.a.end[i] - c.a.start[up]) / span))
+    assert drawn.ghost_anchor.tolist() == [e[0] for e in expected]
+    assert drawn.ghost_depth.tolist() == [e[1] for e in expected] and {1, 2, 3} <= set(drawn.ghost_depth.tolist())
+    assert np.allclose(drawn.ghost_from, [e[2] for e in expected]) and np.allclose(drawn.ghost_to, [e[3] for e in expected])
+
+
+def test_a_viewers_summary_lists_the_first_spans_only_in_a_and_counts_them_all():
+    c = compare_traces(stored(HOTROD_SERIAL), 0, stored(TRIMMED), 0)
+    whole, short = summary(c), summary(c, listed=5)
+    assert short["only_in_a"] == whole["only_in_a"][:5] and short["only_in_a_total"] == len(whole["only_in_a"]) == 24
+    assert (short["only_in_b"], short["only_in_b_total"]) == ([], 0) and "only_in_a_total" not in whole
+
+
+def test_group_ids_number_distinct_rows_in_sorted_order_whether_packed_or_not():
+    rng = np.random.default_rng(3)
+    small = [rng.integers(0, n, 500) for n in (40, 3, 7, 5)]
+    huge = [small[0] << 40, small[1] << 40, small[2], small[3]]  # 4 × 40+ bits: too wide to pack
+    for columns in (small, huge):
+        _, expected = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+        assert group_ids(columns).tolist() == expected.ravel().tolist()
 
 
 # -- the command ---------------------------------------------------------------------------------

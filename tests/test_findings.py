@@ -18,10 +18,11 @@ from tests.trace_variants import (
     with_route_pool,
 )
 from vrmon.analysis.findings import FindingRules, FindingsIndex, find_all
-from vrmon.analysis.peers import peer_of, peer_of_packed, span_tags
 from vrmon.analysis.percentiles import DurationRanks, rank_of_span
 from vrmon.cli import main
 from vrmon.formats import read_document
+from vrmon.formats.call_peers import peer_of
+from vrmon.model.attribute_values import any_value
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
 from vrmon.sources.files import load_trace_file
@@ -133,23 +134,48 @@ def test_peer_of_reads_the_semantic_conventions(tags, peer):
     assert peer_of(tags) == peer
 
 
-def test_the_byte_scan_for_peers_agrees_with_decoding_every_fixture_span():
-    import msgpack
+def test_every_reader_reads_the_callee_of_each_fixture_span_as_its_details_name_it():
+    from vrmon.model.raw_details import unpack_details
 
     from tests.conftest import TRACE_FIXTURES
 
     seen = set()
     for path in TRACE_FIXTURES:
-        for packed in load_trace_file(path).details:
-            peer = peer_of_packed(packed)
-            assert peer == peer_of(span_tags(msgpack.unpackb(packed)))
-            seen.add(peer)
+        batch = load_trace_file(path)
+        for at, packed in enumerate(batch.details):
+            callee = batch.callee.get(at, "")
+            assert callee == peer_of(span_tags(unpack_details(packed))), (path.name, at)  # msgpack, or the file's JSON
+            seen.add(callee)
     assert {"redis", "mysql", "0.0.0.0:8083", "0.0.0.0:8081", "cartservice"} <= seen
-    # value before key, or a key given twice: decoded in full rather than guessed
-    odd = {"format": "otlp", "span": {"attributes": [{"value": {"stringValue": "db-1"}, "key": "net.peer.name"},
-                                                     {"key": "db.system", "value": {"stringValue": "mysql"}},
-                                                     {"key": "db.system", "value": {"stringValue": "mysql"}}]}}
-    assert peer_of_packed(msgpack.packb(odd)) == "db-1"
+
+
+def test_otlp_protobuf_spans_name_the_same_callees_as_their_json():
+    import base64
+
+    from google.protobuf.json_format import ParseDict
+    from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
+
+    from vrmon.formats.otlp_proto import read_otlp_protobuf
+
+    doc = json.loads((FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json").read_text())
+    as_json = read_document(doc)
+    for rs in doc["resourceSpans"]:  # protobuf JSON writes ids in base64, OTLP JSON in hex
+        for span in (s for ss in rs["scopeSpans"] for s in ss["spans"]):
+            for field in ("traceId", "spanId", "parentSpanId"):
+                span[field] = base64.b64encode(bytes.fromhex(span.get(field, ""))).decode()
+    as_proto = read_otlp_protobuf(ParseDict(doc, TracesData()).SerializeToString())
+    assert as_proto.callee == as_json.callee and len(as_json.callee) >= 30
+
+
+def span_tags(raw: dict) -> dict:
+    """A span's own tags (Jaeger, Zipkin) or attributes (OTLP) as a plain dict, from its kept details."""
+    span = raw.get("span") or {}
+    if raw["format"] == "jaeger-v1":
+        return {t.get("key"): t.get("value") for t in span.get("tags") or ()}
+    if raw["format"] == "zipkin":
+        remote = (span.get("remoteEndpoint") or {}).get("serviceName")
+        return {"peer.service": remote, **(span.get("tags") or {})} if remote else dict(span.get("tags") or {})
+    return {a.get("key"): any_value(a.get("value")) for a in span.get("attributes") or ()}
 
 
 # -- error-root-cause ------------------------------------------------------------------------------

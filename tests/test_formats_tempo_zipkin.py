@@ -24,6 +24,7 @@ SMARTTHINGS = FIXTURES / "zipkin-v2-smartthings-oauth-175spans-shared-ids.json"
 YELP = FIXTURES / "zipkin-v2-yelp-16spans-remote-endpoints.json"
 TEMPO_BATCHES = FIXTURES / "tempo-api-traces-batches-legacy-1span.json"
 MYTHICAL = FIXTURES / "tempo-otlp-mythical-failed-requests-15spans-base64.json"
+LOKI = FIXTURES / "tempo-grafana-loki-query-30spans-snake-case.json"
 HOTROD = FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json"
 TELEMETRYGEN = FIXTURES / "otlp-telemetrygen-missing-parents.json"
 
@@ -154,6 +155,38 @@ def test_tempo_v2_envelope_reads_like_the_otlp_inside_and_an_empty_one_is_no_spa
     assert np.array_equal(enveloped.span_id, bare.span_id)
     assert len(read_document({"trace": {}})) == 0
     assert describe_shape({"batches": []}) == "tempo"
+
+
+def test_otlp_json_with_protobuf_field_names_reads_every_span_with_its_times_tree_and_details():
+    """Grafana's Loki trace: `resourceSpans` around `scope_spans`, `trace_id`, `start_time_unix_nano`
+    (numbers, not strings), `string_value`, base64 ids, and a root whose parent id is all zeros."""
+    doc = json.loads(LOKI.read_text())
+    raw = doc["resourceSpans"][0]["scope_spans"][0]["spans"]
+    parents = {norm_id(s["span_id"]): norm_id(s["parent_span_id"]) for s in raw}
+    depth = {}
+    for span in parents:
+        chain, at = 0, span
+        while parents.get(at) in parents:
+            chain, at = chain + 1, parents[at]
+        depth[span] = chain
+    for variant in (doc, {"resource_spans": doc["resourceSpans"]}):  # the top-level name either way too
+        assert describe_shape(variant) == "otlp-json"
+        store = store_of(read_document(variant))
+        assert len(store) == len(raw) == 30 and not np.any(store.flags & SpanFlag.ORPHAN)
+        got = {format(int(i), "x"): (int(d), int(start), int(duration))
+               for i, d, start, duration in zip(store.span_id, store.depth, store.start_us, store.duration_us)}
+        assert got == {norm_id(s["span_id"]): (depth[norm_id(s["span_id"])], s["start_time_unix_nano"] // 1000,
+                                               (s["end_time_unix_nano"] - s["start_time_unix_nano"]) // 1000)
+                       for s in raw}
+    root = span_details(store, int(np.flatnonzero(store.depth == 0)[0]))
+    assert (root["operation"], root["kind"], root["service"]) == ("HTTP GET - loki_api_v1_query_range", "server", "loki-all")
+    assert ["sampler.param", True] in root["tags"] and ["http.status_code", 200] in root["tags"]
+    assert ["arrayAttribute", ["value1", "value2"]] in root["tags"]
+    assert ["kvlistAttribute", {"key1": "value1", "key2": "value2"}] in root["tags"]
+    first_query = int(np.flatnonzero(store.operation == store.operations.names.index("QUERY"))[0])
+    query = span_details(store, first_query)
+    assert query["kind"] == "client" and query["tags"] == [["organization", "fake"]]
+    assert [dict(log["fields"])["queried"] for log in query["logs"]] == ["uploads-manager", "downloads-manager"]
 
 
 def test_otlp_json_lines_read_every_line(tmp_path):

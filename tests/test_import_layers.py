@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("layout", ("vrmon.layout",)),
     ("protocol", ("vrmon.protocol",)),
     ("scene", ("vrmon.scene", "vrmon.scene_presets")),
-    ("hub", ("vrmon.hub", "vrmon.findings_feed", "vrmon.replay_loading")),
+    ("hub", ("vrmon.hub", "vrmon.findings_feed")),
 )
 APP = len(LAYERS)
 

@@ -11,9 +11,11 @@ from tests.conftest import ROOT
 from tests.recordings import write_recording
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub
+from vrmon.recording.reader import RecordingError, read_recording
 from vrmon.protocol import ReplayRequest, decode_server_frame, parse_client_message, replay_request_frame
 from vrmon.replay.clock import ReplayClock
-from vrmon.replay.loading import load_recording
+from vrmon.replay import growing
+from vrmon.replay.growing import PART_BYTES, GrowingRecording
 from vrmon.replay.player import ReplayPlayer
 from vrmon.scene import SceneView
 from vrmon.scene_presets import load_presets
@@ -54,45 +56,92 @@ def _scene_state(hub: Hub) -> dict[str, bytes]:
     return state
 
 
-def test_a_seek_gives_the_scene_that_playing_to_the_same_point_gives(tmp_path):
+@pytest.mark.parametrize("part_bytes", [PART_BYTES, 4000])  # the file read in one part, or a frame or two a part
+def test_a_seek_gives_the_scene_that_playing_to_the_same_point_gives(tmp_path, monkeypatch, part_bytes):
+    monkeypatch.setattr(growing, "PART_BYTES", part_bytes)
     path = tmp_path / "incident.vrrec"
     times = write_recording(path)
-    contents, whole = load_recording(path)
+    recording = GrowingRecording.read_whole(path)
+    assert len(recording._parts) == 1 if part_bytes == PART_BYTES else len(recording._parts) >= 12
     presets = load_presets([ROOT / "scenes"])
     now = [0.0]
-    played = Hub(whole.prefix(0), presets, "waterfall")
-    player = ReplayPlayer(contents, whole, played, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name="x")
+    played = Hub(recording.prefix(0), presets, "waterfall")
+    player = ReplayPlayer(recording, played, ReplayClock(recording.duration_us, 0.0), lambda: now[0], name="x")
     player.step()
-    sought = Hub(whole.prefix(0), presets, "waterfall")
-    seeker = ReplayPlayer(contents, whole, sought, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name="x")
+    sought = Hub(recording.prefix(0), presets, "waterfall")
+    seeker = ReplayPlayer(recording, sought, ReplayClock(recording.duration_us, 0.0), lambda: now[0], name="x")
     for t in [times[0] - 1, times[0], times[3] + 2, times[6], times[-1]]:
         while now[0] < t:  # playing: one tick at a time, each adding what arrived since
             now[0] = min(t, now[0] + 0.7)
             player.step()
         seeker.control(ReplayRequest("seek", position_us=int(t * 1e6)))
-        assert len(played.store) == len(sought.store) == contents.spans_until(int(t * 1e6))
+        assert len(played.store) == len(sought.store) == recording.spans_until(int(t * 1e6))
         a, b = _scene_state(played), _scene_state(sought)
         assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
         assert {k: (v.state, v.message) for k, v in played.sources.items()} == \
             {k: (v.state, v.message) for k, v in sought.sources.items()}
         assert played.last_metrics == sought.last_metrics and played.dependency_links == sought.dependency_links
-    assert len(played.store) == len(whole) == 600
+    assert len(played.store) == len(recording.whole) == 600
+
+
+def test_a_replay_shows_no_moment_past_what_is_read_and_follows_as_reading_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(growing, "PART_BYTES", 4000)
+    path = tmp_path / "incident.vrrec"
+    times = write_recording(path)
+    recording = GrowingRecording.open(path)
+    assert recording.duration_us == int(times[-1] * 1e6) and recording.loaded_us == -1  # known before any span is read
+    hub = Hub(recording.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    player = ReplayPlayer(recording, hub, ReplayClock(recording.duration_us, 0.0), lambda: times[-1], name="x")
+    player.step()  # the clock is at the end; nothing is read
+    assert len(hub.store) == 0 and not decode_server_frame(player.state_frame())["ended"]
+    shown = []
+    while recording.read_part():
+        player.read_more()
+        frame = decode_server_frame(player.state_frame())
+        assert frame["position_us"] == frame["loaded_us"] == recording.loaded_us < recording.duration_us
+        shown.append(len(hub.store))
+        assert len(hub.store) == recording.spans_until(recording.loaded_us) == recording.spans
+    player.read_more()
+    assert shown == sorted(shown) and len(shown) == 11 and len(hub.store) == 600  # 12 parts, the last one after
+    assert decode_server_frame(player.state_frame())["ended"]
+
+
+def test_read_in_parts_a_torn_end_is_skipped_and_a_corrupted_frame_ends_the_replay_where_it_is(tmp_path, monkeypatch):
+    monkeypatch.setattr(growing, "PART_BYTES", 4000)
+    path = tmp_path / "incident.vrrec"
+    times = write_recording(path)
+    data = path.read_bytes()
+    spans_frames = [f for f in read_recording(path).frames if f.kind == "spans"]
+    torn = tmp_path / "torn.vrrec"
+    torn.write_bytes(data[:-5])  # the end frame cut short
+    recording = GrowingRecording.read_whole(torn)
+    assert recording.spans == 600 and recording.torn_frames == 1 and "cut short" in recording.warnings[0]
+    bad = tmp_path / "bad.vrrec"
+    at = spans_frames[4].offset
+    bad.write_bytes(data[:at + 20] + bytes([data[at + 20] ^ 0xFF]) + data[at + 21:])
+    recording = GrowingRecording.open(bad)
+    with pytest.raises(RecordingError, match=f"the frame at byte {at} is damaged"):
+        while recording.read_part():
+            pass
+    recording.stop_at("damaged")
+    assert recording.spans == 200 and recording.complete  # the four span frames before the damage
+    assert recording.loaded_us == recording.duration_us == int(times[4] * 1e6) - 1
 
 
 def test_a_seek_backwards_and_a_loop_restart_rebuild_the_earlier_scene(tmp_path):
     path = tmp_path / "incident.vrrec"
     times = write_recording(path, frames=4)
-    contents, whole = load_recording(path)
-    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    recording = GrowingRecording.read_whole(path)
+    hub = Hub(recording.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
     now = [0.0]
-    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0, loop=True), lambda: now[0], name="x")
+    player = ReplayPlayer(recording, hub, ReplayClock(recording.duration_us, 0.0, loop=True), lambda: now[0], name="x")
     now[0] = times[-1]
     player.step()
     assert len(hub.store) == 600
     now[0] = times[-1] + times[1]  # looped: one part less than two in
     player.step()
-    assert contents.duration_us == int(times[-1] * 1e6)  # the end frame comes with the last part
-    assert len(hub.store) == contents.spans_until(int(times[1] * 1e6)) == 300
+    assert recording.duration_us == int(times[-1] * 1e6)  # the end frame comes with the last part
+    assert len(hub.store) == recording.spans_until(int(times[1] * 1e6)) == 300
     assert hub.sources["jaeger (recorded)"].state == "ok"
     player.control(ReplayRequest("seek", position_us=int(times[2] * 1e6)))  # the outage
     assert hub.sources["jaeger (recorded)"].state == "down"
@@ -113,11 +162,11 @@ def test_replay_frames_and_requests_are_validated_without_sockets(tmp_path):
             parse_client_message(bad)
     path = tmp_path / "incident.vrrec"
     write_recording(path, frames=3)
-    contents, whole = load_recording(path)
-    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
-    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0), lambda: 0.0, name="incident.vrrec")
+    recording = GrowingRecording.read_whole(path)
+    hub = Hub(recording.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    player = ReplayPlayer(recording, hub, ReplayClock(recording.duration_us, 0.0), lambda: 0.0, name="incident.vrrec")
     greeting = decode_server_frame(player.greeting())
-    assert greeting["type"] == "replay" and greeting["duration_us"] == contents.duration_us
+    assert greeting["type"] == "replay" and greeting["duration_us"] == recording.duration_us
     assert {m["kind"] for m in greeting["marks"]} == {"error", "service", "outage"}
     assert np.all(np.diff([m["t_us"] for m in greeting["marks"]]) >= 0)
 
@@ -127,14 +176,14 @@ def test_a_trace_file_played_in_time_delivers_its_spans_at_their_scaled_start_ti
     from vrmon.sources.files import load_trace_file
 
     path = ROOT / "fixtures" / "otlp-hotrod-dispatch-40spans-serial.json"
-    contents, whole, scale = load_in_time([path])
+    recording, scale = load_in_time([path])
     starts = sorted(load_trace_file(path).start_us)
     extent = starts[-1] - starts[0]
-    assert contents.duration_us == round(extent * scale) == SHORTEST_S * 1e6  # a 0.7 s trace over 20 s
-    assert len(whole) == 40 and list(contents.spans.start_us) == starts  # in the order they start
-    hub = Hub(whole.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    assert recording.duration_us == round(extent * scale) == SHORTEST_S * 1e6  # a 0.7 s trace over 20 s
+    assert recording.spans == 40 and recording.batch(0, 40).start_us == starts  # in the order they start
+    hub = Hub(recording.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
     now = [0.0]
-    player = ReplayPlayer(contents, whole, hub, ReplayClock(contents.duration_us, 0.0), lambda: now[0], name=path.name,
+    player = ReplayPlayer(recording, hub, ReplayClock(recording.duration_us, 0.0), lambda: now[0], name=path.name,
                           time_scale=scale)
     for t in (0.0, 5.0, 10.0, 20.0):
         now[0] = t
@@ -154,12 +203,16 @@ def test_per_viewer_clocks_let_each_viewer_drive_its_own_replay(tmp_path):
 
     path = tmp_path / "incident.vrrec"
     write_recording(path)
-    contents, _ = load_recording(path)
+    recording = GrowingRecording.read_whole(path)
     server = RunningServer(create_app(ServeConfig(replay=[path], replay_clock="per-viewer", tick=0.02, host_metrics=False)),
                            free_port()).start()
 
     def frames_of(ws):
         return iter(lambda: decode_server_frame(ws.recv(timeout=20)), None)
+
+    def read_whole(frames) -> dict:
+        """The first replay frame, once the server has read the whole recording (that frame says so)."""
+        return next(f for f in frames if f["type"] == "replay" and f["loaded_us"] == f["duration_us"])
 
     def replay_after(frames, request: bytes, ws) -> dict:
         ws.send(request)
@@ -168,16 +221,16 @@ def test_per_viewer_clocks_let_each_viewer_drive_its_own_replay(tmp_path):
     try:
         with connect(server.ws_url, max_size=None) as a, connect(server.ws_url, max_size=None) as b:
             frames_a, frames_b = frames_of(a), frames_of(b)
-            assert next(f for f in frames_b if f["type"] == "replay")["clock"] == "per-viewer"
+            assert read_whole(frames_b)["clock"] == "per-viewer"
             paused_b = replay_after(frames_b, replay_request_frame("pause"), b)
             assert not paused_b["playing"]
-            next(f for f in frames_a if f["type"] == "replay")
-            sought = replay_after(frames_a, replay_request_frame("seek", position_us=contents.duration_us), a)
-            assert sought["position_us"] == contents.duration_us and sought["ended"]
+            read_whole(frames_a)
+            sought = replay_after(frames_a, replay_request_frame("seek", position_us=recording.duration_us), a)
+            assert sought["position_us"] == recording.duration_us and sought["ended"]
             a.send(resync_frame())
             assert next(f for f in frames_a if f["type"] == "snapshot")["scene"]["totals"]["spans"] == 600
             b.send(resync_frame())  # B's clock stayed where B paused it
-            expected = contents.spans_until(paused_b["position_us"])
+            expected = recording.spans_until(paused_b["position_us"])
             assert next(f for f in frames_b if f["type"] == "snapshot")["scene"]["totals"]["spans"] == expected < 600
     finally:
         server.stop()

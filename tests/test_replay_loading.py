@@ -9,7 +9,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-import vrmon.replay_loading
+import vrmon.replay.whole_files
 from tests.conftest import FIXTURES, RunningServer, free_port
 from vrmon.app import create_app
 from vrmon.errors import SourceError
@@ -41,13 +41,13 @@ def test_a_missing_file_still_fails_before_anything_listens(tmp_path):
 
 def test_a_viewer_connected_while_a_file_loads_sees_loading_then_a_snapshot_of_it(monkeypatch):
     gate = threading.Event()
-    real_load = vrmon.replay_loading.load_trace_file
+    real_load = vrmon.replay.whole_files.load_trace_file
 
     def held_load(path):
         assert gate.wait(20)
         return real_load(path)
 
-    monkeypatch.setattr(vrmon.replay_loading, "load_trace_file", held_load)
+    monkeypatch.setattr(vrmon.replay.whole_files, "load_trace_file", held_load)
     server = serve_in_background([HOTROD])
     try:
         with connect(server.ws_url) as ws:

@@ -13,7 +13,8 @@ from vrmon.errors import ProtocolError
 from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.nodes import duration_code
-from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, nice_ceiling, overview_layout, summary_details
+from vrmon.layout.trace_basis import nice_ceiling
+from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, overview_layout, summary_details
 from vrmon.protocol import Detail, Expand, Filter, detail_frame, expand_frame, filter_frame, parse_client_message
 from vrmon.scene_presets import load_presets
 

@@ -22,19 +22,20 @@ from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
 from vrmon.replay.loading import RecordingReplay
 from vrmon.replay.start import start_position
-from vrmon.replay_loading import ReplayLoading, check_replay_paths
+from vrmon.replay.whole_files import WholeFilesLoading, check_replay_paths
 from vrmon.scene_presets import load_presets
 from vrmon.exposure import decide_exposure
 from vrmon.pairing import pairing_routes
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
-from vrmon.recording.reader import is_recording, read_header, read_recording
+from vrmon.recording.reader import is_recording, read_header, scan_frames
 from vrmon.recording.sink import RecordingSink
 from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import HostSample, run_host_metrics
+from vrmon.sources.lookup import TraceLookup
 from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
@@ -46,7 +47,7 @@ log = logging.getLogger("vrmon")
 def create_app(config: ServeConfig, store: SpanStore | None = None, sources: list[Source] | None = None,
                replay_in_background: bool = False) -> Starlette:
     """Build the app; loads the replay files now, so a bad file fails before the server starts, or
-    with `replay_in_background` once it runs (a missing path still fails now; see replay_loading).
+    with `replay_in_background` once it runs (a missing path still fails now; see replay.whole_files).
 
     `sources` (live ones, e.g. Jaeger) run as background tasks for the server's lifetime.
     """
@@ -60,7 +61,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         check_replay_paths(trace_files)
     else:
         for path in trace_files:
-            store.add(load_trace_file(path))
+            store.add(load_trace_file(path), pinned=True)  # what the user loaded stays, whatever --retain says
     presets = load_presets(config.scene_dirs())
     if config.scene not in presets:
         raise ConfigError(f"unknown scene {config.scene!r}; available: {', '.join(sorted(presets))}")
@@ -69,7 +70,7 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         raise ConfigError("--play plays trace files (--replay FILE) in time; a recording plays in time already, "
                           "and live sources cannot be played")
     replay = (RecordingReplay(played, hub, config) if played
-              else ReplayLoading(trace_files, hub) if replay_in_background else None)
+              else WholeFilesLoading(trace_files, hub) if replay_in_background else None)
     for path in trace_files if replay is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
@@ -80,6 +81,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         )
 
     recorder = _open_recorder(config, hub, sources or [])
+    sinks = [(source, _sink(hub, source.name, recorder)) for source in sources or ()]
+    fetching = [(source, sink) for source, sink in sinks if hasattr(source, "fetch_trace")]
+    hub.lookup = TraceLookup(fetching, hub.looked_up) if fetching else None  # links to traces the polls did not bring
 
     page = ClientPage(config.static_dir, config.node_modules)  # versioned URLs, preloads (client_page.py)
 
@@ -92,7 +96,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
-        tasks += [asyncio.create_task(_run_source(source, _sink(hub, source.name, recorder))) for source in sources or ()]
+        tasks += [asyncio.create_task(_run_source(source, sink)) for source, sink in sinks]
+        if hub.lookup is not None:
+            tasks.append(asyncio.create_task(hub.lookup.run()))
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
         if config.host_metrics and not played:  # a recording's host load is the recorded host's
@@ -140,9 +146,9 @@ def _recording_to_replay(config: ServeConfig, sources: list[Source]) -> Path | N
     if len(config.replay) > 1 or sources:
         raise ConfigError("a recording is replayed on its own: pass one --replay FILE.vrrec, without trace files or --jaeger")
     read_header(recordings[0])  # not a recording, or cut before its header: one line now, before listening
-    if config.start:  # a --start outside the recording: one line now too (this reads the frames once more)
-        recording = read_recording(recordings[0])
-        start_position(config.start, recording.start_us, recording.duration_us)
+    if config.start:  # a --start outside the recording: one line now too (the frame table is quick to read)
+        table = scan_frames(recordings[0])
+        start_position(config.start, table.start_us, table.duration_us)
     return recordings[0]
 
 

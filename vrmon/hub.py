@@ -14,17 +14,20 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
-from vrmon.analysis.compare import compare_traces, scene_comparison, summary
+from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
 from vrmon.layout.services import SERVICE_NODE_BASE
+from vrmon.layout.trace_basis import TraceBases
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.model.dependencies import DependencyLink
+from vrmon.model.ids import format_trace_id
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
@@ -45,6 +48,7 @@ from vrmon.protocol import (
     matches_frame,
     error_frame,
     comparison_frame,
+    lookup_frame,
     ranks_frame,
     revealed_frame,
     status_frame,
@@ -52,12 +56,13 @@ from vrmon.protocol import (
 from vrmon.scene import SceneView, ViewKey
 from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
+from vrmon.sources.lookup import TraceLookup
 from vrmon.tracing import is_untraced, span, untraced
 
 log = logging.getLogger("vrmon")
 
 SNAPSHOT = object()  # queue marker: send the view's current snapshot here
-MAX_LISTED_ONLY = 200  # spans only in A or only in B listed in a comparison frame
+RANKS = object()  # queue marker: send the percentile ranks of the view's spans as they are when it goes out
 MAX_PENDING_DETAILS = 8  # details answers queued for one viewer; more selects wait for these to go out
 
 
@@ -87,6 +92,7 @@ class Viewer:
     answer: bytes | None = None  # the reply to the last select, until it is sent
     findings: bytes | None = None  # the latest findings frame, for a viewer that watches them
     ranks: bool = False  # colours spans by duration percentile: gets `ranks` after each view change
+    looking_up: Reveal | None = None  # a reveal of a trace the live sources are asked for, until it comes or another move
     pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
@@ -94,7 +100,8 @@ class Viewer:
 
     def offer(self, item: Any) -> None:
         """Queue a frame without waiting; on overflow drop what is pending and resync: a snapshot,
-        then the statuses, the findings and the unsent select reply that were dropped with the rest."""
+        then the statuses, the ranks of its spans (when colouring by percentile), the findings and
+        the unsent select reply that were dropped with the rest."""
         if self.queue.qsize() < self.queue_size:
             self.queue.put_nowait(item)
             return
@@ -104,7 +111,8 @@ class Viewer:
         answer = [self.answer] if self.answer is not None else []
         self.pending_details = sum(isinstance(frame, DetailsReply) for frame in answer)
         findings = [self.findings] if self.findings is not None else []
-        for kept in (SNAPSHOT, *self.statuses.values(), *findings, *answer):
+        ranks = [RANKS] if self.ranks else []
+        for kept in (SNAPSHOT, *self.statuses.values(), *ranks, *findings, *answer):
             self.queue.put_nowait(kept)
 
     def offer_status(self, source: str, frame: bytes) -> None:
@@ -131,6 +139,9 @@ class Viewer:
             assert self.channel is not None
             self.sent_seq = self.channel.view.seq
             return self.channel.view.snapshot()
+        if item is RANKS:
+            assert self.channel is not None
+            return self.channel.ranks_frame()
         if isinstance(item, tuple):  # (seq, delta bytes)
             seq, frame = item
             if seq <= self.sent_seq:
@@ -146,8 +157,16 @@ class Viewer:
 class Channel:
     key: ViewKey
     view: SceneView
+    rank_nodes: Callable[[np.ndarray], bytes]  # the ranks frame of these node ids
     viewers: set[Viewer] = field(default_factory=set)
     ranks: tuple[tuple[int, int], bytes] | None = None  # ((store version, view seq), ranks frame): shared by its viewers
+
+    def ranks_frame(self) -> bytes:
+        """The percentile rank of each span the view draws now (made once per change, for all its viewers)."""
+        state = (self.view.store.version, self.view.seq)
+        if self.ranks is None or self.ranks[0] != state:
+            self.ranks = (state, self.rank_nodes(self.view.nodes.ids))
+        return self.ranks[1]
 
 
 class Hub:
@@ -162,7 +181,10 @@ class Hub:
         self.last_metrics: bytes | None = None
         self.dependency_links: tuple[DependencyLink, ...] = ()  # from a live source, for the services scene
         self.findings = FindingsFeed(store)
+        self.bases = TraceBases(store)  # what the views of one trace share (its zoom windows and folds)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
+        self.lookup: TraceLookup | None = None  # asks the live sources for a trace a link names and the store lacks
+        self._looked_up_by: dict[int, set[Viewer]] = {}  # trace id → the viewers waiting for it
         self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
         self.untraced_version = -1  # the store's version after the last add made `untraced` (vrmon's own spans)
 
@@ -218,11 +240,11 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page, self.bases)
             if self.dependency_links:
                 view.set_dependency_links(self.dependency_links)
                 view.refresh()  # drawn in the first snapshot already
-            channel = self.channels[key] = Channel(key, view)
+            channel = self.channels[key] = Channel(key, view, self._ranks_frame)
         elif not channel.viewers:
             channel.view.refresh()  # an idle channel is not refreshed by tick (nobody to send to)
         return channel
@@ -236,6 +258,8 @@ class Hub:
     def handle(self, viewer: Viewer, message: ClientMessage) -> None:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
+        if isinstance(message, (Reveal, SwitchScene, Compare)):
+            viewer.looking_up = None  # it moved on: a trace still on its way is not shown when it comes
         if isinstance(message, Select):
             if viewer.pending_details >= MAX_PENDING_DETAILS:
                 raise ProtocolError(f"{MAX_PENDING_DETAILS} details answers are still waiting to be sent to you; "
@@ -290,13 +314,11 @@ class Hub:
 
     def _send_ranks(self, viewer: Viewer) -> None:
         """The percentile rank of each span of the viewer's view, if it colours by them."""
-        channel = viewer.channel
-        if channel is None or not viewer.ranks:
-            return
-        state = (self.store.version, channel.view.seq)
-        if channel.ranks is None or channel.ranks[0] != state:
-            channel.ranks = (state, ranks_frame(*node_ranks(self.store, self.findings.index.ranks, channel.view.nodes.ids)))
-        viewer.offer(channel.ranks[1])
+        if viewer.channel is not None and viewer.ranks:
+            viewer.offer(viewer.channel.ranks_frame())
+
+    def _ranks_frame(self, node_ids: np.ndarray) -> bytes:
+        return ranks_frame(*node_ranks(self.store, self.findings.index.ranks, node_ids))
 
     def _send_matches(self, viewer: Viewer) -> None:
         """How many spans matching the viewer's search each summary mark of its view holds."""
@@ -328,7 +350,10 @@ class Hub:
         which node ids they are (a `revealed` frame after the snapshot)."""
         trace = self.store.trace_code(message.trace)
         if trace is None:
-            raise ProtocolError(f"trace {message.trace} is not loaded")
+            if self.lookup is None:
+                raise ProtocolError(f"trace {message.trace} is not loaded")
+            self._look_up(viewer, message)
+            return
         current = viewer.channel.key
         waterfall = self._waterfall_of(current)
         # the same trace keeps its folds, and shows its whole time again: the spans may lie outside a zoomed window
@@ -348,6 +373,32 @@ class Hub:
             self._join(viewer, key)
         select = linked if linked is not None else message.select if message.select in uids else None
         viewer.offer_answer(revealed_frame(message.trace, uids, select))
+
+    def _look_up(self, viewer: Viewer, message: Reveal) -> None:
+        """Ask the live sources for a trace the store lacks; `looked_up` shows it when it comes."""
+        trace_id = int(message.trace, 16)
+        viewer.looking_up = message
+        viewer.offer(lookup_frame(message.trace, f"trace {message.trace} is not loaded: asking {self.lookup.describe()} for it"))
+        waiting = self._looked_up_by.setdefault(trace_id, set())
+        waiting.add(viewer)
+        if len(waiting) == 1:  # not asked for yet (it ages out by arrival, so an old trace stays for --retain)
+            self.lookup.ask(trace_id)
+
+    def looked_up(self, trace_id: int, problem: str | None) -> None:
+        """The live sources answered: each viewer still waiting for the trace is shown it, or told why not."""
+        if self.store.trace_code(format_trace_id(trace_id)) is None:
+            problem = problem or "the answer held none of its spans"
+        for viewer in self._looked_up_by.pop(trace_id, set()) & self.viewers:
+            message, viewer.looking_up = viewer.looking_up, None
+            if message is None or int(message.trace, 16) != trace_id:
+                continue  # it moved on meanwhile
+            if problem is not None:
+                viewer.offer_answer(error_frame(f"trace {message.trace} is not loaded, and {problem}", "reveal"))
+                continue
+            try:
+                self._reveal(viewer, message)
+            except ProtocolError as exc:  # the span it names is not in the trace: the trace is still shown
+                viewer.offer_answer(error_frame(str(exc), "reveal"))
 
     def _waterfall_of(self, current: ViewKey) -> str:
         """The waterfall scene to show a trace in: the viewer's own if it is one, else the first."""
@@ -370,10 +421,7 @@ class Hub:
         scene = self._waterfall_of(current)
         if (current.scene, current.trace) != (scene, b):
             self._join(viewer, ViewKey(scene, b))
-        told = summary(comparison)
-        for side in ("only_in_a", "only_in_b"):  # counted whole, listed up to MAX_LISTED_ONLY: a frame stays small
-            told[f"{side}_total"] = len(told[side])
-            told[side] = told[side][:MAX_LISTED_ONLY]
+        told = summary(comparison, listed=MAX_LISTED_ONLY)  # only-in lists cut short: a frame stays small
         viewer.offer_answer(comparison_frame(told, scene_comparison(comparison)))
 
     def _switch(self, viewer: Viewer, message: SwitchScene) -> None:
@@ -453,6 +501,7 @@ class Hub:
         gets a snapshot; a trace the new store does not hold yet falls back to the scene's choice."""
         self.store = store
         self.findings = FindingsFeed(store)
+        self.bases = TraceBases(store)
         keys = {viewer: viewer.channel.key for viewer in self.viewers if viewer.channel is not None}
         self.channels.clear()
         for viewer, key in keys.items():

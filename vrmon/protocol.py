@@ -187,12 +187,14 @@ def findings_frame(findings: list[dict[str, Any]], total: int) -> bytes:
 
 
 def replay_frame(*, position_us: int, duration_us: int, playing: bool, speed: float, loop: bool, ended: bool,
-                 clock: str, start_us: int, time_scale: float, name: str, marks: list[dict[str, Any]] | None = None) -> bytes:
+                 clock: str, start_us: int, time_scale: float, name: str, loaded_us: int,
+                 marks: list[dict[str, Any]] | None = None) -> bytes:
     """The replay clock's state (docs/protocol.md#replay): sent when it changes; a viewer runs the
-    clock on between frames. `marks` (errors, new services, outages) come with a viewer's first one."""
+    clock on between frames, up to `loaded_us` (how far the server has read the recording).
+    `marks` (errors, new services, outages) come with a viewer's first one, and as reading finds more."""
     frame = {"type": "replay", "position_us": position_us, "duration_us": duration_us, "playing": playing,
              "speed": speed, "loop": loop, "ended": ended, "clock": clock, "start_us": start_us,
-             "time_scale": time_scale, "name": name}
+             "time_scale": time_scale, "name": name, "loaded_us": loaded_us}
     if marks is not None:
         frame["marks"] = marks
     return encode_frame(frame)
@@ -240,7 +242,7 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
     elif kind == "ranks":
         frame["ids"] = np.frombuffer(frame.get("ids", b""), dtype="<u4")
         frame["ranks"] = np.frombuffer(frame.get("ranks", b""), dtype=np.uint8)
-    elif kind not in ("status", "details", "error", "metrics", "replay"):
+    elif kind not in ("status", "details", "error", "metrics", "replay", "lookup"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
 
@@ -367,6 +369,11 @@ def findings_request_frame(watch: bool = True) -> bytes:
 def reveal_request_frame(trace: str, span: str | None = None, nodes: tuple[int, ...] = (),
                          select: int | None = None) -> bytes:
     return encode_frame({"type": "reveal", "trace": trace, "span": span, "nodes": list(nodes), "select": select})
+
+
+def lookup_frame(trace: str, message: str) -> bytes:
+    """A `reveal` named a trace the server does not hold: it is asking its live sources for it."""
+    return encode_frame({"type": "lookup", "trace": trace, "message": message})
 
 
 def revealed_frame(trace: str, nodes: list[int], select: int | None) -> bytes:

@@ -14,6 +14,7 @@ import numpy as np
 from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
+from vrmon.layout.trace_basis import TraceBases, trace_state
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import Overview, SpanFilter, folded_matches, overview_layout, summary_details
@@ -38,8 +39,10 @@ class ViewKey:
 
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
-                 catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel(), page: int = 0) -> None:
+                 catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel(), page: int = 0,
+                 bases: TraceBases | None = None) -> None:
         self.store = store
+        self.bases = bases or TraceBases(store)  # what every view of a trace shares (the hub's, for all its views)
         self.detail = detail
         self.page = page  # the wall's page asked for; shown clamped to the pages there are
         self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
@@ -78,15 +81,12 @@ class SceneView:
         if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
             self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another
         # a tick that only brought other traces' spans leaves the shown trace's layout as it was
-        key = (self.trace, *(self._trace_state() if self.trace is not None else ()))
+        key = (self.trace, *(trace_state(store, self.trace) if self.trace is not None else ()))
         if self._overview is None or key != self._overview_key:
-            self._overview = overview_layout(store, self.trace, self.preset.params, self.detail)
+            previous = self._overview if self._overview_key[:1] == key[:1] else None  # the same trace, grown
+            self._overview = overview_layout(store, self.trace, self.preset.params, self.detail, self.bases, previous)
             self._overview_key = key
         return self._overview.layout
-
-    def _trace_state(self) -> tuple[int, int, int]:
-        """What changes when the shown trace's spans change: its span count, relinks, compactions."""
-        return (int(self.store.trace_summaries()["spans"][self.trace]), self.store.relinks_of(self.trace), self.store.compactions)
 
     def _scene_info(self, layout: Layout) -> dict[str, Any]:
         store = self.store

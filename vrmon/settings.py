@@ -131,10 +131,12 @@ SERVE_SETTINGS = (
     Setting("max_viewers", 256, "most viewers connected at once; more are refused with a close reason", int,
             metavar="N"),
     Setting("host_metrics", True, "stream this host's CPU, load and memory (the ring around your feet)", bool),
-    Setting("retain", "30m", "with a live source: spans of traces idle longer than this leave the scene", duration,
-            metavar="DURATION"),
-    Setting("max_spans", 2_000_000, "with a live source: most spans kept (about 1.3 KB each with details); "
-            "the least recently active traces leave first", int, metavar="N"),
+    Setting("retain", "30m", "with a live source: a trace that vrmon has received no new span of for this long "
+            "leaves the scene (the spans' own times do not count; trace files loaded with --replay always stay)",
+            duration, metavar="DURATION"),
+    Setting("max_spans", 2_000_000, "with a live source: most spans kept from live sources (about 1.3 KB each with "
+            "details; trace files do not count); the traces that received a span least recently leave first", int,
+            metavar="N"),
 )
 
 JAEGER_SETTINGS = (
@@ -202,6 +204,9 @@ OTLP_SETTINGS = (
             listen_address, metavar="[HOST:]PORT", bare=("127.0.0.1", 4318)),
     Setting("otlp_max_body", 20.0, "largest OTLP export accepted, in MiB, before and after gzip (larger ones get "
             "HTTP 413)", float, metavar="MIB"),
+    Setting("otlp_cors", (), "a web origin whose pages may export to --otlp from the browser (OpenTelemetry JS), "
+            "e.g. http://localhost:3000: vrmon answers its CORS preflights; no other site's page may", str,
+            repeat=True, metavar="ORIGIN"),
     Setting("self_trace", False, "trace vrmon's own work (polls, file loads, parsing, store adds, layouts, encodes, "
             "fan-outs) and show it beside your traces as service vrmon", bool),
 )
@@ -274,6 +279,9 @@ SETTING_GROUPS = (
                  JAEGER_SETTINGS),
     SettingGroup("record", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
     SettingGroup("record", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
+    SettingGroup("record", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon, which records them",
+                 tuple(s for s in OTLP_SETTINGS if s.name != "self_trace")),
+    SettingGroup("record", "security", "who may export to --otlp (see docs/security.md)", SECURITY_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
@@ -342,6 +350,7 @@ class ServeConfig:
     play: bool = _serve_default("play")
     otlp: tuple[str, int] | None = _serve_default("otlp")  # (host, port) of the OTLP/HTTP receiver
     otlp_max_body: float = _serve_default("otlp_max_body")  # MiB
+    otlp_cors: Sequence[str] = _serve_default("otlp_cors")  # web origins whose pages may export (normalised)
     self_trace: bool = _serve_default("self_trace")
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
@@ -358,6 +367,12 @@ class ServeConfig:
             raise ConfigError("--record-max-size and --record-max-age cannot be negative (0: no limit)")
         if self.otlp_max_body <= 0:
             raise ConfigError(f"--otlp-max-body must be positive, got {self.otlp_max_body:g}")
+        try:
+            self.otlp_cors = tuple(normalise_origin(origin) for origin in self.otlp_cors)
+        except ValueError as exc:
+            raise ConfigError(f"--otlp-cors: {exc}") from None
+        if self.otlp_cors and self.otlp is None:
+            raise ConfigError("--otlp-cors lets web pages export to the OTLP receiver: add --otlp")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:

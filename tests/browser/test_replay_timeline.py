@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.recordings import write_recording
-from vrmon.replay.loading import load_recording
+from vrmon.replay.growing import GrowingRecording
 
 STATE = "document.querySelector('a-scene').systems['vrmon-replay']"
 
@@ -44,13 +44,15 @@ def until(predicate, what: str, timeout: float = 20.0):
 
 
 def test_the_timeline_plays_pauses_speeds_seeks_and_jumps_to_errors(vrmon_server, open_app, recording):
-    contents, _ = load_recording(recording)
+    contents = GrowingRecording.read_whole(recording)
     url = vrmon_server([recording], tick=0.05)
     server = vrmon_server.last
     page = open_app(url)
     page.wait_for_function(f"{STATE}.active && !document.querySelector('#timeline').hidden")
-    greeting_marks = server.call(lambda: len(server.app.state.hub.replay.marks))
-    assert page.locator("#timeline .mark").count() == greeting_marks > 0
+    # the server reads the recording as it plays: once it is read whole, the read bar fills the track
+    page.wait_for_function(f"{STATE}.loadedUs === {STATE}.durationUs && document.querySelector('#timeline .read').style.width === '100%'")
+    marks = server.call(lambda: server.app.state.hub.replay.recording.marks.marks())
+    assert page.locator("#timeline .mark").count() == len(marks) > 0
     assert page.locator("#timeline .mark.outage").count() == 1
 
     # pause: the button turns to Play once the server says so, and the server's clock stops
@@ -81,7 +83,7 @@ def test_the_timeline_plays_pauses_speeds_seeks_and_jumps_to_errors(vrmon_server
     assert clock.startswith("recorded ") and "/ 1:00" in clock
 
     # next error: the first error mark after the position
-    next_error = next(m["t_us"] for m in server.app.state.hub.replay.marks if m["kind"] == "error" and m["t_us"] > position + 1000)
+    next_error = next(m["t_us"] for m in marks if m["kind"] == "error" and m["t_us"] > position + 1000)
     page.click("#timeline .next-error")
     page.wait_for_function(f"{STATE}.position() === {next_error}")
     assert server_position(server) == next_error

@@ -28,6 +28,7 @@ def test_the_wrist_menu_pauses_speeds_up_and_jumps_to_the_next_error(vrmon_serve
     page.evaluate("(pose) => window.headset.place('right', pose)", RIGHT_HAND)
     page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
     page.wait_for_function(f"{STATE}.active && window.headset.menu().replayHeading.text.startsWith('Replay 0:')")
+    page.wait_for_function(f"{STATE}.loadedUs === {STATE}.durationUs")  # read whole: every mark is known
     player = server.app.state.hub.replay  # playing: the page had its first replay frame
 
     press_menu_button(page, "m.playButton")
@@ -38,7 +39,7 @@ def test_the_wrist_menu_pauses_speeds_up_and_jumps_to_the_next_error(vrmon_serve
     page.wait_for_function(f"{STATE}.speed === 2 && window.headset.menu().speedButton.label.text === 'Speed 2×'")
 
     position = server.call(lambda: player.clock.position(player.now()))
-    first_error = next(m["t_us"] for m in player.marks if m["kind"] == "error" and m["t_us"] > position + 1000)
+    first_error = next(m["t_us"] for m in player.recording.marks.marks() if m["kind"] == "error" and m["t_us"] > position + 1000)
     press_menu_button(page, "m.nextErrorButton")
     page.wait_for_function(f"{STATE}.position() === {first_error}")
     assert server.call(lambda: player.clock.position(player.now())) == first_error

@@ -13,6 +13,7 @@ the self times do not explain is time that calls ran more or less concurrently (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -98,12 +99,29 @@ def path_ids(a: TraceSide, b: TraceSide) -> tuple[np.ndarray, np.ndarray, np.nda
     next_id = 0
     for level in range(int(depth.max()) + 1 if len(depth) else 0):
         at = np.flatnonzero(depth == level)
-        parent_path = np.where(parent[at] >= 0, path[np.maximum(parent[at], 0)], -1)
-        keys = np.stack([parent_path, service[at], operation[at], repeat[at]], axis=1)
-        _, inverse = np.unique(keys, axis=0, return_inverse=True)
-        path[at] = next_id + inverse.ravel()
+        parent_path = np.where(parent[at] >= 0, path[np.maximum(parent[at], 0)], -1) + 1
+        inverse = group_ids([parent_path, service[at], operation[at], repeat[at]])
+        path[at] = next_id + inverse
         next_id += int(inverse.max()) + 1 if len(at) else 0
     return path[: len(a.rows)], path[len(a.rows):], repeat, siblings
+
+
+def group_ids(columns: list[np.ndarray]) -> np.ndarray:
+    """A dense id (0, 1, …) per distinct row of these non-negative int64 columns, in sorted row
+    order. Packed into one int64 key when their bit widths fit (a 1-D unique is an order of
+    magnitude faster than sorting rows), by a lexsort otherwise."""
+    widths = [int(c.max()).bit_length() if len(c) else 0 for c in columns]
+    if sum(widths) <= 63:
+        key = np.zeros(len(columns[0]), np.int64)
+        for column, width in zip(columns, widths):
+            key = (key << width) | column
+        return np.unique(key, return_inverse=True)[1].ravel()
+    order = np.lexsort(columns[::-1])
+    rows = np.stack(columns)[:, order]
+    new = np.r_[True, (rows[:, 1:] != rows[:, :-1]).any(axis=0)] if len(order) else np.zeros(0, bool)
+    ids = np.empty(len(order), np.int64)
+    ids[order] = np.cumsum(new) - 1
+    return ids
 
 
 def _unified(tables: list[list[str]]) -> list[np.ndarray]:
@@ -124,26 +142,38 @@ class Comparison:
     repeat: np.ndarray  # A then B: index among siblings doing the same work, by start time
     siblings: np.ndarray  # A then B: how many siblings do that work
 
-    def label(self, side: TraceSide, i: int) -> str:
-        """'service:operation', with '#k' when its parent makes several such calls."""
-        at = i if side is self.a else len(self.a.rows) + i
-        row = int(side.rows[i])
-        name = f"{side.store.services.names[side.store.service[row]]}:{side.store.operations.names[side.store.operation[row]]}"
-        return f"{name}#{self.repeat[at] + 1}" if self.siblings[at] > 1 else name
+    @cached_property
+    def _as_lists(self) -> tuple[tuple[list[int], ...], ...]:
+        """Per side (A, B): service and operation codes, repeat index, siblings and parent of each
+        span, as lists (path_texts reads them one at a time)."""
+        sides = []
+        for at, side in ((0, self.a), (len(self.a.rows), self.b)):
+            end = at + len(side.rows)
+            sides.append((side.store.service[side.rows].tolist(), side.store.operation[side.rows].tolist(),
+                          self.repeat[at:end].tolist(), self.siblings[at:end].tolist(), side.parent.tolist()))
+        return tuple(sides)
 
     def path_texts(self, side: TraceSide, spans: list[int]) -> list[str]:
-        """The labels from the root down to each of `spans` of `side`, joined by ' > ' (each
-        ancestor's text made once)."""
+        """The labels from the root down to each of `spans` of `side`, joined by ' > ': each label
+        'service:operation', with '#k' when its parent makes several such calls (each ancestor's
+        text made once, from plain lists: a summary may name every span of a large trace)."""
+        service, operation, repeat, siblings, parent = self._as_lists[0 if side is self.a else 1]
+        services, operations = side.store.services.names, side.store.operations.names
+
+        def label(i: int) -> str:
+            name = f"{services[service[i]]}:{operations[operation[i]]}"
+            return f"{name}#{repeat[i] + 1}" if siblings[i] > 1 else name
+
         known: dict[int, str] = {}
         for i in spans:
             climb = [i]
-            while climb[-1] not in known and side.parent[climb[-1]] >= 0:
-                climb.append(int(side.parent[climb[-1]]))
+            while climb[-1] not in known and parent[climb[-1]] >= 0:
+                climb.append(parent[climb[-1]])
             text = known.get(climb[-1])
             if text is None:
-                text = known[climb[-1]] = self.label(side, climb[-1])
+                text = known[climb[-1]] = label(climb[-1])
             for j in reversed(climb[:-1]):
-                text = known[j] = f"{text} > {self.label(side, j)}"
+                text = known[j] = f"{text} > {label(j)}"
         return [known[i] for i in spans]
 
     @property
@@ -160,12 +190,18 @@ def compare_traces(a_store: SpanStore, a_trace: int, b_store: SpanStore, b_trace
     a, b = TraceSide.of(a_store, a_trace), TraceSide.of(b_store, b_trace)
     path_a, path_b, repeat, siblings = path_ids(a, b)
     _, match_a, match_b = np.intersect1d(path_a, path_b, assume_unique=True, return_indices=True)
-    only_a = np.setdiff1d(np.arange(len(a.rows)), match_a)
-    only_b = np.setdiff1d(np.arange(len(b.rows)), match_b)
+    only_a, only_b = _unmatched(len(a.rows), match_a), _unmatched(len(b.rows), match_b)
     only_a, only_b = only_a[np.argsort(a.start[only_a], kind="stable")], only_b[np.argsort(b.start[only_b], kind="stable")]
     self_a, self_b = a.self_time(), b.self_time()
     contribution = np.r_[self_b[match_b] - self_a[match_a], -self_a[only_a], self_b[only_b]]
     return Comparison(a, b, match_a, match_b, only_a, only_b, contribution, repeat, siblings)
+
+
+def _unmatched(n: int, matched: np.ndarray) -> np.ndarray:
+    """The indices below `n` not in `matched`, ascending."""
+    left = np.ones(n, bool)
+    left[matched] = False
+    return np.flatnonzero(left)
 
 
 # -- the summary ----------------------------------------------------------------------------------
@@ -190,8 +226,10 @@ def _spans_json(c: Comparison, side: TraceSide, spans: np.ndarray) -> list[dict[
             for path, span_id, d in zip(c.path_texts(side, spans), ids, durations)]
 
 
-def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
-    """What `vrmon inspect --compare --json` prints."""
+def summary(c: Comparison, top: int = 5, listed: int | None = None) -> dict[str, Any]:
+    """What `vrmon inspect --compare --json` prints; with `listed`, the spans only in A and only
+    in B are listed up to that many each (the first to start) and counted whole in
+    `only_in_a_total` and `only_in_b_total`, which keeps a viewer's frame small."""
     n_match = len(c.match_a)
     dur_a, dur_b = c.a.end - c.a.start, c.b.end - c.b.start
     contributors = []
@@ -210,6 +248,7 @@ def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
         entry["self_diff_ms"] = round(int(c.contribution[k]) / 1000, 3)
         contributors.append(entry)
     explained = int(c.contribution.sum())
+    totals = {} if listed is None else {"only_in_a_total": len(c.only_a), "only_in_b_total": len(c.only_b)}
     return {
         "a": _side_json(c.a),
         "b": _side_json(c.b),
@@ -218,14 +257,16 @@ def summary(c: Comparison, top: int = 5) -> dict[str, Any]:
         "overlap_ms": round((c.total_diff - explained) / 1000, 3),
         "matched": n_match,
         "top": contributors,
-        "only_in_a": _spans_json(c, c.a, c.only_a),
-        "only_in_b": _spans_json(c, c.b, c.only_b),
+        "only_in_a": _spans_json(c, c.a, c.only_a[:listed]),
+        "only_in_b": _spans_json(c, c.b, c.only_b[:listed]),
+        **totals,
     }
 
 
 # -- for a viewer: the comparison drawn over trace B ---------------------------------------------------
 
 MAX_GHOSTS = 2000  # spans only in A drawn as ghosts; the summary still counts them all
+MAX_LISTED_ONLY = 200  # spans only in A or only in B listed in a viewer's comparison frame
 
 
 @dataclass(frozen=True)
@@ -251,25 +292,35 @@ def scene_comparison(c: Comparison) -> SceneComparison:
     diff = dur_b[c.match_b] - dur_a[c.match_a]
     b_of_a = np.full(len(a.rows), -1, np.int64)
     b_of_a[c.match_a] = c.match_b
-    anchors, froms, tos, depths = [], [], [], []
-    for i in c.only_a[:MAX_GHOSTS].tolist():
-        up, depth = int(a.parent[i]), 1
-        while up >= 0 and b_of_a[up] < 0:
-            up, depth = int(a.parent[up]), depth + 1
-        if up < 0:
-            continue  # no matched ancestor: nothing in B to place it against
-        span = max(int(dur_a[up]), 1)
-        anchors.append(int(b.store.uid[b.rows[b_of_a[up]]]))
-        froms.append((a.start[i] - a.start[up]) / span)
-        tos.append((a.end[i] - a.start[up]) / span)
-        depths.append(min(depth, 255))
+    ghosts = c.only_a[:MAX_GHOSTS]
+    up, depth = _nearest_matched_ancestor(a.parent, b_of_a >= 0)
+    ghosts = ghosts[up[ghosts] >= 0]  # no matched ancestor: nothing in B to place it against
+    anchor = up[ghosts]
+    span = np.maximum(dur_a[anchor], 1)
     return SceneComparison(
         nodes=b.store.uid[b.rows[c.match_b]].astype(np.uint32),
         diff_us=diff,
         ratio=diff / np.maximum(dur_a[c.match_a], 1),
         only_b=b.store.uid[b.rows[c.only_b]].astype(np.uint32),
-        ghost_anchor=np.array(anchors, np.uint32),
-        ghost_from=np.array(froms, np.float32),
-        ghost_to=np.array(tos, np.float32),
-        ghost_depth=np.array(depths, np.uint8),
+        ghost_anchor=b.store.uid[b.rows[b_of_a[anchor]]].astype(np.uint32),
+        ghost_from=((a.start[ghosts] - a.start[anchor]) / span).astype(np.float32),
+        ghost_to=((a.end[ghosts] - a.start[anchor]) / span).astype(np.float32),
+        ghost_depth=np.minimum(depth[ghosts], 255).astype(np.uint8),
     )
+
+
+def _nearest_matched_ancestor(parent: np.ndarray, matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ancestor, calls up to it) of each span: its nearest ancestor that is matched (-1 if none).
+    Pointer jumping: each round a span whose pointer still rests on an unmatched span takes that
+    span's pointer, so a pointer never passes a matched span and chains of any depth settle in
+    O(log depth) vectorised rounds."""
+    up = parent.astype(np.int64)
+    depth = np.ones(len(up), np.int64)
+    moving = np.flatnonzero(up >= 0)
+    moving = moving[~matched[up[moving]]]
+    while len(moving):
+        via = up[moving]
+        up[moving], depth[moving] = up[via], depth[moving] + depth[via]
+        moving = moving[up[moving] >= 0]
+        moving = moving[~matched[up[moving]]]
+    return up, depth

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from vrmon.analysis.peers import NO_PEER, PeerCodes
 from vrmon.analysis.percentiles import DurationRanks, SlowSpans
 from vrmon.model.ids import format_span_id
 from vrmon.model.span_store import SpanFlag, SpanStore
@@ -81,7 +80,7 @@ class Finding:
         if self.kind == "n-plus-one":
             parent_uid, peer, calls, wall_us, sum_us = self.facts
             parent = store.row_of_uid(parent_uid)
-            to = f" to {peer}" if peer != NO_PEER else ""
+            to = f" to {peer}" if peer else ""
             return head | {
                 "parent": n.span(parent), "service": n.service(rows[0]), "operation": n.operation(rows[0]),
                 "spans": [n.span(r) for r in rows], "calls": calls,
@@ -151,7 +150,7 @@ def _in_traces(store: SpanStore, traces: np.ndarray | None) -> np.ndarray | None
 # -- n-plus-one -----------------------------------------------------------------------------------
 
 
-def n_plus_one(store: SpanStore, children: np.ndarray, peers: PeerCodes, rules: FindingRules) -> list[Finding]:
+def n_plus_one(store: SpanStore, children: np.ndarray, rules: FindingRules) -> list[Finding]:
     """N+1 groups among `children` (rows; every child of a parent to judge must be among them)."""
     children = children[store.parent[children] >= 0]
     parent = store.parent[children].astype(np.int64)
@@ -164,7 +163,7 @@ def n_plus_one(store: SpanStore, children: np.ndarray, peers: PeerCodes, rules: 
         return []
     rows = children[candidate]
     parent, service, operation = parent[candidate], service[candidate], operation[candidate]
-    peer = peers.codes(store, rows)
+    peer = store.callee[rows]  # read from the tags at load
     start = store.start_us[rows]
     duration = np.maximum(store.duration_us[rows], 0)
     order = np.lexsort((start, peer, operation, service, parent))
@@ -190,7 +189,7 @@ def n_plus_one(store: SpanStore, children: np.ndarray, peers: PeerCodes, rules: 
     lo, hi = first[serial].tolist(), (first[serial] + calls[serial]).tolist()
     trace = store.trace[parent[first[serial]]].tolist()
     parent_uid = store.uid[parent[first[serial]]].tolist()
-    peer_names = [peers.names.names[p] for p in peer[first[serial]].tolist()]
+    peer_names = [store.callees.names[p] for p in peer[first[serial]].tolist()]
     return [
         Finding("n-plus-one", t, s, tuple(uids[a:b]), (p, name, b - a, w, m))
         for t, s, a, b, p, name, w, m in zip(trace, start[first[serial]].tolist(), lo, hi, parent_uid, peer_names,
@@ -333,7 +332,7 @@ def flag_findings(store: SpanStore, rows: np.ndarray | None = None) -> list[Find
     rows = hit if rows is None else rows[hit]
     found = []
     for flag, (kind, _) in FLAG_FINDINGS.items():
-        members = rows[(store.flags[rows] & flag) != 0]
+        members = rows[(store.flags[rows] & np.uint8(flag)) != 0]  # a numpy scalar, not the enum's slow `&`
         if not len(members):
             continue
         members = members[np.argsort(store.trace[members], kind="stable")]
@@ -362,7 +361,6 @@ class FindingsIndex:
 
     def __init__(self, rules: FindingRules = FindingRules()) -> None:
         self.rules = rules
-        self.peers = PeerCodes()
         self.ranks = DurationRanks()
         self._n_plus_one: dict[int, list[Finding]] = {}  # by parent uid
         self._errors: dict[int, Finding] = {}  # by tie key (see error_groups)
@@ -399,8 +397,7 @@ class FindingsIndex:
     def _rebuild(self, store: SpanStore) -> bool:
         before = self.findings
         self._compactions = store.compactions
-        self.peers.forget_all_but(store.uid)
-        self._n_plus_one = _grouped(n_plus_one(store, np.arange(len(store)), self.peers, self.rules))
+        self._n_plus_one = _grouped(n_plus_one(store, np.arange(len(store)), self.rules))
         self._errors, self._descents = {}, {}
         self._set_errors(error_groups(store))
         self._flags = {(f.trace, f.kind): f for f in flag_findings(store)}
@@ -429,7 +426,7 @@ class FindingsIndex:
             gone |= {k: self._n_plus_one.pop(k) for k, v in list(self._n_plus_one.items()) if v[0].trace in set(relinked.tolist())}
         _, children = store.children_of(judged)
         children.sort()  # row order, as a full rebuild sees them (ties in start time keep it)
-        fresh = _grouped(n_plus_one(store, children, self.peers, self.rules))
+        fresh = _grouped(n_plus_one(store, children, self.rules))
         self._n_plus_one.update(fresh)
         return fresh != gone
 

@@ -3,7 +3,8 @@
 Shapes understood:
 - Jaeger v1: ``{"data": [trace, ...]}`` (query API and UI "Download JSON"), a bare list of
   traces, or a single trace object ``{"traceID", "spans", "processes"}``.
-- OTLP JSON: ``{"resourceSpans": [...]}`` (TracesData), hex or base64 ids.
+- OTLP JSON: ``{"resourceSpans": [...]}`` (TracesData), hex or base64 ids, with the JSON field
+  names or the protobuf ones (``resource_spans``, ``trace_id``; see proto_names.py).
 - Jaeger api_v3: ``{"result": TracesData}``, or a list of such envelopes (a chunked stream).
 - Grafana Tempo: ``{"batches": [...]}`` (trace by id, older servers), ``{"trace": {...}}``
   (/api/v2/traces), or plain OTLP JSON.
@@ -31,7 +32,7 @@ def read_document(doc: Any) -> SpanBatch:
             return _read_result_envelope(doc)
         if "error" in doc and isinstance(doc["error"], dict):
             raise TraceFormatError(f"the document is a Jaeger error response: {_api_v3_error(doc)}")
-        if "resourceSpans" in doc:
+        if "resourceSpans" in doc or "resource_spans" in doc:
             return read_otlp(doc)
         if TEMPO_KEYS & doc.keys():
             return read_tempo(doc)
@@ -74,7 +75,7 @@ def describe_shape(doc: Any) -> str:
     if isinstance(doc, dict):
         if "result" in doc:
             return "jaeger-api-v3"
-        if "resourceSpans" in doc:
+        if "resourceSpans" in doc or "resource_spans" in doc:
             return "otlp-json"
         if TEMPO_KEYS & doc.keys():
             return "tempo"

@@ -7,6 +7,7 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.values import TIME_LIMIT, as_dict, as_list, fit_id, fit_time, json_kind, pack_untrusted
 from vrmon.model.ids import parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -62,6 +63,7 @@ def _read_span(batch: SpanBatch, span: dict, processes: dict, packb) -> None:
     process = as_dict(process, "process", problems)
     error = False
     kind = 0
+    peer_tags = None
     for tag in as_list(span.get("tags"), "tags", problems):
         key = tag.get("key") if isinstance(tag, dict) else None
         if key == "error":
@@ -71,6 +73,10 @@ def _read_span(batch: SpanBatch, span: dict, processes: dict, packb) -> None:
             error = error or tag.get("value") == "ERROR"
         elif key == "span.kind":
             kind = _KIND_CODES.get(str(tag.get("value")).lower(), 0)
+        elif key.__class__ is str and key in PEER_KEYS:  # read here, in the one pass over the tags
+            if peer_tags is None:
+                peer_tags = {}
+            peer_tags[key] = tag.get("value")
     start = span["startTime"]
     if type(start) is not int or not -TIME_LIMIT <= start <= TIME_LIMIT:  # the usual case costs one test
         start = fit_time(start, "startTime", problems)
@@ -83,7 +89,10 @@ def _read_span(batch: SpanBatch, span: dict, processes: dict, packb) -> None:
     packed = pack_untrusted(packb, details)
     service = str(process.get("serviceName") or UNKNOWN_SERVICE)
     operation = str(span["operationName"])
+    callee = peer_of(peer_tags) if peer_tags else ""
 
+    if callee:
+        batch.callee[len(batch)] = callee
     batch.trace_id.append(trace_id)
     batch.span_id.append(span_id)
     batch.parent_id.append(parent_id)

@@ -7,6 +7,8 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.call_peers import peer_of_otlp_attributes
+from vrmon.formats.proto_names import spelt_with_proto_names, with_json_names
 from vrmon.formats.values import as_dict, as_list, failure_reason, fit_id, fit_time, pack_untrusted, span_kind, whole_number
 from vrmon.model.attribute_values import any_value
 from vrmon.model.ids import parse_id
@@ -22,7 +24,7 @@ def read_otlp(doc: dict, rejected: list[str] | None = None) -> SpanBatch:
     """Every span of an OTLP JSON TracesData. A span that cannot be read raises TraceFormatError,
     or, when `rejected` is given, is left out and the reason appended there (the OTLP receiver's
     partial success)."""
-    resource_spans = doc.get("resourceSpans")
+    resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
     if not isinstance(resource_spans, list):
         raise TraceFormatError('OTLP "resourceSpans" must be a list')
     batch = SpanBatch()
@@ -30,6 +32,8 @@ def read_otlp(doc: dict, rejected: list[str] | None = None) -> SpanBatch:
     for r_index, rs in enumerate(resource_spans):
         if not isinstance(rs, dict):
             raise TraceFormatError(f"resourceSpans[{r_index}] must be an object")
+        if spelt_with_proto_names(rs):  # `scope_spans`, `trace_id`, …: read under the JSON names
+            rs = with_json_names(rs)
         # A resource or scope of the wrong type is ignored (with a warning on each of its spans):
         # it only describes the spans, which are still worth showing.
         context: list[str] = []
@@ -80,11 +84,15 @@ def _read_span(batch: SpanBatch, span: dict, service: str, resource: dict, scope
     span_id = fit_id(parse_id(span["spanId"], "spanId"), 64, "spanId", problems)
     parent_id = fit_id(parse_id(span.get("parentSpanId") or "", "parentSpanId"), 64, "parentSpanId", problems)
     operation = str(span["name"])
+    attributes = span.get("attributes")
+    callee = peer_of_otlp_attributes(attributes) if isinstance(attributes, list) else ""
     details = {"format": "otlp", "span": span, "resource": resource, "scope": scope}
     if problems:
         details["problems"] = problems
     packed = pack_untrusted(packb, details)
 
+    if callee:
+        batch.callee[len(batch)] = callee
     batch.trace_id.append(trace_id)
     batch.span_id.append(span_id)
     batch.parent_id.append(parent_id)

@@ -13,6 +13,7 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, TracesData
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.call_peers import PEER_KEYS, peer_of_pairs
 from vrmon.model.otlp_proto_details import PROTO_FORMAT, plain_value
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -71,6 +72,9 @@ def _append_span(batch: SpanBatch, span: Span, service: str, resource: bytes, sc
     details = {"format": PROTO_FORMAT, "span": span.SerializeToString(), "resource": resource, "scope": scope}
     if problems:
         details["problems"] = problems
+    callee = peer_of_pairs((a.key, plain_value(a.value)) for a in span.attributes if a.key in PEER_KEYS)
+    if callee:
+        batch.callee[len(batch)] = callee
     batch.trace_id.append(int.from_bytes(span.trace_id, "big"))
     batch.span_id.append(int.from_bytes(span.span_id, "big"))
     batch.parent_id.append(int.from_bytes(parent, "big"))

@@ -24,4 +24,4 @@ def read_tempo(doc: dict) -> SpanBatch:
         return SpanBatch()
     if not isinstance(trace, dict):
         raise TraceFormatError(f'Tempo "trace" must be an object, got {type(trace).__name__}')
-    return read_otlp({"resourceSpans": trace.get("resourceSpans", trace.get("batches", []))})
+    return read_otlp({"resourceSpans": trace.get("resourceSpans", trace.get("resource_spans", trace.get("batches", [])))})

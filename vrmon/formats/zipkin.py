@@ -24,6 +24,7 @@ from typing import Any
 import msgpack
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.call_peers import peer_of_pairs
 from vrmon.formats.values import failure_reason, as_dict, as_list, fit_id, fit_time, json_kind, pack_untrusted
 from vrmon.model.ids import format_span_id, parse_id
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -170,6 +171,9 @@ def _add_trace(batch: SpanBatch, spans: list[_Span], packb) -> None:
             batch.incomplete.add(len(batch))
         if span.remote and span.remote != service:
             batch.peer_service[len(batch)] = span.remote
+        callee = _callee(span)
+        if callee:
+            batch.callee[len(batch)] = callee
         batch.trace_id.append(trace_id)
         batch.span_id.append(store_id)
         batch.parent_id.append(parent_id)
@@ -181,6 +185,13 @@ def _add_trace(batch: SpanBatch, spans: list[_Span], packb) -> None:
         batch.kind.append(_KIND_CODES.get(span.kind, 0))
         batch.follows_from.append(False)
         batch.details.append(pack_untrusted(packb, details))
+
+
+def _callee(span: _Span) -> str:
+    """What the span calls: its tags' peer, the remote endpoint's service standing for peer.service."""
+    tags = span.raw.get("tags")
+    pairs = list(tags.items()) if isinstance(tags, dict) else []
+    return peer_of_pairs([("peer.service", span.remote), *pairs] if span.remote else pairs)
 
 
 def _shared_half_id(span: _Span) -> int:

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.critical_path import critical_path
-from vrmon.layout.idle_time import TimeWarp, active_segments, idle_warp
+from vrmon.layout.fold_threshold import fold_threshold, thresholds
+from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
-from vrmon.layout.sorting import lexsort_ints, unique_ints
-from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand, strip
-from vrmon.layout.waterfall import SpanColumns, WaterfallParams, format_duration, nice_step
-from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, depth_levels, subtree_extent
+from vrmon.layout.sorting import unique_ints
+from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
+from vrmon.layout.trace_basis import TraceBases, lanes_of, trace_basis
+from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
@@ -33,7 +34,6 @@ NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time t
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
-NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 
 
 @dataclass
@@ -45,56 +45,47 @@ class Overview:
     warp: TimeWarp  # the time axis, with its compressed idle stretches
     axis: Axis  # the stretch of it the picture's width shows (all of it unless zoomed)
     strip: dict | None = None  # the whole trace for the overview strip: {services, bins, density}
+    basis: int = -1  # the serial of the trace's basis it was laid out from
+    fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
 
 
-def nice_ceiling(us: int) -> int:
-    """The smallest 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k ≥ `us`: the trace fills ≥ 75 % of
-    the width, and a growing trace rescales only when it passes the next step."""
-    us = max(int(us), 1)
-    magnitude = 10 ** int(np.floor(np.log10(us)))
-    for step in NICE_STEPS:
-        if step * magnitude >= us:
-            return int(np.ceil(step * magnitude))
-    return 10 * magnitude
-
-
-def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel()) -> Overview:
-    rows = store.rows_of_trace(trace) if trace is not None else np.empty(0, np.int64)
-    cols = SpanColumns.from_store(store, rows)
-    start = cols.start_us
-    end = start + np.maximum(cols.duration_us, 0)
+def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
+                    bases: TraceBases | None = None, previous: Overview | None = None) -> Overview:
+    """The view of `trace` that `detail` asks for; `bases` keeps what the trace's views share.
+    `previous`, the same view before the trace grew, lets a live trace's fold grow with it."""
+    idle_gap = p.idle_gap if detail.idle else 0.0
+    b = bases.get(trace, idle_gap) if bases is not None else trace_basis(store, trace, idle_gap)
+    rows, cols, start, end, warp = b.rows, b.cols, b.start, b.end, b.warp
     n = len(rows)
-    t0 = int(start.min()) if n else 0
-    true_start, true_end = start - t0, end - t0  # from the trace's start: float µs stay exact
-    # long idle stretches shrink to breaks: from here on, times are on the compressed axis
-    warp = idle_warp(true_start, true_end, p.idle_gap if detail.idle else 0.0)
-    start, end = warp(true_start), warp(true_end)
     # the picture's width shows the whole trace, or the time window the viewer zoomed into
-    axis = axis_of(warp, nice_ceiling(int(np.ceil(warp.extent)) if n else 1), detail.window)
+    axis = axis_of(warp, b.whole_us, detail.window)
     min_us = axis.span * p.min_bar / p.width
-    # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit
-    fold_us = 0.0 if n <= WHOLE_TRACE else axis.span * p.lod_pixels / p.overview_pixels
-    levels = depth_levels(cols.depth)
-    extent = subtree_extent(cols.parent, start, end, levels)
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
-    within = (extent[1] >= axis.lo) & (extent[0] <= axis.hi) if axis.zoomed else None
-    while True:
-        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, levels, extent, fold_us, detail, within)
-        shown, held = drawn_in(axis, c, start, end, min_us)
-        item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
-        if axis.zoomed:
-            item_start, item_end = clip_to(axis, item_start, item_end, min_us)
-        lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
-        track = pack_tracks(item_lane, item_start, item_end)
-        lane_rows = np.zeros(len(lane_service), np.int64)
-        np.maximum.at(lane_rows, item_lane, track + 1)
-        # at the overview, rows too thin to see fold more: the threshold doubles until they fit
-        if fits(lane_rows, p) or detail.asked or fold_us > axis.span:
-            break
-        fold_us = fold_us * 2 or axis.span * p.lod_pixels / p.overview_pixels
+    within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed else None
+    # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit; at the
+    # overview, rows too thin to see fold more: the threshold doubles until they fit
+    step = axis.span * p.lod_pixels / p.overview_pixels
+    fold_us = 0.0 if n <= WHOLE_TRACE else step
+    if not detail.asked:
+        fold_us = fold_threshold(thresholds(fold_us, step, axis.span), cols.parent, cols.service, start, end, b.extent,
+                                 within, axis, min_us, lambda lane_rows: fits(lane_rows, p))
+    c = None
+    if (previous is not None and b.widened is not None and previous.basis == b.extends and previous.fold_us == fold_us
+            and within is None and not detail.asked and warp.same_as(previous.warp)):
+        c = extended_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.extent, fold_us, b.widened)
+    if c is None:
+        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, b.levels, b.extent, fold_us, detail, within)
+    shown, held = drawn_in(axis, c, start, end, min_us)
+    item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
+    if axis.zoomed:
+        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
+    lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
+    track = pack_tracks(item_lane, item_start, item_end)
+    lane_rows = np.zeros(len(lane_service), np.int64)
+    np.maximum.at(lane_rows, item_lane, track + 1)
     pitch, band = row_pitch(lane_rows, p)
     if not n or not len(shown):
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis)
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -110,7 +101,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     summary_end = np.maximum(c.end_us[held], summary_start + min_us)
     if axis.zoomed:
         summary_start, summary_end = clip_to(axis, summary_start, summary_end, min_us)
-    critical = critical_path(cols.parent, true_start, true_end)
+    critical = b.critical
     scale = p.width / axis.span
     x0 = (np.concatenate([item_start, summary_start]) - axis.lo) * scale - p.width / 2
     length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
@@ -149,22 +140,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # the top lane's name reaches above its bars when they are thinner than its letters
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], top, bounds[5])
-    # the overview strip: the whole trace, a row per service, under the rectangle of the time shown
-    services, rank, span_lane = lanes_of(cols.service, start)
-    density = strip(span_lane, start, end, len(services), axis.whole)
-    whole = {"services": services[np.argsort(rank)].tolist(), "bins": density.shape[1], "density": density.tobytes()}
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, whole)
-
-
-def lanes_of(service: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One lane per service, in the order the services first act: (service per unique lane,
-    each unique lane's rank from the top, each item's lane rank)."""
-    lane_service, lane_of = unique_ints(service.astype(np.int64))
-    first = np.full(len(lane_service), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first, lane_of, start.astype(np.int64))  # one dtype: ufunc.at's fast path
-    rank = np.empty(len(lane_service), np.int64)
-    rank[lexsort_ints((lane_service, first))] = np.arange(len(lane_service))
-    return lane_service, rank, rank[lane_of]
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
 
 
 def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:

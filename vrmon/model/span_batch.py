@@ -16,7 +16,7 @@ UNKNOWN_SERVICE = "(unknown service)"
 SPAN_KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
 
 
-_SPARSE = ("unknown_ref_types", "incomplete", "peer_service")  # not one entry per span
+_SPARSE = ("unknown_ref_types", "incomplete", "peer_service", "callee")  # not one entry per span
 
 
 @dataclass
@@ -38,6 +38,8 @@ class SpanBatch:
     # no start time or no duration in the document (the span's details say so; recordings keep it)
     incomplete: set[int] = field(default_factory=set)
     peer_service: dict[int, str] = field(default_factory=dict)  # the remote service a span names (Zipkin)
+    # what a span calls, read from its tags (formats/call_peers.py): another service, host:port, a database
+    callee: dict[int, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.span_id)
@@ -50,8 +52,8 @@ class SpanBatch:
                 self.unknown_ref_types |= other.unknown_ref_types
             elif name == "incomplete":
                 self.incomplete.update(i + offset for i in other.incomplete)
-            elif name == "peer_service":
-                self.peer_service.update((i + offset, peer) for i, peer in other.peer_service.items())
+            elif name in ("peer_service", "callee"):
+                getattr(self, name).update((i + offset, peer) for i, peer in getattr(other, name).items())
             else:
                 getattr(self, name).extend(getattr(other, name))
 
@@ -65,6 +67,7 @@ class SpanBatch:
                 setattr(part, name, [values[i] for i in at])
         part.incomplete = {at[i] for i in self.incomplete if i in at}
         part.peer_service = {at[i]: peer for i, peer in self.peer_service.items() if i in at}
+        part.callee = {at[i]: peer for i, peer in self.callee.items() if i in at}
         return part
 
     def to_arrays(self) -> dict[str, np.ndarray]:

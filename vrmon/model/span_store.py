@@ -11,6 +11,7 @@ trace_aggregates.py keeps the per-trace counts and roots; this module adds, evic
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,7 @@ _COLUMNS: dict[str, Any] = {
     "kind": np.int8,
     "depth": np.int32,
     "peer": np.int32,  # service code of the remote service the span names (Zipkin's remoteEndpoint), -1 if none
+    "callee": np.int32,  # code in `callees` of what the span calls, read from its tags at load; 0: nothing named
 }
 
 
@@ -65,6 +67,8 @@ class SpanStore:
     def __init__(self) -> None:
         self.services = StringTable()
         self.operations = StringTable(capacity=65535)
+        self.callees = StringTable()
+        self.callees.intern("")  # code 0: the span's tags name no peer
         self.trace_ids: list[int] = []
         self._trace_codes: dict[int, int] = {}
         self._cols = {name: np.empty(0, dtype) for name, dtype in _COLUMNS.items()}
@@ -93,13 +97,15 @@ class SpanStore:
 
     # -- adding ---------------------------------------------------------------------------
 
-    def add(self, batch: SpanBatch) -> AddResult:
+    def add(self, batch: SpanBatch, *, pinned: bool = False, arrived_us: int | None = None) -> AddResult:
+        """Add a batch's new spans. Their traces count as active now (or at `arrived_us`), whatever
+        the spans' own times; `pinned` (a file the user loaded) keeps their traces from eviction."""
         with span("store add", {"vrmon.spans": len(batch)}) as current:
-            added = self._add(batch)
+            added = self._add(batch, pinned, time.time_ns() // 1000 if arrived_us is None else arrived_us)
             current.set_attribute("vrmon.spans.added", len(added.rows))
             return added
 
-    def _add(self, batch: SpanBatch) -> AddResult:
+    def _add(self, batch: SpanBatch, pinned: bool, arrived_us: int) -> AddResult:
         if not len(batch):
             return AddResult(np.empty(0, np.int64), np.empty(0, np.int32), 0)
         arrays = batch.to_arrays()
@@ -136,7 +142,8 @@ class SpanStore:
             "flags": flags,
             "kind": arrays["kind"],
             "depth": np.zeros(len(batch), np.int32),
-            "peer": self._peer_codes(batch),
+            "peer": _sparse_codes(batch.peer_service, self.services, len(batch), -1),
+            "callee": _sparse_codes(batch.callee, self.callees, len(batch), 0),
         }
         details = batch.details
         if not keep.all():
@@ -163,16 +170,10 @@ class SpanStore:
         link(self._cols, affected, self._spans)
         self._traces.make_room(self.trace_count)
         self._traces.summarise_added(self._cols, self._n, touched, rows, affected, old_depth)
+        self._traces.mark_arrived(touched, arrived_us, pinned)
         np.add.at(self._traces.relinks, self._cols["trace"][adopted], 1)
         self.version += 1
         return AddResult(rows, touched, len(batch) - n_new, keep)
-
-    def _peer_codes(self, batch: SpanBatch) -> np.ndarray:
-        peer = np.full(len(batch), -1, np.int32)
-        if batch.peer_service:
-            at = np.fromiter(batch.peer_service, np.int64, len(batch.peer_service))
-            peer[at] = self.services.intern_many(batch.peer_service.values())
-        return peer
 
     def _trace_code(self, trace_id: int) -> int:
         code = self._trace_codes.get(trace_id)
@@ -197,22 +198,21 @@ class SpanStore:
     # -- evicting -------------------------------------------------------------------------
 
     def evict(self, older_than_us: int | None = None, max_spans: int | None = None) -> EvictResult:
-        """Drop whole traces last active before `older_than_us`, then the least recently active
-        ones until at most `max_spans` spans remain (a newest trace larger than that on its own
-        loses its earliest-starting spans).
+        """Drop whole traces that received no span since `older_than_us` (arrival time, not the
+        spans' own times), then the least recently arrived ones until at most `max_spans` evictable
+        spans remain (a newest trace larger than that on its own loses its earliest-starting spans).
+        Pinned traces (loaded from files) never leave and do not count against `max_spans`.
 
         Surviving spans keep their uid (their node id on the wire); rows, the key index and
         parent links are compacted, and traces that lost only some spans are re-linked. A trace
         left with no span keeps its code, so views holding it stay valid and show nothing.
         """
         count = self.trace_count
-        spans = self._traces.columns["spans"][:count]
-        last_active = self._traces.columns["end_us"][:count]
-        live = spans > 0
-        drop = live & (last_active < older_than_us) if older_than_us is not None else np.zeros(count, bool)
+        evictable = self.evictable()
+        drop = evictable & (self._traces.columns["arrived_us"][:count] < older_than_us) if older_than_us is not None else np.zeros(count, bool)
         keep = ~drop[self.trace]
-        if max_spans is not None and int(keep.sum()) > max_spans:
-            keep = self._keep_newest(live & ~drop, max_spans)
+        if max_spans is not None and int(np.count_nonzero(keep & evictable[self.trace])) > max_spans:
+            keep = self._keep_newest(evictable & ~drop, max_spans) | ~evictable[self.trace]
         if keep.all():
             return EvictResult(0, np.empty(0, np.int32))
 
@@ -229,11 +229,23 @@ class SpanStore:
         self.compactions += 1
         return EvictResult(int((~keep).sum()), emptied.astype(np.int32))
 
+    def evictable(self) -> np.ndarray:
+        """Per trace code: holds spans that may leave (received live, not loaded from a file)."""
+        agg = self._traces.view(self.trace_count)
+        return (agg["spans"] > 0) & ~agg["pinned"]
+
+    def evictable_spans(self) -> int:
+        """Spans that count against --max-spans: those of traces not loaded from a file."""
+        agg = self._traces.view(self.trace_count)
+        return int(agg["spans"][self.evictable()].sum())
+
     def _keep_newest(self, candidates: np.ndarray, max_spans: int) -> np.ndarray:
-        """Row mask keeping the most recently active candidate traces, at most `max_spans` spans."""
+        """Row mask keeping the most recently arrived candidate traces (ties: the latest ending
+        first), at most `max_spans` spans."""
         codes = np.flatnonzero(candidates)
-        newest_first = codes[np.argsort(-self._traces.columns["end_us"][codes], kind="stable")]
-        over = np.cumsum(self._traces.columns["spans"][newest_first]) > max_spans
+        agg = self._traces.columns
+        newest_first = codes[np.lexsort((-agg["end_us"][codes], -agg["arrived_us"][codes]))]
+        over = np.cumsum(agg["spans"][newest_first]) > max_spans
         kept_traces = np.zeros(len(candidates), bool)
         kept_traces[newest_first[~over]] = True
         keep = kept_traces[self.trace]
@@ -278,6 +290,7 @@ class SpanStore:
         out = SpanStore()
         out.services = self.services.first(max(codes_used("service"), codes_used("peer")))
         out.operations = self.operations.first(codes_used("operation"))
+        out.callees = self.callees.first(max(codes_used("callee"), 1))
         out.trace_ids = self.trace_ids[: codes_used("trace")]
         out._trace_codes = {trace_id: code for code, trace_id in enumerate(out.trace_ids)}
         out._cols = {name: col[:n].copy() for name, col in cols.items()}
@@ -336,3 +349,11 @@ class SpanStore:
             return self._trace_codes.get(int(trace_id_hex, 16))
         except ValueError:
             return None
+
+
+def _sparse_codes(names: dict[int, str], table: StringTable, n: int, absent: int) -> np.ndarray:
+    """A column of `n` codes in `table` from a batch's sparse names by position; `absent` elsewhere."""
+    codes = np.full(n, absent, np.int32)
+    if names:
+        codes[np.fromiter(names, np.int64, len(names))] = table.intern_many(names.values())
+    return codes

@@ -1,5 +1,7 @@
 """Per-trace aggregates indexed by trace code (extent, span and error counts, root span), kept up
-to date for the traces each change touches rather than recomputed over the store."""
+to date for the traces each change touches rather than recomputed over the store; and, per trace,
+when vrmon last received a span of it and whether it was loaded from a file, which is what
+retention goes by (a span's own times say when it ran, not when vrmon got it)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ _COLUMNS: dict[str, Any] = {
     "errors": np.int64,
     "root_service": np.int32,
     "root_operation": np.int32,
+    "arrived_us": np.int64,  # wall-clock time the trace last received a new span (µs since the epoch)
+    "pinned": np.bool_,  # loaded from a file on purpose: never evicted, not counted against --max-spans
 }
 _LEAST = 256  # trace codes room is made for at first
 
@@ -77,6 +81,11 @@ class TraceAggregates:
         rescan = np.flatnonzero(np.isin(cols["trace"][:n], traces[~fresh][moved])) if moved.any() else np.empty(0, np.int64)
         self._set_roots(cols, np.unique(np.concatenate([relinked, kept_root[~moved], rescan])))
 
+    def mark_arrived(self, traces: np.ndarray, at_us: int, pinned: bool) -> None:
+        """`traces` just received spans at `at_us`; spans loaded from a file pin their trace."""
+        self.columns["arrived_us"][traces] = at_us
+        self.columns["pinned"][traces] |= pinned
+
     def _set_roots(self, cols: dict[str, np.ndarray], candidates: np.ndarray) -> None:
         """The root of each trace among `candidates`: the earliest-starting span at the smallest
         depth, ties to the earliest row."""
@@ -100,7 +109,7 @@ class TraceAggregates:
 
     def empty(self, traces: np.ndarray) -> None:
         """`traces` lost their last span: they keep their codes, with nothing in them."""
-        for name in ("spans", "errors", "start_us", "end_us"):
+        for name in ("spans", "errors", "start_us", "end_us", "arrived_us", "pinned"):
             self.columns[name][traces] = 0
 
     def renumber_rows(self, remap: np.ndarray) -> None:

@@ -50,11 +50,13 @@ class RecordedContents:
             unknown_ref_types=set(s.unknown_ref_types),
             incomplete={i - start for i in s.incomplete[(s.incomplete >= start) & (s.incomplete < stop)].tolist()},
             peer_service={i - start: peer for i, peer in s.peer_service.items() if start <= i < stop},
+            callee={i - start: callee for i, callee in s.callee.items() if start <= i < stop},
         )
 
-    def spans_until(self, t_us: int) -> int:
-        """How many spans had arrived at `t_us` (inclusive)."""
-        return int(np.searchsorted(self.arrival_us, t_us, side="right"))
+    def take(self, keep: np.ndarray) -> "RecordedContents":
+        """Only the spans where `keep` is True (the events stay)."""
+        trace_id = [t for t, k in zip(self.trace_id, keep.tolist()) if k]
+        return RecordedContents(self.file, self.arrival_us[keep], _take(self.spans, keep), trace_id, self.events)
 
     def host_samples(self) -> int:
         return sum(e.kind == "metrics" for e in self.events)
@@ -114,6 +116,7 @@ def _concatenate(frames: list[tuple[int, SpanColumns]]) -> tuple[np.ndarray, Spa
         details=join("details"), unknown_ref_types=frozenset().union(*(c.unknown_ref_types for _, c in frames)),
         incomplete=np.concatenate([c.incomplete + at for (_, c), at in zip(frames, offsets)]) if frames else np.empty(0, np.int64),
         peer_service={i + int(at): peer for (_, c), at in zip(frames, offsets) for i, peer in c.peer_service.items()},
+        callee={i + int(at): callee for (_, c), at in zip(frames, offsets) for i, callee in c.callee.items()},
     )
     if not keep.all():
         everything = _take(everything, keep)
@@ -129,4 +132,5 @@ def _take(c: SpanColumns, keep: np.ndarray) -> SpanColumns:
                       if isinstance(value, list) else value) for name, value in vars(c).items()}
     columns["incomplete"] = renumber[c.incomplete[keep[c.incomplete]]]
     columns["peer_service"] = {int(renumber[i]): peer for i, peer in c.peer_service.items() if keep[i]}
+    columns["callee"] = {int(renumber[i]): callee for i, callee in c.callee.items() if keep[i]}
     return SpanColumns(**columns)

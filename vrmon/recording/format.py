@@ -53,6 +53,7 @@ def encode_spans(source: str, batch: SpanBatch, keep: np.ndarray | None = None) 
     services, service_codes = _table(batch.service)
     operations, operation_codes = _table(batch.operation)
     peers = sorted(batch.peer_service.items())
+    callees = sorted(batch.callee.items())
     return {
         "source": source,
         "trace_hi": np.array([t >> 64 for t in batch.trace_id], np.uint64).astype("<u8").tobytes(),
@@ -73,6 +74,8 @@ def encode_spans(source: str, batch: SpanBatch, keep: np.ndarray | None = None) 
         "incomplete": np.array(sorted(batch.incomplete), np.uint32).astype("<u4").tobytes(),
         "peer_at": np.array([i for i, _ in peers], np.uint32).astype("<u4").tobytes(),
         "peers": [peer for _, peer in peers],
+        "callee_at": np.array([i for i, _ in callees], np.uint32).astype("<u4").tobytes(),
+        "callees": [callee for _, callee in callees],
     }
 
 
@@ -101,6 +104,7 @@ class SpanColumns:
     unknown_ref_types: frozenset[str]
     incomplete: np.ndarray  # positions of spans with no start time or no duration in their document
     peer_service: dict[int, str]  # position → the remote service a span names (Zipkin)
+    callee: dict[int, str]  # position → what a span calls, read from its tags (absent in older recordings)
 
     def __len__(self) -> int:
         return len(self.span_id)
@@ -134,7 +138,8 @@ def decode_spans(payload: dict[str, Any]) -> SpanColumns:
         details=details,
         unknown_ref_types=frozenset(str(t) for t in payload.get("unknown_ref_types") or ()),
         incomplete=_positions(payload, "incomplete", n),
-        peer_service=_peers(payload, n),
+        peer_service=_named_positions(payload, "peer_at", "peers", n),
+        callee=_named_positions(payload, "callee_at", "callees", n),
     )
 
 
@@ -147,12 +152,12 @@ def _positions(payload: dict[str, Any], name: str, n: int) -> np.ndarray:
     return at
 
 
-def _peers(payload: dict[str, Any], n: int) -> dict[int, str]:
-    at = _positions(payload, "peer_at", n)
-    peers = payload.get("peers", [])
-    if not isinstance(peers, list) or len(peers) != len(at) or not all(isinstance(p, str) for p in peers):
-        raise ValueError("span frame has malformed peer services")
-    return dict(zip(at.tolist(), peers))
+def _named_positions(payload: dict[str, Any], at_name: str, names_name: str, n: int) -> dict[int, str]:
+    at = _positions(payload, at_name, n)
+    names = payload.get(names_name, [])
+    if not isinstance(names, list) or len(names) != len(at) or not all(isinstance(p, str) for p in names):
+        raise ValueError(f"span frame has malformed {names_name}")
+    return dict(zip(at.tolist(), names))
 
 
 def _column(payload: dict[str, Any], name: str, dtype: str, n: int | None) -> np.ndarray:

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from vrmon.model.span_batch import SpanBatch
-from vrmon.model.span_store import SpanStore
-from vrmon.recording.contents import RecordedContents, read_contents
+from vrmon.recording.contents import read_contents
 from vrmon.recording.format import Frame, encode_spans
 from vrmon.recording.reader import RecordingFile
+from vrmon.replay.growing import GrowingRecording
 from vrmon.sources.files import load_trace_file
 
 FRAME_US = 50_000  # spans arriving within this much playback time share a frame (a tick shows them together)
@@ -29,8 +29,8 @@ def watchable_scale(extent_us: int) -> float:
     return target_us / extent_us
 
 
-def load_in_time(paths: list[Path]) -> tuple[RecordedContents, SpanStore, float]:
-    """(contents whose spans arrive at their scaled start times, a store of all of them, the scale)."""
+def load_in_time(paths: list[Path]) -> tuple[GrowingRecording, float]:
+    """(a recording whose spans arrive at their scaled start times, read whole; the scale)."""
     batch = SpanBatch()
     for path in paths:
         batch.extend(load_trace_file(path))
@@ -48,7 +48,4 @@ def load_in_time(paths: list[Path]) -> tuple[RecordedContents, SpanStore, float]
     end_us = round(extent * scale)
     frames.append(Frame("end", end_us, {"reason": "the last span starts"}, 0))
     header = {"format": 1, "sources": [f"file:{p.name}" for p in paths], "start_us": first}
-    contents = read_contents(RecordingFile(paths[0], header, frames))
-    whole = SpanStore()
-    whole.add(contents.batch(0, len(contents.spans)))
-    return contents, whole, scale
+    return GrowingRecording.of(read_contents(RecordingFile(paths[0], header, frames))), scale

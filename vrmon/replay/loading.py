@@ -1,8 +1,9 @@
-"""A recording read after the server listens, then played on the hub for the server's lifetime.
+"""A recording served at once and read while it plays, for the server's lifetime.
 
-Reading a large recording takes seconds (decoding, then one store of all its spans, from which
-every seek starts); meanwhile the `replay` status says so, viewers that connect get it at once
-and their first snapshot when playback starts.
+Starting reads only the recording's frame table (a few bytes per frame), so viewers get the
+timeline at once; the recording is then read a part at a time in a worker thread
+(`GrowingRecording`), the `replay` status saying how far, and the scene follows as far as it is
+read. Trace files played in time (`--play`) are read whole first: they are small.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
-from starlette.websockets import WebSocket
-
 from vrmon.errors import VrmonError
 from vrmon.hub import Hub
-from vrmon.model.span_store import SpanStore
-from vrmon.protocol import status_frame
-from vrmon.recording.contents import RecordedContents, read_contents
-from vrmon.recording.reader import read_recording
+from vrmon.replay.background import ReadInBackground
 from vrmon.replay.clock import ReplayClock
 from vrmon.replay.from_file import load_in_time
+from vrmon.replay.growing import GrowingRecording
 from vrmon.replay.player import ReplayPlayer
 from vrmon.replay.start import start_position
 from vrmon.settings import ServeConfig
@@ -33,53 +30,58 @@ log = logging.getLogger("vrmon")
 STATUS = "replay"
 
 
-Loaded = tuple[RecordedContents, SpanStore, float]  # contents, a store of all its spans, time scale
-
-
-def load_recording(path: Path) -> tuple[RecordedContents, SpanStore]:
-    """The recording's contents and a store of all its spans (what seeks take prefixes of)."""
-    contents = read_contents(read_recording(path))
-    whole = SpanStore()
-    whole.add(contents.batch(0, len(contents.spans)))
-    return contents, whole
-
-
-class RecordingReplay:
+class RecordingReplay(ReadInBackground):
     """Plays a recording, or trace files in time (`paths` and `--play`)."""
 
     def __init__(self, paths: list[Path], hub: Hub, config: ServeConfig, now: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(hub)
         self.paths = paths
         self.in_time = config.play  # trace files played in time, not a recording
         self.name = ", ".join(path.name for path in paths)
-        self.hub = hub
         self.config = config
         self.now = now
         self.shared = config.replay_clock == "shared"
-        self.player: ReplayPlayer | None = None  # the shared clock's
-        self.loaded: Loaded | None = None
-        self.done = asyncio.Event()
+        self.players: set[ReplayPlayer] = set()  # the shared clock's, or one per viewer
+        self.recording: GrowingRecording | None = None
+        self.time_scale = 1.0  # recording µs per real µs
         size = sum(path.stat().st_size for path in paths)
         hub.set_status(STATUS, "loading", f"reading {self.name} ({size / 1e6:.1f} MB)…")
 
-    def _load(self) -> Loaded:
+    def _open(self) -> tuple[GrowingRecording, float]:
         if self.in_time:
             return load_in_time(self.paths)
-        return (*load_recording(self.paths[0]), 1.0)
+        return GrowingRecording.open(self.paths[0]), 1.0
 
     async def run(self) -> None:
         try:
-            self.loaded = await asyncio.to_thread(self._load)
-            self._announce(*self.loaded)
+            self.recording, self.time_scale = await asyncio.to_thread(self._open)
             if self.shared:
-                self.player = self._player(self.hub)
+                self.players.add(self._player(self.hub))
         except VrmonError as exc:
             log.error("error: %s", exc)
             self.hub.set_status(STATUS, "down", str(exc))
             return
         finally:
             self.done.set()
-        if self.player is not None:
-            await self._drive(self.player)
+        driving = [asyncio.create_task(self._drive(player)) for player in self.players]
+        try:
+            await self._read(self.recording)
+            await asyncio.gather(*driving)
+        finally:
+            for task in driving:
+                task.cancel()
+
+    async def _read(self, recording: GrowingRecording) -> None:
+        """Read the rest of the recording a part at a time, the players following."""
+        while not recording.complete:
+            self._progress(recording)
+            try:
+                await asyncio.to_thread(recording.read_part)
+            except VrmonError as exc:
+                recording.stop_at(f"{exc}; the replay ends at {_clock(recording.loaded_us)}, where reading stopped")
+            for player in list(self.players):
+                player.read_more()
+        self._announce(recording)
 
     async def _drive(self, player: ReplayPlayer) -> None:
         while True:
@@ -93,45 +95,56 @@ class RecordingReplay:
     async def viewer_session(self) -> AsyncIterator[Hub]:
         """With `--replay-clock per-viewer`: a hub and a replay clock of the viewer's own for its
         connection, sharing the recording read once (the shared hub when reading it failed)."""
-        if self.shared or self.loaded is None:
+        if self.shared or self.recording is None:
             yield self.hub
             return
-        hub = Hub(self.loaded[1].prefix(0), self.hub.presets, self.hub.default_scene, self.hub.queue_size)
+        hub = Hub(self.recording.prefix(0), self.hub.presets, self.hub.default_scene, self.hub.queue_size)
         hub.sources.update(self.hub.sources)  # the replay's own status
-        driving = asyncio.create_task(self._drive(self._player(hub)))
+        player = self._player(hub)
+        self.players.add(player)
+        driving = asyncio.create_task(self._drive(player))
         try:
             yield hub
         finally:
             driving.cancel()
+            self.players.discard(player)
 
     def _player(self, hub: Hub) -> ReplayPlayer:
         """A player on `hub` with a clock of its own, at --start, playing at --speed."""
-        contents, whole, scale = self.loaded
-        config = self.config
-        clock = ReplayClock(contents.duration_us, self.now(), speed=config.speed, loop=config.loop)
-        clock.seek(start_position(config.start, contents.file.start_us, contents.duration_us), self.now())
-        player = ReplayPlayer(contents, whole, hub, clock, self.now, name=self.name, shared=self.shared, time_scale=scale)
+        recording, config = self.recording, self.config
+        assert recording is not None
+        clock = ReplayClock(recording.duration_us, self.now(), speed=config.speed, loop=config.loop)
+        clock.seek(start_position(config.start, recording.start_us, recording.duration_us), self.now())
+        player = ReplayPlayer(recording, hub, clock, self.now, name=self.name, shared=self.shared, time_scale=self.time_scale)
         player.step()
         return player
 
-    def _announce(self, contents: RecordedContents, whole: SpanStore, scale: float) -> None:
-        for warning in contents.file.warnings:
+    def _set_status(self, state: str, message: str) -> None:
+        """On the shared hub and on each per-viewer hub (which copied the statuses when it was made)."""
+        for hub in {self.hub, *(player.hub for player in self.players)}:
+            hub.set_status(STATUS, state, message)
+
+    def _progress(self, recording: GrowingRecording) -> None:
+        self._set_status("loading", f"replaying {self.name} as it is read: {_clock(recording.loaded_us)} of "
+                         f"{_clock(recording.duration_us)} read ({recording.spans:,} spans)…")
+
+    def _announce(self, recording: GrowingRecording) -> None:
+        for warning in recording.warnings:
             log.warning("warning: %s", warning)
         if self.in_time:
-            self.hub.set_status(STATUS, "ok", f"playing {self.name} in time: {len(contents.spans)} spans at their start "
-                                f"times, {contents.duration_us / scale / 1e3:.1f} ms of trace time shown over "
-                                f"{contents.duration_us / 1e6:.0f} s")
+            self._set_status("ok", f"playing {self.name} in time: {recording.spans} spans at their start "
+                         f"times, {recording.duration_us / self.time_scale / 1e3:.1f} ms of trace time shown over "
+                         f"{recording.duration_us / 1e6:.0f} s")
             return
-        began = datetime.fromtimestamp(contents.file.start_us / 1e6).astimezone()
-        torn = f"; {contents.file.warnings[0]}" if contents.file.warnings else ""
-        self.hub.set_status(STATUS, "degraded" if torn else "ok",
-                            f"replaying {self.name}, recorded {began:%Y-%m-%d %H:%M:%S %Z} for "
-                            f"{contents.duration_us / 1e6:.0f} s ({len(contents.spans)} spans){torn}")
+        began = datetime.fromtimestamp(recording.start_us / 1e6).astimezone()
+        problem = f"; {recording.warnings[0]}" if recording.warnings else ""
+        self._set_status("degraded" if problem else "ok",
+                         f"replaying {self.name}, recorded {began:%Y-%m-%d %H:%M:%S %Z} for "
+                         f"{recording.duration_us / 1e6:.0f} s ({recording.spans} spans){problem}")
 
-    async def wait(self, ws: WebSocket) -> None:
-        """Before a viewer joins, until playback starts: the statuses now, then wait."""
-        if self.done.is_set():
-            return
-        for name, status in self.hub.sources.items():
-            await ws.send_bytes(status_frame(source=name, **status.to_json()))
-        await self.done.wait()
+
+def _clock(us: int) -> str:
+    """12:30 or 1:02:03, as the timeline shows an offset."""
+    minutes, seconds = divmod(max(us, 0) // 1_000_000, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

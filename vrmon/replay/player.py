@@ -2,9 +2,11 @@
 
 Playing forward adds the spans that arrived since the last step to the hub's store, so viewers
 get deltas and see traces arrive as they did. A seek (or a loop starting over) builds the store
-at the new position in one step from the whole recording's store (`SpanStore.prefix`), which
+at the new position in one step from the store of every span read (`SpanStore.prefix`), which
 equals playing up to there, and every viewer gets a snapshot. Statuses, host load and dependency
-links are replayed as they were at each moment; the host load is marked as recorded.
+links are replayed as they were at each moment; the host load is marked as recorded. The scene
+never passes the part of the recording read so far (`GrowingRecording.loaded_us`): a clock ahead
+of it waits there, as a video waits for its buffer.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from collections.abc import Callable
 import numpy as np
 
 from vrmon.hub import Hub
-from vrmon.model.span_store import SpanStore
 from vrmon.protocol import ReplayRequest, metrics_frame, replay_frame
-from vrmon.recording.contents import Event, RecordedContents
+from vrmon.recording.contents import Event
 from vrmon.replay.clock import ReplayClock
-from vrmon.replay.marks import timeline_marks
+from vrmon.replay.growing import GrowingRecording
 
 # Playing forward by more spans than this in one step (a fast speed, a long tick) rebuilds the
 # store instead: a prefix of the whole recording is cheaper than adding that many spans.
@@ -27,21 +28,18 @@ REBUILD_OVER = 50_000
 
 
 class ReplayPlayer:
-    def __init__(self, contents: RecordedContents, whole: SpanStore, hub: Hub, clock: ReplayClock,
+    def __init__(self, recording: GrowingRecording, hub: Hub, clock: ReplayClock,
                  now: Callable[[], float], *, name: str, shared: bool = True, time_scale: float = 1.0) -> None:
-        """`whole` holds every span of `contents`, added in one batch in arrival order;
-        `time_scale` is recording µs per real µs (1 for a recording; a trace file played in time
-        is stretched)."""
-        self.contents = contents
-        self.whole = whole
+        """`time_scale` is recording µs per real µs (1 for a recording; a trace file played in
+        time is stretched)."""
+        self.recording = recording
         self.hub = hub
         self.clock = clock
         self.now = now
         self.name = name
         self.shared = shared
         self.time_scale = time_scale
-        self.marks = timeline_marks(contents)
-        self._event_times = [event.t_us for event in contents.events]
+        self._marks_sent = recording.marks.version  # the greeting sends the marks; later ones as reading finds more
         self._applied_us: int | None = None  # the position the hub shows; None before the first step
         self._rows = 0  # spans in the hub's store
         self._events = 0  # events applied
@@ -53,7 +51,9 @@ class ReplayPlayer:
     def step(self) -> None:
         """Bring the hub and its viewers to the clock's position (called every tick): the scene's
         delta is queued before a replay frame that says where playback is."""
-        position = self.clock.position(self.now())
+        position = min(self.clock.position(self.now()), self.recording.loaded_us)
+        if position < 0:
+            return  # nothing read yet
         if self._applied_us is None or position < self._applied_us:
             self._rebuild(position)
         elif position > self._applied_us:
@@ -80,6 +80,14 @@ class ReplayPlayer:
         self.step()
         self.hub.send_all(self.state_frame())
 
+    def read_more(self) -> None:
+        """More of the recording was read: step on into it, and send the timeline's new marks."""
+        self.clock.duration_us = self.recording.duration_us  # shorter when reading stopped at a corrupted frame
+        self.step()
+        marks = self._marks_sent != self.recording.marks.version
+        self._marks_sent = self.recording.marks.version
+        self.hub.send_all(self.state_frame(marks=marks))
+
     def _shown_ended(self) -> bool:
         """Whether the scene viewers have is the recording's end (the clock may be past it before
         the next step shows it)."""
@@ -91,8 +99,9 @@ class ReplayPlayer:
         shown = self._applied_us if self._applied_us is not None else clock.position(self.now())
         return replay_frame(position_us=shown, duration_us=clock.duration_us, playing=clock.playing,
                             speed=clock.speed, loop=clock.loop, ended=self._shown_ended(),
-                            clock="shared" if self.shared else "per-viewer", start_us=self.contents.file.start_us,
-                            time_scale=self.time_scale, name=self.name, marks=self.marks if marks else None)
+                            clock="shared" if self.shared else "per-viewer", start_us=self.recording.start_us,
+                            time_scale=self.time_scale, name=self.name, loaded_us=max(self.recording.loaded_us, 0),
+                            marks=self.recording.marks.marks() if marks else None)
 
     def greeting(self) -> bytes:
         return self.state_frame(marks=True)
@@ -100,27 +109,28 @@ class ReplayPlayer:
     # -- moving the hub -------------------------------------------------------------------
 
     def _forward(self, position: int) -> None:
-        rows = self.contents.spans_until(position)
+        rows = self.recording.spans_until(position)
         if rows - self._rows > REBUILD_OVER:
             self._rebuild(position)
             return
         if rows > self._rows:
-            self.hub.store.add(self.contents.batch(self._rows, rows))
+            self.recording.add_to(self.hub.store, self.recording.batch(self._rows, rows))
             self._rows = rows
-        upto = bisect.bisect_right(self._event_times, position)
-        for event in self.contents.events[self._events:upto]:
+        upto = bisect.bisect_right(self.recording.event_times, position)
+        for event in self.recording.events[self._events:upto]:
             self._apply(event)
         self._events = upto
         self._applied_us = position
 
     def _rebuild(self, position: int) -> None:
-        self._rows = self.contents.spans_until(position)
-        self.hub.replace_store(self.whole.prefix(self._rows))
-        upto = bisect.bisect_right(self._event_times, position)
+        self._rows = self.recording.spans_until(position)
+        self.hub.replace_store(self.recording.prefix(self._rows))
+        events = self.recording.events
+        upto = bisect.bisect_right(self.recording.event_times, position)
         latest: dict[tuple[str, str], Event] = {}  # (kind, source) → the last event of its kind up to here
-        for event in self.contents.events[:upto]:
+        for event in events[:upto]:
             latest[(event.kind, str(event.payload.get("source", "")))] = event
-        for source in {str(e.payload["source"]) for e in self.contents.events if e.kind == "status"}:
+        for source in {str(e.payload["source"]) for e in events if e.kind == "status"}:
             if ("status", source) not in latest:
                 self.hub.set_status(_recorded(source), "ok", "no status recorded yet at this point")
         for event in latest.values():

@@ -1,6 +1,6 @@
 // The replay clock of a recording the server plays (docs/protocol.md#replay), run on between the
 // server's `replay` frames, and the requests that drive it. The desktop timeline and the wrist
-// menu read `active`, `playing`, `speed`, `durationUs`, `marks` and position(), and listen to
+// menu read `active`, `playing`, `speed`, `durationUs`, `loadedUs`, `marks` and position(), and listen to
 // `vrmon-replay-changed` (the state changed) and `vrmon-replay-tick` (4 times a second while
 // playing, to move a clock on screen).
 import { replayRequest } from "./protocol.js";
@@ -29,6 +29,7 @@ AFRAME.registerSystem("vrmon-replay", {
     this.ended = false;
     this.speed = 1;
     this.durationUs = 0;
+    this.loadedUs = 0; // how far the server has read the recording: the scene waits there
     this.startUs = 0; // wall clock at the recording's start, µs since the epoch
     this.timeScale = 1; // recording µs per real µs (a trace file played in time is stretched)
     this.name = "";
@@ -46,6 +47,7 @@ AFRAME.registerSystem("vrmon-replay", {
     this.ended = Boolean(frame.ended);
     this.speed = Number(frame.speed) || 1;
     this.durationUs = Math.max(0, Number(frame.duration_us) || 0);
+    this.loadedUs = Math.min(this.durationUs, Math.max(0, Number(frame.loaded_us ?? frame.duration_us) || 0));
     this.startUs = Number(frame.start_us) || 0;
     this.timeScale = Number(frame.time_scale) || 1;
     this.name = String(frame.name ?? "");
@@ -60,7 +62,7 @@ AFRAME.registerSystem("vrmon-replay", {
   position() {
     if (!this.playing || this.ended) return this.anchorUs;
     const run = (performance.now() - this.anchorMs) * 1000 * this.speed;
-    return Math.min(this.durationUs, this.anchorUs + run);
+    return Math.min(Math.max(this.anchorUs, this.loadedUs), this.anchorUs + run);
   },
 
   /** The recorded wall-clock time at `us` into the recording (a Date). */

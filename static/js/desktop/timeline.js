@@ -21,6 +21,7 @@ AFRAME.registerComponent("replay-timeline", {
     this.nextErrorButton = root.querySelector(".next-error");
     this.track = root.querySelector(".track");
     this.marksEl = root.querySelector(".marks");
+    this.read = root.querySelector(".read");
     this.played = root.querySelector(".played");
     this.head = root.querySelector(".head");
     this.clock = root.querySelector(".clock");
@@ -89,11 +90,13 @@ AFRAME.registerComponent("replay-timeline", {
     const replay = this.replay;
     const share = replay.durationUs ? Math.min(1, us / replay.durationUs) : 0;
     this.played.style.width = `${share * 100}%`;
+    this.read.style.width = `${(replay.durationUs ? Math.min(1, replay.loadedUs / replay.durationUs) : 1) * 100}%`;
     this.head.style.left = `${share * 100}%`;
     this.track.setAttribute("aria-valuemax", String(replay.durationUs));
     this.track.setAttribute("aria-valuenow", String(Math.round(us)));
     this.track.setAttribute("aria-valuetext", this.timeText(us));
-    this.clock.textContent = `${this.timeText(us)}${replay.ended ? " · end" : ""}`;
+    const reading = replay.loadedUs < replay.durationUs ? ` · read to ${offsetText(replay.loadedUs)}` : "";
+    this.clock.textContent = `${this.timeText(us)}${replay.ended ? " · end" : ""}${reading}`;
   },
 
   /** The recorded time at `us` (local time of day), and how far into the recording that is. */

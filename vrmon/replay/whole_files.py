@@ -1,10 +1,8 @@
-"""Replay files read after the server listens, so a big file does not keep the page from opening.
+"""Trace files replayed whole (`--replay FILE` without `--play`), read after the server listens.
 
 A missing or unreadable path still fails at once, before anything listens (`check_replay_paths`).
-The reading itself runs in a worker thread; meanwhile each file's status says "loading", then
-"ok", or "down" with the file's one-line error, while the files that did load are served. A
-viewer that connects meanwhile gets those statuses at once (the page shows them in its banner)
-and its first snapshot when the reading is done: the whole trace, not an empty scene that fills.
+Each file's status says "loading", then "ok", or "down" with the file's one-line error, while the
+files that did load are served (viewers wait as `ReadInBackground` says).
 """
 
 from __future__ import annotations
@@ -14,10 +12,9 @@ import logging
 import stat
 from pathlib import Path
 
-from starlette.websockets import WebSocket
-
 from vrmon.errors import VrmonError
-from vrmon.protocol import status_frame
+from vrmon.hub import Hub
+from vrmon.replay.background import ReadInBackground
 from vrmon.sources.files import load_trace_file
 from vrmon.tracing import span
 
@@ -35,13 +32,12 @@ def check_replay_paths(paths: list[Path]) -> None:
             load_trace_file(path)  # stops at its checks of the path, with their message
 
 
-class ReplayLoading:
+class WholeFilesLoading(ReadInBackground):
     """Reads the replay files into a hub's store once the server runs; viewers wait for it."""
 
-    def __init__(self, paths: list[Path], hub) -> None:
+    def __init__(self, paths: list[Path], hub: Hub) -> None:
+        super().__init__(hub)
         self.paths = paths
-        self.hub = hub
-        self.done = asyncio.Event()
         for path in paths:
             hub.set_status(f"file:{path.name}", "loading", f"reading {path.name} ({path.stat().st_size / 1e6:.1f} MB)…")
 
@@ -64,13 +60,5 @@ class ReplayLoading:
             log.error("error: %s (serving the other files)", exc)
             self.hub.set_status(source, "down", str(exc))
             return
-        self.hub.store.add(batch)
+        self.hub.store.add(batch, pinned=True)  # what the user loaded stays, whatever --retain says
         self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
-
-    async def wait(self, ws: WebSocket) -> None:
-        """Before a viewer joins, until the files are read: send it the sources' statuses now, then wait."""
-        if self.done.is_set():
-            return
-        for name, status in self.hub.sources.items():
-            await ws.send_bytes(status_frame(source=name, **status.to_json()))
-        await self.done.wait()
