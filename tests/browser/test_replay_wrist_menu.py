@@ -44,3 +44,24 @@ def test_the_wrist_menu_pauses_speeds_up_and_jumps_to_the_next_error(vrmon_serve
     page.wait_for_function(f"{STATE}.position() === {first_error}")
     assert server.call(lambda: player.clock.position(player.now())) == first_error
     assert page.errors == []
+
+
+def test_the_wrist_menu_plays_trace_files_in_time_and_shows_them_whole(vrmon_server, open_app, page):
+    install_emulated_headset(page)
+    vrmon_server(["fixtures/otlp-hotrod-dispatch-40spans-serial.json"], tick=0.05, host_metrics=False)
+    page.set_viewport_size(SMALL_VIEWPORT)
+    open_app(vrmon_server.last.url)
+    enter_vr(page)
+    page.wait_for_function("['left', 'right'].every((side) => document.querySelector(`#${side}-hand`).components['tracked-controls'])",
+                           timeout=10_000)
+    page.evaluate(HEADSET_HELPERS)
+    page.evaluate("(pose) => window.headset.place('right', pose)", RIGHT_HAND)
+    page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
+    page.wait_for_function("window.headset.menu().filesInTimeButton.label.text === 'Play the files in time'")
+
+    press_menu_button(page, "m.filesInTimeButton")
+    page.wait_for_function(f"{STATE}.active && window.vrmon.system.scene.totals.spans < 40"
+                           " && window.headset.menu().filesInTimeButton.label.text === 'Show the files whole'")
+    press_menu_button(page, "m.filesInTimeButton")
+    page.wait_for_function(f"!{STATE}.active && window.vrmon.system.scene.totals.spans === 40")
+    assert page.errors == []
