@@ -21,6 +21,7 @@ from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.findings import FindingsIndex, find_all
 from vrmon.formats import read_document
+from vrmon.formats.call_peers import peer_of_otlp_attributes
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import comparison_frame
@@ -108,6 +109,18 @@ def bench_findings(rows: list[str], results: dict[str, float]) -> None:
     rows.append("")
 
 
+def bench_callee_reading(rows: list[str]) -> None:
+    """What reading each span's callee at load costs: the price of findings that never go back to the tags."""
+    doc = json.loads(HOTROD.read_text())
+    doc = {"resourceSpans": doc["resourceSpans"] * 50}  # 2,000 real HotROD spans, each calling a peer
+    attributes = [s.get("attributes") or [] for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    read = timed(lambda: read_document(doc))
+    callees = timed(lambda: [peer_of_otlp_attributes(a) for a in attributes])
+    rows.append(f"Reading the callee (peer.service, server.address:port, URL host:port, db.system) from the tags at load: "
+                f"{_pair(callees)} ms for {len(attributes):,} real HotROD spans (OTLP JSON), of {_pair(read)} ms for "
+                f"`read_document` of them: {1000 * callees[1] / len(attributes):.1f} µs of CPU per span.\n")
+
+
 def _pair(times: tuple[float, float], digits: int = 1) -> str:
     return f"{times[0]:.{digits}f} / {times[1]:.{digits}f}"
 
@@ -173,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             + (f" {args.note}" if args.note else ""), ""]
     results: dict[str, float] = {}
     bench_findings(rows, results)
+    bench_callee_reading(rows)
     bench_compare(rows, results)
     targets(rows, results)
     return finish(SECTION, rows, write=not args.no_write)

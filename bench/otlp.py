@@ -1,7 +1,8 @@
 """OTLP receiver benchmark: `python -m bench.otlp [--quick] [--no-write]` (part of `make bench`).
 
 An app's real exporter (the OpenTelemetry SDK's OTLP/HTTP protobuf exporter, in its own thread as
-in an app) exports a new trace to vrmon's receiver on loopback while a websocket viewer watches;
+in an app) exports a new trace to a `vrmon serve --otlp` process on loopback while a websocket
+viewer watches;
 we time from the call to `export()` to the viewer receiving the delta that lists the new trace.
 That covers the exporter's encoding, HTTP, decoding, the store add, the pushed tick (layout and
 encode) and the websocket; a second series POSTs the same SDK-encoded bodies, to time vrmon's
@@ -30,12 +31,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from websockets.sync.client import connect
 
 from bench.report import finish, machine, parse_arguments, percentile
-from tests.conftest import RunningServer, free_port
-from vrmon.app import create_app
+from tests.test_cli_serve import OPEN_LINE, Serving
+from tests.test_otlp_receiver import ENDPOINT_LINE
 from vrmon.formats.otlp_proto import read_otlp_protobuf
 from vrmon.hub import Hub
 from vrmon.model.span_store import SpanStore
-from vrmon.otlp_receiver import OtlpReceiver
 from vrmon.protocol import decode_server_frame
 from vrmon.scene_presets import load_presets
 from vrmon.settings import ServeConfig
@@ -62,11 +62,10 @@ def make_traces(count: int, spans: int) -> list[list[ReadableSpan]]:
 
 
 def bench_latency(trace_spans: int, stored: int, samples: int, rows: list[str]) -> None:
-    config = ServeConfig(host_metrics=False, otlp=("127.0.0.1", 0), tick=60.0)
-    store = SpanStore()
-    receiver = OtlpReceiver.from_config(config, store)
-    server = RunningServer(create_app(config, store, sources=[receiver]), free_port()).start()
-    url = receiver.endpoint + "/v1/traces"
+    # vrmon in a process of its own, as users run it: the app and the viewer here do not share its interpreter
+    vrmon = Serving("--otlp", "0", "--port", "0", "--tick", "60", "--no-host-metrics")
+    port = int(vrmon.line(OPEN_LINE).group(1))
+    url = vrmon.line(ENDPOINT_LINE).group(1) + "/v1/traces"
     exporter = OTLPSpanExporter(endpoint=url)
     http = httpx.Client(headers={"Content-Type": "application/x-protobuf"})  # keeps its connection, as the exporter does
     app_thread = ThreadPoolExecutor(1)  # the app's side runs off the viewer's thread, as in an app
@@ -74,7 +73,7 @@ def bench_latency(trace_spans: int, stored: int, samples: int, rows: list[str]) 
         for batch in make_traces(stored // 500, 500):  # the background: traces already there
             assert exporter.export(batch) is SpanExportResult.SUCCESS
         whole, vrmons_part = [], []
-        with connect(server.ws_url, max_size=None) as ws:
+        with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
             decode_server_frame(ws.recv(timeout=30))  # the snapshot
             for spans in make_traces(samples, trace_spans):
                 whole.append(_to_viewer(ws, spans, lambda: app_thread.submit(exporter.export, spans)))
@@ -88,7 +87,7 @@ def bench_latency(trace_spans: int, stored: int, samples: int, rows: list[str]) 
         app_thread.shutdown()
         exporter.shutdown()
         http.close()
-        server.stop()
+        vrmon.stop()
 
 
 def _to_viewer(ws, spans: list[ReadableSpan], send) -> float:

@@ -167,8 +167,15 @@ class ZipkinStub(RecordedBackend):
         return spans
 
     def app(self) -> Starlette:
-        routes = [Route("/api/v2/traces", self._traces), Route("/api/v2/dependencies", self._dependencies)]
+        routes = [Route("/api/v2/traces", self._traces), Route("/api/v2/trace/{trace_id}", self._trace),
+                  Route("/api/v2/dependencies", self._dependencies)]
         return Starlette(routes=routes, exception_handlers={404: go_not_found})
+
+    async def _trace(self, request: Request) -> Response:
+        """One trace's spans, whatever their time; Zipkin's own 404 text when it has none."""
+        wanted = request.path_params["trace_id"]
+        spans = [s for s in self.visible() if hex_id(s["traceId"]) == hex_id(wanted)]
+        return JSONResponse(spans) if spans else PlainTextResponse(f"{wanted} not found", status_code=404)
 
     async def _traces(self, request: Request) -> Response:
         q = request.query_params

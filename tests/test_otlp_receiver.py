@@ -74,18 +74,25 @@ def test_an_apps_spans_reach_a_viewer_once_with_attributes_events_and_links(serv
             viewer.until(lambda v: v.kinds.count("details") > answered, what=f"details of {node}")
             details = next(frame for frame in reversed(viewer.frames) if frame["type"] == "details")["span"]
             received[details["span_id"]] = details
-        for span in in_trace:
-            got = received.pop(span["span_id"])
-            assert (got["trace_id"], got["service"], got["operation"], got["error"]) == (
-                span["trace_id"], span["service"], span["name"], span["error"])
-            assert got["parent_span_id"] == span["parent_span_id"]
-            tags = {k: v for k, v in got["tags"] if not k.startswith("otel.")}
-            assert tags == span["attributes"]
-            assert [{"name": dict(log["fields"])["event"], "attributes": {k: v for k, v in log["fields"] if k != "event"}}
-                    for log in got["logs"]] == span["events"]
-            assert [{"trace_id": r["trace_id"], "span_id": r["span_id"]} for r in got["references"]] == span["links"]
-            assert ["service.name", span["service"]] in got["process"]
-        assert not received
+        assert_received_as_made(in_trace, received)
+
+
+def assert_received_as_made(made: list[dict], received: dict[str, dict]) -> None:
+    """Each span the app made (tests/otlp_app.py's JSON) is in `received` (span id → the details
+    vrmon shows) with its trace, parent, service, name, error, attributes, events and links; no more."""
+    received = dict(received)
+    for span in made:
+        got = received.pop(span["span_id"])
+        assert (got["trace_id"], got["service"], got["operation"], got["error"]) == (
+            span["trace_id"], span["service"], span["name"], span["error"])
+        assert got["parent_span_id"] == span["parent_span_id"]
+        tags = {k: v for k, v in got["tags"] if not k.startswith("otel.")}
+        assert tags == span["attributes"]
+        assert [{"name": dict(log["fields"])["event"], "attributes": {k: v for k, v in log["fields"] if k != "event"}}
+                for log in got["logs"]] == span["events"]
+        assert [{"trace_id": r["trace_id"], "span_id": r["span_id"]} for r in got["references"]] == span["links"]
+        assert ["service.name", span["service"]] in got["process"]
+    assert not received
 
 
 @pytest.fixture
@@ -331,3 +338,29 @@ def test_a_bad_otlp_address_and_a_taken_otlp_port_are_one_line_each():
     assert result.returncode == 1
     assert result.stderr.splitlines() == [f"vrmon: error: port {port} on 127.0.0.1 is already in use (another vrmon?); "
                                           f"pick a free one with --otlp {port + 1}, or --otlp 0 for any free port"]
+
+
+def test_cors_preflights_are_answered_only_for_the_origins_named_with_otlp_cors(receiver):
+    otlp = receiver(otlp_cors=["http://LOCALHOST:3000/"])  # any spelling of the origin
+    preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}
+    allowed = httpx.options(otlp.url, headers=preflight, timeout=10)
+    assert allowed.status_code == 204 and allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "content-type" in allowed.headers["access-control-allow-headers"]
+    posted = otlp.post(export_request().SerializeToString(), Origin="http://localhost:3000")
+    assert posted.status_code == 200 and posted.headers["access-control-allow-origin"] == "http://localhost:3000"
+    foreign = httpx.options(otlp.url, headers={**preflight, "Origin": "http://localhost:3001"}, timeout=10)
+    assert "access-control-allow-origin" not in foreign.headers
+    assert otlp.post(export_request(trace=b"\x02" * 16).SerializeToString(), Origin="http://localhost:3001").status_code == 403
+    assert otlp.spans() == 3
+    plain = receiver()  # no --otlp-cors: no page of any origin
+    assert "access-control-allow-origin" not in httpx.options(plain.url, headers=preflight, timeout=10).headers
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"otlp_cors": ["http://localhost:3000"]}, "--otlp-cors lets web pages export to the OTLP receiver: add --otlp"),
+    ({"otlp": ("127.0.0.1", 0), "otlp_cors": ["localhost:3000"]}, "--otlp-cors: 'localhost:3000' is not an origin"),
+])
+def test_otlp_cors_needs_otlp_and_real_origins(options, message):
+    with pytest.raises(ConfigError, match=message):
+        ServeConfig(**options)

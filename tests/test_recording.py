@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,11 +22,15 @@ from tests.conftest import ROOT, RunningServer, free_port
 from tests.generated_traces import named_batch
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
 from tests.jaeger_stub import JaegerStub
+from tests.test_otlp_receiver import ENDPOINT_LINE, assert_received_as_made, run_app
 from vrmon.app import create_app
 from vrmon.cli import main
 from vrmon.protocol import decode_server_frame, resync_frame
 from vrmon.settings import ServeConfig
 from vrmon.errors import ConfigError
+from vrmon.model.details import span_details
+from vrmon.model.span_store import SpanStore
+from vrmon.recording.contents import read_contents
 from vrmon.recording.format import decode_spans
 from vrmon.recording.reader import RecordingError, read_recording
 from vrmon.recording.writer import Recorder
@@ -89,6 +94,29 @@ def test_a_recorder_killed_with_sigkill_keeps_every_span_it_received(tmp_path):
     expected = {s.trace_id.rjust(32, "0") for s in first + second}
     assert {t["id"].rjust(32, "0") for t in snapshot["traces"]} == expected
     assert snapshot["scene"]["totals"]["spans"] == sum(t["spans"] for t in snapshot["traces"]) == len(ids)
+
+
+def test_record_otlp_records_what_an_apps_sdk_exports_with_its_attributes_events_and_links(tmp_path):
+    path = tmp_path / "exported.vrrec"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VRMON_")}
+    recorder = subprocess.Popen([sys.executable, "-m", "vrmon.cli", "record", "--otlp", "0", "--record", str(path),
+                                 "--no-host-metrics"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        endpoint = next(m for line in recorder.stderr if (m := re.search(ENDPOINT_LINE, line))).group(1)
+        made = run_app(endpoint)  # the real SDK and its OTLP/HTTP exporter, in an app of its own
+        wait_for(lambda: len(recorded_span_ids(path)) >= len(made), "the exported spans on disk")
+        recorder.send_signal(signal.SIGINT)  # Ctrl-C
+        assert recorder.wait(timeout=20) == 0
+    finally:
+        recorder.kill()
+    recording = read_recording(path)
+    assert recording.header["sources"] == ["otlp"]
+    contents = read_contents(recording)
+    store = SpanStore()
+    store.add(contents.batch(0, len(contents.arrival_us)))
+    received = {details["span_id"]: details for details in (span_details(store, row) for row in range(len(store)))}
+    assert len(received) == len(store) == len(made) == 8  # each span once
+    assert_received_as_made(made, received)
 
 
 def _small_recording(path: Path, batches: int = 3) -> None:

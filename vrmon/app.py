@@ -36,6 +36,7 @@ from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import HostSample, run_host_metrics
+from vrmon.sources.lookup import TraceLookup
 from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
@@ -84,6 +85,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
         )
 
     recorder = _open_recorder(config, hub, sources or [])
+    sinks = [(source, _sink(hub, source.name, recorder)) for source in sources or ()]
+    fetching = [(source, sink) for source, sink in sinks if hasattr(source, "fetch_trace")]
+    hub.lookup = TraceLookup(fetching, hub.looked_up) if fetching else None  # links to traces the polls did not bring
 
     page = ClientPage(config.static_dir, config.node_modules)  # versioned URLs, preloads (client_page.py)
 
@@ -96,7 +100,9 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_every(config.tick, hub.tick, "scene update failed; keeping the last good scene"))]
-        tasks += [asyncio.create_task(_run_source(source, _sink(hub, source.name, recorder))) for source in sources or ()]
+        tasks += [asyncio.create_task(_run_source(source, sink)) for source, sink in sinks]
+        if hub.lookup is not None:
+            tasks.append(asyncio.create_task(hub.lookup.run()))
         if replay is not None:
             tasks.append(asyncio.create_task(replay.run()))
         if config.host_metrics and not played:  # a recording's host load is the recorded host's

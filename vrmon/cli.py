@@ -191,17 +191,29 @@ def _jaeger_source(jaeger: JaegerConfig):
 def _record(args: argparse.Namespace) -> int:
     import asyncio
 
+    from vrmon.model.span_store import SpanStore
     from vrmon.recording.headless import record_only
     from vrmon.recording.writer import Recorder
 
     if not args.record:
         raise ConfigError("where to? pass --record FILE (a new .vrrec file)")
     live = LiveConfigs.of(args)
-    if not live.any:
-        raise ConfigError("nothing to record: pass --jaeger, --tempo or --zipkin URL (e.g. --jaeger http://localhost:16686)")
-    group = next(g for g in SETTING_GROUPS if g.command == "record" and not g.title)
-    config = ServeConfig(jaeger=live.shared, **setting_values(args, group.settings))
-    sources = _live_sources(live)
+    if not live.any and args.otlp is None:
+        raise ConfigError("nothing to record: pass --jaeger, --tempo or --zipkin URL, or --otlp to receive apps' "
+                          "exports (e.g. --jaeger http://localhost:16686)")
+    own = [s for g in SETTING_GROUPS if g.command == "record" and g.title in ("", "OpenTelemetry") for s in g.settings]
+    config = ServeConfig(jaeger=live.shared if live.any else None, security=security_config(**setting_values(args, SECURITY_SETTINGS)),
+                         **setting_values(args, tuple(own)))
+    store = SpanStore()
+    sources = []
+    if config.otlp is not None:
+        from vrmon.otlp_receiver import OtlpReceiver
+
+        receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line, before recording starts
+        sources.append(receiver)
+        for line in receiver.banner():
+            print(f"vrmon: {line}", file=sys.stderr)
+    sources += _live_sources(live)
 
     def report(state: str, message: str) -> None:  # progress would be a line per poll: only trouble is printed
         if state != "ok":
@@ -211,7 +223,7 @@ def _record(args: argparse.Namespace) -> int:
                         max_age=config.record_max_age, report=report)
     print(f"vrmon: recording to {config.record}; Ctrl-C stops", file=sys.stderr, flush=True)
     try:
-        asyncio.run(record_only(config, sources, recorder))
+        asyncio.run(record_only(config, sources, recorder, store))
     except KeyboardInterrupt:
         pass
     finally:

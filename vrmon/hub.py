@@ -27,6 +27,7 @@ from vrmon.layout.services import SERVICE_NODE_BASE
 from vrmon.layout.trace_basis import TraceBases
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.model.dependencies import DependencyLink
+from vrmon.model.ids import format_trace_id
 from vrmon.model.span_batch import SpanBatch
 from vrmon.model.span_store import AddResult, SpanStore
 from vrmon.protocol import (
@@ -47,6 +48,7 @@ from vrmon.protocol import (
     matches_frame,
     error_frame,
     comparison_frame,
+    lookup_frame,
     ranks_frame,
     revealed_frame,
     status_frame,
@@ -54,6 +56,7 @@ from vrmon.protocol import (
 from vrmon.scene import SceneView, ViewKey
 from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
+from vrmon.sources.lookup import TraceLookup
 from vrmon.tracing import is_untraced, span, untraced
 
 log = logging.getLogger("vrmon")
@@ -89,6 +92,7 @@ class Viewer:
     answer: bytes | None = None  # the reply to the last select, until it is sent
     findings: bytes | None = None  # the latest findings frame, for a viewer that watches them
     ranks: bool = False  # colours spans by duration percentile: gets `ranks` after each view change
+    looking_up: Reveal | None = None  # a reveal of a trace the live sources are asked for, until it comes or another move
     pending_details: int = 0  # DetailsReply frames in the queue
 
     def __post_init__(self) -> None:
@@ -179,6 +183,8 @@ class Hub:
         self.findings = FindingsFeed(store)
         self.bases = TraceBases(store)  # what the views of one trace share (its zoom windows and folds)
         self.replay: ReplayControls | None = None  # a replayed recording's player, which viewers may drive
+        self.lookup: TraceLookup | None = None  # asks the live sources for a trace a link names and the store lacks
+        self._looked_up_by: dict[int, set[Viewer]] = {}  # trace id → the viewers waiting for it
         self._tick_pending = False  # a pushed tick is scheduled (see tick_soon)
         self.untraced_version = -1  # the store's version after the last add made `untraced` (vrmon's own spans)
 
@@ -253,6 +259,8 @@ class Hub:
     def handle(self, viewer: Viewer, message: ClientMessage) -> None:
         """Act on one validated viewer request; replies go to the viewer's queue."""
         assert viewer.channel is not None
+        if isinstance(message, (Reveal, SwitchScene, Compare)):
+            viewer.looking_up = None  # it moved on: a trace still on its way is not shown when it comes
         if isinstance(message, Select):
             if viewer.pending_details >= MAX_PENDING_DETAILS:
                 raise ProtocolError(f"{MAX_PENDING_DETAILS} details answers are still waiting to be sent to you; "
@@ -343,7 +351,10 @@ class Hub:
         which node ids they are (a `revealed` frame after the snapshot)."""
         trace = self.store.trace_code(message.trace)
         if trace is None:
-            raise ProtocolError(f"trace {message.trace} is not loaded")
+            if self.lookup is None:
+                raise ProtocolError(f"trace {message.trace} is not loaded")
+            self._look_up(viewer, message)
+            return
         current = viewer.channel.key
         waterfall = self._waterfall_of(current)
         # the same trace keeps its folds, and shows its whole time again: the spans may lie outside a zoomed window
@@ -363,6 +374,32 @@ class Hub:
             self._join(viewer, key)
         select = linked if linked is not None else message.select if message.select in uids else None
         viewer.offer_answer(revealed_frame(message.trace, uids, select))
+
+    def _look_up(self, viewer: Viewer, message: Reveal) -> None:
+        """Ask the live sources for a trace the store lacks; `looked_up` shows it when it comes."""
+        trace_id = int(message.trace, 16)
+        viewer.looking_up = message
+        viewer.offer(lookup_frame(message.trace, f"trace {message.trace} is not loaded: asking {self.lookup.describe()} for it"))
+        waiting = self._looked_up_by.setdefault(trace_id, set())
+        waiting.add(viewer)
+        if len(waiting) == 1:  # not asked for yet (it ages out by arrival, so an old trace stays for --retain)
+            self.lookup.ask(trace_id)
+
+    def looked_up(self, trace_id: int, problem: str | None) -> None:
+        """The live sources answered: each viewer still waiting for the trace is shown it, or told why not."""
+        if self.store.trace_code(format_trace_id(trace_id)) is None:
+            problem = problem or "the answer held none of its spans"
+        for viewer in self._looked_up_by.pop(trace_id, set()) & self.viewers:
+            message, viewer.looking_up = viewer.looking_up, None
+            if message is None or int(message.trace, 16) != trace_id:
+                continue  # it moved on meanwhile
+            if problem is not None:
+                viewer.offer_answer(error_frame(f"trace {message.trace} is not loaded, and {problem}", "reveal"))
+                continue
+            try:
+                self._reveal(viewer, message)
+            except ProtocolError as exc:  # the span it names is not in the trace: the trace is still shown
+                viewer.offer_answer(error_frame(str(exc), "reveal"))
 
     def _waterfall_of(self, current: ViewKey) -> str:
         """The waterfall scene to show a trace in: the viewer's own if it is one, else the first."""

@@ -25,6 +25,7 @@ from vrmon.errors import ConfigError
 from vrmon.exposure import Exposure, decide_exposure
 from vrmon.listen import bind_listener
 from vrmon.model.span_store import SpanStore
+from vrmon.otlp_cors import OtlpCors
 from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.sources.base import SourceSink
@@ -56,11 +57,13 @@ class StoreCapacity:
 class OtlpReceiver:
     name = "otlp"
 
-    def __init__(self, listener: socket.socket, exposure: Exposure, capacity: StoreCapacity, max_body: int) -> None:
+    def __init__(self, listener: socket.socket, exposure: Exposure, capacity: StoreCapacity, max_body: int,
+                 cors: tuple[str, ...] = ()) -> None:
         self.listener = listener
         self.exposure = exposure
         self.capacity = capacity
         self.max_body = max_body
+        self.cors = cors  # web origins whose pages may export (--otlp-cors)
 
     @classmethod
     def from_config(cls, config: ServeConfig, store: SpanStore) -> "OtlpReceiver":
@@ -70,13 +73,15 @@ class OtlpReceiver:
         listener = bind_listener(host, port, flag="--otlp")
         bound = dataclasses.replace(config, host=host, port=listener.getsockname()[1])
         exposure = decide_exposure(bound)
+        # the pages --otlp-cors names may POST here (their preflights are answered by OtlpCors)
+        exposure.policy = dataclasses.replace(exposure.policy, origins=exposure.policy.origins | set(config.otlp_cors))
         if exposure.pairing is not None and not config.security.token:
             listener.close()
             raise ConfigError(f"--otlp {host}:{port} listens beyond loopback, so exporters must authenticate: set "
                               "VRMON_TOKEN (apps send it with OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer%20TOKEN'), "
                               "or pass --insecure to let anyone who reaches the port send spans")
         return cls(listener, exposure, StoreCapacity(store, config.max_spans, config.retain),
-                   int(config.otlp_max_body * 2**20))
+                   int(config.otlp_max_body * 2**20), tuple(config.otlp_cors))
 
     @property
     def endpoint(self) -> str:
@@ -90,6 +95,8 @@ class OtlpReceiver:
         if certificate is not None:
             lines.append(f"  and OTEL_EXPORTER_OTLP_CERTIFICATE={certificate.cert} "
                          "OTEL_EXPORTER_OTLP_HEADERS='Authorization=Bearer%20<the --token>'")
+        if self.cors:
+            lines.append(f"  and from web pages of {', '.join(self.cors)} (--otlp-cors)")
         return [*self.exposure.warnings, *lines]
 
     async def run(self, sink: SourceSink) -> None:
@@ -106,7 +113,8 @@ class OtlpReceiver:
 
         export = TraceExport(accept, self.capacity, self.max_body, refused)
         app = Starlette(routes=[Route(OTLP_PATH, export.handle, methods=["POST"])],
-                        middleware=[Middleware(AccessGuard, policy=self.exposure.policy, gate=self.exposure.pairing)])
+                        middleware=[Middleware(OtlpCors, origins=self.cors),
+                                    Middleware(AccessGuard, policy=self.exposure.policy, gate=self.exposure.pairing)])
         server = _EmbeddedServer(uvicorn.Config(app, log_level="warning", lifespan="off",
                                                 **self.exposure.uvicorn_options()))
         sink.set_status("ok", listening)

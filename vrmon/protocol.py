@@ -248,7 +248,7 @@ def decode_server_frame(data: bytes) -> dict[str, Any]:
     elif kind == "ranks":
         frame["ids"] = np.frombuffer(frame.get("ids", b""), dtype="<u4")
         frame["ranks"] = np.frombuffer(frame.get("ranks", b""), dtype=np.uint8)
-    elif kind not in ("status", "details", "error", "metrics", "replay"):
+    elif kind not in ("status", "details", "error", "metrics", "replay", "lookup"):
         raise ProtocolError(f"unknown frame type {kind!r}")
     return frame
 
@@ -376,6 +376,11 @@ def findings_request_frame(watch: bool = True) -> bytes:
 def reveal_request_frame(trace: str, span: str | None = None, nodes: tuple[int, ...] = (),
                          select: int | None = None) -> bytes:
     return encode_frame({"type": "reveal", "trace": trace, "span": span, "nodes": list(nodes), "select": select})
+
+
+def lookup_frame(trace: str, message: str) -> bytes:
+    """A `reveal` named a trace the server does not hold: it is asking its live sources for it."""
+    return encode_frame({"type": "lookup", "trace": trace, "message": message})
 
 
 def revealed_frame(trace: str, nodes: list[int], select: int | None) -> bytes:

@@ -83,7 +83,8 @@ class SceneView:
         # a tick that only brought other traces' spans leaves the shown trace's layout as it was
         key = (self.trace, *(trace_state(store, self.trace) if self.trace is not None else ()))
         if self._overview is None or key != self._overview_key:
-            self._overview = overview_layout(store, self.trace, self.preset.params, self.detail, self.bases)
+            previous = self._overview if self._overview_key[:1] == key[:1] else None  # the same trace, grown
+            self._overview = overview_layout(store, self.trace, self.preset.params, self.detail, self.bases, previous)
             self._overview_key = key
         return self._overview.layout
 

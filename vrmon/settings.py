@@ -204,6 +204,9 @@ OTLP_SETTINGS = (
             listen_address, metavar="[HOST:]PORT", bare=("127.0.0.1", 4318)),
     Setting("otlp_max_body", 20.0, "largest OTLP export accepted, in MiB, before and after gzip (larger ones get "
             "HTTP 413)", float, metavar="MIB"),
+    Setting("otlp_cors", (), "a web origin whose pages may export to --otlp from the browser (OpenTelemetry JS), "
+            "e.g. http://localhost:3000: vrmon answers its CORS preflights; no other site's page may", str,
+            repeat=True, metavar="ORIGIN"),
     Setting("self_trace", False, "trace vrmon's own work (polls, file loads, parsing, store adds, layouts, encodes, "
             "fan-outs) and show it beside your traces as service vrmon", bool),
 )
@@ -276,6 +279,9 @@ SETTING_GROUPS = (
                  JAEGER_SETTINGS),
     SettingGroup("record", "live Tempo", "watch a running Grafana Tempo (see docs/tempo-zipkin.md)", TEMPO_SETTINGS),
     SettingGroup("record", "live Zipkin", "watch a running Zipkin (see docs/tempo-zipkin.md)", ZIPKIN_SETTINGS),
+    SettingGroup("record", "OpenTelemetry", "apps' SDKs send their spans straight to vrmon, which records them",
+                 tuple(s for s in OTLP_SETTINGS if s.name != "self_trace")),
+    SettingGroup("record", "security", "who may export to --otlp (see docs/security.md)", SECURITY_SETTINGS),
     SettingGroup("tail", "", "", TAIL_SETTINGS),
     SettingGroup("inspect", "", "", INSPECT_SETTINGS),
 )
@@ -344,6 +350,7 @@ class ServeConfig:
     play: bool = _serve_default("play")
     otlp: tuple[str, int] | None = _serve_default("otlp")  # (host, port) of the OTLP/HTTP receiver
     otlp_max_body: float = _serve_default("otlp_max_body")  # MiB
+    otlp_cors: Sequence[str] = _serve_default("otlp_cors")  # web origins whose pages may export (normalised)
     self_trace: bool = _serve_default("self_trace")
     jaeger: "JaegerConfig | None" = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
@@ -360,6 +367,12 @@ class ServeConfig:
             raise ConfigError("--record-max-size and --record-max-age cannot be negative (0: no limit)")
         if self.otlp_max_body <= 0:
             raise ConfigError(f"--otlp-max-body must be positive, got {self.otlp_max_body:g}")
+        try:
+            self.otlp_cors = tuple(normalise_origin(origin) for origin in self.otlp_cors)
+        except ValueError as exc:
+            raise ConfigError(f"--otlp-cors: {exc}") from None
+        if self.otlp_cors and self.otlp is None:
+            raise ConfigError("--otlp-cors lets web pages export to the OTLP receiver: add --otlp")
         if self.retain <= 0 or self.max_spans < 1:
             raise ConfigError("--retain and --max-spans must be positive")
         if self.jaeger and self.jaeger.late >= self.retain:

@@ -1,10 +1,13 @@
 """Findings, links and percentile colours in the client, in headless Chromium against a real vrmon server replaying
 real HotROD traces: the Findings list says what the server found, jumping to a finding lights its
 spans (read from the three.js scene graph) and selects its key span, the list follows a live add,
-and `/#trace=…&span=…` opens that span (on load, after a reload, for a trace not on show).
+and `/#trace=…&span=…` opens that span (on load, after a reload, for a trace not on show, for a trace only a
+live Jaeger has).
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -12,6 +15,8 @@ from tests.browser.conftest import VIEWPORT
 from tests.browser.helpers import click_bar_control, next_frames
 from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset, press_menu_button
 from tests.conftest import ROOT
+from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
+from tests.jaeger_stub import JaegerStub
 from vrmon.analysis.findings import find_all
 from vrmon.analysis.percentiles import rank_of_span
 from vrmon.sources.files import load_trace_file
@@ -20,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 SERIAL = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"  # 2 N+1 groups, 1 error root cause, 1 slow span
 RETRIES = "fixtures/otlp-hotrod-dispatch-trimmed-16spans-retries.json"  # 1 N+1 group, 1 error root cause
+HOTROD_V3 = "apiv3-gettrace-hotrod-40spans.json"  # the same request, as the Jaeger stub serves it
 
 # What the scene draws for findings: per lit shell and pin, its colour and the node it surrounds.
 FINDING_MARKS = """
@@ -138,6 +144,27 @@ def test_a_link_to_a_trace_that_is_not_loaded_says_so(vrmon_server, open_app, pa
     page.wait_for_function("() => !document.querySelector('#toast').hidden")
     assert page.inner_text("#toast") == "trace 0badc0de0badc0de is not loaded"
     assert page.evaluate("() => window.vrmon.system.selectedId") is None
+
+
+def test_a_link_to_a_trace_only_live_jaeger_has_fetches_it_and_one_jaeger_lacks_says_so(live_jaeger, open_app, page):
+    stub = JaegerStub()
+    spans = stub.load(HOTROD_V3, int((time.time() - 2 * 3600) * 1e6))  # two hours old: no poll brings it
+    stub.release(spans)
+    live = live_jaeger(stub)
+    trace, query = spans[0].trace_id, next(s for s in spans if s.operation == "SQL SELECT").span_id
+    open_app(live.server.url, f"#trace={trace}&span={query}")
+    page.wait_for_function("(t) => window.vrmon.system.scene.trace === t && window.vrmon.system.selectedId !== null", arg=trace)
+    details = selected_details(page)
+    assert details["title"] == "SQL SELECT" and details["link"] == f"{live.server.url}/#trace={trace}&span={query}"
+    assert page.evaluate("() => document.querySelector('#toast').textContent") == (
+        f"trace {trace} is not loaded: asking Jaeger at {stub.url} for it")
+    assert any(r.startswith(f"GET /api/v3/traces/{trace}") for r in stub.requests)
+
+    page.evaluate("() => { location.hash = '#trace=0badc0de0badc0de'; }")
+    page.wait_for_function("() => document.querySelector('#toast').textContent.includes('0badc0de0badc0de is not loaded,')")
+    assert page.inner_text("#toast") == f"trace 0badc0de0badc0de is not loaded, and Jaeger at {stub.url} does not have it"
+    assert page.evaluate("() => window.vrmon.system.scene.trace") == trace  # still on show
+    assert page.errors == []
 
 
 def test_the_list_and_the_scene_follow_findings_that_arrive_live(vrmon_server, open_app, page):

@@ -13,6 +13,7 @@ the self times do not explain is time that calls ran more or less concurrently (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -141,26 +142,38 @@ class Comparison:
     repeat: np.ndarray  # A then B: index among siblings doing the same work, by start time
     siblings: np.ndarray  # A then B: how many siblings do that work
 
-    def label(self, side: TraceSide, i: int) -> str:
-        """'service:operation', with '#k' when its parent makes several such calls."""
-        at = i if side is self.a else len(self.a.rows) + i
-        row = int(side.rows[i])
-        name = f"{side.store.services.names[side.store.service[row]]}:{side.store.operations.names[side.store.operation[row]]}"
-        return f"{name}#{self.repeat[at] + 1}" if self.siblings[at] > 1 else name
+    @cached_property
+    def _as_lists(self) -> tuple[tuple[list[int], ...], ...]:
+        """Per side (A, B): service and operation codes, repeat index, siblings and parent of each
+        span, as lists (path_texts reads them one at a time)."""
+        sides = []
+        for at, side in ((0, self.a), (len(self.a.rows), self.b)):
+            end = at + len(side.rows)
+            sides.append((side.store.service[side.rows].tolist(), side.store.operation[side.rows].tolist(),
+                          self.repeat[at:end].tolist(), self.siblings[at:end].tolist(), side.parent.tolist()))
+        return tuple(sides)
 
     def path_texts(self, side: TraceSide, spans: list[int]) -> list[str]:
-        """The labels from the root down to each of `spans` of `side`, joined by ' > ' (each
-        ancestor's text made once)."""
+        """The labels from the root down to each of `spans` of `side`, joined by ' > ': each label
+        'service:operation', with '#k' when its parent makes several such calls (each ancestor's
+        text made once, from plain lists: a summary may name every span of a large trace)."""
+        service, operation, repeat, siblings, parent = self._as_lists[0 if side is self.a else 1]
+        services, operations = side.store.services.names, side.store.operations.names
+
+        def label(i: int) -> str:
+            name = f"{services[service[i]]}:{operations[operation[i]]}"
+            return f"{name}#{repeat[i] + 1}" if siblings[i] > 1 else name
+
         known: dict[int, str] = {}
         for i in spans:
             climb = [i]
-            while climb[-1] not in known and side.parent[climb[-1]] >= 0:
-                climb.append(int(side.parent[climb[-1]]))
+            while climb[-1] not in known and parent[climb[-1]] >= 0:
+                climb.append(parent[climb[-1]])
             text = known.get(climb[-1])
             if text is None:
-                text = known[climb[-1]] = self.label(side, climb[-1])
+                text = known[climb[-1]] = label(climb[-1])
             for j in reversed(climb[:-1]):
-                text = known[j] = f"{text} > {self.label(side, j)}"
+                text = known[j] = f"{text} > {label(j)}"
         return [known[i] for i in spans]
 
     @property

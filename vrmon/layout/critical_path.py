@@ -8,6 +8,8 @@ once with numpy; the walk only visits critical spans, with a binary search per s
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 from vrmon.layout.sorting import lexsort_ints
@@ -48,7 +50,8 @@ def critical_path_of_sorted(start: np.ndarray, end: np.ndarray, order: np.ndarra
         return np.zeros(0, bool)
 
     def group(span: int) -> tuple[int, int]:
-        lo, hi = np.searchsorted(keys, children_keys(np.array([span, span + 1]), np.zeros(2, np.int64)))
+        # the keys of (span, end 0) and (span + 1, end 0), packed as children_keys packs them
+        lo, hi = keys.searchsorted([struct.pack(">IQ", span + 1, 0), struct.pack(">IQ", span + 2, 0)])
         return int(lo), int(hi)
 
     return _walk(start, end, order, order[: group(-1)[1]], group)

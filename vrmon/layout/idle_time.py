@@ -27,21 +27,31 @@ class TimeWarp:
     def unwarp(self, us: np.ndarray) -> np.ndarray:
         return np.interp(us, self.warped, self.true)
 
+    def same_as(self, other: "TimeWarp") -> bool:
+        """Whether both map every time of the trace alike (without breaks, both are the identity)."""
+        if not len(self.breaks) and not len(other.breaks):
+            return True
+        return np.array_equal(self.true, other.true) and np.array_equal(self.warped, other.warped)
+
     @property
     def extent(self) -> float:
         return float(self.warped[-1])
 
 
-def idle_warp(start: np.ndarray, end: np.ndarray, min_share: float) -> TimeWarp:
-    """The warp that shrinks every stretch without a span start or end longer than `min_share` of
-    the trace's extent (times in µs from the trace's start); no breaks when `min_share` ≤ 0, or
-    when the trace is not mostly idle (the stretches add up to less than IDLE_SHARE of it: its
-    activity is spread, and breaks would only cut it up)."""
-    extent = float(end.max()) if len(end) else 1.0
+def event_times(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Every distinct time a span starts or ends, ascending (what `idle_warp` looks between)."""
+    return np.unique(np.concatenate([start, end]).astype(np.float64))
+
+
+def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
+    """The warp that shrinks every stretch between consecutive `events` (`event_times`, in µs
+    from the trace's start) longer than `min_share` of the trace's extent; no breaks when
+    `min_share` ≤ 0, or when the trace is not mostly idle (the stretches add up to less than
+    IDLE_SHARE of it: its activity is spread, and breaks would only cut it up)."""
+    extent = float(events[-1]) if len(events) else 1.0
     identity = TimeWarp(np.array([0.0, max(extent, 1.0)]), np.array([0.0, max(extent, 1.0)]), np.empty((0, 2)))
-    if min_share <= 0 or not len(start):
+    if min_share <= 0 or not len(events):
         return identity
-    events = np.unique(np.concatenate([start, end]).astype(np.float64))
     idle = np.flatnonzero(np.diff(events) > min_share * extent)
     if not len(idle) or len(idle) * BREAK_SHARE >= 0.5:
         return identity

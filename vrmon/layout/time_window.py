@@ -75,12 +75,24 @@ def strip(lane: np.ndarray, start: np.ndarray, end: np.ndarray, lanes: int, whol
           bins: int = STRIP_BINS) -> np.ndarray:
     """(lanes, bins) uint8: how many spans of each lane are running in each slice of the whole
     axis, on a log scale (255 = the busiest slice of any lane; 0 = none)."""
+    return strip_density(strip_steps(lane, start, end, lanes, whole_us, bins))
+
+
+def strip_steps(lane: np.ndarray, start: np.ndarray, end: np.ndarray, lanes: int, whole_us: float,
+                bins: int = STRIP_BINS) -> np.ndarray:
+    """(lanes, bins + 1): per lane, +1 at each span's first slice of the whole axis and -1 after
+    its last (summed along, how many are running; steps of more spans add up)."""
     b0 = np.clip((start / whole_us * bins).astype(np.int64), 0, bins - 1)
     b1 = np.clip((end / whole_us * bins).astype(np.int64), 0, bins - 1)
-    # a span adds one from its first slice to its last: +1 at the first, -1 after the last, summed along
     row = lane.astype(np.int64) * (bins + 1)
     steps = np.bincount(row + b0, minlength=lanes * (bins + 1)) - np.bincount(row + b1 + 1, minlength=lanes * (bins + 1))
-    running = np.cumsum(steps.reshape(lanes, bins + 1), axis=1)[:, :bins]
+    return steps.reshape(lanes, bins + 1)
+
+
+def strip_density(steps: np.ndarray) -> np.ndarray:
+    """`strip`'s log-scaled counts from the lanes' `strip_steps`."""
+    lanes, bins = steps.shape[0], steps.shape[1] - 1
+    running = np.cumsum(steps, axis=1)[:, :bins]
     top = running.max() if running.size else 0
     if top <= 0:
         return np.zeros((lanes, bins), np.uint8)

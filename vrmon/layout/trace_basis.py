@@ -2,40 +2,77 @@
 with its compressed idle stretches, each subtree's time extent, the critical path and the overview
 strip. They depend on the trace's spans only, so they are computed once per state of the trace and
 kept: a zoom or a pan (a new view of the same spans) then only folds and places (waterfall_overview.py).
+
+As a live trace grows, its basis is extended rather than built again: the new spans' columns are
+appended, their times merged into the sorted event times (the idle axis), their extents carried up
+to their ancestors only, and their places in the children order kept for the critical path's walk.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from vrmon.layout.critical_path import critical_path
-from vrmon.layout.idle_time import TimeWarp, idle_warp
+from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted
+from vrmon.layout.idle_time import TimeWarp, event_times, idle_warp
 from vrmon.layout.sorting import lexsort_ints, unique_ints
-from vrmon.layout.time_window import strip
+from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
 from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
+from vrmon.model.columns import grown
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
-KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~70 MB)
+KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~100 MB)
+SERIALS = itertools.count()
+NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
 class TraceBasis:
     rows: np.ndarray  # store rows of the trace, ascending
     cols: SpanColumns
+    t0: int  # µs when the trace starts
     true_start: np.ndarray  # µs from the trace's start
     true_end: np.ndarray
+    events: np.ndarray  # every distinct true start and end time, ascending
     warp: TimeWarp  # the time axis, with its compressed idle stretches
     start: np.ndarray  # on the compressed axis
     end: np.ndarray
     whole_us: float  # compressed µs the unzoomed picture's width stands for (the extent rounded up)
     levels: list[np.ndarray]  # span indices per call depth (depth_levels)
-    extent: tuple[np.ndarray, np.ndarray]  # each subtree's (earliest start, latest end), compressed
+    true_extent: tuple[np.ndarray, np.ndarray]  # each subtree's (earliest start, latest end), true µs
+    extent: tuple[np.ndarray, np.ndarray]  # the same on the compressed axis
+    children: tuple[np.ndarray, np.ndarray]  # spans in children order, and their children keys (critical_path.py)
     critical: np.ndarray  # bool per span: on the critical path
+    service_first: np.ndarray  # per service code: its first start (compressed, whole µs), NEVER if it has no span
+    strip_steps: np.ndarray  # per service code: `strip_steps` of its spans over the whole axis
     strip: dict  # the whole trace for the overview strip: {services, bins, density}
+    serial: int  # this basis, among every basis made
+    room: Room = field(repr=False, compare=False)  # the buffers behind its columns
+    extends: int = -1  # the serial of the basis this one extended (-1: built whole)
+    widened: np.ndarray | None = None  # extended: the spans before whose subtree's extent grew
+
+
+class Room:
+    """The buffers behind a basis's columns, with room behind the rows in use: appending writes
+    there (n appends copy O(n) in all, as the store's columns grow). A basis that is extended hands
+    its room on, and may be read no more (its successor may widen extents in place)."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def appended(self, name: str, column: np.ndarray, more: np.ndarray) -> np.ndarray:
+        """`column` followed by `more`."""
+        n, k = len(column), len(more)
+        buffer = self.buffers.get(name)
+        if buffer is None or column.base is not buffer:  # not one of ours (say, recomputed whole)
+            buffer = column
+        buffer = self.buffers[name] = grown(buffer, n + k, used=n)
+        buffer[n : n + k] = more
+        return buffer[: n + k]
 
 
 def nice_ceiling(us: int) -> int:
@@ -69,15 +106,127 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
     end = start + np.maximum(cols.duration_us, 0)
     t0 = int(start.min()) if len(rows) else 0
     true_start, true_end = start - t0, end - t0  # from the trace's start: float µs stay exact
-    warp = idle_warp(true_start, true_end, idle_gap)
-    start, end = warp(true_start), warp(true_end)
-    whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
+    events = event_times(true_start, true_end)
     levels = depth_levels(cols.depth)
-    services, rank, span_lane = lanes_of(cols.service, start)
-    density = strip(span_lane, start, end, len(services), whole_us)
-    return TraceBasis(rows, cols, true_start, true_end, warp, start, end, whole_us, levels,
-                      subtree_extent(cols.parent, start, end, levels), critical_path(cols.parent, true_start, true_end),
-                      {"services": services[np.argsort(rank)].tolist(), "bins": density.shape[1], "density": density.tobytes()})
+    true_extent = subtree_extent(cols.parent, true_start, true_end, levels)
+    order = children_order(cols.parent, true_start, true_end)
+    return placed(rows, cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), levels, true_extent,
+                  (order, children_keys(cols.parent[order], true_end[order])), Room())
+
+
+def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray, true_end: np.ndarray, events: np.ndarray,
+           warp: TimeWarp, levels: list[np.ndarray], true_extent: tuple[np.ndarray, np.ndarray],
+           children: tuple[np.ndarray, np.ndarray], room: Room, before: TraceBasis | None = None,
+           widened: np.ndarray | None = None) -> TraceBasis:
+    """The basis from its true-time columns: on the compressed axis (only the new spans when
+    `before`, which it extends, had the same axis), with the critical path and the strip."""
+    if before is not None and warp.same_as(before.warp):
+        n = len(before.rows)
+        start = room.appended("start", before.start, warp(true_start[n:]))
+        end = room.appended("end", before.end, warp(true_end[n:]))
+    else:
+        start, end = warp(true_start), warp(true_end)
+    # the warp keeps order, so a subtree's compressed extent is its true extent compressed
+    extent = true_extent if not len(warp.breaks) else (warp(true_extent[0]), warp(true_extent[1]))
+    whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
+    codes = int(cols.service.max()) + 1 if len(rows) else 0
+    if before is not None and warp.same_as(before.warp) and whole_us == before.whole_us:
+        n = len(before.rows)  # the strip counts the new spans only
+        first = service_starts(cols.service[n:], start[n:], codes, before.service_first)
+        steps = grown_rows(before.strip_steps, codes) + strip_steps(cols.service[n:], start[n:], end[n:], codes, whole_us)
+    else:
+        first = service_starts(cols.service, start, codes, np.empty(0, np.int64))
+        steps = strip_steps(cols.service, start, end, codes, whole_us)
+    return TraceBasis(rows, cols, t0, true_start, true_end, events, warp, start, end, whole_us, levels, true_extent, extent,
+                      children, critical_path_of_sorted(true_start, true_end, *children), first, steps, strip_of(first, steps),
+                      next(SERIALS), room, before.serial if before is not None else -1, widened)
+
+
+def service_starts(service: np.ndarray, start: np.ndarray, codes: int, first: np.ndarray) -> np.ndarray:
+    """`first` (per service code, its first start) for `codes` services, with these spans too."""
+    first = np.concatenate([first, np.full(codes - len(first), NEVER, np.int64)])
+    np.minimum.at(first, service.astype(np.int64), start.astype(np.int64))  # one dtype: ufunc.at's fast path
+    return first
+
+
+def grown_rows(steps: np.ndarray, codes: int) -> np.ndarray:
+    return np.concatenate([steps, np.zeros((codes - len(steps), steps.shape[1]), steps.dtype)])
+
+
+def strip_of(first: np.ndarray, steps: np.ndarray) -> dict:
+    """The overview strip: a row per service, in the order the services first act."""
+    services = np.flatnonzero(first < NEVER)
+    services = services[lexsort_ints((services, first[services]))]
+    density = strip_density(steps[services]) if len(services) else np.zeros((0, STRIP_BINS), np.uint8)
+    return {"services": services.tolist(), "bins": density.shape[1], "density": density.tobytes()}
+
+
+def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | None:
+    """`b` with the spans `trace` gained since (appended rows, no relinks); None when it cannot be
+    extended (a span starts before the trace did, or call depths skip a level)."""
+    last = int(b.rows[-1]) if len(b.rows) else -1
+    new_rows = np.flatnonzero(store.trace[last + 1:] == trace) + last + 1
+    if not len(b.rows) or not len(new_rows):
+        return None
+    room = b.room
+    rows = room.appended("rows", b.rows, new_rows)
+    parent_row = store.parent[new_rows]
+    at = np.minimum(np.searchsorted(rows, parent_row), len(rows) - 1)
+    new = SpanColumns.from_store(store, new_rows, parent=np.where((parent_row >= 0) & (rows[at] == parent_row), at, -1))
+    if int(new.start_us.min()) < b.t0 or int(new.depth.max()) > len(b.levels):
+        return None
+    cols = SpanColumns(**{f.name: room.appended(f.name, getattr(b.cols, f.name), getattr(new, f.name)) for f in fields(SpanColumns)})
+    n0, n = len(b.rows), len(rows)
+    new_start = new.start_us - b.t0
+    new_end = new_start + np.maximum(new.duration_us, 0)
+    true_start, true_end = room.appended("true_start", b.true_start, new_start), room.appended("true_end", b.true_end, new_end)
+    fresh = np.arange(n0, n)
+    levels = list(b.levels) + [np.empty(0, np.int64)] * (int(new.depth.max()) + 1 - len(b.levels))
+    for depth in np.unique(new.depth).tolist():
+        levels[depth] = room.appended(f"level {depth}", levels[depth], fresh[new.depth == depth])
+    lo, hi = room.appended("lo", b.true_extent[0], new_start), room.appended("hi", b.true_extent[1], new_end)
+    widened = widen(lo, hi, cols.parent, cols.depth, n0)
+    events = merged(b.events, event_times(new_start, new_end))
+    return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), levels, (lo, hi),
+                  kept_children(b.children, cols.parent[n0:], new_end, n0), room, b, widened)
+
+
+def merged(events: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """Two ascending arrays of distinct times as one (a copy, no sort of the whole)."""
+    at = np.searchsorted(events, more)
+    known = (at < len(events)) & (events[np.minimum(at, len(events) - 1)] == more)
+    return np.insert(events, at[~known], more[~known])
+
+
+def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray, n0: int) -> np.ndarray:
+    """Subtree extents (in place) once the spans from `n0` on hold their own: carried up through
+    their ancestors, deepest first (an extent only widens as spans arrive). Returns the earlier
+    spans whose extent grew."""
+    carried = [np.arange(n0, len(parent))]
+    while len(carried[-1]):  # the ancestors of the new spans, a generation at a time
+        up = parent[carried[-1]]
+        carried.append(np.unique(up[(up >= 0) & (up < n0)]))
+    ancestors = np.unique(np.concatenate(carried[1:]))
+    before = lo[ancestors], hi[ancestors]
+    spans = np.concatenate([carried[0], ancestors])
+    spans = spans[np.argsort(-depth[spans], kind="stable")]
+    for idx in np.split(spans, np.flatnonzero(np.diff(depth[spans])) + 1):
+        p = parent[idx]
+        has = p >= 0
+        np.minimum.at(lo, p[has], lo[idx[has]])
+        np.maximum.at(hi, p[has], hi[idx[has]])
+    return ancestors[(lo[ancestors] < before[0]) | (hi[ancestors] > before[1])]
+
+
+def kept_children(children: tuple[np.ndarray, np.ndarray], new_parent: np.ndarray, new_end: np.ndarray,
+                  n0: int) -> tuple[np.ndarray, np.ndarray]:
+    """The children order with the spans from `n0` on in their places (ties after the earlier spans,
+    as the order's index tie-break puts them)."""
+    order, keys = children
+    new_keys = children_keys(new_parent, new_end)
+    by_key = np.argsort(new_keys, kind="stable")
+    at = np.searchsorted(keys, new_keys[by_key], side="right")
+    return np.insert(order, at, by_key + n0), np.insert(keys, at, new_keys[by_key])
 
 
 def trace_state(store, trace: int) -> tuple[int, int, int]:
@@ -87,7 +236,8 @@ def trace_state(store, trace: int) -> tuple[int, int, int]:
 
 class TraceBases:
     """The bases of the last few traces of one store that viewers looked at, each kept while its
-    trace stays as it was: every view of one trace (its zoom windows and folds) shares one."""
+    trace stays as it was (every view of one trace, its zoom windows and folds, shares one), and
+    extended when the trace only gained spans."""
 
     def __init__(self, store, keep: int = KEPT_BASES) -> None:
         self.store = store
@@ -99,7 +249,9 @@ class TraceBases:
         state = trace_state(self.store, trace) if trace is not None else ()
         kept = self._kept.get(key)
         if kept is None or kept[0] != state:  # a trace that changed replaces its old basis
-            kept = self._kept[key] = (state, trace_basis(self.store, trace, idle_gap))
+            grew = kept is not None and trace is not None and kept[0][1:] == state[1:] and state[0] > kept[0][0]
+            basis = extended(kept[1], self.store, trace, idle_gap) if grew else None
+            kept = self._kept[key] = (state, basis or trace_basis(self.store, trace, idle_gap))
             while len(self._kept) > self.keep:
                 self._kept.popitem(last=False)
         self._kept.move_to_end(key)

@@ -62,12 +62,12 @@ class SpanColumns:
     flags: np.ndarray
 
     @classmethod
-    def from_store(cls, store, rows: np.ndarray) -> "SpanColumns":
-        """Columns of `rows` (sorted ascending), with parent links re-indexed into them."""
-        parent_row = store.parent[rows]
+    def from_store(cls, store, rows: np.ndarray, parent: np.ndarray | None = None) -> "SpanColumns":
+        """Columns of `rows` (sorted ascending), with parent links re-indexed into them (or `parent`,
+        when the caller indexed them into more rows than these)."""
         return cls(
             ids=store.uid[rows],
-            parent=_index_in(rows, parent_row),
+            parent=_index_in(rows, store.parent[rows]) if parent is None else parent,
             trace=store.trace[rows],
             depth=store.depth[rows],
             service=store.service[rows],

@@ -19,6 +19,7 @@ import numpy as np
 
 from vrmon.layout.sorting import unique_ints
 
+SERVICE_CODES = 1 << 16  # service codes are uint16
 SUMMARY_BASE = 0xE0000000  # node id of the summary held by the span with uid u: SUMMARY_BASE + u
 ERROR = 1  # SpanFlag.ERROR
 
@@ -50,6 +51,7 @@ class Cut:
     end_us: np.ndarray  # per holder: latest end in its summary
     service: np.ndarray  # per holder: the service with most spans in its summary
     services: np.ndarray  # per holder: how many services its summary holds
+    mix: tuple[np.ndarray, np.ndarray]  # (holder span × SERVICE_CODES + service, spans) of every pair, ascending
 
 
 def depth_levels(depth: np.ndarray) -> list[np.ndarray]:
@@ -114,21 +116,69 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
     # the same dtype on both sides: ufunc.at with a cast takes numpy's slow path (~100× slower)
     np.minimum.at(first, at, start[hidden].astype(np.int64))
     np.maximum.at(last, at, end[hidden].astype(np.int64))
-    main, kinds = main_service(at, service[hidden], k)
-    return Cut(shown, owner, holders, count[holders], errors, first, last, main, kinds)
+    mix = service_mix(holders, at, service[hidden])
+    return Cut(shown, owner, holders, count[holders], errors, first, last, *main_service(mix, holders), mix)
 
 
-def main_service(group: np.ndarray, service: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: the service with most members (lowest code on ties), and how many services it has."""
-    if not len(group):
-        return np.zeros(groups, np.int64), np.zeros(groups, np.int64)
+def extended_cut(c: Cut, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
+                 end: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float,
+                 widened: np.ndarray) -> Cut | None:
+    """`c`, the overview's fold by size (subtrees shorter than `min_us`, unzoomed), with the spans appended after it (from
+    len(c.shown) on; `widened`: earlier spans whose subtree's extent grew since): the new spans
+    drawn or added to their holders' summaries. None when an earlier span now lasts long enough
+    to be drawn (it would take calls from its holder's summary: fold anew)."""
+    n0, n = len(c.shown), len(parent)
+    lo, hi = extent
+    if (~c.shown[widened] & (hi[widened] - lo[widened] >= min_us)).any():
+        return None
+    fresh = np.arange(n0, n)
+    # subtree extents nest: a new span is drawn when it lasts long enough (its parent does too)
+    shown = np.concatenate([c.shown, (parent[n0:] < 0) | (hi[n0:] - lo[n0:] >= min_us)])
+    owner = np.concatenate([c.owner, fresh])
+    by_depth = fresh[np.argsort(depth[fresh], kind="stable")]
+    for idx in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):  # parents first
+        p = parent[idx]
+        owner[idx] = np.where(shown[idx] | (p < 0), idx, owner[np.maximum(p, 0)])
+    hidden = fresh[~shown[fresh]]
+    holder_of = owner[hidden]
+    holders = np.union1d(c.holders, holder_of)
+    k = len(holders)
+    was = np.searchsorted(holders, c.holders)
+    at = np.searchsorted(holders, holder_of)
+    count, errors = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    first = np.full(k, np.iinfo(np.int64).max, np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, np.int64)
+    count[was], errors[was], first[was], last[was] = c.count, c.errors, c.start_us, c.end_us
+    np.add.at(count, at, 1)
+    np.add.at(errors, at, (flags[hidden] & ERROR) > 0)
+    np.minimum.at(first, at, start[hidden].astype(np.int64))
+    np.maximum.at(last, at, end[hidden].astype(np.int64))
+    more = service_mix(holders, at, service[hidden])
+    pairs, pair_of = np.unique(np.concatenate([c.mix[0], more[0]]), return_inverse=True)
+    mix = (pairs, np.bincount(pair_of, weights=np.concatenate([c.mix[1], more[1]]), minlength=len(pairs)).astype(np.int64))
+    return Cut(shown, owner, holders, count, errors, first, last, *main_service(mix, holders), mix)
+
+
+def service_mix(holders: np.ndarray, at: np.ndarray, service: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(holder span × SERVICE_CODES + service, spans) of every pair among spans held at `at`
+    (indices into `holders`), ascending."""
+    if not len(at):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     width = int(service.max()) + 1
-    pairs, pair_of = unique_ints(group.astype(np.int64) * width + service)
-    counts = np.bincount(pair_of, minlength=len(pairs))
-    pair_group = pairs // width
+    pairs, pair_of = unique_ints(at.astype(np.int64) * width + service)  # a small range: no sort
+    return holders[pairs // width] * SERVICE_CODES + pairs % width, np.bincount(pair_of, minlength=len(pairs))
+
+
+def main_service(mix: tuple[np.ndarray, np.ndarray], holders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per holder: the service with most spans in its summary (lowest code on ties), and how many services it has."""
+    pairs, counts = mix
+    if not len(pairs):
+        return np.zeros(len(holders), np.int64), np.zeros(len(holders), np.int64)
+    group = np.searchsorted(holders, pairs // SERVICE_CODES)
+    service = pairs % SERVICE_CODES
     # within each group, the pair with the highest count comes last (ties: lowest service code last)
-    order = np.lexsort((-(pairs % width), counts, pair_group))
-    last = np.flatnonzero(np.append(pair_group[order][1:] != pair_group[order][:-1], True))
-    main = np.zeros(groups, np.int64)
-    main[pair_group[order][last]] = pairs[order][last] % width
-    return main, np.bincount(pair_group, minlength=groups)
+    order = np.lexsort((-service, counts, group))
+    last = np.flatnonzero(np.append(group[order][1:] != group[order][:-1], True))
+    main = np.zeros(len(holders), np.int64)
+    main[group[order][last]] = service[order][last]
+    return main, np.bincount(group, minlength=len(holders))

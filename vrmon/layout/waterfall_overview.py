@@ -23,7 +23,7 @@ from vrmon.layout.sorting import unique_ints
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, lanes_of, trace_basis
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
-from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
@@ -45,11 +45,14 @@ class Overview:
     warp: TimeWarp  # the time axis, with its compressed idle stretches
     axis: Axis  # the stretch of it the picture's width shows (all of it unless zoomed)
     strip: dict | None = None  # the whole trace for the overview strip: {services, bins, density}
+    basis: int = -1  # the serial of the trace's basis it was laid out from
+    fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
-                    bases: TraceBases | None = None) -> Overview:
-    """The view of `trace` that `detail` asks for; `bases` keeps what the trace's views share."""
+                    bases: TraceBases | None = None, previous: Overview | None = None) -> Overview:
+    """The view of `trace` that `detail` asks for; `bases` keeps what the trace's views share.
+    `previous`, the same view before the trace grew, lets a live trace's fold grow with it."""
     idle_gap = p.idle_gap if detail.idle else 0.0
     b = bases.get(trace, idle_gap) if bases is not None else trace_basis(store, trace, idle_gap)
     rows, cols, start, end, warp = b.rows, b.cols, b.start, b.end, b.warp
@@ -66,7 +69,12 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     if not detail.asked:
         fold_us = fold_threshold(thresholds(fold_us, step, axis.span), cols.parent, cols.service, start, end, b.extent,
                                  within, axis, min_us, lambda lane_rows: fits(lane_rows, p))
-    c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, b.levels, b.extent, fold_us, detail, within)
+    c = None
+    if (previous is not None and b.widened is not None and previous.basis == b.extends and previous.fold_us == fold_us
+            and within is None and not detail.asked and warp.same_as(previous.warp)):
+        c = extended_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.extent, fold_us, b.widened)
+    if c is None:
+        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, b.levels, b.extent, fold_us, detail, within)
     shown, held = drawn_in(axis, c, start, end, min_us)
     item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
     if axis.zoomed:
@@ -77,7 +85,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     np.maximum.at(lane_rows, item_lane, track + 1)
     pitch, band = row_pitch(lane_rows, p)
     if not n or not len(shown):
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis)
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -132,7 +140,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # the top lane's name reaches above its bars when they are thinner than its letters
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], top, bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip)
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
 
 
 def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:

@@ -42,9 +42,9 @@ class _StoreSink:
         pass
 
 
-async def record_only(config: ServeConfig, sources: list[Source], recorder: Recorder) -> None:
-    """Run until cancelled (Ctrl-C) or until the recorder stops (a bound, a full disk)."""
-    store = SpanStore()
+async def record_only(config: ServeConfig, sources: list[Source], recorder: Recorder, store: SpanStore) -> None:
+    """Run until cancelled (Ctrl-C) or until the recorder stops (a bound, a full disk). `store` is
+    the one the sources were made with (the OTLP receiver answers 429 from its room)."""
     tasks = [asyncio.create_task(source.run(RecordingSink(_StoreSink(store, source.name), recorder, source.name)))
              for source in sources]
     if config.host_metrics:

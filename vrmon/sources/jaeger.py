@@ -68,6 +68,10 @@ class JaegerSource(PollingSource):
             self.caps = await detect(client, self.config.api)
         return await self.poll_query(JaegerQuery(client, self.caps), sink)
 
+    async def trace_by_id(self, client: HttpClient, trace_id: int) -> SpanBatch:
+        caps = self.caps or await detect(client, self.config.api)
+        return await JaegerQuery(client, caps).trace(trace_id)
+
     def poll_attributes(self) -> dict[str, str]:
         return super().poll_attributes() | ({"vrmon.jaeger.api": self.caps.describe()} if self.caps else {})
 

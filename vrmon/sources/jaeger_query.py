@@ -92,13 +92,17 @@ class JaegerQuery:
                                     api.read_trace_summaries, empty=[])
 
     async def trace(self, trace_id: int) -> SpanBatch:
-        """One whole trace through api_v3 (empty if Jaeger no longer has it: it may have aged out
-        between the summaries and this fetch)."""
-        path = f"/api/v3/traces/{format_trace_id(trace_id)}"
+        """One whole trace (empty if Jaeger does not have it: it may have aged out between the
+        summaries and this fetch, or a link named a trace Jaeger never saw)."""
+        v3 = self.caps.api == "v3"
+        path = f"/api/v3/traces/{format_trace_id(trace_id)}" if v3 else f"/api/traces/{format_trace_id(trace_id)}"
         reply = await self.client.get(path)
         if api.is_jaeger_not_found(reply.status, reply.body):
             return SpanBatch()
-        return await self._parse(reply, path, api.read_v3_traces)
+        if v3:
+            return await self._parse(reply, path, api.read_v3_traces)
+        batch, _ = await self._parse(reply, path, api.read_v1_traces)
+        return batch
 
     async def dependencies(self, end_us: int, lookback_us: int) -> list[api.DependencyLink] | None:
         """Service-to-service call counts; None when this server has no dependencies endpoint."""

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from vrmon.errors import VrmonError
+from vrmon.model.span_batch import SpanBatch
 from vrmon.settings import JaegerConfig
 from vrmon.sources.backoff import Backoff
 from vrmon.sources.base import SourceSink
@@ -90,6 +91,16 @@ class PollingSource:
     async def poll_once(self, client: HttpClient, sink: SourceSink) -> str | None:
         """One poll; returns a problem worth reporting (the poll still counts as a success), if any."""
         raise NotImplementedError
+
+    async def trace_by_id(self, client: HttpClient, trace_id: int) -> SpanBatch:
+        """One whole trace by its id; empty when the backend has no such trace."""
+        raise NotImplementedError
+
+    async def fetch_trace(self, trace_id: int) -> SpanBatch:
+        """One whole trace by its id, outside the polls (a link to a trace vrmon does not hold);
+        empty when the backend has no such trace. Raises VrmonError saying what went wrong."""
+        async with self.make_client() as client:
+            return await self.trace_by_id(client, trace_id)
 
     def healthy_message(self, problem: str | None) -> str:
         raise NotImplementedError

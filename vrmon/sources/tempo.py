@@ -89,6 +89,9 @@ class TempoSource(PollingSource):
         path = f"/api/traces/{hex_id}"
         return await _read_trace(await client.get(path), client, path)
 
+    async def trace_by_id(self, client: HttpClient, trace_id: int) -> SpanBatch:
+        return await self._trace(client, trace_id)
+
     def failed(self, exc: Exception) -> None:
         if isinstance(exc, SourceError) and "404" in str(exc):
             self._v2 = True  # the server may have been upgraded: look for /api/v2 again

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
 from vrmon.model.dependencies import DependencyLink
+from vrmon.model.ids import format_trace_id
 from vrmon.model.span_batch import SpanBatch
 from vrmon.settings import JaegerConfig, ZipkinConfig
 from vrmon.sources.base import SourceSink
-from vrmon.sources.http_client import Backend, HttpClient, redact_url
+from vrmon.sources.http_client import Backend, HttpClient, Reply, redact_url
 from vrmon.sources.jaeger_api import json_values, read_dependencies
 from vrmon.sources.polling import PollingSource, gather_limited, http_failure
 
@@ -52,6 +53,13 @@ class ZipkinSource(PollingSource):
             await self._read_dependencies(client, sink, end_us)
         return self._dependencies_problem
 
+    async def trace_by_id(self, client: HttpClient, trace_id: int) -> SpanBatch:
+        path = f"/api/v2/trace/{format_trace_id(trace_id)}"
+        reply = await client.get(path)
+        if reply.status == 404:  # every Zipkin v2 has this endpoint: a 404 says it has no such trace
+            return SpanBatch()
+        return await self._read_spans(path, self._json(client, path, reply))
+
     async def _traces(self, client: HttpClient, service: str, start_us: int, end_us: int) -> SpanBatch:
         end_ms = -(-end_us // 1000)  # rounded up: no span of the last millisecond is missed
         params: dict[str, str | int] = {"endTs": end_ms, "lookback": end_ms - start_us // 1000,
@@ -64,10 +72,13 @@ class ZipkinSource(PollingSource):
         if not isinstance(traces, list):
             raise TraceFormatError(f"Zipkin's {path}: expected a list of traces, got a JSON {type(traces).__name__}")
         self._limit_hit |= len(traces) >= self.config.limit
+        return await self._read_spans(path, values)
 
+    @staticmethod
+    async def _read_spans(path: str, values: list) -> SpanBatch:
         def read() -> SpanBatch:
             try:
-                return read_document(traces)
+                return read_document(values[0])
             except TraceFormatError as exc:
                 raise TraceFormatError(f"Zipkin's {path}: {exc}") from None
 
@@ -86,7 +97,10 @@ class ZipkinSource(PollingSource):
         sink.set_dependencies(links)
 
     async def _get_json(self, client: HttpClient, path: str, params: dict[str, str | int]) -> list:
-        reply = await client.get(path, params)
+        return self._json(client, path, await client.get(path, params))
+
+    @staticmethod
+    def _json(client: HttpClient, path: str, reply: Reply) -> list:
         if not reply.ok:
             raise SourceError(http_failure(f"{client.shown_url}{path}", reply, ZIPKIN))
         values = json_values(reply.body, f"Zipkin's {path}")

@@ -3,7 +3,8 @@
 // history entry per click). Opening such an address — a pasted link, a reload, a hashchange —
 // shows that trace in the waterfall and selects that span (the server opens the folds hiding it).
 // A trace that is not loaded yet (files load in the background) is asked for again when it appears
-// in the trace list; until then the server's refusal says why in the toast.
+// in the trace list; until then the server's refusal says why in the toast. With a live source the
+// server asks it for the trace (a `lookup` frame says so) and reveals it when it comes.
 import { listen } from "../listen.js";
 
 const HEX_ID = /^[0-9a-f]{1,32}$/;

@@ -7,7 +7,7 @@
 //   vrmon-filter {matches, active, reset}  vrmon-hover {id, row, previousRow, x, y}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
 //   vrmon-ranks {ids, ranks}             vrmon-comparison-frame {frame}
-//   vrmon-replay {frame}
+//   vrmon-replay {frame}             vrmon-lookup {trace, message}
 // The filter (`nodeFilter`, see node-filter.js; changed with setFilter) is kept in step with the
 // rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
 // gives the number of matches; `reset` says every row's match may differ.
@@ -248,6 +248,8 @@ AFRAME.registerSystem("vrmon-data", {
         return this.emit("vrmon-comparison-frame", { frame });
       case "ranks":
         return this.emit("vrmon-ranks", { ids: frame.ids, ranks: frame.ranks });
+      case "lookup": // a link named a trace the server lacks: it is asking its live sources for it
+        return this.emit("vrmon-lookup", { trace: frame.trace, message: frame.message });
       case "revealed":
         if (frame.select !== null && frame.select !== undefined && this.nodes.rowOf.has(frame.select)) this.select(frame.select);
         return this.emit("vrmon-revealed", { trace: frame.trace, nodes: frame.nodes, select: frame.select ?? null });

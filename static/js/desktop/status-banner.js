@@ -1,5 +1,6 @@
 // Tells the viewer when something is wrong: a banner for sources that are not "ok" and for a
-// lost connection (hidden when all is well), and a short toast for refused requests.
+// lost connection (hidden when all is well), and a short toast for refused requests and for a
+// linked trace the server is asking its live sources for.
 import { h } from "../data/format.js";
 import { listen } from "../listen.js";
 
@@ -14,11 +15,12 @@ AFRAME.registerComponent("status-banner", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.onChange = () => this.render();
-    this.onError = (event) => this.showToast(event.detail.message);
+    this.onToast = (event) => this.showToast(event.detail.message);
     this.unlistenScene = listen(this.el.sceneEl, {
       "vrmon-status": this.onChange,
       "vrmon-connection": this.onChange,
-      "vrmon-error": this.onError,
+      "vrmon-error": this.onToast,
+      "vrmon-lookup": this.onToast,
     });
     // The first connection attempt gets a moment before "disconnected" is worth saying.
     this.startupTimer = setTimeout(() => { this.started = true; this.render(); }, 1500);
