@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
+from vrmon.formats.from_bytes import read_bytes
 from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
 from vrmon.model.span_batch import SpanBatch
@@ -53,6 +54,9 @@ def _parse(path: Path, data: bytes) -> SpanBatch:
     try:
         if not looks_like_json(data):
             return _read_protobuf(path, data)
+        batch = read_bytes(data)  # the usual big file, decoded straight from its bytes
+        if batch is not None:
+            return batch
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         if data[:1] == PROTOBUF_START:  # a protobuf whose first resource's length byte reads as "{" or "["

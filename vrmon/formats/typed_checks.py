@@ -1,0 +1,29 @@
+"""What the typed readers (jaeger_v1_bytes.py, otlp_bytes.py) leave to the general readers."""
+
+from __future__ import annotations
+
+from vrmon.formats.values import TIME_LIMIT
+from vrmon.model.span_batch import SpanBatch
+
+_MASK_64 = 2**64 - 1
+_MASK_128 = 2**128 - 1
+
+
+class Unusual(Exception):
+    """The document needs the general reader (its message says why, for the curious)."""
+
+
+def check_ranges(batch: SpanBatch) -> None:
+    """Raise Unusual for an id or time the general reader would mask or clamp (with a warning on the span)."""
+    if not batch.span_id:
+        return
+    if min(batch.trace_id) < 0 or max(batch.trace_id) > _MASK_128:
+        raise Unusual("a trace id beyond 128 bits")
+    for name in ("span_id", "parent_id"):
+        values = getattr(batch, name)
+        if min(values) < 0 or max(values) > _MASK_64:
+            raise Unusual(f"a {name} beyond 64 bits")
+    for name in ("start_us", "duration_us"):
+        values = getattr(batch, name)
+        if min(values) < -TIME_LIMIT or max(values) > TIME_LIMIT:
+            raise Unusual(f"a {name} beyond ±2^62 µs")
