@@ -50,5 +50,7 @@ import "./desktop/time-zoom.js";
 import "./desktop/time-strip.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
+// The trace's first frame draws the spans and labels; the floor grid and the marks join a frame later.
+import "./scene/first-frame.js";
 // The headset's code loads on demand: where immersive sessions are supported, or on Enter VR.
 import "./xr/xr-on-demand.js";

@@ -40,3 +40,46 @@ def test_every_module_of_the_first_frame_is_preloaded_and_no_headset_module(vrmo
     assert len(loaded) > 40
     assert loaded == preloaded, "every module the page loaded was preloaded (none fetched import by import), and only those"
     assert not [url for url in preloaded if "/xr/vr-" in url or "troika" in url], "headset code loads on demand"
+
+
+# Before the page's scripts: once A-Frame is loaded, note what each render drew, by kind.
+DRAWS_SEEN = """
+  window.__draws = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (bytes) {
+    if (new TextDecoder().decode(bytes).includes("findings")) {
+      window.__draws.push({frame: document.querySelector("a-scene").renderer.info.render.frame, kind: "findings asked"});
+    }
+    return send.call(this, bytes);
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    const THREE = AFRAME.THREE;
+    const note = (kind) => function () {
+      const scene = document.querySelector("a-scene");
+      window.__draws.push({frame: scene.renderer.info.render.frame, kind, nodes: scene.systems["vrmon-data"].nodes.count,
+                           instances: this.isInstancedMesh ? this.count : null});
+    };
+    THREE.GridHelper.prototype.onAfterRender = note("floor grid");
+    THREE.InstancedMesh.prototype.onAfterRender = function () {
+      const owner = this.parent?.el;
+      note(owner?.hasAttribute("span-instances") ? "spans" : owner?.hasAttribute("critical-path-highlight") ? "critical path" : "other").call(this);
+    };
+  });
+"""
+
+
+def test_the_first_frame_draws_the_spans_then_the_grid_marks_and_findings_follow_and_no_empty_mesh_is_drawn(vrmon_server, open_app, page):
+    page.add_init_script(DRAWS_SEEN)
+    open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
+    page.wait_for_function("() => !document.querySelector('a-scene').systems['render-on-demand'].running", timeout=20_000)
+    draws = page.evaluate("window.__draws")
+    frames = sorted({d["frame"] for d in draws if d.get("nodes")})
+    drawn_in = lambda frame: {d["kind"] for d in draws if d["frame"] == frame}  # noqa: E731
+    assert "spans" in drawn_in(frames[0])
+    assert not {"floor grid", "critical path"} & drawn_in(frames[0]), "held back from the first frame"
+    assert {"spans", "floor grid", "critical path"} <= drawn_in(frames[1]), "and drawn in the next"
+    assert all({"spans", "floor grid", "critical path"} <= drawn_in(frame) for frame in frames[1:])
+    assert all(d.get("instances") != 0 for d in draws), "an instanced mesh with nothing to show is not drawn (no shader, no draw call)"
+    asked = [d["frame"] for d in draws if d["kind"] == "findings asked"]
+    assert asked and asked[0] >= frames[0], "the findings are asked for once the trace is drawn"
+    assert page.errors == []

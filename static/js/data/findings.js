@@ -46,7 +46,8 @@ AFRAME.registerSystem("vrmon-findings", {
     this.activeKey = null;
     this.jumping = null; // the finding whose trace is on its way, framed when it is revealed
     this.el.addEventListener("vrmon-connection", (event) => {
-      if (event.detail.connected) this.dataSystem().send(findingsRequest(true));
+      // asked once the trace is drawn: their frame is big, and not needed for the first picture
+      if (event.detail.connected) this.el.systems["first-frame"].afterFirstFrame(() => this.dataSystem().send(findingsRequest(true)));
     });
     this.el.addEventListener("vrmon-findings", (event) => {
       const { findings, total } = event.detail.frame;

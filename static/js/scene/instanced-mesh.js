@@ -3,9 +3,26 @@
 // a time cost O(n) re-creation in all.
 const THREE = AFRAME.THREE;
 
+/**
+ * An InstancedMesh that is not drawn while it has no instances. three.js would otherwise compile
+ * its shaders and issue a draw call for it every frame: the first frame of a trace would pay for
+ * the shaders of every mark that has nothing to show yet (compare marks, service edges in the
+ * waterfall), which is most of that frame's cost on software GL.
+ */
+class CountedInstancedMesh extends THREE.InstancedMesh {
+  get count() {
+    return this.instances;
+  }
+
+  set count(n) {
+    this.instances = n;
+    this.visible = n > 0;
+  }
+}
+
 /** An InstancedMesh with room for `capacity` instances and none drawn; `colors`: with a colour per instance. */
 export function instancedMesh(geometry, material, capacity, { colors = false } = {}) {
-  const mesh = new THREE.InstancedMesh(geometry, material, capacity);
+  const mesh = new CountedInstancedMesh(geometry, material, capacity);
   if (colors) mesh.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
   mesh.count = 0;
   return mesh;

@@ -1,0 +1,61 @@
+// The first frame of a trace draws what the trace is: its spans, their error markers and the
+// labels. The entities marked `after-first-frame` in index.html (floor grid, critical path, finding
+// marks) join one frame later. Why: a frame compiles the shaders of every material it draws for
+// the first time, and with software GL (a laptop without a GPU, headless Chromium) each costs
+// 30–40 ms of the GPU process before that frame can be shown, and the page's main thread waits
+// for it in one task. Split over two frames, the trace shows sooner and neither task is as long.
+// Only the first frame of the first snapshot is split; every later frame draws everything.
+// Work the first frame does not need can wait for it too (afterFirstFrame): the findings, whose
+// frame (130 KB at 20k spans) would otherwise be decoded and listed before the trace is drawn.
+AFRAME.registerSystem("first-frame", {
+  init() {
+    this.later = new Set(); // object3Ds held back from the first frame
+    this.held = []; // those hidden during the frame being drawn
+    this.shown = false; // the first frame of the first snapshot has been drawn
+    this.waiting = []; // callbacks for when it has
+    // three.js calls these around each render of the scene (inside A-Frame's render)
+    this.el.object3D.onBeforeRender = () => this.hold();
+    this.el.object3D.onAfterRender = () => this.release();
+  },
+
+  /** Call `callback` once the trace's first frame has been drawn (now, if it has). */
+  afterFirstFrame(callback) {
+    if (this.shown) callback();
+    else this.waiting.push(callback);
+  },
+
+  /** Whether this frame is one of the first snapshot (before it, there is nothing to split). */
+  snapshotIn() {
+    return this.el.systems["vrmon-data"].scene !== null;
+  },
+
+  hold() {
+    if (this.shown || !this.snapshotIn()) return;
+    for (const object of this.later) {
+      if (!object.visible) continue;
+      object.visible = false;
+      this.held.push(object);
+    }
+  },
+
+  release() {
+    if (this.shown || !this.snapshotIn()) return;
+    for (const object of this.held) object.visible = true;
+    this.held.length = 0;
+    this.later.clear();
+    this.shown = true;
+    this.el.systems["render-on-demand"].requestFrame(); // the next frame draws the rest
+    for (const callback of this.waiting.splice(0)) setTimeout(callback); // after this frame's task
+  },
+});
+
+AFRAME.registerComponent("after-first-frame", {
+  init() {
+    const system = this.el.sceneEl.systems["first-frame"];
+    if (!system.shown) system.later.add(this.el.object3D);
+  },
+
+  remove() {
+    this.el.sceneEl.systems["first-frame"].later.delete(this.el.object3D);
+  },
+});
