@@ -46,7 +46,7 @@ def test_the_wrist_menu_pauses_speeds_up_and_jumps_to_the_next_error(vrmon_serve
     page.wait_for_function(f"{STATE}.speed === 2 && window.headset.menu().speedButton.label.text === 'Speed 2×'")
 
     position = server.call(lambda: player.clock.position(player.now()))
-    first_error = next(m["t_us"] for m in player.recording.marks.marks() if m["kind"] == "error" and m["t_us"] > position + 1000)
+    first_error = next(m["t_us"] for m in player.recording.marks if m["kind"] == "error" and m["t_us"] > position + 1000)
     press_menu_button(page, "m.nextErrorButton")
     page.wait_for_function(f"{STATE}.position() === {first_error}")
     assert server.call(lambda: player.clock.position(player.now())) == first_error

@@ -53,8 +53,9 @@ class FilesPlayback(ReadInBackground):
         try:
             if self.loading is not None:
                 await self.loading.run()
-            if self.config.play:
-                await self.switch(True, start=self.config.start)
+            if self.config.play:  # a viewer's switch meanwhile waits for this one (control)
+                self._switching = asyncio.create_task(self.switch(True, start=self.config.start))
+                await self._switching
         finally:
             self.done.set()
 

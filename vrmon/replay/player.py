@@ -42,7 +42,7 @@ class ReplayPlayer:
         self.shared = shared
         self.time_scale = time_scale
         self.files = files
-        self._marks_sent = recording.marks.version  # the greeting sends the marks; later ones as reading finds more
+        self._marks_sent = recording.marks_version  # the greeting sends the marks; later ones as reading finds more
         self._loaded_sent = -1  # how far read, as read_more last told every viewer
         self._applied_us: int | None = None  # the position the hub shows; None before the first step
         self._rows = 0  # spans in the hub's store
@@ -92,9 +92,9 @@ class ReplayPlayer:
         (with the timeline's new marks, if the part brought some)."""
         self.clock.duration_us = self.recording.duration_us  # shorter when reading stopped at a corrupted frame
         self.step()
-        marks = self._marks_sent != self.recording.marks.version
+        marks = self._marks_sent != self.recording.marks_version
         if marks or self._loaded_sent != self.recording.loaded_us:
-            self._marks_sent, self._loaded_sent = self.recording.marks.version, self.recording.loaded_us
+            self._marks_sent, self._loaded_sent = self.recording.marks_version, self.recording.loaded_us
             self.hub.send_all(self.state_frame(marks=marks))
 
     def _shown_ended(self) -> bool:
@@ -110,7 +110,7 @@ class ReplayPlayer:
                             speed=clock.speed, loop=clock.loop, ended=self._shown_ended(),
                             clock="shared" if self.shared else "per-viewer", start_us=self.recording.start_us,
                             time_scale=self.time_scale, name=self.name, loaded_us=max(self.recording.loaded_us, 0), files=self.files,
-                            marks=self.recording.marks.marks() if marks else None)
+                            marks=self.recording.marks if marks else None)
 
     def greeting(self) -> bytes:
         return self.state_frame(marks=True)
