@@ -13,7 +13,7 @@ import msgspec
 from msgspec import Raw, Struct
 
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
-from vrmon.formats.typed_checks import Unusual, check_ranges
+from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
 from vrmon.model.raw_details import pack_jaeger
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
@@ -59,13 +59,19 @@ _span = msgspec.json.Decoder(Span).decode
 _process = msgspec.json.Decoder(Process).decode
 
 
-def read_jaeger_traces(traces: list[Trace]) -> SpanBatch:
+def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None) -> SpanBatch:
     """Every span of the traces; raises Unusual (or msgspec.ValidationError) for anything unusual."""
     batch = SpanBatch()
+    total = sum(len(trace.spans) for trace in traces)
+    step = max(1, total // PROGRESS_STEPS)
+    next_report = step if progress is not None else total + 1
     for trace in traces:
         processes = {pid: (_process(raw).serviceName, bytes(raw)) for pid, raw in (trace.processes or {}).items()}
         for raw in trace.spans:
             _read_span(batch, raw, _span(raw), processes)
+            if len(batch) >= next_report:
+                progress(len(batch) / total, len(batch))
+                next_report += step
     check_ranges(batch)
     return batch
 

@@ -15,7 +15,7 @@ from msgspec import Raw, Struct
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.otlp import _KIND_NAMES, _STATUS_ERROR, attribute_value
 from vrmon.formats.proto_names import spelt_with_proto_names
-from vrmon.formats.typed_checks import Unusual, check_ranges
+from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
 from vrmon.model.attribute_values import any_value
 from vrmon.model.raw_details import otlp_context, pack_otlp
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -62,12 +62,19 @@ _resource_spans = msgspec.json.Decoder(ResourceSpans).decode
 _any = msgspec.json.Decoder().decode
 
 
-def read_otlp_resource_spans(resource_spans: list[Raw]) -> SpanBatch:
+def read_otlp_resource_spans(resource_spans: list[Raw], progress: Progress | None = None) -> SpanBatch:
     """Every span; raises Unusual (or msgspec.ValidationError, ValueError) for anything unusual."""
     if resource_spans and spelt_with_proto_names(_any(resource_spans[0])):  # a writer spells every level one way
         raise Unusual("protobuf field names")
     batch = SpanBatch()
+    total = sum(len(raw) for raw in resource_spans)  # bytes: how many spans each holds is known only once read
+    step = max(1, total // PROGRESS_STEPS)
+    read, next_report = 0, step if progress is not None else total + 1
     for raw_rs in resource_spans:
+        read += len(raw_rs)
+        if read >= next_report:
+            progress(read / total, len(batch))
+            next_report = read + step
         rs = _resource_spans(raw_rs)
         if rs.scope_spans is not ABSENT:
             raise Unusual("protobuf field names")

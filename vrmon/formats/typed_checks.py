@@ -1,9 +1,16 @@
-"""What the typed readers (jaeger_v1_bytes.py, otlp_bytes.py) leave to the general readers."""
+"""What the typed readers (jaeger_v1_bytes.py, otlp_bytes.py) share: what they leave to the general
+readers, and how they tell a long load's progress."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vrmon.formats.values import TIME_LIMIT
 from vrmon.model.span_batch import SpanBatch
+
+# (fraction of the document read, spans read so far): called about every 5 %, from the reading thread
+Progress = Callable[[float, int], None]
+PROGRESS_STEPS = 20
 
 _MASK_64 = 2**64 - 1
 _MASK_128 = 2**128 - 1
