@@ -43,9 +43,9 @@ def test_a_viewer_connected_while_a_file_loads_sees_loading_then_a_snapshot_of_i
     gate = threading.Event()
     real_load = vrmon.replay.whole_files.load_trace_file
 
-    def held_load(path):
+    def held_load(path, progress=None):
         assert gate.wait(20)
-        return real_load(path)
+        return real_load(path, progress)
 
     monkeypatch.setattr(vrmon.replay.whole_files, "load_trace_file", held_load)
     server = serve_in_background([HOTROD])
@@ -55,13 +55,54 @@ def test_a_viewer_connected_while_a_file_loads_sees_loading_then_a_snapshot_of_i
             assert status["type"] == "status" and status["source"] == f"file:{HOTROD.name}"
             assert status["state"] == "loading" and status["message"].startswith(f"reading {HOTROD.name} (")
             gate.set()
-            # the first snapshot is the whole file, not an empty scene that fills later
-            snapshot = decode_server_frame(ws.recv(timeout=10))
-            assert snapshot["type"] == "snapshot" and len(snapshot["nodes"]) == 40
+            # the first snapshot is the whole file, not an empty scene that fills later (the
+            # reading's progress may come first, as statuses)
+            snapshot = next_snapshot(ws)
+            assert len(snapshot["nodes"]) == 40
             status = decode_server_frame(ws.recv(timeout=10))
             assert status["type"] == "status" and status["state"] == "ok"
     finally:
         gate.set()
+        server.stop()
+
+
+def next_snapshot(ws) -> dict:
+    """The next snapshot, after any statuses of the file being read."""
+    while True:
+        frame = decode_server_frame(ws.recv(timeout=10))
+        if frame["type"] == "snapshot":
+            return frame
+        assert frame["type"] == "status" and frame["state"] in ("loading", "ok"), frame
+
+
+def test_a_viewer_waiting_for_a_file_sees_how_far_the_reading_got(monkeypatch):
+    big = FIXTURES / "jaeger-v1-synthetic-load-generator-100traces.json"  # 420 spans: a status every 21
+    seen = threading.Event()
+    real_load = vrmon.replay.whole_files.load_trace_file
+
+    def load_held_halfway(path, progress):
+        def held(fraction, spans):
+            progress(fraction, spans)
+            if fraction == 0.5:
+                assert seen.wait(20)  # the reading waits, halfway, until the viewer has seen it
+        return real_load(path, held)
+
+    monkeypatch.setattr(vrmon.replay.whole_files, "load_trace_file", load_held_halfway)
+    server = serve_in_background([big])
+    try:
+        with connect(server.ws_url) as ws:
+            while True:
+                status = decode_server_frame(ws.recv(timeout=10))
+                assert status["type"] == "status" and status["state"] == "loading", status
+                if "%" in status["message"]:
+                    assert status["message"] in [f"reading {big.name}: {k * 5}% ({k * 21} spans)…" for k in range(1, 11)]
+                if status["message"] == f"reading {big.name}: 50% (210 spans)…":
+                    break
+            seen.set()
+            assert len(next_snapshot(ws)["nodes"]) > 0
+        assert httpx.get(server.url + "/healthz").json()["spans"] == 420
+    finally:
+        seen.set()
         server.stop()
 
 
@@ -77,3 +118,17 @@ def test_a_bad_file_says_why_in_its_status_and_the_good_one_is_served(tmp_path):
         assert health["spans"] == 40
     finally:
         server.stop()
+
+
+def test_the_terminal_gets_a_line_per_quarter_when_it_is_not_a_terminal():
+    import io
+
+    from vrmon.replay.terminal_progress import TerminalProgress
+
+    out = io.StringIO()  # not a tty: a log file, a service manager
+    line = TerminalProgress(out)
+    for k in range(1, 21):
+        line.show(k / 20, f"reading big.json: {k * 5}% ({k * 1000:,} spans)…")
+    line.end("read big.json: 20,000 spans")
+    assert out.getvalue().splitlines() == [f"vrmon: reading big.json: {p}% ({p * 200:,} spans)…" for p in (25, 50, 75, 100)] + [
+        "vrmon: read big.json: 20,000 spans"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import msgpack
 import numpy as np
 
 from vrmon.model.attribute_values import any_value
 from vrmon.model.flags import FLAG_REASONS, SpanFlag
 from vrmon.model.ids import format_span_id
-from vrmon.model.otlp_proto_details import PROTO_FORMAT, expand_details
+from vrmon.model.raw_details import unpack_details
 from vrmon.model.span_batch import SPAN_KINDS
 
 if TYPE_CHECKING:
@@ -22,13 +21,11 @@ MAX_CHILDREN_LISTED = 200
 
 def span_details(store: "SpanStore", row: int) -> dict[str, Any]:
     """Everything the store knows about one span, as plain JSON-able values (for `details` frames)."""
-    raw = msgpack.unpackb(store.details[row])
+    raw = unpack_details(store.details[row])
     flags = SpanFlag(int(store.flags[row]))
     start_us = int(store.start_us[row])
     parent = int(store.parent[row])
     children = np.flatnonzero(store.parent == row)[:MAX_CHILDREN_LISTED]
-    if raw["format"] == PROTO_FORMAT:  # kept as protobuf bytes until now
-        raw = expand_details(raw)
     if raw["format"] == "jaeger-v1":
         tags, logs, process, refs = _jaeger_parts(raw)
     elif raw["format"] == "zipkin":

@@ -15,10 +15,12 @@ from pathlib import Path
 from vrmon.errors import VrmonError
 from vrmon.hub import Hub
 from vrmon.replay.background import ReadInBackground
+from vrmon.replay.terminal_progress import TerminalProgress
 from vrmon.sources.files import load_trace_file
 from vrmon.tracing import span
 
 log = logging.getLogger("vrmon")
+TERMINAL_PROGRESS_BYTES = 32 * 1024**2  # smaller files read in about a second: no progress line for them
 
 
 def check_replay_paths(paths: list[Path]) -> None:
@@ -38,8 +40,9 @@ class WholeFilesLoading(ReadInBackground):
     def __init__(self, paths: list[Path], hub: Hub) -> None:
         super().__init__(hub)
         self.paths = paths
+        self.sizes = {path: path.stat().st_size for path in paths}
         for path in paths:
-            hub.set_status(f"file:{path.name}", "loading", f"reading {path.name} ({path.stat().st_size / 1e6:.1f} MB)…")
+            hub.set_status(f"file:{path.name}", "loading", f"reading {path.name} ({self.sizes[path] / 1e6:.1f} MB)…")
 
     async def run(self) -> None:
         """Read each file in a worker thread and add its spans to the hub's store."""
@@ -54,11 +57,24 @@ class WholeFilesLoading(ReadInBackground):
 
     async def _load(self, path: Path) -> None:
         source = f"file:{path.name}"
+        loop = asyncio.get_running_loop()
+        line = TerminalProgress() if self.sizes[path] >= TERMINAL_PROGRESS_BYTES else None
+
+        def progress(fraction: float, spans: int) -> None:  # in the reading thread
+            message = f"reading {path.name}: {fraction:.0%} ({spans:,} spans)…"
+            if line is not None:
+                line.show(fraction, message)
+            loop.call_soon_threadsafe(self.tell, source, "loading", message)
+
         try:
-            batch = await asyncio.to_thread(load_trace_file, path)
+            batch = await asyncio.to_thread(load_trace_file, path, progress)
         except VrmonError as exc:
+            if line is not None:
+                line.end()
             log.error("error: %s (serving the other files)", exc)
-            self.hub.set_status(source, "down", str(exc))
+            self.tell(source, "down", str(exc))
             return
+        if line is not None:
+            line.end(f"read {path.name}: {len(batch):,} spans")
         self.hub.store.add(batch, pinned=True)  # what the user loaded stays, whatever --retain says
-        self.hub.set_status(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
+        self.tell(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business

@@ -9,21 +9,24 @@ from pathlib import Path
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
+from vrmon.formats.from_bytes import read_bytes
 from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
+from vrmon.formats.typed_checks import Progress
 from vrmon.model.span_batch import SpanBatch
 from vrmon.tracing import span
 
 MAX_FILE_BYTES = 2 * 1024**3
 
 
-def load_trace_file(path: str | Path) -> SpanBatch:
+def load_trace_file(path: str | Path, progress: Progress | None = None) -> SpanBatch:
+    """Every span of the file; `progress` (called from this thread) hears how far a long read got."""
     path = Path(path)
     with span("load file", {"vrmon.file.name": path.name}) as current:
         data = _read_file(path)
         current.set_attribute("vrmon.file.bytes", len(data))
         with span("parse"):
-            return _parse(path, data)
+            return _parse(path, data, progress)
 
 
 def _read_file(path: Path) -> bytes:
@@ -49,10 +52,13 @@ def _read_file(path: Path) -> bytes:
     return data
 
 
-def _parse(path: Path, data: bytes) -> SpanBatch:
+def _parse(path: Path, data: bytes, progress: Progress | None) -> SpanBatch:
     try:
         if not looks_like_json(data):
             return _read_protobuf(path, data)
+        batch = read_bytes(data, progress)  # the usual big file, decoded straight from its bytes
+        if batch is not None:
+            return batch
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         if data[:1] == PROTOBUF_START:  # a protobuf whose first resource's length byte reads as "{" or "["

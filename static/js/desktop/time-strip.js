@@ -1,14 +1,11 @@
 // The overview strip (minimap) in the bottom bar while the waterfall is shown: the whole trace, a
 // row per service in its colour, darker where more of its spans run (scene.strip, laid out by the
-// server), with the time the picture shows as a bright rectangle. Dragging the rectangle pans;
+// server), with the time the picture shows as a bright rectangle (data/strip-image.js draws it). Dragging the rectangle pans;
 // dragging elsewhere brushes a stretch to zoom into; a click elsewhere centres the window there.
-import { formatDuration } from "../data/format.js";
-import { expand } from "../data/time-axis.js";
+import { paintDensity, paintStrip, stripCaption } from "../data/strip-image.js";
 import { listen } from "../listen.js";
 
 const CLICK_PX = 3; // a brush narrower than this is a click
-const SHADE = "rgba(10, 13, 20, 0.6)"; // over the time not shown
-const FRAME = "#58a6ff";
 
 AFRAME.registerComponent("time-strip", {
   schema: { panel: { type: "selector", default: "#time-strip" } },
@@ -96,58 +93,22 @@ AFRAME.registerComponent("time-strip", {
       this.canvas.width = width;
       this.canvas.height = height;
     }
-    if (this.drawnStrip !== strip) this.drawDensity(strip);
+    if (this.drawnStrip !== strip) {
+      paintDensity(this.density, strip, (code) => this.system.serviceColor(code));
+      this.drawnStrip = strip;
+    }
     const ctx = this.canvas.getContext("2d");
     ctx.clearRect(0, 0, width, height);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.density, 0, 0, width, height);
-    const [lo, hi] = this.window.shown();
-    const x0 = (lo / axis.whole) * width;
-    const x1 = Math.max((hi / axis.whole) * width, x0 + 2 * ratio);
-    ctx.fillStyle = SHADE;
-    ctx.fillRect(0, 0, x0, height);
-    ctx.fillRect(x1, 0, width - x1, height);
-    ctx.strokeStyle = FRAME;
-    ctx.lineWidth = 2 * ratio;
-    ctx.strokeRect(x0 + ratio, ratio, x1 - x0 - 2 * ratio, height - 2 * ratio);
+    const shown = this.window.shown();
+    paintStrip(ctx, this.density, axis, shown, { width, height, line: 2 * ratio });
     if (this.gesture?.kind === "brush") {
       const [a, b] = [this.gesture.from, this.gesture.to].sort((p, q) => p - q);
       ctx.fillStyle = "rgba(88, 166, 255, 0.25)";
       ctx.fillRect((a / axis.whole) * width, 0, ((b - a) / axis.whole) * width, height);
     }
-    const shown = formatDuration(expand(axis, hi) - expand(axis, lo));
-    const whole = formatDuration(axis.true[axis.true.length - 1]);
-    this.text.textContent = this.window.zoomed() ? `${shown} of ${whole}` : `all ${whole}`;
+    this.text.textContent = stripCaption(axis, shown, this.window.zoomed());
     this.canvas.title = this.window.zoomed()
       ? "Drag the window to pan, drag elsewhere to zoom into a stretch, R for the whole trace"
       : "Drag across a stretch to zoom into it (or use the wheel over the bars)";
   },
-
-  /** The strip's rows into the offscreen canvas: one pixel per slice of time and service. */
-  drawDensity(strip) {
-    const lanes = strip.services.length;
-    const bins = strip.bins;
-    this.density.width = bins;
-    this.density.height = lanes;
-    const ctx = this.density.getContext("2d");
-    const image = ctx.createImageData(bins, lanes);
-    for (let lane = 0; lane < lanes; lane++) {
-      const rgb = hexRgb(this.system.serviceColor(strip.services[lane]) ?? "#8591a3");
-      for (let b = 0; b < bins; b++) {
-        const busy = strip.density[lane * bins + b];
-        const at = (lane * bins + b) * 4;
-        image.data[at] = rgb[0];
-        image.data[at + 1] = rgb[1];
-        image.data[at + 2] = rgb[2];
-        image.data[at + 3] = busy ? 120 + Math.round((busy / 255) * 135) : 0; // a single span still shows
-      }
-    }
-    ctx.putImageData(image, 0, 0);
-    this.drawnStrip = strip;
-  },
 });
-
-function hexRgb(hex) {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}

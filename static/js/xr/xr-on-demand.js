@@ -5,9 +5,9 @@
 // their entities; A-Frame leaves names it does not know alone, so once they are registered each
 // entity is given its component again, from the attribute written there.
 const XR_MODULES = ["./vr-laser.js", "./vr-span-panel.js", "./vr-span-labels.js", "./vr-locomotion.js", "./vr-wrist-menu.js", "./world-grab.js",
-  "./vr-empty-message.js", "./vr-time-zoom.js"];
+  "./vr-empty-message.js", "./vr-time-zoom.js", "./vr-time-strip.js"];
 const XR_COMPONENTS = ["vr-laser", "vr-span-panel", "vr-span-labels", "vr-locomotion", "vr-wrist-menu", "world-grab", "vr-empty-message",
-  "vr-time-zoom"];
+  "vr-time-zoom", "vr-time-strip"];
 const IDLE_TIMEOUT_MS = 2000;
 
 AFRAME.registerSystem("xr-on-demand", {

@@ -1,0 +1,131 @@
+"""Jaeger v1 JSON straight from the file's bytes: typed msgspec Structs for what the store's columns
+need, each span's own JSON kept as it is for its details (vrmon.model.raw_details).
+
+Only well-formed spans are read here. Anything the general reader (jaeger_v1.py) would bring into
+range or note as a problem — an id that is not plain hex or too long, a time beyond ±2^62 µs, a
+tag value that is a list — raises `Unusual`, and the caller reads the file the general way, which
+keeps its exact messages and warnings.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from msgspec import Raw, Struct
+
+from vrmon.formats.call_peers import PEER_KEYS, peer_of
+from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
+from vrmon.model.raw_details import pack_jaeger
+from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
+
+_KIND_CODES = {name: code for code, name in enumerate(SPAN_KINDS)}
+_KNOWN_REF_TYPES = ("CHILD_OF", "FOLLOWS_FROM")
+_MASK_128 = 2**128 - 1
+
+
+class Reference(Struct):
+    spanID: str
+    refType: str = "CHILD_OF"
+    traceID: str | msgspec.UnsetType = msgspec.UNSET  # absent: the span's own trace (null is for the general reader)
+
+
+class Tag(Struct):
+    key: str = ""
+    value: str | bool | int | float | None = None
+
+
+class Process(Struct):
+    serviceName: str = ""
+
+
+class Span(Struct):
+    traceID: str
+    spanID: str
+    operationName: str
+    startTime: int
+    duration: int
+    references: list[Reference] | None = None
+    parentSpanID: str | None = None
+    processID: str | None = None
+    process: Process | None = None
+    tags: list[Tag] | None = None
+
+
+class Trace(Struct):
+    spans: list[Raw]
+    processes: dict[str, Raw] | None = None
+
+
+_span = msgspec.json.Decoder(Span).decode
+_process = msgspec.json.Decoder(Process).decode
+
+
+def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None) -> SpanBatch:
+    """Every span of the traces; raises Unusual (or msgspec.ValidationError) for anything unusual."""
+    batch = SpanBatch()
+    total = sum(len(trace.spans) for trace in traces)
+    step = max(1, total // PROGRESS_STEPS)
+    next_report = step if progress is not None else total + 1
+    for trace in traces:
+        processes = {pid: (_process(raw).serviceName, bytes(raw)) for pid, raw in (trace.processes or {}).items()}
+        for raw in trace.spans:
+            _read_span(batch, raw, _span(raw), processes)
+            if len(batch) >= next_report:
+                progress(len(batch) / total, len(batch))
+                next_report += step
+    check_ranges(batch)
+    return batch
+
+
+def _read_span(batch: SpanBatch, raw: Raw, span: Span, processes: dict[str, tuple[str, bytes]]) -> None:
+    trace_text = span.traceID
+    trace_id = int(trace_text, 16)
+    parent_id = 0
+    follows = False
+    for ref in span.references or ():
+        if ref.traceID is not msgspec.UNSET and ref.traceID != trace_text and int(ref.traceID, 16) & _MASK_128 != trace_id:
+            continue  # a link into another trace: kept in details, not a parent
+        if ref.refType not in _KNOWN_REF_TYPES:
+            batch.unknown_ref_types.add(ref.refType)
+        parent_id = int(ref.spanID, 16)
+        follows = ref.refType == "FOLLOWS_FROM"
+        break  # jaeger-ui's rule: the first reference into the same trace is the parent
+    if not parent_id and span.parentSpanID:  # very old Jaeger JSON
+        parent_id = int(span.parentSpanID, 16)
+    error = False
+    kind = 0
+    peer_tags = None
+    for tag in span.tags or ():
+        key = tag.key
+        if key == "span.kind":
+            kind = _KIND_CODES.get(str(tag.value).lower(), 0)
+        elif key == "error":
+            value = tag.value
+            error = error or value is True or (isinstance(value, str) and value.lower() == "true")
+        elif key == "otel.status_code":
+            error = error or tag.value == "ERROR"
+        elif key in PEER_KEYS:  # read here, in the one pass over the tags
+            if peer_tags is None:
+                peer_tags = {}
+            peer_tags[key] = tag.value
+    service, process = processes.get(span.processID, ("", b""))
+    if span.process is not None:  # the span's own process (its JSON holds it), before the trace's
+        if not span.process.serviceName:
+            raise Unusual("a span's own process without a service name")
+        service = span.process.serviceName
+    if peer_tags:
+        callee = peer_of(peer_tags)
+        if callee:
+            batch.callee[len(batch)] = callee
+
+    batch.trace_id.append(trace_id)
+    batch.span_id.append(int(span.spanID, 16))
+    batch.parent_id.append(parent_id)
+    batch.service.append(service or UNKNOWN_SERVICE)
+    batch.operation.append(span.operationName)
+    batch.start_us.append(span.startTime)
+    batch.duration_us.append(span.duration)
+    batch.error.append(error)
+    batch.kind.append(kind)
+    batch.follows_from.append(follows)
+    batch.details.append(pack_jaeger(raw, process))
+
