@@ -1,14 +1,15 @@
 """The overview strip in an emulated headset (issue 8: an overview of the whole trace stays visible
 while you zoom): in the immersive session the strip stands ahead of the viewer below eye level,
-turned to face them, with a caption of readable angular size; after the right thumbstick zooms
-time, the window framed on its texture is the window the server laid out. Where the frame is drawn
-is read from the texture's pixels, the window from the scene the server sent."""
+seen below the waterfall's foot and turned to face them, with a caption of readable angular size;
+after the right thumbstick zooms time, the window framed on its texture is the window the server
+laid out; the trigger on the strip centres the window on the time pointed at. Where the frame is
+drawn is read from the texture's pixels, the window from the scene the server sent."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_headset import SMALL_VIEWPORT, aim_at_span, enter_headset, front_top_span
+from tests.browser.test_headset import RIGHT_HAND, SMALL_VIEWPORT, aim_at_span, enter_headset, front_top_span
 from tests.browser.test_time_zoom import SETTLED_JS, axis
 
 pytestmark = pytest.mark.browser
@@ -62,6 +63,16 @@ FRAME_ON_TEXTURE_JS = f"""
 """
 
 
+# World point of a share across the strip, at its middle height.
+STRIP_POINT_JS = f"""
+(share) => {{
+  const mesh = {STRIP}.mesh;
+  mesh.updateMatrixWorld();
+  return mesh.localToWorld(new AFRAME.THREE.Vector3((share - 0.5) * mesh.geometry.parameters.width, 0, 0)).toArray();
+}}
+"""
+
+
 def test_the_headset_strip_stands_ahead_below_the_eyes_and_frames_the_window_after_a_zoom(
         vrmon_server, open_app, server_snapshot, page):
     page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT)
@@ -88,6 +99,17 @@ def test_the_headset_strip_stands_ahead_below_the_eyes_and_frames_the_window_aft
     share = 1 / 1024 * 8  # the frame's line, and a pixel's rounding either side
     assert abs(first - zoomed["lo"] / zoomed["whole"]) <= share and abs(last - zoomed["hi"] / zoomed["whole"]) <= share
     assert " of " in page.evaluate(f"{STRIP}.caption.text")
+
+    # the trigger on the strip, four fifths across: the window (its width kept) centres there
+    page.evaluate("async ([hand, point]) => { await window.headset.aim('right', hand, point); }",
+                  [RIGHT_HAND, page.evaluate(STRIP_POINT_JS, 0.8)])
+    page.wait_for_function("window.headset.laser('right').spot !== null")
+    page.evaluate("window.headset.press('right', 'trigger')")
+    page.wait_for_function(f"() => !window.vrmon.system.zoomPending() && window.vrmon.system.scene.axis.lo !== {zoomed['lo']}")
+    centred = axis(page)
+    assert abs((centred["lo"] + centred["hi"]) / 2 / centred["whole"] - 0.8) < 0.02
+    assert abs((centred["hi"] - centred["lo"]) - (zoomed["hi"] - zoomed["lo"])) < 0.01 * (zoomed["hi"] - zoomed["lo"])
+    page.wait_for_function(f"() => Math.abs(({STRIP}.frame[0] + {STRIP}.frame[1]) / 2 - 0.8) < 0.02")
     views = page.evaluate("document.querySelector('a-scene').renderer.xr.getCamera().cameras.length")
     assert 0 < page.evaluate("window.vrmon.stats().drawCalls") / views < 30
     assert not page.errors

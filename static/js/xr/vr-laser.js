@@ -1,7 +1,9 @@
 // What one controller's laser (A-Frame's laser-controls + raycaster) points at, and what its
 // trigger does there: a span is highlighted and the trigger selects it; a panel button lights
-// up and the trigger presses it; over a scrollable panel the thumbstick scrolls it (and
-// vr-locomotion leaves that stick alone). The raycaster only sees `.vr-pointable` entities.
+// up and the trigger presses it; a surface that is pressed where it is hit (its mesh's
+// userData.pressAt(uv), say the overview strip) gets the point; over a scrollable panel the
+// thumbstick scrolls it (and vr-locomotion leaves that stick alone). The raycaster only sees
+// `.vr-pointable` entities.
 import { listen } from "../listen.js";
 
 const SCROLL_THRESHOLD = 0.6; // stick deflection that scrolls
@@ -17,6 +19,8 @@ AFRAME.registerComponent("vr-laser", {
     this.el.components.raycaster.raycaster.params.Line.threshold = LINE_PICK_METRES;
     this.spanRow = -1; // instance row under the ray, -1 for none
     this.button = null; // panel button under the ray
+    this.spot = null; // a mesh pressed where it is hit (userData.pressAt) under the ray, and where:
+    this.spotUv = new AFRAME.THREE.Vector2();
     this.scrollable = null; // component with scrollBy(rows) under the ray
     this.stickY = 0;
     this.nextScrollAt = 0;
@@ -44,6 +48,7 @@ AFRAME.registerComponent("vr-laser", {
 
   press() {
     if (this.button) this.button.press();
+    else if (this.spot) this.spot.userData.pressAt(this.spotUv);
     else if (this.spanRow >= 0) this.system.activate(this.system.nodes.ids[this.spanRow]);
   },
 
@@ -51,7 +56,7 @@ AFRAME.registerComponent("vr-laser", {
     const raycaster = this.el.components.raycaster;
     if (!raycaster.data.enabled) return;
     const spans = this.data.spans?.components["span-instances"]?.spans;
-    let spanRow = -1, button = null, scrollable = null;
+    let spanRow = -1, button = null, scrollable = null, spot = null;
     // Nearest first. Panels hide what is behind them; hidden objects and parts that are not
     // spans (error markers, the selection outline) let the ray through.
     for (const hit of raycaster.intersections) {
@@ -67,7 +72,13 @@ AFRAME.registerComponent("vr-laser", {
         scrollable = hit.object.el.components["vr-span-panel"] ?? null;
         break;
       }
+      if (hit.object.userData.pressAt && hit.uv) {
+        spot = hit.object;
+        this.spotUv.copy(hit.uv);
+        break;
+      }
     }
+    this.spot = spot;
     this.point(spanRow, button, scrollable);
     this.scrollWithStick(time);
   },

@@ -6,7 +6,8 @@
 // the wall's foot is seen from the eyes, it hides none of the wall and is read with a glance down.
 // It follows each zoom and pan
 // (vrmon-time-window: the window asked for, at once; vrmon-scene: the window the server laid out).
-// One mesh and one text: two draw calls.
+// The trigger on it (vr-laser) centres the window on the time pointed at, first narrowing it to a
+// quarter of the trace if it showed all of it. One mesh and one text: two draw calls.
 import { paintDensity, paintStrip, stripCaption } from "../data/strip-image.js";
 import { listen } from "../listen.js";
 import { createText, setText } from "./text.js";
@@ -20,6 +21,7 @@ const CLEARANCE = 1.5; // degrees between the waterfall's foot, as the eyes see 
 const CAPTION_SIZE = 0.022; // metres: about 1.5° at the strip's distance
 const PIXELS = [1024, 192]; // the texture: 1.7 px per mm across, 1.6 down
 const LINE = 6; // px: the window's frame
+const FIRST_ZOOM = 0.25; // of the whole trace, the window a trigger on the unzoomed strip opens
 const PLACE_AFTER_FRAMES = 3; // entering VR, the headset's pose reaches the camera a frame or two late
 
 AFRAME.registerComponent("vr-time-strip", {
@@ -36,6 +38,7 @@ AFRAME.registerComponent("vr-time-strip", {
       new THREE.MeshBasicMaterial({ map: this.texture, transparent: true, side: THREE.DoubleSide }));
     this.caption = createText({ size: CAPTION_SIZE, anchorX: "center", anchorY: "top" });
     this.caption.position.set(0, -HEIGHT / 2 - 0.008, 0);
+    this.mesh.userData.pressAt = (uv) => this.pressAt(uv.x);
     this.el.setObject3D("mesh", this.mesh);
     this.el.object3D.add(this.caption);
     this.el.object3D.visible = false;
@@ -83,6 +86,15 @@ AFRAME.registerComponent("vr-time-strip", {
     this.frame = [x0 / width, x1 / width];
     this.texture.needsUpdate = true;
     setText(this.caption, `Whole trace: ${stripCaption(axis, shown, this.window.zoomed())} shown`);
+  },
+
+  /** The trigger at share `f` across the strip: the window centred on that time. */
+  pressAt(f) {
+    const axis = this.window.axis();
+    if (!axis) return;
+    const u = f * axis.whole;
+    if (this.window.zoomed()) this.window.panTo(u, 0.5);
+    else this.window.show(u - (FIRST_ZOOM / 2) * axis.whole, u + (FIRST_ZOOM / 2) * axis.whole);
   },
 
   tick() {
