@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
-from tests.browser.legibility import letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
+from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
 from tests.generated_traces import T0_US, service_names, store_of
 from vrmon.layout.services import ServicesParams
 from vrmon.model.span_batch import SpanBatch
@@ -147,6 +147,33 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
         assert len(read) >= 0.8 * len(names), f"OCR read {sorted(read)}"  # the figure
     else:  # far more names than fit: the rest show when pointed at, or closer
         assert len(shown) >= 25
+    assert page.errors == []
+
+
+CAMERA_JS = "() => document.querySelector('#camera').object3D.position.toArray()"
+
+
+def test_a_live_delta_never_moves_the_camera_and_reset_frames_the_grown_graph(vrmon_server, page):
+    page, names = open_services(vrmon_server, page, 40)
+    camera = page.evaluate(CAMERA_JS)
+    # New services arrive live, called by the busiest one: the graph grows, the view stays put.
+    store = vrmon_server.last.app.state.store
+    batch = service_mesh_batch(40, n_traces=20, seed=9)
+    batch.trace_id = [t + 10_000 for t in batch.trace_id]
+    batch.span_id = [s + 1_000_000 for s in batch.span_id]
+    batch.parent_id = [p + 1_000_000 if p else 0 for p in batch.parent_id]
+    batch.service = [f"{name}-live" if i % 5 == 4 else name for i, name in enumerate(batch.service)]
+    vrmon_server.last.call(store.add, batch)
+    grown = len(set(store.services.names))
+    page.wait_for_function("(n) => window.vrmon.stats().instances === n", arg=grown, timeout=30_000)
+    page.evaluate(TWO_FRAMES_JS)
+    assert grown > len(names)
+    assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    page.keyboard.press("r")
+    page.evaluate(TWO_FRAMES_JS)
+    marks = mark_figures(page)
+    print(f"\ngrown to {grown} services, after Reset: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}")
+    assert marks["marks"] == grown and marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90
     assert page.errors == []
 
 
