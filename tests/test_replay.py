@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.recordings import write_recording
 from vrmon.errors import ProtocolError
-from vrmon.hub import Hub
+from vrmon.hub import SNAPSHOT, Hub
 from vrmon.recording.reader import RecordingError, read_recording
 from vrmon.protocol import ReplayRequest, decode_server_frame, parse_client_message, replay_request_frame
 from vrmon.replay.clock import ReplayClock
@@ -214,19 +214,21 @@ def test_per_viewer_clocks_let_each_viewer_drive_its_own_replay(tmp_path):
         """The first replay frame, once the server has read the whole recording (that frame says so)."""
         return next(f for f in frames if f["type"] == "replay" and f["loaded_us"] == f["duration_us"])
 
-    def replay_after(frames, request: bytes, ws) -> dict:
+    def replay_after(frames, request: bytes, ws, answered) -> dict:
+        """The replay frame that answers `request`: the first that `answered` (other replay frames,
+        e.g. reading progress, may come before it)."""
         ws.send(request)
-        return next(f for f in frames if f["type"] == "replay" and not f.get("marks"))
+        return next(f for f in frames if f["type"] == "replay" and answered(f))
 
     try:
         with connect(server.ws_url, max_size=None) as a, connect(server.ws_url, max_size=None) as b:
             frames_a, frames_b = frames_of(a), frames_of(b)
             assert read_whole(frames_b)["clock"] == "per-viewer"
-            paused_b = replay_after(frames_b, replay_request_frame("pause"), b)
-            assert not paused_b["playing"]
+            paused_b = replay_after(frames_b, replay_request_frame("pause"), b, lambda f: not f["playing"])
             read_whole(frames_a)
-            sought = replay_after(frames_a, replay_request_frame("seek", position_us=recording.duration_us), a)
-            assert sought["position_us"] == recording.duration_us and sought["ended"]
+            sought = replay_after(frames_a, replay_request_frame("seek", position_us=recording.duration_us), a,
+                                  lambda f: f["position_us"] == recording.duration_us)
+            assert sought["ended"] and sought["playing"]  # A's clock plays on; B's stays paused
             a.send(resync_frame())
             assert next(f for f in frames_a if f["type"] == "snapshot")["scene"]["totals"]["spans"] == 600
             b.send(resync_frame())  # B's clock stayed where B paused it
@@ -234,3 +236,66 @@ def test_per_viewer_clocks_let_each_viewer_drive_its_own_replay(tmp_path):
             assert next(f for f in frames_b if f["type"] == "snapshot")["scene"]["totals"]["spans"] == expected < 600
     finally:
         server.stop()
+
+
+def test_trace_files_switch_between_whole_and_in_time_for_every_viewer():
+    from websockets.sync.client import connect
+
+    from tests.conftest import RunningServer, free_port
+    from vrmon.app import create_app
+    from vrmon.settings import ServeConfig
+
+    path = ROOT / "fixtures" / "otlp-hotrod-dispatch-40spans-serial.json"
+    server = RunningServer(create_app(ServeConfig(replay=[path], tick=0.02, host_metrics=False)), free_port()).start()
+
+    def frames_of(ws):
+        return iter(lambda: decode_server_frame(ws.recv(timeout=20)), None)
+
+    def scene_then_replay(frames) -> tuple[dict, dict]:
+        """The snapshot a switch sends, then the replay frame that says what the viewer now has."""
+        snapshot = next(f for f in frames if f["type"] == "snapshot")
+        return snapshot, next(f for f in frames if f["type"] == "replay")
+
+    try:
+        with connect(server.ws_url, max_size=None) as a, connect(server.ws_url, max_size=None) as b:
+            frames_a, frames_b = frames_of(a), frames_of(b)
+            for frames in (frames_a, frames_b):  # shown whole: no clock, no replay frame
+                assert next(f for f in frames if f["type"] != "status")["scene"]["totals"]["spans"] == 40
+            a.send(replay_request_frame("seek", position_us=0))
+            error = next(f for f in frames_a if f["type"] == "error")
+            assert "shown whole: play it in time first" in error["message"]
+            a.send(replay_request_frame("in_time"))  # A switches; B follows
+            for frames in (frames_a, frames_b):
+                snapshot, replay = scene_then_replay(frames)
+                assert replay["files"] and replay["playing"] and replay["time_scale"] > 1 and replay["position_us"] < 5e6
+                assert snapshot["scene"]["totals"]["spans"] < 40  # the first spans only
+            b.send(replay_request_frame("whole"))  # B switches back; A follows
+            for frames in (frames_a, frames_b):
+                snapshot, replay = scene_then_replay(frames)
+                assert replay == {"type": "replay", "whole": True, "files": True, "name": path.name}
+                assert snapshot["scene"]["totals"]["spans"] == 40
+    finally:
+        server.stop()
+
+
+def test_a_replay_says_it_ended_only_after_the_scene_that_ends_it_is_queued(tmp_path):
+    """The SIGKILL test's race: a viewer joining a 1000× replay whose clock ran past the end before
+    the player stepped there was told `ended` over a scene without the last spans (empty, when the
+    first step was before the first span). `ended` speaks of the scene viewers have, not the clock."""
+    path = tmp_path / "incident.vrrec"
+    times = write_recording(path, frames=3)
+    recording = GrowingRecording.read_whole(path)
+    now = [0.0]
+    hub = Hub(recording.prefix(0), load_presets([ROOT / "scenes"]), "waterfall")
+    player = ReplayPlayer(recording, hub, ReplayClock(recording.duration_us, 0.0, speed=1000), lambda: now[0], name="x")
+    player.step()  # at 0: before the first span
+    now[0] = times[-1]  # the clock is far past the end; the player has not stepped since
+    viewer = hub.connect()
+    queued = [viewer.queue.get_nowait() for _ in range(viewer.queue.qsize())]
+    greeting = decode_server_frame(next(f for f in queued if isinstance(f, bytes) and b"replay" in f))
+    assert not greeting["ended"] and greeting["position_us"] == 0 and len(hub.store) == 0
+    player.step()
+    queued = [viewer.queue.get_nowait() for _ in range(viewer.queue.qsize())]
+    scene_at = next(i for i, f in enumerate(queued) if isinstance(f, tuple) or f is SNAPSHOT)  # a delta, or a snapshot
+    ended_at = next(i for i, f in enumerate(queued) if isinstance(f, bytes) and decode_server_frame(f).get("ended"))
+    assert scene_at < ended_at and len(hub.store) == 600

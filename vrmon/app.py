@@ -20,6 +20,7 @@ from vrmon.client_page import ClientPage
 from vrmon.errors import ConfigError
 from vrmon.hub import Hub, HubSink
 from vrmon.model.span_store import SpanStore
+from vrmon.replay.files_playback import FilesPlayback
 from vrmon.replay.loading import RecordingReplay
 from vrmon.replay.start import start_position
 from vrmon.replay.whole_files import WholeFilesLoading, check_replay_paths
@@ -53,7 +54,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     """
     store = store if store is not None else SpanStore()
     recording = _recording_to_replay(config, sources or [])
-    played = [recording] if recording else list(config.replay) if config.play else []  # played on a replay clock
+    # played on replay clocks of their own: a recording, or trace files in time with a clock per viewer
+    played = [recording] if recording else list(config.replay) if config.play and config.replay_clock == "per-viewer" else []
     trace_files = [] if played else list(config.replay)
     if config.play:
         check_replay_paths(played)
@@ -69,9 +71,11 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     if config.play and (sources or not config.replay or recording):
         raise ConfigError("--play plays trace files (--replay FILE) in time; a recording plays in time already, "
                           "and live sources cannot be played")
+    loading = WholeFilesLoading(trace_files, hub) if replay_in_background else None
+    # trace files alone: shown whole or played in time (--play), switched by any viewer
     replay = (RecordingReplay(played, hub, config) if played
-              else WholeFilesLoading(trace_files, hub) if replay_in_background else None)
-    for path in trace_files if replay is None else ():
+              else FilesPlayback(trace_files, hub, config, loading) if trace_files and not sources else loading)
+    for path in trace_files if loading is None else ():
         hub.set_status(f"file:{path.name}", "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
 
     missing = [name for name, sub in VENDOR_DIRS.items() if not (config.node_modules / sub).is_dir()]

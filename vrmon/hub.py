@@ -198,8 +198,9 @@ class Hub:
         # must still learn that the source is fine (and which sources there are).
         for name, status in self.sources.items():
             viewer.offer_status(name, status_frame(source=name, **status.to_json()))
-        if self.replay is not None:
-            viewer.offer(self.replay.greeting())
+        greeting = self.replay.greeting() if self.replay is not None else None
+        if greeting is not None:
+            viewer.offer(greeting)
         return viewer
 
     def disconnect(self, viewer: Viewer) -> None:
@@ -543,8 +544,9 @@ class ReplayControls(Protocol):
         """Play, pause, seek or change speed; every viewer then gets the clock's new state."""
         ...
 
-    def greeting(self) -> bytes:
-        """The replay frame a viewer gets when it connects: the clock's state and the timeline's marks."""
+    def greeting(self) -> bytes | None:
+        """The replay frame a viewer gets when it connects: the clock's state and the timeline's
+        marks (None: no clock runs, as for trace files shown whole)."""
         ...
 
 

@@ -187,17 +187,23 @@ def findings_frame(findings: list[dict[str, Any]], total: int) -> bytes:
 
 
 def replay_frame(*, position_us: int, duration_us: int, playing: bool, speed: float, loop: bool, ended: bool,
-                 clock: str, start_us: int, time_scale: float, name: str, loaded_us: int,
+                 clock: str, start_us: int, time_scale: float, name: str, loaded_us: int, files: bool = False,
                  marks: list[dict[str, Any]] | None = None) -> bytes:
     """The replay clock's state (docs/protocol.md#replay): sent when it changes; a viewer runs the
     clock on between frames, up to `loaded_us` (how far the server has read the recording).
-    `marks` (errors, new services, outages) come with a viewer's first one, and as reading finds more."""
+    `marks` (errors, new services, outages) come with a viewer's first one, and as reading finds more.
+    `files`: trace files played in time, which a viewer may switch to whole (`files_whole_frame`)."""
     frame = {"type": "replay", "position_us": position_us, "duration_us": duration_us, "playing": playing,
              "speed": speed, "loop": loop, "ended": ended, "clock": clock, "start_us": start_us,
-             "time_scale": time_scale, "name": name, "loaded_us": loaded_us}
+             "time_scale": time_scale, "name": name, "loaded_us": loaded_us, "files": files}
     if marks is not None:
         frame["marks"] = marks
     return encode_frame(frame)
+
+
+def files_whole_frame(name: str) -> bytes:
+    """Trace files shown whole, which a viewer may switch to played in time (no clock runs)."""
+    return encode_frame({"type": "replay", "whole": True, "files": True, "name": name})
 
 
 def error_frame(message: str, request: str | None = None) -> bytes:
@@ -311,14 +317,15 @@ class WatchFindings:
 
 @dataclass(frozen=True)
 class ReplayRequest:
-    """Drive the replay clock: play, pause, seek (to `position_us`) or speed (to `speed`)."""
+    """Drive the replay clock: play, pause, seek (to `position_us`) or speed (to `speed`); or, for
+    trace files, switch between played in time (`in_time`) and shown whole (`whole`)."""
 
     action: str
     position_us: int | None = None
     speed: float | None = None
 
 
-REPLAY_ACTIONS = ("play", "pause", "seek", "speed")
+REPLAY_ACTIONS = ("play", "pause", "seek", "speed", "in_time", "whole")
 MAX_POSITION_US = 2**53  # a JavaScript number holds it exactly
 
 MAX_REVEAL_NODES = 200  # node ids one reveal may name (a finding lists at most this many)

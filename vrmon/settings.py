@@ -194,8 +194,8 @@ REPLAY_SETTINGS = (
     Setting("loop", False, "start a replayed recording over when it ends", bool),
     Setting("replay_clock", "shared", "shared: every viewer sees one replay clock (one drives, everyone watches); "
             "per-viewer: each viewer plays, pauses and seeks on its own", choices=("shared", "per-viewer")),
-    Setting("play", False, "play --replay trace files in time: spans appear at their start times, slowed or sped "
-            "up to a watchable pace", bool),
+    Setting("play", False, "start --replay trace files played in time: spans appear at their start times, slowed or "
+            "sped up to a watchable pace (the page's In time switch, or P, changes it while serving)", bool),
 )
 
 OTLP_SETTINGS = (

@@ -38,6 +38,7 @@ import "./desktop/wall-pager.js";
 import "./desktop/host-gauge.js";
 import "./data/replay-clock.js";
 import "./desktop/timeline.js";
+import "./desktop/files-in-time.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
 import "./desktop/detail-controls.js";

@@ -51,7 +51,7 @@ def test_the_timeline_plays_pauses_speeds_seeks_and_jumps_to_errors(vrmon_server
     page.wait_for_function(f"{STATE}.active && !document.querySelector('#timeline').hidden")
     # the server reads the recording as it plays: once it is read whole, the read bar fills the track
     page.wait_for_function(f"{STATE}.loadedUs === {STATE}.durationUs && document.querySelector('#timeline .read').style.width === '100%'")
-    marks = server.call(lambda: server.app.state.hub.replay.recording.marks.marks())
+    marks = server.call(lambda: server.app.state.hub.replay.recording.marks)
     assert page.locator("#timeline .mark").count() == len(marks) > 0
     assert page.locator("#timeline .mark.outage").count() == 1
 

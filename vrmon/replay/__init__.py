@@ -9,5 +9,6 @@ video, or trace files loaded whole.
     growing.py   a recording read a part at a time while it plays (its frame table first)
     loading.py   serves a recording at once, reads it on, and drives the players' clocks
     whole_files.py  trace files read whole, into the hub's store
+    files_playback.py  trace files switched between whole and played in time while serving
     background.py   what both readers share: read after the server listens; viewers wait for it
 """

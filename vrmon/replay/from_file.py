@@ -49,3 +49,9 @@ def load_in_time(paths: list[Path]) -> tuple[GrowingRecording, float]:
     frames.append(Frame("end", end_us, {"reason": "the last span starts"}, 0))
     header = {"format": 1, "sources": [f"file:{p.name}" for p in paths], "start_us": first}
     return GrowingRecording.of(read_contents(RecordingFile(paths[0], header, frames))), scale
+
+
+def in_time_summary(name: str, recording: GrowingRecording, scale: float) -> str:
+    """The replay status of trace files played in time."""
+    return (f"playing {name} in time: {recording.spans} spans at their start times, "
+            f"{recording.duration_us / scale / 1e3:.1f} ms of trace time shown over {recording.duration_us / 1e6:.0f} s")

@@ -8,8 +8,8 @@ there costs the same anywhere. `loaded_us` says how far the recording is read; a
 no moment past it (the timeline draws it, like a video's buffered bar).
 
 Threads: only `read_part` (the worker) writes. It adds to `whole` under `lock`, which `prefix`
-takes too, then publishes the part's rows, events and marks, and `loaded_us` last, so the event
-loop never sees a moment whose spans are not all there.
+takes too, then publishes the part's rows, events and marks (new objects, or lists that only
+grow), and `loaded_us` last, so the event loop never sees a moment whose spans are not all there.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ class GrowingRecording:
         self.arrival_us = np.empty(0, np.int64)  # per row of `whole`
         self.events: list[Event] = []
         self.event_times: list[int] = []
-        self.marks = TimelineMarks(table.duration_us)
+        self.marks: list[dict] = []  # the timeline's marks of what is read, a new list after each part that adds some
+        self.marks_version = 0  # counts those lists
+        self._marks = TimelineMarks(table.duration_us)  # the worker's: its dicts change while it reads
         self.warnings: list[str] = []
         self.torn_frames = 0
         self._parts: list[RecordedContents] = []
@@ -105,7 +107,10 @@ class GrowingRecording:
         self.arrival_us = np.concatenate([self.arrival_us, contents.arrival_us])
         self.events += contents.events
         self.event_times += [event.t_us for event in contents.events]
-        self.marks.add(contents)
+        self._marks.add(contents)
+        if self._marks.version != self.marks_version:
+            self.marks = self._marks.marks()  # a new list: the event loop may be reading the old one
+            self.marks_version = self._marks.version
         self.loaded_us = loaded_us  # last: what the event loop may show
 
     def stop_at(self, problem: str) -> None:

@@ -20,7 +20,7 @@ from vrmon.errors import VrmonError
 from vrmon.hub import Hub
 from vrmon.replay.background import ReadInBackground
 from vrmon.replay.clock import ReplayClock
-from vrmon.replay.from_file import load_in_time
+from vrmon.replay.from_file import in_time_summary, load_in_time
 from vrmon.replay.growing import GrowingRecording
 from vrmon.replay.player import ReplayPlayer
 from vrmon.replay.start import start_position
@@ -63,7 +63,7 @@ class RecordingReplay(ReadInBackground):
             return
         finally:
             self.done.set()
-        driving = [asyncio.create_task(self._drive(player)) for player in self.players]
+        driving = [asyncio.create_task(drive(player, self.config.tick)) for player in self.players]
         try:
             await self._read(self.recording)
             await asyncio.gather(*driving)
@@ -83,14 +83,6 @@ class RecordingReplay(ReadInBackground):
                 player.read_more()
         self._announce(recording)
 
-    async def _drive(self, player: ReplayPlayer) -> None:
-        while True:
-            await asyncio.sleep(self.config.tick)
-            try:
-                player.step()
-            except Exception:
-                log.exception("replay step failed; trying again at the next tick")
-
     @contextlib.asynccontextmanager
     async def viewer_session(self) -> AsyncIterator[Hub]:
         """With `--replay-clock per-viewer`: a hub and a replay clock of the viewer's own for its
@@ -102,7 +94,7 @@ class RecordingReplay(ReadInBackground):
         hub.sources.update(self.hub.sources)  # the replay's own status
         player = self._player(hub)
         self.players.add(player)
-        driving = asyncio.create_task(self._drive(player))
+        driving = asyncio.create_task(drive(player, self.config.tick))
         try:
             yield hub
         finally:
@@ -132,9 +124,7 @@ class RecordingReplay(ReadInBackground):
         for warning in recording.warnings:
             log.warning("warning: %s", warning)
         if self.in_time:
-            self._set_status("ok", f"playing {self.name} in time: {recording.spans} spans at their start "
-                         f"times, {recording.duration_us / self.time_scale / 1e3:.1f} ms of trace time shown over "
-                         f"{recording.duration_us / 1e6:.0f} s")
+            self._set_status("ok", in_time_summary(self.name, recording, self.time_scale))
             return
         began = datetime.fromtimestamp(recording.start_us / 1e6).astimezone()
         problem = f"; {recording.warnings[0]}" if recording.warnings else ""
@@ -148,3 +138,13 @@ def _clock(us: int) -> str:
     minutes, seconds = divmod(max(us, 0) // 1_000_000, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+async def drive(player: ReplayPlayer, tick: float) -> None:
+    """Step a player every tick, for as long as it plays."""
+    while True:
+        await asyncio.sleep(tick)
+        try:
+            player.step()
+        except Exception:
+            log.exception("replay step failed; trying again at the next tick")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vrmon.errors import ProtocolError
 from vrmon.hub import Hub
 from vrmon.protocol import ReplayRequest, metrics_frame, replay_frame
 from vrmon.recording.contents import Event
@@ -29,9 +30,10 @@ REBUILD_OVER = 50_000
 
 class ReplayPlayer:
     def __init__(self, recording: GrowingRecording, hub: Hub, clock: ReplayClock,
-                 now: Callable[[], float], *, name: str, shared: bool = True, time_scale: float = 1.0) -> None:
+                 now: Callable[[], float], *, name: str, shared: bool = True, time_scale: float = 1.0,
+                 files: bool = False) -> None:
         """`time_scale` is recording µs per real µs (1 for a recording; a trace file played in
-        time is stretched)."""
+        time is stretched); `files`: trace files a viewer may switch to whole (files_playback.py)."""
         self.recording = recording
         self.hub = hub
         self.clock = clock
@@ -39,7 +41,9 @@ class ReplayPlayer:
         self.name = name
         self.shared = shared
         self.time_scale = time_scale
-        self._marks_sent = recording.marks.version  # the greeting sends the marks; later ones as reading finds more
+        self.files = files
+        self._marks_sent = recording.marks_version  # the greeting sends the marks; later ones as reading finds more
+        self._loaded_sent = -1  # how far read, as read_more last told every viewer
         self._applied_us: int | None = None  # the position the hub shows; None before the first step
         self._rows = 0  # spans in the hub's store
         self._events = 0  # events applied
@@ -66,6 +70,9 @@ class ReplayPlayer:
 
     def control(self, request: ReplayRequest) -> None:
         now = self.now()
+        if request.action in ("in_time", "whole"):
+            raise ProtocolError("only trace files served with one shared clock switch between whole and in time; "
+                                "this replay plays in time only")
         if request.action == "play":
             self.clock.play(now)
         elif request.action == "pause":
@@ -81,12 +88,14 @@ class ReplayPlayer:
         self.hub.send_all(self.state_frame())
 
     def read_more(self) -> None:
-        """More of the recording was read: step on into it, and send the timeline's new marks."""
+        """More of the recording was read: step on into it, and tell viewers how far it is read
+        (with the timeline's new marks, if the part brought some)."""
         self.clock.duration_us = self.recording.duration_us  # shorter when reading stopped at a corrupted frame
         self.step()
-        marks = self._marks_sent != self.recording.marks.version
-        self._marks_sent = self.recording.marks.version
-        self.hub.send_all(self.state_frame(marks=marks))
+        marks = self._marks_sent != self.recording.marks_version
+        if marks or self._loaded_sent != self.recording.loaded_us:
+            self._marks_sent, self._loaded_sent = self.recording.marks_version, self.recording.loaded_us
+            self.hub.send_all(self.state_frame(marks=marks))
 
     def _shown_ended(self) -> bool:
         """Whether the scene viewers have is the recording's end (the clock may be past it before
@@ -100,8 +109,8 @@ class ReplayPlayer:
         return replay_frame(position_us=shown, duration_us=clock.duration_us, playing=clock.playing,
                             speed=clock.speed, loop=clock.loop, ended=self._shown_ended(),
                             clock="shared" if self.shared else "per-viewer", start_us=self.recording.start_us,
-                            time_scale=self.time_scale, name=self.name, loaded_us=max(self.recording.loaded_us, 0),
-                            marks=self.recording.marks.marks() if marks else None)
+                            time_scale=self.time_scale, name=self.name, loaded_us=max(self.recording.loaded_us, 0), files=self.files,
+                            marks=self.recording.marks if marks else None)
 
     def greeting(self) -> bytes:
         return self.state_frame(marks=True)

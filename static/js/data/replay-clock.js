@@ -1,6 +1,7 @@
 // The replay clock of a recording the server plays (docs/protocol.md#replay), run on between the
 // server's `replay` frames, and the requests that drive it. The desktop timeline and the wrist
-// menu read `active`, `playing`, `speed`, `durationUs`, `loadedUs`, `marks` and position(), and listen to
+// menu read `active`, `playing`, `speed`, `durationUs`, `loadedUs`, `marks`, position() and
+// filesSwitch() (trace files a viewer may switch between whole and in time), and listen to
 // `vrmon-replay-changed` (the state changed) and `vrmon-replay-tick` (4 times a second while
 // playing, to move a clock on screen).
 import { replayRequest } from "./protocol.js";
@@ -30,6 +31,7 @@ AFRAME.registerSystem("vrmon-replay", {
     this.speed = 1;
     this.durationUs = 0;
     this.loadedUs = 0; // how far the server has read the recording: the scene waits there
+    this.files = false; // the clock plays trace files in time (a viewer may switch them to whole)
     this.startUs = 0; // wall clock at the recording's start, µs since the epoch
     this.timeScale = 1; // recording µs per real µs (a trace file played in time is stretched)
     this.name = "";
@@ -42,6 +44,14 @@ AFRAME.registerSystem("vrmon-replay", {
   },
 
   receive(frame) {
+    this.files = Boolean(frame.files);
+    if (frame.whole) { // trace files shown whole: no clock runs (the switch can play them in time)
+      this.active = false;
+      this.playing = false;
+      this.runTimer();
+      this.el.emit("vrmon-replay-changed", {}, false);
+      return;
+    }
     this.active = true;
     this.playing = Boolean(frame.playing);
     this.ended = Boolean(frame.ended);
@@ -94,6 +104,21 @@ AFRAME.registerSystem("vrmon-replay", {
     this.anchorMs = performance.now();
     this.soughtUs = Math.round(positionUs); // the last seek asked for (the server rounds it so too)
     this.send({ action: "seek", positionUs });
+  },
+
+  /** Whether the server serves trace files alone, which any viewer switches between shown whole
+   * and played in time: said by the replay frames while they play, by their `file:` statuses
+   * (and no live source's) while they are whole. */
+  filesSwitch() {
+    if (this.files) return true;
+    if (this.active) return false; // a recording
+    const sources = [...this.el.systems["vrmon-data"].sourceStatus.keys()];
+    return sources.some((s) => s.startsWith("file:")) && sources.every((s) => s.startsWith("file:") || s === "replay");
+  },
+
+  /** Play the trace files in time (true) or show them whole (false), for every viewer. */
+  setInTime(inTime) {
+    this.send({ action: inTime ? "in_time" : "whole" });
   },
 
   setSpeed(speed) {

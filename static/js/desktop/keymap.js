@@ -40,6 +40,7 @@ export const SHORTCUTS = Object.freeze([
   { action: "zoomOut", label: "−", help: "waterfall: zoom time out", keys: [{ key: "-" }] },
   { action: "playPause", label: "Space", help: "replay: play or pause", keys: [{ key: " " }] },
   { action: "nextError", label: "J", help: "replay: jump to the next error", keys: [{ key: "j" }, { key: "J" }] },
+  { action: "filesInTime", label: "P", help: "trace files: play them in time, or show them whole", keys: [{ key: "p" }, { key: "P" }] },
   { action: "olderPage", label: "Page Down", help: "wall: older traces", keys: [{ key: "PageDown" }] },
   { action: "newerPage", label: "Page Up", help: "wall: newer traces", keys: [{ key: "PageUp" }] },
   { action: "traceList", label: "T", help: "fold or open the trace list", keys: [{ key: "t" }, { key: "T" }] },

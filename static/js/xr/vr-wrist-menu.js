@@ -40,6 +40,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
       "vrmon-traces": render,
       "vrmon-filter": render, // the desktop search bar sets the same filter
       "vrmon-replay-changed": render,
+      "vrmon-status": render, // trace files' statuses offer the switch to play them in time
       "vrmon-replay-tick": () => { if (this.el.object3D.visible) this.renderReplay(); }, // the clock, 4 times a second
       "vrmon-findings-changed": render,
       "vrmon-colours": render,
@@ -60,7 +61,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
   },
 
   build() {
-    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 2 + FINDING_ROWS + 2 + 2 + 3 + 2 + 4);
+    const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 2 + FINDING_ROWS + 2 + 2 + 3 + 2 + 4 + 1);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
     let y = -PAD;
     const heading = (text) => {
@@ -97,6 +98,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     [this.hostRingButton, this.colourButton] = row(2);
     this.replayHeading = heading("Replay");
     [this.playButton, this.speedButton, this.nextErrorButton] = row(3);
+    [this.filesInTimeButton] = row(1);
 
     const height = -y + PAD - (STEP - ROW);
     surface.boxes[plate][3] = height;
@@ -153,7 +155,8 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.renderReplay();
   },
 
-  /** The replay row (blank unless the server plays a recording): play/pause, speed, next error, the clock. */
+  /** The replay row (blank unless the server plays a recording): play/pause, speed, next error, the
+   * clock; under it, for trace files alone, the switch between whole and played in time. */
   renderReplay() {
     const replay = this.el.sceneEl.systems["vrmon-replay"];
     const on = replay.active;
@@ -165,6 +168,9 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.speedButton.set(on ? `Speed ${speedText(replay.speed)}` : "", on ? () => replay.setSpeed(replay.nextSpeed()) : null);
     const next = on ? replay.nextError() : null;
     this.nextErrorButton.set(on ? "Next error" : "", next ? () => replay.seekNextError() : null);
+    const files = replay.filesSwitch(); // trace files alone: shown whole or played in time, for every viewer
+    this.filesInTimeButton.set(files ? (on ? "Show the files whole" : "Play the files in time") : "",
+      files ? () => replay.setInTime(!on) : null);
   },
 
   /** Trace compare: the trace on show becomes baseline A; later, the trace then on show (B) is compared against it. */
