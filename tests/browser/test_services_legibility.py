@@ -231,3 +231,15 @@ def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_an
     assert seen["shown"] >= 0.5 * len(names)
     page.screenshot(path=str(shots(tmp_path) / "services-headset.png"))
     assert page.errors == []
+
+
+@pytest.mark.screenshots
+def test_services_200_screenshot(vrmon_server, page, screenshot_dir):
+    """scene-services-200.png (docs/img under `make screenshots`): 200 services at the default view."""
+    page, names = open_services(vrmon_server, page, 200)
+    page.locator("#trace-list .toggle").click()  # fold the list: the scene gets the screen
+    page.wait_for_function(f"() => ({LABELS_JS})().length >= {NAMED}")
+    page.mouse.move(640, 710)
+    page.evaluate(TWO_FRAMES_JS)
+    page.screenshot(path=str(screenshot_dir / "scene-services-200.png"))
+    assert page.errors == []
