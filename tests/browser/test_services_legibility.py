@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
-from tests.browser.legibility import letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
+from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
 from tests.generated_traces import T0_US, service_names, store_of
 from vrmon.layout.services import ServicesParams
 from vrmon.model.span_batch import SpanBatch
@@ -150,6 +150,33 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     assert page.errors == []
 
 
+CAMERA_JS = "() => document.querySelector('#camera').object3D.position.toArray()"
+
+
+def test_a_live_delta_never_moves_the_camera_and_reset_frames_the_grown_graph(vrmon_server, page):
+    page, names = open_services(vrmon_server, page, 40)
+    camera = page.evaluate(CAMERA_JS)
+    # New services arrive live, called by the busiest one: the graph grows, the view stays put.
+    store = vrmon_server.last.app.state.store
+    batch = service_mesh_batch(40, n_traces=20, seed=9)
+    batch.trace_id = [t + 10_000 for t in batch.trace_id]
+    batch.span_id = [s + 1_000_000 for s in batch.span_id]
+    batch.parent_id = [p + 1_000_000 if p else 0 for p in batch.parent_id]
+    batch.service = [f"{name}-live" if i % 5 == 4 else name for i, name in enumerate(batch.service)]
+    vrmon_server.last.call(store.add, batch)
+    grown = len(set(store.services.names))
+    page.wait_for_function("(n) => window.vrmon.stats().instances === n", arg=grown, timeout=30_000)
+    page.evaluate(TWO_FRAMES_JS)
+    assert grown > len(names)
+    assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    page.keyboard.press("r")
+    page.evaluate(TWO_FRAMES_JS)
+    marks = mark_figures(page)
+    print(f"\ngrown to {grown} services, after Reset: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}")
+    assert marks["marks"] == grown and marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90
+    assert page.errors == []
+
+
 def test_pointing_at_a_service_shows_its_hidden_name(vrmon_server, page):
     page, names = open_services(vrmon_server, page, 200)
     shown = {label["text"] for label in page.evaluate(LABELS_JS)}
@@ -203,4 +230,16 @@ def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_an
     assert seen["degrees"] >= 1.2
     assert seen["shown"] >= 0.5 * len(names)
     page.screenshot(path=str(shots(tmp_path) / "services-headset.png"))
+    assert page.errors == []
+
+
+@pytest.mark.screenshots
+def test_services_200_screenshot(vrmon_server, page, screenshot_dir):
+    """scene-services-200.png (docs/img under `make screenshots`): 200 services at the default view."""
+    page, names = open_services(vrmon_server, page, 200)
+    page.locator("#trace-list .toggle").click()  # fold the list: the scene gets the screen
+    page.wait_for_function(f"() => ({LABELS_JS})().length >= {NAMED}")
+    page.mouse.move(640, 710)
+    page.evaluate(TWO_FRAMES_JS)
+    page.screenshot(path=str(screenshot_dir / "scene-services-200.png"))
     assert page.errors == []

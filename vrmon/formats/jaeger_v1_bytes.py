@@ -9,7 +9,7 @@ keeps its exact messages and warnings.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from msgspec import Raw, Struct
@@ -69,10 +69,11 @@ def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None, ke
     total = sum(len(trace.spans) for trace in traces)
     step = max(1, total // PROGRESS_STEPS)
     next_report = step if progress is not None else total + 1
+    seen = _Seen({}, {})
     for trace in traces:
         processes = {pid: (_process(raw).serviceName, keep.where(raw)) for pid, raw in (trace.processes or {}).items()}
         for raw, place in zip(trace.spans, keep.spans(trace.spans)):
-            batch.details.append(keep.jaeger(place, _read_span(batch, _span(raw), processes)))
+            batch.details.append(keep.jaeger(place, _read_span(batch, _span(raw), processes, seen)))
             if len(batch) >= next_report:
                 progress(len(batch) / total, len(batch))
                 next_report += step
@@ -80,10 +81,20 @@ def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None, ke
     return batch
 
 
-def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any]]) -> Any:
+class _Seen(NamedTuple):
+    """One object for each trace id and operation name however many spans repeat it (a 1M-span
+    file would otherwise hold a million copies of a few hundred names while it is read)."""
+
+    trace_ids: dict[str, int]
+    operations: dict[str, str]
+
+
+def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any]], seen: _Seen) -> Any:
     """Append the span's columns (not its details); the place of the process it names, or None."""
     trace_text = span.traceID
-    trace_id = int(trace_text, 16)
+    trace_id = seen.trace_ids.get(trace_text)
+    if trace_id is None:
+        trace_id = seen.trace_ids[trace_text] = int(trace_text, 16)
     parent_id = 0
     follows = False
     for ref in span.references or ():
@@ -126,7 +137,7 @@ def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any
     batch.span_id.append(int(span.spanID, 16))
     batch.parent_id.append(parent_id)
     batch.service.append(service or UNKNOWN_SERVICE)
-    batch.operation.append(span.operationName)
+    batch.operation.append(seen.operations.setdefault(span.operationName, span.operationName))
     batch.start_us.append(span.startTime)
     batch.duration_us.append(span.duration)
     batch.error.append(error)

@@ -205,6 +205,8 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
         temperature *= cool
         if step % 5 == 4:  # every few steps is enough while the graph is still hot
             _separate(pos, moving, give, min_distance, rooms)
+    if len(moving) == n:
+        pos = _lying_down(pos)
     for _ in range(3):
         # Cooled down: settle what overlap is left, with name boxes of one size (made for the
         # graph's size as it is now; once more if settling made the graph grow).
@@ -224,6 +226,16 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
     for i in moving:
         pos[i] = _free_spot(pos, i, min_distance)
     return pos
+
+
+def _lying_down(pos: np.ndarray) -> np.ndarray:
+    """A first layout turned so that its longest extent runs across (a screen, and a headset's
+    view, are wider than tall): a chain of services that came out standing up lies down."""
+    centred = pos - pos.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    major = vectors[:, -1] * (1 if vectors[0, -1] >= 0 else -1)  # a sign of its own: deterministic
+    turn = np.array([[major[0], major[1]], [-major[1], major[0]]])
+    return centred @ turn.T + pos.mean(axis=0)
 
 
 def _settle(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distance: float, rooms: NameRooms | None) -> bool:
