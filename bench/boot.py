@@ -80,9 +80,9 @@ INIT_SCRIPT = r"""
         set(x) { ready = x; if (x && B.tReady == null) B.tReady = performance.now(); }});
     }});
   B.tasks = (from, to) => {
-    let sum = 0, max = 0, n = 0;
-    for (const [s, d] of B.longtasks) if (s + d > from && s < to) { sum += d; n++; max = Math.max(max, d); }
-    return {sum, max, n};
+    let sum = 0, max = 0, n = 0, maxAt = null;
+    for (const [s, d] of B.longtasks) if (s + d > from && s < to) { sum += d; n++; if (d > max) { max = d; maxAt = s; } }
+    return {sum, max, n, maxAt};
   };
   B.frame = () => document.querySelector("a-scene")?.renderer?.info.render.frame ?? 0;
   const entries = () => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"));
@@ -108,7 +108,24 @@ INIT_SCRIPT = r"""
       this.addEventListener("message", (e) => { if (isSnapshot(e.data)) mark("snapshot"); });
     }
   };
-  document.addEventListener("DOMContentLoaded", () => mark("dom"));
+  document.addEventListener("DOMContentLoaded", () => {
+    mark("dom");
+    // Everything drawn: the frame after the trace's first, which scene/first-frame.js holds the floor
+    // grid and the marks back from; shown two animation frames later, as `ready` counts.
+    const scene = document.querySelector("a-scene");
+    const watch = () => {
+      const renderer = scene.renderer;
+      const render = renderer.render.bind(renderer);
+      renderer.render = (...args) => {
+        if (B.completing === undefined && scene.systems["first-frame"]?.shown) {
+          B.completing = true;
+          requestAnimationFrame(() => requestAnimationFrame(() => mark("complete")));
+        }
+        return render(...args);
+      };
+    };
+    if (scene.renderer) watch(); else scene.addEventListener("renderstart", watch, {once: true});
+  });
 })();
 """
 
@@ -191,8 +208,9 @@ def open_and_wait(page, url: str, timeout_s: float) -> dict:
     tasks = page.evaluate("([a, b]) => window.__boot.tasks(a, b)", [0, settled])
     marks = page.evaluate("window.__boot.marks")
     return {"ready_s": t_ready / 1000, "load_longest_task_ms": tasks["max"], "bytes": page.evaluate("window.__boot.bytes()"),
+            "load_longest_task_at_s": (tasks["maxAt"] if tasks["maxAt"] is not None else float("nan")) / 1000,
             "asked": page.evaluate("window.__boot.asked()"), "t_settled": settled,
-            **{f"{name}_s": marks.get(name, float("nan")) / 1000 for name in MARKS}}
+            **{f"{name}_s": marks.get(name, float("nan")) / 1000 for name in (*MARKS, "complete")}}
 
 
 def at_rest(page, cdp, since: float) -> dict:
@@ -238,8 +256,8 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             return {"spans": n_spans, "listening_s": listening, "cold_s": goto + cold["ready_s"],
                     "first_s": first["ready_s"], "revisit_s": again["ready_s"],
                     "bytes": first["bytes"], "revisit_bytes": again["bytes"], "revisit_asked": again["asked"],
-                    "load_longest_task_ms": first["load_longest_task_ms"],
-                    **{f"{name}_s": first[f"{name}_s"] for name in MARKS}, **rest}
+                    "load_longest_task_ms": first["load_longest_task_ms"], "load_longest_task_at_s": first["load_longest_task_at_s"],
+                    **{f"{name}_s": first[f"{name}_s"] for name in (*MARKS, "complete")}, **rest}
         finally:
             server.stop()
             browser.close()
@@ -301,10 +319,14 @@ def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: in
                 f"| {m['listening_s']:.2f} | {m['cold_s']:.2f} | {m['load_longest_task_ms']:.0f} "
                 f"| {m['bytes'] / 1e6:.2f} | {m['revisit_asked']:.0f} | {m['rest_frames']:.0f} / {m['rest_longtask_ms']:.0f} / {m['rest_busy_ms']:.0f} |")
         lines += ["", "Where the first visit's time goes (page clock, s from navigation): the websocket created, open, the",
-                  "snapshot received, DOMContentLoaded (A-Frame and the modules evaluated), the first frame shown.", "",
-                  "| spans | socket created | open | snapshot in | DOMContentLoaded | first frame |", "|---|---|---|---|---|---|"]
+                  "snapshot received, DOMContentLoaded (A-Frame and the modules evaluated), the first frame shown (spans,",
+                  "error markers, labels), the next one with the floor grid, critical path and finding marks too; and when",
+                  "the longest task while loading began.", "",
+                  "| spans | socket created | open | snapshot in | DOMContentLoaded | first frame | all drawn | longest task began |",
+                  "|---|---|---|---|---|---|---|---|"]
         for n, m in results[key].items():
-            lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS) + f" | {m['first_s']:.2f} |")
+            lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS)
+                         + f" | {m['first_s']:.2f} | {m['complete_s']:.2f} | {m['load_longest_task_at_s']:.2f} |")
         lines.append("")
     if jaeger:
         lines += ["### Jaeger UI v2.19.0, same run", "",

@@ -1,5 +1,5 @@
 """Trace files from disk to a viewer's complete snapshot, next to plain `json.load` of the same file:
-`python -m bench.file_load [--spans N] [--dir DIR] [--quick] [--no-write]`.
+`python -m bench.file_load [--quick] [--million] [--no-write]` (files in $VRMON_BENCH_FILES, else the temp folder).
 
 The files are a real HotROD trace repeated (bench/trace_files.py: Jaeger JSON, OTLP JSON, OTLP
 protobuf, the same spans in each). Each run reads the file, adds its spans to a store, lays out
@@ -30,16 +30,31 @@ from vrmon.sources.files import load_trace_file
 
 SECTION = "## Trace files: disk to snapshot"
 
-MEASURE_MEMORY = """
-import gc, resource, sys, tracemalloc
+HELD = """
+import gc, sys, tracemalloc
 from vrmon.model.span_store import SpanStore
 from vrmon.sources.files import load_trace_file
 tracemalloc.start()
 store = SpanStore()
 store.add(load_trace_file(sys.argv[1]))
 gc.collect()
-held = tracemalloc.get_traced_memory()[0]
-print(len(store), held, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+print(len(store), tracemalloc.get_traced_memory()[0])
+"""
+
+# the load as `vrmon serve --replay` does it (progress line included), in a fresh process: its peak RSS
+PEAK = """
+import sys, time
+from vrmon.model.span_store import SpanStore
+from vrmon.replay.terminal_progress import TerminalProgress
+from vrmon.sources.files import load_trace_file
+line = TerminalProgress()
+t = time.perf_counter()
+store = SpanStore()
+store.add(load_trace_file(sys.argv[1], lambda fraction, spans: line.show(fraction, f"reading: {fraction:.0%} ({spans:,} spans)")))
+line.end(f"{len(store):,} spans")
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would say the bench's own size
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(hwm * 1024, time.perf_counter() - t, time.process_time())
 """
 
 
@@ -70,15 +85,21 @@ def interleaved(fns: dict[str, callable], repeat: int) -> dict[str, tuple[float,
 
 
 def memory(path: Path) -> tuple[int, int, int]:
-    """(spans, bytes the store holds after the load, peak RSS of the loading process)."""
-    out = subprocess.run([sys.executable, "-c", MEASURE_MEMORY, str(path)], capture_output=True, text=True, check=True,
-                         cwd=ROOT)
-    spans, held, peak = map(int, out.stdout.split())
-    return spans, held, peak
+    """(spans, bytes the store holds after the load, peak RSS of a process that only loads the file)."""
+    held = subprocess.run([sys.executable, "-c", HELD, str(path)], capture_output=True, text=True, check=True, cwd=ROOT)
+    spans, held_bytes = map(int, held.stdout.split())
+    return spans, held_bytes, peak(path)[0]
+
+
+def peak(path: Path) -> tuple[int, float, float, str]:
+    """(peak RSS, wall s, CPU s, the progress lines printed) of a fresh process loading the file into a store."""
+    out = subprocess.run([sys.executable, "-c", PEAK, str(path)], capture_output=True, text=True, check=True, cwd=ROOT)
+    rss, wall, cpu = out.stdout.split()
+    return int(rss), float(wall), float(cpu), out.stderr
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_arguments(__doc__, argv, "20k spans, one run each")
+    args = parse_arguments(__doc__, argv, "20k spans, one run each", million="also load a 1M-span Jaeger file (1.2 GB; peak RSS and progress)")
     n = 20_000 if args.quick else 200_000
     repeat = 1 if args.quick else 3
     folder = Path(os.environ.get("VRMON_BENCH_FILES", Path(tempfile.gettempdir()) / "vrmon-bench-files"))
@@ -98,14 +119,22 @@ def main(argv: list[str] | None = None) -> int:
         if fmt != "otlp-protobuf":
             fns["json"] = lambda: plain_json(path)
         times = interleaved(fns, repeat)
-        spans, held, peak = memory(path)
+        spans, held, peak_rss = memory(path)
         wall, cpu = times["vrmon"]
         json_cell, ratio = "—", "—"
         if "json" in times:
             json_cell = f"{times['json'][0]:.2f} / {times['json'][1]:.2f}"
             ratio = f"{cpu / times['json'][1]:.2f}×"
         rows.append(f"| {fmt} | {path.stat().st_size / 1e6:.0f} MB | {spans:,} | {json_cell} | {wall:.2f} / {cpu:.2f} | {ratio} | "
-                    f"{held / spans:,.0f} B | {peak / 2**20:,.0f} MiB |")
+                    f"{held / spans:,.0f} B | {peak_rss / 2**20:,.0f} MiB |")
+        print(rows[-1], file=sys.stderr)
+    if args.million:
+        big = write_files(folder, 1_000_000, ("jaeger",))["jaeger"]
+        rss, wall, cpu, lines = peak(big)
+        rows += ["", f"A 1M-span Jaeger file ({big.stat().st_size / 1e6:,.0f} MB, the same HotROD spans) loaded into a store in a "
+                 f"fresh process: {wall:.1f} s wall, {cpu:.1f} s CPU, **peak RSS {rss / 2**20:,.0f} MiB** (the file's bytes "
+                 f"are {big.stat().st_size / 2**20:,.0f} MiB of it, held while it is read). Its progress on stderr (not a terminal: "
+                 "a line per quarter):", "", "```", *lines.strip().splitlines(), "```"]
         print(rows[-1], file=sys.stderr)
     end_load = os.getloadavg()
     rows += ["", f"Load average when it ended: {' '.join(f'{v:.2f}' for v in end_load)} (2 cores shared with other agents)."]

@@ -54,9 +54,12 @@ def finish(section: str, rows: list[str], write: bool) -> int:
     return 0
 
 
-def parse_arguments(doc: str, argv: list[str] | None, quick: str) -> argparse.Namespace:
-    """The options every timing benchmark takes: --quick (a smoke run: `quick` says what it does) and --no-write."""
+def parse_arguments(doc: str, argv: list[str] | None, quick: str, **flags: str) -> argparse.Namespace:
+    """The options every timing benchmark takes: --quick (a smoke run: `quick` says what it does) and --no-write;
+    `flags` adds a benchmark's own on/off options (name: help)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    for name, help_text in flags.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=help_text)
     return parser.parse_args(argv)

@@ -2,7 +2,7 @@
 repeated with fresh trace ids and shifted times: the same spans, tags, events and resources in
 three formats — Jaeger v1 JSON (as Jaeger's /api/traces writes it), OTLP JSON and OTLP protobuf.
 
-    .venv/bin/python -m bench.trace_files DIR 200000    # writes DIR/hotrod-200000.{jaeger.json,otlp.json,otlp.pb}
+    .venv/bin/python -m bench.trace_files DIR 200000 [FORMAT...]   # DIR/hotrod-200000.{jaeger.json,otlp.json,otlp.pb}
 """
 
 from __future__ import annotations
@@ -84,30 +84,47 @@ def _copies(n_spans: int) -> list[tuple[str, int]]:
     return [(f"{0x5EED0000_00000000 + k:032x}", k * 1_000_000_000) for k in range(max(1, n_spans // per_trace))]
 
 
-def write_files(folder: Path, n_spans: int) -> dict[str, Path]:
-    """Write (or reuse) the three files of about `n_spans` spans; their paths by format."""
+FORMATS = {"jaeger": "jaeger.json", "otlp-json": "otlp.json", "otlp-protobuf": "otlp.pb"}
+
+
+def write_files(folder: Path, n_spans: int, formats: tuple[str, ...] = tuple(FORMATS)) -> dict[str, Path]:
+    """Write (or reuse) the files of about `n_spans` spans in `formats`; their paths by format."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {fmt: folder / f"hotrod-{n_spans}.{ext}" for fmt, ext in
-             (("jaeger", "jaeger.json"), ("otlp-json", "otlp.json"), ("otlp-protobuf", "otlp.pb"))}
-    if all(p.exists() for p in paths.values()):
-        return paths
+    paths = {fmt: folder / f"hotrod-{n_spans}.{FORMATS[fmt]}" for fmt in formats}
     doc, copies = hotrod(), _copies(n_spans)
-    with paths["jaeger"].open("w") as f:  # written trace by trace: a 1M-span document never sits in memory whole
+    for fmt, path in paths.items():
+        if not path.exists():
+            partial = path.with_suffix(".partial")
+            _WRITERS[fmt](partial, doc, copies)
+            partial.rename(path)
+    return paths
+
+
+def _write_jaeger(path: Path, doc: dict, copies: list[tuple[str, int]]) -> None:
+    with path.open("w") as f:  # written trace by trace: a 1M-span document never sits in memory whole
         f.write('{"data":[')
         for i, (trace_id, shift) in enumerate(copies):
             f.write(("," if i else "") + json.dumps(jaeger_trace(doc, trace_id[16:], shift), separators=COMPACT))
         f.write('],"total":0,"limit":0,"offset":0,"errors":null}')
-    with paths["otlp-json"].open("w") as f:
+
+
+def _write_otlp_json(path: Path, doc: dict, copies: list[tuple[str, int]]) -> None:
+    with path.open("w") as f:
         f.write('{"resourceSpans":[')
         for i, (trace_id, shift) in enumerate(copies):
             f.write(("," if i else "") + ",".join(json.dumps(rs, separators=COMPACT) for rs in otlp_copy(doc, trace_id, shift)))
         f.write("]}")
+
+
+def _write_otlp_protobuf(path: Path, doc: dict, copies: list[tuple[str, int]]) -> None:
     message = TracesData()
     for trace_id, shift in copies:
         for rs in otlp_copy(doc, trace_id, shift):
             ParseDict(_base64_ids(rs), message.resource_spans.add())
-    paths["otlp-protobuf"].write_bytes(message.SerializeToString())
-    return paths
+    path.write_bytes(message.SerializeToString())
+
+
+_WRITERS = {"jaeger": _write_jaeger, "otlp-json": _write_otlp_json, "otlp-protobuf": _write_otlp_protobuf}
 
 
 def _base64_ids(rs: dict) -> dict:
@@ -121,5 +138,5 @@ def _base64_ids(rs: dict) -> dict:
 
 
 if __name__ == "__main__":
-    for fmt, path in write_files(Path(sys.argv[1]), int(sys.argv[2])).items():
+    for fmt, path in write_files(Path(sys.argv[1]), int(sys.argv[2]), tuple(sys.argv[3:]) or tuple(FORMATS)).items():
         print(f"{fmt}: {path} ({path.stat().st_size:,} bytes)")

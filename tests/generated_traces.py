@@ -116,3 +116,21 @@ def zero_length_batch(n_spans: int = 5) -> SpanBatch:
     batch.start_us = [T0_US] * n_spans
     return batch
 
+
+def deep_chain_batch(depth: int = 200, n_services: int = 12) -> SpanBatch:
+    """One trace that is a single chain `depth` calls deep (a recursive call, a long middleware
+    stack), each call 1 µs after and 2 µs shorter than its caller, services taking turns."""
+    names = service_names(n_services)
+    batch = SpanBatch()
+    batch.trace_id = [0xD1CE] * depth
+    batch.span_id = list(range(1, depth + 1))
+    batch.parent_id = list(range(depth))  # span k's parent is span k - 1; the root's is 0, none
+    batch.service = [names[i % n_services] for i in range(depth)]
+    batch.operation = [f"{svc}/call" for svc in batch.service]
+    batch.start_us = [T0_US + i for i in range(depth)]
+    batch.duration_us = [2 * (depth - i) + 10 for i in range(depth)]
+    batch.error = [i % 97 == 0 for i in range(depth)]
+    batch.kind = [2] * depth
+    batch.follows_from = [False] * depth
+    batch.details = [b"\x81\xa6format\xa4none"] * depth
+    return batch

@@ -8,7 +8,7 @@ import pytest
 
 from bench.synthetic import synthetic_batch
 from tests.generated_traces import named_batch, named_store
-from vrmon.layout.services import GraphState, ServicesParams, services_layout
+from vrmon.layout.services import GraphState, ServicesParams, name_rooms, service_graph, services_layout
 
 P = ServicesParams()
 
@@ -76,3 +76,32 @@ def test_busy_links_stand_out_and_quiet_ones_fade():
     alpha = edges.color[order, 3].astype(int)
     assert np.all(np.diff(alpha) >= 0)  # never fainter for more calls
     assert alpha[-1] == 255 and alpha[0] < 128
+
+
+@pytest.mark.parametrize("n_services", [40, 200])
+def test_the_busiest_services_get_room_beside_them_for_their_names(n_services):
+    """No node stands in the box right of a busy service where the viewer draws its name (sized
+    for the reference desktop view), and no two such boxes overlap."""
+    store = named_store(n_services * 100, n_services=n_services, seed=3)
+    state = GraphState()
+    layout = services_layout(store, P, state)
+    graph = service_graph(store)
+    pos = np.array([state.positions[int(code)] for code in graph.services])
+    boxes, node_half = name_rooms(store, graph, P, state).boxes(pos)
+    named = np.flatnonzero(boxes[:, 0] > 0)
+    boxes *= 0.9  # the boxes keep ~10 % to spare around the names as the viewer draws them
+    assert len(named) == P.named
+    spans = np.bincount(store.service, minlength=len(store.services))
+    assert set(graph.services[named]) == set(np.argsort(-spans, kind="stable")[:P.named])  # the busiest
+    x0, x1 = pos[named, 0], pos[named, 0] + boxes[named, 0]
+    y0, y1 = pos[named, 1] - boxes[named, 1], pos[named, 1] + boxes[named, 1]
+    slack = node_half * 0.1  # the solver settles once what is left is a hair
+    inside = ((pos[None, :, 0] + node_half - slack > x0[:, None]) & (pos[None, :, 0] - node_half + slack < x1[:, None])
+              & (pos[None, :, 1] + node_half - slack > y0[:, None]) & (pos[None, :, 1] - node_half + slack < y1[:, None]))
+    inside[np.arange(len(named)), named] = False
+    assert inside.sum() == 0, f"{inside.sum()} nodes in name boxes"
+    overlap = ((x0[:, None] < x1[None] - slack) & (x0[None] < x1[:, None] - slack)
+               & (y0[:, None] < y1[None] - slack) & (y0[None] < y1[:, None] - slack))
+    np.fill_diagonal(overlap, False)
+    assert overlap.sum() == 0
+    assert len(layout.nodes) == len(graph.services)

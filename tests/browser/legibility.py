@@ -7,7 +7,8 @@ Three measurements, used together by the per-scene legibility tests:
 - `overlay_cover(page, box)`: the share of the content's box covered by DOM overlays, sampled
   with `document.elementFromPoint`;
 - `read_3d_view(page, path)`: a screenshot of the 3D view with every DOM overlay hidden, read by
-  tesseract, so a name counts only if it can be read whole (not cut by the edge, not hidden).
+  tesseract, so a name counts only if it can be read whole (not cut by the edge, not hidden);
+  `ocr_boxes(path, boxes)` reads that screenshot one label's box at a time.
 """
 
 from __future__ import annotations
@@ -140,30 +141,64 @@ def require_tesseract() -> str:
     return found
 
 
-def ocr_words(image_path: Path) -> set[str]:
-    """Lowercase words tesseract reads in a screenshot of coloured text on a dark background."""
+def _prepared_for_ocr(image):
+    """Dark text on white, 3× larger: what tesseract reads best."""
     from PIL import Image, ImageChops, ImageOps
 
-    tesseract = require_tesseract()
-    image = Image.open(image_path).convert("RGB")
-    r, g, b = image.split()
+    r, g, b = image.convert("RGB").split()
     # The brightest channel keeps blue and green labels that luminance alone would lose.
     bright = ImageOps.autocontrast(ImageChops.lighter(ImageChops.lighter(r, g), b))
     ready = ImageOps.invert(bright)
-    ready = ready.resize((ready.width * 3, ready.height * 3), Image.LANCZOS)
-    prepared = image_path.with_name(image_path.stem + "-ocr.png")
-    ready.save(prepared)
-    text = subprocess.run([tesseract, str(prepared), "-", "--psm", "11"], capture_output=True, text=True,
-                          check=True).stdout
-    words: set[str] = set()
+    return ready.resize((ready.width * 3, ready.height * 3), Image.LANCZOS)
+
+
+def _words(text: str) -> list[str]:
+    words: list[str] = []
     for token in re.split(r"[\s:,;()\[\]{}\"'“”‘’]+", text.lower()):
         token = token.strip(".·•…")
         if not token:
             continue
         # Tesseract's usual confusions in names like svc-07: o beside digits, | for l.
-        token = re.sub(r"(?<=\d)o|o(?=\d)", "0", token.replace("|", "l"))
-        words.add(token)
+        words.append(re.sub(r"(?<=\d)o|o(?=\d)", "0", token.replace("|", "l")))
     return words
+
+
+def ocr_words(image_path: Path) -> set[str]:
+    """Lowercase words tesseract reads in a screenshot of coloured text on a dark background."""
+    from PIL import Image
+
+    tesseract = require_tesseract()
+    prepared = image_path.with_name(image_path.stem + "-ocr.png")
+    _prepared_for_ocr(Image.open(image_path)).save(prepared)
+    text = subprocess.run([tesseract, str(prepared), "-", "--psm", "11"], capture_output=True, text=True,
+                          check=True).stdout
+    return set(_words(text))
+
+
+def ocr_boxes(image_path: Path, boxes: list[dict], inset: int = 0) -> list[str]:
+    """What tesseract reads as one line of text inside each box (x0, y0, x1, y1 in the
+    screenshot's pixels, `inset` px in from each side: the text within a label's backing), as its
+    letters and digits: a label read where it is drawn, as a person reads one name among many
+    marks (a whole-view read loses names among the dots of a 200-node graph)."""
+    from PIL import Image
+
+    tesseract = require_tesseract()
+    image = Image.open(image_path)
+    read = []
+    for i, box in enumerate(boxes):
+        crop = image.crop((max(int(box["x0"]) + inset, 0), max(int(box["y0"]) + inset, 0),
+                           min(int(box["x1"]) - inset, image.width), min(int(box["y1"]) - inset, image.height)))
+        prepared = image_path.with_name(f"{image_path.stem}-box{i}.png")
+        _prepared_for_ocr(crop).save(prepared)
+        text = subprocess.run([tesseract, str(prepared), "-", "--psm", "7"], capture_output=True, text=True,
+                              check=True).stdout
+        read.append(letters_and_digits(" ".join(_words(text))))
+    return read
+
+
+def letters_and_digits(text: str) -> str:
+    """A name as its letters and digits only ("catalog-5" and tesseract's "catalog:5" alike)."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
 def read_3d_view(page: Any, path: Path) -> set[str]:

@@ -265,6 +265,29 @@ def test_percentile_colours_paint_each_span_by_its_rank_with_a_key_and_switch_ba
 APIV3 = "fixtures/apiv3-gettrace-hotrod-40spans.json"  # the same request with a route pool of three
 
 
+def test_a_link_carries_the_comparison_and_the_search_and_opens_them_again(vrmon_server, open_app, page):
+    base = vrmon_server([SERIAL, RETRIES], scene="waterfall")
+    serial, retries = "fe65c5beefbe4e96119efbba3da07e99", "ea6db5d7b317ca1a5e2c4e0e7cea53ce"
+    link = f"#trace={retries}&compare={serial}&search=getdriver"
+
+    def shows_the_link() -> None:
+        page.wait_for_function("() => document.querySelector('#compare-panel .total')?.textContent.startsWith('B − A: +568 ms')")
+        page.wait_for_function("() => document.querySelector('#span-search [name=text]').value === 'getdriver'")
+        page.wait_for_function("() => /^\\d+ matches$/.test(document.querySelector('#span-search .matches').textContent)")
+        assert page.evaluate("() => window.vrmon.system.scene.trace") == retries
+        page.wait_for_function("(h) => location.hash === h", arg=link)
+
+    open_app(base, link)
+    shows_the_link()
+    page.reload()  # from the address it keeps
+    shows_the_link()
+    page.fill("#span-search [name=text]", "sql select")  # the address follows the search
+    page.wait_for_function("(h) => location.hash === h", arg=f"#trace={retries}&compare={serial}&search=sql%20select")
+    page.click("#compare-panel .close")  # and stops saying A when the comparison stops
+    page.wait_for_function("(h) => location.hash === h", arg=f"#trace={retries}&search=sql%20select")
+    assert page.errors == []
+
+
 @pytest.mark.screenshots
 def test_compare_paints_b_by_its_change_against_baseline_a_with_ghosts_a_summary_and_jumps(vrmon_server, open_app, page, screenshot_dir):
     """Also desktop-compare.png (docs/img under `make screenshots`): the retried request against the serial one."""
@@ -288,7 +311,7 @@ def test_compare_paints_b_by_its_change_against_baseline_a_with_ghosts_a_summary
     first = page.locator("#compare-panel button.contributor").first
     span = first.get_attribute("data-span")
     first.click()
-    page.wait_for_function("(s) => location.hash.endsWith(`span=${s}`)", arg=span)
+    page.wait_for_function("([s, a]) => location.hash.endsWith(`span=${s}&compare=${a}`)", arg=[span, serial])  # the link says A too
 
     # against the trimmed retry capture: A's 24 missing spans stand as ghosts in B
     page.evaluate("(t) => window.vrmon.system.switchScene({ trace: t })", retries)

@@ -78,3 +78,33 @@ def test_pointer_and_camera_moves_are_drawn(vrmon_server, open_app, page):
     assert page.evaluate(FRAMES) - before >= 2
     assert page.errors == []
 
+
+
+def test_the_findings_sent_again_after_a_snapshot_draw_no_frame(vrmon_server, open_app, page):
+    # Before the page's scripts: keep the bytes of the findings frames the server sends.
+    page.add_init_script("""
+      window.__findingsFrames = [];
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args);
+          this.addEventListener("message", (event) => {
+            if (new TextDecoder().decode(new Uint8Array(event.data, 0, 24)).includes("findings")) window.__findingsFrames.push(event.data.slice(0));
+          });
+        }
+      };
+    """)
+    open_idle(vrmon_server, open_app, page)
+    page.wait_for_function("() => window.__findingsFrames.length > 0 && document.querySelector('a-scene').systems['vrmon-findings'].received")
+    page.wait_for_function(IDLE, timeout=20_000)
+    again = page.evaluate("""async () => {
+      const scene = document.querySelector("a-scene");
+      let events = 0;
+      scene.addEventListener("vrmon-findings", () => events++);
+      const before = scene.renderer.info.render.frame;
+      window.vrmon.system.receive(window.__findingsFrames.at(-1).slice(0));  // what the server sends after each snapshot
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      return {events, frames: scene.renderer.info.render.frame - before};
+    }""")
+    assert again == {"events": 0, "frames": 0}
+    assert page.errors == []

@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
-from tests.browser.legibility import mark_figures, names_read, read_3d_view
+from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
 from tests.generated_traces import T0_US, service_names, store_of
+from vrmon.layout.services import ServicesParams
 from vrmon.model.span_batch import SpanBatch
 
 LABELS_JS = "() => document.querySelector('[service-labels]').components['service-labels'].shownLabels()"
@@ -59,9 +60,21 @@ def service_mesh_batch(n_services: int, n_traces: int = 300, seed: int = 5) -> S
     return batch
 
 
+# The busiest services get room for their names in the layout (ServicesParams.named): these must
+# always read, however many services there are.
+NAMED = ServicesParams().named
+
+
+def busiest(store, count: int) -> list[str]:
+    """The `count` services with the most spans (ties: first seen first, as the layout breaks them)."""
+    spans = np.bincount(store.service, minlength=len(store.services))
+    return [store.services.names[code] for code in np.argsort(-spans, kind="stable")[:count]]
+
+
 def open_services(vrmon_server, page, n_services: int):
     store = store_of(service_mesh_batch(n_services, n_traces=300 if n_services <= 40 else 500))
     names = sorted(set(store.services.names))
+    page.busiest = busiest(store, NAMED)
     page.goto(vrmon_server([], store=store, scene="services") + "/")
     # 200 services: the first layout of the graph takes a while on a busy machine
     page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=60_000)
@@ -100,10 +113,16 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     labels = page.evaluate(LABELS_JS)
     figures = label_figures(labels, marks)
     under_overlays = page.evaluate(UNDER_OVERLAYS_JS, labels)
-    words = read_3d_view(page, shots(tmp_path) / f"services-{n_services}.png")
-    read = names_read(words, names)
+    shot = shots(tmp_path) / f"services-{n_services}.png"
+    read = names_read(read_3d_view(page, shot), names)  # the whole view at once
+    # and each name where it is drawn (inside its backing, 10 px round the letters: a node's dot
+    # at a corner reads as "|"), as a person reads one name among many dots
+    read_in_place = {label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6))
+                     if text == letters_and_digits(label["text"])}
+    busiest_unread = [name for name in page.busiest if name not in read_in_place]
     print(f"\n{n_services} services: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, "
-          f"≥2×2 px {marks['visible_2px']:.0%}, names shown {len(labels)}, read by OCR {len(read)}, {figures}, "
+          f"≥2×2 px {marks['visible_2px']:.0%}, names shown {len(labels)}, read in place {len(read_in_place)}, "
+          f"read in the whole view {len(read)}, {figures}, the {NAMED} busiest not read {busiest_unread}, "
           f"not read {sorted(set(names) - set(read))[:12]}")
     assert marks["marks"] == len(names) >= 0.9 * n_services
     assert marks["box_share"] >= 0.30
@@ -113,15 +132,48 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     assert figures["smallest_px"] >= 16  # the letters' size; the backing adds a few pixels
     assert under_overlays == [], "names under the top bar, a list or a panel"
     shown = {label["text"] for label in labels}
-    # Names shown must read (tesseract misses a legible one or two among the links: 34–36 of the
-    # 37 shown of 40 in runs on 2026-11-30; before the names kept clear of each other by a wider
-    # gap and the nodes by more room, 31–35 of 37).
-    assert len(set(read) & shown) >= 0.8 * len(shown), f"OCR read {sorted(read)} of {sorted(shown)}"
+    # Names shown must read where they are: 36 of 36 at 40 and at 200 services in runs on
+    # 2026-11-30. (Read all at once, tesseract loses names among a 200-node graph's dots — 26–29
+    # of 36, each one clear on the screenshot — and one or two among 40 services' links.)
+    assert len(read_in_place) >= 0.9 * len(shown), f"read in place {sorted(read_in_place)} of {sorted(shown)}"
+    # The busiest services are named, wherever they sit, and read (before the layout gave their
+    # names room, 1 of the 20 busiest of 200 was named: 27 names around the graph's edge).
+    assert set(page.busiest) <= shown, f"the busiest services unnamed: {sorted(set(page.busiest) - shown)}"
+    assert busiest_unread == [], f"the busiest services not read by OCR: {busiest_unread}"
     if n_services == 40:
-        assert len(shown) >= 0.9 * len(names)
+        # 35–37 of 40 shown, 33–35 read in the whole view in runs on 2026-11-30 (the 20 busiest
+        # have room kept for their names; the other 20 take the free spots left)
+        assert len(shown) >= 0.85 * len(names)
         assert len(read) >= 0.8 * len(names), f"OCR read {sorted(read)}"  # the issue's figure
     else:  # far more names than fit: the rest show when pointed at, or closer
         assert len(shown) >= 25
+    assert page.errors == []
+
+
+CAMERA_JS = "() => document.querySelector('#camera').object3D.position.toArray()"
+
+
+def test_a_live_delta_never_moves_the_camera_and_reset_frames_the_grown_graph(vrmon_server, page):
+    page, names = open_services(vrmon_server, page, 40)
+    camera = page.evaluate(CAMERA_JS)
+    # New services arrive live, called by the busiest one: the graph grows, the view stays put.
+    store = vrmon_server.last.app.state.store
+    batch = service_mesh_batch(40, n_traces=20, seed=9)
+    batch.trace_id = [t + 10_000 for t in batch.trace_id]
+    batch.span_id = [s + 1_000_000 for s in batch.span_id]
+    batch.parent_id = [p + 1_000_000 if p else 0 for p in batch.parent_id]
+    batch.service = [f"{name}-live" if i % 5 == 4 else name for i, name in enumerate(batch.service)]
+    vrmon_server.last.call(store.add, batch)
+    grown = len(set(store.services.names))
+    page.wait_for_function("(n) => window.vrmon.stats().instances === n", arg=grown, timeout=30_000)
+    page.evaluate(TWO_FRAMES_JS)
+    assert grown > len(names)
+    assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    page.keyboard.press("r")
+    page.evaluate(TWO_FRAMES_JS)
+    marks = mark_figures(page)
+    print(f"\ngrown to {grown} services, after Reset: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}")
+    assert marks["marks"] == grown and marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90
     assert page.errors == []
 
 
@@ -178,4 +230,16 @@ def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_an
     assert seen["degrees"] >= 1.2
     assert seen["shown"] >= 0.5 * len(names)
     page.screenshot(path=str(shots(tmp_path) / "services-headset.png"))
+    assert page.errors == []
+
+
+@pytest.mark.screenshots
+def test_services_200_screenshot(vrmon_server, page, screenshot_dir):
+    """scene-services-200.png (docs/img under `make screenshots`): 200 services at the default view."""
+    page, names = open_services(vrmon_server, page, 200)
+    page.locator("#trace-list .toggle").click()  # fold the list: the scene gets the screen
+    page.wait_for_function(f"() => ({LABELS_JS})().length >= {NAMED}")
+    page.mouse.move(640, 710)
+    page.evaluate(TWO_FRAMES_JS)
+    page.screenshot(path=str(screenshot_dir / "scene-services-200.png"))
     assert page.errors == []

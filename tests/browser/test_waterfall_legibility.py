@@ -1,5 +1,6 @@
 """The waterfall reads at a glance at every size (issue 8, part 1), on data the fixtures do not
-have: 5, 40, 20k, 100k and 1M spans over 40 services, and a 10-deep burst followed by a 15 s wait.
+have: 5, 40, 20k, 100k and 1M spans over 40 services, a 10-deep burst followed by a 15 s wait, and
+a chain 200 calls deep.
 
 At the default view of a 1280×720 page: the marks' box covers ≥ 30 % of the canvas, ≥ 90 % of
 the marks are on screen, ≥ 80 % of them are at least 2×2 px, draw calls stay under 30, every lane
@@ -13,7 +14,8 @@ import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset, lane_names_point
 from tests.browser.legibility import TWO_FRAMES_JS, mark_figures, names_read, read_3d_view
-from tests.generated_traces import burst_then_wait_batch, burst_then_wait_store, named_batch, named_store, store_of
+from tests.generated_traces import (burst_then_wait_batch, burst_then_wait_store, deep_chain_batch, named_batch, named_store,
+                                    store_of)
 
 pytestmark = pytest.mark.browser
 
@@ -76,6 +78,7 @@ CASES = {
     "100k spans": lambda: named_store(100_000, spans_per_trace=100_000, n_services=40),
     "1M spans": lambda: named_store(1_000_000, spans_per_trace=1_000_000, n_services=40),
     "burst then 15 s wait": burst_then_wait_store,
+    "200-deep chain": lambda: store_of(deep_chain_batch(200)),
 }
 
 

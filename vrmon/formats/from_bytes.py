@@ -16,6 +16,7 @@ from msgspec import UNSET, Raw, Struct, UnsetType
 from vrmon.formats.jaeger_v1_bytes import Trace, read_jaeger_traces
 from vrmon.formats.otlp_bytes import ABSENT, read_otlp_resource_spans
 from vrmon.formats.typed_checks import Progress, Unusual
+from vrmon.model.raw_details import Keeper
 from vrmon.model.span_batch import SpanBatch
 
 
@@ -42,23 +43,24 @@ _trace_list = msgspec.json.Decoder(list[Trace]).decode
 _LEFT_TO_GENERAL = (msgspec.MsgspecError, Unusual, ValueError, TypeError, KeyError, AttributeError, OverflowError)
 
 
-def read_bytes(data: bytes, progress: Progress | None = None) -> SpanBatch | None:
-    """The file's spans, or None when the general reader must read it; `progress` hears how far it got."""
+def read_bytes(data: bytes, progress: Progress | None = None, keep: Keeper | None = None) -> SpanBatch | None:
+    """The file's spans, or None when the general reader must read it; `progress` hears how far
+    it got, `keep` keeps each span's details (in memory by default)."""
     start = data.lstrip(b" \t\r\n")[:1]
     try:
         if start == b"[":
-            return read_jaeger_traces(_trace_list(data), progress)
+            return read_jaeger_traces(_trace_list(data), progress, keep)
         if start != b"{":
             return None
         doc = _document(data)
         if any(part is not ABSENT for part in (doc.result, doc.error, doc.batches, doc.trace, doc.resource_spans)):
             return None
         if doc.resourceSpans is not UNSET:
-            return read_otlp_resource_spans(doc.resourceSpans, progress)
+            return read_otlp_resource_spans(doc.resourceSpans, progress, keep)
         if doc.data is not UNSET:
-            return read_jaeger_traces(doc.data, progress)
+            return read_jaeger_traces(doc.data, progress, keep)
         if doc.spans is not UNSET:
-            return read_jaeger_traces([Trace(doc.spans, doc.processes)], progress)
+            return read_jaeger_traces([Trace(doc.spans, doc.processes)], progress, keep)
         return None
     except _LEFT_TO_GENERAL:
         return None

@@ -9,12 +9,14 @@ keeps its exact messages and warnings.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import msgspec
 from msgspec import Raw, Struct
 
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
-from vrmon.model.raw_details import pack_jaeger
+from vrmon.model.raw_details import InMemory, Keeper
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 _KIND_CODES = {name: code for code, name in enumerate(SPAN_KINDS)}
@@ -59,16 +61,19 @@ _span = msgspec.json.Decoder(Span).decode
 _process = msgspec.json.Decoder(Process).decode
 
 
-def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None) -> SpanBatch:
-    """Every span of the traces; raises Unusual (or msgspec.ValidationError) for anything unusual."""
+def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None, keep: Keeper | None = None) -> SpanBatch:
+    """Every span of the traces, its details kept by `keep` (in memory by default); raises
+    Unusual (or msgspec.ValidationError) for anything unusual."""
+    keep = keep or InMemory()
     batch = SpanBatch()
     total = sum(len(trace.spans) for trace in traces)
     step = max(1, total // PROGRESS_STEPS)
     next_report = step if progress is not None else total + 1
+    seen = _Seen({}, {})
     for trace in traces:
-        processes = {pid: (_process(raw).serviceName, bytes(raw)) for pid, raw in (trace.processes or {}).items()}
-        for raw in trace.spans:
-            _read_span(batch, raw, _span(raw), processes)
+        processes = {pid: (_process(raw).serviceName, keep.where(raw)) for pid, raw in (trace.processes or {}).items()}
+        for raw, place in zip(trace.spans, keep.spans(trace.spans)):
+            batch.details.append(keep.jaeger(place, _read_span(batch, _span(raw), processes, seen)))
             if len(batch) >= next_report:
                 progress(len(batch) / total, len(batch))
                 next_report += step
@@ -76,9 +81,20 @@ def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None) ->
     return batch
 
 
-def _read_span(batch: SpanBatch, raw: Raw, span: Span, processes: dict[str, tuple[str, bytes]]) -> None:
+class _Seen(NamedTuple):
+    """One object for each trace id and operation name however many spans repeat it (a 1M-span
+    file would otherwise hold a million copies of a few hundred names while it is read)."""
+
+    trace_ids: dict[str, int]
+    operations: dict[str, str]
+
+
+def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any]], seen: _Seen) -> Any:
+    """Append the span's columns (not its details); the place of the process it names, or None."""
     trace_text = span.traceID
-    trace_id = int(trace_text, 16)
+    trace_id = seen.trace_ids.get(trace_text)
+    if trace_id is None:
+        trace_id = seen.trace_ids[trace_text] = int(trace_text, 16)
     parent_id = 0
     follows = False
     for ref in span.references or ():
@@ -107,7 +123,7 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, processes: dict[str, tupl
             if peer_tags is None:
                 peer_tags = {}
             peer_tags[key] = tag.value
-    service, process = processes.get(span.processID, ("", b""))
+    service, process = processes.get(span.processID, ("", None))
     if span.process is not None:  # the span's own process (its JSON holds it), before the trace's
         if not span.process.serviceName:
             raise Unusual("a span's own process without a service name")
@@ -121,11 +137,11 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, processes: dict[str, tupl
     batch.span_id.append(int(span.spanID, 16))
     batch.parent_id.append(parent_id)
     batch.service.append(service or UNKNOWN_SERVICE)
-    batch.operation.append(span.operationName)
+    batch.operation.append(seen.operations.setdefault(span.operationName, span.operationName))
     batch.start_us.append(span.startTime)
     batch.duration_us.append(span.duration)
     batch.error.append(error)
     batch.kind.append(kind)
     batch.follows_from.append(follows)
-    batch.details.append(pack_jaeger(raw, process))
+    return process
 

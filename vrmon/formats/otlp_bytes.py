@@ -17,7 +17,7 @@ from vrmon.formats.otlp import _KIND_NAMES, _STATUS_ERROR, attribute_value
 from vrmon.formats.proto_names import spelt_with_proto_names
 from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
 from vrmon.model.attribute_values import any_value
-from vrmon.model.raw_details import otlp_context, pack_otlp
+from vrmon.model.raw_details import InMemory, Keeper
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 ABSENT = Raw(b"")
@@ -62,8 +62,11 @@ _resource_spans = msgspec.json.Decoder(ResourceSpans).decode
 _any = msgspec.json.Decoder().decode
 
 
-def read_otlp_resource_spans(resource_spans: list[Raw], progress: Progress | None = None) -> SpanBatch:
-    """Every span; raises Unusual (or msgspec.ValidationError, ValueError) for anything unusual."""
+def read_otlp_resource_spans(resource_spans: list[Raw], progress: Progress | None = None,
+                             keep: Keeper | None = None) -> SpanBatch:
+    """Every span, its details kept by `keep` (in memory by default); raises Unusual (or
+    msgspec.ValidationError, ValueError) for anything unusual."""
+    keep = keep or InMemory()
     if resource_spans and spelt_with_proto_names(_any(resource_spans[0])):  # a writer spells every level one way
         raise Unusual("protobuf field names")
     batch = SpanBatch()
@@ -81,17 +84,20 @@ def read_otlp_resource_spans(resource_spans: list[Raw], progress: Progress | Non
         resource = _object(rs.resource)
         service = attribute_value(_list(resource.get("attributes")), "service.name")
         service = str(service) if service not in (None, "") else UNKNOWN_SERVICE
-        resource_json = msgspec.json.encode(resource)
+        resource_place = keep.where(None if rs.resource is ABSENT else rs.resource)
         for scope_spans in rs.scopeSpans or rs.instrumentationLibrarySpans or ():
-            scope = _object(scope_spans.scope) or _object(scope_spans.instrumentationLibrary)
-            context = otlp_context(resource_json, msgspec.json.encode(scope))
-            for raw in scope_spans.spans or ():
-                _read_span(batch, raw, _span(raw), service, context)
+            scope = next((raw for raw in (scope_spans.scope, scope_spans.instrumentationLibrary) if _object(raw)), None)
+            context = keep.otlp_context(resource_place, keep.where(scope))
+            spans = scope_spans.spans or []
+            for raw, place in zip(spans, keep.spans(spans)):
+                _read_span(batch, _span(raw), service)
+                batch.details.append(keep.otlp(place, context))
     check_ranges(batch)
     return batch
 
 
-def _read_span(batch: SpanBatch, raw: Raw, span: Span, service: str, context: bytes) -> None:
+def _read_span(batch: SpanBatch, span: Span, service: str) -> None:
+    """Append the span's columns (not its details)."""
     start_ns = _nanoseconds(span.startTimeUnixNano)
     end_ns = _nanoseconds(span.endTimeUnixNano) if span.endTimeUnixNano else start_ns
     kind = span.kind
@@ -108,7 +114,6 @@ def _read_span(batch: SpanBatch, raw: Raw, span: Span, service: str, context: by
     batch.error.append(span.status is not None and span.status.code in _STATUS_ERROR)
     batch.kind.append((kind if 0 <= kind < len(SPAN_KINDS) else 0) if type(kind) is int else _KIND_NAMES.get(kind, 0))
     batch.follows_from.append(False)
-    batch.details.append(pack_otlp(raw, context))
 
 
 def _callee(attributes: list[Attribute]) -> str:

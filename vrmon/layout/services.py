@@ -13,12 +13,18 @@ length; every node is kept at least `node_max + gap` units from every other (a c
 after each force step), so nodes never overlap whatever their rates become. The units turn into
 metres once, at the first layout, so that the graph is `width` metres wide: comfortable in a
 headset (a few steps away), and framed on a screen by the camera.
+
+The `named` busiest services also get room for their names: a box right of the node, as big as
+the name is at the default view (the viewer draws names at a fixed size on screen, and frames
+the graph at about the same scale whatever its size), which no other node and no other such box
+may enter. Without it, at 200 services the busiest hubs sit in the middle of a dense ball with no
+free spot for their names, and only the services at the rim get named.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -42,6 +48,7 @@ class ServicesParams:
     gap: float = param(1.1, "least space between two spheres, in ideal link lengths (room for a name beside each)")
     edge_min: float = param(0.008, "thickness of the quietest link, in ideal link lengths")
     edge_max: float = param(0.05, "thickness of the busiest link, in ideal link lengths")
+    named: int = param(20, "the busiest services get room beside their sphere for their name")
     iterations: int = param(300, "solver steps for a first layout")
     warm_iterations: int = param(40, "solver steps when services were added to a laid-out graph")
     seed: int = param(7, "random seed of the first layout: same seed, same layout")
@@ -55,6 +62,16 @@ class ServicesParams:
                                             "colours of the services' names (the same in every scene)")
 
 
+# The names' room is measured at the reference desktop view: 1280×720 with the trace list open,
+# less the top and bottom bars; the graph framed as static/js/desktop/camera-navigation.js does
+# (SERVICES_NAME_ROOM of its width beside it for names, and as much again as a margin all round).
+REFERENCE_VIEW_PX = (945.0, 630.0)
+FRAME_NAME_ROOM = 0.05
+# A name's box as static/js/scene/service-labels.js draws it, with a few pixels to spare:
+# 16 px letters (~10 px wide) on a backing 10 px beyond them, 6 px from its node; and the room
+# every node keeps from a name besides its sphere (its error marker stands above it).
+NAME_PX = {"height": 44.0, "letter": 10.5, "pad": 30.0, "clear": 7.0}
+SETTLE_STEPS = 400  # collision steps at most once the forces have cooled down
 ERROR_STOPS = (0.0, 0.01, 0.05, 0.2)  # error ratios of ok_color, low_color, warn_color, error_color
 
 
@@ -141,10 +158,12 @@ def _peer_calls(store, has_parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.ndarray, movable: np.ndarray,
-                 iterations: int, min_distance: float) -> np.ndarray:
+                 iterations: int, min_distance: float, rooms: NameRooms | None = None) -> np.ndarray:
     """Fruchterman–Reingold (ideal link length 1) in the plane, with collisions: every moving node
     ends at least `min_distance` from every other. Only `movable` nodes move: the rest stay where
-    viewers saw them.
+    viewers saw them. With `rooms`, the collision step also keeps every node out of the name boxes
+    of the others, and the boxes out of each other, as far as they fit (the distance between
+    nodes is a promise, the name boxes are best effort).
 
     Forces are computed for the moving nodes only (repulsion from every node, attraction along
     the links that touch them), so one new service among n costs O(n) per step, not O(n²).
@@ -163,11 +182,17 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
     cool = 0.97 if iterations > 60 else 0.9
     pulled = np.empty((n, 2))
     give = np.where(movable, 0.5, 1.0)[None, :]  # share of a push the mover takes
+    strength = np.ones(n)  # how hard each node pushes the others away
     for step in range(int(iterations)):
+        if rooms is not None and step % 5 == 0:
+            # a service with a name box pushes as hard as the space its name takes: the forces
+            # clear room around it, and the collision step only has to tidy up
+            boxes, _ = rooms.boxes(pos)
+            strength = 1.0 + 2 * boxes[:, 0] * boxes[:, 1] / min_distance ** 2
         here = pos[moving]
         delta = here[:, None, :] - pos[None, :, :]
         dist2 = np.einsum("ijk,ijk->ij", delta, delta) + 1e-9
-        force = np.einsum("ij,ijk->ik", 1.0 / dist2, delta)  # repulsion ~ 1/d along the unit vector
+        force = np.einsum("ij,ijk->ik", strength[None, :] / dist2, delta)  # repulsion ~ 1/d along the unit vector
         if len(source):
             d = pos[source] - pos[target]
             pull = d * np.linalg.norm(d, axis=1, keepdims=True) * weight  # attraction ~ d²
@@ -179,8 +204,19 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
         pos[moving] = here + force / length * np.minimum(length, temperature[:, None])
         temperature *= cool
         if step % 5 == 4:  # every few steps is enough while the graph is still hot
-            _separate(pos, moving, give, min_distance)
-    for _ in range(100):  # cooled down: settle what overlap is left
+            _separate(pos, moving, give, min_distance, rooms)
+    if len(moving) == n:
+        pos = _lying_down(pos)
+    for _ in range(3):
+        # Cooled down: settle what overlap is left, with name boxes of one size (made for the
+        # graph's size as it is now; once more if settling made the graph grow).
+        frozen = rooms.frozen(pos) if rooms is not None else None
+        settled = _settle(pos, moving, give, min_distance, frozen)
+        if not settled or frozen is None or rooms.fits(pos, frozen):
+            break
+    if settled:
+        return pos
+    for _ in range(100):  # the name boxes do not all fit: the distance between nodes still holds
         if not _separate(pos, moving, give, min_distance):
             return pos
     # Still jammed somewhere: a first layout grows as a whole until its closest pair is far enough
@@ -190,6 +226,21 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
     for i in moving:
         pos[i] = _free_spot(pos, i, min_distance)
     return pos
+
+
+def _lying_down(pos: np.ndarray) -> np.ndarray:
+    """A first layout turned so that its longest extent runs across (a screen, and a headset's
+    view, are wider than tall): a chain of services that came out standing up lies down."""
+    centred = pos - pos.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    major = vectors[:, -1] * (1 if vectors[0, -1] >= 0 else -1)  # a sign of its own: deterministic
+    turn = np.array([[major[0], major[1]], [-major[1], major[0]]])
+    return centred @ turn.T + pos.mean(axis=0)
+
+
+def _settle(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distance: float, rooms: NameRooms | None) -> bool:
+    """Separate until nothing overlaps (True) or for SETTLE_STEPS at most (False)."""
+    return any(not _separate(pos, moving, give, min_distance, rooms) for _ in range(SETTLE_STEPS))
 
 
 def _closest_pair(pos: np.ndarray) -> float:
@@ -209,18 +260,108 @@ def _free_spot(pos: np.ndarray, i: int, min_distance: float) -> np.ndarray:
     return spot[clear[0]] if len(clear) else spot[-1]
 
 
-def _separate(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distance: float) -> bool:
+@dataclass(frozen=True)
+class NameRooms:
+    """The name boxes of the named services: each a box right of its node, `px` wide and tall as
+    the viewer draws the name at the reference desktop view (REFERENCE_VIEW_PX); (0, 0) for a
+    service without one. How many pixels a unit is there depends on the graph's size in metres,
+    which is known only once it is laid out: `scale_of(pos)` gives it for the positions so far."""
+
+    px: np.ndarray  # (n, 2) width (the gap to the node and the backing included) and height
+    radius: np.ndarray  # (n,) the nodes' radii, in units: a box starts at its node's edge
+    node_half: float  # half the side of the box a node keeps clear of names, in units …
+    clear_px: float  # … plus this many pixels (a node on screen is a little larger, its error marker above it)
+    scale_of: Callable[[np.ndarray], tuple[float, float]]  # pixels per unit in x and in y
+
+    def frozen(self, pos: np.ndarray) -> NameRooms:
+        """These rooms at the scale of `pos`, no longer following the graph's size."""
+        scale = self.scale_of(pos)
+        return replace(self, scale_of=lambda _: scale)
+
+    def fits(self, pos: np.ndarray, frozen: NameRooms) -> bool:
+        """Whether boxes frozen at some scale are still (to 2 %) the boxes for `pos`."""
+        return bool(np.allclose(self.scale_of(pos), frozen.scale_of(pos), rtol=0.02))
+
+    def boxes(self, pos: np.ndarray) -> tuple[np.ndarray, float]:
+        """(n, 2): how far each name box reaches right of its node and half its height; and half
+        the side of the box every node keeps clear of names; in units."""
+        px_x, px_y = self.scale_of(pos)
+        boxes = self.px / np.array([px_x, 2 * px_y])
+        boxes[:, 0] += np.where(boxes[:, 0] > 0, self.radius, 0.0)
+        return boxes, self.node_half + self.clear_px / px_y
+
+
+def _box_overlap_push(ca: np.ndarray, ha: np.ndarray, cb: np.ndarray, hb: np.ndarray, tie: np.ndarray,
+                      slack: float) -> np.ndarray:
+    """For boxes a (m, 1, 2 centres and half sides) against boxes b (1, n, 2): the push that moves
+    a out of b, and `slack` beyond, along the axis it is least deep in (m, n, 2); 0 where they
+    overlap by less than `slack` (so pushes settle instead of trading hairs with the others)."""
+    d = ca - cb
+    depth = ha + hb - np.abs(d)
+    inside = (depth > slack).all(axis=-1)
+    axis_y = depth[..., 1] < depth[..., 0]
+    sign = np.where(d != 0, np.sign(d), tie[..., None])
+    push = np.zeros(depth.shape)
+    push[..., 1] = np.where(inside & axis_y, (depth[..., 1] + slack) * sign[..., 1], 0.0)
+    push[..., 0] = np.where(inside & ~axis_y, (depth[..., 0] + slack) * sign[..., 0], 0.0)
+    return push
+
+
+def _name_box_push(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, rooms: NameRooms) -> np.ndarray | None:
+    """Pushes (len(moving), 2) that take the moving nodes out of other services' name boxes, and
+    their own name boxes out of other nodes and name boxes; None if nothing overlaps. Only pairs
+    with a name box are looked at: a few dozen names among hundreds of nodes."""
+    boxes, half = rooms.boxes(pos)
+    named = np.flatnonzero(boxes[:, 0] > 0)
+    if not len(named):
+        return None
+    everyone = np.arange(len(pos))
+    node_half = np.full(2, half)
+    name_centre = pos[named] + np.stack([boxes[named, 0] / 2, np.zeros(len(named))], axis=1)
+    name_half = boxes[named] * np.array([0.5, 1.0])
+    mine = np.flatnonzero(np.isin(moving, named))  # movers with a name box: their places in `moving`
+    my_box = np.searchsorted(named, moving[mine])  # … and in `named`
+    push = np.zeros((len(moving), 2))
+
+    def add(rows, centre, half, others, their_centre, their_half, share):
+        """`share` of the push out of a box that can give way (all of it out of a fixed one)."""
+        tie = np.where(rows[:, None] < others[None, :], 1.0, -1.0)  # two boxes at one spot part both ways
+        pair = _box_overlap_push(centre[:, None], half[:, None] if half.ndim == 2 else half, their_centre[None],
+                                 their_half[None] if their_half.ndim == 2 else their_half, tie, rooms.node_half * 0.1)
+        pair *= ((rows[:, None] != others[None, :]) * np.where(give[0, others] < 1, share, 1.0)[None, :])[..., None]
+        return pair.sum(axis=1)
+
+    # My node against their names, my name against their nodes, my name against their names. The
+    # node in a name box does the moving: a busy hub among many small services clears a spot for
+    # its name where it is, instead of being pushed out to the rim by all of them.
+    push += add(moving, pos[moving], node_half, named, name_centre, name_half, 0.9)
+    if len(mine):
+        push[mine] += add(moving[mine], name_centre[my_box], name_half[my_box], everyone, pos, node_half, 0.1)
+        push[mine] += add(moving[mine], name_centre[my_box], name_half[my_box], named, name_centre, name_half, 0.5)
+    return push if push.any() else None
+
+
+def _separate(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distance: float,
+              rooms: NameRooms | None = None) -> bool:
     """Push moving nodes out of each other and out of fixed ones (a fixed node does not give way,
-    so the mover takes the whole push); True if any pair was too close."""
+    so the mover takes the whole push), and, given `rooms`, out of the name boxes (see
+    force_layout); True if anything was too close."""
     here = pos[moving]
     delta = here[:, None, :] - pos[None, :, :]
     dist = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
     dist[np.arange(len(moving)), moving] = np.inf  # not from itself
     overlap = np.maximum(min_distance * 1.01 - dist, 0.0)  # a little beyond, so pushes settle
-    if not (overlap > min_distance * 0.01).any():
-        return False
+    crowded = (overlap > min_distance * 0.01).any()
     along = delta / np.maximum(dist, 1e-9)[..., None]  # (coincident nodes: the repulsion parts them)
-    pos[moving] = here + np.einsum("ij,ijk->ik", overlap * give, along)
+    push = np.einsum("ij,ijk->ik", overlap * give, along)
+    if rooms is not None:
+        box_push = _name_box_push(pos, moving, give, rooms)
+        if box_push is not None:
+            push += box_push
+            crowded = True
+    if not crowded:
+        return False
+    pos[moving] = here + push
     return True
 
 
@@ -243,7 +384,8 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
         initial[i] = (initial[peers].mean(axis=0) if len(peers) else 0.0) + jitter[i]
     if len(fresh):
         iterations = p.iterations if not known.any() else p.warm_iterations
-        pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.node_max + p.gap)
+        rooms = name_rooms(store, graph, p, state)
+        pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.node_max + p.gap, rooms)
         if not known.any():
             pos -= pos.mean(axis=0)  # a first layout is centred; later ones keep the old centre
     else:
@@ -251,9 +393,49 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
     for i, code in enumerate(graph.services):
         state.positions[int(code)] = pos[i]
     if state.metres_per_unit is None:
-        extent = (np.ptp(pos[:, 0]) + p.node_max) * p.stretch
-        state.metres_per_unit = float(min(1.0, p.width / max(extent, 1e-6)))
-    return _graph_layout(store, graph, pos, p, state.metres_per_unit)
+        state.metres_per_unit = first_unit(pos, p)
+    layout = _graph_layout(store, graph, pos, p, state.metres_per_unit)
+    # The names kept room for reach past the rightmost nodes: the bounds the viewer frames hold them.
+    boxes, _ = name_rooms(store, graph, p, state).boxes(pos)
+    reach = float((pos[:, 0] + boxes[:, 0]).max() - pos[:, 0].max()) * p.stretch * state.metres_per_unit
+    lo, hi = layout.bounds[:3], layout.bounds[3:]
+    return replace(layout, bounds=(*lo, hi[0] + max(reach, 0.0), *hi[1:]))
+
+
+def first_unit(pos: np.ndarray, p: ServicesParams) -> float:
+    """Metres per unit that make a first layout `width` metres wide (never more than 1: a small
+    graph is not blown up)."""
+    extent = (np.ptp(pos[:, 0]) + p.node_max) * p.stretch
+    return float(min(1.0, p.width / max(extent, 1e-6)))
+
+
+def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState) -> NameRooms:
+    """Name boxes for the `named` services with the most spans (the viewer names the biggest
+    nodes first, and the biggest are the busiest)."""
+    n = len(graph.services)
+    named = np.argsort(-graph.spans, kind="stable")[:max(int(p.named), 0)]
+    letters = np.array([len(store.services.names[int(code)]) for code in graph.services[named]])
+    px = np.zeros((n, 2))
+    px[named, 0] = NAME_PX["pad"] + NAME_PX["letter"] * letters
+    px[named, 1] = NAME_PX["height"]
+    radius = _scale(np.sqrt(graph.spans.astype(np.float64)), p.node_min, p.node_max) / 2
+
+    def scale_of(pos: np.ndarray) -> tuple[float, float]:
+        unit = state.metres_per_unit or first_unit(pos, p)
+        metres = (np.ptp(pos, axis=0) + p.node_max) * unit * np.array([p.stretch, 1.0])
+        return tuple(reference_px_per_metre(*metres, px[:, 0].max()) * unit * np.array([p.stretch, 1.0]))
+
+    return NameRooms(px, radius, p.node_max / 2, NAME_PX["clear"], scale_of)
+
+
+def reference_px_per_metre(width: float, height: float, names_px: float) -> float:
+    """Pixels a metre of the graph takes at the reference desktop view, framed as the viewer
+    frames it (static/js/desktop/camera-navigation.js: the bounds with a share of their width
+    beside them for names and as much again as a margin, fit into the free part of the view),
+    when the bounds hold names up to `names_px` wide right of the nodes (see services_layout)."""
+    free_w, free_h = REFERENCE_VIEW_PX
+    room = 2 * FRAME_NAME_ROOM  # each side, a share of the width
+    return min((free_w - names_px) / (width * (1 + 2 * room)), free_h / (height + room * width))
 
 
 def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams, unit: float) -> Layout:

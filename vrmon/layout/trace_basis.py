@@ -25,7 +25,7 @@ from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
 from vrmon.model.columns import grown
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
-KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~100 MB)
+KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
 SERIALS = itertools.count()
 NEVER = np.iinfo(np.int64).max
 

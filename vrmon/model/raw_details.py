@@ -13,16 +13,18 @@ panel, peers and recordings need not care which reader kept the span.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import msgpack
 import msgspec
 
+from vrmon.model.file_details import JAEGER_V1, OTLP, SLICED, read_parts
 from vrmon.model.otlp_proto_details import PROTO_FORMAT, expand_details
 
 MARK = b"\xc1"
-JAEGER_V1 = 1  # context: the process object (empty when the span has its own "process")
-OTLP = 2  # context: the resource object, then the scope object, each after a 4-byte length
+# JAEGER_V1's context: the process object (empty when the span has its own "process");
+# OTLP's: the resource object, then the scope object, each after a 4-byte length;
+# SLICED: no text, where it is in the trace file (file_details.py)
 _HEAD = 6
 
 _decode = msgspec.json.Decoder().decode
@@ -41,11 +43,44 @@ def otlp_context(resource: bytes, scope: bytes) -> bytes:
     return len(resource).to_bytes(4, "little") + resource + scope
 
 
+class Keeper(Protocol):
+    """How a typed reader keeps each span's details: `InMemory`, or `file_details.FileSlices`.
+    A place is what `where` or `spans` gave for a part of the document."""
+
+    def where(self, raw: msgspec.Raw | None) -> Any: ...
+    def spans(self, raws: list[msgspec.Raw]) -> list[Any]: ...
+    def jaeger(self, span: Any, process: Any) -> bytes: ...
+    def otlp_context(self, resource: Any, scope: Any) -> bytes: ...
+    def otlp(self, span: Any, context: bytes) -> bytes: ...
+
+
+class InMemory:
+    """Keeps each span's text in its details entry (for documents that are not a file on disk);
+    `vrmon.model.file_details.FileSlices` has the same methods and keeps places in the file."""
+
+    def where(self, raw: msgspec.Raw | None) -> msgspec.Raw | None:
+        return raw
+
+    def spans(self, raws: list[msgspec.Raw]) -> list[msgspec.Raw]:
+        return raws
+
+    def jaeger(self, span: msgspec.Raw, process: msgspec.Raw | None) -> bytes:
+        return pack_jaeger(span, b"" if process is None else bytes(process))
+
+    def otlp_context(self, resource: msgspec.Raw | None, scope: msgspec.Raw | None) -> bytes:
+        return otlp_context(b"{}" if resource is None else bytes(resource), b"{}" if scope is None else bytes(scope))
+
+    def otlp(self, span: msgspec.Raw, context: bytes) -> bytes:
+        return pack_otlp(span, context)
+
+
 def unpack_details(details: bytes) -> dict[str, Any]:
     """A span's kept details as a dict: "format", "span" and its context, parsed JSON throughout."""
     if details[:1] != MARK:
         raw = msgpack.unpackb(details)
         return expand_details(raw) if raw["format"] == PROTO_FORMAT else raw
+    if details[:2] == SLICED:
+        return _read_sliced(details)
     end = _HEAD + int.from_bytes(details[2:_HEAD], "little")
     span = _decode(details[_HEAD:end])
     if details[1] == JAEGER_V1:
@@ -53,3 +88,29 @@ def unpack_details(details: bytes) -> dict[str, Any]:
         return {"format": "jaeger-v1", "span": span, "process": span.get("process") or process}
     cut = end + 4 + int.from_bytes(details[end : end + 4], "little")
     return {"format": "otlp", "span": span, "resource": _decode(details[end + 4 : cut]), "scope": _decode(details[cut:])}
+
+
+_FILE_CHANGED = ("the trace file changed on disk (or is gone) since it was loaded: this span's tags, logs and "
+                 "process cannot be shown")
+
+
+def _read_sliced(entry: bytes) -> dict[str, Any]:
+    kind, texts = read_parts(entry)
+    if texts is None:
+        return {"format": "jaeger-v1" if kind == JAEGER_V1 else "otlp", "span": {}, "problems": [_FILE_CHANGED]}
+    span, *context = (_decode(text) if text else {} for text in texts)
+    if kind == JAEGER_V1:
+        return {"format": "jaeger-v1", "span": span, "process": span.get("process") or context[0]}
+    return {"format": "otlp", "span": span, "resource": context[0] or {}, "scope": context[1] or {}}
+
+
+def materialized(details: bytes) -> bytes:
+    """The details with the file's text in them, for a recording (it outlives the file)."""
+    if details[:2] != SLICED:
+        return details
+    kind, texts = read_parts(details)
+    if texts is None:
+        return msgpack.packb(_read_sliced(details))
+    if kind == JAEGER_V1:
+        return pack_jaeger(texts[0], texts[1])
+    return pack_otlp(texts[0], otlp_context(texts[1] or b"{}", texts[2] or b"{}"))

@@ -21,6 +21,7 @@ import numpy as np
 
 from vrmon.formats.values import pack_untrusted
 from vrmon.model.dependencies import DependencyLink
+from vrmon.model.raw_details import materialized
 from vrmon.model.span_batch import SpanBatch
 
 MAGIC = b"\x89VRREC\r\n"  # PNG-style: a high byte and CRLF show a file mangled as text
@@ -69,7 +70,7 @@ def encode_spans(source: str, batch: SpanBatch, keep: np.ndarray | None = None) 
         "error": np.array(batch.error, np.uint8).tobytes(),
         "kind": np.array(batch.kind, np.int8).tobytes(),
         "follows_from": np.array(batch.follows_from, np.uint8).tobytes(),
-        "details": list(batch.details),
+        "details": [materialized(d) for d in batch.details],  # the text of spans whose details stayed in their file
         "unknown_ref_types": sorted(batch.unknown_ref_types),
         "incomplete": np.array(sorted(batch.incomplete), np.uint32).astype("<u4").tobytes(),
         "peer_at": np.array([i for i, _ in peers], np.uint32).astype("<u4").tobytes(),

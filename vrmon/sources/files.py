@@ -13,6 +13,7 @@ from vrmon.formats.from_bytes import read_bytes
 from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
 from vrmon.formats.typed_checks import Progress
+from vrmon.model.file_details import FileSlices
 from vrmon.model.span_batch import SpanBatch
 from vrmon.tracing import span
 
@@ -23,13 +24,14 @@ def load_trace_file(path: str | Path, progress: Progress | None = None) -> SpanB
     """Every span of the file; `progress` (called from this thread) hears how far a long read got."""
     path = Path(path)
     with span("load file", {"vrmon.file.name": path.name}) as current:
-        data = _read_file(path)
+        data, mtime_ns = _read_file(path)
         current.set_attribute("vrmon.file.bytes", len(data))
         with span("parse"):
-            return _parse(path, data, progress)
+            return _parse(path, data, progress, mtime_ns)
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path) -> tuple[bytes, int]:
+    """The file's bytes, and its modification time before they were read."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -49,14 +51,15 @@ def _read_file(path: Path) -> bytes:
         raise SourceError(f"{path}: cannot read it ({exc})") from None
     if len(data) > MAX_FILE_BYTES:
         raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
-    return data
+    return data, info.st_mtime_ns
 
 
-def _parse(path: Path, data: bytes, progress: Progress | None) -> SpanBatch:
+def _parse(path: Path, data: bytes, progress: Progress | None, mtime_ns: int) -> SpanBatch:
     try:
         if not looks_like_json(data):
             return _read_protobuf(path, data)
-        batch = read_bytes(data, progress)  # the usual big file, decoded straight from its bytes
+        # the usual big file: decoded straight from its bytes, each span's details left in the file
+        batch = read_bytes(data, progress, FileSlices(path, data, mtime_ns))
         if batch is not None:
             return batch
         doc = json.loads(data)

@@ -1,7 +1,9 @@
 // A link to every span: the page's address says what is on show (`#trace=<id>&span=<id>`, or
-// `#scene=<name>` outside the waterfall), kept up to date as the viewer selects (replaceState: no
-// history entry per click). Opening such an address — a pasted link, a reload, a hashchange —
-// shows that trace in the waterfall and selects that span (the server opens the folds hiding it).
+// `#scene=<name>` outside the waterfall, with `&compare=<baseline A's id>` while the trace is
+// compared and `&search=<text>` while the search has text), kept up to date as the viewer selects
+// (replaceState: no history entry per click). Opening such an address — a pasted link, a reload,
+// a hashchange — shows that trace in the waterfall and selects that span (the server opens the
+// folds hiding it), compares it with A and searches for the text.
 // A trace that is not loaded yet (files load in the background) is asked for again when it appears
 // in the trace list; until then the server's refusal says why in the toast. With a live source the
 // server asks it for the trace (a `lookup` frame says so) and reveals it when it comes.
@@ -9,19 +11,26 @@ import { listen } from "../listen.js";
 
 const HEX_ID = /^[0-9a-f]{1,32}$/;
 const SCENE_NAME = /^[\w.-]{1,64}$/;
+const MAX_SEARCH = 200; // characters of search text a link carries
 
-/** {trace, span, scene} from "#trace=…&span=…&scene=…" (ids lowercased); null when it names nothing valid. */
+/** {trace, span, scene, compare, search} from "#trace=…&span=…&scene=…&compare=…&search=…" (ids
+ * lowercased); null when it names nothing valid. */
 export function parseLink(hash) {
   const params = new URLSearchParams(String(hash).replace(/^#/, ""));
-  const trace = params.get("trace")?.toLowerCase() ?? null;
-  const span = params.get("span")?.toLowerCase() ?? null;
-  const scene = params.get("scene");
-  const link = {
-    trace: trace !== null && HEX_ID.test(trace) ? trace : null,
-    span: span !== null && HEX_ID.test(span) ? span : null,
-    scene: scene !== null && SCENE_NAME.test(scene) ? scene : null,
+  const hex = (name) => {
+    const id = params.get(name)?.toLowerCase() ?? null;
+    return id !== null && HEX_ID.test(id) ? id : null;
   };
-  if (link.trace === null) link.span = null; // a span id means something only within its trace
+  const scene = params.get("scene");
+  const search = params.get("search");
+  const link = {
+    trace: hex("trace"),
+    span: hex("span"),
+    scene: scene !== null && SCENE_NAME.test(scene) ? scene : null,
+    compare: hex("compare"),
+    search: search !== null && search.trim() && search.length <= MAX_SEARCH ? search : null,
+  };
+  if (link.trace === null) link.span = link.compare = null; // a span or a baseline means something only with its trace
   return link.trace !== null || link.scene !== null ? link : null;
 }
 
@@ -53,11 +62,14 @@ AFRAME.registerComponent("span-links", {
         if (this.pending.span && event.detail.select !== null) {
           this.el.sceneEl.emit("vrmon-frame-nodes", { ids: [event.detail.select] }, false);
         }
+        if (this.pending.compare) this.el.sceneEl.systems["vrmon-compare"].start(this.pending.compare, this.pending.trace);
         this.pending = null;
         this.writeAddress();
       },
       "vrmon-details": () => { if (!this.pending) this.writeAddress(); },
       "vrmon-selection": () => { if (!this.pending) this.writeAddress(); },
+      "vrmon-comparison": () => { if (!this.pending) this.writeAddress(); },
+      "vrmon-filter": (event) => { if (!this.pending && event.detail.reset) this.writeAddress(); },
     };
     for (const [name, listener] of Object.entries(this.listeners)) this.el.sceneEl.addEventListener(name, listener);
     this.onHashChange = () => {
@@ -78,6 +90,7 @@ AFRAME.registerComponent("span-links", {
   open() {
     const link = this.pending;
     this.sent = true;
+    if (link.search !== null) this.system.setFilter({ ...this.system.nodeFilter.criteria, text: link.search });
     if (link.trace) {
       this.system.reveal({ trace: link.trace, span: link.span });
     } else {
@@ -86,13 +99,20 @@ AFRAME.registerComponent("span-links", {
     }
   },
 
-  /** The address of what is on show: the selected span, else the waterfall's trace, else the scene. */
+  /** The address of what is on show: the selected span, else the waterfall's trace, else the
+   * scene; then the baseline it is compared with and the search text. */
   address() {
-    const { scene, selectedId, knownIds } = this.system;
+    const { scene, selectedId, knownIds, nodeFilter } = this.system;
     const known = selectedId === null ? undefined : knownIds.get(selectedId); // [span id, trace id] once its details came
-    if (known) return `#trace=${known[1]}&span=${known[0]}`;
-    if (scene?.trace) return `#trace=${scene.trace}`;
-    return scene?.name ? `#scene=${encodeURIComponent(scene.name)}` : "";
+    let hash = "";
+    if (known) hash = `#trace=${known[1]}&span=${known[0]}`;
+    else if (scene?.trace) hash = `#trace=${scene.trace}`;
+    else if (scene?.name) hash = `#scene=${encodeURIComponent(scene.name)}`;
+    const compare = this.el.sceneEl.systems["vrmon-compare"];
+    if (hash.startsWith("#trace=") && compare?.showing()) hash += `&compare=${compare.comparison.summary.a.trace}`;
+    const text = nodeFilter.criteria.text;
+    if (hash && text && text.length <= MAX_SEARCH) hash += `&search=${encodeURIComponent(text)}`;
+    return hash;
   },
 
   writeAddress() {

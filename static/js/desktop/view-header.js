@@ -1,4 +1,4 @@
-// The top bar's title: what the scene shows (title, span count, trace id).
+// The top bar's title: what the scene shows (title, node count — spans, or services in the graph —, trace id).
 import { listen } from "../listen.js";
 
 AFRAME.registerComponent("view-header", {
@@ -24,7 +24,7 @@ AFRAME.registerComponent("view-header", {
     const detail = scene.detail; // the waterfall: some spans may be folded into summary marks
     const parts = [detail?.folded
       ? `${scene.name} · ${detail.spans.toLocaleString("en")} spans, ${detail.folded.toLocaleString("en")} folded into ${detail.summaries} marks`
-      : `${scene.name} · ${this.system.nodes.count} spans`];
+      : `${scene.name} · ${this.system.nodes.count} ${scene.layout === "services" ? "services" : "spans"}`];
     if (scene.trace) parts.push(`trace ${scene.trace}`);
     this.data.detail.textContent = parts.join(" · ");
     document.title = `${scene.title || scene.name} — vrmon`;

@@ -1,0 +1,108 @@
+"""Span details left in the trace file: where each span's JSON (and its process, resource and scope)
+is in the file, read back only when a viewer opens the span.
+
+A 1M-span file of tag-heavy spans is over a gigabyte of JSON; holding each span's text in memory
+would cost that much again. Instead each span keeps one small entry (kept in the store's details
+list like any other) naming the file and the byte ranges:
+
+    0xC1, 0x03, kind (1 Jaeger, 2 OTLP), file number (4 bytes), then (offset 8 bytes, length 4
+    bytes) for the span and each part of its context (length 0: none)
+
+The file's size and modification time at load are kept too: a file changed or gone since then
+gives details that say so rather than someone else's bytes (raw_details.py reads the entries;
+recordings copy the text in, since they outlive the file).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from msgspec import Raw
+
+JAEGER_V1, OTLP = 1, 2  # the kinds of entry (as in raw_details.py)
+SLICED = b"\xc1\x03"
+_PART = struct.Struct("<QI")
+_PARTS = {JAEGER_V1: 2, OTLP: 3}  # the span, then its process / its resource and scope
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+_FILES: list[LoadedFile] = []  # by file number, for this process's lifetime (a few per run)
+
+
+class FileSlices:
+    """Makes the details entries of the spans read from one file's bytes (`data`, as read from `path`).
+
+    The readers ask for the place of each list of spans and of each context part (a process, a
+    resource, a scope) in the order of the file's objects; a search starts where the last list of
+    spans ended, which is before the next object, whatever the order of its keys.
+    """
+
+    def __init__(self, path: Path, data: bytes, mtime_ns: int) -> None:
+        number = len(_FILES)
+        _FILES.append(LoadedFile(path.resolve(), len(data), mtime_ns))
+        self._prefix = {kind: SLICED + bytes((kind,)) + number.to_bytes(4, "little") for kind in _PARTS}
+        self._find = data.find
+        self._starts = data.startswith
+        self._end = 0  # where the last list of spans located ended
+
+    def where(self, raw: Raw | None) -> tuple[int, int]:
+        """(offset, length) of `raw` (a part of `data`): the first place after the last list of
+        spans holding exactly its bytes (found by content, so any such place reads back the same)."""
+        if raw is None:
+            return 0, 0
+        view = memoryview(raw)
+        at = self._find(view[:32], self._end)
+        while at >= 0 and not self._starts(view, at):
+            at = self._find(view[:32], at + 1)
+        if at < 0:
+            raise ValueError("a part of the document is not in the file")  # never for a msgspec Raw of `data`
+        return at, len(view)
+
+    def spans(self, raws: list[Raw]) -> list[tuple[int, int]]:
+        """Where each of a list's spans is: the first found by content, each next one at the
+        first "{" after the one before (only a comma and white space lie between)."""
+        if not raws:
+            return []
+        at, length = self.where(raws[0])
+        places = [(at, length)]
+        find = self._find
+        for raw in raws[1:]:
+            at = find(b"{", at + length)
+            length = len(raw)
+            places.append((at, length))
+        self._end = at + length
+        return places
+
+    def jaeger(self, span: tuple[int, int], process: tuple[int, int]) -> bytes:
+        return self._prefix[JAEGER_V1] + _PART.pack(*span) + _PART.pack(*process)
+
+    def otlp_context(self, resource: tuple[int, int], scope: tuple[int, int]) -> bytes:
+        return _PART.pack(*resource) + _PART.pack(*scope)
+
+    def otlp(self, span: tuple[int, int], context: bytes) -> bytes:
+        return self._prefix[OTLP] + _PART.pack(*span) + context
+
+
+def read_parts(entry: bytes) -> tuple[int, list[bytes] | None]:
+    """The entry's kind, and the bytes of its span and context parts (b"" for none), or None
+    when the file is not as it was loaded."""
+    kind = entry[2]
+    parts = [_PART.unpack_from(entry, 7 + i * _PART.size) for i in range(_PARTS[kind])]
+    loaded = _FILES[int.from_bytes(entry[3:7], "little")]
+    try:
+        info = loaded.path.stat()
+        if (info.st_size, info.st_mtime_ns) != (loaded.size, loaded.mtime_ns):
+            return kind, None
+        with loaded.path.open("rb") as f:
+            return kind, [os.pread(f.fileno(), length, offset) if length else b"" for offset, length in parts]
+    except OSError:
+        return kind, None
