@@ -312,6 +312,8 @@ def test_compare_paints_b_by_its_change_against_baseline_a_with_ghosts_a_summary
     span = first.get_attribute("data-span")
     first.click()
     page.wait_for_function("([s, a]) => location.hash.endsWith(`span=${s}&compare=${a}`)", arg=[span, serial])  # the link says A too
+    # and so does the link the span's panel copies
+    page.wait_for_function("([s, a]) => document.querySelector('#span-panel .link-address')?.value.endsWith(`span=${s}&compare=${a}`)", arg=[span, serial])
 
     # against the trimmed retry capture: A's 24 missing spans stand as ghosts in B
     page.evaluate("(t) => window.vrmon.system.switchScene({ trace: t })", retries)

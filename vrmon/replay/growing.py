@@ -75,6 +75,11 @@ class GrowingRecording:
         return self._next_frame >= len(self.table.times_us)
 
     @property
+    def parts(self) -> int:
+        """How many parts were read."""
+        return len(self._parts)
+
+    @property
     def spans(self) -> int:
         return len(self.arrival_us)
 

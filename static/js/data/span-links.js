@@ -34,10 +34,22 @@ export function parseLink(hash) {
   return link.trace !== null || link.scene !== null ? link : null;
 }
 
-/** The address of a span (or a trace, with span null) on this vrmon. */
-export function linkTo(trace, span = null) {
+/** The address of a span (or a trace, with span null) on this vrmon, followed by `state`
+ * (`viewState`: the comparison and search a link carries). */
+export function linkTo(trace, span = null, state = "") {
   const hash = span ? `#trace=${trace}&span=${span}` : `#trace=${trace}`;
-  return `${location.origin}${location.pathname}${location.search}${hash}`;
+  return `${location.origin}${location.pathname}${location.search}${hash}${state}`;
+}
+
+/** `&compare=<A>&search=<text>`: the baseline the trace on show is compared with (when `ofTrace`),
+ * and the search text, as a link carries them. */
+export function viewState(sceneEl, ofTrace) {
+  let state = "";
+  const compare = sceneEl.systems["vrmon-compare"];
+  if (ofTrace && compare?.showing()) state += `&compare=${compare.comparison.summary.a.trace}`;
+  const text = sceneEl.systems["vrmon-data"].nodeFilter.criteria.text;
+  if (text && text.length <= MAX_SEARCH) state += `&search=${encodeURIComponent(text)}`;
+  return state;
 }
 
 AFRAME.registerComponent("span-links", {
@@ -102,17 +114,13 @@ AFRAME.registerComponent("span-links", {
   /** The address of what is on show: the selected span, else the waterfall's trace, else the
    * scene; then the baseline it is compared with and the search text. */
   address() {
-    const { scene, selectedId, knownIds, nodeFilter } = this.system;
+    const { scene, selectedId, knownIds } = this.system;
     const known = selectedId === null ? undefined : knownIds.get(selectedId); // [span id, trace id] once its details came
     let hash = "";
     if (known) hash = `#trace=${known[1]}&span=${known[0]}`;
     else if (scene?.trace) hash = `#trace=${scene.trace}`;
     else if (scene?.name) hash = `#scene=${encodeURIComponent(scene.name)}`;
-    const compare = this.el.sceneEl.systems["vrmon-compare"];
-    if (hash.startsWith("#trace=") && compare?.showing()) hash += `&compare=${compare.comparison.summary.a.trace}`;
-    const text = nodeFilter.criteria.text;
-    if (hash && text && text.length <= MAX_SEARCH) hash += `&search=${encodeURIComponent(text)}`;
-    return hash;
+    return hash && hash + viewState(this.el.sceneEl, hash.startsWith("#trace="));
   },
 
   writeAddress() {

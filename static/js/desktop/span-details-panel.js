@@ -5,7 +5,7 @@
 import { formatDuration, formatRate, formatTimestamp, formatValue, h, releaseFocusAfterClick } from "../data/format.js";
 import { FLAG } from "../data/protocol.js";
 import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
-import { linkTo } from "../data/span-links.js";
+import { linkTo, viewState } from "../data/span-links.js";
 import { listen } from "../listen.js";
 
 AFRAME.registerComponent("span-details-panel", {
@@ -48,7 +48,7 @@ AFRAME.registerComponent("span-details-panel", {
     this.render(span.operation, [
       h("p", { class: "subtitle" }, badges),
       this.openTraceButton(span.trace_id),
-      span.span_id ? copyLink(linkTo(span.trace_id, span.span_id)) : null,
+      span.span_id ? copyLink(linkTo(span.trace_id, span.span_id, viewState(this.el.sceneEl, span.trace_id === this.system.scene?.trace))) : null,
       section(null, table([
         ["Duration", formatDuration(span.duration_us)],
         span.percentile?.text ? ["Percentile", span.percentile.text] : null,
