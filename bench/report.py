@@ -39,7 +39,7 @@ def write_section(section: str, report: str, path: Path = BENCHMARKS_DOC) -> Non
     if section in text:
         start = text.index(section)
         nxt = text.find("\n## ", start + len(section))
-        text = text[:start] + report + (text[nxt + 1 :] if nxt >= 0 else "")
+        text = text[:start] + report.rstrip("\n") + "\n" + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + report
     path.write_text(text)
