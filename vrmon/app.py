@@ -36,7 +36,6 @@ from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
 from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import HostSample, run_host_metrics
-from vrmon.sources.lookup import TraceLookup
 from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
@@ -87,7 +86,10 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     recorder = _open_recorder(config, hub, sources or [])
     sinks = [(source, _sink(hub, source.name, recorder)) for source in sources or ()]
     fetching = [(source, sink) for source, sink in sinks if hasattr(source, "fetch_trace")]
-    hub.lookup = TraceLookup(fetching, hub.looked_up) if fetching else None  # links to traces the polls did not bring
+    if fetching:  # links to traces the polls did not bring (imported here: serving files needs no HTTP client)
+        from vrmon.sources.lookup import TraceLookup
+
+        hub.lookup = TraceLookup(fetching, hub.looked_up)
 
     page = ClientPage(config.static_dir, config.node_modules)  # versioned URLs, preloads (client_page.py)
 

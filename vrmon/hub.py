@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -56,8 +56,10 @@ from vrmon.protocol import (
 from vrmon.scene import SceneView, ViewKey
 from vrmon.layout.reveal import ancestors_to_open, span_uids
 from vrmon.scene_presets import ScenePreset
-from vrmon.sources.lookup import TraceLookup
 from vrmon.tracing import is_untraced, span, untraced
+
+if TYPE_CHECKING:  # the lookup (and the HTTP client it brings) is imported only with a live source
+    from vrmon.sources.lookup import TraceLookup
 
 log = logging.getLogger("vrmon")
 
