@@ -123,4 +123,14 @@ export function faceTowards(object, point) {
   object.rotation.set(0, Math.atan2(point.x - object.position.x, point.z - object.position.z), 0);
 }
 
+/** The viewer's eyes into `head` and where they look, level (straight ahead when they look
+ * straight up or down), into `forward`: where a panel put before them goes. */
+export function levelGaze(camera, head, forward) {
+  camera.getWorldPosition(head);
+  camera.getWorldDirection(forward);
+  forward.y = 0;
+  if (forward.lengthSq() < 1e-6) forward.set(0, 0, -1);
+  forward.normalize();
+}
+
 export { setText };

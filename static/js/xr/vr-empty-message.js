@@ -3,7 +3,7 @@
 import { emptyMessage, emptyMessageText } from "../data/empty-message.js";
 import { createText, setText } from "./text.js";
 import { listen } from "../listen.js";
-import { faceTowards } from "./panel-kit.js";
+import { faceTowards, levelGaze } from "./panel-kit.js";
 
 const THREE = AFRAME.THREE;
 const DISTANCE = 2.5; // metres in front of the eyes
@@ -44,12 +44,7 @@ AFRAME.registerComponent("vr-empty-message", {
 
   /** Straight ahead of the viewer's eyes, level, turned to face them. */
   place() {
-    const camera = this.el.sceneEl.camera;
-    camera.getWorldPosition(this.head);
-    camera.getWorldDirection(this.forward);
-    this.forward.y = 0;
-    if (this.forward.lengthSq() < 1e-6) this.forward.set(0, 0, -1);
-    this.forward.normalize();
+    levelGaze(this.el.sceneEl.camera, this.head, this.forward);
     const object = this.el.object3D;
     object.position.copy(this.head).addScaledVector(this.forward, DISTANCE);
     faceTowards(object, this.head);

@@ -10,6 +10,7 @@
 // quarter of the trace if it showed all of it. One mesh and one text: two draw calls.
 import { paintDensity, paintStrip, stripCaption } from "../data/strip-image.js";
 import { listen } from "../listen.js";
+import { levelGaze } from "./panel-kit.js";
 import { createText, setText } from "./text.js";
 
 const THREE = AFRAME.THREE;
@@ -106,12 +107,7 @@ AFRAME.registerComponent("vr-time-strip", {
    * the eyes see it below the waterfall's foot (the wall ahead reaches down to near the floor).
    */
   place() {
-    const camera = this.el.sceneEl.camera;
-    camera.getWorldPosition(this.head);
-    camera.getWorldDirection(this.forward);
-    this.forward.y = 0;
-    if (this.forward.lengthSq() < 1e-6) this.forward.set(0, 0, -1);
-    this.forward.normalize();
+    levelGaze(this.el.sceneEl.camera, this.head, this.forward);
     const halfHeight = THREE.MathUtils.radToDeg(Math.atan(HEIGHT / 2 / DISTANCE));
     const down = THREE.MathUtils.degToRad(Math.max(this.footDown() + CLEARANCE, LEAST_DOWN) + halfHeight);
     const object = this.el.object3D;
