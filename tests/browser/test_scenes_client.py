@@ -206,7 +206,8 @@ def test_scene_switcher_lists_the_servers_scenes_and_switches(vrmon_server, open
     assert page.locator("#scene-switcher [aria-current='true']").inner_text() == "services"
     assert page.evaluate("window.vrmon.stats().edges") == len(services["edges"].ids)
     # the graph's nodes are services, and the title says so
-    assert page.locator("#view-detail").inner_text() == f"services · {len(services['nodes'].ids)} services"
+    page.wait_for_function("(t) => document.querySelector('#view-detail').textContent === t",
+                           arg=f"services · {len(services['nodes'].ids)} services")
     # back to the waterfall: the services' edges and particles go with them
     page.locator("#scene-switcher [data-scene='waterfall']").click()
     page.wait_for_function("window.vrmon.stats().scene === 'waterfall' && window.vrmon.stats().edges === 0")

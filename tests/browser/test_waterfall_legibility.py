@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import FIXTURES
 from tests.browser.helpers import enter_vr, install_emulated_headset, lane_names_point
 from tests.browser.legibility import TWO_FRAMES_JS, mark_figures, names_read, read_3d_view
 from tests.generated_traces import (burst_then_wait_batch, burst_then_wait_store, deep_chain_batch, named_batch, named_store,
@@ -19,10 +20,11 @@ from tests.generated_traces import (burst_then_wait_batch, burst_then_wait_store
 
 pytestmark = pytest.mark.browser
 
-# Every lane label as drawn: its quad (anchor + corner offsets in view space, as the shader
+# Every label of a kind ("lane" unless told) as drawn: its quad (anchor + corner offsets in view space, as the shader
 # places it) projected into CSS pixels, and its font px: the quad's height × the letters' share.
-LANE_LABEL_PX_JS = """
-() => {
+LABEL_PX_JS = """
+(asked) => {
+  const kinds = asked ?? ["lane"]; // evaluate() without an argument passes null
   const THREE = AFRAME.THREE;
   const camera = document.querySelector("a-scene").camera;
   const entity = document.querySelector("[scene-labels]");
@@ -40,7 +42,7 @@ LANE_LABEL_PX_JS = """
     v.applyMatrix4(camera.projectionMatrix);
     return [(v.x + 1) / 2 * canvas.width, (1 - v.y) / 2 * canvas.height];
   };
-  return window.vrmon.system.labels.map((l, i) => [l, i]).filter(([l]) => l.kind === "lane").map(([l, i]) => {
+  return window.vrmon.system.labels.map((l, i) => [l, i]).filter(([l]) => kinds.includes(l.kind)).map(([l, i]) => {
     const [x0, y1] = at(l.pos, i * 4), [x1, y0] = at(l.pos, i * 4 + 2);
     return { text: l.text, font: (y1 - y0) * share, x0, y0, x1, y1 };
   });
@@ -95,7 +97,7 @@ def test_the_waterfall_is_framed_visible_and_its_lane_names_read(case, vrmon_ser
     assert figures["visible_2px"] >= 0.80
     assert stats["drawCalls"] < 30
 
-    lanes = page.evaluate(LANE_LABEL_PX_JS)
+    lanes = page.evaluate(LABEL_PX_JS)
     assert lanes, "the waterfall names its lanes"
     print(f"\n{case}: {len(lanes)} lane names, smallest {min(lane['font'] for lane in lanes):.1f} px")
     # 14.5 px before the time strip took a row of the bottom edge, 13.2 px with it (2026-11-30)
@@ -109,6 +111,20 @@ def test_the_waterfall_is_framed_visible_and_its_lane_names_read(case, vrmon_ser
     names = [lane["text"] for lane in lanes]
     read = names_read(words, names)
     assert len(read) == len(names), sorted(set(names) - set(read))
+    assert not page.errors
+
+
+def test_the_ruler_of_a_trace_with_idle_breaks_is_whole_on_screen(vrmon_server, page):
+    """The follows-from trace (jaeger #115) starts and ends with idle stretches: the ticks and the
+    breaks' lengths at its right end reached past the screen edge ("70.4", "// 19 ms id")."""
+    base = vrmon_server([FIXTURES / "jaeger-v1-follows-from-issue115.json"], scene="waterfall", host_metrics=False)
+    page.goto(base)
+    page.wait_for_function("window.vrmon && window.vrmon.ready")
+    figures = mark_figures(page)
+    ruler = page.evaluate(LABEL_PX_JS, ["tick", "break"])
+    assert any(label["text"].endswith("idle //") for label in ruler), ruler
+    cut = [label["text"] for label in ruler if label["x0"] < 0 or label["x1"] > figures["width"]]
+    assert not cut, f"ruler labels cut by the edge: {cut}"
     assert not page.errors
 
 

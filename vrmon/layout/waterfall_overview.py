@@ -134,12 +134,16 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
               for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
-    labels += ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    labels += ruler_labels
     bounds = bounds_of(nodes)
     name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
     # the top lane's name reaches above its bars when they are thinner than its letters
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
-    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], bounds[3], top, bounds[5])
+    # a tick or a break's length, centred on its time, can reach past the last bar's end
+    tick_char = CHAR_WIDTH * p.lane_height * 0.8
+    right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels])
+    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], right, top, bounds[5])
     return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
 
 
