@@ -11,7 +11,6 @@ export const SLICE_BUDGET_MS = 40; // a slice of work, then a frame: ~25 fps whi
 // A scene of more nodes than this is huge: what its changes cost the scene is done in slices.
 // Up to here (a 20k-span trace expanded whole) it is done at once, as the frame is applied.
 export const HUGE_SCENE_ROWS = 25_000;
-const HIDDEN_TAB_MS = 100; // no animation frames in a hidden tab: continue on a timer
 
 export class SlicedWork {
   /** `pause(resume)`: call `resume` at the page's next rendering opportunity (nextRenderingOpportunity). */
@@ -77,11 +76,11 @@ function oneStep(step) {
 /**
  * A pause until the page has had a rendering opportunity: after the next animation frame (the
  * headset's while A-Frame's `scene` presents in one), the next slice runs in a task of its own.
- * A hidden tab draws no frames: there, or if none comes (a session ending), a timer.
+ * No frames come to a hidden tab or from a session that ended: then it goes on without one.
  */
 export function nextRenderingOpportunity(scene) {
   const channel = new MessageChannel();
-  let pauses = 0; // the pause a message resumes: a frame and the timer may both post one
+  let pauses = 0; // the pause a message resumes (a frame's and a visibility change's may both come)
   let waiting = null;
   channel.port1.onmessage = ({ data }) => {
     if (data !== pauses || waiting === null) return;
@@ -89,13 +88,14 @@ export function nextRenderingOpportunity(scene) {
     waiting = null;
     resume();
   };
+  const goOn = () => { if (waiting !== null) channel.port2.postMessage(pauses); };
+  document.addEventListener("visibilitychange", goOn);
+  scene.addEventListener("exit-vr", goOn);
   return (resume) => {
     const pause = ++pauses;
     waiting = resume;
-    const afterFrame = () => channel.port2.postMessage(pause);
-    if (document.hidden) return afterFrame();
+    if (document.hidden) return goOn();
     const xr = scene.renderer?.xr;
-    (xr?.isPresenting ? xr.getSession() : window).requestAnimationFrame(afterFrame);
-    setTimeout(afterFrame, HIDDEN_TAB_MS); // hidden while waiting: no frames come
+    (xr?.isPresenting ? xr.getSession() : window).requestAnimationFrame(() => channel.port2.postMessage(pause));
   };
 }
