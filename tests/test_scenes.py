@@ -136,9 +136,12 @@ def test_a_page_of_a_few_traces_is_stretched_to_the_shape_of_a_screen_and_framed
     p = PRESETS["wall"].params
     layout = wall_layout(store, p)
     frame, nodes = layout.frame, layout.nodes
-    # the page (bars, titles and gaps) is page_shape as tall as it is wide
-    assert frame[4] - frame[1] == pytest.approx(p.page_shape * p.panel_width, rel=0.02)
-    assert nodes.size[:, 1].max() > 3 * p.bar_height  # the bars stretched with the rows
+    # the page (bars, titles and gaps) is at least page_shape as tall as it is wide: one trace is
+    # stretched to it (its bars with its rows); two stacked in a column already are
+    assert frame[4] - frame[1] >= 0.98 * p.page_shape * p.panel_width
+    if len(files) == 1:
+        assert frame[4] - frame[1] == pytest.approx(p.page_shape * p.panel_width, rel=0.02)
+        assert nodes.size[:, 1].max() > 2 * p.bar_height
     # each panel's bars run from one end of the panel to the other: its axis is its trace's extent
     left, right = nodes.pos[:, 0] - nodes.size[:, 0] / 2, nodes.pos[:, 0] + nodes.size[:, 0] / 2
     assert (left.min(), right.max()) == pytest.approx((-p.panel_width / 2, p.panel_width / 2), abs=1e-3)
