@@ -29,7 +29,7 @@ def fitting_by_folding_each(b, axis, within, candidates) -> float:
     """The first candidate at which a full fold's lanes fit (how the overview searched before)."""
     min_us = axis.span * P.min_bar / P.width
     for threshold in candidates:
-        c = cut(b.cols.ids, b.cols.parent, b.cols.service, b.cols.flags, b.start, b.end, b.levels, b.extent, threshold,
+        c = cut(b.cols.ids, b.cols.parent, b.cols.service, b.cols.flags, b.start, b.end, b.cols.depth, b.levels, b.extent, threshold,
                 DetailLevel(), within)
         shown, _ = drawn_in(axis, c, b.start, b.end, min_us)
         s, e = b.start[shown], np.maximum(b.end[shown], b.start[shown] + min_us)

@@ -22,7 +22,7 @@ from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
 from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
-from vrmon.model.columns import grown
+from vrmon.model.columns import Room
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
@@ -54,25 +54,6 @@ class TraceBasis:
     room: Room = field(repr=False, compare=False)  # the buffers behind its columns
     extends: int = -1  # the serial of the basis this one extended (-1: built whole)
     widened: np.ndarray | None = None  # extended: the spans before whose subtree's extent grew
-
-
-class Room:
-    """The buffers behind a basis's columns, with room behind the rows in use: appending writes
-    there (n appends copy O(n) in all, as the store's columns grow). A basis that is extended hands
-    its room on, and may be read no more (its successor may widen extents in place)."""
-
-    def __init__(self) -> None:
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def appended(self, name: str, column: np.ndarray, more: np.ndarray) -> np.ndarray:
-        """`column` followed by `more`."""
-        n, k = len(column), len(more)
-        buffer = self.buffers.get(name)
-        if buffer is None or column.base is not buffer:  # not one of ours (say, recomputed whole)
-            buffer = column
-        buffer = self.buffers[name] = grown(buffer, n + k, used=n)
-        buffer[n : n + k] = more
-        return buffer[: n + k]
 
 
 def nice_ceiling(us: int) -> int:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.fold_threshold import fold_threshold, thresholds
+from vrmon.layout.fold_threshold import fold_threshold, lane_rows, thresholds
 from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
-from vrmon.layout.trace_basis import TraceBases, lanes_of, trace_basis
+from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
 from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
 
@@ -62,35 +62,23 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
     within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed else None
-    # a small trace is drawn whole (short bars get `min_bar`) unless its rows would not fit; at the
-    # overview, rows too thin to see fold more: the threshold doubles until they fit
-    step = axis.span * p.lod_pixels / p.overview_pixels
-    fold_us = 0.0 if n <= WHOLE_TRACE else step
-    if not detail.asked:
-        fold_us = fold_threshold(thresholds(fold_us, step, axis.span), cols.parent, cols.service, start, end, b.extent,
-                                 within, axis, min_us, lambda lane_rows: fits(lane_rows, p))
-    c = None
-    if (previous is not None and b.widened is not None and previous.basis == b.extends and previous.fold_us == fold_us
-            and within is None and not detail.asked and warp.same_as(previous.warp)):
-        c = extended_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.extent, fold_us, b.widened)
-    if c is None:
-        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, b.levels, b.extent, fold_us, detail, within)
+    fold_us, c = folded(b, axis, detail, within, min_us, p, previous)
     shown, held = drawn_in(axis, c, start, end, min_us)
     item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
     if axis.zoomed:
         item_start, item_end = clip_to(axis, item_start, item_end, min_us)
     lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
     track = pack_tracks(item_lane, item_start, item_end)
-    lane_rows = np.zeros(len(lane_service), np.int64)
-    np.maximum.at(lane_rows, item_lane, track + 1)
-    pitch, band = row_pitch(lane_rows, p)
+    rows_in_lane = np.zeros(len(lane_service), np.int64)
+    np.maximum.at(rows_in_lane, item_lane, track + 1)
+    pitch, band = row_pitch(rows_in_lane, p)
     if not n or not len(shown):
         return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
-    lane_pitch = np.minimum(band / np.maximum(lane_rows, 1), pitch)
-    inset = (band - lane_rows * lane_pitch) / 2  # a lane taller than its rows centres them
+    lane_pitch = np.minimum(band / np.maximum(rows_in_lane, 1), pitch)
+    inset = (band - rows_in_lane * lane_pitch) / 2  # a lane taller than its rows centres them
     item_y = lane_top[item_lane] - inset[item_lane] - (track + 0.5) * lane_pitch[item_lane]
     item_pitch = lane_pitch[item_lane]
 
@@ -145,6 +133,45 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], right, top, bounds[5])
     return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
+
+
+def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
+           previous: Overview | None) -> tuple[float, Cut]:
+    """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
+    unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
+    doubles until they fit. `previous`, the same view before the trace grew, is extended when it can be."""
+    cols, start, end = b.cols, b.start, b.end
+    step = axis.span * p.lod_pixels / p.overview_pixels
+    candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
+    grown_from = previous if (previous is not None and b.widened is not None and previous.basis == b.extends
+                              and b.warp.same_as(previous.warp) and previous.axis == axis) else None
+
+    def extend(fold_us: float) -> Cut | None:
+        return extended_cut(grown_from.cut, cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.extent,
+                            fold_us, detail, within, b.widened)
+
+    if detail.asked:
+        fold_us = candidates[0]
+    else:
+        if grown_from is not None and not axis.zoomed and grown_from.fold_us in candidates:
+            # unzoomed, a trace that only grew draws a superset of its bars at every threshold, so its
+            # rows only grow: thresholds they did not fit at still do not, and the fold stays while they fit
+            c = extend(grown_from.fold_us)
+            if c is not None and (grown_from.fold_us == candidates[-1] or rows_fit(c, cols.service, start, end, min_us, p)):
+                return grown_from.fold_us, c
+        fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within, axis, min_us,
+                                 lambda rows: fits(rows, p))
+    c = extend(fold_us) if grown_from is not None and grown_from.fold_us == fold_us else None
+    if c is None:
+        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
+    return fold_us, c
+
+
+def rows_fit(c: Cut, service: np.ndarray, start: np.ndarray, end: np.ndarray, min_us: float, p: WaterfallParams) -> bool:
+    """Whether the rows of an unzoomed fold's bars fit (what `fold_threshold` asks of each threshold)."""
+    bars = np.flatnonzero(c.shown)
+    s = start[bars]
+    return fits(lane_rows(service[bars], s, np.maximum(end[bars], s + min_us)), p)
 
 
 def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
