@@ -10,7 +10,6 @@ Everything is vectorised; the only per-item Python is one label per lane and per
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
+from vrmon.layout.tracks import Packing, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
 from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
 
@@ -47,6 +47,7 @@ class Overview:
     strip: dict | None = None  # the whole trace for the overview strip: {services, bins, density}
     basis: int = -1  # the serial of the trace's basis it was laid out from
     fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
+    packing: Packing | None = None  # the bars' tracks in their lanes, to carry on as the trace grows
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
@@ -68,12 +69,14 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     if axis.zoomed:
         item_start, item_end = clip_to(axis, item_start, item_end, min_us)
     lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
-    track = pack_tracks(item_lane, item_start, item_end)
+    # tracks are packed per service (its lane), so a lane's rank moving leaves them as they were
+    packing = packed(cols.service[shown], item_start, item_end, previous.packing if previous is not None else None)
+    track = packing.track
     rows_in_lane = np.zeros(len(lane_service), np.int64)
     np.maximum.at(rows_in_lane, item_lane, track + 1)
     pitch, band = row_pitch(rows_in_lane, p)
     if not n or not len(shown):
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us)
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -132,7 +135,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     tick_char = CHAR_WIDTH * p.lane_height * 0.8
     right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], right, top, bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
 
 
 def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
@@ -172,29 +175,6 @@ def rows_fit(c: Cut, service: np.ndarray, start: np.ndarray, end: np.ndarray, mi
     bars = np.flatnonzero(c.shown)
     s = start[bars]
     return fits(lane_rows(service[bars], s, np.maximum(end[bars], s + min_us)), p)
-
-
-def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """A track per bar such that bars of one lane sharing a track never overlap, using as few
-    tracks as the lane's busiest moment needs (greedy by start: the track freed earliest).
-
-    A loop over the drawn bars, not the spans: the fold keeps them to a few thousand."""
-    order = np.lexsort((start, lane))
-    track = np.empty(len(lane), np.int64)
-    heap: list[tuple[float, int]] = []
-    current = -1
-    count = 0
-    for i, ln, s, e in zip(order.tolist(), lane[order].tolist(), start[order].tolist(), end[order].tolist()):
-        if ln != current:
-            current, heap, count = ln, [], 0
-        if heap and heap[0][0] <= s:
-            t = heapq.heapreplace(heap, (e, heap[0][1]))[1]
-        else:
-            t = count
-            count += 1
-            heapq.heappush(heap, (e, t))
-        track[i] = t
-    return track
 
 
 def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
