@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.fold_threshold import fold_threshold, lane_rows, thresholds
+from vrmon.layout.fold_threshold import fold_threshold, thresholds
 from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
@@ -63,14 +63,14 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
     within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed else None
-    fold_us, c = folded(b, axis, detail, within, min_us, p, previous)
-    shown, held = drawn_in(axis, c, start, end, min_us)
-    item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
-    if axis.zoomed:
-        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
+    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
+    before = previous.packing if previous is not None else None
+    shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
+    if unchecked and not fits(np.array([used for _, used, _ in packing.lanes.values()]), p):
+        # the rows outgrew the threshold kept from before: look for it again
+        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, None)
+        shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
-    # tracks are packed per service (its lane), so a lane's rank moving leaves them as they were
-    packing = packed(cols.service[shown], item_start, item_end, previous.packing if previous is not None else None)
     track = packing.track
     rows_in_lane = np.zeros(len(lane_service), np.int64)
     np.maximum.at(rows_in_lane, item_lane, track + 1)
@@ -139,10 +139,11 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
 
 
 def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
-           previous: Overview | None) -> tuple[float, Cut]:
+           previous: Overview | None) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
-    doubles until they fit. `previous`, the same view before the trace grew, is extended when it can be."""
+    doubles until they fit. `previous`, the same view before the trace grew, is extended when it
+    can be. The flag: the threshold was kept from `previous`, the caller still to check its rows fit."""
     cols, start, end = b.cols, b.start, b.end
     step = axis.span * p.lod_pixels / p.overview_pixels
     candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
@@ -160,21 +161,25 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | 
             # unzoomed, a trace that only grew draws a superset of its bars at every threshold, so its
             # rows only grow: thresholds they did not fit at still do not, and the fold stays while they fit
             c = extend(grown_from.fold_us)
-            if c is not None and (grown_from.fold_us == candidates[-1] or rows_fit(c, cols.service, start, end, min_us, p)):
-                return grown_from.fold_us, c
+            if c is not None:
+                return grown_from.fold_us, c, grown_from.fold_us != candidates[-1]
         fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within, axis, min_us,
                                  lambda rows: fits(rows, p))
     c = extend(fold_us) if grown_from is not None and grown_from.fold_us == fold_us else None
     if c is None:
         c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
-    return fold_us, c
+    return fold_us, c, False
 
 
-def rows_fit(c: Cut, service: np.ndarray, start: np.ndarray, end: np.ndarray, min_us: float, p: WaterfallParams) -> bool:
-    """Whether the rows of an unzoomed fold's bars fit (what `fold_threshold` asks of each threshold)."""
-    bars = np.flatnonzero(c.shown)
-    s = start[bars]
-    return fits(lane_rows(service[bars], s, np.maximum(end[bars], s + min_us)), p)
+def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | None
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Packing]:
+    """What the fold draws (`drawn_in`), the bars' extents across the picture, and their tracks:
+    packed per service (its lane), so a lane's rank moving leaves them as they were."""
+    shown, held = drawn_in(axis, c, b.start, b.end, min_us)
+    item_start, item_end = b.start[shown], np.maximum(b.end[shown], b.start[shown] + min_us)
+    if axis.zoomed:
+        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
+    return shown, held, item_start, item_end, packed(b.cols.service[shown], item_start, item_end, before)
 
 
 def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
