@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
-from vrmon.formats.from_bytes import read_bytes
+from vrmon.formats.from_bytes import ONE_TRACE, read_bytes, read_window
 from vrmon.formats.json_lines import read_json_lines
+from vrmon.formats.json_window import Window
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
 from vrmon.formats.typed_checks import Progress
 from vrmon.model.file_details import FileSlices
@@ -18,20 +22,27 @@ from vrmon.model.span_batch import SpanBatch
 from vrmon.tracing import span
 
 MAX_FILE_BYTES = 2 * 1024**3
+_T = TypeVar("_T")
 
 
 def load_trace_file(path: str | Path, progress: Progress | None = None) -> SpanBatch:
     """Every span of the file; `progress` (called from this thread) hears how far a long read got."""
     path = Path(path)
     with span("load file", {"vrmon.file.name": path.name}) as current:
-        data, mtime_ns = _read_file(path)
-        current.set_attribute("vrmon.file.bytes", len(data))
+        info = _regular_file(path)
+        current.set_attribute("vrmon.file.bytes", info.st_size)
+        keep = FileSlices(path, info.st_size, info.st_mtime_ns)  # each span's details stay in the file
         with span("parse"):
-            return _parse(path, data, progress, mtime_ns)
+            # the usual big file: read a trace at a time, straight from its bytes, never whole
+            found = _with_file(path, lambda read: read_window(Window(read), info.st_size, progress, keep))
+            if isinstance(found, SpanBatch):
+                return found
+            data = _with_file(path, lambda read: read(MAX_FILE_BYTES + 1))  # the general readers read it whole
+            return _parse(path, data, progress, keep if found == ONE_TRACE else None)
 
 
-def _read_file(path: Path) -> tuple[bytes, int]:
-    """The file's bytes, and its modification time before they were read."""
+def _regular_file(path: Path) -> os.stat_result:
+    """The file's size and modification time (before it is read), or one line saying why it is not read."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -44,22 +55,39 @@ def _read_file(path: Path) -> tuple[bytes, int]:
         raise SourceError(f"{path}: not a regular file ({_file_kind(info.st_mode)}); pass a trace file saved on disk")
     if info.st_size > MAX_FILE_BYTES:
         raise SourceError(f"{path}: {info.st_size} bytes is over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+    return info
+
+
+def _with_file(path: Path, use: Callable[[Callable[[int], bytes]], _T]) -> _T:
+    """What `use` makes of the file's read function; a failed read is one line naming the file."""
     try:
         with path.open("rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)  # a file that grows while it is read is still capped
+            return use(_capped(path, f))
     except OSError as exc:
         raise SourceError(f"{path}: cannot read it ({exc})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
-    return data, info.st_mtime_ns
 
 
-def _parse(path: Path, data: bytes, progress: Progress | None, mtime_ns: int) -> SpanBatch:
+def _capped(path: Path, f: BinaryIO) -> Callable[[int], bytes]:
+    """`f.read`, refusing to go past the size limit: a file that grows while it is read is still capped."""
+    total = 0
+
+    def read(size: int) -> bytes:
+        nonlocal total
+        chunk = f.read(min(size, MAX_FILE_BYTES + 1 - total))
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            raise SourceError(f"{path}: over the {MAX_FILE_BYTES}-byte limit for one file; split it")
+        return chunk
+
+    return read
+
+
+def _parse(path: Path, data: bytes, progress: Progress | None, keep: FileSlices | None) -> SpanBatch:
+    """The document read whole: one Jaeger trace (`keep` given) with the typed reader, else the general way."""
     try:
         if not looks_like_json(data):
             return _read_protobuf(path, data)
-        # the usual big file: decoded straight from its bytes, each span's details left in the file
-        batch = read_bytes(data, progress, FileSlices(path, data, mtime_ns))
+        batch = read_bytes(data, progress, keep) if keep is not None else None
         if batch is not None:
             return batch
         doc = json.loads(data)
