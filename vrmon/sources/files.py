@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
+from vrmon.formats.empty_groups import EXPECTED, first_of, json_empty_groups
 from vrmon.formats.from_bytes import read_bytes
 from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.otlp_proto import PROTOBUF_START, read_otlp_protobuf
@@ -27,7 +28,10 @@ def load_trace_file(path: str | Path, progress: Progress | None = None) -> SpanB
         data, mtime_ns = _read_file(path)
         current.set_attribute("vrmon.file.bytes", len(data))
         with span("parse"):
-            return _parse(path, data, progress, mtime_ns)
+            batch = _parse(path, data, progress, mtime_ns)
+        if not len(batch) and looks_like_json(data):
+            _refuse_empty_otlp_json(path, data)
+        return batch
 
 
 def _read_file(path: Path) -> tuple[bytes, int]:
@@ -57,7 +61,7 @@ def _read_file(path: Path) -> tuple[bytes, int]:
 def _parse(path: Path, data: bytes, progress: Progress | None, mtime_ns: int) -> SpanBatch:
     try:
         if not looks_like_json(data):
-            return _read_protobuf(path, data)
+            return _read_protobuf(path, data, mtime_ns)
         # the usual big file: decoded straight from its bytes, each span's details left in the file
         batch = read_bytes(data, progress, FileSlices(path, data, mtime_ns))
         if batch is not None:
@@ -66,7 +70,7 @@ def _parse(path: Path, data: bytes, progress: Progress | None, mtime_ns: int) ->
     except json.JSONDecodeError as exc:
         if data[:1] == PROTOBUF_START:  # a protobuf whose first resource's length byte reads as "{" or "["
             with contextlib.suppress(TraceFormatError):
-                return read_otlp_protobuf(data)
+                return _read_protobuf(path, data, mtime_ns)
         if exc.msg == "Extra data" and exc.lineno > 1:  # a second document on a later line: JSON Lines
             try:
                 return read_json_lines(data)
@@ -90,12 +94,26 @@ def looks_like_json(data: bytes) -> bool:
     return start in (b"{", b"[", b"") or data[:1] != PROTOBUF_START
 
 
-def _read_protobuf(path: Path, data: bytes) -> SpanBatch:
+def _read_protobuf(path: Path, data: bytes, mtime_ns: int) -> SpanBatch:
+    empty: list[str] = []
     try:
-        return read_otlp_protobuf(data)
+        batch = read_otlp_protobuf(data, keep=FileSlices(path, data, mtime_ns), empty_groups=empty)
     except TraceFormatError as exc:
         raise TraceFormatError(f"{path}: neither JSON nor OTLP protobuf: {exc}; pass a Jaeger JSON, OTLP JSON or "
                                "OTLP protobuf (TracesData) trace file") from None
+    if empty and not len(batch):
+        raise TraceFormatError(f"{path}: OTLP protobuf with no spans: {first_of(empty)}; {EXPECTED}")
+    return batch
+
+
+def _refuse_empty_otlp_json(path: Path, data: bytes) -> None:
+    """A file of OTLP JSON that read as no spans: say where its groups are empty, if they are."""
+    try:
+        empty = json_empty_groups(json.loads(data))
+    except (ValueError, RecursionError):  # JSON Lines, or a file the readers refused already
+        return
+    if empty:
+        raise TraceFormatError(f"{path}: OTLP JSON with no spans: {first_of(empty)}; {EXPECTED}")
 
 
 def _file_kind(mode: int) -> str:
