@@ -19,7 +19,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 from tests.conftest import ROOT
 from tests.fixture_counts import raw_spans
 from vrmon.errors import TraceFormatError
-from vrmon.formats.otlp_proto import _read_each, read_otlp_protobuf
+from vrmon.formats.otlp_proto import BULK_FROM, _read_each, read_otlp_protobuf
 from vrmon.formats.otlp_proto_columns import read_columns
 from vrmon.model.raw_details import InMemory, unpack_details
 from vrmon.model.span_store import SpanStore
@@ -145,12 +145,13 @@ def test_unusual_but_valid_spans_read_in_bulk_as_span_by_span(case: str, spans: 
 
 
 def test_what_the_bulk_reader_leaves_to_the_span_by_span_one_is_still_read_with_its_messages():
-    spans = [_span(i).SerializeToString() for i in range(40)]
+    spans = [_span(i).SerializeToString() for i in range(1200)]  # over BULK_FROM: tried in bulk first
     spans[3] = _span(3, parent_span_id=b"\x01\x02\x03\x04").SerializeToString()  # kept, shown as a root
     spans[5] = _span(5, trace_id=b"\x00" * 16).SerializeToString()  # rejected
     rejected: list[str] = []
     batch = read_otlp_protobuf(_traces(spans), rejected)
-    assert len(batch) == 39 and rejected == [
+    assert len(_traces(spans)) > BULK_FROM
+    assert len(batch) == 1199 and rejected == [
         "resourceSpans[0].scopeSpans[0].spans[5]: traceId must be 16 bytes, not all zero (got 16 bytes)"]
     assert unpack_details(batch.details[3])["problems"] == ["parentSpanId has 4 bytes, not 8; the span is shown as a root"]
     with pytest.raises(TraceFormatError, match="not a valid OTLP protobuf message"):
@@ -158,7 +159,8 @@ def test_what_the_bulk_reader_leaves_to_the_span_by_span_one_is_still_read_with_
 
 
 def test_a_protobuf_files_details_are_read_back_from_the_file(tmp_path: Path):
-    data = as_protobuf(json.loads((FIXTURES / OTLP_FIXTURES[0]).read_text()))
+    data = as_protobuf(json.loads((FIXTURES / OTLP_FIXTURES[0]).read_text()), copies=12)
+    assert len(data) > BULK_FROM  # read in bulk (smaller messages are read span by span, details in memory)
     (tmp_path / "trace.pb").write_bytes(data)
     store = SpanStore()
     store.add(load_trace_file(tmp_path / "trace.pb"))

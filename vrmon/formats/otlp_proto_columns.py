@@ -227,9 +227,12 @@ def _key_rows(data: bytes, buf: np.ndarray, attributes: Fields, keys: tuple[byte
     the key in `keys`."""
     key_start, key_end = _keys(data, buf, attributes)
     key_length = key_end - key_start
+    possible = np.zeros(256, bool)
+    possible[[len(key) for key in keys]] = True
+    candidates = np.flatnonzero(possible[np.minimum(key_length, 255)])  # keys of a length one of `keys` has
     rows, codes = [], []
     for code, key in enumerate(keys):
-        same_length = np.flatnonzero(key_length == len(key))
+        same_length = candidates[key_length[candidates] == len(key)]
         if same_length.size:
             equal = (_gather(buf, key_start[same_length], len(key)) == np.frombuffer(key, np.uint8)).all(axis=1)
             rows.append(same_length[equal])
@@ -260,15 +263,21 @@ def _keys(data: bytes, buf: np.ndarray, attributes: Fields) -> tuple[np.ndarray,
     return key_start, key_end
 
 
-def _plain_values(data: bytes, buf: np.ndarray, attributes: Fields, rows: np.ndarray) -> tuple[list, np.ndarray]:
+def _plain_values(data: bytes, buf: np.ndarray, attributes: Fields, rows: np.ndarray,
+                  codes: np.ndarray) -> tuple[list, np.ndarray]:
     """The distinct KeyValues among `rows` as (key, plain value) pairs (decoded by the protobuf
-    package, once each), and which of them each row is."""
+    package, once each), and which of them each row is. Rows of one key code are compared
+    together (they are of similar lengths)."""
     start, end = attributes.start[rows], attributes.end[rows]
-    which, firsts = _distinct_slices(data, buf, start, end)
-    pairs = []
-    for a, b in zip(start[firsts].tolist(), end[firsts].tolist()):
-        pair = KeyValue.FromString(data[a:b])
-        pairs.append((pair.key, plain_value(pair.value)))
+    which = np.empty(len(rows), np.int64)
+    pairs: list[tuple[str, object]] = []
+    for code in np.unique(codes).tolist():
+        of_code = np.flatnonzero(codes == code)
+        distinct, firsts = _distinct_slices(data, buf, start[of_code], end[of_code])
+        which[of_code] = distinct + len(pairs)
+        for a, b in zip(start[of_code][firsts].tolist(), end[of_code][firsts].tolist()):
+            pair = KeyValue.FromString(data[a:b])
+            pairs.append((pair.key, plain_value(pair.value)))
     return pairs, which
 
 
@@ -276,11 +285,12 @@ def _service_names(data: bytes, buf: np.ndarray, resources: Fields, n_groups: in
     """Each resource's first service.name attribute, as text (UNKNOWN_SERVICE when absent or empty)."""
     names = [UNKNOWN_SERVICE] * n_groups
     attributes = fields(data, buf, resources.start, resources.end, {RESOURCE_ATTRIBUTES: LEN})[RESOURCE_ATTRIBUTES]
-    rows, _ = _key_rows(data, buf, attributes, (_SERVICE_NAME,))
+    rows, codes = _key_rows(data, buf, attributes, (_SERVICE_NAME,))
     if not rows.size:
         return names
-    rows = rows[np.argsort(attributes.start[rows])[::-1]]  # the first in each resource is written last
-    pairs, which = _plain_values(data, buf, attributes, rows)
+    order = np.argsort(attributes.start[rows])[::-1]  # the first in each resource is written last
+    rows, codes = rows[order], codes[order]
+    pairs, which = _plain_values(data, buf, attributes, rows, codes)
     for group, pair in zip(attributes.message[rows].tolist(), which.tolist()):
         value = pairs[pair][1]
         names[group] = str(value) if value not in (None, "") else UNKNOWN_SERVICE
@@ -293,7 +303,7 @@ def _callees(data: bytes, buf: np.ndarray, attributes: Fields) -> dict[int, str]
     rows, codes = _key_rows(data, buf, attributes, tuple(key.encode() for key in _PEER_KEYS))
     if not rows.size:
         return {}
-    pairs, which = _plain_values(data, buf, attributes, rows)
+    pairs, which = _plain_values(data, buf, attributes, rows, codes)
     # a row per span naming a peer: the distinct KeyValue each peer key has there (-1: none)
     spans, slot = np.unique(attributes.message[rows], return_inverse=True)
     width = len(_PEER_KEYS)
@@ -306,10 +316,14 @@ def _callees(data: bytes, buf: np.ndarray, attributes: Fields) -> dict[int, str]
     return dict(zip(spans[named].tolist(), callee[named].tolist()))
 
 
+_WEIGHTS = np.random.default_rng(0).integers(1, 2**63, 2 + _WIDEST_COMPARED // 8, dtype=np.uint64)
+
+
 def _distinct_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which distinct row each row of an integer table is (0, 1, ...), and a row of each. A random
     64-bit weighing of each row groups them with one sort of integers; the grouping is then checked."""
-    weights = np.random.default_rng(0).integers(1, 2**63, table.shape[1], dtype=np.uint64)
+    weights = _WEIGHTS[: table.shape[1]] if table.shape[1] <= len(_WEIGHTS) else \
+        np.random.default_rng(0).integers(1, 2**63, table.shape[1], dtype=np.uint64)
     hashes = (table.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
     _, firsts, which = np.unique(hashes, return_index=True, return_inverse=True)
     if not (table[firsts][which] == table).all():  # two different rows weighed the same

@@ -10,6 +10,7 @@ finishes them. Anything not well formed raises `Malformed`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -82,7 +83,7 @@ def fields(data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray,
            wanted: Mapping[int, int]) -> dict[int, Fields]:
     """The fields numbered as `wanted`'s keys in the messages data[starts[i]:ends[i]] (`buf` is `data`
     as uint8), by number; Malformed if one has another wire type than `wanted` says."""
-    tags = _TagTables(wanted)
+    tags = _tag_tables(tuple(wanted.items()))
     message = np.arange(len(starts), dtype=np.int64)
     pos, limit = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
     going = pos < limit
@@ -107,6 +108,11 @@ def fields(data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     message, start, end = message[order], start[order], end[order]
     return {number: Fields(message[a:b], start[a:b], end[a:b])
             for number, a, b in zip(wanted, bounds[:-1].tolist(), bounds[1:].tolist())}
+
+
+@functools.lru_cache(maxsize=32)
+def _tag_tables(wanted: tuple[tuple[int, int], ...]) -> "_TagTables":
+    return _TagTables(dict(wanted))
 
 
 class _TagTables:
@@ -135,12 +141,20 @@ class _TagTables:
     def step(self, buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(slot in `wanted` or -1, value start, value end) of the field at each `pos`."""
         tag = byte_at(buf, pos)
-        following = byte_at(buf, pos + 1)
+        following = byte_at(buf, pos + 1).astype(np.int64)
         start = pos + self.value_at[tag]
         end = pos + self.end_at[tag] + self.plus_length[tag] * following
         slot = self.slot[tag]
         other = np.flatnonzero(following >= self.simple_below[tag])
-        if other.size:  # two-byte tags (a span's flags), lengths from 128, varints of several bytes
+        if other.size:
+            # lengths of two bytes (128 bytes to 16 KiB: spans, events) are read here too
+            second = byte_at(buf, pos[other] + 2).astype(np.int64)
+            two = (self.simple_below[tag[other]] == 0x80) & self.plus_length[tag[other]].astype(bool) & (second < 0x80)
+            sized = other[two]
+            start[sized] = pos[sized] + 3
+            end[sized] = start[sized] + (following[sized] & 0x7F) + (second[two] << 7)
+            other = other[~two]
+        if other.size:  # two-byte tags (a span's flags), longer lengths, varints of several bytes
             start_, end_, wire, number = _step(buf, pos[other], limit[other])
             start[other], end[other] = start_, end_
             slot[other] = self.slots(number, wire, start_)
