@@ -43,33 +43,46 @@ _FILES: list[LoadedFile] = []  # by file number, for this process's lifetime (a 
 
 
 class FileSlices:
-    """Makes the details entries of the spans read from one file's bytes (`data`, as read from `path`).
+    """Makes the details entries of the spans read from one file (as it was at `path`: `size` bytes,
+    modified at `mtime_ns`), read through windows of its bytes (`look_in`).
 
     The readers ask for the place of each list of spans and of each context part (a process, a
     resource, a scope) in the order of the file's objects; a search starts where the last list of
     spans ended, which is before the next object, whatever the order of its keys.
     """
 
-    def __init__(self, path: Path, data: bytes, mtime_ns: int) -> None:
+    def __init__(self, path: Path, size: int, mtime_ns: int) -> None:
         number = len(_FILES)
-        _FILES.append(LoadedFile(path.resolve(), len(data), mtime_ns))
+        _FILES.append(LoadedFile(path.resolve(), size, mtime_ns))
         self._prefix = {kind: SLICED + bytes((kind,)) + number.to_bytes(4, "little") for kind in _PARTS}
+        self.look_in(b"", 0, 0)
+
+    def look_in(self, data: bytes, base: int, start: int) -> None:
+        """The parts asked for next are in `data` (the file's bytes from offset `base` on), after `start`."""
+        self._base = base
         self._find = data.find
         self._starts = data.startswith
-        self._end = 0  # where the last list of spans located ended
+        self._start = self._end = start  # _end: where the last list of spans located ended, in `data`
 
     def where(self, raw: Raw | None) -> tuple[int, int]:
         """(offset, length) of `raw` (a part of `data`): the first place after the last list of
-        spans holding exactly its bytes (found by content, so any such place reads back the same)."""
+        spans holding exactly its bytes, else after `start` (found by content, so any such place
+        reads back the same)."""
         if raw is None:
             return 0, 0
         view = memoryview(raw)
-        at = self._find(view[:32], self._end)
-        while at >= 0 and not self._starts(view, at):
-            at = self._find(view[:32], at + 1)
+        at = self._first(view, self._end)
+        if at < 0:
+            at = self._first(view, self._start)
         if at < 0:
             raise ValueError("a part of the document is not in the file")  # never for a msgspec Raw of `data`
-        return at, len(view)
+        return self._base + at, len(view)
+
+    def _first(self, view: memoryview, start: int) -> int:
+        at = self._find(view[:32], start)
+        while at >= 0 and not self._starts(view, at):
+            at = self._find(view[:32], at + 1)
+        return at
 
     def spans(self, raws: list[Raw]) -> list[tuple[int, int]]:
         """Where each of a list's spans is: the first found by content, each next one at the
@@ -77,12 +90,13 @@ class FileSlices:
         if not raws:
             return []
         at, length = self.where(raws[0])
-        places = [(at, length)]
+        at -= self._base
+        places = [(self._base + at, length)]
         find = self._find
         for raw in raws[1:]:
             at = find(b"{", at + length)
             length = len(raw)
-            places.append((at, length))
+            places.append((self._base + at, length))
         self._end = at + length
         return places
 

@@ -54,8 +54,10 @@ def otlp_context(resource: bytes, scope: bytes) -> bytes:
 
 class Keeper(Protocol):
     """How a typed reader keeps each span's details: `InMemory`, or `file_details.FileSlices`.
-    A place is what `where` or `spans` gave for a part of the document."""
+    A place is what `where` or `spans` gave for a part of the document, which is in the bytes
+    `look_in` named last."""
 
+    def look_in(self, data: bytes, base: int, start: int) -> None: ...
     def where(self, raw: msgspec.Raw | None) -> Any: ...
     def spans(self, raws: list[msgspec.Raw]) -> list[Any]: ...
     def jaeger(self, span: Any, process: Any) -> bytes: ...
@@ -66,6 +68,9 @@ class Keeper(Protocol):
 class InMemory:
     """Keeps each span's text in its details entry (for documents that are not a file on disk);
     `vrmon.model.file_details.FileSlices` has the same methods and keeps places in the file."""
+
+    def look_in(self, data: bytes, base: int, start: int) -> None:
+        pass  # the text is taken from the parts themselves
 
     def where(self, raw: msgspec.Raw | None) -> msgspec.Raw | None:
         return raw
