@@ -5,8 +5,8 @@ A 1M-span file of tag-heavy spans is over a gigabyte of JSON; holding each span'
 would cost that much again. Instead each span keeps one small entry (kept in the store's details
 list like any other) naming the file and the byte ranges:
 
-    0xC1, 0x03, kind (1 Jaeger, 2 OTLP), file number (4 bytes), then (offset 8 bytes, length 4
-    bytes) for the span and each part of its context (length 0: none)
+    0xC1, 0x03, kind (1 Jaeger, 2 OTLP, 4 OTLP protobuf), file number (4 bytes), then (offset 8
+    bytes, length 4 bytes) for the span and each part of its context (length 0: none)
 
 The file's size and modification time at load are kept too: a file changed or gone since then
 gives details that say so rather than someone else's bytes (raw_details.py reads the entries;
@@ -20,12 +20,16 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from msgspec import Raw
 
-JAEGER_V1, OTLP = 1, 2  # the kinds of entry (as in raw_details.py)
+JAEGER_V1, OTLP, OTLP_PROTO = 1, 2, 4  # the kinds of entry (as in raw_details.py)
 SLICED = b"\xc1\x03"
 _PART = struct.Struct("<QI")
-_PARTS = {JAEGER_V1: 2, OTLP: 3}  # the span, then its process / its resource and scope
+_PARTS = {JAEGER_V1: 2, OTLP: 3, OTLP_PROTO: 3}  # the span, then its process / its resource and scope
+# an OTLP_PROTO entry as a numpy record, so that all of a file's entries are made at once
+_PROTO_ENTRY = np.dtype([("head", "V7"), ("span_offset", "<u8"), ("span_length", "<u4"), ("resource_offset", "<u8"),
+                         ("resource_length", "<u4"), ("scope_offset", "<u8"), ("scope_length", "<u4")])
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,17 @@ class FileSlices:
 
     def otlp(self, span: tuple[int, int], context: bytes) -> bytes:
         return self._prefix[OTLP] + _PART.pack(*span) + context
+
+    def otlp_proto(self, data: bytes, span: tuple[np.ndarray, np.ndarray], resource: tuple[np.ndarray, np.ndarray],
+                   scope: tuple[np.ndarray, np.ndarray]) -> list[bytes]:
+        """The entries of a protobuf file's spans, from (start, end) offsets of each span and of its
+        resource and scope (formats/otlp_proto_columns.py); `data` is the file's bytes, as given."""
+        entries = np.empty(len(span[0]), _PROTO_ENTRY)
+        entries["head"] = np.frombuffer(self._prefix[OTLP_PROTO], "V7")[0]
+        for name, (start, end) in zip(("span", "resource", "scope"), (span, resource, scope)):
+            entries[f"{name}_offset"] = start
+            entries[f"{name}_length"] = end - start
+        return entries.view(f"V{_PROTO_ENTRY.itemsize}").tolist()  # bytes objects, NUL bytes and all
 
 
 def read_parts(entry: bytes) -> tuple[int, list[bytes] | None]:

@@ -12,6 +12,7 @@ from typing import BinaryIO, TypeVar
 
 from vrmon.errors import SourceError, TraceFormatError
 from vrmon.formats import read_document
+from vrmon.formats.empty_groups import EXPECTED, first_of, json_empty_groups
 from vrmon.formats.from_bytes import ONE_TRACE, read_bytes, read_window
 from vrmon.formats.json_lines import read_json_lines
 from vrmon.formats.json_window import Window
@@ -35,10 +36,15 @@ def load_trace_file(path: str | Path, progress: Progress | None = None) -> SpanB
         with span("parse"):
             # the usual big file: read a trace at a time, straight from its bytes, never whole
             found = _with_file(path, lambda read: read_window(Window(read), info.st_size, progress, keep))
+            data = None
             if isinstance(found, SpanBatch):
-                return found
-            data = _with_file(path, lambda read: read(MAX_FILE_BYTES + 1))  # the general readers read it whole
-            return _parse(path, data, progress, keep if found == ONE_TRACE else None)
+                batch = found
+            else:
+                data = _with_file(path, lambda read: read(MAX_FILE_BYTES + 1))  # the general readers read it whole
+                batch = _parse(path, data, progress, keep, one_trace=found == ONE_TRACE)
+        if not len(batch):
+            _refuse_empty_otlp_json(path, data if data is not None else _with_file(path, lambda read: read(MAX_FILE_BYTES + 1)))
+        return batch
 
 
 def _regular_file(path: Path) -> os.stat_result:
@@ -82,19 +88,20 @@ def _capped(path: Path, f: BinaryIO) -> Callable[[int], bytes]:
     return read
 
 
-def _parse(path: Path, data: bytes, progress: Progress | None, keep: FileSlices | None) -> SpanBatch:
-    """The document read whole: one Jaeger trace (`keep` given) with the typed reader, else the general way."""
+def _parse(path: Path, data: bytes, progress: Progress | None, keep: FileSlices, one_trace: bool) -> SpanBatch:
+    """The document read whole: OTLP protobuf, one Jaeger trace with the typed reader, else the general way;
+    `keep` keeps the spans' details in the file (protobuf, and the typed reader)."""
     try:
         if not looks_like_json(data):
-            return _read_protobuf(path, data)
-        batch = read_bytes(data, progress, keep) if keep is not None else None
+            return _read_protobuf(path, data, keep)
+        batch = read_bytes(data, progress, keep) if one_trace else None
         if batch is not None:
             return batch
         doc = json.loads(data)
     except json.JSONDecodeError as exc:
         if data[:1] == PROTOBUF_START:  # a protobuf whose first resource's length byte reads as "{" or "["
             with contextlib.suppress(TraceFormatError):
-                return read_otlp_protobuf(data)
+                return _read_protobuf(path, data, keep)
         if exc.msg == "Extra data" and exc.lineno > 1:  # a second document on a later line: JSON Lines
             try:
                 return read_json_lines(data)
@@ -118,12 +125,28 @@ def looks_like_json(data: bytes) -> bool:
     return start in (b"{", b"[", b"") or data[:1] != PROTOBUF_START
 
 
-def _read_protobuf(path: Path, data: bytes) -> SpanBatch:
+def _read_protobuf(path: Path, data: bytes, keep: FileSlices) -> SpanBatch:
+    empty: list[str] = []
     try:
-        return read_otlp_protobuf(data)
+        batch = read_otlp_protobuf(data, keep=keep, empty_groups=empty)
     except TraceFormatError as exc:
         raise TraceFormatError(f"{path}: neither JSON nor OTLP protobuf: {exc}; pass a Jaeger JSON, OTLP JSON or "
                                "OTLP protobuf (TracesData) trace file") from None
+    if empty and not len(batch):
+        raise TraceFormatError(f"{path}: OTLP protobuf with no spans: {first_of(empty)}; {EXPECTED}")
+    return batch
+
+
+def _refuse_empty_otlp_json(path: Path, data: bytes) -> None:
+    """A file of OTLP JSON that read as no spans: say where its groups are empty, if they are."""
+    if not looks_like_json(data):
+        return
+    try:
+        empty = json_empty_groups(json.loads(data))
+    except (ValueError, RecursionError):  # JSON Lines, or a file the readers refused already
+        return
+    if empty:
+        raise TraceFormatError(f"{path}: OTLP JSON with no spans: {first_of(empty)}; {EXPECTED}")
 
 
 def _file_kind(mode: int) -> str:
