@@ -22,7 +22,7 @@ class KeyIndex:
     """
 
     MERGE_FRACTION = 32
-    MERGE_FLOOR = 4096  # below this many recent keys, never merge
+    MERGE_FLOOR = 16384  # below this many recent keys, never merge
 
     def __init__(self) -> None:
         self._main = _SortedKeys()
