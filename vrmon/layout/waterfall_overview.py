@@ -10,18 +10,18 @@ Everything is vectorised; the only per-item Python is one label per lane and per
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.fold_threshold import fold_threshold, lane_rows, thresholds
+from vrmon.layout.fold_threshold import fold_threshold, thresholds
 from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
+from vrmon.layout.tracks import Packing, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
 from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
 
@@ -47,6 +47,7 @@ class Overview:
     strip: dict | None = None  # the whole trace for the overview strip: {services, bins, density}
     basis: int = -1  # the serial of the trace's basis it was laid out from
     fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
+    packing: Packing | None = None  # the bars' tracks in their lanes, to carry on as the trace grows
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
@@ -62,18 +63,20 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
     within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed else None
-    fold_us, c = folded(b, axis, detail, within, min_us, p, previous)
-    shown, held = drawn_in(axis, c, start, end, min_us)
-    item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
-    if axis.zoomed:
-        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
+    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
+    before = previous.packing if previous is not None else None
+    shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
+    if unchecked and not fits(np.array([used for _, used, _ in packing.lanes.values()]), p):
+        # the rows outgrew the threshold kept from before: look for it again
+        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, None)
+        shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
-    track = pack_tracks(item_lane, item_start, item_end)
+    track = packing.track
     rows_in_lane = np.zeros(len(lane_service), np.int64)
     np.maximum.at(rows_in_lane, item_lane, track + 1)
     pitch, band = row_pitch(rows_in_lane, p)
     if not n or not len(shown):
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us)
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -132,14 +135,15 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     tick_char = CHAR_WIDTH * p.lane_height * 0.8
     right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], right, top, bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
 
 
 def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
-           previous: Overview | None) -> tuple[float, Cut]:
+           previous: Overview | None) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
-    doubles until they fit. `previous`, the same view before the trace grew, is extended when it can be."""
+    doubles until they fit. `previous`, the same view before the trace grew, is extended when it
+    can be. The flag: the threshold was kept from `previous`, the caller still to check its rows fit."""
     cols, start, end = b.cols, b.start, b.end
     step = axis.span * p.lod_pixels / p.overview_pixels
     candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
@@ -157,44 +161,25 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | 
             # unzoomed, a trace that only grew draws a superset of its bars at every threshold, so its
             # rows only grow: thresholds they did not fit at still do not, and the fold stays while they fit
             c = extend(grown_from.fold_us)
-            if c is not None and (grown_from.fold_us == candidates[-1] or rows_fit(c, cols.service, start, end, min_us, p)):
-                return grown_from.fold_us, c
+            if c is not None:
+                return grown_from.fold_us, c, grown_from.fold_us != candidates[-1]
         fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within, axis, min_us,
                                  lambda rows: fits(rows, p))
     c = extend(fold_us) if grown_from is not None and grown_from.fold_us == fold_us else None
     if c is None:
         c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
-    return fold_us, c
+    return fold_us, c, False
 
 
-def rows_fit(c: Cut, service: np.ndarray, start: np.ndarray, end: np.ndarray, min_us: float, p: WaterfallParams) -> bool:
-    """Whether the rows of an unzoomed fold's bars fit (what `fold_threshold` asks of each threshold)."""
-    bars = np.flatnonzero(c.shown)
-    s = start[bars]
-    return fits(lane_rows(service[bars], s, np.maximum(end[bars], s + min_us)), p)
-
-
-def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """A track per bar such that bars of one lane sharing a track never overlap, using as few
-    tracks as the lane's busiest moment needs (greedy by start: the track freed earliest).
-
-    A loop over the drawn bars, not the spans: the fold keeps them to a few thousand."""
-    order = np.lexsort((start, lane))
-    track = np.empty(len(lane), np.int64)
-    heap: list[tuple[float, int]] = []
-    current = -1
-    count = 0
-    for i, ln, s, e in zip(order.tolist(), lane[order].tolist(), start[order].tolist(), end[order].tolist()):
-        if ln != current:
-            current, heap, count = ln, [], 0
-        if heap and heap[0][0] <= s:
-            t = heapq.heapreplace(heap, (e, heap[0][1]))[1]
-        else:
-            t = count
-            count += 1
-            heapq.heappush(heap, (e, t))
-        track[i] = t
-    return track
+def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | None
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Packing]:
+    """What the fold draws (`drawn_in`), the bars' extents across the picture, and their tracks:
+    packed per service (its lane), so a lane's rank moving leaves them as they were."""
+    shown, held = drawn_in(axis, c, b.start, b.end, min_us)
+    item_start, item_end = b.start[shown], np.maximum(b.end[shown], b.start[shown] + min_us)
+    if axis.zoomed:
+        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
+    return shown, held, item_start, item_end, packed(b.cols.service[shown], item_start, item_end, before)
 
 
 def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
