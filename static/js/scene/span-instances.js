@@ -6,6 +6,7 @@
 // background (per-instance colour: no extra draw call). Spans added or removed by a delta fade
 // in and out; picking goes through a BVH over the instances (instance-bvh.js).
 import { FLAG } from "../data/protocol.js";
+import { HUGE_SCENE_ROWS } from "../data/sliced-work.js";
 import { installInstanceBVH } from "./instance-bvh.js";
 import { InstanceFades } from "./instance-fades.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
@@ -152,6 +153,7 @@ AFRAME.registerComponent("span-instances", {
       for (const row of rows) this.writeRow(row);
       this.bvh.update(rows);
       this.growBounds(rows);
+      this.preparePicking();
     }
     if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
@@ -178,11 +180,20 @@ AFRAME.registerComponent("span-instances", {
       yield;
     }
     this.bvh.invalidate(); // a ray may have built it over the rows written so far
+    this.preparePicking();
     this.boundsStale = true;
     this.writeMarkers();
     this.pulseStart = null; // a new scene is seen whole
     this.markerMaterial.emissiveIntensity = MARKER_LIT;
     this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+  },
+
+  /**
+   * A huge scene's picking tree is built between frames once it is drawn, not at the first hover
+   * (a 255 ms task at 200k spans); a smaller one's at the first raycast, in a few ms.
+   */
+  preparePicking() {
+    if (this.bvh.stale && this.spans.count > HUGE_SCENE_ROWS) this.system.background.run(this.bvh.buildSteps());
   },
 
   /** Whether a change to these rows moves, adds or removes an error marker. */
