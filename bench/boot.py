@@ -11,6 +11,10 @@ freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
   went (page clock: websocket made, open, snapshot received, DOMContentLoaded);
 - **revisit**: the same page opened again in the same browser, and how many files it asked the
   server for (a 304 counts; a file taken from the cache unasked does not);
+- **CPU**: what the first visit cost the machine's cores from page open to ready, in CPU seconds
+  (psutil): the browser's processes (the page's renderer, the GPU process, the browser and its
+  network service) and the server's. Unlike the wall clock, this hardly moves with the load of
+  other programs on a shared machine, so a change's effect shows there even when the times do not;
 - **bytes**: what the first visit transferred (Resource Timing transferSize: compressed sizes);
 - **longest task while loading**: the longest main-thread task from navigation until 1 s after ready;
 - **at rest**: over the 3 s after that, frames rendered (three.js's own frame counter), long
@@ -40,6 +44,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 from bench.report import ROOT, finish, machine
 from bench.synthetic import synthetic_batch
 from tests.conftest import free_port
@@ -55,7 +61,7 @@ LOAD_AT_START = ""
 VIEWPORT = {"width": 1280, "height": 720}
 REST_S = 3.0
 SETTLE_MS = 1000  # after ready, still "loading" for the longest task (the frames and DOM work right after)
-MARKS = ("socket", "open", "snapshot", "dom")  # page-clock marks of the init script, in seconds in the results
+MARKS = ("socket", "open", "snapshot", "dom", "loaded")  # page-clock marks of the init script, in seconds in the results
 SIZES = (1_000, 5_000, 20_000, 50_000, 200_000)
 QUICK_SIZES = (1_000, 20_000)
 # Jaeger UI v2.19, file → rows painted, and with its own app load (s): ../shared/bench-peers/README.md
@@ -110,6 +116,9 @@ INIT_SCRIPT = r"""
   };
   document.addEventListener("DOMContentLoaded", () => {
     mark("dom");
+    // A-Frame initialises the scene once the document is complete; `loaded`: its components are
+    // initialised (the data system takes the early socket's frames over then)
+    document.querySelector("a-scene").addEventListener("loaded", () => mark("loaded"), {once: true});
     // Everything drawn: the frame after the trace's first, which scene/first-frame.js holds the floor
     // grid and the marks back from; shown two animation frames later, as `ready` counts.
     const scene = document.querySelector("a-scene");
@@ -197,11 +206,45 @@ class Server:
         self.log.close()
 
 
-def open_and_wait(page, url: str, timeout_s: float) -> dict:
+CPU_KINDS = ("renderer", "gpu", "browser", "server")
+
+
+def cpu_seconds(server_pid: int) -> dict[int, tuple[str, float]]:
+    """pid → (kind, user + system CPU seconds) of every process this one started: Chromium's
+    (by its --type: the page's renderer, the GPU process, the rest counted as the browser) and the server."""
+    seen: dict[int, tuple[str, float]] = {}
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            with proc.oneshot():
+                if proc.pid == server_pid:
+                    kind = "server"
+                elif "chrom" in proc.name():
+                    kind = next((k for k in ("renderer", "gpu") if f"--type={k}" in " ".join(proc.cmdline())), "browser")
+                else:
+                    continue  # Playwright's driver
+                times = proc.cpu_times()
+                seen[proc.pid] = (kind, times.user + times.system)
+        except psutil.Error:  # exited meanwhile
+            continue
+    return seen
+
+
+def cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds per kind between two cpu_seconds() readings (a process started meanwhile counts whole)."""
+    spent = dict.fromkeys(CPU_KINDS, 0.0)
+    for pid, (kind, seconds) in after.items():
+        spent[kind] += seconds - before.get(pid, (kind, 0.0))[1]
+    return spent
+
+
+def open_and_wait(page, url: str, timeout_s: float, server_pid: int) -> dict:
     """Navigate; page-clock seconds to ready (the first frame of the trace's overview shown), where
-    the time went, and the longest main-thread task from navigation until SETTLE_MS after ready."""
+    the time went, the CPU it cost, and the longest main-thread task from navigation until
+    SETTLE_MS after ready."""
+    cpu_before = cpu_seconds(server_pid)
     page.goto(url)
     page.wait_for_function("() => window.__boot.tReady !== null", timeout=timeout_s * 1000, polling=50)
+    cpu = cpu_spent(cpu_before, cpu_seconds(server_pid))
     t_ready = page.evaluate("window.__boot.tReady")
     settled = page.wait_for_function("(t) => performance.now() >= t ? performance.now() : false",
                                      arg=t_ready + SETTLE_MS, polling=50).json_value()
@@ -210,6 +253,7 @@ def open_and_wait(page, url: str, timeout_s: float) -> dict:
     return {"ready_s": t_ready / 1000, "load_longest_task_ms": tasks["max"], "bytes": page.evaluate("window.__boot.bytes()"),
             "load_longest_task_at_s": (tasks["maxAt"] if tasks["maxAt"] is not None else float("nan")) / 1000,
             "asked": page.evaluate("window.__boot.asked()"), "t_settled": settled,
+            **{f"cpu_{kind}_s": seconds for kind, seconds in cpu.items()},
             **{f"{name}_s": marks.get(name, float("nan")) / 1000 for name in (*MARKS, "complete")}}
 
 
@@ -238,7 +282,7 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             goto = time.perf_counter() - server.started
             context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function evaluates with eval
             context.add_init_script(INIT_SCRIPT)
-            cold = open_and_wait(context.new_page(), server.url, timeout_s)
+            cold = open_and_wait(context.new_page(), server.url, timeout_s, server.proc.pid)
             context.close()
 
             context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)  # first visit: a fresh cache
@@ -248,14 +292,15 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             page.on("pageerror", lambda error: errors.append(str(error)[:200]))
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable")
-            first = open_and_wait(page, server.url, timeout_s)
+            first = open_and_wait(page, server.url, timeout_s, server.proc.pid)
             rest = at_rest(page, cdp, first["t_settled"])
-            again = open_and_wait(page, server.url, timeout_s)  # same context: cached
+            again = open_and_wait(page, server.url, timeout_s, server.proc.pid)  # same context: cached
             if errors:
                 raise RuntimeError(f"page errors: {errors}")
             return {"spans": n_spans, "listening_s": listening, "cold_s": goto + cold["ready_s"],
                     "first_s": first["ready_s"], "revisit_s": again["ready_s"],
                     "bytes": first["bytes"], "revisit_bytes": again["bytes"], "revisit_asked": again["asked"],
+                    **{f"cpu_{kind}_s": first[f"cpu_{kind}_s"] for kind in CPU_KINDS},
                     "load_longest_task_ms": first["load_longest_task_ms"], "load_longest_task_at_s": first["load_longest_task_at_s"],
                     **{f"{name}_s": first[f"{name}_s"] for name in (*MARKS, "complete")}, **rest}
         finally:
@@ -319,14 +364,22 @@ def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: in
                 f"| {m['listening_s']:.2f} | {m['cold_s']:.2f} | {m['load_longest_task_ms']:.0f} "
                 f"| {m['bytes'] / 1e6:.2f} | {m['revisit_asked']:.0f} | {m['rest_frames']:.0f} / {m['rest_longtask_ms']:.0f} / {m['rest_busy_ms']:.0f} |")
         lines += ["", "Where the first visit's time goes (page clock, s from navigation): the websocket created, open, the",
-                  "snapshot received, DOMContentLoaded (A-Frame and the modules evaluated), the first frame shown (spans,",
+                  "snapshot received, DOMContentLoaded (A-Frame and the modules evaluated), the scene loaded (its",
+                  "components initialised, the snapshot handed to them), the first frame shown (spans,",
                   "error markers, labels), the next one with the floor grid, critical path and finding marks too; and when",
                   "the longest task while loading began.", "",
-                  "| spans | socket created | open | snapshot in | DOMContentLoaded | first frame | all drawn | longest task began |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| spans | socket created | open | snapshot in | DOMContentLoaded | scene loaded | first frame | all drawn | longest task began |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for n, m in results[key].items():
             lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS)
                          + f" | {m['first_s']:.2f} | {m['complete_s']:.2f} | {m['load_longest_task_at_s']:.2f} |")
+        lines += ["", "What the first visit cost the cores from page open to the first frame (CPU seconds, which the load of",
+                  "other programs hardly changes): the page's renderer, the GPU process (software GL), the rest of the",
+                  "browser (its network service too), the server.", "",
+                  "| spans | renderer | GPU process | browser | server | all |", "|---|---|---|---|---|---|"]
+        for n, m in results[key].items():
+            lines.append(f"| {n:,} | " + " | ".join(f"{m[f'cpu_{kind}_s']:.2f}" for kind in CPU_KINDS)
+                         + f" | {sum(m[f'cpu_{kind}_s'] for kind in CPU_KINDS):.2f} |")
         lines.append("")
     if jaeger:
         lines += ["### Jaeger UI v2.19.0, same run", "",

@@ -82,5 +82,6 @@ def spans_of_the_open_trace(store: SpanStore, k: int, seed: int, extent_growth: 
     root_span = int(store.span_id[store.depth == 0][0])
     fresh = int(store.span_id.max()) + 1  # same trace id, span ids above every existing one
     batch.span_id = [s + fresh for s in batch.span_id]
+    batch.trace_id = [store.trace_ids[0]] * k
     batch.parent_id = [(p + fresh) if p else root_span for p in batch.parent_id]
     return batch

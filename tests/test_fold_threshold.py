@@ -13,8 +13,9 @@ from tests.generated_traces import named_store
 from vrmon.layout.fold_threshold import fold_threshold, lane_rows, thresholds
 from vrmon.layout.time_window import axis_of, clip_to, drawn_in
 from vrmon.layout.trace_basis import TraceBases, lanes_of, trace_basis
+from vrmon.layout.tracks import pack_tracks
 from vrmon.layout.waterfall_lod import DetailLevel, cut
-from vrmon.layout.waterfall_overview import fits, overview_layout, pack_tracks
+from vrmon.layout.waterfall_overview import fits, overview_layout
 from vrmon.scene_presets import load_presets
 
 P = load_presets([ROOT / "scenes"])["waterfall"].params
@@ -29,7 +30,7 @@ def fitting_by_folding_each(b, axis, within, candidates) -> float:
     """The first candidate at which a full fold's lanes fit (how the overview searched before)."""
     min_us = axis.span * P.min_bar / P.width
     for threshold in candidates:
-        c = cut(b.cols.ids, b.cols.parent, b.cols.service, b.cols.flags, b.start, b.end, b.levels, b.extent, threshold,
+        c = cut(b.cols.ids, b.cols.parent, b.cols.service, b.cols.flags, b.start, b.end, b.cols.depth, b.levels, b.extent, threshold,
                 DetailLevel(), within)
         shown, _ = drawn_in(axis, c, b.start, b.end, min_us)
         s, e = b.start[shown], np.maximum(b.end[shown], b.start[shown] + min_us)

@@ -12,8 +12,9 @@ import pytest
 import vrmon.layout.waterfall_overview as overview_module
 from bench.synthetic import spans_of_the_open_trace
 from tests.conftest import ROOT
-from tests.generated_traces import named_store
-from vrmon.layout.trace_basis import trace_basis
+from tests.generated_traces import burst_then_wait_store, deep_chain_batch, named_store, store_of
+from vrmon.layout.trace_basis import TraceBases, trace_basis
+from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import overview_layout
 from vrmon.scene import SceneView
 from vrmon.scene_presets import load_presets
@@ -52,3 +53,72 @@ def test_a_growing_trace_extends_its_fold_and_draws_what_a_fresh_layout_draws(mo
     fresh = trace_basis(store, 0, preset.params.idle_gap)
     assert np.array_equal(basis.children[0], fresh.children[0]) and np.array_equal(basis.critical, fresh.critical)
     assert np.array_equal(basis.extent[0], fresh.extent[0]) and np.array_equal(basis.extent[1], fresh.extent[1])
+
+
+def grown_inside(store, k: int, seed: int, at: float):
+    """k more spans of the store's one trace, a subtree under its root starting `at` (a fraction)
+    of the way through the trace: inside the time it covers, so a window there sees them arrive."""
+    batch = spans_of_the_open_trace(store, k, seed=seed, extent_growth=0.002)
+    summary = store.trace_summaries()
+    t0, t1 = int(summary["start_us"][0]), int(summary["end_us"][0])
+    shift = int((t1 - t0) * (1 - at))
+    batch.start_us = [s - shift for s in batch.start_us]
+    return batch
+
+
+# (the store, whether its growth keeps the axis: a burst's idle gap fills up, so its axis rescales)
+SHAPES = {
+    "wide": (lambda: named_store(20_000, spans_per_trace=20_000, n_services=40), True),  # 40 services, fan-out in the thousands
+    "deep": (lambda: store_of(deep_chain_batch(depth=600)), True),  # one chain 600 calls deep
+    "burst": (lambda: burst_then_wait_store(), False),  # 23 spans, then 15 s idle; grows past the whole-trace size
+}
+
+
+def views(store) -> dict[str, DetailLevel]:
+    """Zoomed and hand-folded views of the store's one trace, as viewers ask for them."""
+    whole = overview_layout(store, 0, WATERFALL.params)
+    holders = whole.layout.nodes.ids[whole.layout.nodes.ids >= SUMMARY_BASE][:4] - SUMMARY_BASE
+    extent = int(store.trace_summaries()["end_us"][0] - store.trace_summaries()["start_us"][0])
+    return {
+        "zoomed": DetailLevel(window=(0.4 * extent, 0.6 * extent)),
+        "zoomed, no idle": DetailLevel(window=(0.45 * extent, 0.5 * extent), idle=False),
+        "opened": DetailLevel(expanded=frozenset(int(h) for h in holders)),
+        "opened and zoomed": DetailLevel(expanded=frozenset(int(h) for h in holders), window=(0.3 * extent, 0.7 * extent)),
+        "depth 2": DetailLevel(depth=2),
+        "depth 5, zoomed": DetailLevel(depth=5, window=(0.5 * extent, 0.55 * extent)),
+        "everything": DetailLevel(everything=True),
+    }
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monkeypatch, shape):
+    make, axis_stays = SHAPES[shape]
+    store = make()
+    bases = TraceBases(store)
+    scene_views = [SceneView(store, WATERFALL, detail=detail, bases=bases) for detail in views(store).values()]
+    real_cut = overview_module.cut
+    folds = []
+    for step in range(4):
+        # inside the windows, then past the trace's end (the windows stay on the same moments)
+        store.add(grown_inside(store, 300, seed=step, at=0.48) if step % 2 == 0 else
+                  spans_of_the_open_trace(store, 300, seed=step, extent_growth=0.002))
+        for view in scene_views:
+            with monkeypatch.context() as m:
+                m.setattr(overview_module, "cut", lambda *a, **k: folds.append(1) or real_cut(*a, **k))
+                view.refresh()
+            assert len(view._overview.rows) == len(store)
+            same_picture(view._overview, overview_layout(store, 0, WATERFALL.params, view.detail))
+    if axis_stays:  # the fold grew with the trace in every view
+        assert not folds, f"{len(folds)} full folds in {4 * len(scene_views)} refreshes"
+
+
+def test_a_trace_that_grows_past_12_days_keeps_its_children_order_and_critical_path():
+    store = named_store(2000, spans_per_trace=2000)
+    bases = TraceBases(store)
+    bases.get(0, 0.0)
+    extent = int(store.trace_summaries()["end_us"][0] - store.trace_summaries()["start_us"][0])
+    store.add(spans_of_the_open_trace(store, 50, seed=1, extent_growth=2**41 / extent))  # past what one int64 key holds
+    grown, fresh = bases.get(0, 0.0), trace_basis(store, 0, 0.0)
+    assert grown.extends >= 0 and grown.children[1].dtype == fresh.children[1].dtype == np.dtype("S12")
+    assert np.array_equal(grown.children[0], fresh.children[0]) and np.array_equal(grown.children[1], fresh.children[1])
+    assert np.array_equal(grown.critical, fresh.critical)

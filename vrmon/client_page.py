@@ -9,8 +9,10 @@ versioned one. The page itself is `no-cache`: it names the current versions. Its
 Content-Security-Policy hashes this rendered import map (`script_hashes`, used by security.py),
 not the one in the file on disk.
 
-The modulepreload links are computed from main.js's static imports, so the list cannot fall
-behind the code; links written in index.html are replaced. The page is rendered when the server
+The page starts the client's bundle while it is current (client_bundle.py: built by `make
+install`, a few files), else main.js and its ~75 modules. The modulepreload links are computed
+from the started module's static imports, so the list cannot fall behind the code; links
+written in index.html are replaced. The page is rendered when the server
 starts, and again when a file it names changed on disk (a checkout being edited): an old page
 would keep pointing the browser at the old versions.
 """
@@ -27,14 +29,16 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vrmon.client_bundle import bundle_entry
 from vrmon.security import inline_script_hashes
 from vrmon.static_cache import Entry, content_hash
 from vrmon.vendor_files import vendor_files
 
 ENTRY_MODULE = "/static/js/main.js"
 MODULE_SUFFIXES = (".js", ".mjs")
-# `import … from "x"`, `import "x"`, `export … from "x"` at the start of a line (dynamic import() excluded)
-STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;"']*?["']([^"']+)["']""", re.M)
+# `import … from "x"`, `import "x"`, `export … from "x"` at the start of a line or after a `;` (the
+# bundle is minified: its imports are one line); dynamic import() excluded
+STATIC_IMPORT = re.compile(r"""(?:^|;)\s*(?:import(?!\s*\()|export)\b[^;"'()]*?["']([^"']+)["']""", re.M)
 PRELOAD_LINK = re.compile(r"""^[ \t]*<link rel="modulepreload"[^>]*>[ \t]*\n""", re.M)
 ENTRY_SCRIPT = re.compile(r"""^([ \t]*)<script type="module" src="%s"></script>\n""" % re.escape(ENTRY_MODULE), re.M)
 IMPORT_MAP = re.compile(r"""(<script type="importmap">)(.*?)(</script>)""", re.S)
@@ -80,26 +84,29 @@ class ClientPage:
         stamps = {path: _stamp(path) for path in files.values()}
         source = files.pop("/static/index.html").read_text()
         versions = {url: content_hash(path.read_bytes()) for url, path in files.items()}
-        html = render_index(source, versions, {url: path.read_text() for url, path in files.items() if url.endswith(MODULE_SUFFIXES)})
+        modules = {url: path.read_text() for url, path in files.items() if url.endswith(MODULE_SUFFIXES)}
+        html = render_index(source, versions, modules, bundle_entry(self.static_dir, self.node_modules) or ENTRY_MODULE)
         stamps[self.static_dir / "index.html"] = _stamp(self.static_dir / "index.html")
         return Rendered(Entry.of(html.encode(), compress=True), inline_script_hashes(html), stamps)
 
 
-def render_index(source: str, versions: dict[str, str], modules: dict[str, str]) -> str:
-    """index.html with versioned URLs and generated modulepreload links. `versions`: URL → content
-    hash of every file that can be served; `modules`: URL → source of every JavaScript module."""
+def render_index(source: str, versions: dict[str, str], modules: dict[str, str], entry: str = ENTRY_MODULE) -> str:
+    """index.html with versioned URLs and generated modulepreload links, starting the module `entry`
+    (main.js or the bundle's). `versions`: URL → content hash of every file that can be served;
+    `modules`: URL → source of every JavaScript module."""
     def versioned(url: str) -> str:
         return f"{url}?v={versions[url]}" if url in versions else url
 
     match = IMPORT_MAP.search(source)
     bare = json.loads(match.group(2))["imports"] if match else {}
-    preloads = sorted(static_imports(ENTRY_MODULE, modules, bare) - {ENTRY_MODULE})
+    preloads = sorted(static_imports(entry, modules, bare) - {entry})
     html = PRELOAD_LINK.sub("", source)
-    entry = ENTRY_SCRIPT.search(html)
-    if entry is None:
+    script = ENTRY_SCRIPT.search(html)
+    if script is None:
         raise ValueError(f"index.html does not load {ENTRY_MODULE} as a module script")
-    links = "".join(f'{entry.group(1)}<link rel="modulepreload" href="{url}">\n' for url in preloads)
-    html = html[:entry.end()] + links + html[entry.end():]
+    links = "".join(f'{script.group(1)}<link rel="modulepreload" href="{url}">\n' for url in preloads)
+    started = f'{script.group(1)}<script type="module" src="{entry}"></script>\n'
+    html = html[:script.start()] + started + links + html[script.end():]
     html = LOCAL_URL.sub(lambda m: f'{m.group(1)}="{versioned(m.group(2))}"', html)
     if match:
         imports = {name: versioned(url) for name, url in bare.items()}

@@ -3,11 +3,15 @@ the first snapshot while the page's code loads; the frames that arrive early are
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import httpx
 import pytest
 
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parents[2]
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 
 # Before the page's scripts: note whether A-Frame existed when each websocket was made.
@@ -32,14 +36,38 @@ def test_the_first_socket_opens_before_aframe_and_carries_the_first_snapshot(vrm
     assert page.errors == []
 
 
-def test_every_module_of_the_first_frame_is_preloaded_and_no_headset_module(vrmon_server, open_app, page):
+# The page's own code it loaded (A-Frame and the early socket are classic scripts, not modules),
+# the module it started, and the modules it preloaded.
+LOADED_CODE = """() => ({
+  loaded: performance.getEntriesByType('resource').map((e) => e.name)
+    .filter((name) => /[.]m?js[?]/.test(name) && !/aframe-master|early-socket/.test(name)),
+  started: document.querySelector('script[type=module]').src,
+  preloaded: Array.from(document.querySelectorAll('link[rel=modulepreload]'), (link) => link.href),
+  headset: ['vr-laser', 'vr-wrist-menu', 'vr-span-panel', 'vr-span-labels'].filter((name) => name in AFRAME.components),
+})"""
+
+
+def test_the_first_frame_loads_the_bundle_in_a_few_preloaded_files_and_no_headset_code(vrmon_server, open_app, page):
     open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
-    loaded = set(page.evaluate("""performance.getEntriesByType('resource').map((e) => e.name)
-        .filter((name) => /[.]m?js[?]/.test(name) && !/aframe-master|early-socket|main[.]js/.test(name))"""))
-    preloaded = set(page.evaluate("Array.from(document.querySelectorAll('link[rel=modulepreload]'), (link) => link.href)"))
-    assert len(loaded) > 40
-    assert loaded == preloaded, "every module the page loaded was preloaded (none fetched import by import), and only those"
-    assert not [url for url in preloaded if "/xr/vr-" in url or "troika" in url], "headset code loads on demand"
+    code = page.evaluate(LOADED_CODE)
+    assert "/static/bundle/main.js?v=" in code["started"], "`make install` bundles the client (scripts/build-client.mjs)"
+    assert set(code["loaded"]) == {code["started"], *code["preloaded"]}, "every file the page loaded was preloaded (none fetched import by import)"
+    assert len(code["loaded"]) <= 12, f"the first frame's code in a few files, not ~75 modules: {code['loaded']}"
+    assert not [url for url in code["loaded"] if "troika" in url or "/vr-" in url] and code["headset"] == [], "headset code loads on demand"
+    assert page.errors == []
+
+
+def test_without_a_current_bundle_the_page_loads_every_module_preloaded(vrmon_server, open_app, page, tmp_path):
+    static = tmp_path / "static"
+    shutil.copytree(ROOT / "static", static, ignore=shutil.ignore_patterns("bundle"))  # a checkout before `make install` bundled it
+    open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False, static_dir=static))
+    code = page.evaluate(LOADED_CODE)
+    assert "/static/js/main.js?v=" in code["started"]
+    modules = set(code["loaded"]) - {code["started"]}
+    assert len(modules) > 40
+    assert modules == set(code["preloaded"]), "every module the page loaded was preloaded (none fetched import by import), and only those"
+    assert not [url for url in modules if "/xr/vr-" in url or "troika" in url] and code["headset"] == [], "headset code loads on demand"
+    assert page.errors == []
 
 
 # Before the page's scripts: once A-Frame is loaded, note what each render drew, by kind.

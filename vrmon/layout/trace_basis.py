@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted
+from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted, same_width
 from vrmon.layout.idle_time import TimeWarp, event_times, idle_warp
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
 from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
-from vrmon.model.columns import grown
+from vrmon.model.columns import Room, inserted
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
@@ -54,25 +54,6 @@ class TraceBasis:
     room: Room = field(repr=False, compare=False)  # the buffers behind its columns
     extends: int = -1  # the serial of the basis this one extended (-1: built whole)
     widened: np.ndarray | None = None  # extended: the spans before whose subtree's extent grew
-
-
-class Room:
-    """The buffers behind a basis's columns, with room behind the rows in use: appending writes
-    there (n appends copy O(n) in all, as the store's columns grow). A basis that is extended hands
-    its room on, and may be read no more (its successor may widen extents in place)."""
-
-    def __init__(self) -> None:
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def appended(self, name: str, column: np.ndarray, more: np.ndarray) -> np.ndarray:
-        """`column` followed by `more`."""
-        n, k = len(column), len(more)
-        buffer = self.buffers.get(name)
-        if buffer is None or column.base is not buffer:  # not one of ours (say, recomputed whole)
-            buffer = column
-        buffer = self.buffers[name] = grown(buffer, n + k, used=n)
-        buffer[n : n + k] = more
-        return buffer[: n + k]
 
 
 def nice_ceiling(us: int) -> int:
@@ -195,7 +176,7 @@ def merged(events: np.ndarray, more: np.ndarray) -> np.ndarray:
     """Two ascending arrays of distinct times as one (a copy, no sort of the whole)."""
     at = np.searchsorted(events, more)
     known = (at < len(events)) & (events[np.minimum(at, len(events) - 1)] == more)
-    return np.insert(events, at[~known], more[~known])
+    return inserted(events, at[~known], more[~known])
 
 
 def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray, n0: int) -> np.ndarray:
@@ -223,10 +204,10 @@ def kept_children(children: tuple[np.ndarray, np.ndarray], new_parent: np.ndarra
     """The children order with the spans from `n0` on in their places (ties after the earlier spans,
     as the order's index tie-break puts them)."""
     order, keys = children
-    new_keys = children_keys(new_parent, new_end)
+    keys, new_keys = same_width(keys, children_keys(new_parent, new_end))
     by_key = np.argsort(new_keys, kind="stable")
     at = np.searchsorted(keys, new_keys[by_key], side="right")
-    return np.insert(order, at, by_key + n0), np.insert(keys, at, new_keys[by_key])
+    return inserted(order, at, by_key + n0), inserted(keys, at, new_keys[by_key])
 
 
 def trace_state(store, trace: int) -> tuple[int, int, int]:

@@ -13,11 +13,12 @@ exactly those whose subtree extent reaches `min_us`. Every step is a numpy pass 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from vrmon.layout.sorting import unique_ints
+from vrmon.model.columns import Room
 
 SERVICE_CODES = 1 << 16  # service codes are uint16
 SUMMARY_BASE = 0xE0000000  # node id of the summary held by the span with uid u: SUMMARY_BASE + u
@@ -52,6 +53,7 @@ class Cut:
     service: np.ndarray  # per holder: the service with most spans in its summary
     services: np.ndarray  # per holder: how many services its summary holds
     mix: tuple[np.ndarray, np.ndarray]  # (holder span × SERVICE_CODES + service, spans) of every pair, ascending
+    room: Room = field(default_factory=Room, repr=False, compare=False)  # the buffers behind `shown` and `owner`
 
 
 def depth_levels(depth: np.ndarray) -> list[np.ndarray]:
@@ -75,24 +77,35 @@ def subtree_extent(parent: np.ndarray, start: np.ndarray, end: np.ndarray,
     return lo, hi
 
 
+def passing(idx: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float,
+            detail: DetailLevel, within: np.ndarray | None) -> np.ndarray:
+    """Per span of `idx`: whether it passes the view's criterion (drawn when its parent is drawn).
+    Passing nests: a span's parent passes whenever the span does (extents hold their children's)."""
+    if detail.everything:
+        passes = np.ones(len(idx), bool)
+    elif detail.depth is not None:
+        passes = depth[idx] <= detail.depth
+    else:
+        passes = (extent[1][idx] - extent[0][idx]) >= min_us
+    return passes & within[idx] if within is not None else passes
+
+
+def opened_of(ids: np.ndarray, detail: DetailLevel) -> np.ndarray:
+    """Per span id: whether the viewer opened its summary."""
+    if not detail.expanded:
+        return np.zeros(len(ids), bool)
+    return np.isin(ids, np.fromiter(detail.expanded, np.int64, len(detail.expanded)))
+
+
 def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
-        end: np.ndarray, levels: list[np.ndarray], extent: tuple[np.ndarray, np.ndarray], min_us: float,
+        end: np.ndarray, depth: np.ndarray, levels: list[np.ndarray], extent: tuple[np.ndarray, np.ndarray], min_us: float,
         detail: DetailLevel, within: np.ndarray | None = None) -> Cut:
     """The drawn spans and the summaries of the rest (see the module docstring). `levels` are
     `depth_levels(depth)`, `extent` is `subtree_extent(...)`; `within` (bool per span), when
     zoomed, says whose subtree reaches into the time window: the rest stay folded."""
     n = len(ids)
-    if detail.everything:
-        passes = np.ones(n, bool)
-    elif detail.depth is not None:
-        passes = np.zeros(n, bool)
-        for level in levels[: detail.depth + 1]:
-            passes[level] = True
-    else:
-        passes = (extent[1] - extent[0]) >= min_us
-    if within is not None:
-        passes &= within
-    opened = np.isin(ids, np.fromiter(detail.expanded, np.int64, len(detail.expanded))) if detail.expanded else np.zeros(n, bool)
+    passes = passing(np.arange(n), depth, extent, min_us, detail, within)
+    opened = opened_of(ids, detail)
     shown = np.zeros(n, bool)
     owner = np.arange(n)
     for idx in levels:
@@ -120,28 +133,33 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
     return Cut(shown, owner, holders, count[holders], errors, first, last, *main_service(mix, holders), mix)
 
 
-def extended_cut(c: Cut, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
-                 end: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float,
-                 widened: np.ndarray) -> Cut | None:
-    """`c`, the overview's fold by size (subtrees shorter than `min_us`, unzoomed), with the spans appended after it (from
-    len(c.shown) on; `widened`: earlier spans whose subtree's extent grew since): the new spans
-    drawn or added to their holders' summaries. None when an earlier span now lasts long enough
-    to be drawn (it would take calls from its holder's summary: fold anew)."""
+def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
+                 end: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float, detail: DetailLevel,
+                 within: np.ndarray | None, widened: np.ndarray) -> Cut | None:
+    """`c`, the same view's fold (the same criterion, threshold and window), with the spans appended
+    after it (from len(c.shown) on; `widened`: earlier spans whose subtree's extent grew since): the
+    new spans drawn or added to their holders' summaries, what `cut` makes of all of them. None
+    when an earlier span now passes (it would take calls from its holder's summary: fold anew)."""
     n0, n = len(c.shown), len(parent)
-    lo, hi = extent
-    if (~c.shown[widened] & (hi[widened] - lo[widened] >= min_us)).any():
+    # passing nests, so every span that passed was drawn: one drawn no more passes only now
+    if (~c.shown[widened] & passing(widened, depth, extent, min_us, detail, within)).any():
         return None
     fresh = np.arange(n0, n)
-    # subtree extents nest: a new span is drawn when it lasts long enough (its parent does too)
-    shown = np.concatenate([c.shown, (parent[n0:] < 0) | (hi[n0:] - lo[n0:] >= min_us)])
-    owner = np.concatenate([c.owner, fresh])
+    shown = c.room.appended("shown", c.shown, passing(fresh, depth, extent, min_us, detail, within))
+    owner = c.room.appended("owner", c.owner, fresh)
     by_depth = fresh[np.argsort(depth[fresh], kind="stable")]
     for idx in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):  # parents first
         p = parent[idx]
-        owner[idx] = np.where(shown[idx] | (p < 0), idx, owner[np.maximum(p, 0)])
+        has = p >= 0
+        pp = np.maximum(p, 0)
+        shown[idx] = ~has | (shown[pp] & (shown[idx] | opened_of(ids[pp], detail)))
+        owner[idx] = np.where(shown[idx] | ~has, idx, owner[pp])
     hidden = fresh[~shown[fresh]]
+    if not len(hidden):
+        return replace(c, shown=shown, owner=owner)
     holder_of = owner[hidden]
-    holders = np.union1d(c.holders, holder_of)
+    touched = np.unique(holder_of)
+    holders = c.holders if found_in(c.holders, touched).all() else np.union1d(c.holders, touched)
     k = len(holders)
     was = np.searchsorted(holders, c.holders)
     at = np.searchsorted(holders, holder_of)
@@ -150,13 +168,34 @@ def extended_cut(c: Cut, parent: np.ndarray, service: np.ndarray, flags: np.ndar
     last = np.full(k, np.iinfo(np.int64).min, np.int64)
     count[was], errors[was], first[was], last[was] = c.count, c.errors, c.start_us, c.end_us
     np.add.at(count, at, 1)
-    np.add.at(errors, at, (flags[hidden] & ERROR) > 0)
+    np.add.at(errors, at, ((flags[hidden] & ERROR) > 0).astype(np.int64))
     np.minimum.at(first, at, start[hidden].astype(np.int64))
     np.maximum.at(last, at, end[hidden].astype(np.int64))
-    more = service_mix(holders, at, service[hidden])
-    pairs, pair_of = np.unique(np.concatenate([c.mix[0], more[0]]), return_inverse=True)
-    mix = (pairs, np.bincount(pair_of, weights=np.concatenate([c.mix[1], more[1]]), minlength=len(pairs)).astype(np.int64))
-    return Cut(shown, owner, holders, count, errors, first, last, *main_service(mix, holders), mix)
+    mix = merged_mix(c.mix, service_mix(holders, at, service[hidden]))
+    main, services = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    main[was], services[was] = c.service, c.services
+    # only the summaries that gained spans can change their main service
+    lo, hi = np.searchsorted(mix[0], touched * SERVICE_CODES), np.searchsorted(mix[0], (touched + 1) * SERVICE_CODES)
+    mine = np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo) + np.arange(int((hi - lo).sum()))  # their pairs
+    slots = np.searchsorted(holders, touched)
+    main[slots], services[slots] = main_service((mix[0][mine], mix[1][mine]), touched)
+    return Cut(shown, owner, holders, count, errors, first, last, main, services, mix, c.room)
+
+
+def merged_mix(mix: tuple[np.ndarray, np.ndarray], more: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two `service_mix`es as one: the counts of pairs in both added, the others in their places."""
+    pairs, counts = mix
+    at = np.searchsorted(pairs, more[0])
+    known = found_in(pairs, more[0])
+    counts = counts.copy()
+    counts[at[known]] += more[1][known]
+    return np.insert(pairs, at[~known], more[0][~known]), np.insert(counts, at[~known], more[1][~known])
+
+
+def found_in(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value: whether it is in `ascending` (a binary search each: `values` are few)."""
+    at = np.minimum(np.searchsorted(ascending, values), max(len(ascending) - 1, 0))
+    return ascending[at] == values if len(ascending) else np.zeros(len(values), bool)
 
 
 def service_mix(holders: np.ndarray, at: np.ndarray, service: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,3 +21,51 @@ def grown(column: np.ndarray, need: int, *, used: int | None = None, fill: Any =
     kept = len(column) if used is None else used
     bigger[:kept] = column[:kept]
     return bigger
+
+
+class Room:
+    """Buffers with room behind the rows in use, one per name: appending to a column that is the
+    last one handed out under its name writes behind it in place (n appends copy O(n) in all, as
+    the store's columns grow). A column that is not (made elsewhere, or an older one whose buffer
+    has since been appended to) is copied into a new buffer first, so what was handed out before
+    never changes under its holder."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+        self.used: dict[str, int] = {}
+
+    def appended(self, name: str, column: np.ndarray, more: np.ndarray) -> np.ndarray:
+        """`column` followed by `more`."""
+        n, k = len(column), len(more)
+        buffer = self.buffers.get(name)
+        if buffer is None or column.base is not buffer or self.used[name] != n:
+            buffer = column
+        buffer = self.buffers[name] = grown(buffer, n + k, used=n)
+        buffer[n : n + k] = more
+        self.used[name] = n + k
+        return buffer[: n + k]
+
+
+FEW_RUNS = 64  # places an insert copies run by run; more go through np.insert
+
+
+def inserted(column: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`np.insert(column, at, values)` for ascending `at`. Spans arriving live mostly land together
+    (at the end, among one parent's children), so when the places are few the runs between them are
+    copied whole, without np.insert's pass over a mask of every row."""
+    if not len(at):
+        return column.copy()
+    bounds = np.flatnonzero(np.diff(at)) + 1
+    if len(bounds) >= FEW_RUNS:
+        return np.insert(column, at, values)
+    out = np.empty(len(column) + len(values), column.dtype)
+    src = dst = 0
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), len(at)]):
+        place = int(at[lo])
+        out[dst : dst + place - src] = column[src:place]
+        dst += place - src
+        out[dst : dst + hi - lo] = values[lo:hi]
+        dst += hi - lo
+        src = place
+    out[dst:] = column[src:]
+    return out

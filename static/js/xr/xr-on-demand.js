@@ -4,8 +4,11 @@
 // session is asked for (entering VR waits for it). index.html already names these components on
 // their entities; A-Frame leaves names it does not know alone, so once they are registered each
 // entity is given its component again, from the attribute written there.
-const XR_MODULES = ["./vr-laser.js", "./vr-span-panel.js", "./vr-span-labels.js", "./vr-locomotion.js", "./vr-wrist-menu.js", "./world-grab.js",
-  "./vr-empty-message.js", "./vr-time-zoom.js", "./vr-time-strip.js"];
+// Written out (not built from names) so that the client's bundle (scripts/build-client.mjs) sees
+// them and makes them chunks of their own.
+const importXrModules = () => [import("./vr-laser.js"), import("./vr-span-panel.js"), import("./vr-span-labels.js"),
+  import("./vr-locomotion.js"), import("./vr-wrist-menu.js"), import("./world-grab.js"), import("./vr-empty-message.js"),
+  import("./vr-time-zoom.js"), import("./vr-time-strip.js")];
 const XR_COMPONENTS = ["vr-laser", "vr-span-panel", "vr-span-labels", "vr-locomotion", "vr-wrist-menu", "world-grab", "vr-empty-message",
   "vr-time-zoom", "vr-time-strip"];
 const IDLE_TIMEOUT_MS = 2000;
@@ -30,7 +33,7 @@ AFRAME.registerSystem("xr-on-demand", {
 
   /** Load and attach the headset components (once); resolves when they are in place. */
   load() {
-    this.loading ??= Promise.all(XR_MODULES.map((path) => import(path))).then(() => this.attach());
+    this.loading ??= Promise.all(importXrModules()).then(() => this.attach());
     return this.loading;
   },
 
