@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 HUGE = 30_000
+INSTANCES = "document.querySelector('[span-instances]').components['span-instances']"
 SNAPSHOT_SEQ = 1000
 FIRST_NEW, SECOND_NEW = 950_001, 950_002  # nodes the two deltas in flight add
 
@@ -118,8 +119,11 @@ def test_a_huge_snapshot_is_applied_in_slices_with_frames_between_and_deltas_aft
     assert sliced["count"] == HUGE - 1 + 2 and sliced["removedGone"] and sliced["second"]
     assert sliced["movedTo"] == pytest.approx([3 * 0.002 - 30, 5000, -5])
     assert sliced["picture"]["count"] == HUGE + 1 and sliced["picture"]["markers"] == len(range(0, HUGE, 97))
-    # the held frame is drawn once the work is done
+    # the held frame is drawn once the work is done, and the spans' picking tree is built after it,
+    # between frames, though nothing has pointed at a span yet
     page.wait_for_function("(n) => document.querySelector('a-scene').renderer.info.render.frame > n", arg=sliced["framesBefore"])
+    page.wait_for_function(f"!{INSTANCES}.bvh.stale")
+    assert page.evaluate(f"{INSTANCES}.bvh.built") == HUGE + 1
 
     # The same frames applied at once (no budget: one slice) give the same picture, number for number.
     at_once = page.evaluate(APPLY_SLICED, {"n": HUGE, "budgetMs": float("inf")})

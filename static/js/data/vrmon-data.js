@@ -32,6 +32,9 @@ AFRAME.registerSystem("vrmon-data", {
     // Frames are applied in order, one at a time; what a huge snapshot makes the scene do (writing
     // 200k instances) is done in slices, and frames arriving meanwhile wait their turn.
     this.work = new SlicedWork({ pause: nextRenderingOpportunity(this.el) });
+    // Work a huge scene can do after it is drawn (the spans' picking tree), between frames; frames
+    // and what they cause do not wait for it.
+    this.background = new SlicedWork({ pause: nextRenderingOpportunity(this.el), eager: false });
     this.services = [];
     this.operations = [];
     this.serviceColors = []; // service index → "#rrggbb", for the services seen in this scene's nodes
