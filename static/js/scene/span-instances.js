@@ -19,6 +19,21 @@ export const MARKER_RADIUS = 0.13;
 // Marker radius as a share of the node's height: a small badge on a service's sphere (the
 // sphere's colour already grades the error ratio), larger over the thin bars of the span scenes.
 export const MARKER_SHARE = { services: 0.3, spans: 0.6 };
+
+/** Metres an error marker reaches above the top of a node `height` tall (see writeMarkers). */
+export function markerReach(height, layout) {
+  const share = layout === "services" ? MARKER_SHARE.services : MARKER_SHARE.spans;
+  return Math.min(MARKER_RADIUS, height * share) * 3; // centred 1.6 radii up, 1.4 radii tall each way
+}
+
+/** The highest point of the nodes with their error markers (scene metres; -Infinity for none). */
+export function markersTop({ pos, size, flags, count }, layout) {
+  let top = -Infinity;
+  for (let row = 0; row < count; row++) {
+    if (flags[row] & FLAG.error) top = Math.max(top, pos[row * 3 + 1] + size[row * 3 + 1] / 2 + markerReach(size[row * 3 + 1], layout));
+  }
+  return top;
+}
 // A node colour byte (sRGB) → three.js's working (linear) value, as Color.setRGB(…, SRGBColorSpace)
 // converts it: a table, because that conversion (two pow calls) ran per channel per row.
 const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => new THREE.Color().setRGB(v / 255, 0, 0, THREE.SRGBColorSpace).r);
