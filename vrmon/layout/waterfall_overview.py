@@ -221,6 +221,8 @@ def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndar
     room = p.height - gaps
     lanes = lambda pitch: np.maximum(rows * pitch, p.lane_height).sum()  # noqa: E731
     fill = p.min_fill * p.height - gaps
+    if not len(rows):  # nothing drawn yet
+        return p.max_row, rows
     if lanes(p.max_row) > room:  # bisect the pitch that fills the room
         lo, hi = p.min_row, p.max_row
     elif lanes(p.max_row) < fill:  # bisect the pitch that fills min_fill of it
