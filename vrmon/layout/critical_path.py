@@ -93,6 +93,8 @@ def _walk(start: np.ndarray, end: np.ndarray, order: np.ndarray, roots: np.ndarr
         critical[span] = True
         cursor = min(int(end[span]), bound)
         lo, hi = group(span)
+        if hi == lo:  # a leaf: most of the spans the walk visits
+            continue
         children = order[lo:hi]
         ends, starts = end[children], start[children]  # the children's ends ascending, and their starts
         if len(children) <= SMALL_GROUP:  # as Python lists a step of the walk makes no numpy call
