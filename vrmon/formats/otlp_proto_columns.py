@@ -220,16 +220,17 @@ def _key_rows(wire: Wire, attributes: Fields, keys: tuple[bytes, ...]) -> tuple[
     the key in `keys`."""
     key_start, key_end = _keys(wire, attributes)
     key_length = key_end - key_start
-    possible = np.zeros(256, bool)
-    possible[[len(key) for key in keys]] = True
-    candidates = np.flatnonzero(possible[np.minimum(key_length, 255)])  # keys of a length one of `keys` has
     rows, codes = [], []
-    for code, key in enumerate(keys):
-        same_length = candidates[key_length[candidates] == len(key)]
-        if same_length.size:
-            equal = wire.equal(key_start[same_length], key)
-            rows.append(same_length[equal])
-            codes.append(np.full(int(equal.sum()), code, np.int64))
+    for length in sorted({len(key) for key in keys}):
+        same_length = np.flatnonzero(key_length == length)
+        if not same_length.size:
+            continue
+        words = wire.words(key_start[same_length], length)  # read once for every key of this length
+        for code, key in enumerate(keys):
+            if len(key) == length:
+                equal = same_length[wire.equal(words, key)]
+                rows.append(equal)
+                codes.append(np.full(len(equal), code, np.int64))
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(rows), np.concatenate(codes)

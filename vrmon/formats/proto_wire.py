@@ -56,15 +56,25 @@ class Wire:
         windows = np.lib.stride_tricks.sliding_window_view(padded, width)
         return windows[np.minimum(offsets, len(windows) - 1)]
 
-    def equal(self, offsets: np.ndarray, text: bytes) -> np.ndarray:
-        """Whether the bytes from each offset are `text` (the caller knows their lengths match)."""
-        if len(text) > 16:  # (a row reaching past the end cannot hold the text: it lies inside)
-            return (self.rows(offsets, len(text)) == np.frombuffer(text, np.uint8)).all(axis=1)
+    def words(self, offsets: np.ndarray, length: int) -> tuple[np.ndarray, ...]:
+        """The `length` bytes from each offset, as `equal` compares them with a text of that length:
+        up to 16 bytes as two overlapping 8-byte words (the first masked to `length` when shorter),
+        longer ones as rows of bytes."""
+        if length > 16:
+            return (self.rows(offsets, length),)
+        if length < 8:
+            return (self.u64_at(offsets) & np.uint64((1 << 8 * length) - 1),)
+        return self.u64_at(offsets), self.u64_at(offsets + length - 8)
+
+    @staticmethod
+    def equal(words: tuple[np.ndarray, ...], text: bytes) -> np.ndarray:
+        """Whether each of `words` (from `words`, of this text's length) holds `text`."""
+        if len(text) > 16:
+            return (words[0] == np.frombuffer(text, np.uint8)).all(axis=1)
         if len(text) < 8:
-            mask = np.uint64((1 << 8 * len(text)) - 1)
-            return (self.u64_at(offsets) & mask) == np.uint64(int.from_bytes(text, "little"))
+            return words[0] == np.uint64(int.from_bytes(text, "little"))
         head, tail = (np.uint64(int.from_bytes(part, "little")) for part in (text[:8], text[-8:]))
-        return (self.u64_at(offsets) == head) & (self.u64_at(offsets + len(text) - 8) == tail)
+        return (words[0] == head) & (words[1] == tail)
 
 
 @dataclass
