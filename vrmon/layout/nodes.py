@@ -97,7 +97,7 @@ class Edges:
 class Label:
     text: str
     pos: tuple[float, float, float]
-    kind: str  # "lane", "tick", "title"
+    kind: str  # "lane", "tick", "break", "fold", "title"
     size: float | None = None  # text height in metres; None: the viewer's default for the kind
 
     def to_wire(self) -> dict:
