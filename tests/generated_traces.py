@@ -134,3 +134,24 @@ def deep_chain_batch(depth: int = 200, n_services: int = 12) -> SpanBatch:
     batch.follows_from = [False] * depth
     batch.details = [b"\x81\xa6format\xa4none"] * depth
     return batch
+
+
+def fan_out_batch(children: int = 5_000) -> SpanBatch:
+    """One trace: a batch request whose one span calls three services `children` times in turn
+    (15 µs calls every 20 µs, as a loop of cache and database lookups does): a trace one call deep
+    and thousands wide, which the overview folds into its root's summary."""
+    n = children + 1
+    services = ["users", "orders", "cache"]
+    batch = SpanBatch()
+    batch.trace_id = [0xFA2] * n
+    batch.span_id = list(range(1, n + 1))
+    batch.parent_id = [0] + [1] * children
+    batch.service = ["api"] + [services[i % 3] for i in range(children)]
+    batch.operation = ["GET /batch"] + [f"{services[i % 3]}/get" for i in range(children)]
+    batch.start_us = [T0_US] + [T0_US + 10 + 20 * i for i in range(children)]
+    batch.duration_us = [20 * children + 100] + [15] * children
+    batch.error = [False] * n
+    batch.kind = [2] * n
+    batch.follows_from = [False] * n
+    batch.details = [b"\x81\xa6format\xa4none"] * n
+    return batch

@@ -13,8 +13,9 @@ from tests.generated_traces import named_store
 from vrmon.layout.fold_threshold import fold_threshold, lane_rows, thresholds
 from vrmon.layout.time_window import axis_of, clip_to, drawn_in
 from vrmon.layout.trace_basis import TraceBases, lanes_of, trace_basis
+from vrmon.layout.tracks import pack_tracks
 from vrmon.layout.waterfall_lod import DetailLevel, cut
-from vrmon.layout.waterfall_overview import fits, overview_layout, pack_tracks
+from vrmon.layout.waterfall_overview import fits, overview_layout
 from vrmon.scene_presets import load_presets
 
 P = load_presets([ROOT / "scenes"])["waterfall"].params

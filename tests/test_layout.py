@@ -158,8 +158,13 @@ def test_the_critical_path_from_kept_children_order_matches_the_plain_one(path):
     store = store_of(path)
     for trace in range(store.trace_count):
         cols = SpanColumns.from_store(store, store.rows_of_trace(trace))
-        start, end = cols.start_us, cols.start_us + np.maximum(cols.duration_us, 0)
-        order = children_order(cols.parent, start, end)
-        kept = critical_path_of_sorted(start, end, order, children_keys(cols.parent[order], end[order]))
-        assert np.array_equal(kept, critical_path(cols.parent, start, end))
-        assert kept.any()
+        # µs from the trace's start (children keys of one int64 each) and since the epoch (12-byte keys)
+        for origin in (int(cols.start_us.min()), 0):
+            start = cols.start_us - origin
+            end = start + np.maximum(cols.duration_us, 0)
+            order = children_order(cols.parent, start, end)
+            keys = children_keys(cols.parent[order], end[order])
+            assert keys.dtype == (np.int64 if origin else np.dtype("S12"))
+            kept = critical_path_of_sorted(start, end, order, keys)
+            assert np.array_equal(kept, critical_path(cols.parent, start, end))
+            assert kept.any()

@@ -110,3 +110,15 @@ def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monke
             same_picture(view._overview, overview_layout(store, 0, WATERFALL.params, view.detail))
     if axis_stays:  # the fold grew with the trace in every view
         assert not folds, f"{len(folds)} full folds in {4 * len(scene_views)} refreshes"
+
+
+def test_a_trace_that_grows_past_12_days_keeps_its_children_order_and_critical_path():
+    store = named_store(2000, spans_per_trace=2000)
+    bases = TraceBases(store)
+    bases.get(0, 0.0)
+    extent = int(store.trace_summaries()["end_us"][0] - store.trace_summaries()["start_us"][0])
+    store.add(spans_of_the_open_trace(store, 50, seed=1, extent_growth=2**41 / extent))  # past what one int64 key holds
+    grown, fresh = bases.get(0, 0.0), trace_basis(store, 0, 0.0)
+    assert grown.extends >= 0 and grown.children[1].dtype == fresh.children[1].dtype == np.dtype("S12")
+    assert np.array_equal(grown.children[0], fresh.children[0]) and np.array_equal(grown.children[1], fresh.children[1])
+    assert np.array_equal(grown.critical, fresh.critical)

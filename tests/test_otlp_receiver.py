@@ -181,6 +181,19 @@ def test_protobuf_and_json_exports_are_taken_gzip_or_not(receiver, encoding):
     assert otlp.spans() == 5
 
 
+def test_groups_without_spans_are_taken_with_a_warning_in_partial_success(receiver):
+    otlp = receiver()
+    request = export_request(spans=2)
+    request.resource_spans.add().resource.attributes.add(key="service.name").value.string_value = "idle"
+    answer = ExportTraceServiceResponse.FromString(otlp.post(request.SerializeToString()).content)
+    assert answer.partial_success.rejected_spans == 0  # a warning, as the specification allows: nothing rejected
+    assert answer.partial_success.error_message == "no spans where some were expected: resourceSpans[1] has no scopeSpans"
+    answer = otlp.post(json.dumps({"resourceSpans": [{"scopeSpans": [{"scope": {"name": "idle"}}]}]}).encode(), JSON)
+    assert answer.status_code == 200 and answer.json() == {"partialSuccess": {
+        "errorMessage": "no spans where some were expected: resourceSpans[0].scopeSpans[0] has no spans"}}
+    assert otlp.spans() == 2
+
+
 def test_spans_without_valid_ids_are_rejected_by_partial_success_and_the_rest_kept(receiver):
     otlp = receiver()
     request = export_request(spans=4)

@@ -15,6 +15,7 @@ from tests.test_formats import store_of
 from tests.test_server import HOTROD, HUNDRED, recv
 from vrmon.errors import ConfigError
 from vrmon.formats import read_document
+from vrmon.sources.files import load_trace_file
 from vrmon.layout.nodes import YAW_SCALE
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, ServicesParams, services_layout
 from vrmon.layout.wall import TITLE_CHAR_WIDTH, WallParams, wall_capacity, wall_layout, wall_pages
@@ -122,6 +123,40 @@ def test_wall_panels_are_packed_by_their_real_heights_and_never_overlap(rows):
         x, y, z = label.pos
         column = [box for box in boxes if box[0] <= np.arctan2(x, -z) <= box[1]]
         assert any(box[3] < y < box[3] + 0.2 for box in column)
+
+
+@pytest.mark.parametrize("files", [["tempo-api-traces-batches-legacy-1span.json"], ["jaeger-v1-opentracing-tutorial-3services-logs.json"],
+                                   ["jaeger-v1-opentracing-tutorial-3services-logs.json", "otlp-hotrod-dispatch-trimmed-16spans-retries.json"]])
+def test_a_page_of_a_few_traces_is_stretched_to_the_shape_of_a_screen_and_framed_with_its_titles(files):
+    # Before: one trace drew as a strip 0.08-0.32 m tall under a 2.8 m title line, framed at 2-8 %
+    # of a 1280x720 view (a 1-span trace: one bar 0.08 m tall).
+    store = SpanStore()
+    for name in files:
+        store.add(load_trace_file(ROOT / "fixtures" / name))
+    p = PRESETS["wall"].params
+    layout = wall_layout(store, p)
+    frame, nodes = layout.frame, layout.nodes
+    # the page (bars, titles and gaps) is at least page_shape as tall as it is wide: one trace is
+    # stretched to it (its bars with its rows); two stacked in a column already are
+    assert frame[4] - frame[1] >= 0.98 * p.page_shape * p.panel_width
+    if len(files) == 1:
+        assert frame[4] - frame[1] == pytest.approx(p.page_shape * p.panel_width, rel=0.02)
+        assert nodes.size[:, 1].max() > 2 * p.bar_height
+    # each panel's bars run from one end of the panel to the other: its axis is its trace's extent
+    left, right = nodes.pos[:, 0] - nodes.size[:, 0] / 2, nodes.pos[:, 0] + nodes.size[:, 0] / 2
+    assert (left.min(), right.max()) == pytest.approx((-p.panel_width / 2, p.panel_width / 2), abs=1e-3)
+    # the frame holds every title's letters (title_height above its anchor) and the panels' width
+    assert all(label.pos[1] + p.title_height <= frame[4] + 1e-6 for label in layout.labels)
+    assert (frame[0], frame[3]) == pytest.approx((-p.panel_width / 2, p.panel_width / 2), abs=1e-3)
+
+
+def test_a_page_already_the_shape_of_a_screen_is_not_stretched():
+    store = SpanStore()
+    store.add(synthetic_batch(60 * 30, spans_per_trace=30, seed=3))
+    p = PRESETS["wall"].params
+    layout = wall_layout(store, p)
+    assert np.allclose(layout.nodes.size[:, 1], p.bar_height)  # 12 deep traces in 3 columns of 4
+    assert (layout.frame[4] - layout.frame[1]) > p.page_shape * (layout.frame[3] - layout.frame[0])
 
 
 def test_wall_pages_show_every_trace_once_newest_first():

@@ -7,14 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
-from tests.generated_traces import named_store, store_of, zero_length_batch
+from tests.conftest import FIXTURES, ROOT
+from tests.generated_traces import fan_out_batch, named_store, store_of, zero_length_batch
 from vrmon.errors import ProtocolError
 from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.nodes import duration_code
 from vrmon.layout.trace_basis import nice_ceiling
 from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, overview_layout, summary_details
+from vrmon.sources.files import load_trace_file
 from vrmon.protocol import Detail, Expand, Filter, detail_frame, expand_frame, filter_frame, parse_client_message
 from vrmon.scene_presets import load_presets
 
@@ -94,6 +95,49 @@ def test_tiny_and_zero_length_traces_are_drawn_whole(n):
     store = store_of(zero_length_batch(n))
     o = overview_layout(store, 0, P)
     assert len(o.layout.nodes) == n and (o.layout.nodes.size[:, 0] > 0).all()
+
+
+def lanes_height(o) -> float:
+    """Metres from the top of the highest bar to the foot of the lowest."""
+    return o.layout.bounds[4] - o.layout.bounds[1]
+
+
+def test_a_few_rows_fill_the_picture_beside_the_time_axis_instead_of_a_thin_strip():
+    """A 2-span trace (two copies of one span, missing their parent) was two thin bars at the right
+    of a tiny frame with a giant name: the idle axis made the whole trace one break, and the rows
+    kept 2 m apart beside 24 m of time. Now the bars span the width and the lanes fill `min_fill`."""
+    store = store_of(load_trace_file(FIXTURES / "otlp-telemetrygen-missing-parents.json"))
+    o = overview_layout(store, 0, P)
+    assert not len(o.warp.breaks)  # nothing but one start and one end: no idle to compress
+    nodes = o.layout.nodes
+    assert (nodes.size[:, 0] > 0.9 * P.width).all()  # each bar lasts the whole trace
+    assert lanes_height(o) >= P.min_fill * P.height * 0.85  # the bars leave a tenth of their rows free above and below
+    assert (nodes.size[:, 1] >= 0.7 * lanes_height(o) / 2).all()  # bars fill their rows
+    name = next(label for label in o.layout.labels if label.kind == "lane")
+    assert name.size < 2 * P.lane_height and name.pos[0] < o.layout.bounds[0]  # sized as in any trace, left of the bars
+
+
+def test_the_frame_holds_the_idle_breaks_lengths_under_the_ruler():
+    store = store_of(load_trace_file(FIXTURES / "jaeger-v1-follows-from-issue115.json"))
+    o = overview_layout(store, 0, P)
+    breaks = [label for label in o.layout.labels if label.kind == "break"]
+    assert breaks and all(o.frame[1] <= label.pos[1] for label in breaks)  # a break's length hangs from its anchor
+
+
+def test_a_fan_out_folds_into_a_summary_on_its_own_row_that_says_how_many_calls_it_holds():
+    store = store_of(fan_out_batch(5_000))
+    o = overview_layout(store, 0, P)
+    nodes = o.layout.nodes
+    root, summary = nodes.ids < SUMMARY_BASE, nodes.ids >= SUMMARY_BASE
+    assert root.sum() == 1 and summary.sum() == 1
+    # under its holder, as tall as the holder's bar, not a strip across it
+    assert nodes.pos[summary, 1][0] + nodes.size[summary, 1][0] / 2 < nodes.pos[root, 1][0] - nodes.size[root, 1][0] / 2
+    assert nodes.size[summary, 1][0] == pytest.approx(nodes.size[root, 1][0])
+    assert lanes_height(o) >= P.min_fill * P.height * 0.85  # the bars leave a tenth of their rows free above and below
+    folds = [label for label in o.layout.labels if label.kind == "fold"]
+    assert [label.text for label in folds] == ["5,000 calls · 3 services"]
+    assert folds[0].pos[1] == pytest.approx(float(nodes.pos[summary, 1][0]))
+    assert o.frame[0] < folds[0].pos[0] - len(folds[0].text) * 0.5 * folds[0].size  # the names' column holds it
 
 
 def test_nice_ceiling_keeps_the_trace_at_75_percent_of_the_width_or_more():

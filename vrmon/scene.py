@@ -102,8 +102,10 @@ class SceneView:
             "trace": store.trace_id_hex(self.trace) if self.trace is not None and self.preset.layout == "waterfall" else None,
             "title": title,
             "bounds": [round(v, 3) for v in layout.bounds],
-            # what a camera frames: the marks plus lane names and ruler (the waterfall), else the bounds
-            "frame": [round(v, 3) for v in (self._overview.frame if self.preset.layout == "waterfall" and self._overview else layout.bounds)],
+            # what a camera frames: the marks plus lane names and ruler (the waterfall), the panels
+            # with their titles (the wall), else the bounds
+            "frame": [round(v, 3) for v in (self._overview.frame if self.preset.layout == "waterfall" and self._overview
+                                            else layout.frame or layout.bounds)],
             "totals": {"traces": store.trace_count, "spans": len(store)},
             "detail": self._detail_info(),
             "scenes": self.catalog,

@@ -158,9 +158,14 @@ def _words(text: str) -> list[str]:
         token = token.strip(".·•…")
         if not token:
             continue
-        # Tesseract's usual confusions in names like svc-07: o beside digits, | for l.
-        words.append(re.sub(r"(?<=\d)o|o(?=\d)", "0", token.replace("|", "l")))
+        words.append(_normal(token))
     return words
+
+
+def _normal(token: str) -> str:
+    """Tesseract's usual confusions in names like svc-07 or issue115, undone alike in what it read
+    and in the names looked for: o beside digits is 0, l beside digits is 1, | is l."""
+    return re.sub(r"(?<=\d)l|l(?=\d)", "1", re.sub(r"(?<=\d)o|o(?=\d)", "0", token.replace("|", "l")))
 
 
 def ocr_words(image_path: Path) -> set[str]:
@@ -215,4 +220,4 @@ def read_3d_view(page: Any, path: Path) -> set[str]:
 
 def names_read(words: set[str], names: list[str]) -> list[str]:
     """The names that OCR read whole (a cut name such as 'frontend-prox' does not count)."""
-    return [name for name in names if name.lower() in words]
+    return [name for name in names if _normal(name.lower()) in words]

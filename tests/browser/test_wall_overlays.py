@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
-from tests.browser.legibility import mark_figures, names_read, overlay_cover, read_3d_view
+from tests.browser.legibility import TWO_FRAMES_JS, mark_figures, names_read, overlay_cover, read_3d_view
 from tests.generated_traces import SERVICE_NAMES, named_batch, store_of
 from vrmon.layout.wall import wall_capacity
 from vrmon.scene_presets import load_presets
@@ -105,6 +105,28 @@ def test_the_wall_shows_a_legible_page_of_traces_and_pages_on(vrmon_server, open
     page.keyboard.press("r")
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert_legible_wall(page, mark_figures(page))
+    assert page.errors == []
+
+
+# One real trace on the wall: before its page was stretched to the shape of a screen, the tutorial's
+# 3 rows framed at 8 % of the view and telemetrygen's 2 spans (one row) at 2 %.
+@pytest.mark.parametrize("fixture", ["jaeger-v1-opentracing-tutorial-3services-logs.json", "otlp-telemetrygen-missing-parents.json"])
+def test_one_trace_fills_the_wall_as_a_big_panel_under_a_legible_title(vrmon_server, open_app, page, tmp_path, fixture):
+    open_app(vrmon_server([f"fixtures/{fixture}"], scene="wall"))
+    page.evaluate(TWO_FRAMES_JS)
+    figures = mark_figures(page)
+    [title] = nearest_titles(page)
+    print(f"\n{fixture}: box {figures['box_share']:.0%}, on screen {figures['on_screen']:.0%}, "
+          f"≥2×2 px {figures['visible_2px']:.0%}, title {title['font']:.0f} px")
+    assert_legible_wall(page, figures)
+    assert title["font"] >= 24, title  # a big panel: its title reads from across the room
+    service = title["text"].split(":")[0]
+    assert names_read(read_3d_view(page, tmp_path / "wall-one-trace.png"), [service]) == [service]
+    # Wander off, then Reset: the same view again.
+    page.evaluate("document.querySelector('#camera').object3D.position.set(4, 1, -3)")
+    page.keyboard.press("r")
+    page.evaluate(TWO_FRAMES_JS)
+    assert mark_figures(page)["box_share"] == pytest.approx(figures["box_share"], abs=0.01)
     assert page.errors == []
 
 

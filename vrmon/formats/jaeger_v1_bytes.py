@@ -15,8 +15,8 @@ import msgspec
 from msgspec import Raw, Struct
 
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
-from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
-from vrmon.model.raw_details import InMemory, Keeper
+from vrmon.formats.typed_checks import Unusual, check_ranges
+from vrmon.model.raw_details import Keeper
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 _KIND_CODES = {name: code for code, name in enumerate(SPAN_KINDS)}
@@ -57,28 +57,31 @@ class Trace(Struct):
     processes: dict[str, Raw] | None = None
 
 
+_trace = msgspec.json.Decoder(Trace).decode
 _span = msgspec.json.Decoder(Span).decode
 _process = msgspec.json.Decoder(Process).decode
 
 
-def read_jaeger_traces(traces: list[Trace], progress: Progress | None = None, keep: Keeper | None = None) -> SpanBatch:
-    """Every span of the traces, its details kept by `keep` (in memory by default); raises
+class JaegerTraces:
+    """Reads traces one at a time into one batch, each span's details kept by `keep`; `add` raises
     Unusual (or msgspec.ValidationError) for anything unusual."""
-    keep = keep or InMemory()
-    batch = SpanBatch()
-    total = sum(len(trace.spans) for trace in traces)
-    step = max(1, total // PROGRESS_STEPS)
-    next_report = step if progress is not None else total + 1
-    seen = _Seen({}, {})
-    for trace in traces:
+
+    def __init__(self, keep: Keeper) -> None:
+        self.keep = keep
+        self.batch = SpanBatch()
+        self._seen = _Seen({}, {})
+
+    def add(self, raw_trace: bytes | memoryview) -> None:
+        """The spans of one trace object (its "spans" and "processes"; other keys are left alone)."""
+        keep, batch, trace = self.keep, self.batch, _trace(raw_trace)
+        places = keep.spans(trace.spans)  # first: Jaeger writes a trace's processes after its spans
         processes = {pid: (_process(raw).serviceName, keep.where(raw)) for pid, raw in (trace.processes or {}).items()}
-        for raw, place in zip(trace.spans, keep.spans(trace.spans)):
-            batch.details.append(keep.jaeger(place, _read_span(batch, _span(raw), processes, seen)))
-            if len(batch) >= next_report:
-                progress(len(batch) / total, len(batch))
-                next_report += step
-    check_ranges(batch)
-    return batch
+        for raw, place in zip(trace.spans, places):
+            batch.details.append(keep.jaeger(place, _read_span(batch, _span(raw), processes, self._seen)))
+
+    def finish(self) -> SpanBatch:
+        check_ranges(self.batch)
+        return self.batch
 
 
 class _Seen(NamedTuple):

@@ -15,9 +15,9 @@ from msgspec import Raw, Struct
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.otlp import _KIND_NAMES, _STATUS_ERROR, attribute_value
 from vrmon.formats.proto_names import spelt_with_proto_names
-from vrmon.formats.typed_checks import PROGRESS_STEPS, Progress, Unusual, check_ranges
+from vrmon.formats.typed_checks import Unusual, check_ranges
 from vrmon.model.attribute_values import any_value
-from vrmon.model.raw_details import InMemory, Keeper
+from vrmon.model.raw_details import Keeper
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 ABSENT = Raw(b"")
@@ -62,22 +62,20 @@ _resource_spans = msgspec.json.Decoder(ResourceSpans).decode
 _any = msgspec.json.Decoder().decode
 
 
-def read_otlp_resource_spans(resource_spans: list[Raw], progress: Progress | None = None,
-                             keep: Keeper | None = None) -> SpanBatch:
-    """Every span, its details kept by `keep` (in memory by default); raises Unusual (or
-    msgspec.ValidationError, ValueError) for anything unusual."""
-    keep = keep or InMemory()
-    if resource_spans and spelt_with_proto_names(_any(resource_spans[0])):  # a writer spells every level one way
-        raise Unusual("protobuf field names")
-    batch = SpanBatch()
-    total = sum(len(raw) for raw in resource_spans)  # bytes: how many spans each holds is known only once read
-    step = max(1, total // PROGRESS_STEPS)
-    read, next_report = 0, step if progress is not None else total + 1
-    for raw_rs in resource_spans:
-        read += len(raw_rs)
-        if read >= next_report:
-            progress(read / total, len(batch))
-            next_report = read + step
+class OtlpResourceSpans:
+    """Reads resourceSpans one at a time into one batch, each span's details kept by `keep`; `add`
+    raises Unusual (or msgspec.ValidationError, ValueError) for anything unusual."""
+
+    def __init__(self, keep: Keeper) -> None:
+        self.keep = keep
+        self.batch = SpanBatch()
+        self._first = True
+
+    def add(self, raw_rs: bytes | memoryview) -> None:
+        keep, batch = self.keep, self.batch
+        if self._first and spelt_with_proto_names(_any(raw_rs)):  # a writer spells every level one way
+            raise Unusual("protobuf field names")
+        self._first = False
         rs = _resource_spans(raw_rs)
         if rs.scope_spans is not ABSENT:
             raise Unusual("protobuf field names")
@@ -92,8 +90,10 @@ def read_otlp_resource_spans(resource_spans: list[Raw], progress: Progress | Non
             for raw, place in zip(spans, keep.spans(spans)):
                 _read_span(batch, _span(raw), service)
                 batch.details.append(keep.otlp(place, context))
-    check_ranges(batch)
-    return batch
+
+    def finish(self) -> SpanBatch:
+        check_ranges(self.batch)
+        return self.batch
 
 
 def _read_span(batch: SpanBatch, span: Span, service: str) -> None:

@@ -14,6 +14,8 @@ import numpy as np
 
 from vrmon.layout.sorting import lexsort_ints
 
+END_BITS = 40  # of a children key, for the end (µs from the trace's start): up to 12.7 days
+
 
 def children_order(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Spans grouped by parent (roots first), each group by end ascending, ties by index."""
@@ -21,12 +23,34 @@ def children_order(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np
 
 
 def children_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """12-byte big-endian (parent + 1, end) keys: their byte order is `children_order`'s order
-    (for ends ≥ starts), so a caller can keep that order sorted as spans arrive."""
+    """Keys whose order is `children_order`'s order (for ends ≥ starts), so a caller can keep that
+    order sorted as spans arrive: one int64 (parent + 1, then END_BITS of end) where they fit — a
+    trace under 8M spans and 12 days long — else 12-byte big-endian (parent + 1, end)."""
+    if not len(parent) or (int(parent.max()) + 1 < 1 << (63 - END_BITS) and 0 <= int(end.min()) and int(end.max()) < 1 << END_BITS):
+        return ((parent.astype(np.int64) + 1) << END_BITS) | end.astype(np.int64)
+    return _wide_keys(parent, end)
+
+
+def _wide_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
     packed = np.empty(len(parent), dtype=[("parent", ">u4"), ("end", ">u8")])
     packed["parent"] = parent + 1
     packed["end"] = end
     return packed.view("S12")
+
+
+def same_width(keys: np.ndarray, more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two arrays of `children_keys` in one form: 12-byte keys when either is."""
+    if keys.dtype == more.dtype:
+        return keys, more
+    wide = lambda k: k if k.dtype != np.int64 else _wide_keys((k >> END_BITS) - 1, k & ((1 << END_BITS) - 1))  # noqa: E731
+    return wide(keys), wide(more)
+
+
+def _group_keys(keys: np.ndarray, span: int) -> list:
+    """The keys of (span, end 0) and (span + 1, end 0), in `keys`' form."""
+    if keys.dtype == np.int64:
+        return [(span + 1) << END_BITS, (span + 2) << END_BITS]
+    return [struct.pack(">IQ", span + 1, 0), struct.pack(">IQ", span + 2, 0)]
 
 
 def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -50,8 +74,7 @@ def critical_path_of_sorted(start: np.ndarray, end: np.ndarray, order: np.ndarra
         return np.zeros(0, bool)
 
     def group(span: int) -> tuple[int, int]:
-        # the keys of (span, end 0) and (span + 1, end 0), packed as children_keys packs them
-        lo, hi = keys.searchsorted([struct.pack(">IQ", span + 1, 0), struct.pack(">IQ", span + 2, 0)])
+        lo, hi = keys.searchsorted(_group_keys(keys, span))
         return int(lo), int(hi)
 
     return _walk(start, end, order, order[: group(-1)[1]], group)

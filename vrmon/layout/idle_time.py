@@ -46,8 +46,9 @@ def event_times(start: np.ndarray, end: np.ndarray) -> np.ndarray:
 def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
     """The warp that shrinks every stretch between consecutive `events` (`event_times`, in µs
     from the trace's start) longer than `min_share` of the trace's extent; no breaks when
-    `min_share` ≤ 0, or when the trace is not mostly idle (the stretches add up to less than
-    IDLE_SHARE of it: its activity is spread, and breaks would only cut it up)."""
+    `min_share` ≤ 0, when the trace is not mostly idle (the stretches add up to less than
+    IDLE_SHARE of it: its activity is spread, and breaks would only cut it up), or when it is all
+    idle (its spans all start at one time and end at another: no activity to keep)."""
     extent = float(events[-1]) if len(events) else 1.0
     identity = TimeWarp(np.array([0.0, max(extent, 1.0)]), np.array([0.0, max(extent, 1.0)]), np.empty((0, 2)))
     if min_share <= 0 or not len(events):
@@ -59,6 +60,8 @@ def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
     if (gaps[:, 1] - gaps[:, 0]).sum() < IDLE_SHARE * extent:
         return identity
     active = extent - float((gaps[:, 1] - gaps[:, 0]).sum())
+    if active <= 0:  # spans that only start and end together (2 copies of one span): nothing to see between breaks
+        return identity
     width = BREAK_SHARE * max(active, 1.0) / (1 - len(gaps) * BREAK_SHARE)
     knots = np.concatenate([[0.0], gaps.ravel(), [extent]])
     lengths = np.diff(knots)

@@ -97,7 +97,7 @@ class Edges:
 class Label:
     text: str
     pos: tuple[float, float, float]
-    kind: str  # "lane", "tick", "title"
+    kind: str  # "lane", "tick", "break", "fold", "title"
     size: float | None = None  # text height in metres; None: the viewer's default for the kind
 
     def to_wire(self) -> dict:
@@ -113,6 +113,8 @@ class Layout:
     labels: list[Label] = field(default_factory=list)
     edges: Edges | None = None
     bounds: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # min xyz, max xyz
+    # what a camera frames at the default view, when more than the bounds (the wall: its titles too)
+    frame: tuple[float, ...] | None = None
 
 
 def bounds_of(nodes: Nodes) -> tuple[float, ...]:

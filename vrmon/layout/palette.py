@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from vrmon.errors import ConfigError
@@ -29,6 +31,14 @@ def parse_color(text: str, where: str = "colour") -> tuple[int, int, int]:
 
 
 def palette_array(colors: tuple[str, ...] | list[str], where: str = "palette") -> np.ndarray:
+    """(k, 3) uint8, read-only: parsed once per palette (every layout asks for it)."""
+    return _parsed(tuple(colors), where)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(colors: tuple[str, ...], where: str) -> np.ndarray:
     if not colors:
         raise ConfigError(f"{where}: needs at least one colour")
-    return np.array([parse_color(c, where) for c in colors], dtype=np.uint8)
+    palette = np.array([parse_color(c, where) for c in colors], dtype=np.uint8)
+    palette.flags.writeable = False
+    return palette

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted
+from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted, same_width
 from vrmon.layout.idle_time import TimeWarp, event_times, idle_warp
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
@@ -204,7 +204,7 @@ def kept_children(children: tuple[np.ndarray, np.ndarray], new_parent: np.ndarra
     """The children order with the spans from `n0` on in their places (ties after the earlier spans,
     as the order's index tie-break puts them)."""
     order, keys = children
-    new_keys = children_keys(new_parent, new_end)
+    keys, new_keys = same_width(keys, children_keys(new_parent, new_end))
     by_key = np.argsort(new_keys, kind="stable")
     at = np.searchsorted(keys, new_keys[by_key], side="right")
     return np.insert(order, at, by_key + n0), np.insert(keys, at, new_keys[by_key])

@@ -5,8 +5,11 @@ page 1 the next ones, and so on. A page's panels stand in columns of `rows` pane
 column straight ahead, then alternating right and left around the circle. Within a column the
 panels are stacked top to bottom by their real heights (a shallow trace takes less room than a
 deep one), each with its title above it, and the column is centred on eye height (never below
-the floor). Each panel is turned towards the centre (by `facing`), so bars carry a yaw. All
-traces of a page are laid out in one vectorised waterfall pass.
+the floor). A page that would be far wider than tall (one trace, or a few shallow ones) has its
+rows and bars stretched upright until it has the shape of a screen (`page_shape`), so a single
+trace fills the view as a big panel instead of a thin strip under its title. Each panel is
+turned towards the centre (by `facing`), so bars carry a yaw. All traces of a page are laid out
+in one vectorised waterfall pass; each panel's time axis runs from its trace's start to its end.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 from vrmon.layout.nodes import Label, Layout, Nodes, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS
 from vrmon.layout.preset_param import param
-from vrmon.layout.waterfall import SpanColumns, WaterfallParams, geometry_nodes, waterfall_geometry
+from vrmon.layout.waterfall import SpanColumns, WaterfallParams, bar_x, geometry_nodes, waterfall_geometry
 
 # Panel titles are drawn by the client (static/js/scene/scene-labels.js) `title_height` metres
 # tall; at that height one character of its font is about this many title heights wide.
@@ -45,7 +48,8 @@ class WallParams:
     # turned panel's bars slant across its neighbours' titles); in between, some of each.
     facing: float = param(0.5,
                           "how far panels turn towards the room's centre: 1 squarely (in a headset), 0 straight ahead (flat screens)")
-    bar_height: float = param(0.08, "metres: a bar's height")
+    page_shape: float = param(0.42, "a page less tall than this share of its width stretches its rows and bars upright to it (a few traces fill a screen)")
+    bar_height: float = param(0.08, "metres: a bar's height (more on a stretched page)")
     bar_depth: float = param(0.04, "metres: a bar's thickness, front to back")
     lane_gap: float = param(0.02, "metres between service lanes (panels stay shallow: lanes stack into the wall)")
     track_gap: float = param(0.042, "metres between bars of one lane and depth that overlap in time")
@@ -95,17 +99,43 @@ class PanelPlaces:
     theta: np.ndarray  # azimuth of the panel's centre, radians clockwise from straight ahead (−z)
     base_y: np.ndarray  # height of the centre of the panel's deepest row
     top_y: np.ndarray  # height of the top of the panel's bars (its title sits above)
+    row_h: np.ndarray  # metres between the panel's call depths
+    bar_height: float  # metres: the page's bars' height (p.bar_height, stretched with the rows)
 
 
-def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.ndarray]:
-    """Columns of `rows` panels, stacked by their real heights; also each panel's row height."""
+def column_azimuths(n_columns: int, p: WallParams) -> np.ndarray:
+    """Radians from straight ahead of each column: the newest ahead, then right, left, right, …"""
+    column = np.arange(n_columns)
+    return np.where(column % 2 == 1, (column + 1) // 2, -(column // 2)) * column_step(p)
+
+
+def page_stretch(bars: np.ndarray, column: np.ndarray, p: WallParams) -> float:
+    """How much a page's bars (`bars` metres tall per panel, stacked in `column`s) are stretched
+    upright so the page is at least `page_shape` as tall as it is wide: 1 for a full page, more
+    for a few shallow traces (one span alone: a bar as tall as the page's shape allows)."""
+    n_columns = int(column.max()) + 1
+    theta = np.clip(column_azimuths(n_columns, p), -np.pi / 2, np.pi / 2)
+    width = p.radius * float(np.ptp(np.sin(theta))) + p.panel_width
+    fixed = np.bincount(column, minlength=n_columns) * (p.title_height + TITLE_GAP + p.row_gap) - p.row_gap
+    stretchy = np.bincount(column, weights=bars, minlength=n_columns)
+    # the tallest column sets the page's height; stretch it (titles and gaps stay) to the shape
+    tallest = int(np.argmax(fixed + stretchy))
+    wanted = p.page_shape * width - fixed[tallest]
+    return float(max(1.0, wanted / max(float(stretchy[tallest]), 1e-6)))
+
+
+def place_panels(max_depth: np.ndarray, p: WallParams) -> PanelPlaces:
+    """Columns of `rows` panels, stacked by their real heights (stretched on a page that would be
+    a thin strip: see `page_stretch`)."""
     n = len(max_depth)
     rows = max(1, int(p.rows))
+    column = np.arange(n) // rows
     row_h = np.minimum(0.12, p.panel_height / np.maximum(max_depth, 1).astype(np.float64))
     bars = max_depth * row_h + p.bar_height  # the bars' real height, root to deepest row
+    stretch = page_stretch(bars, column, p) if n else 1.0
+    row_h, bars, bar_height = row_h * stretch, bars * stretch, p.bar_height * stretch
     title = p.title_height + TITLE_GAP
     slot = bars + title + p.row_gap  # a panel, its title and the gap below it
-    column = np.arange(n) // rows
     n_columns = int(column[-1]) + 1 if n else 0
     first = np.arange(n_columns) * rows
     # height used above each panel within its column, by a cumulative sum restarted per column
@@ -114,8 +144,8 @@ def place_panels(max_depth: np.ndarray, p: WallParams) -> tuple[PanelPlaces, np.
     column_height = np.add.reduceat(slot, first) - p.row_gap if n else np.empty(0)
     top = np.maximum(p.eye_height + column_height / 2, FLOOR_CLEARANCE + column_height)
     top_y = top[column] - above - title  # the top of the panel's bars, under its title
-    signed = np.where(column % 2 == 1, (column + 1) // 2, -(column // 2))  # 0, +1, -1, +2, ...
-    return PanelPlaces(theta=signed * column_step(p), base_y=top_y - bars + p.bar_height / 2, top_y=top_y), row_h
+    return PanelPlaces(theta=column_azimuths(n_columns, p)[column], base_y=top_y - bars + bar_height / 2, top_y=top_y,
+                       row_h=row_h, bar_height=bar_height)
 
 
 def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
@@ -131,17 +161,46 @@ def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
     # dense trace index → rank by recency among the chosen
     rank = np.empty(len(chosen), np.int64)
     rank[np.searchsorted(g.traces, chosen)] = np.arange(len(chosen))
-    places, row_h = place_panels(g.max_depth[np.argsort(rank)], p)
+    places = place_panels(g.max_depth[np.argsort(rank)], p)
     slot = rank[g.trace_index]
+    wp = replace(wp, bar_height=places.bar_height)
     # each panel's rows squeezed into panel_height whatever the trace's depth, root on top
-    g = replace(g, y=(g.max_depth[g.trace_index] - cols.depth) * row_h[slot])
+    g = replace(g, y=(g.max_depth[g.trace_index] - cols.depth) * places.row_h[slot], **_whole_width(cols, g, wp))
     theta = places.theta[slot]
     # panel-local x runs along the panel; yaw = -theta would turn it to face the centre
     half = p.panel_width / 2
     nodes = geometry_nodes(cols, replace(g, x0=g.x0 - half), wp, x_offset=p.radius * np.sin(theta),
                            z_offset=-p.radius * np.cos(theta), y_offset=places.base_y[slot], yaw=-theta * p.facing)
     labels = _panel_titles(store, chosen, places, p)
-    return Layout(nodes=nodes, labels=labels, bounds=bounds_of(nodes))
+    bounds = bounds_of(nodes)
+    return Layout(nodes=nodes, labels=labels, bounds=bounds, frame=_page_frame(bounds, places, p))
+
+
+def _whole_width(cols: SpanColumns, g, wp: WaterfallParams) -> dict[str, np.ndarray]:
+    """x0 and length of bars with each panel's time axis its trace's own extent, end to end. The
+    waterfall rounds the axis up to a power of two so a growing trace keeps still; on the wall
+    every panel moves anyway when a trace arrives, and the rounding would leave up to half a
+    panel empty beside its title (and the camera framing that empty half)."""
+    duration = np.maximum(cols.duration_us, 0)
+    extent = np.zeros(len(g.traces), np.int64)
+    np.maximum.at(extent, g.trace_index, cols.start_us + duration - g.t0[g.trace_index])
+    x0, length = bar_x(cols.start_us, duration, g.t0[g.trace_index], np.maximum(extent, 1)[g.trace_index], wp)
+    return {"x0": x0, "length": length}
+
+
+def _page_frame(bounds: tuple[float, ...], places: PanelPlaces, p: WallParams) -> tuple[float, ...]:
+    """What the camera frames: the bars, and every panel's whole width (its title is cut to it)
+    and title."""
+    theta = places.theta
+    yaw = theta * p.facing  # the panel's own x axis runs along (cos yaw, 0, sin yaw)
+    ends = [(p.radius * np.sin(theta) + side * p.panel_width / 2 * np.cos(yaw),
+             -p.radius * np.cos(theta) + side * p.panel_width / 2 * np.sin(yaw)) for side in (-1, 1)]
+    x = np.concatenate([end[0] for end in ends])
+    z = np.concatenate([end[1] for end in ends])
+    # a title's letters reach title_height above its anchor, TITLE_GAP over the panel's top bar
+    top = float((places.top_y + TITLE_GAP + p.title_height).max())
+    return (min(bounds[0], float(x.min())), bounds[1], min(bounds[2], float(z.min())),
+            max(bounds[3], float(x.max())), max(bounds[4], top), max(bounds[5], float(z.max())))
 
 
 def _panel_titles(store, chosen: np.ndarray, places: PanelPlaces, p: WallParams) -> list[Label]:

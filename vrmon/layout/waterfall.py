@@ -40,7 +40,8 @@ class WaterfallParams:
                           "metres the lanes fill at most, beside `width` (the picture keeps the shape of a screen)")
     lane_height: float = param(0.5, "metres: least height of a lane, room for its name")
     min_row: float = param(0.12, "metres: least space between rows at the overview (subtrees fold until rows fit)")
-    max_row: float = param(2.0, "metres: most space between rows (a few rows do not make huge bars)")
+    max_row: float = param(2.0, "metres: most space between rows, unless the lanes would then fill less than `min_fill`")
+    min_fill: float = param(0.85, "share of `height` the lanes fill at least: a few rows make bars that frame well beside the time axis, not a thin strip")
     lod_pixels: float = param(4.0, "pixels: subtrees narrower than this at the overview fold into one summary mark")
     overview_pixels: float = param(1000.0, "pixels `width` takes on a screen at the overview")
     idle_gap: float = param(0.2,

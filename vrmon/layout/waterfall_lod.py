@@ -159,7 +159,7 @@ def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarra
         return replace(c, shown=shown, owner=owner)
     holder_of = owner[hidden]
     touched = np.unique(holder_of)
-    holders = c.holders if np.isin(touched, c.holders).all() else np.union1d(c.holders, touched)
+    holders = c.holders if found_in(c.holders, touched).all() else np.union1d(c.holders, touched)
     k = len(holders)
     was = np.searchsorted(holders, c.holders)
     at = np.searchsorted(holders, holder_of)
@@ -175,7 +175,8 @@ def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarra
     main, services = np.zeros(k, np.int64), np.zeros(k, np.int64)
     main[was], services[was] = c.service, c.services
     # only the summaries that gained spans can change their main service
-    mine = np.isin(mix[0] // SERVICE_CODES, touched)
+    lo, hi = np.searchsorted(mix[0], touched * SERVICE_CODES), np.searchsorted(mix[0], (touched + 1) * SERVICE_CODES)
+    mine = np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo) + np.arange(int((hi - lo).sum()))  # their pairs
     slots = np.searchsorted(holders, touched)
     main[slots], services[slots] = main_service((mix[0][mine], mix[1][mine]), touched)
     return Cut(shown, owner, holders, count, errors, first, last, main, services, mix, c.room)
@@ -184,13 +185,17 @@ def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarra
 def merged_mix(mix: tuple[np.ndarray, np.ndarray], more: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Two `service_mix`es as one: the counts of pairs in both added, the others in their places."""
     pairs, counts = mix
-    if not len(pairs):
-        return more
     at = np.searchsorted(pairs, more[0])
-    known = (at < len(pairs)) & (pairs[np.minimum(at, len(pairs) - 1)] == more[0])
+    known = found_in(pairs, more[0])
     counts = counts.copy()
     counts[at[known]] += more[1][known]
     return np.insert(pairs, at[~known], more[0][~known]), np.insert(counts, at[~known], more[1][~known])
+
+
+def found_in(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value: whether it is in `ascending` (a binary search each: `values` are few)."""
+    at = np.minimum(np.searchsorted(ascending, values), max(len(ascending) - 1, 0))
+    return ascending[at] == values if len(ascending) else np.zeros(len(values), bool)
 
 
 def service_mix(holders: np.ndarray, at: np.ndarray, service: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,18 +10,18 @@ Everything is vectorised; the only per-item Python is one label per lane and per
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
-from vrmon.layout.fold_threshold import fold_threshold, lane_rows, thresholds
+from vrmon.layout.fold_threshold import fold_threshold, thresholds
 from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
+from vrmon.layout.tracks import Packing, pack_tracks, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
 from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
 
@@ -33,6 +33,9 @@ LABEL_FONT = 0.96  # of a lane's least height, its name's font size (names a lan
 NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time the trace starts
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
+SUMMARY_ROWS = 8  # summaries that may take rows of their own (under their holders) when rows are few
+FOLD_LABEL_ROOM = 2.0  # of a lane's least height, the least row pitch at which a summary's row is labelled with its count
+FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
 
 
@@ -47,6 +50,7 @@ class Overview:
     strip: dict | None = None  # the whole trace for the overview strip: {services, bins, density}
     basis: int = -1  # the serial of the trace's basis it was laid out from
     fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
+    packing: Packing | None = None  # the bars' tracks in their lanes, to carry on as the trace grows
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
@@ -62,41 +66,57 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
     within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed else None
-    fold_us, c = folded(b, axis, detail, within, min_us, p, previous)
-    shown, held = drawn_in(axis, c, start, end, min_us)
-    item_start, item_end = start[shown], np.maximum(end[shown], start[shown] + min_us)
-    if axis.zoomed:
-        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
-    lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
-    track = pack_tracks(item_lane, item_start, item_end)
-    rows_in_lane = np.zeros(len(lane_service), np.int64)
-    np.maximum.at(rows_in_lane, item_lane, track + 1)
-    pitch, band = row_pitch(rows_in_lane, p)
-    if not n or not len(shown):
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us)
-
-    gap = LANE_GAP * p.lane_height
-    lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
-    lane_pitch = np.minimum(band / np.maximum(rows_in_lane, 1), pitch)
-    inset = (band - rows_in_lane * lane_pitch) / 2  # a lane taller than its rows centres them
-    item_y = lane_top[item_lane] - inset[item_lane] - (track + 0.5) * lane_pitch[item_lane]
-    item_pitch = lane_pitch[item_lane]
-
-    # a summary is a strip across the front of its holder's bar, as long as what it holds lasts
+    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
+    before = previous.packing if previous is not None else None
+    shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
+    if unchecked and not fits(np.array([used for _, used, _ in packing.lanes.values()]), p):
+        # the rows outgrew the threshold kept from before: look for it again
+        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, None)
+        shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
+    # a summary is a strip across the front of its holder's bar, as long as what it holds lasts; where
+    # rows are few (a fan-out of thousands of short calls under one span), a row of its own under it
     holders = c.holders[held]
     at = np.searchsorted(shown, holders)
     summary_start = c.start_us[held]
     summary_end = np.maximum(c.end_us[held], summary_start + min_us)
     if axis.zoomed:
         summary_start, summary_end = clip_to(axis, summary_start, summary_end, min_us)
+    lane_service, lane_rank, item_lane = lanes_of(cols.service[shown], item_start)
+    track, rows_in_lane, pitch, band = rows_of(item_lane, packing.track, len(lane_service), p)
+    own_rows = False
+    if 0 < len(held) <= SUMMARY_ROWS and pitch >= p.max_row:
+        lane = np.concatenate([item_lane, item_lane[at]])
+        more = rows_of(lane, pack_tracks(lane, np.concatenate([item_start, summary_start]), np.concatenate([item_end, summary_end])),
+                       len(lane_service), p)
+        own_rows = more[2] >= p.max_row  # the summaries' rows still leave every row its full height
+        if own_rows:
+            track, rows_in_lane, pitch, band = more
+    if not n or not len(shown):
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
+
+    gap = LANE_GAP * p.lane_height
+    lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
+    lane_pitch = np.minimum(band / np.maximum(rows_in_lane, 1), pitch)
+    inset = (band - rows_in_lane * lane_pitch) / 2  # a lane taller than its rows centres them
+    row_y = lambda lane, t: lane_top[lane] - inset[lane] - (t + 0.5) * lane_pitch[lane]  # noqa: E731
+    item_y = row_y(item_lane, track[:len(shown)])
+    item_pitch = lane_pitch[item_lane]
+    if own_rows:
+        summary_y = row_y(item_lane[at], track[len(shown):])
+        summary_height = item_pitch[at] * BAR_FILL
+        summary_z, summary_depth = 0.0, p.bar_depth
+    else:
+        summary_y = item_y[at] - item_pitch[at] * (BAR_FILL - SUMMARY_FILL) / 2
+        summary_height = item_pitch[at] * SUMMARY_FILL
+        summary_z, summary_depth = p.bar_depth * (1 + SUMMARY_DEPTH) / 4, p.bar_depth * (1 + SUMMARY_DEPTH) / 2
     critical = b.critical
     scale = p.width / axis.span
     x0 = (np.concatenate([item_start, summary_start]) - axis.lo) * scale - p.width / 2
     length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
-    y = np.concatenate([item_y, item_y[at] - item_pitch[at] * (BAR_FILL - SUMMARY_FILL) / 2])
-    height = np.minimum(np.concatenate([item_pitch * BAR_FILL, item_pitch[at] * SUMMARY_FILL]), p.bar_height)
-    z = np.concatenate([np.zeros(len(shown)), np.full(len(holders), p.bar_depth * (1 + SUMMARY_DEPTH) / 4)])
-    depth = np.concatenate([np.full(len(shown), p.bar_depth), np.full(len(holders), p.bar_depth * (1 + SUMMARY_DEPTH) / 2)])
+    y = np.concatenate([item_y, summary_y])
+    height = np.concatenate([item_pitch * BAR_FILL, summary_height])
+    z = np.concatenate([np.zeros(len(shown)), np.full(len(holders), summary_z)])
+    depth = np.concatenate([np.full(len(shown), p.bar_depth), np.full(len(holders), summary_depth)])
     service = np.concatenate([cols.service[shown], c.service[held]]).astype(np.int64)
     palette = palette_array(p.service_colors)
     nodes = Nodes(
@@ -121,25 +141,39 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     label_y = np.where(lane_pitch >= p.lane_height, lane_top - inset - lane_pitch / 2, lane_top - p.lane_height / 2)
     labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
               for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
+    if own_rows:  # a summary's row says how many calls it folds, in the names' column below its lane's name
+        named = (track[len(shown):] > 0) & (item_pitch[at] >= FOLD_LABEL_ROOM * p.lane_height)
+        labels += [Label(f"{int(k):,} calls" + (f" · {int(m)} services" if m > 1 else ""), (label_x, float(y), p.bar_depth), "fold",
+                         FOLD_FONT * font * LABEL_BOX) for k, m, y in zip(c.count[held][named], c.services[held][named], summary_y[named])]
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
     ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
     labels += ruler_labels
     bounds = bounds_of(nodes)
-    name_room = max(len(label.text) for label in labels if label.kind == "lane") * CHAR_WIDTH * font
+    name_room = max(len(label.text) for label in labels if label.kind in ("lane", "fold")) * CHAR_WIDTH * font
     # the top lane's name reaches above its bars when they are thinner than its letters
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
     # a tick or a break's length, centred on its time, can reach past the last bar's end
     tick_char = CHAR_WIDTH * p.lane_height * 0.8
     right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels])
-    frame = (label_x - name_room - 0.3 * p.lane_height, ruler_y, bounds[2], right, top, bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us)
+    # ticks stand on the ruler's line, a break's length hangs under it (the client anchors them at their foot)
+    bottom = min([ruler_y] + [label.pos[1] for label in ruler_labels])
+    frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
+
+
+def rows_of(lane: np.ndarray, track: np.ndarray, lanes: int, p: WaterfallParams) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """(track per bar, rows per lane, pitch, lane heights) of bars on these tracks of `lanes` lanes."""
+    rows_in_lane = np.zeros(lanes, np.int64)
+    np.maximum.at(rows_in_lane, lane, track + 1)
+    return (track, rows_in_lane, *row_pitch(rows_in_lane, p))
 
 
 def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
-           previous: Overview | None) -> tuple[float, Cut]:
+           previous: Overview | None) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
-    doubles until they fit. `previous`, the same view before the trace grew, is extended when it can be."""
+    doubles until they fit. `previous`, the same view before the trace grew, is extended when it
+    can be. The flag: the threshold was kept from `previous`, the caller still to check its rows fit."""
     cols, start, end = b.cols, b.start, b.end
     step = axis.span * p.lod_pixels / p.overview_pixels
     candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
@@ -157,58 +191,46 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | 
             # unzoomed, a trace that only grew draws a superset of its bars at every threshold, so its
             # rows only grow: thresholds they did not fit at still do not, and the fold stays while they fit
             c = extend(grown_from.fold_us)
-            if c is not None and (grown_from.fold_us == candidates[-1] or rows_fit(c, cols.service, start, end, min_us, p)):
-                return grown_from.fold_us, c
+            if c is not None:
+                return grown_from.fold_us, c, grown_from.fold_us != candidates[-1]
         fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within, axis, min_us,
                                  lambda rows: fits(rows, p))
     c = extend(fold_us) if grown_from is not None and grown_from.fold_us == fold_us else None
     if c is None:
         c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
-    return fold_us, c
+    return fold_us, c, False
 
 
-def rows_fit(c: Cut, service: np.ndarray, start: np.ndarray, end: np.ndarray, min_us: float, p: WaterfallParams) -> bool:
-    """Whether the rows of an unzoomed fold's bars fit (what `fold_threshold` asks of each threshold)."""
-    bars = np.flatnonzero(c.shown)
-    s = start[bars]
-    return fits(lane_rows(service[bars], s, np.maximum(end[bars], s + min_us)), p)
-
-
-def pack_tracks(lane: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """A track per bar such that bars of one lane sharing a track never overlap, using as few
-    tracks as the lane's busiest moment needs (greedy by start: the track freed earliest).
-
-    A loop over the drawn bars, not the spans: the fold keeps them to a few thousand."""
-    order = np.lexsort((start, lane))
-    track = np.empty(len(lane), np.int64)
-    heap: list[tuple[float, int]] = []
-    current = -1
-    count = 0
-    for i, ln, s, e in zip(order.tolist(), lane[order].tolist(), start[order].tolist(), end[order].tolist()):
-        if ln != current:
-            current, heap, count = ln, [], 0
-        if heap and heap[0][0] <= s:
-            t = heapq.heapreplace(heap, (e, heap[0][1]))[1]
-        else:
-            t = count
-            count += 1
-            heapq.heappush(heap, (e, t))
-        track[i] = t
-    return track
+def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | None
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Packing]:
+    """What the fold draws (`drawn_in`), the bars' extents across the picture, and their tracks:
+    packed per service (its lane), so a lane's rank moving leaves them as they were."""
+    shown, held = drawn_in(axis, c, b.start, b.end, min_us)
+    item_start, item_end = b.start[shown], np.maximum(b.end[shown], b.start[shown] + min_us)
+    if axis.zoomed:
+        item_start, item_end = clip_to(axis, item_start, item_end, min_us)
+    return shown, held, item_start, item_end, packed(b.cols.service[shown], item_start, item_end, before)
 
 
 def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
     """The metres between rows and each lane's height: lanes of `rows × pitch`, at least
-    `lane_height`, filling `height` (the pitch between `min_row` and `max_row`)."""
+    `lane_height`, filling `height` (the pitch between `min_row` and `max_row`), and at least
+    `min_fill` of it: a few rows beside the long time axis would be a thin strip, framed small."""
     rows = np.maximum(lane_rows, 1).astype(np.float64)
-    room = p.height - LANE_GAP * p.lane_height * (len(rows) - 1)
-    lo, hi = p.min_row, p.max_row
-    if np.maximum(rows * hi, p.lane_height).sum() > room:  # bisect the pitch that fills the room
-        for _ in range(30):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if np.maximum(rows * mid, p.lane_height).sum() <= room else (lo, mid)
-        hi = lo
-    return hi, np.maximum(rows * hi, p.lane_height)
+    gaps = LANE_GAP * p.lane_height * (len(rows) - 1)
+    room = p.height - gaps
+    lanes = lambda pitch: np.maximum(rows * pitch, p.lane_height).sum()  # noqa: E731
+    fill = p.min_fill * p.height - gaps
+    if lanes(p.max_row) > room:  # bisect the pitch that fills the room
+        lo, hi = p.min_row, p.max_row
+    elif lanes(p.max_row) < fill:  # bisect the pitch that fills min_fill of it
+        lo, hi, room = p.max_row, max(p.max_row, fill / rows.sum()), fill
+    else:
+        return p.max_row, np.maximum(rows * p.max_row, p.lane_height)
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if lanes(mid) <= room else (lo, mid)
+    return lo, np.maximum(rows * lo, p.lane_height)
 
 
 def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:

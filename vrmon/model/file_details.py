@@ -5,8 +5,8 @@ A 1M-span file of tag-heavy spans is over a gigabyte of JSON; holding each span'
 would cost that much again. Instead each span keeps one small entry (kept in the store's details
 list like any other) naming the file and the byte ranges:
 
-    0xC1, 0x03, kind (1 Jaeger, 2 OTLP), file number (4 bytes), then (offset 8 bytes, length 4
-    bytes) for the span and each part of its context (length 0: none)
+    0xC1, 0x03, kind (1 Jaeger, 2 OTLP, 4 OTLP protobuf), file number (4 bytes), then (offset 8
+    bytes, length 4 bytes) for the span and each part of its context (length 0: none)
 
 The file's size and modification time at load are kept too: a file changed or gone since then
 gives details that say so rather than someone else's bytes (raw_details.py reads the entries;
@@ -20,12 +20,16 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from msgspec import Raw
 
-JAEGER_V1, OTLP = 1, 2  # the kinds of entry (as in raw_details.py)
+JAEGER_V1, OTLP, OTLP_PROTO = 1, 2, 4  # the kinds of entry (as in raw_details.py)
 SLICED = b"\xc1\x03"
 _PART = struct.Struct("<QI")
-_PARTS = {JAEGER_V1: 2, OTLP: 3}  # the span, then its process / its resource and scope
+_PARTS = {JAEGER_V1: 2, OTLP: 3, OTLP_PROTO: 3}  # the span, then its process / its resource and scope
+# an OTLP_PROTO entry as a numpy record, so that all of a file's entries are made at once
+_PROTO_ENTRY = np.dtype([("head", "V7"), ("span_offset", "<u8"), ("span_length", "<u4"), ("resource_offset", "<u8"),
+                         ("resource_length", "<u4"), ("scope_offset", "<u8"), ("scope_length", "<u4")])
 
 
 @dataclass(frozen=True)
@@ -39,33 +43,46 @@ _FILES: list[LoadedFile] = []  # by file number, for this process's lifetime (a 
 
 
 class FileSlices:
-    """Makes the details entries of the spans read from one file's bytes (`data`, as read from `path`).
+    """Makes the details entries of the spans read from one file (as it was at `path`: `size` bytes,
+    modified at `mtime_ns`), read through windows of its bytes (`look_in`).
 
     The readers ask for the place of each list of spans and of each context part (a process, a
     resource, a scope) in the order of the file's objects; a search starts where the last list of
     spans ended, which is before the next object, whatever the order of its keys.
     """
 
-    def __init__(self, path: Path, data: bytes, mtime_ns: int) -> None:
+    def __init__(self, path: Path, size: int, mtime_ns: int) -> None:
         number = len(_FILES)
-        _FILES.append(LoadedFile(path.resolve(), len(data), mtime_ns))
+        _FILES.append(LoadedFile(path.resolve(), size, mtime_ns))
         self._prefix = {kind: SLICED + bytes((kind,)) + number.to_bytes(4, "little") for kind in _PARTS}
+        self.look_in(b"", 0, 0)
+
+    def look_in(self, data: bytes, base: int, start: int) -> None:
+        """The parts asked for next are in `data` (the file's bytes from offset `base` on), after `start`."""
+        self._base = base
         self._find = data.find
         self._starts = data.startswith
-        self._end = 0  # where the last list of spans located ended
+        self._start = self._end = start  # _end: where the last list of spans located ended, in `data`
 
     def where(self, raw: Raw | None) -> tuple[int, int]:
         """(offset, length) of `raw` (a part of `data`): the first place after the last list of
-        spans holding exactly its bytes (found by content, so any such place reads back the same)."""
+        spans holding exactly its bytes, else after `start` (found by content, so any such place
+        reads back the same)."""
         if raw is None:
             return 0, 0
         view = memoryview(raw)
-        at = self._find(view[:32], self._end)
-        while at >= 0 and not self._starts(view, at):
-            at = self._find(view[:32], at + 1)
+        at = self._first(view, self._end)
+        if at < 0:
+            at = self._first(view, self._start)
         if at < 0:
             raise ValueError("a part of the document is not in the file")  # never for a msgspec Raw of `data`
-        return at, len(view)
+        return self._base + at, len(view)
+
+    def _first(self, view: memoryview, start: int) -> int:
+        at = self._find(view[:32], start)
+        while at >= 0 and not self._starts(view, at):
+            at = self._find(view[:32], at + 1)
+        return at
 
     def spans(self, raws: list[Raw]) -> list[tuple[int, int]]:
         """Where each of a list's spans is: the first found by content, each next one at the
@@ -73,12 +90,13 @@ class FileSlices:
         if not raws:
             return []
         at, length = self.where(raws[0])
-        places = [(at, length)]
+        at -= self._base
+        places = [(self._base + at, length)]
         find = self._find
         for raw in raws[1:]:
             at = find(b"{", at + length)
             length = len(raw)
-            places.append((at, length))
+            places.append((self._base + at, length))
         self._end = at + length
         return places
 
@@ -90,6 +108,17 @@ class FileSlices:
 
     def otlp(self, span: tuple[int, int], context: bytes) -> bytes:
         return self._prefix[OTLP] + _PART.pack(*span) + context
+
+    def otlp_proto(self, data: bytes, span: tuple[np.ndarray, np.ndarray], resource: tuple[np.ndarray, np.ndarray],
+                   scope: tuple[np.ndarray, np.ndarray]) -> list[bytes]:
+        """The entries of a protobuf file's spans, from (start, end) offsets of each span and of its
+        resource and scope (formats/otlp_proto_columns.py); `data` is the file's bytes, as given."""
+        entries = np.empty(len(span[0]), _PROTO_ENTRY)
+        entries["head"] = np.frombuffer(self._prefix[OTLP_PROTO], "V7")[0]
+        for name, (start, end) in zip(("span", "resource", "scope"), (span, resource, scope)):
+            entries[f"{name}_offset"] = start
+            entries[f"{name}_length"] = end - start
+        return entries.view(f"V{_PROTO_ENTRY.itemsize}").tolist()  # bytes objects, NUL bytes and all
 
 
 def read_parts(entry: bytes) -> tuple[int, list[bytes] | None]:

@@ -6,6 +6,8 @@ process, its OTLP resource and scope), in one bytes object per span:
 
     0xC1, format code, span length (4 bytes, little-endian), span JSON, context JSON parts
 
+OTLP protobuf spans are kept the same way, their own protobuf bytes in place of the JSON (format
+code OTLP_PROTO), and turned into OTLP JSON's shape when unpacked (otlp_proto_details.py).
 0xC1 is the one byte msgpack never uses, so these are told apart from the msgpack details the
 other readers keep. `unpack_details` turns either kind into the same plain dict, so the details
 panel, peers and recordings need not care which reader kept the span.
@@ -18,7 +20,9 @@ from typing import Any, Protocol
 import msgpack
 import msgspec
 
-from vrmon.model.file_details import JAEGER_V1, OTLP, SLICED, read_parts
+import numpy as np
+
+from vrmon.model.file_details import JAEGER_V1, OTLP, OTLP_PROTO, SLICED, read_parts
 from vrmon.model.otlp_proto_details import PROTO_FORMAT, expand_details
 
 MARK = b"\xc1"
@@ -39,14 +43,21 @@ def pack_otlp(span: bytes | memoryview, context: bytes) -> bytes:
     return b"".join((b"\xc1\x02", len(span).to_bytes(4, "little"), span, context))
 
 
+def pack_otlp_proto(span: bytes, context: bytes) -> bytes:
+    """`context` is `otlp_context(resource, scope)` of their protobuf bytes."""
+    return b"".join((b"\xc1\x04", len(span).to_bytes(4, "little"), span, context))
+
+
 def otlp_context(resource: bytes, scope: bytes) -> bytes:
     return len(resource).to_bytes(4, "little") + resource + scope
 
 
 class Keeper(Protocol):
     """How a typed reader keeps each span's details: `InMemory`, or `file_details.FileSlices`.
-    A place is what `where` or `spans` gave for a part of the document."""
+    A place is what `where` or `spans` gave for a part of the document, which is in the bytes
+    `look_in` named last."""
 
+    def look_in(self, data: bytes, base: int, start: int) -> None: ...
     def where(self, raw: msgspec.Raw | None) -> Any: ...
     def spans(self, raws: list[msgspec.Raw]) -> list[Any]: ...
     def jaeger(self, span: Any, process: Any) -> bytes: ...
@@ -57,6 +68,9 @@ class Keeper(Protocol):
 class InMemory:
     """Keeps each span's text in its details entry (for documents that are not a file on disk);
     `vrmon.model.file_details.FileSlices` has the same methods and keeps places in the file."""
+
+    def look_in(self, data: bytes, base: int, start: int) -> None:
+        pass  # the text is taken from the parts themselves
 
     def where(self, raw: msgspec.Raw | None) -> msgspec.Raw | None:
         return raw
@@ -73,6 +87,18 @@ class InMemory:
     def otlp(self, span: msgspec.Raw, context: bytes) -> bytes:
         return pack_otlp(span, context)
 
+    def otlp_proto(self, data: bytes, span: tuple[np.ndarray, np.ndarray], resource: tuple[np.ndarray, np.ndarray],
+                   scope: tuple[np.ndarray, np.ndarray]) -> list[bytes]:
+        """Each span's protobuf bytes with its resource's and scope's (formats/otlp_proto_columns.py)."""
+        contexts: dict[tuple[int, int], bytes] = {}
+        entries = []
+        for start, end, r_start, r_end, s_start, s_end in zip(*(part.tolist() for part in (*span, *resource, *scope))):
+            context = contexts.get((r_start, s_start))
+            if context is None:
+                context = contexts[r_start, s_start] = otlp_context(data[r_start:r_end], data[s_start:s_end])
+            entries.append(pack_otlp_proto(data[start:end], context))
+        return entries
+
 
 def unpack_details(details: bytes) -> dict[str, Any]:
     """A span's kept details as a dict: "format", "span" and its context, parsed JSON throughout."""
@@ -82,14 +108,19 @@ def unpack_details(details: bytes) -> dict[str, Any]:
     if details[:2] == SLICED:
         return _read_sliced(details)
     end = _HEAD + int.from_bytes(details[2:_HEAD], "little")
-    span = _decode(details[_HEAD:end])
     if details[1] == JAEGER_V1:
+        span = _decode(details[_HEAD:end])
         process = _decode(details[end:]) if len(details) > end else {}
         return {"format": "jaeger-v1", "span": span, "process": span.get("process") or process}
     cut = end + 4 + int.from_bytes(details[end : end + 4], "little")
-    return {"format": "otlp", "span": span, "resource": _decode(details[end + 4 : cut]), "scope": _decode(details[cut:])}
+    if details[1] == OTLP_PROTO:
+        return expand_details({"format": PROTO_FORMAT, "span": details[_HEAD:end], "resource": details[end + 4 : cut],
+                               "scope": details[cut:]})
+    return {"format": "otlp", "span": _decode(details[_HEAD:end]), "resource": _decode(details[end + 4 : cut]),
+            "scope": _decode(details[cut:])}
 
 
+_FORMATS = {JAEGER_V1: "jaeger-v1", OTLP: "otlp", OTLP_PROTO: PROTO_FORMAT}
 _FILE_CHANGED = ("the trace file changed on disk (or is gone) since it was loaded: this span's tags, logs and "
                  "process cannot be shown")
 
@@ -97,7 +128,9 @@ _FILE_CHANGED = ("the trace file changed on disk (or is gone) since it was loade
 def _read_sliced(entry: bytes) -> dict[str, Any]:
     kind, texts = read_parts(entry)
     if texts is None:
-        return {"format": "jaeger-v1" if kind == JAEGER_V1 else "otlp", "span": {}, "problems": [_FILE_CHANGED]}
+        return {"format": _FORMATS[kind], "span": {}, "problems": [_FILE_CHANGED]}
+    if kind == OTLP_PROTO:
+        return expand_details({"format": PROTO_FORMAT, "span": texts[0], "resource": texts[1], "scope": texts[2]})
     span, *context = (_decode(text) if text else {} for text in texts)
     if kind == JAEGER_V1:
         return {"format": "jaeger-v1", "span": span, "process": span.get("process") or context[0]}
@@ -113,4 +146,6 @@ def materialized(details: bytes) -> bytes:
         return msgpack.packb(_read_sliced(details))
     if kind == JAEGER_V1:
         return pack_jaeger(texts[0], texts[1])
+    if kind == OTLP_PROTO:
+        return pack_otlp_proto(texts[0], otlp_context(texts[1], texts[2]))
     return pack_otlp(texts[0], otlp_context(texts[1] or b"{}", texts[2] or b"{}"))

@@ -55,9 +55,13 @@ class StringTable:
         return code
 
     def intern_many(self, names: Iterable[str]) -> np.ndarray:
+        names = names if isinstance(names, list) else list(names)
         codes = self._codes
-        intern = self.intern
-        return np.fromiter((codes[n] if n in codes else intern(n) for n in names), dtype=np.int32)
+        try:  # names seen before, the usual case: looked up without a Python step per name
+            return np.fromiter(map(codes.__getitem__, names), dtype=np.int32, count=len(names))
+        except KeyError:
+            intern = self.intern
+            return np.fromiter((codes[n] if n in codes else intern(n) for n in names), dtype=np.int32, count=len(names))
 
     def first(self, count: int) -> "StringTable":
         """A new table of only the first `count` names (the same codes)."""

@@ -59,7 +59,7 @@ class TraceAggregates:
 
     def summarise_added(self, cols: dict[str, np.ndarray], n: int, traces: np.ndarray, added: np.ndarray,
                         relinked: np.ndarray, old_depth: np.ndarray) -> None:
-        """Update the aggregates of `traces` for the rows just `added` (of `n` in the store);
+        """Update the aggregates of `traces` (ascending) for the rows just `added` (of `n` in the store);
         `relinked` are every row whose depth may have changed (ascending, with `old_depth` their
         depths before)."""
         agg = self.columns
@@ -79,6 +79,10 @@ class TraceAggregates:
         moved = np.isin(kept_root, relinked)
         moved[moved] = cols["depth"][kept_root[moved]] != old_depth[np.searchsorted(relinked, kept_root[moved])]
         rescan = np.flatnonzero(np.isin(cols["trace"][:n], traces[~fresh][moved])) if moved.any() else np.empty(0, np.int64)
+        # a relinked row can only become its trace's root at the kept root's depth or above
+        depth_limit = np.full(len(traces), np.iinfo(np.int64).max)
+        depth_limit[~fresh] = cols["depth"][kept_root]
+        relinked = relinked[cols["depth"][relinked] <= depth_limit[np.searchsorted(traces, cols["trace"][relinked])]]
         self._set_roots(cols, np.unique(np.concatenate([relinked, kept_root[~moved], rescan])))
 
     def mark_arrived(self, traces: np.ndarray, at_us: int, pinned: bool) -> None:

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vrmon.errors import SourceError, TraceFormatError
+from vrmon.formats.empty_groups import first_of, json_empty_groups
 from vrmon.formats.otlp import read_otlp
 from vrmon.formats.otlp_proto import read_otlp_protobuf
 from vrmon.model.span_batch import SpanBatch
@@ -77,7 +78,7 @@ class TraceExport:
                 raise Refusal(415, f"Content-Type {media or '(none)'!r} is not an OTLP export; "
                                    f"send {PROTOBUF} or {JSON}")
             body = await self._body(request)
-            batch, rejected = await self._decode(media, body)
+            batch, rejected, empty = await self._decode(media, body)
             if len(batch) > self.capacity.room():
                 raise Refusal(429, "vrmon holds --max-spans spans and cannot take more until older traces leave "
                                    "(--retain); retry later", self.capacity.retry_after())
@@ -88,10 +89,15 @@ class TraceExport:
             status = Status(code=_RPC_CODES.get(refusal.status, 2), message=refusal.message)
             return Response(_encode(status, answer_as), refusal.status, headers, media_type=answer_as)
         answer = ExportTraceServiceResponse()
+        notes = []
         if rejected:
             answer.partial_success.rejected_spans = len(rejected)
             more = f" (and {len(rejected) - REASONS_SHOWN} more)" if len(rejected) > REASONS_SHOWN else ""
-            answer.partial_success.error_message = "; ".join(rejected[:REASONS_SHOWN]) + more
+            notes.append("; ".join(rejected[:REASONS_SHOWN]) + more)
+        if empty:  # a warning with nothing rejected, as the specification allows: the exporter's log shows it
+            notes.append(f"no spans where some were expected: {first_of(empty)}")
+        if notes:
+            answer.partial_success.error_message = "; ".join(notes)
         return Response(_encode(answer, media), 200, media_type=media)
 
     async def _body(self, request: Request) -> bytes:
@@ -123,25 +129,27 @@ class TraceExport:
         return Refusal(413, f"the body {what} more than {size:,} bytes, over the {self.max_body:,}-byte limit "
                             "(vrmon serve --otlp-max-body); export smaller batches")
 
-    async def _decode(self, media: str, body: bytes) -> tuple[SpanBatch, list[str]]:
+    async def _decode(self, media: str, body: bytes) -> tuple[SpanBatch, list[str], list[str]]:
         with span("parse", {"vrmon.bytes": len(body)}):
             if len(body) > THREAD_ABOVE:
                 return await asyncio.to_thread(_decode, media, body)
             return _decode(media, body)
 
 
-def _decode(media: str, body: bytes) -> tuple[SpanBatch, list[str]]:
-    """The spans of an export request, and why each span left out was rejected."""
+def _decode(media: str, body: bytes) -> tuple[SpanBatch, list[str], list[str]]:
+    """The spans of an export request, why each span left out was rejected, and the places
+    (resourceSpans, scopeSpans) that hold no spans."""
     rejected: list[str] = []
+    empty: list[str] = []
     try:
         if media == PROTOBUF:
-            return read_otlp_protobuf(body, rejected), rejected
+            return read_otlp_protobuf(body, rejected, empty_groups=empty), rejected, empty
         doc = json.loads(body)
         if not isinstance(doc, dict):
             raise TraceFormatError(f"an export request is a JSON object, not {type(doc).__name__}")
         if doc.get("resourceSpans") is None:  # an empty request is a valid one
-            return SpanBatch(), rejected
-        return read_otlp(doc, rejected), rejected
+            return SpanBatch(), rejected, empty
+        return read_otlp(doc, rejected), rejected, json_empty_groups(doc)
     except TraceFormatError as exc:
         raise Refusal(400, f"not an OTLP ExportTraceServiceRequest: {exc}") from None
     except (ValueError, RecursionError) as exc:  # JSON syntax, bad UTF-8, nesting

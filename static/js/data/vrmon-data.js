@@ -17,6 +17,7 @@ import {
 } from "./protocol.js";
 import { NodeFilter, NO_FILTER } from "./node-filter.js";
 import { NodeTable } from "./node-table.js";
+import { HUGE_SCENE_ROWS, SlicedWork, nextRenderingOpportunity, runAtOnce } from "./sliced-work.js";
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10000;
@@ -28,6 +29,9 @@ AFRAME.registerSystem("vrmon-data", {
 
   init() {
     this.nodes = new NodeTable();
+    // Frames are applied in order, one at a time; what a huge snapshot makes the scene do (writing
+    // 200k instances) is done in slices, and frames arriving meanwhile wait their turn.
+    this.work = new SlicedWork({ pause: nextRenderingOpportunity(this.el) });
     this.services = [];
     this.operations = [];
     this.serviceColors = []; // service index → "#rrggbb", for the services seen in this scene's nodes
@@ -101,6 +105,16 @@ AFRAME.registerSystem("vrmon-data", {
     if (this.socket?.readyState !== WebSocket.OPEN) return false;
     this.socket.send(bytes);
     return true;
+  },
+
+  /**
+   * What a change of the nodes costs a component (`job`: a function, or an iterator whose yields
+   * are where it may pause): done at once in a scene of up to HUGE_SCENE_ROWS nodes, else in the
+   * system's work slices, after the change and before the next frame is applied.
+   */
+  sceneWork(job) {
+    if (this.nodes.count > HUGE_SCENE_ROWS) this.work.run(job);
+    else runAtOnce(job);
   },
 
   emit(name, detail) {
@@ -213,8 +227,13 @@ AFRAME.registerSystem("vrmon-data", {
 
   // -- frames ----------------------------------------------------------------------------
 
+  /** A frame from the server: applied now, or after the work of the frames before it. */
   receive(data) {
     if (typeof data === "string") return; // the protocol is binary only
+    this.work.run(() => this.applyFrame(data));
+  },
+
+  applyFrame(data) {
     let frame;
     try {
       frame = decodeServerFrame(data);

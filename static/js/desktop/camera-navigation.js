@@ -12,6 +12,7 @@ import { viewInsets } from "./view-insets.js";
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
+const WALL_MARGIN = 0.15; // around the wall's frame: it holds the panels' whole width and titles
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
 // not hide each other; level, straight at it, for the flat service graph.
@@ -144,8 +145,10 @@ AFRAME.registerComponent("camera-navigation", {
       this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
       return;
     }
-    // The wall's page stands on the far side of the room: framed like the rest, from inside the room.
-    this.frame(bounds, 0);
+    // The wall's page stands on the far side of the room: framed like the rest, from inside the
+    // room; its frame holds the panels' titles, so a narrow margin is enough.
+    const frame = this.system.scene.frame;
+    this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
   },
 
   /** The waterfall as a wall VR_WATERFALL_WIDTH wide, centred ahead at eye height, a third of its width away. */

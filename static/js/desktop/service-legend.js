@@ -19,7 +19,7 @@ AFRAME.registerComponent("service-legend", {
       this.setCollapsed(!panel.classList.contains("collapsed"));
     });
     this.unbindKeys = bindKeys({ legend: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
-    this.onChange = () => this.render();
+    this.onChange = () => this.system.sceneWork(() => this.render());
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-services": this.onChange, "vrmon-nodes": this.onChange });
     this.render();
   },

@@ -22,7 +22,7 @@ AFRAME.registerComponent("critical-path-highlight", {
     this.geometry = new THREE.BoxGeometry(1, 1, 1);
     this.material = new THREE.MeshBasicMaterial({ color: this.data.color });
     this.createMesh(256);
-    this.onNodes = () => this.rebuild();
+    this.onNodes = () => this.system.sceneWork(() => this.rebuild());
     this.onFilter = (event) => { if (event.detail.reset) this.rebuild(); };
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-nodes": this.onNodes, "vrmon-filter": this.onFilter });
     if (this.system.nodes.count) this.rebuild();

@@ -28,13 +28,13 @@ AFRAME.registerComponent("finding-marks", {
     this.pinGeometry = new THREE.ConeGeometry(0.5, 1, 4).rotateX(Math.PI);
     this.pinMaterial = new THREE.MeshBasicMaterial();
     this.createMeshes(64);
-    this.rebuild = this.rebuild.bind(this);
-    for (const name of ["vrmon-findings-changed", "vrmon-nodes"]) this.el.sceneEl.addEventListener(name, this.rebuild);
+    this.onChange = () => this.system.sceneWork(() => this.rebuild());
+    for (const name of ["vrmon-findings-changed", "vrmon-nodes"]) this.el.sceneEl.addEventListener(name, this.onChange);
     this.rebuild();
   },
 
   remove() {
-    for (const name of ["vrmon-findings-changed", "vrmon-nodes"]) this.el.sceneEl.removeEventListener(name, this.rebuild);
+    for (const name of ["vrmon-findings-changed", "vrmon-nodes"]) this.el.sceneEl.removeEventListener(name, this.onChange);
     this.el.removeObject3D("shells");
     this.el.removeObject3D("pins");
     for (const disposable of [this.shells, this.pins, this.shellGeometry, this.shellMaterial, this.pinGeometry, this.pinMaterial]) {

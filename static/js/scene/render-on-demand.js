@@ -10,6 +10,7 @@
 //   - user input on the page (pointer, wheel, keys) and canvas resizes;
 //   - the camera: a frame in which it moved asks for the next one, so look, WASD (and its
 //     easing), and camera flights run to the end without each control knowing about this.
+// While the data system's work is in slices (a huge snapshot), a screen draws nothing: see onFrame.
 const CAMERA_EPSILON = 1e-6; // a change of a camera matrix element below this is no movement
 const INPUT_EVENTS = ["pointerdown", "pointermove", "pointerup", "wheel", "keydown", "keyup"];
 
@@ -48,6 +49,9 @@ AFRAME.registerSystem("render-on-demand", {
   onFrame(time, xrFrame) {
     // While a session runs, three.js also keeps the page's own loop going: the headset's frames draw.
     if (this.presenting() && !xrFrame) return;
+    // A huge scene being written in slices is drawn once whole, on a screen; the frame stays asked
+    // for. (Drawing it half-written would also make software GL spend seconds per frame on it.)
+    if (!this.presenting() && this.el.systems["vrmon-data"]?.work.busy) return;
     this.requested = false;
     this.el.render(time, xrFrame);
     this.frames++;

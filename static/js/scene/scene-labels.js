@@ -15,6 +15,7 @@ const STYLES = {
   lane: { height: 0.4, anchor: [1, 0.5], weight: 600, color: null }, // null: the lane's service colour
   tick: { height: 0.3, anchor: [0.5, 0], weight: 500, color: "#9aa4b5" },
   break: { height: 0.3, anchor: [0.5, 0], weight: 600, color: "#e3b341" }, // compressed idle time: its true length
+  fold: { height: 0.3, anchor: [1, 0.5], weight: 500, color: "#9aa4b5" }, // how many calls a summary's own row folds, beside it
   title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
 };
 const FALLBACK_COLOR = "#c9d1d9";

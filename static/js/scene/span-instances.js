@@ -22,6 +22,7 @@ export const MARKER_SHARE = { services: 0.3, spans: 0.6 };
 // converts it: a table, because that conversion (two pow calls) ran per channel per row.
 const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => new THREE.Color().setRGB(v / 255, 0, 0, THREE.SRGBColorSpace).r);
 const MARKER_LIT = 1.7; // error markers' emissive intensity at rest (the top of a pulse)
+const ROWS_PER_STEP = 4096; // rows a step of a new scene's writing does (~2 ms of CPU)
 
 AFRAME.registerComponent("span-instances", {
   schema: {
@@ -130,9 +131,8 @@ AFRAME.registerComponent("span-instances", {
     }
     this.spans.count = nodes.count;
     if (reset) {
-      for (let row = 0; row < nodes.count; row++) this.writeRow(row);
-      this.bvh.invalidate();
-      this.boundsStale = true;
+      this.spans.count = 0; // drawn as far as written (in slices, a headset draws on; a screen waits)
+      this.system.sceneWork(this.writeAllRows());
     } else {
       for (const row of rows) this.writeRow(row);
       this.bvh.update(rows);
@@ -141,12 +141,33 @@ AFRAME.registerComponent("span-instances", {
     if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
     this.spans.instanceColor.needsUpdate = true;
-    if (reset || this.markersTouched(rows)) {
+    if (!reset && this.markersTouched(rows)) {
       this.writeMarkers();
-      this.pulseStart = reset ? null : -1; // a new scene is seen whole; errors arriving live call for attention
-      if (reset) this.markerMaterial.emissiveIntensity = MARKER_LIT;
+      this.pulseStart = -1; // errors arriving live call for attention
     }
     this.placeOutline();
+  },
+
+  /**
+   * Every row of a new scene, ROWS_PER_STEP at a time (a huge scene's steps go in the system's
+   * work slices, and rows [0, spans.count) are written meanwhile), then the error markers.
+   */
+  *writeAllRows() {
+    const count = this.system.nodes.count;
+    for (let from = 0; from < count; from += ROWS_PER_STEP) {
+      const to = Math.min(count, from + ROWS_PER_STEP);
+      for (let row = from; row < to; row++) this.writeRow(row);
+      this.spans.count = to;
+      this.spans.instanceMatrix.needsUpdate = true;
+      this.spans.instanceColor.needsUpdate = true;
+      yield;
+    }
+    this.bvh.invalidate(); // a ray may have built it over the rows written so far
+    this.boundsStale = true;
+    this.writeMarkers();
+    this.pulseStart = null; // a new scene is seen whole
+    this.markerMaterial.emissiveIntensity = MARKER_LIT;
+    this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
   },
 
   /** Whether a change to these rows moves, adds or removes an error marker. */
@@ -217,7 +238,16 @@ AFRAME.registerComponent("span-instances", {
     m[o + 4] = 0; m[o + 5] = size[i + 1]; m[o + 6] = 0; m[o + 7] = 0;
     m[o + 8] = sin * size[i + 2]; m[o + 9] = 0; m[o + 10] = cos * size[i + 2]; m[o + 11] = 0;
     m[o + 12] = pos[i]; m[o + 13] = pos[i + 1]; m[o + 14] = pos[i + 2]; m[o + 15] = 1;
-    this.spans.setColorAt(row, this.rowColor(row));
+    this.writeColor(row);
+  },
+
+  /** A row's colour into the instance colours (as setColorAt, without its Color.toArray call per row). */
+  writeColor(row) {
+    const { r, g, b } = this.rowColor(row);
+    const colors = this.spans.instanceColor.array;
+    colors[row * 3] = r;
+    colors[row * 3 + 1] = g;
+    colors[row * 3 + 2] = b;
   },
 
   rowColor(row) {
@@ -232,7 +262,7 @@ AFRAME.registerComponent("span-instances", {
 
   /** Every span's colour again (the filter changed). */
   writeColors() {
-    for (let row = 0; row < this.spans.count; row++) this.spans.setColorAt(row, this.rowColor(row));
+    for (let row = 0; row < this.spans.count; row++) this.writeColor(row);
     this.spans.instanceColor.needsUpdate = true;
   },
 
@@ -265,8 +295,8 @@ AFRAME.registerComponent("span-instances", {
   /** Lighten the span pointed at (the system's hovered row), and no longer the one before. */
   showHover({ row, previousRow }) {
     if (row === previousRow) return;
-    if (previousRow >= 0 && previousRow < this.spans.count) this.spans.setColorAt(previousRow, this.rowColor(previousRow));
-    if (row >= 0 && row < this.spans.count) this.spans.setColorAt(row, this.rowColor(row));
+    if (previousRow >= 0 && previousRow < this.spans.count) this.writeColor(previousRow);
+    if (row >= 0 && row < this.spans.count) this.writeColor(row);
     this.spans.instanceColor.needsUpdate = true;
   },
 
