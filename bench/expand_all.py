@@ -38,23 +38,24 @@ QUICK_SIZES = (200_000,)
 LONG_TASK_MS = 50
 CATEGORIES = "toplevel,blink.user_timing,devtools.timeline"
 
-# Before the page's scripts: every renderer.render call leaves a mark in the trace.
-MARK_RENDERS = r"""
+# Before the page's scripts: every renderer.render call leaves a mark in the trace, and the frame
+# count when the last snapshot was applied is kept.
+WATCH_PAGE = r"""
 document.addEventListener("DOMContentLoaded", () => {
   const scene = document.querySelector("a-scene");
   const watch = () => {
     const renderer = scene.renderer, render = renderer.render.bind(renderer);
     renderer.render = (...args) => { performance.mark("vrmon-render"); return render(...args); };
+    scene.addEventListener("vrmon-nodes", (event) => { if (event.detail.reset) window.__framesAtSnapshot = renderer.info.render.frame; });
   };
   if (scene.renderer) watch(); else scene.addEventListener("renderstart", watch, {once: true});
 });
 """
-# Expanded, its work done (a checkout without sliced work: no `work`), and a frame drawn since.
+# Expanded, its work done (a checkout without sliced work has no `work`), and a frame drawn since
+# the snapshot was applied: when, on the page's clock.
 SHOWN = """(n) => {
   const system = window.vrmon.system, frames = document.querySelector('a-scene').renderer.info.render.frame;
-  if (system.nodes.count < n || system.work?.busy) return false;
-  if (window.__drawnAfter === undefined) window.__drawnAfter = frames;
-  return frames > window.__drawnAfter ? performance.now() : (window.vrmon.requestFrame(), false);
+  return system.nodes.count >= n && !system.work?.busy && frames > window.__framesAtSnapshot && performance.now();
 }"""
 
 
@@ -84,7 +85,7 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             page = browser.new_page(viewport=VIEWPORT, bypass_csp=True)  # wait_for_function evaluates with eval
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)[:200]))
-            page.add_init_script(MARK_RENDERS)
+            page.add_init_script(WATCH_PAGE)
             page.goto(server.url)
             page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=timeout_s * 1000, polling=50)
             page.wait_for_function("() => !document.querySelector('a-scene').systems['render-on-demand'].running",

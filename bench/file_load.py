@@ -153,14 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(f"- OTLP protobuf at least 2× faster than OTLP JSON (CPU): {speedup:.2f}×, **{_met(speedup >= 2)}**")
     if args.million:
         rows += ["", "1M-span files (the same HotROD spans), each loaded into a store in a fresh process, read a trace "
-                 "(Jaeger) or a resourceSpans (OTLP) at a time through a window of the file (vrmon/formats/json_window.py):", ""]
+                 "(Jaeger) or a resourceSpans (OTLP) at a time through a window of the file (vrmon/formats/json_window.py):"]
         for fmt in ("jaeger", "otlp-json"):
             big = write_files(folder, 1_000_000, (fmt,))[fmt]
             now = peak(big)
             rss, wall, cpu, lines = now
             line = (f"- {fmt}, {big.stat().st_size / 1e6:,.0f} MB: {wall:.1f} s wall, {cpu:.1f} s CPU, "
                     f"**peak RSS {rss / 2**20:,.0f} MiB**. Its progress on stderr (not a terminal: a line per quarter):")
-            rows += [line, "", "  ```", *(f"  {text}" for text in lines.strip().splitlines()), "  ```", ""]
+            rows += ["", line, "", "  ```", *(f"  {text}" for text in lines.strip().splitlines()), "  ```"]
             targets.append(f"- a 1M-span {fmt} file within 1.5 GB: peak RSS {rss / GB:.2f} GB, **{_met(rss <= MAX_PEAK)}**")
             print(line, file=sys.stderr)
             if before is not None:

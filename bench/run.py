@@ -19,7 +19,7 @@ import msgpack
 import numpy as np
 
 from bench.baseline import python_columns, python_waterfall
-from bench.report import ROOT, finish, machine
+from bench.report import ROOT, finish, machine, noted, write_part, write_rows
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from vrmon.formats import read_document
 from vrmon.layout.palette import palette_array
@@ -36,6 +36,7 @@ from vrmon.scene_presets import load_presets
 
 SECTION = "## Scenes at scale"
 INCREMENTAL_ADDS = 11
+INCREMENTAL_TRIALS = 5  # fresh stores: the medians are of INCREMENTAL_TRIALS × INCREMENTAL_ADDS adds
 
 
 def timed(fn, repeat: int = 5) -> float:
@@ -94,11 +95,15 @@ def bench_layouts(sizes: list[int], rows: list[str], results: dict[str, float]) 
         print(rows[-1], file=sys.stderr)
 
 
+INCREMENTAL_HEADING = "### Incremental: add 1,000 spans"
+
+
 def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
-    rows.append("\n### Incremental: add 1,000 spans, compute and encode the delta (ms, wall / CPU)\n")
-    rows.append(f"{INCREMENTAL_ADDS} successive adds into one live store and view, as a stream would make them: the "
-                "median, and the worst (it includes the adds that double a column's room). CPU is this thread's time: "
-                "on a shared machine the wall time includes waiting for a core.\n")
+    rows.append(f"\n{INCREMENTAL_HEADING}, compute and encode the delta (ms, wall / CPU)\n")
+    rows.append(f"{INCREMENTAL_TRIALS} times over, a fresh store and view take {INCREMENTAL_ADDS} successive adds, as a stream would "
+                f"make them: the median of all {INCREMENTAL_TRIALS * INCREMENTAL_ADDS}, and the worst (it includes the adds that double "
+                "a column's room or rescale the picture). CPU is this thread's time: on a shared machine the wall time includes "
+                "waiting for a core.\n")
     rows.append("| scene | scene size | store add | layout + diff + encode | total | total, worst | delta bytes |")
     rows.append("|---|---|---|---|---|---|---|")
     presets = load_presets([ROOT / "scenes"])
@@ -112,23 +117,24 @@ def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
     ]
     for label, n, per_trace, scene, growth in cases:
         adds, refreshes, sizes = [], [], []
-        store = store_with(n, spans_per_trace=per_trace)
-        view = SceneView(store, presets[scene])
-        view.snapshot()
-        for rep in range(INCREMENTAL_ADDS):
-            if growth is not None:
-                batch = spans_of_the_open_trace(store, 1000, seed=100 + rep, extent_growth=growth)
-            else:
-                batch = synthetic_batch(1000, spans_per_trace=per_trace, seed=100 + rep, first_trace=10**7 + 100 * rep)
-            gc.collect()
-            t0, c0 = time.perf_counter(), time.thread_time()
-            store.add(batch)
-            t1, c1 = time.perf_counter(), time.thread_time()
-            frame = view.refresh()
-            t2, c2 = time.perf_counter(), time.thread_time()
-            adds.append(((t1 - t0) * 1000, (c1 - c0) * 1000))
-            refreshes.append(((t2 - t1) * 1000, (c2 - c1) * 1000))
-            sizes.append(len(frame or b""))
+        for trial in range(INCREMENTAL_TRIALS):
+            store = store_with(n, spans_per_trace=per_trace)
+            view = SceneView(store, presets[scene])
+            view.snapshot()
+            for rep in range(INCREMENTAL_ADDS):
+                if growth is not None:
+                    batch = spans_of_the_open_trace(store, 1000, seed=100 + rep, extent_growth=growth)
+                else:
+                    batch = synthetic_batch(1000, spans_per_trace=per_trace, seed=100 + rep, first_trace=10**7 + 100 * rep)
+                gc.collect()
+                t0, c0 = time.perf_counter(), time.thread_time()
+                store.add(batch)
+                t1, c1 = time.perf_counter(), time.thread_time()
+                frame = view.refresh()
+                t2, c2 = time.perf_counter(), time.thread_time()
+                adds.append(((t1 - t0) * 1000, (c1 - c0) * 1000))
+                refreshes.append(((t2 - t1) * 1000, (c2 - c1) * 1000))
+                sizes.append(len(frame or b""))
         median = lambda values, k: statistics.median(v[k] for v in values)  # noqa: E731
         totals = [(a[0] + r[0], a[1] + r[1]) for a, r in zip(adds, refreshes)]
         worst = max(totals, key=lambda t: t[1])
@@ -137,6 +143,14 @@ def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
         results[f"incremental {label}"] = median(totals, 1)  # judged on CPU time: the machine may be shared
         results[f"incremental layout {label}"] = median(refreshes, 1)
         print(rows[-1], file=sys.stderr)
+    rows.append("\nA live trace's waterfall stays incremental: its basis is extended (`extended` in "
+                "`vrmon/layout/trace_basis.py`: columns written into room kept behind them, event times and children order "
+                "inserted where the new spans land, extents carried up to their ancestors only), the fold is extended whatever "
+                "the view (`extended_cut` in `vrmon/layout/waterfall_lod.py`: the overview, a time window, opened summaries, "
+                "collapse to depth N, expand all), the overview keeps its threshold while its rows fit, and the bars' tracks "
+                "carry on from the last packing (`vrmon/layout/tracks.py`). `tests/test_live_fold.py` checks that grown views "
+                "draw exactly what a fresh layout draws. The store add writes into columns that double their room and "
+                "looks spans up in a two-level sorted key index.")
 
 
 def bench_overview(sizes: list[int], rows: list[str], results: dict[str, float]) -> None:
@@ -317,31 +331,51 @@ TARGETS = [
 ]
 
 
+def target_rows(results: dict[str, float], note: str = "") -> list[str]:
+    """A row per target this run measured: the value next to its limit, met or not (`note`: when)."""
+    rows = []
+    for what, key, limit, unit, at_most in TARGETS:
+        if key not in results:
+            continue  # not measured in a --quick or a partial run
+        value = results[key]
+        met = value <= limit if at_most else value >= limit
+        rows.append(f"| {noted(what, note) if note else what} | {value:,.1f} {unit} | {'≤' if at_most else '≥'} {limit:,} {unit} "
+                    f"| {'yes' if met else '**no**'} |")
+    return rows
+
+
 def targets_summary(rows: list[str], results: dict[str, float]) -> None:
     """Every target of the issue next to the value this run measured, met or not."""
     rows.append("\n### Targets\n")
     rows.append("| target | measured | limit | met |")
     rows.append("|---|---|---|---|")
-    for what, key, limit, unit, at_most in TARGETS:
-        if key not in results:
-            continue  # not measured in a --quick run
-        value = results[key]
-        met = value <= limit if at_most else value >= limit
-        rows.append(f"| {what} | {value:,.1f} {unit} | {'≤' if at_most else '≥'} {limit:,} {unit} | {'yes' if met else '**no**'} |")
+    rows += target_rows(results)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k spans only, for a smoke run")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    parser.add_argument("--incremental", action="store_true", help="only the incremental (live growth) cases; writes nothing")
+    parser.add_argument("--incremental", action="store_true",
+                        help="only the incremental (live growth) cases; writes nothing unless --write")
+    parser.add_argument("--write", action="store_true",
+                        help="with --incremental: record its part and its targets' rows in docs/benchmarks.md")
     parser.add_argument("--overview", action="store_true",
                         help="only the waterfall overview and time zoom cases (100k and 1M spans); writes nothing")
     args = parser.parse_args(argv)
     if args.incremental:
-        rows = []
-        bench_incremental(rows, {})
-        print("\n".join(rows))
+        load = " ".join(open("/proc/loadavg").read().split()[:3])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        rows, results = [], {}
+        bench_incremental(rows, results)
+        rows[0] = rows[0].lstrip("\n") + f"\n`python -m bench.run --incremental` (also part of `make bench`). Measured {now:%Y-%m-%d %H:%M} UTC on " \
+            f"{machine()}; load average {load} when it started.\n"
+        report = "\n".join(rows) + "\n"
+        print(report)
+        print("\n".join(target_rows(results)))
+        if args.write:
+            write_part(INCREMENTAL_HEADING, report)
+            write_rows(target_rows(results, f"{now:%Y-%m-%d}, load {load.split()[0]}"))
         return 0
     if args.overview:
         rows = []

@@ -150,6 +150,49 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     assert page.errors == []
 
 
+# What the error markers take on screen: the span-instances' marker mesh measured as the marks.
+MARKERS_AS_MARKS_JS = """(on) => {
+  const c = document.querySelector('[span-instances]').components['span-instances'];
+  c.spans.userData.legibilityMarks = !on;
+  c.markers.userData.legibilityMarks = on;
+}"""
+
+
+# Real small systems (before: a chain of 1-3 spheres lying across the view, framed at 6-8 % for
+# 2 and 3 services and 27 % for one): turned to the view's diagonal and framed with their error
+# markers and names.
+@pytest.mark.parametrize("fixture, n_services", [("otlp-telemetrygen-missing-parents.json", 1),
+                                                 ("tempo-otlp-mythical-failed-requests-15spans-base64.json", 2),
+                                                 ("jaeger-v1-opentracing-tutorial-3services-logs.json", 3)])
+def test_a_small_service_graph_fills_the_view_with_every_name_read(vrmon_server, page, tmp_path, fixture, n_services):
+    page.goto(vrmon_server([f"fixtures/{fixture}"], scene="services") + "/")
+    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=20_000)
+    page.wait_for_function(f"(n) => window.vrmon.stats().instances === n && ({LABELS_JS})().length === n", arg=n_services)
+    page.evaluate(TWO_FRAMES_JS)
+    marks = mark_figures(page)
+    labels = page.evaluate(LABELS_JS)
+    figures = label_figures(labels, marks)
+    names = sorted(label["text"] for label in labels)
+    shot = shots(tmp_path) / f"services-{n_services}.png"
+    read = names_read(read_3d_view(page, shot), names)
+    print(f"\n{fixture}: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
+          f"names {names}, read {read}, {figures}")
+    assert marks["marks"] == n_services
+    assert marks["box_share"] >= 0.30
+    assert marks["on_screen"] == 1 and marks["visible_2px"] == 1
+    assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0 and figures["smallest_px"] >= 16
+    assert page.evaluate(UNDER_OVERLAYS_JS, labels) == []
+    assert read == names
+    # The error markers are in the picture, under the top bar's edge, not behind it.
+    page.evaluate(MARKERS_AS_MARKS_JS, True)
+    markers = mark_figures(page)
+    page.evaluate(MARKERS_AS_MARKS_JS, False)
+    if markers["marks"]:
+        top_bar = page.locator("#topbar").bounding_box()
+        assert markers["on_screen"] == 1 and markers["box"]["y0"] >= top_bar["y"] + top_bar["height"], markers["box"]
+    assert page.errors == []
+
+
 CAMERA_JS = "() => document.querySelector('#camera').object3D.position.toArray()"
 
 

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 HUGE = 30_000
+INSTANCES = "document.querySelector('[span-instances]').components['span-instances']"
 SNAPSHOT_SEQ = 1000
 FIRST_NEW, SECOND_NEW = 950_001, 950_002  # nodes the two deltas in flight add
 
@@ -75,12 +76,14 @@ APPLY_SLICED = """async ({n, budgetMs}) => {""" + SNAPSHOT_JS + """
   };
   const slicesBefore = system.work.slices;
   const framesBefore = renderer.info.render.frame;
+  const countBefore = system.nodes.count;
   system.receive(bytes);
-  const afterFirstSlice = {busy: system.work.busy, count: system.nodes.count, spans: instances().spans.count};
+  const afterFirstSlice = {busy: system.work.busy, countBefore, count: system.nodes.count, spans: instances().spans.count};
   requestAnimationFrame(watch);
   system.receive(first);
   system.receive(second);
-  const deltasWaited = system.seq === """ + str(SNAPSHOT_SEQ) + """ && !system.nodes.rowOf.has(""" + str(FIRST_NEW) + """);
+  // not applied (nor refused as out of order: that would have asked for a resync)
+  const deltasWaited = system.seq < """ + str(SNAPSHOT_SEQ) + """ && !system.awaitingSnapshot && !system.nodes.rowOf.has(""" + str(FIRST_NEW) + """);
   await new Promise((resolve) => {
     const poll = () => (system.work.busy ? setTimeout(poll, 20) : resolve());
     poll();
@@ -103,11 +106,11 @@ def test_a_huge_snapshot_is_applied_in_slices_with_frames_between_and_deltas_aft
     sliced = page.evaluate(APPLY_SLICED, {"n": HUGE, "budgetMs": 0})
 
     first = sliced["afterFirstSlice"]
-    assert first["busy"] and first["count"] == HUGE  # the table is whole at once; its spans are written in slices
-    assert first["spans"] < HUGE
+    # the first slice decoded it and began its id index: the scene before is still whole meanwhile
+    assert first["busy"] and first["count"] == first["countBefore"] == first["spans"]
     assert sliced["deltasWaited"]  # the deltas that came in meanwhile waited for the snapshot's work
     slices = sliced["slicesAfter"] - sliced["slicesBefore"]
-    assert slices >= HUGE // 4096  # the spans alone are 8 steps of 4096 rows
+    assert slices >= 2 + HUGE // 4096  # the index is 2 steps of 16384 ids, the spans 8 of 4096 rows
     # Between one slice and the next the page had an animation frame: every slice but the last was
     # followed by one (seen by the callback), and none drew the half-written scene.
     seen_slices = {s["slice"] for s in sliced["seen"]}
@@ -118,8 +121,11 @@ def test_a_huge_snapshot_is_applied_in_slices_with_frames_between_and_deltas_aft
     assert sliced["count"] == HUGE - 1 + 2 and sliced["removedGone"] and sliced["second"]
     assert sliced["movedTo"] == pytest.approx([3 * 0.002 - 30, 5000, -5])
     assert sliced["picture"]["count"] == HUGE + 1 and sliced["picture"]["markers"] == len(range(0, HUGE, 97))
-    # the held frame is drawn once the work is done
+    # the held frame is drawn once the work is done, and the spans' picking tree is built after it,
+    # between frames, though nothing has pointed at a span yet
     page.wait_for_function("(n) => document.querySelector('a-scene').renderer.info.render.frame > n", arg=sliced["framesBefore"])
+    page.wait_for_function(f"!{INSTANCES}.bvh.stale")
+    assert page.evaluate(f"{INSTANCES}.bvh.built") == HUGE + 1
 
     # The same frames applied at once (no budget: one slice) give the same picture, number for number.
     at_once = page.evaluate(APPLY_SLICED, {"n": HUGE, "budgetMs": float("inf")})

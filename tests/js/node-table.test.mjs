@@ -2,7 +2,7 @@
 // right through snapshots, inserts, overwrites and removals; changes say which rows moved.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NodeTable } from "../../static/js/data/node-table.js";
+import { NodeTable, indexRows } from "../../static/js/data/node-table.js";
 import { NODE_COLUMNS } from "../../static/js/data/protocol.js";
 
 /** A decoded node block whose every value derives from the node id (so a row shows whose it is). */
@@ -69,4 +69,19 @@ test("the table grows past its first capacity and keeps every row", () => {
   assert.equal(table.count, 3000);
   assert.ok(table.capacity >= 3000);
   assertConsistent(table);
+});
+
+test("a snapshot whose id index was built ahead in steps gives the same table", () => {
+  const ids = Array.from({ length: 40000 }, (_, i) => 7 + i * 3);
+  const rowOf = new Map();
+  let steps = 0;
+  for (const _ of indexRows(block(ids), rowOf)) steps++;
+  assert.equal(steps, 2); // 40,000 ids: three steps of at most 16,384, a pause between each
+  const ahead = new NodeTable();
+  ahead.replace(block(ids), rowOf);
+  const atOnce = new NodeTable();
+  atOnce.replace(block(ids));
+  assert.deepEqual([...ahead.rowOf], [...atOnce.rowOf]);
+  assert.deepEqual(ahead.ids.subarray(0, ahead.count), atOnce.ids.subarray(0, atOnce.count));
+  assertConsistent(ahead);
 });

@@ -56,6 +56,19 @@ test("jobs started inside a step run next, in order, before the jobs queued earl
   assert.deepEqual(log, ["frame1", "rows0", "rows1", "marks", "frame2"]);
 });
 
+test("work that can wait (not eager) starts after a pause, even under budget", () => {
+  const pending = [];
+  const work = new SlicedWork({ budgetMs: Infinity, eager: false, pause: (resume) => pending.push(resume) });
+  const log = [];
+  work.run(() => log.push("a"));
+  work.run(() => log.push("b"));
+  assert.deepEqual(log, []);
+  assert.equal(pending.length, 1);
+  pending.shift()();
+  assert.deepEqual(log, ["a", "b"]);
+  assert.equal(work.busy, false);
+});
+
 test("a job that throws is reported; the jobs after it run", (t) => {
   const reported = [];
   const browsers = globalThis.reportError; // Node 20 has none

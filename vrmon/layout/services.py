@@ -71,6 +71,9 @@ FRAME_NAME_ROOM = 0.05
 # 16 px letters (~10 px wide) on a backing 10 px beyond them, 6 px from its node; and the room
 # every node keeps from a name besides its sphere (its error marker stands above it).
 NAME_PX = {"height": 44.0, "letter": 10.5, "pad": 30.0, "clear": 7.0}
+# How far a service's error marker reaches above its sphere, in sphere diameters, as
+# static/js/scene/span-instances.js draws it (3 × 0.3 of the diameter, while that is under 0.13 m).
+MARKER_REACH = 0.9
 SETTLE_STEPS = 400  # collision steps at most once the forces have cooled down
 ERROR_STOPS = (0.0, 0.01, 0.05, 0.2)  # error ratios of ok_color, low_color, warn_color, error_color
 
@@ -206,7 +209,7 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
         if step % 5 == 4:  # every few steps is enough while the graph is still hot
             _separate(pos, moving, give, min_distance, rooms)
     if len(moving) == n:
-        pos = _lying_down(pos)
+        pos = _turned_to_fit(_lying_down(pos), rooms)
     for _ in range(3):
         # Cooled down: settle what overlap is left, with name boxes of one size (made for the
         # graph's size as it is now; once more if settling made the graph grow).
@@ -236,6 +239,38 @@ def _lying_down(pos: np.ndarray) -> np.ndarray:
     major = vectors[:, -1] * (1 if vectors[0, -1] >= 0 else -1)  # a sign of its own: deterministic
     turn = np.array([[major[0], major[1]], [-major[1], major[0]]])
     return centred @ turn.T + pos.mean(axis=0)
+
+
+# Turns a first layout may take from lying down (degrees), and how much more of the view one must
+# fill to be taken; only a graph that lies as a thin line (its spheres' box at most FIT_FLAT as
+# tall as wide: a chain of two or three services) turns, a graph with some breadth keeps its place.
+FIT_TURNS = np.radians(np.arange(-60, 61, 3))
+FIT_GAIN = 1.25
+FIT_FLAT = 0.3
+
+
+def _turned_to_fit(pos: np.ndarray, rooms: NameRooms | None) -> np.ndarray:
+    """A first layout turned so its spheres' box fills most of the reference view (NameRooms'
+    scale): a chain of two or three services lying down is a thin line across the view, framed
+    small; turned along the view's diagonal it is framed larger, its spheres and names with it."""
+    if rooms is None or len(pos) < 2:
+        return pos
+    extent = np.ptp(pos, axis=0) + 2 * rooms.radius.max()
+    if extent[1] > FIT_FLAT * extent[0]:
+        return pos
+    centre = pos.mean(axis=0)
+    turns = np.stack([np.cos(FIT_TURNS), -np.sin(FIT_TURNS), np.sin(FIT_TURNS), np.cos(FIT_TURNS)], axis=1).reshape(-1, 2, 2)
+    turned = np.einsum("tij,nj->tni", turns, pos - centre) + centre  # (turns, n, 2)
+    lo = (turned - rooms.radius[None, :, None]).min(axis=1)
+    hi = (turned + rooms.radius[None, :, None]).max(axis=1)
+    # pixels per unit, x and y, at the scale the spheres are framed with their error markers
+    marked = np.flatnonzero(rooms.marker)
+    tips = turned[:, marked] + np.stack([np.zeros(len(marked)), rooms.marker[marked]], axis=1)[None]
+    px = np.array([rooms.scale_of(np.concatenate([candidate, tip])) for candidate, tip in zip(turned, tips)])
+    area = np.prod((hi - lo) * px, axis=1)
+    flat = int(np.argmin(np.abs(FIT_TURNS)))
+    best = int(np.argmax(area))
+    return turned[best] if area[best] > FIT_GAIN * area[flat] else pos
 
 
 def _settle(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distance: float, rooms: NameRooms | None) -> bool:
@@ -269,6 +304,7 @@ class NameRooms:
 
     px: np.ndarray  # (n, 2) width (the gap to the node and the backing included) and height
     radius: np.ndarray  # (n,) the nodes' radii, in units: a box starts at its node's edge
+    marker: np.ndarray  # (n,) units from a node's centre to the tip of its error marker (0: no errors)
     node_half: float  # half the side of the box a node keeps clear of names, in units …
     clear_px: float  # … plus this many pixels (a node on screen is a little larger, its error marker above it)
     scale_of: Callable[[np.ndarray], tuple[float, float]]  # pixels per unit in x and in y
@@ -425,7 +461,8 @@ def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState)
         metres = (np.ptp(pos, axis=0) + p.node_max) * unit * np.array([p.stretch, 1.0])
         return tuple(reference_px_per_metre(*metres, px[:, 0].max()) * unit * np.array([p.stretch, 1.0]))
 
-    return NameRooms(px, radius, p.node_max / 2, NAME_PX["clear"], scale_of)
+    marker = np.where(graph.errors > 0, radius * (1 + 2 * MARKER_REACH), 0.0)
+    return NameRooms(px, radius, marker, p.node_max / 2, NAME_PX["clear"], scale_of)
 
 
 def reference_px_per_metre(width: float, height: float, names_px: float) -> float:

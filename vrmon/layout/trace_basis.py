@@ -22,7 +22,7 @@ from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
 from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
-from vrmon.model.columns import Room
+from vrmon.model.columns import Room, inserted
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
@@ -176,7 +176,7 @@ def merged(events: np.ndarray, more: np.ndarray) -> np.ndarray:
     """Two ascending arrays of distinct times as one (a copy, no sort of the whole)."""
     at = np.searchsorted(events, more)
     known = (at < len(events)) & (events[np.minimum(at, len(events) - 1)] == more)
-    return np.insert(events, at[~known], more[~known])
+    return inserted(events, at[~known], more[~known])
 
 
 def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray, n0: int) -> np.ndarray:
@@ -207,7 +207,7 @@ def kept_children(children: tuple[np.ndarray, np.ndarray], new_parent: np.ndarra
     keys, new_keys = same_width(keys, children_keys(new_parent, new_end))
     by_key = np.argsort(new_keys, kind="stable")
     at = np.searchsorted(keys, new_keys[by_key], side="right")
-    return np.insert(order, at, by_key + n0), np.insert(keys, at, new_keys[by_key])
+    return inserted(order, at, by_key + n0), inserted(keys, at, new_keys[by_key])
 
 
 def trace_state(store, trace: int) -> tuple[int, int, int]:

@@ -22,7 +22,7 @@ class KeyIndex:
     """
 
     MERGE_FRACTION = 32
-    MERGE_FLOOR = 4096  # below this many recent keys, never merge
+    MERGE_FLOOR = 16384  # below this many recent keys, never merge
 
     def __init__(self) -> None:
         self._main = _SortedKeys()
@@ -82,9 +82,13 @@ class _SortedKeys:
         return np.where(found, self.rows[at_c], -1)
 
     def all_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.keys):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
         lo = np.searchsorted(self.keys, keys, side="left")
-        count = np.searchsorted(self.keys, keys, side="right") - lo
-        which = np.repeat(np.arange(len(keys)), count)
+        present = np.flatnonzero(self.keys[np.minimum(lo, len(self.keys) - 1)] == keys)  # mostly few: search their ends only
+        lo = lo[present]
+        count = np.searchsorted(self.keys, keys[present], side="right") - lo
+        which = np.repeat(present, count)
         step = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count)
         return which, self.rows[np.repeat(lo, count) + step]
 

@@ -157,14 +157,14 @@ class SpanStore:
         self._next_uid += n_new
         rows = np.arange(start, start + n_new, dtype=np.int64)
         self._spans.insert(keys[~duplicate], rows[~duplicate])
+        # existing spans whose parent just arrived were orphans: they and their subtrees move (asked
+        # before the new spans' own parent ids go in, so only earlier rows answer)
+        _, adopted = self._children.all_of(keys[~duplicate]) if start else (None, rows[:0])
         named = new["parent_id"] != 0
         self._children.insert(make_keys(new["trace"][named], new["parent_id"][named]), rows[named])
         self.unknown_ref_types |= batch.unknown_ref_types
 
         touched = np.unique(new["trace"])
-        # existing spans whose parent just arrived were orphans: they and their subtrees move
-        _, waiting = self._children.all_of(keys[~duplicate]) if start else (None, rows[:0])
-        adopted = waiting[waiting < start]
         affected = np.concatenate([subtrees(self._cols, self._children, adopted), rows])  # ascending: new rows last
         old_depth = self._cols["depth"][affected].copy()
         link(self._cols, affected, self._spans)

@@ -13,10 +13,14 @@ export const SLICE_BUDGET_MS = 40; // a slice of work, then a frame: ~25 fps whi
 export const HUGE_SCENE_ROWS = 25_000;
 
 export class SlicedWork {
-  /** `pause(resume)`: call `resume` at the page's next rendering opportunity (nextRenderingOpportunity). */
-  constructor({ pause, budgetMs = SLICE_BUDGET_MS }) {
+  /**
+   * `pause(resume)`: call `resume` at the page's next rendering opportunity (nextRenderingOpportunity);
+   * `eager`: a job submitted while nothing waits starts at once (else after a pause: work that can wait).
+   */
+  constructor({ pause, budgetMs = SLICE_BUDGET_MS, eager = true }) {
     this.budgetMs = budgetMs;
     this.pause = pause;
+    this.eager = eager;
     this.queue = []; // jobs, as iterators; the first is running or paused
     this.inStep = false;
     this.insertAt = 0; // where a job submitted from inside a step goes
@@ -36,7 +40,9 @@ export class SlicedWork {
       return;
     }
     this.queue.push(steps);
-    if (this.queue.length === 1) this.slice();
+    if (this.queue.length > 1) return;
+    if (this.eager) this.slice();
+    else this.pause(() => this.slice());
   }
 
   slice() {

@@ -16,7 +16,7 @@ import {
   revealRequest, sceneRequest, selectRequest, zoomRequest,
 } from "./protocol.js";
 import { NodeFilter, NO_FILTER } from "./node-filter.js";
-import { NodeTable } from "./node-table.js";
+import { NodeTable, indexRows } from "./node-table.js";
 import { HUGE_SCENE_ROWS, SlicedWork, nextRenderingOpportunity, runAtOnce } from "./sliced-work.js";
 
 const RECONNECT_FIRST_MS = 500;
@@ -32,6 +32,9 @@ AFRAME.registerSystem("vrmon-data", {
     // Frames are applied in order, one at a time; what a huge snapshot makes the scene do (writing
     // 200k instances) is done in slices, and frames arriving meanwhile wait their turn.
     this.work = new SlicedWork({ pause: nextRenderingOpportunity(this.el) });
+    // Work a huge scene can do after it is drawn (the spans' picking tree), between frames; frames
+    // and what they cause do not wait for it.
+    this.background = new SlicedWork({ pause: nextRenderingOpportunity(this.el), eager: false });
     this.services = [];
     this.operations = [];
     this.serviceColors = []; // service index → "#rrggbb", for the services seen in this scene's nodes
@@ -230,10 +233,14 @@ AFRAME.registerSystem("vrmon-data", {
   /** A frame from the server: applied now, or after the work of the frames before it. */
   receive(data) {
     if (typeof data === "string") return; // the protocol is binary only
-    this.work.run(() => this.applyFrame(data));
+    this.work.run(this.frameSteps(data));
   },
 
-  applyFrame(data) {
+  /**
+   * Decode and apply a frame. A huge snapshot's id → row index is built first, in steps (the
+   * scene before it stays whole meanwhile, for the pointer and the panels), then put in at once.
+   */
+  *frameSteps(data) {
     let frame;
     try {
       frame = decodeServerFrame(data);
@@ -243,8 +250,17 @@ AFRAME.registerSystem("vrmon-data", {
       this.resync();
       return;
     }
+    let rowOf = null;
+    if (frame.type === "snapshot" && frame.nodes.count > HUGE_SCENE_ROWS) {
+      rowOf = new Map();
+      yield* indexRows(frame.nodes, rowOf);
+    }
+    this.applyFrame(frame, data, rowOf);
+  },
+
+  applyFrame(frame, data, rowOf) {
     switch (frame.type) {
-      case "snapshot": return this.applySnapshot(frame);
+      case "snapshot": return this.applySnapshot(frame, rowOf);
       case "delta": return this.applyDelta(frame);
       case "status":
         this.sourceStatus.set(frame.source, frame);
@@ -294,7 +310,8 @@ AFRAME.registerSystem("vrmon-data", {
     this.send(resyncRequest());
   },
 
-  applySnapshot(frame) {
+  /** A snapshot replaces the scene; `rowOf`: its nodes' id → row, if built already (else built here). */
+  applySnapshot(frame, rowOf = null) {
     this.seq = frame.seq;
     this.awaitingSnapshot = false;
     this.scene = frame.scene;
@@ -303,7 +320,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.serviceColors = [];
     this.traces = new Map(frame.traces.map((summary) => [summary.id, summary]));
     this.labels = frame.labels;
-    this.nodes.replace(frame.nodes);
+    this.nodes.replace(frame.nodes, rowOf);
     if (this.zoomInFlight) this.sendZoom(); // the window asked for is here: the next may go
     if (this.nodeFilter.active) this.matchNames(); // new name tables and maybe another trace
     if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection();

@@ -8,6 +8,8 @@
 // locomotion moves the rig, and F does nothing there.
 import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
+import { markersTop } from "../scene/span-instances.js";
+import { LABEL_HEIGHT_PX } from "../scene/service-labels.js";
 
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
@@ -136,7 +138,11 @@ AFRAME.registerComponent("camera-navigation", {
     }
     if (this.system.scene.layout === "services") {
       const room = (maxx - minx) * SERVICES_NAME_ROOM;
-      this.frame(bounds, room, room);
+      // the error markers above the spheres are in the picture too (a turned graph's top node's);
+      // above and below, the room a name needs, centred on a sphere at the top or bottom edge (a
+      // margin in metres, a share of the width, left a sphere alone 70 % of the view's height)
+      const top = Math.max(maxy, markersTop(this.system.nodes, "services"));
+      this.frame([bounds[0], bounds[1], bounds[2], maxx, top, maxz], room, 0, LABEL_HEIGHT_PX / 2);
       return;
     }
     if (!wall) {
@@ -220,8 +226,12 @@ AFRAME.registerComponent("camera-navigation", {
     look.pitchObject.rotation.x = pitch;
   },
 
-  /** Put the desktop camera where `bounds` fill the part of the view the side panels leave free. */
-  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN) {
+  /**
+   * Put the desktop camera where `bounds` fill the part of the view the side panels leave free,
+   * with `labelRoom` metres more on each side, `margin` metres all round, and `edgePx` pixels
+   * above and below.
+   */
+  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN, edgePx = 0) {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
@@ -235,7 +245,7 @@ AFRAME.registerComponent("camera-navigation", {
     const canvasWidth = canvas.clientWidth || 1;
     const canvasHeight = canvas.clientHeight || 1;
     const free = 1 - (left + right) / canvasWidth;
-    const freeHeight = 1 - (top + bottom) / canvasHeight;
+    const freeHeight = 1 - (top + bottom + 2 * edgePx) / canvasHeight;
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);

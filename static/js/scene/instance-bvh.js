@@ -8,14 +8,18 @@
 // hit is reported (the lowest instanceId among equally near ones, as a sorted brute-force list
 // has first), and the walk stops at boxes further away than the best hit so far.
 //
-// The tree is built lazily, at the first raycast after a change, never per frame. update(rows)
-// after rewriting some instances' matrices refits their leaves (rows the tree does not hold yet
-// are tested one by one until there are enough of them to be worth a rebuild).
+// The tree is built lazily, at the first raycast after a change, never per frame; or ahead of
+// it in steps (buildSteps, a huge scene's, run in slices between frames). update(rows) after
+// rewriting some instances' matrices refits their leaves (rows the tree does not hold yet are
+// tested one by one until there are enough of them to be worth a rebuild).
+import { runAtOnce } from "../data/sliced-work.js";
+
 const THREE = AFRAME.THREE;
 
 const LEAF_SIZE = 4; // instances per leaf
 const STACK_SIZE = 64; // grows if a tree is deeper (it is ~2.4·log2(n) deep at most: see split)
 const REBUILD_LOOSE_MIN = 512; // rows outside the tree (or refits) before a rebuild: this many, or 1/8 (1/4) of the tree
+const STEP_WORK = 16384; // instances boxed, or sorted into the tree, per step of buildSteps (~2–4 ms)
 
 const scratchInverse = new THREE.Matrix4();
 const scratchInstance = new THREE.Matrix4();
@@ -29,6 +33,7 @@ export class InstanceBVH {
     this.stack = new Int32Array(STACK_SIZE);
     this.origin = new Float64Array(3); // the ray in the mesh's local space; t is world distance
     this.inverseDirection = new Float64Array(3);
+    this.builds = 0; // builds begun: one in steps goes on while no later one has begun
     this.setMesh(mesh);
   }
 
@@ -48,17 +53,18 @@ export class InstanceBVH {
     this.nodes = 0;
     this.built = 0; // instances [0, built) are in the tree
     this.refitted = 0;
-    this.stale = true;
+    this.invalidate();
   }
 
   /** Every instance may have changed (a new scene): rebuild at the next raycast. */
   invalidate() {
     this.stale = true;
+    this.builds++; // a build in steps begun before stops at its next step
   }
 
   /** The matrices of these instance rows were rewritten. */
   update(rows) {
-    if (this.stale) return;
+    if (this.stale) return this.invalidate(); // a build in steps may have boxed them as they were
     const geometryBox = this.geometryBox();
     for (const row of rows) {
       this.computeBox(row, geometryBox);
@@ -95,32 +101,61 @@ export class InstanceBVH {
   }
 
   build() {
+    runAtOnce(this.buildSteps());
+  }
+
+  /**
+   * Build the tree over the instances drawn now, in steps (a yield between them): at once in
+   * build(), or ahead of the first raycast in a huge scene's slices. Until it is done the tree
+   * is stale, and a raycast builds it at once; a build begun earlier stops at its next step.
+   */
+  *buildSteps() {
+    const build = ++this.builds;
     const count = this.mesh.count;
     const geometryBox = this.geometryBox();
-    for (let i = 0; i < count; i++) {
-      this.computeBox(i, geometryBox);
-      this.order[i] = i;
+    for (let from = 0; from < count; from += STEP_WORK) {
+      for (let i = from; i < Math.min(count, from + STEP_WORK); i++) {
+        this.computeBox(i, geometryBox);
+        this.order[i] = i;
+      }
+      yield;
+      if (build !== this.builds) return;
     }
     this.nodes = 1;
     this.nodeParent[0] = -1;
+    this.nodeCount[0] = 0;
+    for (const _ of count ? this.split(0, 0, count) : []) {
+      yield;
+      if (build !== this.builds) return;
+    }
+    for (const _ of this.setNodeBoxes()) {
+      yield;
+      if (build !== this.builds) return;
+    }
     this.built = count;
     this.refitted = 0;
     this.stale = false;
-    if (count) this.split(0, 0, count);
-    else this.nodeCount[0] = 0;
   }
 
-  /** Make node `node` hold order[start, end): a leaf, or two children split at the middle of the longest axis. */
-  split(node, start, end) {
+  /**
+   * Make node `node` hold order[start, end): a leaf, or two children split at the middle of the
+   * longest axis. Yields after every STEP_WORK instances sorted; boxes come after (setNodeBoxes).
+   */
+  *split(node, start, end) {
     const b = this.boxes;
     const order = this.order;
     const work = [node, start, end]; // pending (node, start, end) triples
+    let done = 0;
     while (work.length) {
       end = work.pop(); start = work.pop(); node = work.pop();
-      this.setNodeBox(node, start, end);
       if (end - start <= LEAF_SIZE) {
         this.makeLeaf(node, start, end);
         continue;
+      }
+      done += end - start;
+      if (done >= STEP_WORK) {
+        done = 0;
+        yield;
       }
       // centroid bounds choose the axis and the cut
       let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity, hi0 = -Infinity, hi1 = -Infinity, hi2 = -Infinity;
@@ -178,6 +213,24 @@ export class InstanceBVH {
       if (mid <= j) hi = j;
       else if (mid >= i) lo = i;
       else return;
+    }
+  }
+
+  /** Every node's box, children first: a leaf's from its instances, an inner node's from its two children. */
+  *setNodeBoxes() {
+    const n = this.nodeBox;
+    for (let node = this.nodes - 1; node >= 0; node--) {
+      if (node % STEP_WORK === 0) yield;
+      const count = this.nodeCount[node];
+      if (count || node === 0 && this.nodes === 1) {
+        this.setNodeBox(node, this.nodeStart[node], this.nodeStart[node] + count);
+        continue;
+      }
+      const o = node * 6, l = this.nodeStart[node] * 6, r = l + 6; // children come after their parent
+      for (let a = 0; a < 3; a++) {
+        n[o + a] = Math.min(n[l + a], n[r + a]);
+        n[o + 3 + a] = Math.max(n[l + 3 + a], n[r + 3 + a]);
+      }
     }
   }
 

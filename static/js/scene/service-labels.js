@@ -9,7 +9,7 @@
 // in one canvas atlas drawn as one mesh of quads (one draw call); placing them rewrites two
 // small vertex arrays, and only when the view, the nodes, the pointed-at or the selected
 // service changed.
-import { MARKER_RADIUS, MARKER_SHARE } from "./span-instances.js";
+import { markerReach } from "./span-instances.js";
 import { billboardGeometry } from "./billboard-quads.js";
 import { leaderSegment, overlapsAny, rectCrossedByAny, segmentCrossesAny } from "./label-placement.js";
 
@@ -19,6 +19,8 @@ export const TEXT_PX = 16; // letter size (font size) on a desktop screen, CSS p
 export const TEXT_DEGREES = 1.5; // letter size in a headset, degrees of visual angle
 const ATLAS_SCALE = 2; // atlas pixels per label pixel: crisp when drawn a little larger
 const PAD_PX = 10; // dark backing around the text: a clear margin from links and particles
+/** A name's height on a desktop screen with its backing, CSS pixels (its row in the atlas). */
+export const LABEL_HEIGHT_PX = Math.ceil(TEXT_PX * 1.25) + 2 * PAD_PX;
 const GAP_PX = 6; // between a node and its name: the name reads as a word of its own
 const LEADER_PX = 22; // how much further off a name may stand, per step, joined by a leader
 const LEADER_WIDTH_PX = 1.5;
@@ -274,7 +276,7 @@ AFRAME.registerComponent("service-labels", {
       // The node's box on screen: its bounding cube's eight corners (the front ones are nearer,
       // so larger), reaching up over the error marker span-instances draws 1.6–3 marker radii above it.
       const r = size[row * 3] / 2;
-      const marker = flags[row] & 1 ? Math.min(MARKER_RADIUS, size[row * 3] * MARKER_SHARE.services) * 3 : 0;
+      const marker = flags[row] & 1 ? markerReach(size[row * 3], "services") : 0;
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (let c = 0; c < 8; c++) {
         const cx = x + (c & 1 ? r : -r), cy = y + (c & 2 ? r + marker : -r), cz = z + (c & 4 ? r : -r);

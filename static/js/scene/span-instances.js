@@ -6,6 +6,7 @@
 // background (per-instance colour: no extra draw call). Spans added or removed by a delta fade
 // in and out; picking goes through a BVH over the instances (instance-bvh.js).
 import { FLAG } from "../data/protocol.js";
+import { HUGE_SCENE_ROWS } from "../data/sliced-work.js";
 import { installInstanceBVH } from "./instance-bvh.js";
 import { InstanceFades } from "./instance-fades.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
@@ -18,6 +19,21 @@ export const MARKER_RADIUS = 0.13;
 // Marker radius as a share of the node's height: a small badge on a service's sphere (the
 // sphere's colour already grades the error ratio), larger over the thin bars of the span scenes.
 export const MARKER_SHARE = { services: 0.3, spans: 0.6 };
+
+/** Metres an error marker reaches above the top of a node `height` tall (see writeMarkers). */
+export function markerReach(height, layout) {
+  const share = layout === "services" ? MARKER_SHARE.services : MARKER_SHARE.spans;
+  return Math.min(MARKER_RADIUS, height * share) * 3; // centred 1.6 radii up, 1.4 radii tall each way
+}
+
+/** The highest point of the nodes with their error markers (scene metres; -Infinity for none). */
+export function markersTop({ pos, size, flags, count }, layout) {
+  let top = -Infinity;
+  for (let row = 0; row < count; row++) {
+    if (flags[row] & FLAG.error) top = Math.max(top, pos[row * 3 + 1] + size[row * 3 + 1] / 2 + markerReach(size[row * 3 + 1], layout));
+  }
+  return top;
+}
 // A node colour byte (sRGB) → three.js's working (linear) value, as Color.setRGB(…, SRGBColorSpace)
 // converts it: a table, because that conversion (two pow calls) ran per channel per row.
 const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => new THREE.Color().setRGB(v / 255, 0, 0, THREE.SRGBColorSpace).r);
@@ -137,6 +153,7 @@ AFRAME.registerComponent("span-instances", {
       for (const row of rows) this.writeRow(row);
       this.bvh.update(rows);
       this.growBounds(rows);
+      this.preparePicking();
     }
     if (added?.length) this.fades.fadeIn(added, nodes.ids, now);
     this.spans.instanceMatrix.needsUpdate = true;
@@ -163,11 +180,20 @@ AFRAME.registerComponent("span-instances", {
       yield;
     }
     this.bvh.invalidate(); // a ray may have built it over the rows written so far
+    this.preparePicking();
     this.boundsStale = true;
     this.writeMarkers();
     this.pulseStart = null; // a new scene is seen whole
     this.markerMaterial.emissiveIntensity = MARKER_LIT;
     this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+  },
+
+  /**
+   * A huge scene's picking tree is built between frames once it is drawn, not at the first hover
+   * (a 255 ms task at 200k spans); a smaller one's at the first raycast, in a few ms.
+   */
+  preparePicking() {
+    if (this.bvh.stale && this.spans.count > HUGE_SCENE_ROWS) this.system.background.run(this.bvh.buildSteps());
   },
 
   /** Whether a change to these rows moves, adds or removes an error marker. */
