@@ -306,9 +306,8 @@ def _callees(wire: Wire, attributes: Fields) -> dict[int, str]:
     table = np.where(chosen >= 0, which[chosen], -1).reshape(len(spans), width)
     combination_of, firsts = _distinct_rows(table)
     names = [peer_of({pairs[p][0]: pairs[p][1] for p in combination.tolist() if p >= 0}) for combination in table[firsts]]
-    callee = np.array(names, dtype=object)[combination_of]
-    named = callee != ""
-    return dict(zip(spans[named].tolist(), callee[named].tolist()))
+    named = np.array([name != "" for name in names], bool)[combination_of]
+    return dict(zip(spans[named].tolist(), np.array(names, dtype=object)[combination_of[named]].tolist()))
 
 
 _WEIGHTS = np.random.default_rng(0).integers(1, 2**63, 2 + _WIDEST_COMPARED // 8, dtype=np.uint64)

@@ -275,6 +275,9 @@ def _walk_each(data: bytes, messages: np.ndarray, starts: np.ndarray, ends: np.n
                 if pos < end and data[pos] < 0x80:
                     start = pos + 1
                     pos = start + data[pos]
+                elif pos + 1 < end and data[pos + 1] < 0x80:  # 128 bytes to 16 KiB: a resourceSpans, say
+                    start = pos + 2
+                    pos = start + (data[pos] & 0x7F) + (data[pos + 1] << 7)
                 else:
                     length, start = _varint(data, pos, end)
                     pos = start + length
