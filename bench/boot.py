@@ -13,8 +13,9 @@ freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
   server for (a 304 counts; a file taken from the cache unasked does not);
 - **CPU**: what the first visit cost the machine's cores from page open to ready, in CPU seconds
   (psutil): the browser's processes (the page's renderer, the GPU process, the browser and its
-  network service) and the server's. Unlike the wall clock, this hardly moves with the load of
-  other programs on a shared machine, so a change's effect shows there even when the times do not;
+  network service) and the server's. The load of other programs on a shared machine moves it far
+  less than the wall clock (waiting for a core costs no CPU), so a change's effect can show there
+  when the times do not (it still varies by some 20 % between runs under heavy load);
 - **bytes**: what the first visit transferred (Resource Timing transferSize: compressed sizes);
 - **longest task while loading**: the longest main-thread task from navigation until 1 s after ready;
 - **at rest**: over the 3 s after that, frames rendered (three.js's own frame counter), long
@@ -373,8 +374,8 @@ def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: in
         for n, m in results[key].items():
             lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS)
                          + f" | {m['first_s']:.2f} | {m['complete_s']:.2f} | {m['load_longest_task_at_s']:.2f} |")
-        lines += ["", "What the first visit cost the cores from page open to the first frame (CPU seconds, which the load of",
-                  "other programs hardly changes): the page's renderer, the GPU process (software GL), the rest of the",
+        lines += ["", "What the first visit cost the cores from page open to the first frame (CPU seconds, far less moved by",
+                  "the load of other programs than the wall clock): the page's renderer, the GPU process (software GL), the rest of the",
                   "browser (its network service too), the server.", "",
                   "| spans | renderer | GPU process | browser | server | all |", "|---|---|---|---|---|---|"]
         for n, m in results[key].items():

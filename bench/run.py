@@ -19,6 +19,7 @@ import msgpack
 import numpy as np
 
 from bench.baseline import python_columns, python_waterfall
+from bench.before_after import before_after
 from bench.report import ROOT, finish, machine, noted, write_part, write_rows
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from vrmon.formats import read_document
@@ -358,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--incremental", action="store_true",
                         help="only the incremental (live growth) cases; writes nothing unless --write")
+    parser.add_argument("--against", metavar="REV",
+                        help="with --incremental: the open trace's growth measured for REV too (a git revision), taking turns")
     parser.add_argument("--write", action="store_true",
                         help="with --incremental: record its part and its targets' rows in docs/benchmarks.md")
     parser.add_argument("--overview", action="store_true",
@@ -368,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         now = datetime.datetime.now(datetime.timezone.utc)
         rows, results = [], {}
         bench_incremental(rows, results)
+        if args.against:
+            rows += before_after(args.against)
         rows[0] = rows[0].lstrip("\n") + f"\n`python -m bench.run --incremental` (also part of `make bench`). Measured {now:%Y-%m-%d %H:%M} UTC on " \
             f"{machine()}; load average {load} when it started.\n"
         report = "\n".join(rows) + "\n"

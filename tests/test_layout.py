@@ -168,3 +168,46 @@ def test_the_critical_path_from_kept_children_order_matches_the_plain_one(path):
             kept = critical_path_of_sorted(start, end, order, keys)
             assert np.array_equal(kept, critical_path(cols.parent, start, end))
             assert kept.any()
+
+
+def critical_by_the_rule(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The critical path walked as its rule says, child by child in plain Python (slow; a reference)."""
+    end = np.maximum(end, start)
+    children: dict[int, list[int]] = {}
+    for i, p in enumerate(parent.tolist()):
+        children.setdefault(p, []).append(i)
+    for kids in children.values():
+        kids.sort(key=lambda c: (end[c], c))
+    latest = max(end[r] for r in children[-1])
+    critical = np.zeros(len(parent), bool)
+    stack = [(min(r for r in children[-1] if end[r] == latest), int(latest))]
+    while stack:
+        span, bound = stack.pop()
+        critical[span] = True
+        cursor, kids = min(int(end[span]), bound), children.get(span, [])
+        while kids and cursor > start[span]:
+            ended = [k for k in kids if end[k] <= cursor]  # the latest-ending child that ended by the cursor
+            picked = ended[-1] if ended else next((k for k in reversed(kids) if start[k] < cursor), None)
+            if picked is None:
+                break
+            kids = kids[: kids.index(picked)]
+            stack.append((picked, cursor))
+            cursor = int(start[picked])
+    return critical
+
+
+@pytest.mark.parametrize("children", [12, 5000], ids=["a dozen children a span", "5,000 children of the root"])
+def test_the_critical_path_walks_as_its_rule_says(children):
+    rng = np.random.default_rng(children)
+    n = 6000
+    parent = np.where(np.arange(n) <= children, 0, rng.integers(1, children + 1, n))  # the root's children, then theirs
+    parent[0] = -1
+    start = rng.integers(0, 1_000_000, n)
+    start[0] = 0
+    end = start + rng.integers(0, 200_000, n)  # some children end after their parent: async calls
+    end[0] = 1_000_000
+    order = children_order(parent, start, end)
+    expected = critical_by_the_rule(parent, start, end)
+    assert expected.sum() > 3
+    assert np.array_equal(critical_path(parent, start, end), expected)
+    assert np.array_equal(critical_path_of_sorted(start, end, order, children_keys(parent[order], end[order])), expected)

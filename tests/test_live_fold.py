@@ -66,11 +66,13 @@ def grown_inside(store, k: int, seed: int, at: float):
     return batch
 
 
-# (the store, whether its growth keeps the axis: a burst's idle gap fills up, so its axis rescales)
+# (the store, whether its growth keeps the axis (a burst's idle gap fills up, so its axis rescales),
+# the views looked at (None: all), growth steps)
 SHAPES = {
-    "wide": (lambda: named_store(20_000, spans_per_trace=20_000, n_services=40), True),  # 40 services, fan-out in the thousands
-    "deep": (lambda: store_of(deep_chain_batch(depth=600)), True),  # one chain 600 calls deep
-    "burst": (lambda: burst_then_wait_store(), False),  # 23 spans, then 15 s idle; grows past the whole-trace size
+    "wide": (lambda: named_store(20_000, spans_per_trace=20_000, n_services=40), True, None, 4),  # fan-out in the thousands
+    "deep": (lambda: store_of(deep_chain_batch(depth=520)), True, None, 3),  # one chain 520 calls deep (past a whole-drawn trace)
+    "burst": (lambda: burst_then_wait_store(), False, None, 4),  # 23 spans, then 15 s idle; grows past the whole-trace size
+    "huge": (lambda: named_store(100_000, spans_per_trace=100_000, n_services=40), True, ("zoomed", "opened", "depth 2"), 2),
 }
 
 
@@ -92,13 +94,14 @@ def views(store) -> dict[str, DetailLevel]:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monkeypatch, shape):
-    make, axis_stays = SHAPES[shape]
+    make, axis_stays, names, steps = SHAPES[shape]
     store = make()
     bases = TraceBases(store)
-    scene_views = [SceneView(store, WATERFALL, detail=detail, bases=bases) for detail in views(store).values()]
+    scene_views = [SceneView(store, WATERFALL, detail=detail, bases=bases) for name, detail in views(store).items()
+                   if names is None or name in names]
     real_cut = overview_module.cut
     folds = []
-    for step in range(4):
+    for step in range(steps):
         # inside the windows, then past the trace's end (the windows stay on the same moments)
         store.add(grown_inside(store, 300, seed=step, at=0.48) if step % 2 == 0 else
                   spans_of_the_open_trace(store, 300, seed=step, extent_growth=0.002))
@@ -109,7 +112,7 @@ def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monke
             assert len(view._overview.rows) == len(store)
             same_picture(view._overview, overview_layout(store, 0, WATERFALL.params, view.detail))
     if axis_stays:  # the fold grew with the trace in every view
-        assert not folds, f"{len(folds)} full folds in {4 * len(scene_views)} refreshes"
+        assert not folds, f"{len(folds)} full folds in {steps * len(scene_views)} refreshes"
 
 
 def test_a_trace_that_grows_past_12_days_keeps_its_children_order_and_critical_path():

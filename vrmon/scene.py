@@ -54,6 +54,7 @@ class SceneView:
         self._nodes = Nodes.empty()
         self._order = np.empty(0, np.int64)  # argsort of self._nodes.ids
         self._labels: list[Label] = []
+        self._labels_wire: list[dict] = []  # as last sent, to compare the next labels with
         self._edges = Edges.empty()
         self._graph_state = GraphState()  # the services layout keeps positions between updates
         self._overview: Overview | None = None  # the waterfall's last layout and fold
@@ -152,7 +153,8 @@ class SceneView:
         traces = self._changed_traces()
         added, updated, removed = _diff(self._nodes, self._order, layout.nodes)
         order = np.argsort(layout.nodes.ids, kind="stable")
-        labels_changed = [label.to_wire() for label in layout.labels] != [label.to_wire() for label in self._labels]
+        labels_wire = [label.to_wire() for label in layout.labels]
+        labels_changed = labels_wire != self._labels_wire
         scene_changed = scene != self._scene
         edges = layout.edges if layout.edges is not None else Edges.empty()
         edges_changed = not _same_edges(edges, self._edges)
@@ -163,6 +165,7 @@ class SceneView:
         self._nodes = layout.nodes
         self._order = order
         self._labels = layout.labels
+        self._labels_wire = labels_wire
         self._edges = edges
         self._scene = scene
         self._services_sent = len(self.store.services)

@@ -9,19 +9,23 @@ keeps its exact messages and warnings.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 from msgspec import Raw, Struct
 
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
-from vrmon.formats.typed_checks import Unusual, check_ranges
+from vrmon.formats.typed_checks import Seen, Unusual, check_ranges
 from vrmon.model.raw_details import Keeper
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
 
 _KIND_CODES = {name: code for code, name in enumerate(SPAN_KINDS)}
 _KNOWN_REF_TYPES = ("CHILD_OF", "FOLLOWS_FROM")
 _MASK_128 = 2**128 - 1
+
+
+def _hex(text: str) -> int:
+    return int(text, 16)
 
 
 class Reference(Struct):
@@ -69,7 +73,7 @@ class JaegerTraces:
     def __init__(self, keep: Keeper) -> None:
         self.keep = keep
         self.batch = SpanBatch()
-        self._seen = _Seen({}, {})
+        self._seen = Seen()
 
     def add(self, raw_trace: bytes | memoryview) -> None:
         """The spans of one trace object (its "spans" and "processes"; other keys are left alone)."""
@@ -84,20 +88,10 @@ class JaegerTraces:
         return self.batch
 
 
-class _Seen(NamedTuple):
-    """One object for each trace id and operation name however many spans repeat it (a 1M-span
-    file would otherwise hold a million copies of a few hundred names while it is read)."""
-
-    trace_ids: dict[str, int]
-    operations: dict[str, str]
-
-
-def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any]], seen: _Seen) -> Any:
+def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any]], seen: Seen) -> Any:
     """Append the span's columns (not its details); the place of the process it names, or None."""
     trace_text = span.traceID
-    trace_id = seen.trace_ids.get(trace_text)
-    if trace_id is None:
-        trace_id = seen.trace_ids[trace_text] = int(trace_text, 16)
+    trace_id = seen.trace_id(trace_text, _hex)
     parent_id = 0
     follows = False
     for ref in span.references or ():
@@ -140,7 +134,7 @@ def _read_span(batch: SpanBatch, span: Span, processes: dict[str, tuple[str, Any
     batch.span_id.append(int(span.spanID, 16))
     batch.parent_id.append(parent_id)
     batch.service.append(service or UNKNOWN_SERVICE)
-    batch.operation.append(seen.operations.setdefault(span.operationName, span.operationName))
+    batch.operation.append(seen.names.setdefault(span.operationName, span.operationName))
     batch.start_us.append(span.startTime)
     batch.duration_us.append(span.duration)
     batch.error.append(error)

@@ -15,7 +15,7 @@ from msgspec import Raw, Struct
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
 from vrmon.formats.otlp import _KIND_NAMES, _STATUS_ERROR, attribute_value
 from vrmon.formats.proto_names import spelt_with_proto_names
-from vrmon.formats.typed_checks import Unusual, check_ranges
+from vrmon.formats.typed_checks import Seen, Unusual, check_ranges
 from vrmon.model.attribute_values import any_value
 from vrmon.model.raw_details import Keeper
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -70,6 +70,7 @@ class OtlpResourceSpans:
         self.keep = keep
         self.batch = SpanBatch()
         self._first = True
+        self._seen = Seen()
 
     def add(self, raw_rs: bytes | memoryview) -> None:
         keep, batch = self.keep, self.batch
@@ -82,13 +83,14 @@ class OtlpResourceSpans:
         resource = _object(rs.resource)
         service = attribute_value(_list(resource.get("attributes")), "service.name")
         service = str(service) if service not in (None, "") else UNKNOWN_SERVICE
+        service = self._seen.names.setdefault(service, service)
         resource_place = keep.where(None if rs.resource is ABSENT else rs.resource)
         for scope_spans in rs.scopeSpans or rs.instrumentationLibrarySpans or ():
             scope = next((raw for raw in (scope_spans.scope, scope_spans.instrumentationLibrary) if _object(raw)), None)
             context = keep.otlp_context(resource_place, keep.where(scope))
             spans = scope_spans.spans or []
             for raw, place in zip(spans, keep.spans(spans)):
-                _read_span(batch, _span(raw), service)
+                _read_span(batch, _span(raw), service, self._seen)
                 batch.details.append(keep.otlp(place, context))
 
     def finish(self) -> SpanBatch:
@@ -96,7 +98,7 @@ class OtlpResourceSpans:
         return self.batch
 
 
-def _read_span(batch: SpanBatch, span: Span, service: str) -> None:
+def _read_span(batch: SpanBatch, span: Span, service: str, seen: Seen) -> None:
     """Append the span's columns (not its details)."""
     start_ns = _nanoseconds(span.startTimeUnixNano)
     end_ns = _nanoseconds(span.endTimeUnixNano) if span.endTimeUnixNano else start_ns
@@ -104,11 +106,11 @@ def _read_span(batch: SpanBatch, span: Span, service: str) -> None:
     callee = _callee(span.attributes) if span.attributes else ""
     if callee:
         batch.callee[len(batch)] = callee
-    batch.trace_id.append(_id(span.traceId))
+    batch.trace_id.append(seen.trace_id(span.traceId, _id))
     batch.span_id.append(_id(span.spanId))
     batch.parent_id.append(_id(span.parentSpanId) if span.parentSpanId else 0)
     batch.service.append(service)
-    batch.operation.append(span.name)
+    batch.operation.append(seen.names.setdefault(span.name, span.name))
     batch.start_us.append(start_ns // 1000)
     batch.duration_us.append((end_ns - start_ns) // 1000)
     batch.error.append(span.status is not None and span.status.code in _STATUS_ERROR)

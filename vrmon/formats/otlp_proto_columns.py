@@ -20,7 +20,7 @@ import numpy as np
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from vrmon.formats.call_peers import PEER_KEYS, peer_of
-from vrmon.formats.proto_wire import I64, LEN, VARINT, Fields, byte_at, fields, last_of_each, varints
+from vrmon.formats.proto_wire import I64, LEN, VARINT, Fields, Wire, byte_at, fields, last_of_each, varints
 from vrmon.formats.typed_checks import Unusual
 from vrmon.model.otlp_proto_details import plain_value
 from vrmon.model.span_batch import SPAN_KINDS, UNKNOWN_SERVICE, SpanBatch
@@ -53,13 +53,13 @@ _SPAN_FIELDS = {TRACE_ID: LEN, SPAN_ID: LEN, PARENT_SPAN_ID: LEN, NAME: LEN, KIN
 def read_columns(data: bytes, keep: ProtoKeeper, empty_groups: list[str] | None = None) -> SpanBatch:
     """Every span of a serialized TracesData; `empty_groups` hears of each resourceSpans without
     scopeSpans and each scopeSpans without spans."""
-    buf = np.frombuffer(data, np.uint8)
-    groups = _in_byte_order(fields(data, buf, np.zeros(1, np.int64), np.full(1, len(data), np.int64),
+    wire = Wire(data)
+    groups = _in_byte_order(fields(wire, np.zeros(1, np.int64), np.full(1, len(data), np.int64),
                                    {RESOURCE_SPANS: LEN})[RESOURCE_SPANS])
-    inside = fields(data, buf, groups.start, groups.end, {RESOURCE: LEN, SCOPE_SPANS: LEN})
+    inside = fields(wire, groups.start, groups.end, {RESOURCE: LEN, SCOPE_SPANS: LEN})
     resources = _at_most_one(inside[RESOURCE], len(groups))
     scope_groups = _in_byte_order(inside[SCOPE_SPANS])
-    inside = fields(data, buf, scope_groups.start, scope_groups.end, {SCOPE: LEN, SPANS: LEN})
+    inside = fields(wire, scope_groups.start, scope_groups.end, {SCOPE: LEN, SPANS: LEN})
     scopes = _at_most_one(inside[SCOPE], len(scope_groups))
     spans = _in_byte_order(inside[SPANS])
     if empty_groups is not None:
@@ -68,28 +68,28 @@ def read_columns(data: bytes, keep: ProtoKeeper, empty_groups: list[str] | None 
     n = len(spans)
     if not n:
         return batch
-    span_fields = fields(data, buf, spans.start, spans.end, _SPAN_FIELDS)
+    span_fields = fields(wire, spans.start, spans.end, _SPAN_FIELDS)
     scope_of = spans.message
     group_of = scope_groups.message[scope_of]
 
-    batch.trace_id = _trace_ids(buf, span_fields[TRACE_ID], n)
-    batch.span_id = _span_ids(buf, span_fields[SPAN_ID], n, "spanId", absent_ok=False).tolist()
-    batch.parent_id = _span_ids(buf, span_fields[PARENT_SPAN_ID], n, "parentSpanId", absent_ok=True).tolist()
-    start_ns = _fixed64(buf, span_fields[START], n)
-    end_ns = _fixed64(buf, span_fields[END], n)
+    batch.trace_id = _trace_ids(wire, span_fields[TRACE_ID], n)
+    batch.span_id = _span_ids(wire, span_fields[SPAN_ID], n, "spanId", absent_ok=False).tolist()
+    batch.parent_id = _span_ids(wire, span_fields[PARENT_SPAN_ID], n, "parentSpanId", absent_ok=True).tolist()
+    start_ns = _fixed64(wire, span_fields[START], n)
+    end_ns = _fixed64(wire, span_fields[END], n)
     end_ns = np.where(end_ns == 0, start_ns, end_ns)
     start_us = (start_ns // 1000).astype(np.int64)  # ≤ 2^64 / 1000: well inside the store's ±2^62
     # (end - start) // 1000, floored, without leaving int64: end or start may be above 2^63 ns
     duration_us = (end_ns // 1000).astype(np.int64) - start_us - (end_ns % 1000 < start_ns % 1000)
     batch.start_us, batch.duration_us = start_us.tolist(), duration_us.tolist()
-    kind = _varint_field(buf, span_fields[KIND], n)
+    kind = _varint_field(wire, span_fields[KIND], n)
     batch.kind = np.where(kind < len(SPAN_KINDS), kind, 0).tolist()
-    batch.error = (_status_codes(data, buf, span_fields[STATUS], n) == _STATUS_CODE_ERROR).tolist()
+    batch.error = (_status_codes(wire, span_fields[STATUS], n) == _STATUS_CODE_ERROR).tolist()
     batch.follows_from = [False] * n
-    batch.operation = _strings(data, buf, span_fields[NAME], n)
-    services = _service_names(data, buf, resources, len(groups))
+    batch.operation = _strings(wire, span_fields[NAME], n)
+    services = _service_names(wire, resources, len(groups))
     batch.service = np.array(services, dtype=object)[group_of].tolist()
-    batch.callee = _callees(data, buf, span_fields[ATTRIBUTES])
+    batch.callee = _callees(wire, span_fields[ATTRIBUTES])
     batch.details = keep.otlp_proto(data, (spans.start, spans.end), (resources.start[group_of], resources.end[group_of]),
                                     (scopes.start[scope_of], scopes.end[scope_of]))
     return batch
@@ -134,71 +134,63 @@ def _each(rows: Fields, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.where(present, rows.start[chosen], 0), np.where(present, rows.end[chosen], 0), present
 
 
-def _gather(buf: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """The `width` bytes at each offset, one row each (an offset too near the end reads zeros)."""
-    padded = buf if len(buf) >= width else np.concatenate([buf, np.zeros(width, np.uint8)])
-    windows = np.lib.stride_tricks.as_strided(padded, (len(padded) - width + 1, width), (1, 1), writeable=False)
-    return windows[np.minimum(start, len(windows) - 1)]
-
-
-def _trace_ids(buf: np.ndarray, rows: Fields, n: int) -> list[int]:
+def _trace_ids(wire: Wire, rows: Fields, n: int) -> list[int]:
     start, end, _ = _each(rows, n)
     if ((end - start) != 16).any():
         raise Unusual("a traceId that is not 16 bytes")
-    halves = _gather(buf, start, 16).view(">u8").astype(np.uint64)
-    if not (halves.any(axis=1)).all():
+    high, low = wire.u64_at(start).byteswap(), wire.u64_at(start + 8).byteswap()  # ids are big-endian bytes
+    if not (high | low).all():
         raise Unusual("an all-zero traceId")
-    high, low = halves[:, 0].astype(object), halves[:, 1].astype(object)
-    return ((high << 64) | low).tolist()
+    return ((high.astype(object) << 64) | low.astype(object)).tolist()
 
 
-def _span_ids(buf: np.ndarray, rows: Fields, n: int, name: str, absent_ok: bool) -> np.ndarray:
+def _span_ids(wire: Wire, rows: Fields, n: int, name: str, absent_ok: bool) -> np.ndarray:
     start, end, _ = _each(rows, n)
     length = end - start
     if ((length != 8) & ((length != 0) | (not absent_ok))).any():
         raise Unusual(f"a {name} that is not 8 bytes")
-    ids = _gather(buf, start, 8).view(">u8")[:, 0].astype(np.uint64)
+    ids = wire.u64_at(start).byteswap()
     ids[length == 0] = 0
     if not absent_ok and not ids.all():
         raise Unusual(f"an all-zero {name}")
     return ids
 
 
-def _fixed64(buf: np.ndarray, rows: Fields, n: int) -> np.ndarray:
+def _fixed64(wire: Wire, rows: Fields, n: int) -> np.ndarray:
     start, _, present = _each(rows, n)
-    values = _gather(buf, start, 8).view("<u8")[:, 0].copy()
+    values = wire.u64_at(start)
     values[~present] = 0
     return values
 
 
-def _varint_field(buf: np.ndarray, rows: Fields, n: int) -> np.ndarray:
+def _varint_field(wire: Wire, rows: Fields, n: int) -> np.ndarray:
     start, end, present = _each(rows, n)
     values = np.zeros(n, np.uint64)
     if present.any():
-        values[present] = varints(buf, start[present], end[present])[0]
+        values[present] = varints(wire.buf, start[present], end[present])[0]
     return values
 
 
-def _status_codes(data: bytes, buf: np.ndarray, statuses: Fields, n: int) -> np.ndarray:
+def _status_codes(wire: Wire, statuses: Fields, n: int) -> np.ndarray:
     """Each span's status code: the last one set, over all of its status fields (protobuf merges them)."""
     if not len(statuses):
         return np.zeros(n, np.uint64)
-    codes = fields(data, buf, statuses.start, statuses.end, {STATUS_CODE: VARINT})[STATUS_CODE]
-    return _varint_field(buf, Fields(statuses.message[codes.message], codes.start, codes.end), n)
+    codes = fields(wire, statuses.start, statuses.end, {STATUS_CODE: VARINT})[STATUS_CODE]
+    return _varint_field(wire, Fields(statuses.message[codes.message], codes.start, codes.end), n)
 
 
-def _strings(data: bytes, buf: np.ndarray, rows: Fields, n: int) -> list[str]:
+def _strings(wire: Wire, rows: Fields, n: int) -> list[str]:
     """A string field of each span ("" when absent), each distinct one decoded once."""
     start, end, _ = _each(rows, n)
-    which, firsts = _distinct_slices(data, buf, start, end)
+    which, firsts = _distinct_slices(wire, start, end)
     try:
-        texts = [data[a:b].decode() for a, b in zip(start[firsts].tolist(), end[firsts].tolist())]
+        texts = [wire.data[a:b].decode() for a, b in zip(start[firsts].tolist(), end[firsts].tolist())]
     except UnicodeDecodeError:
         raise Unusual("a name that is not UTF-8") from None
     return np.array(texts, dtype=object)[which].tolist()
 
 
-def _distinct_slices(data: bytes, buf: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_slices(wire: Wire, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which distinct byte string data[start:end] each row is (0, 1, ...), and a row of each."""
     length = end - start
     if not len(start):
@@ -209,12 +201,13 @@ def _distinct_slices(data: bytes, buf: np.ndarray, start: np.ndarray, end: np.nd
         firsts: list[int] = []
         which = np.empty(len(start), np.int64)
         for row, (a, b) in enumerate(zip(start.tolist(), end.tolist())):
-            code = distinct.setdefault(data[a:b], len(distinct))
+            code = distinct.setdefault(wire.data[a:b], len(distinct))
             if code == len(firsts):
                 firsts.append(row)
             which[row] = code
         return which, np.array(firsts, np.int64)
-    padded = _gather(buf, start, max(width, 8)) * (np.arange(max(width, 8)) < length[:, None])
+    width = max(width, 8)
+    padded = wire.rows(start, width) * (np.arange(width) < length[:, None])  # bytes past each value's end as zeros
     table = np.concatenate([length[:, None].astype(np.uint64), padded.view("<u8")], axis=1)
     return _distinct_rows(table)
 
@@ -222,30 +215,32 @@ def _distinct_slices(data: bytes, buf: np.ndarray, start: np.ndarray, end: np.nd
 _WIDEST_COMPARED = 256  # bytes: values up to this long are told apart with numpy, longer ones in Python
 
 
-def _key_rows(data: bytes, buf: np.ndarray, attributes: Fields, keys: tuple[bytes, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _key_rows(wire: Wire, attributes: Fields, keys: tuple[bytes, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Which attributes (KeyValue rows of `attributes`) have one of `keys`: their rows, and the index of
     the key in `keys`."""
-    key_start, key_end = _keys(data, buf, attributes)
+    key_start, key_end = _keys(wire, attributes)
     key_length = key_end - key_start
-    possible = np.zeros(256, bool)
-    possible[[len(key) for key in keys]] = True
-    candidates = np.flatnonzero(possible[np.minimum(key_length, 255)])  # keys of a length one of `keys` has
     rows, codes = [], []
-    for code, key in enumerate(keys):
-        same_length = candidates[key_length[candidates] == len(key)]
-        if same_length.size:
-            equal = (_gather(buf, key_start[same_length], len(key)) == np.frombuffer(key, np.uint8)).all(axis=1)
-            rows.append(same_length[equal])
-            codes.append(np.full(int(equal.sum()), code, np.int64))
+    for length in sorted({len(key) for key in keys}):
+        same_length = np.flatnonzero(key_length == length)
+        if not same_length.size:
+            continue
+        words = wire.words(key_start[same_length], length)  # read once for every key of this length
+        for code, key in enumerate(keys):
+            if len(key) == length:
+                equal = same_length[wire.equal(words, key)]
+                rows.append(equal)
+                codes.append(np.full(len(equal), code, np.int64))
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(rows), np.concatenate(codes)
 
 
-def _keys(data: bytes, buf: np.ndarray, attributes: Fields) -> tuple[np.ndarray, np.ndarray]:
+def _keys(wire: Wire, attributes: Fields) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) of each KeyValue's key (start == end: none). Nearly every KeyValue is its key (a
     length under 128) then its value, read directly; the others are walked field by field."""
     start, end = attributes.start, attributes.end
+    buf = wire.buf
     key_length = byte_at(buf, start + 1).astype(np.int64)
     key_end = start + 2 + key_length
     value_length = byte_at(buf, key_end + 1).astype(np.int64)
@@ -255,7 +250,7 @@ def _keys(data: bytes, buf: np.ndarray, attributes: Fields) -> tuple[np.ndarray,
     key_end = np.where(plain, key_end, 0)
     other = np.flatnonzero(~plain)
     if other.size:
-        keys = fields(data, buf, start[other], end[other], {KEY: LEN})[KEY]
+        keys = fields(wire, start[other], end[other], {KEY: LEN})[KEY]
         chosen = last_of_each(keys.message, keys.start, other.size)
         found = chosen >= 0
         key_start[other[found]] = keys.start[chosen[found]]
@@ -263,7 +258,7 @@ def _keys(data: bytes, buf: np.ndarray, attributes: Fields) -> tuple[np.ndarray,
     return key_start, key_end
 
 
-def _plain_values(data: bytes, buf: np.ndarray, attributes: Fields, rows: np.ndarray,
+def _plain_values(wire: Wire, attributes: Fields, rows: np.ndarray,
                   codes: np.ndarray) -> tuple[list, np.ndarray]:
     """The distinct KeyValues among `rows` as (key, plain value) pairs (decoded by the protobuf
     package, once each), and which of them each row is. Rows of one key code are compared
@@ -273,37 +268,37 @@ def _plain_values(data: bytes, buf: np.ndarray, attributes: Fields, rows: np.nda
     pairs: list[tuple[str, object]] = []
     for code in np.unique(codes).tolist():
         of_code = np.flatnonzero(codes == code)
-        distinct, firsts = _distinct_slices(data, buf, start[of_code], end[of_code])
+        distinct, firsts = _distinct_slices(wire, start[of_code], end[of_code])
         which[of_code] = distinct + len(pairs)
         for a, b in zip(start[of_code][firsts].tolist(), end[of_code][firsts].tolist()):
-            pair = KeyValue.FromString(data[a:b])
+            pair = KeyValue.FromString(wire.data[a:b])
             pairs.append((pair.key, plain_value(pair.value)))
     return pairs, which
 
 
-def _service_names(data: bytes, buf: np.ndarray, resources: Fields, n_groups: int) -> list[str]:
+def _service_names(wire: Wire, resources: Fields, n_groups: int) -> list[str]:
     """Each resource's first service.name attribute, as text (UNKNOWN_SERVICE when absent or empty)."""
     names = [UNKNOWN_SERVICE] * n_groups
-    attributes = fields(data, buf, resources.start, resources.end, {RESOURCE_ATTRIBUTES: LEN})[RESOURCE_ATTRIBUTES]
-    rows, codes = _key_rows(data, buf, attributes, (_SERVICE_NAME,))
+    attributes = fields(wire, resources.start, resources.end, {RESOURCE_ATTRIBUTES: LEN})[RESOURCE_ATTRIBUTES]
+    rows, codes = _key_rows(wire, attributes, (_SERVICE_NAME,))
     if not rows.size:
         return names
     order = np.argsort(attributes.start[rows])[::-1]  # the first in each resource is written last
     rows, codes = rows[order], codes[order]
-    pairs, which = _plain_values(data, buf, attributes, rows, codes)
+    pairs, which = _plain_values(wire, attributes, rows, codes)
     for group, pair in zip(attributes.message[rows].tolist(), which.tolist()):
         value = pairs[pair][1]
         names[group] = str(value) if value not in (None, "") else UNKNOWN_SERVICE
     return names
 
 
-def _callees(data: bytes, buf: np.ndarray, attributes: Fields) -> dict[int, str]:
+def _callees(wire: Wire, attributes: Fields) -> dict[int, str]:
     """What each span calls (call_peers.peer_of on its peer tags, the later of a repeated key),
     by position; spans that name no peer are left out."""
-    rows, codes = _key_rows(data, buf, attributes, tuple(key.encode() for key in _PEER_KEYS))
+    rows, codes = _key_rows(wire, attributes, tuple(key.encode() for key in _PEER_KEYS))
     if not rows.size:
         return {}
-    pairs, which = _plain_values(data, buf, attributes, rows, codes)
+    pairs, which = _plain_values(wire, attributes, rows, codes)
     # a row per span naming a peer: the distinct KeyValue each peer key has there (-1: none)
     spans, slot = np.unique(attributes.message[rows], return_inverse=True)
     width = len(_PEER_KEYS)
@@ -311,9 +306,8 @@ def _callees(data: bytes, buf: np.ndarray, attributes: Fields) -> dict[int, str]
     table = np.where(chosen >= 0, which[chosen], -1).reshape(len(spans), width)
     combination_of, firsts = _distinct_rows(table)
     names = [peer_of({pairs[p][0]: pairs[p][1] for p in combination.tolist() if p >= 0}) for combination in table[firsts]]
-    callee = np.array(names, dtype=object)[combination_of]
-    named = callee != ""
-    return dict(zip(spans[named].tolist(), callee[named].tolist()))
+    named = np.array([name != "" for name in names], bool)[combination_of]
+    return dict(zip(spans[named].tolist(), np.array(names, dtype=object)[combination_of[named]].tolist()))
 
 
 _WEIGHTS = np.random.default_rng(0).integers(1, 2**63, 2 + _WIDEST_COMPARED // 8, dtype=np.uint64)

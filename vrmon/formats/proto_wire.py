@@ -26,6 +26,57 @@ class Malformed(ValueError):
     """The bytes are not a well-formed protobuf message (the message says where)."""
 
 
+class Wire:
+    """A message's bytes, with the views the bulk readers read them through: bytes, 8 bytes from
+    any offset at once, or rows of bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.buf = np.frombuffer(data, np.uint8)
+        # overlapping little-endian words, one starting at each byte (the last 7 bytes start none)
+        self._u64 = np.ndarray((max(len(data) - 7, 0),), "<u8", data, strides=(1,))
+
+    def u64_at(self, offsets: np.ndarray) -> np.ndarray:
+        """The 8 bytes from each offset as a little-endian number (bytes past the end read as 0)."""
+        words = self._u64
+        value = words[np.minimum(offsets, len(words) - 1)] if len(words) else np.zeros(len(offsets), np.uint64)
+        near_end = np.flatnonzero(offsets >= len(words))
+        if near_end.size:  # the last bytes of the message: put together a byte at a time
+            value[near_end] = 0
+            for i in range(8):
+                at = offsets[near_end] + i
+                inside = at < len(self.buf)
+                value[near_end[inside]] |= self.buf[at[inside]].astype(np.uint64) << np.uint64(8 * i)
+        return value
+
+    def rows(self, offsets: np.ndarray, width: int) -> np.ndarray:
+        """The `width` bytes from each offset, a row each; a row reaching past the end holds other
+        bytes of the message there (callers mask what is past each value's end)."""
+        padded = self.buf if len(self.buf) >= width else np.concatenate([self.buf, np.zeros(width, np.uint8)])
+        windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+        return windows[np.minimum(offsets, len(windows) - 1)]
+
+    def words(self, offsets: np.ndarray, length: int) -> tuple[np.ndarray, ...]:
+        """The `length` bytes from each offset, as `equal` compares them with a text of that length:
+        up to 16 bytes as two overlapping 8-byte words (the first masked to `length` when shorter),
+        longer ones as rows of bytes."""
+        if length > 16:
+            return (self.rows(offsets, length),)
+        if length < 8:
+            return (self.u64_at(offsets) & np.uint64((1 << 8 * length) - 1),)
+        return self.u64_at(offsets), self.u64_at(offsets + length - 8)
+
+    @staticmethod
+    def equal(words: tuple[np.ndarray, ...], text: bytes) -> np.ndarray:
+        """Whether each of `words` (from `words`, of this text's length) holds `text`."""
+        if len(text) > 16:
+            return (words[0] == np.frombuffer(text, np.uint8)).all(axis=1)
+        if len(text) < 8:
+            return words[0] == np.uint64(int.from_bytes(text, "little"))
+        head, tail = (np.uint64(int.from_bytes(part, "little")) for part in (text[:8], text[-8:]))
+        return (words[0] == head) & (words[1] == tail)
+
+
 @dataclass
 class Fields:
     """The fields of one number found in the messages walked: which message each is in and where its
@@ -79,35 +130,37 @@ def varints(buf: np.ndarray, at: np.ndarray, limit: np.ndarray) -> tuple[np.ndar
     return value, after
 
 
-def fields(data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-           wanted: Mapping[int, int]) -> dict[int, Fields]:
-    """The fields numbered as `wanted`'s keys in the messages data[starts[i]:ends[i]] (`buf` is `data`
-    as uint8), by number; Malformed if one has another wire type than `wanted` says."""
+def fields(wire: Wire, starts: np.ndarray, ends: np.ndarray, wanted: Mapping[int, int]) -> dict[int, Fields]:
+    """The fields numbered as `wanted`'s keys in the messages wire.data[starts[i]:ends[i]], by
+    number; Malformed if one has another wire type than `wanted` says."""
     tags = _tag_tables(tuple(wanted.items()))
     message = np.arange(len(starts), dtype=np.int64)
     pos, limit = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
     going = pos < limit
     message, pos, limit = message[going], pos[going], limit[going]
-    parts: list[tuple[np.ndarray, ...]] = []
+    found: list[list[tuple[np.ndarray, ...]]] = [[] for _ in wanted]
     while len(message) >= _VECTOR_ABOVE:
-        slot, start, end = tags.step(buf, pos, limit)
-        kept = np.flatnonzero(slot >= 0)
-        parts.append((message[kept], slot[kept], start[kept], end[kept]))
+        slot, start, end = tags.step(wire, pos, limit)
+        _sort_out(found, slot, message, start, end)
         going = np.flatnonzero(end < limit)
         message, pos, limit = message[going], end[going], limit[going]
     if len(message):
-        found, number, wire, start, end = _walk_each(data, message, pos, limit)
-        slot = tags.slots(number, wire, start)
-        kept = np.flatnonzero(slot >= 0)
-        parts.append((found[kept], slot[kept], start[kept], end[kept]))
-    if not parts:
-        parts.append((np.empty(0, np.int64),) * 4)
-    message, slot, start, end = (np.concatenate(column) for column in zip(*parts))
-    order = np.argsort(slot.astype(np.int8), kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(slot, minlength=len(wanted)))])
-    message, start, end = message[order], start[order], end[order]
-    return {number: Fields(message[a:b], start[a:b], end[a:b])
-            for number, a, b in zip(wanted, bounds[:-1].tolist(), bounds[1:].tolist())}
+        message, number, wire_type, start, end = _walk_each(wire.data, message, pos, limit)
+        _sort_out(found, tags.slots(number, wire_type, start), message, start, end)
+    empty = np.empty(0, np.int64)
+    return {number: Fields(*(np.concatenate(column) for column in zip(*parts))) if parts else Fields(empty, empty, empty)
+            for number, parts in zip(wanted, found)}
+
+
+def _sort_out(found: list[list[tuple[np.ndarray, ...]]], slot: np.ndarray, *columns: np.ndarray) -> None:
+    """Add each row to the fields of its slot (-1: a field not wanted)."""
+    counts = np.bincount(slot + 1, minlength=len(found) + 1)
+    for index in np.flatnonzero(counts[1:]).tolist():
+        if counts[index + 1] == len(slot):  # every row is of this field (a step through attributes, say)
+            found[index].append(columns)
+        else:
+            rows = np.flatnonzero(slot == index)
+            found[index].append(tuple(column[rows] for column in columns))
 
 
 @functools.lru_cache(maxsize=32)
@@ -138,26 +191,26 @@ class _TagTables:
         self.end_at = np.select([sized | plain, wire == I64, wire == I32], [2, 9, 5], 0)  # from the tag, plus...
         self.plus_length = sized.astype(np.int64)  # ...the length byte for LEN
 
-    def step(self, buf: np.ndarray, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def step(self, wire: Wire, pos: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(slot in `wanted` or -1, value start, value end) of the field at each `pos`."""
-        tag = byte_at(buf, pos)
-        following = byte_at(buf, pos + 1).astype(np.int64)
+        tag = byte_at(wire.buf, pos)
+        following = byte_at(wire.buf, pos + 1).astype(np.int64)
         start = pos + self.value_at[tag]
         end = pos + self.end_at[tag] + self.plus_length[tag] * following
         slot = self.slot[tag]
         other = np.flatnonzero(following >= self.simple_below[tag])
         if other.size:
             # lengths of two bytes (128 bytes to 16 KiB: spans, events) are read here too
-            second = byte_at(buf, pos[other] + 2).astype(np.int64)
+            second = byte_at(wire.buf, pos[other] + 2).astype(np.int64)
             two = (self.simple_below[tag[other]] == 0x80) & self.plus_length[tag[other]].astype(bool) & (second < 0x80)
             sized = other[two]
             start[sized] = pos[sized] + 3
             end[sized] = start[sized] + (following[sized] & 0x7F) + (second[two] << 7)
             other = other[~two]
         if other.size:  # two-byte tags (a span's flags), longer lengths, varints of several bytes
-            start_, end_, wire, number = _step(buf, pos[other], limit[other])
+            start_, end_, wire_type, number = _step(wire.buf, pos[other], limit[other])
             start[other], end[other] = start_, end_
-            slot[other] = self.slots(number, wire, start_)
+            slot[other] = self.slots(number, wire_type, start_)
         if (end > limit).any():
             raise Malformed(f"the field at byte {int(pos[end > limit][0])} runs past its message's end")
         return slot, start, end
@@ -222,6 +275,9 @@ def _walk_each(data: bytes, messages: np.ndarray, starts: np.ndarray, ends: np.n
                 if pos < end and data[pos] < 0x80:
                     start = pos + 1
                     pos = start + data[pos]
+                elif pos + 1 < end and data[pos + 1] < 0x80:  # 128 bytes to 16 KiB: a resourceSpans, say
+                    start = pos + 2
+                    pos = start + (data[pos] & 0x7F) + (data[pos + 1] << 7)
                 else:
                     length, start = _varint(data, pos, end)
                     pos = start + length

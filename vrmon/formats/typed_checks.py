@@ -16,6 +16,24 @@ _MASK_64 = 2**64 - 1
 _MASK_128 = 2**128 - 1
 
 
+class Seen:
+    """One object for each name and for a trace's id however many spans repeat it (a 1M-span file
+    would otherwise hold a million copies of a few hundred names while it is read). A trace's
+    spans come one after the other: the last id read is kept, not every one (a file of
+    one-span traces would make that a million)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # operation and service names
+        self._trace_text = ""
+        self._trace_id = 0
+
+    def trace_id(self, text: str, parse: Callable[[str], int]) -> int:
+        if text != self._trace_text:
+            self._trace_id = parse(text)
+            self._trace_text = text
+        return self._trace_id
+
+
 class Unusual(Exception):
     """The document needs the general reader (its message says why, for the curious)."""
 

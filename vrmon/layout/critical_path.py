@@ -8,6 +8,7 @@ once with numpy; the walk only visits critical spans, with a binary search per s
 
 from __future__ import annotations
 
+import bisect
 import struct
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from vrmon.layout.sorting import lexsort_ints
 
 END_BITS = 40  # of a children key, for the end (µs from the trace's start): up to 12.7 days
+SMALL_GROUP = 4096  # children the walk reads into Python lists; a bigger group is searched where it lies
 
 
 def children_order(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -91,21 +93,23 @@ def _walk(start: np.ndarray, end: np.ndarray, order: np.ndarray, roots: np.ndarr
         critical[span] = True
         cursor = min(int(end[span]), bound)
         lo, hi = group(span)
-        sorted_end = end[order[lo:hi]]  # the children's ends, ascending
-        while hi > lo and cursor > start[span]:
+        if hi == lo:  # a leaf: most of the spans the walk visits
+            continue
+        children = order[lo:hi]
+        ends, starts = end[children], start[children]  # the children's ends ascending, and their starts
+        if len(children) <= SMALL_GROUP:  # as Python lists a step of the walk makes no numpy call
+            children, ends, starts = children.tolist(), ends.tolist(), starts.tolist()
+        begun = start[span].item()
+        n = len(children)  # the children still to look at: the first n
+        while n and cursor > begun:
             # the latest-ending child that ended by the cursor (async children are clipped to it)
-            at = int(np.searchsorted(sorted_end[: hi - lo], cursor, side="right")) + lo
-            if at == lo:
+            at = bisect.bisect_right(ends, cursor, 0, n)
+            if not at:
                 # every remaining child ends after the cursor: take the last one that started before it
-                later = order[lo:hi]
-                started = later[start[later] < cursor]
-                if not len(started):
+                at = next((j + 1 for j in range(n - 1, -1, -1) if starts[j] < cursor), 0)
+                if not at:
                     break
-                child = int(started[-1])
-                hi = lo + int(np.flatnonzero(order[lo:hi] == child)[0])
-            else:
-                child = int(order[at - 1])
-                hi = at - 1
-            stack.append((child, cursor))
-            cursor = int(start[child])
+            n = at - 1
+            stack.append((int(children[n]), cursor))
+            cursor = int(starts[n])
     return critical

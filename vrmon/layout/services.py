@@ -63,8 +63,11 @@ class ServicesParams:
 
 
 # The names' room is measured at the reference desktop view: 1280×720 with the trace list open,
-# less the top and bottom bars; the graph framed as static/js/desktop/camera-navigation.js does
-# (SERVICES_NAME_ROOM of its width beside it for names, and as much again as a margin all round).
+# less the top and bottom bars; the graph framed as static/js/desktop/camera-navigation.js framed
+# it (SERVICES_NAME_ROOM of its width beside it for names, and as much again as a margin all
+# round). The viewer now frames closer (no margin beyond the names' room; above and below, a
+# name's height in pixels instead of a share of the width), so a name takes fewer metres on
+# screen than the room kept for it: the model errs on the side of room.
 REFERENCE_VIEW_PX = (945.0, 630.0)
 FRAME_NAME_ROOM = 0.05
 # A name's box as static/js/scene/service-labels.js draws it, with a few pixels to spare:

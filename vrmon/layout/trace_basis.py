@@ -167,15 +167,18 @@ def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | 
         levels[depth] = room.appended(f"level {depth}", levels[depth], fresh[new.depth == depth])
     lo, hi = room.appended("lo", b.true_extent[0], new_start), room.appended("hi", b.true_extent[1], new_end)
     widened = widen(lo, hi, cols.parent, cols.depth, n0)
-    events = merged(b.events, event_times(new_start, new_end))
+    events = merged(b.events, event_times(new_start, new_end), room)
     return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), levels, (lo, hi),
                   kept_children(b.children, cols.parent[n0:], new_end, n0), room, b, widened)
 
 
-def merged(events: np.ndarray, more: np.ndarray) -> np.ndarray:
-    """Two ascending arrays of distinct times as one (a copy, no sort of the whole)."""
+def merged(events: np.ndarray, more: np.ndarray, room: Room) -> np.ndarray:
+    """Two ascending arrays of distinct times as one (no sort of the whole; times past the last are
+    appended in `room`, the others inserted in a copy)."""
     at = np.searchsorted(events, more)
     known = (at < len(events)) & (events[np.minimum(at, len(events) - 1)] == more)
+    if (at[~known] == len(events)).all():  # a live trace mostly grows past its end
+        return room.appended("events", events, more[~known])
     return inserted(events, at[~known], more[~known])
 
 

@@ -22,6 +22,7 @@ from vrmon.layout.nodes import Label, Layout, Nodes, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS
 from vrmon.layout.preset_param import param
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, bar_x, geometry_nodes, waterfall_geometry
+from vrmon.model.flags import SpanFlag
 
 # Panel titles are drawn by the client (static/js/scene/scene-labels.js) `title_height` metres
 # tall; at that height one character of its font is about this many title heights wide.
@@ -30,6 +31,11 @@ FLOOR_CLEARANCE = 0.1  # metres between the floor and the lowest panel
 # Metres between a panel's top bar and its title: seen on a flat screen the curved wall's panel
 # edges rise towards the sides of the view, and must not reach the title's baseline.
 TITLE_GAP = 0.12
+# Error markers as static/js/scene/span-instances.js draws them above a bar: 3 radii of
+# min(MARKER_RADIUS, MARKER_SHARE × the bar's height) over its top. A panel with error spans keeps
+# its title above them (a stretched page's markers are as tall as a title).
+MARKER_RADIUS = 0.13
+MARKER_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class PanelPlaces:
     theta: np.ndarray  # azimuth of the panel's centre, radians clockwise from straight ahead (−z)
     base_y: np.ndarray  # height of the centre of the panel's deepest row
     top_y: np.ndarray  # height of the top of the panel's bars (its title sits above)
+    title_gap: np.ndarray  # metres from there up to the title's foot
     row_h: np.ndarray  # metres between the panel's call depths
     bar_height: float  # metres: the page's bars' height (p.bar_height, stretched with the rows)
 
@@ -109,10 +116,18 @@ def column_azimuths(n_columns: int, p: WallParams) -> np.ndarray:
     return np.where(column % 2 == 1, (column + 1) // 2, -(column // 2)) * column_step(p)
 
 
+def title_gaps(errors: np.ndarray, bar_height: float) -> np.ndarray:
+    """Metres between each panel's top bar and its title: TITLE_GAP, or over a panel with error
+    spans what their markers reach (and a little more)."""
+    reach = 3 * min(MARKER_RADIUS, MARKER_SHARE * bar_height) + 0.02
+    return np.where(errors, max(TITLE_GAP, reach), TITLE_GAP)
+
+
 def page_stretch(bars: np.ndarray, column: np.ndarray, p: WallParams) -> float:
     """How much a page's bars (`bars` metres tall per panel, stacked in `column`s) are stretched
     upright so the page is at least `page_shape` as tall as it is wide: 1 for a full page, more
-    for a few shallow traces (one span alone: a bar as tall as the page's shape allows)."""
+    for a few shallow traces (one span alone: a bar as tall as the page's shape allows). Titles
+    lifted over error markers come on top: they do not shrink the bars."""
     n_columns = int(column.max()) + 1
     theta = np.clip(column_azimuths(n_columns, p), -np.pi / 2, np.pi / 2)
     width = p.radius * float(np.ptp(np.sin(theta))) + p.panel_width
@@ -124,9 +139,9 @@ def page_stretch(bars: np.ndarray, column: np.ndarray, p: WallParams) -> float:
     return float(max(1.0, wanted / max(float(stretchy[tallest]), 1e-6)))
 
 
-def place_panels(max_depth: np.ndarray, p: WallParams) -> PanelPlaces:
-    """Columns of `rows` panels, stacked by their real heights (stretched on a page that would be
-    a thin strip: see `page_stretch`)."""
+def place_panels(max_depth: np.ndarray, errors: np.ndarray, p: WallParams) -> PanelPlaces:
+    """Columns of `rows` panels (`errors`: whether each has error spans), stacked by their real
+    heights (stretched on a page that would be a thin strip: see `page_stretch`)."""
     n = len(max_depth)
     rows = max(1, int(p.rows))
     column = np.arange(n) // rows
@@ -134,7 +149,8 @@ def place_panels(max_depth: np.ndarray, p: WallParams) -> PanelPlaces:
     bars = max_depth * row_h + p.bar_height  # the bars' real height, root to deepest row
     stretch = page_stretch(bars, column, p) if n else 1.0
     row_h, bars, bar_height = row_h * stretch, bars * stretch, p.bar_height * stretch
-    title = p.title_height + TITLE_GAP
+    gap = title_gaps(errors, bar_height)
+    title = p.title_height + gap
     slot = bars + title + p.row_gap  # a panel, its title and the gap below it
     n_columns = int(column[-1]) + 1 if n else 0
     first = np.arange(n_columns) * rows
@@ -145,7 +161,7 @@ def place_panels(max_depth: np.ndarray, p: WallParams) -> PanelPlaces:
     top = np.maximum(p.eye_height + column_height / 2, FLOOR_CLEARANCE + column_height)
     top_y = top[column] - above - title  # the top of the panel's bars, under its title
     return PanelPlaces(theta=column_azimuths(n_columns, p)[column], base_y=top_y - bars + bar_height / 2, top_y=top_y,
-                       row_h=row_h, bar_height=bar_height)
+                       title_gap=gap, row_h=row_h, bar_height=bar_height)
 
 
 def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
@@ -161,7 +177,9 @@ def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
     # dense trace index → rank by recency among the chosen
     rank = np.empty(len(chosen), np.int64)
     rank[np.searchsorted(g.traces, chosen)] = np.arange(len(chosen))
-    places = place_panels(g.max_depth[np.argsort(rank)], p)
+    errors = np.bincount(g.trace_index, weights=cols.flags & SpanFlag.ERROR, minlength=len(g.traces)) > 0
+    by_rank = np.argsort(rank)
+    places = place_panels(g.max_depth[by_rank], errors[by_rank], p)
     slot = rank[g.trace_index]
     wp = replace(wp, bar_height=places.bar_height)
     # each panel's rows squeezed into panel_height whatever the trace's depth, root on top
@@ -197,8 +215,8 @@ def _page_frame(bounds: tuple[float, ...], places: PanelPlaces, p: WallParams) -
              -p.radius * np.cos(theta) + side * p.panel_width / 2 * np.sin(yaw)) for side in (-1, 1)]
     x = np.concatenate([end[0] for end in ends])
     z = np.concatenate([end[1] for end in ends])
-    # a title's letters reach title_height above its anchor, TITLE_GAP over the panel's top bar
-    top = float((places.top_y + TITLE_GAP + p.title_height).max())
+    # a title's letters reach title_height above its anchor, its gap over the panel's top bar
+    top = float((places.top_y + places.title_gap + p.title_height).max())
     return (min(bounds[0], float(x.min())), bounds[1], min(bounds[2], float(z.min())),
             max(bounds[3], float(x.max())), max(bounds[4], top), max(bounds[5], float(z.max())))
 
@@ -214,6 +232,6 @@ def _panel_titles(store, chosen: np.ndarray, places: PanelPlaces, p: WallParams)
         if len(name) > most:
             name = name[: most - 1].rstrip() + "…"
         theta = float(places.theta[slot])
-        y = float(places.top_y[slot]) + TITLE_GAP
+        y = float(places.top_y[slot] + places.title_gap[slot])
         labels.append(Label(name, (r * np.sin(theta), y, -r * np.cos(theta)), "title"))
     return labels

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -121,8 +122,12 @@ def _parse(path: Path, data: bytes, progress: Progress | None, keep: FileSlices,
 def looks_like_json(data: bytes) -> bool:
     """JSON starts with "{" or "[" after any white space (or is empty, an error said as JSON's);
     OTLP protobuf starts with the tag of its first resourceSpans, b"\\n"."""
-    start = data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1]  # a UTF-8 byte order mark is allowed too
+    first = _NOT_WHITE.search(data)  # a UTF-8 byte order mark is allowed too (a search: no copy of the file)
+    start = data[first.start() : first.start() + 1] if first else b""
     return start in (b"{", b"[", b"") or data[:1] != PROTOBUF_START
+
+
+_NOT_WHITE = re.compile(rb"[^ \t\r\n\xef\xbb\xbf]")
 
 
 def _read_protobuf(path: Path, data: bytes, keep: FileSlices) -> SpanBatch:

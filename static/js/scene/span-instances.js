@@ -145,11 +145,11 @@ AFRAME.registerComponent("span-instances", {
       this.createMeshes(grown);
       reset = true;
     }
-    this.spans.count = nodes.count;
     if (reset) {
       this.spans.count = 0; // drawn as far as written (in slices, a headset draws on; a screen waits)
       this.system.sceneWork(this.writeAllRows());
     } else {
+      this.spans.count = nodes.count;
       for (const row of rows) this.writeRow(row);
       this.bvh.update(rows);
       this.growBounds(rows);
@@ -190,7 +190,7 @@ AFRAME.registerComponent("span-instances", {
 
   /**
    * A huge scene's picking tree is built between frames once it is drawn, not at the first hover
-   * (a 255 ms task at 200k spans); a smaller one's at the first raycast, in a few ms.
+   * (a task of 0.2–0.4 s at 200k spans); a smaller one's at the first raycast, in a few ms.
    */
   preparePicking() {
     if (this.bvh.stale && this.spans.count > HUGE_SCENE_ROWS) this.system.background.run(this.bvh.buildSteps());
