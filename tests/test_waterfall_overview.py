@@ -14,7 +14,7 @@ from vrmon.layout.waterfall import WaterfallParams
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.nodes import duration_code
 from vrmon.layout.trace_basis import nice_ceiling
-from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, overview_layout, summary_details
+from vrmon.layout.waterfall_overview import SpanFilter, folded_matches, overview_layout, row_pitch, summary_details
 from vrmon.sources.files import load_trace_file
 from vrmon.protocol import Detail, Expand, Filter, detail_frame, expand_frame, filter_frame, parse_client_message
 from vrmon.scene_presets import load_presets
@@ -176,3 +176,9 @@ def test_folded_matches_count_the_spans_each_summary_holds_that_match(big):
             uid = SUMMARY_BASE + int(big.uid[o.rows[o.cut.owner[i]]])
             expected[uid] = expected.get(uid, 0) + 1
     assert dict(zip(ids.tolist(), counts.tolist())) == expected
+
+
+def test_no_lanes_get_a_finite_row_pitch():
+    # A view with nothing drawn (every span filtered out) has no lanes to stretch over the height.
+    pitch, heights = row_pitch(np.zeros(0, dtype=np.int64), WaterfallParams())
+    assert np.isfinite(pitch) and pitch > 0 and heights.size == 0

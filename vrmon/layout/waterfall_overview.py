@@ -217,6 +217,8 @@ def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndar
     `lane_height`, filling `height` (the pitch between `min_row` and `max_row`), and at least
     `min_fill` of it: a few rows beside the long time axis would be a thin strip, framed small."""
     rows = np.maximum(lane_rows, 1).astype(np.float64)
+    if not len(rows):  # nothing drawn: no lanes to fill the height with
+        return p.max_row, rows
     gaps = LANE_GAP * p.lane_height * (len(rows) - 1)
     room = p.height - gaps
     lanes = lambda pitch: np.maximum(rows * pitch, p.lane_height).sum()  # noqa: E731
