@@ -12,8 +12,10 @@ DEMO_FILES := fixtures/otlp-hotrod-dispatch-40spans-serial.json \
 demo: install
 	$(VENV)/bin/vrmon serve --port $(PORT) $(addprefix --replay ,$(DEMO_FILES))
 
+# Test files run in parallel, one whole file per worker (its browser and servers stay in one
+# process): most of a test's time is spent waiting on a browser or a socket, not on a core.
 test: install test-tools
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # The pictures in docs/img: a real server and headless Chromium, as the screenshot tests take them.
 screenshots: install test-tools
