@@ -406,11 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     LOAD_AT_START = _load()
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     runs = 1 if args.quick else args.runs
-    checkouts = {"this": ROOT}
-    labels = {"this": f"vrmon {_describe(ROOT)}"}
-    if args.against:
-        checkouts = {"before": args.against.resolve(), **checkouts}
-        labels = {"before": f"vrmon {_describe(args.against)} (before)", "this": f"vrmon {_describe(ROOT)} (after)"}
+    checkouts, labels = checkouts_to_measure(args.against)
     run_jaeger = jaeger_ui(args.jaeger_build.resolve()) if args.jaeger_build else None
     results: dict[str, dict[int, dict]] = {key: {} for key in checkouts}
     jaeger: dict[int, dict] = {}
@@ -440,6 +436,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _load() -> str:
     return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def checkouts_to_measure(against: Path | None) -> tuple[dict[str, Path], dict[str, str]]:
+    """The checkouts a run measures ("this", and "before" with --against) and their table labels."""
+    if against is None:
+        return {"this": ROOT}, {"this": f"vrmon {_describe(ROOT)}"}
+    return ({"before": against.resolve(), "this": ROOT},
+            {"before": f"vrmon {_describe(against)} (before)", "this": f"vrmon {_describe(ROOT)} (after)"})
 
 
 def _describe(checkout: Path) -> str:

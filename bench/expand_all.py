@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.boot import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, _describe, _load, write_jaeger_file
+from bench.boot import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, _load, checkouts_to_measure, write_jaeger_file
 from bench.report import ROOT, finish, machine
 
 SECTION = "## A huge trace expanded whole"
@@ -158,11 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     load_start = _load()
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     runs = 1 if args.quick else args.runs
-    checkouts = {"this": ROOT}
-    labels = {"this": f"vrmon {_describe(ROOT)}"}
-    if args.against:
-        checkouts = {"before": args.against.resolve(), **checkouts}
-        labels = {"before": f"vrmon {_describe(args.against)} (before)", "this": f"vrmon {_describe(ROOT)} (after)"}
+    checkouts, labels = checkouts_to_measure(args.against)
     results: dict[str, dict[int, dict]] = {key: {} for key in checkouts}
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         folder = Path(scratch)
