@@ -91,12 +91,7 @@ HEADSET_FIGURES_JS = """
     const world = new THREE.Matrix4().compose(t.position, t.quaternion, t.scale).premultiply(labels.group.matrixWorld);
     const [x0, y0, x1, y1] = t.textRenderInfo.blockBounds;
     const box = empty();
-    let depth = Infinity;
-    for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) {
-      const v = new THREE.Vector3(x, y, 0).applyMatrix4(world).applyMatrix4(toView);
-      add(box, v);
-      depth = Math.min(depth, v.length());
-    }
+    for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) add(box, new THREE.Vector3(x, y, 0).applyMatrix4(world).applyMatrix4(toView));
     // the letters' box: the block less a tenth of its height above and below (line spacing)
     const inset = (box.y1 - box.y0) * 0.1;
     const letters = { x0: box.x0, y0: box.y0 + inset, x1: box.x1, y1: box.y1 - inset };
@@ -104,9 +99,12 @@ HEADSET_FIGURES_JS = """
     const scale = new THREE.Vector3().setFromMatrixScale(world);
     const across = bars.filter((b) => b.row !== t.userData.row && overlap(letters, b.box) > 0)
       .map((b) => system.nodeLabel(b.row));
-    const own = bars[t.userData.row];
-    // its own bar hides it when they overlap as seen and the bar's nearest face is nearer than the text
-    const hidden = overlap(letters, own.box) > 0 && own.front < depth - 1e-3;
+    const own = bars[t.userData.row], r = t.userData.row;
+    // its own bar hides it where they overlap as seen and a corner of the text is behind the bar's front face
+    const local = new THREE.Matrix4().compose(t.position, t.quaternion, t.scale);
+    const behind = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]
+      .some(([x, y]) => new THREE.Vector3(x, y, 0).applyMatrix4(local).z < pos[r * 3 + 2] + size[r * 3 + 2] / 2);
+    const hidden = overlap(letters, own.box) > 0 && behind;
     return { text: t.text, box: letters, across, hidden, letterDegrees: degrees(Math.atan2(t.fontSize * scale.y, at.length())) };
   });
 
