@@ -6,7 +6,10 @@ freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
 `../shared/bench-peers/jaeger_ui_vs_vrmon.py` does for its side-by-side with Jaeger UI v2.19:
 
 - **listening**: server start (Popen) → the port accepts a TCP connection;
-- **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn and shown);
+- **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn, and
+  the frame that drew it committed: ready turns true at the next animation frame, as Jaeger UI's rows
+  count as painted at the second animation frame after they were added, the first being the one
+  that painted them);
 - **first visit**: page open → ready, server already up, empty browser cache; with where its time
   went (page clock: websocket made, open, snapshot received, DOMContentLoaded);
 - **revisit**: the same page opened again in the same browser, and how many files it asked the
