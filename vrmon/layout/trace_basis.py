@@ -21,7 +21,7 @@ from vrmon.layout.idle_time import TimeWarp, event_times, idle_warp
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
-from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
+from vrmon.layout.waterfall_lod import carry_up, depth_levels
 from vrmon.model.columns import Room, inserted
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
@@ -82,17 +82,23 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
     """The basis of `trace` (None: an empty one), with idle stretches longer than `idle_gap` of its
     extent compressed (0: none)."""
     rows = store.rows_of_trace(trace) if trace is not None else np.empty(0, np.int64)
-    cols = SpanColumns.from_store(store, rows)
+    # the columns a live trace grows get room for as many spans again now, while they are made:
+    # its first deltas then write behind them instead of copying the whole basis at once
+    room = Room()
+    kept = lambda name, column: room.copied(name, column, len(rows))  # noqa: E731
+    cols = SpanColumns.from_store(store, rows, room=room)
     start = cols.start_us
     end = start + np.maximum(cols.duration_us, 0)
     t0 = int(start.min()) if len(rows) else 0
-    true_start, true_end = start - t0, end - t0  # from the trace's start: float µs stay exact
-    events = event_times(true_start, true_end)
-    levels = depth_levels(cols.depth)
-    true_extent = subtree_extent(cols.parent, true_start, true_end, levels)
+    # from the trace's start: float µs stay exact
+    true_start, true_end = kept("true_start", start - t0), kept("true_end", end - t0)
+    events = kept("events", event_times(true_start, true_end))
+    levels = [kept(f"level {depth}", level) for depth, level in enumerate(depth_levels(cols.depth))]
+    lo, hi = kept("lo", true_start), kept("hi", true_end)
+    carry_up(lo, hi, cols.parent, levels)
     order = children_order(cols.parent, true_start, true_end)
-    return placed(rows, cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), levels, true_extent,
-                  (order, children_keys(cols.parent[order], true_end[order])), Room())
+    return placed(kept("rows", rows), cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), levels,
+                  (lo, hi), (order, children_keys(cols.parent[order], true_end[order])), room)
 
 
 def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray, true_end: np.ndarray, events: np.ndarray,
@@ -101,22 +107,21 @@ def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray,
            widened: np.ndarray | None = None) -> TraceBasis:
     """The basis from its true-time columns: on the compressed axis (only the new spans when
     `before`, which it extends, had the same axis), with the critical path and the strip."""
-    if before is not None and warp.same_as(before.warp):
-        n = len(before.rows)
+    # the spans before, when `before` had the same axis: only the new spans are placed and counted
+    n = len(before.rows) if before is not None and warp.same_as(before.warp) else 0
+    if n:
         start = room.appended("start", before.start, warp(true_start[n:]))
         end = room.appended("end", before.end, warp(true_end[n:]))
     else:
-        start, end = warp(true_start), warp(true_end)
+        start, end = room.copied("start", warp(true_start), len(rows)), room.copied("end", warp(true_end), len(rows))
     # the warp keeps order, so a subtree's compressed extent is its true extent compressed
     extent = true_extent if not len(warp.breaks) else (warp(true_extent[0]), warp(true_extent[1]))
     whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
-    codes = int(cols.service.max()) + 1 if len(rows) else 0
-    if before is not None and warp.same_as(before.warp) and whole_us == before.whole_us:
-        n = len(before.rows)  # the strip counts the new spans only
-        first = service_starts(cols.service[n:], start[n:], codes, before.service_first)
+    codes = max(len(before.service_first), int(cols.service[n:].max()) + 1) if n else int(cols.service.max()) + 1 if len(rows) else 0
+    first = service_starts(cols.service[n:], start[n:], codes, before.service_first if n else np.empty(0, np.int64))
+    if n and whole_us == before.whole_us:  # the strip's scale stays too
         steps = grown_rows(before.strip_steps, codes) + strip_steps(cols.service[n:], start[n:], end[n:], codes, whole_us)
     else:
-        first = service_starts(cols.service, start, codes, np.empty(0, np.int64))
         steps = strip_steps(cols.service, start, end, codes, whole_us)
     return TraceBasis(rows, cols, t0, true_start, true_end, events, warp, start, end, whole_us, levels, true_extent, extent,
                       children, critical_path_of_sorted(true_start, true_end, *children), first, steps, strip_of(first, steps),
