@@ -23,7 +23,7 @@ from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
 from vrmon.layout.waterfall_lod import carry_up, depth_levels
-from vrmon.model.columns import Room, inserted
+from vrmon.model.columns import Room, inserted, sorted_unique
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
@@ -215,8 +215,8 @@ def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray,
     carried = [np.arange(n0, len(parent))]
     while len(carried[-1]):  # the ancestors of the new spans, a generation at a time
         up = parent[carried[-1]]
-        carried.append(np.unique(up[(up >= 0) & (up < n0)]))
-    ancestors = np.unique(np.concatenate(carried[1:]))
+        carried.append(sorted_unique(up[(up >= 0) & (up < n0)]))
+    ancestors = sorted_unique(np.concatenate(carried[1:]))
     before = lo[ancestors], hi[ancestors]
     spans = np.concatenate([carried[0], ancestors])
     spans = spans[np.argsort(-depth[spans], kind="stable")]
