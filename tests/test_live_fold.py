@@ -51,7 +51,7 @@ def test_a_growing_trace_extends_its_fold_and_draws_what_a_fresh_layout_draws(mo
         same_picture(view._overview, overview_layout(store, 0, preset.params))
     assert refolds <= 1  # the fold grew with the trace (at most once it moved to a coarser threshold)
     fresh = trace_basis(store, 0, preset.params.idle_gap)
-    assert np.array_equal(basis.children[0], fresh.children[0]) and np.array_equal(basis.critical, fresh.critical)
+    assert np.array_equal(basis.children.whole()[0], fresh.children.whole()[0]) and np.array_equal(basis.critical, fresh.critical)
     assert np.array_equal(basis.extent[0], fresh.extent[0]) and np.array_equal(basis.extent[1], fresh.extent[1])
 
 
@@ -99,8 +99,8 @@ def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monke
     bases = TraceBases(store)
     scene_views = [SceneView(store, WATERFALL, detail=detail, bases=bases) for name, detail in views(store).items()
                    if names is None or name in names]
-    real_cut = overview_module.cut
-    folds = []
+    real_cut, real_search = overview_module.cut, overview_module.fold_threshold
+    folds, searches = [], []
     for step in range(steps):
         # inside the windows, then past the trace's end (the windows stay on the same moments)
         store.add(grown_inside(store, 300, seed=step, at=0.48) if step % 2 == 0 else
@@ -108,11 +108,12 @@ def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monke
         for view in scene_views:
             with monkeypatch.context() as m:
                 m.setattr(overview_module, "cut", lambda *a, **k: folds.append(1) or real_cut(*a, **k))
+                m.setattr(overview_module, "fold_threshold", lambda *a, **k: searches.append(1) or real_search(*a, **k))
                 view.refresh()
             assert len(view._overview.rows) == len(store)
             same_picture(view._overview, overview_layout(store, 0, WATERFALL.params, view.detail))
-    if axis_stays:  # the fold grew with the trace in every view
-        assert not folds, f"{len(folds)} full folds in {steps * len(scene_views)} refreshes"
+    if axis_stays:  # the fold grew with the trace in every view, windows kept their threshold without a search over every span
+        assert not folds and not searches, f"{len(folds)} full folds, {len(searches)} searches in {steps * len(scene_views)} refreshes"
 
 
 def fan_out_inside(store, k: int, seed: int, at: float, length: float):
@@ -168,6 +169,7 @@ def test_a_trace_that_grows_past_12_days_keeps_its_children_order_and_critical_p
     extent = int(store.trace_summaries()["end_us"][0] - store.trace_summaries()["start_us"][0])
     store.add(spans_of_the_open_trace(store, 50, seed=1, extent_growth=2**41 / extent))  # past what one int64 key holds
     grown, fresh = bases.get(0, 0.0), trace_basis(store, 0, 0.0)
-    assert grown.extends >= 0 and grown.children[1].dtype == fresh.children[1].dtype == np.dtype("S12")
-    assert np.array_equal(grown.children[0], fresh.children[0]) and np.array_equal(grown.children[1], fresh.children[1])
+    (grown_order, grown_keys), (fresh_order, fresh_keys) = grown.children.whole(), fresh.children.whole()
+    assert grown.extends >= 0 and grown_keys.dtype == fresh_keys.dtype == np.dtype("S12")
+    assert np.array_equal(grown_order, fresh_order) and np.array_equal(grown_keys, fresh_keys)
     assert np.array_equal(grown.critical, fresh.critical)

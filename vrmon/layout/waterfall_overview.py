@@ -195,9 +195,10 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | 
         if same_window or (rescaled and (detail.depth is not None or detail.everything)):
             c = extend(previous.cut, fold_us)
     else:
-        if keep and same_window and not axis.zoomed and previous.fold_us in candidates:
-            # unzoomed, a trace that only grew draws a superset of its bars at every threshold, so its
-            # rows only grow: thresholds they did not fit at still do not, and the fold stays while they fit
+        if keep and same_window and previous.fold_us in candidates and (
+                not axis.zoomed or window_rows_grow(b, axis, [t for t in candidates if t < previous.fold_us])):
+            # a trace that only grew draws a superset of its bars at every threshold, so its rows
+            # only grow: thresholds they did not fit at still do not, and the fold stays while they fit
             c = extend(previous.cut, previous.fold_us)
             if c is not None:
                 return previous.fold_us, c, previous.fold_us != candidates[-1]
@@ -209,6 +210,22 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | 
     if c is None:
         c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
     return fold_us, c, False
+
+
+def window_rows_grow(b: TraceBasis, axis: Axis, below: list[float]) -> bool:
+    """Zoomed, whether a trace's growth leaves each threshold of `below` drawing what it drew and
+    more (as unzoomed it always does). A span whose own bar lies outside the window is drawn for
+    its summary reaching in; that summary lets go of a call it folded only when the call, an
+    earlier span whose subtree widened, now passes the threshold: looked for among those few."""
+    if not below or b.grew is None:
+        return True
+    spans = b.widened
+    lo, hi = b.extent[0][spans], b.extent[1][spans]
+    lo_before, hi_before = b.extent_before()
+    # what fold_threshold looks at: spans long enough for the first threshold, reaching into the window
+    looked_at = lambda lo, hi: (hi - lo >= below[0]) & (hi >= axis.lo) & (lo <= axis.hi)  # noqa: E731
+    was_folded_below = ~looked_at(lo_before, hi_before) | (hi_before - lo_before < below[-1])
+    return not ((b.cols.parent[spans] >= 0) & looked_at(lo, hi) & was_folded_below).any()
 
 
 def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | None
