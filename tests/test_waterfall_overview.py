@@ -105,14 +105,18 @@ def lanes_height(o) -> float:
 def test_a_few_rows_fill_the_picture_beside_the_time_axis_instead_of_a_thin_strip():
     """A 2-span trace (two copies of one span, missing their parent) was two thin bars at the right
     of a tiny frame with a giant name: the idle axis made the whole trace one break, and the rows
-    kept 2 m apart beside 24 m of time. Now the bars span the width and the lanes fill `min_fill`."""
+    kept 2 m apart beside 24 m of time. Now the bars span the width and the lanes fill `min_fill`;
+    then the bars were slabs half the picture tall: now they are bars (`max_bar`), named on them."""
     store = store_of(load_trace_file(FIXTURES / "otlp-telemetrygen-missing-parents.json"))
     o = overview_layout(store, 0, P)
     assert not len(o.warp.breaks)  # nothing but one start and one end: no idle to compress
     nodes = o.layout.nodes
     assert (nodes.size[:, 0] > 0.9 * P.width).all()  # each bar lasts the whole trace
-    assert lanes_height(o) >= P.min_fill * P.height * 0.85  # the bars leave a tenth of their rows free above and below
-    assert (nodes.size[:, 1] >= 0.7 * lanes_height(o) / 2).all()  # bars fill their rows
+    rows_apart = abs(float(nodes.pos[0, 1] - nodes.pos[1, 1]))
+    assert rows_apart >= P.min_fill * P.height / 2 * 0.99  # two rows share the lanes' height
+    assert nodes.size[:, 1].tolist() == pytest.approx([P.max_bar] * 2)  # bars, not slabs
+    spans = [label for label in o.layout.labels if label.kind == "span"]
+    assert [label.text for label in spans] == ["okey-dokey-0 · 123 µs"] * 2
     name = next(label for label in o.layout.labels if label.kind == "lane")
     assert name.size < 2 * P.lane_height and name.pos[0] < o.layout.bounds[0]  # sized as in any trace, left of the bars
 
