@@ -68,7 +68,8 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     axis = axis_of(warp, b.whole_us, detail.window)
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
-    within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed else None
+    # (a trace small enough for a row per span folds nothing: its rows stay where they were)
+    within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed and n > p.span_rows else None
     fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
     before = previous.packing if previous is not None else None
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
@@ -94,13 +95,17 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         own_rows = more[2] >= p.max_row  # the summaries' rows still leave every row its full height
         if own_rows:
             track, rows_in_lane, pitch, band = more
-    # a small trace drawn whole: a row per span (as in Jaeger UI) when the rows leave room for their labels
-    span_rows = not len(held) and 0 < len(shown) <= p.span_rows
+    # a small trace drawn whole: a row per span (as in Jaeger UI) when the rows leave room for their
+    # labels; every lane and every span keeps its row whatever part of the trace a zoom shows
+    span_rows = not len(held) and 0 < len(shown) and n <= p.span_rows
     if span_rows:
-        each = rows_of(item_lane, row_each(item_lane, item_start, cols.depth[shown]), len(lane_service), p)
+        every_service, every_rank, every_lane = lanes_of(cols.service, start)
+        lane_rows = np.bincount(every_lane, minlength=len(every_service))  # by rank, as rows_of counts them
+        each = (row_each(every_lane, start, cols.depth)[shown], lane_rows, *row_pitch(lane_rows, p))
         span_rows = each[2] >= least_pitch(p.lane_height)
         if span_rows:
             track, rows_in_lane, pitch, band = each
+            lane_service, lane_rank, item_lane = every_service, every_rank, every_lane[shown]
     if not n or not len(shown):
         return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
 
@@ -117,7 +122,9 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         # rows a readable label apart fill the picture, their bars stay bars (not slabs); the top
         # bar reaches the lanes' top and the lowest one their foot, so what is framed is drawn
         bar_height = np.minimum(item_pitch * SPAN_BAR_FILL, p.max_bar)
-        spread = spread_rows(item_y, float(bar_height.max()), p.floor, float(lane_top[0]))
+        last = len(band) - 1  # the lanes' first row and last row, whether or not a zoom shows bars there
+        ends = row_y(np.array([0, last]), np.array([0, rows_in_lane[last] - 1]))
+        spread = spread_rows(ends, float(bar_height.max()), p.floor, float(lane_top[0]))
         item_y = spread(item_y)
     if own_rows:
         summary_y = row_y(item_lane[at], track[len(shown):])
