@@ -121,13 +121,14 @@ def node_table(snapshot) -> dict[int, dict]:
     }
 
 
-def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, replay=(HOTROD,), scene="waterfall"):
-    """A HotROD trace in an emulated Quest 3, in VR, with both controllers connected.
+def enter_headset(vrmon_server, open_app, server_snapshot, page, viewport, replay=(HOTROD,), scene="waterfall", **server_options):
+    """A HotROD trace (or what `server_options` give the server) in an emulated Quest 3, in VR,
+    with both controllers connected.
 
     Returns (page, node table from the server's snapshot).
     """
     install_emulated_headset(page)
-    base_url = vrmon_server(list(replay), scene=scene)
+    base_url = vrmon_server(list(replay), scene=scene, **server_options)
     page.snapshot = server_snapshot(base_url)
     table = node_table(page.snapshot)
     # Everything, fonts included, must come from vrmon: a headset may have no way out.

@@ -193,8 +193,9 @@ def test_a_trace_switch_and_reset_frame_the_new_trace_and_a_live_delta_never_mov
     assert not page.errors
 
 
-# Each lane name's visual angle from the headset's eye (its quad's font height over its distance),
-# and the angle off straight ahead of the picture's centre, in degrees.
+# Each lane name's visual angle from the headset's eye (its quad's font height, as the labels'
+# shader grows it to keep its angle where it has room, over its distance), and the angle off
+# straight ahead of the picture's centre, in degrees.
 HEADSET_FIGURES_JS = """
 () => {
   const THREE = AFRAME.THREE;
@@ -203,10 +204,13 @@ HEADSET_FIGURES_JS = """
   labels.updateMatrixWorld(true);
   const scale = labels.matrixWorld.getMaxScaleOnAxis();
   const degrees = (radians) => radians * 180 / Math.PI;
-  const lanes = window.vrmon.system.labels.filter((l) => l.kind === "lane").map((l) => {
+  const mesh = document.querySelector("[scene-labels]").getObject3D("labels");
+  const growth = mesh.geometry.attributes.growth, leastAngle = mesh.material.uniforms.leastAngle.value;
+  const lanes = window.vrmon.system.labels.map((l, i) => [l, i]).filter(([l]) => l.kind === "lane").map(([l, i]) => {
     const at = new THREE.Vector3(...l.pos).applyMatrix4(labels.matrixWorld);
     const share = document.querySelector("[scene-labels]").components["scene-labels"].fontShare();
-    return { text: l.text, degrees: degrees(l.size * scale * share / at.distanceTo(eye)) };
+    const grow = Math.min(Math.max(leastAngle * at.distanceTo(eye) / (growth.getZ(i * 4) * scale), 1), growth.getW(i * 4));
+    return { text: l.text, degrees: degrees(l.size * grow * scale * share / at.distanceTo(eye)) };
   });
   const [x0, y0, z0, x1, y1, z1] = window.vrmon.system.scene.frame;
   const centre = new THREE.Vector3((x0 + x1) / 2, (y0 + y1) / 2, z1).applyMatrix4(labels.matrixWorld).sub(eye);

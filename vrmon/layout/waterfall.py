@@ -20,6 +20,7 @@ from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, durati
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
 from vrmon.layout.preset_param import param
 from vrmon.layout.sorting import TABLE_FACTOR, lexsort_ints, unique_ints
+from vrmon.model.columns import Room
 
 
 @dataclass(frozen=True)
@@ -66,20 +67,20 @@ class SpanColumns:
     flags: np.ndarray
 
     @classmethod
-    def from_store(cls, store, rows: np.ndarray, parent: np.ndarray | None = None) -> "SpanColumns":
+    def from_store(cls, store, rows: np.ndarray, parent: np.ndarray | None = None, room: Room | None = None) -> "SpanColumns":
         """Columns of `rows` (sorted ascending), with parent links re-indexed into them (or `parent`,
-        when the caller indexed them into more rows than these)."""
-        return cls(
-            ids=store.uid[rows],
-            parent=_index_in(rows, store.parent[rows]) if parent is None else parent,
-            trace=store.trace[rows],
-            depth=store.depth[rows],
-            service=store.service[rows],
-            operation=store.operation[rows],
-            start_us=store.start_us[rows],
-            duration_us=store.duration_us[rows],
-            flags=store.flags[rows],
-        )
+        when the caller indexed them into more rows than these). In `room`'s buffers when given,
+        with room for as many rows again (for a live trace's basis to grow into)."""
+        def take(name: str, column: np.ndarray) -> np.ndarray:
+            return column[rows] if room is None else room.taken(name, column, rows, len(rows))
+
+        if parent is None:
+            parent = _index_in(rows, store.parent[rows])
+            parent = parent if room is None else room.copied("parent", parent, len(rows))
+        return cls(ids=take("ids", store.uid), parent=parent, trace=take("trace", store.trace), depth=take("depth", store.depth),
+                   service=take("service", store.service), operation=take("operation", store.operation),
+                   start_us=take("start_us", store.start_us), duration_us=take("duration_us", store.duration_us),
+                   flags=take("flags", store.flags))
 
 
 def _index_in(rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:

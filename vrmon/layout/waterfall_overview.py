@@ -24,7 +24,7 @@ from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.tracks import Packing, pack_tracks, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
-from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut, raised_cut
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
@@ -75,7 +75,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     if unchecked and not fits(np.array([used for _, used, _ in packing.lanes.values()]), p):
         # the rows outgrew the threshold kept from before: look for it again
-        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, None)
+        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, previous, keep=False)
         shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     # a summary is a strip across the front of its holder's bar, as long as what it holds lasts; where
     # rows are few (a fan-out of thousands of short calls under one span), a row of its own under it
@@ -224,36 +224,63 @@ def rows_of(lane: np.ndarray, track: np.ndarray, lanes: int, p: WaterfallParams)
 
 
 def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
-           previous: Overview | None) -> tuple[float, Cut, bool]:
+           previous: Overview | None, keep: bool = True) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
     doubles until they fit. `previous`, the same view before the trace grew, is extended when it
-    can be. The flag: the threshold was kept from `previous`, the caller still to check its rows fit."""
+    can be (its threshold kept when `keep`). The flag: the threshold was kept from `previous`, the
+    caller still to check its rows fit."""
     cols, start, end = b.cols, b.start, b.end
     step = axis.span * p.lod_pixels / p.overview_pixels
     candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
-    grown_from = previous if (previous is not None and b.widened is not None and previous.basis == b.extends
-                              and b.warp.same_as(previous.warp) and previous.axis == axis) else None
+    grown = previous is not None and b.widened is not None and previous.basis == b.extends and b.warp.same_as(previous.warp)
+    # the fold of a window depends on where its edges are; unzoomed, the whole axis rescaling
+    # (the trace grew past the next nice length) only moves the threshold
+    same_window = grown and (previous.axis.lo, previous.axis.hi, previous.axis.zoomed) == (axis.lo, axis.hi, axis.zoomed)
+    rescaled = grown and not axis.zoomed and not previous.axis.zoomed
 
-    def extend(fold_us: float) -> Cut | None:
-        return extended_cut(grown_from.cut, cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.extent,
+    def extend(c: Cut, fold_us: float) -> Cut | None:
+        return extended_cut(c, cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.extent,
                             fold_us, detail, within, b.widened)
 
+    c = None
     if detail.asked:
         fold_us = candidates[0]
+        # a fold by call depth, or everything, is the same at any scale
+        if same_window or (rescaled and (detail.depth is not None or detail.everything)):
+            c = extend(previous.cut, fold_us)
     else:
-        if grown_from is not None and not axis.zoomed and grown_from.fold_us in candidates:
-            # unzoomed, a trace that only grew draws a superset of its bars at every threshold, so its
-            # rows only grow: thresholds they did not fit at still do not, and the fold stays while they fit
-            c = extend(grown_from.fold_us)
+        if keep and same_window and previous.fold_us in candidates and (
+                not axis.zoomed or window_rows_grow(b, axis, [t for t in candidates if t < previous.fold_us])):
+            # a trace that only grew draws a superset of its bars at every threshold, so its rows
+            # only grow: thresholds they did not fit at still do not, and the fold stays while they fit
+            c = extend(previous.cut, previous.fold_us)
             if c is not None:
-                return grown_from.fold_us, c, grown_from.fold_us != candidates[-1]
+                return previous.fold_us, c, previous.fold_us != candidates[-1]
         fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within, axis, min_us,
                                  lambda rows: fits(rows, p))
-    c = extend(fold_us) if grown_from is not None and grown_from.fold_us == fold_us else None
+        if (same_window or rescaled) and fold_us >= previous.fold_us:
+            # a coarser fold of the same spans folds some bars more: from the bars, not every span
+            c = extend(raised_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, b.extent, fold_us), fold_us)
     if c is None:
         c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
     return fold_us, c, False
+
+
+def window_rows_grow(b: TraceBasis, axis: Axis, below: list[float]) -> bool:
+    """Zoomed, whether a trace's growth leaves each threshold of `below` drawing what it drew and
+    more (as unzoomed it always does). A span whose own bar lies outside the window is drawn for
+    its summary reaching in; that summary lets go of a call it folded only when the call, an
+    earlier span whose subtree widened, now passes the threshold: looked for among those few."""
+    if not below or b.grew is None:
+        return True
+    spans = b.widened
+    lo, hi = b.extent[0][spans], b.extent[1][spans]
+    lo_before, hi_before = b.extent_before()
+    # what fold_threshold looks at: spans long enough for the first threshold, reaching into the window
+    looked_at = lambda lo, hi: (hi - lo >= below[0]) & (hi >= axis.lo) & (lo <= axis.hi)  # noqa: E731
+    was_folded_below = ~looked_at(lo_before, hi_before) | (hi_before - lo_before < below[-1])
+    return not ((b.cols.parent[spans] >= 0) & looked_at(lo, hi) & was_folded_below).any()
 
 
 def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | None

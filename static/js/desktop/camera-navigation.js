@@ -10,6 +10,7 @@ import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
 import { markersTop } from "../scene/span-instances.js";
 import { LABEL_HEIGHT_PX } from "../scene/service-labels.js";
+import { HEADSET_DEGREES, nameColumn } from "../scene/scene-labels.js";
 
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
@@ -27,11 +28,17 @@ const SERVICES_NAME_ROOM = 0.05;
 const VR_GRAPH_DEGREES = 70;
 const VR_GRAPH_DISTANCE = [0.8, 6];
 const VR_STANDOFF = 4; // metres between the viewer and the front of the scene in VR
-// In a headset the waterfall is scaled to a wall in front of the viewer: this wide, centred on eye
-// height, seen from a third of its width away, so the lane names at its left edge still look
-// ≥ 1.2° tall (a name is 1.3 % of the picture's width).
-const VR_WATERFALL_WIDTH = 4.5; // metres
+// In a headset the waterfall is scaled to a picture whose front stands VR_DISTANCE ahead, seen
+// VR_WIDTH_DEGREES wide (names and ruler included) with its centre a little below the eyes' level,
+// where eyes rest: the size of a room's wall seen from its middle. The names keep their angle by
+// growing (scene-labels); where they have no room to (many lanes), the picture is brought wider,
+// up to VR_MOST_DEGREES, for its names to need less.
+const VR_DISTANCE = 2.2; // metres
+const VR_WIDTH_DEGREES = 60;
+const VR_MOST_DEGREES = 90;
+const VR_CENTRE_DEGREES = -6; // below the horizon
 const VR_EYE_HEIGHT = 1.6;
+const VR_LEAST_FOOT = 0.1; // metres above the floor
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
 
@@ -157,15 +164,36 @@ AFRAME.registerComponent("camera-navigation", {
     this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
   },
 
-  /** The waterfall as a wall VR_WATERFALL_WIDTH wide, centred ahead at eye height, a third of its width away. */
+  /**
+   * The waterfall ahead of the viewer at its angular size: VR_WIDTH_DEGREES wide (more, up to
+   * VR_MOST_DEGREES, if its names could not grow enough to keep their angle), its front
+   * VR_DISTANCE away, its centre VR_CENTRE_DEGREES from the horizon.
+   */
   fitHeadset([minx, miny, , maxx, maxy, maxz]) {
+    const labels = this.system.labels;
+    const { room, letters } = nameColumn(labels);
+    const namesEnd = Math.max(minx, ...labels.filter((l) => l.kind === "lane").map((l) => l.pos[0])); // their right end
+    const leastAngle = Math.tan(THREE.MathUtils.degToRad(HEADSET_DEGREES));
+    let scale = 1, left = minx;
+    for (let degrees = VR_WIDTH_DEGREES; degrees <= VR_MOST_DEGREES; degrees += 5) {
+      const half = THREE.MathUtils.degToRad(degrees / 2);
+      // the names grow leftwards, so the picture is wider than the frame by as much: settle both
+      let grow = 1;
+      for (let i = 0; i < 4; i++) {
+        left = namesEnd - grow * (namesEnd - minx);
+        scale = (2 * VR_DISTANCE * Math.tan(half)) / Math.max(maxx - left, 1e-3);
+        // at the left edge, the farthest names: VR_DISTANCE / cos(half) away at most
+        grow = Math.max(1, (leastAngle * VR_DISTANCE) / Math.cos(half) / (letters * scale));
+      }
+      if (grow <= room || !Number.isFinite(letters)) break;
+    }
     const world = this.data.world.object3D;
-    const scale = VR_WATERFALL_WIDTH / Math.max(maxx - minx, 1e-3);
-    const bottom = Math.max(0.1, VR_EYE_HEIGHT - ((maxy - miny) * scale) / 2);
+    const height = (maxy - miny) * scale;
+    const centre = Math.max(VR_EYE_HEIGHT + VR_DISTANCE * Math.tan(THREE.MathUtils.degToRad(VR_CENTRE_DEGREES)), VR_LEAST_FOOT + height / 2);
     world.scale.setScalar(scale);
     world.quaternion.identity();
-    world.position.set(-((minx + maxx) / 2) * scale, bottom - miny * scale, -maxz * scale);
-    this.rig.position.set(0, 0, VR_WATERFALL_WIDTH / 3);
+    world.position.set(-((left + maxx) / 2) * scale, centre - ((miny + maxy) / 2) * scale, -maxz * scale);
+    this.rig.position.set(0, 0, VR_DISTANCE);
     this.rig.rotation.set(0, 0, 0);
   },
 

@@ -2,6 +2,10 @@
 // texts are drawn once into one canvas atlas and rendered as a single mesh of billboarded
 // quads, so labels cost one draw call however many lanes a trace has. Time ticks also get a
 // faint rule across the floor.
+// In a headset the waterfall's labels keep at least HEADSET_DEGREES of visual angle however far
+// they are (the shader grows a quad that would look smaller), each only as far as its neighbours
+// leave room (growthRoom): lane names grow leftwards from their right end, ticks downwards from
+// their top, so neither reaches into the bars.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
 
@@ -34,19 +38,31 @@ const LAYOUT_HEIGHTS = { wall: { title: 0.22 } };
 // wall's far panels (behind the viewer, across the room) would be too small to read anyway.
 const LAYOUT_FADE = { wall: [13, 18] };
 const NO_FADE = [1e6, 2e6];
+// The least visual angle of a waterfall label's letters in a headset (≥ 1.2°: about 2 cm at 1 m),
+// and the most a label may grow to keep it.
+export const HEADSET_DEGREES = 1.4;
+const MOST_GROWTH = 4;
+// Labels that may grow in a headset, by layout, and the point of the quad that stays where it is
+// (in shares of its width and height from its left and bottom): a lane name's right end (the
+// bars are right of it), a tick's top (the lanes are above it).
+const GROWING = { waterfall: { lane: [1, 0.5], fold: [1, 0.5], tick: [0.5, 1], break: [0.5, 1] } };
 
 const VERTEX_SHADER = `
 attribute vec3 anchor;
 attribute vec2 corner;
+attribute vec4 growth; // the point that stays (corner units), the letters' height, the most it may grow
 uniform vec2 fade; // distance where fading starts, where the label is gone
+uniform float leastAngle; // tan of the least visual angle of the letters (0: none, on a screen)
 varying vec2 vUv;
 varying float vFade;
 void main() {
   vec4 viewPosition = modelViewMatrix * vec4(anchor, 1.0);
   vFade = 1.0 - smoothstep(fade.x, fade.y, length(viewPosition.xyz));
   // Offsets in view space keep each quad facing the camera; they shrink and grow with the
-  // scene when a headset user scales it.
-  viewPosition.xy += corner * length(modelMatrix[0].xyz);
+  // scene when a headset user scales it, and grow back to the least angle where there is room.
+  float scale = length(modelMatrix[0].xyz);
+  float grow = clamp(leastAngle * length(viewPosition.xyz) / (growth.z * scale), 1.0, growth.w);
+  viewPosition.xy += (growth.xy + (corner - growth.xy) * grow) * scale;
   gl_Position = projectionMatrix * viewPosition;
   vUv = uv;
 }`;
@@ -65,7 +81,7 @@ AFRAME.registerComponent("scene-labels", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.material = new THREE.ShaderMaterial({
-      uniforms: { atlas: { value: null }, fade: { value: new THREE.Vector2(...NO_FADE) } },
+      uniforms: { atlas: { value: null }, fade: { value: new THREE.Vector2(...NO_FADE) }, leastAngle: { value: 0 } },
       vertexShader: VERTEX_SHADER,
       fragmentShader: FRAGMENT_SHADER,
       transparent: true,
@@ -75,11 +91,16 @@ AFRAME.registerComponent("scene-labels", {
     // drawn with the translucent things, just before the labels (see buildBreaks)
     this.breakMaterial = new THREE.LineBasicMaterial({ color: STYLES.break.color, transparent: true });
     this.onLabels = () => this.build();
+    const onPresenting = () => {
+      const presenting = this.el.sceneEl.is("vr-mode") && (this.el.sceneEl.renderer?.xr.isPresenting ?? false);
+      this.material.uniforms.leastAngle.value = presenting ? Math.tan(THREE.MathUtils.degToRad(HEADSET_DEGREES)) / this.fontShare() : 0;
+      // In a headset the spans are named by vr-span-labels (at a visual angle a row of this atlas
+      // cannot keep): the labels on the bars are for screens, and go when a session starts.
+      if (this.system.labels.some((label) => SCREEN_ONLY.has(label.kind))) this.build();
+    };
     // Lane colours come from the services' colours, which can arrive after the labels.
-    // In a headset the spans are named by vr-span-labels (at a visual angle a row of this atlas
-    // cannot keep): the labels on the bars are for screens, and go when a session starts.
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-labels": this.onLabels, "vrmon-services": this.onLabels,
-      "enter-vr": this.onLabels, "exit-vr": this.onLabels });
+      "enter-vr": onPresenting, "exit-vr": onPresenting });
     if (this.system.labels.length) this.build();
   },
 
@@ -118,16 +139,21 @@ AFRAME.registerComponent("scene-labels", {
     const anchors = new Float32Array(count * 4 * 3);
     const corners = new Float32Array(count * 4 * 2);
     const uvs = new Float32Array(count * 4 * 2);
+    const growths = new Float32Array(count * 4 * 4);
     const indices = new Uint32Array(count * 6);
+    const growing = GROWING[this.system.scene?.layout] ?? {};
+    const heights = labels.map((label) => label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? (STYLES[label.kind] ?? STYLES.tick).height);
+    const rooms = growthRoom(labels, heights, heights.map((height, i) => height * (boxes[i].w / boxes[i].h)), growing);
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
       // a label not drawn here keeps its place in the mesh as an empty quad (quad i is label i)
-      const shown = !(inHeadset && SCREEN_ONLY.has(label.kind));
-      const height = shown ? label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? style.height : 0;
+      const height = inHeadset && SCREEN_ONLY.has(label.kind) ? 0 : heights[i];
       const width = height * (box.w / box.h);
       const left = -style.anchor[0] * width;
       const bottom = -style.anchor[1] * height;
+      const stays = growing[label.kind] ?? [0, 0];
+      for (let k = 0; k < 4; k++) growths.set([left + stays[0] * width, bottom + stays[1] * height, heights[i], rooms[i]], (i * 4 + k) * 4);
       const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
       const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
       const quad = [[left, bottom, u0, v0], [left + width, bottom, u1, v0], [left + width, bottom + height, u1, v1], [left, bottom + height, u0, v1]];
@@ -140,8 +166,9 @@ AFRAME.registerComponent("scene-labels", {
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
     });
     const geometry = billboardGeometry(anchors, corners, uvs, indices);
+    geometry.setAttribute("growth", new THREE.BufferAttribute(growths, 4));
     geometry.computeBoundingSphere();
-    geometry.boundingSphere.radius += 2; // quads extend beyond their anchors
+    geometry.boundingSphere.radius += 2 * MOST_GROWTH; // quads extend beyond their anchors
     const mesh = new THREE.Mesh(geometry, this.material);
     mesh.renderOrder = 3; // after the opaque spans and the translucent marks over them (finding shells, compare frames, edges)
     this.el.setObject3D("labels", mesh);
@@ -230,3 +257,43 @@ AFRAME.registerComponent("scene-labels", {
     this.el.setObject3D("breaks", lines);
   },
 });
+
+/**
+ * How much each label may grow (≥ 1) before its letters would reach a neighbour's: the names in
+ * the left column (lane, fold) by the gap to the names above and below, the ruler's labels (tick,
+ * break) by the gap to the ones beside them. Labels of other kinds (or other layouts) stay as they are.
+ */
+export function growthRoom(labels, heights, widths, growing) {
+  const rooms = new Float32Array(labels.length).fill(1);
+  const column = [], ruler = [];
+  labels.forEach((label, i) => {
+    if (!growing[label.kind]) return;
+    (label.kind === "lane" || label.kind === "fold" ? column : ruler).push(i);
+  });
+  const share = FONT_PX / (FONT_PX + 2 * PAD_PX);
+  // in the column, letters a neighbour's centre apart: each grows to at most that gap (less a tenth)
+  const room = (members, axis, extent) => {
+    members.sort((a, b) => labels[a].pos[axis] - labels[b].pos[axis]);
+    members.forEach((i, k) => {
+      const gaps = [k > 0 ? labels[i].pos[axis] - labels[members[k - 1]].pos[axis] : Infinity,
+        k + 1 < members.length ? labels[members[k + 1]].pos[axis] - labels[i].pos[axis] : Infinity];
+      rooms[i] = Math.min(MOST_GROWTH, Math.max(1, 0.9 * Math.min(...gaps) / extent(i)));
+    });
+  };
+  room(column, 1, (i) => heights[i] * share);
+  room(ruler, 0, (i) => widths[i]);
+  return rooms;
+}
+
+/** The least room to grow (see growthRoom) among the waterfall's names in the left column, and their least letter height (metres). */
+export function nameColumn(labels) {
+  const heights = labels.map((label) => label.size ?? (STYLES[label.kind] ?? STYLES.tick).height);
+  const rooms = growthRoom(labels, heights, heights, { lane: true, fold: true });
+  let room = MOST_GROWTH, letters = Infinity;
+  labels.forEach((label, i) => {
+    if (label.kind !== "lane" && label.kind !== "fold") return;
+    room = Math.min(room, rooms[i]);
+    letters = Math.min(letters, heights[i] * FONT_PX / (FONT_PX + 2 * PAD_PX));
+  });
+  return { room, letters };
+}

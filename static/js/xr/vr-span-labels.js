@@ -1,10 +1,14 @@
-// Names above the spans nearest the viewer, and above the selected one, in the headset only
+// Names of the spans nearest the viewer, and of the selected one, in the headset only
 // (not in the services scene: service-labels names the services there).
 // A fixed pool of SDF texts, batched into one draw call, is reassigned a few times a second,
 // so the cost stays the same whatever the number of spans. Each name keeps the same visual
 // angle (TEXT_DEGREES) however far it is and however the scene is scaled, and names never
-// overlap as the viewer sees them: the selected span's name first, then the nearest spans'
-// in order of distance, each only where its box (in degrees around the head) is still free.
+// overlap as the viewer sees them, nor lie across a bar: the selected span's name first, then
+// the nearest spans' in order of distance, each written on its bar where the bar is long enough
+// as seen, else above it or after its end, wherever its box (in degrees around the head) is clear
+// of the other names and of every bar, and within the picture's frame (what lies beside it, the
+// span panel, is kept clear of that); a name with no clear place is not shown. Never before a bar:
+// that is the lane names' column.
 import { BatchedText } from "troika-three-text";
 import { createText, setText } from "./text.js";
 import { overlapsAny } from "../scene/label-placement.js";
@@ -19,7 +23,15 @@ const TEXT_DEGREES = 1.4; // letter height as seen (≥ 1.2°: about 2.4 cm at 1
 const CHAR_EM = 0.62; // a generous average glyph width, in font sizes (Inter), for the boxes
 const LINE_EM = 1.25; // a line's height, in font sizes
 const MARGIN_DEGREES = 0.3; // kept free around each name
-const LIFT_METRES = 0.06; // gap above the bar
+const GAP_DEGREES = 0.35; // between a name beside its bar and the bar
+const FACE_METRES = 0.004; // a name written on its bar stands this far off the bar's face, as seen
+// Where a name goes, in order of preference: the point of its bar it hangs from (x: 0 middle,
+// 1 end; y: 0 middle, 1 top), its text's anchor there, and which way the gap goes.
+const PLACES = [
+  { at: [0, 0], anchorX: "center", anchorY: "middle", gap: [0, 0], onBar: true },
+  { at: [0, 1], anchorX: "center", anchorY: "bottom", gap: [0, 1] },
+  { at: [1, 0], anchorX: "left", anchorY: "middle", gap: [1, 0] },
+];
 
 AFRAME.registerComponent("vr-span-labels", {
   dependencies: ["span-instances"],
@@ -32,6 +44,8 @@ AFRAME.registerComponent("vr-span-labels", {
     this.texts = Array.from({ length: SHOWN_COUNT + 1 }, () => {
       const text = createText({ size: TEXT_METRES, anchorX: "center", anchorY: "bottom", color: "#e6edf3" });
       text.userData.row = -1;
+      text.userData.at = new THREE.Vector3(); // where it hangs from, in the spans' coordinates
+      text.userData.chars = 0;
       this.group.add(text);
       return text;
     });
@@ -47,6 +61,10 @@ AFRAME.registerComponent("vr-span-labels", {
     this.nearestDistances = new Float64Array(CANDIDATE_COUNT);
     this.boxes = new Float32Array((SHOWN_COUNT + 1) * 4); // the shown names' boxes, degrees around the head
     this.box = new Float32Array(4);
+    this.barBoxes = new Float32Array(0); // every bar's front face as seen, degrees around the head (grown as needed)
+    this.frameBox = new Float32Array(4); // the picture's frame as seen, degrees around the head
+    this.place = PLACES[0]; // where the last placeOf put the name
+    this.anchor = new THREE.Vector3(); // and its point, in the spans' coordinates
     this.nextRefresh = 0;
     this.onSelection = () => { this.nextRefresh = 0; };
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
@@ -75,10 +93,16 @@ AFRAME.registerComponent("vr-span-labels", {
     const perMetre = Math.tan(THREE.MathUtils.degToRad(TEXT_DEGREES)) / TEXT_METRES / Math.max(this.worldScale.x, 1e-6);
     for (const text of this.texts) {
       if (text.userData.row < 0) continue;
+      const at = text.userData.at;
       // the same angle at any distance: letters TEXT_DEGREES tall as seen from the head
-      const distance = text.position.distanceTo(this.head) * this.worldScale.x;
+      const distance = at.distanceTo(this.head) * this.worldScale.x;
       text.scale.setScalar(distance * perMetre);
-      text.rotation.set(0, Math.atan2(this.head.x - text.position.x, this.head.z - text.position.z), 0);
+      const yaw = Math.atan2(this.head.x - at.x, this.head.z - at.z);
+      text.rotation.set(0, yaw, 0);
+      // turned to face the head, a name keeps its whole width clear of its bar's face (or of the bar beside it)
+      const halfWidth = (text.userData.chars * CHAR_EM * TEXT_METRES * text.scale.x) / 2;
+      text.position.copy(at);
+      text.position.z += halfWidth * Math.abs(Math.sin(yaw)) + FACE_METRES / Math.max(this.worldScale.x, 1e-6);
     }
   },
 
@@ -89,36 +113,111 @@ AFRAME.registerComponent("vr-span-labels", {
     const found = this.findNearest(selectedRow);
     const camera = this.el.sceneEl.renderer.xr.getCamera();
     this.toView.multiplyMatrices(camera.matrixWorldInverse, this.el.object3D.matrixWorld);
+    this.measureBars();
+    this.measureFrame();
     let placed = 0;
-    if (selectedRow >= 0 && this.boxOf(selectedRow)) this.boxes.set(this.box, placed++ * 4);
+    if (selectedRow >= 0) {
+      if (this.placeOf(selectedRow, placed)) this.boxes.set(this.box, placed++ * 4);
+      else this.above(selectedRow); // the selected span is named even where nothing is clear
+    }
     this.label(this.texts[0], selectedRow);
     let next = 1;
     for (let i = 0; i < found && next <= SHOWN_COUNT; i++) {
       const row = this.nearestRows[i];
-      if (!this.boxOf(row) || overlapsAny(this.box, this.boxes, placed)) continue;
+      if (!this.placeOf(row, placed)) continue;
       this.boxes.set(this.box, placed++ * 4);
       this.label(this.texts[next++], row);
     }
     for (; next <= SHOWN_COUNT; next++) this.label(this.texts[next], -1);
   },
 
+  /** Every bar's front face as the head sees it, into barBoxes (x0, y0, x1, y1: degrees right of and below straight ahead). */
+  measureBars() {
+    const { pos, size, count } = this.system.nodes;
+    if (this.barBoxes.length < count * 4) this.barBoxes = new Float32Array(Math.ceil(count * 1.5) * 4);
+    const degrees = THREE.MathUtils.radToDeg, boxes = this.barBoxes, p = this.point;
+    for (let row = 0; row < count; row++) {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let c = 0; c < 4; c++) {
+        p.set(pos[row * 3] + (c & 1 ? 0.5 : -0.5) * size[row * 3], pos[row * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[row * 3 + 1],
+          pos[row * 3 + 2] + size[row * 3 + 2] / 2).applyMatrix4(this.toView);
+        const across = degrees(Math.atan2(p.x, -p.z)), down = -degrees(Math.atan2(p.y, Math.hypot(p.x, p.z)));
+        x0 = Math.min(x0, across); x1 = Math.max(x1, across); y0 = Math.min(y0, down); y1 = Math.max(y1, down);
+      }
+      if (p.z > -0.05) x0 = y0 = x1 = y1 = NaN; // behind the head: in nobody's way
+      boxes[row * 4] = x0; boxes[row * 4 + 1] = y0; boxes[row * 4 + 2] = x1; boxes[row * 4 + 3] = y1;
+    }
+  },
+
+  /** The picture's frame as the head sees it, into frameBox (all the view when the scene gives none, or it is beside or behind the head). */
+  measureFrame() {
+    const frame = this.system.scene?.frame, box = this.frameBox, p = this.point, degrees = THREE.MathUtils.radToDeg;
+    box[0] = box[1] = Infinity;
+    box[2] = box[3] = -Infinity;
+    for (let c = 0; frame && c < 8; c++) {
+      p.set(frame[c & 1 ? 3 : 0], frame[c & 2 ? 4 : 1], frame[c & 4 ? 5 : 2]).applyMatrix4(this.toView);
+      if (p.z > -0.05) break;
+      const across = degrees(Math.atan2(p.x, -p.z)), down = -degrees(Math.atan2(p.y, Math.hypot(p.x, p.z)));
+      box[0] = Math.min(box[0], across); box[2] = Math.max(box[2], across);
+      box[1] = Math.min(box[1], down); box[3] = Math.max(box[3], down);
+      if (c === 7) return;
+    }
+    box.set([-180, -90, 180, 90]);
+  },
+
   /**
-   * The box a row's name takes as seen from the head, into this.box: x0, y0, x1, y1 in degrees
-   * right of and below straight ahead, with a margin. False when it is behind the head.
+   * The first of PLACES where a row's name is clear of the first `placed` names and of every bar
+   * (on its own bar: inside it): its box into this.box (with a margin), where it goes into
+   * this.place and this.anchor. False when there is no such place.
    */
-  boxOf(row) {
+  placeOf(row, placed) {
+    const { pos, size, count } = this.system.nodes;
+    const degrees = THREE.MathUtils.radToDeg, box = this.box, bars = this.barBoxes;
+    const width = this.system.nodeLabel(row).length * CHAR_EM * TEXT_DEGREES, height = LINE_EM * TEXT_DEGREES;
+    const own = row * 4;
+    for (const place of PLACES) {
+      const [ax, ay] = place.at;
+      const p = this.anchor.set(pos[row * 3] + (ax * size[row * 3]) / 2, pos[row * 3 + 1] + (ay * size[row * 3 + 1]) / 2, pos[row * 3 + 2] + size[row * 3 + 2] / 2);
+      const seen = this.point.copy(p).applyMatrix4(this.toView);
+      if (seen.z > -0.05) return false; // behind the head
+      const across = degrees(Math.atan2(seen.x, -seen.z)) + place.gap[0] * GAP_DEGREES;
+      const down = -degrees(Math.atan2(seen.y, Math.hypot(seen.x, seen.z))) - place.gap[1] * GAP_DEGREES;
+      const left = place.anchorX === "left" ? across : place.anchorX === "right" ? across - width : across - width / 2;
+      const top = place.anchorY === "bottom" ? down - height : down - height / 2;
+      box[0] = left - MARGIN_DEGREES; box[1] = top - MARGIN_DEGREES;
+      box[2] = left + width + MARGIN_DEGREES; box[3] = top + height + MARGIN_DEGREES;
+      if (overlapsAny(box, this.boxes, placed) || box[0] < this.frameBox[0] || box[2] > this.frameBox[2]) continue;
+      if (place.onBar) {
+        // inside its own bar's face, and in front of every other bar
+        if (!(box[0] >= bars[own] && box[2] <= bars[own + 2] && box[1] >= bars[own + 1] && box[3] <= bars[own + 3])) continue;
+        if (this.crossesBars(box, row, count)) continue;
+      } else if (this.crossesBars(box, -1, count)) continue;
+      // the gap, in the spans' coordinates, at this distance
+      const gap = Math.tan(THREE.MathUtils.degToRad(GAP_DEGREES)) * seen.length() / Math.max(this.worldScale.x, 1e-6);
+      p.x += place.gap[0] * gap;
+      p.y += place.gap[1] * gap;
+      this.place = place;
+      return true;
+    }
+    return false;
+  },
+
+  /** Put the next name just above a row's bar, whatever is there. */
+  above(row) {
     const { pos, size } = this.system.nodes;
-    const p = this.point.set(pos[row * 3], pos[row * 3 + 1] + size[row * 3 + 1] / 2 + LIFT_METRES, pos[row * 3 + 2]).applyMatrix4(this.toView);
-    if (p.z > -0.05) return false;
-    const degrees = THREE.MathUtils.radToDeg;
-    const across = degrees(Math.atan2(p.x, -p.z)), up = degrees(Math.atan2(p.y, Math.hypot(p.x, p.z)));
-    const halfWidth = this.system.nodeLabel(row).length * CHAR_EM * TEXT_DEGREES / 2;
-    // anchored at its bottom centre, above the bar
-    this.box[0] = across - halfWidth - MARGIN_DEGREES;
-    this.box[1] = -(up + LINE_EM * TEXT_DEGREES) - MARGIN_DEGREES;
-    this.box[2] = across + halfWidth + MARGIN_DEGREES;
-    this.box[3] = -up + MARGIN_DEGREES;
-    return true;
+    this.place = PLACES[1];
+    this.anchor.set(pos[row * 3], pos[row * 3 + 1] + size[row * 3 + 1] / 2, pos[row * 3 + 2] + size[row * 3 + 2] / 2);
+  },
+
+  /** Whether a box overlaps any bar's (but `skip`'s) as seen. */
+  crossesBars(box, skip, count) {
+    const bars = this.barBoxes;
+    for (let row = 0; row < count; row++) {
+      if (row === skip) continue;
+      const i = row * 4;
+      if (box[0] < bars[i + 2] && box[2] > bars[i] && box[1] < bars[i + 3] && box[3] > bars[i + 1]) return true;
+    }
+    return false;
   },
 
   /** Fill nearestRows with the rows closest to the head (skipping one row); returns how many. */
@@ -145,17 +244,21 @@ AFRAME.registerComponent("vr-span-labels", {
     return found;
   },
 
+  /** Show a row's name where placeOf (or above) last put it, or hide the text (row -1). */
   label(text, row) {
     if (row < 0) {
       text.userData.row = -1;
       setText(text, ""); // members of a batch are always drawn: an unused one says nothing
       return;
     }
-    const { pos, size } = this.system.nodes;
-    text.position.set(pos[row * 3], pos[row * 3 + 1] + size[row * 3 + 1] / 2 + LIFT_METRES, pos[row * 3 + 2]);
+    text.userData.at.copy(this.anchor);
+    text.anchorX = this.place.anchorX;
+    text.anchorY = this.place.anchorY;
     if (text.userData.row === row && text.userData.id === this.system.nodes.ids[row]) return;
+    const name = this.system.nodeLabel(row);
     text.userData.row = row;
     text.userData.id = this.system.nodes.ids[row];
-    setText(text, this.system.nodeLabel(row));
+    text.userData.chars = name.length;
+    setText(text, name);
   },
 });

@@ -1,5 +1,7 @@
-// The selected span's details in the headset: a panel that opens beside the span, between it
-// and the viewer, turned to face them. Service, operation, start, duration and error up top;
+// The selected span's details in the headset: a panel that opens beside the picture, on the
+// selected span's side and at its height, turned to face the viewer, so it hides neither the
+// span nor the rest of the trace (where the picture is too wide for that, beside the span,
+// between it and the viewer). Service, operation, start, duration and error up top;
 // below, a scrollable list of parent, children (links that select them), warnings, tags, logs
 // and process (outside the waterfall, first a link that opens the span's trace in one).
 // Scrolls with the thumbstick while a laser points at it, or its ↑ ↓ buttons.
@@ -8,9 +10,11 @@ import { formatDuration, formatTimestamp, formatValue } from "../data/format.js"
 import { FLAG } from "../data/protocol.js";
 import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
 import { listen } from "../listen.js";
-import { PanelSurface, faceTowards, setText } from "./panel-kit.js";
+import { PanelSurface, faceTowards, levelGaze, setText } from "./panel-kit.js";
+import { pictureBox, pointAt } from "./content-view.js";
 
 const THREE = AFRAME.THREE;
+const UP = new THREE.Vector3(0, 1, 0);
 const WIDTH = 0.64;
 const PAD = 0.025;
 const ROWS = 10; // list rows drawn at once; the rest scroll
@@ -23,6 +27,12 @@ const VALUE_CHARS = 90; // longer tag values are cut: the panel is for reading, 
 const NEAREST = 0.9; // metres from the eyes: closer is uncomfortable to focus on
 const FARTHEST = 1.2; // further makes the text too small
 const ASIDE = 0.38; // metres to the right of the line of sight to the span
+// Beside the picture: this far away, this many degrees clear of its edge, its centre between
+// these heights (degrees from the horizon); the picture no wider than this many degrees.
+const BESIDE_DISTANCE = 1.05;
+const CLEAR_DEGREES = 2;
+const CENTRE_DEGREES = [-15, 0];
+const WIDEST_PICTURE = 110;
 const PLACE_AFTER_FRAMES = 3;
 
 AFRAME.registerComponent("vr-span-panel", {
@@ -35,6 +45,8 @@ AFRAME.registerComponent("vr-span-panel", {
     this.head = new THREE.Vector3();
     this.target = new THREE.Vector3();
     this.aside = new THREE.Vector3();
+    this.forward = new THREE.Vector3();
+    this.box = [0, 0, 0, 0];
     this.build();
     this.el.object3D.visible = false;
 
@@ -181,11 +193,26 @@ AFRAME.registerComponent("vr-span-panel", {
     setText(this.scrollInfo, total > ROWS ? `${this.offset + 1}–${Math.min(this.offset + ROWS, total)} of ${total} · thumbstick to scroll` : "");
   },
 
-  /** Between the viewer and the span, a comfortable distance away, to the right of the span. */
+  /**
+   * Beside the picture, on the side of the span and at its height; or, where the picture is
+   * too wide for that, between the viewer and the span, a comfortable distance away, to its right.
+   */
   placeBeside(row) {
     const instances = this.el.sceneEl.querySelector("[span-instances]");
-    this.el.sceneEl.camera.getWorldPosition(this.head);
+    levelGaze(this.el.sceneEl.camera, this.head, this.forward);
     this.target.fromArray(this.system.nodes.pos, row * 3).applyMatrix4(instances.object3D.matrixWorld);
+    const box = this.box;
+    if (pictureBox(this.el.sceneEl, this.system, this.head, this.forward, box) && box[2] - box[0] <= WIDEST_PICTURE) {
+      const degrees = THREE.MathUtils.radToDeg;
+      const half = degrees(Math.atan(WIDTH / 2 / BESIDE_DISTANCE)) + CLEAR_DEGREES;
+      // the span's direction, in the same degrees as the box
+      const toSpan = this.aside.copy(this.target).sub(this.head).applyAxisAngle(UP, -Math.atan2(-this.forward.x, -this.forward.z));
+      const right = degrees(Math.atan2(toSpan.x, -toSpan.z)), up = degrees(Math.atan2(toSpan.y, Math.hypot(toSpan.x, toSpan.z)));
+      const side = right >= (box[0] + box[2]) / 2 ? box[2] + half : box[0] - half;
+      pointAt(this.head, this.forward, side, THREE.MathUtils.clamp(up, ...CENTRE_DEGREES), BESIDE_DISTANCE, this.el.object3D.position);
+      faceTowards(this.el.object3D, this.head);
+      return;
+    }
     const toSpan = this.target.sub(this.head);
     const distance = Math.min(Math.max(toSpan.length() - 0.4, NEAREST), FARTHEST);
     if (toSpan.lengthSq() < 1e-6) this.el.sceneEl.camera.getWorldDirection(toSpan); // standing inside the span

@@ -1,0 +1,159 @@
+"""What a headset viewer sees, in degrees, from the three.js scene graph (issue 8, part 8).
+
+Everything is measured from the XR camera's pose (the emulated head) in its own view: a point's
+azimuth (right of straight ahead, +) and elevation (above the eyes' level, +). A box is
+{x0, y0, x1, y1} in those degrees.
+- the content: every span's box (its 8 corners through the spans' world matrix) and every lane
+  name's and ruler tick's quad (billboards: their corners offset in view space, as the shader does);
+- lane names: the letters' visual angle (quad height × the letters' share × scale, over distance);
+- span names (vr-span-labels): each shown name's typeset box and letter angle, the bars it lies
+  across (other than its own) and whether its own bar hides any of it;
+- overlays: the wrist menu's and the span panel's backing plates, the share of the content's box
+  each covers, and the share of the selected span's box the panel covers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HEADSET_FIGURES_JS = """
+() => {
+  const THREE = AFRAME.THREE;
+  const sceneEl = document.querySelector("a-scene");
+  sceneEl.object3D.updateMatrixWorld(true);
+  const camera = sceneEl.renderer.xr.getCamera();
+  const toView = camera.matrixWorld.clone().invert();
+  const degrees = THREE.MathUtils.radToDeg;
+  const empty = () => ({ x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity });
+  const add = (box, p) => { // p: a point in view space
+    const x = degrees(Math.atan2(p.x, -p.z)), y = degrees(Math.atan2(p.y, Math.hypot(p.x, p.z)));
+    box.x0 = Math.min(box.x0, x); box.x1 = Math.max(box.x1, x); box.y0 = Math.min(box.y0, y); box.y1 = Math.max(box.y1, y);
+    return box;
+  };
+  const union = (a, b) => ({ x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) });
+  const area = (b) => Math.max(0, b.x1 - b.x0) * Math.max(0, b.y1 - b.y0);
+  const overlap = (a, b) => area({ x0: Math.max(a.x0, b.x0), y0: Math.max(a.y0, b.y0), x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1) });
+
+  // Spans: their boxes from the node table, through the spans' entity.
+  const system = window.vrmon.system, { pos, size, count, ids } = system.nodes;
+  const spanMatrix = new THREE.Matrix4().multiplyMatrices(toView, document.querySelector("[span-instances]").object3D.matrixWorld);
+  const p = new THREE.Vector3();
+  const bars = [];
+  let marks = empty();
+  let nearestFront = Infinity;
+  for (let r = 0; r < count; r++) {
+    const box = empty();
+    let front = Infinity;
+    for (let c = 0; c < 8; c++) {
+      p.set(pos[r * 3] + (c & 1 ? 0.5 : -0.5) * size[r * 3], pos[r * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[r * 3 + 1],
+            pos[r * 3 + 2] + (c & 4 ? 0.5 : -0.5) * size[r * 3 + 2]).applyMatrix4(spanMatrix);
+      add(box, p);
+      front = Math.min(front, p.length());
+    }
+    bars.push({ id: ids[r], row: r, box, front });
+    marks = union(marks, box);
+    nearestFront = Math.min(nearestFront, front);
+  }
+
+  // Lane names and ruler ticks: billboard quads.
+  const labelEntity = document.querySelector("[scene-labels]");
+  const mesh = labelEntity.getObject3D("labels");
+  const share = labelEntity.components["scene-labels"].fontShare();
+  let content = marks;
+  const lanes = [];
+  if (mesh) {
+    const { corner, growth } = mesh.geometry.attributes;
+    const modelView = new THREE.Matrix4().multiplyMatrices(toView, mesh.matrixWorld);
+    const scale = new THREE.Vector3().setFromMatrixColumn(mesh.matrixWorld, 0).length();
+    const leastAngle = mesh.material.uniforms.leastAngle.value;
+    system.labels.forEach((label, i) => {
+      if (label.kind !== "lane" && label.kind !== "tick") return;
+      const anchor = new THREE.Vector3(...label.pos).applyMatrix4(modelView);
+      const box = empty();
+      // as the labels' vertex shader grows and places the quad (scene-labels.js)
+      const grow = Math.min(Math.max(leastAngle * anchor.length() / (growth.getZ(i * 4) * scale), 1), growth.getW(i * 4));
+      const height = growth.getZ(i * 4) * grow * scale; // the quad's, in metres
+      for (let k = 0; k < 4; k++) {
+        const j = i * 4 + k, v = anchor.clone();
+        v.x += (growth.getX(j) + (corner.getX(j) - growth.getX(j)) * grow) * scale;
+        v.y += (growth.getY(j) + (corner.getY(j) - growth.getY(j)) * grow) * scale;
+        add(box, v);
+      }
+      content = union(content, box);
+      if (label.kind === "lane") lanes.push({ text: label.text, degrees: degrees(height * share / anchor.length()), box });
+    });
+  }
+
+  // Span names in the headset (one batch of troika texts).
+  const labels = document.querySelector("[vr-span-labels]").components["vr-span-labels"];
+  labels.group.updateWorldMatrix(true, false);
+  const names = labels.texts.filter((t) => t.text && t.textRenderInfo && t.userData.row >= 0).map((t) => {
+    const world = new THREE.Matrix4().compose(t.position, t.quaternion, t.scale).premultiply(labels.group.matrixWorld);
+    const [x0, y0, x1, y1] = t.textRenderInfo.blockBounds;
+    const box = empty();
+    for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]) add(box, new THREE.Vector3(x, y, 0).applyMatrix4(world).applyMatrix4(toView));
+    // the letters' box: the block less a tenth of its height above and below (line spacing)
+    const inset = (box.y1 - box.y0) * 0.1;
+    const letters = { x0: box.x0, y0: box.y0 + inset, x1: box.x1, y1: box.y1 - inset };
+    const at = new THREE.Vector3().setFromMatrixPosition(world).applyMatrix4(toView);
+    const scale = new THREE.Vector3().setFromMatrixScale(world);
+    const across = bars.filter((b) => b.row !== t.userData.row && overlap(letters, b.box) > 0)
+      .map((b) => system.nodeLabel(b.row));
+    const own = bars[t.userData.row], r = t.userData.row;
+    // its own bar hides it where they overlap as seen and a corner of the text is behind the bar's front face
+    const local = new THREE.Matrix4().compose(t.position, t.quaternion, t.scale);
+    const behind = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]
+      .some(([x, y]) => new THREE.Vector3(x, y, 0).applyMatrix4(local).z < pos[r * 3 + 2] + size[r * 3 + 2] / 2);
+    const hidden = overlap(letters, own.box) > 0 && behind;
+    return { text: t.text, box: letters, across, hidden, letterDegrees: degrees(Math.atan2(t.fontSize * scale.y, at.length())) };
+  });
+
+  // Overlays: a panel's backing plate is rectangle 0 of its surface.
+  const plate = (rects) => {
+    if (!rects.parent || !rects.count) return null;
+    let visible = true;
+    rects.traverseAncestors((o) => { visible = visible && o.visible; });
+    if (!visible) return null;
+    const m = new THREE.Matrix4();
+    rects.getMatrixAt(0, m);
+    m.premultiply(rects.matrixWorld).premultiply(toView);
+    const box = empty();
+    for (const [x, y] of [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) add(box, new THREE.Vector3(x, y, 0).applyMatrix4(m));
+    return box;
+  };
+  const menu = plate(document.querySelector("#wrist-menu").components["vr-wrist-menu"].sceneButtons[0].surface.rects);
+  const panelComponent = document.querySelector("#vr-span-panel").components["vr-span-panel"];
+  const panel = plate(panelComponent.rows[0].surface.rects);
+  const selectedRow = system.selectedId === null ? undefined : system.nodes.rowOf.get(system.selectedId);
+  const selected = selectedRow === undefined ? null : bars[selectedRow].box;
+  const cover = (box) => (box ? overlap(box, content) / area(content) : 0);
+  return {
+    content: { width: content.x1 - content.x0, height: content.y1 - content.y0, left: content.x0, right: content.x1,
+               top: content.y1, bottom: content.y0 },
+    marks,
+    distance: nearestFront,
+    lanes,
+    names,
+    menu, menu_cover: cover(menu),
+    panel, panel_cover: cover(panel),
+    panel_on_span: panel && selected ? overlap(panel, selected) / area(selected) : 0,
+  };
+}
+"""
+
+
+def headset_figures(page: Any) -> dict:
+    """The figures above, for what the emulated headset shows now."""
+    return page.evaluate(HEADSET_FIGURES_JS)
+
+
+def summary(figures: dict) -> str:
+    """One line of the figures that matter, for a test's output."""
+    c = figures["content"]
+    names = figures["names"]
+    return (f"content {c['width']:.0f}°×{c['height']:.0f}° (top {c['top']:+.0f}°, bottom {c['bottom']:+.0f}°), "
+            f"nearest bar {figures['distance']:.2f} m; lane names ≥ {min((lane['degrees'] for lane in figures['lanes']), default=0):.2f}°; "
+            f"span names {len(names)} ≥ {min((n['letterDegrees'] for n in names), default=0):.2f}°, "
+            f"across bars {sum(bool(n['across']) for n in names)}, hidden {sum(n['hidden'] for n in names)}; "
+            f"menu covers {figures['menu_cover']:.0%}, panel covers {figures['panel_cover']:.0%} "
+            f"and {figures['panel_on_span']:.0%} of its span")
