@@ -70,6 +70,8 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
     # (a trace small enough for a row per span folds nothing: its rows stay where they were)
     within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed and n > p.span_rows else None
+    if previous is not None and axis.zoomed and len(previous.rows) <= p.span_rows < n:
+        previous = None  # its fold did not follow the window: it cannot be extended into one that does
     fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
     before = previous.packing if previous is not None else None
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
