@@ -1,7 +1,7 @@
-"""What a small waterfall says on its bars, as a Jaeger UI row does: each span's operation and
-duration, on its bar when the bar is long enough to hold them, else right beside it (left of it
-when the bar ends near the picture's right edge). Beside a bar only where the row is the span's
-own (`beside`): a packed row's neighbours would sit there. A label's letters are at most its row's
+"""What a waterfall says on its bars, as a Jaeger UI row does: each span's operation and
+duration, on its bar when the bar is long enough to hold them (and thick enough), else right beside
+it (left of it when the bar ends near the picture's right edge or its row's next bar), in the free
+stretch of its row between its neighbours (`free_stretch`). A label's letters are at most its row's
 pitch tall, so labels of different rows never overlap and none reaches another row's bar; a label
 with no room to be read whole is shortened ("HTTP GET /cust… · 12 ms") or left out, never cut.
 
@@ -32,13 +32,24 @@ def least_pitch(lane_height: float) -> float:
     return MIN_FONT * lane_height / ROW_SHARE
 
 
+def free_stretch(row: np.ndarray, x0: np.ndarray, x1: np.ndarray, edges: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per bar, where its row is free from on its left and up to on its right: the previous and
+    next bars of the same `row` (any integer naming a row), else the picture's `edges`."""
+    order = np.lexsort((x0, row))
+    same = row[order][1:] == row[order][:-1]
+    left, right = np.full(len(row), edges[0]), np.full(len(row), edges[1])
+    left[order[1:][same]] = x1[order[:-1][same]]
+    right[order[:-1][same]] = x0[order[1:][same]]
+    return left, right
+
+
 def span_labels(ids: np.ndarray, x0: np.ndarray, x1: np.ndarray, y: np.ndarray, height: np.ndarray, pitch: np.ndarray,
-                operation: np.ndarray, names: list[str], duration_us: np.ndarray, edges: tuple[float, float], lane_height: float,
-                z: float, beside: bool, wanted: np.ndarray | None = None) -> list[Label]:
+                operation: np.ndarray, names: list[str], duration_us: np.ndarray, free: tuple[np.ndarray, np.ndarray],
+                lane_height: float, z: float, wanted: np.ndarray | None = None) -> list[Label]:
     """Labels of the bars (node `ids`) from `x0` to `x1`, `height` tall at heights `y` in rows
-    `pitch` apart (metres), between the picture's left and right `edges`; `operation` codes into
-    `names`; `beside`: every bar has its row to itself, and a bar thinner than the letters has its
-    label beside it where there is room; `wanted`: the bars that may have one (all if None)."""
+    `pitch` apart (metres), each free from `free[0]` to `free[1]` in its row (free_stretch);
+    `operation` codes into `names`; `wanted`: the bars that may have one (all if None). A bar
+    thinner than the letters has its label beside it where there is room."""
     font = np.minimum(SPAN_FONT * lane_height, ROW_SHARE * pitch)
     may = font >= MIN_FONT * lane_height * (1 - 1e-9)
     readable = np.flatnonzero(may if wanted is None else may & wanted)
@@ -51,13 +62,11 @@ def span_labels(ids: np.ndarray, x0: np.ndarray, x1: np.ndarray, y: np.ndarray, 
         whole = shortened(str(names[int(operation[i])]), MOST_CHARS)
         full = whole + SEPARATOR + duration
         inside = (x1[i] - x0[i] - 2 * pad) / per_char
-        if len(full) <= inside and (not beside or height[i] >= f):
+        right = (free[1][i] - x1[i] - 2 * pad) / per_char
+        left = (x0[i] - free[0][i] - 2 * pad) / per_char
+        if len(full) <= inside and (height[i] >= f or len(full) > max(right, left)):
             labels.append(Label(full, (float(x0[i]) + pad, float(y[i]), z), "span", f * LABEL_BOX, int(ids[i])))
             continue
-        if not beside:
-            continue
-        right = (edges[1] - x1[i] - pad) / per_char
-        left = (x0[i] - edges[0] - pad) / per_char
         text = fitted(whole, duration, int(max(inside, right, left)))
         if text is None:
             continue

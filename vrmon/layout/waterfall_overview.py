@@ -19,7 +19,7 @@ from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
-from vrmon.layout.span_labels import least_pitch, right_end, span_labels
+from vrmon.layout.span_labels import free_stretch, least_pitch, right_end, span_labels
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.tracks import Packing, pack_tracks, packed
@@ -30,6 +30,9 @@ LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
 SPAN_BAR_FILL = 0.6  # of a row's pitch, the bar's height when each span has a row: room beside it for its label
 SPAN_BAR_DEPTH = 0.4  # of its height, most a bar's depth when each span has a row
+# of a lane's least height, the least a lane takes when each span has a row: a lane of one or two
+# rows leaves its name room to grow to its visual angle in a headset (scene-labels.js growthRoom)
+SPAN_LANE = 1.6
 SUMMARY_FILL = 0.5  # of a row's pitch, a summary strip's height: across the lower part of its holder's bar
 SUMMARY_DEPTH = 0.3  # of a bar's depth, how far a summary strip stands out in front of its holder's bar
 LABEL_FONT = 0.96  # of a lane's least height, its name's font size (names a lane apart do not touch)
@@ -103,7 +106,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     if span_rows:
         every_service, every_rank, every_lane = lanes_of(cols.service, start)
         lane_rows = np.bincount(every_lane, minlength=len(every_service))  # by rank, as rows_of counts them
-        each = (row_each(every_lane, start, cols.depth)[shown], lane_rows, *row_pitch(lane_rows, p))
+        each = (row_each(every_lane, start, cols.depth)[shown], lane_rows, *row_pitch(lane_rows, p, SPAN_LANE * p.lane_height))
         span_rows = each[2] >= least_pitch(p.lane_height)
         if span_rows:
             track, rows_in_lane, pitch, band = each
@@ -177,11 +180,16 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         named = (track[len(shown):] > 0) & (item_pitch[at] >= FOLD_LABEL_ROOM * p.lane_height)
         labels += [Label(f"{int(k):,} calls" + (f" · {int(m)} services" if m > 1 else ""), (label_x, float(y), p.bar_depth), "fold",
                          FOLD_FONT * font * LABEL_BOX) for k, m, y in zip(c.count[held][named], c.services[held][named], summary_y[named])]
-    # operation and duration on (or beside) the bars that hold them; not on a bar a summary strip crosses
-    ends = x0[:len(shown)] + length[:len(shown)]
-    bar_labels = span_labels(cols.ids[shown], x0[:len(shown)], ends, item_y, bar_height, item_pitch, cols.operation[shown], store.operations.names,
-                             cols.duration_us[shown], (-p.width / 2, p.width / 2), p.lane_height, p.bar_depth, span_rows,
-                             None if own_rows else ~np.isin(shown, holders))
+    # operation and duration on (or beside) the bars that hold them, in their rows' free stretches
+    # (summaries on rows of their own are in the way too); not on a bar a summary strip crosses
+    ends = x0 + length
+    row = item_lane * (int(track.max()) + 1) + track[:len(shown)]
+    if own_rows:
+        row = np.concatenate([row, item_lane[at] * (int(track.max()) + 1) + track[len(shown):]])
+    free = free_stretch(row, x0[:len(row)], ends[:len(row)], (-p.width / 2, p.width / 2))
+    bar_labels = span_labels(cols.ids[shown], x0[:len(shown)], ends[:len(shown)], item_y, bar_height, item_pitch, cols.operation[shown],
+                             store.operations.names, cols.duration_us[shown], (free[0][:len(shown)], free[1][:len(shown)]),
+                             p.lane_height, p.bar_depth, None if own_rows else ~np.isin(shown, holders))
     labels += bar_labels
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
     ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
@@ -296,16 +304,18 @@ def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | Non
     return shown, held, item_start, item_end, packed(b.cols.service[shown], item_start, item_end, before)
 
 
-def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
+def row_pitch(lane_rows: np.ndarray, p: WaterfallParams, least_lane: float | None = None) -> tuple[float, np.ndarray]:
     """The metres between rows and each lane's height: lanes of `rows × pitch`, at least
-    `lane_height`, filling `height` (the pitch between `min_row` and `max_row`), and at least
-    `min_fill` of it: a few rows beside the long time axis would be a thin strip, framed small."""
+    `least_lane` (`lane_height` unless told), filling `height` (the pitch between `min_row` and
+    `max_row`), and at least `min_fill` of it: a few rows beside the long time axis would be a thin
+    strip, framed small."""
     rows = np.maximum(lane_rows, 1).astype(np.float64)
+    least = p.lane_height if least_lane is None else least_lane
     if not len(rows):  # nothing drawn: no lanes to fill the height with
         return p.max_row, rows
     gaps = LANE_GAP * p.lane_height * (len(rows) - 1)
     room = p.height - gaps
-    lanes = lambda pitch: np.maximum(rows * pitch, p.lane_height).sum()  # noqa: E731
+    lanes = lambda pitch: np.maximum(rows * pitch, least).sum()  # noqa: E731
     fill = p.min_fill * p.height - gaps
     if not len(rows):  # nothing drawn yet
         return p.max_row, rows
@@ -314,11 +324,11 @@ def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndar
     elif lanes(p.max_row) < fill:  # bisect the pitch that fills min_fill of it
         lo, hi, room = p.max_row, max(p.max_row, fill / rows.sum()), fill
     else:
-        return p.max_row, np.maximum(rows * p.max_row, p.lane_height)
+        return p.max_row, np.maximum(rows * p.max_row, least)
     for _ in range(30):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if lanes(mid) <= room else (lo, mid)
-    return lo, np.maximum(rows * lo, p.lane_height)
+    return lo, np.maximum(rows * lo, least)
 
 
 def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:
