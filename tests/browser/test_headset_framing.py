@@ -1,6 +1,7 @@
 """Small traces in the emulated headset (issue 8, part 8): the waterfall starts at a comfortable
 size in front of the viewer, its names keep their visual angle and lie on no other bar, and the
-wrist menu and the span panel leave the picture (and the selected span) in view.
+wrist menu and the span panel leave the picture (and the selected span) in view; another trace
+or scene picked in the headset comes to the viewer where they stand, at the same size.
 
 Figures from the three.js scene graph, in degrees from the XR camera (tests/browser/headset_figures.py),
 on a 2-span and a 5-span generated trace and HotROD's 40-span trace.
@@ -12,7 +13,7 @@ import pytest
 
 from tests.browser.headset_figures import headset_figures, summary
 from tests.browser.helpers import next_frames
-from tests.browser.test_headset import HOTROD, SMALL_VIEWPORT, enter_headset, front_top_span, wait_for_panel
+from tests.browser.test_headset import HOTROD, MANY_TRACES, SMALL_VIEWPORT, enter_headset, front_top_span, wait_for_panel
 from tests.generated_traces import named_store
 
 pytestmark = pytest.mark.browser
@@ -70,4 +71,28 @@ def test_a_small_trace_stands_at_a_comfortable_size_with_names_readable_and_over
     assert max(menu_cover.values()) <= 0.15, menu_cover
     assert selected["panel"] is not None and selected["panel_cover"] <= 0.15, selected["panel_cover"]
     assert selected["panel_on_span"] == 0, selected["panel_on_span"]
+    assert page.errors == []
+
+
+def test_another_trace_or_scene_comes_to_the_viewer_where_they_stand(vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(HOTROD, MANY_TRACES),
+                            host_metrics=False)
+    # the viewer walks away and turns (as the thumbsticks would), then picks another trace
+    page.evaluate("() => { const rig = document.querySelector('#rig').object3D; rig.position.set(1.5, 0, -0.8); rig.rotation.set(0, 0.6, 0); }")
+    rig = page.evaluate("window.headset.rig()")
+    other = next(t for t in page.snapshot["traces"] if t["id"] != page.evaluate("window.vrmon.stats().trace"))
+    page.evaluate("(id) => window.vrmon.system.switchScene({trace: id})", other["id"])
+    page.wait_for_function("(id) => window.vrmon.stats().trace === id", arg=other["id"], timeout=10_000)
+    next_frames(page)
+    content = headset_figures(page)["content"]
+    print(f"\nanother trace ({other['spans']} spans) after walking and turning: {content}")
+    assert 40 <= content["width"] <= 90 and content["height"] <= 55, content
+    assert abs(content["left"] + content["right"]) / 2 <= 10 and content["top"] <= 30 and content["bottom"] >= -30, content
+    assert page.evaluate("window.headset.rig()") == rig  # the scene came; the viewer did not move
+    # another scene is seen at its own size, around the viewer where they stand
+    page.evaluate("window.vrmon.system.switchScene({scene: 'wall'})")
+    page.wait_for_function("window.vrmon.stats().scene === 'wall'", timeout=10_000)
+    next_frames(page)
+    assert page.evaluate("window.vrmon.stats().worldScale") == pytest.approx(1)
+    assert page.evaluate("window.headset.rig()") == rig
     assert page.errors == []
