@@ -17,13 +17,13 @@ from functools import cached_property
 
 import numpy as np
 
-from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted, same_width
+from vrmon.layout.critical_path import KeptChildren, critical_path_of_kept
 from vrmon.layout.idle_time import TimeWarp, event_times, idle_warp
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
 from vrmon.layout.waterfall_lod import carry_up, depth_levels
-from vrmon.model.columns import Room, inserted
+from vrmon.model.columns import Room, inserted, sorted_unique
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
@@ -54,7 +54,7 @@ class TraceBasis:
     whole_us: float  # compressed µs the unzoomed picture's width stands for (the extent rounded up)
     true_extent: tuple[np.ndarray, np.ndarray]  # each subtree's (earliest start, latest end), true µs
     extent: tuple[np.ndarray, np.ndarray]  # the same on the compressed axis
-    children: tuple[np.ndarray, np.ndarray]  # spans in children order, and their children keys (critical_path.py)
+    children: KeptChildren  # spans in children order (critical_path.py)
     critical: np.ndarray  # bool per span: on the critical path
     service_first: np.ndarray  # per service code: its first start (compressed, whole µs), NEVER if it has no span
     strip_steps: np.ndarray  # per service code: `strip_steps` of its spans over the whole axis
@@ -107,39 +107,43 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
     extent compressed (0: none)."""
     rows = store.rows_of_trace(trace) if trace is not None else np.empty(0, np.int64)
     # the columns a live trace grows get room for as many spans again now, while they are made:
-    # its first deltas then write behind them instead of copying the whole basis at once
+    # its first deltas then write behind them instead of copying the whole basis at once (a trace
+    # loaded from a file seldom grows: it gets none)
     room = Room()
-    kept = lambda name, column: room.copied(name, column, len(rows))  # noqa: E731
-    cols = SpanColumns.from_store(store, rows, room=room)
+    spare = 0 if trace is None or store.trace_summaries()["pinned"][trace] else len(rows)
+    kept = lambda name, column: room.copied(name, column, spare) if spare else column  # noqa: E731
+    cols = SpanColumns.from_store(store, rows, room=room if spare else None)
     start = cols.start_us
-    end = start + np.maximum(cols.duration_us, 0)
     t0 = int(start.min()) if len(rows) else 0
     # from the trace's start: float µs stay exact
-    true_start, true_end = kept("true_start", start - t0), kept("true_end", end - t0)
+    true_start = np.subtract(start, t0, out=room.made("true_start", len(rows), start.dtype, spare))
+    true_end = np.add(true_start, np.maximum(cols.duration_us, 0), out=room.made("true_end", len(rows), start.dtype, spare))
     events = kept("events", event_times(true_start, true_end))
     levels = depth_levels(cols.depth)
-    lo, hi = kept("lo", true_start), kept("hi", true_end)
+    lo, hi = room.copied("lo", true_start, spare), room.copied("hi", true_end, spare)  # carried up in place
     carry_up(lo, hi, cols.parent, levels)
-    order = children_order(cols.parent, true_start, true_end)
     basis = placed(kept("rows", rows), cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
-                   (order, children_keys(cols.parent[order], true_end[order])), room)
+                   KeptChildren.of(cols.parent, true_start, true_end), room, spare=spare)
     basis.__dict__["levels"] = levels  # made for the extents already: the first fold takes them
     return basis
 
 
 def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray, true_end: np.ndarray, events: np.ndarray,
            warp: TimeWarp, true_extent: tuple[np.ndarray, np.ndarray],
-           children: tuple[np.ndarray, np.ndarray], room: Room, before: TraceBasis | None = None,
-           grew: Widened | None = None) -> TraceBasis:
+           children: KeptChildren, room: Room, before: TraceBasis | None = None,
+           grew: Widened | None = None, spare: int = 0) -> TraceBasis:
     """The basis from its true-time columns: on the compressed axis (only the new spans when
-    `before`, which it extends, had the same axis), with the critical path and the strip."""
+    `before`, which it extends, had the same axis), with the critical path and the strip; columns
+    placed whole get room for `spare` more spans."""
     # the spans before, when `before` had the same axis: only the new spans are placed and counted
     n = len(before.rows) if before is not None and warp.same_as(before.warp) else 0
     if n:
         start = room.appended("start", before.start, warp(true_start[n:]))
         end = room.appended("end", before.end, warp(true_end[n:]))
     else:
-        start, end = room.copied("start", warp(true_start), len(rows)), room.copied("end", warp(true_end), len(rows))
+        start, end = warp(true_start), warp(true_end)
+        if spare:
+            start, end = room.copied("start", start, spare), room.copied("end", end, spare)
     # the warp keeps order, so a subtree's compressed extent is its true extent compressed
     extent = true_extent if not len(warp.breaks) else (warp(true_extent[0]), warp(true_extent[1]))
     whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
@@ -150,7 +154,7 @@ def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray,
     else:
         steps = strip_steps(cols.service, start, end, codes, whole_us)
     return TraceBasis(rows, cols, t0, true_start, true_end, events, warp, start, end, whole_us, true_extent, extent,
-                      children, critical_path_of_sorted(true_start, true_end, *children), first, steps, strip_of(first, steps),
+                      children, critical_path_of_kept(true_start, true_end, children), first, steps, strip_of(first, steps),
                       next(SERIALS), room, before.serial if before is not None else -1, grew)
 
 
@@ -196,7 +200,7 @@ def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | 
     grew = widen(lo, hi, cols.parent, cols.depth, n0)
     events = merged(b.events, event_times(new_start, new_end), room)
     return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
-                  kept_children(b.children, cols.parent[n0:], new_end, n0), room, b, grew)
+                  b.children.with_spans(cols.parent[n0:], new_end, n0), room, b, grew, len(rows))
 
 
 def merged(events: np.ndarray, more: np.ndarray, room: Room) -> np.ndarray:
@@ -216,8 +220,8 @@ def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray,
     carried = [np.arange(n0, len(parent))]
     while len(carried[-1]):  # the ancestors of the new spans, a generation at a time
         up = parent[carried[-1]]
-        carried.append(np.unique(up[(up >= 0) & (up < n0)]))
-    ancestors = np.unique(np.concatenate(carried[1:]))
+        carried.append(sorted_unique(up[(up >= 0) & (up < n0)]))
+    ancestors = sorted_unique(np.concatenate(carried[1:]))
     before = lo[ancestors], hi[ancestors]
     spans = np.concatenate([carried[0], ancestors])
     spans = spans[np.argsort(-depth[spans], kind="stable")]
@@ -228,17 +232,6 @@ def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray,
         np.maximum.at(hi, p[has], hi[idx[has]])
     grew = (lo[ancestors] < before[0]) | (hi[ancestors] > before[1])
     return Widened(ancestors[grew], before[0][grew], before[1][grew])
-
-
-def kept_children(children: tuple[np.ndarray, np.ndarray], new_parent: np.ndarray, new_end: np.ndarray,
-                  n0: int) -> tuple[np.ndarray, np.ndarray]:
-    """The children order with the spans from `n0` on in their places (ties after the earlier spans,
-    as the order's index tie-break puts them)."""
-    order, keys = children
-    keys, new_keys = same_width(keys, children_keys(new_parent, new_end))
-    by_key = np.argsort(new_keys, kind="stable")
-    at = np.searchsorted(keys, new_keys[by_key], side="right")
-    return inserted(order, at, by_key + n0), inserted(keys, at, new_keys[by_key])
 
 
 def trace_state(store, trace: int) -> tuple[int, int, int]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vrmon.layout.sorting import unique_ints
-from vrmon.model.columns import Room
+from vrmon.model.columns import Room, sorted_unique
 
 SERVICE_CODES = 1 << 16  # service codes are uint16
 SUMMARY_BASE = 0xE0000000  # node id of the summary held by the span with uid u: SUMMARY_BASE + u
@@ -145,20 +145,32 @@ def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarra
     if (~c.shown[widened] & passing(widened, depth, extent, min_us, detail, within)).any():
         return None
     fresh = np.arange(n0, n)
-    shown = c.room.appended("shown", c.shown, passing(fresh, depth, extent, min_us, detail, within))
-    owner = c.room.appended("owner", c.owner, fresh)
-    by_depth = fresh[np.argsort(depth[fresh], kind="stable")]
-    for idx in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):  # parents first
-        p = parent[idx]
-        has = p >= 0
-        pp = np.maximum(p, 0)
-        shown[idx] = ~has | (shown[pp] & (shown[idx] | opened_of(ids[pp], detail)))
-        owner[idx] = np.where(shown[idx] | ~has, idx, owner[pp])
-    hidden = fresh[~shown[fresh]]
+    p = parent[fresh]
+    has, new_parent = p >= 0, p >= n0
+    before = np.where(has & ~new_parent, p, 0)  # a parent from before (or any span: masked below)
+    # a new span is drawn when its parent is and it passes (or its parent's summary was opened);
+    # up through its new ancestors to the first earlier one, a root or one not drawn: pointer jumping
+    drawn = ~has | ((passing(fresh, depth, extent, min_us, detail, within) | opened_of(ids[np.maximum(p, 0)], detail))
+                    & (new_parent | c.shown[before]))
+    up = np.where(new_parent, p - n0, -1)
+    while (up >= 0).any():
+        jump = np.flatnonzero(up >= 0)
+        drawn[jump] &= drawn[up[jump]]
+        up[jump] = up[up[jump]]
+    # its holder: itself when drawn, else its nearest drawn ancestor (an earlier span's holder)
+    holder = np.where(drawn | ~has, fresh, np.where(new_parent, -1, c.owner[before]))
+    up = np.where(new_parent, p - n0, -1)
+    while (holder < 0).any():
+        jump = np.flatnonzero(holder < 0)
+        holder[jump] = holder[up[jump]]
+        up[jump] = up[up[jump]]
+    shown = c.room.appended("shown", c.shown, drawn)
+    owner = c.room.appended("owner", c.owner, holder)
+    hidden = fresh[~drawn]
     if not len(hidden):
         return replace(c, shown=shown, owner=owner)
     holder_of = owner[hidden]
-    touched = np.unique(holder_of)
+    touched = sorted_unique(holder_of)
     holders = c.holders if found_in(c.holders, touched).all() else np.union1d(c.holders, touched)
     k = len(holders)
     was = np.searchsorted(holders, c.holders)

@@ -89,3 +89,11 @@ def inserted(column: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarr
         src = place
     out[dst:] = column[src:]
     return out
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique(values), by sorting: numpy 2.4's np.unique of int64 hashes, and takes up to 15x as
+    long for many distinct values over a wide range (0.15 s for the 200k rows of a file load, against
+    0.01 s; 75 µs for 1,000 parents in a 100k-span trace, against 16 µs)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered

@@ -5,7 +5,8 @@
 // frames the selected span on F (and the nodes a `vrmon-frame-nodes {ids}` event names), and moves forward/back with the mouse wheel. Deltas never move
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
-// locomotion moves the rig, and F does nothing there.
+// locomotion moves the rig, and F does nothing there: a new view (another trace or scene) is
+// brought to the viewer instead, placed around them as entering VR would have placed it.
 import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
 import { markersTop } from "../scene/span-instances.js";
@@ -75,7 +76,10 @@ AFRAME.registerComponent("camera-navigation", {
             this.reset();
             this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
           });
+        } else if (this.inHeadset() && !key.startsWith(`${this.headsetView}|`)) {
+          this.bringToViewer(); // another scene or trace in a headset comes to the viewer, who stays where they are (a wall's page turns in place)
         }
+        this.headsetView = `${scene.name}|${scene.trace}`;
       }
     };
     this.unbindKeys = bindKeys({ resetView: () => this.reset(), focusSelection: () => this.focusSelection() });
@@ -195,6 +199,25 @@ AFRAME.registerComponent("camera-navigation", {
     world.position.set(-((left + maxx) / 2) * scale, centre - ((miny + maxy) / 2) * scale, -maxz * scale);
     this.rig.position.set(0, 0, VR_DISTANCE);
     this.rig.rotation.set(0, 0, 0);
+  },
+
+  /**
+   * In a headset, the current view placed as entering VR places it, but around the viewer where
+   * they stand and face now: the scene moves (and scales) instead of the viewer. Entering VR puts
+   * the rig at R and the scene at W; seen from the rig where it is now (N), the same picture is
+   * the scene at N·R⁻¹·W.
+   */
+  bringToViewer() {
+    const world = this.data.world?.object3D;
+    if (!world) return;
+    const rig = this.rig;
+    rig.updateMatrix();
+    const now = rig.matrix.clone();
+    this.reset();
+    rig.updateMatrix();
+    world.updateMatrix();
+    now.clone().multiply(rig.matrix.clone().invert()).multiply(world.matrix).decompose(world.position, world.quaternion, world.scale);
+    now.decompose(rig.position, rig.quaternion, rig.scale);
   },
 
   /** Metres between a headset viewer and the front of the scene. */

@@ -13,6 +13,7 @@ const THREE = AFRAME.THREE;
 
 const FONT_PX = 56;
 const PAD_PX = 10;
+const LETTER_SHARE = FONT_PX / (FONT_PX + 2 * PAD_PX); // of a label quad's height, its letters' (the rest is padding)
 const ATLAS_WIDTH = 2048;
 // kind → text height in metres, anchor inside the text box ([0..1] from left, from bottom), colour
 const STYLES = {
@@ -177,7 +178,7 @@ AFRAME.registerComponent("scene-labels", {
 
   /** The share of a label's quad its letters take (font size / quad height; the rest is padding). */
   fontShare() {
-    return FONT_PX / (FONT_PX + 2 * PAD_PX);
+    return LETTER_SHARE;
   },
 
   /** Pack every label's text into one canvas, row by row; returns the canvas and pixel boxes. */
@@ -270,8 +271,7 @@ export function growthRoom(labels, heights, widths, growing) {
     if (!growing[label.kind]) return;
     (label.kind === "lane" || label.kind === "fold" ? column : ruler).push(i);
   });
-  const share = FONT_PX / (FONT_PX + 2 * PAD_PX);
-  // in the column, letters a neighbour's centre apart: each grows to at most that gap (less a tenth)
+  // a label and its nearest neighbour along `axis` both grow: each to at most their gap (less a tenth) over its extent
   const room = (members, axis, extent) => {
     members.sort((a, b) => labels[a].pos[axis] - labels[b].pos[axis]);
     members.forEach((i, k) => {
@@ -280,7 +280,7 @@ export function growthRoom(labels, heights, widths, growing) {
       rooms[i] = Math.min(MOST_GROWTH, Math.max(1, 0.9 * Math.min(...gaps) / extent(i)));
     });
   };
-  room(column, 1, (i) => heights[i] * share);
+  room(column, 1, (i) => heights[i] * LETTER_SHARE);
   room(ruler, 0, (i) => widths[i]);
   return rooms;
 }
@@ -293,7 +293,7 @@ export function nameColumn(labels) {
   labels.forEach((label, i) => {
     if (label.kind !== "lane" && label.kind !== "fold") return;
     room = Math.min(room, rooms[i]);
-    letters = Math.min(letters, heights[i] * FONT_PX / (FONT_PX + 2 * PAD_PX));
+    letters = Math.min(letters, heights[i] * LETTER_SHARE);
   });
   return { room, letters };
 }

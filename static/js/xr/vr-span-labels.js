@@ -33,6 +33,15 @@ const PLACES = [
   { at: [1, 0], anchorX: "left", anchorY: "middle", gap: [1, 0] },
 ];
 
+const seen = new Float32Array(2); // scratch: where `look` saw a point
+
+/** A point in view space as seen from the head, into `seen`: degrees right of and below straight ahead. */
+function look(p) {
+  seen[0] = THREE.MathUtils.radToDeg(Math.atan2(p.x, -p.z));
+  seen[1] = -THREE.MathUtils.radToDeg(Math.atan2(p.y, Math.hypot(p.x, p.z)));
+  return seen;
+}
+
 AFRAME.registerComponent("vr-span-labels", {
   dependencies: ["span-instances"],
 
@@ -135,14 +144,14 @@ AFRAME.registerComponent("vr-span-labels", {
   measureBars() {
     const { pos, size, count } = this.system.nodes;
     if (this.barBoxes.length < count * 4) this.barBoxes = new Float32Array(Math.ceil(count * 1.5) * 4);
-    const degrees = THREE.MathUtils.radToDeg, boxes = this.barBoxes, p = this.point;
+    const boxes = this.barBoxes, p = this.point;
     for (let row = 0; row < count; row++) {
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (let c = 0; c < 4; c++) {
         p.set(pos[row * 3] + (c & 1 ? 0.5 : -0.5) * size[row * 3], pos[row * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[row * 3 + 1],
           pos[row * 3 + 2] + size[row * 3 + 2] / 2).applyMatrix4(this.toView);
-        const across = degrees(Math.atan2(p.x, -p.z)), down = -degrees(Math.atan2(p.y, Math.hypot(p.x, p.z)));
-        x0 = Math.min(x0, across); x1 = Math.max(x1, across); y0 = Math.min(y0, down); y1 = Math.max(y1, down);
+        look(p);
+        x0 = Math.min(x0, seen[0]); x1 = Math.max(x1, seen[0]); y0 = Math.min(y0, seen[1]); y1 = Math.max(y1, seen[1]);
       }
       if (p.z > -0.05) x0 = y0 = x1 = y1 = NaN; // behind the head: in nobody's way
       boxes[row * 4] = x0; boxes[row * 4 + 1] = y0; boxes[row * 4 + 2] = x1; boxes[row * 4 + 3] = y1;
@@ -151,18 +160,18 @@ AFRAME.registerComponent("vr-span-labels", {
 
   /** The picture's frame as the head sees it, into frameBox (all the view when the scene gives none, or it is beside or behind the head). */
   measureFrame() {
-    const frame = this.system.scene?.frame, box = this.frameBox, p = this.point, degrees = THREE.MathUtils.radToDeg;
+    const frame = this.system.scene?.frame, box = this.frameBox, p = this.point;
     box[0] = box[1] = Infinity;
     box[2] = box[3] = -Infinity;
     for (let c = 0; frame && c < 8; c++) {
       p.set(frame[c & 1 ? 3 : 0], frame[c & 2 ? 4 : 1], frame[c & 4 ? 5 : 2]).applyMatrix4(this.toView);
       if (p.z > -0.05) break;
-      const across = degrees(Math.atan2(p.x, -p.z)), down = -degrees(Math.atan2(p.y, Math.hypot(p.x, p.z)));
-      box[0] = Math.min(box[0], across); box[2] = Math.max(box[2], across);
-      box[1] = Math.min(box[1], down); box[3] = Math.max(box[3], down);
+      look(p);
+      box[0] = Math.min(box[0], seen[0]); box[2] = Math.max(box[2], seen[0]);
+      box[1] = Math.min(box[1], seen[1]); box[3] = Math.max(box[3], seen[1]);
       if (c === 7) return;
     }
-    box.set([-180, -90, 180, 90]);
+    box[0] = -180; box[1] = -90; box[2] = 180; box[3] = 90;
   },
 
   /**
@@ -172,16 +181,15 @@ AFRAME.registerComponent("vr-span-labels", {
    */
   placeOf(row, placed) {
     const { pos, size, count } = this.system.nodes;
-    const degrees = THREE.MathUtils.radToDeg, box = this.box, bars = this.barBoxes;
+    const box = this.box, bars = this.barBoxes;
     const width = this.system.nodeLabel(row).length * CHAR_EM * TEXT_DEGREES, height = LINE_EM * TEXT_DEGREES;
     const own = row * 4;
     for (const place of PLACES) {
       const [ax, ay] = place.at;
       const p = this.anchor.set(pos[row * 3] + (ax * size[row * 3]) / 2, pos[row * 3 + 1] + (ay * size[row * 3 + 1]) / 2, pos[row * 3 + 2] + size[row * 3 + 2] / 2);
-      const seen = this.point.copy(p).applyMatrix4(this.toView);
-      if (seen.z > -0.05) return false; // behind the head
-      const across = degrees(Math.atan2(seen.x, -seen.z)) + place.gap[0] * GAP_DEGREES;
-      const down = -degrees(Math.atan2(seen.y, Math.hypot(seen.x, seen.z))) - place.gap[1] * GAP_DEGREES;
+      const inView = this.point.copy(p).applyMatrix4(this.toView);
+      if (inView.z > -0.05) return false; // behind the head
+      const across = look(inView)[0] + place.gap[0] * GAP_DEGREES, down = seen[1] - place.gap[1] * GAP_DEGREES;
       const left = place.anchorX === "left" ? across : place.anchorX === "right" ? across - width : across - width / 2;
       const top = place.anchorY === "bottom" ? down - height : down - height / 2;
       box[0] = left - MARGIN_DEGREES; box[1] = top - MARGIN_DEGREES;
@@ -193,7 +201,7 @@ AFRAME.registerComponent("vr-span-labels", {
         if (this.crossesBars(box, row, count)) continue;
       } else if (this.crossesBars(box, -1, count)) continue;
       // the gap, in the spans' coordinates, at this distance
-      const gap = Math.tan(THREE.MathUtils.degToRad(GAP_DEGREES)) * seen.length() / Math.max(this.worldScale.x, 1e-6);
+      const gap = Math.tan(THREE.MathUtils.degToRad(GAP_DEGREES)) * inView.length() / Math.max(this.worldScale.x, 1e-6);
       p.x += place.gap[0] * gap;
       p.y += place.gap[1] * gap;
       this.place = place;
