@@ -29,7 +29,14 @@ bench: install test-tools
 	$(PY) -m bench.headset
 	$(PY) -m bench.browser
 
-install: $(VENV)/.installed node_modules/.installed static/bundle/manifest.json
+install: $(VENV)/.installed node_modules/.installed static/bundle/manifest.json $(VENV)/.compiled
+
+# vrmon's bytecode, compiled as installing a wheel does: `vrmon serve` then starts without compiling
+# its ~120 modules first, every time where PYTHONDONTWRITEBYTECODE keeps Python from saving them
+# (an edited module is compiled again when imported: Python checks each file's mtime and size).
+$(VENV)/.compiled: $(VENV)/.installed $(shell find vrmon -name '*.py')
+	$(PY) -m compileall -q vrmon
+	touch $@
 
 # constraints.txt pins every Python package to the versions the suite last passed with.
 $(VENV)/.installed: pyproject.toml constraints.txt

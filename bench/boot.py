@@ -166,15 +166,16 @@ def write_jaeger_file(n_spans: int, folder: Path) -> Path:
 
 
 class Server:
-    """`vrmon serve --replay FILE` from a checkout, started by this process and stopped by its PID."""
+    """`vrmon serve --replay FILE` (or `vrmon serve ARGS`) from a checkout, started by this process and stopped by its PID."""
 
-    def __init__(self, checkout: Path, path: Path, log: Path) -> None:
+    def __init__(self, checkout: Path, path: Path | list[str], log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = {**os.environ, "PYTHONPATH": str(checkout)}
+        args = ["--replay", str(path)] if isinstance(path, Path) else path
         self.log = log.open("w")
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "vrmon.cli", "serve", "--replay", str(path), "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "vrmon.cli", "serve", *args, "--port", str(self.port)],
                                      cwd=checkout, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_listening(self, timeout: float = 120) -> float:

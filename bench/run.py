@@ -108,19 +108,23 @@ def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
     rows.append("| scene | scene size | store add | layout + diff + encode | total | total, worst | delta bytes |")
     rows.append("|---|---|---|---|---|---|---|")
     presets = load_presets([ROOT / "scenes"])
-    # (label, scene size, spans per trace, scene, how much each add lengthens the open trace's time extent)
+    # (label, scene size, spans per trace, scene, how much each add lengthens the open trace's time extent,
+    # the time window zoomed into, as fractions of the trace's extent)
     cases = [
-        ("waterfall, the open trace grows", 100_000, 100_000, "waterfall", 0.01),
-        ("waterfall, the open trace triples its time extent (every bar rescales)", 100_000, 100_000, "waterfall", 2.0),
-        ("waterfall, other traces arrive", 100_000, 40, "waterfall", None),
-        ("wall, new traces arrive", 100_000, 40, "wall", None),
-        ("services, new spans arrive", 100_000, 40, "services", None),
+        ("waterfall, the open trace grows", 100_000, 100_000, "waterfall", 0.01, None),
+        ("waterfall, zoomed into 40-60 % of the open trace as it grows", 100_000, 100_000, "waterfall", 0.01, (0.4, 0.6)),
+        ("waterfall, the open trace triples its time extent (every bar rescales)", 100_000, 100_000, "waterfall", 2.0, None),
+        ("waterfall, other traces arrive", 100_000, 40, "waterfall", None, None),
+        ("wall, new traces arrive", 100_000, 40, "wall", None, None),
+        ("services, new spans arrive", 100_000, 40, "services", None, None),
     ]
-    for label, n, per_trace, scene, growth in cases:
+    for label, n, per_trace, scene, growth, zoom in cases:
         adds, refreshes, sizes = [], [], []
         for trial in range(INCREMENTAL_TRIALS):
             store = store_with(n, spans_per_trace=per_trace)
-            view = SceneView(store, presets[scene])
+            extent = int(store.trace_summaries()["end_us"][0] - store.trace_summaries()["start_us"][0])
+            window = (zoom[0] * extent, zoom[1] * extent) if zoom else None
+            view = SceneView(store, presets[scene], detail=DetailLevel(window=window))
             view.snapshot()
             for rep in range(INCREMENTAL_ADDS):
                 if growth is not None:
@@ -145,13 +149,15 @@ def bench_incremental(rows: list[str], results: dict[str, float]) -> None:
         results[f"incremental layout {label}"] = median(refreshes, 1)
         print(rows[-1], file=sys.stderr)
     rows.append("\nA live trace's waterfall stays incremental: its basis is extended (`extended` in "
-                "`vrmon/layout/trace_basis.py`: columns written into room kept behind them, event times and children order "
-                "inserted where the new spans land, extents carried up to their ancestors only), the fold is extended whatever "
-                "the view (`extended_cut` in `vrmon/layout/waterfall_lod.py`: the overview, a time window, opened summaries, "
-                "collapse to depth N, expand all), the overview keeps its threshold while its rows fit, and the bars' tracks "
-                "carry on from the last packing (`vrmon/layout/tracks.py`). `tests/test_live_fold.py` checks that grown views "
-                "draw exactly what a fresh layout draws. The store add writes into columns that double their room and "
-                "looks spans up in a two-level sorted key index.")
+                "`vrmon/layout/trace_basis.py`: columns written into room made with them, event times inserted where the new "
+                "spans land, extents carried up to their ancestors only, the children order behind the critical path kept in "
+                "two sorted levels), the fold is extended whatever the view (`extended_cut` in `vrmon/layout/waterfall_lod.py`: "
+                "the overview, a time window, opened summaries, collapse to depth N, expand all), the overview and a window keep "
+                "their threshold while their rows fit (a window checks only the spans whose subtree widened), a threshold that "
+                "rises (the trace outgrew its axis, or its rows the threshold) folds more from the bars drawn (`raised_cut`), "
+                "not from every span, and the bars' tracks carry on from the last packing (`vrmon/layout/tracks.py`). "
+                "`tests/test_live_fold.py` checks that grown views draw exactly what a fresh layout draws. The store add "
+                "writes into columns that double their room and looks spans up in a two-level sorted key index.")
 
 
 def bench_overview(sizes: list[int], rows: list[str], results: dict[str, float]) -> None:
@@ -323,6 +329,8 @@ TARGETS = [
     ("waterfall zoom window on a 1M-span trace, worst of 8 (CPU time)", "zoom 1000000", 500, "ms", True),
     ("1k spans into a 100k waterfall trace (add + layout + diff + encode, CPU)", "incremental waterfall, the open trace grows", 5, "ms", True),
     ("1k spans into a 100k waterfall trace: layout + diff + encode (CPU)", "incremental layout waterfall, the open trace grows", 5, "ms", True),
+    ("1k spans into a 100k waterfall trace, zoomed into a window (add + layout + diff + encode, CPU)",
+     "incremental waterfall, zoomed into 40-60 % of the open trace as it grows", 5, "ms", True),
     ("1k spans of new traces into a 100k waterfall scene", "incremental waterfall, other traces arrive", 5, "ms", True),
     ("1k spans into a 100k wall scene", "incremental wall, new traces arrive", 5, "ms", True),
     ("1k spans into the services scene of 100k spans", "incremental services, new spans arrive", 5, "ms", True),

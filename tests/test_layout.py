@@ -8,7 +8,7 @@ import pytest
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import TRACE_FIXTURES
 from tests.test_formats import store_of
-from vrmon.layout.critical_path import children_keys, children_order, critical_path, critical_path_of_sorted
+from vrmon.layout.critical_path import KeptChildren, children_keys, children_order, critical_path, critical_path_of_kept
 from vrmon.layout.nodes import Layout
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, next_power_of_two, nice_step, waterfall_layout
 from vrmon.model.span_store import SpanFlag, SpanStore
@@ -165,7 +165,7 @@ def test_the_critical_path_from_kept_children_order_matches_the_plain_one(path):
             order = children_order(cols.parent, start, end)
             keys = children_keys(cols.parent[order], end[order])
             assert keys.dtype == (np.int64 if origin else np.dtype("S12"))
-            kept = critical_path_of_sorted(start, end, order, keys)
+            kept = critical_path_of_kept(start, end, KeptChildren.of(cols.parent, start, end))
             assert np.array_equal(kept, critical_path(cols.parent, start, end))
             assert kept.any()
 
@@ -197,7 +197,7 @@ def critical_by_the_rule(parent: np.ndarray, start: np.ndarray, end: np.ndarray)
 
 
 @pytest.mark.parametrize("children", [12, 5000], ids=["a dozen children a span", "5,000 children of the root"])
-def test_the_critical_path_walks_as_its_rule_says(children):
+def test_the_critical_path_walks_as_its_rule_says(monkeypatch, children):
     rng = np.random.default_rng(children)
     n = 6000
     parent = np.where(np.arange(n) <= children, 0, rng.integers(1, children + 1, n))  # the root's children, then theirs
@@ -210,4 +210,12 @@ def test_the_critical_path_walks_as_its_rule_says(children):
     expected = critical_by_the_rule(parent, start, end)
     assert expected.sum() > 3
     assert np.array_equal(critical_path(parent, start, end), expected)
-    assert np.array_equal(critical_path_of_sorted(start, end, order, children_keys(parent[order], end[order])), expected)
+    assert np.array_equal(critical_path_of_kept(start, end, KeptChildren.of(parent, start, end)), expected)
+    # the order kept as spans arrive, 500 at a time, in two levels merged every few arrivals
+    monkeypatch.setattr(KeptChildren, "MERGE_FLOOR", 1000)
+    kept = KeptChildren.of(parent[:500], start[:500], end[:500])
+    for first in range(500, n, 500):
+        kept = kept.with_spans(parent[first:first + 500], end[first:first + 500], first)
+        grown = critical_path_of_kept(start[:first + 500], end[:first + 500], kept)
+        assert np.array_equal(grown, critical_by_the_rule(parent[:first + 500], start[:first + 500], end[:first + 500]))
+    assert len(kept.recent_order) and np.array_equal(kept.whole()[0], order)

@@ -12,10 +12,11 @@ import pytest
 import vrmon.layout.waterfall_overview as overview_module
 from bench.synthetic import spans_of_the_open_trace
 from tests.conftest import ROOT
-from tests.generated_traces import burst_then_wait_store, deep_chain_batch, named_store, store_of
+from tests.generated_traces import burst_then_wait_store, deep_chain_batch, named_batch, named_store, store_of
 from vrmon.layout.trace_basis import TraceBases, trace_basis
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import overview_layout
+from vrmon.model.span_store import SpanStore
 from vrmon.scene import SceneView
 from vrmon.scene_presets import load_presets
 
@@ -51,8 +52,30 @@ def test_a_growing_trace_extends_its_fold_and_draws_what_a_fresh_layout_draws(mo
         same_picture(view._overview, overview_layout(store, 0, preset.params))
     assert refolds <= 1  # the fold grew with the trace (at most once it moved to a coarser threshold)
     fresh = trace_basis(store, 0, preset.params.idle_gap)
-    assert np.array_equal(basis.children[0], fresh.children[0]) and np.array_equal(basis.critical, fresh.critical)
+    assert np.array_equal(basis.children.whole()[0], fresh.children.whole()[0]) and np.array_equal(basis.critical, fresh.critical)
     assert np.array_equal(basis.extent[0], fresh.extent[0]) and np.array_equal(basis.extent[1], fresh.extent[1])
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["live", "loaded from a file"])
+def test_a_live_trace_s_basis_is_made_with_room_to_grow_and_a_file_s_without(pinned):
+    """A live trace's basis is made with room for as many spans again, so its first deltas copy
+    nothing; a file's trace (pinned) seldom grows and gets none. Either way, when it grows its basis
+    is extended and draws what a fresh layout draws."""
+    store = SpanStore()
+    store.add(named_batch(5000, spans_per_trace=5000, n_services=12), pinned=pinned)
+    bases = TraceBases(store)
+    view = SceneView(store, WATERFALL, bases=bases)
+    room = bases.get(0, WATERFALL.params.idle_gap).room
+    if pinned:
+        assert all(len(room.buffers[name]) == room.used[name] for name in room.buffers)
+    else:
+        assert all(len(room.buffers[name]) == room.used[name] + 5000 for name in ("ids", "start_us", "true_start", "lo", "rows", "events"))
+    for step in range(3):
+        store.add(spans_of_the_open_trace(store, 200, seed=step, extent_growth=0.05), pinned=pinned)
+        view.refresh()
+        assert bases.get(0, WATERFALL.params.idle_gap).extends >= 0
+        same_picture(view._overview, overview_layout(store, 0, WATERFALL.params))
+    assert pinned or len(bases.get(0, WATERFALL.params.idle_gap).room.buffers["ids"]) == 10_000  # no copy yet
 
 
 def grown_inside(store, k: int, seed: int, at: float):
@@ -99,8 +122,8 @@ def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monke
     bases = TraceBases(store)
     scene_views = [SceneView(store, WATERFALL, detail=detail, bases=bases) for name, detail in views(store).items()
                    if names is None or name in names]
-    real_cut = overview_module.cut
-    folds = []
+    real_cut, real_search = overview_module.cut, overview_module.fold_threshold
+    folds, searches = [], []
     for step in range(steps):
         # inside the windows, then past the trace's end (the windows stay on the same moments)
         store.add(grown_inside(store, 300, seed=step, at=0.48) if step % 2 == 0 else
@@ -108,11 +131,58 @@ def test_zoomed_and_hand_folded_views_extend_their_fold_as_the_trace_grows(monke
         for view in scene_views:
             with monkeypatch.context() as m:
                 m.setattr(overview_module, "cut", lambda *a, **k: folds.append(1) or real_cut(*a, **k))
+                m.setattr(overview_module, "fold_threshold", lambda *a, **k: searches.append(1) or real_search(*a, **k))
                 view.refresh()
             assert len(view._overview.rows) == len(store)
             same_picture(view._overview, overview_layout(store, 0, WATERFALL.params, view.detail))
-    if axis_stays:  # the fold grew with the trace in every view
-        assert not folds, f"{len(folds)} full folds in {steps * len(scene_views)} refreshes"
+    if axis_stays:  # the fold grew with the trace in every view, windows kept their threshold without a search over every span
+        assert not folds and not searches, f"{len(folds)} full folds, {len(searches)} searches in {steps * len(scene_views)} refreshes"
+
+
+def fan_out_inside(store, k: int, seed: int, at: float, length: float):
+    """k calls straight under the root, each `length` (a fraction of the trace's extent) long from
+    `at` of the way through it, in one service: they overlap, so their lane needs k rows."""
+    batch = spans_of_the_open_trace(store, k, seed=seed, extent_growth=0.0001)
+    summary = store.trace_summaries()
+    t0, t1 = int(summary["start_us"][0]), int(summary["end_us"][0])
+    batch.parent_id = [int(store.span_id[store.depth == 0][0])] * k
+    batch.start_us = [t0 + int((t1 - t0) * at) + i for i in range(k)]
+    batch.duration_us = [int((t1 - t0) * length)] * k
+    batch.service = [batch.service[0]] * k
+    return batch
+
+
+# how the trace grows, and the views whose fold threshold that moves
+THRESHOLD_MOVES = {
+    "the axis rescales": (lambda store, step: spans_of_the_open_trace(store, 300, seed=step, extent_growth=0.05), {"overview"}),
+    "rows outgrow the fold": (lambda store, step: fan_out_inside(store, 40, step, at=0.45, length=0.02 * (step + 1)),
+                              {"overview", "zoomed"}),
+}
+
+
+@pytest.mark.parametrize("growth", THRESHOLD_MOVES)
+def test_a_fold_threshold_that_moves_folds_more_from_the_bars_drawn(monkeypatch, growth):
+    """When the trace outgrows its axis (the next nice length) or its rows outgrow the threshold kept,
+    the threshold rises: the overview and zoomed views fold their bars that no longer pass into their
+    holders' summaries (raised_cut) instead of folding every span anew, and draw what a fresh layout draws."""
+    grow, moving = THRESHOLD_MOVES[growth]
+    store = named_store(20_000, spans_per_trace=20_000, n_services=40)
+    bases = TraceBases(store)
+    details = {"overview": DetailLevel(), **{name: detail for name, detail in views(store).items() if name in ("zoomed", "depth 2")}}
+    scene_views = {name: SceneView(store, WATERFALL, detail=detail, bases=bases) for name, detail in details.items()}
+    real_cut = overview_module.cut
+    folds, moved = [], set()
+    for step in range(4):
+        store.add(grow(store, step))
+        for name, view in scene_views.items():
+            before = view._overview.fold_us
+            with monkeypatch.context() as m:
+                m.setattr(overview_module, "cut", lambda *a, **k: folds.append(1) or real_cut(*a, **k))
+                view.refresh()
+            if view._overview.fold_us != before and not view.detail.asked:  # a fold by depth has no threshold
+                moved.add(name)
+            same_picture(view._overview, overview_layout(store, 0, WATERFALL.params, view.detail))
+    assert moved == moving and not folds, (moved, len(folds))
 
 
 def test_a_trace_that_grows_past_12_days_keeps_its_children_order_and_critical_path():
@@ -122,6 +192,7 @@ def test_a_trace_that_grows_past_12_days_keeps_its_children_order_and_critical_p
     extent = int(store.trace_summaries()["end_us"][0] - store.trace_summaries()["start_us"][0])
     store.add(spans_of_the_open_trace(store, 50, seed=1, extent_growth=2**41 / extent))  # past what one int64 key holds
     grown, fresh = bases.get(0, 0.0), trace_basis(store, 0, 0.0)
-    assert grown.extends >= 0 and grown.children[1].dtype == fresh.children[1].dtype == np.dtype("S12")
-    assert np.array_equal(grown.children[0], fresh.children[0]) and np.array_equal(grown.children[1], fresh.children[1])
+    (grown_order, grown_keys), (fresh_order, fresh_keys) = grown.children.whole(), fresh.children.whole()
+    assert grown.extends >= 0 and grown_keys.dtype == fresh_keys.dtype == np.dtype("S12")
+    assert np.array_equal(grown_order, fresh_order) and np.array_equal(grown_keys, fresh_keys)
     assert np.array_equal(grown.critical, fresh.critical)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-import vrmon.replay.whole_files
+import vrmon.sources.files
 from tests.conftest import FIXTURES, RunningServer, free_port
 from vrmon.app import create_app
 from vrmon.errors import SourceError
@@ -42,13 +42,13 @@ def test_a_missing_file_still_fails_before_anything_listens(tmp_path):
 
 def test_a_viewer_connected_while_a_file_loads_sees_loading_then_a_snapshot_of_it(monkeypatch):
     gate = threading.Event()
-    real_load = vrmon.replay.whole_files.load_trace_file
+    real_load = vrmon.sources.files.load_trace_file
 
     def held_load(path, progress=None):
         assert gate.wait(20)
         return real_load(path, progress)
 
-    monkeypatch.setattr(vrmon.replay.whole_files, "load_trace_file", held_load)
+    monkeypatch.setattr(vrmon.sources.files, "load_trace_file", held_load)
     server = serve_in_background([HOTROD])
     try:
         with connect(server.ws_url) as ws:
@@ -80,7 +80,7 @@ def test_a_viewer_waiting_for_a_file_sees_how_far_the_reading_got(monkeypatch):
     big = FIXTURES / "jaeger-v1-synthetic-load-generator-100traces.json"  # 420 spans in 100 traces: a status every 5 % of its bytes
     halfway: list[str] = []  # what the reading said when it passed half the file
     seen = threading.Event()
-    real_load = vrmon.replay.whole_files.load_trace_file
+    real_load = vrmon.sources.files.load_trace_file
 
     def load_held_halfway(path, progress):
         def held(fraction, spans):
@@ -92,7 +92,7 @@ def test_a_viewer_waiting_for_a_file_sees_how_far_the_reading_got(monkeypatch):
                 progress(fraction, spans)
         return real_load(path, held)
 
-    monkeypatch.setattr(vrmon.replay.whole_files, "load_trace_file", load_held_halfway)
+    monkeypatch.setattr(vrmon.sources.files, "load_trace_file", load_held_halfway)
     server = serve_in_background([big])
     try:
         with connect(server.ws_url) as ws:

@@ -18,7 +18,7 @@ from vrmon.formats import read_document
 from vrmon.sources.files import load_trace_file
 from vrmon.layout.nodes import YAW_SCALE
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, ServicesParams, services_layout
-from vrmon.layout.wall import TITLE_CHAR_WIDTH, WallParams, wall_capacity, wall_layout, wall_pages
+from vrmon.layout.wall import MARKER_RADIUS, MARKER_SHARE, TITLE_CHAR_WIDTH, TITLE_GAP, WallParams, wall_capacity, wall_layout, wall_pages
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import scene_request_frame, select_frame
 from vrmon.scene import SceneView
@@ -136,18 +136,37 @@ def test_a_page_of_a_few_traces_is_stretched_to_the_shape_of_a_screen_and_framed
     p = PRESETS["wall"].params
     layout = wall_layout(store, p)
     frame, nodes = layout.frame, layout.nodes
-    # the page (bars, titles and gaps) is at least page_shape as tall as it is wide: one trace is
-    # stretched to it (its bars with its rows); two stacked in a column already are
-    assert frame[4] - frame[1] >= 0.98 * p.page_shape * p.panel_width
+    # the page (bars, titles and gaps) is page_shape as tall as it is wide: one trace is stretched
+    # to it (its bars with its rows); two stacked in a column, taller than that, are widened to it
+    width, height = frame[3] - frame[0], frame[4] - frame[1]
+    assert height == pytest.approx(p.page_shape * width, rel=0.02)
     if len(files) == 1:
-        assert frame[4] - frame[1] == pytest.approx(p.page_shape * p.panel_width, rel=0.02)
+        assert width == pytest.approx(p.panel_width)
         assert nodes.size[:, 1].max() > 2 * p.bar_height
+    else:
+        assert width > 1.1 * p.panel_width and np.allclose(nodes.size[:, 1], p.bar_height)
     # each panel's bars run from one end of the panel to the other: its axis is its trace's extent
     left, right = nodes.pos[:, 0] - nodes.size[:, 0] / 2, nodes.pos[:, 0] + nodes.size[:, 0] / 2
-    assert (left.min(), right.max()) == pytest.approx((-p.panel_width / 2, p.panel_width / 2), abs=1e-3)
-    # the frame holds every title's letters (title_height above its anchor) and the panels' width
+    assert (left.min(), right.max()) == pytest.approx((-width / 2, width / 2), abs=1e-3)
+    # the frame holds every title's letters (title_height above its anchor)
     assert all(label.pos[1] + p.title_height <= frame[4] + 1e-6 for label in layout.labels)
-    assert (frame[0], frame[3]) == pytest.approx((-p.panel_width / 2, p.panel_width / 2), abs=1e-3)
+
+
+@pytest.mark.parametrize("fixture", ["tempo-otlp-mythical-failed-requests-15spans-base64.json", "apiv3-gettrace-hotrod-40spans.json"])
+def test_a_title_rises_over_error_markers_only_as_far_as_they_reach(fixture):
+    # mythical's root span failed: its marker stands over the top bar; HotROD's errors are two
+    # rows down, where their markers stay under the top bar (before, its title rose 0.41 m anyway)
+    store = SpanStore()
+    store.add(load_trace_file(ROOT / "fixtures" / fixture))
+    p = PRESETS["wall"].params
+    layout = wall_layout(store, p)
+    nodes = layout.nodes
+    [title] = layout.labels
+    top = nodes.pos[:, 1] + nodes.size[:, 1] / 2
+    error = (nodes.flags & 1) > 0
+    markers_top = (top[error] + 3 * np.minimum(MARKER_RADIUS, MARKER_SHARE * nodes.size[error, 1])).max()
+    assert title.pos[1] >= markers_top  # the title's foot clears every marker
+    assert title.pos[1] == pytest.approx(max(top.max() + TITLE_GAP, markers_top + 0.02), abs=1e-3)
 
 
 def test_a_page_already_the_shape_of_a_screen_is_not_stretched():

@@ -9,7 +9,7 @@ import pytest
 from bench.synthetic import spans_of_the_open_trace, synthetic_batch
 from tests.conftest import TRACE_FIXTURES
 from vrmon.model.span_batch import SpanBatch
-from vrmon.model.key_index import KeyIndex
+from vrmon.model.key_index import KeyIndex, make_keys
 from vrmon.model.span_store import SpanFlag, SpanStore
 from vrmon.sources.files import load_trace_file
 
@@ -178,3 +178,21 @@ def test_key_index_levels_merging_between_adds_link_like_a_whole_relink(monkeypa
         store.evict(max_spans=len(store) - 50)
         store.add(spans_of_the_open_trace(store, 20, seed=1, extent_growth=0.1))
         assert_same_as_relinked_from_scratch(store)
+
+
+def test_keys_sort_and_match_as_trace_code_then_span_id():
+    """One complex number a key: exact for any trace code and any 64-bit span id, and sorted as
+    the (trace code, span id) pairs are."""
+    rng = np.random.default_rng(7)
+    trace = np.concatenate([rng.integers(0, 2**31, 500), [0, 0, 2**31 - 1, 2**31 - 1, 5, 5]]).astype(np.int32)
+    span_id = np.concatenate([rng.integers(0, 2**64, 500, dtype=np.uint64),
+                              np.array([0, 2**64 - 1, 0, 2**64 - 1, 2**48 - 1, 2**48], np.uint64)])
+    trace, span_id = np.concatenate([trace, trace[:50]]), np.concatenate([span_id, span_id[:50] ^ np.uint64(1)])
+    keys = make_keys(trace, span_id)
+    pairs = sorted(zip(trace.tolist(), span_id.tolist()))
+    assert [(int(trace[i]), int(span_id[i])) for i in np.argsort(keys, kind="stable")] == pairs
+    assert len(np.unique(keys)) == len(set(pairs))
+    index = KeyIndex()
+    index.insert(keys, np.arange(len(keys)))
+    assert np.array_equal(index.first(keys), np.arange(len(keys)))
+    assert index.first(make_keys(np.array([5]), np.array([2**48 + 1], np.uint64)))[0] == -1

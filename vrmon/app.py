@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -31,14 +32,14 @@ from vrmon.security import AccessGuard
 from vrmon.settings import ServeConfig
 from vrmon.protocol import metrics_frame
 from vrmon.recording.reader import is_recording, read_header, scan_frames
-from vrmon.recording.sink import RecordingSink
-from vrmon.recording.writer import Recorder
 from vrmon.sources.base import Source, SourceSink
-from vrmon.sources.files import load_trace_file
 from vrmon.sources.host import HostSample, run_host_metrics
 from vrmon.static_cache import CachedStaticFiles
 from vrmon.vendor_files import vendor_apps
 from vrmon.viewer_socket import viewer_endpoint
+
+if TYPE_CHECKING:
+    from vrmon.recording.writer import Recorder
 
 log = logging.getLogger("vrmon")
 
@@ -61,6 +62,8 @@ def create_app(config: ServeConfig, store: SpanStore | None = None, sources: lis
     if replay_in_background:
         check_replay_paths(trace_files)
     else:
+        from vrmon.sources.files import load_trace_file
+
         for path in trace_files:
             store.add(load_trace_file(path), pinned=True)  # what the user loaded stays, whatever --retain says
     presets = load_presets(config.scene_dirs())
@@ -162,6 +165,8 @@ def _open_recorder(config: ServeConfig, hub: Hub, sources: list[Source]) -> Reco
     """--record: a new file, before anything listens (a name already taken fails now)."""
     if not config.record:
         return None
+    from vrmon.recording.writer import Recorder
+
     if not sources:
         raise ConfigError("--record records live sources; add one (--jaeger URL). Trace files are recordings already")
     return Recorder(Path(config.record), [source.name for source in sources], max_size=config.record_max_size,
@@ -171,7 +176,11 @@ def _open_recorder(config: ServeConfig, hub: Hub, sources: list[Source]) -> Reco
 def _sink(hub: Hub, name: str, recorder: Recorder | None) -> SourceSink:
     """Where a source's data goes: the hub, through the recorder when recording (data flows one way)."""
     sink = HubSink(hub, name)
-    return RecordingSink(sink, recorder, name) if recorder is not None else sink
+    if recorder is None:
+        return sink
+    from vrmon.recording.sink import RecordingSink
+
+    return RecordingSink(sink, recorder, name)
 
 
 def _publish_metrics(hub: Hub, recorder: Recorder | None, sample: HostSample) -> None:

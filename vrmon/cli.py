@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import asyncio
-
-    import uvicorn
-
-    from vrmon.app import create_app
     from vrmon.listen import bind_listener
-    from vrmon.model.span_store import SpanStore
-    from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
     live = LiveConfigs.of(args)
     jaeger = live.shared if live.any else None  # --late, --lookback: checked against --retain for every live source
@@ -106,20 +100,31 @@ def _serve(args: argparse.Namespace) -> int:
                          **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS + OTLP_SETTINGS))
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
-    store = SpanStore()
     sources, banner = [], []
     if config.self_trace:  # first: the spans of everything below are recorded
         from vrmon.self_trace import SelfTrace
 
         sources.append(SelfTrace())
         banner.append("tracing vrmon's own work: it shows as service vrmon")
-    if config.otlp is not None:
-        from vrmon.otlp_receiver import OtlpReceiver
+    with ThreadPoolExecutor(1, thread_name_prefix="vrmon-probe") as probing:
+        # Jaeger is asked what it speaks while the serving code loads (a remote one answers in round trips)
+        live_sources = probing.submit(_live_sources, live)
+        # Imported once listening (a browser that connects meanwhile waits in the backlog, not refused);
+        # tests/test_start_imports.py pins what is and is not imported before serving.
+        import uvicorn
 
-        receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
-        sources.append(receiver)
-        banner += receiver.banner()
-    sources += _live_sources(live)
+        from vrmon.app import create_app
+        from vrmon.model.span_store import SpanStore
+        from vrmon.ws_protocol import UVICORN_WS_OPTIONS
+
+        store = SpanStore()
+        if config.otlp is not None:
+            from vrmon.otlp_receiver import OtlpReceiver
+
+            receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
+            sources.append(receiver)
+            banner += receiver.banner()
+        sources += live_sources.result()  # a URL that answers but is not Jaeger fails here, in one line
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, store, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from vrmon.static_cache import content_hash
@@ -36,12 +37,14 @@ def bundle_inputs(static_dir: Path, node_modules: Path) -> dict[Path, str] | Non
         return None
 
 
-def bundle_entry(static_dir: Path, node_modules: Path) -> str | None:
-    """The URL of the bundle's entry module if the bundle is current, else None."""
+def bundle_entry(static_dir: Path, node_modules: Path, known: Mapping[Path, str] | None = None) -> str | None:
+    """The URL of the bundle's entry module if the bundle is current, else None. `known`: content
+    hashes computed already (the page's render hashes every module it serves: the inputs are among them)."""
     inputs = bundle_inputs(static_dir, node_modules)
     if inputs is None:
         return None
-    changed = [path for path, digest in inputs.items() if _hash(path) != digest]
+    known = known or {}
+    changed = [path for path, digest in inputs.items() if (known.get(path) or _hash(path)) != digest]
     if changed:
         log.warning("the client bundle in %s is older than %s (and %d more changed files): serving the modules one by one "
                     "until `make install` bundles them again", static_dir / BUNDLE_DIR, changed[0], len(changed) - 1)

@@ -79,13 +79,18 @@ class ClientPage:
 
     def _render(self) -> Rendered:
         files = {f"/static/{p.relative_to(self.static_dir).as_posix()}": p
-                 for p in sorted(self.static_dir.rglob("*")) if p.is_file()}
+                 for p in self.static_dir.rglob("*") if p.is_file()}
         files.update(vendor_files(self.node_modules))
         stamps = {path: _stamp(path) for path in files.values()}
         source = files.pop("/static/index.html").read_text()
-        versions = {url: content_hash(path.read_bytes()) for url, path in files.items()}
-        modules = {url: path.read_text() for url, path in files.items() if url.endswith(MODULE_SUFFIXES)}
-        html = render_index(source, versions, modules, bundle_entry(self.static_dir, self.node_modules) or ENTRY_MODULE)
+        # read once, and only what the page names (its src and href, every module for the import map):
+        # source maps and the rest are served, never named here; the server starts with this render
+        named = {url for _, url in LOCAL_URL.findall(source)}
+        bodies = {url: path.read_bytes() for url, path in files.items() if url.endswith(MODULE_SUFFIXES) or url in named}
+        versions = {url: content_hash(body) for url, body in bodies.items()}
+        modules = {url: body.decode() for url, body in bodies.items() if url.endswith(MODULE_SUFFIXES)}
+        hashes = {files[url]: digest for url, digest in versions.items()}  # the bundle's inputs are among them
+        html = render_index(source, versions, modules, bundle_entry(self.static_dir, self.node_modules, hashes) or ENTRY_MODULE)
         stamps[self.static_dir / "index.html"] = _stamp(self.static_dir / "index.html")
         return Rendered(Entry.of(html.encode(), compress=True), inline_script_hashes(html), stamps)
 

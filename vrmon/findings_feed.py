@@ -9,11 +9,13 @@ sample count) on nearly every add.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vrmon.analysis.findings import KIND_ORDER, Finding, FindingsIndex
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import findings_frame
+
+if TYPE_CHECKING:
+    from vrmon.analysis.findings import Finding, FindingsIndex
 
 MAX_FINDINGS = 500  # per frame, the most telling kinds first
 MAX_LISTED = 200  # span ids and node ids per finding
@@ -23,10 +25,19 @@ class FindingsFeed:
     def __init__(self, store: SpanStore, interval: float = 1.0) -> None:
         self.store = store
         self.interval = interval
-        self.index = FindingsIndex()
+        self._index: FindingsIndex | None = None
         self.frame: bytes | None = None  # the latest frame sent, for viewers that join
         self._dirty = True
         self._sent_at = float("-inf")
+
+    @property
+    def index(self) -> FindingsIndex:
+        """The findings, made when first asked for: the rules are not needed before the server listens."""
+        if self._index is None:
+            from vrmon.analysis.findings import FindingsIndex
+
+            self._index = FindingsIndex()
+        return self._index
 
     def poll(self, now: float) -> bytes | None:
         """A new frame for the watching viewers, or None when nothing changed (or it is too soon)."""
@@ -60,4 +71,6 @@ def _most_telling(findings: list[Finding]) -> list[Finding]:
     """At most MAX_FINDINGS, kinds in KIND_ORDER (root causes and N+1s before slow spans and flags)."""
     if len(findings) <= MAX_FINDINGS:
         return findings
+    from vrmon.analysis.findings import KIND_ORDER
+
     return sorted(findings, key=lambda f: KIND_ORDER.index(f.kind))[:MAX_FINDINGS]

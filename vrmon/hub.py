@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary
 from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
@@ -414,6 +413,8 @@ class Hub:
 
     def _compare(self, viewer: Viewer, message: Compare) -> None:
         """Show trace B in the waterfall, then how it differs from baseline A (a `comparison` frame)."""
+        from vrmon.analysis.compare import MAX_LISTED_ONLY, compare_traces, scene_comparison, summary  # not needed to listen
+
         codes = [self.store.trace_code(t) for t in (message.a, message.b)]
         for hex_id, code in zip((message.a, message.b), codes):
             if code is None:

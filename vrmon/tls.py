@@ -11,8 +11,6 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from vrmon.errors import ConfigError
 
 CERT_NAME = "vrmon-cert.pem"
@@ -40,6 +38,8 @@ class LocalNames:
 
 
 def local_names() -> LocalNames:
+    import psutil  # only serving beyond loopback asks
+
     host = socket.gethostname().lower()
     dns = dict.fromkeys(["localhost", host, f"{host.split('.')[0]}.local", socket.getfqdn().lower()])
     addresses: dict[Address, None] = {ipaddress.ip_address("127.0.0.1"): None, ipaddress.ip_address("::1"): None}

@@ -1,6 +1,7 @@
 """Small traces in the emulated headset (issue 8, part 8): the waterfall starts at a comfortable
 size in front of the viewer, its names keep their visual angle and lie on no other bar, and the
-wrist menu and the span panel leave the picture (and the selected span) in view.
+wrist menu and the span panel leave the picture (and the selected span) in view; another trace
+or scene picked in the headset comes to the viewer where they stand, at the same size.
 
 Figures from the three.js scene graph, in degrees from the XR camera (tests/browser/headset_figures.py),
 on a 2-span and a 5-span generated trace and HotROD's 40-span trace.
@@ -12,7 +13,7 @@ import pytest
 
 from tests.browser.headset_figures import headset_figures, summary
 from tests.browser.helpers import next_frames
-from tests.browser.test_headset import HOTROD, SMALL_VIEWPORT, enter_headset, front_top_span, wait_for_panel
+from tests.browser.test_headset import HOTROD, MANY_TRACES, SMALL_VIEWPORT, enter_headset, front_top_span, wait_for_panel
 from tests.generated_traces import named_store
 
 pytestmark = pytest.mark.browser
@@ -22,8 +23,9 @@ CASES = {
     "5 spans": lambda: {"replay": (), "store": named_store(5, spans_per_trace=5, n_services=40), "host_metrics": False},
     "HotROD 40 spans": lambda: {"replay": (HOTROD,), "host_metrics": False},
 }
-# The left hand held out at chest height, its menu open: where the review's screenshot had it.
-LEFT_HAND_OUT = [-0.42, 1.22, -0.7]
+# The left hand, its menu open: held out at chest height (where the review's screenshot had it),
+# and at rest in front of the waist.
+LEFT_HAND_POSES = {"held out": [-0.42, 1.22, -0.7], "at rest": [-0.2, 1.0, -0.35]}
 NAMES_SETTLED_JS = """() => { const c = document.querySelector('[vr-span-labels]').components['vr-span-labels'];
   return c.texts.filter((t) => t.text).every((t) => t.textRenderInfo && t.textRenderInfo.parameters.text === t.text)
     && (c.nextRefresh < performance.now() - 50 || (window.vrmon.requestFrame(), false)); }"""
@@ -33,10 +35,14 @@ NAMES_SETTLED_JS = """() => { const c = document.querySelector('[vr-span-labels]
 def test_a_small_trace_stands_at_a_comfortable_size_with_names_readable_and_overlays_aside(case, vrmon_server, open_app,
                                                                                            server_snapshot, page):
     page, table = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, **CASES[case]())
-    page.evaluate("async (at) => { await window.headset.place('left', at); }", LEFT_HAND_OUT)
-    page.wait_for_function(NAMES_SETTLED_JS)
-    next_frames(page)
-    opened = headset_figures(page)
+    menu_cover = {}
+    for pose, at in LEFT_HAND_POSES.items():
+        page.evaluate("async (at) => { await window.headset.place('left', at); }", at)
+        page.wait_for_function(NAMES_SETTLED_JS)
+        next_frames(page)
+        opened = headset_figures(page)
+        assert opened["menu"] is not None
+        menu_cover[pose] = opened["menu_cover"]
     target = front_top_span(table)
     page.evaluate("(id) => window.vrmon.select(id)", target)
     wait_for_panel(page, table[target]["operation"])
@@ -45,7 +51,8 @@ def test_a_small_trace_stands_at_a_comfortable_size_with_names_readable_and_over
     page.wait_for_function(NAMES_SETTLED_JS)
     next_frames(page)
     selected = headset_figures(page)
-    print(f"\n{case}, menu open: {summary(opened)}\n{case}, span selected: {summary(selected)}")
+    print(f"\n{case}, menu open: {summary(opened)}\n{case}, span selected: {summary(selected)}\n"
+          f"{case}, the menu covers " + ", ".join(f"{share:.0%} {pose}" for pose, share in menu_cover.items()))
 
     content = opened["content"]
     # arm's length to room size, in front: a sensible angular size, not towering above or below the eyes
@@ -61,7 +68,31 @@ def test_a_small_trace_stands_at_a_comfortable_size_with_names_readable_and_over
         assert [n for n in figures["names"] if n["across"] or n["hidden"]] == [], figures["names"]
     assert selected["names"][0]["text"] == f"{table[target]['service']}: {table[target]['operation']}"
     # the open menu and the span panel leave the picture in view, and the panel its span
-    assert opened["menu"] is not None and opened["menu_cover"] <= 0.15, opened["menu_cover"]
+    assert max(menu_cover.values()) <= 0.15, menu_cover
     assert selected["panel"] is not None and selected["panel_cover"] <= 0.15, selected["panel_cover"]
     assert selected["panel_on_span"] == 0, selected["panel_on_span"]
+    assert page.errors == []
+
+
+def test_another_trace_or_scene_comes_to_the_viewer_where_they_stand(vrmon_server, open_app, server_snapshot, page):
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(HOTROD, MANY_TRACES),
+                            host_metrics=False)
+    # the viewer walks away and turns (as the thumbsticks would), then picks another trace
+    page.evaluate("() => { const rig = document.querySelector('#rig').object3D; rig.position.set(1.5, 0, -0.8); rig.rotation.set(0, 0.6, 0); }")
+    rig = page.evaluate("window.headset.rig()")
+    other = next(t for t in page.snapshot["traces"] if t["id"] != page.evaluate("window.vrmon.stats().trace"))
+    page.evaluate("(id) => window.vrmon.system.switchScene({trace: id})", other["id"])
+    page.wait_for_function("(id) => window.vrmon.stats().trace === id", arg=other["id"], timeout=10_000)
+    next_frames(page)
+    content = headset_figures(page)["content"]
+    print(f"\nanother trace ({other['spans']} spans) after walking and turning: {content}")
+    assert 40 <= content["width"] <= 90 and content["height"] <= 55, content
+    assert abs(content["left"] + content["right"]) / 2 <= 10 and content["top"] <= 30 and content["bottom"] >= -30, content
+    assert page.evaluate("window.headset.rig()") == rig  # the scene came; the viewer did not move
+    # another scene is seen at its own size, around the viewer where they stand
+    page.evaluate("window.vrmon.system.switchScene({scene: 'wall'})")
+    page.wait_for_function("window.vrmon.stats().scene === 'wall'", timeout=10_000)
+    next_frames(page)
+    assert page.evaluate("window.vrmon.stats().worldScale") == pytest.approx(1)
+    assert page.evaluate("window.headset.rig()") == rig
     assert page.errors == []

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 
 from vrmon.errors import TraceFormatError
+from vrmon.formats.documents import read_document
 from vrmon.model.span_batch import SpanBatch
 
 
 def read_json_lines(data: bytes) -> SpanBatch:
     """Every span of every line; a bad line is an error naming its line number."""
-    from vrmon.formats import read_document  # the package imports this module
-
     batch = SpanBatch()
     for number, line in enumerate(data.splitlines(), 1):
         if not line.strip():

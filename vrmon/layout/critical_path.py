@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
 from vrmon.layout.sorting import lexsort_ints
+from vrmon.model.columns import inserted
 
 END_BITS = 40  # of a children key, for the end (µs from the trace's start): up to 12.7 days
 SMALL_GROUP = 4096  # children the walk reads into Python lists; a bigger group is searched where it lies
@@ -40,12 +44,12 @@ def _wide_keys(parent: np.ndarray, end: np.ndarray) -> np.ndarray:
     return packed.view("S12")
 
 
-def same_width(keys: np.ndarray, more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two arrays of `children_keys` in one form: 12-byte keys when either is."""
-    if keys.dtype == more.dtype:
-        return keys, more
+def same_width(*keys: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrays of `children_keys` in one form: 12-byte keys when any is."""
+    if all(k.dtype == np.int64 for k in keys):
+        return keys
     wide = lambda k: k if k.dtype != np.int64 else _wide_keys((k >> END_BITS) - 1, k & ((1 << END_BITS) - 1))  # noqa: E731
-    return wide(keys), wide(more)
+    return tuple(wide(k) for k in keys)
 
 
 def _group_keys(keys: np.ndarray, span: int) -> list:
@@ -66,25 +70,89 @@ def critical_path(parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.
     children = np.bincount(parent[parent >= 0], minlength=n)
     group_hi = np.cumsum(children) + (n - int(children.sum()))
     group_lo = group_hi - children
-    return _walk(start, end, order, np.flatnonzero(parent < 0), lambda span: (int(group_lo[span]), int(group_hi[span])))
+    return _walk(start, end, np.flatnonzero(parent < 0), lambda span: order[group_lo[span]:group_hi[span]])
 
 
-def critical_path_of_sorted(start: np.ndarray, end: np.ndarray, order: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """`critical_path` for spans whose `children_order` is kept, with its `children_keys`
-    (ends ≥ starts): children are found by binary search, so the cost follows the path, not the trace."""
-    if not len(order):
+@dataclass(frozen=True)
+class KeptChildren:
+    """A trace's `children_order` with its `children_keys`, kept as spans arrive: in two sorted
+    levels (as KeyIndex keeps keys), so that k new spans move O(k + n / MERGE_FRACTION) entries
+    (amortised), not the whole order every time. Spans of the second level came after every span
+    of the first, so merging keeps the order's index tie-break. Per span, whether it has children
+    in each level: the walk looks a leaf up in neither."""
+
+    order: np.ndarray
+    keys: np.ndarray
+    parents: np.ndarray  # bool per span: has children in `order`
+    recent_order: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    recent_keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    recent_parents: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    MERGE_FRACTION: ClassVar[int] = 8
+    MERGE_FLOOR: ClassVar[int] = 4096  # below this many recent spans, never merge
+
+    @classmethod
+    def of(cls, parent: np.ndarray, start: np.ndarray, end: np.ndarray) -> "KeptChildren":
+        order = children_order(parent, start, end)
+        return cls(order, children_keys(parent[order], np.maximum(end, start)[order]), _parents(parent, len(parent)))
+
+    def with_spans(self, parent: np.ndarray, end: np.ndarray, first: int) -> "KeptChildren":
+        """These with the spans numbered from `first` on (ends ≥ starts), which come after every span here."""
+        n = first + len(parent)
+        keys, recent, more = same_width(self.keys, self.recent_keys, children_keys(parent, end))
+        by_key = np.argsort(more, kind="stable")
+        at = np.searchsorted(recent, more[by_key], side="right")  # ties after the earlier spans
+        recent_order, recent = inserted(self.recent_order, at, by_key + first), inserted(recent, at, more[by_key])
+        recent_parents = _parents(parent, n, self.recent_parents)
+        if len(recent) <= max(self.MERGE_FLOOR, len(keys) // self.MERGE_FRACTION):
+            return KeptChildren(self.order, keys, self.parents, recent_order, recent, recent_parents)
+        at = np.searchsorted(keys, recent, side="right")
+        parents = np.zeros(n, bool)
+        parents[: len(self.parents)] = self.parents
+        return KeptChildren(inserted(self.order, at, recent_order), inserted(keys, at, recent), parents | recent_parents)
+
+    def whole(self) -> tuple[np.ndarray, np.ndarray]:
+        """(children order, children keys) as one level."""
+        at = np.searchsorted(self.keys, self.recent_keys, side="right")
+        return inserted(self.order, at, self.recent_order), inserted(self.keys, at, self.recent_keys)
+
+    def of_span(self, span: int) -> np.ndarray:
+        """The children of `span` (-1: the roots), in children order."""
+        main = span < 0 or (span < len(self.parents) and self.parents[span])
+        recent = span < 0 or (span < len(self.recent_parents) and self.recent_parents[span])
+        if main:
+            lo, hi = self.keys.searchsorted(_group_keys(self.keys, span))
+            if not recent:
+                return self.order[lo:hi]
+        if not recent:
+            return self.order[:0]
+        r_lo, r_hi = self.recent_keys.searchsorted(_group_keys(self.recent_keys, span))
+        if not main or hi == lo:
+            return self.recent_order[r_lo:r_hi]
+        keys = np.concatenate([self.keys[lo:hi], self.recent_keys[r_lo:r_hi]])
+        return np.concatenate([self.order[lo:hi], self.recent_order[r_lo:r_hi]])[np.argsort(keys, kind="stable")]
+
+
+def _parents(parent: np.ndarray, n: int, before: np.ndarray | None = None) -> np.ndarray:
+    """Bool per span of `n`: a parent among `parent` (or marked in `before`)."""
+    out = np.zeros(n, bool)
+    if before is not None:
+        out[: len(before)] = before
+    out[parent[parent >= 0]] = True
+    return out
+
+
+def critical_path_of_kept(start: np.ndarray, end: np.ndarray, children: KeptChildren) -> np.ndarray:
+    """`critical_path` for spans whose children order is kept (ends ≥ starts): children are found
+    by binary search, so the cost follows the path, not the trace."""
+    if not len(start):
         return np.zeros(0, bool)
-
-    def group(span: int) -> tuple[int, int]:
-        lo, hi = keys.searchsorted(_group_keys(keys, span))
-        return int(lo), int(hi)
-
-    return _walk(start, end, order, order[: group(-1)[1]], group)
+    return _walk(start, end, children.of_span(-1), children.of_span)
 
 
-def _walk(start: np.ndarray, end: np.ndarray, order: np.ndarray, roots: np.ndarray, group) -> np.ndarray:
-    """From the latest-ending root, the critical spans; `group(span)` is the (lo, hi) range of
-    `order` holding the span's children."""
+def _walk(start: np.ndarray, end: np.ndarray, roots: np.ndarray, children_of: Callable[[int], np.ndarray]) -> np.ndarray:
+    """From the latest-ending root, the critical spans; `children_of(span)` are its children in
+    children order."""
     critical = np.zeros(len(start), bool)
     root = roots[np.argmax(end[roots])]
     stack = [(int(root), int(end[root]))]
@@ -92,10 +160,9 @@ def _walk(start: np.ndarray, end: np.ndarray, order: np.ndarray, roots: np.ndarr
         span, bound = stack.pop()
         critical[span] = True
         cursor = min(int(end[span]), bound)
-        lo, hi = group(span)
-        if hi == lo:  # a leaf: most of the spans the walk visits
+        children = children_of(span)
+        if not len(children):  # a leaf: most of the spans the walk visits
             continue
-        children = order[lo:hi]
         ends, starts = end[children], start[children]  # the children's ends ascending, and their starts
         if len(children) <= SMALL_GROUP:  # as Python lists a step of the walk makes no numpy call
             children, ends, starts = children.tolist(), ends.tolist(), starts.tolist()

@@ -13,21 +13,31 @@ from __future__ import annotations
 import itertools
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 import numpy as np
 
-from vrmon.layout.critical_path import children_keys, children_order, critical_path_of_sorted, same_width
+from vrmon.layout.critical_path import KeptChildren, critical_path_of_kept
 from vrmon.layout.idle_time import TimeWarp, event_times, idle_warp
 from vrmon.layout.sorting import lexsort_ints, unique_ints
 from vrmon.layout.time_window import STRIP_BINS, strip_density, strip_steps
 from vrmon.layout.waterfall import SpanColumns
-from vrmon.layout.waterfall_lod import depth_levels, subtree_extent
-from vrmon.model.columns import Room, inserted
+from vrmon.layout.waterfall_lod import carry_up, depth_levels
+from vrmon.model.columns import Room, inserted, sorted_unique
 
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
 KEPT_BASES = 4  # traces whose basis is kept (a 1M-span trace's takes ~140 MB, up to twice that once extended)
 SERIALS = itertools.count()
 NEVER = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class Widened:
+    """The spans of a trace whose subtree's extent grew as it gained spans, with what it was (true µs)."""
+
+    spans: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -42,10 +52,9 @@ class TraceBasis:
     start: np.ndarray  # on the compressed axis
     end: np.ndarray
     whole_us: float  # compressed µs the unzoomed picture's width stands for (the extent rounded up)
-    levels: list[np.ndarray]  # span indices per call depth (depth_levels)
     true_extent: tuple[np.ndarray, np.ndarray]  # each subtree's (earliest start, latest end), true µs
     extent: tuple[np.ndarray, np.ndarray]  # the same on the compressed axis
-    children: tuple[np.ndarray, np.ndarray]  # spans in children order, and their children keys (critical_path.py)
+    children: KeptChildren  # spans in children order (critical_path.py)
     critical: np.ndarray  # bool per span: on the critical path
     service_first: np.ndarray  # per service code: its first start (compressed, whole µs), NEVER if it has no span
     strip_steps: np.ndarray  # per service code: `strip_steps` of its spans over the whole axis
@@ -53,7 +62,22 @@ class TraceBasis:
     serial: int  # this basis, among every basis made
     room: Room = field(repr=False, compare=False)  # the buffers behind its columns
     extends: int = -1  # the serial of the basis this one extended (-1: built whole)
-    widened: np.ndarray | None = None  # extended: the spans before whose subtree's extent grew
+    grew: Widened | None = None  # extended: the spans before whose subtree's extent grew, and their extents before
+
+    @property
+    def widened(self) -> np.ndarray | None:
+        return self.grew.spans if self.grew is not None else None
+
+    def extent_before(self) -> tuple[np.ndarray, np.ndarray]:
+        """The `widened` spans' (earliest start, latest end) before, on the compressed axis."""
+        lo, hi = self.grew.lo, self.grew.hi
+        return (lo, hi) if not len(self.warp.breaks) else (self.warp(lo), self.warp(hi))
+
+    @cached_property
+    def levels(self) -> list[np.ndarray]:
+        """Span indices per call depth (`depth_levels`): made when a fold of every span needs them,
+        not kept up as a live trace grows (its folds grow from the last one)."""
+        return depth_levels(self.cols.depth)
 
 
 def nice_ceiling(us: int) -> int:
@@ -82,45 +106,56 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
     """The basis of `trace` (None: an empty one), with idle stretches longer than `idle_gap` of its
     extent compressed (0: none)."""
     rows = store.rows_of_trace(trace) if trace is not None else np.empty(0, np.int64)
-    cols = SpanColumns.from_store(store, rows)
+    # the columns a live trace grows get room for as many spans again now, while they are made:
+    # its first deltas then write behind them instead of copying the whole basis at once (a trace
+    # loaded from a file seldom grows: it gets none)
+    room = Room()
+    spare = 0 if trace is None or store.trace_summaries()["pinned"][trace] else len(rows)
+    kept = lambda name, column: room.copied(name, column, spare) if spare else column  # noqa: E731
+    cols = SpanColumns.from_store(store, rows, room=room if spare else None)
     start = cols.start_us
-    end = start + np.maximum(cols.duration_us, 0)
     t0 = int(start.min()) if len(rows) else 0
-    true_start, true_end = start - t0, end - t0  # from the trace's start: float µs stay exact
-    events = event_times(true_start, true_end)
+    # from the trace's start: float µs stay exact
+    true_start = np.subtract(start, t0, out=room.made("true_start", len(rows), start.dtype, spare))
+    true_end = np.add(true_start, np.maximum(cols.duration_us, 0), out=room.made("true_end", len(rows), start.dtype, spare))
+    events = kept("events", event_times(true_start, true_end))
     levels = depth_levels(cols.depth)
-    true_extent = subtree_extent(cols.parent, true_start, true_end, levels)
-    order = children_order(cols.parent, true_start, true_end)
-    return placed(rows, cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), levels, true_extent,
-                  (order, children_keys(cols.parent[order], true_end[order])), Room())
+    lo, hi = room.copied("lo", true_start, spare), room.copied("hi", true_end, spare)  # carried up in place
+    carry_up(lo, hi, cols.parent, levels)
+    basis = placed(kept("rows", rows), cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
+                   KeptChildren.of(cols.parent, true_start, true_end), room, spare=spare)
+    basis.__dict__["levels"] = levels  # made for the extents already: the first fold takes them
+    return basis
 
 
 def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray, true_end: np.ndarray, events: np.ndarray,
-           warp: TimeWarp, levels: list[np.ndarray], true_extent: tuple[np.ndarray, np.ndarray],
-           children: tuple[np.ndarray, np.ndarray], room: Room, before: TraceBasis | None = None,
-           widened: np.ndarray | None = None) -> TraceBasis:
+           warp: TimeWarp, true_extent: tuple[np.ndarray, np.ndarray],
+           children: KeptChildren, room: Room, before: TraceBasis | None = None,
+           grew: Widened | None = None, spare: int = 0) -> TraceBasis:
     """The basis from its true-time columns: on the compressed axis (only the new spans when
-    `before`, which it extends, had the same axis), with the critical path and the strip."""
-    if before is not None and warp.same_as(before.warp):
-        n = len(before.rows)
+    `before`, which it extends, had the same axis), with the critical path and the strip; columns
+    placed whole get room for `spare` more spans."""
+    # the spans before, when `before` had the same axis: only the new spans are placed and counted
+    n = len(before.rows) if before is not None and warp.same_as(before.warp) else 0
+    if n:
         start = room.appended("start", before.start, warp(true_start[n:]))
         end = room.appended("end", before.end, warp(true_end[n:]))
     else:
         start, end = warp(true_start), warp(true_end)
+        if spare:
+            start, end = room.copied("start", start, spare), room.copied("end", end, spare)
     # the warp keeps order, so a subtree's compressed extent is its true extent compressed
     extent = true_extent if not len(warp.breaks) else (warp(true_extent[0]), warp(true_extent[1]))
     whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
-    codes = int(cols.service.max()) + 1 if len(rows) else 0
-    if before is not None and warp.same_as(before.warp) and whole_us == before.whole_us:
-        n = len(before.rows)  # the strip counts the new spans only
-        first = service_starts(cols.service[n:], start[n:], codes, before.service_first)
+    codes = max(len(before.service_first), int(cols.service[n:].max()) + 1) if n else int(cols.service.max()) + 1 if len(rows) else 0
+    first = service_starts(cols.service[n:], start[n:], codes, before.service_first if n else np.empty(0, np.int64))
+    if n and whole_us == before.whole_us:  # the strip's scale stays too
         steps = grown_rows(before.strip_steps, codes) + strip_steps(cols.service[n:], start[n:], end[n:], codes, whole_us)
     else:
-        first = service_starts(cols.service, start, codes, np.empty(0, np.int64))
         steps = strip_steps(cols.service, start, end, codes, whole_us)
-    return TraceBasis(rows, cols, t0, true_start, true_end, events, warp, start, end, whole_us, levels, true_extent, extent,
-                      children, critical_path_of_sorted(true_start, true_end, *children), first, steps, strip_of(first, steps),
-                      next(SERIALS), room, before.serial if before is not None else -1, widened)
+    return TraceBasis(rows, cols, t0, true_start, true_end, events, warp, start, end, whole_us, true_extent, extent,
+                      children, critical_path_of_kept(true_start, true_end, children), first, steps, strip_of(first, steps),
+                      next(SERIALS), room, before.serial if before is not None else -1, grew)
 
 
 def service_starts(service: np.ndarray, start: np.ndarray, codes: int, first: np.ndarray) -> np.ndarray:
@@ -144,7 +179,7 @@ def strip_of(first: np.ndarray, steps: np.ndarray) -> dict:
 
 def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | None:
     """`b` with the spans `trace` gained since (appended rows, no relinks); None when it cannot be
-    extended (a span starts before the trace did, or call depths skip a level)."""
+    extended (a span starts before the trace did)."""
     last = int(b.rows[-1]) if len(b.rows) else -1
     new_rows = np.flatnonzero(store.trace[last + 1:] == trace) + last + 1
     if not len(b.rows) or not len(new_rows):
@@ -154,22 +189,18 @@ def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | 
     parent_row = store.parent[new_rows]
     at = np.minimum(np.searchsorted(rows, parent_row), len(rows) - 1)
     new = SpanColumns.from_store(store, new_rows, parent=np.where((parent_row >= 0) & (rows[at] == parent_row), at, -1))
-    if int(new.start_us.min()) < b.t0 or int(new.depth.max()) > len(b.levels):
+    if int(new.start_us.min()) < b.t0:
         return None
     cols = SpanColumns(**{f.name: room.appended(f.name, getattr(b.cols, f.name), getattr(new, f.name)) for f in fields(SpanColumns)})
-    n0, n = len(b.rows), len(rows)
+    n0 = len(b.rows)
     new_start = new.start_us - b.t0
     new_end = new_start + np.maximum(new.duration_us, 0)
     true_start, true_end = room.appended("true_start", b.true_start, new_start), room.appended("true_end", b.true_end, new_end)
-    fresh = np.arange(n0, n)
-    levels = list(b.levels) + [np.empty(0, np.int64)] * (int(new.depth.max()) + 1 - len(b.levels))
-    for depth in np.unique(new.depth).tolist():
-        levels[depth] = room.appended(f"level {depth}", levels[depth], fresh[new.depth == depth])
     lo, hi = room.appended("lo", b.true_extent[0], new_start), room.appended("hi", b.true_extent[1], new_end)
-    widened = widen(lo, hi, cols.parent, cols.depth, n0)
+    grew = widen(lo, hi, cols.parent, cols.depth, n0)
     events = merged(b.events, event_times(new_start, new_end), room)
-    return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), levels, (lo, hi),
-                  kept_children(b.children, cols.parent[n0:], new_end, n0), room, b, widened)
+    return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
+                  b.children.with_spans(cols.parent[n0:], new_end, n0), room, b, grew, len(rows))
 
 
 def merged(events: np.ndarray, more: np.ndarray, room: Room) -> np.ndarray:
@@ -182,15 +213,15 @@ def merged(events: np.ndarray, more: np.ndarray, room: Room) -> np.ndarray:
     return inserted(events, at[~known], more[~known])
 
 
-def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray, n0: int) -> np.ndarray:
+def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray, n0: int) -> Widened:
     """Subtree extents (in place) once the spans from `n0` on hold their own: carried up through
     their ancestors, deepest first (an extent only widens as spans arrive). Returns the earlier
-    spans whose extent grew."""
+    spans whose extent grew, with their extents before."""
     carried = [np.arange(n0, len(parent))]
     while len(carried[-1]):  # the ancestors of the new spans, a generation at a time
         up = parent[carried[-1]]
-        carried.append(np.unique(up[(up >= 0) & (up < n0)]))
-    ancestors = np.unique(np.concatenate(carried[1:]))
+        carried.append(sorted_unique(up[(up >= 0) & (up < n0)]))
+    ancestors = sorted_unique(np.concatenate(carried[1:]))
     before = lo[ancestors], hi[ancestors]
     spans = np.concatenate([carried[0], ancestors])
     spans = spans[np.argsort(-depth[spans], kind="stable")]
@@ -199,18 +230,8 @@ def widen(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, depth: np.ndarray,
         has = p >= 0
         np.minimum.at(lo, p[has], lo[idx[has]])
         np.maximum.at(hi, p[has], hi[idx[has]])
-    return ancestors[(lo[ancestors] < before[0]) | (hi[ancestors] > before[1])]
-
-
-def kept_children(children: tuple[np.ndarray, np.ndarray], new_parent: np.ndarray, new_end: np.ndarray,
-                  n0: int) -> tuple[np.ndarray, np.ndarray]:
-    """The children order with the spans from `n0` on in their places (ties after the earlier spans,
-    as the order's index tie-break puts them)."""
-    order, keys = children
-    keys, new_keys = same_width(keys, children_keys(new_parent, new_end))
-    by_key = np.argsort(new_keys, kind="stable")
-    at = np.searchsorted(keys, new_keys[by_key], side="right")
-    return inserted(order, at, by_key + n0), inserted(keys, at, new_keys[by_key])
+    grew = (lo[ancestors] < before[0]) | (hi[ancestors] > before[1])
+    return Widened(ancestors[grew], before[0][grew], before[1][grew])
 
 
 def trace_state(store, trace: int) -> tuple[int, int, int]:

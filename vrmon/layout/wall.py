@@ -54,7 +54,7 @@ class WallParams:
     # turned panel's bars slant across its neighbours' titles); in between, some of each.
     facing: float = param(0.5,
                           "how far panels turn towards the room's centre: 1 squarely (in a headset), 0 straight ahead (flat screens)")
-    page_shape: float = param(0.42, "a page less tall than this share of its width stretches its rows and bars upright to it (a few traces fill a screen)")
+    page_shape: float = param(0.5, "a page less tall than this share of its width stretches its rows and bars upright to it (a few traces fill a screen); one column taller than that widens its panels to it")
     bar_height: float = param(0.08, "metres: a bar's height (more on a stretched page)")
     bar_depth: float = param(0.04, "metres: a bar's thickness, front to back")
     lane_gap: float = param(0.02, "metres between service lanes (panels stay shallow: lanes stack into the wall)")
@@ -108,6 +108,7 @@ class PanelPlaces:
     title_gap: np.ndarray  # metres from there up to the title's foot
     row_h: np.ndarray  # metres between the panel's call depths
     bar_height: float  # metres: the page's bars' height (p.bar_height, stretched with the rows)
+    panel_width: float  # metres: the page's panels' width (p.panel_width, widened for a tall column)
 
 
 def column_azimuths(n_columns: int, p: WallParams) -> np.ndarray:
@@ -116,22 +117,23 @@ def column_azimuths(n_columns: int, p: WallParams) -> np.ndarray:
     return np.where(column % 2 == 1, (column + 1) // 2, -(column // 2)) * column_step(p)
 
 
-def title_gaps(errors: np.ndarray, bar_height: float) -> np.ndarray:
-    """Metres between each panel's top bar and its title: TITLE_GAP, or over a panel with error
-    spans what their markers reach (and a little more)."""
+def title_gaps(error_depth: np.ndarray, row_h: np.ndarray, bar_height: float) -> np.ndarray:
+    """Metres between each panel's top bar and its title: TITLE_GAP, or what error markers reach
+    above the top bar (and a little more) where a panel's highest error span (at call depth
+    `error_depth`, inf for none) is near enough the top for them to rise past it."""
     reach = 3 * min(MARKER_RADIUS, MARKER_SHARE * bar_height) + 0.02
-    return np.where(errors, max(TITLE_GAP, reach), TITLE_GAP)
+    return np.maximum(TITLE_GAP, reach - error_depth * row_h)
 
 
-def page_stretch(bars: np.ndarray, column: np.ndarray, p: WallParams) -> float:
-    """How much a page's bars (`bars` metres tall per panel, stacked in `column`s) are stretched
-    upright so the page is at least `page_shape` as tall as it is wide: 1 for a full page, more
-    for a few shallow traces (one span alone: a bar as tall as the page's shape allows). Titles
-    lifted over error markers come on top: they do not shrink the bars."""
+def page_stretch(bars: np.ndarray, column: np.ndarray, gaps: np.ndarray, p: WallParams) -> float:
+    """How much a page's bars (`bars` metres tall per panel, stacked in `column`s, `gaps` metres
+    under their titles) are stretched upright so the page is at least `page_shape` as tall as it
+    is wide: 1 for a full page, more for a few shallow traces (one span alone: a bar as tall as the
+    page's shape allows)."""
     n_columns = int(column.max()) + 1
     theta = np.clip(column_azimuths(n_columns, p), -np.pi / 2, np.pi / 2)
     width = p.radius * float(np.ptp(np.sin(theta))) + p.panel_width
-    fixed = np.bincount(column, minlength=n_columns) * (p.title_height + TITLE_GAP + p.row_gap) - p.row_gap
+    fixed = np.bincount(column, weights=p.title_height + gaps + p.row_gap, minlength=n_columns) - p.row_gap
     stretchy = np.bincount(column, weights=bars, minlength=n_columns)
     # the tallest column sets the page's height; stretch it (titles and gaps stay) to the shape
     tallest = int(np.argmax(fixed + stretchy))
@@ -139,17 +141,22 @@ def page_stretch(bars: np.ndarray, column: np.ndarray, p: WallParams) -> float:
     return float(max(1.0, wanted / max(float(stretchy[tallest]), 1e-6)))
 
 
-def place_panels(max_depth: np.ndarray, errors: np.ndarray, p: WallParams) -> PanelPlaces:
-    """Columns of `rows` panels (`errors`: whether each has error spans), stacked by their real
-    heights (stretched on a page that would be a thin strip: see `page_stretch`)."""
+def place_panels(max_depth: np.ndarray, error_depth: np.ndarray, p: WallParams) -> PanelPlaces:
+    """Columns of `rows` panels (`error_depth`: each one's highest call depth with an error span,
+    inf for none), stacked by their real heights (stretched on a page that would be a thin strip:
+    see `page_stretch`; widened when a single column would be a tall tower: see `page_width`)."""
     n = len(max_depth)
     rows = max(1, int(p.rows))
     column = np.arange(n) // rows
     row_h = np.minimum(0.12, p.panel_height / np.maximum(max_depth, 1).astype(np.float64))
     bars = max_depth * row_h + p.bar_height  # the bars' real height, root to deepest row
-    stretch = page_stretch(bars, column, p) if n else 1.0
+    stretch, gap = 1.0, np.full(n, TITLE_GAP)
+    for _ in range(2 if n else 0):
+        # a title lifted over error markers takes its room from the bars (the page keeps its
+        # shape, so it still fits the view); how high depends on the stretched bars: twice is enough
+        stretch = page_stretch(bars, column, gap, p)
+        gap = title_gaps(error_depth, row_h * stretch, p.bar_height * stretch)
     row_h, bars, bar_height = row_h * stretch, bars * stretch, p.bar_height * stretch
-    gap = title_gaps(errors, bar_height)
     title = p.title_height + gap
     slot = bars + title + p.row_gap  # a panel, its title and the gap below it
     n_columns = int(column[-1]) + 1 if n else 0
@@ -161,7 +168,17 @@ def place_panels(max_depth: np.ndarray, errors: np.ndarray, p: WallParams) -> Pa
     top = np.maximum(p.eye_height + column_height / 2, FLOOR_CLEARANCE + column_height)
     top_y = top[column] - above - title  # the top of the panel's bars, under its title
     return PanelPlaces(theta=column_azimuths(n_columns, p)[column], base_y=top_y - bars + bar_height / 2, top_y=top_y,
-                       title_gap=gap, row_h=row_h, bar_height=bar_height)
+                       title_gap=gap, row_h=row_h, bar_height=bar_height,
+                       panel_width=page_width(column_height, p) if stretch == 1.0 else p.panel_width)
+
+
+def page_width(column_height: np.ndarray, p: WallParams) -> float:
+    """The panels' width: `panel_width`, or for an unstretched page of one column taller than
+    `page_shape` of that (a few traces stacked, their titles taking most of the height), as wide
+    as makes it that shape: a tower framed on a screen would leave most of the view's width empty."""
+    if len(column_height) != 1:
+        return p.panel_width  # columns side by side: wide already, and wider panels would shrink the titles
+    return max(p.panel_width, float(column_height[0]) / p.page_shape)
 
 
 def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
@@ -177,11 +194,14 @@ def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
     # dense trace index → rank by recency among the chosen
     rank = np.empty(len(chosen), np.int64)
     rank[np.searchsorted(g.traces, chosen)] = np.arange(len(chosen))
-    errors = np.bincount(g.trace_index, weights=cols.flags & SpanFlag.ERROR, minlength=len(g.traces)) > 0
+    errors = (cols.flags & SpanFlag.ERROR) > 0
+    error_depth = np.full(len(g.traces), np.inf)
+    np.minimum.at(error_depth, g.trace_index[errors], cols.depth[errors])
     by_rank = np.argsort(rank)
-    places = place_panels(g.max_depth[by_rank], errors[by_rank], p)
+    places = place_panels(g.max_depth[by_rank], error_depth[by_rank], p)
     slot = rank[g.trace_index]
-    wp = replace(wp, bar_height=places.bar_height)
+    p = replace(p, panel_width=places.panel_width)
+    wp = replace(wp, bar_height=places.bar_height, width=places.panel_width)
     # each panel's rows squeezed into panel_height whatever the trace's depth, root on top
     g = replace(g, y=(g.max_depth[g.trace_index] - cols.depth) * places.row_h[slot], **_whole_width(cols, g, wp))
     theta = places.theta[slot]

@@ -20,6 +20,7 @@ from vrmon.layout.nodes import CRITICAL, Label, Layout, Nodes, bounds_of, durati
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
 from vrmon.layout.preset_param import param
 from vrmon.layout.sorting import TABLE_FACTOR, lexsort_ints, unique_ints
+from vrmon.model.columns import Room
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class WaterfallParams:
     min_row: float = param(0.12, "metres: least space between rows at the overview (subtrees fold until rows fit)")
     max_row: float = param(2.0, "metres: most space between rows, unless the lanes would then fill less than `min_fill`")
     min_fill: float = param(0.85, "share of `height` the lanes fill at least: a few rows make bars that frame well beside the time axis, not a thin strip")
+    span_rows: int = param(40, "spans a trace drawn whole may have and still get a row each (as in Jaeger UI), when their rows leave room for their labels")
+    max_bar: float = param(1.6, "metres: most height of a bar in a trace whose spans have a row each (its rows may be further apart)")
+    min_span_bar: float = param(0.2, "metres: least length of a bar in a trace whose spans have a row each, so a short call is seen, not a sliver")
     lod_pixels: float = param(4.0, "pixels: subtrees narrower than this at the overview fold into one summary mark")
     overview_pixels: float = param(1000.0, "pixels `width` takes on a screen at the overview")
     idle_gap: float = param(0.2,
@@ -63,20 +67,20 @@ class SpanColumns:
     flags: np.ndarray
 
     @classmethod
-    def from_store(cls, store, rows: np.ndarray, parent: np.ndarray | None = None) -> "SpanColumns":
+    def from_store(cls, store, rows: np.ndarray, parent: np.ndarray | None = None, room: Room | None = None) -> "SpanColumns":
         """Columns of `rows` (sorted ascending), with parent links re-indexed into them (or `parent`,
-        when the caller indexed them into more rows than these)."""
-        return cls(
-            ids=store.uid[rows],
-            parent=_index_in(rows, store.parent[rows]) if parent is None else parent,
-            trace=store.trace[rows],
-            depth=store.depth[rows],
-            service=store.service[rows],
-            operation=store.operation[rows],
-            start_us=store.start_us[rows],
-            duration_us=store.duration_us[rows],
-            flags=store.flags[rows],
-        )
+        when the caller indexed them into more rows than these). In `room`'s buffers when given,
+        with room for as many rows again (for a live trace's basis to grow into)."""
+        def take(name: str, column: np.ndarray) -> np.ndarray:
+            return column[rows] if room is None else room.taken(name, column, rows, len(rows))
+
+        if parent is None:
+            parent = _index_in(rows, store.parent[rows])
+            parent = parent if room is None else room.copied("parent", parent, len(rows))
+        return cls(ids=take("ids", store.uid), parent=parent, trace=take("trace", store.trace), depth=take("depth", store.depth),
+                   service=take("service", store.service), operation=take("operation", store.operation),
+                   start_us=take("start_us", store.start_us), duration_us=take("duration_us", store.duration_us),
+                   flags=take("flags", store.flags))
 
 
 def _index_in(rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vrmon.layout.sorting import unique_ints
-from vrmon.model.columns import Room
+from vrmon.model.columns import Room, sorted_unique
 
 SERVICE_CODES = 1 << 16  # service codes are uint16
 SUMMARY_BASE = 0xE0000000  # node id of the summary held by the span with uid u: SUMMARY_BASE + u
@@ -65,16 +65,13 @@ def depth_levels(depth: np.ndarray) -> list[np.ndarray]:
     return np.split(order, bounds) if len(order) else []
 
 
-def subtree_extent(parent: np.ndarray, start: np.ndarray, end: np.ndarray,
-                   levels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(earliest start, latest end) of each span's subtree, deepest level first."""
-    lo, hi = start.copy(), end.copy()
+def carry_up(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, levels: list[np.ndarray]) -> None:
+    """Each span's (`lo`, `hi`) widened in place to hold its subtree's, deepest level first."""
     for idx in reversed(levels):
         p = parent[idx]
         has = p >= 0
         np.minimum.at(lo, p[has], lo[idx[has]])
         np.maximum.at(hi, p[has], hi[idx[has]])
-    return lo, hi
 
 
 def passing(idx: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float,
@@ -101,13 +98,16 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
         end: np.ndarray, depth: np.ndarray, levels: list[np.ndarray], extent: tuple[np.ndarray, np.ndarray], min_us: float,
         detail: DetailLevel, within: np.ndarray | None = None) -> Cut:
     """The drawn spans and the summaries of the rest (see the module docstring). `levels` are
-    `depth_levels(depth)`, `extent` is `subtree_extent(...)`; `within` (bool per span), when
+    `depth_levels(depth)`, `extent` each subtree's (earliest start, latest end) (`carry_up`); `within` (bool per span), when
     zoomed, says whose subtree reaches into the time window: the rest stay folded."""
     n = len(ids)
     passes = passing(np.arange(n), depth, extent, min_us, detail, within)
     opened = opened_of(ids, detail)
-    shown = np.zeros(n, bool)
-    owner = np.arange(n)
+    room = Room()  # with room for as many spans again: a live trace's fold is extended in place
+    shown = room.made("shown", n, bool, n)
+    shown[:] = False
+    owner = room.made("owner", n, np.int64, n)
+    owner[:] = np.arange(n)
     for idx in levels:
         p = parent[idx]
         has = p >= 0
@@ -130,7 +130,7 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
     np.minimum.at(first, at, start[hidden].astype(np.int64))
     np.maximum.at(last, at, end[hidden].astype(np.int64))
     mix = service_mix(holders, at, service[hidden])
-    return Cut(shown, owner, holders, count[holders], errors, first, last, *main_service(mix, holders), mix)
+    return Cut(shown, owner, holders, count[holders], errors, first, last, *main_service(mix, holders), mix, room)
 
 
 def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
@@ -145,20 +145,32 @@ def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarra
     if (~c.shown[widened] & passing(widened, depth, extent, min_us, detail, within)).any():
         return None
     fresh = np.arange(n0, n)
-    shown = c.room.appended("shown", c.shown, passing(fresh, depth, extent, min_us, detail, within))
-    owner = c.room.appended("owner", c.owner, fresh)
-    by_depth = fresh[np.argsort(depth[fresh], kind="stable")]
-    for idx in np.split(by_depth, np.flatnonzero(np.diff(depth[by_depth])) + 1):  # parents first
-        p = parent[idx]
-        has = p >= 0
-        pp = np.maximum(p, 0)
-        shown[idx] = ~has | (shown[pp] & (shown[idx] | opened_of(ids[pp], detail)))
-        owner[idx] = np.where(shown[idx] | ~has, idx, owner[pp])
-    hidden = fresh[~shown[fresh]]
+    p = parent[fresh]
+    has, new_parent = p >= 0, p >= n0
+    before = np.where(has & ~new_parent, p, 0)  # a parent from before (or any span: masked below)
+    # a new span is drawn when its parent is and it passes (or its parent's summary was opened);
+    # up through its new ancestors to the first earlier one, a root or one not drawn: pointer jumping
+    drawn = ~has | ((passing(fresh, depth, extent, min_us, detail, within) | opened_of(ids[np.maximum(p, 0)], detail))
+                    & (new_parent | c.shown[before]))
+    up = np.where(new_parent, p - n0, -1)
+    while (up >= 0).any():
+        jump = np.flatnonzero(up >= 0)
+        drawn[jump] &= drawn[up[jump]]
+        up[jump] = up[up[jump]]
+    # its holder: itself when drawn, else its nearest drawn ancestor (an earlier span's holder)
+    holder = np.where(drawn | ~has, fresh, np.where(new_parent, -1, c.owner[before]))
+    up = np.where(new_parent, p - n0, -1)
+    while (holder < 0).any():
+        jump = np.flatnonzero(holder < 0)
+        holder[jump] = holder[up[jump]]
+        up[jump] = up[up[jump]]
+    shown = c.room.appended("shown", c.shown, drawn)
+    owner = c.room.appended("owner", c.owner, holder)
+    hidden = fresh[~drawn]
     if not len(hidden):
         return replace(c, shown=shown, owner=owner)
     holder_of = owner[hidden]
-    touched = np.unique(holder_of)
+    touched = sorted_unique(holder_of)
     holders = c.holders if found_in(c.holders, touched).all() else np.union1d(c.holders, touched)
     k = len(holders)
     was = np.searchsorted(holders, c.holders)
@@ -180,6 +192,67 @@ def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarra
     slots = np.searchsorted(holders, touched)
     main[slots], services[slots] = main_service((mix[0][mine], mix[1][mine]), touched)
     return Cut(shown, owner, holders, count, errors, first, last, main, services, mix, c.room)
+
+
+def raised_cut(c: Cut, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray, end: np.ndarray,
+               extent: tuple[np.ndarray, np.ndarray], min_us: float) -> Cut:
+    """`c`, a fold by size (nothing opened), at a threshold `min_us` at least the one it was made at
+    and the same window: what `cut` makes of its spans. Passing nests, so the bars drawn now are the
+    roots and the bars of `c` that still pass; each bar that no longer does goes, with the summary
+    it held, into its nearest ancestor still drawn. The cost follows the bars, not the spans (but
+    for one pass over the owners)."""
+    bars = np.flatnonzero(c.shown)
+    drop = bars[(parent[bars] >= 0) & ((extent[1][bars] - extent[0][bars]) < min_us)]
+    if not len(drop):
+        return c
+    # a dropped bar's parent is a bar, dropped too or drawn: jump up through the dropped ones
+    up = parent[drop].astype(np.int64)
+    while True:
+        at = np.minimum(np.searchsorted(drop, up), len(drop) - 1)
+        inside = drop[at] == up
+        if not inside.any():
+            break
+        up = np.where(inside, up[at], up)
+    n = len(c.shown)
+    room = Room()
+    shown = room.copied("shown", c.shown, n)
+    shown[drop] = False
+    owner = room.copied("owner", c.owner, n)
+    moved = np.zeros(n, bool)
+    moved[drop] = True
+    moved = np.flatnonzero(moved[owner])  # spans held by a dropped bar, and the dropped bars themselves
+    owner[moved] = up[np.searchsorted(drop, owner[moved])]
+    # each dropped bar brings itself and its summary (if it held one) to its new holder
+    was = found_in(c.holders, drop)
+    slot = np.searchsorted(c.holders, drop)[was]
+    kept = ~found_in(drop, c.holders)
+    holders = np.union1d(c.holders[kept], up)
+    k = len(holders)
+    old_at, at = np.searchsorted(holders, c.holders[kept]), np.searchsorted(holders, up)
+    count, errors = np.zeros(k, np.int64), np.zeros(k, np.int64)
+    first = np.full(k, np.iinfo(np.int64).max, np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, np.int64)
+    count[old_at], errors[old_at] = c.count[kept], c.errors[kept]
+    first[old_at], last[old_at] = c.start_us[kept], c.end_us[kept]
+    for target, own, theirs, add in ((count, np.ones(len(drop), np.int64), c.count, np.add),
+                                     (errors, ((flags[drop] & ERROR) > 0).astype(np.int64), c.errors, np.add),
+                                     (first, start[drop].astype(np.int64), c.start_us, np.minimum),
+                                     (last, end[drop].astype(np.int64), c.end_us, np.maximum)):
+        add.at(target, at, own)
+        add.at(target, at[was], theirs[slot])
+    pairs, pair_count = c.mix
+    owned_by = np.minimum(np.searchsorted(drop, pairs // SERVICE_CODES), len(drop) - 1)
+    rekey = drop[owned_by] == pairs // SERVICE_CODES
+    pairs = np.where(rekey, up[owned_by] * SERVICE_CODES + pairs % SERVICE_CODES, pairs)
+    mix = summed_pairs(np.concatenate([pairs, up * SERVICE_CODES + service[drop]]),
+                       np.concatenate([pair_count, np.ones(len(drop), np.int64)]))
+    return Cut(shown, owner, holders, count, errors, first, last, *main_service(mix, holders), mix, room)
+
+
+def summed_pairs(pairs: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct pairs ascending, the counts of each summed)."""
+    distinct, of = np.unique(pairs, return_inverse=True)
+    return distinct, np.bincount(of, weights=counts, minlength=len(distinct)).astype(np.int64)
 
 
 def merged_mix(mix: tuple[np.ndarray, np.ndarray], more: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

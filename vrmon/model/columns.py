@@ -45,6 +45,26 @@ class Room:
         self.used[name] = n + k
         return buffer[: n + k]
 
+    def made(self, name: str, n: int, dtype: Any, spare: int, shape: tuple[int, ...] = ()) -> np.ndarray:
+        """`n` rows to fill (they hold whatever the memory held), in a new buffer with room for
+        `spare` more behind them: the appends that follow write in place, so a column made whole
+        is not copied at its first append."""
+        buffer = self.buffers[name] = np.empty((n + spare, *shape), dtype)
+        self.used[name] = n
+        return buffer[:n]
+
+    def taken(self, name: str, column: np.ndarray, rows: np.ndarray, spare: int) -> np.ndarray:
+        """`column[rows]`, made with room for `spare` more rows."""
+        out = self.made(name, len(rows), column.dtype, spare, column.shape[1:])
+        np.take(column, rows, axis=0, out=out, mode="clip")  # rows are in range; "clip" writes straight to `out`
+        return out
+
+    def copied(self, name: str, column: np.ndarray, spare: int) -> np.ndarray:
+        """A copy of `column`, made with room for `spare` more rows."""
+        out = self.made(name, len(column), column.dtype, spare, column.shape[1:])
+        out[:] = column
+        return out
+
 
 FEW_RUNS = 64  # places an insert copies run by run; more go through np.insert
 
@@ -69,3 +89,11 @@ def inserted(column: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarr
         src = place
     out[dst:] = column[src:]
     return out
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique(values), by sorting: numpy 2.4's np.unique of int64 hashes, and takes up to 15x as
+    long for many distinct values over a wide range (0.15 s for the 200k rows of a file load, against
+    0.01 s; 75 µs for 1,000 parents in a 100k-span trace, against 16 µs)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered

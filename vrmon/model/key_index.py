@@ -5,16 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 
+LOW_BITS = 48  # of a span id, in a key's imaginary part; the rest, under the trace code, in its real part
+
+
 def make_keys(trace: np.ndarray, span_id: np.ndarray) -> np.ndarray:
-    """12-byte big-endian (trace code, span id) keys: byte order = numeric order."""
-    packed = np.empty(len(trace), dtype=[("t", ">u4"), ("s", ">u8")])
-    packed["t"] = trace
-    packed["s"] = span_id
-    return packed.view("S12")
+    """(trace code, span id) keys, one complex128 each: the key's 96 bits split into the trace code
+    and the span id's top 16 bits (real part) and the id's low 48 bits (imaginary part), whole
+    numbers under 2**53, so exact. Complex numbers sort by real then imaginary part, that is by
+    (trace code, span id): sorting and searching them is 1.5-2x as fast as 12-byte strings."""
+    span_id = np.asarray(span_id, np.uint64)
+    keys = np.empty(len(span_id), np.complex128)
+    keys.real = (np.asarray(trace).astype(np.uint64) << np.uint64(64 - LOW_BITS)) | (span_id >> np.uint64(LOW_BITS))
+    keys.imag = span_id & np.uint64((1 << LOW_BITS) - 1)
+    return keys
 
 
 class KeyIndex:
-    """12-byte keys -> rows (a key may repeat), for O(k log n) lookups as rows arrive.
+    """`make_keys` keys -> rows (a key may repeat), for O(k log n) lookups as rows arrive.
 
     Two sorted levels: new keys go into a small one, merged into the large one once it holds
     1/MERGE_FRACTION of it, so adding k keys moves O(k + n / MERGE_FRACTION) memory (amortised)
@@ -64,7 +71,7 @@ class _SortedKeys:
     """One sorted level of a KeyIndex."""
 
     def __init__(self) -> None:
-        self.keys = np.empty(0, dtype="S12")
+        self.keys = np.empty(0, dtype=np.complex128)
         self.rows = np.empty(0, dtype=np.int64)
 
     def insert(self, keys: np.ndarray, rows: np.ndarray) -> None:

@@ -4,17 +4,21 @@ reads them like spans from OTLP JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope
-from opentelemetry.proto.resource.v1.resource_pb2 import Resource
-from opentelemetry.proto.trace.v1.trace_pb2 import Span
+if TYPE_CHECKING:
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 PROTO_FORMAT = "otlp-proto"  # the details' "format": the raw parts are protobuf bytes
 
 
 def expand_details(raw: dict[str, Any]) -> dict[str, Any]:
     """The kept details of a protobuf span with its parts as OTLP JSON (hex ids, AnyValue maps)."""
+    # protobuf's messages load when a span's details are first asked for, not before the server listens
+    from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
+    from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
     span, resource, scope = Span(), Resource(), InstrumentationScope()
     span.ParseFromString(raw["span"])
     resource.ParseFromString(raw["resource"])

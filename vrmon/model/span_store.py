@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from vrmon.model.columns import grown
+from vrmon.model.columns import grown, sorted_unique
 from vrmon.model.flags import SpanFlag
 from vrmon.model.ids import format_trace_id
 from vrmon.model.key_index import KeyIndex, make_keys
@@ -164,7 +164,7 @@ class SpanStore:
         self._children.insert(make_keys(new["trace"][named], new["parent_id"][named]), rows[named])
         self.unknown_ref_types |= batch.unknown_ref_types
 
-        touched = np.unique(new["trace"])
+        touched = sorted_unique(new["trace"])
         affected = np.concatenate([subtrees(self._cols, self._children, adopted), rows])  # ascending: new rows last
         old_depth = self._cols["depth"][affected].copy()
         link(self._cols, affected, self._spans)

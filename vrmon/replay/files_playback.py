@@ -19,7 +19,6 @@ from vrmon.model.span_store import SpanStore
 from vrmon.protocol import ReplayRequest, files_whole_frame
 from vrmon.replay.background import ReadInBackground
 from vrmon.replay.clock import ReplayClock
-from vrmon.replay.from_file import in_time_summary, load_in_time
 from vrmon.replay.growing import GrowingRecording
 from vrmon.replay.loading import STATUS, drive
 from vrmon.replay.player import ReplayPlayer
@@ -77,6 +76,8 @@ class FilesPlayback(ReadInBackground):
         """Play the files in time (from `start`, an offset as --start takes it), or show them whole;
         every viewer gets the scene and the new replay state."""
         if in_time and self.player is None:
+            from vrmon.replay.from_file import in_time_summary, load_in_time  # not needed to listen
+
             try:
                 if self.in_time is None:
                     self.in_time = await asyncio.to_thread(load_in_time, self.paths)

@@ -20,7 +20,6 @@ from vrmon.errors import VrmonError
 from vrmon.hub import Hub
 from vrmon.replay.background import ReadInBackground
 from vrmon.replay.clock import ReplayClock
-from vrmon.replay.from_file import in_time_summary, load_in_time
 from vrmon.replay.growing import GrowingRecording
 from vrmon.replay.player import ReplayPlayer
 from vrmon.replay.start import start_position
@@ -49,6 +48,8 @@ class RecordingReplay(ReadInBackground):
 
     def _open(self) -> tuple[GrowingRecording, float]:
         if self.in_time:
+            from vrmon.replay.from_file import load_in_time  # the trace files' readers: not needed to listen
+
             return load_in_time(self.paths)
         return GrowingRecording.open(self.paths[0]), 1.0
 
@@ -124,6 +125,8 @@ class RecordingReplay(ReadInBackground):
         for warning in recording.warnings:
             log.warning("warning: %s", warning)
         if self.in_time:
+            from vrmon.replay.from_file import in_time_summary
+
             self._set_status("ok", in_time_summary(self.name, recording, self.time_scale))
             return
         began = datetime.fromtimestamp(recording.start_us / 1e6).astimezone()

@@ -10,14 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vrmon.errors import VrmonError
 from vrmon.hub import Hub
 from vrmon.replay.background import ReadInBackground
 from vrmon.replay.terminal_progress import TerminalProgress
-from vrmon.sources.files import load_trace_file
 from vrmon.tracing import span
+
+if TYPE_CHECKING:
+    from vrmon.model.span_batch import SpanBatch
 
 log = logging.getLogger("vrmon")
 TERMINAL_PROGRESS_BYTES = 32 * 1024**2  # smaller files read in about a second: no progress line for them
@@ -31,6 +35,8 @@ def check_replay_paths(paths: list[Path]) -> None:
         except OSError:
             regular = False
         if not regular:
+            from vrmon.sources.files import load_trace_file
+
             load_trace_file(path)  # stops at its checks of the path, with their message
 
 
@@ -67,7 +73,7 @@ class WholeFilesLoading(ReadInBackground):
             loop.call_soon_threadsafe(self.tell, source, "loading", message)
 
         try:
-            batch = await asyncio.to_thread(load_trace_file, path, progress)
+            batch = await asyncio.to_thread(_load_trace_file, path, progress)
         except VrmonError as exc:
             if line is not None:
                 line.end()
@@ -78,3 +84,11 @@ class WholeFilesLoading(ReadInBackground):
             line.end(f"read {path.name}: {len(batch):,} spans")
         self.hub.store.add(batch, pinned=True)  # what the user loaded stays, whatever --retain says
         self.tell(source, "ok", f"loaded {path.name}")  # where it lives on disk is nobody's business
+
+
+def _load_trace_file(path: Path, progress: Callable[[float, int], None]) -> SpanBatch:
+    """load_trace_file, imported in the reading thread: the readers of every format (numpy, msgspec,
+    protobuf) are not needed before the server listens (tests/test_start_imports.py)."""
+    from vrmon.sources.files import load_trace_file
+
+    return load_trace_file(path, progress)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import psutil
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,8 @@ class HostSample:
 
 def sample_host() -> HostSample:
     """The host now. cpu_percent(interval=None) measures since the previous call."""
+    import psutil  # imported already, by run_host_metrics
+
     cpu = np.array(psutil.cpu_percent(interval=None, percpu=True), dtype=np.float32)
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     mem = psutil.virtual_memory()
@@ -33,7 +34,14 @@ def sample_host() -> HostSample:
 
 
 async def run_host_metrics(publish: Callable[[HostSample], None], interval: float = 1.0) -> None:
-    psutil.cpu_percent(interval=None, percpu=True)  # prime the counters: the first reading is meaningless
+    await asyncio.to_thread(_prime_counters)  # off the event loop, which starts serving meanwhile
     while True:
         await asyncio.sleep(interval)
         publish(sample_host())
+
+
+def _prime_counters() -> None:
+    """Load psutil and prime its counters: the first reading is meaningless."""
+    import psutil
+
+    psutil.cpu_percent(interval=None, percpu=True)

@@ -11,10 +11,9 @@ import { FLAG } from "../data/protocol.js";
 import { openTrace, waterfallSceneName } from "../data/scene-catalog.js";
 import { listen } from "../listen.js";
 import { PanelSurface, faceTowards, levelGaze, setText } from "./panel-kit.js";
-import { pictureBox, pointAt } from "./content-view.js";
+import { anglesOf, pictureBox, pointAt } from "./content-view.js";
 
 const THREE = AFRAME.THREE;
-const UP = new THREE.Vector3(0, 1, 0);
 const WIDTH = 0.64;
 const PAD = 0.025;
 const ROWS = 10; // list rows drawn at once; the rest scroll
@@ -46,7 +45,8 @@ AFRAME.registerComponent("vr-span-panel", {
     this.target = new THREE.Vector3();
     this.aside = new THREE.Vector3();
     this.forward = new THREE.Vector3();
-    this.box = [0, 0, 0, 0];
+    this.box = [0, 0, 0, 0]; // the picture as seen: degrees left, bottom, right, top
+    this.spanAngles = [0, 0]; // the span as seen: degrees right, up
     this.build();
     this.el.object3D.visible = false;
 
@@ -203,11 +203,9 @@ AFRAME.registerComponent("vr-span-panel", {
     this.target.fromArray(this.system.nodes.pos, row * 3).applyMatrix4(instances.object3D.matrixWorld);
     const box = this.box;
     if (pictureBox(this.el.sceneEl, this.system, this.head, this.forward, box) && box[2] - box[0] <= WIDEST_PICTURE) {
-      const degrees = THREE.MathUtils.radToDeg;
-      const half = degrees(Math.atan(WIDTH / 2 / BESIDE_DISTANCE)) + CLEAR_DEGREES;
-      // the span's direction, in the same degrees as the box
-      const toSpan = this.aside.copy(this.target).sub(this.head).applyAxisAngle(UP, -Math.atan2(-this.forward.x, -this.forward.z));
-      const right = degrees(Math.atan2(toSpan.x, -toSpan.z)), up = degrees(Math.atan2(toSpan.y, Math.hypot(toSpan.x, toSpan.z)));
+      const half = THREE.MathUtils.radToDeg(Math.atan(WIDTH / 2 / BESIDE_DISTANCE)) + CLEAR_DEGREES;
+      anglesOf(this.target, this.head, this.forward, this.spanAngles);
+      const [right, up] = this.spanAngles;
       const side = right >= (box[0] + box[2]) / 2 ? box[2] + half : box[0] - half;
       pointAt(this.head, this.forward, side, THREE.MathUtils.clamp(up, ...CENTRE_DEGREES), BESIDE_DISTANCE, this.el.object3D.position);
       faceTowards(this.el.object3D, this.head);

@@ -20,6 +20,12 @@ const TRACE_ROWS = 3;
 const FINDING_ROWS = 2;
 const MIN_DURATIONS_US = [0, 1000, 10_000, 100_000, 1_000_000]; // the min-duration button cycles through these
 const INNER = WIDTH - 2 * PAD;
+// The menu is drawn at this scale (its letters 11 mm tall: 1.6° at 40 cm, where a hand brings
+// it to be read), hanging from just above the wrist, tilted back towards the eyes: held out at
+// chest height, it stays below the picture ahead instead of standing up across it.
+const SCALE = 0.7;
+const TILT_DEGREES = -35;
+const TOP_ABOVE_WRIST = 0.05; // metres
 
 AFRAME.registerComponent("vr-wrist-menu", {
   init() {
@@ -28,10 +34,12 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.tracePage = 0;
     this.findingPage = 0;
     this.baseline = null; // hex id of the trace chosen as baseline A for a compare
-    this.build();
-    // Above the wrist, tilted back towards the eyes.
-    this.el.object3D.position.set(0, 0.09, 0.03);
-    this.el.object3D.rotation.set(THREE.MathUtils.degToRad(-35), 0, 0);
+    const height = this.build();
+    // Its top edge just above the wrist: its centre half its height down the tilted menu.
+    const tilt = THREE.MathUtils.degToRad(TILT_DEGREES), hang = (height * SCALE) / 2 - TOP_ABOVE_WRIST;
+    this.el.object3D.position.set(0, 0.09 - Math.cos(tilt) * hang, 0.03 - Math.sin(tilt) * hang);
+    this.el.object3D.rotation.set(tilt, 0, 0);
+    this.el.object3D.scale.setScalar(SCALE);
     this.el.object3D.visible = false;
 
     const render = () => { if (this.el.object3D.visible) this.render(); }; // hidden (on the desktop): nothing to draw
@@ -60,6 +68,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.el.removeObject3D("menu");
   },
 
+  /** The menu's plate, headings and buttons; returns its height (metres, unscaled). */
   build() {
     const surface = new PanelSurface(1 + SCENE_BUTTONS + TRACE_ROWS + 2 + 2 + FINDING_ROWS + 2 + 2 + 3 + 2 + 4 + 1);
     const plate = surface.addRect(0, 0, WIDTH, 1); // sized below, once the rows are laid out
@@ -106,6 +115,7 @@ AFRAME.registerComponent("vr-wrist-menu", {
     surface.group.position.set(-WIDTH / 2, height / 2, 0); // the entity's origin is the menu's centre
     this.el.setObject3D("menu", surface.group);
     this.render();
+    return height;
   },
 
   render() {
