@@ -234,6 +234,41 @@ def test_selecting_a_span_frames_the_waterfall_beside_its_panel_and_closing_it_g
     assert not page.errors
 
 
+
+def test_on_a_page_too_narrow_for_the_trace_list_and_the_panel_the_list_folds_while_the_panel_is_open(vrmon_server, open_app, page):
+    # 100 traces: the list stays open; beside it the panel would leave the scene 542 of 1280 px
+    open_app(vrmon_server([FIXTURES / "jaeger-v1-synthetic-load-generator-100traces.json"], scene="waterfall", host_metrics=False))
+    page.evaluate(TWO_FRAMES_JS)
+    list_folded = "document.querySelector('#trace-list').classList.contains('collapsed')"
+    assert not page.evaluate(list_folded)
+    framed = mark_figures(page)
+    click_node(page, page.evaluate("window.vrmon.nodeIds()")[0])
+    panel = page.locator("#span-panel")
+    panel.wait_for(state="visible")
+    page.wait_for_function(list_folded)
+    page.evaluate(TWO_FRAMES_JS)
+    figures = mark_figures(page)
+    print(f"\npanel open, list folded: content box {figures['box_share']:.1%} of the canvas (was {framed['box_share']:.1%})")
+    assert overlay_cover(page, figures["box"]) <= 0.15
+    assert figures["on_screen"] >= 0.90
+    assert figures["box"]["x1"] <= panel.bounding_box()["x"]
+
+    page.keyboard.press("Escape")  # the list comes back with the room
+    panel.wait_for(state="hidden")
+    page.wait_for_function(f"!{list_folded}")
+    page.evaluate(TWO_FRAMES_JS)
+    assert mark_figures(page)["box"] == pytest.approx(framed["box"], abs=0.5)
+
+    page.keyboard.press("t")  # folded by the viewer: it stays folded after the panel closes
+    page.wait_for_function(list_folded)
+    click_node(page, page.evaluate("window.vrmon.nodeIds()")[0])
+    panel.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    page.evaluate(TWO_FRAMES_JS)
+    assert page.evaluate(list_folded)
+    assert not page.errors
+
 # Each lane name's visual angle from the headset's eye (its quad's font height, as the labels'
 # shader grows it to keep its angle where it has room, over its distance), and the angle off
 # straight ahead of the picture's centre, in degrees.

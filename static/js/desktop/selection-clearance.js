@@ -3,7 +3,8 @@
 // closing the panel frames the scene again in the space the panel leaves (or gives back).
 // Otherwise, when the panel opens over the span, the view slides sideways (the camera moves along
 // its own right vector, its angle unchanged) until the span sits in the middle of the space left
-// of the panel. Only the user's selection (or closing) moves the view, never a live update; in a
+// of the panel. On a page too narrow for the trace list and the panel side by side, the list folds
+// while the panel is open (trace-list.js). Only the user's selection (or closing) moves the view, never a live update; in a
 // headset the panel opens beside the span.
 import { viewInsets } from "./view-insets.js";
 import { listen } from "../listen.js";
@@ -25,9 +26,9 @@ AFRAME.registerComponent("selection-clearance", {
     this.right = new THREE.Vector3();
     this.onSelection = (event) => {
       const { id, gone } = event.detail;
-      if (gone || this.el.sceneEl.renderer?.xr.isPresenting) return;
+      if (this.el.sceneEl.renderer?.xr.isPresenting) return;
       // the panel opens (or closes) in this same event: measure once it is laid out
-      requestAnimationFrame(() => (id === null ? this.giveRoomBack() : this.clear(id)));
+      requestAnimationFrame(() => (id === null ? this.giveRoomBack(gone) : this.clear(id)));
     };
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
   },
@@ -36,10 +37,21 @@ AFRAME.registerComponent("selection-clearance", {
     this.unlistenScene();
   },
 
-  /** The panel closed: a view framed around it is framed again in the whole canvas. */
-  giveRoomBack() {
+  /**
+   * The panel closed: the trace list comes back if it folded for it, and a view framed around the
+   * panel is framed again in the whole canvas, unless the selection went with a live update
+   * (`gone`: the camera never moves by itself).
+   */
+  giveRoomBack(gone) {
+    if (!this.data.panel.hidden) return;
     const navigation = this.navigation();
-    if (this.data.panel.hidden && navigation?.atFramedView()) this.reframe(navigation);
+    const framedView = !gone && navigation?.atFramedView(); // asked before the list comes back and changes the free part
+    this.traceList()?.unfoldAfterPanel();
+    if (framedView) this.reframe(navigation);
+  },
+
+  traceList() {
+    return this.el.sceneEl.components["trace-list"];
   },
 
   reframe(navigation) {
@@ -57,7 +69,9 @@ AFRAME.registerComponent("selection-clearance", {
     const row = this.system.nodes.rowOf.get(id);
     if (panel.hidden || row === undefined || this.system.selectedId !== id) return;
     const navigation = this.navigation();
-    if (navigation?.atFramedView()) {
+    const framedView = navigation?.atFramedView(); // asked before the list folds and changes the free part
+    this.traceList()?.foldForPanel(panel.getBoundingClientRect().left, this.el.sceneEl.canvas.clientWidth);
+    if (framedView) {
       this.reframe(navigation);
       return;
     }

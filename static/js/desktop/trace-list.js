@@ -1,5 +1,6 @@
 // The collapsible list of traces from the summaries (its button or T folds it; it folds itself
-// while the wall, a list of traces of its own, is up): newest first, filterable by text;
+// while the wall, a list of traces of its own, is up, and while a span's panel opened on a page too
+// narrow for both leaves the scene less than half the width): newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
 // on show is highlighted; the "A" beside another trace compares the trace on show against it
 // (data/trace-compare.js).
@@ -28,6 +29,7 @@ AFRAME.registerComponent("trace-list", {
     this.items = new Map(); // trace id → {summary, current, item, bar}: what each item was written from
     this.longest = 1; // µs that a full duration bar stands for
     this.foldedForWall = false;
+    this.foldedForPanel = false;
     this.filter.addEventListener("input", () => this.render());
     this.unbindKeys = bindKeys({ traceList: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.render();
@@ -45,9 +47,30 @@ AFRAME.registerComponent("trace-list", {
   },
 
   setCollapsed(collapsed) {
-    this.foldedForWall = false; // the viewer's own choice (or a new one) stands from now on
+    // the viewer's own choice (or a new one) stands from now on
+    this.foldedForWall = false;
+    this.foldedForPanel = false;
     this.data.panel.classList.toggle("collapsed", collapsed);
     this.toggle.setAttribute("aria-expanded", String(!collapsed));
+  },
+
+  /**
+   * A panel opened on the right, its left edge at `panelLeft` (CSS px): on a page too narrow for
+   * both (the scene would keep less than half the canvas between them) the list folds until the
+   * panel closes. Returns whether it folded.
+   */
+  foldForPanel(panelLeft, canvasWidth) {
+    const panel = this.data.panel;
+    if (panel.classList.contains("collapsed")) return false;
+    if (panelLeft - panel.getBoundingClientRect().right >= canvasWidth / 2) return false;
+    this.setCollapsed(true);
+    this.foldedForPanel = true;
+    return true;
+  },
+
+  /** The panel closed: the list comes back if it folded for it. */
+  unfoldAfterPanel() {
+    if (this.foldedForPanel) this.setCollapsed(false);
   },
 
   /** The wall is itself a list of traces: the list folds while it is up and opens again after. */
