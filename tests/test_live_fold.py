@@ -12,10 +12,11 @@ import pytest
 import vrmon.layout.waterfall_overview as overview_module
 from bench.synthetic import spans_of_the_open_trace
 from tests.conftest import ROOT
-from tests.generated_traces import burst_then_wait_store, deep_chain_batch, named_store, store_of
+from tests.generated_traces import burst_then_wait_store, deep_chain_batch, named_batch, named_store, store_of
 from vrmon.layout.trace_basis import TraceBases, trace_basis
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
 from vrmon.layout.waterfall_overview import overview_layout
+from vrmon.model.span_store import SpanStore
 from vrmon.scene import SceneView
 from vrmon.scene_presets import load_presets
 
@@ -53,6 +54,28 @@ def test_a_growing_trace_extends_its_fold_and_draws_what_a_fresh_layout_draws(mo
     fresh = trace_basis(store, 0, preset.params.idle_gap)
     assert np.array_equal(basis.children.whole()[0], fresh.children.whole()[0]) and np.array_equal(basis.critical, fresh.critical)
     assert np.array_equal(basis.extent[0], fresh.extent[0]) and np.array_equal(basis.extent[1], fresh.extent[1])
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["live", "loaded from a file"])
+def test_a_live_trace_s_basis_is_made_with_room_to_grow_and_a_file_s_without(pinned):
+    """A live trace's basis is made with room for as many spans again, so its first deltas copy
+    nothing; a file's trace (pinned) seldom grows and gets none. Either way, when it grows its basis
+    is extended and draws what a fresh layout draws."""
+    store = SpanStore()
+    store.add(named_batch(5000, spans_per_trace=5000, n_services=12), pinned=pinned)
+    bases = TraceBases(store)
+    view = SceneView(store, WATERFALL, bases=bases)
+    room = bases.get(0, WATERFALL.params.idle_gap).room
+    if pinned:
+        assert all(len(room.buffers[name]) == room.used[name] for name in room.buffers)
+    else:
+        assert all(len(room.buffers[name]) == room.used[name] + 5000 for name in ("ids", "start_us", "true_start", "lo", "rows", "events"))
+    for step in range(3):
+        store.add(spans_of_the_open_trace(store, 200, seed=step, extent_growth=0.05), pinned=pinned)
+        view.refresh()
+        assert bases.get(0, WATERFALL.params.idle_gap).extends >= 0
+        same_picture(view._overview, overview_layout(store, 0, WATERFALL.params))
+    assert pinned or len(bases.get(0, WATERFALL.params.idle_gap).room.buffers["ids"]) == 10_000  # no copy yet
 
 
 def grown_inside(store, k: int, seed: int, at: float):

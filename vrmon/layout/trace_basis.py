@@ -107,21 +107,23 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
     extent compressed (0: none)."""
     rows = store.rows_of_trace(trace) if trace is not None else np.empty(0, np.int64)
     # the columns a live trace grows get room for as many spans again now, while they are made:
-    # its first deltas then write behind them instead of copying the whole basis at once
+    # its first deltas then write behind them instead of copying the whole basis at once (a trace
+    # loaded from a file seldom grows: it gets none)
     room = Room()
-    kept = lambda name, column: room.copied(name, column, len(rows))  # noqa: E731
-    cols = SpanColumns.from_store(store, rows, room=room)
+    spare = 0 if trace is None or store.trace_summaries()["pinned"][trace] else len(rows)
+    kept = lambda name, column: room.copied(name, column, spare) if spare else column  # noqa: E731
+    cols = SpanColumns.from_store(store, rows, room=room if spare else None)
     start = cols.start_us
-    end = start + np.maximum(cols.duration_us, 0)
     t0 = int(start.min()) if len(rows) else 0
     # from the trace's start: float µs stay exact
-    true_start, true_end = kept("true_start", start - t0), kept("true_end", end - t0)
+    true_start = np.subtract(start, t0, out=room.made("true_start", len(rows), start.dtype, spare))
+    true_end = np.add(true_start, np.maximum(cols.duration_us, 0), out=room.made("true_end", len(rows), start.dtype, spare))
     events = kept("events", event_times(true_start, true_end))
     levels = depth_levels(cols.depth)
-    lo, hi = kept("lo", true_start), kept("hi", true_end)
+    lo, hi = room.copied("lo", true_start, spare), room.copied("hi", true_end, spare)  # carried up in place
     carry_up(lo, hi, cols.parent, levels)
     basis = placed(kept("rows", rows), cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
-                   KeptChildren.of(cols.parent, true_start, true_end), room)
+                   KeptChildren.of(cols.parent, true_start, true_end), room, spare=spare)
     basis.__dict__["levels"] = levels  # made for the extents already: the first fold takes them
     return basis
 
@@ -129,16 +131,19 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
 def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray, true_end: np.ndarray, events: np.ndarray,
            warp: TimeWarp, true_extent: tuple[np.ndarray, np.ndarray],
            children: KeptChildren, room: Room, before: TraceBasis | None = None,
-           grew: Widened | None = None) -> TraceBasis:
+           grew: Widened | None = None, spare: int = 0) -> TraceBasis:
     """The basis from its true-time columns: on the compressed axis (only the new spans when
-    `before`, which it extends, had the same axis), with the critical path and the strip."""
+    `before`, which it extends, had the same axis), with the critical path and the strip; columns
+    placed whole get room for `spare` more spans."""
     # the spans before, when `before` had the same axis: only the new spans are placed and counted
     n = len(before.rows) if before is not None and warp.same_as(before.warp) else 0
     if n:
         start = room.appended("start", before.start, warp(true_start[n:]))
         end = room.appended("end", before.end, warp(true_end[n:]))
     else:
-        start, end = room.copied("start", warp(true_start), len(rows)), room.copied("end", warp(true_end), len(rows))
+        start, end = warp(true_start), warp(true_end)
+        if spare:
+            start, end = room.copied("start", start, spare), room.copied("end", end, spare)
     # the warp keeps order, so a subtree's compressed extent is its true extent compressed
     extent = true_extent if not len(warp.breaks) else (warp(true_extent[0]), warp(true_extent[1]))
     whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
@@ -195,7 +200,7 @@ def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | 
     grew = widen(lo, hi, cols.parent, cols.depth, n0)
     events = merged(b.events, event_times(new_start, new_end), room)
     return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
-                  b.children.with_spans(cols.parent[n0:], new_end, n0), room, b, grew)
+                  b.children.with_spans(cols.parent[n0:], new_end, n0), room, b, grew, len(rows))
 
 
 def merged(events: np.ndarray, more: np.ndarray, room: Room) -> np.ndarray:
