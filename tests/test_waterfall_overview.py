@@ -105,14 +105,18 @@ def lanes_height(o) -> float:
 def test_a_few_rows_fill_the_picture_beside_the_time_axis_instead_of_a_thin_strip():
     """A 2-span trace (two copies of one span, missing their parent) was two thin bars at the right
     of a tiny frame with a giant name: the idle axis made the whole trace one break, and the rows
-    kept 2 m apart beside 24 m of time. Now the bars span the width and the lanes fill `min_fill`."""
+    kept 2 m apart beside 24 m of time. Now the bars span the width and the lanes fill `min_fill`;
+    then the bars were slabs half the picture tall: now they are bars (`max_bar`), named on them."""
     store = store_of(load_trace_file(FIXTURES / "otlp-telemetrygen-missing-parents.json"))
     o = overview_layout(store, 0, P)
     assert not len(o.warp.breaks)  # nothing but one start and one end: no idle to compress
     nodes = o.layout.nodes
     assert (nodes.size[:, 0] > 0.9 * P.width).all()  # each bar lasts the whole trace
-    assert lanes_height(o) >= P.min_fill * P.height * 0.85  # the bars leave a tenth of their rows free above and below
-    assert (nodes.size[:, 1] >= 0.7 * lanes_height(o) / 2).all()  # bars fill their rows
+    rows_apart = abs(float(nodes.pos[0, 1] - nodes.pos[1, 1]))
+    assert rows_apart >= P.min_fill * P.height / 2 * 0.99  # two rows share the lanes' height
+    assert nodes.size[:, 1].tolist() == pytest.approx([P.max_bar] * 2)  # bars, not slabs
+    spans = [label for label in o.layout.labels if label.kind == "span"]
+    assert [label.text for label in spans] == ["okey-dokey-0 · 123 µs"] * 2
     name = next(label for label in o.layout.labels if label.kind == "lane")
     assert name.size < 2 * P.lane_height and name.pos[0] < o.layout.bounds[0]  # sized as in any trace, left of the bars
 
@@ -182,3 +186,39 @@ def test_no_lanes_get_a_finite_row_pitch():
     # A view with nothing drawn (every span filtered out) has no lanes to stretch over the height.
     pitch, heights = row_pitch(np.zeros(0, dtype=np.int64), WaterfallParams())
     assert np.isfinite(pitch) and pitch > 0 and heights.size == 0
+
+
+def test_a_small_trace_has_a_row_per_span_named_on_or_beside_its_bar_and_kept_when_zoomed():
+    """HotROD's 16-span retry trace packed its 14 redis calls into one row, and nothing said what a bar was."""
+    store = store_of(load_trace_file(FIXTURES / "otlp-hotrod-dispatch-trimmed-16spans-retries.json"))
+    o = overview_layout(store, 0, P)
+    nodes = o.layout.nodes
+    assert len(np.unique(nodes.pos[:, 1])) == len(nodes) == 16  # a row each
+    assert (nodes.size[:, 1] <= P.max_bar).all() and (nodes.size[:, 0] >= P.min_span_bar * 0.999).all()
+    spans = [label for label in o.layout.labels if label.kind in ("span", "span-left")]
+    assert sorted(label.node for label in spans) == sorted(nodes.ids.tolist())
+    assert "GetDriver · 30.5 ms" in [label.text for label in spans]
+    right = P.width / 2
+    assert all(-right <= label.pos[0] <= right for label in spans) and o.frame[3] >= right_end_of(spans)
+    # zoomed into the redis calls, every span drawn keeps its row
+    y = dict(zip(nodes.ids.tolist(), nodes.pos[:, 1].tolist()))
+    zoomed = overview_layout(store, 0, P, DetailLevel(window=(1_300_000, 1_400_000))).layout.nodes
+    assert 0 < len(zoomed) < 16 and all(y[i] == pytest.approx(v) for i, v in zip(zoomed.ids.tolist(), zoomed.pos[:, 1].tolist()))
+
+
+def right_end_of(labels) -> float:
+    from vrmon.layout.span_labels import right_end
+    return max(right_end(label) for label in labels)
+
+
+def test_a_label_too_long_for_its_room_is_shortened_never_cut():
+    from vrmon.layout.span_labels import fitted
+    assert fitted("HTTP GET /customer", "12 ms", 40) == "HTTP GET /customer · 12 ms"
+    assert fitted("HTTP GET /customer", "12 ms", 18) == "HTTP GET… · 12 ms"
+    assert fitted("HTTP GET /customer", "12 ms", 9) == "12 ms"
+    assert fitted("HTTP GET /customer", "12 ms", 4) is None
+
+
+def test_a_big_trace_gets_no_row_per_span(big):
+    o = overview_layout(big, 0, P)
+    assert not [label for label in o.layout.labels if label.kind in ("span", "span-left")]

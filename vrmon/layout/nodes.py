@@ -97,13 +97,16 @@ class Edges:
 class Label:
     text: str
     pos: tuple[float, float, float]
-    kind: str  # "lane", "tick", "break", "fold", "title"
+    kind: str  # "lane", "tick", "break", "fold", "title", "span", "span-left"
     size: float | None = None  # text height in metres; None: the viewer's default for the kind
+    node: int | None = None  # the node it names ("span", "span-left": the bar it is on or beside)
 
     def to_wire(self) -> dict:
         wire = {"text": self.text, "pos": [round(float(v), 3) for v in self.pos], "kind": self.kind}
         if self.size is not None:
             wire["size"] = round(self.size, 3)
+        if self.node is not None:
+            wire["node"] = self.node
         return wire
 
 

@@ -43,6 +43,9 @@ class WaterfallParams:
     min_row: float = param(0.12, "metres: least space between rows at the overview (subtrees fold until rows fit)")
     max_row: float = param(2.0, "metres: most space between rows, unless the lanes would then fill less than `min_fill`")
     min_fill: float = param(0.85, "share of `height` the lanes fill at least: a few rows make bars that frame well beside the time axis, not a thin strip")
+    span_rows: int = param(40, "spans a trace drawn whole may have and still get a row each (as in Jaeger UI), when their rows leave room for their labels")
+    max_bar: float = param(1.6, "metres: most height of a bar in a trace whose spans have a row each (its rows may be further apart)")
+    min_span_bar: float = param(0.2, "metres: least length of a bar in a trace whose spans have a row each, so a short call is seen, not a sliver")
     lod_pixels: float = param(4.0, "pixels: subtrees narrower than this at the overview fold into one summary mark")
     overview_pixels: float = param(1000.0, "pixels `width` takes on a screen at the overview")
     idle_gap: float = param(0.2,

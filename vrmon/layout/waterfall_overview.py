@@ -19,6 +19,7 @@ from vrmon.layout.idle_time import TimeWarp, active_segments
 from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds_of, duration_code
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
+from vrmon.layout.span_labels import free_stretch, least_pitch, right_end, span_labels
 from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.tracks import Packing, pack_tracks, packed
@@ -27,6 +28,11 @@ from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, Re
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
+SPAN_BAR_FILL = 0.6  # of a row's pitch, the bar's height when each span has a row: room beside it for its label
+SPAN_BAR_DEPTH = 0.4  # of its height, most a bar's depth when each span has a row
+# of a lane's least height, the least a lane takes when each span has a row: a lane of one or two
+# rows leaves its name room to grow to its visual angle in a headset (scene-labels.js growthRoom)
+SPAN_LANE = 1.6
 SUMMARY_FILL = 0.5  # of a row's pitch, a summary strip's height: across the lower part of its holder's bar
 SUMMARY_DEPTH = 0.3  # of a bar's depth, how far a summary strip stands out in front of its holder's bar
 LABEL_FONT = 0.96  # of a lane's least height, its name's font size (names a lane apart do not touch)
@@ -65,7 +71,10 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     axis = axis_of(warp, b.whole_us, detail.window)
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
-    within = Reaching(b.extent, axis.lo, axis.hi) if axis.zoomed else None
+    # (a trace small enough for a row per span folds nothing: its rows stay where they were)
+    within = Reaching(b.extent, axis.lo, axis.hi) if axis.zoomed and n > p.span_rows else None
+    if previous is not None and axis.zoomed and len(previous.rows) <= p.span_rows < n:
+        previous = None  # its fold did not follow the window: it cannot be extended into one that does
     fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
     before = previous.packing if previous is not None else None
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
@@ -91,6 +100,17 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         own_rows = more[2] >= p.max_row  # the summaries' rows still leave every row its full height
         if own_rows:
             track, rows_in_lane, pitch, band = more
+    # a small trace drawn whole: a row per span (as in Jaeger UI) when the rows leave room for their
+    # labels; every lane and every span keeps its row whatever part of the trace a zoom shows
+    span_rows = not len(held) and 0 < len(shown) and n <= p.span_rows
+    if span_rows:
+        every_service, every_rank, every_lane = lanes_of(cols.service, start)
+        lane_rows = np.bincount(every_lane, minlength=len(every_service))  # by rank, as rows_of counts them
+        each = (row_each(every_lane, start, cols.depth)[shown], lane_rows, *row_pitch(lane_rows, p, SPAN_LANE * p.lane_height))
+        span_rows = each[2] >= least_pitch(p.lane_height)
+        if span_rows:
+            track, rows_in_lane, pitch, band = each
+            lane_service, lane_rank, item_lane = every_service, every_rank, every_lane[shown]
     if not n or not len(shown):
         return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
 
@@ -101,6 +121,16 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     row_y = lambda lane, t: lane_top[lane] - inset[lane] - (t + 0.5) * lane_pitch[lane]  # noqa: E731
     item_y = row_y(item_lane, track[:len(shown)])
     item_pitch = lane_pitch[item_lane]
+    bar_height = item_pitch * BAR_FILL
+    spread = lambda y: y  # noqa: E731
+    if span_rows:
+        # rows a readable label apart fill the picture, their bars stay bars (not slabs); the top
+        # bar reaches the lanes' top and the lowest one their foot, so what is framed is drawn
+        bar_height = np.minimum(item_pitch * SPAN_BAR_FILL, p.max_bar)
+        last = len(band) - 1  # the lanes' first row and last row, whether or not a zoom shows bars there
+        ends = row_y(np.array([0, last]), np.array([0, rows_in_lane[last] - 1]))
+        spread = spread_rows(ends, float(bar_height.max()), p.floor, float(lane_top[0]))
+        item_y = spread(item_y)
     if own_rows:
         summary_y = row_y(item_lane[at], track[len(shown):])
         summary_height = item_pitch[at] * BAR_FILL
@@ -113,10 +143,15 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     scale = p.width / axis.span
     x0 = (np.concatenate([item_start, summary_start]) - axis.lo) * scale - p.width / 2
     length = (np.concatenate([item_end, summary_end]) - np.concatenate([item_start, summary_start])) * scale
+    if span_rows:  # a short call is long enough to see (and kept inside the picture's right edge)
+        length = np.maximum(length, p.min_span_bar)
+        x0 = np.minimum(x0, p.width / 2 - length)
     y = np.concatenate([item_y, summary_y])
-    height = np.concatenate([item_pitch * BAR_FILL, summary_height])
+    height = np.concatenate([bar_height, summary_height])
     z = np.concatenate([np.zeros(len(shown)), np.full(len(holders), summary_z)])
-    depth = np.concatenate([np.full(len(shown), p.bar_depth), np.full(len(holders), summary_depth)])
+    # a row's bar seen from above or below shows its top or bottom face: shallow bars keep a row's faces out of the next row's label
+    bar_depth = np.minimum(p.bar_depth, SPAN_BAR_DEPTH * bar_height) if span_rows else np.full(len(shown), p.bar_depth)
+    depth = np.concatenate([bar_depth, np.full(len(holders), summary_depth)])
     service = np.concatenate([cols.service[shown], c.service[held]]).astype(np.int64)
     palette = palette_array(p.service_colors)
     nodes = Nodes(
@@ -138,13 +173,24 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     font = LABEL_FONT * p.lane_height
     label_x = -p.width / 2 - NAME_GAP * p.lane_height
     # level with the lane's first row when rows are a name's height apart or more, else at its top
-    label_y = np.where(lane_pitch >= p.lane_height, lane_top - inset - lane_pitch / 2, lane_top - p.lane_height / 2)
+    label_y = spread(np.where(lane_pitch >= p.lane_height, lane_top - inset - lane_pitch / 2, lane_top - p.lane_height / 2))
     labels = [Label(names[int(s)], (label_x, float(y), p.bar_depth), "lane", font * LABEL_BOX)
               for s, y in zip(lane_service[np.argsort(lane_rank)], label_y)]
     if own_rows:  # a summary's row says how many calls it folds, in the names' column below its lane's name
         named = (track[len(shown):] > 0) & (item_pitch[at] >= FOLD_LABEL_ROOM * p.lane_height)
         labels += [Label(f"{int(k):,} calls" + (f" · {int(m)} services" if m > 1 else ""), (label_x, float(y), p.bar_depth), "fold",
                          FOLD_FONT * font * LABEL_BOX) for k, m, y in zip(c.count[held][named], c.services[held][named], summary_y[named])]
+    # operation and duration on (or beside) the bars that hold them, in their rows' free stretches
+    # (summaries on rows of their own are in the way too); not on a bar a summary strip crosses
+    ends = x0 + length
+    row = item_lane * (int(track.max()) + 1) + track[:len(shown)]
+    if own_rows:
+        row = np.concatenate([row, item_lane[at] * (int(track.max()) + 1) + track[len(shown):]])
+    free = free_stretch(row, x0[:len(row)], ends[:len(row)], (-p.width / 2, p.width / 2))
+    bar_labels = span_labels(cols.ids[shown], x0[:len(shown)], ends[:len(shown)], item_y, bar_height, item_pitch, cols.operation[shown],
+                             store.operations.names, cols.duration_us[shown], (free[0][:len(shown)], free[1][:len(shown)]),
+                             p.lane_height, p.bar_depth, None if own_rows else ~np.isin(shown, holders))
+    labels += bar_labels
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
     ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
     labels += ruler_labels
@@ -154,11 +200,30 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
     # a tick or a break's length, centred on its time, can reach past the last bar's end
     tick_char = CHAR_WIDTH * p.lane_height * 0.8
-    right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels])
+    # (and a span's label beside its bar, past the last bar's end)
+    right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels]
+                + [right_end(label) for label in bar_labels])
     # ticks stand on the ruler's line, a break's length hangs under it (the client anchors them at their foot)
     bottom = min([ruler_y] + [label.pos[1] for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
     return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
+
+
+def spread_rows(y: np.ndarray, bar: float, floor: float, top: float):
+    """The map of heights that moves the highest of bars `bar` tall centred at `y` to reach `top`
+    and the lowest to stand on `floor`, the rows between in proportion (one row: onto the floor)."""
+    low, high = float(y.min()), float(y.max())
+    stretch = (top - floor - bar) / (high - low) if high > low else 1.0
+    return lambda heights: floor + bar / 2 + (heights - low) * stretch
+
+
+def row_each(lane: np.ndarray, start: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """A row per bar in its lane, in the order the bars start (a caller before the calls it starts with)."""
+    order = np.lexsort((depth, start, lane))
+    in_order = lane[order]
+    track = np.empty(len(lane), np.int64)
+    track[order] = np.arange(len(lane)) - np.searchsorted(in_order, in_order)
+    return track
 
 
 def rows_of(lane: np.ndarray, track: np.ndarray, lanes: int, p: WaterfallParams) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
@@ -240,16 +305,18 @@ def bars(b: TraceBasis, axis: Axis, c: Cut, min_us: float, before: Packing | Non
     return shown, held, item_start, item_end, packed(b.cols.service[shown], item_start, item_end, before)
 
 
-def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndarray]:
+def row_pitch(lane_rows: np.ndarray, p: WaterfallParams, least_lane: float | None = None) -> tuple[float, np.ndarray]:
     """The metres between rows and each lane's height: lanes of `rows × pitch`, at least
-    `lane_height`, filling `height` (the pitch between `min_row` and `max_row`), and at least
-    `min_fill` of it: a few rows beside the long time axis would be a thin strip, framed small."""
+    `least_lane` (`lane_height` unless told), filling `height` (the pitch between `min_row` and
+    `max_row`), and at least `min_fill` of it: a few rows beside the long time axis would be a thin
+    strip, framed small."""
     rows = np.maximum(lane_rows, 1).astype(np.float64)
+    least = p.lane_height if least_lane is None else least_lane
     if not len(rows):  # nothing drawn: no lanes to fill the height with
         return p.max_row, rows
     gaps = LANE_GAP * p.lane_height * (len(rows) - 1)
     room = p.height - gaps
-    lanes = lambda pitch: np.maximum(rows * pitch, p.lane_height).sum()  # noqa: E731
+    lanes = lambda pitch: np.maximum(rows * pitch, least).sum()  # noqa: E731
     fill = p.min_fill * p.height - gaps
     if not len(rows):  # nothing drawn yet
         return p.max_row, rows
@@ -258,11 +325,11 @@ def row_pitch(lane_rows: np.ndarray, p: WaterfallParams) -> tuple[float, np.ndar
     elif lanes(p.max_row) < fill:  # bisect the pitch that fills min_fill of it
         lo, hi, room = p.max_row, max(p.max_row, fill / rows.sum()), fill
     else:
-        return p.max_row, np.maximum(rows * p.max_row, p.lane_height)
+        return p.max_row, np.maximum(rows * p.max_row, least)
     for _ in range(30):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if lanes(mid) <= room else (lo, mid)
-    return lo, np.maximum(rows * lo, p.lane_height)
+    return lo, np.maximum(rows * lo, least)
 
 
 def fits(lane_rows: np.ndarray, p: WaterfallParams) -> bool:

@@ -22,8 +22,15 @@ const STYLES = {
   break: { height: 0.3, anchor: [0.5, 0], weight: 600, color: "#e3b341" }, // compressed idle time: its true length
   fold: { height: 0.3, anchor: [1, 0.5], weight: 500, color: "#9aa4b5" }, // how many calls a summary's own row folds, beside it
   title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
+  // a span's operation and duration (the waterfall of a small trace): on its bar or right of it,
+  // or ending left of it ("span-left") where the bar ends near the picture's right edge; on a dark
+  // backing as tall as its letters, so it reads on any bar colour
+  span: { height: 0.45, anchor: [0, 0.5], weight: 500, color: "#e6edf3", backing: true },
+  "span-left": { height: 0.45, anchor: [1, 0.5], weight: 500, color: "#e6edf3", backing: true },
 };
 const FALLBACK_COLOR = "#c9d1d9";
+const BACKING = "rgba(8, 11, 17, 0.95)"; // near opaque: a break line or a rule behind it would cross the letters
+const SCREEN_ONLY = new Set(["span", "span-left"]); // kinds not drawn in a headset (see init)
 // Text heights in metres where a layout is drawn smaller than the waterfall (the wall's panels
 // are 1 m tall; its titles are cut to fit the panels at this height, see vrmon/layout/wall.py):
 // layout → kind → height.
@@ -82,11 +89,15 @@ AFRAME.registerComponent("scene-labels", {
       depthWrite: false,
     });
     this.rulesMaterial = new THREE.LineBasicMaterial({ color: 0x3a4456, transparent: true, opacity: 0.7 });
-    this.breakMaterial = new THREE.LineBasicMaterial({ color: STYLES.break.color });
+    // drawn with the translucent things, just before the labels (see buildBreaks)
+    this.breakMaterial = new THREE.LineBasicMaterial({ color: STYLES.break.color, transparent: true });
     this.onLabels = () => this.build();
     const onPresenting = () => {
       const presenting = this.el.sceneEl.is("vr-mode") && (this.el.sceneEl.renderer?.xr.isPresenting ?? false);
       this.material.uniforms.leastAngle.value = presenting ? Math.tan(THREE.MathUtils.degToRad(HEADSET_DEGREES)) / this.fontShare() : 0;
+      // In a headset the spans are named by vr-span-labels (at a visual angle a row of this atlas
+      // cannot keep): the labels on the bars are for screens, and go when a session starts.
+      if (this.system.labels.some((label) => SCREEN_ONLY.has(label.kind))) this.build();
     };
     // Lane colours come from the services' colours, which can arrive after the labels.
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-labels": this.onLabels, "vrmon-services": this.onLabels,
@@ -116,6 +127,7 @@ AFRAME.registerComponent("scene-labels", {
   build() {
     this.clear();
     const labels = this.system.labels;
+    const inHeadset = this.el.sceneEl.is("vr-mode");
     if (!labels.length) return;
     const { canvas, boxes } = this.drawAtlas(labels);
     const texture = new THREE.CanvasTexture(canvas);
@@ -136,12 +148,13 @@ AFRAME.registerComponent("scene-labels", {
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
-      const height = heights[i];
+      // a label not drawn here keeps its place in the mesh as an empty quad (quad i is label i)
+      const height = inHeadset && SCREEN_ONLY.has(label.kind) ? 0 : heights[i];
       const width = height * (box.w / box.h);
       const left = -style.anchor[0] * width;
       const bottom = -style.anchor[1] * height;
       const stays = growing[label.kind] ?? [0, 0];
-      for (let k = 0; k < 4; k++) growths.set([left + stays[0] * width, bottom + stays[1] * height, height, rooms[i]], (i * 4 + k) * 4);
+      for (let k = 0; k < 4; k++) growths.set([left + stays[0] * width, bottom + stays[1] * height, heights[i], rooms[i]], (i * 4 + k) * 4);
       const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
       const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
       const quad = [[left, bottom, u0, v0], [left + width, bottom, u1, v0], [left + width, bottom + height, u1, v1], [left, bottom + height, u0, v1]];
@@ -158,7 +171,7 @@ AFRAME.registerComponent("scene-labels", {
     geometry.computeBoundingSphere();
     geometry.boundingSphere.radius += 2 * MOST_GROWTH; // quads extend beyond their anchors
     const mesh = new THREE.Mesh(geometry, this.material);
-    mesh.renderOrder = 1; // after the opaque spans
+    mesh.renderOrder = 3; // after the opaque spans and the translucent marks over them (finding shells, compare frames, edges)
     this.el.setObject3D("labels", mesh);
     this.buildRules(labels);
   },
@@ -191,6 +204,13 @@ AFRAME.registerComponent("scene-labels", {
     labels.forEach((label, i) => {
       const box = boxes[i];
       ctx.font = fontOf(label);
+      if ((STYLES[label.kind] ?? STYLES.tick).backing) {
+        // the letters' band only (a font's height): rows of labels a font apart keep clear of each other
+        ctx.fillStyle = BACKING;
+        ctx.beginPath();
+        ctx.roundRect(box.x + PAD_PX / 2, box.y + PAD_PX, box.w - PAD_PX, FONT_PX, FONT_PX / 5);
+        ctx.fill();
+      }
       // A dark outline keeps text readable over bars and grid lines.
       ctx.lineWidth = 8;
       ctx.strokeStyle = "rgba(8, 11, 17, 0.85)";
@@ -233,7 +253,9 @@ AFRAME.registerComponent("scene-labels", {
     breaks.forEach(({ pos: [x, y] }, i) => points.set([x, y + 0.6, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
-    this.el.setObject3D("breaks", new THREE.LineSegments(geometry, this.breakMaterial));
+    const lines = new THREE.LineSegments(geometry, this.breakMaterial);
+    lines.renderOrder = 2; // before the labels, whose backings then cover it where a label lies across it
+    this.el.setObject3D("breaks", lines);
   },
 });
 

@@ -5,10 +5,10 @@
 // angle (TEXT_DEGREES) however far it is and however the scene is scaled, and names never
 // overlap as the viewer sees them, nor lie across a bar: the selected span's name first, then
 // the nearest spans' in order of distance, each written on its bar where the bar is long enough
-// as seen, else above it or after its end, wherever its box (in degrees around the head) is clear
-// of the other names and of every bar, and within the picture's frame (what lies beside it, the
-// span panel, is kept clear of that); a name with no clear place is not shown. Never before a bar:
-// that is the lane names' column.
+// as seen, else above it, after its end or before its start, wherever its box (in degrees around
+// the head) is clear of the other names and of every bar, within the picture's frame (what lies
+// beside it, the span panel, is kept clear of that) and right of where the first bar starts (left
+// of that is the lane names' column); a name with no clear place is not shown.
 import { BatchedText } from "troika-three-text";
 import { createText, setText } from "./text.js";
 import { overlapsAny } from "../scene/label-placement.js";
@@ -25,12 +25,13 @@ const LINE_EM = 1.25; // a line's height, in font sizes
 const MARGIN_DEGREES = 0.3; // kept free around each name
 const GAP_DEGREES = 0.35; // between a name beside its bar and the bar
 const FACE_METRES = 0.004; // a name written on its bar stands this far off the bar's face, as seen
-// Where a name goes, in order of preference: the point of its bar it hangs from (x: 0 middle,
-// 1 end; y: 0 middle, 1 top), its text's anchor there, and which way the gap goes.
+// Where a name goes, in order of preference: the point of its bar it hangs from (x: -1 start,
+// 0 middle, 1 end; y: 0 middle, 1 top), its text's anchor there, and which way the gap goes.
 const PLACES = [
   { at: [0, 0], anchorX: "center", anchorY: "middle", gap: [0, 0], onBar: true },
   { at: [0, 1], anchorX: "center", anchorY: "bottom", gap: [0, 1] },
   { at: [1, 0], anchorX: "left", anchorY: "middle", gap: [1, 0] },
+  { at: [-1, 0], anchorX: "right", anchorY: "middle", gap: [-1, 0] },
 ];
 
 const seen = new Float32Array(2); // scratch: where `look` saw a point
@@ -72,8 +73,10 @@ AFRAME.registerComponent("vr-span-labels", {
     this.box = new Float32Array(4);
     this.barBoxes = new Float32Array(0); // every bar's front face as seen, degrees around the head (grown as needed)
     this.frameBox = new Float32Array(4); // the picture's frame as seen, degrees around the head
+    this.barsLeft = -180; // where the leftmost bar starts as seen, degrees
     this.place = PLACES[0]; // where the last placeOf put the name
     this.anchor = new THREE.Vector3(); // and its point, in the spans' coordinates
+    this.toHead = new THREE.Vector3();
     this.nextRefresh = 0;
     this.onSelection = () => { this.nextRefresh = 0; };
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
@@ -108,10 +111,13 @@ AFRAME.registerComponent("vr-span-labels", {
       text.scale.setScalar(distance * perMetre);
       const yaw = Math.atan2(this.head.x - at.x, this.head.z - at.z);
       text.rotation.set(0, yaw, 0);
-      // turned to face the head, a name keeps its whole width clear of its bar's face (or of the bar beside it)
-      const halfWidth = (text.userData.chars * CHAR_EM * TEXT_METRES * text.scale.x) / 2;
-      text.position.copy(at);
-      text.position.z += halfWidth * Math.abs(Math.sin(yaw)) + FACE_METRES / Math.max(this.worldScale.x, 1e-6);
+      // Turned to face the head, a name keeps all of it in front of its bar's face (or of the bar
+      // beside it): it is brought towards the eyes by as much as its end turns back behind where
+      // it is anchored, along the line of sight, so it is still seen where it was placed.
+      const width = text.userData.chars * CHAR_EM * TEXT_METRES * text.scale.x, turn = Math.sin(yaw);
+      const back = text.anchorX === "center" ? (width / 2) * Math.abs(turn) : Math.max(0, (text.anchorX === "right" ? -width : width) * turn);
+      const toHead = this.toHead.copy(this.head).sub(at).normalize();
+      text.position.copy(at).addScaledVector(toHead, (back + FACE_METRES / Math.max(this.worldScale.x, 1e-6)) / Math.max(toHead.z, 0.2));
     }
   },
 
@@ -140,11 +146,12 @@ AFRAME.registerComponent("vr-span-labels", {
     for (; next <= SHOWN_COUNT; next++) this.label(this.texts[next], -1);
   },
 
-  /** Every bar's front face as the head sees it, into barBoxes (x0, y0, x1, y1: degrees right of and below straight ahead). */
+  /** Every bar's front face as the head sees it, into barBoxes (x0, y0, x1, y1: degrees right of and below straight ahead), and where the first starts into barsLeft. */
   measureBars() {
     const { pos, size, count } = this.system.nodes;
     if (this.barBoxes.length < count * 4) this.barBoxes = new Float32Array(Math.ceil(count * 1.5) * 4);
     const boxes = this.barBoxes, p = this.point;
+    this.barsLeft = Infinity;
     for (let row = 0; row < count; row++) {
       let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
       for (let c = 0; c < 4; c++) {
@@ -154,6 +161,7 @@ AFRAME.registerComponent("vr-span-labels", {
         x0 = Math.min(x0, seen[0]); x1 = Math.max(x1, seen[0]); y0 = Math.min(y0, seen[1]); y1 = Math.max(y1, seen[1]);
       }
       if (p.z > -0.05) x0 = y0 = x1 = y1 = NaN; // behind the head: in nobody's way
+      else this.barsLeft = Math.min(this.barsLeft, x0);
       boxes[row * 4] = x0; boxes[row * 4 + 1] = y0; boxes[row * 4 + 2] = x1; boxes[row * 4 + 3] = y1;
     }
   },
@@ -194,7 +202,7 @@ AFRAME.registerComponent("vr-span-labels", {
       const top = place.anchorY === "bottom" ? down - height : down - height / 2;
       box[0] = left - MARGIN_DEGREES; box[1] = top - MARGIN_DEGREES;
       box[2] = left + width + MARGIN_DEGREES; box[3] = top + height + MARGIN_DEGREES;
-      if (overlapsAny(box, this.boxes, placed) || box[0] < this.frameBox[0] || box[2] > this.frameBox[2]) continue;
+      if (overlapsAny(box, this.boxes, placed) || box[0] < Math.max(this.frameBox[0], this.barsLeft) || box[2] > this.frameBox[2]) continue;
       if (place.onBar) {
         // inside its own bar's face, and in front of every other bar
         if (!(box[0] >= bars[own] && box[2] <= bars[own + 2] && box[1] >= bars[own + 1] && box[3] <= bars[own + 3])) continue;
