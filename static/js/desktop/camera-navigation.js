@@ -59,6 +59,7 @@ AFRAME.registerComponent("camera-navigation", {
     this.rig = this.el.parentEl.object3D;
     this.direction = new THREE.Vector3();
     this.viewKey = null;
+    this.poseNow = []; // atFramedView's scratch
 
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
@@ -119,14 +120,41 @@ AFRAME.registerComponent("camera-navigation", {
 
   /** Back to the framing view of the current scene. */
   reset() {
-    const bounds = this.system.scene?.bounds;
-    if (!bounds) return;
+    if (!this.system.scene?.bounds) return;
     const timeWindow = this.el.sceneEl.systems["time-window"];
     if (timeWindow?.zoomed()) { // the whole trace first; its snapshot is framed when it comes
       this.reframe = true;
       timeWindow.reset();
       return;
     }
+    this.frameView();
+  },
+
+  /**
+   * Whether the desktop view is still where the last framing of this scene put it (the viewer has
+   * not moved it since): a side panel opening or closing may then frame it again in the space left.
+   */
+  atFramedView() {
+    const framed = this.framed;
+    if (!framed || framed.scene !== this.system.scene || this.inHeadset()) return false;
+    const pose = this.pose(this.poseNow);
+    return pose.every((value, i) => Math.abs(value - framed.pose[i]) < 1e-6);
+  },
+
+  /** The desktop camera's pose as numbers: its position, the rig's, yaw and pitch. */
+  pose(into) {
+    const look = this.el.components["look-controls"];
+    this.el.object3D.position.toArray(into, 0);
+    this.rig.position.toArray(into, 3);
+    into[6] = look.yawObject.rotation.y;
+    into[7] = look.pitchObject.rotation.x;
+    return into;
+  },
+
+  /** The framing view of the current scene, in the space the overlays open now leave free. */
+  frameView() {
+    const bounds = this.system.scene?.bounds;
+    if (!bounds) return;
     const [minx, , , maxx, maxy, maxz] = bounds;
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
@@ -146,21 +174,19 @@ AFRAME.registerComponent("camera-navigation", {
       else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
       return;
     }
+    const frame = this.system.scene.frame;
     if (this.system.scene.layout === "services") {
       // the spheres with their error markers, and the names where they are placed beside them
       frameServices(this.system.nodes, (box, pad) => this.frameNow(box, pad), this.serviceLabels());
-      return;
-    }
-    if (!wall) {
+    } else if (!wall) {
       // the waterfall says what to frame: its marks with lane names and ruler
-      const frame = this.system.scene.frame;
       this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
-      return;
+    } else {
+      // The wall's page stands on the far side of the room: framed like the rest, from inside the
+      // room; its frame holds the panels' titles, so a narrow margin is enough.
+      this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
     }
-    // The wall's page stands on the far side of the room: framed like the rest, from inside the
-    // room; its frame holds the panels' titles, so a narrow margin is enough.
-    const frame = this.system.scene.frame;
-    this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
+    this.framed = { scene: this.system.scene, pose: this.pose([]) };
   },
 
   /**
