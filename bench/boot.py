@@ -5,15 +5,19 @@ temporary folder), each run starts `vrmon serve --replay FILE` from a checkout a
 freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
 `../shared/bench-peers/jaeger_ui_vs_vrmon.py` does for its side-by-side with Jaeger UI v2.19:
 
-- **listening**: server start (Popen) → the port accepts a TCP connection;
-- **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn and shown);
+- **listening**: server start (Popen) → the port accepts a TCP connection (vrmon binds it right after
+  reading its flags; `python -m bench.server_start` also times the page served and the CPU it took);
+- **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn, and
+  the frame that drew it committed: ready turns true at the next animation frame, as Jaeger UI's rows
+  count as painted at the second animation frame after they were added, the first being the one
+  that painted them);
 - **first visit**: page open → ready, server already up, empty browser cache; with where its time
   went (page clock: websocket made, open, snapshot received, DOMContentLoaded);
 - **revisit**: the same page opened again in the same browser, and how many files it asked the
   server for (a 304 counts; a file taken from the cache unasked does not);
 - **CPU**: what the first visit cost the machine's cores from page open to ready, in CPU seconds
-  (psutil): the browser's processes (the page's renderer, the GPU process, the browser and its
-  network service) and the server's. The load of other programs on a shared machine moves it far
+  (psutil): the browser's processes (the page's renderer and, apart, its main thread; the GPU
+  process; the browser and its network service) and the server's. The load of other programs on a shared machine moves it far
   less than the wall clock (waiting for a core costs no CPU), so a change's effect can show there
   when the times do not (it still varies by some 20 % between runs under heavy load);
 - **bytes**: what the first visit transferred (Resource Timing transferSize: compressed sizes);
@@ -209,12 +213,16 @@ class Server:
 
 
 CPU_KINDS = ("renderer", "gpu", "browser", "server")
+# The renderer's main thread, a part of "renderer": the page's JavaScript, style, layout and the
+# frames' tasks (the rest of the renderer: V8's background compiles, raster, the compositor thread).
+MAIN_THREAD = "main"
 
 
-def cpu_seconds(server_pid: int) -> dict[int, tuple[str, float]]:
-    """pid → (kind, user + system CPU seconds) of every process this one started: Chromium's
-    (by its --type: the page's renderer, the GPU process, the rest counted as the browser) and the server."""
-    seen: dict[int, tuple[str, float]] = {}
+def cpu_seconds(server_pid: int) -> dict[object, tuple[str, float]]:
+    """pid (and (pid, MAIN_THREAD) for a renderer) → (kind, user + system CPU seconds) of every process this
+    one started: Chromium's (by its --type: the page's renderer, the GPU process, the rest counted as the
+    browser) and the server."""
+    seen: dict[object, tuple[str, float]] = {}
     for proc in psutil.Process().children(recursive=True):
         try:
             with proc.oneshot():
@@ -226,14 +234,18 @@ def cpu_seconds(server_pid: int) -> dict[int, tuple[str, float]]:
                     continue  # Playwright's driver
                 times = proc.cpu_times()
                 seen[proc.pid] = (kind, times.user + times.system)
+                if kind == "renderer":
+                    main = next((thread for thread in proc.threads() if thread.id == proc.pid), None)
+                    if main is not None:
+                        seen[(proc.pid, MAIN_THREAD)] = (MAIN_THREAD, main.user_time + main.system_time)
         except psutil.Error:  # exited meanwhile
             continue
     return seen
 
 
-def cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+def cpu_spent(before: dict[object, tuple[str, float]], after: dict[object, tuple[str, float]]) -> dict[str, float]:
     """CPU seconds per kind between two cpu_seconds() readings (a process started meanwhile counts whole)."""
-    spent = dict.fromkeys(CPU_KINDS, 0.0)
+    spent = dict.fromkeys((*CPU_KINDS, MAIN_THREAD), 0.0)
     for pid, (kind, seconds) in after.items():
         spent[kind] += seconds - before.get(pid, (kind, 0.0))[1]
     return spent
@@ -302,7 +314,7 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             return {"spans": n_spans, "listening_s": listening, "cold_s": goto + cold["ready_s"],
                     "first_s": first["ready_s"], "revisit_s": again["ready_s"],
                     "bytes": first["bytes"], "revisit_bytes": again["bytes"], "revisit_asked": again["asked"],
-                    **{f"cpu_{kind}_s": first[f"cpu_{kind}_s"] for kind in CPU_KINDS},
+                    **{f"cpu_{kind}_s": first[f"cpu_{kind}_s"] for kind in (*CPU_KINDS, MAIN_THREAD)},
                     "load_longest_task_ms": first["load_longest_task_ms"], "load_longest_task_at_s": first["load_longest_task_at_s"],
                     **{f"{name}_s": first[f"{name}_s"] for name in (*MARKS, "complete")}, **rest}
         finally:
@@ -376,11 +388,13 @@ def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: in
             lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS)
                          + f" | {m['first_s']:.2f} | {m['complete_s']:.2f} | {m['load_longest_task_at_s']:.2f} |")
         lines += ["", "What the first visit cost the cores from page open to the first frame (CPU seconds, far less moved by",
-                  "the load of other programs than the wall clock): the page's renderer, the GPU process (software GL), the rest of the",
-                  "browser (its network service too), the server.", "",
-                  "| spans | renderer | GPU process | browser | server | all |", "|---|---|---|---|---|---|"]
+                  "the load of other programs than the wall clock): the page's renderer (in brackets: its main thread, which runs the",
+                  "page's JavaScript and the frames' tasks), the GPU process (software GL), the rest of the browser (its network",
+                  "service too), the server.", "",
+                  "| spans | renderer (main thread) | GPU process | browser | server | all |", "|---|---|---|---|---|---|"]
         for n, m in results[key].items():
-            lines.append(f"| {n:,} | " + " | ".join(f"{m[f'cpu_{kind}_s']:.2f}" for kind in CPU_KINDS)
+            lines.append(f"| {n:,} | {m['cpu_renderer_s']:.2f} ({m[f'cpu_{MAIN_THREAD}_s']:.2f}) | "
+                         + " | ".join(f"{m[f'cpu_{kind}_s']:.2f}" for kind in CPU_KINDS[1:])
                          + f" | {sum(m[f'cpu_{kind}_s'] for kind in CPU_KINDS):.2f} |")
         lines.append("")
     if jaeger:

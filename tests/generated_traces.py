@@ -22,6 +22,12 @@ SERVICE_NAMES = [
     "redis", "postgres", "kafka", "mysql", "memcached", "geo", "drivers", "customers",
     "routes", "images", "reviews", "ratings", "loyalty", "tax", "refunds", "audit",
 ]
+# Names of another shape: long qualified ones beside two-letter ones (a mesh named by its teams
+# and its stores), so a layout tuned on the names above is tried on what it was not made for.
+LONG_AND_SHORT_NAMES = [
+    "api-gateway-edge-proxy", "db", "recommendation-engine-v2", "ui", "payment-authorization-service", "kv",
+    "notification-dispatcher", "geo", "inventory-reservation-worker", "fx", "customer-profile-service", "mq",
+]
 T0_US = 1_700_000_000_000_000
 
 

@@ -43,7 +43,10 @@ PRELOAD_LINK = re.compile(r"""^[ \t]*<link rel="modulepreload"[^>]*>[ \t]*\n""",
 ENTRY_SCRIPT = re.compile(r"""^([ \t]*)<script type="module" src="%s"></script>\n""" % re.escape(ENTRY_MODULE), re.M)
 IMPORT_MAP = re.compile(r"""(<script type="importmap">)(.*?)(</script>)""", re.S)
 LOCAL_URL = re.compile(r"""\b(src|href)="(/(?:static|vendor)/[^"?#]+)\"""")
-CLASSIC_SCRIPT = re.compile(r"""<script src="([^"]+)">""")
+CLASSIC_SCRIPT = re.compile(r"""<script src="([^"]+)"[^>]*>""")
+# a classic script index.html marks `data-inline`, written into the page (the early socket: made as
+# the page is parsed, not after one more request); the page's CSP hashes it as it hashes the import map
+INLINED_SCRIPT = re.compile(r"""<script src="(/static/[^"?#]+)" data-inline></script>""")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class ClientPage:
 def render_index(source: str, versions: dict[str, str], modules: dict[str, str], entry: str = ENTRY_MODULE) -> str:
     """index.html with versioned URLs and generated modulepreload links, starting the module `entry`
     (main.js or the bundle's). `versions`: URL → content hash of every file that can be served;
-    `modules`: URL → source of every JavaScript module."""
+    `modules`: URL → source of every JavaScript module (an inlined script's too)."""
     def versioned(url: str) -> str:
         return f"{url}?v={versions[url]}" if url in versions else url
 
@@ -106,6 +109,7 @@ def render_index(source: str, versions: dict[str, str], modules: dict[str, str],
     bare = json.loads(match.group(2))["imports"] if match else {}
     preloads = sorted(static_imports(entry, modules, bare) - {entry})
     html = PRELOAD_LINK.sub("", source)
+    html = INLINED_SCRIPT.sub(lambda m: f"<script>\n{modules[m.group(1)]}</script>", html)
     script = ENTRY_SCRIPT.search(html)
     if script is None:
         raise ValueError(f"index.html does not load {ENTRY_MODULE} as a module script")

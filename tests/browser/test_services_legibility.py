@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
-from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
-from tests.generated_traces import T0_US, service_names, store_of
+from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover,
+                                     read_3d_view, require_tesseract, screenshot_3d_view)
+from tests.generated_traces import LONG_AND_SHORT_NAMES, T0_US, service_names, store_of
 from vrmon.layout.services import ServicesParams
 from vrmon.model.span_batch import SpanBatch
 
@@ -31,11 +32,12 @@ def shots(tmp_path: Path) -> Path:
     return Path(os.environ.get("VRMON_SHOTS", tmp_path))
 
 
-def service_mesh_batch(n_services: int, n_traces: int = 300, seed: int = 5) -> SpanBatch:
+def service_mesh_batch(n_services: int, n_traces: int = 300, seed: int = 5, names: list[str] | None = None) -> SpanBatch:
     """Traces through a layered service mesh: tiers of services, each calling 2–4 of the next
-    tiers; one trace walks down from an entry service, fanning out. A few services fail often."""
+    tiers; one trace walks down from an entry service, fanning out. A few services fail often.
+    The services are called `names` (default: generated_traces.service_names)."""
     rng = np.random.default_rng(seed)
-    names = service_names(n_services)
+    names = names or service_names(n_services)
     tiers = np.minimum((np.arange(n_services) * 5) // n_services, 4)  # 0: entry … 4: data stores
     callees = [rng.choice(np.flatnonzero(tiers > tiers[i]), size=min(int(rng.integers(2, 5)), int((tiers > tiers[i]).sum())),
                           replace=False) if tiers[i] < 4 else np.empty(0, int) for i in range(n_services)]
@@ -150,6 +152,17 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     assert page.errors == []
 
 
+def framed_with_every_name(page) -> tuple[dict, list[dict], dict, list[str]]:
+    """Once the app is up and every service named: the marks' figures, the names on show, their
+    figures (label_figures) and their texts, sorted."""
+    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=20_000)
+    page.wait_for_function(f"() => window.vrmon.stats().instances > 0 && ({LABELS_JS})().length === window.vrmon.stats().instances")
+    page.evaluate(TWO_FRAMES_JS)
+    marks = mark_figures(page)
+    labels = page.evaluate(LABELS_JS)
+    return marks, labels, label_figures(labels, marks), sorted(label["text"] for label in labels)
+
+
 # What the error markers take on screen: the span-instances' marker mesh measured as the marks.
 MARKERS_AS_MARKS_JS = """(on) => {
   const c = document.querySelector('[span-instances]').components['span-instances'];
@@ -166,13 +179,7 @@ MARKERS_AS_MARKS_JS = """(on) => {
                                                  ("jaeger-v1-opentracing-tutorial-3services-logs.json", 3)])
 def test_a_small_service_graph_fills_the_view_with_every_name_read(vrmon_server, page, tmp_path, fixture, n_services):
     page.goto(vrmon_server([f"fixtures/{fixture}"], scene="services") + "/")
-    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=20_000)
-    page.wait_for_function(f"(n) => window.vrmon.stats().instances === n && ({LABELS_JS})().length === n", arg=n_services)
-    page.evaluate(TWO_FRAMES_JS)
-    marks = mark_figures(page)
-    labels = page.evaluate(LABELS_JS)
-    figures = label_figures(labels, marks)
-    names = sorted(label["text"] for label in labels)
+    marks, labels, figures, names = framed_with_every_name(page)
     shot = shots(tmp_path) / f"services-{n_services}.png"
     read = names_read(read_3d_view(page, shot), names)
     print(f"\n{fixture}: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
@@ -190,6 +197,48 @@ def test_a_small_service_graph_fills_the_view_with_every_name_read(vrmon_server,
     if markers["marks"]:
         top_bar = page.locator("#topbar").bounding_box()
         assert markers["on_screen"] == 1 and markers["box"]["y0"] >= top_bar["y"] + top_bar["height"], markers["box"]
+    assert page.errors == []
+
+
+# Mid-sized systems: before their names were placed where they do not widen the picture and the
+# view framed the spheres with the names as placed, every name went right of its sphere and the
+# view kept room for the longest ones: 22 % of a 1280x720 view for the load generator's 10
+# services (long names such as productcatalogservice), 29 % for SmartThings' 8, 20 % and 26 % for
+# the generated meshes of 5 and 12 services with long and two-letter names.
+SYNTHETIC_LOAD = "jaeger-v1-synthetic-load-generator-100traces.json"
+SMARTTHINGS = "zipkin-v2-smartthings-oauth-175spans-shared-ids.json"
+
+
+@pytest.mark.parametrize("case, least", [
+    (SYNTHETIC_LOAD, 0.38),  # 42 % on 2026-11-30
+    (SMARTTHINGS, 0.38),  # 42 %
+    (5, 0.32),  # 36 %: 5 of LONG_AND_SHORT_NAMES
+    (12, 0.45),  # 55 %
+])
+def test_a_mid_sized_service_graph_fills_the_view_with_its_names_read_where_they_stand(vrmon_server, page, tmp_path, case, least):
+    if isinstance(case, str):
+        page.goto(vrmon_server([f"fixtures/{case}"], scene="services") + "/")
+    else:
+        store = store_of(service_mesh_batch(case, n_traces=120, names=LONG_AND_SHORT_NAMES[:case]))
+        page.goto(vrmon_server([], store=store, scene="services") + "/")
+    marks, labels, figures, names = framed_with_every_name(page)
+    require_tesseract()
+    shot = screenshot_3d_view(page, shots(tmp_path) / f"services-{case}.png")
+    read_in_place = sorted(label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6))
+                           if text == letters_and_digits(label["text"]))
+    print(f"\n{case}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
+          f"{len(names)} names, read in place {len(read_in_place)}, {figures}, "
+          f"not read in place {sorted(set(names) - set(read_in_place))}")
+    assert marks["marks"] == len(names) >= 5
+    assert marks["box_share"] >= least
+    assert marks["on_screen"] == 1 and marks["visible_2px"] == 1
+    assert overlay_cover(page, marks["box"]) <= 0.12
+    assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0 and figures["smallest_px"] >= 16
+    assert page.evaluate(UNDER_OVERLAYS_JS, labels) == []
+    # Every name shows, and tesseract reads them where they stand: all but the two-letter 'ui' and
+    # 'fx' on 2026-11-30, each clear on the screenshot (read all at once, which takes longer, it
+    # lost 'db' and 'kv' too, and yelp_main/api_proxy's punctuation).
+    assert len(read_in_place) >= 0.8 * len(names), read_in_place
     assert page.errors == []
 
 
@@ -239,7 +288,15 @@ def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_an
     install_emulated_headset(page)
     page, names = open_services(vrmon_server, page, 40)
     enter_vr(page)
-    page.wait_for_function(f"() => ({LABELS_JS})().length > 0")
+    # The head stands at its height and the names are placed for where it looks (on a busy machine
+    # the first frames in the headset came before the head's pose, or before the names' placement)
+    page.wait_for_function("""() => {
+      const sceneEl = document.querySelector('a-scene'), camera = sceneEl.renderer.xr.getCamera();
+      const labels = document.querySelector('[service-labels]').components['service-labels'];
+      if (new AFRAME.THREE.Vector3().setFromMatrixPosition(camera.matrixWorld).y < 1 || !labels.shown) return false;
+      const m = new AFRAME.THREE.Matrix4().multiplyMatrices(camera.matrixWorldInverse, labels.el.object3D.matrixWorld).elements;
+      return m.every((v, i) => Math.abs(v - labels.lastMatrix[i]) < 1e-5);
+    }""")
     seen = page.evaluate("""() => {
       const THREE = AFRAME.THREE;
       const sceneEl = document.querySelector('a-scene');

@@ -14,8 +14,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.browser.helpers import enter_vr, install_emulated_headset, lane_names_point
-from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, read_3d_view
+from tests.browser.helpers import click_node, enter_vr, install_emulated_headset, lane_names_point
+from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover,
+                                     read_3d_view)
 from tests.generated_traces import (burst_then_wait_batch, burst_then_wait_store, deep_chain_batch, fan_out_batch, named_batch,
                                     named_store, store_of)
 
@@ -190,6 +191,46 @@ def test_a_trace_switch_and_reset_frame_the_new_trace_and_a_live_delta_never_mov
     page.wait_for_function(f"window.vrmon.system.seq > {seq}", timeout=20_000)
     page.evaluate(TWO_FRAMES_JS)
     assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    assert not page.errors
+
+
+# The page box (CSS px) of a node's bar as drawn, from the component that keeps it clear of the panel.
+SPAN_BOX_JS = """(id) => {
+  const sceneEl = document.querySelector("a-scene"), row = window.vrmon.system.nodes.rowOf.get(id);
+  return sceneEl.components["selection-clearance"].screenBox(row, sceneEl.camera, sceneEl.canvas.getBoundingClientRect());
+}"""
+
+
+def test_selecting_a_span_frames_the_waterfall_beside_its_panel_and_closing_it_gives_the_room_back(vrmon_server, open_app, page):
+    open_app(vrmon_server([FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json"], scene="waterfall", host_metrics=False))
+    page.evaluate(TWO_FRAMES_JS)
+    framed, camera = mark_figures(page), page.evaluate(CAMERA_JS)
+    # the bar drawn furthest right: where the panel opens
+    rightmost = page.evaluate("""() => { const ids = window.vrmon.nodeIds();
+      const xs = ids.map((id) => window.vrmon.screenPositionOf(id)?.x ?? -1); return ids[xs.indexOf(Math.max(...xs))]; }""")
+    click_node(page, rightmost)
+    panel = page.locator("#span-panel")
+    panel.wait_for(state="visible")
+    page.evaluate(TWO_FRAMES_JS)  # the view is framed again the frame after the panel opens
+    figures = mark_figures(page)
+    box, cover = figures["box"], overlay_cover(page, figures["box"])
+    # the part of the canvas the overlays leave free: between the folded list and the panel, the top and bottom bars
+    free = ((panel.bounding_box()["x"] - page.evaluate("document.querySelector('#trace-list').getBoundingClientRect().right"))
+            * (page.evaluate("document.querySelector('#bottombar').getBoundingClientRect().top")
+               - page.evaluate("document.querySelector('#topbar').getBoundingClientRect().bottom")))
+    free_share = (box["x1"] - box["x0"]) * (box["y1"] - box["y0"]) / free
+    print(f"\npanel open: content box {figures['box_share']:.1%} of the canvas ({free_share:.1%} of its free part), "
+          f"{cover:.1%} of it under overlays")
+    assert cover <= 0.15
+    assert figures["on_screen"] >= 0.90  # the whole trace, not only the selected span
+    assert free_share >= 0.30
+    assert page.evaluate(SPAN_BOX_JS, rightmost)["right"] < panel.bounding_box()["x"]
+
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    page.evaluate(TWO_FRAMES_JS)
+    assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)
+    assert mark_figures(page)["box"] == pytest.approx(framed["box"], abs=0.5)
     assert not page.errors
 
 

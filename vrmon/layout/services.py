@@ -63,11 +63,11 @@ class ServicesParams:
 
 
 # The names' room is measured at the reference desktop view: 1280×720 with the trace list open,
-# less the top and bottom bars; the graph framed as static/js/desktop/camera-navigation.js framed
-# it (SERVICES_NAME_ROOM of its width beside it for names, and as much again as a margin all
-# round). The viewer now frames closer (no margin beyond the names' room; above and below, a
-# name's height in pixels instead of a share of the width), so a name takes fewer metres on
-# screen than the room kept for it: the model errs on the side of room.
+# less the top and bottom bars; the graph framed as the viewer first framed it (FRAME_NAME_ROOM of
+# its width beside it for names, and as much again as a margin all round). The viewer now frames
+# closer: the spheres with the names as they are placed and nothing more
+# (static/js/desktop/services-framing.js; a name on the graph's edge goes inward where it fits),
+# so a name takes fewer metres on screen than the room kept for it: the model errs on the side of room.
 REFERENCE_VIEW_PX = (945.0, 630.0)
 FRAME_NAME_ROOM = 0.05
 # A name's box as static/js/scene/service-labels.js draws it, with a few pixels to spare:
@@ -469,10 +469,10 @@ def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState)
 
 
 def reference_px_per_metre(width: float, height: float, names_px: float) -> float:
-    """Pixels a metre of the graph takes at the reference desktop view, framed as the viewer
-    frames it (static/js/desktop/camera-navigation.js: the bounds with a share of their width
-    beside them for names and as much again as a margin, fit into the free part of the view),
-    when the bounds hold names up to `names_px` wide right of the nodes (see services_layout)."""
+    """Pixels a metre of the graph takes at the reference desktop view (see REFERENCE_VIEW_PX: the
+    bounds with a share of their width beside them for names and as much again as a margin, fit
+    into the free part of the view), when the bounds hold names up to `names_px` wide right of
+    the nodes (see services_layout)."""
     free_w, free_h = REFERENCE_VIEW_PX
     room = 2 * FRAME_NAME_ROOM  # each side, a share of the width
     return min((free_w - names_px) / (width * (1 + 2 * room)), free_h / (height + room * width))

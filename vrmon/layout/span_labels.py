@@ -44,36 +44,44 @@ def free_stretch(row: np.ndarray, x0: np.ndarray, x1: np.ndarray, edges: tuple[f
 
 
 def span_labels(ids: np.ndarray, x0: np.ndarray, x1: np.ndarray, y: np.ndarray, height: np.ndarray, pitch: np.ndarray,
-                operation: np.ndarray, names: list[str], duration_us: np.ndarray, free: tuple[np.ndarray, np.ndarray],
-                lane_height: float, z: float, wanted: np.ndarray | None = None) -> list[Label]:
+                operation: np.ndarray, names: list[str], duration_us: np.ndarray, row: np.ndarray,
+                free: tuple[np.ndarray, np.ndarray], lane_height: float, z: float, wanted: np.ndarray | None = None) -> list[Label]:
     """Labels of the bars (node `ids`) from `x0` to `x1`, `height` tall at heights `y` in rows
-    `pitch` apart (metres), each free from `free[0]` to `free[1]` in its row (free_stretch);
+    `pitch` apart (metres), each in `row`, free from `free[0]` to `free[1]` there (free_stretch);
     `operation` codes into `names`; `wanted`: the bars that may have one (all if None). A bar
-    thinner than the letters has its label beside it where there is room."""
+    thinner than the letters has its label beside it where there is room; the longest bars are
+    labelled first, and a label beside a bar takes that stretch of its row from its neighbours'."""
     font = np.minimum(SPAN_FONT * lane_height, ROW_SHARE * pitch)
     may = font >= MIN_FONT * lane_height * (1 - 1e-9)
     readable = np.flatnonzero(may if wanted is None else may & wanted)
     readable = readable[np.argsort(-(x1 - x0)[readable], kind="stable")[:MOST_LABELS]]
     labels = []
+    taken: dict[int, list[tuple[float, float]]] = {}  # per row, the stretches labels beside bars took
     for i in readable.tolist():
         f = float(font[i])
         per_char, pad = CHAR * f, PAD * f
         duration = format_duration(int(duration_us[i]))
         whole = shortened(str(names[int(operation[i])]), MOST_CHARS)
         full = whole + SEPARATOR + duration
+        beside = taken.setdefault(int(row[i]), [])
+        right_free = min([free[1][i]] + [a for a, _ in beside if a >= x1[i]])
+        left_free = max([free[0][i]] + [b for _, b in beside if b <= x0[i]])
         inside = (x1[i] - x0[i] - 2 * pad) / per_char
-        right = (free[1][i] - x1[i] - 2 * pad) / per_char
-        left = (x0[i] - free[0][i] - 2 * pad) / per_char
+        right = (right_free - x1[i] - 2 * pad) / per_char
+        left = (x0[i] - left_free - 2 * pad) / per_char
         if len(full) <= inside and (height[i] >= f or len(full) > max(right, left)):
             labels.append(Label(full, (float(x0[i]) + pad, float(y[i]), z), "span", f * LABEL_BOX, int(ids[i])))
             continue
         text = fitted(whole, duration, int(max(inside, right, left)))
         if text is None:
             continue
+        width = len(text) * per_char
         if len(text) <= right:
             at, kind = float(x1[i]) + pad, "span"
+            beside.append((float(x1[i]), at + width + pad))
         elif len(text) <= left:
             at, kind = float(x0[i]) - pad, "span-left"  # the client anchors it at its right end
+            beside.append((at - width - pad, float(x0[i])))
         else:
             at, kind = float(x0[i]) + pad, "span"
         labels.append(Label(text, (at, float(y[i]), z), kind, f * LABEL_BOX, int(ids[i])))

@@ -188,7 +188,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         row = np.concatenate([row, item_lane[at] * (int(track.max()) + 1) + track[len(shown):]])
     free = free_stretch(row, x0[:len(row)], ends[:len(row)], (-p.width / 2, p.width / 2))
     bar_labels = span_labels(cols.ids[shown], x0[:len(shown)], ends[:len(shown)], item_y, bar_height, item_pitch, cols.operation[shown],
-                             store.operations.names, cols.duration_us[shown], (free[0][:len(shown)], free[1][:len(shown)]),
+                             store.operations.names, cols.duration_us[shown], row[:len(shown)], (free[0][:len(shown)], free[1][:len(shown)]),
                              p.lane_height, p.bar_depth, None if own_rows else ~np.isin(shown, holders))
     labels += bar_labels
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX

@@ -1,6 +1,7 @@
-// The viewer's websocket, opened as the page starts: a classic script placed before A-Frame, so
-// the server lays out and sends the first snapshot while the browser evaluates A-Frame (1.3 MB)
-// and the modules. Frames that arrive before the scene can draw them wait here; the vrmon-data
+// The viewer's websocket, opened as the page starts: a classic script placed before A-Frame, which
+// the server writes into the page (index.html's data-inline, vrmon/client_page.py) so the socket is
+// made as the page is parsed, and the server lays out and sends the first snapshot while the browser
+// loads and evaluates A-Frame (1.3 MB) and the modules. Frames that arrive before the scene can draw them wait here; the vrmon-data
 // system takes the socket over (takeEarlySocket in vrmon-data.js) once the scene has loaded.
 (() => {
   const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);

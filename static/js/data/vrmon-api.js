@@ -13,7 +13,7 @@ AFRAME.registerComponent("vrmon-api", {
     this.fps = 0;
     this.fpsSince = performance.now();
     const api = {
-      ready: false, // true once the first snapshot is applied, drawn, and that frame shown
+      ready: false, // true once the first snapshot is applied, drawn, and that frame committed (shown)
       stats: () => this.stats(),
       // The view is drawn on demand (scene/render-on-demand.js): a script that changes it directly asks for a frame.
       requestFrame: () => this.el.sceneEl.systems["render-on-demand"].requestFrame(),
@@ -23,12 +23,8 @@ AFRAME.registerComponent("vrmon-api", {
       system: this.system,
     };
     window.vrmon = api;
-    this.el.sceneEl.addEventListener("vrmon-nodes", () => {
-      const frames = this.el.sceneEl.systems["render-on-demand"];
-      const drawnAfter = frames.frames; // the frame asked for by this event has not been drawn yet
-      const shown = () => (frames.frames > drawnAfter ? requestAnimationFrame(() => { api.ready = true; }) : requestAnimationFrame(shown));
-      requestAnimationFrame(shown);
-    }, { once: true });
+    // ready: the frame that drew the first snapshot has been committed (scene/first-frame.js)
+    this.el.sceneEl.systems["first-frame"].afterFirstFrameShown(() => { api.ready = true; });
 
     if (new URLSearchParams(location.search).get("stats") === "1") {
       this.data.statsPanel.hidden = false;

@@ -2,7 +2,7 @@
 // state kept here and listen to the events emitted on the scene element:
 //   vrmon-connection {connected}     vrmon-scene {scene, snapshot}   vrmon-nodes {reset, rows, added, removed}
 //   vrmon-services                   vrmon-labels {labels}           vrmon-traces
-//   vrmon-selection {id}             vrmon-details {span}            vrmon-status {status}
+//   vrmon-selection {id, gone}       vrmon-details {span}            vrmon-status {status}
 //   vrmon-error {message, request}   vrmon-edges {edges}             vrmon-metrics {metrics}
 //   vrmon-filter {matches, active, reset}  vrmon-hover {id, row, previousRow, x, y}
 //   vrmon-findings {frame}           vrmon-revealed {trace, nodes, select}
@@ -185,10 +185,11 @@ AFRAME.registerSystem("vrmon-data", {
     this.zoomInFlight = this.send(zoomRequest(timeWindow));
   },
 
-  clearSelection() {
+  /** No node selected; `gone`: the selected node left the scene (a live update, not the user). */
+  clearSelection({ gone = false } = {}) {
     if (this.selectedId === null) return;
     this.selectedId = null;
-    this.emit("vrmon-selection", { id: null });
+    this.emit("vrmon-selection", { id: null, gone });
   },
 
   switchScene({ scene = null, trace = null, page = null }) {
@@ -323,7 +324,7 @@ AFRAME.registerSystem("vrmon-data", {
     this.nodes.replace(frame.nodes, rowOf);
     if (this.zoomInFlight) this.sendZoom(); // the window asked for is here: the next may go
     if (this.nodeFilter.active) this.matchNames(); // new name tables and maybe another trace
-    if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection();
+    if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection({ gone: true });
     // Traces first: the trace list may fold away, and the camera frames the space left over.
     this.emit("vrmon-traces", {});
     this.emit("vrmon-scene", { scene: this.scene, snapshot: true });
@@ -358,7 +359,7 @@ AFRAME.registerSystem("vrmon-data", {
     }
     if (frame.traces?.length) this.emit("vrmon-traces", {});
     if (frame.edges) this.setEdges(frame.edges);
-    if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection();
+    if (this.selectedId !== null && !this.nodes.rowOf.has(this.selectedId)) this.clearSelection({ gone: true });
   },
 
   setEdges(edges) {

@@ -9,12 +9,12 @@
 // brought to the viewer instead, placed around them as entering VR would have placed it.
 import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
-import { markersTop } from "../scene/span-instances.js";
-import { LABEL_HEIGHT_PX } from "../scene/service-labels.js";
+import { frameServices } from "./services-framing.js";
 import { HEADSET_DEGREES, nameColumn } from "../scene/scene-labels.js";
 
 const THREE = AFRAME.THREE;
 const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
+const NO_PAD = { left: 0, top: 0, right: 0, bottom: 0 }; // CSS pixels kept free inside the free part's edges
 const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
 const WALL_MARGIN = 0.15; // around the wall's frame: it holds the panels' whole width and titles
 const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
@@ -22,8 +22,6 @@ const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
 // not hide each other; level, straight at it, for the flat service graph.
 // The waterfall's lanes stand upright like a page: seen almost from the front. The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
 const PITCH_DEGREES = { waterfall: 2, services: 0, wall: 0 };
-// The service graph's names sit beside its nodes: room for them around it, as a share of its width.
-const SERVICES_NAME_ROOM = 0.05;
 // In a headset the service graph is seen whole from where it spans this much of the view, but
 // from no closer than arm's length and no further than across a room.
 const VR_GRAPH_DEGREES = 70;
@@ -52,6 +50,7 @@ AFRAME.registerComponent("camera-navigation", {
     world: { type: "selector" }, // the entity holding the scene, scaled to fit a headset
     topBar: { type: "selector" },
     bottomBar: { type: "selector" },
+    labels: { type: "selector" }, // the service graph's names (service-labels), framed with the graph
     wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
   },
 
@@ -60,6 +59,7 @@ AFRAME.registerComponent("camera-navigation", {
     this.rig = this.el.parentEl.object3D;
     this.direction = new THREE.Vector3();
     this.viewKey = null;
+    this.poseNow = []; // atFramedView's scratch
 
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
@@ -120,14 +120,41 @@ AFRAME.registerComponent("camera-navigation", {
 
   /** Back to the framing view of the current scene. */
   reset() {
-    const bounds = this.system.scene?.bounds;
-    if (!bounds) return;
+    if (!this.system.scene?.bounds) return;
     const timeWindow = this.el.sceneEl.systems["time-window"];
     if (timeWindow?.zoomed()) { // the whole trace first; its snapshot is framed when it comes
       this.reframe = true;
       timeWindow.reset();
       return;
     }
+    this.frameView();
+  },
+
+  /**
+   * Whether the desktop view is still where the last framing of this scene put it (the viewer has
+   * not moved it since): a side panel opening or closing may then frame it again in the space left.
+   */
+  atFramedView() {
+    const framed = this.framed;
+    if (!framed || framed.scene !== this.system.scene || this.inHeadset()) return false;
+    const pose = this.pose(this.poseNow);
+    return pose.every((value, i) => Math.abs(value - framed.pose[i]) < 1e-6);
+  },
+
+  /** The desktop camera's pose as numbers: its position, the rig's, yaw and pitch. */
+  pose(into) {
+    const look = this.el.components["look-controls"];
+    this.el.object3D.position.toArray(into, 0);
+    this.rig.position.toArray(into, 3);
+    into[6] = look.yawObject.rotation.y;
+    into[7] = look.pitchObject.rotation.x;
+    return into;
+  },
+
+  /** The framing view of the current scene, in the space the overlays open now leave free. */
+  frameView() {
+    const bounds = this.system.scene?.bounds;
+    if (!bounds) return;
     const [minx, , , maxx, maxy, maxz] = bounds;
     const wall = this.system.scene.layout === "wall";
     if (this.inHeadset()) {
@@ -147,25 +174,19 @@ AFRAME.registerComponent("camera-navigation", {
       else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
       return;
     }
-    if (this.system.scene.layout === "services") {
-      const room = (maxx - minx) * SERVICES_NAME_ROOM;
-      // the error markers above the spheres are in the picture too (a turned graph's top node's);
-      // above and below, the room a name needs, centred on a sphere at the top or bottom edge (a
-      // margin in metres, a share of the width, left a sphere alone 70 % of the view's height)
-      const top = Math.max(maxy, markersTop(this.system.nodes, "services"));
-      this.frame([bounds[0], bounds[1], bounds[2], maxx, top, maxz], room, 0, LABEL_HEIGHT_PX / 2);
-      return;
-    }
-    if (!wall) {
-      // the waterfall says what to frame: its marks with lane names and ruler
-      const frame = this.system.scene.frame;
-      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
-      return;
-    }
-    // The wall's page stands on the far side of the room: framed like the rest, from inside the
-    // room; its frame holds the panels' titles, so a narrow margin is enough.
     const frame = this.system.scene.frame;
-    this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
+    if (this.system.scene.layout === "services") {
+      // the spheres with their error markers, and the names where they are placed beside them
+      frameServices(this.system.nodes, (box, pad) => this.frameNow(box, pad), this.serviceLabels());
+    } else if (!wall) {
+      // the waterfall says what to frame: its marks with lane names and ruler
+      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
+    } else {
+      // The wall's page stands on the far side of the room: framed like the rest, from inside the
+      // room; its frame holds the panels' titles, so a narrow margin is enough.
+      this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
+    }
+    this.framed = { scene: this.system.scene, pose: this.pose([]) };
   },
 
   /**
@@ -277,12 +298,28 @@ AFRAME.registerComponent("camera-navigation", {
     look.pitchObject.rotation.x = pitch;
   },
 
+  /** The service-labels component, if there is one. */
+  serviceLabels() {
+    return this.data.labels?.components["service-labels"];
+  },
+
+  /** frame(), then the camera's matrices brought up to date at once (the names placed next use them). */
+  frameNow(bounds, pad) {
+    const framed = this.frame(bounds, 0, 0, pad);
+    this.el.components["look-controls"].updateOrientation();
+    this.rig.updateMatrixWorld(true);
+    const labels = this.serviceLabels();
+    if (labels) labels.fitArea = framed.free;
+    return framed;
+  },
+
   /**
    * Put the desktop camera where `bounds` fill the part of the view the side panels leave free,
-   * with `labelRoom` metres more on each side, `margin` metres all round, and `edgePx` pixels
-   * above and below.
+   * with `labelRoom` metres more on each side, `margin` metres all round, and `pad` CSS pixels
+   * ({left, top, right, bottom}) inside the free part's edges. Returns {range} (the camera's
+   * distance from the bounds' centre) and {free} (the free part's width and height, CSS pixels).
    */
-  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN, edgePx = 0) {
+  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN, pad = NO_PAD) {
     const cx = (minx + maxx) / 2;
     const cy = (miny + maxy) / 2;
     const cz = (minz + maxz) / 2;
@@ -292,11 +329,14 @@ AFRAME.registerComponent("camera-navigation", {
     // The part of the canvas the overlays leave free, as fractions of its width and height.
     const canvas = this.el.sceneEl.canvas;
     const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
-    const { left, right, top, bottom } = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
+    let { left, right, top, bottom } = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
     const canvasWidth = canvas.clientWidth || 1;
     const canvasHeight = canvas.clientHeight || 1;
-    const free = 1 - (left + right) / canvasWidth;
-    const freeHeight = 1 - (top + bottom + 2 * edgePx) / canvasHeight;
+    const freePx = [canvasWidth - left - right, canvasHeight - top - bottom];
+    left += pad.left; right += pad.right; top += pad.top; bottom += pad.bottom;
+    // (never less than a tenth of the view: a tiny window still frames the bounds somewhere)
+    const free = Math.max(1 - (left + right) / canvasWidth, 0.1);
+    const freeHeight = Math.max(1 - (top + bottom) / canvasHeight, 0.1);
     // Look down at the centre from PITCH above the horizon, far enough back for the bounds
     // (plus room for lane names left of them) to fill the free part of the view.
     const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
@@ -308,5 +348,6 @@ AFRAME.registerComponent("camera-navigation", {
     const eyeX = cx - ((left - right) / canvasWidth) * range * tanHalfH;
     const up = ((top - bottom) / canvasHeight) * range * tanHalfV; // the view's up: (0, cos, −sin) of the pitch
     this.look([eyeX, cy + range * Math.sin(pitch) + up * Math.cos(pitch), cz + range * Math.cos(pitch) - up * Math.sin(pitch)], 0, -pitch);
+    return { range, free: freePx };
   },
 });

@@ -1,7 +1,10 @@
-// A selected span's details panel never covers the span it describes: when the panel opens over
-// it on a screen, the view slides sideways (the camera moves along its own right vector, its
-// angle unchanged) until the span sits in the middle of the space left of the panel. Only a
-// selection moves the view, never a live update; in a headset the panel opens beside the span.
+// A selected span's details panel never covers the span it describes, nor most of the scene: on a
+// screen, when the view is still the framing view (the viewer has not moved it), opening or
+// closing the panel frames the scene again in the space the panel leaves (or gives back).
+// Otherwise, when the panel opens over the span, the view slides sideways (the camera moves along
+// its own right vector, its angle unchanged) until the span sits in the middle of the space left
+// of the panel. Only the user's selection (or closing) moves the view, never a live update; in a
+// headset the panel opens beside the span.
 import { viewInsets } from "./view-insets.js";
 import { listen } from "../listen.js";
 
@@ -21,9 +24,10 @@ AFRAME.registerComponent("selection-clearance", {
     this.corner = new THREE.Vector3();
     this.right = new THREE.Vector3();
     this.onSelection = (event) => {
-      if (event.detail.id === null || this.el.sceneEl.renderer?.xr.isPresenting) return;
-      // the panel opens in this same event: measure once it is laid out
-      requestAnimationFrame(() => this.clear(event.detail.id));
+      const { id, gone } = event.detail;
+      if (gone || this.el.sceneEl.renderer?.xr.isPresenting) return;
+      // the panel opens (or closes) in this same event: measure once it is laid out
+      requestAnimationFrame(() => (id === null ? this.giveRoomBack() : this.clear(id)));
     };
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
   },
@@ -32,11 +36,31 @@ AFRAME.registerComponent("selection-clearance", {
     this.unlistenScene();
   },
 
-  /** Slide the view if node `id` lies under the open panel. */
+  /** The panel closed: a view framed around it is framed again in the whole canvas. */
+  giveRoomBack() {
+    const navigation = this.navigation();
+    if (this.data.panel.hidden && navigation?.atFramedView()) this.reframe(navigation);
+  },
+
+  reframe(navigation) {
+    navigation.frameView();
+    this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+  },
+
+  navigation() {
+    return this.data.camera.components["camera-navigation"];
+  },
+
+  /** Frame the scene beside the open panel, or slide the view if node `id` lies under the panel. */
   clear(id) {
     const panel = this.data.panel;
     const row = this.system.nodes.rowOf.get(id);
     if (panel.hidden || row === undefined || this.system.selectedId !== id) return;
+    const navigation = this.navigation();
+    if (navigation?.atFramedView()) {
+      this.reframe(navigation);
+      return;
+    }
     const camera = this.el.sceneEl.camera;
     const canvas = this.el.sceneEl.canvas;
     const rect = canvas.getBoundingClientRect();

@@ -13,6 +13,7 @@ AFRAME.registerSystem("first-frame", {
     this.held = []; // those hidden during the frame being drawn
     this.shown = false; // the first frame of the first snapshot has been drawn
     this.waiting = []; // callbacks for when it has
+    this.watching = []; // callbacks for the animation frame after it
     // three.js calls these around each render of the scene (inside A-Frame's render)
     this.el.object3D.onBeforeRender = () => this.hold();
     this.el.object3D.onAfterRender = () => this.release();
@@ -22,6 +23,16 @@ AFRAME.registerSystem("first-frame", {
   afterFirstFrame(callback) {
     if (this.shown) callback();
     else this.waiting.push(callback);
+  },
+
+  /** Call `callback` at the animation frame after the trace's first frame (now, if that has passed):
+   * the first frame has been committed to the compositor by then, its pixels on their way to the
+   * screen. `window.vrmon.ready` turns true then (data/vrmon-api.js), as bench/boot.py counts Jaeger
+   * UI's rows painted: the second animation frame after they were added, the first being the one
+   * that painted them. */
+  afterFirstFrameShown(callback) {
+    if (this.shown && this.watching === null) callback();
+    else this.watching.push(callback);
   },
 
   /** Whether this frame is one of the first snapshot (before it, there is nothing to split). */
@@ -46,6 +57,11 @@ AFRAME.registerSystem("first-frame", {
     this.shown = true;
     this.el.systems["render-on-demand"].requestFrame(); // the next frame draws the rest
     for (const callback of this.waiting.splice(0)) setTimeout(callback); // after this frame's task
+    const watching = this.watching;
+    requestAnimationFrame(() => { // asked for inside this frame's callbacks: the next frame's
+      this.watching = null;
+      for (const callback of watching) callback();
+    });
   },
 });
 

@@ -3,7 +3,9 @@
 // a headset) and faces the viewer; names never overlap each other, never lie on a node (or its
 // error marker) and never run off the edge. Names are placed greedily, the pointed-at and the
 // selected service first, then by node size (the busiest services), each at the first free spot
-// beside its node; where the graph is crowded, a name may stand a little further off, joined to
+// beside its node that does not widen the picture (a name on the graph's right edge goes left of
+// its node if it fits there, so the framing needs no room for it; else the free spot that widens
+// it least, for the view's shape); where the graph is crowded, a name may stand a little further off, joined to
 // its node by a thin leader line (which crosses no other name or node). A name that finds no
 // free spot is hidden until the view changes or you point at its node. All names and leaders sit
 // in one canvas atlas drawn as one mesh of quads (one draw call); placing them rewrites two
@@ -93,6 +95,12 @@ AFRAME.registerComponent("service-labels", {
     this.leaders = new Float32Array(0); // the leaders drawn so far, x0, y0, x1, y1 each
     this.leaderCount = 0;
     this.box = [0, 0, 0, 0];
+    // The content's box on screen (nodes and the names placed so far), and the nodes' alone.
+    this.content = new Float32Array(4);
+    this.nodesBox = new Float32Array(4);
+    // The size of the part of the view the content is framed in (CSS pixels; desktop framing
+    // sets it), whose shape says whether a name widens the picture more across or up; null: the view's.
+    this.fitArea = null;
     this.modelView = new THREE.Matrix4();
     this.lastMatrix = new Float32Array(16);
     this.lastView = new Float32Array(4); // canvas width, height, field of view, pointed-at row
@@ -287,6 +295,18 @@ AFRAME.registerComponent("service-labels", {
       }
       rects[row * 4] = x0; rects[row * 4 + 1] = y0; rects[row * 4 + 2] = x1; rects[row * 4 + 3] = y1;
     }
+    const content = this.content;
+    content[0] = content[1] = Infinity;
+    content[2] = content[3] = -Infinity;
+    for (let row = 0; row < count; row++) {
+      if (!inFront[row]) continue;
+      for (let k = 0; k < 2; k++) {
+        content[k] = Math.min(content[k], rects[row * 4 + k]);
+        content[k + 2] = Math.max(content[k + 2], rects[row * 4 + k + 2]);
+      }
+    }
+    this.nodesBox.set(content);
+    const [fitW, fitH] = this.fitArea ?? [2 * halfW, 2 * halfH];
     const selected = selectedId === null ? -1 : nodes.rowOf.get(selectedId) ?? -1;
     const order = this.placingOrder();
     const anchors = this.mesh.geometry.attributes.anchor.array;
@@ -307,16 +327,23 @@ AFRAME.registerComponent("service-labels", {
       const x0 = rects[row * 4], y0 = rects[row * 4 + 1], x1 = rects[row * 4 + 2], y1 = rects[row * 4 + 3];
       // The pointed-at and the selected name always show: beside the node over other nodes if it must.
       const spots = i < 0 ? SPOTS.length + NEAR_SPOTS.length : SPOTS.length;
+      // Of the free spots beside the node, the first that widens the picture not at all, else the
+      // one that widens it least; further off (with a leader) only if none is free.
+      let best = -1, bestGrowth = Infinity;
       for (let k = 0; k < spots; k++) {
+        if (k === NEAR_SPOTS.length && best >= 0) break;
         const [sx, sy, slideX, slideY, steps] = k < SPOTS.length ? SPOTS[k] : NEAR_SPOTS[k - SPOTS.length];
-        const gap = GAP_PX + steps * LEADER_PX;
-        const lx = (sx === 0 ? cx : sx < 0 ? x0 - gap - w / 2 : x1 + gap + w / 2) + slideX * w;
-        const ly = (sy === 0 ? cy : sy < 0 ? y0 - gap - h / 2 : y1 + gap + h / 2) + slideY * h;
-        box[0] = lx - w / 2; box[1] = ly - h / 2; box[2] = lx + w / 2; box[3] = ly + h / 2;
+        spotBox(box, sx, sy, slideX, slideY, GAP_PX + steps * LEADER_PX, w, h, cx, cy, x0, y0, x1, y1);
         if (box[0] < -halfW + EDGE_PX || box[2] > halfW - EDGE_PX || box[1] < -halfH + EDGE_PX || box[3] > halfH - EDGE_PX) continue;
         if (overlapsAny(box, placed, shown) || rectCrossedByAny(box, leaders, leaderCount)) continue;
         if (overlapsAny(box, this.obstacles, obstacleCount)) continue; // under the top bar, a list, a panel
         if (k < SPOTS.length && overlapsAny(box, rects, count, inFront)) continue;
+        if (k < NEAR_SPOTS.length) {
+          const growth = widening(content, box, fitW, fitH);
+          if (growth < bestGrowth) { best = k; bestGrowth = growth; }
+          if (growth <= 1e-6) break;
+          continue;
+        }
         if (steps) {
           // the leader starts at the node's edge and crosses no other node and no name
           const l = leaderCount * 4;
@@ -326,16 +353,60 @@ AFRAME.registerComponent("service-labels", {
           this.writeLeader(slot, row, l, cx, cy, anchors, corners);
           leaderCount++;
         }
-        placed.set(box, shown * 4);
-        this.shownRows[shown++] = row;
-        this.writeQuad(slot, row, box, cx, cy, anchors, corners);
+        best = k;
         break;
+      }
+      if (best < 0) continue;
+      if (best < NEAR_SPOTS.length) {
+        const [sx, sy, slideX, slideY] = NEAR_SPOTS[best];
+        spotBox(box, sx, sy, slideX, slideY, GAP_PX, w, h, cx, cy, x0, y0, x1, y1);
+      }
+      placed.set(box, shown * 4);
+      this.shownRows[shown++] = row;
+      this.writeQuad(slot, row, box, cx, cy, anchors, corners);
+      for (let k = 0; k < 2; k++) {
+        content[k] = Math.min(content[k], box[k]);
+        content[k + 2] = Math.max(content[k + 2], box[k + 2]);
       }
     }
     this.shown = shown;
     this.leaderCount = leaderCount;
     this.mesh.geometry.attributes.anchor.needsUpdate = true;
     this.mesh.geometry.attributes.corner.needsUpdate = true;
+  },
+
+  /**
+   * Place the names now, for the camera as it stands (the desktop framing asks, to see what room
+   * they take, before anything is drawn). Of the names of the `biggest` nodes (the first placed):
+   * how many show, and how far past the nodes' box (error markers included) they reach on each
+   * side, CSS pixels; null when there are no names to place.
+   */
+  placeNow(biggest) {
+    this.measureOverlays();
+    this.dirty = true;
+    this.tick(0);
+    if (!this.mesh) return null;
+    const first = new Set(this.placingOrder().subarray(0, biggest)); // a framing's few calls: allocating is fine
+    const [n0, n1, n2, n3] = this.nodesBox;
+    const reach = [n0, n1, n2, n3];
+    let shown = 0;
+    for (let i = 0; i < this.shown; i++) {
+      if (!first.has(this.shownRows[i])) continue;
+      shown++;
+      for (let k = 0; k < 2; k++) {
+        reach[k] = Math.min(reach[k], this.placedRects[i * 4 + k]);
+        reach[k + 2] = Math.max(reach[k + 2], this.placedRects[i * 4 + k + 2]);
+      }
+    }
+    return { shown, left: n0 - reach[0], top: n1 - reach[1], right: reach[2] - n2, bottom: reach[3] - n3 };
+  },
+
+  /** How far the longest name reaches from its node's side, CSS pixels on a desktop (0: no names). */
+  widestName() {
+    if (this.atlasStale) this.buildAtlas();
+    let widest = 0;
+    for (let slot = 0; slot < this.sizes.length / 2; slot++) widest = Math.max(widest, this.sizes[slot * 2]);
+    return widest ? widest + GAP_PX : 0;
   },
 
   /** The names on show: [{text, x0, y0, x1, y1}] in CSS pixels of the canvas (for tests and the console). */
@@ -395,6 +466,26 @@ AFRAME.registerComponent("service-labels", {
     corners[c + 4] = right; corners[c + 5] = top; corners[c + 6] = left; corners[c + 7] = top;
   },
 });
+
+/**
+ * Write into `box` the rectangle of a w × h name at a spot beside the node whose box is x0 … y1
+ * (centre cx, cy): sx, sy say which side (-1 before, 0 centred on the node, 1 after), the slides
+ * move it along the side in its widths and heights, `gap` is its distance from the node.
+ */
+function spotBox(box, sx, sy, slideX, slideY, gap, w, h, cx, cy, x0, y0, x1, y1) {
+  const lx = (sx === 0 ? cx : sx < 0 ? x0 - gap - w / 2 : x1 + gap + w / 2) + slideX * w;
+  const ly = (sy === 0 ? cy : sy < 0 ? y0 - gap - h / 2 : y1 + gap + h / 2) + slideY * h;
+  box[0] = lx - w / 2; box[1] = ly - h / 2; box[2] = lx + w / 2; box[3] = ly + h / 2;
+}
+
+/** How much a name at `box` would widen the content's box for a view fitW × fitH: the growth
+ * of the share of the view the content needs, across or up, whichever binds. */
+function widening(content, box, fitW, fitH) {
+  const before = Math.max((content[2] - content[0]) / fitW, (content[3] - content[1]) / fitH);
+  const after = Math.max((Math.max(content[2], box[2]) - Math.min(content[0], box[0])) / fitW,
+    (Math.max(content[3], box[3]) - Math.min(content[1], box[1])) / fitH);
+  return after - before;
+}
 
 /** Every name in one canvas, on a dark backing, in its service colour, and a solid patch for
  * the leaders; returns the names' pixel boxes and the inner part of the patch. */
