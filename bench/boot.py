@@ -5,7 +5,8 @@ temporary folder), each run starts `vrmon serve --replay FILE` from a checkout a
 freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
 `../shared/bench-peers/jaeger_ui_vs_vrmon.py` does for its side-by-side with Jaeger UI v2.19:
 
-- **listening**: server start (Popen) → the port accepts a TCP connection;
+- **listening**: server start (Popen) → the port accepts a TCP connection (vrmon binds it right after
+  reading its flags; `python -m bench.server_start` also times the page served and the CPU it took);
 - **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn, and
   the frame that drew it committed: ready turns true at the next animation frame, as Jaeger UI's rows
   count as painted at the second animation frame after they were added, the first being the one

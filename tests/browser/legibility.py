@@ -6,9 +6,9 @@ Three measurements, used together by the per-scene legibility tests:
   content's box covers (framing), the share of marks on screen and the share at least 2×2 px;
 - `overlay_cover(page, box)`: the share of the content's box covered by DOM overlays, sampled
   with `document.elementFromPoint`;
-- `read_3d_view(page, path)`: a screenshot of the 3D view with every DOM overlay hidden, read by
-  tesseract, so a name counts only if it can be read whole (not cut by the edge, not hidden);
-  `ocr_boxes(path, boxes)` reads that screenshot one label's box at a time.
+- `read_3d_view(page, path)`: a screenshot of the 3D view with every DOM overlay hidden
+  (`screenshot_3d_view`), read by tesseract, so a name counts only if it can be read whole (not
+  cut by the edge, not hidden); `ocr_boxes(path, boxes)` reads that screenshot one label's box at a time.
 """
 
 from __future__ import annotations
@@ -180,25 +180,51 @@ def ocr_words(image_path: Path) -> set[str]:
     return set(_words(text))
 
 
+# White between the labels' crops on the sheet ocr_boxes reads (prepared pixels: 3× the screen's).
+SHEET_GAP = 40
+
+
 def ocr_boxes(image_path: Path, boxes: list[dict], inset: int = 0) -> list[str]:
     """What tesseract reads as one line of text inside each box (x0, y0, x1, y1 in the
     screenshot's pixels, `inset` px in from each side: the text within a label's backing), as its
     letters and digits: a label read where it is drawn, as a person reads one name among many
-    marks (a whole-view read loses names among the dots of a 200-node graph)."""
+    marks (a whole-view read loses names among the dots of a 200-node graph).
+
+    The crops go one to a row, with white between, on one sheet that tesseract reads once (its
+    words are sorted back to their rows by height): a run of tesseract per box took 7-14 times
+    longer for the same reading (38 of 38 names of a 40-service graph, 8 of 9 of Yelp's)."""
     from PIL import Image
 
     tesseract = require_tesseract()
+    if not boxes:
+        return []
     image = Image.open(image_path)
-    read = []
-    for i, box in enumerate(boxes):
-        crop = image.crop((max(int(box["x0"]) + inset, 0), max(int(box["y0"]) + inset, 0),
-                           min(int(box["x1"]) - inset, image.width), min(int(box["y1"]) - inset, image.height)))
-        prepared = image_path.with_name(f"{image_path.stem}-box{i}.png")
-        _prepared_for_ocr(crop).save(prepared)
-        text = subprocess.run([tesseract, str(prepared), "-", "--psm", "7"], capture_output=True, text=True,
-                              check=True).stdout
-        read.append(letters_and_digits(" ".join(_words(text))))
-    return read
+    crops = []
+    for box in boxes:
+        x0, y0 = max(int(box["x0"]) + inset, 0), max(int(box["y0"]) + inset, 0)
+        x1, y1 = min(int(box["x1"]) - inset, image.width), min(int(box["y1"]) - inset, image.height)
+        crops.append(_prepared_for_ocr(image.crop((x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)))))
+    sheet = Image.new("L", (max(c.width for c in crops) + 2 * SHEET_GAP, sum(c.height + SHEET_GAP for c in crops) + SHEET_GAP), 255)
+    rows, y = [], SHEET_GAP
+    for crop in crops:
+        sheet.paste(crop, (SHEET_GAP, y))
+        rows.append((y - SHEET_GAP / 2, y + crop.height + SHEET_GAP / 2))
+        y += crop.height + SHEET_GAP
+    prepared = image_path.with_name(f"{image_path.stem}-boxes.png")
+    sheet.save(prepared)
+    tsv = subprocess.run([tesseract, str(prepared), "-", "--psm", "6", "tsv"], capture_output=True, text=True,
+                         check=True).stdout
+    words: list[list[tuple[int, str]]] = [[] for _ in rows]
+    for line in tsv.splitlines()[1:]:
+        # level, page, block, paragraph, line, word, left, top, width, height, confidence, text
+        field = line.split("\t")
+        if len(field) < 12 or field[0] != "5" or not field[11].strip():
+            continue
+        middle = int(field[7]) + int(field[9]) / 2
+        row = next((i for i, (top, bottom) in enumerate(rows) if top <= middle < bottom), None)
+        if row is not None:
+            words[row].append((int(field[6]), field[11]))
+    return [letters_and_digits(" ".join(_words(" ".join(text for _, text in sorted(row))))) for row in words]
 
 
 def letters_and_digits(text: str) -> str:
@@ -206,16 +232,21 @@ def letters_and_digits(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-def read_3d_view(page: Any, path: Path) -> set[str]:
-    """Screenshot the 3D view alone (DOM overlays hidden) to `path` and read it with OCR."""
-    require_tesseract()
+def screenshot_3d_view(page: Any, path: Path) -> Path:
+    """Screenshot the 3D view alone (DOM overlays hidden) to `path`."""
     page.evaluate(HIDE_OVERLAYS_JS)
     try:
         page.evaluate(TWO_FRAMES_JS)
         page.screenshot(path=str(path))
     finally:
         page.evaluate(RESTORE_OVERLAYS_JS)
-    return ocr_words(path)
+    return path
+
+
+def read_3d_view(page: Any, path: Path) -> set[str]:
+    """Screenshot the 3D view alone (DOM overlays hidden) to `path` and read it with OCR."""
+    require_tesseract()
+    return ocr_words(screenshot_3d_view(page, path))
 
 
 def names_read(words: set[str], names: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
 from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover,
-                                     read_3d_view)
+                                     read_3d_view, require_tesseract, screenshot_3d_view)
 from tests.generated_traces import LONG_AND_SHORT_NAMES, T0_US, service_names, store_of
 from vrmon.layout.services import ServicesParams
 from vrmon.model.span_batch import SpanBatch
@@ -222,12 +222,12 @@ def test_a_mid_sized_service_graph_fills_the_view_with_its_names_read_where_they
         store = store_of(service_mesh_batch(case, n_traces=120, names=LONG_AND_SHORT_NAMES[:case]))
         page.goto(vrmon_server([], store=store, scene="services") + "/")
     marks, labels, figures, names = framed_with_every_name(page)
-    shot = shots(tmp_path) / f"services-{case}.png"
-    read = names_read(read_3d_view(page, shot), names)
+    require_tesseract()
+    shot = screenshot_3d_view(page, shots(tmp_path) / f"services-{case}.png")
     read_in_place = sorted(label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6))
                            if text == letters_and_digits(label["text"]))
     print(f"\n{case}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
-          f"{len(names)} names, read in place {len(read_in_place)}, in the whole view {len(read)}, {figures}, "
+          f"{len(names)} names, read in place {len(read_in_place)}, {figures}, "
           f"not read in place {sorted(set(names) - set(read_in_place))}")
     assert marks["marks"] == len(names) >= 5
     assert marks["box_share"] >= least
@@ -236,7 +236,8 @@ def test_a_mid_sized_service_graph_fills_the_view_with_its_names_read_where_they
     assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0 and figures["smallest_px"] >= 16
     assert page.evaluate(UNDER_OVERLAYS_JS, labels) == []
     # Every name shows, and tesseract reads them where they stand: all but the two-letter 'ui' and
-    # 'fx' on 2026-11-30, each clear on the screenshot (read all at once it loses 'db' and 'kv' too).
+    # 'fx' on 2026-11-30, each clear on the screenshot (read all at once, which takes longer, it
+    # lost 'db' and 'kv' too, and yelp_main/api_proxy's punctuation).
     assert len(read_in_place) >= 0.8 * len(names), read_in_place
     assert page.errors == []
 
@@ -287,7 +288,15 @@ def test_in_a_headset_the_graph_is_in_front_at_room_size_and_names_keep_their_an
     install_emulated_headset(page)
     page, names = open_services(vrmon_server, page, 40)
     enter_vr(page)
-    page.wait_for_function(f"() => ({LABELS_JS})().length > 0")
+    # The head stands at its height and the names are placed for where it looks (on a busy machine
+    # the first frames in the headset came before the head's pose, or before the names' placement)
+    page.wait_for_function("""() => {
+      const sceneEl = document.querySelector('a-scene'), camera = sceneEl.renderer.xr.getCamera();
+      const labels = document.querySelector('[service-labels]').components['service-labels'];
+      if (new AFRAME.THREE.Vector3().setFromMatrixPosition(camera.matrixWorld).y < 1 || !labels.shown) return false;
+      const m = new AFRAME.THREE.Matrix4().multiplyMatrices(camera.matrixWorldInverse, labels.el.object3D.matrixWorld).elements;
+      return m.every((v, i) => Math.abs(v - labels.lastMatrix[i]) < 1e-5);
+    }""")
     seen = page.evaluate("""() => {
       const THREE = AFRAME.THREE;
       const sceneEl = document.querySelector('a-scene');

@@ -41,6 +41,20 @@ class DetailLevel:
         return bool(self.expanded) or self.depth is not None or self.everything
 
 
+@dataclass(frozen=True)
+class Reaching:
+    """Per span, whether its subtree reaches into a zoomed window from `lo` to `hi` (`reaching[idx]`),
+    worked out for the spans asked about: a live view asks about its new and widened spans, not
+    about every span at each delta (`reaching[:]`: all of them)."""
+
+    extent: tuple[np.ndarray, np.ndarray]
+    lo: float
+    hi: float
+
+    def __getitem__(self, idx) -> np.ndarray:
+        return (self.extent[1][idx] >= self.lo) & (self.extent[0][idx] <= self.hi)
+
+
 @dataclass
 class Cut:
     shown: np.ndarray  # bool per span: drawn as its own bar
@@ -75,7 +89,7 @@ def carry_up(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, levels: list[np
 
 
 def passing(idx: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float,
-            detail: DetailLevel, within: np.ndarray | None) -> np.ndarray:
+            detail: DetailLevel, within: np.ndarray | Reaching | None) -> np.ndarray:
     """Per span of `idx`: whether it passes the view's criterion (drawn when its parent is drawn).
     Passing nests: a span's parent passes whenever the span does (extents hold their children's)."""
     if detail.everything:
@@ -135,7 +149,7 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
 
 def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
                  end: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float, detail: DetailLevel,
-                 within: np.ndarray | None, widened: np.ndarray) -> Cut | None:
+                 within: np.ndarray | Reaching | None, widened: np.ndarray) -> Cut | None:
     """`c`, the same view's fold (the same criterion, threshold and window), with the spans appended
     after it (from len(c.shown) on; `widened`: earlier spans whose subtree's extent grew since): the
     new spans drawn or added to their holders' summaries, what `cut` makes of all of them. None

@@ -24,7 +24,7 @@ from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.tracks import Packing, pack_tracks, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
-from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, cut, extended_cut, raised_cut
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, Reaching, cut, extended_cut, raised_cut
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
@@ -72,7 +72,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     min_us = axis.span * p.min_bar / p.width
     # zoomed, only subtrees reaching into the window unfold: the rest stay in their holders' summaries
     # (a trace small enough for a row per span folds nothing: its rows stay where they were)
-    within = (b.extent[1] >= axis.lo) & (b.extent[0] <= axis.hi) if axis.zoomed and n > p.span_rows else None
+    within = Reaching(b.extent, axis.lo, axis.hi) if axis.zoomed and n > p.span_rows else None
     if previous is not None and axis.zoomed and len(previous.rows) <= p.span_rows < n:
         previous = None  # its fold did not follow the window: it cannot be extended into one that does
     fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
@@ -233,7 +233,7 @@ def rows_of(lane: np.ndarray, track: np.ndarray, lanes: int, p: WaterfallParams)
     return (track, rows_in_lane, *row_pitch(rows_in_lane, p))
 
 
-def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | None, min_us: float, p: WaterfallParams,
+def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | None, min_us: float, p: WaterfallParams,
            previous: Overview | None, keep: bool = True) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
@@ -267,13 +267,14 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: np.ndarray | 
             c = extend(previous.cut, previous.fold_us)
             if c is not None:
                 return previous.fold_us, c, previous.fold_us != candidates[-1]
-        fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within, axis, min_us,
-                                 lambda rows: fits(rows, p))
+        fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within[:] if within is not None else None,
+                                 axis, min_us, lambda rows: fits(rows, p))
         if (same_window or rescaled) and fold_us >= previous.fold_us:
             # a coarser fold of the same spans folds some bars more: from the bars, not every span
             c = extend(raised_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, b.extent, fold_us), fold_us)
     if c is None:
-        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail, within)
+        c = cut(cols.ids, cols.parent, cols.service, cols.flags, start, end, cols.depth, b.levels, b.extent, fold_us, detail,
+                within[:] if within is not None else None)
     return fold_us, c, False
 
 
