@@ -19,7 +19,7 @@ import numpy as np
 
 from tests.conftest import ROOT, free_port
 from tests.jaeger_harness import live_jaeger  # noqa: F401  (fixture)
-from tests.test_jaeger_failures import assert_survives_and_recovers, start_with_hotrod
+from tests.test_jaeger_failures import SHORT_DEADLINES, assert_survives_and_recovers, start_with_hotrod
 from tests.jaeger_stub import JaegerStub
 from tests.recorded_backend import Fault
 from vrmon.model.details import span_details
@@ -88,7 +88,7 @@ def test_a_gzip_bomb_is_refused_after_the_cap_not_inflated_whole(live_jaeger):
 
 
 def test_a_server_trickling_bytes_is_cut_off_by_the_whole_answer_deadline(live_jaeger):
-    stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19")
+    stub, live, viewer = start_with_hotrod(live_jaeger, "v2.19", **SHORT_DEADLINES)
     stub.fault = Fault("trickle", seconds=0.2)  # each read comes well within the 1 s timeout
     words = ["no answer from", "within 1 s"]
     assert_survives_and_recovers(live, stub, viewer, words, lambda: setattr(stub, "fault", None))
