@@ -192,8 +192,7 @@ def test_trigger_on_a_span_opens_the_in_world_panel_with_its_details(headset):
     open_panel_on(page, table, target)
     panel = page.evaluate(
         "() => { const p = window.headset.panel(); return {selected: window.vrmon.system.selectedId,"
-        " subtitle: p.subtitle.text, facts: p.facts.text, rows: p.rows.map((r) => r.label.text), items: p.items.map((i) => i.text),"
-        " typeset: Boolean(p.title.textRenderInfo) }; }"
+        " subtitle: p.subtitle.text, facts: p.facts.text, rows: p.rows.map((r) => r.label.text), items: p.items.map((i) => i.text) }; }"
     )
     assert panel["selected"] == target
     assert panel["subtitle"].startswith(table[target]["service"])
@@ -201,7 +200,8 @@ def test_trigger_on_a_span_opens_the_in_world_panel_with_its_details(headset):
     assert panel["rows"][0] == "Parent"
     headings = [item for item in panel["items"] if not item.startswith(" ")]
     assert [h.split(" (")[0] for h in headings] == ["Parent", "Children", "Tags", "Logs", "Process"]
-    assert panel["typeset"] is True  # troika laid the text out with the font vrmon serves
+    # troika lays the text out with the font vrmon serves, asynchronously (a worker): wait for it
+    page.wait_for_function("() => Boolean(window.headset.panel().title.textRenderInfo)")
     assert page.external_requests == []
     # Labels in the headset: the selected span's name, plus a fixed few nearest ones.
     page.wait_for_function(
