@@ -112,9 +112,6 @@ def label_figures(labels: list[dict], marks: dict) -> dict:
 def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, n_services):
     page, names = open_services(vrmon_server, page, n_services)
     marks = mark_figures(page)
-    # an overlay that shows or resizes after the names were placed (the error key, the host gauge)
-    # has them placed again at the next frame: wait for that, then measure
-    page.wait_for_function(f"() => ({UNDER_OVERLAYS_JS})(({LABELS_JS})()).length === 0", timeout=10_000)
     labels = page.evaluate(LABELS_JS)
     figures = label_figures(labels, marks)
     under_overlays = page.evaluate(UNDER_OVERLAYS_JS, labels)

@@ -126,13 +126,8 @@ AFRAME.registerComponent("service-labels", {
     this.overlays = this.data.avoid ? [...document.querySelectorAll(this.data.avoid)] : [];
     this.obstacles = new Float32Array(this.overlays.length * 4);
     this.obstacleCount = 0;
-    // Overlays change size when they fold, open or show; their boxes are read then, not per frame,
-    // and a frame is asked for: at rest nothing else would draw one, and a name would stay under them.
-    this.onOverlays ??= () => {
-      this.measureOverlays();
-      this.dirty = true;
-      this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
-    };
+    // Overlays change size when they fold, open or show; their boxes are read then, not per frame.
+    this.onOverlays ??= () => { this.measureOverlays(); this.dirty = true; };
     this.overlayWatch = new ResizeObserver(this.onOverlays);
     for (const overlay of this.overlays) this.overlayWatch.observe(overlay);
     window.addEventListener("resize", this.onOverlays);
