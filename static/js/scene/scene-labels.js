@@ -8,6 +8,7 @@
 // their top, so neither reaches into the bars.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
+import { xOfTime } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;
 
@@ -245,12 +246,22 @@ AFRAME.registerComponent("scene-labels", {
     this.buildBreaks(labels, bounds);
   },
 
-  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break. */
+  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break on
+   * show (the axis's knots say where; breaks a moment apart may share one label), from above the
+   * ruler's ticks: the break's length hangs under them, and a line down to it would cross the
+   * tick the trace wakes up at, centred just after the break. */
   buildBreaks(labels, bounds) {
-    const breaks = labels.filter((label) => label.kind === "break");
-    if (!breaks.length) return;
-    const points = new Float32Array(breaks.length * 6);
-    breaks.forEach(({ pos: [x, y] }, i) => points.set([x, y + 0.6, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
+    const label = labels.find((l) => l.kind === "break");
+    const axis = this.system.scene?.axis;
+    if (!label || !axis) return;
+    const above = label.pos[1] + 2 * (label.size ?? STYLES.break.height); // the break's length, then the ticks' row
+    const xs = [];
+    for (let k = 1; k + 1 < axis.warped.length; k += 2) { // every other stretch of the axis is a break
+      const middle = (axis.warped[k] + axis.warped[k + 1]) / 2;
+      if (middle >= axis.lo && middle <= axis.hi) xs.push(xOfTime(axis, middle));
+    }
+    const points = new Float32Array(xs.length * 6);
+    xs.forEach((x, i) => points.set([x, above, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
     const lines = new THREE.LineSegments(geometry, this.breakMaterial);
