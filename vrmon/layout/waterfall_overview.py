@@ -10,7 +10,7 @@ Everything is vectorised; the only per-item Python is one label per lane and per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,6 +63,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
                     bases: TraceBases | None = None, previous: Overview | None = None) -> Overview:
     """The view of `trace` that `detail` asks for; `bases` keeps what the trace's views share.
     `previous`, the same view before the trace grew, lets a live trace's fold grow with it."""
+    p = seen_nearer(p, detail.nearer)
     idle_gap = p.idle_gap if detail.idle else 0.0
     b = bases.get(trace, idle_gap) if bases is not None else trace_basis(store, trace, idle_gap)
     rows, cols, start, end, warp = b.rows, b.cols, b.start, b.end, b.warp
@@ -207,6 +208,16 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     bottom = min([ruler_y] + [label.pos[1] for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
     return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
+
+
+def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
+    """The overview's least sizes for a viewer `steps` times twice as close as its distance: marks
+    and rows that many times halved look as big as the overview's (level of detail that follows a
+    headset viewer's distance, as a time zoom's follows the time shown). Names keep their size."""
+    if not steps:
+        return p
+    k = 2.0 ** steps
+    return replace(p, min_bar=p.min_bar / k, min_row=p.min_row / k, lod_pixels=p.lod_pixels / k)
 
 
 def spread_rows(y: np.ndarray, bar: float, floor: float, top: float):
