@@ -4,7 +4,7 @@ never arrived, two spans 15 s apart, breaks a moment apart, a chain 200 calls de
 calling 2,000 others. One server holds them all and one 1280×720 page shows each in turn (a trace
 switch), then again after Reset (R): the marks' box covers ≥ 30 % of the part of the canvas the
 trace list and the top and bottom bars leave free (of the whole canvas where the list is folded: a
-lone span alone), ≥ 90 % of the marks are on screen and ≥ 80 % at least 2×2 px; no label is cut by the edge, overlaps another or lies on a bar
+lone span alone), ≥ 90 % of the marks are on screen and ≥ 80 % at least 2×2 px; every label's letters are ≥ 12 px tall; no label is cut by the edge, overlaps another or lies on a bar
 (a span's own label lies on its bar: that is where it is read), and OCR reads every lane name.
 """
 
@@ -16,6 +16,7 @@ from tests.browser.helpers import next_frames
 from tests.browser.legibility import letters_and_digits, mark_figures, ocr_boxes, screenshot_3d_view
 from tests.browser.test_waterfall_legibility import CAMERA_JS, LABEL_PX_JS, overlapping_lanes
 from tests.browser.test_waterfall_span_labels import BARS_JS, SPAN_KINDS, crosses, label_node, letters
+from tests.conftest import FIXTURES
 from tests.generated_traces import deep_chain_batch, fan_out_batch, spans_batch, zero_length_batch
 from vrmon.model.span_store import SpanStore
 
@@ -78,7 +79,7 @@ def assert_reads(page, case: str, shot) -> dict:
     cut = [t["text"] for t in everything if t["x0"] < 0 or t["x1"] > figures["width"] or t["y0"] < 0 or t["y1"] > figures["height"]]
     assert not cut, (case, "cut by the edge", cut)
     assert overlapping_lanes(everything) == [], (case, "labels overlap")
-    small = [(t["text"], round(t["font"], 1)) for t in labels["lane"] + labels["span"] + labels["span-left"] if t["font"] < 12]
+    small = [(t["text"], round(t["font"], 1)) for t in everything if t["font"] < 12]
     assert not small, (case, "smaller than 12 px", small)
     bars = page.evaluate(BARS_JS)
     spans = labels["span"] + labels["span-left"]
@@ -132,4 +133,55 @@ def test_a_lone_span_alone_fills_the_view_with_its_bar_name_and_label(vrmon_serv
     assert figures["box_share"] >= 0.30, figures["box"]
     (span,) = page.evaluate(LABEL_PX_JS, ["span"])
     assert span["text"] == "cart/call-0 · 0 µs"
+    assert not page.errors
+
+
+# Each ghost of the comparison as drawn (its instance's box projected to CSS px).
+GHOSTS_JS = """
+() => {
+  const THREE = AFRAME.THREE, sceneEl = document.querySelector("a-scene"), camera = sceneEl.camera;
+  const canvas = sceneEl.canvas.getBoundingClientRect();
+  const ghosts = document.querySelector("[compare-marks]").components["compare-marks"].ghosts;
+  camera.updateMatrixWorld();
+  ghosts.updateMatrixWorld(true);
+  const m = new THREE.Matrix4(), v = new THREE.Vector3(), rects = [];
+  for (let i = 0; i < ghosts.count; i++) {
+    ghosts.getMatrixAt(i, m);
+    m.premultiply(ghosts.matrixWorld);
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let c = 0; c < 8; c++) {
+      v.set(c & 1 ? 0.5 : -0.5, c & 2 ? 0.5 : -0.5, c & 4 ? 0.5 : -0.5).applyMatrix4(m).project(camera);
+      const x = (v.x + 1) / 2 * canvas.width, y = (1 - v.y) / 2 * canvas.height;
+      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+    }
+    rects.push({ x0, y0, x1, y1 });
+  }
+  return rects;
+}
+"""
+
+
+def test_a_compared_traces_ghosts_lie_under_their_anchors_clear_of_every_label_and_bar(vrmon_server, open_app, page, tmp_path):
+    """HotROD's trimmed retry trace against the serial one: A's 24 spans missing from B stood a
+    'row' (two bar heights) under their anchors, across the next rows' bars and labels (3 labels
+    under ghosts); now each lies in the free band under its anchor's bar."""
+    serial, retries = "fe65c5beefbe4e96119efbba3da07e99", "ea6db5d7b317ca1a5e2c4e0e7cea53ce"
+    base = vrmon_server([FIXTURES / "otlp-hotrod-dispatch-40spans-serial.json",
+                         FIXTURES / "otlp-hotrod-dispatch-trimmed-16spans-retries.json"], scene="waterfall", host_metrics=False)
+    open_app(base, f"#trace={retries}&compare={serial}")
+    page.wait_for_function("() => document.querySelector('[compare-marks]').components['compare-marks'].ghosts.count === 24",
+                           timeout=20_000)
+    page.mouse.move(640, 20)
+    next_frames(page)
+    ghosts = page.evaluate(GHOSTS_JS)
+    labels = [label for kind in labels_by_kind(page).values() for label in kind]
+    bars = page.evaluate(BARS_JS)
+    under_ghosts = [label["text"] for label in labels for g in ghosts if crosses(letters(label), g)]
+    on_bars = [b["id"] for b in bars for g in ghosts if crosses((g["x0"], g["y0"], g["x1"], g["y1"]), b)]
+    small = [g for g in ghosts if g["y1"] - g["y0"] < 2]
+    page.screenshot(path=str(tmp_path / "compare.png"))
+    print(f"\n{len(ghosts)} ghosts, {min(g['y1'] - g['y0'] for g in ghosts):.1f}-{max(g['y1'] - g['y0'] for g in ghosts):.1f} px tall")
+    assert not under_ghosts, f"labels under ghosts: {under_ghosts}"
+    assert not on_bars, f"ghosts across bars: {on_bars}"
+    assert not small, small
     assert not page.errors

@@ -115,6 +115,7 @@ AFRAME.registerComponent("scene-labels", {
   },
 
   clear() {
+    this.letters = null;
     for (const name of ["labels", "rules", "breaks"]) {
       const object = this.el.getObject3D(name);
       if (!object) continue;
@@ -146,6 +147,7 @@ AFRAME.registerComponent("scene-labels", {
     const growing = GROWING[this.system.scene?.layout] ?? {};
     const heights = labels.map((label) => label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? (STYLES[label.kind] ?? STYLES.tick).height);
     const rooms = growthRoom(labels, heights, heights.map((height, i) => height * (boxes[i].w / boxes[i].h)), growing);
+    const letters = new Float32Array(count * 4);
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
@@ -166,7 +168,11 @@ AFRAME.registerComponent("scene-labels", {
         uvs.set([u, v], vertex * 2);
       });
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
+      const inset = (PAD_PX / box.h) * height; // the atlas pads each line on every side
+      letters.set([label.pos[0] + left + inset, label.pos[1] + bottom + inset, label.pos[0] + left + width - inset,
+        label.pos[1] + bottom + height - inset], i * 4);
     });
+    this.letters = letters;
     const geometry = billboardGeometry(anchors, corners, uvs, indices);
     geometry.setAttribute("growth", new THREE.BufferAttribute(growths, 4));
     geometry.computeBoundingSphere();
@@ -175,6 +181,13 @@ AFRAME.registerComponent("scene-labels", {
     mesh.renderOrder = 3; // after the opaque spans and the translucent marks over them (finding shells, compare frames, edges)
     this.el.setObject3D("labels", mesh);
     this.buildRules(labels);
+    this.el.sceneEl.emit("scene-labels-drawn", {}, false);
+  },
+
+  /** Where each label's letters are (x0, y0, x1, y1 per label, in the world's metres, as drawn on
+   * a screen: quads face a camera looking along -z), for marks that must keep clear of them. */
+  letterBoxes() {
+    return this.letters ?? new Float32Array(0);
   },
 
   /** The share of a label's quad its letters take (font size / quad height; the rest is padding). */
