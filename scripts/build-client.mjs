@@ -43,7 +43,8 @@ const vendorUrls = {
 rmSync(OUTDIR, { recursive: true, force: true }); // no chunk of an earlier build is left to be served
 const result = await esbuild.build({
   absWorkingDir: ROOT,
-  entryPoints: ["static/js/main.js"],
+  // main.js: the first picture, then A-Frame; app.js (which it imports then): everything else
+  entryPoints: ["static/js/main.js", "static/js/app.js"],
   bundle: true,
   format: "esm",
   splitting: true, // the headset's modules (dynamic imports) become chunks loaded on demand
