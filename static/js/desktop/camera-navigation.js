@@ -25,7 +25,7 @@ const VR_STANDOFF = 4; // metres between the viewer and the front of the scene i
 // growing (scene-labels); where they have no room to (many lanes), the picture is brought wider,
 // up to VR_MOST_DEGREES, for its names to need less.
 const VR_DISTANCE = 2.2; // metres
-const VR_WIDTH_DEGREES = 60;
+export const VR_WIDTH_DEGREES = 60;
 const VR_MOST_DEGREES = 90;
 const VR_CENTRE_DEGREES = -6; // below the horizon
 const VR_EYE_HEIGHT = 1.6;

@@ -13,7 +13,8 @@ import { FLAG, decodeServerFrame } from "../data/protocol.js";
 import { viewInsets } from "../desktop/view-insets.js";
 import { PITCH_DEGREES, framedPose, waterfallFraming } from "./framing.js";
 import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
-import { drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { breakXs } from "../data/time-axis.js";
 import { legendEntries, showLegend } from "../desktop/legend-entries.js";
 
 export const PICTURE_ID = "first-picture";
@@ -155,7 +156,7 @@ export function drawFirstPicture(frame, canvas, setup) {
   const labels = frame.labels; // all of them: the span names too, as on a screen
   drawRules(ctx, view, labels, frame.scene.bounds);
   drawMarks(ctx, view, frame);
-  drawBreaks(ctx, view, labels, frame.scene.bounds);
+  drawBreaks(ctx, view, labels, frame.scene);
   drawLabels(ctx, view, frame, labels, colours);
   canvas.view = view; // where it was seen from: the tests compare it with the 3D view
   return canvas;
@@ -242,13 +243,14 @@ function drawRules(ctx, view, labels, bounds) {
   }
 }
 
-/** scene-labels' line at each compressed idle stretch, up through the lanes in front. */
-function drawBreaks(ctx, view, labels, bounds) {
-  ctx.strokeStyle = styleOf({ kind: "break" }).color;
+/** scene-labels' line through each compressed idle stretch on show, in front of the lanes. */
+function drawBreaks(ctx, view, labels, { axis, bounds }) {
+  const label = labels.find((l) => l.kind === "break");
+  if (!label || !axis) return;
+  const bottom = breakLineBottom(label);
+  ctx.strokeStyle = styleOf(label).color;
   ctx.lineWidth = 1;
-  for (const { kind, pos: [x, y] } of labels) {
-    if (kind === "break") line(ctx, view, [x, y + 0.6, bounds[5] + 0.05], [x, bounds[4], bounds[5] + 0.05]);
-  }
+  for (const x of breakXs(axis)) line(ctx, view, [x, bottom, bounds[5] + 0.05], [x, bounds[4], bounds[5] + 0.05]);
 }
 
 function line(ctx, view, from, to) {

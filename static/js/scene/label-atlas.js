@@ -40,6 +40,12 @@ export function labelQuad(label, box, height) {
   return { left: -style.anchor[0] * width, bottom: -style.anchor[1] * height, width, height };
 }
 
+/** Where the waterfall's lines through its idle breaks start (metres up): above the break label's
+ * row (the break's length) and the ticks' row over it (scene-labels.js's buildBreaks). */
+export function breakLineBottom(breakLabel) {
+  return breakLabel.pos[1] + 2 * (breakLabel.size ?? styleOf(breakLabel).height);
+}
+
 /** Pack every label's text into one canvas, row by row; `colorOf(label)`: a lane's colour. Returns the canvas and pixel boxes. */
 export function drawAtlas(labels, colorOf) {
   const measure = document.createElement("canvas").getContext("2d");

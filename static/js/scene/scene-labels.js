@@ -8,7 +8,8 @@
 // their top, so neither reaches into the bars.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
-import { LETTER_SHARE, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { LETTER_SHARE, PAD_PX, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { breakXs } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;
 
@@ -95,6 +96,7 @@ AFRAME.registerComponent("scene-labels", {
   },
 
   clear() {
+    this.letters = null;
     for (const name of ["labels", "rules", "breaks"]) {
       const object = this.el.getObject3D(name);
       if (!object) continue;
@@ -126,6 +128,7 @@ AFRAME.registerComponent("scene-labels", {
     const growing = GROWING[this.system.scene?.layout] ?? {};
     const heights = labels.map((label) => labelHeight(label, this.system.scene?.layout));
     const rooms = growthRoom(labels, heights, heights.map((height, i) => height * (boxes[i].w / boxes[i].h)), growing);
+    const letters = new Float32Array(count * 4);
     labels.forEach((label, i) => {
       const box = boxes[i];
       // a label not drawn here keeps its place in the mesh as an empty quad (quad i is label i)
@@ -142,7 +145,11 @@ AFRAME.registerComponent("scene-labels", {
         uvs.set([u, v], vertex * 2);
       });
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
+      const inset = (PAD_PX / box.h) * height; // the atlas pads each line on every side
+      letters.set([label.pos[0] + left + inset, label.pos[1] + bottom + inset, label.pos[0] + left + width - inset,
+        label.pos[1] + bottom + height - inset], i * 4);
     });
+    this.letters = letters;
     const geometry = billboardGeometry(anchors, corners, uvs, indices);
     geometry.setAttribute("growth", new THREE.BufferAttribute(growths, 4));
     geometry.computeBoundingSphere();
@@ -151,6 +158,13 @@ AFRAME.registerComponent("scene-labels", {
     mesh.renderOrder = 3; // after the opaque spans and the translucent marks over them (finding shells, compare frames, edges)
     this.el.setObject3D("labels", mesh);
     this.buildRules(labels);
+    this.el.sceneEl.emit("scene-labels-drawn", {}, false);
+  },
+
+  /** Where each label's letters are (x0, y0, x1, y1 per label, in the world's metres, as drawn on
+   * a screen: quads face a camera looking along -z), for marks that must keep clear of them. */
+  letterBoxes() {
+    return this.letters ?? new Float32Array(0);
   },
 
   /** The share of a label's quad its letters take (font size / quad height; the rest is padding). */
@@ -175,12 +189,18 @@ AFRAME.registerComponent("scene-labels", {
     this.buildBreaks(labels, bounds);
   },
 
-  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break. */
+  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break on
+   * show (the axis's knots say where; breaks a moment apart may share one label), from above the
+   * ruler's ticks: the break's length hangs under them, and a line down to it would cross the
+   * tick the trace wakes up at, centred just after the break. */
   buildBreaks(labels, bounds) {
-    const breaks = labels.filter((label) => label.kind === "break");
-    if (!breaks.length) return;
-    const points = new Float32Array(breaks.length * 6);
-    breaks.forEach(({ pos: [x, y] }, i) => points.set([x, y + 0.6, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
+    const label = labels.find((l) => l.kind === "break");
+    const axis = this.system.scene?.axis;
+    if (!label || !axis) return;
+    const above = breakLineBottom(label);
+    const xs = breakXs(axis);
+    const points = new Float32Array(xs.length * 6);
+    xs.forEach((x, i) => points.set([x, above, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
     const lines = new THREE.LineSegments(geometry, this.breakMaterial);
