@@ -4,7 +4,7 @@ never arrived, two spans 15 s apart, breaks a moment apart, a chain 200 calls de
 calling 2,000 others. One server holds them all and one 1280×720 page shows each in turn (a trace
 switch), then again after Reset (R): the marks' box covers ≥ 30 % of the part of the canvas the
 trace list and the top and bottom bars leave free (of the whole canvas where the list is folded: a
-lone span alone), ≥ 90 % of the marks are on screen and ≥ 80 % at least 2×2 px; no label is cut by the edge, overlaps another or lies on a bar
+lone span alone), ≥ 90 % of the marks are on screen and ≥ 80 % at least 2×2 px; every label's letters are ≥ 12 px tall; no label is cut by the edge, overlaps another or lies on a bar
 (a span's own label lies on its bar: that is where it is read), and OCR reads every lane name.
 """
 
@@ -79,7 +79,7 @@ def assert_reads(page, case: str, shot) -> dict:
     cut = [t["text"] for t in everything if t["x0"] < 0 or t["x1"] > figures["width"] or t["y0"] < 0 or t["y1"] > figures["height"]]
     assert not cut, (case, "cut by the edge", cut)
     assert overlapping_lanes(everything) == [], (case, "labels overlap")
-    small = [(t["text"], round(t["font"], 1)) for t in labels["lane"] + labels["span"] + labels["span-left"] if t["font"] < 12]
+    small = [(t["text"], round(t["font"], 1)) for t in everything if t["font"] < 12]
     assert not small, (case, "smaller than 12 px", small)
     bars = page.evaluate(BARS_JS)
     spans = labels["span"] + labels["span-left"]

@@ -42,6 +42,8 @@ CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to ma
 SUMMARY_ROWS = 8  # summaries that may take rows of their own (under their holders) when rows are few
 FOLD_LABEL_ROOM = 2.0  # of a lane's least height, the least row pitch at which a summary's row is labelled with its count
 FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
+# of a lane's least height, the ruler's letters (ticks, breaks): ≥ 12 px at 1280×720 where lane names are ≥ 13 px
+RULER_FONT = 0.9
 LONE_VIEW = 0.44  # of a view, what a trace's one bar fills (a lone span: all there is to see; less the width overlays take)
 SCREEN_ASPECT = 16 / 9  # a view's width over its height, as lone_bar plans for
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
@@ -202,7 +204,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
                              p.lane_height, p.bar_depth, None if own_rows else ~np.isin(shown, holders))
     labels += bar_labels
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
-    ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * RULER_FONT * LABEL_BOX)
     if instant:  # no time passes: one tick says when (its start), not a scale of 1 µs the bars do not have
         ruler_labels = ruler_labels[:1]
     labels += ruler_labels
@@ -211,7 +213,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # the top lane's name reaches above its bars when they are thinner than its letters
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
     # a tick or a break's length, centred on its time, can reach past the last bar's end
-    tick_char = CHAR_WIDTH * p.lane_height * 0.8
+    tick_char = CHAR_WIDTH * p.lane_height * RULER_FONT
     # (and a span's label beside its bar, past the last bar's end)
     right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels]
                 + [right_end(label) for label in bar_labels])
