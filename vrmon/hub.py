@@ -37,6 +37,7 @@ from vrmon.protocol import (
     Detail,
     Expand,
     Filter,
+    Nearer,
     Resync,
     Reveal,
     Select,
@@ -310,9 +311,12 @@ class Hub:
         elif isinstance(message, Detail):
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
-                                                                                                 idle=message.idle, window=key.detail.window)))
+                                                                                                 idle=message.idle, window=key.detail.window,
+                                                                                                 nearer=key.detail.nearer)))
         elif isinstance(message, Zoom):
-            self._zoom(viewer, message.window)
+            self._zoom(viewer, window=message.window)
+        elif isinstance(message, Nearer):
+            self._zoom(viewer, nearer=message.steps)
 
     def _send_ranks(self, viewer: Viewer) -> None:
         """The percentile rank of each span of the viewer's view, if it colours by them."""
@@ -339,13 +343,14 @@ class Hub:
         detail = replace(key.detail, expanded=key.detail.expanded | {node_id - SUMMARY_BASE})
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
-    def _zoom(self, viewer: Viewer, window: tuple[float, float] | None) -> None:
-        """The viewer zooms the waterfall's time axis: it moves to the view of that window, keeping its folds."""
+    def _zoom(self, viewer: Viewer, **change) -> None:
+        """The viewer zooms the waterfall's time axis (`window`) or comes nearer to it (`nearer`): it
+        moves to the view of that window and distance, keeping its folds."""
         view = viewer.channel.view
         if view.preset.layout != "waterfall":
-            raise ProtocolError(f"zoom works on the waterfall; this scene is a {view.preset.layout}")
+            raise ProtocolError(f"{'zoom' if 'window' in change else 'nearer'} works on the waterfall; this scene is a {view.preset.layout}")
         key = viewer.channel.key
-        self._join(viewer, replace(key, trace=view.trace, detail=replace(key.detail, window=window)))
+        self._join(viewer, replace(key, trace=view.trace, detail=replace(key.detail, **change)))
 
     def _reveal(self, viewer: Viewer, message: Reveal) -> None:
         """Show a trace in the waterfall with the named spans drawn (their folds opened), then say

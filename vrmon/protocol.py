@@ -297,6 +297,13 @@ class Zoom:
 
 
 @dataclass(frozen=True)
+class Nearer:
+    """How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance."""
+
+    steps: int
+
+
+@dataclass(frozen=True)
 class Filter:
     """The viewer's search, so the server can count matches among the spans it folded."""
 
@@ -308,6 +315,7 @@ class Filter:
 
 
 MAX_DETAIL_DEPTH = 10_000
+MAX_NEARER = 4  # a sixteenth of the overview's distance: about 14 cm from a picture framed at 2.2 m
 
 
 @dataclass(frozen=True)
@@ -361,7 +369,7 @@ class Compare:
     b: str
 
 
-ClientMessage = (Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Filter | ReplayRequest | Reveal | Colour
+ClientMessage = (Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Nearer | Filter | ReplayRequest | Reveal | Colour
                  | Compare)
 
 
@@ -413,6 +421,10 @@ def detail_frame(depth: int | None = None, everything: bool = False, idle: bool 
 
 def zoom_frame(window: tuple[float, float] | None) -> bytes:
     return encode_frame({"type": "zoom", "window": list(window) if window is not None else None})
+
+
+def nearer_frame(steps: int) -> bytes:
+    return encode_frame({"type": "nearer", "steps": steps})
 
 
 def filter_frame(text: str = "", service: str = "", min_duration_us: float = 0, errors_only: bool = False,
@@ -480,6 +492,11 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         return Detail(depth, everything, idle)
     if kind == "zoom":
         return Zoom(_window(frame.get("window")))
+    if kind == "nearer":
+        steps = frame.get("steps")
+        if not isinstance(steps, int) or isinstance(steps, bool) or not 0 <= steps <= MAX_NEARER:
+            raise ProtocolError(f"nearer: 'steps' must be an integer between 0 and {MAX_NEARER}")
+        return Nearer(steps)
     if kind == "resync":
         return Resync()
     if kind == "scene":

@@ -132,7 +132,7 @@ class SceneView:
         cut = self._overview.cut
         return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
                 "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
-                "window": list(self.detail.window) if self.detail.window is not None else None,
+                "window": list(self.detail.window) if self.detail.window is not None else None, "nearer": self.detail.nearer,
                 "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
 
     @property

@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import (Colour, Compare, Detail, Expand, Filter, ReplayRequest, Resync, Reveal, Select, SwitchScene,
+from vrmon.protocol import (Colour, Compare, Detail, Expand, Filter, Nearer, ReplayRequest, Resync, Reveal, Select, SwitchScene,
                             WatchFindings, Zoom, error_frame, parse_client_message)
 
 log = logging.getLogger("vrmon")
@@ -59,10 +59,10 @@ RATES: dict[str, tuple[float, int]] = {
     "findings": (4.0, 8),  # each may analyse every trace
     "filter": (30.0, 60),  # a search sends one per keystroke; each counts matches among the folded spans
     "replay": (10.0, 20),  # a seek lays out and sends a whole scene; dragging the timeline sends a few a second
-    "zoom": (10.0, 20),  # each lays out the shown trace for a time window (the client sends one at a time)
+    "zoom": (10.0, 20),  # each lays out the shown trace for a time window or distance (the client sends one at a time)
 }
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
-         Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Filter: "filter", ReplayRequest: "replay",
+         Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Nearer: "zoom", Filter: "filter", ReplayRequest: "replay",
          Reveal: "scene and resync", Colour: "filter", Compare: "scene and resync"}
 
 

@@ -6,6 +6,8 @@ azimuth (right of straight ahead, +) and elevation (above the eyes' level, +). A
 - the content: every span's box (its 8 corners through the spans' world matrix) and every lane
   name's and ruler tick's quad (billboards: their corners offset in view space, as the shader does);
 - lane names: the letters' visual angle (quad height × the letters' share × scale, over distance);
+- marks: each one's width and height in degrees, for those whose centre is within 45° of straight
+  ahead (in view);
 - span names (vr-span-labels): each shown name's typeset box and letter angle, the bars it lies
   across (other than its own) and whether its own bar hides any of it;
 - overlays: the wrist menu's and the span panel's backing plates, the share of the content's box
@@ -39,6 +41,7 @@ HEADSET_FIGURES_JS = """
   const spanMatrix = new THREE.Matrix4().multiplyMatrices(toView, document.querySelector("[span-instances]").object3D.matrixWorld);
   const p = new THREE.Vector3();
   const bars = [];
+  const seenMarks = [];
   let marks = empty();
   let nearestFront = Infinity;
   for (let r = 0; r < count; r++) {
@@ -51,6 +54,8 @@ HEADSET_FIGURES_JS = """
       front = Math.min(front, p.length());
     }
     bars.push({ id: ids[r], row: r, box, front });
+    const across = (box.x0 + box.x1) / 2, up = (box.y0 + box.y1) / 2;
+    if (Math.abs(across) <= 45 && Math.abs(up) <= 45) seenMarks.push([box.x1 - box.x0, box.y1 - box.y0]);
     marks = union(marks, box);
     nearestFront = Math.min(nearestFront, front);
   }
@@ -131,6 +136,7 @@ HEADSET_FIGURES_JS = """
     content: { width: content.x1 - content.x0, height: content.y1 - content.y0, left: content.x0, right: content.x1,
                top: content.y1, bottom: content.y0 },
     marks,
+    mark_sizes: seenMarks,
     distance: nearestFront,
     lanes,
     names,
@@ -145,6 +151,12 @@ HEADSET_FIGURES_JS = """
 def headset_figures(page: Any) -> dict:
     """The figures above, for what the emulated headset shows now."""
     return page.evaluate(HEADSET_FIGURES_JS)
+
+
+def visible_share(figures: dict, degrees: float) -> float:
+    """The share of the marks in view at least `degrees` wide and tall."""
+    sizes = figures["mark_sizes"]
+    return sum(w >= degrees and h >= degrees for w, h in sizes) / max(len(sizes), 1)
 
 
 def summary(figures: dict) -> str:

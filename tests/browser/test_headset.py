@@ -113,7 +113,7 @@ def node_table(snapshot) -> dict[int, dict]:
     return {
         int(nodes.ids[i]): {
             "service": services[nodes.service[i]],
-            "operation": operations[nodes.operation[i]],
+            "operation": operations[nodes.operation[i]] if nodes.operation[i] < len(operations) else None,  # none: a summary mark
             "pos": [float(v) for v in nodes.pos[i]],
             "flags": int(nodes.flags[i]),
         }

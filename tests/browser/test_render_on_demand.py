@@ -108,3 +108,50 @@ def test_the_findings_sent_again_after_a_snapshot_draw_no_frame(vrmon_server, op
     }""")
     assert again == {"events": 0, "frames": 0}
     assert page.errors == []
+
+
+# The host gauge (an overlay names keep clear of, whose text resizes with every load update)
+# moved to `place` (CSS); resolves to whether a frame was asked for by then: read in a
+# ResizeObserver made after service-labels' own, so told of the resize right after it.
+MOVE_GAUGE_JS = """(place) => new Promise((resolve) => {
+  const gauge = document.querySelector("#host-gauge");
+  gauge.hidden = false;
+  Object.assign(gauge.style, {position: "fixed", boxSizing: "border-box", margin: "0", ...place});
+  const watch = new ResizeObserver(() => {
+    watch.disconnect();
+    resolve(document.querySelector("a-scene").systems["render-on-demand"].running);
+  });
+  watch.observe(gauge);
+})"""
+NAME_JS = "() => document.querySelector('[service-labels]').components['service-labels'].shownLabels()[0]"
+NAME_CLEAR_OF_GAUGE_JS = f"""() => {{
+  const name = ({NAME_JS})(), gauge = document.querySelector("#host-gauge").getBoundingClientRect();
+  return name && !(name.x0 < gauge.right && gauge.left < name.x1 && name.y0 < gauge.bottom && gauge.top < name.y1);
+}}"""
+
+
+def test_an_overlay_grown_over_a_name_at_rest_has_it_placed_again_and_one_elsewhere_draws_nothing(vrmon_server, open_app, page):
+    # One service: no links, so no particles keep frames coming; the view comes to rest.
+    open_app(vrmon_server(["fixtures/otlp-telemetrygen-missing-parents.json"], scene="services"))
+    page.wait_for_function(f"() => Boolean(({NAME_JS})())")
+    page.wait_for_function(IDLE, timeout=20_000)
+    name = page.evaluate(NAME_JS)
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    # In the corner across the view from the name, clear of it: no frame (the gauge's own text
+    # resizes at rest with every host-load update; a view at rest must draw nothing for that).
+    corner = {"left": f"{20 if name['x0'] > width / 2 else width - 220}px", "width": "200px",
+              "top": f"{80 if name['y0'] > height / 2 else height - 120}px", "height": "40px"}
+    before = page.evaluate(FRAMES)
+    assert page.evaluate(MOVE_GAUGE_JS, corner) is False
+    page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))")
+    assert page.evaluate(FRAMES) == before
+    # Over the name (canvas and page share their origin): a frame is asked for at once, and in it
+    # the name goes to a free spot beside its node, clear of the gauge; then the view rests again.
+    over = {"left": f"{name['x0'] - 4}px", "top": f"{name['y0'] - 4}px",
+            "width": f"{name['x1'] - name['x0'] + 8}px", "height": f"{name['y1'] - name['y0'] + 8}px"}
+    assert page.evaluate(MOVE_GAUGE_JS, over) is True
+    page.wait_for_function(NAME_CLEAR_OF_GAUGE_JS, timeout=10_000)
+    page.wait_for_function(IDLE, timeout=20_000)
+    assert page.evaluate(FRAMES) > before
+    assert page.evaluate(NAME_JS)["text"] == name["text"]
+    assert page.errors == []

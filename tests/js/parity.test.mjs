@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
-  EDGE_COLUMNS, NODE_COLUMNS, decodeServerFrame, resyncRequest, sceneRequest, selectRequest, zoomRequest,
+  EDGE_COLUMNS, NODE_COLUMNS, decodeServerFrame, nearerRequest, resyncRequest, sceneRequest, selectRequest, zoomRequest,
 } from "../../static/js/data/protocol.js";
 
 const dir = process.env.VRMON_PARITY_DIR;
@@ -52,4 +52,5 @@ test("requests encoded here are written for Python to parse", { skip: !dir }, ()
   writeFileSync(path.join(dir, "request-resync.msgpack"), resyncRequest());
   writeFileSync(path.join(dir, "request-scene.msgpack"), sceneRequest({ scene: "wall", trace: "00ab" }));
   writeFileSync(path.join(dir, "request-zoom.msgpack"), zoomRequest([1500.25, 90_000]));
+  writeFileSync(path.join(dir, "request-nearer.msgpack"), nearerRequest(3));
 });

@@ -34,6 +34,9 @@ class DetailLevel:
     everything: bool = False  # expand all: every span is a bar
     idle: bool = True  # compress long idle stretches to breaks (where the preset's idle_gap finds some)
     window: tuple[float, float] | None = None  # the time zoomed into: true µs from the trace's start (None: all of it)
+    # how many times twice as close as the overview's distance the picture is seen (a headset viewer
+    # walking up to it): the fold by size draws marks and rows that many times halved, as big to the eye
+    nearer: int = 0
 
     @property
     def asked(self) -> bool:

@@ -12,7 +12,7 @@
 // rows: every row a change touches is matched again before vrmon-nodes goes out. vrmon-filter
 // gives the number of matches; `reset` says every row's match may differ.
 import {
-  decodeServerFrame, detailRequest, emptyEdgeBlock, expandRequest, filterRequest, isSummary, resyncRequest,
+  decodeServerFrame, detailRequest, emptyEdgeBlock, expandRequest, filterRequest, isSummary, nearerRequest, resyncRequest,
   revealRequest, sceneRequest, selectRequest, zoomRequest,
 } from "./protocol.js";
 import { NodeFilter, NO_FILTER } from "./node-filter.js";
@@ -170,6 +170,14 @@ AFRAME.registerSystem("vrmon-data", {
   zoomTime(timeWindow) {
     this.zoomWanted = timeWindow;
     if (!this.zoomInFlight) this.sendZoom();
+  },
+
+  /**
+   * The waterfall seen `steps` times twice as close as the overview's distance (a headset viewer
+   * walking up to it): the server folds that much finer and answers with a snapshot.
+   */
+  seeNearer(steps) {
+    this.send(nearerRequest(steps));
   },
 
   /** Whether a zoom is on its way or waiting: the view shown is not yet the window asked for. */

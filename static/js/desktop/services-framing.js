@@ -9,7 +9,7 @@
 // where the free part is narrow (a side panel open): the names go inside its width instead of
 // beside it. Where no size fits them all (a narrow page with the panel open), fewer will do; the
 // rest show where they can, or when pointed at, as a big graph's other names do.
-import { markersTop } from "../scene/span-instances.js";
+import { markersTop } from "../scene/error-markers.js";
 
 const FRAMED_NAMES = 20; // as many as the layout keeps room for beside their spheres (services.py's `named`)
 const SPARE_PX = 20; // between the content (spheres and names) and the free part's edges: nothing touches them

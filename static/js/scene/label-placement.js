@@ -12,6 +12,16 @@ export function overlapsAny(a, rects, n, use = null) {
   return false;
 }
 
+/** Whether any of the first `n` rectangles in `a` overlaps any of the first `m` in `b`. */
+export function anyOverlapBetween(a, n, b, m) {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      if (a[i * 4] < b[j * 4 + 2] && a[i * 4 + 2] > b[j * 4] && a[i * 4 + 1] < b[j * 4 + 3] && a[i * 4 + 3] > b[j * 4 + 1]) return true;
+    }
+  }
+  return false;
+}
+
 /** Whether the segment from (ax, ay) to (bx, by) passes through the rectangle at `rects[i*4]`
  * (Liang–Barsky clipping: the part of the segment inside the box is not empty). */
 export function segmentCrossesRect(ax, ay, bx, by, rects, i) {

@@ -11,9 +11,9 @@
 // in one canvas atlas drawn as one mesh of quads (one draw call); placing them rewrites two
 // small vertex arrays, and only when the view, the nodes, the pointed-at or the selected
 // service changed.
-import { markerReach } from "./span-instances.js";
+import { markerReach } from "./error-markers.js";
 import { billboardGeometry } from "./billboard-quads.js";
-import { leaderSegment, overlapsAny, rectCrossedByAny, segmentCrossesAny } from "./label-placement.js";
+import { anyOverlapBetween, leaderSegment, overlapsAny, rectCrossedByAny, segmentCrossesAny } from "./label-placement.js";
 
 const THREE = AFRAME.THREE;
 
@@ -127,7 +127,16 @@ AFRAME.registerComponent("service-labels", {
     this.obstacles = new Float32Array(this.overlays.length * 4);
     this.obstacleCount = 0;
     // Overlays change size when they fold, open or show; their boxes are read then, not per frame.
-    this.onOverlays ??= () => { this.measureOverlays(); this.dirty = true; };
+    this.onOverlays ??= () => {
+      this.measureOverlays();
+      this.dirty = true;
+      // At rest nothing draws a frame (render-on-demand), so a name an overlay grew over would
+      // stay under it: ask for one then, and only then — the host gauge's text resizes with
+      // every load update, and a view at rest must draw nothing for that.
+      if (anyOverlapBetween(this.placedRects, this.shown, this.obstacles, this.obstacleCount)) {
+        this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+      }
+    };
     this.overlayWatch = new ResizeObserver(this.onOverlays);
     for (const overlay of this.overlays) this.overlayWatch.observe(overlay);
     window.addEventListener("resize", this.onOverlays);

@@ -8,9 +8,9 @@
 // them and makes them chunks of their own.
 const importXrModules = () => [import("./vr-laser.js"), import("./vr-span-panel.js"), import("./vr-span-labels.js"),
   import("./vr-locomotion.js"), import("./vr-wrist-menu.js"), import("./world-grab.js"), import("./vr-empty-message.js"),
-  import("./vr-time-zoom.js"), import("./vr-time-strip.js")];
+  import("./vr-time-zoom.js"), import("./vr-time-strip.js"), import("./vr-detail-distance.js")];
 const XR_COMPONENTS = ["vr-laser", "vr-span-panel", "vr-span-labels", "vr-locomotion", "vr-wrist-menu", "world-grab", "vr-empty-message",
-  "vr-time-zoom", "vr-time-strip"];
+  "vr-time-zoom", "vr-time-strip", "vr-detail-distance"];
 const IDLE_TIMEOUT_MS = 2000;
 
 AFRAME.registerSystem("xr-on-demand", {

@@ -1,0 +1,85 @@
+// Level of detail that follows a headset viewer's distance from the waterfall. A desktop's time
+// zoom refines the fold by showing less time across the same picture; in a headset the viewer
+// walks up to the picture instead. A few times a second this measures how far the head is from
+// where its gaze meets the picture (or from the picture's nearest point when it looks away), in
+// the picture's own metres, so scaling the scene with both grips counts as coming nearer too,
+// against the distance the overview's fold is made for: its time axis seen VR_WIDTH_DEGREES wide.
+// Each halving of that distance asks the server for a fold twice as fine (vrmon-data seeNearer;
+// vrmon/layout/waterfall_overview.py seen_nearer): marks keep the angle the overview gives them
+// and the detail a person can resolve is drawn; walking back folds them again. A step back is
+// taken only some way beyond the step's distance, so standing on its edge does not toggle it.
+// Outside a session (or a waterfall) the overview's fold is asked back. Nothing is allocated per
+// frame: the vectors are reused, and a request is sent only when the step changes.
+import { VR_WIDTH_DEGREES } from "../desktop/camera-navigation.js";
+import { listen } from "../listen.js";
+
+const THREE = AFRAME.THREE;
+const REFRESH_MS = 300;
+const MOST_STEPS = 4; // vrmon/protocol.py MAX_NEARER
+const STEP_BACK = 0.3; // of a step (log2 of the distance): a step back only 23 % beyond its distance
+const LEAST_DISTANCE = 1e-3; // picture metres: standing inside the picture is standing very close
+
+AFRAME.registerComponent("vr-detail-distance", {
+  dependencies: ["span-instances"],
+
+  init() {
+    this.system = this.el.sceneEl.systems["vrmon-data"];
+    this.head = new THREE.Vector3();
+    this.gaze = new THREE.Vector3();
+    this.target = new THREE.Vector3();
+    this.inverse = new THREE.Matrix4();
+    this.asked = { trace: null, steps: 0 }; // the last request, until the scene shows another trace
+    this.nextCheck = 0;
+    // another trace starts at the overview's fold: what was asked for the one before does not hold
+    this.unlisten = listen(this.el.sceneEl, { "vrmon-scene": () => {
+      if (this.system.scene?.trace !== this.asked.trace) this.asked.trace = null;
+    } });
+  },
+
+  remove() {
+    this.unlisten();
+  },
+
+  tick(time) {
+    if (time < this.nextCheck) return;
+    this.nextCheck = time + REFRESH_MS;
+    const scene = this.system.scene;
+    if (scene?.layout !== "waterfall" || !scene.detail || !scene.axis || !scene.frame) return;
+    const presenting = this.el.sceneEl.renderer?.xr.isPresenting ?? false;
+    const shown = this.asked.trace === scene.trace ? this.asked.steps : scene.detail.nearer ?? 0;
+    const wanted = presenting ? this.stepsFor(shown, scene) : 0;
+    if (wanted === shown) return;
+    this.asked.trace = scene.trace;
+    this.asked.steps = wanted;
+    this.system.seeNearer(wanted);
+  },
+
+  /** The steps nearer than the overview the viewer stands now, from `shown` (a step back only past its margin). */
+  stepsFor(shown, scene) {
+    const ratio = Math.log2(this.referenceDistance(scene.axis) / Math.max(this.distance(scene.frame), LEAST_DISTANCE));
+    const steps = Math.min(Math.max(Math.floor(ratio), 0), MOST_STEPS);
+    return steps < shown && ratio > shown - STEP_BACK ? shown : steps;
+  },
+
+  /** Picture metres from which the overview's fold is made to be seen: its time axis VR_WIDTH_DEGREES wide. */
+  referenceDistance(axis) {
+    return (axis.x[1] - axis.x[0]) / (2 * Math.tan(THREE.MathUtils.degToRad(VR_WIDTH_DEGREES / 2)));
+  },
+
+  /** Picture metres from the head to where its gaze meets the picture's front, kept inside the frame [min xyz, max xyz]. */
+  distance(frame) {
+    const camera = this.el.sceneEl.renderer.xr.getCamera();
+    this.inverse.copy(this.el.object3D.matrixWorld).invert();
+    this.head.setFromMatrixPosition(camera.matrixWorld).applyMatrix4(this.inverse);
+    this.gaze.set(0, 0, -1).transformDirection(camera.matrixWorld).transformDirection(this.inverse);
+    const along = this.gaze.z < 0 ? (frame[5] - this.head.z) / this.gaze.z : -1;
+    if (along > 0) this.target.copy(this.head).addScaledVector(this.gaze, along);
+    else this.target.copy(this.head); // looking away: the picture's point nearest the head
+    this.target.set(
+      THREE.MathUtils.clamp(this.target.x, frame[0], frame[3]),
+      THREE.MathUtils.clamp(this.target.y, frame[1], frame[4]),
+      THREE.MathUtils.clamp(this.target.z, frame[2], frame[5]),
+    );
+    return this.target.distanceTo(this.head);
+  },
+});

@@ -1,0 +1,79 @@
+"""Level of detail follows the headset viewer's distance (issue 8, part 8), in an emulated Quest 3
+on a 20k-span trace over 40 services: walking up to the waterfall unfolds finer marks that still
+look big enough to see, walking back folds them again, the picture never moves by itself, and
+another trace picked up close starts at the overview's fold, framed as at the start.
+
+Figures from the three.js scene graph, in degrees from the XR camera (headset_figures.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.headset_figures import headset_figures, summary, visible_share
+from tests.browser.helpers import next_frames
+from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset
+from tests.generated_traces import named_store
+
+pytestmark = pytest.mark.browser
+
+MARK_DEGREES = 0.1  # a mark at least this wide and tall is seen: about 2.5 of a Quest 3's pixels
+WORLD_JS = "() => document.querySelector('#world').object3D.matrixWorld.toArray()"
+NEARER_JS = "(steps) => window.vrmon.system.scene.detail.nearer === steps && window.vrmon.stats().spans > 0"
+
+
+def walk_to(page, z: float) -> None:
+    """Stand `z` metres in front of the picture's front (the headset looks straight at it)."""
+    page.evaluate("(z) => { document.querySelector('#rig').object3D.position.set(0, 0, z); }", z)
+
+
+def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates_them(vrmon_server, open_app, server_snapshot, page):
+    store = named_store(40_000, spans_per_trace=20_000, n_services=40)  # two traces of 20k spans
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(), store=store, host_metrics=False)
+    page.wait_for_function(NEARER_JS, arg=0)
+    next_frames(page)
+    start = headset_figures(page)
+    start_count = page.evaluate("window.vrmon.stats().spans")
+    world = page.evaluate(WORLD_JS)
+    rig = page.evaluate("window.headset.rig()")
+    assert rig["position"][2] == pytest.approx(2.2)  # the picture's front is 2.2 m ahead
+
+    walk_to(page, 0.5)
+    page.wait_for_function(NEARER_JS, arg=2, timeout=20_000)
+    next_frames(page)
+    near = headset_figures(page)
+    near_count = page.evaluate("window.vrmon.stats().spans")
+    walk_to(page, 2.2)
+    page.wait_for_function(NEARER_JS, arg=0, timeout=20_000)
+    next_frames(page)
+    back = headset_figures(page)
+    back_count = page.evaluate("window.vrmon.stats().spans")
+    for where, figures, count in (("at the start", start, start_count), ("0.5 m away", near, near_count), ("back at 2.2 m", back, back_count)):
+        print(f"\n{where}: {count} marks, {len(figures['mark_sizes'])} in view, {visible_share(figures, MARK_DEGREES):.0%} of those "
+              f"≥ {MARK_DEGREES}°; {summary(figures)}")
+
+    # near, more of the trace is drawn, and what is in view is still big enough to see
+    assert near_count >= 2 * start_count, (start_count, near_count)
+    for figures in (start, near, back):
+        assert visible_share(figures, MARK_DEGREES) >= 0.8
+        assert min(lane["degrees"] for lane in figures["lanes"]) >= 1.2, figures["lanes"]
+    # back where it started, the overview's fold again; the picture stayed where it was throughout
+    assert back_count == start_count
+    assert page.evaluate(WORLD_JS) == world
+
+    # another trace picked up close: framed as at the start, at the overview's fold
+    walk_to(page, 0.5)
+    page.wait_for_function(NEARER_JS, arg=2, timeout=20_000)
+    shown = page.evaluate("window.vrmon.stats().trace")
+    other = next(t["id"] for t in page.snapshot["traces"] if t["id"] != shown)
+    page.evaluate("(id) => window.vrmon.system.switchScene({trace: id})", other)
+    page.wait_for_function("(id) => window.vrmon.stats().trace === id", arg=other, timeout=20_000)
+    page.wait_for_function(NEARER_JS, arg=0)
+    next_frames(page)
+    switched = headset_figures(page)
+    print(f"another trace, picked up close: {summary(switched)}")
+    content = switched["content"]
+    assert 40 <= content["width"] <= 95 and abs(content["left"] + content["right"]) / 2 <= 10, content
+    assert 1.8 <= switched["distance"] <= 2.6, switched["distance"]
+    assert visible_share(switched, MARK_DEGREES) >= 0.8
+    assert page.errors == []
