@@ -161,3 +161,26 @@ def fan_out_batch(children: int = 5_000) -> SpanBatch:
     batch.follows_from = [False] * n
     batch.details = [b"\x81\xa6format\xa4none"] * n
     return batch
+
+
+def spans_batch(starts_us: list[int], durations_us: list[int], parents: list[int | None], services: list[int],
+                trace_id: int = 0x0DD) -> SpanBatch:
+    """One small trace as told: span k starts `starts_us[k]` µs after the others' origin, lasts
+    `durations_us[k]`, is called by span `parents[k]` (an index; None: a root) and runs in service
+    `services[k]` (an index into the realistic names). For the odd shapes: a lone span, spans
+    that all start together, two spans 15 s apart."""
+    n = len(starts_us)
+    names = service_names(max(services) + 1)
+    batch = SpanBatch()
+    batch.trace_id = [trace_id] * n
+    batch.span_id = list(range(1, n + 1))
+    batch.parent_id = [0 if p is None else p + 1 for p in parents]
+    batch.service = [names[s] for s in services]
+    batch.operation = [f"{names[s]}/call-{k}" for k, s in enumerate(services)]
+    batch.start_us = [T0_US + t for t in starts_us]
+    batch.duration_us = list(durations_us)
+    batch.error = [False] * n
+    batch.kind = [2] * n
+    batch.follows_from = [False] * n
+    batch.details = [b"\x81\xa6format\xa4none"] * n
+    return batch

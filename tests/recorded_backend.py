@@ -2,7 +2,8 @@
 and stopping on loopback, the requests seen, an optional required header, and injected faults.
 
 `fault` injects one failure into every answer (or those under `fault_paths`) until cleared;
-`required_header` makes every answer a 401 unless the request carries that header.
+`required_header` makes every answer a 401 unless the request carries that header; `answered` is
+set once the stub has answered a request in full (a test can tell whether a client waited for it).
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ class RecordedBackend:
     requests: list[str] = field(default_factory=list)  # "METHOD path?query" of every request seen
     request_headers: list[dict[str, str]] = field(default_factory=list)  # the headers of each of them
     required_header: tuple[str, str] | None = None  # (name, value): answers 401 without it
+    answered: threading.Event = field(default_factory=threading.Event)  # set once any request got its whole answer
     server: RunningServer | None = None
+    # set by `stop`: a "slow" answer still waiting is sent then, so stopping never waits it out
+    _stopping: threading.Event = field(default_factory=threading.Event)
     _visible: list = field(default_factory=list)  # the spans released so far, in the stub's own form
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,12 +62,14 @@ class RecordedBackend:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.server is not None:
             self.server.stop()
 
     def restart(self) -> None:
         """Start again on the same port (after `stop`, to end a connection-refused fault)."""
         assert self.server is not None
+        self._stopping.clear()
         self.server = RunningServer(self.server.app, self.server.port).start()
 
     @property
@@ -83,6 +89,10 @@ class FaultMiddleware:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        await self.answer(scope, receive, send)
+        self.stub.answered.set()
+
+    async def answer(self, scope, receive, send) -> None:
         stub = self.stub
         query = scope.get("query_string", b"").decode()
         stub.requests.append(f"{scope['method']} {scope['path']}" + (f"?{query}" if query else ""))
@@ -94,8 +104,11 @@ class FaultMiddleware:
         fault = stub.fault
         if fault is None or (stub.fault_paths and not scope["path"].startswith(stub.fault_paths)):
             return await self.app(scope, receive, send)
-        if fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
+        if fault.kind == "slow":  # `seconds` late, or when the stub is stopped if that comes first
+            loop = asyncio.get_running_loop()
+            late = loop.time() + fault.seconds
+            while loop.time() < late and not stub._stopping.is_set():
+                await asyncio.sleep(min(0.05, late - loop.time()))
             return await self.app(scope, receive, send)
         if fault.kind == "cut_off":  # declare the full length, send half, close
             body = json.dumps({"result": {"resourceSpans": []}, "padding": "x" * 20000}).encode()

@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import ROOT, free_port
 from tests.jaeger_stub import JaegerStub
+from tests.recorded_backend import Fault
 from vrmon.protocol import decode_server_frame
 
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
@@ -84,6 +85,39 @@ def test_a_port_in_use_is_one_line_saying_what_to_do_and_nothing_says_open():
         f"vrmon: error: port {port} on 127.0.0.1 is already in use (another vrmon?); pick a free one with --port 8080 "
         "(make demo PORT=8080), or --port 0 for any free port"
     ]
+
+
+@pytest.fixture
+def slow_jaeger() -> Iterator[JaegerStub]:
+    """A Jaeger that answers 20 s late (sooner once stopped): `answered` tells whether a client waited for it."""
+    stub = JaegerStub(fault=Fault("slow", seconds=20.0))
+    stub.release(stub.load(HOTROD_V3))
+    stub.start()
+    yield stub
+    stub.stop()
+
+
+@pytest.mark.parametrize("case", ["--otlp port in use", "--otlp beyond loopback without a token"])
+def test_an_otlp_error_is_one_line_at_once_not_after_a_slow_jaeger_answers(case, slow_jaeger, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        otlp = ["--otlp", f"127.0.0.1:{port}"] if case == "--otlp port in use" else ["--otlp", "127.0.0.1:0", "--lan"]
+        # --jaeger-timeout: vrmon would wait for the answer, were it to wait for Jaeger at all
+        result = run_cli("serve", "--jaeger", slow_jaeger.url, "--jaeger-timeout", "60s", *otlp, "--port", "0",
+                         "--no-host-metrics", "--config-dir", str(tmp_path))
+    assert not slow_jaeger.answered.is_set(), "vrmon said what was wrong only once Jaeger had answered"
+    assert result.returncode == 1
+    if case == "--otlp port in use":  # Jaeger is not even asked: the port is bound first
+        assert result.stderr.splitlines() == [
+            f"vrmon: error: port {port} on 127.0.0.1 is already in use (another vrmon?); pick a free one with "
+            f"--otlp {port + 1}, or --otlp 0 for any free port"
+        ]
+        assert slow_jaeger.requests == []
+    else:
+        [line] = result.stderr.splitlines()
+        assert line.startswith("vrmon: error: --otlp 127.0.0.1:0 listens beyond loopback, so exporters must authenticate"), line
 
 
 @pytest.mark.parametrize("args, env, message", [

@@ -7,9 +7,11 @@ import dataclasses
 import json
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vrmon.cli_inspect import add_inspect_parser
 from vrmon.errors import ConfigError, VrmonError
@@ -17,6 +19,8 @@ from vrmon.setting_flags import add_command_settings, setting_values
 from vrmon.settings import (JAEGER_SETTINGS, OTLP_SETTINGS, RECORD_SETTINGS, REPLAY_SETTINGS, SECURITY_SETTINGS,
                             SERVE_SETTINGS, SETTING_GROUPS, TEMPO_SETTINGS, ZIPKIN_SETTINGS, JaegerConfig, ServeConfig,
                             TempoConfig, ZipkinConfig, jaeger_config, security_config)
+
+T = TypeVar("T")
 
 DESCRIPTION = """\
 vrmon: step inside your distributed traces.
@@ -100,31 +104,33 @@ def _serve(args: argparse.Namespace) -> int:
                          **setting_values(args, RECORD_SETTINGS + REPLAY_SETTINGS + OTLP_SETTINGS))
     listener = bind_listener(config.host, config.port)  # a port in use is one line, before anything is loaded
     config = dataclasses.replace(config, port=listener.getsockname()[1])  # the real one, also for --port 0
+    # The --otlp port too, before Jaeger is asked anything: in use, it is one line at once, not
+    # after a slow Jaeger's answer (up to --jaeger-timeout later).
+    otlp_listener = bind_listener(*config.otlp, flag="--otlp") if config.otlp is not None else None
     sources, banner = [], []
     if config.self_trace:  # first: the spans of everything below are recorded
         from vrmon.self_trace import SelfTrace
 
         sources.append(SelfTrace())
         banner.append("tracing vrmon's own work: it shows as service vrmon")
-    with ThreadPoolExecutor(1, thread_name_prefix="vrmon-probe") as probing:
-        # Jaeger is asked what it speaks while the serving code loads (a remote one answers in round trips)
-        live_sources = probing.submit(_live_sources, live)
-        # Imported once listening (a browser that connects meanwhile waits in the backlog, not refused);
-        # tests/test_start_imports.py pins what is and is not imported before serving.
-        import uvicorn
+    # Jaeger is asked what it speaks while the serving code loads (a remote one answers in round trips)
+    live_sources = _in_background(lambda: _live_sources(live))
+    # Imported once listening (a browser that connects meanwhile waits in the backlog, not refused);
+    # tests/test_start_imports.py pins what is and is not imported before serving.
+    import uvicorn
 
-        from vrmon.app import create_app
-        from vrmon.model.span_store import SpanStore
-        from vrmon.ws_protocol import UVICORN_WS_OPTIONS
+    from vrmon.app import create_app
+    from vrmon.model.span_store import SpanStore
+    from vrmon.ws_protocol import UVICORN_WS_OPTIONS
 
-        store = SpanStore()
-        if config.otlp is not None:
-            from vrmon.otlp_receiver import OtlpReceiver
+    store = SpanStore()
+    if otlp_listener is not None:
+        from vrmon.otlp_receiver import OtlpReceiver
 
-            receiver = OtlpReceiver.from_config(config, store)  # its port in use is one line too
-            sources.append(receiver)
-            banner += receiver.banner()
-        sources += live_sources.result()  # a URL that answers but is not Jaeger fails here, in one line
+        receiver = OtlpReceiver.from_config(config, store, otlp_listener)
+        sources.append(receiver)
+        banner += receiver.banner()
+    sources += live_sources.result()  # a URL that answers but is not Jaeger fails here, in one line
     logging.basicConfig(format="vrmon: %(message)s")  # e.g. a replay file that turned out unreadable
     app = create_app(config, store, sources=sources, replay_in_background=True)  # listen first; the page shows the progress
     if config.replay:
@@ -159,6 +165,22 @@ class LiveConfigs:
     @property
     def any(self) -> bool:
         return bool(self.shared.jaeger or self.tempo or self.zipkin)
+
+
+def _in_background(call: Callable[[], T]) -> Future[T]:
+    """`call()` in a daemon thread, its result in the future. Unlike a ThreadPoolExecutor's worker, the
+    thread does not hold the process's exit: an error meanwhile (e.g. --otlp beyond loopback without a
+    token) ends vrmon at once, not after a slow Jaeger's answer."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(call())
+        except BaseException as exc:  # handed to whoever waits on the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="vrmon-probe", daemon=True).start()
+    return future
 
 
 def _live_sources(live: LiveConfigs) -> list:

@@ -66,11 +66,12 @@ class OtlpReceiver:
         self.cors = cors  # web origins whose pages may export (--otlp-cors)
 
     @classmethod
-    def from_config(cls, config: ServeConfig, store: SpanStore) -> "OtlpReceiver":
-        """Bind the receiver's port now (a port in use is one line before anything loads)."""
+    def from_config(cls, config: ServeConfig, store: SpanStore, listener: socket.socket | None = None) -> "OtlpReceiver":
+        """Bind the receiver's port now (a port in use is one line before anything loads), unless
+        `listener` is it, bound already (`vrmon serve` binds it before asking Jaeger anything)."""
         assert config.otlp is not None
         host, port = config.otlp
-        listener = bind_listener(host, port, flag="--otlp")
+        listener = listener or bind_listener(host, port, flag="--otlp")
         bound = dataclasses.replace(config, host=host, port=listener.getsockname()[1])
         exposure = decide_exposure(bound)
         # the pages --otlp-cors names may POST here (their preflights are answered by OtlpCors)

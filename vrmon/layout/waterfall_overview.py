@@ -42,6 +42,10 @@ CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to ma
 SUMMARY_ROWS = 8  # summaries that may take rows of their own (under their holders) when rows are few
 FOLD_LABEL_ROOM = 2.0  # of a lane's least height, the least row pitch at which a summary's row is labelled with its count
 FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
+# of a lane's least height, the ruler's letters (ticks, breaks): ≥ 12 px at 1280×720 where lane names are ≥ 13 px
+RULER_FONT = 0.9
+LONE_VIEW = 0.44  # of a view, what a trace's one bar fills (a lone span: all there is to see; less the width overlays take)
+SCREEN_ASPECT = 16 / 9  # a view's width over its height, as lone_bar plans for
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
 
 
@@ -112,6 +116,8 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         if span_rows:
             track, rows_in_lane, pitch, band = each
             lane_service, lane_rank, item_lane = every_service, every_rank, every_lane[shown]
+    # spans that all start and end at one instant (zero-length spans): a trace without a time axis
+    instant = span_rows and n > 0 and float(end.max()) <= float(start.min())
     if not n or not len(shown):
         return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
 
@@ -128,6 +134,9 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         # rows a readable label apart fill the picture, their bars stay bars (not slabs); the top
         # bar reaches the lanes' top and the lowest one their foot, so what is framed is drawn
         bar_height = np.minimum(item_pitch * SPAN_BAR_FILL, p.max_bar)
+        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills a third of the view
+            name = store.services.names[int(lane_service[0])]
+            bar_height = np.full(len(shown), lone_bar(len(name), p))
         last = len(band) - 1  # the lanes' first row and last row, whether or not a zoom shows bars there
         ends = row_y(np.array([0, last]), np.array([0, rows_in_lane[last] - 1]))
         spread = spread_rows(ends, float(bar_height.max()), p.floor, float(lane_top[0]))
@@ -147,6 +156,8 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     if span_rows:  # a short call is long enough to see (and kept inside the picture's right edge)
         length = np.maximum(length, p.min_span_bar)
         x0 = np.minimum(x0, p.width / 2 - length)
+    if instant:  # every span lasts the whole trace: all of the axis, not a sliver at its start
+        x0, length = np.full(len(x0), -p.width / 2), np.full(len(x0), p.width)
     y = np.concatenate([item_y, summary_y])
     height = np.concatenate([bar_height, summary_height])
     z = np.concatenate([np.zeros(len(shown)), np.full(len(holders), summary_z)])
@@ -193,14 +204,16 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
                              p.lane_height, p.bar_depth, None if own_rows else ~np.isin(shown, holders))
     labels += bar_labels
     ruler_y = p.floor - gap - p.lane_height * LABEL_BOX
-    ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * 0.8 * LABEL_BOX)
+    ruler_labels = ruler(warp, axis, p, ruler_y, p.lane_height * RULER_FONT * LABEL_BOX)
+    if instant:  # no time passes: one tick says when (its start), not a scale of 1 µs the bars do not have
+        ruler_labels = ruler_labels[:1]
     labels += ruler_labels
     bounds = bounds_of(nodes)
     name_room = max(len(label.text) for label in labels if label.kind in ("lane", "fold")) * CHAR_WIDTH * font
     # the top lane's name reaches above its bars when they are thinner than its letters
     top = max(bounds[4], float(label_y.max()) + font / 2) if len(label_y) else bounds[4]
     # a tick or a break's length, centred on its time, can reach past the last bar's end
-    tick_char = CHAR_WIDTH * p.lane_height * 0.8
+    tick_char = CHAR_WIDTH * p.lane_height * RULER_FONT
     # (and a span's label beside its bar, past the last bar's end)
     right = max([bounds[3]] + [label.pos[0] + len(label.text) * tick_char / 2 for label in ruler_labels]
                 + [right_end(label) for label in bar_labels])
@@ -208,6 +221,14 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     bottom = min([ruler_y] + [label.pos[1] for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
     return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
+
+
+def lone_bar(name_chars: int, p: WaterfallParams) -> float:
+    """Metres tall a trace's one bar is, so that framed with its lane's name (`name_chars` long),
+    the ruler's last tick past its end and the framing's margins, as wide as a view of a screen's
+    shape (SCREEN_ASPECT) allows, it fills LONE_VIEW of that view."""
+    wide = p.width + (NAME_GAP + 2.3) * p.lane_height + name_chars * CHAR_WIDTH * LABEL_FONT * p.lane_height
+    return min(LONE_VIEW * wide ** 2 / (p.width * SCREEN_ASPECT), 0.6 * wide / SCREEN_ASPECT)
 
 
 def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
@@ -376,9 +397,39 @@ def ruler(warp: TimeWarp, axis: Axis, p: WaterfallParams, y: float, size: float)
                     continue
                 labels.pop()  # the time the trace wakes up matters more than the tick before the break
             labels.append(label)
-    labels += [Label(f"// {format_duration(int(b - a))} idle //", (x((a + b) / 2), y - size, p.bar_depth), "break", size)
-               for a, b in warp.breaks if b >= first_shown and a <= last_shown]
-    return labels
+    shown = warp.breaks[(warp.breaks[:, 1] >= first_shown) & (warp.breaks[:, 0] <= last_shown)]
+    middle = -p.width / 2 + (warp(shown.mean(axis=1)) - axis.lo) / axis.span * p.width
+    return labels + break_labels(shown, middle, char, y - size, p.bar_depth, size)
+
+
+def break_labels(breaks: np.ndarray, x: np.ndarray, char: float, y: float, z: float, size: float) -> list[Label]:
+    """Under the ruler, each break's true length centred on it ("// 15 s idle //"); breaks whose
+    labels would overlap (breaks a point of activity apart: a span starting between two idle
+    stretches) share one label centred on them, saying how long they are together."""
+    groups: list[list[int]] = []  # runs of neighbouring breaks, by index (left to right)
+
+    def text(group: list[int]) -> str:
+        lengths = [format_duration(int(breaks[k, 1] - breaks[k, 0])) for k in group]
+        if len(group) == 1:
+            return f"// {lengths[0]} idle //"
+        if len(group) == 2:
+            return f"// {lengths[0]} + {lengths[1]} idle //"
+        total = format_duration(int((breaks[group, 1] - breaks[group, 0]).sum()))
+        return f"// {len(group)} breaks: {total} idle //"
+
+    def middle(group: list[int]) -> float:
+        return float(x[group[0]] + x[group[-1]]) / 2
+
+    def meets(left: list[int], right: list[int]) -> bool:
+        reach = (len(text(left)) + len(text(right))) / 2 * char + size / 2
+        return middle(right) - middle(left) < reach
+
+    for k in np.argsort(x, kind="stable").tolist():
+        group = [k]
+        while groups and meets(groups[-1], group):  # a label grown wider may reach the one before
+            group = groups.pop() + group
+        groups.append(group)
+    return [Label(text(group), (middle(group), y, z), "break", size) for group in groups]
 
 
 def tick_text(us: float, step: float) -> str:

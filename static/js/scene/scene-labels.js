@@ -8,6 +8,7 @@
 // their top, so neither reaches into the bars.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
+import { xOfTime } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;
 
@@ -114,6 +115,7 @@ AFRAME.registerComponent("scene-labels", {
   },
 
   clear() {
+    this.letters = null;
     for (const name of ["labels", "rules", "breaks"]) {
       const object = this.el.getObject3D(name);
       if (!object) continue;
@@ -145,6 +147,7 @@ AFRAME.registerComponent("scene-labels", {
     const growing = GROWING[this.system.scene?.layout] ?? {};
     const heights = labels.map((label) => label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? (STYLES[label.kind] ?? STYLES.tick).height);
     const rooms = growthRoom(labels, heights, heights.map((height, i) => height * (boxes[i].w / boxes[i].h)), growing);
+    const letters = new Float32Array(count * 4);
     labels.forEach((label, i) => {
       const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
@@ -165,7 +168,11 @@ AFRAME.registerComponent("scene-labels", {
         uvs.set([u, v], vertex * 2);
       });
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
+      const inset = (PAD_PX / box.h) * height; // the atlas pads each line on every side
+      letters.set([label.pos[0] + left + inset, label.pos[1] + bottom + inset, label.pos[0] + left + width - inset,
+        label.pos[1] + bottom + height - inset], i * 4);
     });
+    this.letters = letters;
     const geometry = billboardGeometry(anchors, corners, uvs, indices);
     geometry.setAttribute("growth", new THREE.BufferAttribute(growths, 4));
     geometry.computeBoundingSphere();
@@ -174,6 +181,13 @@ AFRAME.registerComponent("scene-labels", {
     mesh.renderOrder = 3; // after the opaque spans and the translucent marks over them (finding shells, compare frames, edges)
     this.el.setObject3D("labels", mesh);
     this.buildRules(labels);
+    this.el.sceneEl.emit("scene-labels-drawn", {}, false);
+  },
+
+  /** Where each label's letters are (x0, y0, x1, y1 per label, in the world's metres, as drawn on
+   * a screen: quads face a camera looking along -z), for marks that must keep clear of them. */
+  letterBoxes() {
+    return this.letters ?? new Float32Array(0);
   },
 
   /** The share of a label's quad its letters take (font size / quad height; the rest is padding). */
@@ -245,12 +259,22 @@ AFRAME.registerComponent("scene-labels", {
     this.buildBreaks(labels, bounds);
   },
 
-  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break. */
+  /** Compressed idle time (the waterfall): a bright line up through the lanes at each break on
+   * show (the axis's knots say where; breaks a moment apart may share one label), from above the
+   * ruler's ticks: the break's length hangs under them, and a line down to it would cross the
+   * tick the trace wakes up at, centred just after the break. */
   buildBreaks(labels, bounds) {
-    const breaks = labels.filter((label) => label.kind === "break");
-    if (!breaks.length) return;
-    const points = new Float32Array(breaks.length * 6);
-    breaks.forEach(({ pos: [x, y] }, i) => points.set([x, y + 0.6, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
+    const label = labels.find((l) => l.kind === "break");
+    const axis = this.system.scene?.axis;
+    if (!label || !axis) return;
+    const above = label.pos[1] + 2 * (label.size ?? STYLES.break.height); // the break's length, then the ticks' row
+    const xs = [];
+    for (let k = 1; k + 1 < axis.warped.length; k += 2) { // every other stretch of the axis is a break
+      const middle = (axis.warped[k] + axis.warped[k + 1]) / 2;
+      if (middle >= axis.lo && middle <= axis.hi) xs.push(xOfTime(axis, middle));
+    }
+    const points = new Float32Array(xs.length * 6);
+    xs.forEach((x, i) => points.set([x, above, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute("position", new THREE.BufferAttribute(points, 3));
     const lines = new THREE.LineSegments(geometry, this.breakMaterial);
