@@ -284,6 +284,9 @@ AFRAME.registerComponent("camera-navigation", {
 
   /** Put the desktop camera at `eye`, turned by yaw and pitch (radians). */
   look(eye, yaw, pitch) {
+    // WASD's glide stops here: a key let go just before R kept moving the camera after the reset
+    // (the services view went 96 px aside, a sphere under the trace list).
+    this.el.components["wasd-controls"]?.velocity.set(0, 0, 0);
     this.rig.position.set(0, 0, 0);
     this.el.object3D.position.fromArray(eye);
     const look = this.el.components["look-controls"];
