@@ -61,8 +61,7 @@ export function frameServices(nodes, frame, labels) {
       : { level: 0, range, pad: edge };
     if (!best || framing.level < best.level || (framing.level === best.level && framing.range < best.range)) best = { ...framing, cornerAbove };
   }
-  frame(box, best.pad, best.cornerAbove);
-  if (named) labels.placeNow(FRAMED_NAMES);
+  frame(box, best.pad, best.cornerAbove); // (every name is placed at the next frame)
 }
 
 /**

@@ -105,6 +105,7 @@ AFRAME.registerComponent("service-labels", {
     this.lastMatrix = new Float32Array(16);
     this.lastView = new Float32Array(4); // canvas width, height, field of view, pointed-at row
     this.dirty = true;
+    this.placeLimit = Infinity; // names placed after the pointed-at and the selected: the framing's tries need only the first few
     this.nextXR = 0;
     this.onServices = () => { this.atlasStale = true; this.dirty = true; };
     this.onChange = () => { this.dirty = true; };
@@ -326,7 +327,7 @@ AFRAME.registerComponent("service-labels", {
     const box = this.box;
     let shown = 0, leaderCount = 0;
     // the pointed-at and the selected service first, then the biggest nodes
-    for (let i = -2; i < count; i++) {
+    for (let i = -2, last = Math.min(count, this.placeLimit); i < last; i++) {
       const row = i === -2 ? hovered : i === -1 ? selected : order[i];
       // (the pointed-at node is often the selected one: its name is placed once)
       if (row < 0 || row >= count || (i >= 0 && (row === hovered || row === selected)) || (i === -1 && row === hovered)) continue;
@@ -386,15 +387,24 @@ AFRAME.registerComponent("service-labels", {
   },
 
   /**
-   * Place the names now, for the camera as it stands (the desktop framing asks, to see what room
-   * they take, before anything is drawn). Of the names of the `biggest` nodes (the first placed):
-   * how many show, and how far past the nodes' box (error markers included) they reach on each
-   * side, CSS pixels, with the nodes' box's width and height; null when there are no names to place.
+   * Place the names of the `biggest` nodes now (after the pointed-at and the selected), for the
+   * camera as it stands (the desktop framing asks, to see what room they take, before anything is
+   * drawn). Of those names: how many show, and how far past the nodes' box (error markers
+   * included) they reach on each side, CSS pixels, with the nodes' box's width and height; null
+   * when there are no names to place.
    */
   placeNow(biggest) {
     this.measureOverlays();
+    // Only those names are placed now (names are placed in order, so theirs are placed as in a
+    // whole placement: 10x faster at 200 services); every name is placed at the next frame.
     this.dirty = true;
-    this.tick(0);
+    this.placeLimit = biggest;
+    try {
+      this.tick(0);
+    } finally {
+      this.placeLimit = Infinity;
+      this.dirty = true;
+    }
     if (!this.mesh) return null;
     const first = new Set(this.placingOrder().subarray(0, biggest)); // a framing's few calls: allocating is fine
     const [n0, n1, n2, n3] = this.nodesBox;
