@@ -7,12 +7,16 @@ freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
 
 - **listening**: server start (Popen) → the port accepts a TCP connection (vrmon binds it right after
   reading its flags; `python -m bench.server_start` also times the page served and the CPU it took);
-- **cold**: server start → `window.vrmon.ready` (the first snapshot, the trace's overview, drawn, and
-  the frame that drew it committed: ready turns true at the next animation frame, as Jaeger UI's rows
-  count as painted at the second animation frame after they were added, the first being the one
-  that painted them);
-- **first visit**: page open → ready, server already up, empty browser cache; with where its time
-  went (page clock: websocket made, open, snapshot received, DOMContentLoaded);
+- **first frame**: the trace's first picture on screen: the 2D picture the page draws from the first
+  snapshot before A-Frame is evaluated (static/js/scene/first-picture.js; the Performance mark
+  `vrmon:first-picture`, made at the animation frame after the one that painted it, as Jaeger UI's rows
+  count as painted at the second animation frame after they were added, the first being the one that
+  painted them), or, for a view that picture does not draw, `window.vrmon.ready` (the 3D view's first
+  frame of the snapshot committed, counted the same way);
+- **cold**: server start → first frame;
+- **first visit**: page open → first frame, server already up, empty browser cache; with where its time
+  went (page clock: websocket made, open, snapshot received, DOMContentLoaded, A-Frame and the app
+  evaluated, the scene loaded, the 3D view's first frame shown (`ready`), the picture replaced by it);
 - **revisit**: the same page opened again in the same browser, and how many files it asked the
   server for (a 304 counts; a file taken from the cache unasked does not);
 - **CPU**: what the first visit cost the machine's cores from page open to ready, in CPU seconds
@@ -21,7 +25,8 @@ freshly launched headless Chromium (system Chromium, 1280×720, software GL), as
   less than the wall clock (waiting for a core costs no CPU), so a change's effect can show there
   when the times do not (it still varies by some 20 % between runs under heavy load);
 - **bytes**: what the first visit transferred (Resource Timing transferSize: compressed sizes);
-- **longest task while loading**: the longest main-thread task from navigation until 1 s after ready;
+- **longest task while loading**: the longest main-thread task from navigation until 1 s after the 3D
+  view is ready (A-Frame's evaluation and the 3D view's first frames are in that window);
 - **at rest**: over the 3 s after that, frames rendered (three.js's own frame counter), long
   tasks (PerformanceObserver 'longtask') and main-thread busy time (CDP Performance TaskDuration).
 
@@ -66,7 +71,7 @@ LOAD_AT_START = ""
 VIEWPORT = {"width": 1280, "height": 720}
 REST_S = 3.0
 SETTLE_MS = 1000  # after ready, still "loading" for the longest task (the frames and DOM work right after)
-MARKS = ("socket", "open", "snapshot", "dom", "loaded")  # page-clock marks of the init script, in seconds in the results
+MARKS = ("socket", "open", "snapshot", "dom", "picture", "aframe", "loaded")  # page-clock marks of the init script, in seconds in the results
 SIZES = (1_000, 5_000, 20_000, 50_000, 200_000)
 QUICK_SIZES = (1_000, 20_000)
 # Jaeger UI v2.19, file → rows painted, and with its own app load (s): ../shared/bench-peers/README.md
@@ -119,6 +124,10 @@ INIT_SCRIPT = r"""
       this.addEventListener("message", (e) => { if (isSnapshot(e.data)) mark("snapshot"); });
     }
   };
+  // the first picture on screen and gone (the 3D view drew the same view), marked by the page itself
+  B.pageMark = (name) => performance.getEntriesByName(name, "mark")[0]?.startTime;
+  // A-Frame and the app's components evaluated (the app calls AFRAME.emitReady(): A-Frame then says so)
+  document.addEventListener("aframeready", () => mark("aframe"));
   document.addEventListener("DOMContentLoaded", () => {
     mark("dom");
     // A-Frame initialises the scene once the document is complete; `loaded`: its components are
@@ -263,12 +272,14 @@ def open_and_wait(page, url: str, timeout_s: float, server_pid: int) -> dict:
     settled = page.wait_for_function("(t) => performance.now() >= t ? performance.now() : false",
                                      arg=t_ready + SETTLE_MS, polling=50).json_value()
     tasks = page.evaluate("([a, b]) => window.__boot.tasks(a, b)", [0, settled])
-    marks = page.evaluate("window.__boot.marks")
-    return {"ready_s": t_ready / 1000, "load_longest_task_ms": tasks["max"], "bytes": page.evaluate("window.__boot.bytes()"),
+    marks = page.evaluate("({...window.__boot.marks, picture: window.__boot.pageMark('vrmon:first-picture'),"
+                          " gone: window.__boot.pageMark('vrmon:first-picture-gone')})")
+    t_first = marks["picture"] if marks.get("picture") is not None else t_ready
+    return {"ready_s": t_ready / 1000, "first_s": t_first / 1000, "load_longest_task_ms": tasks["max"], "bytes": page.evaluate("window.__boot.bytes()"),
             "load_longest_task_at_s": (tasks["maxAt"] if tasks["maxAt"] is not None else float("nan")) / 1000,
             "asked": page.evaluate("window.__boot.asked()"), "t_settled": settled,
             **{f"cpu_{kind}_s": seconds for kind, seconds in cpu.items()},
-            **{f"{name}_s": marks.get(name, float("nan")) / 1000 for name in (*MARKS, "complete")}}
+            **{f"{name}_s": (marks.get(name) if marks.get(name) is not None else float("nan")) / 1000 for name in (*MARKS, "complete", "gone")}}
 
 
 def at_rest(page, cdp, since: float) -> dict:
@@ -311,12 +322,12 @@ def one_run(playwright, checkout: Path, path: Path, n_spans: int, timeout_s: flo
             again = open_and_wait(page, server.url, timeout_s, server.proc.pid)  # same context: cached
             if errors:
                 raise RuntimeError(f"page errors: {errors}")
-            return {"spans": n_spans, "listening_s": listening, "cold_s": goto + cold["ready_s"],
-                    "first_s": first["ready_s"], "revisit_s": again["ready_s"],
+            return {"spans": n_spans, "listening_s": listening, "cold_s": goto + cold["first_s"],
+                    "first_s": first["first_s"], "ready_s": first["ready_s"], "revisit_s": again["first_s"],
                     "bytes": first["bytes"], "revisit_bytes": again["bytes"], "revisit_asked": again["asked"],
                     **{f"cpu_{kind}_s": first[f"cpu_{kind}_s"] for kind in (*CPU_KINDS, MAIN_THREAD)},
                     "load_longest_task_ms": first["load_longest_task_ms"], "load_longest_task_at_s": first["load_longest_task_at_s"],
-                    **{f"{name}_s": first[f"{name}_s"] for name in (*MARKS, "complete")}, **rest}
+                    **{f"{name}_s": first[f"{name}_s"] for name in (*MARKS, "complete", "gone")}, **rest}
         finally:
             server.stop()
             browser.close()
@@ -378,15 +389,16 @@ def report(results: dict[str, dict[int, dict]], labels: dict[str, str], runs: in
                 f"| {m['listening_s']:.2f} | {m['cold_s']:.2f} | {m['load_longest_task_ms']:.0f} "
                 f"| {m['bytes'] / 1e6:.2f} | {m['revisit_asked']:.0f} | {m['rest_frames']:.0f} / {m['rest_longtask_ms']:.0f} / {m['rest_busy_ms']:.0f} |")
         lines += ["", "Where the first visit's time goes (page clock, s from navigation): the websocket created, open, the",
-                  "snapshot received, DOMContentLoaded (A-Frame and the modules evaluated), the scene loaded (its",
-                  "components initialised, the snapshot handed to them), the first frame shown (spans,",
-                  "error markers, labels), the next one with the floor grid, critical path and finding marks too; and when",
-                  "the longest task while loading began.", "",
-                  "| spans | socket created | open | snapshot in | DOMContentLoaded | scene loaded | first frame | all drawn | longest task began |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "snapshot received, DOMContentLoaded, the first picture on screen (drawn from the snapshot before",
+                  "A-Frame is evaluated), A-Frame and the app's modules evaluated, the scene loaded (its components",
+                  "initialised, the snapshot handed to them), the 3D view's first frame shown (`ready`: spans, error",
+                  "markers, labels), the picture replaced by the 3D view, the frame with the floor grid, critical path",
+                  "and finding marks too; and when the longest task while loading began.", "",
+                  "| spans | socket created | open | snapshot in | DOMContentLoaded | first picture | A-Frame and app evaluated | scene loaded | 3D view shown | picture replaced | all drawn | longest task began |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for n, m in results[key].items():
             lines.append(f"| {n:,} | " + " | ".join(f"{m[f'{name}_s']:.2f}" for name in MARKS)
-                         + f" | {m['first_s']:.2f} | {m['complete_s']:.2f} | {m['load_longest_task_at_s']:.2f} |")
+                         + f" | {m['ready_s']:.2f} | {m['gone_s']:.2f} | {m['complete_s']:.2f} | {m['load_longest_task_at_s']:.2f} |")
         lines += ["", "What the first visit cost the cores from page open to the first frame (CPU seconds, far less moved by",
                   "the load of other programs than the wall clock): the page's renderer (in brackets: its main thread, which runs the",
                   "page's JavaScript and the frames' tasks), the GPU process (software GL), the rest of the browser (its network",

@@ -1,7 +1,8 @@
-// Bundles the browser client for the page's first load: static/js/main.js and every module it
-// imports (and the msgpack files they import from /vendor/) into static/bundle/, one file for
-// the first frame plus chunks for the headset's code, which xr-on-demand.js still loads only
-// on demand. One request and one compile instead of ~75 module requests a Python server answers
+// Bundles the browser client for the page's first load: static/js/main.js (the first picture)
+// and static/js/app.js (everything else, started by main.js once A-Frame has run), with every
+// module they import (and the msgpack files they import from /vendor/), into static/bundle/:
+// main.js in one file, app.js plus chunks for the headset's code, which xr-on-demand.js still
+// loads only on demand. One request and one compile instead of ~75 module requests a Python server answers
 // one by one while it also prepares the first snapshot. `make install` runs it (esbuild comes
 // from npm: package.json's devDependencies).
 //
@@ -40,15 +41,18 @@ const vendorUrls = {
   },
 };
 
-rmSync(OUTDIR, { recursive: true, force: true }); // no chunk of an earlier build is left to be served
-const result = await esbuild.build({
+// main.js starts the app with import("./app.js"): the other build's entry, not bundled into this one
+const appLater = {
+  name: "app-later",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/app\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+const common = {
   absWorkingDir: ROOT,
-  entryPoints: ["static/js/main.js"],
   bundle: true,
   format: "esm",
-  splitting: true, // the headset's modules (dynamic imports) become chunks loaded on demand
-  outdir: OUTDIR,
-  chunkNames: "[name]-[hash]",
   minify: true,
   keepNames: true,
   sourcemap: "linked",
@@ -56,8 +60,21 @@ const result = await esbuild.build({
   external: EXTERNAL,
   metafile: true,
   logLevel: "warning",
-  plugins: [vendorUrls],
-});
+};
+
+rmSync(OUTDIR, { recursive: true, force: true }); // no chunk of an earlier build is left to be served
+const results = [
+  // The first picture's code, in one file (what it shares with the app is in both: one request
+  // on the page's six connections, before A-Frame and the app, which it then starts).
+  await esbuild.build({ ...common, entryPoints: ["static/js/main.js"], outdir: OUTDIR, plugins: [vendorUrls, appLater] }),
+  // The app: its entry, the chunks it shares with the headset's modules, which (dynamic imports)
+  // become chunks loaded on demand.
+  await esbuild.build({ ...common, entryPoints: ["static/js/app.js"], outdir: OUTDIR, splitting: true, chunkNames: "[name]-[hash]", plugins: [vendorUrls] }),
+];
+const result = { metafile: {
+  inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)),
+  outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)),
+} };
 
 const hash = (file) => createHash("sha256").update(readFileSync(path.join(ROOT, file))).digest("hex").slice(0, 32);
 const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).sort().map((file) => [file, hash(file)]));

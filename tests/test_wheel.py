@@ -40,7 +40,7 @@ _STYLE_REFERENCES = [re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")]
 
 
 class _PageLinks(HTMLParser):
-    """Scripts, module scripts, stylesheets and the import map of index.html."""
+    """Scripts (classic ones also as preload links), module scripts, stylesheets and other links, and the import map of index.html."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,6 +56,8 @@ class _PageLinks(HTMLParser):
             self._in_import_map = True
         elif tag == "script" and attr.get("src"):
             (self.modules if attr.get("type") == "module" else self.classic).append(attr["src"])
+        elif tag == "link" and attr.get("rel") == "preload" and attr.get("as") == "script":
+            self.classic.append(attr["href"])  # A-Frame: preloaded, then run as a classic script (load-aframe.js)
         elif tag == "link" and attr.get("href") and not attr["href"].startswith("data:"):
             self.styles.append(attr["href"])
 

@@ -11,7 +11,8 @@ not the one in the file on disk.
 
 The page starts the client's bundle while it is current (client_bundle.py: built by `make
 install`, a few files), else main.js and its ~75 modules. The modulepreload links are computed
-from the started module's static imports, so the list cannot fall behind the code; links
+from the started module's static imports and those of the modules it imports dynamically
+itself (the app, started after the first picture), so the list cannot fall behind the code; links
 written in index.html are replaced. The page is rendered when the server
 starts, and again when a file it names changed on disk (a checkout being edited): an old page
 would keep pointing the browser at the old versions.
@@ -40,10 +41,13 @@ MODULE_SUFFIXES = (".js", ".mjs")
 # bundle is minified: its imports are one line); dynamic import() excluded
 STATIC_IMPORT = re.compile(r"""(?:^|;)\s*(?:import(?!\s*\()|export)\b[^;"'()]*?["']([^"']+)["']""", re.M)
 PRELOAD_LINK = re.compile(r"""^[ \t]*<link rel="modulepreload"[^>]*>[ \t]*\n""", re.M)
+# `import("x")` with a literal: the entry's own are preloaded too (main.js starts the app with one,
+# once A-Frame has run after the first picture: fetched and compiled meanwhile, not after)
+DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["']([^"']+)["']\s*\)""")
 ENTRY_SCRIPT = re.compile(r"""^([ \t]*)<script type="module" src="%s"></script>\n""" % re.escape(ENTRY_MODULE), re.M)
 IMPORT_MAP = re.compile(r"""(<script type="importmap">)(.*?)(</script>)""", re.S)
 LOCAL_URL = re.compile(r"""\b(src|href)="(/(?:static|vendor)/[^"?#]+)\"""")
-CLASSIC_SCRIPT = re.compile(r"""<script src="([^"]+)"[^>]*>""")
+CLASSIC_SCRIPT = re.compile(r"""<script src="([^"]+)"[^>]*>|<link rel="preload" as="script" href="([^"]+)"[^>]*>""")
 # a classic script index.html marks `data-inline`, written into the page (the early socket: made as
 # the page is parsed, not after one more request); the page's CSP hashes it as it hashes the import map
 INLINED_SCRIPT = re.compile(r"""<script src="(/static/[^"?#]+)" data-inline></script>""")
@@ -107,19 +111,23 @@ def render_index(source: str, versions: dict[str, str], modules: dict[str, str],
 
     match = IMPORT_MAP.search(source)
     bare = json.loads(match.group(2))["imports"] if match else {}
-    preloads = sorted(static_imports(entry, modules, bare) - {entry})
+    first = static_imports(entry, modules, bare)
+    started = {resolve(entry, spec, bare) for spec in DYNAMIC_IMPORT.findall(modules.get(entry, ""))}
+    later = set().union(*(static_imports(url, modules, bare) for url in started)) - first
     html = PRELOAD_LINK.sub("", source)
     html = INLINED_SCRIPT.sub(lambda m: f"<script>\n{modules[m.group(1)]}</script>", html)
     script = ENTRY_SCRIPT.search(html)
     if script is None:
         raise ValueError(f"index.html does not load {ENTRY_MODULE} as a module script")
-    links = "".join(f'{script.group(1)}<link rel="modulepreload" href="{url}">\n' for url in preloads)
+    # the app's after the entry's own: on HTTP/1.1's six connections the first picture's code comes first
+    links = "".join(f'{script.group(1)}<link rel="modulepreload" href="{url}">\n' for url in sorted(first - {entry}))
+    links += "".join(f'{script.group(1)}<link rel="modulepreload" href="{url}" fetchpriority="low">\n' for url in sorted(later))
     started = f'{script.group(1)}<script type="module" src="{entry}"></script>\n'
     html = html[:script.start()] + started + links + html[script.end():]
     html = LOCAL_URL.sub(lambda m: f'{m.group(1)}="{versioned(m.group(2))}"', html)
     if match:
         imports = {name: versioned(url) for name, url in bare.items()}
-        classic = set(CLASSIC_SCRIPT.findall(source))  # A-Frame and the early socket are no modules
+        classic = {url for pair in CLASSIC_SCRIPT.findall(source) for url in pair if url}  # A-Frame and the early socket are no modules
         imports.update({url: versioned(url) for url in sorted(modules) if url in versions and url not in classic})
         html = IMPORT_MAP.sub(lambda m: m.group(1) + "\n" + json.dumps({"imports": imports}, indent=2) + "\n  " + m.group(3), html, count=1)
     return html

@@ -9,7 +9,10 @@ azimuth (right of straight ahead, +) and elevation (above the eyes' level, +). A
 - marks: each one's width and height in degrees, for those whose centre is within 45° of straight
   ahead (in view);
 - span names (vr-span-labels): each shown name's typeset box and letter angle, the bars it lies
-  across (other than its own) and whether its own bar hides any of it;
+  across (other than its own) and whether its own bar hides any of it. A name written on its own
+  bar's front face lies across another bar where it meets that bar's front face (the faces are
+  one plane, which hides the top and bottom faces going back from it); a name beside a bar, where
+  it meets any of another bar's box as seen;
 - overlays: the wrist menu's and the span panel's backing plates, the share of the content's box
   each covers, and the share of the selected span's box the panel covers.
 """
@@ -45,15 +48,16 @@ HEADSET_FIGURES_JS = """
   let marks = empty();
   let nearestFront = Infinity;
   for (let r = 0; r < count; r++) {
-    const box = empty();
+    const box = empty(), face = empty();
     let front = Infinity;
     for (let c = 0; c < 8; c++) {
       p.set(pos[r * 3] + (c & 1 ? 0.5 : -0.5) * size[r * 3], pos[r * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[r * 3 + 1],
             pos[r * 3 + 2] + (c & 4 ? 0.5 : -0.5) * size[r * 3 + 2]).applyMatrix4(spanMatrix);
       add(box, p);
+      if (c & 4) add(face, p);
       front = Math.min(front, p.length());
     }
-    bars.push({ id: ids[r], row: r, box, front });
+    bars.push({ id: ids[r], row: r, box, face, front });
     const across = (box.x0 + box.x1) / 2, up = (box.y0 + box.y1) / 2;
     if (Math.abs(across) <= 45 && Math.abs(up) <= 45) seenMarks.push([box.x1 - box.x0, box.y1 - box.y0]);
     marks = union(marks, box);
@@ -102,9 +106,10 @@ HEADSET_FIGURES_JS = """
     const letters = { x0: box.x0, y0: box.y0 + inset, x1: box.x1, y1: box.y1 - inset };
     const at = new THREE.Vector3().setFromMatrixPosition(world).applyMatrix4(toView);
     const scale = new THREE.Vector3().setFromMatrixScale(world);
-    const across = bars.filter((b) => b.row !== t.userData.row && overlap(letters, b.box) > 0)
-      .map((b) => system.nodeLabel(b.row));
     const own = bars[t.userData.row], r = t.userData.row;
+    const onOwnFace = letters.x0 >= own.face.x0 && letters.x1 <= own.face.x1 && letters.y0 >= own.face.y0 && letters.y1 <= own.face.y1;
+    const across = bars.filter((b) => b.row !== r && overlap(letters, onOwnFace ? b.face : b.box) > 0)
+      .map((b) => system.nodeLabel(b.row));
     // its own bar hides it where they overlap as seen and a corner of the text is behind the bar's front face
     const local = new THREE.Matrix4().compose(t.position, t.quaternion, t.scale);
     const behind = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]

@@ -1,7 +1,9 @@
 """Level of detail follows the headset viewer's distance (issue 8, part 8), in an emulated Quest 3
 on a 20k-span trace over 40 services: walking up to the waterfall unfolds finer marks that still
 look big enough to see, walking back folds them again, the picture never moves by itself, and
-another trace picked up close starts at the overview's fold, framed as at the start.
+another trace picked up close starts at the overview's fold, framed as at the start. Far and near,
+the spans looked at are named where there is room: at least ~1.2° tall, never on another name or
+across another bar.
 
 Figures from the three.js scene graph, in degrees from the XR camera (headset_figures.py).
 """
@@ -20,7 +22,23 @@ pytestmark = pytest.mark.browser
 MARK_DEGREES = 0.1  # a mark at least this wide and tall is seen: about 2.5 of a Quest 3's pixels
 WORLD_JS = "() => document.querySelector('#world').object3D.matrixWorld.toArray()"
 NEARER_JS = "(steps) => window.vrmon.system.scene.detail.nearer === steps && window.vrmon.stats().spans > 0"
+# The span names placed again since `since` (ms, the page's clock) and typeset.
+NAMES_SINCE_JS = """(since) => { const c = document.querySelector('[vr-span-labels]').components['vr-span-labels'];
+  return c.nextRefresh - 300 > since && c.texts.filter((t) => t.text).every((t) => t.textRenderInfo?.parameters.text === t.text); }"""
 
+
+def settled(page, steps: int) -> dict:
+    """The figures once the server's fold for `steps` is shown and the names are placed for it."""
+    page.wait_for_function(NEARER_JS, arg=steps, timeout=20_000)
+    page.wait_for_function(NAMES_SINCE_JS, arg=page.evaluate("performance.now()"))
+    next_frames(page)
+    return headset_figures(page)
+
+
+def overlapping(names: list[dict]) -> list[tuple[str, str]]:
+    boxes = [n["box"] for n in names]
+    return [(names[i]["text"], names[j]["text"]) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i]["x0"] < boxes[j]["x1"] and boxes[j]["x0"] < boxes[i]["x1"] and boxes[i]["y0"] < boxes[j]["y1"] and boxes[j]["y0"] < boxes[i]["y1"]]
 
 def walk_to(page, z: float) -> None:
     """Stand `z` metres in front of the picture's front (the headset looks straight at it)."""
@@ -30,33 +48,32 @@ def walk_to(page, z: float) -> None:
 def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates_them(vrmon_server, open_app, server_snapshot, page):
     store = named_store(40_000, spans_per_trace=20_000, n_services=40)  # two traces of 20k spans
     page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(), store=store, host_metrics=False)
-    page.wait_for_function(NEARER_JS, arg=0)
-    next_frames(page)
-    start = headset_figures(page)
+    start = settled(page, 0)
     start_count = page.evaluate("window.vrmon.stats().spans")
     world = page.evaluate(WORLD_JS)
     rig = page.evaluate("window.headset.rig()")
     assert rig["position"][2] == pytest.approx(2.2)  # the picture's front is 2.2 m ahead
 
     walk_to(page, 0.5)
-    page.wait_for_function(NEARER_JS, arg=2, timeout=20_000)
-    next_frames(page)
-    near = headset_figures(page)
+    near = settled(page, 2)
     near_count = page.evaluate("window.vrmon.stats().spans")
     walk_to(page, 2.2)
-    page.wait_for_function(NEARER_JS, arg=0, timeout=20_000)
-    next_frames(page)
-    back = headset_figures(page)
+    back = settled(page, 0)
     back_count = page.evaluate("window.vrmon.stats().spans")
     for where, figures, count in (("at the start", start, start_count), ("0.5 m away", near, near_count), ("back at 2.2 m", back, back_count)):
         print(f"\n{where}: {count} marks, {len(figures['mark_sizes'])} in view, {visible_share(figures, MARK_DEGREES):.0%} of those "
-              f"≥ {MARK_DEGREES}°; {summary(figures)}")
+              f"≥ {MARK_DEGREES}°; {summary(figures)}; names {[n['text'] for n in figures['names']]}")
 
     # near, more of the trace is drawn, and what is in view is still big enough to see
     assert near_count >= 2 * start_count, (start_count, near_count)
     for figures in (start, near, back):
         assert visible_share(figures, MARK_DEGREES) >= 0.8
         assert min(lane["degrees"] for lane in figures["lanes"]) >= 1.2, figures["lanes"]
+        # the spans looked at are named where there is room, readable, clear of each other and of other bars
+        names = figures["names"]
+        assert len(names) >= 4, names
+        assert min(name["letterDegrees"] for name in names) >= 1.2, names
+        assert overlapping(names) == [] and [n for n in names if n["across"] or n["hidden"]] == [], names
     # back where it started, the overview's fold again; the picture stayed where it was throughout
     assert back_count == start_count
     assert page.evaluate(WORLD_JS) == world

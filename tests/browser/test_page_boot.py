@@ -52,7 +52,7 @@ def test_the_first_frame_loads_the_bundle_in_a_few_preloaded_files_and_no_headse
     code = page.evaluate(LOADED_CODE)
     assert "/static/bundle/main.js?v=" in code["started"], "`make install` bundles the client (scripts/build-client.mjs)"
     assert set(code["loaded"]) == {code["started"], *code["preloaded"]}, "every file the page loaded was preloaded (none fetched import by import)"
-    assert len(code["loaded"]) <= 12, f"the first frame's code in a few files, not ~75 modules: {code['loaded']}"
+    assert len(code["loaded"]) <= 14, f"the first frame's code in a few files, not ~75 modules: {code['loaded']}"
     assert not [url for url in code["loaded"] if "troika" in url or "/vr-" in url] and code["headset"] == [], "headset code loads on demand"
     assert page.errors == []
 
@@ -70,7 +70,7 @@ def test_without_a_current_bundle_the_page_loads_every_module_preloaded(vrmon_se
     assert page.errors == []
 
 
-# Before the page's scripts: once A-Frame is loaded, note what each render drew, by kind.
+# Before the page's scripts: once A-Frame and the app are loaded, note what each render drew, by kind.
 DRAWS_SEEN = """
   window.__draws = [];
   const send = WebSocket.prototype.send;
@@ -80,7 +80,7 @@ DRAWS_SEEN = """
     }
     return send.call(this, bytes);
   };
-  document.addEventListener("DOMContentLoaded", () => {
+  document.addEventListener("aframeready", () => { // A-Frame runs after the first picture (load-aframe.js)
     const THREE = AFRAME.THREE;
     const note = (kind) => function () {
       const scene = document.querySelector("a-scene");

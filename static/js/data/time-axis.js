@@ -26,6 +26,15 @@ export const expand = (axis, u) => through(axis.warped, axis.true, u);
 export const shareOfX = (axis, x) => (x - axis.x[0]) / (axis.x[1] - axis.x[0]);
 /** Local x (metres) of compressed time `u` in the window shown. */
 export const xOfTime = (axis, u) => axis.x[0] + ((u - axis.lo) / (axis.hi - axis.lo)) * (axis.x[1] - axis.x[0]);
+/** Local x (metres) of each compressed idle stretch (break) in the window shown: every other stretch of the axis is one. */
+export function breakXs(axis) {
+  const xs = [];
+  for (let k = 1; k + 1 < axis.warped.length; k += 2) {
+    const middle = (axis.warped[k] + axis.warped[k + 1]) / 2;
+    if (middle >= axis.lo && middle <= axis.hi) xs.push(xOfTime(axis, middle));
+  }
+  return xs;
+}
 /** Compressed µs at share `f` across the window shown. */
 export const timeAt = (axis, f) => axis.lo + f * (axis.hi - axis.lo);
 

@@ -10,18 +10,10 @@
 import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
 import { frameServices } from "./services-framing.js";
+import { FRAME_MARGIN, NO_PAD, PITCH_DEGREES, WALL_MARGIN, framedPose, waterfallFraming } from "../scene/framing.js";
 import { HEADSET_DEGREES, nameColumn } from "../scene/scene-labels.js";
 
 const THREE = AFRAME.THREE;
-const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
-const NO_PAD = { left: 0, top: 0, right: 0, bottom: 0 }; // CSS pixels kept free inside the free part's edges
-const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
-const WALL_MARGIN = 0.15; // around the wall's frame: it holds the panels' whole width and titles
-const LABEL_ROOM = 2.2; // metres left of the bounds for lane names
-// Looking down, per layout: steep enough in the waterfall that lanes (z) and call depths (y) do
-// not hide each other; level, straight at it, for the flat service graph.
-// The waterfall's lanes stand upright like a page: seen almost from the front. The wall: level, from in front of the page of panels (its lanes go into the wall and stay behind their bars).
-const PITCH_DEGREES = { waterfall: 2, services: 0, wall: 0 };
 // In a headset the service graph is seen whole from where it spans this much of the view, but
 // from no closer than arm's length and no further than across a room.
 const VR_GRAPH_DEGREES = 70;
@@ -180,13 +172,14 @@ AFRAME.registerComponent("camera-navigation", {
       frameServices(this.system.nodes, (box, pad) => this.frameNow(box, pad), this.serviceLabels());
     } else if (!wall) {
       // the waterfall says what to frame: its marks with lane names and ruler
-      this.frame(frame ?? bounds, frame ? 0 : LABEL_ROOM, frame ? TIGHT_MARGIN : FRAME_MARGIN);
+      this.frame(...waterfallFraming(this.system.scene));
     } else {
       // The wall's page stands on the far side of the room: framed like the rest, from inside the
       // room; its frame holds the panels' titles, so a narrow margin is enough.
       this.frame(frame ?? bounds, 0, frame ? WALL_MARGIN : FRAME_MARGIN);
     }
     this.framed = { scene: this.system.scene, pose: this.pose([]) };
+    this.el.sceneEl.emit("vrmon-view-framed", { scene: this.system.scene }, false); // (the first picture waits for it: scene/first-frame.js)
   },
 
   /**
@@ -291,6 +284,9 @@ AFRAME.registerComponent("camera-navigation", {
 
   /** Put the desktop camera at `eye`, turned by yaw and pitch (radians). */
   look(eye, yaw, pitch) {
+    // WASD's glide stops here: a key let go just before R kept moving the camera after the reset
+    // (the services view went 96 px aside, a sphere under the trace list).
+    this.el.components["wasd-controls"]?.velocity.set(0, 0, 0);
     this.rig.position.set(0, 0, 0);
     this.el.object3D.position.fromArray(eye);
     const look = this.el.components["look-controls"];
@@ -319,35 +315,17 @@ AFRAME.registerComponent("camera-navigation", {
    * ({left, top, right, bottom}) inside the free part's edges. Returns {range} (the camera's
    * distance from the bounds' centre) and {free} (the free part's width and height, CSS pixels).
    */
-  frame([minx, miny, minz, maxx, maxy, maxz], labelRoom, margin = FRAME_MARGIN, pad = NO_PAD) {
-    const cx = (minx + maxx) / 2;
-    const cy = (miny + maxy) / 2;
-    const cz = (minz + maxz) / 2;
+  frame(bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_PAD) {
     const camera = this.el.getObject3D("camera");
-    const tanHalfV = Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2);
-    const tanHalfH = tanHalfV * camera.aspect;
-    // The part of the canvas the overlays leave free, as fractions of its width and height.
+    // The part of the canvas the overlays leave free.
     const canvas = this.el.sceneEl.canvas;
     const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
-    let { left, right, top, bottom } = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
-    const canvasWidth = canvas.clientWidth || 1;
-    const canvasHeight = canvas.clientHeight || 1;
-    const freePx = [canvasWidth - left - right, canvasHeight - top - bottom];
-    left += pad.left; right += pad.right; top += pad.top; bottom += pad.bottom;
-    // (never less than a tenth of the view: a tiny window still frames the bounds somewhere)
-    const free = Math.max(1 - (left + right) / canvasWidth, 0.1);
-    const freeHeight = Math.max(1 - (top + bottom) / canvasHeight, 0.1);
-    // Look down at the centre from PITCH above the horizon, far enough back for the bounds
-    // (plus room for lane names left of them) to fill the free part of the view.
-    const pitch = THREE.MathUtils.degToRad(PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall);
-    const halfWidth = (maxx - minx) / 2 + labelRoom + margin;
-    const halfDepth = (maxz - minz) / 2;
-    const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + margin;
-    const range = halfDepth + Math.max(halfWidth / (tanHalfH * free), halfHeight / (tanHalfV * freeHeight));
-    // Slide sideways and along the view's up so the centre lands in the middle of the free part.
-    const eyeX = cx - ((left - right) / canvasWidth) * range * tanHalfH;
-    const up = ((top - bottom) / canvasHeight) * range * tanHalfV; // the view's up: (0, cos, −sin) of the pitch
-    this.look([eyeX, cy + range * Math.sin(pitch) + up * Math.cos(pitch), cz + range * Math.cos(pitch) - up * Math.sin(pitch)], 0, -pitch);
-    return { range, free: freePx };
+    const insets = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
+    const { eye, pitch, range, free } = framedPose({
+      bounds, labelRoom, margin, pad, fov: camera.fov, aspect: camera.aspect, width: canvas.clientWidth, height: canvas.clientHeight, insets,
+      pitchDegrees: PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall,
+    });
+    this.look(eye, 0, -pitch);
+    return { range, free };
   },
 });

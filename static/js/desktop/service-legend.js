@@ -1,6 +1,7 @@
 // Service → colour, for the services drawn in the current view only (a wall page, one trace),
 // in the bottom bar; its button or L folds it away and back. Framing keeps the scene above it.
-import { h, releaseFocusAfterClick } from "../data/format.js";
+import { releaseFocusAfterClick } from "../data/format.js";
+import { legendEntries, showLegend } from "./legend-entries.js";
 import { bindKeys } from "./keymap.js";
 import { listen } from "../listen.js";
 
@@ -10,8 +11,6 @@ AFRAME.registerComponent("service-legend", {
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     const panel = this.data.panel;
-    this.list = panel.querySelector("ul");
-    this.count = panel.querySelector(".count");
     this.toggle = panel.querySelector(".toggle");
     this.shown = ""; // the names listed, to skip redrawing an unchanged legend on every delta
     this.toggle.addEventListener("click", (event) => {
@@ -34,27 +33,12 @@ AFRAME.registerComponent("service-legend", {
     this.toggle.setAttribute("aria-expanded", String(!collapsed));
   },
 
-  /** Indices of the services with a node in the view now. */
-  servicesOnShow() {
-    const { service, count } = this.system.nodes;
-    const seen = new Uint8Array(this.system.services.length);
-    for (let row = 0; row < count; row++) if (service[row] < seen.length) seen[service[row]] = 1;
-    return seen;
-  },
-
   render() {
-    const { services, serviceColors, scene } = this.system;
-    // Only span scenes colour by service; the services scene colours by error rate.
-    const onShow = scene?.layout === "services" ? new Uint8Array(0) : this.servicesOnShow();
-    const entries = [];
-    onShow.forEach((shown, index) => { if (shown && serviceColors[index]) entries.push([services[index], serviceColors[index]]); });
-    entries.sort((a, b) => a[0].localeCompare(b[0]));
+    const { services, serviceColors, scene, nodes } = this.system;
+    const entries = legendEntries({ services, serviceColors, layout: scene?.layout, nodes });
     const key = entries.map((entry) => entry.join("=")).join("|");
     if (key === this.shown) return;
     this.shown = key;
-    this.list.replaceChildren(...entries.map(([name, color]) =>
-      h("li", {}, h("span", { class: "swatch", style: { background: color } }), name)));
-    this.count.textContent = String(entries.length);
-    this.data.panel.hidden = entries.length === 0;
+    showLegend(this.data.panel, entries);
   },
 });

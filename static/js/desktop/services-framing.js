@@ -8,7 +8,7 @@
 // where they fit, or when pointed at): the round that showed most of them, with the graph the
 // largest, is the view.
 import { LABEL_HEIGHT_PX } from "../scene/service-labels.js";
-import { markersTop } from "../scene/span-instances.js";
+import { markersTop } from "../scene/error-markers.js";
 
 const ROUNDS = 4;
 const FRAMED_NAMES = 20; // as many as the layout keeps room for beside their spheres (services.py's `named`)

@@ -1,6 +1,7 @@
-// The collapsible list of traces from the summaries (its button or T folds it; it folds itself
-// while the wall, a list of traces of its own, is up, and while a span's panel opened on a page too
-// narrow for both leaves the scene less than half the width): newest first, filterable by text;
+// The collapsible list of traces from the summaries (its button or T folds it; it starts folded on
+// a narrow page; it folds itself while the wall, a list of traces of its own, is up, and while a
+// span's panel opened on a page too narrow for both leaves the scene less than half the width):
+// newest first, filterable by text;
 // clicking one asks the server to show it (in the waterfall, from the other scenes). The trace
 // on show is highlighted; the "A" beside another trace compares the trace on show against it
 // (data/trace-compare.js).
@@ -8,6 +9,11 @@ import { formatClock, formatDuration, h, releaseFocusAfterClick } from "../data/
 import { openTrace } from "../data/scene-catalog.js";
 import { bindKeys } from "./keymap.js";
 import { listen } from "../listen.js";
+
+// Of the page's width, the least the open list leaves the scene at the first view: at 1280 px it
+// leaves 75 %; at 1024 px 68 % framed a 40-span waterfall at 28 % of the canvas, its lane names 11 px
+// tall, and 23 services at 22 %; at 800 px (60 %) the waterfall's names were 9 px.
+const SCENE_LEAST_SHARE = 0.7;
 
 AFRAME.registerComponent("trace-list", {
   schema: { panel: { type: "selector", default: "#trace-list" } },
@@ -30,6 +36,7 @@ AFRAME.registerComponent("trace-list", {
     this.longest = 1; // µs that a full duration bar stands for
     this.foldedForWall = false;
     this.foldedForPanel = false;
+    this.openRight = panel.getBoundingClientRect().right; // the open list's right edge (it starts open)
     this.filter.addEventListener("input", () => this.render());
     this.unbindKeys = bindKeys({ traceList: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.render();
@@ -73,6 +80,12 @@ AFRAME.registerComponent("trace-list", {
     if (this.foldedForPanel) this.setCollapsed(false);
   },
 
+  /** Whether the open list would leave the scene less than SCENE_LEAST_SHARE of the page's width. */
+  crampsTheScene() {
+    const page = document.documentElement.clientWidth;
+    return page - this.openRight < SCENE_LEAST_SHARE * page;
+  },
+
   /** The wall is itself a list of traces: the list folds while it is up and opens again after. */
   followLayout() {
     const layout = this.system.scene?.layout ?? null;
@@ -82,7 +95,7 @@ AFRAME.registerComponent("trace-list", {
       this.setCollapsed(true);
       this.foldedForWall = true;
     } else if (this.layout === "wall" && this.foldedForWall) {
-      this.setCollapsed(false);
+      this.setCollapsed(this.crampsTheScene()); // as it would have started on this page
       this.foldedForWall = false;
     }
     this.layout = layout;
@@ -92,9 +105,10 @@ AFRAME.registerComponent("trace-list", {
     this.followLayout();
     const traces = this.system.traceList();
     if (!this.autoCollapsed && traces.length) {
-      // A list of one is no use on screen: fold it once, the viewer can open it again.
+      // A list of one is no use on screen, and on a narrow page (1024 px and less) the open list
+      // leaves the scene too little room: fold it once, the viewer can open it again.
       this.autoCollapsed = true;
-      if (traces.length === 1) this.setCollapsed(true);
+      if (traces.length === 1 || this.crampsTheScene()) this.setCollapsed(true);
     }
     const query = this.filter.value.trim().toLowerCase();
     const shown = query

@@ -7,8 +7,17 @@
 // Only the first frame of the first snapshot is split; every later frame draws everything.
 // Work the first frame does not need can wait for it too (afterFirstFrame): the findings, whose
 // frame (130 KB at 20k spans) would otherwise be decoded and listed before the trace is drawn.
+// The first picture drawn before A-Frame loaded (first-picture.js) stays in front of the 3D view
+// until that has drawn the view the camera frames (camera-navigation emits vrmon-view-framed):
+// it goes at the animation frame after that frame, which has been committed by then, so the
+// same picture is on screen throughout, never an empty or unframed canvas.
+import { PICTURE_ID, PICTURE_GONE_MARK } from "./first-picture.js";
+
 AFRAME.registerSystem("first-frame", {
   init() {
+    this.picture = document.getElementById(PICTURE_ID);
+    this.viewFramed = false; // the camera frames the view since the last frame drawn
+    if (this.picture) this.el.addEventListener("vrmon-view-framed", () => { this.viewFramed = true; });
     this.later = new Set(); // object3Ds held back from the first frame
     this.held = []; // those hidden during the frame being drawn
     this.shown = false; // the first frame of the first snapshot has been drawn
@@ -16,7 +25,21 @@ AFRAME.registerSystem("first-frame", {
     this.watching = []; // callbacks for the animation frame after it
     // three.js calls these around each render of the scene (inside A-Frame's render)
     this.el.object3D.onBeforeRender = () => this.hold();
-    this.el.object3D.onAfterRender = () => this.release();
+    this.el.object3D.onAfterRender = () => {
+      this.release();
+      this.retirePicture();
+    };
+  },
+
+  /** After a frame drawn with the camera framing the view: the first picture goes at the next animation frame. */
+  retirePicture() {
+    if (!this.picture || !this.viewFramed) return;
+    const picture = this.picture;
+    this.picture = null;
+    requestAnimationFrame(() => {
+      picture.remove();
+      performance.mark(PICTURE_GONE_MARK);
+    });
   },
 
   /** Call `callback` once the trace's first frame has been drawn (now, if it has). */

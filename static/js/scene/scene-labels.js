@@ -8,34 +8,15 @@
 // their top, so neither reaches into the bars.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
-import { xOfTime } from "../data/time-axis.js";
+import { LETTER_SHARE, PAD_PX, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { breakXs } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;
 
-const FONT_PX = 56;
-const PAD_PX = 10;
-const LETTER_SHARE = FONT_PX / (FONT_PX + 2 * PAD_PX); // of a label quad's height, its letters' (the rest is padding)
-const ATLAS_WIDTH = 2048;
-// kind → text height in metres, anchor inside the text box ([0..1] from left, from bottom), colour
-const STYLES = {
-  lane: { height: 0.4, anchor: [1, 0.5], weight: 600, color: null }, // null: the lane's service colour
-  tick: { height: 0.3, anchor: [0.5, 0], weight: 500, color: "#9aa4b5" },
-  break: { height: 0.3, anchor: [0.5, 0], weight: 600, color: "#e3b341" }, // compressed idle time: its true length
-  fold: { height: 0.3, anchor: [1, 0.5], weight: 500, color: "#9aa4b5" }, // how many calls a summary's own row folds, beside it
-  title: { height: 0.5, anchor: [0.5, 0], weight: 600, color: "#e6edf3" },
-  // a span's operation and duration (the waterfall of a small trace): on its bar or right of it,
-  // or ending left of it ("span-left") where the bar ends near the picture's right edge; on a dark
-  // backing as tall as its letters, so it reads on any bar colour
-  span: { height: 0.45, anchor: [0, 0.5], weight: 500, color: "#e6edf3", backing: true },
-  "span-left": { height: 0.45, anchor: [1, 0.5], weight: 500, color: "#e6edf3", backing: true },
-};
-const FALLBACK_COLOR = "#c9d1d9";
-const BACKING = "rgba(8, 11, 17, 0.95)"; // near opaque: a break line or a rule behind it would cross the letters
 const SCREEN_ONLY = new Set(["span", "span-left"]); // kinds not drawn in a headset (see init)
 // Text heights in metres where a layout is drawn smaller than the waterfall (the wall's panels
 // are 1 m tall; its titles are cut to fit the panels at this height, see vrmon/layout/wall.py):
 // layout → kind → height.
-const LAYOUT_HEIGHTS = { wall: { title: 0.22 } };
 // Metres from the eye where labels start to fade and where they are gone, per layout: the
 // wall's far panels (behind the viewer, across the room) would be too small to read anyway.
 const LAYOUT_FADE = { wall: [13, 18] };
@@ -91,7 +72,7 @@ AFRAME.registerComponent("scene-labels", {
     });
     this.rulesMaterial = new THREE.LineBasicMaterial({ color: 0x3a4456, transparent: true, opacity: 0.7 });
     // drawn with the translucent things, just before the labels (see buildBreaks)
-    this.breakMaterial = new THREE.LineBasicMaterial({ color: STYLES.break.color, transparent: true });
+    this.breakMaterial = new THREE.LineBasicMaterial({ color: styleOf({ kind: "break" }).color, transparent: true });
     this.onLabels = () => this.build();
     const onPresenting = () => {
       const presenting = this.el.sceneEl.is("vr-mode") && (this.el.sceneEl.renderer?.xr.isPresenting ?? false);
@@ -131,7 +112,7 @@ AFRAME.registerComponent("scene-labels", {
     const labels = this.system.labels;
     const inHeadset = this.el.sceneEl.is("vr-mode");
     if (!labels.length) return;
-    const { canvas, boxes } = this.drawAtlas(labels);
+    const { canvas, boxes } = drawAtlas(labels, (label) => laneColor(label, this.system.services, this.system.serviceColors));
     const texture = new THREE.CanvasTexture(canvas);
     texture.minFilter = THREE.LinearMipmapLinearFilter;
     texture.anisotropy = 4;
@@ -145,17 +126,13 @@ AFRAME.registerComponent("scene-labels", {
     const growths = new Float32Array(count * 4 * 4);
     const indices = new Uint32Array(count * 6);
     const growing = GROWING[this.system.scene?.layout] ?? {};
-    const heights = labels.map((label) => label.size ?? LAYOUT_HEIGHTS[this.system.scene?.layout]?.[label.kind] ?? (STYLES[label.kind] ?? STYLES.tick).height);
+    const heights = labels.map((label) => labelHeight(label, this.system.scene?.layout));
     const rooms = growthRoom(labels, heights, heights.map((height, i) => height * (boxes[i].w / boxes[i].h)), growing);
     const letters = new Float32Array(count * 4);
     labels.forEach((label, i) => {
-      const style = STYLES[label.kind] ?? STYLES.tick;
       const box = boxes[i];
       // a label not drawn here keeps its place in the mesh as an empty quad (quad i is label i)
-      const height = inHeadset && SCREEN_ONLY.has(label.kind) ? 0 : heights[i];
-      const width = height * (box.w / box.h);
-      const left = -style.anchor[0] * width;
-      const bottom = -style.anchor[1] * height;
+      const { left, bottom, width, height } = labelQuad(label, box, inHeadset && SCREEN_ONLY.has(label.kind) ? 0 : heights[i]);
       const stays = growing[label.kind] ?? [0, 0];
       for (let k = 0; k < 4; k++) growths.set([left + stays[0] * width, bottom + stays[1] * height, heights[i], rooms[i]], (i * 4 + k) * 4);
       const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
@@ -195,53 +172,6 @@ AFRAME.registerComponent("scene-labels", {
     return LETTER_SHARE;
   },
 
-  /** Pack every label's text into one canvas, row by row; returns the canvas and pixel boxes. */
-  drawAtlas(labels) {
-    const measure = document.createElement("canvas").getContext("2d");
-    const fontOf = (label) => `${(STYLES[label.kind] ?? STYLES.tick).weight} ${FONT_PX}px system-ui, "Segoe UI", Roboto, sans-serif`;
-    const rowHeight = FONT_PX + 2 * PAD_PX;
-    let x = 0, y = 0;
-    const boxes = labels.map((label) => {
-      measure.font = fontOf(label);
-      const w = Math.min(ATLAS_WIDTH, Math.ceil(measure.measureText(label.text).width) + 2 * PAD_PX);
-      if (x + w > ATLAS_WIDTH) { x = 0; y += rowHeight; }
-      const box = { x, y, w, h: rowHeight };
-      x += w;
-      return box;
-    });
-    const canvas = document.createElement("canvas");
-    canvas.width = ATLAS_WIDTH;
-    canvas.height = y + rowHeight;
-    const ctx = canvas.getContext("2d");
-    ctx.textBaseline = "middle";
-    ctx.lineJoin = "round";
-    labels.forEach((label, i) => {
-      const box = boxes[i];
-      ctx.font = fontOf(label);
-      if ((STYLES[label.kind] ?? STYLES.tick).backing) {
-        // the letters' band only (a font's height): rows of labels a font apart keep clear of each other
-        ctx.fillStyle = BACKING;
-        ctx.beginPath();
-        ctx.roundRect(box.x + PAD_PX / 2, box.y + PAD_PX, box.w - PAD_PX, FONT_PX, FONT_PX / 5);
-        ctx.fill();
-      }
-      // A dark outline keeps text readable over bars and grid lines.
-      ctx.lineWidth = 8;
-      ctx.strokeStyle = "rgba(8, 11, 17, 0.85)";
-      ctx.strokeText(label.text, box.x + PAD_PX, box.y + box.h / 2, box.w - 2 * PAD_PX);
-      ctx.fillStyle = this.colorOf(label);
-      ctx.fillText(label.text, box.x + PAD_PX, box.y + box.h / 2, box.w - 2 * PAD_PX);
-    });
-    return { canvas, boxes };
-  },
-
-  colorOf(label) {
-    const style = STYLES[label.kind] ?? STYLES.tick;
-    if (style.color) return style.color;
-    const service = this.system.services.indexOf(label.text);
-    return this.system.serviceColors[service] ?? FALLBACK_COLOR;
-  },
-
   /** A faint line at each time tick: up the back of the waterfall's lanes, or across the floor to the back of the scene. */
   buildRules(labels) {
     const bounds = this.system.scene?.bounds;
@@ -267,12 +197,8 @@ AFRAME.registerComponent("scene-labels", {
     const label = labels.find((l) => l.kind === "break");
     const axis = this.system.scene?.axis;
     if (!label || !axis) return;
-    const above = label.pos[1] + 2 * (label.size ?? STYLES.break.height); // the break's length, then the ticks' row
-    const xs = [];
-    for (let k = 1; k + 1 < axis.warped.length; k += 2) { // every other stretch of the axis is a break
-      const middle = (axis.warped[k] + axis.warped[k + 1]) / 2;
-      if (middle >= axis.lo && middle <= axis.hi) xs.push(xOfTime(axis, middle));
-    }
+    const above = breakLineBottom(label);
+    const xs = breakXs(axis);
     const points = new Float32Array(xs.length * 6);
     xs.forEach((x, i) => points.set([x, above, bounds[5] + 0.05, x, bounds[4], bounds[5] + 0.05], i * 6));
     const geometry = new THREE.BufferGeometry();
@@ -311,7 +237,7 @@ export function growthRoom(labels, heights, widths, growing) {
 
 /** The least room to grow (see growthRoom) among the waterfall's names in the left column, and their least letter height (metres). */
 export function nameColumn(labels) {
-  const heights = labels.map((label) => label.size ?? (STYLES[label.kind] ?? STYLES.tick).height);
+  const heights = labels.map((label) => label.size ?? styleOf(label).height);
   const rooms = growthRoom(labels, heights, heights, { lane: true, fold: true });
   let room = MOST_GROWTH, letters = Infinity;
   labels.forEach((label, i) => {

@@ -11,7 +11,7 @@
 // in one canvas atlas drawn as one mesh of quads (one draw call); placing them rewrites two
 // small vertex arrays, and only when the view, the nodes, the pointed-at or the selected
 // service changed.
-import { markerReach } from "./span-instances.js";
+import { markerReach } from "./error-markers.js";
 import { billboardGeometry } from "./billboard-quads.js";
 import { anyOverlapBetween, leaderSegment, overlapsAny, rectCrossedByAny, segmentCrossesAny } from "./label-placement.js";
 

@@ -11,39 +11,20 @@ import { installInstanceBVH } from "./instance-bvh.js";
 import { InstanceFades } from "./instance-fades.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 import { listen } from "../listen.js";
+import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
 const OUTLINE_MARGIN = 0.05; // metres around the selected box
-export const MARKER_RADIUS = 0.13;
-// Marker radius as a share of the node's height: a small badge on a service's sphere (the
-// sphere's colour already grades the error ratio), larger over the thin bars of the span scenes.
-export const MARKER_SHARE = { services: 0.3, spans: 0.6 };
-
-/** Metres an error marker reaches above the top of a node `height` tall (see writeMarkers). */
-export function markerReach(height, layout) {
-  const share = layout === "services" ? MARKER_SHARE.services : MARKER_SHARE.spans;
-  return Math.min(MARKER_RADIUS, height * share) * 3; // centred 1.6 radii up, 1.4 radii tall each way
-}
-
-/** The highest point of the nodes with their error markers (scene metres; -Infinity for none). */
-export function markersTop({ pos, size, flags, count }, layout) {
-  let top = -Infinity;
-  for (let row = 0; row < count; row++) {
-    if (flags[row] & FLAG.error) top = Math.max(top, pos[row * 3 + 1] + size[row * 3 + 1] / 2 + markerReach(size[row * 3 + 1], layout));
-  }
-  return top;
-}
 // A node colour byte (sRGB) → three.js's working (linear) value, as Color.setRGB(…, SRGBColorSpace)
 // converts it: a table, because that conversion (two pow calls) ran per channel per row.
 const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => new THREE.Color().setRGB(v / 255, 0, 0, THREE.SRGBColorSpace).r);
-const MARKER_LIT = 1.7; // error markers' emissive intensity at rest (the top of a pulse)
 const ROWS_PER_STEP = 4096; // rows a step of a new scene's writing does (~2 ms of CPU)
 
 AFRAME.registerComponent("span-instances", {
   schema: {
     hoverLighten: { default: 0.45 }, // how far the hovered span's colour moves towards white
-    errorColor: { type: "color", default: "#ff453a" },
+    errorColor: { type: "color", default: ERROR_COLOR },
     pulsePeriod: { default: 1.4 }, // seconds per error-marker pulse
     pulses: { default: 3 }, // pulses when a live update adds error markers; then they stay lit (a view at rest draws nothing)
     background: { type: "color", default: "#0a0d14" }, // what fades and dimming move towards
@@ -79,6 +60,7 @@ AFRAME.registerComponent("span-instances", {
     this.errorRows = new Uint8Array(0); // 1 for the rows that had a marker at the last writeMarkers
     this.lastMarkerRow = -1;
     this.rowSphere = new THREE.Sphere();
+    this.markerAt = [0, 0, 0, 0]; // writeMarkers' scratch
     this.createMeshes(this.system.nodes.capacity);
 
     this.onNodes = (event) => this.applyChanges(event.detail);
@@ -294,23 +276,19 @@ AFRAME.registerComponent("span-instances", {
 
   /** One marker above the start of each error span (errors are few: rewrite them all). */
   writeMarkers() {
-    const { pos, size, flags, yaw, count, capacity } = this.system.nodes;
+    const { flags, count, capacity } = this.system.nodes;
     if (this.errorRows.length < capacity) this.errorRows = new Uint8Array(capacity);
-    const share = this.system.scene?.layout === "services" ? MARKER_SHARE.services : MARKER_SHARE.spans;
+    const layout = this.system.scene?.layout;
+    const marker = this.markerAt;
     let markers = 0;
     this.lastMarkerRow = -1;
     for (let row = 0; row < count; row++) {
       this.errorRows[row] = flags[row] & FLAG.error;
       if (!this.errorRows[row]) continue;
       this.lastMarkerRow = row;
-      const i = row * 3;
-      // near the bar's start, along the bar's own x axis (the wall turns its bars by `yaw`)
-      const along = Math.min(size[i] / 2, 0.15) - size[i] / 2;
-      const angle = yaw[row] * YAW_TO_RADIANS;
-      const radius = Math.min(MARKER_RADIUS, size[i + 1] * share); // the wall's bars are thin
+      const [x, y, z, radius] = markerPlacement(this.system.nodes, row, layout, marker);
       this.matrix.makeScale(radius, radius * 1.4, radius);
-      this.matrix.setPosition(pos[i] + along * Math.cos(angle), pos[i + 1] + size[i + 1] / 2 + radius * 1.6,
-        pos[i + 2] - along * Math.sin(angle));
+      this.matrix.setPosition(x, y, z);
       this.markers.setMatrixAt(markers++, this.matrix);
     }
     this.markers.count = markers;

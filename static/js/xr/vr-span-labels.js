@@ -1,22 +1,27 @@
-// Names of the spans nearest the viewer, and of the selected one, in the headset only
-// (not in the services scene: service-labels names the services there).
+// Names of the spans the viewer looks at, and of the selected one, in the headset only (not in
+// the services scene: service-labels names the services there).
 // A fixed pool of SDF texts, batched into one draw call, is reassigned a few times a second,
 // so the cost stays the same whatever the number of spans. Each name keeps the same visual
 // angle (TEXT_DEGREES) however far it is and however the scene is scaled, and names never
-// overlap as the viewer sees them, nor lie across a bar: the selected span's name first, then
-// the nearest spans' in order of distance, each written on its bar where the bar is long enough
-// as seen, else above it, after its end or before its start, wherever its box (in degrees around
-// the head) is clear of the other names and of every bar, within the picture's frame (what lies
-// beside it, the span panel, is kept clear of that) and right of where the first bar starts (left
-// of that is the lane names' column); a name with no clear place is not shown.
+// overlap as the viewer sees them, nor lie across a bar: the selected span's name first
+// ("service: operation"), then the operations of the bars nearest where the head looks (their
+// colour and lane say their service; summary marks are not named), each written on its bar where
+// the bar's front face holds it as seen (the fronts are one plane, which hides the top and bottom
+// faces going back from it), else above it, after its end or before its start, wherever its box
+// (in degrees around the head) is clear of the other names, of its bar's face and of every other
+// bar's whole box, within the picture's frame (what lies beside it, the span panel, is kept clear
+// of that) and right of where the time axis starts (left of that is the lane names' column); a
+// name with no clear place is not shown.
 import { BatchedText } from "troika-three-text";
 import { createText, setText } from "./text.js";
 import { overlapsAny } from "../scene/label-placement.js";
 import { listen } from "../listen.js";
+import { isSummary } from "../data/protocol.js";
 
 const THREE = AFRAME.THREE;
-const SHOWN_COUNT = 8; // names at most besides the selected span's
-const CANDIDATE_COUNT = 24; // the nearest spans tried for them
+const SHOWN_COUNT = 16; // names at most besides the selected span's
+const CANDIDATE_COUNT = 96; // the spans nearest where the head looks tried for them
+const VIEW_DEGREES = [50, 40]; // the part of the view, right or left and up or down of straight ahead, whose bars are named
 const REFRESH_MS = 300;
 const TEXT_METRES = 0.05; // the texts' font size before scaling to their distance
 const TEXT_DEGREES = 1.4; // letter height as seen (≥ 1.2°: about 2.4 cm at 1 m)
@@ -35,6 +40,12 @@ const PLACES = [
 ];
 
 const seen = new Float32Array(2); // scratch: where `look` saw a point
+
+/** Widen box `i` (x0, y0, x1, y1 from index i of `boxes`) to hold the point last `look`ed at. */
+function grow(boxes, i) {
+  boxes[i] = Math.min(boxes[i], seen[0]); boxes[i + 2] = Math.max(boxes[i + 2], seen[0]);
+  boxes[i + 1] = Math.min(boxes[i + 1], seen[1]); boxes[i + 3] = Math.max(boxes[i + 3], seen[1]);
+}
 
 /** A point in view space as seen from the head, into `seen`: degrees right of and below straight ahead. */
 function look(p) {
@@ -67,16 +78,18 @@ AFRAME.registerComponent("vr-span-labels", {
     this.worldScale = new THREE.Vector3();
     this.toView = new THREE.Matrix4();
     this.point = new THREE.Vector3();
-    this.nearestRows = new Int32Array(CANDIDATE_COUNT);
-    this.nearestDistances = new Float64Array(CANDIDATE_COUNT);
+    this.candidateRows = new Int32Array(CANDIDATE_COUNT);
+    this.candidateOffsets = new Float64Array(CANDIDATE_COUNT);
     this.boxes = new Float32Array((SHOWN_COUNT + 1) * 4); // the shown names' boxes, degrees around the head
     this.box = new Float32Array(4);
-    this.barBoxes = new Float32Array(0); // every bar's front face as seen, degrees around the head (grown as needed)
+    this.barBoxes = new Float32Array(0); // every bar's whole box as seen, degrees around the head (grown as needed)
+    this.barFaces = new Float32Array(0); // and its front face
     this.frameBox = new Float32Array(4); // the picture's frame as seen, degrees around the head
     this.barsLeft = -180; // where the leftmost bar starts as seen, degrees
     this.place = PLACES[0]; // where the last placeOf put the name
     this.anchor = new THREE.Vector3(); // and its point, in the spans' coordinates
     this.toHead = new THREE.Vector3();
+    this.edge = new THREE.Vector3();
     this.nextRefresh = 0;
     this.onSelection = () => { this.nextRefresh = 0; };
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
@@ -121,48 +134,63 @@ AFRAME.registerComponent("vr-span-labels", {
     }
   },
 
-  /** Label the selected span, then the nearest others whose names find room. */
+  /** Label the selected span, then the others nearest where the head looks whose names find room. */
   assign() {
     const { nodes, selectedId } = this.system;
     const selectedRow = selectedId === null ? -1 : nodes.rowOf.get(selectedId) ?? -1;
-    const found = this.findNearest(selectedRow);
     const camera = this.el.sceneEl.renderer.xr.getCamera();
     this.toView.multiplyMatrices(camera.matrixWorldInverse, this.el.object3D.matrixWorld);
     this.measureBars();
     this.measureFrame();
+    const found = this.findLookedAt(selectedRow);
     let placed = 0;
+    const selectedName = selectedRow >= 0 ? this.system.nodeLabel(selectedRow) : "";
     if (selectedRow >= 0) {
-      if (this.placeOf(selectedRow, placed)) this.boxes.set(this.box, placed++ * 4);
+      if (this.placeOf(selectedRow, selectedName, placed)) this.boxes.set(this.box, placed++ * 4);
       else this.above(selectedRow); // the selected span is named even where nothing is clear
     }
-    this.label(this.texts[0], selectedRow);
+    this.label(this.texts[0], selectedRow, selectedName);
     let next = 1;
     for (let i = 0; i < found && next <= SHOWN_COUNT; i++) {
-      const row = this.nearestRows[i];
-      if (!this.placeOf(row, placed)) continue;
+      const row = this.candidateRows[i];
+      const name = this.shortName(row);
+      if (!name || !this.placeOf(row, name, placed)) continue;
       this.boxes.set(this.box, placed++ * 4);
-      this.label(this.texts[next++], row);
+      this.label(this.texts[next++], row, name);
     }
-    for (; next <= SHOWN_COUNT; next++) this.label(this.texts[next], -1);
+    for (; next <= SHOWN_COUNT; next++) this.label(this.texts[next], -1, "");
   },
 
-  /** Every bar's front face as the head sees it, into barBoxes (x0, y0, x1, y1: degrees right of and below straight ahead), and where the first starts into barsLeft. */
+  /**
+   * Every bar as the head sees it, in degrees right of and below straight ahead (x0, y0, x1, y1):
+   * its front face into barFaces, its whole box into barBoxes (seen from above or below, a bar's
+   * top or bottom face takes room beside it too); where the first starts into barsLeft.
+   */
   measureBars() {
     const { pos, size, count } = this.system.nodes;
-    if (this.barBoxes.length < count * 4) this.barBoxes = new Float32Array(Math.ceil(count * 1.5) * 4);
-    const boxes = this.barBoxes, p = this.point;
+    if (this.barBoxes.length < count * 4) {
+      this.barBoxes = new Float32Array(Math.ceil(count * 1.5) * 4);
+      this.barFaces = new Float32Array(this.barBoxes.length);
+    }
+    const boxes = this.barBoxes, faces = this.barFaces, p = this.point;
     this.barsLeft = Infinity;
     for (let row = 0; row < count; row++) {
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (let c = 0; c < 4; c++) {
+      const i = row * 4;
+      let behind = false;
+      boxes[i] = boxes[i + 1] = faces[i] = faces[i + 1] = Infinity;
+      boxes[i + 2] = boxes[i + 3] = faces[i + 2] = faces[i + 3] = -Infinity;
+      for (let c = 0; c < 8; c++) {
         p.set(pos[row * 3] + (c & 1 ? 0.5 : -0.5) * size[row * 3], pos[row * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[row * 3 + 1],
-          pos[row * 3 + 2] + size[row * 3 + 2] / 2).applyMatrix4(this.toView);
+          pos[row * 3 + 2] + (c & 4 ? 0.5 : -0.5) * size[row * 3 + 2]).applyMatrix4(this.toView);
+        behind ||= p.z > -0.05;
         look(p);
-        x0 = Math.min(x0, seen[0]); x1 = Math.max(x1, seen[0]); y0 = Math.min(y0, seen[1]); y1 = Math.max(y1, seen[1]);
+        grow(boxes, i);
+        if (c & 4) grow(faces, i);
       }
-      if (p.z > -0.05) x0 = y0 = x1 = y1 = NaN; // behind the head: in nobody's way
-      else this.barsLeft = Math.min(this.barsLeft, x0);
-      boxes[row * 4] = x0; boxes[row * 4 + 1] = y0; boxes[row * 4 + 2] = x1; boxes[row * 4 + 3] = y1;
+      if (behind) { // (partly) behind the head: in nobody's way
+        boxes.fill(NaN, i, i + 4);
+        faces.fill(NaN, i, i + 4);
+      } else this.barsLeft = Math.min(this.barsLeft, boxes[i]);
     }
   },
 
@@ -183,14 +211,24 @@ AFRAME.registerComponent("vr-span-labels", {
   },
 
   /**
-   * The first of PLACES where a row's name is clear of the first `placed` names and of every bar
+   * What a bar other than the selected one is called: its operation (the bar's colour and lane
+   * say its service, as on a screen), about half as wide as "service: operation", so names fit
+   * where bars are dense. A summary mark is not named (its panel says what it holds).
+   */
+  shortName(row) {
+    const { nodes, operations } = this.system;
+    return isSummary(nodes.ids[row]) ? null : operations[nodes.operation[row]] ?? null;
+  },
+
+  /**
+   * The first of PLACES where a row's `name` is clear of the first `placed` names and of every bar
    * (on its own bar: inside it): its box into this.box (with a margin), where it goes into
    * this.place and this.anchor. False when there is no such place.
    */
-  placeOf(row, placed) {
+  placeOf(row, name, placed) {
     const { pos, size, count } = this.system.nodes;
-    const box = this.box, bars = this.barBoxes;
-    const width = this.system.nodeLabel(row).length * CHAR_EM * TEXT_DEGREES, height = LINE_EM * TEXT_DEGREES;
+    const box = this.box, faces = this.barFaces;
+    const width = name.length * CHAR_EM * TEXT_DEGREES, height = LINE_EM * TEXT_DEGREES;
     const own = row * 4;
     for (const place of PLACES) {
       const [ax, ay] = place.at;
@@ -202,12 +240,18 @@ AFRAME.registerComponent("vr-span-labels", {
       const top = place.anchorY === "bottom" ? down - height : down - height / 2;
       box[0] = left - MARGIN_DEGREES; box[1] = top - MARGIN_DEGREES;
       box[2] = left + width + MARGIN_DEGREES; box[3] = top + height + MARGIN_DEGREES;
-      if (overlapsAny(box, this.boxes, placed) || box[0] < Math.max(this.frameBox[0], this.barsLeft) || box[2] > this.frameBox[2]) continue;
+      if (overlapsAny(box, this.boxes, placed) || box[0] < Math.max(this.frameBox[0], this.namesEnd(p)) || box[2] > this.frameBox[2]) continue;
       if (place.onBar) {
-        // inside its own bar's face, and in front of every other bar
-        if (!(box[0] >= bars[own] && box[2] <= bars[own + 2] && box[1] >= bars[own + 1] && box[3] <= bars[own + 3])) continue;
-        if (this.crossesBars(box, row, count)) continue;
-      } else if (this.crossesBars(box, -1, count)) continue;
+        // inside its own bar's front face, which hides what lies behind it (the fronts of the bars
+        // are one plane; their top and bottom faces go back from it), and on no other bar's face
+        if (!(box[0] >= faces[own] && box[2] <= faces[own + 2] && box[1] >= faces[own + 1] && box[3] <= faces[own + 3])) continue;
+        if (this.crossesBars(box, row, count, faces)) continue;
+      } else if (this.crossesBars(box, row, count, this.barBoxes)
+        || (box[0] < faces[own + 2] && box[2] > faces[own] && box[1] < faces[own + 3] && box[3] > faces[own + 1])) {
+        // beside its bar: clear of every other bar's box and of its own bar's face (in front of its
+        // own bar's end or top face, seen aside, which goes back from where it hangs)
+        continue;
+      }
       // the gap, in the spans' coordinates, at this distance
       const gap = Math.tan(THREE.MathUtils.degToRad(GAP_DEGREES)) * inView.length() / Math.max(this.worldScale.x, 1e-6);
       p.x += place.gap[0] * gap;
@@ -218,6 +262,18 @@ AFRAME.registerComponent("vr-span-labels", {
     return false;
   },
 
+  /**
+   * Degrees right of straight ahead where the lane names' column ends, level with point `p` (the
+   * spans' coordinates): the waterfall's time axis starts there (names beside the bars stay right
+   * of it, however far left of the bars in view that is), elsewhere where the first bar starts.
+   */
+  namesEnd(p) {
+    const axis = this.system.scene?.axis;
+    if (!axis) return this.barsLeft;
+    const edge = this.edge.set(axis.x[0], p.y, p.z).applyMatrix4(this.toView);
+    return edge.z < -0.05 ? look(edge)[0] : -180; // the column is behind the head: anywhere ahead is right of it
+  },
+
   /** Put the next name just above a row's bar, whatever is there. */
   above(row) {
     const { pos, size } = this.system.nodes;
@@ -225,9 +281,8 @@ AFRAME.registerComponent("vr-span-labels", {
     this.anchor.set(pos[row * 3], pos[row * 3 + 1] + size[row * 3 + 1] / 2, pos[row * 3 + 2] + size[row * 3 + 2] / 2);
   },
 
-  /** Whether a box overlaps any bar's (but `skip`'s) as seen. */
-  crossesBars(box, skip, count) {
-    const bars = this.barBoxes;
+  /** Whether a box overlaps any of `bars` (barBoxes or barFaces) but `skip`'s, as seen. */
+  crossesBars(box, skip, count, bars) {
     for (let row = 0; row < count; row++) {
       if (row === skip) continue;
       const i = row * 4;
@@ -236,32 +291,37 @@ AFRAME.registerComponent("vr-span-labels", {
     return false;
   },
 
-  /** Fill nearestRows with the rows closest to the head (skipping one row); returns how many. */
-  findNearest(skipRow) {
-    const { pos, count } = this.system.nodes;
-    const rows = this.nearestRows, distances = this.nearestDistances;
+  /**
+   * Fill candidateRows with the rows whose bars' front faces lie nearest where the head looks
+   * (degrees from straight ahead to the face; 0 for the faces it looks at), within VIEW_DEGREES
+   * of it, skipping one row; returns how many. After measureBars.
+   */
+  findLookedAt(skipRow) {
+    const count = this.system.nodes.count, faces = this.barFaces;
+    const rows = this.candidateRows, offsets = this.candidateOffsets;
     let found = 0;
-    const { x, y, z } = this.head;
     for (let row = 0; row < count; row++) {
-      if (row === skipRow) continue;
-      const dx = pos[row * 3] - x, dy = pos[row * 3 + 1] - y, dz = pos[row * 3 + 2] - z;
-      const d = dx * dx + dy * dy + dz * dz;
-      if (found === CANDIDATE_COUNT && d >= distances[found - 1]) continue;
-      // Insertion into the short sorted list.
+      const i4 = row * 4;
+      // behind the head (NaN) or out of view: not a candidate
+      if (row === skipRow || !(faces[i4] <= VIEW_DEGREES[0] && faces[i4 + 2] >= -VIEW_DEGREES[0]
+        && faces[i4 + 1] <= VIEW_DEGREES[1] && faces[i4 + 3] >= -VIEW_DEGREES[1])) continue;
+      const offset = Math.hypot(Math.max(faces[i4], -faces[i4 + 2], 0), Math.max(faces[i4 + 1], -faces[i4 + 3], 0));
+      if (found === CANDIDATE_COUNT && offset >= offsets[found - 1]) continue;
+      // Insertion into the short sorted list, nearest the gaze first.
       let i = found < CANDIDATE_COUNT ? found++ : found - 1;
-      while (i > 0 && distances[i - 1] > d) {
-        distances[i] = distances[i - 1];
+      while (i > 0 && offsets[i - 1] > offset) {
+        offsets[i] = offsets[i - 1];
         rows[i] = rows[i - 1];
         i--;
       }
-      distances[i] = d;
+      offsets[i] = offset;
       rows[i] = row;
     }
     return found;
   },
 
-  /** Show a row's name where placeOf (or above) last put it, or hide the text (row -1). */
-  label(text, row) {
+  /** Show a row's `name` where placeOf (or above) last put it (typeset again only when it changed), or hide the text (row -1). */
+  label(text, row, name) {
     if (row < 0) {
       text.userData.row = -1;
       setText(text, ""); // members of a batch are always drawn: an unused one says nothing
@@ -270,8 +330,6 @@ AFRAME.registerComponent("vr-span-labels", {
     text.userData.at.copy(this.anchor);
     text.anchorX = this.place.anchorX;
     text.anchorY = this.place.anchorY;
-    if (text.userData.row === row && text.userData.id === this.system.nodes.ids[row]) return;
-    const name = this.system.nodeLabel(row);
     text.userData.row = row;
     text.userData.id = this.system.nodes.ids[row];
     text.userData.chars = name.length;

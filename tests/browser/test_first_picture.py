@@ -1,0 +1,104 @@
+"""The trace's first picture, drawn on a 2D canvas from the early socket's snapshot before A-Frame
+is evaluated (static/js/scene/first-picture.js), is the picture the 3D view then shows: the same
+camera, every span where the 3D view draws it in its colour, the labels; it stays until the 3D view
+has drawn the framed view, and the page answers the mouse once it is gone."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.browser.helpers import next_frames
+
+pytestmark = pytest.mark.browser
+
+HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
+
+# Before the page's scripts: keep the first picture's canvas (it leaves the page at the handover),
+# note whether A-Frame existed when it was drawn, and the 3D view's frames around the handover.
+WATCH_PICTURE = """
+  window.__picture = {canvas: null, aframe: null, framedAt: null, renderedAtRemoval: null};
+  new MutationObserver((records) => {
+    const scene = document.querySelector("a-scene");
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.id === "first-picture") Object.assign(window.__picture, {canvas: node, aframe: typeof window.AFRAME !== "undefined"});
+      }
+      for (const node of record.removedNodes) {
+        if (node.id === "first-picture") window.__picture.renderedAtRemoval = scene.renderer?.info.render.frame ?? -1;
+      }
+    }
+  }).observe(document, {childList: true, subtree: true});
+  document.addEventListener("vrmon-view-framed", (event) => {
+    if (window.__picture.framedAt === null) window.__picture.framedAt = event.target.renderer.info.render.frame;
+  }, true);
+"""
+
+# Each node's centre as the picture projected it and as the 3D camera does (CSS px), and the two cameras.
+COMPARE = """() => {
+  const {canvas} = window.__picture, system = window.vrmon.system, {pos, ids, count} = system.nodes;
+  const camera = document.querySelector("a-scene").camera, eye = new AFRAME.THREE.Vector3();
+  camera.getWorldPosition(eye);
+  const turn = new AFRAME.THREE.Euler().setFromQuaternion(camera.getWorldQuaternion(new AFRAME.THREE.Quaternion()));
+  const nodes = [];
+  for (let row = 0; row < count; row++) {
+    nodes.push({picture: canvas.view.project(Array.from(pos.subarray(row * 3, row * 3 + 3))), scene: window.vrmon.screenPositionOf(ids[row])});
+  }
+  return {nodes, pictureEye: canvas.view.eye, pictureDown: canvas.view.pitch, sceneEye: eye.toArray(), sceneTurn: [turn.x, turn.y, turn.z],
+          image: canvas.toDataURL("image/png"), size: [canvas.width, canvas.height]};
+}"""
+
+
+def rgb(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_the_first_picture_is_drawn_before_aframe_and_is_the_picture_the_3d_view_then_shows(vrmon_server, open_app, page):
+    page.add_init_script(WATCH_PICTURE)
+    open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
+    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null")
+    watched = page.evaluate("({aframe: window.__picture.aframe, framedAt: window.__picture.framedAt, removed: window.__picture.renderedAtRemoval})")
+    assert watched["aframe"] is False, "drawn before A-Frame was evaluated"
+    assert watched["framedAt"] is not None and watched["removed"] > watched["framedAt"], \
+        "taken away only after the 3D view drew a frame with the camera framing the view (never an empty or unframed canvas)"
+    marks = page.evaluate("performance.getEntriesByType('mark').map((m) => m.name)")
+    assert marks.index("vrmon:first-picture") < marks.index("vrmon:first-picture-gone")
+
+    compared = page.evaluate(COMPARE)
+    assert np.allclose(compared["pictureEye"], compared["sceneEye"], atol=1e-3), "the same camera position"
+    assert np.allclose(compared["sceneTurn"], [-compared["pictureDown"], 0, 0], atol=1e-5), "looking the same way"
+    on_screen = [n for n in compared["nodes"] if n["scene"] is not None]
+    assert len(on_screen) == len(compared["nodes"]) == 40
+    offsets = [np.hypot(n["picture"][0] - n["scene"]["x"], n["picture"][1] - n["scene"]["y"]) for n in on_screen]
+    assert max(offsets) < 1.0, f"every span's centre where the 3D view draws it (largest offset {max(offsets):.2f} px)"
+
+    # The 3D view alone against the picture, pixel for pixel: the overlays hidden, and what the 3D
+    # view draws from its second frame on (floor grid, critical path, finding marks: first-frame.js).
+    page.add_style_tag(content=".overlay, .a-enter-vr { visibility: hidden !important; }")
+    page.evaluate("document.querySelectorAll('[after-first-frame]').forEach((el) => { el.object3D.visible = false; })")
+    next_frames(page)
+    scene = rgb(page.screenshot())
+    picture = rgb(base64.b64decode(compared["image"].split(",", 1)[1]))
+    assert picture.shape == scene.shape
+    for n in on_screen:  # each span's colour at its centre (a small patch: the bar's front face, or its label's)
+        x, y = round(n["scene"]["x"]), round(n["scene"]["y"])
+        assert np.abs(picture[y - 1:y + 2, x - 1:x + 2].mean((0, 1)) - scene[y - 1:y + 2, x - 1:x + 2].mean((0, 1))).max() < 12, \
+            f"the span at {x}, {y}: {picture[y, x]} in the picture, {scene[y, x]} in the 3D view"
+    differing = (np.abs(picture - scene).max(axis=2) > 48).mean()
+    assert differing < 0.03, f"{differing:.1%} of the pixels differ (antialiasing and text edges only)"
+
+
+def test_after_the_handover_the_mouse_points_at_and_selects_spans(vrmon_server, open_app, page):
+    open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
+    page.wait_for_function("() => !document.getElementById('first-picture')")
+    node = page.evaluate("window.vrmon.nodeIds().find((id) => id < 0xE0000000)")
+    point = page.evaluate("(id) => window.vrmon.screenPositionOf(id)", node)
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_function("(id) => window.vrmon.system.hoveredId === id", arg=node)
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("(id) => window.vrmon.system.selectedId === id && !document.getElementById('span-panel').hidden", arg=node)
+    assert page.errors == []
