@@ -3,8 +3,9 @@ load, a trace switch and Reset (issue 8's acceptance standard): on a narrow page
 starts folded, so at 1024×768 the waterfall keeps the room to be framed at ≥ 30 % of the canvas
 with lane names ≥ 12 px that OCR reads (beside the open list: 28 % and 11 px); and Reset right
 after walking with WASD comes back to the framed view (the glide went on after the reset, 96 px
-aside); and the service legend keeps room for its names beside the wall's pager and the host
-gauge.
+aside); the service legend keeps room for its names beside the wall's pager and the host gauge;
+and service names of 60 characters are lane names shortened in the middle, so the bars keep the
+room (whole, they took half the view: the marks' box 19 % of the canvas, names 10 px).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tests.browser.helpers import next_frames
 from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS, overlapping_lanes
 from tests.generated_traces import named_batch, store_of
+from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +49,40 @@ def assert_waterfall_legible(page, shot) -> dict:
     read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
     assert sorted(read) == sorted(names)
     return figures
+
+
+# Long qualified names as a mesh's teams spell them (60 characters), differing at the end too.
+SIXTY = ["payments-authorization-gateway-europe-west1-production-canary", "inventory-reservation-worker-us-east-2-blue-green-deploy-v2",
+         "customer-profile-service-with-a-very-long-qualified-name-xyz", "recommendation-engine-v2-ml-ranking-shadow-traffic-mirror",
+         "notification-dispatcher-email-sms-push-fanout-queue-consumer", "api-gateway-edge-proxy-envoy-sidecar-istio-ingress-public"]
+# Each lane name's service colour ("#rrggbb").
+LANE_COLOURS_JS = """() => { const system = window.vrmon.system;
+  return Object.fromEntries(system.labels.filter((l) => l.kind === 'lane').map((l) => [l.text, system.serviceColors[l.service]])); }"""
+FALLBACK = (0xC9, 0xD1, 0xD9)  # label-atlas.js: a lane name whose service is not known
+
+
+def letters_colour(shot, lane) -> tuple[float, float, float]:
+    """The mean colour of a lane name's letters in a screenshot (its bright pixels; the view is dark)."""
+    from PIL import Image
+
+    crop = Image.open(shot).convert("RGB").crop((int(lane["x0"]), int(lane["y0"]), int(lane["x1"]), int(lane["y1"])))
+    bright = [px for px in crop.getdata() if max(px) > 110]
+    return tuple(sum(px[k] for px in bright) / len(bright) for k in range(3))
+
+
+def test_sixty_character_service_names_leave_the_bars_the_room(vrmon_server, open_app, page, tmp_path):
+    batch = named_batch(30 * 40, spans_per_trace=40, n_services=6, seed=6)
+    rename = dict(zip(sorted(set(batch.service)), SIXTY))
+    batch.service = [rename[name] for name in batch.service]
+    open_app(vrmon_server([], store=store_of(batch), host_metrics=False))
+    assert_waterfall_legible(page, tmp_path / "sixty.png")
+    colours = page.evaluate(LANE_COLOURS_JS)
+    assert all(len(text) <= LANE_NAME_CHARS and "…" in text for text in colours), colours
+    # each in its service's colour (the client looked the colour up by the name, which a shortened one is not)
+    for lane in page.evaluate(LABEL_PX_JS):
+        seen, wanted = letters_colour(tmp_path / "sixty.png", lane), bytes.fromhex(colours[lane["text"]][1:])
+        assert sum((a - b) ** 2 for a, b in zip(seen, wanted)) < sum((a - b) ** 2 for a, b in zip(seen, FALLBACK)), (lane["text"], seen)
+    assert not page.errors
 
 
 def test_on_a_narrow_page_the_trace_list_starts_folded_and_the_waterfall_reads(vrmon_server, page, tmp_path):
