@@ -48,10 +48,16 @@ def test_spans_all_at_one_instant_are_bars_across_the_picture_with_one_tick():
     assert overlapping(o.layout.labels) == []
 
 
-def test_spans_that_start_together_but_last_differently_keep_their_lengths():
-    o = layout_of(spans_batch([0] * 4, [400_000, 300_000, 200_000, 100_000], [None, 0, 0, 1], [0, 1, 1, 2]))
-    lengths = o.layout.nodes.size[:, 0]
-    assert sorted(lengths.tolist(), reverse=True) == lengths.tolist() and lengths[0] > 3 * lengths[-1]
+def test_spans_that_start_together_but_last_differently_keep_their_proportions():
+    """Six calls starting together, ending one by one: the pauses between their ends (200 µs of
+    900) were cut as idle breaks, and a 100 µs bar drew as long as a 300 µs one."""
+    durations = [900, 700, 500, 400, 300, 100]
+    o = layout_of(spans_batch([0] * 6, durations, [None, 0, 0, 1, 1, 2], [0, 1, 1, 2, 0, 2]))
+    assert not len(o.warp.breaks)
+    lengths = dict(zip(o.layout.nodes.ids.tolist(), o.layout.nodes.size[:, 0].tolist()))
+    scale = lengths[min(lengths)] / durations[0]  # the root's bar: metres per µs
+    for k, node in enumerate(sorted(lengths)):
+        assert lengths[node] == pytest.approx(durations[k] * scale, rel=1e-3)
     assert overlapping(o.layout.labels) == []
 
 

@@ -3,7 +3,9 @@ load, a trace switch and Reset (issue 8's acceptance standard): on a narrow page
 starts folded, so at 1024×768 the waterfall keeps the room to be framed at ≥ 30 % of the canvas
 with lane names ≥ 12 px that OCR reads (beside the open list: 28 % and 11 px); and Reset right
 after walking with WASD comes back to the framed view (the glide went on after the reset, 96 px
-aside).
+aside); the service legend keeps room for its names beside the wall's pager and the host gauge;
+and service names of 60 characters are lane names shortened in the middle, so the bars keep the
+room (whole, they took half the view: the marks' box 19 % of the canvas, names 10 px).
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ from tests.browser.helpers import next_frames
 from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS, overlapping_lanes
 from tests.generated_traces import named_batch, store_of
+from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
 
 pytestmark = pytest.mark.browser
 
 LIST_FOLDED = "document.querySelector('#trace-list').classList.contains('collapsed')"
 # The desktop camera's position and its rig's: what WASD moves and Reset puts back.
 POSE_JS = "() => { const c = document.querySelector('#camera').object3D; return [...c.position.toArray(), ...c.parent.position.toArray()]; }"
+# The legend's names and those cut by its list's edges (squeezed beside the wall's pager and the
+# host gauge, the list was 10 px wide at 800 px: only the colour swatches showed).
+LEGEND_JS = """() => { const list = document.querySelector('#legend-list'), box = list.getBoundingClientRect();
+  const items = [...list.children].map((li) => [li.textContent, li.getBoundingClientRect()]);
+  return {names: items.length, cut: items.filter(([, b]) => b.right > box.right + 0.5 || b.left < box.left - 0.5).map(([text]) => text)}; }"""
 
 
 def assert_waterfall_legible(page, shot) -> dict:
@@ -43,15 +51,58 @@ def assert_waterfall_legible(page, shot) -> dict:
     return figures
 
 
+# Long qualified names as a mesh's teams spell them (60 characters), differing at the end too.
+SIXTY = ["payments-authorization-gateway-europe-west1-production-canary", "inventory-reservation-worker-us-east-2-blue-green-deploy-v2",
+         "customer-profile-service-with-a-very-long-qualified-name-xyz", "recommendation-engine-v2-ml-ranking-shadow-traffic-mirror",
+         "notification-dispatcher-email-sms-push-fanout-queue-consumer", "api-gateway-edge-proxy-envoy-sidecar-istio-ingress-public"]
+# Each lane name's service colour ("#rrggbb").
+LANE_COLOURS_JS = """() => { const system = window.vrmon.system;
+  return Object.fromEntries(system.labels.filter((l) => l.kind === 'lane').map((l) => [l.text, system.serviceColors[l.service]])); }"""
+FALLBACK = (0xC9, 0xD1, 0xD9)  # label-atlas.js: a lane name whose service is not known
+
+
+def letters_colour(shot, lane) -> tuple[float, float, float]:
+    """The mean colour of a lane name's letters in a screenshot (its bright pixels; the view is dark)."""
+    from PIL import Image
+
+    crop = Image.open(shot).convert("RGB").crop((int(lane["x0"]), int(lane["y0"]), int(lane["x1"]), int(lane["y1"])))
+    bright = [px for px in crop.getdata() if max(px) > 110]
+    return tuple(sum(px[k] for px in bright) / len(bright) for k in range(3))
+
+
+def test_sixty_character_service_names_leave_the_bars_the_room(vrmon_server, open_app, page, tmp_path):
+    batch = named_batch(30 * 40, spans_per_trace=40, n_services=6, seed=6)
+    rename = dict(zip(sorted(set(batch.service)), SIXTY))
+    batch.service = [rename[name] for name in batch.service]
+    open_app(vrmon_server([], store=store_of(batch), host_metrics=False))
+    assert_waterfall_legible(page, tmp_path / "sixty.png")
+    colours = page.evaluate(LANE_COLOURS_JS)
+    assert all(len(text) <= LANE_NAME_CHARS and "…" in text for text in colours), colours
+    # each in its service's colour (the client looked the colour up by the name, which a shortened one is not)
+    for lane in page.evaluate(LABEL_PX_JS):
+        seen, wanted = letters_colour(tmp_path / "sixty.png", lane), bytes.fromhex(colours[lane["text"]][1:])
+        assert sum((a - b) ** 2 for a, b in zip(seen, wanted)) < sum((a - b) ** 2 for a, b in zip(seen, FALLBACK)), (lane["text"], seen)
+    assert not page.errors
+
+
 def test_on_a_narrow_page_the_trace_list_starts_folded_and_the_waterfall_reads(vrmon_server, page, tmp_path):
-    base = vrmon_server([], store=store_of(named_batch(300 * 40, spans_per_trace=40, n_services=12)), host_metrics=False)
+    base = vrmon_server([], store=store_of(named_batch(300 * 40, spans_per_trace=40, n_services=12)))
     for width, height in [(800, 900), (1024, 768)]:
         page.set_viewport_size({"width": width, "height": height})
         page.goto(base + "/")
         page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=30_000)
         assert page.evaluate(LIST_FOLDED), f"the trace list is open on a {width} px page"
         if width < 1024:
-            continue  # at 800 px the waterfall is as wide as the page and its names are 11 px: not yet (the layout does not know the page's shape)
+            # at 800 px the waterfall is as wide as the page and its names are 11 px: not yet (the
+            # layout does not know the page's shape). The wall's legend beside its pager and gauge:
+            page.evaluate("window.vrmon.system.switchScene({scene: 'wall'})")
+            page.wait_for_function("window.vrmon.system.scene.layout === 'wall' && window.vrmon.stats().instances > 0"
+                                   " && window.vrmon.stats().hostGauge > 0")
+            page.evaluate(TWO_FRAMES_JS)
+            legend = page.evaluate(LEGEND_JS)
+            assert legend["names"] == 12 and legend["cut"] == [], legend
+            assert overlay_cover(page, mark_figures(page)["box"]) <= 0.15
+            continue
         assert_waterfall_legible(page, tmp_path / f"{width}-load.png")
 
         shown = page.evaluate("window.vrmon.system.scene.trace")

@@ -47,7 +47,8 @@ def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
     """The warp that shrinks every stretch between consecutive `events` (`event_times`, in µs
     from the trace's start) longer than `min_share` of the trace's extent; no breaks when
     `min_share` ≤ 0, when the trace is not mostly idle (the stretches add up to less than
-    IDLE_SHARE of it: its activity is spread, and breaks would only cut it up), or when it is all
+    IDLE_SHARE of it: its activity is spread, and breaks would only cut it up), for a stretch
+    shorter than all the trace's activity besides the stretches kept, or when it is all
     idle (its spans all start at one time and end at another: no activity to keep)."""
     extent = float(events[-1]) if len(events) else 1.0
     identity = TimeWarp(np.array([0.0, max(extent, 1.0)]), np.array([0.0, max(extent, 1.0)]), np.empty((0, 2)))
@@ -57,9 +58,16 @@ def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
     if not len(idle) or len(idle) * BREAK_SHARE >= 0.5:
         return identity
     gaps = np.stack([events[idle], events[idle + 1]], axis=1)
-    if (gaps[:, 1] - gaps[:, 0]).sum() < IDLE_SHARE * extent:
+    lengths = gaps[:, 1] - gaps[:, 0]
+    # a stretch shorter than all the activity around it is a pause, not idle time to cut (six calls
+    # starting together and ending one by one: their bars would lose their proportions): only the
+    # stretches that dwarf the activity stay breaks (each one less makes the activity longer)
+    while len(lengths) and (lengths < extent - lengths.sum()).any():
+        kept = lengths >= extent - lengths.sum()
+        gaps, lengths = gaps[kept], lengths[kept]
+    if not len(gaps) or lengths.sum() < IDLE_SHARE * extent:
         return identity
-    active = extent - float((gaps[:, 1] - gaps[:, 0]).sum())
+    active = extent - float(lengths.sum())
     if active <= 0:  # spans that only start and end together (2 copies of one span): nothing to see between breaks
         return identity
     width = BREAK_SHARE * max(active, 1.0) / (1 - len(gaps) * BREAK_SHARE)

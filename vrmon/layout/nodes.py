@@ -100,6 +100,7 @@ class Label:
     kind: str  # "lane", "tick", "break", "fold", "title", "span", "span-left"
     size: float | None = None  # text height in metres; None: the viewer's default for the kind
     node: int | None = None  # the node it names ("span", "span-left": the bar it is on or beside)
+    service: int | None = None  # the service it names ("lane": its text may be the name shortened)
 
     def to_wire(self) -> dict:
         wire = {"text": self.text, "pos": [round(float(v), 3) for v in self.pos], "kind": self.kind}
@@ -107,6 +108,8 @@ class Label:
             wire["size"] = round(self.size, 3)
         if self.node is not None:
             wire["node"] = self.node
+        if self.service is not None:
+            wire["service"] = self.service
         return wire
 
 

@@ -108,3 +108,12 @@ def fitted(operation: str, duration: str, chars: int) -> str | None:
 
 def shortened(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+
+
+def shortened_in_the_middle(text: str, chars: int) -> str:
+    """`text` in at most `chars` characters, its start and end kept (names that differ only at the
+    end, "…-europe-west1-canary" and "…-us-east-2-canary", stay apart)."""
+    if len(text) <= chars:
+        return text
+    head = chars // 2
+    return text[:head].rstrip() + "…" + text[len(text) - (chars - 1 - head):].lstrip()

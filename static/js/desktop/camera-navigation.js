@@ -169,7 +169,7 @@ AFRAME.registerComponent("camera-navigation", {
     const frame = this.system.scene.frame;
     if (this.system.scene.layout === "services") {
       // the spheres with their error markers, and the names where they are placed beside them
-      frameServices(this.system.nodes, (box, pad) => this.frameNow(box, pad), this.serviceLabels());
+      frameServices(this.system.nodes, (box, pad, cornerAbove) => this.frameNow(box, pad, cornerAbove), this.serviceLabels());
     } else if (!wall) {
       // the waterfall says what to frame: its marks with lane names and ruler
       this.frame(...waterfallFraming(this.system.scene));
@@ -300,8 +300,8 @@ AFRAME.registerComponent("camera-navigation", {
   },
 
   /** frame(), then the camera's matrices brought up to date at once (the names placed next use them). */
-  frameNow(bounds, pad) {
-    const framed = this.frame(bounds, 0, 0, pad);
+  frameNow(bounds, pad, cornerAbove) {
+    const framed = this.frame(bounds, 0, 0, pad, cornerAbove);
     this.el.components["look-controls"].updateOrientation();
     this.rig.updateMatrixWorld(true);
     const labels = this.serviceLabels();
@@ -312,15 +312,16 @@ AFRAME.registerComponent("camera-navigation", {
   /**
    * Put the desktop camera where `bounds` fill the part of the view the side panels leave free,
    * with `labelRoom` metres more on each side, `margin` metres all round, and `pad` CSS pixels
-   * ({left, top, right, bottom}) inside the free part's edges. Returns {range} (the camera's
-   * distance from the bounds' centre) and {free} (the free part's width and height, CSS pixels).
+   * ({left, top, right, bottom}) inside the free part's edges; `cornerAbove`: a folded trace list
+   * keeps the strip above it free, not the column beside it (view-insets.js). Returns {range} (the
+   * camera's distance from the bounds' centre) and {free} (the free part's width and height, CSS pixels).
    */
-  frame(bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_PAD) {
+  frame(bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_PAD, cornerAbove = false) {
     const camera = this.el.getObject3D("camera");
     // The part of the canvas the overlays leave free.
     const canvas = this.el.sceneEl.canvas;
     const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
-    const insets = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar });
+    const insets = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar }, { cornerAbove });
     const { eye, pitch, range, free } = framedPose({
       bounds, labelRoom, margin, pad, fov: camera.fov, aspect: camera.aspect, width: canvas.clientWidth, height: canvas.clientHeight, insets,
       pitchDegrees: PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall,

@@ -7,8 +7,15 @@
 // frame, a second after the scene is framed.
 const BOTTOM_ROW_PX = 56;
 
-/** {left, right, top, bottom} in CSS pixels of `canvas`, each at most a third of its side. */
-export function viewInsets(canvas, { left, right, top, bottom }) {
+/**
+ * {left, right, top, bottom} in CSS pixels of `canvas`, each at most a third of its side; the
+ * side panel up to half the width (a 400 px panel on a 900 px page: the trace list folds for it,
+ * trace-list.js, and nothing framed may lie under it). With `cornerAbove`, a short left overlay
+ * (the folded list's button) keeps the strip above its bottom free instead of the column right
+ * of it: the width is dearer where a side panel is open (the service graph, whose names keep
+ * clear of the button by themselves).
+ */
+export function viewInsets(canvas, { left, right, top, bottom }, { cornerAbove = false } = {}) {
   const width = canvas.clientWidth || 1;
   const height = canvas.clientHeight || 1;
   const tall = (box) => box && box.height > height / 2;
@@ -16,11 +23,12 @@ export function viewInsets(canvas, { left, right, top, bottom }) {
   const rightBox = right?.getBoundingClientRect();
   const topBox = top?.getBoundingClientRect();
   const bottomBox = shownBox(bottom);
+  const corner = cornerAbove && leftBox?.height && !tall(leftBox);
   return {
     // a folded list is a button in the top-left corner: names at the picture's left edge must clear it too
-    left: leftBox?.height ? Math.min(leftBox.right, width / 3) : 0,
-    right: tall(rightBox) ? Math.min(width - rightBox.left, width / 3) : 0,
-    top: topBox?.height ? Math.min(topBox.bottom, height / 3) : 0,
+    left: leftBox?.height && !corner ? Math.min(leftBox.right, width / 3) : 0,
+    right: tall(rightBox) ? Math.min(width - rightBox.left, width / 2) : 0,
+    top: Math.min(Math.max(topBox?.height ? topBox.bottom : 0, corner ? leftBox.bottom : 0), height / 3),
     bottom: bottom ? Math.min(Math.max(bottomBox ? height - bottomBox.top : 0, BOTTOM_ROW_PX), height / 3) : 0,
   };
 }

@@ -88,5 +88,6 @@ export function drawAtlas(labels, colorOf) {
 
 /** A lane name's colour: its service's (`serviceColors`: service index → "#rrggbb"). */
 export function laneColor(label, services, serviceColors) {
-  return serviceColors[services.indexOf(label.text)] ?? FALLBACK_COLOR;
+  // a lane names its service (its text may be the name shortened)
+  return serviceColors[label.service ?? services.indexOf(label.text)] ?? FALLBACK_COLOR;
 }

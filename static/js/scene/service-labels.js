@@ -328,7 +328,8 @@ AFRAME.registerComponent("service-labels", {
     // the pointed-at and the selected service first, then the biggest nodes
     for (let i = -2; i < count; i++) {
       const row = i === -2 ? hovered : i === -1 ? selected : order[i];
-      if (row < 0 || row >= count || (i >= 0 && (row === hovered || row === selected))) continue;
+      // (the pointed-at node is often the selected one: its name is placed once)
+      if (row < 0 || row >= count || (i >= 0 && (row === hovered || row === selected)) || (i === -1 && row === hovered)) continue;
       const slot = inFront[row] ? this.labelOfService[service[row]] : -1;
       if (slot === undefined || slot < 0) continue;
       const w = this.sizes[slot * 2], h = this.sizes[slot * 2 + 1];
@@ -388,7 +389,7 @@ AFRAME.registerComponent("service-labels", {
    * Place the names now, for the camera as it stands (the desktop framing asks, to see what room
    * they take, before anything is drawn). Of the names of the `biggest` nodes (the first placed):
    * how many show, and how far past the nodes' box (error markers included) they reach on each
-   * side, CSS pixels; null when there are no names to place.
+   * side, CSS pixels, with the nodes' box's width and height; null when there are no names to place.
    */
   placeNow(biggest) {
     this.measureOverlays();
@@ -407,7 +408,7 @@ AFRAME.registerComponent("service-labels", {
         reach[k + 2] = Math.max(reach[k + 2], this.placedRects[i * 4 + k + 2]);
       }
     }
-    return { shown, left: n0 - reach[0], top: n1 - reach[1], right: reach[2] - n2, bottom: reach[3] - n3 };
+    return { shown, left: n0 - reach[0], top: n1 - reach[1], right: reach[2] - n2, bottom: reach[3] - n3, width: n2 - n0, height: n3 - n1 };
   },
 
   /** How far the longest name reaches from its node's side, CSS pixels on a desktop (0: no names). */
