@@ -19,7 +19,7 @@ import * as esbuild from "esbuild";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUTDIR = path.resolve(process.argv[2] ?? path.join(ROOT, "static", "bundle"));
-// The page's import map resolves these bare names (index.html): A-Frame's THREE and the headset's SDF text.
+// The page's import map resolves these bare names (index.html): three.js and the headset's SDF text.
 const EXTERNAL = ["three", "troika-three-text"];
 
 /** /vendor/<name>/ → its node_modules/ directory, read from vrmon/client_files.py (its VENDOR
@@ -41,11 +41,12 @@ const vendorUrls = {
   },
 };
 
-// main.js starts the app with import("./app.js"): the other build's entry, not bundled into this one
-const appLater = {
-  name: "app-later",
+// main.js starts three.js, A-Frame and the app with import(): the files the page preloads and the
+// other build's entry, not bundled into this one
+const startedLater = {
+  name: "started-later",
   setup(build) {
-    build.onResolve({ filter: /^\.\/app\.js$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^(\.\/app\.js|\/vendor\/(three|aframe)\/.*)$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -66,7 +67,7 @@ rmSync(OUTDIR, { recursive: true, force: true }); // no chunk of an earlier buil
 const results = [
   // The first picture's code, in one file (what it shares with the app is in both: one request
   // on the page's six connections, before A-Frame and the app, which it then starts).
-  await esbuild.build({ ...common, entryPoints: ["static/js/main.js"], outdir: OUTDIR, plugins: [vendorUrls, appLater] }),
+  await esbuild.build({ ...common, entryPoints: ["static/js/main.js"], outdir: OUTDIR, plugins: [startedLater, vendorUrls] }),
   // The app: its entry, the chunks it shares with the headset's modules, which (dynamic imports)
   // become chunks loaded on demand.
   await esbuild.build({ ...common, entryPoints: ["static/js/app.js"], outdir: OUTDIR, splitting: true, chunkNames: "[name]-[hash]", plugins: [vendorUrls] }),

@@ -92,7 +92,7 @@ def test_without_credentials_only_up_or_down_and_the_pairing_page(lan):
     http = lan.http
     assert http.get("/").status_code == 303 and http.get("/").headers["location"] == "/pair"
     assert http.get("/healthz").json() == {"status": "up"}  # no counts, sources, paths
-    for path in ("/static/js/main.js", "/vendor/aframe/aframe-master.min.js", "/no-such-page"):
+    for path in ("/static/js/main.js", "/vendor/aframe/aframe-master.module.min.js", "/no-such-page"):
         refused = http.get(path)
         assert refused.status_code == 401 and "/pair" in refused.json()["error"], path
     assert http.get("/pair").status_code == 200 and "Pairing code" in http.get("/pair").text

@@ -86,7 +86,7 @@ def test_index_healthz_and_vendor_files_are_served(vrmon_server):
         assert "<a-scene" in http.get("/").text
         health = http.get("/healthz").json()
         assert health["status"] == "ok" and health["spans"] == 40 and health["traces"] == 1
-        assert http.get("/vendor/aframe/aframe-master.min.js").status_code == 200
+        assert http.get("/vendor/aframe/aframe-master.module.min.js").status_code == 200
         assert http.get("/vendor/msgpack/index.mjs").status_code == 200
         assert http.get("/vendor/../package.json").status_code == 404
 

@@ -19,13 +19,13 @@ from vrmon.static_cache import CachedStaticFiles
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
-AFRAME = ROOT / "node_modules/aframe/dist/aframe-master.min.js"
+AFRAME = ROOT / "node_modules/aframe/dist/aframe-master.module.min.js"
 
 
 def test_javascript_is_gzipped_and_revalidates_to_an_empty_304(vrmon_server):
     base = vrmon_server([HOTROD], host_metrics=False)
     with httpx.Client(base_url=base) as client:
-        first = client.get("/vendor/aframe/aframe-master.min.js", headers={"Accept-Encoding": "gzip"})
+        first = client.get("/vendor/aframe/aframe-master.module.min.js", headers={"Accept-Encoding": "gzip"})
         assert first.status_code == 200
         assert first.headers["content-encoding"] == "gzip"
         assert first.headers["content-type"].startswith("text/javascript")
@@ -33,7 +33,7 @@ def test_javascript_is_gzipped_and_revalidates_to_an_empty_304(vrmon_server):
         assert first.num_bytes_downloaded < AFRAME.stat().st_size / 3
         assert first.headers["cache-control"] == "no-cache"
         etag = first.headers["etag"]
-        again = client.get("/vendor/aframe/aframe-master.min.js", headers={"If-None-Match": etag})
+        again = client.get("/vendor/aframe/aframe-master.module.min.js", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
         assert again.headers["etag"] == etag
         plain = client.get("/static/js/main.js", headers={"Accept-Encoding": "identity"})

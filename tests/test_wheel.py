@@ -40,7 +40,7 @@ _STYLE_REFERENCES = [re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")]
 
 
 class _PageLinks(HTMLParser):
-    """Scripts (classic ones also as preload links), module scripts, stylesheets and other links, and the import map of index.html."""
+    """Scripts, module scripts, stylesheets and the import map of index.html."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,8 +56,6 @@ class _PageLinks(HTMLParser):
             self._in_import_map = True
         elif tag == "script" and attr.get("src"):
             (self.modules if attr.get("type") == "module" else self.classic).append(attr["src"])
-        elif tag == "link" and attr.get("rel") == "preload" and attr.get("as") == "script":
-            self.classic.append(attr["href"])  # A-Frame: preloaded, then run as a classic script (load-aframe.js)
         elif tag == "link" and attr.get("href") and not attr["href"].startswith("data:"):
             self.styles.append(attr["href"])
 
@@ -78,8 +76,8 @@ def crawl(base_url: str) -> dict[str, int]:
         page = _PageLinks()
         page.feed(index.text)
         fetched["/"] = len(index.content)
-        assert page.classic and page.modules and page.import_map
-        for url in page.classic:  # A-Frame's bundle: fetched, not read for imports
+        assert page.modules and page.import_map
+        for url in page.classic:  # a classic script (none today: A-Frame is loaded as modules): fetched, not read for imports
             fetched[url] = _get(client, url)
         pending = [*page.modules, *page.styles, *page.import_map.values()]
         while pending:
@@ -149,7 +147,7 @@ def test_the_installed_wheel_serves_the_page_and_every_file_it_references(tmp_pa
         server.terminate()
         server.wait(timeout=10)
     served = {url.split("?v=")[0] for url in fetched}  # the page names its files at content-versioned URLs
-    for expected in ("/static/js/main.js", "/static/js/data/protocol.js", "/vendor/aframe/aframe-master.min.js",
+    for expected in ("/static/js/main.js", "/static/js/data/protocol.js", "/vendor/aframe/aframe-master.module.min.js",
                      "/vendor/msgpack/decode.mjs", "/vendor/troika-three-text/troika-three-text.esm.js",
                      "/vendor/inter-font/inter-latin-400-normal.woff", "/static/css/vrmon.css"):
         assert expected in served, expected

@@ -7,10 +7,13 @@ dependencies are installed, so this module imports nothing.
 
 # URL name under /vendor/ → (directory inside node_modules/, glob patterns of the files the client loads)
 VENDOR: dict[str, tuple[str, tuple[str, ...]]] = {
-    "aframe": ("aframe/dist", ("aframe-master.min.js",)),
+    # A-Frame's ES module build and the three.js it imports (A-Frame's own fork, super-three, as
+    # npm installs it under node_modules/three): evaluated a file a task (static/js/load-aframe.js)
+    "aframe": ("aframe/dist", ("aframe-master.module.min.js",)),
+    "three": ("three/build", ("three.module.min.js", "three.core.min.js")),
     "msgpack": ("@msgpack/msgpack/dist.esm", ("**/*.mjs",)),
     # troika-three-text (SDF text for the headset) and the ES modules it imports; the import
-    # map in index.html points their bare names here, and "three" at A-Frame's own THREE.
+    # map in index.html points their bare names here, and "three" at the one three.js above.
     "troika-three-text": ("troika-three-text/dist", ("troika-three-text.esm.js",)),
     "troika-three-utils": ("troika-three-utils/dist", ("troika-three-utils.esm.js",)),
     "troika-worker-utils": ("troika-worker-utils/dist", ("troika-worker-utils.esm.js",)),

@@ -41,13 +41,13 @@ MODULE_SUFFIXES = (".js", ".mjs")
 # bundle is minified: its imports are one line); dynamic import() excluded
 STATIC_IMPORT = re.compile(r"""(?:^|;)\s*(?:import(?!\s*\()|export)\b[^;"'()]*?["']([^"']+)["']""", re.M)
 PRELOAD_LINK = re.compile(r"""^[ \t]*<link rel="modulepreload"[^>]*>[ \t]*\n""", re.M)
-# `import("x")` with a literal: the entry's own are preloaded too (main.js starts the app with one,
-# once A-Frame has run after the first picture: fetched and compiled meanwhile, not after)
+# `import("x")` with a literal in the entry's own code: preloaded too, after it (main.js starts
+# three.js, A-Frame and the app with them after the first picture: fetched and compiled meanwhile)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["']([^"']+)["']\s*\)""")
 ENTRY_SCRIPT = re.compile(r"""^([ \t]*)<script type="module" src="%s"></script>\n""" % re.escape(ENTRY_MODULE), re.M)
 IMPORT_MAP = re.compile(r"""(<script type="importmap">)(.*?)(</script>)""", re.S)
 LOCAL_URL = re.compile(r"""\b(src|href)="(/(?:static|vendor)/[^"?#]+)\"""")
-CLASSIC_SCRIPT = re.compile(r"""<script src="([^"]+)"[^>]*>|<link rel="preload" as="script" href="([^"]+)"[^>]*>""")
+CLASSIC_SCRIPT = re.compile(r"""<script src="([^"]+)"[^>]*>""")
 # a classic script index.html marks `data-inline`, written into the page (the early socket: made as
 # the page is parsed, not after one more request); the page's CSP hashes it as it hashes the import map
 INLINED_SCRIPT = re.compile(r"""<script src="(/static/[^"?#]+)" data-inline></script>""")
@@ -112,7 +112,7 @@ def render_index(source: str, versions: dict[str, str], modules: dict[str, str],
     match = IMPORT_MAP.search(source)
     bare = json.loads(match.group(2))["imports"] if match else {}
     first = static_imports(entry, modules, bare)
-    started = {resolve(entry, spec, bare) for spec in DYNAMIC_IMPORT.findall(modules.get(entry, ""))}
+    started = {resolve(url, spec, bare) for url in first for spec in DYNAMIC_IMPORT.findall(modules.get(url, ""))}
     later = set().union(*(static_imports(url, modules, bare) for url in started)) - first
     html = PRELOAD_LINK.sub("", source)
     html = INLINED_SCRIPT.sub(lambda m: f"<script>\n{modules[m.group(1)]}</script>", html)
@@ -127,7 +127,7 @@ def render_index(source: str, versions: dict[str, str], modules: dict[str, str],
     html = LOCAL_URL.sub(lambda m: f'{m.group(1)}="{versioned(m.group(2))}"', html)
     if match:
         imports = {name: versioned(url) for name, url in bare.items()}
-        classic = {url for pair in CLASSIC_SCRIPT.findall(source) for url in pair if url}  # A-Frame and the early socket are no modules
+        classic = set(CLASSIC_SCRIPT.findall(source))  # the early socket is no module
         imports.update({url: versioned(url) for url in sorted(modules) if url in versions and url not in classic})
         html = IMPORT_MAP.sub(lambda m: m.group(1) + "\n" + json.dumps({"imports": imports}, indent=2) + "\n  " + m.group(3), html, count=1)
     return html

@@ -62,6 +62,7 @@ def test_search_highlights_exactly_the_spans_whose_service_or_operation_match(vr
     base_url = vrmon_server([HOTROD], scene="waterfall", host_metrics=False)
     table = node_table(server_snapshot(base_url))
     open_app(base_url, "?stats=1")
+    next_frames(page)  # the critical path and floor grid join the frame after the first (scene/first-frame.js)
     calls_before = page.evaluate("window.vrmon.stats().drawCalls")
     assert set(drawn(page).values()) == {"bright"}
 
@@ -162,6 +163,7 @@ def test_enter_steps_through_matches_f_frames_the_selection_and_esc_clears(vrmon
 
     page.mouse.click(640, 705)  # empty floor in front of the scene: the search box lets go of the keys
     assert page.evaluate("window.vrmon.system.selectedId") == target
+    next_frames(page)  # selection-clearance frames the view beside the panel at the animation frame after a selection
     far = camera_to(target)
     page.keyboard.press("f")
     next_frames(page)

@@ -132,7 +132,7 @@ def test_a_link_opens_its_span_in_a_trace_not_on_show_again_after_a_reload_and_c
     # that link pasted into a fresh page opens the same span
     other = browser.new_page(viewport=VIEWPORT, bypass_csp=True)
     other.goto(copied)
-    other.wait_for_function("() => window.vrmon?.system.selectedId !== null && window.vrmon.system.selectedId !== undefined")
+    other.wait_for_function("() => window.vrmon?.system && window.vrmon.system.selectedId !== null && window.vrmon.system.selectedId !== undefined")
     assert other.evaluate("() => window.vrmon.system.selectedId") == page.evaluate("() => window.vrmon.system.selectedId")
     other.close()
     assert page.errors == []

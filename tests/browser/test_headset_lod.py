@@ -1,7 +1,8 @@
 """Level of detail follows the headset viewer's distance (issue 8, part 8), in an emulated Quest 3
 on a 20k-span trace over 40 services: walking up to the waterfall unfolds finer marks that still
 look big enough to see, walking back folds them again, the picture never moves by itself, and
-another trace picked up close starts at the overview's fold, framed as at the start. Far and near,
+another trace picked up close starts at the overview's fold, framed as at the start, and leaving
+the headset brings the overview's fold back. Far and near,
 the spans looked at are named where there is room: at least ~1.2° tall, never on another name or
 across another bar.
 
@@ -93,4 +94,11 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     assert 40 <= content["width"] <= 95 and abs(content["left"] + content["right"]) / 2 <= 10, content
     assert 1.8 <= switched["distance"] <= 2.6, switched["distance"]
     assert visible_share(switched, MARK_DEGREES) >= 0.8
+
+    # up close again (the picture came to where the viewer stood: 2.2 m ahead), then out of the
+    # headset: a screen gets the overview's fold back
+    walk_to(page, page.evaluate("window.headset.rig()")["position"][2] - 1.7)
+    page.wait_for_function(NEARER_JS, arg=2, timeout=20_000)
+    page.evaluate("document.querySelector('a-scene').exitVR()")
+    page.wait_for_function(NEARER_JS, arg=0, timeout=20_000)
     assert page.errors == []

@@ -36,13 +36,13 @@ def test_the_first_socket_opens_before_aframe_and_carries_the_first_snapshot(vrm
     assert page.errors == []
 
 
-# The page's own code it loaded (A-Frame and the early socket are classic scripts, not modules),
-# the module it started, and the modules it preloaded.
+# The page's own code it loaded and preloaded (npm's under /vendor/ left out: three.js and A-Frame are
+# preloaded too), and the module it started.
 LOADED_CODE = """() => ({
   loaded: performance.getEntriesByType('resource').map((e) => e.name)
-    .filter((name) => /[.]m?js[?]/.test(name) && !/aframe-master|early-socket/.test(name)),
+    .filter((name) => /[.]m?js[?]/.test(name) && !/[/]vendor[/]/.test(name)),
   started: document.querySelector('script[type=module]').src,
-  preloaded: Array.from(document.querySelectorAll('link[rel=modulepreload]'), (link) => link.href),
+  preloaded: Array.from(document.querySelectorAll('link[rel=modulepreload]'), (link) => link.href).filter((url) => !/[/]vendor[/]/.test(url)),
   headset: ['vr-laser', 'vr-wrist-menu', 'vr-span-panel', 'vr-span-labels'].filter((name) => name in AFRAME.components),
 })"""
 
