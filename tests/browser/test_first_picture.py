@@ -102,3 +102,26 @@ def test_after_the_handover_the_mouse_points_at_and_selects_spans(vrmon_server, 
     page.mouse.click(point["x"], point["y"])
     page.wait_for_function("(id) => window.vrmon.system.selectedId === id && !document.getElementById('span-panel').hidden", arg=node)
     assert page.errors == []
+
+
+def test_a_snapshot_that_comes_after_aframe_started_loading_draws_no_picture(vrmon_server, page):
+    """On a busy machine the snapshot can come after the picture's wait: A-Frame loads then, and a
+    picture drawn that late would read A-Frame's entities and never be retired by the 3D view."""
+    base_url = vrmon_server([HOTROD], scene="waterfall", host_metrics=False)
+    held: dict = {"holding": True, "frames": [], "socket": None}
+
+    def hold_the_server_frames(ws):
+        server = ws.connect_to_server()
+        held["socket"] = ws
+        server.on_message(lambda message: held["frames"].append(message) if held["holding"] else ws.send(message))
+
+    page.route_web_socket("**/ws*", hold_the_server_frames)
+    page.goto(f"{base_url}/")
+    page.wait_for_function("() => typeof window.AFRAME !== 'undefined'")  # the picture's wait is over: A-Frame loads
+    assert held["frames"], "the server sent the snapshot"
+    while held["frames"]:  # in order, those that come meanwhile too
+        held["socket"].send(held["frames"].pop(0))
+    held["holding"] = False
+    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=30_000)
+    assert page.evaluate("document.getElementById('first-picture')") is None
+    assert page.errors == []

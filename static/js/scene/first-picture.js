@@ -74,9 +74,11 @@ export function firstPicture(early, waitMs = 1000) {
         if (showHostGauge(frame) && canvas?.isConnected) drawFirstPicture(snapshot, canvas, setup);
         return;
       }
-      if (frame.type !== "snapshot" || snapshot) return;
+      // A snapshot after the wait is not drawn: A-Frame is loading by then, and its first-frame
+      // system only retires a picture that was there when it started.
+      if (frame.type !== "snapshot" || snapshot || settled) return;
       snapshot = frame;
-      setup = pageSetup(); // read now: A-Frame, once it runs, answers getAttribute with its own objects
+      setup = pageSetup();
       canvas = drawable(frame) ? drawFirstPicture(frame, pictureCanvas(), setup) : null;
       if (!canvas) return settle();
       // painted in the next frame; on screen (committed) by the one after
@@ -345,10 +347,10 @@ function lambert({ hemispheres, directional }, normal, albedo, emissive) {
 function pageLights() {
   const hemispheres = [], directional = [];
   for (const element of document.querySelectorAll("a-scene [light]")) {
-    const light = parseProperties(element.getAttribute("light"));
+    const light = parseProperties(domAttribute(element, "light"));
     const intensity = Number(light.intensity ?? 1);
     const color = hexToLinear(light.color ?? "#ffffff").map((v) => v * intensity);
-    const at = (element.getAttribute("position") ?? "0 0 0").trim().split(/\s+/).map(Number);
+    const at = (domAttribute(element, "position") ?? "0 0 0").trim().split(/\s+/).map(Number);
     const length = Math.hypot(...at) || 1; // (zero stays zero, as three.js normalises it)
     const direction = at.map((v) => v / length);
     if (light.type === "hemisphere") {
@@ -362,7 +364,13 @@ function pageLights() {
 
 /** An A-Frame style attribute ("a: 1; b: x") of the first element matching `selector`, as an object. */
 function sceneAttribute(selector, name) {
-  return parseProperties(document.querySelector(selector)?.getAttribute(name) ?? "");
+  const element = document.querySelector(selector);
+  return parseProperties((element && domAttribute(element, name)) ?? "");
+}
+
+/** The attribute as index.html wrote it: A-Frame's entities answer getAttribute with their components' data. */
+function domAttribute(element, name) {
+  return Element.prototype.getAttribute.call(element, name);
 }
 
 function parseProperties(text) {
