@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.browser.helpers import click_bar_control
 
 STATE = "document.querySelector('a-scene').systems['vrmon-replay']"
-SPANS = "window.vrmon.system.scene?.totals.spans"
+SPANS = "window.vrmon?.system.scene?.totals.spans"  # window.vrmon comes once A-Frame has loaded
 HOTROD = "fixtures/otlp-hotrod-dispatch-40spans-serial.json"
 
 
