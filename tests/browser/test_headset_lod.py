@@ -43,12 +43,13 @@ def overlapping(names: list[dict]) -> list[tuple[str, str]]:
     return [(names[i]["text"], names[j]["text"]) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
             if boxes[i]["x0"] < boxes[j]["x1"] and boxes[j]["x0"] < boxes[i]["x1"] and boxes[i]["y0"] < boxes[j]["y1"] and boxes[j]["y0"] < boxes[i]["y1"]]
 
-def walk_to(page, z: float, share: float = 0.5) -> None:
-    """Stand `z` metres in front of the picture's front (the headset looks straight at it), facing
-    the point `share` across its time axis."""
+def walk_to(page, z: float, share: float | None = None) -> None:
+    """Stand `z` metres in front of the picture's front (the headset looks straight at it), where
+    the session started or facing the point `share` across its time axis."""
     page.evaluate("""([z, share]) => { const axis = window.vrmon.system.scene.axis;
       const spans = document.querySelector('[span-instances]').object3D;
-      const x = new AFRAME.THREE.Vector3(axis.x[0] + share * (axis.x[1] - axis.x[0]), 0, 0).applyMatrix4(spans.matrixWorld).x;
+      const x = share === null ? 0
+        : new AFRAME.THREE.Vector3(axis.x[0] + share * (axis.x[1] - axis.x[0]), 0, 0).applyMatrix4(spans.matrixWorld).x;
       document.querySelector('#rig').object3D.position.set(x, 0, z); }""", [z, share])
 
 
@@ -78,13 +79,13 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     assert rig["position"][2] == pytest.approx(2.2)  # the picture's front is 2.2 m ahead
 
     overview_marks = page.evaluate(IN_FRONT_JS)["marks"]
-    walk_to(page, 0.5)
+    walk_to(page, 0.5, 0.5)  # in front of the trace's busy middle
     near = settled(page, 2)
     near_count = page.evaluate("window.vrmon.stats().spans")
     front = page.evaluate(IN_FRONT_JS)
     calls = page.evaluate("window.vrmon.stats().drawCalls") / 2  # XR draws every object once per view
-    # a step to the left, as near: the time in front moves along
-    walk_to(page, 0.5, 0.4)
+    # a step to the left, as near (a sixth of the picture): the time in front moves along
+    walk_to(page, 0.5, 1 / 3)
     page.wait_for_function("(lo) => (window.vrmon.system.scene.detail.around ?? [Infinity])[0] < lo", arg=front["around"][0], timeout=20_000)
     aside = settled(page, 2)
     aside_count = page.evaluate("window.vrmon.stats().spans")
