@@ -46,7 +46,7 @@ def service_mesh_batch(n_services: int, n_traces: int = 300, seed: int = 5, name
         if not any(j in c for c in callees):
             caller = int(rng.choice(np.flatnonzero(tiers < tiers[j])))
             callees[caller] = np.append(callees[caller], j)
-    failing = {int(i): float(rng.uniform(0.02, 0.3)) for i in rng.choice(n_services, size=max(2, n_services // 10), replace=False)}
+    failing = {int(i): float(rng.uniform(0.02, 0.3)) for i in rng.choice(n_services, size=min(n_services, max(2, n_services // 10)), replace=False)}
     batch = SpanBatch()
     for t in range(n_traces):
         stack = [(int(rng.choice(np.flatnonzero(tiers == 0))), 0, T0_US + t * 20_000, 20_000)]
