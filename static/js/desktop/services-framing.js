@@ -41,8 +41,10 @@ export function spheresBox(nodes) {
   for (let row = 0; row < count; row++) {
     biggest = Math.max(biggest, size[row * 3]);
     for (let k = 0; k < 3; k++) {
-      box[k] = Math.min(box[k], pos[row * 3 + k] - (size[row * 3 + k] + OUTLINE_MARGIN) / 2);
-      box[k + 3] = Math.max(box[k + 3], pos[row * 3 + k] + (size[row * 3 + k] + OUTLINE_MARGIN) / 2);
+      // (the outline is a ring in the graph's plane: across and up only)
+      const half = (size[row * 3 + k] + (k < 2 ? OUTLINE_MARGIN : 0)) / 2;
+      box[k] = Math.min(box[k], pos[row * 3 + k] - half);
+      box[k + 3] = Math.max(box[k + 3], pos[row * 3 + k] + half);
     }
   }
   box[4] = Math.max(box[4], markersTop(nodes, "services"));
