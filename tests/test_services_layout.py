@@ -120,4 +120,3 @@ def test_the_prefix_most_names_share_is_found_at_a_separator():
     assert shared_prefix(["frontend", "frontend-proxy", "frontend-web", "frontend-api", "cart"]) == ""
     # of two fleets, the one with more than half the names (the other keeps its whole names: no '…0007' is ambiguous)
     assert shared_prefix(numbered_names(10, "orders") + numbered_names(11, "payments")) == "payments-"
-    assert shared_prefix(numbered_names(10, "orders") + numbered_names(10, "payments")) == ""
