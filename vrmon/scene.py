@@ -135,6 +135,7 @@ class SceneView:
         return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
                 "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
                 "window": list(self.detail.window) if self.detail.window is not None else None, "nearer": self.detail.nearer,
+                "around": list(self.detail.around) if self.detail.around is not None else None,
                 "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
 
     @property
