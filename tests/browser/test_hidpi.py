@@ -2,7 +2,8 @@
 crisp as the page's text on a MacBook (2) or a Windows laptop (1.25), but never more than a 4K
 frame's pixels (a 3840×2160 page at ratio 2 drew 7680×4320 = 33 MP per frame; now 8.3 MP) and at
 most 2; the first picture is drawn at the same ratio and is the same picture; and a window moved
-to a screen of another ratio draws at the new one (static/js/scene/pixel-ratio.js, pixel-budget.js).
+to a screen of another ratio draws at the new one (static/js/scene/pixel-ratio.js, pixel-budget.js),
+and so does the host gauge in the corner (desktop/host-gauge.js).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.browser
 DRAWING_JS = """() => { const r = document.querySelector('a-scene').renderer, size = r.getDrawingBufferSize(new AFRAME.THREE.Vector2());
   return {ratio: r.getPixelRatio(), buffer: [size.x, size.y]}; }"""
 
+GAUGE_PIXELS = "(() => { const c = document.querySelector('#host-gauge canvas'); return `${c.width}x${c.height}`; })()"
+
 # CSS width, height, the screen's ratio → the ratio the 3D view draws at
 SCREENS = {
     "MacBook 1440x900 at 2": (1440, 900, 2, 2),
@@ -32,12 +35,12 @@ SCREENS = {
 }
 
 
-def open_hotrod(vrmon_server, browser, width: int, height: int, dpr: float):
+def open_hotrod(vrmon_server, browser, width: int, height: int, dpr: float, host_metrics: bool = False):
     page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=dpr, bypass_csp=True)
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.add_init_script(WATCH_PICTURE)
-    page.goto(vrmon_server([HOTROD], scene="waterfall", host_metrics=False) + "/")
+    page.goto(vrmon_server([HOTROD], scene="waterfall", host_metrics=host_metrics) + "/")
     page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=60_000)
     page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null")
     return page
@@ -79,13 +82,16 @@ def test_the_3d_view_and_the_first_picture_draw_at_the_screens_ratio_within_a_4k
 
 
 def test_a_window_moved_to_a_screen_of_another_ratio_draws_at_the_new_one(vrmon_server, browser):
-    page = open_hotrod(vrmon_server, browser, 1280, 720, 1)
+    page = open_hotrod(vrmon_server, browser, 1280, 720, 1, host_metrics=True)
     assert page.evaluate(DRAWING_JS) == {"ratio": 1, "buffer": [1280, 720]}
+    page.wait_for_function(f"{GAUGE_PIXELS} === '96x28'")
     # dragged onto a laptop's screen at 2, where the window comes out a little narrower (headless
     # Chromium's emulation tells the page of a new ratio only along with a new size)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Emulation.setDeviceMetricsOverride", {"width": 1200, "height": 720, "deviceScaleFactor": 2, "mobile": False})
     page.wait_for_function("(want) => document.querySelector('a-scene').renderer.getPixelRatio() === want", arg=2)
     assert page.evaluate(DRAWING_JS) == {"ratio": 2, "buffer": [2400, 1440]}
+    # the host gauge's bars too, at its next metrics (they were drawn at 96×28 and stretched: soft-edged)
+    page.wait_for_function(f"{GAUGE_PIXELS} === '192x56'")
     assert page.errors == []
     page.close()
