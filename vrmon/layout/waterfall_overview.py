@@ -47,8 +47,11 @@ FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
 LANE_NAME_CHARS = 24
 # of a lane's least height, the ruler's letters (ticks, breaks): ≥ 12 px at 1280×720 where lane names are ≥ 13 px
 RULER_FONT = 0.9
-LONE_VIEW = 0.44  # of a view, what a trace's one bar fills (a lone span: all there is to see; less the width overlays take)
-SCREEN_ASPECT = 16 / 9  # a view's width over its height, as lone_bar plans for
+# width over height of a lone span's picture (its bar, lane name and ruler): the part of a 16:9 view
+# the top and bottom bars leave free (2.2 at 1280×720), a little wider. A picture of a screen's shape
+# (16:9, the bar filling 44 % of it) was framed by its width: beside an open trace list, a quarter
+# of the width, it kept 26-29 % of the canvas.
+LONE_ASPECT = 2.4
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
 
 
@@ -137,7 +140,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         # rows a readable label apart fill the picture, their bars stay bars (not slabs); the top
         # bar reaches the lanes' top and the lowest one their foot, so what is framed is drawn
         bar_height = np.minimum(item_pitch * SPAN_BAR_FILL, p.max_bar)
-        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills a third of the view
+        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills the free part of the view
             name = store.services.names[int(lane_service[0])]
             bar_height = np.full(len(shown), lone_bar(len(name), p))
         last = len(band) - 1  # the lanes' first row and last row, whether or not a zoom shows bars there
@@ -227,11 +230,12 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
 
 
 def lone_bar(name_chars: int, p: WaterfallParams) -> float:
-    """Metres tall a trace's one bar is, so that framed with its lane's name (`name_chars` long),
-    the ruler's last tick past its end and the framing's margins, as wide as a view of a screen's
-    shape (SCREEN_ASPECT) allows, it fills LONE_VIEW of that view."""
+    """Metres tall a trace's one bar is, so that with its lane's name (`name_chars` long) left of
+    it, the ruler's last tick past its end, the ruler under it and the framing's margins, the
+    picture has the shape LONE_ASPECT: it fills the free part of a screen's view, and beside an open
+    trace list (framed by the width left) still covers ≥ 30 % of the canvas."""
     wide = p.width + (NAME_GAP + 2.3) * p.lane_height + name_chars * CHAR_WIDTH * LABEL_FONT * p.lane_height
-    return min(LONE_VIEW * wide ** 2 / (p.width * SCREEN_ASPECT), 0.6 * wide / SCREEN_ASPECT)
+    return wide / LONE_ASPECT - (LANE_GAP + LABEL_BOX + 1.2) * p.lane_height
 
 
 def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
