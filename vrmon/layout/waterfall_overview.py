@@ -20,11 +20,11 @@ from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.span_labels import free_stretch, least_pitch, right_end, shortened_in_the_middle, span_labels
-from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
+from vrmon.layout.time_window import Axis, axis_of, clip_to, compress, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.tracks import Packing, pack_tracks, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
-from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, Reaching, cut, extended_cut, raised_cut
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, Focus, Reaching, cut, extended_cut, raised_cut
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
@@ -77,7 +77,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
                     bases: TraceBases | None = None, previous: Overview | None = None) -> Overview:
     """The view of `trace` that `detail` asks for; `bases` keeps what the trace's views share.
     `previous`, the same view before the trace grew, lets a live trace's fold grow with it."""
-    p = seen_nearer(p, detail.nearer)
+    overview_p, p = p, seen_nearer(p, detail.nearer)
     idle_gap = p.idle_gap if detail.idle else 0.0
     b = bases.get(trace, idle_gap) if bases is not None else trace_basis(store, trace, idle_gap)
     rows, cols, start, end, warp = b.rows, b.cols, b.start, b.end, b.warp
@@ -90,12 +90,18 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     within = Reaching(b.extent, axis.lo, axis.hi) if axis.zoomed and n > p.span_rows else None
     if previous is not None and axis.zoomed and len(previous.rows) <= p.span_rows < n:
         previous = None  # its fold did not follow the window: it cannot be extended into one that does
-    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
+    focus = focus_of(b, axis, detail, within, overview_p)
+    if focus is not None:
+        # finer only in front of a headset viewer; its two thresholds move as a live trace grows: folded anew
+        within, previous_fold = focus, None
+    else:
+        previous_fold = previous
+    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous_fold)
     before = previous.packing if previous is not None else None
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     if unchecked and not fits(np.array([used for _, used, _ in packing.lanes.values()]), p):
         # the rows outgrew the threshold kept from before: look for it again
-        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, previous, keep=False)
+        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, previous_fold, keep=False)
         shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     # a summary is a strip across the front of its holder's bar, as long as what it holds lasts; where
     # rows are few (a fan-out of thousands of short calls under one span), a row of its own under it
@@ -278,6 +284,38 @@ def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
     return replace(p, min_bar=p.min_bar / k, min_row=p.min_row / k, lod_pixels=p.lod_pixels / k)
 
 
+def focus_of(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | None, overview_p: WaterfallParams) -> Focus | None:
+    """For a headset viewer standing near part of the picture (`detail.around`, the time in front
+    of them), the fold that refines only there: the overview's (at `overview_p`) holds elsewhere.
+    None when the whole picture is to be refined alike: no part asked for, or it holds all the time
+    shown, or the viewer chose what to draw (folds by depth or everything are the same anywhere)."""
+    if not detail.nearer or detail.around is None or detail.asked:
+        return None
+    lo, hi = (float(v) for v in compress(b.warp, np.array(detail.around, np.float64)))
+    if lo <= axis.lo and hi >= axis.hi:
+        return None
+    outside_us = size_fold(b, axis, fold_candidates(b, axis, overview_p), within, axis.span * overview_p.min_bar / overview_p.width,
+                           overview_p)
+    return Focus(b.extent, lo, hi, outside_us, within)
+
+
+def fold_candidates(b: TraceBasis, axis: Axis, p: WaterfallParams, focus: Focus | None = None) -> list[float]:
+    """The fold thresholds tried for `axis` at `p`'s sizes (a small trace first tries drawing
+    everything); with a `focus`, none coarser than the overview's fold that holds outside it."""
+    step = axis.span * p.lod_pixels / p.overview_pixels
+    candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
+    if focus is None:
+        return candidates
+    return [t for t in candidates if t < focus.outside_us] + [focus.outside_us]
+
+
+def size_fold(b: TraceBasis, axis: Axis, candidates: list[float], within: Reaching | Focus | None, min_us: float,
+              p: WaterfallParams) -> float:
+    """The first of `candidates` at which the fold by size's rows fit (fold_threshold)."""
+    return fold_threshold(candidates, b.cols.parent, b.cols.service, b.start, b.end, b.extent,
+                          within[:] if within is not None else None, axis, min_us, lambda rows: fits(rows, p))
+
+
 def spread_rows(y: np.ndarray, bar: float, floor: float, top: float):
     """The map of heights that moves the highest of bars `bar` tall centred at `y` to reach `top`
     and the lowest to stand on `floor`, the rows between in proportion (one row: onto the floor)."""
@@ -302,7 +340,7 @@ def rows_of(lane: np.ndarray, track: np.ndarray, lanes: int, p: WaterfallParams)
     return (track, rows_in_lane, *row_pitch(rows_in_lane, p))
 
 
-def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | None, min_us: float, p: WaterfallParams,
+def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | Focus | None, min_us: float, p: WaterfallParams,
            previous: Overview | None, keep: bool = True) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
@@ -310,8 +348,7 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | No
     can be (its threshold kept when `keep`). The flag: the threshold was kept from `previous`, the
     caller still to check its rows fit."""
     cols, start, end = b.cols, b.start, b.end
-    step = axis.span * p.lod_pixels / p.overview_pixels
-    candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
+    candidates = fold_candidates(b, axis, p, within if isinstance(within, Focus) else None)
     grown = previous is not None and b.widened is not None and previous.basis == b.extends and b.warp.same_as(previous.warp)
     # the fold of a window depends on where its edges are; unzoomed, the whole axis rescaling
     # (the trace grew past the next nice length) only moves the threshold
@@ -336,8 +373,7 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | No
             c = extend(previous.cut, previous.fold_us)
             if c is not None:
                 return previous.fold_us, c, previous.fold_us != candidates[-1]
-        fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within[:] if within is not None else None,
-                                 axis, min_us, lambda rows: fits(rows, p))
+        fold_us = size_fold(b, axis, candidates, within, min_us, p)
         if (same_window or rescaled) and fold_us >= previous.fold_us:
             # a coarser fold of the same spans folds some bars more: from the bars, not every span
             c = extend(raised_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, b.extent, fold_us), fold_us)
