@@ -41,8 +41,10 @@ def open_hotrod(vrmon_server, browser, width: int, height: int, dpr: float, host
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.add_init_script(WATCH_PICTURE)
     page.goto(vrmon_server([HOTROD], scene="waterfall", host_metrics=host_metrics) + "/")
-    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=60_000)
-    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null")
+    # a 4K frame in software GL takes seconds on a busy machine (2.4 s at load 22)
+    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=120_000)
+    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null",
+                           timeout=60_000)
     return page
 
 
