@@ -13,7 +13,7 @@ import numpy as np
 
 from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
-from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout, shared_prefix
 from vrmon.layout.trace_basis import TraceBases, trace_state
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
@@ -120,6 +120,8 @@ class SceneView:
                 info["strip"] = self._overview.strip
         if self.preset.layout == "services":
             info["error_scale"] = error_scale(self.preset.params)
+            # the prefix most names share, which the viewer shows once (services.shared_prefix)
+            info["names_prefix"] = shared_prefix([store.services.names[code] for code in np.unique(layout.nodes.service)])
         if self.preset.layout == "wall":
             pages = wall_pages(store, self.preset.params)
             info.update(page=min(self.page, pages - 1), pages=pages)
