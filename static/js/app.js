@@ -44,6 +44,8 @@ import "./desktop/compare-panel.js";
 import "./data/time-window.js";
 import "./desktop/time-zoom.js";
 import "./desktop/time-strip.js";
+// The 3D view's pixel ratio: the screen's, within a 4K frame's pixels.
+import "./scene/pixel-budget.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The trace's first frame draws the spans and labels; the floor grid and the marks join a frame later.
