@@ -118,6 +118,8 @@ class SceneView:
             info["axis"] = self._overview.axis.to_wire(self._overview.warp, self.preset.params.width)
             if self._overview.strip is not None:
                 info["strip"] = self._overview.strip
+            if self._overview.folds:  # the histograms drawn on summaries' own rows (scene/fold-histograms.js)
+                info["folds"] = self._overview.folds
         if self.preset.layout == "services":
             info["error_scale"] = error_scale(self.preset.params)
             # the prefix most names share, which the viewer shows once (services.shared_prefix)

@@ -40,6 +40,9 @@ NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time t
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
 SUMMARY_ROWS = 8  # summaries that may take rows of their own (under their holders) when rows are few
+FOLD_COLUMN_PX = 8  # pixels at the overview per column of a summary row's histogram of the starts it folds
+FOLD_COLUMNS = 64  # most columns of one summary row's histogram
+FOLD_BAND = 0.35  # of its service's colour, the brightness of a summary row under its histogram (a backdrop, not a slab)
 FOLD_LABEL_ROOM = 2.0  # of a lane's least height, the least row pitch at which a summary's row is labelled with its count
 FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
 # Most characters of a lane's name: a longer one is shortened in the middle (the legend and the
@@ -47,8 +50,11 @@ FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
 LANE_NAME_CHARS = 24
 # of a lane's least height, the ruler's letters (ticks, breaks): ≥ 12 px at 1280×720 where lane names are ≥ 13 px
 RULER_FONT = 0.9
-LONE_VIEW = 0.44  # of a view, what a trace's one bar fills (a lone span: all there is to see; less the width overlays take)
-SCREEN_ASPECT = 16 / 9  # a view's width over its height, as lone_bar plans for
+# width over height of a lone span's picture (its bar, lane name and ruler): the part of a 16:9 view
+# the top and bottom bars leave free (2.2 at 1280×720), a little wider. A picture of a screen's shape
+# (16:9, the bar filling 44 % of it) was framed by its width: beside an open trace list, a quarter
+# of the width, it kept 26-29 % of the canvas.
+LONE_ASPECT = 2.4
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
 
 
@@ -64,6 +70,7 @@ class Overview:
     basis: int = -1  # the serial of the trace's basis it was laid out from
     fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
     packing: Packing | None = None  # the bars' tracks in their lanes, to carry on as the trace grows
+    folds: list[dict] | None = None  # per summary on a row of its own, the histogram drawn on it (fold_histograms)
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
@@ -143,7 +150,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         # rows a readable label apart fill the picture, their bars stay bars (not slabs); the top
         # bar reaches the lanes' top and the lowest one their foot, so what is framed is drawn
         bar_height = np.minimum(item_pitch * SPAN_BAR_FILL, p.max_bar)
-        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills a third of the view
+        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills the free part of the view
             name = store.services.names[int(lane_service[0])]
             bar_height = np.full(len(shown), lone_bar(len(name), p))
         last = len(band) - 1  # the lanes' first row and last row, whether or not a zoom shows bars there
@@ -179,7 +186,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         ids=np.concatenate([cols.ids[shown], SUMMARY_BASE + cols.ids[holders]]).astype(np.uint32),
         pos=np.stack([x0 + length / 2, y, z], axis=1).astype(np.float32),
         size=np.stack([length, height, depth], axis=1).astype(np.float32),
-        color=np.take(palette, service % len(palette), axis=0),
+        color=summary_bands(np.take(palette, service % len(palette), axis=0), len(shown) if own_rows else len(service)),
         service=service.astype(np.uint16),
         operation=np.concatenate([cols.operation[shown], np.full(len(holders), NO_STRING)]).astype(np.uint16),
         flags=np.concatenate([cols.flags[shown] | np.where(critical[shown], CRITICAL, 0),
@@ -229,15 +236,42 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # ticks stand on the ruler's line, a break's length hangs under it (the client anchors them at their foot)
     bottom = min([ruler_y] + [label.pos[1] for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
+    folds = fold_histograms(b, c, held, summary_start, summary_end, axis, p) if own_rows else None
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing,
+                    folds)
+
+
+def summary_bands(color: np.ndarray, first: int) -> np.ndarray:
+    """`color` with the marks from `first` on (summaries on rows of their own) dimmed to FOLD_BAND:
+    the band a summary row's histogram stands on, its extent and the place to click."""
+    color[first:] = (color[first:] * FOLD_BAND).astype(np.uint8)
+    return color
+
+
+def fold_histograms(b: TraceBasis, c: Cut, held: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: Axis, p: WaterfallParams
+                    ) -> list[dict]:
+    """Per summary on a row of its own (at most SUMMARY_ROWS): its node id, and how many of the
+    calls it folds start in each slice of its extent (`lo` to `hi`, compressed µs as drawn), a column
+    per FOLD_COLUMN_PX at the overview, as uint8 of the busiest column (0: none, else ≥ 1): a fan-out
+    of 2,000 calls reads as calls spread over time, not as a solid block."""
+    hidden = np.flatnonzero(~c.shown)
+    owner = c.owner[hidden]
+    folds = []
+    for k, holder in enumerate(c.holders[held]):
+        columns = int(np.clip((hi[k] - lo[k]) / axis.span * p.overview_pixels / FOLD_COLUMN_PX, 1, FOLD_COLUMNS))
+        counts = np.histogram(b.start[hidden[owner == holder]], bins=columns, range=(float(lo[k]), float(hi[k])))[0]
+        top = max(int(counts.max()), 1)
+        folds.append({"id": int(SUMMARY_BASE + b.cols.ids[holder]), "columns": np.ceil(counts / top * 255).astype(np.uint8).tobytes()})
+    return folds
 
 
 def lone_bar(name_chars: int, p: WaterfallParams) -> float:
-    """Metres tall a trace's one bar is, so that framed with its lane's name (`name_chars` long),
-    the ruler's last tick past its end and the framing's margins, as wide as a view of a screen's
-    shape (SCREEN_ASPECT) allows, it fills LONE_VIEW of that view."""
+    """Metres tall a trace's one bar is, so that with its lane's name (`name_chars` long) left of
+    it, the ruler's last tick past its end, the ruler under it and the framing's margins, the
+    picture has the shape LONE_ASPECT: it fills the free part of a screen's view, and beside an open
+    trace list (framed by the width left) still covers ≥ 30 % of the canvas."""
     wide = p.width + (NAME_GAP + 2.3) * p.lane_height + name_chars * CHAR_WIDTH * LABEL_FONT * p.lane_height
-    return min(LONE_VIEW * wide ** 2 / (p.width * SCREEN_ASPECT), 0.6 * wide / SCREEN_ASPECT)
+    return wide / LONE_ASPECT - (LANE_GAP + LABEL_BOX + 1.2) * p.lane_height
 
 
 def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
