@@ -149,6 +149,8 @@ export const detailRequest = ({ depth = null, all = false, idle = true }) => enc
 export const zoomRequest = (window) => encode({ type: "zoom", window });
 /** How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance (0–4). */
 export const nearerRequest = (steps) => encode({ type: "nearer", steps });
+/** The page's shape (its width over its height): the server lays scenes out to fit it and answers with a snapshot. */
+export const shapeRequest = (aspect) => encode({ type: "shape", aspect });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
 // folded at the overview, held by the span with node id (id - SUMMARY_BASE).
