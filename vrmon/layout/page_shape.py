@@ -41,11 +41,18 @@ def waterfall_for_page(p: WaterfallParams, aspect: float | None) -> WaterfallPar
     return replace(p, width=p.width * k, overview_pixels=p.overview_pixels * k)
 
 
+# Pages narrower than this take the wall's panels as much narrower (two columns of 2.8 m panels
+# on a 600×900 page framed their titles 11.4 px tall); their titles are cut to the width.
+NARROW_WALL = 0.8
+
+
 def wall_for_page(p: WallParams, aspect: float | None) -> WallParams:
     """The wall for a page of `aspect`: the page's panels in the number of columns (fewer, never
-    more than the preset's) whose page comes nearest the page's shape, each column the taller."""
+    more than the preset's) whose page comes nearest the page's shape, each column the taller;
+    on the narrowest pages, narrower panels."""
     if aspect is None:
         return p
+    p = replace(p, panel_width=p.panel_width * min(1.0, aspect / NARROW_WALL))
     panels = wall_capacity(p)
     preset_columns = -(-panels // max(1, int(p.rows)))
     column_width = p.panel_width + p.panel_gap
