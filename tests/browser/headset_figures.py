@@ -5,7 +5,8 @@ azimuth (right of straight ahead, +) and elevation (above the eyes' level, +). A
 {x0, y0, x1, y1} in those degrees.
 - the content: every span's box (its 8 corners through the spans' world matrix) and every lane
   name's and ruler tick's quad (billboards: their corners offset in view space, as the shader does);
-- lane names: the letters' visual angle (quad height × the letters' share × scale, over distance);
+- lane names and the ruler's labels (ticks, idle breaks' lengths): the letters' visual angle (quad
+  height × the letters' share × scale, over distance) and their letters' box;
 - marks: each one's width and height in degrees, for those whose centre is within 45° of straight
   ahead (in view);
 - span names (vr-span-labels): each shown name's typeset box and letter angle, the bars it lies
@@ -35,6 +36,14 @@ HEADSET_FIGURES_JS = """
     box.x0 = Math.min(box.x0, x); box.x1 = Math.max(box.x1, x); box.y0 = Math.min(box.y0, y); box.y1 = Math.max(box.y1, y);
     return box;
   };
+  // Where a point lies on the display (a plane across the view), as degrees from its centre: a
+  // label's quad faces the camera, so its letters are a rectangle there, where azimuth and
+  // elevation would bend a quad far to the side (an overlap of boxes there would be the bend's).
+  const addFlat = (box, p) => {
+    const x = degrees(Math.atan(p.x / -p.z)), y = degrees(Math.atan(p.y / -p.z));
+    box.x0 = Math.min(box.x0, x); box.x1 = Math.max(box.x1, x); box.y0 = Math.min(box.y0, y); box.y1 = Math.max(box.y1, y);
+    return box;
+  };
   const union = (a, b) => ({ x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) });
   const area = (b) => Math.max(0, b.x1 - b.x0) * Math.max(0, b.y1 - b.y0);
   const overlap = (a, b) => area({ x0: Math.max(a.x0, b.x0), y0: Math.max(a.y0, b.y0), x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1) });
@@ -48,16 +57,17 @@ HEADSET_FIGURES_JS = """
   let marks = empty();
   let nearestFront = Infinity;
   for (let r = 0; r < count; r++) {
-    const box = empty(), face = empty();
+    const box = empty(), face = empty(), flat = empty();
     let front = Infinity;
     for (let c = 0; c < 8; c++) {
       p.set(pos[r * 3] + (c & 1 ? 0.5 : -0.5) * size[r * 3], pos[r * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[r * 3 + 1],
             pos[r * 3 + 2] + (c & 4 ? 0.5 : -0.5) * size[r * 3 + 2]).applyMatrix4(spanMatrix);
       add(box, p);
+      addFlat(flat, p);
       if (c & 4) add(face, p);
       front = Math.min(front, p.length());
     }
-    bars.push({ id: ids[r], row: r, box, face, front });
+    bars.push({ id: ids[r], row: r, box, face, front, flat });
     const across = (box.x0 + box.x1) / 2, up = (box.y0 + box.y1) / 2;
     if (Math.abs(across) <= 45 && Math.abs(up) <= 45) seenMarks.push([box.x1 - box.x0, box.y1 - box.y0]);
     marks = union(marks, box);
@@ -69,16 +79,16 @@ HEADSET_FIGURES_JS = """
   const mesh = labelEntity.getObject3D("labels");
   const share = labelEntity.components["scene-labels"].fontShare();
   let content = marks;
-  const lanes = [];
+  const lanes = [], ruler = [];
   if (mesh) {
     const { corner, growth } = mesh.geometry.attributes;
     const modelView = new THREE.Matrix4().multiplyMatrices(toView, mesh.matrixWorld);
     const scale = new THREE.Vector3().setFromMatrixColumn(mesh.matrixWorld, 0).length();
     const leastAngle = mesh.material.uniforms.leastAngle.value;
     system.labels.forEach((label, i) => {
-      if (label.kind !== "lane" && label.kind !== "tick") return;
+      if (label.kind !== "lane" && label.kind !== "tick" && label.kind !== "break") return;
       const anchor = new THREE.Vector3(...label.pos).applyMatrix4(modelView);
-      const box = empty();
+      const box = empty(), flat = empty();
       // as the labels' vertex shader grows and places the quad (scene-labels.js)
       const grow = Math.min(Math.max(leastAngle * anchor.length() / (growth.getZ(i * 4) * scale), 1), growth.getW(i * 4));
       const height = growth.getZ(i * 4) * grow * scale; // the quad's, in metres
@@ -87,9 +97,14 @@ HEADSET_FIGURES_JS = """
         v.x += (growth.getX(j) + (corner.getX(j) - growth.getX(j)) * grow) * scale;
         v.y += (growth.getY(j) + (corner.getY(j) - growth.getY(j)) * grow) * scale;
         add(box, v);
+        addFlat(flat, v);
       }
       content = union(content, box);
-      if (label.kind === "lane") lanes.push({ text: label.text, degrees: degrees(height * share / anchor.length()), box });
+      // the letters: the quad less the atlas's padding on every side (its height's share over two),
+      // as the display shows them (see addFlat)
+      const inset = (flat.y1 - flat.y0) * (1 - share) / 2;
+      const letters = { x0: flat.x0 + inset, y0: flat.y0 + inset, x1: flat.x1 - inset, y1: flat.y1 - inset };
+      (label.kind === "lane" ? lanes : ruler).push({ kind: label.kind, text: label.text, degrees: degrees(height * share / anchor.length()), box, letters });
     });
   }
 
@@ -144,6 +159,8 @@ HEADSET_FIGURES_JS = """
     mark_sizes: seenMarks,
     distance: nearestFront,
     lanes,
+    ruler,
+    bars: bars.map((b) => b.flat),
     names,
     menu, menu_cover: cover(menu),
     panel, panel_cover: cover(panel),

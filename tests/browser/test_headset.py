@@ -11,10 +11,12 @@ rotation from that ray to the wanted one (see shared/recipes/browser-and-webxr-t
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.browser.helpers import DELTA_BUILDER_JS, enter_vr, install_emulated_headset, next_frames
 
 pytestmark = pytest.mark.browser
@@ -283,11 +285,32 @@ def test_a_span_on_the_wall_opens_its_trace_in_the_waterfall_from_the_panel(vrmo
     assert page.errors == []
 
 
+def hotrod_children(operation: str) -> int:
+    """How many children the span named `operation` has in the HotROD file, read from the file itself."""
+    document = json.loads((ROOT / HOTROD).read_text())
+    spans = [span for resource in document["resourceSpans"] for scope in resource["scopeSpans"] for span in scope["spans"]]
+    (span_id,) = [span["spanId"] for span in spans if span["name"] == operation]
+    return sum(span.get("parentSpanId") == span_id for span in spans)
+
+
+PANEL_LIST_JS = """() => { const p = window.headset.panel();
+  return {offset: p.offset, items: p.items.map((i) => i.text), rows: p.rows.map((r) => r.label.text), pager: p.scrollInfo.text}; }"""
+
+
 def test_thumbstick_scrolls_the_panel_under_the_laser_and_does_not_move_the_viewer(headset):
     page, table = headset
-    open_panel_on(page, table, front_top_span(table))
-    total = page.evaluate("window.headset.panel().items.length")
+    target = front_top_span(table)
+    open_panel_on(page, table, target)
+    panel = page.evaluate(PANEL_LIST_JS)
+    total = len(panel["items"])
     assert total > 10, "the span has more detail rows than fit"
+    # the panel says one true thing: the heading counts the span's children (all of them, as in
+    # the file, each a line below it), the pager the list's lines (it said "1–10 of 114" under "Children (12)")
+    children = hotrod_children(table[target]["operation"])
+    heading = panel["items"].index(f"Children ({children})")
+    following = panel["items"][heading + 1:]
+    assert next(i for i, text in enumerate(following) if not text.startswith(" ")) == children, following
+    assert panel["pager"] == f"lines 1–10 of {total} · thumbstick to scroll"
     page.evaluate(
         "async (hand) => { const p = window.headset.panel(); await window.headset.aim('right', hand,"
         " window.headset.buttonPoint(p.rows[5])); }",
@@ -299,6 +322,7 @@ def test_thumbstick_scrolls_the_panel_under_the_laser_and_does_not_move_the_view
     scrolled = page.evaluate("({offset: window.headset.panel().offset, first: window.headset.panel().rows[0].label.text})")
     assert scrolled["offset"] > 0
     assert scrolled["first"] != "Parent"
+    assert page.evaluate(PANEL_LIST_JS)["pager"] == f"lines {scrolled['offset'] + 1}–{scrolled['offset'] + 10} of {total} · thumbstick to scroll"
     assert page.evaluate("window.headset.rig()") == rig_before  # the stick scrolled; nothing turned or teleported
     assert page.errors == []
 

@@ -4,8 +4,9 @@
 // faint rule across the floor.
 // In a headset the waterfall's labels keep at least HEADSET_DEGREES of visual angle however far
 // they are (the shader grows a quad that would look smaller), each only as far as its neighbours
-// leave room (growthRoom): lane names grow leftwards from their right end, ticks downwards from
-// their top, so neither reaches into the bars.
+// leave room (growthRoom): lane names grow leftwards from their right end; the time ruler grows
+// downwards from its top as one block, its row of ticks over its row of idle breaks' lengths, so
+// nothing reaches into the bars and a break's length stays under the ticks beside it.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
 import { LETTER_SHARE, PAD_PX, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
@@ -128,13 +129,16 @@ AFRAME.registerComponent("scene-labels", {
     const growing = GROWING[this.system.scene?.layout] ?? {};
     const heights = labels.map((label) => labelHeight(label, this.system.scene?.layout));
     const rooms = growthRoom(labels, heights, heights.map((height, i) => height * (boxes[i].w / boxes[i].h)), growing);
+    const rulerTop = rulerTopOf(labels, heights);
     const letters = new Float32Array(count * 4);
     labels.forEach((label, i) => {
       const box = boxes[i];
       // a label not drawn here keeps its place in the mesh as an empty quad (quad i is label i)
       const { left, bottom, width, height } = labelQuad(label, box, inHeadset && SCREEN_ONLY.has(label.kind) ? 0 : heights[i]);
       const stays = growing[label.kind] ?? [0, 0];
-      for (let k = 0; k < 4; k++) growths.set([left + stays[0] * width, bottom + stays[1] * height, heights[i], rooms[i]], (i * 4 + k) * 4);
+      // a break's length hangs under the ticks: it grows from the ruler's top, as they do
+      const stayY = label.kind === "break" && growing.break ? rulerTop - label.pos[1] : bottom + stays[1] * height;
+      for (let k = 0; k < 4; k++) growths.set([left + stays[0] * width, stayY, heights[i], rooms[i]], (i * 4 + k) * 4);
       const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
       const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
       const quad = [[left, bottom, u0, v0], [left + width, bottom, u1, v0], [left + width, bottom + height, u1, v1], [left, bottom + height, u0, v1]];
@@ -211,15 +215,17 @@ AFRAME.registerComponent("scene-labels", {
 
 /**
  * How much each label may grow (≥ 1) before its letters would reach a neighbour's: the names in
- * the left column (lane, fold) by the gap to the names above and below, the ruler's labels (tick,
- * break) by the gap to the ones beside them. Labels of other kinds (or other layouts) stay as they are.
+ * the left column (lane, fold) by the gap to the names above and below; the ruler's labels all
+ * alike (they grow as one block, see rulerTopOf), as far as the closest two ticks, or the closest
+ * two breaks' lengths on the row under them, leave room. Labels of other kinds (or other layouts)
+ * stay as they are.
  */
 export function growthRoom(labels, heights, widths, growing) {
   const rooms = new Float32Array(labels.length).fill(1);
-  const column = [], ruler = [];
+  const column = [], ticks = [], breaks = [];
   labels.forEach((label, i) => {
     if (!growing[label.kind]) return;
-    (label.kind === "lane" || label.kind === "fold" ? column : ruler).push(i);
+    (label.kind === "lane" || label.kind === "fold" ? column : label.kind === "break" ? breaks : ticks).push(i);
   });
   // a label and its nearest neighbour along `axis` both grow: each to at most their gap (less a tenth) over its extent
   const room = (members, axis, extent) => {
@@ -231,8 +237,26 @@ export function growthRoom(labels, heights, widths, growing) {
     });
   };
   room(column, 1, (i) => heights[i] * LETTER_SHARE);
-  room(ruler, 0, (i) => widths[i]);
+  room(ticks, 0, (i) => widths[i]);
+  room(breaks, 0, (i) => widths[i]);
+  const ruler = ticks.concat(breaks);
+  const least = Math.min(...ruler.map((i) => rooms[i]));
+  for (const i of ruler) rooms[i] = least;
   return rooms;
+}
+
+/**
+ * Metres up to the top of the ruler's row of ticks (each tick's text stands on its anchor, a
+ * break's length hangs under that row). Growing alike from there, a break's length moves down as
+ * the ticks over it grow and stays clear of them. No ticks: the top of the breaks' row.
+ */
+export function rulerTopOf(labels, heights) {
+  let top = -Infinity, breaksTop = -Infinity;
+  labels.forEach((label, i) => {
+    if (label.kind === "tick") top = Math.max(top, label.pos[1] + heights[i]);
+    else if (label.kind === "break") breaksTop = Math.max(breaksTop, label.pos[1] + heights[i]);
+  });
+  return Number.isFinite(top) ? top : breaksTop;
 }
 
 /** The least room to grow (see growthRoom) among the waterfall's names in the left column, and their least letter height (metres). */

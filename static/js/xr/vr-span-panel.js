@@ -189,8 +189,10 @@ AFRAME.registerComponent("vr-span-panel", {
       const item = this.items[this.offset + i];
       row.set(item?.text ?? "", item?.press ?? null);
     });
+    // it counts the list's lines (headings, links, tags, log fields): a bare "1–10 of 114" under
+    // "Children (12)" read as a count of children
     const total = this.items.length;
-    setText(this.scrollInfo, total > ROWS ? `${this.offset + 1}–${Math.min(this.offset + ROWS, total)} of ${total} · thumbstick to scroll` : "");
+    setText(this.scrollInfo, total > ROWS ? `lines ${this.offset + 1}–${Math.min(this.offset + ROWS, total)} of ${total} · thumbstick to scroll` : "");
   },
 
   /**
