@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import next_frames
 from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
 from tests.browser.test_services_legibility import LABELS_JS, labels_clear_of_overlays, label_figures, service_mesh_batch
 from tests.browser.test_wall_overlays import nearest_titles, wall_store
@@ -115,4 +116,29 @@ def test_the_wall_reads_at_every_page_shape(vrmon_server, page, tmp_path):
                 and min(t["font"] for t in nearest) >= 12 and read == services):
             failed.append((size, marks["box_share"], nearest))
     assert not failed, failed
+    assert not page.errors
+
+
+FRAME_ASPECT_JS = "() => { const [x0, y0, , x1, y1] = window.vrmon.system.scene.frame; return (x1 - x0) / (y1 - y0); }"
+AT_FRAMED_VIEW_JS = "() => document.querySelector('#camera').components['camera-navigation'].atFramedView()"
+POSE_JS = "() => document.querySelector('#camera').object3D.position.toArray()"
+
+
+def test_a_resized_page_is_laid_out_for_its_shape_and_only_a_framed_view_is_framed_again(vrmon_server, page, tmp_path):
+    base = vrmon_server([FIXTURES / "apiv3-gettrace-hotrod-40spans.json"], host_metrics=False)
+    open_at(page, base, (1280, 720))
+    wide = page.evaluate(FRAME_ASPECT_JS)
+    # turned to portrait at the framed view: the tall layout comes, framed for the page
+    page.set_viewport_size({"width": 600, "height": 900})
+    page.wait_for_function(f"(wide) => ({FRAME_ASPECT_JS})() < wide * 0.8 && ({AT_FRAMED_VIEW_JS})()", arg=wide)
+    page.evaluate(TWO_FRAMES_JS)
+    f = waterfall_figures(page, shots(tmp_path) / "resized-600x900.png")
+    print(f"\nresized to 600×900: box {f['box']:.1%}, lane names {f['font']:.1f} px and up, read {f['read']}/{f['names']}")
+    assert f["box"] >= 0.30 and f["font"] >= 12 and f["read"] == f["names"] and not f["cut"]
+    # moved away, then resized back: laid out wide again, and the camera stays where the viewer put it
+    page.evaluate("document.querySelector('#camera').object3D.position.set(3, 4, 20)")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_function(f"(wide) => Math.abs(({FRAME_ASPECT_JS})() - wide) < 1e-3", arg=wide)
+    next_frames(page, 3)
+    assert page.evaluate(POSE_JS) == [3, 4, 20]
     assert not page.errors
