@@ -184,3 +184,9 @@ def spans_batch(starts_us: list[int], durations_us: list[int], parents: list[int
     batch.follows_from = [False] * n
     batch.details = [b"\x81\xa6format\xa4none"] * n
     return batch
+
+
+def numbered_names(n_services: int, stem: str = "checkout-svc") -> list[str]:
+    """n names that differ only in their last digits, as shards or replicas of one service are
+    named: checkout-svc-0001 … (17 characters each for the default stem)."""
+    return [f"{stem}-{i:04d}" for i in range(1, n_services + 1)]

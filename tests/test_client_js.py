@@ -96,4 +96,4 @@ def test_client_modules_under_node_test(tmp_path):
     assert parse_client_message((tmp_path / "request-resync.msgpack").read_bytes()) == Resync()
     assert parse_client_message((tmp_path / "request-scene.msgpack").read_bytes()) == SwitchScene(scene="wall", trace="00ab")
     assert parse_client_message((tmp_path / "request-zoom.msgpack").read_bytes()) == Zoom((1500.25, 90_000))
-    assert parse_client_message((tmp_path / "request-nearer.msgpack").read_bytes()) == Nearer(3)
+    assert parse_client_message((tmp_path / "request-nearer.msgpack").read_bytes()) == Nearer(3, (2000, 64_000.5))

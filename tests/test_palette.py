@@ -9,6 +9,8 @@ from vrmon.layout.color_difference import ciede2000, min_pairwise_distance, srgb
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, palette_array
 from vrmon.layout.services import ServicesParams, error_ratio_colors
 from vrmon.layout.waterfall import SpanColumns, WaterfallParams, waterfall_layout
+from vrmon.scene_presets import load_presets
+from tests.conftest import ROOT
 
 BACKGROUND = np.array([0x0A, 0x0D, 0x14])
 
@@ -47,6 +49,14 @@ def test_a_service_has_the_same_colour_in_every_layout_and_on_every_reload():
     # the rule the viewer applies to the scene's palette (scene info "palette")
     palette = palette_array(DEFAULT_SERVICE_COLORS)
     assert all(colours[0][name] == tuple(palette[code % 40]) for code, name in enumerate(first.services.names))
+
+
+def test_every_built_in_scene_colours_services_from_the_one_palette():
+    # the waterfall preset once kept a 16-colour list of its own: frontend was mauve in the
+    # waterfall and magenta on the wall and in the services graph
+    presets = load_presets([ROOT / "scenes"])
+    assert {name: preset.params.service_colors for name, preset in presets.items()} == \
+        {name: DEFAULT_SERVICE_COLORS for name in presets}
 
 
 def test_the_error_scale_darkens_as_errors_grow_so_it_reads_without_hue():

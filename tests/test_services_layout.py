@@ -105,3 +105,18 @@ def test_the_busiest_services_get_room_beside_them_for_their_names(n_services):
     np.fill_diagonal(overlap, False)
     assert overlap.sum() == 0
     assert len(layout.nodes) == len(graph.services)
+
+
+def test_the_prefix_most_names_share_is_found_at_a_separator():
+    from tests.generated_traces import LONG_AND_SHORT_NAMES, numbered_names, service_names
+    from vrmon.layout.services import shared_prefix, shown_name
+
+    assert shared_prefix(numbered_names(40)) == "checkout-svc-"
+    assert shown_name("checkout-svc-0007", "checkout-svc-") == "…0007" and shown_name("redis", "checkout-svc-") == "redis"
+    # most of them, not all: a fleet and the stores it calls
+    assert shared_prefix(numbered_names(20) + service_names(10)) == "checkout-svc-"
+    # none: realistic names, or three of five that share one (too few)
+    assert shared_prefix(service_names(200)) == shared_prefix(LONG_AND_SHORT_NAMES) == ""
+    assert shared_prefix(["frontend", "frontend-proxy", "frontend-web", "frontend-api", "cart"]) == ""
+    # of two fleets, the one with more than half the names (the other keeps its whole names: no '…0007' is ambiguous)
+    assert shared_prefix(numbered_names(10, "orders") + numbered_names(11, "payments")) == "payments-"

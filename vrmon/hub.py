@@ -317,11 +317,11 @@ class Hub:
             key = viewer.channel.key
             self._join(viewer, replace(key, trace=viewer.channel.view.trace, detail=DetailLevel(depth=message.depth, everything=message.everything,
                                                                                                  idle=message.idle, window=key.detail.window,
-                                                                                                 nearer=key.detail.nearer)))
+                                                                                                 nearer=key.detail.nearer, around=key.detail.around)))
         elif isinstance(message, Zoom):
             self._zoom(viewer, window=message.window)
         elif isinstance(message, Nearer):
-            self._zoom(viewer, nearer=message.steps)
+            self._zoom(viewer, nearer=message.steps, around=message.around)
         elif isinstance(message, Shape):
             self._reshape(viewer, page_aspect(message.aspect))
 
@@ -360,8 +360,8 @@ class Hub:
         self._join(viewer, replace(key, trace=view.trace, detail=detail))
 
     def _zoom(self, viewer: Viewer, **change) -> None:
-        """The viewer zooms the waterfall's time axis (`window`) or comes nearer to it (`nearer`): it
-        moves to the view of that window and distance, keeping its folds."""
+        """The viewer zooms the waterfall's time axis (`window`) or comes nearer to it (`nearer`, in
+        front of the time `around`): it moves to the view of that window and distance, keeping its folds."""
         view = viewer.channel.view
         if view.preset.layout != "waterfall":
             raise ProtocolError(f"{'zoom' if 'window' in change else 'nearer'} works on the waterfall; this scene is a {view.preset.layout}")

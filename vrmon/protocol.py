@@ -298,9 +298,11 @@ class Zoom:
 
 @dataclass(frozen=True)
 class Nearer:
-    """How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance."""
+    """How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance,
+    standing in front of the time `around` (true µs from the trace's start; None: all of the picture)."""
 
     steps: int
+    around: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -431,8 +433,8 @@ def zoom_frame(window: tuple[float, float] | None) -> bytes:
     return encode_frame({"type": "zoom", "window": list(window) if window is not None else None})
 
 
-def nearer_frame(steps: int) -> bytes:
-    return encode_frame({"type": "nearer", "steps": steps})
+def nearer_frame(steps: int, around: tuple[float, float] | None = None) -> bytes:
+    return encode_frame({"type": "nearer", "steps": steps, "around": list(around) if around is not None else None})
 
 
 def shape_frame(aspect: Any) -> bytes:
@@ -519,12 +521,13 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
             raise ProtocolError("detail: 'all' and 'idle' must be true or false")
         return Detail(depth, everything, idle)
     if kind == "zoom":
-        return Zoom(_window(frame.get("window")))
+        return Zoom(_window(frame.get("window"), "zoom: 'window'"))
     if kind == "nearer":
         steps = frame.get("steps")
         if not isinstance(steps, int) or isinstance(steps, bool) or not 0 <= steps <= MAX_NEARER:
             raise ProtocolError(f"nearer: 'steps' must be an integer between 0 and {MAX_NEARER}")
-        return Nearer(steps)
+        around = _window(frame.get("around"), "nearer: 'around'")
+        return Nearer(steps, around if steps else None)  # at the overview's distance nothing is nearer
     if kind == "shape":
         return Shape(page_aspect_of(frame.get("aspect")))
     if kind == "resync":
@@ -608,13 +611,14 @@ def _parse_reveal(frame: dict[str, Any]) -> Reveal:
 MAX_WINDOW_US = 2**53  # µs: past any trace's length, and exact in a JavaScript number
 
 
-def _window(window: Any) -> tuple[float, float] | None:
-    """A zoom request's window: nil, or [from, to] µs with 0 ≤ from < to ≤ 2^53."""
+def _window(window: Any, field: str) -> tuple[float, float] | None:
+    """A stretch of a trace's time (a zoom's window, a nearer request's `around`; `field` names it
+    in the error): nil, or [from, to] µs with 0 ≤ from < to ≤ 2^53."""
     if window is None:
         return None
     ok = isinstance(window, list) and len(window) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in window)
     if not ok or not 0 <= window[0] < window[1] <= MAX_WINDOW_US:  # NaN fails the comparison too
-        raise ProtocolError("zoom: 'window' must be nil or [from, to]: µs from the trace's start, 0 ≤ from < to ≤ 2^53")
+        raise ProtocolError(f"{field} must be nil or [from, to]: µs from the trace's start, 0 ≤ from < to ≤ 2^53")
     return float(window[0]), float(window[1])
 
 

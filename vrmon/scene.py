@@ -14,7 +14,7 @@ import numpy as np
 from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
 from vrmon.layout.page_shape import wall_for_page, waterfall_for_page
-from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout
+from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout, shared_prefix
 from vrmon.layout.trace_basis import TraceBases, trace_state
 from vrmon.layout.wall import wall_layout, wall_pages
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
@@ -131,8 +131,12 @@ class SceneView:
             info["axis"] = self._overview.axis.to_wire(self._overview.warp, self.params.width)
             if self._overview.strip is not None:
                 info["strip"] = self._overview.strip
+            if self._overview.folds:  # the histograms drawn on summaries' own rows (scene/fold-histograms.js)
+                info["folds"] = self._overview.folds
         if self.preset.layout == "services":
             info["error_scale"] = error_scale(self.params)
+            # the prefix most names share, which the viewer shows once (services.shared_prefix)
+            info["names_prefix"] = shared_prefix([store.services.names[code] for code in np.unique(layout.nodes.service)])
         if self.preset.layout == "wall":
             pages = wall_pages(store, self.params)
             info.update(page=min(self.page, pages - 1), pages=pages)
@@ -146,6 +150,7 @@ class SceneView:
         return {"depth": self.detail.depth, "all": self.detail.everything, "opened": len(self.detail.expanded),
                 "idle": self.detail.idle, "breaks": len(self._overview.warp.breaks),
                 "window": list(self.detail.window) if self.detail.window is not None else None, "nearer": self.detail.nearer,
+                "around": list(self.detail.around) if self.detail.around is not None else None,
                 "spans": len(self._overview.rows), "folded": int(cut.count.sum()), "summaries": len(cut.holders)}
 
     @property

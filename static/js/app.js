@@ -26,6 +26,7 @@ import "./scene/host-load-ring.js";
 import "./scene/critical-path-highlight.js";
 import "./scene/finding-marks.js";
 import "./scene/compare-marks.js";
+import "./scene/fold-histograms.js";
 import "./data/vrmon-api.js";
 import "./desktop/top-bar-menu.js";
 import "./desktop/span-search.js";
@@ -45,6 +46,9 @@ import "./desktop/compare-panel.js";
 import "./data/time-window.js";
 import "./desktop/time-zoom.js";
 import "./desktop/time-strip.js";
+import "./desktop/off-view-hint.js";
+// The 3D view's pixel ratio: the screen's, within a 4K frame's pixels.
+import "./scene/pixel-budget.js";
 // Draw only when something changed (a headset session draws every frame).
 import "./scene/render-on-demand.js";
 // The trace's first frame draws the spans and labels; the floor grid and the marks join a frame later.

@@ -1,6 +1,8 @@
 """Level of detail follows the headset viewer's distance (issue 8, part 8), in an emulated Quest 3
 on a 20k-span trace over 40 services: walking up to the waterfall unfolds finer marks that still
-look big enough to see, walking back folds them again, the picture never moves by itself, and
+look big enough to see in the time in front of the viewer (the rest stays folded as at the
+overview), stepping sideways moves that time along, walking back folds them again, draw calls
+stay few, the picture never moves by itself, and
 another trace picked up close starts at the overview's fold, framed as at the start, and leaving
 the headset brings the overview's fold back. Far and near,
 the spans looked at are named where there is room: at least ~1.2° tall, never on another name or
@@ -41,9 +43,30 @@ def overlapping(names: list[dict]) -> list[tuple[str, str]]:
     return [(names[i]["text"], names[j]["text"]) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
             if boxes[i]["x0"] < boxes[j]["x1"] and boxes[j]["x0"] < boxes[i]["x1"] and boxes[i]["y0"] < boxes[j]["y1"] and boxes[j]["y0"] < boxes[i]["y1"]]
 
-def walk_to(page, z: float) -> None:
-    """Stand `z` metres in front of the picture's front (the headset looks straight at it)."""
-    page.evaluate("(z) => { document.querySelector('#rig').object3D.position.set(0, 0, z); }", z)
+def walk_to(page, z: float, share: float | None = None) -> None:
+    """Stand `z` metres in front of the picture's front (the headset looks straight at it), where
+    the session started or facing the point `share` across its time axis."""
+    page.evaluate("""([z, share]) => { const axis = window.vrmon.system.scene.axis;
+      const spans = document.querySelector('[span-instances]').object3D;
+      const x = share === null ? 0
+        : new AFRAME.THREE.Vector3(axis.x[0] + share * (axis.x[1] - axis.x[0]), 0, 0).applyMatrix4(spans.matrixWorld).x;
+      document.querySelector('#rig').object3D.position.set(x, 0, z); }""", [z, share])
+
+
+# The time the server refined in front of the viewer (scene.detail.around, true µs) as the
+# picture's x, and every mark's extent across the picture (node table rows: left and right x).
+IN_FRONT_JS = """async () => {
+  const { compress, xOfTime } = await import('/static/js/data/time-axis.js');
+  const { scene, nodes } = window.vrmon.system, axis = scene.axis, around = scene.detail.around;
+  const marks = Array.from({ length: nodes.count }, (_, r) =>
+    [nodes.pos[r * 3] - nodes.size[r * 3] / 2, nodes.pos[r * 3] + nodes.size[r * 3] / 2]);
+  return { around, x: around && around.map((us) => xOfTime(axis, compress(axis, us))), picture: axis.x, marks };
+}"""
+
+
+def reaching(marks: list[list[float]], x: list[float]) -> int:
+    """How many of these marks reach into the stretch of the picture from x[0] to x[1]."""
+    return sum(right >= x[0] and left <= x[1] for left, right in marks)
 
 
 def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates_them(vrmon_server, open_app, server_snapshot, page):
@@ -55,19 +78,44 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     rig = page.evaluate("window.headset.rig()")
     assert rig["position"][2] == pytest.approx(2.2)  # the picture's front is 2.2 m ahead
 
-    walk_to(page, 0.5)
+    overview_marks = page.evaluate(IN_FRONT_JS)["marks"]
+    walk_to(page, 0.5, 0.5)  # in front of the trace's busy middle
     near = settled(page, 2)
     near_count = page.evaluate("window.vrmon.stats().spans")
+    front = page.evaluate(IN_FRONT_JS)
+    calls = page.evaluate("window.vrmon.stats().drawCalls") / 2  # XR draws every object once per view
+    # a step to the left, as near (a sixth of the picture): the time in front moves along
+    walk_to(page, 0.5, 1 / 3)
+    page.wait_for_function("(lo) => (window.vrmon.system.scene.detail.around ?? [Infinity])[0] < lo", arg=front["around"][0], timeout=20_000)
+    aside = settled(page, 2)
+    aside_count = page.evaluate("window.vrmon.stats().spans")
+    aside_front = page.evaluate(IN_FRONT_JS)
     walk_to(page, 2.2)
     back = settled(page, 0)
     back_count = page.evaluate("window.vrmon.stats().spans")
-    for where, figures, count in (("at the start", start, start_count), ("0.5 m away", near, near_count), ("back at 2.2 m", back, back_count)):
+    for where, figures, count in (("at the start", start, start_count), ("0.5 m away", near, near_count),
+                                  ("0.5 m away, a step left", aside, aside_count), ("back at 2.2 m", back, back_count)):
         print(f"\n{where}: {count} marks, {len(figures['mark_sizes'])} in view, {visible_share(figures, MARK_DEGREES):.0%} of those "
               f"≥ {MARK_DEGREES}°; {summary(figures)}; names {[n['text'] for n in figures['names']]}")
+    in_front = {}
+    for where, here in (("0.5 m away", front), ("a step left", aside_front)):
+        inside = reaching(here["marks"], here["x"])
+        in_front[where] = {"inside": inside, "outside": len(here["marks"]) - inside, "overview inside": reaching(overview_marks, here["x"])}
+        in_front[where]["overview outside"] = len(overview_marks) - in_front[where]["overview inside"]
+        print(f"{where}: the time in front {here['around']} µs, x {here['x']} of {here['picture']}: {in_front[where]}")
+    print(f"{calls:.0f} draw calls a view")
 
-    # near, more of the trace is drawn, and what is in view is still big enough to see
+    # near, more of the trace is drawn in front of the viewer, and what is in view is still big enough to see
     assert near_count >= 2 * start_count, (start_count, near_count)
-    for figures in (start, near, back):
+    for here, counts in zip((front, aside_front), in_front.values()):
+        width = here["picture"][1] - here["picture"][0]
+        assert 0.2 <= (here["x"][1] - here["x"][0]) / width <= 0.3, here["x"]  # two steps nearer: a quarter of the time
+        # the time in front unfolds; outside it, marks stay about as few as at the overview's fold
+        assert counts["inside"] >= 2 * counts["overview inside"], counts
+        assert counts["outside"] <= 1.1 * counts["overview outside"], counts
+    assert aside_front["x"][1] < front["x"][1]
+    assert calls < 30
+    for figures in (start, near, aside, back):
         assert visible_share(figures, MARK_DEGREES) >= 0.8
         assert min(lane["degrees"] for lane in figures["lanes"]) >= 1.2, figures["lanes"]
         # the spans looked at are named where there is room, readable, clear of each other and of other bars

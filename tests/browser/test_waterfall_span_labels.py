@@ -1,6 +1,6 @@
 """A small trace's waterfall reads like a Jaeger UI page (issue 8, part 1): at the default view of
 a 1280×720 page, every span of a 1-, 2- and 16-span trace has a row of its own, its bar is a bar
-(not a slab half the screen tall, not a sliver; a lone span's fills a third of the view) and says its operation and duration, on it or right
+(not a slab half the screen tall, not a sliver; a lone span's fills the free part of the view) and says its operation and duration, on it or right
 beside it, in letters at least 12 px tall, whole on screen, clear of the other labels and of the
 other bars; OCR reads operation names and durations from a screenshot of the 3D view alone.
 HotROD's 40-span trace keeps rows of calls that follow one another (six lanes, four of one row: a
@@ -83,9 +83,9 @@ def test_each_span_of_a_small_trace_has_a_row_and_says_its_operation_and_duratio
     rows = 1 + sum(a["y1"] <= b["y0"] + 0.5 for a, b in zip(by_top, by_top[1:]))
     assert rows == n or labelled < n, f"{rows} rows for {n} spans"
     # bars, not slabs half the screen tall, and no sliver; a lone span is all there is to see: its
-    # bar fills a third of the view (tests/browser/test_odd_waterfalls.py)
+    # bar fills the free part of the view (under two thirds of its height) (tests/browser/test_odd_waterfalls.py)
     tallest, narrowest = max(b["y1"] - b["y0"] for b in bars), min(b["x1"] - b["x0"] for b in bars)
-    assert tallest <= (0.12 if n > 1 else 0.5) * figures["height"], tallest
+    assert tallest <= (0.12 if n > 1 else 0.65) * figures["height"], tallest
     assert narrowest >= 4, narrowest
     assert figures["box_share"] >= 0.30, figures["box"]
 

@@ -52,5 +52,5 @@ test("requests encoded here are written for Python to parse", { skip: !dir }, ()
   writeFileSync(path.join(dir, "request-resync.msgpack"), resyncRequest());
   writeFileSync(path.join(dir, "request-scene.msgpack"), sceneRequest({ scene: "wall", trace: "00ab" }));
   writeFileSync(path.join(dir, "request-zoom.msgpack"), zoomRequest([1500.25, 90_000]));
-  writeFileSync(path.join(dir, "request-nearer.msgpack"), nearerRequest(3));
+  writeFileSync(path.join(dir, "request-nearer.msgpack"), nearerRequest(3, [2000, 64_000.5]));
 });

@@ -448,12 +448,43 @@ def first_unit(pos: np.ndarray, p: ServicesParams) -> float:
     return float(min(1.0, p.width / max(extent, 1e-6)))
 
 
+# Where a shared prefix may end: the separators of names such as checkout-svc-0001, orders_db.3.
+NAME_SEPARATORS = frozenset("-_.:/ ")
+# A prefix is shown once as a heading when at least this many names share it, at least half of
+# them, and it is at least PREFIX_LEAST letters long (a shorter one saves too little to be worth
+# a heading); each of those names then shows its rest after an ellipsis.
+SHARED_LEAST = 4
+PREFIX_LEAST = 4
+
+
+def shared_prefix(names: Sequence[str]) -> str:
+    """The prefix, ending at a separator, that most of `names` share ('checkout-svc-' of
+    checkout-svc-0001 … checkout-svc-0040), or '' (see SHARED_LEAST). Of several, the one that
+    saves the most letters. Forty names that differ only in their last digits take four times the
+    room of those digits, and read as a wall of the same word: the viewer shows the prefix once
+    and '…0007' beside each sphere."""
+    counts: dict[str, int] = {}
+    for name in set(names):
+        for end, letter in enumerate(name[:-1]):
+            if letter in NAME_SEPARATORS and end + 1 >= PREFIX_LEAST:
+                counts[name[:end + 1]] = counts.get(name[:end + 1], 0) + 1
+    least = max(SHARED_LEAST, len(set(names)) / 2)
+    fit = [(count * len(prefix), prefix) for prefix, count in counts.items() if count >= least]
+    return max(fit)[1] if fit else ""
+
+
+def shown_name(name: str, prefix: str) -> str:
+    """A service's name as the viewer draws it beside its sphere: without the shared prefix."""
+    return "…" + name[len(prefix):] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
+
+
 def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState) -> NameRooms:
     """Name boxes for the `named` services with the most spans (the viewer names the biggest
-    nodes first, and the biggest are the busiest)."""
+    nodes first, and the biggest are the busiest), as long as the names are drawn."""
     n = len(graph.services)
     named = np.argsort(-graph.spans, kind="stable")[:max(int(p.named), 0)]
-    letters = np.array([len(store.services.names[int(code)]) for code in graph.services[named]])
+    prefix = shared_prefix([store.services.names[int(code)] for code in graph.services])
+    letters = np.array([len(shown_name(store.services.names[int(code)], prefix)) for code in graph.services[named]])
     px = np.zeros((n, 2))
     px[named, 0] = NAME_PX["pad"] + NAME_PX["letter"] * letters
     px[named, 1] = NAME_PX["height"]

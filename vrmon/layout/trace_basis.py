@@ -149,12 +149,14 @@ def placed(rows: np.ndarray, cols: SpanColumns, t0: int, true_start: np.ndarray,
     whole_us = float(nice_ceiling(int(np.ceil(warp.extent)) if len(rows) else 1))
     codes = max(len(before.service_first), int(cols.service[n:].max()) + 1) if n else int(cols.service.max()) + 1 if len(rows) else 0
     first = service_starts(cols.service[n:], start[n:], codes, before.service_first if n else np.empty(0, np.int64))
-    if n and whole_us == before.whole_us:  # the strip's scale stays too
+    # spans that all start and end at one instant are drawn across the whole picture: so are they on the strip
+    instant = len(events) == 1
+    if n and whole_us == before.whole_us and len(before.events) > 1 and not instant:  # the strip's scale stays too
         steps = grown_rows(before.strip_steps, codes) + strip_steps(cols.service[n:], start[n:], end[n:], codes, whole_us)
     else:
-        steps = strip_steps(cols.service, start, end, codes, whole_us)
+        steps = strip_steps(cols.service, start, np.full(len(end), whole_us) if instant else end, codes, whole_us)
     return TraceBasis(rows, cols, t0, true_start, true_end, events, warp, start, end, whole_us, true_extent, extent,
-                      children, critical_path_of_kept(true_start, true_end, children), first, steps, strip_of(first, steps),
+                      children, critical_path_of_kept(true_start, true_end, children), first, steps, strip_of(first, steps, instant),
                       next(SERIALS), room, before.serial if before is not None else -1, grew)
 
 
@@ -169,12 +171,14 @@ def grown_rows(steps: np.ndarray, codes: int) -> np.ndarray:
     return np.concatenate([steps, np.zeros((codes - len(steps), steps.shape[1]), steps.dtype)])
 
 
-def strip_of(first: np.ndarray, steps: np.ndarray) -> dict:
-    """The overview strip: a row per service, in the order the services first act."""
+def strip_of(first: np.ndarray, steps: np.ndarray, instant: bool = False) -> dict:
+    """The overview strip: a row per service, in the order the services first act; `instant`
+    when every span starts and ends at one time (the strip says so, not "all 1 µs")."""
     services = np.flatnonzero(first < NEVER)
     services = services[lexsort_ints((services, first[services]))]
     density = strip_density(steps[services]) if len(services) else np.zeros((0, STRIP_BINS), np.uint8)
-    return {"services": services.tolist(), "bins": density.shape[1], "density": density.tobytes()}
+    strip = {"services": services.tolist(), "bins": density.shape[1], "density": density.tobytes()}
+    return {**strip, "instant": True} if instant else strip
 
 
 def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | None:

@@ -49,7 +49,8 @@ class WaterfallParams:
     lod_pixels: float = param(4.0, "pixels: subtrees narrower than this at the overview fold into one summary mark")
     overview_pixels: float = param(1000.0, "pixels `width` takes on a screen at the overview")
     idle_gap: float = param(0.2,
-                            "share of the trace: stretches with no span starting or ending, longer than this, shrink to a break when they make up most of it (0: never)")
+                            "share of the trace: a stretch in which no span starts or ends shrinks to a break if it lasts longer than this "
+                            "share and longer than all the rest of the trace's activity, and such stretches make up at least 60 % of the trace (0: never)")
 
 
 @dataclass(frozen=True)

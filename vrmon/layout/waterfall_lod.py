@@ -37,6 +37,9 @@ class DetailLevel:
     # how many times twice as close as the overview's distance the picture is seen (a headset viewer
     # walking up to it): the fold by size draws marks and rows that many times halved, as big to the eye
     nearer: int = 0
+    # the time in front of that viewer (true µs from the trace's start): only subtrees reaching into
+    # it fold finer, the rest as at the overview (None: the whole picture is that near)
+    around: tuple[float, float] | None = None
 
     @property
     def asked(self) -> bool:
@@ -56,6 +59,25 @@ class Reaching:
 
     def __getitem__(self, idx) -> np.ndarray:
         return (self.extent[1][idx] >= self.lo) & (self.extent[0][idx] <= self.hi)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Per span, whether it may pass a fold finer than the overview's (`focus[idx]`): its subtree
+    reaches into the time from `lo` to `hi` (compressed µs: what a headset viewer stands in front
+    of) or lasts `outside_us` (the overview's fold, which holds everywhere), and it is `inside` a
+    zoomed window if there is one. Passing still nests: a parent's subtree holds its child's."""
+
+    extent: tuple[np.ndarray, np.ndarray]
+    lo: float
+    hi: float
+    outside_us: float
+    inside: Reaching | None = None
+
+    def __getitem__(self, idx) -> np.ndarray:
+        lo, hi = self.extent[0][idx], self.extent[1][idx]
+        near = ((hi >= self.lo) & (lo <= self.hi)) | (hi - lo >= self.outside_us)
+        return near & self.inside[idx] if self.inside is not None else near
 
 
 @dataclass
@@ -92,7 +114,7 @@ def carry_up(lo: np.ndarray, hi: np.ndarray, parent: np.ndarray, levels: list[np
 
 
 def passing(idx: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float,
-            detail: DetailLevel, within: np.ndarray | Reaching | None) -> np.ndarray:
+            detail: DetailLevel, within: np.ndarray | Reaching | Focus | None) -> np.ndarray:
     """Per span of `idx`: whether it passes the view's criterion (drawn when its parent is drawn).
     Passing nests: a span's parent passes whenever the span does (extents hold their children's)."""
     if detail.everything:
@@ -152,7 +174,7 @@ def cut(ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndar
 
 def extended_cut(c: Cut, ids: np.ndarray, parent: np.ndarray, service: np.ndarray, flags: np.ndarray, start: np.ndarray,
                  end: np.ndarray, depth: np.ndarray, extent: tuple[np.ndarray, np.ndarray], min_us: float, detail: DetailLevel,
-                 within: np.ndarray | Reaching | None, widened: np.ndarray) -> Cut | None:
+                 within: np.ndarray | Reaching | Focus | None, widened: np.ndarray) -> Cut | None:
     """`c`, the same view's fold (the same criterion, threshold and window), with the spans appended
     after it (from len(c.shown) on; `widened`: earlier spans whose subtree's extent grew since): the
     new spans drawn or added to their holders' summaries, what `cut` makes of all of them. None

@@ -20,11 +20,11 @@ from vrmon.layout.nodes import CRITICAL, NO_STRING, Label, Layout, Nodes, bounds
 from vrmon.layout.palette import palette_array
 from vrmon.layout.sorting import unique_ints
 from vrmon.layout.span_labels import free_stretch, least_pitch, right_end, shortened_in_the_middle, span_labels
-from vrmon.layout.time_window import Axis, axis_of, clip_to, drawn_in, expand
+from vrmon.layout.time_window import Axis, axis_of, clip_to, compress, drawn_in, expand
 from vrmon.layout.trace_basis import TraceBases, TraceBasis, lanes_of, trace_basis
 from vrmon.layout.tracks import Packing, pack_tracks, packed
 from vrmon.layout.waterfall import WaterfallParams, format_duration, nice_step
-from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, Reaching, cut, extended_cut, raised_cut
+from vrmon.layout.waterfall_lod import ERROR, SUMMARY_BASE, Cut, DetailLevel, Focus, Reaching, cut, extended_cut, raised_cut
 
 LANE_GAP = 0.05  # of a lane's least height, between lanes
 BAR_FILL = 0.8  # of a row's pitch, the bar's height
@@ -40,6 +40,9 @@ NAME_GAP = 1.2  # of a lane's least height, between a lane's name and the time t
 LABEL_BOX = 76 / 56  # a label quad's height per font size (the client's atlas pads each line)
 CHAR_WIDTH = 0.68  # widest average glyph width per font size (bold sans), to make room for the longest lane name
 SUMMARY_ROWS = 8  # summaries that may take rows of their own (under their holders) when rows are few
+FOLD_COLUMN_PX = 8  # pixels at the overview per column of a summary row's histogram of the starts it folds
+FOLD_COLUMNS = 64  # most columns of one summary row's histogram
+FOLD_BAND = 0.35  # of its service's colour, the brightness of a summary row under its histogram (a backdrop, not a slab)
 FOLD_LABEL_ROOM = 2.0  # of a lane's least height, the least row pitch at which a summary's row is labelled with its count
 FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
 # Most characters of a lane's name: a longer one is shortened in the middle (the legend and the
@@ -47,8 +50,11 @@ FOLD_FONT = 0.85  # of a lane name's font size, a summary row's count
 LANE_NAME_CHARS = 24
 # of a lane's least height, the ruler's letters (ticks, breaks): ≥ 12 px at 1280×720 where lane names are ≥ 13 px
 RULER_FONT = 0.9
-LONE_VIEW = 0.44  # of a view, what a trace's one bar fills (a lone span: all there is to see; less the width overlays take)
-SCREEN_ASPECT = 16 / 9  # a view's width over its height, as lone_bar plans for
+# width over height of a lone span's picture (its bar, lane name and ruler): the part of a 16:9 view
+# the top and bottom bars leave free (2.2 at 1280×720), a little wider. A picture of a screen's shape
+# (16:9, the bar filling 44 % of it) was framed by its width: beside an open trace list, a quarter
+# of the width, it kept 26-29 % of the canvas.
+LONE_ASPECT = 2.4
 WHOLE_TRACE = 500  # spans a trace may have and still be drawn whole when its rows fit
 
 
@@ -64,13 +70,14 @@ class Overview:
     basis: int = -1  # the serial of the trace's basis it was laid out from
     fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
     packing: Packing | None = None  # the bars' tracks in their lanes, to carry on as the trace grows
+    folds: list[dict] | None = None  # per summary on a row of its own, the histogram drawn on it (fold_histograms)
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
                     bases: TraceBases | None = None, previous: Overview | None = None) -> Overview:
     """The view of `trace` that `detail` asks for; `bases` keeps what the trace's views share.
     `previous`, the same view before the trace grew, lets a live trace's fold grow with it."""
-    p = seen_nearer(p, detail.nearer)
+    overview_p, p = p, seen_nearer(p, detail.nearer)
     idle_gap = p.idle_gap if detail.idle else 0.0
     b = bases.get(trace, idle_gap) if bases is not None else trace_basis(store, trace, idle_gap)
     rows, cols, start, end, warp = b.rows, b.cols, b.start, b.end, b.warp
@@ -83,12 +90,18 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     within = Reaching(b.extent, axis.lo, axis.hi) if axis.zoomed and n > p.span_rows else None
     if previous is not None and axis.zoomed and len(previous.rows) <= p.span_rows < n:
         previous = None  # its fold did not follow the window: it cannot be extended into one that does
-    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous)
+    focus = focus_of(b, axis, detail, within, overview_p)
+    if focus is not None:
+        # finer only in front of a headset viewer; its two thresholds move as a live trace grows: folded anew
+        within, previous_fold = focus, None
+    else:
+        previous_fold = previous
+    fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous_fold)
     before = previous.packing if previous is not None else None
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     if unchecked and not fits(np.array([used for _, used, _ in packing.lanes.values()]), p):
         # the rows outgrew the threshold kept from before: look for it again
-        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, previous, keep=False)
+        fold_us, c, _ = folded(b, axis, detail, within, min_us, p, previous_fold, keep=False)
         shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
     # a summary is a strip across the front of its holder's bar, as long as what it holds lasts; where
     # rows are few (a fan-out of thousands of short calls under one span), a row of its own under it
@@ -137,7 +150,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         # rows a readable label apart fill the picture, their bars stay bars (not slabs); the top
         # bar reaches the lanes' top and the lowest one their foot, so what is framed is drawn
         bar_height = np.minimum(item_pitch * SPAN_BAR_FILL, p.max_bar)
-        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills a third of the view
+        if rows_in_lane.sum() == 1:  # a lone span is all there is to see: a bar that fills the free part of the view
             name = store.services.names[int(lane_service[0])]
             bar_height = np.full(len(shown), lone_bar(len(name), p))
         last = len(band) - 1  # the lanes' first row and last row, whether or not a zoom shows bars there
@@ -173,7 +186,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
         ids=np.concatenate([cols.ids[shown], SUMMARY_BASE + cols.ids[holders]]).astype(np.uint32),
         pos=np.stack([x0 + length / 2, y, z], axis=1).astype(np.float32),
         size=np.stack([length, height, depth], axis=1).astype(np.float32),
-        color=np.take(palette, service % len(palette), axis=0),
+        color=summary_bands(np.take(palette, service % len(palette), axis=0), len(shown) if own_rows else len(service)),
         service=service.astype(np.uint16),
         operation=np.concatenate([cols.operation[shown], np.full(len(holders), NO_STRING)]).astype(np.uint16),
         flags=np.concatenate([cols.flags[shown] | np.where(critical[shown], CRITICAL, 0),
@@ -223,15 +236,42 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # ticks stand on the ruler's line, a break's length hangs under it (the client anchors them at their foot)
     bottom = min([ruler_y] + [label.pos[1] for label in ruler_labels])
     frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
-    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing)
+    folds = fold_histograms(b, c, held, summary_start, summary_end, axis, p) if own_rows else None
+    return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing,
+                    folds)
+
+
+def summary_bands(color: np.ndarray, first: int) -> np.ndarray:
+    """`color` with the marks from `first` on (summaries on rows of their own) dimmed to FOLD_BAND:
+    the band a summary row's histogram stands on, its extent and the place to click."""
+    color[first:] = (color[first:] * FOLD_BAND).astype(np.uint8)
+    return color
+
+
+def fold_histograms(b: TraceBasis, c: Cut, held: np.ndarray, lo: np.ndarray, hi: np.ndarray, axis: Axis, p: WaterfallParams
+                    ) -> list[dict]:
+    """Per summary on a row of its own (at most SUMMARY_ROWS): its node id, and how many of the
+    calls it folds start in each slice of its extent (`lo` to `hi`, compressed µs as drawn), a column
+    per FOLD_COLUMN_PX at the overview, as uint8 of the busiest column (0: none, else ≥ 1): a fan-out
+    of 2,000 calls reads as calls spread over time, not as a solid block."""
+    hidden = np.flatnonzero(~c.shown)
+    owner = c.owner[hidden]
+    folds = []
+    for k, holder in enumerate(c.holders[held]):
+        columns = int(np.clip((hi[k] - lo[k]) / axis.span * p.overview_pixels / FOLD_COLUMN_PX, 1, FOLD_COLUMNS))
+        counts = np.histogram(b.start[hidden[owner == holder]], bins=columns, range=(float(lo[k]), float(hi[k])))[0]
+        top = max(int(counts.max()), 1)
+        folds.append({"id": int(SUMMARY_BASE + b.cols.ids[holder]), "columns": np.ceil(counts / top * 255).astype(np.uint8).tobytes()})
+    return folds
 
 
 def lone_bar(name_chars: int, p: WaterfallParams) -> float:
-    """Metres tall a trace's one bar is, so that framed with its lane's name (`name_chars` long),
-    the ruler's last tick past its end and the framing's margins, as wide as a view of a screen's
-    shape (SCREEN_ASPECT) allows, it fills LONE_VIEW of that view."""
+    """Metres tall a trace's one bar is, so that with its lane's name (`name_chars` long) left of
+    it, the ruler's last tick past its end, the ruler under it and the framing's margins, the
+    picture has the shape LONE_ASPECT: it fills the free part of a screen's view, and beside an open
+    trace list (framed by the width left) still covers ≥ 30 % of the canvas."""
     wide = p.width + (NAME_GAP + 2.3) * p.lane_height + name_chars * CHAR_WIDTH * LABEL_FONT * p.lane_height
-    return min(LONE_VIEW * wide ** 2 / (p.width * SCREEN_ASPECT), 0.6 * wide / SCREEN_ASPECT)
+    return wide / LONE_ASPECT - (LANE_GAP + LABEL_BOX + 1.2) * p.lane_height
 
 
 def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
@@ -242,6 +282,38 @@ def seen_nearer(p: WaterfallParams, steps: int) -> WaterfallParams:
         return p
     k = 2.0 ** steps
     return replace(p, min_bar=p.min_bar / k, min_row=p.min_row / k, lod_pixels=p.lod_pixels / k)
+
+
+def focus_of(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | None, overview_p: WaterfallParams) -> Focus | None:
+    """For a headset viewer standing near part of the picture (`detail.around`, the time in front
+    of them), the fold that refines only there: the overview's (at `overview_p`) holds elsewhere.
+    None when the whole picture is to be refined alike: no part asked for, or it holds all the time
+    shown, or the viewer chose what to draw (folds by depth or everything are the same anywhere)."""
+    if not detail.nearer or detail.around is None or detail.asked:
+        return None
+    lo, hi = (float(v) for v in compress(b.warp, np.array(detail.around, np.float64)))
+    if lo <= axis.lo and hi >= axis.hi:
+        return None
+    outside_us = size_fold(b, axis, fold_candidates(b, axis, overview_p), within, axis.span * overview_p.min_bar / overview_p.width,
+                           overview_p)
+    return Focus(b.extent, lo, hi, outside_us, within)
+
+
+def fold_candidates(b: TraceBasis, axis: Axis, p: WaterfallParams, focus: Focus | None = None) -> list[float]:
+    """The fold thresholds tried for `axis` at `p`'s sizes (a small trace first tries drawing
+    everything); with a `focus`, none coarser than the overview's fold that holds outside it."""
+    step = axis.span * p.lod_pixels / p.overview_pixels
+    candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
+    if focus is None:
+        return candidates
+    return [t for t in candidates if t < focus.outside_us] + [focus.outside_us]
+
+
+def size_fold(b: TraceBasis, axis: Axis, candidates: list[float], within: Reaching | Focus | None, min_us: float,
+              p: WaterfallParams) -> float:
+    """The first of `candidates` at which the fold by size's rows fit (fold_threshold)."""
+    return fold_threshold(candidates, b.cols.parent, b.cols.service, b.start, b.end, b.extent,
+                          within[:] if within is not None else None, axis, min_us, lambda rows: fits(rows, p))
 
 
 def spread_rows(y: np.ndarray, bar: float, floor: float, top: float):
@@ -268,7 +340,7 @@ def rows_of(lane: np.ndarray, track: np.ndarray, lanes: int, p: WaterfallParams)
     return (track, rows_in_lane, *row_pitch(rows_in_lane, p))
 
 
-def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | None, min_us: float, p: WaterfallParams,
+def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | Focus | None, min_us: float, p: WaterfallParams,
            previous: Overview | None, keep: bool = True) -> tuple[float, Cut, bool]:
     """The fold's threshold and the fold. A small trace is drawn whole (short bars get `min_bar`)
     unless its rows would not fit; at the overview, rows too thin to see fold more: the threshold
@@ -276,8 +348,7 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | No
     can be (its threshold kept when `keep`). The flag: the threshold was kept from `previous`, the
     caller still to check its rows fit."""
     cols, start, end = b.cols, b.start, b.end
-    step = axis.span * p.lod_pixels / p.overview_pixels
-    candidates = thresholds(0.0 if len(b.rows) <= WHOLE_TRACE else step, step, axis.span)
+    candidates = fold_candidates(b, axis, p, within if isinstance(within, Focus) else None)
     grown = previous is not None and b.widened is not None and previous.basis == b.extends and b.warp.same_as(previous.warp)
     # the fold of a window depends on where its edges are; unzoomed, the whole axis rescaling
     # (the trace grew past the next nice length) only moves the threshold
@@ -302,8 +373,7 @@ def folded(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | No
             c = extend(previous.cut, previous.fold_us)
             if c is not None:
                 return previous.fold_us, c, previous.fold_us != candidates[-1]
-        fold_us = fold_threshold(candidates, cols.parent, cols.service, start, end, b.extent, within[:] if within is not None else None,
-                                 axis, min_us, lambda rows: fits(rows, p))
+        fold_us = size_fold(b, axis, candidates, within, min_us, p)
         if (same_window or rescaled) and fold_us >= previous.fold_us:
             # a coarser fold of the same spans folds some bars more: from the bars, not every span
             c = extend(raised_cut(previous.cut, cols.parent, cols.service, cols.flags, start, end, b.extent, fold_us), fold_us)

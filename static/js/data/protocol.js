@@ -147,8 +147,9 @@ export const replayRequest = ({ action, positionUs = null, speed = null }) =>
 export const detailRequest = ({ depth = null, all = false, idle = true }) => encode({ type: "detail", depth, all, idle });
 /** The waterfall's time window: [from, to] µs from the trace's start, or null for the whole trace. */
 export const zoomRequest = (window) => encode({ type: "zoom", window });
-/** How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance (0–4). */
-export const nearerRequest = (steps) => encode({ type: "nearer", steps });
+/** How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance (0–4),
+ * in front of the time `around` ([from, to] µs from the trace's start; null: all of the picture). */
+export const nearerRequest = (steps, around = null) => encode({ type: "nearer", steps, around });
 /** The page's shape (its width over its height): the server lays scenes out to fit it and answers with a snapshot. */
 export const shapeRequest = (aspect) => encode({ type: "shape", aspect });
 

@@ -51,8 +51,13 @@ export function paintStrip(ctx, density, axis, shown, { width, height, top = 0, 
   return [x0, x1];
 }
 
-/** What the strip says: "1.2 ms of 15 s" zoomed, else "all 15 s". */
-export function stripCaption(axis, [lo, hi], zoomed) {
+// A trace whose spans all start and end at one microsecond has no duration to scale (Jaeger UI's
+// header says "Duration 0μs"): its axis is the least one, 1 µs, which the spans do not take.
+export const INSTANT_CAPTION = "0 µs · one instant";
+
+/** What the strip says: "1.2 ms of 15 s" zoomed, else "all 15 s"; INSTANT_CAPTION for an `instant` trace. */
+export function stripCaption(axis, [lo, hi], zoomed, instant = false) {
+  if (instant) return INSTANT_CAPTION;
   const whole = formatDuration(axis.true[axis.true.length - 1]);
   return zoomed ? `${formatDuration(expand(axis, hi) - expand(axis, lo))} of ${whole}` : `all ${whole}`;
 }

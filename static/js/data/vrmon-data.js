@@ -175,10 +175,11 @@ AFRAME.registerSystem("vrmon-data", {
 
   /**
    * The waterfall seen `steps` times twice as close as the overview's distance (a headset viewer
-   * walking up to it): the server folds that much finer and answers with a snapshot.
+   * walking up to it), standing in front of the time `around` ([from, to] true µs; null: all of
+   * the picture): the server folds that much finer there and answers with a snapshot.
    */
-  seeNearer(steps) {
-    this.send(nearerRequest(steps));
+  seeNearer(steps, around = null) {
+    this.send(nearerRequest(steps, around));
   },
 
   /** Whether a zoom is on its way or waiting: the view shown is not yet the window asked for. */

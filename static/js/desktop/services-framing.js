@@ -10,6 +10,7 @@
 // beside it. Where no size fits them all (a narrow page with the panel open), fewer will do; the
 // rest show where they can, or when pointed at, as a big graph's other names do.
 import { markersTop } from "../scene/error-markers.js";
+import { OUTLINE_MARGIN } from "../scene/selection-outline.js";
 
 const FRAMED_NAMES = 20; // as many as the layout keeps room for beside their spheres (services.py's `named`)
 const SPARE_PX = 20; // between the content (spheres and names) and the free part's edges: nothing touches them
@@ -22,18 +23,37 @@ const REFINE = 3;
 // Where not all the framed names fit at any size (a narrow free part), the largest size at which
 // this share of them fits; the others show where they can, or when pointed at.
 const FEWER_NAMES = [0.8, 0.6, 0.4];
+// The biggest sphere takes at most this share of the framed box's width and height: a lone
+// service fills a third of the view's height (filling 30 % of a 1280x720 view, the legibility
+// figure for content, would take a sphere 60 % of its height: a wall, not a node).
+const BIGGEST_SPHERE_SHARE = 1 / 3;
 
-/** The spheres' box in scene metres [minx, miny, minz, maxx, maxy, maxz], their error markers included. */
+/**
+ * The spheres' box in scene metres [minx, miny, minz, maxx, maxy, maxz], their error markers and
+ * the selection's outline (any sphere may be selected) included; at least 1 / BIGGEST_SPHERE_SHARE
+ * of the biggest sphere across and up, around its centre, so that a graph of one service (or a few
+ * in a line) is framed with its spheres at a size a person reads as a node, not as a wall.
+ */
 export function spheresBox(nodes) {
   const { pos, size, count } = nodes;
   const box = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+  let biggest = 0;
   for (let row = 0; row < count; row++) {
+    biggest = Math.max(biggest, size[row * 3]);
     for (let k = 0; k < 3; k++) {
-      box[k] = Math.min(box[k], pos[row * 3 + k] - size[row * 3 + k] / 2);
-      box[k + 3] = Math.max(box[k + 3], pos[row * 3 + k] + size[row * 3 + k] / 2);
+      // (the outline is a ring in the graph's plane: across and up only)
+      const half = (size[row * 3 + k] + (k < 2 ? OUTLINE_MARGIN : 0)) / 2;
+      box[k] = Math.min(box[k], pos[row * 3 + k] - half);
+      box[k + 3] = Math.max(box[k + 3], pos[row * 3 + k] + half);
     }
   }
   box[4] = Math.max(box[4], markersTop(nodes, "services"));
+  const least = biggest / BIGGEST_SPHERE_SHARE;
+  for (let k = 0; k < 2; k++) {
+    const grow = Math.max(least - (box[k + 3] - box[k]), 0) / 2;
+    box[k] -= grow;
+    box[k + 3] += grow;
+  }
   return box;
 }
 

@@ -106,8 +106,10 @@ AFRAME.registerComponent("time-strip", {
       ctx.fillStyle = "rgba(88, 166, 255, 0.25)";
       ctx.fillRect((a / axis.whole) * width, 0, ((b - a) / axis.whole) * width, height);
     }
-    this.text.textContent = stripCaption(axis, shown, this.window.zoomed());
-    this.canvas.title = this.window.zoomed()
+    this.text.textContent = stripCaption(axis, shown, this.window.zoomed(), strip.instant);
+    this.canvas.title = strip.instant
+      ? "Every span of this trace starts and ends at the same microsecond: the bars say which spans there are, not how long they took"
+      : this.window.zoomed()
       ? "Drag the window to pan, drag elsewhere to zoom into a stretch, R for the whole trace"
       : "Drag across a stretch to zoom into it (or use the wheel over the bars)";
   },

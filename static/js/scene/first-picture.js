@@ -16,6 +16,7 @@ import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
 import { breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
 import { breakXs } from "../data/time-axis.js";
 import { legendEntries, showLegend } from "../desktop/legend-entries.js";
+import { drawingRatio } from "./pixel-ratio.js";
 
 export const PICTURE_ID = "first-picture";
 export const PICTURE_SHOWN_MARK = "vrmon:first-picture"; // Performance marks: the picture is on screen,
@@ -147,9 +148,9 @@ export function drawFirstPicture(frame, canvas, setup) {
   const colours = serviceColours(frame.scene, frame.services, frame.nodes);
   layOutOverlays(frame, colours);
   const width = canvas.clientWidth, height = canvas.clientHeight;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
+  const ratio = drawingRatio(width, height); // the 3D view's (pixel-budget.js), sized as three.js sizes its canvas
+  canvas.width = Math.floor(width * ratio);
+  canvas.height = Math.floor(height * ratio);
   const view = viewOf(frame.scene, canvas, width, height, setup);
   const ctx = canvas.getContext("2d");
   ctx.scale(ratio, ratio);

@@ -14,6 +14,7 @@
 import { markerReach } from "./error-markers.js";
 import { billboardGeometry } from "./billboard-quads.js";
 import { anyOverlapBetween, leaderSegment, overlapsAny, rectCrossedByAny, segmentCrossesAny } from "./label-placement.js";
+import { headingSpot, headingText, shownName } from "./name-heading.js";
 
 const THREE = AFRAME.THREE;
 
@@ -95,6 +96,10 @@ AFRAME.registerComponent("service-labels", {
     this.leaders = new Float32Array(0); // the leaders drawn so far, x0, y0, x1, y1 each
     this.leaderCount = 0;
     this.box = [0, 0, 0, 0];
+    this.prefix = ""; // the prefix most names share, shown once in a heading (name-heading.js)
+    this.texts = []; // per atlas slot: the text drawn (the heading's last)
+    this.headingRect = new Float32Array(4); // x0, y0, x1, y1 of the heading, when headingShown is 1
+    this.headingShown = 0;
     // The content's box on screen (nodes and the names placed so far), and the nodes' alone.
     this.content = new Float32Array(4);
     this.nodesBox = new Float32Array(4);
@@ -179,6 +184,7 @@ AFRAME.registerComponent("service-labels", {
     this.material.uniforms.atlas.value?.dispose();
     this.material.uniforms.atlas.value = null;
     this.shown = 0;
+    this.headingShown = 0;
   },
 
   /** One atlas entry per service on show; a mesh with four vertices per entry. */
@@ -196,20 +202,31 @@ AFRAME.registerComponent("service-labels", {
         slots.push(s);
       }
     }
-    const { canvas, boxes, solid } = drawAtlas(slots.map((s) => services[s]), slots.map((s) => this.system.serviceColor(s) ?? FALLBACK_COLOR));
+    // Names shown without the prefix most of them share, which a heading shows once (name-heading.js).
+    this.prefix = this.system.scene?.names_prefix ?? "";
+    const texts = slots.map((s) => shownName(services[s], this.prefix));
+    const colors = slots.map((s) => this.system.serviceColor(s) ?? FALLBACK_COLOR);
+    if (this.prefix) {
+      texts.push(headingText(this.prefix));
+      colors.push(FALLBACK_COLOR);
+    }
+    this.texts = texts;
+    const { canvas, boxes, solid } = drawAtlas(texts, colors);
     const texture = new THREE.CanvasTexture(canvas);
     texture.minFilter = THREE.LinearMipmapLinearFilter;
     texture.anisotropy = 4;
     this.material.uniforms.atlas.value = texture;
 
-    // Quads 0 … count-1 are the names, count … 2·count-1 their leaders (drawn after the names).
+    // Quads 0 … count-1 are the names, count … 2·count-1 their leaders (drawn after the names),
+    // 2·count the heading, if there is one (its size is the atlas slot count's).
     const count = slots.length;
     this.slots = count;
-    this.sizes = new Float32Array(count * 2);
-    const anchors = new Float32Array(count * 24);
-    const corners = new Float32Array(count * 16);
-    const uvs = new Float32Array(count * 16);
-    const indices = new Uint32Array(count * 12);
+    const quads = 2 * count + (this.prefix ? 1 : 0);
+    this.sizes = new Float32Array(boxes.length * 2);
+    const anchors = new Float32Array(quads * 12);
+    const corners = new Float32Array(quads * 8);
+    const uvs = new Float32Array(quads * 8);
+    const indices = new Uint32Array(quads * 6);
     const uvOf = (box) => {
       const u0 = box.x / canvas.width, u1 = (box.x + box.w) / canvas.width;
       const v0 = 1 - (box.y + box.h) / canvas.height, v1 = 1 - box.y / canvas.height;
@@ -219,10 +236,14 @@ AFRAME.registerComponent("service-labels", {
     boxes.forEach((box, i) => {
       this.sizes[i * 2] = box.w / ATLAS_SCALE;
       this.sizes[i * 2 + 1] = box.h / ATLAS_SCALE;
+      if (i === count) { // the heading
+        uvs.set(uvOf(box), 2 * count * 8);
+        return;
+      }
       uvs.set(uvOf(box), i * 8);
       uvs.set(leaderUv, (count + i) * 8);
     });
-    for (let q = 0; q < 2 * count; q++) indices.set([0, 1, 2, 0, 2, 3].map((k) => q * 4 + k), q * 6);
+    for (let q = 0; q < quads; q++) indices.set([0, 1, 2, 0, 2, 3].map((k) => q * 4 + k), q * 6);
     const geometry = billboardGeometry(anchors, corners, uvs, indices);
     this.mesh = new THREE.Mesh(geometry, this.material);
     this.mesh.frustumCulled = false; // the quads are placed by the shader
@@ -326,6 +347,22 @@ AFRAME.registerComponent("service-labels", {
     this.half[1] = halfH;
     const box = this.box;
     let shown = 0, leaderCount = 0;
+    // The heading first, over (or under) the nodes, anchored at the biggest node in front.
+    const heading = this.headingRect;
+    this.headingShown = 0;
+    let anchor = -1;
+    for (let i = 0; this.prefix && anchor < 0 && i < count; i++) if (inFront[order[i]]) anchor = order[i];
+    if (anchor >= 0) {
+      const w = this.sizes[this.slots * 2], h = this.sizes[this.slots * 2 + 1];
+      if (headingSpot(heading, content, w, h, GAP_PX, halfW, halfH, EDGE_PX, this.obstacles, obstacleCount)) {
+        this.headingShown = 1;
+        this.writeQuad(2 * this.slots, anchor, heading, centres[anchor * 2], centres[anchor * 2 + 1], anchors, corners);
+        for (let k = 0; k < 2; k++) {
+          content[k] = Math.min(content[k], heading[k]);
+          content[k + 2] = Math.max(content[k + 2], heading[k + 2]);
+        }
+      }
+    }
     // the pointed-at and the selected service first, then the biggest nodes
     for (let i = -2, last = Math.min(count, this.placeLimit); i < last; i++) {
       const row = i === -2 ? hovered : i === -1 ? selected : order[i];
@@ -346,7 +383,7 @@ AFRAME.registerComponent("service-labels", {
         const [sx, sy, slideX, slideY, steps] = k < SPOTS.length ? SPOTS[k] : NEAR_SPOTS[k - SPOTS.length];
         spotBox(box, sx, sy, slideX, slideY, GAP_PX + steps * LEADER_PX, w, h, cx, cy, x0, y0, x1, y1);
         if (box[0] < -halfW + EDGE_PX || box[2] > halfW - EDGE_PX || box[1] < -halfH + EDGE_PX || box[3] > halfH - EDGE_PX) continue;
-        if (overlapsAny(box, placed, shown) || rectCrossedByAny(box, leaders, leaderCount)) continue;
+        if (overlapsAny(box, placed, shown) || overlapsAny(box, heading, this.headingShown) || rectCrossedByAny(box, leaders, leaderCount)) continue;
         if (overlapsAny(box, this.obstacles, obstacleCount)) continue; // under the top bar, a list, a panel
         if (k < SPOTS.length && overlapsAny(box, rects, count, inFront)) continue;
         if (k < NEAR_SPOTS.length) {
@@ -360,7 +397,8 @@ AFRAME.registerComponent("service-labels", {
           const l = leaderCount * 4;
           leaderSegment(cx, cy, (x1 - x0) / 2, box, leaders, l);
           if (segmentCrossesAny(leaders[l], leaders[l + 1], leaders[l + 2], leaders[l + 3], rects, count, row, inFront)
-            || segmentCrossesAny(leaders[l], leaders[l + 1], leaders[l + 2], leaders[l + 3], placed, shown)) continue;
+            || segmentCrossesAny(leaders[l], leaders[l + 1], leaders[l + 2], leaders[l + 3], placed, shown)
+            || segmentCrossesAny(leaders[l], leaders[l + 1], leaders[l + 2], leaders[l + 3], heading, this.headingShown)) continue;
           this.writeLeader(slot, row, l, cx, cy, anchors, corners);
           leaderCount++;
         }
@@ -410,12 +448,13 @@ AFRAME.registerComponent("service-labels", {
     const [n0, n1, n2, n3] = this.nodesBox;
     const reach = [n0, n1, n2, n3];
     let shown = 0;
-    for (let i = 0; i < this.shown; i++) {
-      if (!first.has(this.shownRows[i])) continue;
-      shown++;
+    for (let i = -1; i < this.shown; i++) {
+      if (i < 0 ? !this.headingShown : !first.has(this.shownRows[i])) continue;
+      const rect = i < 0 ? this.headingRect : this.placedRects.subarray(i * 4, i * 4 + 4);
+      if (i >= 0) shown++;
       for (let k = 0; k < 2; k++) {
-        reach[k] = Math.min(reach[k], this.placedRects[i * 4 + k]);
-        reach[k + 2] = Math.max(reach[k + 2], this.placedRects[i * 4 + k + 2]);
+        reach[k] = Math.min(reach[k], rect[k]);
+        reach[k + 2] = Math.max(reach[k + 2], rect[k + 2]);
       }
     }
     return { shown, left: n0 - reach[0], top: n1 - reach[1], right: reach[2] - n2, bottom: reach[3] - n3, width: n2 - n0, height: n3 - n1 };
@@ -429,13 +468,19 @@ AFRAME.registerComponent("service-labels", {
     return widest ? widest + GAP_PX : 0;
   },
 
-  /** The names on show: [{text, x0, y0, x1, y1}] in CSS pixels of the canvas (for tests and the console). */
+  /**
+   * The names on show: [{text (the service's name), shown (as drawn), x0, y0, x1, y1}] in CSS
+   * pixels of the canvas, and the heading's, with `heading: true` (for tests and the console).
+   */
   shownLabels() {
     const [halfW, halfH] = this.half;
-    return Array.from(this.shownRows.subarray(0, this.shown), (row, i) => {
-      const r = this.placedRects.subarray(i * 4, i * 4 + 4);
-      return { text: this.system.services[this.system.nodes.service[row]], x0: r[0] + halfW, y0: r[1] + halfH, x1: r[2] + halfW, y1: r[3] + halfH };
-    });
+    const at = (r) => ({ x0: r[0] + halfW, y0: r[1] + halfH, x1: r[2] + halfW, y1: r[3] + halfH });
+    const labels = Array.from(this.shownRows.subarray(0, this.shown), (row, i) => ({
+      text: this.system.services[this.system.nodes.service[row]], shown: this.texts[this.labelOfService[this.system.nodes.service[row]]],
+      ...at(this.placedRects.subarray(i * 4, i * 4 + 4)),
+    }));
+    if (this.headingShown) labels.push({ text: this.texts[this.slots], shown: this.texts[this.slots], heading: true, ...at(this.headingRect) });
+    return labels;
   },
 
   /** Rows by node size, biggest first (re-sorted when the nodes changed). */

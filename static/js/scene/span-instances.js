@@ -12,10 +12,10 @@ import { InstanceFades } from "./instance-fades.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 import { listen } from "../listen.js";
 import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
+import { OUTLINE_MARGIN } from "./selection-outline.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
-const OUTLINE_MARGIN = 0.05; // metres around the selected box
 // A node colour byte (sRGB) → three.js's working (linear) value, as Color.setRGB(…, SRGBColorSpace)
 // converts it: a table, because that conversion (two pow calls) ran per channel per row.
 const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, v) => new THREE.Color().setRGB(v / 255, 0, 0, THREE.SRGBColorSpace).r);
@@ -47,10 +47,11 @@ AFRAME.registerComponent("span-instances", {
     this.markerMaterial = new THREE.MeshLambertMaterial({
       color: this.data.errorColor, emissive: this.data.errorColor, emissiveIntensity: 1,
     });
-    this.outline = new THREE.LineSegments(
-      new THREE.EdgesGeometry(this.boxGeometry),
-      new THREE.LineBasicMaterial({ color: 0xffffff }),
-    );
+    // A box's edges around a selected bar; a ring (in the graph's plane, facing the viewer) around
+    // a selected sphere, whose box's corners would stand far out of it.
+    this.boxOutline = new THREE.EdgesGeometry(this.boxGeometry);
+    this.ringOutline = ringGeometry(48);
+    this.outline = new THREE.LineSegments(this.boxOutline, new THREE.LineBasicMaterial({ color: 0xffffff }));
     this.outline.visible = false;
     this.el.setObject3D("selection", this.outline);
 
@@ -88,7 +89,7 @@ AFRAME.registerComponent("span-instances", {
     this.fades.dispose();
     this.markers.dispose();
     for (const disposable of [this.boxGeometry, this.sphereGeometry, this.spanMaterial, this.markerGeometry, this.markerMaterial,
-      this.outline.geometry, this.outline.material]) disposable.dispose();
+      this.boxOutline, this.ringOutline, this.outline.material]) disposable.dispose();
   },
 
   /** (Re)create both instanced meshes with room for `capacity` instances. */
@@ -310,6 +311,7 @@ AFRAME.registerComponent("span-instances", {
     if (row === undefined) return;
     const { pos, size, yaw } = this.system.nodes;
     const i = row * 3;
+    this.outline.geometry = this.system.scene?.layout === "services" ? this.ringOutline : this.boxOutline;
     this.outline.position.set(pos[i], pos[i + 1], pos[i + 2]);
     this.outline.scale.set(size[i] + OUTLINE_MARGIN, size[i + 1] + OUTLINE_MARGIN, size[i + 2] + OUTLINE_MARGIN);
     this.outline.rotation.set(0, yaw[row] * YAW_TO_RADIANS, 0);
@@ -339,3 +341,16 @@ AFRAME.registerComponent("span-instances", {
     }
   },
 });
+
+/** A circle of diameter 1 in the xy plane as `segments` line segments (for LineSegments). */
+function ringGeometry(segments) {
+  const points = new Float32Array(segments * 6);
+  for (let k = 0; k < segments; k++) {
+    for (const [at, step] of [[0, k], [3, k + 1]]) {
+      const angle = (step / segments) * 2 * Math.PI;
+      points[k * 6 + at] = Math.cos(angle) / 2;
+      points[k * 6 + at + 1] = Math.sin(angle) / 2;
+    }
+  }
+  return new THREE.BufferGeometry().setAttribute("position", new THREE.BufferAttribute(points, 3));
+}

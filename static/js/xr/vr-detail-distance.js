@@ -5,19 +5,24 @@
 // the picture's own metres, so scaling the scene with both grips counts as coming nearer too,
 // against the distance the overview's fold is made for: its time axis seen VR_WIDTH_DEGREES wide.
 // Each halving of that distance asks the server for a fold twice as fine (vrmon-data seeNearer;
-// vrmon/layout/waterfall_overview.py seen_nearer): marks keep the angle the overview gives them
-// and the detail a person can resolve is drawn; walking back folds them again. A step back is
-// taken only some way beyond the step's distance, so standing on its edge does not toggle it.
-// Outside a session (or a waterfall) the overview's fold is asked back. Nothing is allocated per
-// frame: the vectors are reused, and a request is sent only when the step changes.
+// vrmon/layout/waterfall_overview.py seen_nearer, focus_of), only in front of the viewer: the time
+// around that point that the step's distance sees VR_WIDTH_DEGREES wide (as much of the picture as
+// the overview's fold is made for), so marks there keep the angle the overview gives them and the
+// rest stays folded as at the overview. Walking back folds them again. A step back is taken only
+// some way beyond the step's distance, so standing on its edge does not toggle it, and the time in
+// front is asked again only when the gaze has moved a quarter of it. Outside a session (or a
+// waterfall) the overview's fold is asked back. Nothing is allocated per frame but the time asked
+// for when it changes: the vectors are reused, and a request is sent only when the view changes.
 import { VR_WIDTH_DEGREES } from "../desktop/camera-navigation.js";
 import { listen } from "../listen.js";
+import { requestOf, shareOfX, timeAt, windowAround } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;
 const REFRESH_MS = 300;
 const MOST_STEPS = 4; // vrmon/protocol.py MAX_NEARER
 const STEP_BACK = 0.3; // of a step (log2 of the distance): a step back only 23 % beyond its distance
 const LEAST_DISTANCE = 1e-3; // picture metres: standing inside the picture is standing very close
+const MOVE_SHARE = 0.25; // of the time in front of the viewer: how far the gaze moves before it is asked again
 
 AFRAME.registerComponent("vr-detail-distance", {
   dependencies: ["span-instances"],
@@ -28,7 +33,9 @@ AFRAME.registerComponent("vr-detail-distance", {
     this.gaze = new THREE.Vector3();
     this.target = new THREE.Vector3();
     this.inverse = new THREE.Matrix4();
-    this.asked = { trace: null, steps: 0 }; // the last request, until the scene shows another trace
+    // the last request (the time in front: compressed µs [lo, hi], or null for all of the
+    // picture), until the scene shows another trace
+    this.asked = { trace: null, steps: 0, around: null };
     this.nextCheck = 0;
     // another trace starts at the overview's fold: what was asked for the one before does not hold
     this.unlisten = listen(this.el.sceneEl, { "vrmon-scene": () => {
@@ -46,19 +53,35 @@ AFRAME.registerComponent("vr-detail-distance", {
     const scene = this.system.scene;
     if (scene?.layout !== "waterfall" || !scene.detail || !scene.axis || !scene.frame) return;
     const presenting = this.el.sceneEl.renderer?.xr.isPresenting ?? false;
-    const shown = this.asked.trace === scene.trace ? this.asked.steps : scene.detail.nearer ?? 0;
+    const ours = this.asked.trace === scene.trace;
+    const shown = ours ? this.asked.steps : scene.detail.nearer ?? 0;
     const wanted = presenting ? this.stepsFor(shown, scene) : 0;
-    if (wanted === shown) return;
-    this.asked.trace = scene.trace;
-    this.asked.steps = wanted;
-    this.system.seeNearer(wanted);
+    const around = wanted ? this.aroundOf(scene.axis, wanted) : null;
+    if (wanted === shown && (wanted === 0 || (ours && !this.moved(this.asked.around, around)))) return;
+    this.asked = { trace: scene.trace, steps: wanted, around };
+    this.system.seeNearer(wanted, requestOf(scene.axis, around));
   },
 
-  /** The steps nearer than the overview the viewer stands now, from `shown` (a step back only past its margin). */
+  /** The steps nearer than the overview the viewer stands now, from `shown` (a step back only past
+   * its margin); measuring the distance also finds the point looked at (`target`). */
   stepsFor(shown, scene) {
     const ratio = Math.log2(this.referenceDistance(scene.axis) / Math.max(this.distance(scene.frame), LEAST_DISTANCE));
     const steps = Math.min(Math.max(Math.floor(ratio), 0), MOST_STEPS);
     return steps < shown && ratio > shown - STEP_BACK ? shown : steps;
+  },
+
+  /** The time in front of the viewer `steps` nearer (compressed µs [lo, hi], null when that is
+   * all of the trace): centred where the gaze meets the picture, 2^-steps of the time shown. */
+  aroundOf(axis, steps) {
+    const centre = timeAt(axis, shareOfX(axis, this.target.x));
+    return windowAround(axis, centre, 0.5, (axis.hi - axis.lo) / 2 ** steps);
+  },
+
+  /** Whether the time in front changed enough to ask again: the gaze moved a quarter of it, or it is another width. */
+  moved(asked, around) {
+    if (!asked || !around) return asked !== around;
+    const width = around[1] - around[0];
+    return Math.abs(around[0] - asked[0]) > MOVE_SHARE * width || Math.abs(asked[1] - asked[0] - width) > 1e-6 * width;
   },
 
   /** Picture metres from which the overview's fold is made to be seen: its time axis VR_WIDTH_DEGREES wide. */

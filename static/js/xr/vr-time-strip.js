@@ -86,7 +86,8 @@ AFRAME.registerComponent("vr-time-strip", {
     const [x0, x1] = paintStrip(ctx, this.density, axis, shown, { width, height, line: LINE });
     this.frame = [x0 / width, x1 / width];
     this.texture.needsUpdate = true;
-    setText(this.caption, `Whole trace: ${stripCaption(axis, shown, this.window.zoomed())} shown`);
+    const caption = stripCaption(axis, shown, this.window.zoomed(), strip.instant);
+    setText(this.caption, strip.instant ? `Whole trace: ${caption}` : `Whole trace: ${caption} shown`);
   },
 
   /** The trigger at share `f` across the strip: the window centred on that time. */

@@ -1,0 +1,91 @@
+"""HiDPI screens (issue 8): the 3D view draws at the screen's own pixel ratio, so names are as
+crisp as the page's text on a MacBook (2) or a Windows laptop (1.25), but never more than a 4K
+frame's pixels (a 3840×2160 page at ratio 2 drew 7680×4320 = 33 MP per frame; now 8.3 MP) and at
+most 2; the first picture is drawn at the same ratio and is the same picture; and a window moved
+to a screen of another ratio draws at the new one (static/js/scene/pixel-ratio.js, pixel-budget.js).
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from tests.browser.helpers import next_frames
+from tests.browser.legibility import letters_and_digits, names_read, ocr_boxes, read_3d_view
+from tests.browser.test_first_picture import COMPARE, HOTROD, WATCH_PICTURE, rgb
+from tests.browser.test_waterfall_legibility import LABEL_PX_JS
+
+pytestmark = pytest.mark.browser
+
+# The renderer's pixel ratio and drawing buffer (device pixels).
+DRAWING_JS = """() => { const r = document.querySelector('a-scene').renderer, size = r.getDrawingBufferSize(new AFRAME.THREE.Vector2());
+  return {ratio: r.getPixelRatio(), buffer: [size.x, size.y]}; }"""
+
+# CSS width, height, the screen's ratio → the ratio the 3D view draws at
+SCREENS = {
+    "MacBook 1440x900 at 2": (1440, 900, 2, 2),
+    "Windows laptop 1536x864 at 1.25": (1536, 864, 1.25, 1.25),
+    "5K 2560x1440 at 2": (2560, 1440, 2, 1.5),
+    "8K 3840x2160 at 2": (3840, 2160, 2, 1),
+}
+
+
+def open_hotrod(vrmon_server, browser, width: int, height: int, dpr: float):
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=dpr, bypass_csp=True)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.add_init_script(WATCH_PICTURE)
+    page.goto(vrmon_server([HOTROD], scene="waterfall", host_metrics=False) + "/")
+    page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=60_000)
+    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null")
+    return page
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_3d_view_and_the_first_picture_draw_at_the_screens_ratio_within_a_4k_frame(vrmon_server, browser, tmp_path, screen):
+    width, height, dpr, ratio = SCREENS[screen]
+    page = open_hotrod(vrmon_server, browser, width, height, dpr)
+    drawing = page.evaluate(DRAWING_JS)
+    assert drawing == {"ratio": ratio, "buffer": [int(width * ratio), int(height * ratio)]}
+    assert drawing["buffer"][0] * drawing["buffer"][1] <= 3840 * 2160
+    compared = page.evaluate(COMPARE)
+    assert compared["size"] == drawing["buffer"], "the first picture has the 3D view's pixels"
+    offsets = [np.hypot(n["picture"][0] - n["scene"]["x"], n["picture"][1] - n["scene"]["y"]) for n in compared["nodes"]]
+    assert len(offsets) == 40 and max(offsets) < 1.0
+
+    if ratio == dpr:  # the screenshot has the view's pixels: the picture against the 3D view, pixel for pixel
+        page.add_style_tag(content=".overlay, .a-enter-vr { visibility: hidden !important; }")
+        page.evaluate("document.querySelectorAll('[after-first-frame]').forEach((el) => { el.object3D.visible = false; })")
+        next_frames(page)
+        scene, picture = rgb(page.screenshot()), rgb(base64.b64decode(compared["image"].split(",", 1)[1]))
+        assert picture.shape == scene.shape
+        differing = (np.abs(picture - scene).max(axis=2) > 48).mean()
+        assert differing < 0.03, f"{differing:.1%} of the pixels differ"
+        page.evaluate("document.querySelectorAll('[after-first-frame]').forEach((el) => { el.object3D.visible = true; })")
+
+        # names ≥ 12 CSS px, read whole from the screen's own pixels
+        lanes = page.evaluate(LABEL_PX_JS)
+        assert min(lane["font"] for lane in lanes) >= 12
+        shot = tmp_path / f"{dpr}.png"
+        names = [lane["text"] for lane in lanes]
+        read = names_read(read_3d_view(page, shot), names)
+        unread = [{k: v * dpr if k in ("x0", "y0", "x1", "y1") else v for k, v in lane.items()} for lane in lanes if lane["text"] not in read]
+        read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
+        assert sorted(read) == sorted(names)
+    assert page.errors == []
+    page.close()
+
+
+def test_a_window_moved_to_a_screen_of_another_ratio_draws_at_the_new_one(vrmon_server, browser):
+    page = open_hotrod(vrmon_server, browser, 1280, 720, 1)
+    assert page.evaluate(DRAWING_JS) == {"ratio": 1, "buffer": [1280, 720]}
+    # dragged onto a laptop's screen at 2, where the window comes out a little narrower (headless
+    # Chromium's emulation tells the page of a new ratio only along with a new size)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setDeviceMetricsOverride", {"width": 1200, "height": 720, "deviceScaleFactor": 2, "mobile": False})
+    page.wait_for_function("(want) => document.querySelector('a-scene').renderer.getPixelRatio() === want", arg=2)
+    assert page.evaluate(DRAWING_JS) == {"ratio": 2, "buffer": [2400, 1440]}
+    assert page.errors == []
+    page.close()
