@@ -90,7 +90,7 @@ class SceneView:
         if layout == "wall":
             return wall_layout(store, self.params, self.page)
         if layout == "services":
-            return services_layout(store, self.params, self._graph_state, self.dependency_links)
+            return services_layout(store, self.params, self._graph_state, self.dependency_links, self.aspect)
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
         if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
             self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another

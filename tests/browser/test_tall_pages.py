@@ -73,9 +73,9 @@ def test_the_waterfall_reads_at_every_page_shape(vrmon_server, page, tmp_path, d
     assert not page.errors
 
 
-# 600×900: 25 of 40 names placed and read (the graph is laid out wide, as on a screen)
+# 600×900: 30 of 40 names placed and read standing upright (25 laid out wide, as on a screen): not yet the 32 (80 %) asked for
 @pytest.mark.parametrize("sizes", [[s for s in SIZES if s != (600, 900)],
-                                   pytest.param([(600, 900)], marks=pytest.mark.xfail(strict=True, reason="not yet laid out for a portrait page"))])
+                                   pytest.param([(600, 900)], marks=pytest.mark.xfail(strict=True, reason="30 of 40 names read on a 600 px page"))])
 def test_the_services_graph_reads_at_every_page_shape(vrmon_server, page, tmp_path, sizes):
     store = store_of(service_mesh_batch(40))
     names = sorted(set(store.services.names))
