@@ -1,7 +1,8 @@
 """Odd and small waterfalls read as well as ordinary ones (issue 8, "Empty and odd states"): a lone
-span is a bar that fills a third of the view, spans that all happen at one instant are bars across
-the whole picture (not slivers at its start), and the lengths of idle breaks a moment apart never
-overlap under the ruler. Pure layout: the browser's figures are in tests/browser/test_odd_waterfalls.py."""
+span is a bar whose picture has the free view's shape, spans that all happen at one instant are
+bars across the whole picture (not slivers at its start) and fill the overview strip across, a
+fan-out folded into a summary row carries a histogram of when its calls start, and the lengths of
+idle breaks a moment apart never overlap under the ruler. Pure layout: the browser's figures are in tests/browser/test_odd_waterfalls.py."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from tests.generated_traces import spans_batch, store_of, zero_length_batch
+from tests.generated_traces import T0_US, fan_out_batch, spans_batch, store_of, zero_length_batch
 from tests.label_boxes import letters, overlapping
-from vrmon.layout.waterfall_overview import lone_bar, overview_layout
+from vrmon.layout.palette import palette_array
+from vrmon.layout.waterfall_lod import SUMMARY_BASE
+from vrmon.layout.waterfall_overview import FOLD_BAND, LONE_ASPECT, lone_bar, overview_layout
 from vrmon.scene_presets import load_presets
 
 P = load_presets([ROOT / "scenes"])["waterfall"].params
@@ -28,7 +31,7 @@ def test_a_lone_span_is_a_bar_across_the_picture_a_third_as_tall_named_on_it(dur
     o = layout_of(spans_batch([0], [duration], [None], [0]))
     (length, height, _), = o.layout.nodes.size.tolist()
     assert length == pytest.approx(P.width) and height == pytest.approx(lone_bar(len("frontend"), P), rel=1e-6)
-    assert 6 < height < 12  # a third of a screen's height beside the width of the picture and the name
+    assert 6 < height < 12  # most of a screen's free height beside the width of the picture and the name
     span, = (label for label in o.layout.labels if label.kind == "span")
     assert span.text == f"frontend/call-0 · {'1.5 ms' if duration else '0 µs'}"
     x0, y0, x1, y1 = letters(span)
@@ -40,12 +43,49 @@ def test_a_lone_span_is_a_bar_across_the_picture_a_third_as_tall_named_on_it(dur
     assert overlapping(o.layout.labels) == []
 
 
-def test_spans_all_at_one_instant_are_bars_across_the_picture_with_one_tick():
+def test_a_lone_spans_picture_has_the_shape_of_the_free_view():
+    """Name, bar and ruler with the framing's margins (0.3 m all round) are LONE_ASPECT wide to 1
+    tall: framed beside an open trace list by the width it leaves, still ≥ 30 % of the canvas
+    (tests/browser/test_waterfall_gaps.py); a screen's 16:9 shape kept 26-29 %."""
+    for name in (0, 15):  # frontend, and a longer name
+        o = layout_of(spans_batch([0], [1_500], [None], [name]))
+        x0, y0, _, x1, y1, _ = o.frame
+        assert (x1 - x0 + 0.6) / (y1 - y0 + 0.6) == pytest.approx(LONE_ASPECT, rel=0.05)
+
+
+def test_spans_all_at_one_instant_are_bars_across_the_picture_with_one_tick_and_fill_the_strip():
     o = layout_of(zero_length_batch(5))
     assert np.allclose(o.layout.nodes.size[:, 0], P.width)
     assert np.allclose(o.layout.nodes.pos[:, 0], 0.0)
     assert [label.text for label in o.layout.labels if label.kind == "tick"] == ["0 µs"]  # no scale the bars do not have
     assert overlapping(o.layout.labels) == []
+    # the strip is filled across as the bars are, and says the trace is instant (it was one slice at its left end)
+    density = np.frombuffer(o.strip["density"], np.uint8).reshape(len(o.strip["services"]), o.strip["bins"])
+    assert o.strip["instant"] is True and (density > 0).all()
+    assert "instant" not in layout_of(spans_batch([0, 10], [0, 0], [None, 0], [0, 1])).strip  # 10 µs apart: not one instant
+
+
+def test_a_fan_out_summary_row_carries_a_histogram_of_its_calls_starts_on_a_dimmed_band():
+    """2,000 calls in two bursts 28 ms apart: the summary's row is its extent in its service's colour
+    at FOLD_BAND, and `folds` counts the calls starting in each slice: columns over the bursts, none
+    between (the idle stretch, a break)."""
+    batch = fan_out_batch(2_000)
+    batch.start_us = [T0_US] + [T0_US + 10 + 2 * i for i in range(1_000)] + [T0_US + 30_000 + 2 * i for i in range(1_000)]
+    batch.duration_us = [33_000] + [15] * 2_000
+    o = layout_of(batch)
+    (fold,) = o.folds
+    nodes = o.layout.nodes
+    row = int(np.flatnonzero(nodes.ids == fold["id"])[0])
+    assert fold["id"] >= SUMMARY_BASE
+    palette = palette_array(P.service_colors)
+    assert nodes.color[row].tolist() == (palette[nodes.service[row] % len(palette)] * FOLD_BAND).astype(np.uint8).tolist()
+    columns = np.frombuffer(fold["columns"], np.uint8)
+    busy = np.flatnonzero(columns)
+    assert 32 <= len(columns) <= 64 and columns.max() == 255
+    gaps = np.flatnonzero(np.diff(busy) > 1)  # the bursts: two runs of busy slices, bare slices between
+    assert len(gaps) == 1 and busy[0] == 0 and busy[-1] == len(columns) - 1, columns.tolist()
+    assert columns[busy].min() >= 1
+    assert layout_of(fan_out_batch(50)).folds is None  # a fan-out small enough for a bar each: no summary row
 
 
 def test_spans_that_start_together_but_last_differently_keep_their_proportions():

@@ -165,6 +165,9 @@ def test_enter_steps_through_matches_f_frames_the_selection_and_esc_clears(vrmon
     assert page.evaluate("window.vrmon.system.selectedId") == target
     next_frames(page)  # selection-clearance frames the view beside the panel at the animation frame after a selection
     far = camera_to(target)
+    # A-Frame's own F shortcut (enter VR, fullscreen on a desktop) is off: its exit-vr framed the
+    # whole view again a moment after F had framed the span.
+    assert page.evaluate("document.querySelector('a-scene').getAttribute('keyboard-shortcuts').enterVR") is False
     page.keyboard.press("f")
     next_frames(page)
     near = camera_to(target)

@@ -2,9 +2,10 @@
 and the lengths of idle breaks keep at least ~1.2° of visual angle at the default standing
 position, like the lane names, never on each other, a lane name or a bar.
 
-A checkout that waits 15 s on a proxy timeout: a burst of calls, a break, and the tick where the
-trace wakes up right beside the break's length. Figures from the three.js scene graph, in degrees
-from the XR camera (headset_figures.py).
+A checkout that waits 15 s on a proxy timeout (a burst of calls, a break, and the tick where the
+trace wakes up right beside the break's length), and two breaks a moment apart (one length for
+both, between ticks). Figures from the three.js scene graph, in degrees from the XR camera
+(headset_figures.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from tests.browser.headset_figures import headset_figures, summary
 from tests.browser.helpers import next_frames
 from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset
-from tests.generated_traces import burst_then_wait_store
+from tests.generated_traces import burst_then_wait_store, spans_batch, store_of
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +26,22 @@ def meets(a: dict, b: dict) -> bool:
     return a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
 
 
-def test_ticks_and_break_lengths_keep_their_angle_clear_of_each_other_names_and_bars(vrmon_server, open_app, server_snapshot, page):
+SECOND = 1_000_000
+CASES = {
+    "a checkout waiting 15 s": burst_then_wait_store,
+    "breaks a moment apart": lambda: store_of(spans_batch([1_000, 5 * SECOND], [200_000, 15 * SECOND], [None, None], [7, 8])),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_ticks_and_break_lengths_keep_their_angle_clear_of_each_other_names_and_bars(case, vrmon_server, open_app, server_snapshot, page):
     page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(),
-                            store=burst_then_wait_store(), host_metrics=False)
+                            store=CASES[case](), host_metrics=False)
     page.wait_for_function("() => document.querySelector('[scene-labels]').getObject3D('labels')")
     next_frames(page)
     figures = headset_figures(page)
     ruler = figures["ruler"]
-    print(f"\n{summary(figures)}\nruler: " + ", ".join(f"{r['text']!r} {r['degrees']:.2f}°" for r in ruler))
+    print(f"\n{case}: {summary(figures)}\nruler: " + ", ".join(f"{r['text']!r} {r['degrees']:.2f}°" for r in ruler))
 
     kinds = {r["kind"] for r in ruler}
     assert kinds == {"tick", "break"}, ruler  # the trace has a break, and ticks either side of it

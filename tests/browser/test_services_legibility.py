@@ -193,8 +193,12 @@ MARKERS_AS_MARKS_JS = """(on) => {
 def test_a_small_service_graph_fills_the_view_with_every_name_read(vrmon_server, page, tmp_path, fixture, n_services):
     page.goto(vrmon_server([f"fixtures/{fixture}"], scene="services") + "/")
     marks, labels, figures, names = framed_with_every_name(page)
-    shot = shots(tmp_path) / f"services-{n_services}.png"
-    read = names_read(read_3d_view(page, shot), names)
+    require_tesseract()
+    shot = screenshot_3d_view(page, shots(tmp_path) / f"services-{n_services}.png")
+    # Each name read where it is drawn: particles flow along the links, and one passing beside a
+    # name as the screenshot was taken garbled a read of the whole view at once (mythical-requester,
+    # placed above its link, in 1 of 4 runs on 2026-11-30).
+    read = sorted(label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)) if text == letters_and_digits(label["text"]))
     print(f"\n{fixture}: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
           f"names {names}, read {read}, {figures}")
     assert marks["marks"] == n_services

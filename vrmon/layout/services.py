@@ -263,7 +263,11 @@ FIT_FLAT = 0.3
 def _turned_to_fit(pos: np.ndarray, rooms: NameRooms | None) -> np.ndarray:
     """A first layout turned so its spheres' box fills most of the reference view (NameRooms'
     scale): a chain of two or three services lying down is a thin line across the view, framed
-    small; turned along the view's diagonal it is framed larger, its spheres and names with it."""
+    small; turned along the view's diagonal it is framed larger, its spheres and names with it.
+    The scale leaves the names out: the viewer puts a chain's names inward, between its spheres
+    (a name goes where it does not widen the picture), so they take none of the view's width, and
+    counting it turned a chain with long names steeply up, framed at 27.5 % of a 1280x720 view
+    (40.5 % now)."""
     if rooms is None or len(pos) < 2:
         return pos
     extent = np.ptp(pos, axis=0) + 2 * rooms.radius.max()
@@ -277,7 +281,7 @@ def _turned_to_fit(pos: np.ndarray, rooms: NameRooms | None) -> np.ndarray:
     # pixels per unit, x and y, at the scale the spheres are framed with their error markers
     marked = np.flatnonzero(rooms.marker)
     tips = turned[:, marked] + np.stack([np.zeros(len(marked)), rooms.marker[marked]], axis=1)[None]
-    px = np.array([rooms.scale_of(np.concatenate([candidate, tip])) for candidate, tip in zip(turned, tips)])
+    px = np.array([rooms.scale_of(np.concatenate([candidate, tip]), names=False) for candidate, tip in zip(turned, tips)])
     area = np.prod((hi - lo) * px, axis=1)
     flat = int(np.argmin(np.abs(FIT_TURNS)))
     best = int(np.argmax(area))
@@ -318,7 +322,9 @@ class NameRooms:
     marker: np.ndarray  # (n,) units from a node's centre to the tip of its error marker (0: no errors)
     node_half: float  # half the side of the box a node keeps clear of names, in units …
     clear_px: float  # … plus this many pixels (a node on screen is a little larger, its error marker above it)
-    scale_of: Callable[[np.ndarray], tuple[float, float]]  # pixels per unit in x and in y
+    # pixels per unit in x and in y for positions so far; with names=False as if no name reached
+    # right of the rightmost node
+    scale_of: Callable[..., tuple[float, float]]
 
     def frozen(self, pos: np.ndarray) -> NameRooms:
         """These rooms at the scale of `pos`, no longer following the graph's size."""
@@ -505,10 +511,10 @@ def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState,
     px[named, 1] = NAME_PX["height"]
     radius = _scale(np.sqrt(graph.spans.astype(np.float64)), p.node_min, p.node_max) / 2
 
-    def scale_of(pos: np.ndarray) -> tuple[float, float]:
+    def scale_of(pos: np.ndarray, names: bool = True) -> tuple[float, float]:
         unit = state.metres_per_unit or first_unit(pos, p)
         metres = (np.ptp(pos, axis=0) + p.node_max) * unit * np.array([p.stretch, 1.0])
-        return tuple(reference_px_per_metre(*metres, px[:, 0].max(), view) * unit * np.array([p.stretch, 1.0]))
+        return tuple(reference_px_per_metre(*metres, px[:, 0].max() if names else 0.0, view) * unit * np.array([p.stretch, 1.0]))
 
     marker = np.where(graph.errors > 0, radius * (1 + 2 * MARKER_REACH), 0.0)
     return NameRooms(px, radius, marker, p.node_max / 2, NAME_PX["clear"], scale_of)

@@ -71,6 +71,7 @@ class Overview:
     fold_us: float = 0.0  # the fold's threshold: subtrees shorter than this are summaries
     packing: Packing | None = None  # the bars' tracks in their lanes, to carry on as the trace grows
     folds: list[dict] | None = None  # per summary on a row of its own, the histogram drawn on it (fold_histograms)
+    focus: Focus | None = None  # the time refined in front of a headset viewer, and the fold that holds elsewhere
 
 
 def overview_layout(store, trace: int | None, p: WaterfallParams, detail: DetailLevel = DetailLevel(),
@@ -91,11 +92,10 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     if previous is not None and axis.zoomed and len(previous.rows) <= p.span_rows < n:
         previous = None  # its fold did not follow the window: it cannot be extended into one that does
     focus = focus_of(b, axis, detail, within, overview_p)
-    if focus is not None:
-        # finer only in front of a headset viewer; its two thresholds move as a live trace grows: folded anew
-        within, previous_fold = focus, None
-    else:
-        previous_fold = previous
+    within = focus if focus is not None else within
+    # finer only in front of a headset viewer: a fold made with another criterion (the overview's
+    # fold elsewhere moved as the trace grew) cannot be extended into this one
+    previous_fold = previous if previous is not None and same_focus(previous.focus, focus) else None
     fold_us, c, unchecked = folded(b, axis, detail, within, min_us, p, previous_fold)
     before = previous.packing if previous is not None else None
     shown, held, item_start, item_end, packing = bars(b, axis, c, min_us, before)
@@ -135,7 +135,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     # spans that all start and end at one instant (zero-length spans): a trace without a time axis
     instant = span_rows and n > 0 and float(end.max()) <= float(start.min())
     if not n or not len(shown):
-        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing)
+        return Overview(Layout(nodes=Nodes.empty()), (0.0,) * 6, rows, c, warp, axis, None, b.serial, fold_us, packing, focus=focus)
 
     gap = LANE_GAP * p.lane_height
     lane_top = p.floor + band.sum() + gap * (len(band) - 1) - np.concatenate([[0.0], np.cumsum(band + gap)[:-1]])
@@ -238,7 +238,7 @@ def overview_layout(store, trace: int | None, p: WaterfallParams, detail: Detail
     frame = (label_x - name_room - 0.3 * p.lane_height, bottom, bounds[2], right, top, bounds[5])
     folds = fold_histograms(b, c, held, summary_start, summary_end, axis, p) if own_rows else None
     return Overview(Layout(nodes=nodes, labels=labels, bounds=bounds), frame, rows, c, warp, axis, b.strip, b.serial, fold_us, packing,
-                    folds)
+                    folds, focus)
 
 
 def summary_bands(color: np.ndarray, first: int) -> np.ndarray:
@@ -297,6 +297,11 @@ def focus_of(b: TraceBasis, axis: Axis, detail: DetailLevel, within: Reaching | 
     outside_us = size_fold(b, axis, fold_candidates(b, axis, overview_p), within, axis.span * overview_p.min_bar / overview_p.width,
                            overview_p)
     return Focus(b.extent, lo, hi, outside_us, within)
+
+
+def same_focus(a: Focus | None, b: Focus | None) -> bool:
+    """Whether two views fold by the same criterion in front of the viewer (their windows aside)."""
+    return (a is None) == (b is None) and (a is None or (a.lo, a.hi, a.outside_us) == (b.lo, b.hi, b.outside_us))
 
 
 def fold_candidates(b: TraceBasis, axis: Axis, p: WaterfallParams, focus: Focus | None = None) -> list[float]:

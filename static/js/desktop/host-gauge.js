@@ -36,6 +36,14 @@ AFRAME.registerComponent("host-gauge", {
     return this.data.gauge.hidden ? 0 : this.cores;
   },
 
+  /** The canvas's pixels: its CSS size at the screen's ratio, so the bars stay sharp-edged on a HiDPI screen. */
+  sizeCanvas() {
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(this.canvas.clientWidth * ratio), height = Math.round(this.canvas.clientHeight * ratio);
+    if (width > 0 && (this.canvas.width !== width || this.canvas.height !== height)) Object.assign(this.canvas, { width, height });
+    return this.canvas;
+  },
+
   render() {
     const metrics = this.system.metrics;
     const inHeadset = Boolean(this.el.sceneEl.renderer?.xr.isPresenting);
@@ -44,8 +52,8 @@ AFRAME.registerComponent("host-gauge", {
     if (this.data.gauge.hidden) return;
     const cpu = metrics.cpu;
     this.cores = cpu.length;
+    const { width, height } = this.sizeCanvas();
     const ctx = this.canvas.getContext("2d");
-    const { width, height } = this.canvas;
     ctx.clearRect(0, 0, width, height);
     const slot = width / cpu.length;
     let total = 0;

@@ -5,8 +5,8 @@
 // In a headset the waterfall's labels keep at least HEADSET_DEGREES of visual angle however far
 // they are (the shader grows a quad that would look smaller), each only as far as its neighbours
 // leave room (growthRoom): lane names grow leftwards from their right end; the time ruler grows
-// downwards from its top as one block, its row of ticks over its row of idle breaks' lengths, so
-// nothing reaches into the bars and a break's length stays under the ticks beside it.
+// downwards from its top, its row of ticks over its row of idle breaks' lengths, so nothing
+// reaches into the bars and a break's length stays under the ticks beside it.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
 import { LETTER_SHARE, PAD_PX, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
@@ -215,10 +215,11 @@ AFRAME.registerComponent("scene-labels", {
 
 /**
  * How much each label may grow (≥ 1) before its letters would reach a neighbour's: the names in
- * the left column (lane, fold) by the gap to the names above and below; the ruler's labels all
- * alike (they grow as one block, see rulerTopOf), as far as the closest two ticks, or the closest
- * two breaks' lengths on the row under them, leave room. Labels of other kinds (or other layouts)
- * stay as they are.
+ * the left column (lane, fold) by the gap to the names above and below; the ruler's ticks by the
+ * gap to the ticks beside them, and the breaks' lengths on the row under them by the gap to the
+ * breaks beside them. A break's length moves down as the ticks over it grow (see rulerTopOf), so
+ * a tick over one (as wide as each may grow) grows no more than it. Labels of other kinds (or
+ * other layouts) stay as they are.
  */
 export function growthRoom(labels, heights, widths, growing) {
   const rooms = new Float32Array(labels.length).fill(1);
@@ -239,16 +240,20 @@ export function growthRoom(labels, heights, widths, growing) {
   room(column, 1, (i) => heights[i] * LETTER_SHARE);
   room(ticks, 0, (i) => widths[i]);
   room(breaks, 0, (i) => widths[i]);
-  const ruler = ticks.concat(breaks);
-  const least = Math.min(...ruler.map((i) => rooms[i]));
-  for (const i of ruler) rooms[i] = least;
+  for (const b of breaks) {
+    for (const t of ticks) {
+      const reach = (widths[t] * rooms[t] + widths[b] * rooms[b]) / 2;
+      if (Math.abs(labels[t].pos[0] - labels[b].pos[0]) < reach) rooms[t] = Math.min(rooms[t], rooms[b]);
+    }
+  }
   return rooms;
 }
 
 /**
  * Metres up to the top of the ruler's row of ticks (each tick's text stands on its anchor, a
- * break's length hangs under that row). Growing alike from there, a break's length moves down as
- * the ticks over it grow and stays clear of them. No ticks: the top of the breaks' row.
+ * break's length hangs under that row). Growing from there (as the ticks do from their tops), a
+ * break's length moves down as the ticks over it grow and stays clear of them. No ticks: the top
+ * of the breaks' row.
  */
 export function rulerTopOf(labels, heights) {
   let top = -Infinity, breaksTop = -Infinity;

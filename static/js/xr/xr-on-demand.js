@@ -23,6 +23,11 @@ AFRAME.registerSystem("xr-on-demand", {
     this.el.enterVR = (useAR, useOfferSession) => (useOfferSession && !navigator.xr?.offerSession
       ? enterVR(useAR, useOfferSession)
       : this.load().then(() => enterVR(useAR, useOfferSession)));
+    // F frames the selection here; A-Frame's own F shortcut would also enter VR (fullscreen on a
+    // desktop), and its exit-vr then framed the whole view again. index.html cannot turn it off:
+    // A-Frame 1.8 sets the scene's keyboard-shortcuts to its defaults while it sets up the
+    // renderer, over the page's value. Esc still leaves VR.
+    this.el.setAttribute("keyboard-shortcuts", "enterVR", false);
     this.el.addEventListener("vrmon-nodes", () => {
       if (!navigator.xr) return;
       const check = () => navigator.xr.isSessionSupported("immersive-vr").then((yes) => yes && this.load(), () => {});
