@@ -4,7 +4,9 @@ them laid out to fit it instead, so the camera frames them as large there as on 
 
 A page's aspect (width over height) is rounded to a few steps, so viewers whose pages have about
 the same shape share one view (the hub encodes each of its frames once for all of them), and a
-page at least WIDE as wide as tall gets the preset's own layout (`None`). Pure functions, no I/O.
+page at least WIDE as wide as tall gets the preset's own layout (`None`). The waterfall and the
+wall take it as other params (below); the services graph takes the aspect itself (it stands
+upright: layout/services.py). Pure functions, no I/O.
 """
 
 from __future__ import annotations
