@@ -421,9 +421,12 @@ def _separate(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distanc
 def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Sequence[DependencyLink] = (),
                     aspect: float | None = None) -> Layout:
     """The graph for a page of `aspect` (layout/page_shape.py; None: a screen's shape). On a page
-    taller than wide it stands upright, unstretched, its names' room measured on a page of that shape."""
+    taller than wide it stands upright, unstretched, its names' room measured on a page of that
+    shape, and room kept for half as many names again (names stack down a tall page: at 600×900,
+    25 of 40 names read with the graph laid out wide, 30 upright, 33 with room for 30 of them; room
+    for all 40 spread the graph until its spheres were under 2 px)."""
     if aspect is not None:
-        p = replace(p, stretch=1.0)  # the room a side panel takes is the page's height there
+        p = replace(p, stretch=1.0, named=p.named * 3 // 2)
     graph = service_graph(store, extra_links)
     n = len(graph.services)
     if not n:
