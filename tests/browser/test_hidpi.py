@@ -61,6 +61,13 @@ def test_the_3d_view_and_the_first_picture_draw_at_the_screens_ratio_within_a_4k
     assert len(offsets) == 40 and max(offsets) < 1.0
 
     if ratio == dpr:  # the screenshot has the view's pixels: the picture against the 3D view, pixel for pixel
+        # (first, with the overlays on: the top bar's service filter says "all services" whole; it
+        # was cut to "all servic" under its arrow)
+        box = page.locator("#span-search select").bounding_box()
+        page.screenshot(path=tmp_path / "bar.png")
+        [text] = ocr_boxes(tmp_path / "bar.png", [{"x0": box["x"] * dpr, "y0": box["y"] * dpr,
+                                                   "x1": (box["x"] + box["width"]) * dpr, "y1": (box["y"] + box["height"]) * dpr}])
+        assert "allservices" in text, text
         page.add_style_tag(content=".overlay, .a-enter-vr { visibility: hidden !important; }")
         page.evaluate("document.querySelectorAll('[after-first-frame]').forEach((el) => { el.object3D.visible = false; })")
         next_frames(page)

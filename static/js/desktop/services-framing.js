@@ -10,7 +10,7 @@
 // beside it. Where no size fits them all (a narrow page with the panel open), fewer will do; the
 // rest show where they can, or when pointed at, as a big graph's other names do.
 import { markersTop } from "../scene/error-markers.js";
-import { OUTLINE_MARGIN } from "../scene/selection-outline.js";
+import { ringDiameter } from "../scene/selection-outline.js";
 
 const FRAMED_NAMES = 20; // as many as the layout keeps room for beside their spheres (services.py's `named`)
 const SPARE_PX = 20; // between the content (spheres and names) and the free part's edges: nothing touches them
@@ -42,7 +42,7 @@ export function spheresBox(nodes) {
     biggest = Math.max(biggest, size[row * 3]);
     for (let k = 0; k < 3; k++) {
       // (the outline is a ring in the graph's plane: across and up only)
-      const half = (size[row * 3 + k] + (k < 2 ? OUTLINE_MARGIN : 0)) / 2;
+      const half = (k < 2 ? ringDiameter(size[row * 3 + k]) : size[row * 3 + k]) / 2;
       box[k] = Math.min(box[k], pos[row * 3 + k] - half);
       box[k + 3] = Math.max(box[k + 3], pos[row * 3 + k] + half);
     }

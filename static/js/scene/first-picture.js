@@ -11,7 +11,7 @@
 // any other first view waits for A-Frame as before.
 import { FLAG, decodeServerFrame } from "../data/protocol.js";
 import { viewInsets } from "../desktop/view-insets.js";
-import { PITCH_DEGREES, framedPose, waterfallFraming } from "./framing.js";
+import { PITCH_DEGREES, nearestFramedPose, waterfallFraming } from "./framing.js";
 import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
 import { breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
 import { breakXs } from "../data/time-axis.js";
@@ -167,12 +167,13 @@ export function drawFirstPicture(frame, canvas, setup) {
 
 /** The camera camera-navigation frames this scene with, as a projection to CSS pixels. */
 function viewOf(scene, canvas, width, height, { fov, lights }) {
-  const insets = viewInsets(canvas, {
+  const overlays = {
     left: document.getElementById("trace-list"), right: document.getElementById("span-panel"),
     top: document.getElementById("topbar"), bottom: document.getElementById("bottombar"),
-  });
+  };
   const [bounds, labelRoom, margin] = waterfallFraming(scene);
-  const { eye, pitch } = framedPose({ bounds, labelRoom, margin, fov, width, height, insets, pitchDegrees: PITCH_DEGREES.waterfall });
+  const { eye, pitch, insets } = nearestFramedPose({ bounds, labelRoom, margin, fov, width, height, pitchDegrees: PITCH_DEGREES.waterfall },
+    (cornerAbove) => viewInsets(canvas, overlays, { cornerAbove }));
   const focal = 1 / Math.tan((fov * Math.PI) / 360);
   const cos = Math.cos(pitch), sin = Math.sin(pitch);
   return {

@@ -12,7 +12,7 @@ import { InstanceFades } from "./instance-fades.js";
 import { grownCapacity, instancedMesh } from "./instanced-mesh.js";
 import { listen } from "../listen.js";
 import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
-import { OUTLINE_MARGIN } from "./selection-outline.js";
+import { OUTLINE_MARGIN, ringDiameter } from "./selection-outline.js";
 
 const THREE = AFRAME.THREE;
 const YAW_TO_RADIANS = Math.PI / 32767;
@@ -311,9 +311,11 @@ AFRAME.registerComponent("span-instances", {
     if (row === undefined) return;
     const { pos, size, yaw } = this.system.nodes;
     const i = row * 3;
-    this.outline.geometry = this.system.scene?.layout === "services" ? this.ringOutline : this.boxOutline;
+    const ring = this.system.scene?.layout === "services";
+    this.outline.geometry = ring ? this.ringOutline : this.boxOutline;
     this.outline.position.set(pos[i], pos[i + 1], pos[i + 2]);
-    this.outline.scale.set(size[i] + OUTLINE_MARGIN, size[i + 1] + OUTLINE_MARGIN, size[i + 2] + OUTLINE_MARGIN);
+    if (ring) this.outline.scale.setScalar(ringDiameter(size[i]));
+    else this.outline.scale.set(size[i] + OUTLINE_MARGIN, size[i + 1] + OUTLINE_MARGIN, size[i + 2] + OUTLINE_MARGIN);
     this.outline.rotation.set(0, yaw[row] * YAW_TO_RADIANS, 0);
   },
 
