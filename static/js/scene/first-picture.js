@@ -235,7 +235,11 @@ function drawMarks(ctx, view, { nodes, scene }) {
     view.projectInto(point, screen);
     return screen;
   };
-  for (const [, row, marker] of shapes) {
+  // Bars' sides, tops and bottoms first, then their fronts (and the markers), each far to near: a
+  // bar's side painted after its neighbour's front would show as a dark seam across it where
+  // bars abut (the 3D view's depth test hides it behind that front).
+  for (const fronts of [false, true]) for (const [, row, marker] of shapes) {
+    if (marker && !fronts) continue;
     const i = row * 3;
     const [x, y, z, sx, sy, sz] = marker
       ? [markers[row * 4], markers[row * 4 + 1], markers[row * 4 + 2], markers[row * 4 + 3], markers[row * 4 + 3] * 1.4, markers[row * 4 + 3]]
@@ -245,6 +249,7 @@ function drawMarks(ctx, view, { nodes, scene }) {
       const [c0x, c0y, c0z] = corners[0];
       // faces the eye: (n / scale) · (eye − a point of the face) > 0
       if ((nx / sx) * (ex - x - c0x * sx) + (ny / sy) * (ey - y - c0y * sy) + (nz / sz) * (ez - z - c0z * sz) <= 0) return;
+      if (!marker && (nz === 1) !== fronts) return;
       if (marker) {
         ctx.fillStyle = markerFills[face];
       } else {
