@@ -22,6 +22,7 @@ import numpy as np
 from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
+from vrmon.layout.page_shape import page_aspect
 from vrmon.layout.services import SERVICE_NODE_BASE
 from vrmon.layout.trace_basis import TraceBases
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
@@ -41,6 +42,7 @@ from vrmon.protocol import (
     Resync,
     Reveal,
     Select,
+    Shape,
     SwitchScene,
     WatchFindings,
     Zoom,
@@ -96,6 +98,7 @@ class Viewer:
     ranks: bool = False  # colours spans by duration percentile: gets `ranks` after each view change
     looking_up: Reveal | None = None  # a reveal of a trace the live sources are asked for, until it comes or another move
     pending_details: int = 0  # DetailsReply frames in the queue
+    aspect: float | None = None  # its page's shape as the layouts take it (layout/page_shape.py): every view it joins has it
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
@@ -192,8 +195,9 @@ class Hub:
 
     # -- viewers --------------------------------------------------------------------------
 
-    def connect(self) -> Viewer:
-        viewer = Viewer(self.queue_size)
+    def connect(self, aspect: float | None = None) -> Viewer:
+        """A new viewer, on the default view laid out for its page's `aspect` (width over height, validated)."""
+        viewer = Viewer(self.queue_size, aspect=page_aspect(aspect))
         self.viewers.add(viewer)
         self._join(viewer, self.default_key)
         # Every source's state, healthy ones included: a viewer that connects after a recovery
@@ -210,6 +214,7 @@ class Hub:
         self.viewers.discard(viewer)
 
     def _join(self, viewer: Viewer, key: ViewKey) -> None:
+        key = replace(key, aspect=viewer.aspect)
         self._leave(viewer)
         channel = self._channel(key)
         channel.viewers.add(viewer)
@@ -243,7 +248,7 @@ class Hub:
         channel = self.channels.get(key)
         if channel is None:
             catalog = [{"name": p.name, "layout": p.layout, "description": p.description} for p in self.presets.values()]
-            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page, self.bases)
+            view = SceneView(self.store, self.presets[key.scene], key.trace, catalog, key.detail, key.page, self.bases, key.aspect)
             if self.dependency_links:
                 view.set_dependency_links(self.dependency_links)
                 view.refresh()  # drawn in the first snapshot already
@@ -317,6 +322,17 @@ class Hub:
             self._zoom(viewer, window=message.window)
         elif isinstance(message, Nearer):
             self._zoom(viewer, nearer=message.steps, around=message.around)
+        elif isinstance(message, Shape):
+            self._reshape(viewer, page_aspect(message.aspect))
+
+    def _reshape(self, viewer: Viewer, aspect: float | None) -> None:
+        """The viewer's page changed shape: its view laid out for the new one, or, where that lays
+        it out the same, its view again (either way a snapshot: the viewer frames the resized page at it)."""
+        if aspect == viewer.aspect:
+            self.handle(viewer, Resync())
+            return
+        viewer.aspect = aspect
+        self._join(viewer, viewer.channel.key)
 
     def _send_ranks(self, viewer: Viewer) -> None:
         """The percentile rank of each span of the viewer's view, if it colours by them."""
@@ -370,7 +386,7 @@ class Hub:
         except ProtocolError:
             self._join(viewer, ViewKey(waterfall, trace, base))  # the trace at least, then why not the span
             raise
-        key = ViewKey(waterfall, trace, base)
+        key = ViewKey(waterfall, trace, base, aspect=viewer.aspect)
         probe = self._channel(key)
         if not all(probe.view.has_node(uid) for uid in uids):  # folded: open the summaries above them
             if not probe.viewers and probe.key not in (current, self.default_key):

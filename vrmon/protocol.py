@@ -306,6 +306,13 @@ class Nearer:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """The shape of the viewer's page: its width over its height (the layouts fit tall pages)."""
+
+    aspect: float
+
+
+@dataclass(frozen=True)
 class Filter:
     """The viewer's search, so the server can count matches among the spans it folded."""
 
@@ -318,6 +325,7 @@ class Filter:
 
 MAX_DETAIL_DEPTH = 10_000
 MAX_NEARER = 4  # a sixteenth of the overview's distance: about 14 cm from a picture framed at 2.2 m
+ASPECTS = (0.05, 20.0)  # a page's width over its height, least and most: anything else is not a page
 
 
 @dataclass(frozen=True)
@@ -371,8 +379,8 @@ class Compare:
     b: str
 
 
-ClientMessage = (Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Nearer | Filter | ReplayRequest | Reveal | Colour
-                 | Compare)
+ClientMessage = (Select | Resync | SwitchScene | WatchFindings | Expand | Detail | Zoom | Nearer | Shape | Filter | ReplayRequest | Reveal
+                 | Colour | Compare)
 
 
 def select_frame(node_id: int) -> bytes:
@@ -429,6 +437,10 @@ def nearer_frame(steps: int, around: tuple[float, float] | None = None) -> bytes
     return encode_frame({"type": "nearer", "steps": steps, "around": list(around) if around is not None else None})
 
 
+def shape_frame(aspect: Any) -> bytes:
+    return encode_frame({"type": "shape", "aspect": aspect})
+
+
 def filter_frame(text: str = "", service: str = "", min_duration_us: float = 0, errors_only: bool = False,
                  operation: str = "") -> bytes:
     return encode_frame({"type": "filter", "text": text, "service": service, "operation": operation,
@@ -474,6 +486,22 @@ def colour_request_frame(by: str) -> bytes:
     return encode_frame({"type": "colour", "by": by})
 
 
+def page_aspect_query(text: str) -> float:
+    """The page's aspect the viewer socket's `aspect` query gives (`/ws?aspect=0.667`), as `page_aspect_of`."""
+    try:
+        value: Any = float(text) if len(text) <= 16 else text
+    except ValueError:
+        value = text
+    return page_aspect_of(value)
+
+
+def page_aspect_of(value: Any) -> float:
+    """A page's aspect as a `shape` frame gives it: a number within ASPECTS, else a ProtocolError."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not ASPECTS[0] <= value <= ASPECTS[1]:
+        raise ProtocolError(f"shape: 'aspect' must be a number between {ASPECTS[0]:g} and {ASPECTS[1]:g} (the page's width over its height)")
+    return float(value)
+
+
 def parse_client_message(data: bytes | str) -> ClientMessage:
     """Validate one viewer → server frame; raises ProtocolError with a message for the viewer."""
     if isinstance(data, str):
@@ -500,6 +528,8 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
             raise ProtocolError(f"nearer: 'steps' must be an integer between 0 and {MAX_NEARER}")
         around = _window(frame.get("around"), "nearer: 'around'")
         return Nearer(steps, around if steps else None)  # at the overview's distance nothing is nearer
+    if kind == "shape":
+        return Shape(page_aspect_of(frame.get("aspect")))
     if kind == "resync":
         return Resync()
     if kind == "scene":

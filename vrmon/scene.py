@@ -13,6 +13,7 @@ import numpy as np
 
 from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
+from vrmon.layout.page_shape import wall_for_page, waterfall_for_page
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout, shared_prefix
 from vrmon.layout.trace_basis import TraceBases, trace_state
 from vrmon.layout.wall import wall_layout, wall_pages
@@ -35,18 +36,30 @@ class ViewKey:
     trace: int | None  # trace code; None = the scene's own choice
     detail: DetailLevel = DetailLevel()  # the waterfall's folds the viewer opened or chose
     page: int = 0  # the wall's page of traces (0 = the newest); 0 in the other scenes
+    aspect: float | None = None  # the viewer's page shape as the layouts take it (layout/page_shape.py; None: wide)
+
+
+def for_page(preset: ScenePreset, aspect: float | None) -> Any:
+    """The preset's params for a page of `aspect` (None: as the preset gives them)."""
+    if preset.layout == "waterfall":
+        return waterfall_for_page(preset.params, aspect)
+    if preset.layout == "wall":
+        return wall_for_page(preset.params, aspect)
+    return preset.params
 
 
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
                  catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel(), page: int = 0,
-                 bases: TraceBases | None = None) -> None:
+                 bases: TraceBases | None = None, aspect: float | None = None) -> None:
         self.store = store
         self.bases = bases or TraceBases(store)  # what every view of a trace shares (the hub's, for all its views)
         self.detail = detail
         self.page = page  # the wall's page asked for; shown clamped to the pages there are
         self.catalog = catalog or []  # every scene a viewer can switch to: {name, layout, description}
         self.preset = preset
+        self.aspect = aspect
+        self.params = for_page(preset, aspect)  # the preset's params, laid out for the viewers' page shape
         self.requested_trace = trace
         self.trace = trace
         self.seq = 0
@@ -75,9 +88,9 @@ class SceneView:
         store = self.store
         layout = self.preset.layout
         if layout == "wall":
-            return wall_layout(store, self.preset.params, self.page)
+            return wall_layout(store, self.params, self.page)
         if layout == "services":
-            return services_layout(store, self.preset.params, self._graph_state, self.dependency_links)
+            return services_layout(store, self.params, self._graph_state, self.dependency_links, self.aspect)
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
         if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
             self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another
@@ -85,7 +98,7 @@ class SceneView:
         key = (self.trace, *(trace_state(store, self.trace) if self.trace is not None else ()))
         if self._overview is None or key != self._overview_key:
             previous = self._overview if self._overview_key[:1] == key[:1] else None  # the same trace, grown
-            self._overview = overview_layout(store, self.trace, self.preset.params, self.detail, self.bases, previous)
+            self._overview = overview_layout(store, self.trace, self.params, self.detail, self.bases, previous)
             self._overview_key = key
         return self._overview.layout
 
@@ -111,21 +124,21 @@ class SceneView:
             "detail": self._detail_info(),
             "scenes": self.catalog,
             # service code → colour is palette[code % len(palette)], the same rule as the layouts'
-            "palette": list(self.preset.params.service_colors),
+            "palette": list(self.params.service_colors),
         }
         if self.preset.layout == "waterfall" and self._overview is not None:
             # the time axis across the picture (to zoom around the pointer) and the whole trace's strip
-            info["axis"] = self._overview.axis.to_wire(self._overview.warp, self.preset.params.width)
+            info["axis"] = self._overview.axis.to_wire(self._overview.warp, self.params.width)
             if self._overview.strip is not None:
                 info["strip"] = self._overview.strip
             if self._overview.folds:  # the histograms drawn on summaries' own rows (scene/fold-histograms.js)
                 info["folds"] = self._overview.folds
         if self.preset.layout == "services":
-            info["error_scale"] = error_scale(self.preset.params)
+            info["error_scale"] = error_scale(self.params)
             # the prefix most names share, which the viewer shows once (services.shared_prefix)
             info["names_prefix"] = shared_prefix([store.services.names[code] for code in np.unique(layout.nodes.service)])
         if self.preset.layout == "wall":
-            pages = wall_pages(store, self.preset.params)
+            pages = wall_pages(store, self.params)
             info.update(page=min(self.page, pages - 1), pages=pages)
         return info
 

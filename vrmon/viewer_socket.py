@@ -22,8 +22,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub, Viewer
-from vrmon.protocol import (Colour, Compare, Detail, Expand, Filter, Nearer, ReplayRequest, Resync, Reveal, Select, SwitchScene,
-                            WatchFindings, Zoom, error_frame, parse_client_message)
+from vrmon.protocol import (Colour, Compare, Detail, Expand, Filter, Nearer, ReplayRequest, Resync, Reveal, Select, Shape, SwitchScene,
+                            WatchFindings, Zoom, error_frame, page_aspect_query, parse_client_message)
 
 log = logging.getLogger("vrmon")
 
@@ -62,7 +62,7 @@ RATES: dict[str, tuple[float, int]] = {
     "zoom": (10.0, 20),  # each lays out the shown trace for a time window or distance (the client sends one at a time)
 }
 _KIND = {Select: "select", WatchFindings: "findings", SwitchScene: "scene and resync", Resync: "scene and resync",
-         Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Nearer: "zoom", Filter: "filter", ReplayRequest: "replay",
+         Expand: "scene and resync", Detail: "scene and resync", Zoom: "zoom", Nearer: "zoom", Shape: "zoom", Filter: "filter", ReplayRequest: "replay",
          Reveal: "scene and resync", Colour: "filter", Compare: "scene and resync"}
 
 
@@ -93,7 +93,17 @@ def viewer_endpoint(hub: Hub, max_viewers: int,
 
 
 async def _serve(ws: WebSocket, hub: Hub) -> None:
-    viewer = hub.connect()
+    # the page's shape comes with the socket (`/ws?aspect=0.67`), so its first snapshot fits the
+    # page already (the first picture is drawn from it); a hostile one is refused and the viewer
+    # gets the wide layout
+    refused = None
+    try:
+        aspect = page_aspect_query(ws.query_params["aspect"]) if "aspect" in ws.query_params else None
+    except ProtocolError as exc:
+        aspect, refused = None, exc
+    viewer = hub.connect(aspect)
+    if refused is not None:
+        viewer.offer(error_frame(str(refused)))
     sender = asyncio.create_task(_send_frames(ws, viewer))
     try:
         await _receive_requests(ws, hub, viewer)

@@ -37,6 +37,7 @@ import "./desktop/timeline.js";
 import "./desktop/files-in-time.js";
 import "./desktop/empty-state.js";
 import "./desktop/selection-clearance.js";
+import "./desktop/page-shape.js";
 import "./desktop/detail-controls.js";
 import "./desktop/findings-panel.js";
 import "./desktop/colour-key.js";

@@ -57,7 +57,10 @@ def rgb(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
 
-def test_the_first_picture_is_drawn_before_aframe_and_is_the_picture_the_3d_view_then_shows(vrmon_server, open_app, page):
+# and on a portrait page, laid out for its shape (layout/page_shape.py) and framed below the folded list's button
+@pytest.mark.parametrize("size", [(1280, 720), (600, 900)])
+def test_the_first_picture_is_drawn_before_aframe_and_is_the_picture_the_3d_view_then_shows(vrmon_server, open_app, page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     page.add_init_script(WATCH_PICTURE)
     open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
     page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null")

@@ -97,8 +97,9 @@ def test_on_a_narrow_page_the_trace_list_starts_folded_and_the_waterfall_reads(v
         page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=30_000)
         assert page.evaluate(LIST_FOLDED), f"the trace list is open on a {width} px page"
         if width < 1024:
-            # at 800 px the waterfall is as wide as the page and its names are 11 px: not yet (the
-            # layout does not know the page's shape). The wall's legend beside its pager and gauge:
+            # a page taller than wide gets a waterfall laid out for its shape (layout/page_shape.py;
+            # before: names 11 px, tests/browser/test_tall_pages.py), and the wall's legend beside its pager and gauge:
+            assert_waterfall_legible(page, tmp_path / f"{width}-load.png")
             page.evaluate("window.vrmon.system.switchScene({scene: 'wall'})")
             page.wait_for_function("window.vrmon.system.scene.layout === 'wall' && window.vrmon.stats().instances > 0"
                                    " && window.vrmon.stats().hostGauge > 0")

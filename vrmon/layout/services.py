@@ -69,6 +69,10 @@ class ServicesParams:
 # (static/js/desktop/services-framing.js; a name on the graph's edge goes inward where it fits),
 # so a name takes fewer metres on screen than the room kept for it: the model errs on the side of room.
 REFERENCE_VIEW_PX = (945.0, 630.0)
+# On a page taller than wide (layout/page_shape.py), the reference is a page of its shape 900 px
+# tall, less its top and bottom bars (a folded trace list keeps the strip above its button).
+TALL_PAGE_PX = 900.0
+BARS_PX = 110.0
 FRAME_NAME_ROOM = 0.05
 # A name's box as static/js/scene/service-labels.js draws it, with a few pixels to spare:
 # 16 px letters (~10 px wide) on a backing 10 px beyond them, 6 px from its node; and the room
@@ -164,12 +168,13 @@ def _peer_calls(store, has_parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.ndarray, movable: np.ndarray,
-                 iterations: int, min_distance: float, rooms: NameRooms | None = None) -> np.ndarray:
+                 iterations: int, min_distance: float, rooms: NameRooms | None = None, upright: bool = False) -> np.ndarray:
     """Fruchterman–Reingold (ideal link length 1) in the plane, with collisions: every moving node
     ends at least `min_distance` from every other. Only `movable` nodes move: the rest stay where
     viewers saw them. With `rooms`, the collision step also keeps every node out of the name boxes
     of the others, and the boxes out of each other, as far as they fit (the distance between
-    nodes is a promise, the name boxes are best effort).
+    nodes is a promise, the name boxes are best effort). A first layout lies down across the view,
+    or stands `upright` for a page taller than wide.
 
     Forces are computed for the moving nodes only (repulsion from every node, attraction along
     the links that touch them), so one new service among n costs O(n) per step, not O(n²).
@@ -212,7 +217,7 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
         if step % 5 == 4:  # every few steps is enough while the graph is still hot
             _separate(pos, moving, give, min_distance, rooms)
     if len(moving) == n:
-        pos = _turned_to_fit(_lying_down(pos), rooms)
+        pos = _turned_to_fit(_lying_down(pos, upright), rooms)
     for _ in range(3):
         # Cooled down: settle what overlap is left, with name boxes of one size (made for the
         # graph's size as it is now; once more if settling made the graph grow).
@@ -234,13 +239,16 @@ def force_layout(n: int, source: np.ndarray, target: np.ndarray, initial: np.nda
     return pos
 
 
-def _lying_down(pos: np.ndarray) -> np.ndarray:
+def _lying_down(pos: np.ndarray, upright: bool = False) -> np.ndarray:
     """A first layout turned so that its longest extent runs across (a screen, and a headset's
-    view, are wider than tall): a chain of services that came out standing up lies down."""
+    view, are wider than tall): a chain of services that came out standing up lies down; or, for
+    a page taller than wide (`upright`), runs up."""
     centred = pos - pos.mean(axis=0)
     _, vectors = np.linalg.eigh(centred.T @ centred)
     major = vectors[:, -1] * (1 if vectors[0, -1] >= 0 else -1)  # a sign of its own: deterministic
     turn = np.array([[major[0], major[1]], [-major[1], major[0]]])
+    if upright:  # a quarter turn more: the longest extent along y
+        turn = np.array([[0.0, -1.0], [1.0, 0.0]]) @ turn
     return centred @ turn.T + pos.mean(axis=0)
 
 
@@ -410,7 +418,15 @@ def _separate(pos: np.ndarray, moving: np.ndarray, give: np.ndarray, min_distanc
     return True
 
 
-def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Sequence[DependencyLink] = ()) -> Layout:
+def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Sequence[DependencyLink] = (),
+                    aspect: float | None = None) -> Layout:
+    """The graph for a page of `aspect` (layout/page_shape.py; None: a screen's shape). On a page
+    taller than wide it stands upright, unstretched, its names' room measured on a page of that
+    shape, and room kept for half as many names again (names stack down a tall page: at 600×900,
+    25 of 40 names read with the graph laid out wide, 30 upright, 33 with room for 30 of them; room
+    for all 40 spread the graph until its spheres were under 2 px)."""
+    if aspect is not None:
+        p = replace(p, stretch=1.0, named=p.named * 3 // 2)
     graph = service_graph(store, extra_links)
     n = len(graph.services)
     if not n:
@@ -429,8 +445,8 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
         initial[i] = (initial[peers].mean(axis=0) if len(peers) else 0.0) + jitter[i]
     if len(fresh):
         iterations = p.iterations if not known.any() else p.warm_iterations
-        rooms = name_rooms(store, graph, p, state)
-        pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.node_max + p.gap, rooms)
+        rooms = name_rooms(store, graph, p, state, aspect)
+        pos = force_layout(n, graph.source, graph.target, initial, ~known, iterations, p.node_max + p.gap, rooms, aspect is not None)
         if not known.any():
             pos -= pos.mean(axis=0)  # a first layout is centred; later ones keep the old centre
     else:
@@ -441,7 +457,7 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
         state.metres_per_unit = first_unit(pos, p)
     layout = _graph_layout(store, graph, pos, p, state.metres_per_unit)
     # The names kept room for reach past the rightmost nodes: the bounds the viewer frames hold them.
-    boxes, _ = name_rooms(store, graph, p, state).boxes(pos)
+    boxes, _ = name_rooms(store, graph, p, state, aspect).boxes(pos)
     reach = float((pos[:, 0] + boxes[:, 0]).max() - pos[:, 0].max()) * p.stretch * state.metres_per_unit
     lo, hi = layout.bounds[:3], layout.bounds[3:]
     return replace(layout, bounds=(*lo, hi[0] + max(reach, 0.0), *hi[1:]))
@@ -484,9 +500,11 @@ def shown_name(name: str, prefix: str) -> str:
     return "…" + name[len(prefix):] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
 
 
-def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState) -> NameRooms:
+def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState, aspect: float | None = None) -> NameRooms:
     """Name boxes for the `named` services with the most spans (the viewer names the biggest
-    nodes first, and the biggest are the busiest), as long as the names are drawn."""
+    nodes first, and the biggest are the busiest), as long as the names are drawn, at the
+    reference view of a page of `aspect`."""
+    view = REFERENCE_VIEW_PX if aspect is None else (TALL_PAGE_PX * aspect, TALL_PAGE_PX - BARS_PX)
     n = len(graph.services)
     named = np.argsort(-graph.spans, kind="stable")[:max(int(p.named), 0)]
     prefix = shared_prefix([store.services.names[int(code)] for code in graph.services])
@@ -499,18 +517,18 @@ def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState)
     def scale_of(pos: np.ndarray, names: bool = True) -> tuple[float, float]:
         unit = state.metres_per_unit or first_unit(pos, p)
         metres = (np.ptp(pos, axis=0) + p.node_max) * unit * np.array([p.stretch, 1.0])
-        return tuple(reference_px_per_metre(*metres, px[:, 0].max() if names else 0.0) * unit * np.array([p.stretch, 1.0]))
+        return tuple(reference_px_per_metre(*metres, px[:, 0].max() if names else 0.0, view) * unit * np.array([p.stretch, 1.0]))
 
     marker = np.where(graph.errors > 0, radius * (1 + 2 * MARKER_REACH), 0.0)
     return NameRooms(px, radius, marker, p.node_max / 2, NAME_PX["clear"], scale_of)
 
 
-def reference_px_per_metre(width: float, height: float, names_px: float) -> float:
+def reference_px_per_metre(width: float, height: float, names_px: float, view: tuple[float, float] = REFERENCE_VIEW_PX) -> float:
     """Pixels a metre of the graph takes at the reference desktop view (see REFERENCE_VIEW_PX: the
     bounds with a share of their width beside them for names and as much again as a margin, fit
     into the free part of the view), when the bounds hold names up to `names_px` wide right of
     the nodes (see services_layout)."""
-    free_w, free_h = REFERENCE_VIEW_PX
+    free_w, free_h = view
     room = 2 * FRAME_NAME_ROOM  # each side, a share of the width
     return min((free_w - names_px) / (width * (1 + 2 * room)), free_h / (height + room * width))
 

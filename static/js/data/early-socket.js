@@ -5,7 +5,9 @@
 // come early (`watch`); they wait here for the vrmon-data system, which takes the socket over
 // (takeEarlySocket in vrmon-data.js) once the scene has loaded.
 (() => {
-  const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  // with the page's shape (data/page-aspect.js), so the first snapshot is laid out to fit it
+  const aspect = Math.min(Math.max(innerWidth / (innerHeight || 1), 0.05), 20).toFixed(3);
+  const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?aspect=${aspect}`);
   socket.binaryType = "arraybuffer";
   const early = { socket, opened: false, closed: false, frames: [], watchers: [] };
   socket.onopen = () => { early.opened = true; };

@@ -150,6 +150,8 @@ export const zoomRequest = (window) => encode({ type: "zoom", window });
 /** How close the viewer sees the waterfall: `steps` times twice as close as the overview's distance (0–4),
  * in front of the time `around` ([from, to] µs from the trace's start; null: all of the picture). */
 export const nearerRequest = (steps, around = null) => encode({ type: "nearer", steps, around });
+/** The page's shape (its width over its height): the server lays scenes out to fit it and answers with a snapshot. */
+export const shapeRequest = (aspect) => encode({ type: "shape", aspect });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
 // folded at the overview, held by the span with node id (id - SUMMARY_BASE).

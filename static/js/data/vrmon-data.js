@@ -16,6 +16,7 @@ import {
   revealRequest, sceneRequest, selectRequest, zoomRequest,
 } from "./protocol.js";
 import { NodeFilter, NO_FILTER } from "./node-filter.js";
+import { socketUrl } from "./page-aspect.js";
 import { NodeTable, indexRows } from "./node-table.js";
 import { HUGE_SCENE_ROWS, SlicedWork, nextRenderingOpportunity, runAtOnce } from "./sliced-work.js";
 
@@ -62,7 +63,7 @@ AFRAME.registerSystem("vrmon-data", {
   // -- connection ------------------------------------------------------------------------
 
   connect() {
-    const url = this.data.url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+    const url = this.data.url || socketUrl();
     const early = takeEarlySocket(this.data.url); // the page's first socket, opened before A-Frame loaded
     const socket = early?.socket ?? new WebSocket(url);
     const handlers = {

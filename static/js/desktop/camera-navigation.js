@@ -10,7 +10,7 @@
 import { bindKeys } from "./keymap.js";
 import { viewInsets } from "./view-insets.js";
 import { frameServices } from "./services-framing.js";
-import { FRAME_MARGIN, NO_PAD, PITCH_DEGREES, WALL_MARGIN, framedPose, waterfallFraming } from "../scene/framing.js";
+import { FRAME_MARGIN, NO_PAD, PITCH_DEGREES, WALL_MARGIN, framedPose, nearestFramedPose, waterfallFraming } from "../scene/framing.js";
 import { HEADSET_DEGREES, nameColumn } from "../scene/scene-labels.js";
 
 const THREE = AFRAME.THREE;
@@ -313,19 +313,22 @@ AFRAME.registerComponent("camera-navigation", {
    * Put the desktop camera where `bounds` fill the part of the view the side panels leave free,
    * with `labelRoom` metres more on each side, `margin` metres all round, and `pad` CSS pixels
    * ({left, top, right, bottom}) inside the free part's edges; `cornerAbove`: a folded trace list
-   * keeps the strip above it free, not the column beside it (view-insets.js). Returns {range} (the
-   * camera's distance from the bounds' centre) and {free} (the free part's width and height, CSS pixels).
+   * keeps the strip above it free, not the column beside it (view-insets.js); null: whichever
+   * frames the bounds larger. Returns {range} (the camera's distance from the bounds' centre) and
+   * {free} (the free part's width and height, CSS pixels).
    */
-  frame(bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_PAD, cornerAbove = false) {
+  frame(bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_PAD, cornerAbove = null) {
     const camera = this.el.getObject3D("camera");
     // The part of the canvas the overlays leave free.
     const canvas = this.el.sceneEl.canvas;
     const { leftPanel, rightPanel, topBar, bottomBar } = this.data;
-    const insets = viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar }, { cornerAbove });
-    const { eye, pitch, range, free } = framedPose({
-      bounds, labelRoom, margin, pad, fov: camera.fov, aspect: camera.aspect, width: canvas.clientWidth, height: canvas.clientHeight, insets,
+    const insetsFor = (above) => viewInsets(canvas, { left: leftPanel, right: rightPanel, top: topBar, bottom: bottomBar }, { cornerAbove: above });
+    const options = {
+      bounds, labelRoom, margin, pad, fov: camera.fov, aspect: camera.aspect, width: canvas.clientWidth, height: canvas.clientHeight,
       pitchDegrees: PITCH_DEGREES[this.system.scene?.layout] ?? PITCH_DEGREES.waterfall,
-    });
+    };
+    const { eye, pitch, range, free } = cornerAbove === null ? nearestFramedPose(options, insetsFor)
+      : framedPose({ ...options, insets: insetsFor(cornerAbove) });
     this.look(eye, 0, -pitch);
     return { range, free };
   },

@@ -11,7 +11,7 @@
 // any other first view waits for A-Frame as before.
 import { FLAG, decodeServerFrame } from "../data/protocol.js";
 import { viewInsets } from "../desktop/view-insets.js";
-import { PITCH_DEGREES, framedPose, waterfallFraming } from "./framing.js";
+import { PITCH_DEGREES, nearestFramedPose, waterfallFraming } from "./framing.js";
 import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
 import { breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
 import { breakXs } from "../data/time-axis.js";
@@ -167,12 +167,13 @@ export function drawFirstPicture(frame, canvas, setup) {
 
 /** The camera camera-navigation frames this scene with, as a projection to CSS pixels. */
 function viewOf(scene, canvas, width, height, { fov, lights }) {
-  const insets = viewInsets(canvas, {
+  const overlays = {
     left: document.getElementById("trace-list"), right: document.getElementById("span-panel"),
     top: document.getElementById("topbar"), bottom: document.getElementById("bottombar"),
-  });
+  };
   const [bounds, labelRoom, margin] = waterfallFraming(scene);
-  const { eye, pitch } = framedPose({ bounds, labelRoom, margin, fov, width, height, insets, pitchDegrees: PITCH_DEGREES.waterfall });
+  const { eye, pitch, insets } = nearestFramedPose({ bounds, labelRoom, margin, fov, width, height, pitchDegrees: PITCH_DEGREES.waterfall },
+    (cornerAbove) => viewInsets(canvas, overlays, { cornerAbove }));
   const focal = 1 / Math.tan((fov * Math.PI) / 360);
   const cos = Math.cos(pitch), sin = Math.sin(pitch);
   return {
@@ -234,7 +235,11 @@ function drawMarks(ctx, view, { nodes, scene }) {
     view.projectInto(point, screen);
     return screen;
   };
-  for (const [, row, marker] of shapes) {
+  // Bars' sides, tops and bottoms first, then their fronts (and the markers), each far to near: a
+  // bar's side painted after its neighbour's front would show as a dark seam across it where
+  // bars abut (the 3D view's depth test hides it behind that front).
+  for (const fronts of [false, true]) for (const [, row, marker] of shapes) {
+    if (marker && !fronts) continue;
     const i = row * 3;
     const [x, y, z, sx, sy, sz] = marker
       ? [markers[row * 4], markers[row * 4 + 1], markers[row * 4 + 2], markers[row * 4 + 3], markers[row * 4 + 3] * 1.4, markers[row * 4 + 3]]
@@ -244,6 +249,7 @@ function drawMarks(ctx, view, { nodes, scene }) {
       const [c0x, c0y, c0z] = corners[0];
       // faces the eye: (n / scale) · (eye − a point of the face) > 0
       if ((nx / sx) * (ex - x - c0x * sx) + (ny / sy) * (ey - y - c0y * sy) + (nz / sz) * (ez - z - c0z * sz) <= 0) return;
+      if (!marker && (nz === 1) !== fronts) return;
       if (marker) {
         ctx.fillStyle = markerFills[face];
       } else {

@@ -56,3 +56,17 @@ export function framedPose({ bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_
   const eye = [eyeX, cy + range * Math.sin(pitch) + up * Math.cos(pitch), cz + range * Math.cos(pitch) - up * Math.sin(pitch)];
   return { eye, pitch, range, free };
 }
+
+/**
+ * framedPose for the insets a folded trace list leaves either way (`insetsFor(cornerAbove)`, see
+ * desktop/view-insets.js: the column beside its button, or the strip above the button's foot),
+ * whichever frames the bounds larger (the nearer camera): on a tall narrow page the strip costs
+ * less than a column as wide as the button. Returns the pose with its `insets`.
+ */
+export function nearestFramedPose(options, insetsFor) {
+  const [column, strip] = [false, true].map((cornerAbove) => {
+    const insets = insetsFor(cornerAbove);
+    return { ...framedPose({ ...options, insets }), insets };
+  });
+  return strip.range < column.range - 1e-9 ? strip : column;
+}
