@@ -121,7 +121,18 @@ RESTORE_OVERLAYS_JS = """
 """
 
 # Two animation frames, so a change made in the page has been drawn before a screenshot.
-TWO_FRAMES_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Two more frames shown on the canvas (three.js's counter counts frames shown: on software GL a
+# frame is drawn off the canvas and shown animation frames later, scene/offscreen-frames.js), so a
+# screenshot holds what the scene graph says now; each animation frame asks for a frame meanwhile.
+TWO_FRAMES_JS = """() => new Promise((done) => {
+  const scene = document.querySelector('a-scene'), shown = scene.renderer.info.render, start = shown.frame;
+  const step = () => {
+    if (shown.frame >= start + 2) return done();
+    scene.systems['render-on-demand']?.requestFrame();
+    requestAnimationFrame(step);
+  };
+  step();
+})"""
 
 
 def mark_figures(page: Any) -> dict:
