@@ -121,14 +121,14 @@ RESTORE_OVERLAYS_JS = """
 """
 
 # Two animation frames, so a change made in the page has been drawn before a screenshot.
-# Two more frames shown on the canvas (three.js's counter counts frames shown: on software GL a
-# frame is drawn off the canvas and shown animation frames later, scene/offscreen-frames.js), so a
-# screenshot holds what the scene graph says now; each animation frame asks for a frame meanwhile.
+# Two more frames drawn by the 3D view (it draws on demand: each animation frame asks for one), so a
+# screenshot holds what the scene graph says now; a page without a scene waits two animation frames.
 TWO_FRAMES_JS = """() => new Promise((done) => {
-  const scene = document.querySelector('a-scene'), shown = scene.renderer.info.render, start = shown.frame;
+  const scene = document.querySelector('a-scene'), drawn = scene?.renderer?.info.render, start = drawn?.frame ?? 0;
+  let animationFrames = 0;
   const step = () => {
-    if (shown.frame >= start + 2) return done();
-    scene.systems['render-on-demand']?.requestFrame();
+    if (drawn ? drawn.frame >= start + 2 : ++animationFrames > 2) return done();
+    scene?.systems['render-on-demand']?.requestFrame();
     requestAnimationFrame(step);
   };
   step();
