@@ -337,6 +337,8 @@ def test_selection_stays_and_the_camera_holds_while_a_live_trace_grows(live_jaeg
     open_app(live.server.url)
     page.wait_for_function("window.vrmon.stats().spans === 25")
     target = page.evaluate("window.vrmon.nodeIds()")[0]
+    # the view is framed an animation frame after its snapshot (and again for the page's shape)
+    page.wait_for_function("(id) => window.vrmon.screenPositionOf(id) !== null", arg=target)
     click_node(page, target)
     page.wait_for_function("(id) => window.vrmon.system.selectedId === id", arg=target)
     title = page.locator("#span-panel .panel-title").inner_text()
