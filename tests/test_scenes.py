@@ -11,6 +11,7 @@ from websockets.sync.client import connect
 
 from bench.synthetic import synthetic_batch
 from tests.conftest import ROOT
+from tests.generated_traces import zero_length_batch
 from tests.test_formats import store_of
 from tests.test_server import HOTROD, HUNDRED, recv
 from vrmon.errors import ConfigError
@@ -167,6 +168,18 @@ def test_a_title_rises_over_error_markers_only_as_far_as_they_reach(fixture):
     markers_top = (top[error] + 3 * np.minimum(MARKER_RADIUS, MARKER_SHARE * nodes.size[error, 1])).max()
     assert title.pos[1] >= markers_top  # the title's foot clears every marker
     assert title.pos[1] == pytest.approx(max(top.max() + TITLE_GAP, markers_top + 0.02), abs=1e-3)
+
+
+def test_a_trace_of_zero_length_spans_draws_its_bars_across_its_panel():
+    # Before: each bar sat at the panel's left end, min_bar wide: the page was framed at 3 % of a
+    # 1280x720 view, 404 px left of its centre (the audit of issue 8, 2026-12-01).
+    store = SpanStore()
+    store.add(zero_length_batch(6))
+    layout = wall_layout(store, PRESETS["wall"].params)
+    nodes, frame = layout.nodes, layout.frame
+    width = frame[3] - frame[0]
+    left, right = nodes.pos[:, 0] - nodes.size[:, 0] / 2, nodes.pos[:, 0] + nodes.size[:, 0] / 2
+    assert np.allclose(left, -width / 2, atol=1e-3) and np.allclose(right, width / 2, atol=1e-3)
 
 
 def test_a_page_already_the_shape_of_a_screen_is_not_stretched():

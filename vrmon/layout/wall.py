@@ -218,12 +218,15 @@ def _whole_width(cols: SpanColumns, g, wp: WaterfallParams) -> dict[str, np.ndar
     """x0 and length of bars with each panel's time axis its trace's own extent, end to end. The
     waterfall rounds the axis up to a power of two so a growing trace keeps still; on the wall
     every panel moves anyway when a trace arrives, and the rounding would leave up to half a
-    panel empty beside its title (and the camera framing that empty half)."""
+    panel empty beside its title (and the camera framing that empty half). A trace whose spans
+    all start and end at one instant has no axis: its bars run across the panel, as the
+    waterfall draws them (not slivers at its left end)."""
     duration = np.maximum(cols.duration_us, 0)
     extent = np.zeros(len(g.traces), np.int64)
     np.maximum.at(extent, g.trace_index, cols.start_us + duration - g.t0[g.trace_index])
     x0, length = bar_x(cols.start_us, duration, g.t0[g.trace_index], np.maximum(extent, 1)[g.trace_index], wp)
-    return {"x0": x0, "length": length}
+    instant = extent[g.trace_index] == 0
+    return {"x0": np.where(instant, 0.0, x0), "length": np.where(instant, wp.width, length)}
 
 
 def _page_frame(bounds: tuple[float, ...], places: PanelPlaces, p: WallParams) -> tuple[float, ...]:
