@@ -14,7 +14,8 @@ import pytest
 
 from tests.browser.headset_figures import headset_figures
 from tests.browser.helpers import enter_vr, install_emulated_headset, next_frames
-from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
+from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view,
+                                     screenshot_3d_view)
 from tests.browser.test_services_legibility import LABELS_JS, labels_clear_of_overlays, label_figures, service_mesh_batch
 from tests.browser.test_wall_overlays import nearest_titles, wall_store
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS, overlapping_lanes
@@ -94,6 +95,30 @@ def test_the_services_graph_reads_at_every_page_shape(vrmon_server, page, tmp_pa
         if not (marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90 and marks["visible_2px"] >= 0.80 and cover <= 0.15
                 and len(read) >= 0.8 * len(names) and figures["crossing"] == 0 and figures["cut"] == 0 and figures["smallest_px"] >= 16):
             failed.append((size, marks["box_share"], len(read), figures))
+    assert not failed, failed
+    assert not page.errors
+
+
+def test_two_hundred_services_read_on_tall_pages(vrmon_server, page, tmp_path):
+    """Never measured before 2026-12-01; then at 600×900 the spheres were 1.4-3.8 px, 40 % of them
+    2×2 px or more. Spheres grow into the room the names leave (layout/services.py sphere_sizes)."""
+    base = vrmon_server([], store=store_of(service_mesh_batch(200, n_traces=500)), scene="services")
+    failed = []
+    for size in TALL[:2]:
+        open_at(page, base, size, timeout_ms=120_000)
+        page.wait_for_function(f"() => window.vrmon.stats().instances === 200 && ({LABELS_JS})().length > 0", timeout=60_000)
+        labels = labels_clear_of_overlays(page)
+        marks = mark_figures(page)
+        figures = label_figures(labels, marks)
+        shot = shots(tmp_path) / f"services-200-{size[0]}x{size[1]}.png"
+        read = [label for label, text in zip(labels, ocr_boxes(screenshot_3d_view(page, shot), labels, inset=6)) if text == letters_and_digits(label["text"])]
+        spheres = sorted(r[3] - r[1] for r in marks["rects"])
+        print(f"\n200 services {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
+              f"≥2×2 px {marks['visible_2px']:.0%}, spheres {spheres[0]:.1f}-{spheres[-1]:.1f} px, names shown {len(labels)}, "
+              f"read in place {len(read)}, {figures}")
+        if not (marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90 and marks["visible_2px"] >= 0.80 and len(labels) >= 25
+                and len(read) >= 0.9 * len(labels) and figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0):
+            failed.append((size, marks["box_share"], marks["visible_2px"], len(labels), len(read), figures))
     assert not failed, failed
     assert not page.errors
 

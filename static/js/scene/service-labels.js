@@ -21,7 +21,7 @@ const THREE = AFRAME.THREE;
 export const TEXT_PX = 16; // letter size (font size) on a desktop screen, CSS pixels
 export const TEXT_DEGREES = 1.5; // letter size in a headset, degrees of visual angle
 const ATLAS_SCALE = 2; // atlas pixels per label pixel: crisp when drawn a little larger
-const PAD_PX = 10; // dark backing around the text: a clear margin from links and particles
+const PAD_PX = 7; // dark backing around the text: a clear margin from links and particles
 /** A name's height on a desktop screen with its backing, CSS pixels (its row in the atlas). */
 export const LABEL_HEIGHT_PX = Math.ceil(TEXT_PX * 1.25) + 2 * PAD_PX;
 const GAP_PX = 6; // between a node and its name: the name reads as a word of its own
