@@ -91,7 +91,7 @@ export class OffscreenFrames {
     target.setSize(this.size.x, this.size.y);
     const { frame } = renderer.info.render;
     this.copy();
-    renderer.info.render.frame = frame; // nothing drawn was shown
+    renderer.info.render.frame = frame; // no frame of the scene was shown
     return false;
   }
 
@@ -123,12 +123,14 @@ export class OffscreenFrames {
   show() {
     this.forget();
     this.copy();
-    Object.assign(this.renderer.info.render, this.drawn); // the scene's draw calls, not the copy's one
   }
 
+  /** Copy the target onto the canvas; three.js's counters go on describing the scene's frame drawn
+   * last (its draw calls and triangles, not the copy's one quad). */
   copy() {
     this.renderer.setRenderTarget(null);
     this.renderer.render(this.copyScene, this.copyCamera);
+    Object.assign(this.renderer.info.render, this.drawn);
   }
 
   /** Drop the waiting frame (an immersive session draws its own). */

@@ -73,22 +73,40 @@ AFRAME.registerSystem("render-on-demand", {
         offscreen.show();
         this.shown();
       }
-    } else if ((this.requested || this.presenting()) && (!offscreen || offscreen.fits())) {
-      this.requested = false;
-      if (offscreen) {
-        this.time = time;
-        offscreen.draw(this.drawScene);
+      if (this.requested) this.advance();
+    } else if (this.requested || this.presenting()) {
+      if (offscreen && !offscreen.fits()) {
+        this.advance();
       } else {
-        this.offscreen?.forget();
-        this.el.render(time, xrFrame);
-        this.shown();
+        this.requested = false;
+        if (offscreen) {
+          this.time = time;
+          offscreen.draw(this.drawScene);
+        } else {
+          this.offscreen?.forget();
+          this.el.render(time, xrFrame);
+          this.shown();
+        }
+        this.frames++;
+        if (this.cameraMoved()) this.requested = true;
       }
-      this.frames++;
-      if (this.cameraMoved()) this.requested = true;
     }
     // Stopping inside the callback would not stop three.js's loop (it asks for the next
     // animation frame after the callback returns): stop once it has.
     if (!this.requested && !offscreen?.waiting) queueMicrotask(this.stopIfIdle);
+  },
+
+  /** An animation frame asked for that cannot be drawn yet (the GPU is still drawing the last one):
+   * the scene's behaviours run as in A-Frame's render (a-scene.js), without drawing, so what moves
+   * with time or input (look, fades, camera flights, the components' state that tests and clicks
+   * read) goes on at the display's rate; the frame stays asked for, and the next one drawn shows
+   * where they got to. */
+  advance() {
+    const scene = this.el;
+    scene.timer.update();
+    scene.delta = scene.timer.getDelta() * 1000;
+    scene.time = scene.timer.getElapsed() * 1000;
+    if (scene.isPlaying) scene.tick(scene.time, scene.delta);
   },
 
   /** A frame drawn has reached the canvas. */
