@@ -11,7 +11,7 @@
 // rest stays folded as at the overview. Walking back folds them again. A step back is taken only
 // some way beyond the step's distance, so standing on its edge does not toggle it, and the time in
 // front is asked again only when the gaze has moved a quarter of it. Outside a session (or a
-// waterfall) the overview's fold is asked back. Nothing is allocated per frame but the time asked
+// waterfall) the overview's fold is asked back, at the first frame after the session ends. Nothing is allocated per frame but the time asked
 // for when it changes: the vectors are reused, and a request is sent only when the view changes.
 import { VR_WIDTH_DEGREES } from "../desktop/camera-navigation.js";
 import { listen } from "../listen.js";
@@ -38,9 +38,18 @@ AFRAME.registerComponent("vr-detail-distance", {
     this.asked = { trace: null, steps: 0, around: null };
     this.nextCheck = 0;
     // another trace starts at the overview's fold: what was asked for the one before does not hold
-    this.unlisten = listen(this.el.sceneEl, { "vrmon-scene": () => {
-      if (this.system.scene?.trace !== this.asked.trace) this.asked.trace = null;
-    } });
+    this.unlisten = listen(this.el.sceneEl, {
+      "vrmon-scene": () => {
+        if (this.system.scene?.trace !== this.asked.trace) this.asked.trace = null;
+      },
+      // Out of the headset a screen draws frames only on demand: the few drawn as the session ends
+      // may all fall within REFRESH_MS of the last check, and then none would ask the overview's
+      // fold back. Check at the next frame, and ask for one.
+      "exit-vr": () => {
+        this.nextCheck = 0;
+        this.el.sceneEl.systems["render-on-demand"]?.requestFrame();
+      },
+    });
   },
 
   remove() {
