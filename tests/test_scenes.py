@@ -11,6 +11,7 @@ from websockets.sync.client import connect
 
 from bench.synthetic import synthetic_batch
 from tests.conftest import ROOT
+from tests.generated_traces import named_batch, zero_length_batch
 from tests.test_formats import store_of
 from tests.test_server import HOTROD, HUNDRED, recv
 from vrmon.errors import ConfigError
@@ -18,7 +19,7 @@ from vrmon.formats import read_document
 from vrmon.sources.files import load_trace_file
 from vrmon.layout.nodes import YAW_SCALE
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, ServicesParams, services_layout
-from vrmon.layout.wall import MARKER_RADIUS, MARKER_SHARE, TITLE_CHAR_WIDTH, TITLE_GAP, WallParams, wall_capacity, wall_layout, wall_pages
+from vrmon.layout.wall import MARKER_RADIUS, MARKER_SHARE, MAX_PANEL_DEPTH, TITLE_CHAR_WIDTH, TITLE_GAP, WallParams, wall_capacity, wall_layout, wall_pages
 from vrmon.model.span_store import SpanStore
 from vrmon.protocol import scene_request_frame, select_frame
 from vrmon.scene import SceneView
@@ -167,6 +168,31 @@ def test_a_title_rises_over_error_markers_only_as_far_as_they_reach(fixture):
     markers_top = (top[error] + 3 * np.minimum(MARKER_RADIUS, MARKER_SHARE * nodes.size[error, 1])).max()
     assert title.pos[1] >= markers_top  # the title's foot clears every marker
     assert title.pos[1] == pytest.approx(max(top.max() + TITLE_GAP, markers_top + 0.02), abs=1e-3)
+
+
+def test_a_trace_of_zero_length_spans_draws_its_bars_across_its_panel():
+    # Before: each bar sat at the panel's left end, min_bar wide: the page was framed at 3 % of a
+    # 1280x720 view, 404 px left of its centre (the audit of issue 8, 2026-12-01).
+    store = SpanStore()
+    store.add(zero_length_batch(6))
+    layout = wall_layout(store, PRESETS["wall"].params)
+    nodes, frame = layout.nodes, layout.frame
+    width = frame[3] - frame[0]
+    left, right = nodes.pos[:, 0] - nodes.size[:, 0] / 2, nodes.pos[:, 0] + nodes.size[:, 0] / 2
+    assert np.allclose(left, -width / 2, atol=1e-3) and np.allclose(right, width / 2, atol=1e-3)
+
+
+def test_a_big_traces_panel_stays_shallow():
+    # Before: its lanes and overlap tracks ran 12 m into the wall for 2,000 spans over 40 services
+    # (30 m for 20k: framed on a 1280x720 view as a strip receding into the distance, at 24 % of
+    # the view with 39 % of its bars under 2 px; 37 % and 100 % now, the audit of issue 8).
+    store = SpanStore()
+    store.add(named_batch(2_000, spans_per_trace=2_000, n_services=40))
+    p = PRESETS["wall"].params
+    layout = wall_layout(store, p)
+    front = -p.radius + p.bar_depth / 2  # the panel straight ahead: its bars' front faces at the wall
+    back = (layout.nodes.pos[:, 2] - layout.nodes.size[:, 2] / 2).min()
+    assert front - back <= MAX_PANEL_DEPTH + p.bar_depth + 1e-3
 
 
 def test_a_page_already_the_shape_of_a_screen_is_not_stretched():

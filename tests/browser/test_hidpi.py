@@ -4,7 +4,8 @@ frame's pixels (a 3840×2160 page at ratio 2 drew 7680×4320 = 33 MP per frame; 
 most 2; the first picture is drawn at the same ratio and is the same picture; and a window moved
 to a screen of another ratio draws at the new one, as does the host gauge in the corner
 (desktop/host-gauge.js); leaving immersive mode keeps the budget (static/js/scene/pixel-ratio.js,
-pixel-budget.js).
+pixel-budget.js); and labels drawn taller than the atlas's letters on a 4K frame come from a finer
+atlas (scene/label-atlas.js).
 """
 
 from __future__ import annotations
@@ -86,6 +87,16 @@ def test_the_3d_view_and_the_first_picture_draw_at_the_screens_ratio_within_a_4k
         unread = [{k: v * dpr if k in ("x0", "y0", "x1", "y1") else v for k, v in lane.items()} for lane in lanes if lane["text"] not in read]
         read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
         assert sorted(read) == sorted(names)
+    if drawing["buffer"][1] >= 2160:
+        # On a 4K frame the wall's title is ~200 px tall: drawn from a finer atlas, not magnified
+        # 3.5× from 56 px letters (soft-edged: their edges 5.1 px wide, 1.6 px on a 720 px view;
+        # 1.6 px from the finer atlas, measured 2026-12-01).
+        page.evaluate("window.vrmon.system.switchScene({scene: 'wall'})")
+        page.wait_for_function("window.vrmon.system.scene.layout === 'wall' && window.vrmon.stats().instances > 0", timeout=60_000)
+        next_frames(page)
+        titles = page.evaluate(LABEL_PX_JS, ["title"])
+        atlas = page.evaluate("document.querySelector('[scene-labels]').components['scene-labels'].atlasFontPx()")
+        assert titles and max(t["font"] for t in titles) * ratio / atlas <= 1.25, (titles, atlas)
     assert page.errors == []
     page.close()
 

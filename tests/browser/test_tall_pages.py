@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import next_frames
+from tests.browser.headset_figures import headset_figures
+from tests.browser.helpers import enter_vr, install_emulated_headset, next_frames
 from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
 from tests.browser.test_services_legibility import LABELS_JS, labels_clear_of_overlays, label_figures, service_mesh_batch
 from tests.browser.test_wall_overlays import nearest_titles, wall_store
@@ -141,4 +142,35 @@ def test_a_resized_page_is_laid_out_for_its_shape_and_only_a_framed_view_is_fram
     page.wait_for_function(f"(wide) => Math.abs(({FRAME_ASPECT_JS})() - wide) < 1e-3", arg=wide)
     next_frames(page, 3)
     assert page.evaluate(POSE_JS) == [3, 4, 20]
+    assert not page.errors
+
+
+def viewer_aspects(server) -> list:
+    """The page shapes the server lays each viewer's scenes out for (None: the presets' wide layouts)."""
+    return server.call(lambda: [viewer.aspect for viewer in server.app.state.hub.viewers])
+
+
+def test_a_headset_entered_from_a_tall_page_gets_the_wide_layout_and_the_page_its_own_back(vrmon_server, page, tmp_path):
+    """Before, a headset entered from a 600×900 page kept the page's layout: HotROD's waterfall
+    framed 0.94 wide per tall in the headset, where the wide layout's is 1.53 (2026-12-01)."""
+    install_emulated_headset(page)
+    base = vrmon_server([FIXTURES / "apiv3-gettrace-hotrod-40spans.json"], host_metrics=False)
+    open_at(page, base, (600, 900))
+    tall = page.evaluate(FRAME_ASPECT_JS)
+    assert viewer_aspects(vrmon_server.last) == [0.65]
+    enter_vr(page)
+    # the presets' layout comes, framed in front of the viewer as entering a headset frames any view
+    page.wait_for_function(f"(tall) => ({FRAME_ASPECT_JS})() > tall * 1.5", arg=tall)
+    page.evaluate(TWO_FRAMES_JS)
+    assert viewer_aspects(vrmon_server.last) == [None]
+    content = headset_figures(page)["content"]
+    print(f"\nin the headset: frame aspect {page.evaluate(FRAME_ASPECT_JS):.2f} (the page's {tall:.2f}), {content}")
+    assert 40 <= content["width"] <= 95 and abs(content["left"] + content["right"]) / 2 <= 10, content
+    # back on the page: its own shape again, framed for it
+    page.evaluate("document.querySelector('a-scene').exitVR()")
+    page.wait_for_function(f"(tall) => Math.abs(({FRAME_ASPECT_JS})() - tall) < 1e-3 && ({AT_FRAMED_VIEW_JS})()", arg=tall)
+    assert viewer_aspects(vrmon_server.last) == [0.65]
+    f = waterfall_figures(page, shots(tmp_path) / "after-headset-600x900.png")
+    print(f"back on the page: box {f['box']:.1%}, lane names {f['font']:.1f} px and up, read {f['read']}/{f['names']}")
+    assert f["box"] >= 0.30 and f["font"] >= 12 and f["read"] == f["names"] and not f["cut"]
     assert not page.errors

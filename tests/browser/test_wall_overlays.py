@@ -79,7 +79,14 @@ def test_the_wall_shows_a_legible_page_of_traces_and_pages_on(vrmon_server, open
     scene = scene_of(page)
     assert (scene["page"], scene["pages"]) == (0, pages)
     assert page.locator("#wall-pager .page").inner_text() == f"page 1 of {pages}"
-    assert_legible_wall(page, mark_figures(page))
+    figures = mark_figures(page)
+    assert_legible_wall(page, figures)
+    # Beside the folded trace list's button the page stands in the middle of the canvas: framed
+    # by its height, it was centred right of the button's column, 88 px off (291 px free on its
+    # left, 115 px on its right; 89 px off at 1440-1920 px wide).
+    assert page.evaluate("document.querySelector('#trace-list').classList.contains('collapsed')")
+    # (the frame centred holds the titles as well as the marks measured: 0-8 px apart)
+    assert abs((figures["box"]["x0"] + figures["box"]["x1"]) / 2 - figures["width"] / 2) <= 12, figures["box"]
     if traces > 300:
         return  # the same page as at 300: reading and paging are checked there
 

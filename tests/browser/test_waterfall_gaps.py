@@ -42,6 +42,14 @@ STRIP_JS = """() => {
 }"""
 
 HINT_JS = "() => { const b = document.querySelector('#off-view-hint'); return { hidden: b.hidden, text: b.textContent }; }"
+# "3 new spans off view ↑ · R to frame", "2 spans moved off view ↓ · …", "3 new and 2 moved spans off view → · …"
+HINT_TEXT = re.compile(r"(?:(?P<new>\d+) new(?: and (?P<moved>\d+) moved)? spans?|(?P<only_moved>\d+) spans? moved) off view [↑↓←→] · R to frame")
+# Of the node ids given, those whose centre is off the canvas or under the top or bottom bar.
+MOVED_OFF_JS = """(ids) => {
+  const top = document.querySelector('#topbar').getBoundingClientRect().bottom, bottom = document.querySelector('#bottombar').getBoundingClientRect().top;
+  const width = document.querySelector('a-scene').canvas.clientWidth;
+  return ids.filter((id) => { const p = window.vrmon.screenPositionOf(id); return !p || p.y < top || p.y > bottom || p.x < 0 || p.x > width; });
+}"""
 
 
 def show(page, trace: int) -> None:
@@ -97,10 +105,16 @@ def test_a_live_trace_growing_past_the_view_says_so_and_framing_brings_the_new_s
     assert page.evaluate(CAMERA_JS) == pytest.approx(camera, abs=1e-6)  # the camera never moves by itself
     grown = mark_figures(page)
     hint = page.evaluate(HINT_JS)
-    count = int(re.fullmatch(r"(\d+) new spans? off view [↑↓←→] · R to frame", hint["text"]).group(1))
     added = len(set(page.evaluate("window.vrmon.nodeIds()")) - before)
-    print(f"\ngrown by {added} nodes: hint '{hint['text']}'; marks on screen {grown['on_screen']:.0%}, box top {grown['box']['y0']:.0f} px")
-    assert 1 <= count <= added
+    # the spans on show before, that the trace's new layout moved off the free view (their centre
+    # at least): the hint counts them too (it counted only the new ones)
+    moved_off = page.evaluate(MOVED_OFF_JS, sorted(before))
+    print(f"\ngrown by {added} nodes: hint '{hint['text']}', {len(moved_off)} of the {len(before)} spans before moved off view; "
+          f"marks on screen {grown['on_screen']:.0%}, box top {grown['box']['y0']:.0f} px")
+    counted = HINT_TEXT.fullmatch(hint["text"])
+    assert counted, hint["text"]
+    assert 1 <= int(counted["new"]) <= added
+    assert len(moved_off) <= int(counted["moved"] or 0) <= len(before)
     assert grown["on_screen"] < 1 or grown["box"]["y0"] <= 48  # the scene graph agrees: marks past the canvas or under the top bar
 
     page.click("#off-view-hint")  # frames the whole trace, as R does

@@ -1,6 +1,8 @@
 // A live trace grows while it is watched, and the camera never moves by itself on a delta
-// (DESIGN.md): spans that arrive outside the view would go unseen. This says so instead — a small
-// button at the edge of the free view they lie past, "12 new spans off view ↑ · R to frame"; it
+// (DESIGN.md): spans that arrive outside the view would go unseen, and so would spans on show
+// that the trace's new layout moves out of it (a deeper call raises every row above it, a new
+// lane pushes the others back). This says so instead — a small button at the edge of the free
+// view they lie past, "12 new spans off view ↑ · R to frame" ("3 new and 9 moved spans …"); it
 // goes once they are in view (R, F, a click on it, or the viewer's own moves).
 import { isSummary } from "../data/protocol.js";
 import { listen } from "../listen.js";
@@ -24,6 +26,9 @@ AFRAME.registerComponent("off-view-hint", {
     const sceneEl = this.el.sceneEl;
     this.system = sceneEl.systems["vrmon-data"];
     this.offView = new Set(); // ids of nodes that came on a delta and lie outside the free view
+    this.movedOff = new Set(); // ids of nodes a delta moved from inside the free view to outside it
+    // Every row's node id, position and size as of the last change (what was drawn before a delta)
+    this.before = { ids: new Uint32Array(0), pos: new Float32Array(0), size: new Float32Array(0) };
     this.trace = null; // the trace they belong to
     this.side = ""; // where most of them lie: an arrow
     this.checkedAt = 0;
@@ -44,19 +49,56 @@ AFRAME.registerComponent("off-view-hint", {
     this.data.button.removeEventListener("click", this.onClick);
   },
 
-  /** A delta's new nodes in the waterfall: the spans among them outside the view are looked after. */
+  /** A delta's new spans in the waterfall, and those it moved out of the view: the ones outside the view are looked after. */
   arrived(changes) {
     const scene = this.system.scene;
-    if (changes.reset || !changes.added?.length || scene?.layout !== "waterfall" || this.el.sceneEl.is("vr-mode")) return;
-    if (scene.trace !== this.trace) this.forget();
-    this.trace = scene.trace;
-    const nodes = this.system.nodes;
-    for (const row of changes.added) if (!isSummary(nodes.ids[row])) this.offView.add(nodes.ids[row]);
-    this.check();
+    const watched = !changes.reset && changes.rows?.length && scene?.layout === "waterfall" && !this.el.sceneEl.is("vr-mode");
+    if (watched) {
+      if (scene.trace !== this.trace) this.forget();
+      this.trace = scene.trace;
+      const nodes = this.system.nodes;
+      for (const row of changes.added) if (!isSummary(nodes.ids[row])) this.offView.add(nodes.ids[row]);
+      this.movedOut(nodes, changes.rows);
+    }
+    this.remember(changes);
+    if (watched) this.check();
+  },
+
+  /** Spans among `rows` (changed by a delta) that were in the free view before it and are not now. */
+  movedOut(nodes, rows) {
+    const { ids, pos, size } = this.before, view = this.freeView();
+    for (const row of rows) {
+      const id = nodes.ids[row];
+      // a row a removal refilled with another node, or a new one, has no place before to compare
+      if (row >= ids.length || ids[row] !== id || isSummary(id) || this.offView.has(id)) continue;
+      const was = this.screenBox(pos, size, row), now = this.screenBox(nodes.pos, nodes.size, row);
+      if (was && inside(was, view) && !(now && inside(now, view))) this.movedOff.add(id);
+    }
+  },
+
+  /** Keep the changed rows' ids, positions and sizes, to tell where the next delta moves them from. */
+  remember(changes) {
+    const nodes = this.system.nodes, count = nodes.count;
+    if (this.before.ids.length < count) {
+      const grown = Math.max(count, 2 * this.before.ids.length);
+      this.before = { ids: new Uint32Array(grown), pos: new Float32Array(grown * 3), size: new Float32Array(grown * 3) };
+      changes = { reset: true };
+    }
+    const { ids, pos, size } = this.before;
+    if (changes.reset) {
+      ids.set(nodes.ids.subarray(0, count));
+      pos.set(nodes.pos.subarray(0, count * 3));
+      size.set(nodes.size.subarray(0, count * 3));
+      return;
+    }
+    for (const row of changes.rows) {
+      ids[row] = nodes.ids[row];
+      for (let k = row * 3; k < row * 3 + 3; k++) { pos[k] = nodes.pos[k]; size[k] = nodes.size[k]; }
+    }
   },
 
   tick(time) {
-    if (!this.offView.size || time - this.checkedAt < CHECK_MS) return;
+    if ((!this.offView.size && !this.movedOff.size) || time - this.checkedAt < CHECK_MS) return;
     this.checkedAt = time;
     this.check();
   },
@@ -66,18 +108,19 @@ AFRAME.registerComponent("off-view-hint", {
     const nodes = this.system.nodes;
     const view = this.freeView();
     let below = 0, above = 0, right = 0, left = 0;
-    for (const id of this.offView) {
-      const row = nodes.rowOf.get(id);
-      const box = row === undefined ? null : this.screenBox(nodes, row);
-      if (row === undefined || (box && box[0] >= view[0] - EDGE_PX && box[2] <= view[2] + EDGE_PX && box[1] >= view[1] - EDGE_PX
-          && box[3] <= view[3] + EDGE_PX)) {
-        this.offView.delete(id); // gone, or in view
-        continue;
+    for (const spans of [this.offView, this.movedOff]) {
+      for (const id of spans) {
+        const row = nodes.rowOf.get(id);
+        const box = row === undefined ? null : this.screenBox(nodes.pos, nodes.size, row);
+        if (row === undefined || (box && inside(box, view))) {
+          spans.delete(id); // gone, or in view
+          continue;
+        }
+        if (!box || box[3] > view[3]) below++; // (behind the camera: the viewer walked past it)
+        else if (box[1] < view[1]) above++;
+        else if (box[2] > view[2]) right++;
+        else left++;
       }
-      if (!box || box[3] > view[3]) below++; // (behind the camera: the viewer walked past it)
-      else if (box[1] < view[1]) above++;
-      else if (box[2] > view[2]) right++;
-      else left++;
     }
     const most = Math.max(below, above, right, left);
     this.side = most === below ? "↓" : most === above ? "↑" : most === right ? "→" : "←";
@@ -86,11 +129,15 @@ AFRAME.registerComponent("off-view-hint", {
 
   show(view) {
     const button = this.data.button;
-    const count = this.offView.size;
-    button.hidden = count === 0;
-    if (!count) return;
-    button.textContent = `${count.toLocaleString("en")} new span${count === 1 ? "" : "s"} off view ${this.side} · R to frame`;
-    button.title = "This trace is live: spans arrived outside the view (the view never moves by itself). Click or press R to frame the whole trace";
+    const added = this.offView.size, moved = this.movedOff.size;
+    button.hidden = added + moved === 0;
+    if (button.hidden) return;
+    const spans = (count) => `span${count === 1 ? "" : "s"}`;
+    const what = !moved ? `${added.toLocaleString("en")} new ${spans(added)}`
+      : !added ? `${moved.toLocaleString("en")} ${spans(moved)} moved`
+        : `${added.toLocaleString("en")} new and ${moved.toLocaleString("en")} moved ${spans(moved)}`;
+    button.textContent = `${what} off view ${this.side} · R to frame`;
+    button.title = "This trace is live: spans arrived or moved outside the view (the view never moves by itself). Click or press R to frame the whole trace";
     // at the edge they lie past: the top of the free view for spans above it, else its foot
     button.style.left = `${(view[0] + view[2]) / 2}px`;
     button.style.top = `${this.side === "↑" ? view[1] + GAP_PX : view[3] - button.offsetHeight - GAP_PX}px`;
@@ -98,6 +145,7 @@ AFRAME.registerComponent("off-view-hint", {
 
   forget() {
     this.offView.clear();
+    this.movedOff.clear();
     this.trace = this.system.scene?.trace ?? null;
     this.data.button.hidden = true;
   },
@@ -110,8 +158,9 @@ AFRAME.registerComponent("off-view-hint", {
     return [insets.left, insets.top, canvas.clientWidth - insets.right, canvas.clientHeight - insets.bottom];
   },
 
-  /** [x0, y0, x1, y1] in CSS px of the front face of node `row`'s box; null if it is behind the camera. */
-  screenBox(nodes, row) {
+  /** [x0, y0, x1, y1] in CSS px of the front face of the box of `row` (in node columns `pos` and
+   * `size`); null if it is behind the camera. */
+  screenBox(pos, size, row) {
     const camera = this.el.sceneEl.camera;
     const canvas = this.el.sceneEl.canvas;
     const matrix = this.data.instances.object3D.matrixWorld;
@@ -119,9 +168,9 @@ AFRAME.registerComponent("off-view-hint", {
     const at = row * 3;
     for (let c = 0; c < 4; c++) {
       const p = this.corner.set(
-        nodes.pos[at] + (c & 1 ? 0.5 : -0.5) * nodes.size[at],
-        nodes.pos[at + 1] + (c & 2 ? 0.5 : -0.5) * nodes.size[at + 1],
-        nodes.pos[at + 2] + 0.5 * nodes.size[at + 2],
+        pos[at] + (c & 1 ? 0.5 : -0.5) * size[at],
+        pos[at + 1] + (c & 2 ? 0.5 : -0.5) * size[at + 1],
+        pos[at + 2] + 0.5 * size[at + 2],
       ).applyMatrix4(matrix).project(camera);
       if (p.z > 1) return null;
       const x = ((p.x + 1) / 2) * canvas.clientWidth, y = ((1 - p.y) / 2) * canvas.clientHeight;
@@ -130,3 +179,8 @@ AFRAME.registerComponent("off-view-hint", {
     return box;
   },
 });
+
+/** Whether screen box `box` lies in `view` (both [x0, y0, x1, y1], CSS px), give or take EDGE_PX. */
+function inside(box, view) {
+  return box[0] >= view[0] - EDGE_PX && box[2] <= view[2] + EDGE_PX && box[1] >= view[1] - EDGE_PX && box[3] <= view[3] + EDGE_PX;
+}

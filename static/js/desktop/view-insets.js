@@ -13,7 +13,8 @@ const BOTTOM_ROW_PX = 56;
  * trace-list.js, and nothing framed may lie under it). With `cornerAbove`, a short left overlay
  * (the folded list's button) keeps the strip above its bottom free instead of the column right
  * of it: the width is dearer where a side panel is open (the service graph, whose names keep
- * clear of the button by themselves).
+ * clear of the button by themselves). `leftShort`: the left inset is the column of such a short
+ * overlay, not a panel down the side.
  */
 export function viewInsets(canvas, { left, right, top, bottom }, { cornerAbove = false } = {}) {
   const width = canvas.clientWidth || 1;
@@ -24,9 +25,12 @@ export function viewInsets(canvas, { left, right, top, bottom }, { cornerAbove =
   const topBox = top?.getBoundingClientRect();
   const bottomBox = shownBox(bottom);
   const corner = cornerAbove && leftBox?.height && !tall(leftBox);
+  const leftShort = Boolean(leftBox?.height && !corner && !tall(leftBox));
   return {
     // a folded list is a button in the top-left corner: names at the picture's left edge must clear it too
     left: leftBox?.height && !corner ? Math.min(leftBox.right, width / 3) : 0,
+    // that column is the button's only: the picture stays centred on the canvas unless it would reach into it (framing.js)
+    leftShort,
     right: tall(rightBox) ? Math.min(width - rightBox.left, width / 2) : 0,
     top: Math.min(Math.max(topBox?.height ? topBox.bottom : 0, corner ? leftBox.bottom : 0), height / 3),
     bottom: bottom ? Math.min(Math.max(bottomBox ? height - bottomBox.top : 0, BOTTOM_ROW_PX), height / 3) : 0,

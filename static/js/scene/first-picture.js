@@ -13,7 +13,7 @@ import { FLAG, decodeServerFrame } from "../data/protocol.js";
 import { viewInsets } from "../desktop/view-insets.js";
 import { PITCH_DEGREES, nearestFramedPose, waterfallFraming } from "./framing.js";
 import { ERROR_COLOR, MARKER_LIT, markerPlacement } from "./error-markers.js";
-import { breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { atlasScale, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
 import { breakXs } from "../data/time-axis.js";
 import { legendEntries, showLegend } from "../desktop/legend-entries.js";
 import { drawingRatio } from "./pixel-ratio.js";
@@ -303,7 +303,8 @@ function line(ctx, view, from, to) {
 
 /** The labels from scene-labels' atlas, each a quad facing the camera around its anchor. */
 function drawLabels(ctx, view, { scene, services }, labels, colours) {
-  if (!atlases.has(labels)) atlases.set(labels, drawAtlas(labels, (label) => laneColor(label, services, colours)));
+  const scale = atlasScale(ctx.canvas.height); // as fine as the 3D view's (scene-labels.js)
+  if (atlases.get(labels)?.asked !== scale) atlases.set(labels, { ...drawAtlas(labels, (label) => laneColor(label, services, colours), scale), asked: scale });
   const { canvas: atlas, boxes } = atlases.get(labels);
   ctx.imageSmoothingQuality = "high";
   labels.forEach((label, i) => {

@@ -50,11 +50,31 @@ export function framedPose({ bounds, labelRoom, margin = FRAME_MARGIN, pad = NO_
   const halfDepth = (maxz - minz) / 2;
   const halfHeight = halfDepth * Math.sin(pitch) + ((maxy - miny) / 2) * Math.cos(pitch) + margin;
   const range = halfDepth + Math.max(halfWidth / (tanHalfH * freeWidth), halfHeight / (tanHalfV * freeHeight));
-  // Slide sideways and along the view's up so the centre lands in the middle of the free part.
-  const eyeX = cx - ((left - right) / canvasWidth) * range * tanHalfH;
+  // Slide sideways and along the view's up so the centre lands in the middle of the free part;
+  // beside a short overlay in the top-left corner (the folded trace list's button) only as far as
+  // keeps the bounds out of its column: a picture framed by its height stays in the middle of the
+  // canvas (it sat 89 px right of it on 1280-1920 px pages, its left margin twice its right).
+  const shift = insets.leftShort ? cornerShift({ left, right, canvasWidth, halfWidth, front: range - halfDepth, range, tanHalfH })
+    : (left - right) / canvasWidth;
+  const eyeX = cx - shift * range * tanHalfH;
   const up = ((top - bottom) / canvasHeight) * range * tanHalfV; // the view's up: (0, cos, −sin) of the pitch
   const eye = [eyeX, cy + range * Math.sin(pitch) + up * Math.cos(pitch), cz + range * Math.cos(pitch) - up * Math.sin(pitch)];
   return { eye, pitch, range, free };
+}
+
+/**
+ * How far right of the canvas's middle (a share of its half-width, at the bounds' centre depth)
+ * the bounds' centre goes beside a short top-left overlay whose column is `left` px wide: the
+ * middle of the part right of it as the free part's would be, the canvas's middle (less a right
+ * panel) where the bounds' front (`front` metres away, `halfWidth` wide each way) clears that
+ * column from there, else just far enough to clear it.
+ */
+function cornerShift({ left, right, canvasWidth, halfWidth, front, range, tanHalfH }) {
+  const middle = -right / canvasWidth;
+  const free = (left - right) / canvasWidth;
+  // the least shift of the front that keeps its left edge right of the column, at the centre's depth
+  const clear = (-1 + (2 * left) / canvasWidth + halfWidth / (front * tanHalfH)) * (front / range);
+  return Math.min(Math.max(middle, clear), free);
 }
 
 /**

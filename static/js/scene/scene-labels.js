@@ -9,7 +9,7 @@
 // reaches into the bars and a break's length stays under the ticks beside it.
 import { billboardGeometry } from "./billboard-quads.js";
 import { listen } from "../listen.js";
-import { LETTER_SHARE, PAD_PX, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
+import { FONT_PX, LETTER_SHARE, atlasScale, breakLineBottom, drawAtlas, labelHeight, labelQuad, laneColor, styleOf } from "./label-atlas.js";
 import { breakXs } from "../data/time-axis.js";
 
 const THREE = AFRAME.THREE;
@@ -82,9 +82,11 @@ AFRAME.registerComponent("scene-labels", {
       // cannot keep): the labels on the bars are for screens, and go when a session starts.
       if (this.system.labels.some((label) => SCREEN_ONLY.has(label.kind))) this.build();
     };
+    // A taller drawing buffer wants a finer atlas (label-atlas.js's atlasScale).
+    const onResize = () => this.atlasScale() !== this.builtScale && this.system.labels.length && this.build();
     // Lane colours come from the services' colours, which can arrive after the labels.
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-labels": this.onLabels, "vrmon-services": this.onLabels,
-      "enter-vr": onPresenting, "exit-vr": onPresenting });
+      "enter-vr": onPresenting, "exit-vr": onPresenting, rendererresize: onResize });
     if (this.system.labels.length) this.build();
   },
 
@@ -113,7 +115,11 @@ AFRAME.registerComponent("scene-labels", {
     const labels = this.system.labels;
     const inHeadset = this.el.sceneEl.is("vr-mode");
     if (!labels.length) return;
-    const { canvas, boxes } = drawAtlas(labels, (label) => laneColor(label, this.system.services, this.system.serviceColors));
+    this.builtScale = this.atlasScale();
+    const maxTexture = this.el.sceneEl.renderer?.capabilities.maxTextureSize;
+    const { canvas, boxes, scale } = drawAtlas(labels, (label) => laneColor(label, this.system.services, this.system.serviceColors),
+      this.builtScale, maxTexture);
+    this.drawnScale = scale;
     const texture = new THREE.CanvasTexture(canvas);
     texture.minFilter = THREE.LinearMipmapLinearFilter;
     texture.anisotropy = 4;
@@ -149,7 +155,7 @@ AFRAME.registerComponent("scene-labels", {
         uvs.set([u, v], vertex * 2);
       });
       indices.set([0, 1, 2, 0, 2, 3].map((k) => i * 4 + k), i * 6);
-      const inset = (PAD_PX / box.h) * height; // the atlas pads each line on every side
+      const inset = ((1 - LETTER_SHARE) / 2) * height; // the atlas pads each line on every side
       letters.set([label.pos[0] + left + inset, label.pos[1] + bottom + inset, label.pos[0] + left + width - inset,
         label.pos[1] + bottom + height - inset], i * 4);
     });
@@ -169,6 +175,17 @@ AFRAME.registerComponent("scene-labels", {
    * a screen: quads face a camera looking along -z), for marks that must keep clear of them. */
   letterBoxes() {
     return this.letters ?? new Float32Array(0);
+  },
+
+  /** The atlas scale this page's drawing buffer wants (label-atlas.js). */
+  atlasScale() {
+    const renderer = this.el.sceneEl.renderer;
+    return renderer ? atlasScale(renderer.domElement.height, renderer.capabilities.maxTextureSize) : 1;
+  },
+
+  /** The height of the atlas's letters, in its pixels (what a label drawn taller magnifies). */
+  atlasFontPx() {
+    return (this.drawnScale ?? 1) * FONT_PX;
   },
 
   /** The share of a label's quad its letters take (font size / quad height; the rest is padding). */
