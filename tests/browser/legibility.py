@@ -270,3 +270,14 @@ def read_3d_view(page: Any, path: Path) -> set[str]:
 def names_read(words: set[str], names: list[str]) -> list[str]:
     """The names that OCR read whole (a cut name such as 'frontend-prox' does not count)."""
     return [name for name in names if _normal(name.lower()) in words]
+
+
+def labels_read(shot: Path, labels: list[dict], inset: int = 0, prefix: bool = False) -> list[str]:
+    """The text of each label (its box and "text") that OCR reads in `shot`: where it is drawn, or
+    else anywhere in the whole view. The crops are read first, in one run: the whole view's read
+    (4-8 times slower, on a picture 3x the page) runs only for the labels they missed, if any.
+    `prefix`: a crop may go on past the text (a wall title's service, then its operation)."""
+    in_place = [text.startswith(letters_and_digits(label["text"])) if prefix else text == letters_and_digits(label["text"])
+                for label, text in zip(labels, ocr_boxes(shot, labels, inset))]
+    words = ocr_words(shot) if not all(in_place) else set()
+    return [label["text"] for label, ok in zip(labels, in_place) if ok or names_read(words, [label["text"]])]

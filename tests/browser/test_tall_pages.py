@@ -14,10 +14,9 @@ import pytest
 
 from tests.browser.headset_figures import headset_figures
 from tests.browser.helpers import enter_vr, install_emulated_headset, next_frames
-from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view,
-                                     screenshot_3d_view)
+from tests.browser.legibility import TWO_FRAMES_JS, labels_read, mark_figures, overlay_cover, screenshot_3d_view
 from tests.browser.test_services_legibility import LABELS_JS, labels_clear_of_overlays, label_figures, service_mesh_batch
-from tests.browser.test_wall_overlays import nearest_titles, wall_store
+from tests.browser.test_wall_overlays import nearest_titles, services_read, wall_store
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS, overlapping_lanes
 from tests.conftest import FIXTURES
 from tests.generated_traces import named_store, store_of
@@ -45,9 +44,7 @@ def waterfall_figures(page, shot: Path) -> dict:
     lanes = page.evaluate(LABEL_PX_JS)
     W, H = figures["width"], figures["height"]
     names = [lane["text"] for lane in lanes]
-    read = names_read(read_3d_view(page, shot), names)
-    unread = [lane for lane in lanes if lane["text"] not in read]
-    read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
+    read = labels_read(screenshot_3d_view(page, shot), lanes)
     return {
         "box": figures["box_share"], "on_screen": figures["on_screen"], "big": figures["visible_2px"],
         "cover": overlay_cover(page, figures["box"]), "font": min(lane["font"] for lane in lanes),
@@ -87,8 +84,7 @@ def test_the_services_graph_reads_at_every_page_shape(vrmon_server, page, tmp_pa
         marks = mark_figures(page)
         figures = label_figures(labels, marks)
         shot = shots(tmp_path) / f"services-{size[0]}x{size[1]}.png"
-        read = set(names_read(read_3d_view(page, shot), names))
-        read |= {label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)) if text == letters_and_digits(label["text"])}
+        read = set(labels_read(screenshot_3d_view(page, shot), labels, inset=6))
         cover = overlay_cover(page, marks["box"])
         print(f"\nservices {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
               f"≥2×2 px {marks['visible_2px']:.0%}, cover {cover:.1%}, names shown {len(labels)}, read {len(read)}/{len(names)}, {figures}")
@@ -111,11 +107,11 @@ def test_two_hundred_services_read_on_tall_pages(vrmon_server, page, tmp_path):
         marks = mark_figures(page)
         figures = label_figures(labels, marks)
         shot = shots(tmp_path) / f"services-200-{size[0]}x{size[1]}.png"
-        read = [label for label, text in zip(labels, ocr_boxes(screenshot_3d_view(page, shot), labels, inset=6)) if text == letters_and_digits(label["text"])]
+        read = labels_read(screenshot_3d_view(page, shot), labels, inset=6)
         spheres = sorted(r[3] - r[1] for r in marks["rects"])
         print(f"\n200 services {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
               f"≥2×2 px {marks['visible_2px']:.0%}, spheres {spheres[0]:.1f}-{spheres[-1]:.1f} px, names shown {len(labels)}, "
-              f"read in place {len(read)}, {figures}")
+              f"read {len(read)}, {figures}")
         if not (marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90 and marks["visible_2px"] >= 0.80 and len(labels) >= 25
                 and len(read) >= 0.9 * len(labels) and figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0):
             failed.append((size, marks["box_share"], marks["visible_2px"], len(labels), len(read), figures))
@@ -132,9 +128,8 @@ def test_the_wall_reads_at_every_page_shape(vrmon_server, page, tmp_path):
         marks = mark_figures(page)
         cover = overlay_cover(page, marks["box"])
         nearest = nearest_titles(page)[:4]
-        words = read_3d_view(page, shots(tmp_path) / f"wall-{size[0]}x{size[1]}.png")
         services = sorted({t["text"].split(":")[0] for t in nearest})
-        read = names_read(words, services)
+        read = services_read(page, nearest, shots(tmp_path) / f"wall-{size[0]}x{size[1]}.png")
         print(f"\nwall {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
               f"≥2×2 px {marks['visible_2px']:.0%}, cover {cover:.1%}, nearest titles {min(t['font'] for t in nearest):.1f} px and up, "
               f"read {len(read)}/{len(services)}")
