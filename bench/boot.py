@@ -133,21 +133,19 @@ INIT_SCRIPT = r"""
     // A-Frame initialises the scene once the document is complete; `loaded`: its components are
     // initialised (the data system takes the early socket's frames over then)
     document.querySelector("a-scene").addEventListener("loaded", () => mark("loaded"), {once: true});
-    // Everything drawn: the frame after the trace's first, which scene/first-frame.js holds the floor
-    // grid and the marks back from; shown two animation frames later, as `ready` counts.
+    // Everything drawn: the frame shown after the trace's first, which scene/first-frame.js holds the
+    // floor grid and the marks back from; marked two animation frames later, as `ready` counts.
+    // (three.js's frame counter counts the frames shown: on software GL a frame is drawn off the
+    // canvas and shown later, scene/offscreen-frames.js.)
     const scene = document.querySelector("a-scene");
     const watch = () => {
-      const renderer = scene.renderer;
-      const render = renderer.render.bind(renderer);
-      renderer.render = (...args) => {
-        if (B.completing === undefined && scene.systems["first-frame"]?.shown) {
-          B.completing = true;
-          requestAnimationFrame(() => requestAnimationFrame(() => mark("complete")));
-        }
-        return render(...args);
-      };
+      const shown = scene.systems?.["first-frame"]?.shown;
+      const frame = scene.renderer?.info.render.frame;
+      if (shown && B.shownFrame === undefined) B.shownFrame = frame;
+      if (shown && frame > B.shownFrame) requestAnimationFrame(() => requestAnimationFrame(() => mark("complete")));
+      else requestAnimationFrame(watch);
     };
-    if (scene.renderer) watch(); else scene.addEventListener("renderstart", watch, {once: true});
+    requestAnimationFrame(watch);
   });
 })();
 """

@@ -8,7 +8,11 @@ import pytest
 
 from bench.synthetic import synthetic_batch
 from tests.generated_traces import named_batch, named_store
-from vrmon.layout.services import GraphState, ServicesParams, name_rooms, service_graph, services_layout
+from tests.conftest import FIXTURES
+from vrmon.model.span_store import SpanStore
+from vrmon.sources.files import load_trace_file
+from vrmon.layout.services import (BUSIEST_PX, LEAST_LINK_PX, LEAST_PX, SPHERES_ROOM, GraphState, ServicesParams, name_rooms,
+                                   service_graph, services_layout)
 
 P = ServicesParams()
 
@@ -21,6 +25,21 @@ def clearance(layout) -> float:
     return float(gap.min())
 
 
+def crowding(layout) -> float:
+    """The largest share of the distance between two nodes' centres their two spheres take."""
+    pos, size = layout.nodes.pos.astype(np.float64), layout.nodes.size[:, 0].astype(np.float64)
+    apart = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    np.fill_diagonal(apart, np.inf)
+    return float(((size[:, None] + size[None, :]) / apart).max())
+
+
+def reference_px(store, state, layout, metres: np.ndarray) -> np.ndarray:
+    """`metres` of the graph in pixels at the reference desktop view the layout measures names with."""
+    graph = service_graph(store)
+    pos = np.array([state.positions[int(code)] for code in graph.services])
+    return metres / state.metres_per_unit * name_rooms(store, graph, P, state).scale_of(pos)[1]
+
+
 @pytest.mark.parametrize("n_services", [21, 40, 200])
 def test_nodes_never_overlap_and_the_graph_is_flat_and_comfortably_sized(n_services):
     state = GraphState()
@@ -28,9 +47,11 @@ def test_nodes_never_overlap_and_the_graph_is_flat_and_comfortably_sized(n_servi
     layout = services_layout(store, P, state)
     assert len(layout.nodes) == len(np.unique(store.service)) > 0.95 * n_services
     unit = state.metres_per_unit
-    # never touching: at least the gap between the largest possible nodes
+    # never touching: at least the gap between the largest possible nodes, and two spheres take at
+    # most SPHERES_ROOM of the distance between them (they grow into the room the names made)
     assert clearance(layout) >= (P.gap - 1e-3) * unit
-    assert layout.nodes.size.max() <= P.node_max * unit + 1e-6
+    assert crowding(layout) <= SPHERES_ROOM + 1e-6
+    assert layout.nodes.size.max() <= max(P.node_max * unit, reference_px(store, state, layout, 1.0) ** -1 * BUSIEST_PX) + 1e-6
     # flat, facing the viewer, as wide as asked (a headset user sees it whole from a few steps)
     assert np.ptp(layout.nodes.pos[:, 2]) == 0
     lo, hi = np.array(layout.bounds[:3]), np.array(layout.bounds[3:])
@@ -38,6 +59,34 @@ def test_nodes_never_overlap_and_the_graph_is_flat_and_comfortably_sized(n_servi
     assert 1.0 <= (hi[0] - lo[0]) / (hi[1] - lo[1]) <= 2.5  # wider than tall, like a view
     assert lo[1] > 0  # above the floor
     assert layout.labels == []  # the viewer places the names
+
+
+# The trace files `make demo` serves (Makefile DEMO_FILES).
+DEMO_FILES = ["otlp-hotrod-dispatch-40spans-serial.json", "otlp-hotrod-dispatch-trimmed-16spans-retries.json",
+              "jaeger-v1-opentracing-tutorial-3services-logs.json", "jaeger-v1-synthetic-load-generator-100traces.json"]
+
+
+def test_spheres_and_links_grow_into_the_room_long_names_make():
+    """The demo's 18 services, names such as productcatalogservice, lie 43 link lengths apart
+    while the spheres' sizes are in link lengths: on 2026-12-01 their spheres were 2-6 px and
+    their links under 1 px at the default view, under 16 px names (a list of names, not a graph).
+    Spheres grow with the room the names made, the quietest are seen, and links are lines."""
+    store = SpanStore()
+    for name in DEMO_FILES:
+        store.add(load_trace_file(FIXTURES / name))
+    state = GraphState()
+    layout = services_layout(store, P, state)
+    px = reference_px(store, state, layout, layout.nodes.size[:, 0].astype(np.float64))
+    links = reference_px(store, state, layout, layout.edges.width.astype(np.float64))
+    as_the_params_say = reference_px(store, state, layout, np.array([P.node_min, P.node_max]) * state.metres_per_unit)
+    print(f"spheres {px.min():.1f}-{px.max():.1f} px (the params' {as_the_params_say} px), links {links.min():.1f}-{links.max():.1f} px")
+    assert len(px) == 18
+    assert 3 * as_the_params_say[1] <= px.max() <= BUSIEST_PX + 1e-6 and px.min() >= LEAST_PX
+    assert links.min() >= LEAST_LINK_PX - 1e-6 and links.max() > 2 * links.min()
+    assert crowding(layout) <= SPHERES_ROOM + 1e-6 and clearance(layout) >= P.gap * state.metres_per_unit
+    # the busier a service, the bigger its sphere
+    graph = service_graph(store)
+    assert np.all(np.diff(layout.nodes.size[np.argsort(graph.spans, kind="stable"), 0]) >= -1e-7)
 
 
 def test_a_new_service_finds_room_without_moving_the_others():

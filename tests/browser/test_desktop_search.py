@@ -62,7 +62,10 @@ def test_search_highlights_exactly_the_spans_whose_service_or_operation_match(vr
     base_url = vrmon_server([HOTROD], scene="waterfall", host_metrics=False)
     table = node_table(server_snapshot(base_url))
     open_app(base_url, "?stats=1")
-    next_frames(page)  # the critical path and floor grid join the frame after the first (scene/first-frame.js)
+    # the critical path and floor grid join the frame after the first (scene/first-frame.js), the
+    # finding marks once the findings are in (asked for after it)
+    page.wait_for_function("window.vrmon.system.findingsBytes")
+    next_frames(page)
     calls_before = page.evaluate("window.vrmon.stats().drawCalls")
     assert set(drawn(page).values()) == {"bright"}
 
@@ -273,6 +276,9 @@ async ({added, removed, fadeMs, final}) => {
 def test_added_spans_fade_in_and_removed_spans_fade_out_to_the_right_final_state(vrmon_server, open_app, page):
     open_app(vrmon_server([HOTROD], scene="waterfall"), "?stats=1")
     page.mouse.move(640, 20)
+    # counted once the findings are in and a frame with their marks is shown (both come after `ready`)
+    page.wait_for_function("window.vrmon.system.findingsBytes")
+    next_frames(page)
     calls_before = page.evaluate("window.vrmon.stats().drawCalls")
     added = list(range(1000, 1012))
     background = page.evaluate("document.querySelector('[span-instances]').components['span-instances'].background.r")

@@ -97,6 +97,9 @@ def test_the_list_shows_the_servers_findings_and_a_jump_lights_the_n_plus_one_ca
     assert marks["inScene"]
     lit = [s["id"] for s in marks["shells"] if s["color"] == "#c77dff"]  # full strength: the finding jumped to
     assert sorted(lit) == sorted(n_plus_one["nodes"]) and len(lit) == 13
+    # one shell per bar, around every span of this trace's findings (a bar in two findings is not framed twice)
+    framed = [s["id"] for s in marks["shells"]]
+    assert sorted(framed) == sorted(set().union(*(f["nodes"] for f in expected if f["trace"] == n_plus_one["trace"])))
     assert details["selected"] == n_plus_one["nodes"][0]
     assert marks["pins"] == 2  # this trace's N+1 and its error root cause
     assert [e["current"] for e in entries(page)].count(True) == 1

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.browser.helpers import next_frames
-from tests.browser.legibility import letters_and_digits, names_read, ocr_boxes, read_3d_view
+from tests.browser.legibility import labels_read, ocr_boxes, screenshot_3d_view
 from tests.browser.test_first_picture import COMPARE, HOTROD, WATCH_PICTURE, rgb
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS
 
@@ -83,9 +83,8 @@ def test_the_3d_view_and_the_first_picture_draw_at_the_screens_ratio_within_a_4k
         assert min(lane["font"] for lane in lanes) >= 12
         shot = tmp_path / f"{dpr}.png"
         names = [lane["text"] for lane in lanes]
-        read = names_read(read_3d_view(page, shot), names)
-        unread = [{k: v * dpr if k in ("x0", "y0", "x1", "y1") else v for k, v in lane.items()} for lane in lanes if lane["text"] not in read]
-        read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
+        in_device_px = [{k: v * dpr if k in ("x0", "y0", "x1", "y1") else v for k, v in lane.items()} for lane in lanes]
+        read = labels_read(screenshot_3d_view(page, shot), in_device_px)
         assert sorted(read) == sorted(names)
     if drawing["buffer"][1] >= 2160:
         # On a 4K frame the wall's title is ~200 px tall: drawn from a finer atlas, not magnified

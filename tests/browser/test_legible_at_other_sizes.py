@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.helpers import next_frames
-from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
+from tests.browser.legibility import TWO_FRAMES_JS, labels_read, mark_figures, overlay_cover, screenshot_3d_view
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS, overlapping_lanes
 from tests.generated_traces import named_batch, store_of
 from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
@@ -44,9 +44,7 @@ def assert_waterfall_legible(page, shot) -> dict:
     assert not [lane["text"] for lane in lanes if lane["x0"] < 0 or lane["x1"] > W or lane["y0"] < 0 or lane["y1"] > H]
     assert overlapping_lanes(lanes) == []
     names = [lane["text"] for lane in lanes]
-    read = names_read(read_3d_view(page, shot), names)
-    unread = [lane for lane in lanes if lane["text"] not in read]
-    read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
+    read = labels_read(screenshot_3d_view(page, shot), lanes)
     assert sorted(read) == sorted(names)
     return figures
 

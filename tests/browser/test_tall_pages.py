@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import next_frames
-from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover, read_3d_view
+from tests.browser.headset_figures import headset_figures
+from tests.browser.helpers import enter_vr, install_emulated_headset, next_frames
+from tests.browser.legibility import TWO_FRAMES_JS, labels_read, mark_figures, overlay_cover, screenshot_3d_view
 from tests.browser.test_services_legibility import LABELS_JS, labels_clear_of_overlays, label_figures, service_mesh_batch
-from tests.browser.test_wall_overlays import nearest_titles, wall_store
+from tests.browser.test_wall_overlays import nearest_titles, services_read, wall_store
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS, overlapping_lanes
 from tests.conftest import FIXTURES
 from tests.generated_traces import named_store, store_of
@@ -43,9 +44,7 @@ def waterfall_figures(page, shot: Path) -> dict:
     lanes = page.evaluate(LABEL_PX_JS)
     W, H = figures["width"], figures["height"]
     names = [lane["text"] for lane in lanes]
-    read = names_read(read_3d_view(page, shot), names)
-    unread = [lane for lane in lanes if lane["text"] not in read]
-    read += [lane["text"] for lane, text in zip(unread, ocr_boxes(shot, unread)) if text == letters_and_digits(lane["text"])]
+    read = labels_read(screenshot_3d_view(page, shot), lanes)
     return {
         "box": figures["box_share"], "on_screen": figures["on_screen"], "big": figures["visible_2px"],
         "cover": overlay_cover(page, figures["box"]), "font": min(lane["font"] for lane in lanes),
@@ -85,8 +84,7 @@ def test_the_services_graph_reads_at_every_page_shape(vrmon_server, page, tmp_pa
         marks = mark_figures(page)
         figures = label_figures(labels, marks)
         shot = shots(tmp_path) / f"services-{size[0]}x{size[1]}.png"
-        read = set(names_read(read_3d_view(page, shot), names))
-        read |= {label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)) if text == letters_and_digits(label["text"])}
+        read = set(labels_read(screenshot_3d_view(page, shot), labels, inset=6))
         cover = overlay_cover(page, marks["box"])
         print(f"\nservices {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
               f"≥2×2 px {marks['visible_2px']:.0%}, cover {cover:.1%}, names shown {len(labels)}, read {len(read)}/{len(names)}, {figures}")
@@ -106,9 +104,8 @@ def test_the_wall_reads_at_every_page_shape(vrmon_server, page, tmp_path):
         marks = mark_figures(page)
         cover = overlay_cover(page, marks["box"])
         nearest = nearest_titles(page)[:4]
-        words = read_3d_view(page, shots(tmp_path) / f"wall-{size[0]}x{size[1]}.png")
         services = sorted({t["text"].split(":")[0] for t in nearest})
-        read = names_read(words, services)
+        read = services_read(page, nearest, shots(tmp_path) / f"wall-{size[0]}x{size[1]}.png")
         print(f"\nwall {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
               f"≥2×2 px {marks['visible_2px']:.0%}, cover {cover:.1%}, nearest titles {min(t['font'] for t in nearest):.1f} px and up, "
               f"read {len(read)}/{len(services)}")
@@ -141,4 +138,35 @@ def test_a_resized_page_is_laid_out_for_its_shape_and_only_a_framed_view_is_fram
     page.wait_for_function(f"(wide) => Math.abs(({FRAME_ASPECT_JS})() - wide) < 1e-3", arg=wide)
     next_frames(page, 3)
     assert page.evaluate(POSE_JS) == [3, 4, 20]
+    assert not page.errors
+
+
+def viewer_aspects(server) -> list:
+    """The page shapes the server lays each viewer's scenes out for (None: the presets' wide layouts)."""
+    return server.call(lambda: [viewer.aspect for viewer in server.app.state.hub.viewers])
+
+
+def test_a_headset_entered_from_a_tall_page_gets_the_wide_layout_and_the_page_its_own_back(vrmon_server, page, tmp_path):
+    """Before, a headset entered from a 600×900 page kept the page's layout: HotROD's waterfall
+    framed 0.94 wide per tall in the headset, where the wide layout's is 1.53 (2026-12-01)."""
+    install_emulated_headset(page)
+    base = vrmon_server([FIXTURES / "apiv3-gettrace-hotrod-40spans.json"], host_metrics=False)
+    open_at(page, base, (600, 900))
+    tall = page.evaluate(FRAME_ASPECT_JS)
+    assert viewer_aspects(vrmon_server.last) == [0.65]
+    enter_vr(page)
+    # the presets' layout comes, framed in front of the viewer as entering a headset frames any view
+    page.wait_for_function(f"(tall) => ({FRAME_ASPECT_JS})() > tall * 1.5", arg=tall)
+    page.evaluate(TWO_FRAMES_JS)
+    assert viewer_aspects(vrmon_server.last) == [None]
+    content = headset_figures(page)["content"]
+    print(f"\nin the headset: frame aspect {page.evaluate(FRAME_ASPECT_JS):.2f} (the page's {tall:.2f}), {content}")
+    assert 40 <= content["width"] <= 95 and abs(content["left"] + content["right"]) / 2 <= 10, content
+    # back on the page: its own shape again, framed for it
+    page.evaluate("document.querySelector('a-scene').exitVR()")
+    page.wait_for_function(f"(tall) => Math.abs(({FRAME_ASPECT_JS})() - tall) < 1e-3 && ({AT_FRAMED_VIEW_JS})()", arg=tall)
+    assert viewer_aspects(vrmon_server.last) == [0.65]
+    f = waterfall_figures(page, shots(tmp_path) / "after-headset-600x900.png")
+    print(f"back on the page: box {f['box']:.1%}, lane names {f['font']:.1f} px and up, read {f['read']}/{f['names']}")
+    assert f["box"] >= 0.30 and f["font"] >= 12 and f["read"] == f["names"] and not f["cut"]
     assert not page.errors

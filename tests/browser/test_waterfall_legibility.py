@@ -15,8 +15,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.browser.helpers import click_node, enter_vr, install_emulated_headset, lane_names_point
-from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover,
-                                     read_3d_view)
+from tests.browser.legibility import TWO_FRAMES_JS, labels_read, mark_figures, overlay_cover, screenshot_3d_view
 from tests.generated_traces import (burst_then_wait_batch, burst_then_wait_store, deep_chain_batch, fan_out_batch, named_batch,
                                     named_store, store_of)
 
@@ -121,13 +120,10 @@ def test_the_waterfall_is_framed_visible_and_its_lane_names_read(case, vrmon_ser
     assert not cut, f"names or ruler cut by the edge: {cut}"
     assert overlapping_lanes(lanes) == []
     assert page.evaluate(LANES_UNDER_OVERLAYS_JS, lanes) == [], "lane names under the legend, a list or the top bar"
-    words = read_3d_view(page, tmp_path / "waterfall.png")
     names = [lane["text"] for lane in lanes]
-    read = names_read(words, names)
-    # a name the whole view's OCR misreads (tesseract reads bold "issue115" as "issue1l15") is read where it is drawn
-    unread = [lane for lane in lanes if lane["text"] not in read]
-    read += [lane["text"] for lane, text in zip(unread, ocr_boxes(tmp_path / "waterfall.png", unread))
-             if text == letters_and_digits(lane["text"])]
+    # each name read where it is drawn, or else in the whole view (the whole view's OCR misreads
+    # bold "issue115" as "issue1l15"; a crop's, others)
+    read = labels_read(screenshot_3d_view(page, tmp_path / "waterfall.png"), lanes)
     assert len(read) == len(names), sorted(set(names) - set(read))
     assert not page.errors
 

@@ -455,12 +455,58 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
         state.positions[int(code)] = pos[i]
     if state.metres_per_unit is None:
         state.metres_per_unit = first_unit(pos, p)
-    layout = _graph_layout(store, graph, pos, p, state.metres_per_unit)
+    rooms = name_rooms(store, graph, p, state, aspect)
+    px_per_unit = rooms.scale_of(pos)[1]
+    size, gain = sphere_sizes(pos, graph.spans / graph.seconds, p, px_per_unit)
+    width = link_widths(graph.calls / graph.seconds, p, gain, px_per_unit, float(size.max()))
+    layout = _graph_layout(store, graph, pos, p, state.metres_per_unit, size, width)
     # The names kept room for reach past the rightmost nodes: the bounds the viewer frames hold them.
-    boxes, _ = name_rooms(store, graph, p, state, aspect).boxes(pos)
+    boxes, _ = rooms.boxes(pos)
     reach = float((pos[:, 0] + boxes[:, 0]).max() - pos[:, 0].max()) * p.stretch * state.metres_per_unit
     lo, hi = layout.bounds[:3], layout.bounds[3:]
     return replace(layout, bounds=(*lo, hi[0] + max(reach, 0.0), *hi[1:]))
+
+
+# Spheres are sized in ideal link lengths (node_min … node_max), and the layout keeps them at least
+# node_max + gap apart. Names push services much further apart than that (the demo's 18 services,
+# long names such as productcatalogservice, lay out 43 link lengths wide: spheres of 2-6 px under
+# 16 px names, a list of names rather than a graph), so spheres and links grow with the room the
+# layout gave them: together two spheres take at most SPHERES_ROOM of the distance between their
+# centres (at the layout's closest, node_max + gap, that is the spheres as they were) and leave at
+# least `gap` between them; the busiest grows to BUSIEST_PX at most, and the quietest is at least
+# LEAST_PX where the room allows (reference view pixels: a 1280x720 view frames a little closer).
+SPHERES_ROOM = 0.55
+BUSIEST_PX = 28.0
+LEAST_PX = 4.0
+LEAST_LINK_PX = 1.5  # the quietest link is at least this wide there (its particles twice as big): a line, not a hair
+BUSIEST_LINK_PX = 4.0  # and the busiest this wide, where that is at most half the busiest sphere: the busy paths stand out
+
+
+def sphere_sizes(pos: np.ndarray, rate: np.ndarray, p: ServicesParams, px_per_unit: float) -> tuple[np.ndarray, float]:
+    """Diameters of the services' spheres in units (by the square root of their span rates), and
+    how many times the links' widths grow with them (see SPHERES_ROOM), both at `px_per_unit`."""
+    def room(size: np.ndarray) -> float:
+        """How many times `size` may grow before some pair is too close."""
+        if len(pos) < 2:
+            return np.inf
+        apart = np.sqrt(((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=-1))
+        together = size[:, None] + size[None, :]
+        np.fill_diagonal(apart, np.inf)
+        return float((np.minimum(SPHERES_ROOM * apart, 2 * (apart - p.gap)) / together).min())
+
+    strength = np.sqrt(rate)
+    gain = max(1.0, min(BUSIEST_PX / (p.node_max * px_per_unit), room(_scale(strength, p.node_min, p.node_max))))
+    busiest = p.node_max * gain
+    size = _scale(strength, min(max(p.node_min * gain, LEAST_PX / px_per_unit), busiest), busiest)
+    return size * min(1.0, room(size)), gain
+
+
+def link_widths(call_rate: np.ndarray, p: ServicesParams, gain: float, px_per_unit: float, sphere: float) -> np.ndarray:
+    """Link widths in units, by the square root of their call rates: `gain` times the params'
+    range, the busiest at least BUSIEST_LINK_PX and the quietest LEAST_LINK_PX (never wider than
+    half the busiest `sphere`, nor the quietest than the busiest)."""
+    busiest = max(p.edge_max * gain, min(BUSIEST_LINK_PX / px_per_unit, sphere / 2))
+    return _scale(np.sqrt(call_rate), min(max(p.edge_min * gain, LEAST_LINK_PX / px_per_unit), busiest), busiest)
 
 
 def first_unit(pos: np.ndarray, p: ServicesParams) -> float:
@@ -533,14 +579,15 @@ def reference_px_per_metre(width: float, height: float, names_px: float, view: t
     return min((free_w - names_px) / (width * (1 + 2 * room)), free_h / (height + room * width))
 
 
-def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams, unit: float) -> Layout:
+def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams, unit: float, diameter: np.ndarray,
+                  width: np.ndarray) -> Layout:
+    """Nodes and edges in metres: spheres of `diameter` units, links `width` units wide."""
     n = len(graph.services)
     world = np.empty((n, 3))
     world[:, 0] = pos[:, 0] * p.stretch * unit  # stretching x only moves nodes further apart
     world[:, 1] = pos[:, 1] * unit + p.height
     world[:, 2] = -p.distance
-    rate = graph.spans / graph.seconds
-    size = _scale(np.sqrt(rate), p.node_min, p.node_max) * unit
+    size = diameter * unit
     error_ratio = graph.errors / np.maximum(graph.spans, 1)
     nodes = Nodes(
         ids=(SERVICE_NODE_BASE + graph.services).astype(np.uint32),
@@ -563,7 +610,7 @@ def _graph_layout(store, graph: ServiceGraph, pos: np.ndarray, p: ServicesParams
         ids=(graph.services[graph.source] * 65536 + graph.services[graph.target]).astype(np.uint32),
         source=src_ids,
         target=dst_ids,
-        width=(_scale(np.sqrt(call_rate), p.edge_min, p.edge_max) * unit).astype(np.float32),
+        width=(width * unit).astype(np.float32),
         rate=call_rate.astype(np.float32),
         color=color,
     )

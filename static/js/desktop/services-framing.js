@@ -105,17 +105,20 @@ function largestWithNames(box, [width, height], frame, labels, wanted) {
       range,
       pad: { left: across + dx, top: up + dy, right: across - dx, bottom: up - dy },
       shown: placed.shown,
+      headed: placed.headed,
       fits: placed.width + placed.left + placed.right <= room[0] + 0.5 && placed.height + placed.top + placed.bottom <= room[1] + 0.5,
     };
   };
+  // the first (largest) try that does as well as can be: every name fits with the heading of the
+  // prefix they share (where they share one: it goes over or under the graph, so a graph filling
+  // the free part top to bottom leaves it out), else every name, else most of them, else fewer;
+  // else the largest
+  const wants = [(t) => t.fits && t.headed && t.shown >= wanted, ...[1, ...FEWER_NAMES].map((share) => (t) => t.fits && t.shown >= share * wanted)];
   const tries = [];
   for (let share = 1; share >= SMALLEST_SHARE - 1e-9; share *= SHARE_STEP) {
     tries.push(attempt(share));
-    if (tries.at(-1).fits && tries.at(-1).shown >= wanted) break;
+    if (wants[0](tries.at(-1))) break;
   }
-  // the first (largest) try that does as well as can be: every name fits, else most of them
-  // fit, else fewer; else the largest
-  const wants = [1, ...FEWER_NAMES].map((share) => (t) => t.fits && t.shown >= share * wanted);
   let level = wants.findIndex((want) => tries.some(want));
   const good = level >= 0 ? wants[level] : (t) => t === tries[0];
   if (level < 0) level = wants.length;

@@ -20,6 +20,10 @@ AFRAME.registerComponent("finding-marks", {
     this.findings = this.el.sceneEl.systems["vrmon-findings"];
     this.matrix = new THREE.Matrix4();
     this.color = new THREE.Color();
+    // One shell per bar, whatever the number of findings over it: a bar's shells were drawn over
+    // each other (the 50k-span overview: 2,364 shells over 223 bars), and with software GL the GPU
+    // pays for every pixel of each (the shells were ~430 ms of its ~600 ms frame there).
+    this.shellOf = new Map(); // row → its shell
     this.shellGeometry = new THREE.BoxGeometry(1, 1, 1);
     // The inside of a box a little larger than the bar: the bar hides its middle, so what shows is
     // a frame around the bar that keeps the bar's own (service) colour readable.
@@ -68,12 +72,16 @@ AFRAME.registerComponent("finding-marks", {
 
   rebuild() {
     const drawn = this.drawnFindings();
+    // The finding jumped to goes last, so its colour is the one its bars are framed in.
+    drawn.sort((a, b) => this.findings.isActive(a.finding) - this.findings.isActive(b.finding));
     const shells = drawn.reduce((sum, d) => sum + d.rows.length, 0);
     const grown = grownCapacity(this.shells, Math.max(shells, drawn.length)); // shells and pins grow together
     if (grown) {
       this.createMeshes(grown);
     }
     const { pos, size } = this.system.nodes;
+    const shellOf = this.shellOf;
+    shellOf.clear();
     let shell = 0;
     drawn.forEach(({ finding, rows, group }, pin) => {
       this.color.set(findingKind(finding).color).multiplyScalar(this.findings.isActive(finding) ? 1 : FAINT);
@@ -82,11 +90,16 @@ AFRAME.registerComponent("finding-marks", {
       let right = -Infinity;
       let z = 0;
       for (const row of rows) {
-        const i = row * 3;
-        this.matrix.makeScale(size[i] + SHELL_MARGIN, size[i + 1] + SHELL_MARGIN, size[i + 2] + SHELL_MARGIN);
-        this.matrix.setPosition(pos[i], pos[i + 1], pos[i + 2]);
-        this.shells.setMatrixAt(shell, this.matrix);
-        this.shells.setColorAt(shell++, this.color);
+        let k = shellOf.get(row);
+        if (k === undefined) {
+          k = shell++;
+          shellOf.set(row, k);
+          const i = row * 3;
+          this.matrix.makeScale(size[i] + SHELL_MARGIN, size[i + 1] + SHELL_MARGIN, size[i + 2] + SHELL_MARGIN);
+          this.matrix.setPosition(pos[i], pos[i + 1], pos[i + 2]);
+          this.shells.setMatrixAt(k, this.matrix);
+        }
+        this.shells.setColorAt(k, this.color); // the last finding over a bar colours it: the active one is last
       }
       for (const row of group) {
         const i = row * 3;

@@ -20,20 +20,29 @@ AFRAME.registerSystem("first-frame", {
     if (this.picture) this.el.addEventListener("vrmon-view-framed", () => { this.viewFramed = true; });
     this.later = new Set(); // object3Ds held back from the first frame
     this.held = []; // those hidden during the frame being drawn
-    this.shown = false; // the first frame of the first snapshot has been drawn
+    this.drawn = false; // the first frame of the first snapshot has been drawn (maybe not yet shown)
+    this.framedDrawn = false; // the frame drawn last had the camera framing the view
+    this.shown = false; // the first frame of the first snapshot has been shown
     this.waiting = []; // callbacks for when it has
     this.watching = []; // callbacks for the animation frame after it
     // three.js calls these around each render of the scene (inside A-Frame's render)
     this.el.object3D.onBeforeRender = () => this.hold();
     this.el.object3D.onAfterRender = () => {
       this.release();
-      this.retirePicture();
+      this.framedDrawn = this.viewFramed;
     };
+  },
+
+  /** render-on-demand: the frame drawn last is on the canvas now (drawn there, or copied there
+   * once the GPU had drawn it: scene/offscreen-frames.js). */
+  frameShown() {
+    if (this.drawn && !this.shown) this.firstShown();
+    this.retirePicture();
   },
 
   /** After a frame drawn with the camera framing the view: the first picture goes at the next animation frame. */
   retirePicture() {
-    if (!this.picture || !this.viewFramed) return;
+    if (!this.picture || !this.framedDrawn) return;
     const picture = this.picture;
     this.picture = null;
     requestAnimationFrame(() => {
@@ -64,7 +73,7 @@ AFRAME.registerSystem("first-frame", {
   },
 
   hold() {
-    if (this.shown || !this.snapshotIn()) return;
+    if (this.drawn || !this.snapshotIn()) return;
     for (const object of this.later) {
       if (!object.visible) continue;
       object.visible = false;
@@ -73,10 +82,14 @@ AFRAME.registerSystem("first-frame", {
   },
 
   release() {
-    if (this.shown || !this.snapshotIn()) return;
+    if (this.drawn || !this.snapshotIn()) return;
     for (const object of this.held) object.visible = true;
     this.held.length = 0;
     this.later.clear();
+    this.drawn = true;
+  },
+
+  firstShown() {
     this.shown = true;
     this.el.systems["render-on-demand"].requestFrame(); // the next frame draws the rest
     for (const callback of this.waiting.splice(0)) setTimeout(callback); // after this frame's task
@@ -91,7 +104,7 @@ AFRAME.registerSystem("first-frame", {
 AFRAME.registerComponent("after-first-frame", {
   init() {
     const system = this.el.sceneEl.systems["first-frame"];
-    if (!system.shown) system.later.add(this.el.object3D);
+    if (!system.drawn) system.later.add(this.el.object3D);
   },
 
   remove() {

@@ -11,6 +11,10 @@
 //   - the camera: a frame in which it moved asks for the next one, so look, WASD (and its
 //     easing), and camera flights run to the end without each control knowing about this.
 // While the data system's work is in slices (a huge snapshot), a screen draws nothing: see onFrame.
+// On software GL a frame is drawn off the canvas and shown once the GPU has drawn it
+// (offscreen-frames.js), so the main thread never waits for the GPU process's drawing.
+import { offscreenFramesFor } from "./offscreen-frames.js";
+
 const CAMERA_EPSILON = 1e-6; // a change of a camera matrix element below this is no movement
 const INPUT_EVENTS = ["pointerdown", "pointermove", "pointerup", "wheel", "keydown", "keyup"];
 
@@ -21,9 +25,18 @@ AFRAME.registerSystem("render-on-demand", {
     this.frames = 0; // frames drawn by this loop
     this.lastCamera = new Float64Array(32); // the camera's world and projection matrices last frame
     this.frame = (time, xrFrame) => this.onFrame(time, xrFrame);
-    this.stopIfIdle = () => { if (!this.requested && this.running && !this.presenting()) this.stop(); };
+    this.stopIfIdle = () => {
+      if (!this.requested && this.running && !this.presenting() && !this.offscreen?.waiting) this.stop();
+    };
     this.onRequest = () => this.requestFrame();
-    this.el.addEventListener("renderstart", () => this.el.renderer.setAnimationLoop(this.frame), { once: true });
+    this.offscreen = null; // OffscreenFrames on software GL, from the first frame on
+    this.drawScene = null; // draws the scene of the animation frame `time` (no allocation per frame)
+    this.time = 0;
+    this.el.addEventListener("renderstart", () => {
+      this.offscreen = offscreenFramesFor(this.el.renderer);
+      this.drawScene = () => this.el.render(this.time);
+      this.el.renderer.setAnimationLoop(this.frame);
+    }, { once: true });
     for (const name of ["rendererresize", "enter-vr", "exit-vr", "camera-set-active"]) this.el.addEventListener(name, this.onRequest);
     for (const name of INPUT_EVENTS) window.addEventListener(name, this.onRequest, { passive: true, capture: true });
   },
@@ -52,13 +65,53 @@ AFRAME.registerSystem("render-on-demand", {
     // A huge scene being written in slices is drawn once whole, on a screen; the frame stays asked
     // for. (Drawing it half-written would also make software GL spend seconds per frame on it.)
     if (!this.presenting() && this.el.systems["vrmon-data"]?.work.busy) return;
-    this.requested = false;
-    this.el.render(time, xrFrame);
-    this.frames++;
-    if (this.cameraMoved()) this.requested = true;
+    const offscreen = this.presenting() ? null : this.offscreen;
+    if (offscreen?.waiting) {
+      // The frame drawn off the canvas is shown once the GPU has drawn it; the next one is drawn
+      // at a later animation frame (drawn now, the copy's commit would wait for it too).
+      if (offscreen.ready()) {
+        offscreen.show();
+        this.shown();
+      }
+      if (this.requested) this.advance();
+    } else if (this.requested || this.presenting()) {
+      if (offscreen && !offscreen.fits()) {
+        this.advance();
+      } else {
+        this.requested = false;
+        if (offscreen) {
+          this.time = time;
+          offscreen.draw(this.drawScene);
+        } else {
+          this.offscreen?.forget();
+          this.el.render(time, xrFrame);
+          this.shown();
+        }
+        this.frames++;
+        if (this.cameraMoved()) this.requested = true;
+      }
+    }
     // Stopping inside the callback would not stop three.js's loop (it asks for the next
     // animation frame after the callback returns): stop once it has.
-    if (!this.requested) queueMicrotask(this.stopIfIdle);
+    if (!this.requested && !offscreen?.waiting) queueMicrotask(this.stopIfIdle);
+  },
+
+  /** An animation frame asked for that cannot be drawn yet (the GPU is still drawing the last one):
+   * the scene's behaviours run as in A-Frame's render (a-scene.js), without drawing, so what moves
+   * with time or input (look, fades, camera flights, the components' state that tests and clicks
+   * read) goes on at the display's rate; the frame stays asked for, and the next one drawn shows
+   * where they got to. */
+  advance() {
+    const scene = this.el;
+    scene.timer.update();
+    scene.delta = scene.timer.getDelta() * 1000;
+    scene.time = scene.timer.getElapsed() * 1000;
+    if (scene.isPlaying) scene.tick(scene.time, scene.delta);
+  },
+
+  /** A frame drawn has reached the canvas. */
+  shown() {
+    this.el.systems["first-frame"]?.frameShown();
   },
 
   stop() {

@@ -11,7 +11,7 @@ import { listen } from "../listen.js";
 const THREE = AFRAME.THREE;
 const UP = new THREE.Vector3(0, 1, 0);
 const FACING = new THREE.Vector3(0, 0, 1); // the graph lies in a plane facing +z
-const QUIET = 0.2; // how much of its colour the quietest edge keeps
+const QUIET = 0.4; // how much of its colour the quietest edge keeps (0.2 left a dark grey line under half-transparent tubes: unseen)
 const MIN_TRAVEL = 0.05; // metres: shortest particle path, for services drawn touching each other
 
 AFRAME.registerComponent("service-edges", {

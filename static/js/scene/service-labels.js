@@ -457,7 +457,8 @@ AFRAME.registerComponent("service-labels", {
         reach[k + 2] = Math.max(reach[k + 2], rect[k + 2]);
       }
     }
-    return { shown, left: n0 - reach[0], top: n1 - reach[1], right: reach[2] - n2, bottom: reach[3] - n3, width: n2 - n0, height: n3 - n1 };
+    return { shown, headed: !this.prefix || this.headingShown === 1, // (the shared prefix's heading, where there is one, is placed)
+             left: n0 - reach[0], top: n1 - reach[1], right: reach[2] - n2, bottom: reach[3] - n3, width: n2 - n0, height: n3 - n1 };
   },
 
   /** How far the longest name reaches from its node's side, CSS pixels on a desktop (0: no names). */
