@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
 import numpy as np
 import psutil
@@ -193,6 +195,22 @@ def test_a_big_traces_panel_stays_shallow():
     front = -p.radius + p.bar_depth / 2  # the panel straight ahead: its bars' front faces at the wall
     back = (layout.nodes.pos[:, 2] - layout.nodes.size[:, 2] / 2).min()
     assert front - back <= MAX_PANEL_DEPTH + p.bar_depth + 1e-3
+
+
+def test_a_trace_bigger_than_a_panel_draws_its_top_levels_and_its_title_says_how_many():
+    # Before: every span was a bar: a 1M-span trace sent a million to the viewer, whose software-GL
+    # page had not drawn them a minute later (the audit of issue 8); the default keeps 20k.
+    store = SpanStore()
+    store.add(named_batch(2_000, spans_per_trace=2_000, n_services=40))
+    p = replace(PRESETS["wall"].params, max_panel_spans=500)
+    layout = wall_layout(store, p)
+    [title] = layout.labels
+    kept, total = map(int, re.search(r" · (\d+) of (\d+) levels$", title.text).groups())
+    assert kept < total == int(store.depth.max()) + 1
+    assert len(title.text) <= p.panel_width / (p.title_height * TITLE_CHAR_WIDTH)
+    # every call down to the levels kept, and none below
+    assert len(layout.nodes.ids) == int((store.depth < kept).sum()) <= 500 < int((store.depth <= kept).sum())
+    assert wall_layout(store, PRESETS["wall"].params).labels[0].text.endswith("levels") is False
 
 
 def test_a_page_already_the_shape_of_a_screen_is_not_stretched():

@@ -64,6 +64,8 @@ class WallParams:
     lane_gap: float = param(0.02, "metres between service lanes (panels stay shallow: lanes stack into the wall)")
     track_gap: float = param(0.042, "metres between bars of one lane and depth that overlap in time")
     min_bar: float = param(0.035, "metres: the shortest bar drawn (2 px or more from the desktop's default view)")
+    max_panel_spans: int = param(20_000, "spans a panel draws at most: a bigger trace shows its calls down to the deepest level "
+                                         "that keeps within it, and its title says how many levels (the waterfall shows them all)")
     service_colors: tuple[str, ...] = param(DEFAULT_SERVICE_COLORS,
                                             "colours services take in order of first appearance (the same in every scene)")
 
@@ -189,7 +191,7 @@ def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
     chosen = page_traces(store, p, page)
     if not len(chosen):
         return Layout(nodes=Nodes.empty())
-    rows = np.flatnonzero(np.isin(store.trace, chosen))
+    rows, levels = _top_levels(store, np.flatnonzero(np.isin(store.trace, chosen)), p.max_panel_spans)
     cols = SpanColumns.from_store(store, rows)
     wp = WaterfallParams(width=p.panel_width, row_height=1.0, bar_height=p.bar_height, bar_depth=p.bar_depth,
                          lane_gap=p.lane_gap, track_gap=p.track_gap, min_bar=p.min_bar, floor=0.0,
@@ -213,9 +215,27 @@ def wall_layout(store, p: WallParams, page: int = 0) -> Layout:
     half = p.panel_width / 2
     nodes = geometry_nodes(cols, replace(g, x0=g.x0 - half), wp, x_offset=p.radius * np.sin(theta),
                            z_offset=-p.radius * np.cos(theta), y_offset=places.base_y[slot], yaw=-theta * p.facing)
-    labels = _panel_titles(store, chosen, places, p)
+    labels = _panel_titles(store, chosen, places, p, levels)
     bounds = bounds_of(nodes)
     return Layout(nodes=nodes, labels=labels, bounds=bounds, frame=_page_frame(bounds, places, p))
+
+
+def _top_levels(store, rows: np.ndarray, most: int) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+    """`rows` (spans of the page's traces) less the calls of a trace of more than `most` spans below
+    the deepest level that keeps it within `most` (its root level at least): a 1M-span trace drew
+    a million bars on its panel, more than a browser draws in a frame. Also, per trace cut so,
+    (levels kept, levels it has)."""
+    trace, depth = store.trace[rows], store.depth[rows].astype(np.int64)
+    codes, t = np.unique(trace, return_inverse=True)
+    if not len(rows) or np.bincount(t).max() <= most:
+        return rows, {}
+    counts = np.zeros((len(codes), int(depth.max()) + 1), np.int64)
+    np.add.at(counts, (t, depth), 1)
+    cum = counts.cumsum(axis=1)
+    deepest = np.maximum((cum <= most).sum(axis=1) - 1, 0)  # per trace: the deepest level kept
+    levels = (counts > 0).sum(axis=1)
+    cut = np.flatnonzero(deepest + 1 < levels)
+    return rows[depth <= deepest[t]], {int(codes[k]): (int(deepest[k]) + 1, int(levels[k])) for k in cut}
 
 
 def _shallow(g) -> np.ndarray:
@@ -256,16 +276,23 @@ def _page_frame(bounds: tuple[float, ...], places: PanelPlaces, p: WallParams) -
             max(bounds[3], float(x.max())), max(bounds[4], top), max(bounds[5], float(z.max())))
 
 
-def _panel_titles(store, chosen: np.ndarray, places: PanelPlaces, p: WallParams) -> list[Label]:
-    """A title above every panel, cut to the panel's width so neighbours' titles never meet."""
+def _panel_titles(store, chosen: np.ndarray, places: PanelPlaces, p: WallParams,
+                  levels: dict[int, tuple[int, int]]) -> list[Label]:
+    """A title above every panel, cut to the panel's width so neighbours' titles never meet; a
+    panel cut to its top levels (`levels`: trace → levels kept, levels it has) says so at its end."""
     summaries = store.trace_summaries()
     most = max(4, int(p.panel_width / (p.title_height * TITLE_CHAR_WIDTH)))
     r = p.radius - 0.05
     labels = []
     for slot, trace in enumerate(chosen):
-        name = f"{store.services.names[summaries['root_service'][trace]]}: {store.operations.names[summaries['root_operation'][trace]]}"
-        if len(name) > most:
-            name = name[: most - 1].rstrip() + "…"
+        service = store.services.names[summaries['root_service'][trace]]
+        name, kept = f"{service}: {store.operations.names[summaries['root_operation'][trace]]}", ""
+        if int(trace) in levels:  # its service, and how deep it is drawn (the operation would be cut anyway)
+            name, kept = service, f" · {levels[int(trace)][0]} of {levels[int(trace)][1]} levels"
+        room = max(4, most - len(kept))
+        if len(name) > room:
+            name = name[: room - 1].rstrip() + "…"
+        name += kept
         theta = float(places.theta[slot])
         y = float(places.top_y[slot] + places.title_gap[slot])
         labels.append(Label(name, (r * np.sin(theta), y, -r * np.cos(theta)), "title"))
