@@ -99,8 +99,9 @@ def test_the_waterfall_is_framed_visible_and_its_lane_names_read(case, vrmon_ser
         base = vrmon_server([FIXTURES / FILE_CASES[case]], host_metrics=False)
     else:
         base = vrmon_server([], store=CASES[case](), host_metrics=False)
-    page.goto(base)
-    # a million spans: the server folds them (~0.3 s, more on a busy machine) before the first frame
+    # a million spans: the server folds them (~0.3 s, more on a busy machine) before the first frame,
+    # and serves the page's files meanwhile (at a load average of 50 the page's load took > 30 s)
+    page.goto(base, timeout=90_000)
     page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=90_000)
     figures = mark_figures(page)
     stats = page.evaluate("window.vrmon.stats()")
