@@ -59,13 +59,13 @@ def lane_names_point(page: Any) -> tuple[float, float]:
     return x, y
 
 
-def next_frames(page: Any, count: int = 2) -> None:
+def next_frames(page: Any, count: int = 2, timeout: float = 30_000) -> None:
     """Wait until the page has rendered `count` more frames (what a key or a frame changed is drawn).
 
     The view draws on demand: while waiting, each poll asks for a frame."""
     rendered = "document.querySelector('a-scene').renderer.info.render.frame"
     start = page.evaluate(rendered)
-    page.wait_for_function(f"(n) => {rendered} >= n || (window.vrmon.requestFrame(), false)", arg=start + count)
+    page.wait_for_function(f"(n) => {rendered} >= n || (window.vrmon.requestFrame(), false)", arg=start + count, timeout=timeout)
 
 
 def settled(page: Any) -> None:

@@ -53,6 +53,23 @@ COMPARE = """() => {
 }"""
 
 
+def wait_for_the_first_picture_handed_over(page, timeout: float = 30_000) -> None:
+    """Once the page is ready (WATCH_PICTURE added), wait until its first picture was drawn and
+    then taken away by the 3D view.
+
+    On a loaded machine the snapshot can come after the picture's wait (1 s); then, by design, no
+    picture is drawn and A-Frame draws the view (test_a_snapshot_that_comes_after_aframe_started_loading_draws_no_picture). A
+    reload is served the snapshot the server has already laid out: load again until a picture was
+    drawn, a few times at most."""
+    for _ in range(3):
+        if page.evaluate("window.__picture.canvas !== null"):
+            break
+        page.reload()
+        page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=2 * timeout)
+    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null",
+                           timeout=timeout)
+
+
 def rgb(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
@@ -63,15 +80,7 @@ def test_the_first_picture_is_drawn_before_aframe_and_is_the_picture_the_3d_view
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.add_init_script(WATCH_PICTURE)
     open_app(vrmon_server([HOTROD], scene="waterfall", host_metrics=False))
-    # On a loaded machine the snapshot can come after the picture's wait (1 s); then, by design, no
-    # picture is drawn and A-Frame draws the view (the test below). A reload is served the snapshot
-    # the server has already laid out: load again until a picture was drawn, a few times at most.
-    for _ in range(3):
-        if page.evaluate("window.__picture.canvas !== null"):
-            break
-        page.reload()
-        page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=20_000)
-    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null")
+    wait_for_the_first_picture_handed_over(page)
     watched = page.evaluate("({aframe: window.__picture.aframe, framedAt: window.__picture.framedAt, removed: window.__picture.renderedAtRemoval})")
     assert watched["aframe"] is False, "drawn before A-Frame was evaluated"
     assert watched["framedAt"] is not None and watched["removed"] > watched["framedAt"], \

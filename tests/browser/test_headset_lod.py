@@ -134,9 +134,7 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     other = next(t["id"] for t in page.snapshot["traces"] if t["id"] != shown)
     page.evaluate("(id) => window.vrmon.system.switchScene({trace: id})", other)
     page.wait_for_function("(id) => window.vrmon.stats().trace === id", arg=other, timeout=20_000)
-    page.wait_for_function(NEARER_JS, arg=0)
-    next_frames(page)
-    switched = headset_figures(page)
+    switched = settled(page, 0)
     print(f"another trace, picked up close: {summary(switched)}")
     content = switched["content"]
     assert 40 <= content["width"] <= 95 and abs(content["left"] + content["right"]) / 2 <= 10, content

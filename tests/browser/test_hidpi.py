@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.helpers import next_frames
 from tests.browser.legibility import labels_read, ocr_boxes, screenshot_3d_view
-from tests.browser.test_first_picture import COMPARE, HOTROD, WATCH_PICTURE, rgb
+from tests.browser.test_first_picture import COMPARE, HOTROD, WATCH_PICTURE, rgb, wait_for_the_first_picture_handed_over
 from tests.browser.test_waterfall_legibility import LABEL_PX_JS
 
 pytestmark = pytest.mark.browser
@@ -44,8 +44,7 @@ def open_hotrod(vrmon_server, browser, width: int, height: int, dpr: float, host
     page.goto(vrmon_server([HOTROD], scene="waterfall", host_metrics=host_metrics) + "/")
     # a 4K frame in software GL takes seconds on a busy machine (2.4 s at load 22)
     page.wait_for_function("window.vrmon && window.vrmon.ready", timeout=120_000)
-    page.wait_for_function("() => !document.getElementById('first-picture') && window.__picture.renderedAtRemoval !== null",
-                           timeout=60_000)
+    wait_for_the_first_picture_handed_over(page, timeout=60_000)
     return page
 
 

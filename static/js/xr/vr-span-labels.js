@@ -91,8 +91,15 @@ AFRAME.registerComponent("vr-span-labels", {
     this.toHead = new THREE.Vector3();
     this.edge = new THREE.Vector3();
     this.nextRefresh = 0;
-    this.onSelection = () => { this.nextRefresh = 0; };
-    this.unlistenScene = listen(this.el.sceneEl, { "vrmon-selection": this.onSelection });
+    // Names are placed again at the next frame, not at the next refresh, when what they name
+    // changes: a selection, another trace or fold (its rows are other spans: a name left on a row
+    // for up to REFRESH_MS would name the wrong bar), or rows removed (the rows after them move).
+    const refreshNow = () => { this.nextRefresh = 0; };
+    this.unlistenScene = listen(this.el.sceneEl, {
+      "vrmon-selection": refreshNow,
+      "vrmon-scene": refreshNow,
+      "vrmon-nodes": (event) => { if (event.detail.reset || event.detail.removed?.length) refreshNow(); },
+    });
   },
 
   remove() {
