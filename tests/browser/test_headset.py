@@ -598,6 +598,9 @@ def test_the_wall_stands_in_front_in_a_headset_with_titles_of_readable_angular_s
       return [widest * 180 / Math.PI, smallest * 180 / Math.PI];
     }""")
     assert widest <= 60 and smallest >= 1.2, (widest, smallest)
+    # the titles name the traces: no span name is laid across them (the waterfall's, vr-span-labels)
+    next_frames(page)
+    assert page.evaluate("document.querySelector('[vr-span-labels]').components['vr-span-labels'].group.visible") is False
     page.evaluate("async () => { await window.headset.place('left', [-0.15, 1.35, -0.35]); }")
     press_menu_button(page, "m.olderPageButton")
     page.wait_for_function("window.vrmon.system.scene.page === 1", timeout=10_000)

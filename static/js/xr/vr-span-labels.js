@@ -1,5 +1,5 @@
-// Names of the spans the viewer looks at, and of the selected one, in the headset only (not in
-// the services scene: service-labels names the services there).
+// Names of the spans the viewer looks at, and of the selected one, in the headset's waterfall only
+// (service-labels names the services in their scene; on the wall each panel's title names its trace).
 // A fixed pool of SDF texts, batched into one draw call, is reassigned a few times a second,
 // so the cost stays the same whatever the number of spans. Each name keeps the same visual
 // angle (TEXT_DEGREES) however far it is and however the scene is scaled, and names never
@@ -110,8 +110,9 @@ AFRAME.registerComponent("vr-span-labels", {
   },
 
   tick(time) {
-    // the services scene names every service it can itself (service-labels)
-    const presenting = (this.el.sceneEl.renderer?.xr.isPresenting ?? false) && this.system.scene?.layout !== "services";
+    // The waterfall only: the services scene names every service it can itself (service-labels),
+    // and on the wall a panel's title names its trace (span names lay across the titles there).
+    const presenting = (this.el.sceneEl.renderer?.xr.isPresenting ?? false) && this.system.scene?.layout === "waterfall";
     this.group.visible = presenting;
     if (!presenting) return;
     this.el.sceneEl.camera.getWorldPosition(this.head);
