@@ -185,3 +185,30 @@ def test_a_compared_traces_ghosts_lie_under_their_anchors_clear_of_every_label_a
     assert not on_bars, f"ghosts across bars: {on_bars}"
     assert not small, small
     assert not page.errors
+
+
+# The screen y (CSS px) of the highest error marker's top (error-markers.js: a marker reaches
+# min(0.13, 0.6 × bar height) × 3 m above its bar), and the top bar's foot.
+MARKERS_TOP_JS = """() => {
+  const THREE = AFRAME.THREE, { pos, size, flags, count } = window.vrmon.system.nodes;
+  const camera = document.querySelector('a-scene').camera, canvas = document.querySelector('a-scene').canvas;
+  const spans = document.querySelector('[span-instances]').object3D;
+  let top = Infinity;
+  for (let r = 0; r < count; r++) {
+    if (!(flags[r] & 1)) continue;
+    const h = size[r * 3 + 1];
+    const v = new THREE.Vector3(pos[r * 3], pos[r * 3 + 1] + h / 2 + Math.min(0.13, 0.6 * h) * 3, pos[r * 3 + 2])
+      .applyMatrix4(spans.matrixWorld).project(camera);
+    top = Math.min(top, (1 - v.y) / 2 * canvas.clientHeight);
+  }
+  return [top, document.getElementById('topbar').getBoundingClientRect().bottom];
+}"""
+
+
+def test_an_error_on_the_root_is_framed_with_its_marker_clear_of_the_top_bar(vrmon_server, open_app, page):
+    # Tempo's mythical trace: its root failed, and its marker stands above the top row (it was half under the bar)
+    open_app(vrmon_server([str(FIXTURES / "tempo-otlp-mythical-failed-requests-15spans-base64.json")], scene="waterfall", host_metrics=False))
+    next_frames(page)
+    top, bar = page.evaluate(MARKERS_TOP_JS)
+    assert top >= bar, (top, bar)
+    assert mark_figures(page)["box_share"] >= 0.3

@@ -172,7 +172,7 @@ AFRAME.registerComponent("camera-navigation", {
       frameServices(this.system.nodes, (box, pad, cornerAbove) => this.frameNow(box, pad, cornerAbove), this.serviceLabels());
     } else if (!wall) {
       // the waterfall says what to frame: its marks with lane names and ruler
-      this.frame(...waterfallFraming(this.system.scene));
+      this.frame(...waterfallFraming(this.system.scene, this.system.nodes));
     } else {
       // The wall's page stands on the far side of the room: framed like the rest, from inside the
       // room; its frame holds the panels' titles, so a narrow margin is enough.

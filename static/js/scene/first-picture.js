@@ -151,7 +151,7 @@ export function drawFirstPicture(frame, canvas, setup) {
   const ratio = drawingRatio(width, height); // the 3D view's (pixel-budget.js), sized as three.js sizes its canvas
   canvas.width = Math.floor(width * ratio);
   canvas.height = Math.floor(height * ratio);
-  const view = viewOf(frame.scene, canvas, width, height, setup);
+  const view = viewOf(frame.scene, frame.nodes, canvas, width, height, setup);
   const ctx = canvas.getContext("2d");
   ctx.scale(ratio, ratio);
   ctx.fillStyle = setup.background;
@@ -166,12 +166,12 @@ export function drawFirstPicture(frame, canvas, setup) {
 }
 
 /** The camera camera-navigation frames this scene with, as a projection to CSS pixels. */
-function viewOf(scene, canvas, width, height, { fov, lights }) {
+function viewOf(scene, nodes, canvas, width, height, { fov, lights }) {
   const overlays = {
     left: document.getElementById("trace-list"), right: document.getElementById("span-panel"),
     top: document.getElementById("topbar"), bottom: document.getElementById("bottombar"),
   };
-  const [bounds, labelRoom, margin] = waterfallFraming(scene);
+  const [bounds, labelRoom, margin] = waterfallFraming(scene, nodes);
   const { eye, pitch, insets } = nearestFramedPose({ bounds, labelRoom, margin, fov, width, height, pitchDegrees: PITCH_DEGREES.waterfall },
     (cornerAbove) => viewInsets(canvas, overlays, { cornerAbove }));
   const focal = 1 / Math.tan((fov * Math.PI) / 360);

@@ -2,6 +2,8 @@
 // overlays leave free: pure arithmetic, no A-Frame, so that the first picture of a trace
 // (first-picture.js, drawn before A-Frame has loaded) and the camera (desktop/camera-navigation.js)
 // stand at exactly the same place.
+import { markersTop } from "./error-markers.js";
+
 export const FRAME_MARGIN = 0.6; // metres of empty space around the bounds
 export const NO_PAD = { left: 0, top: 0, right: 0, bottom: 0 }; // CSS pixels kept free inside the free part's edges
 export const TIGHT_MARGIN = 0.3; // around a frame the scene gives (it already holds names and ruler)
@@ -14,10 +16,14 @@ export const PITCH_DEGREES = { waterfall: 2, services: 0, wall: 0 };
 
 const radians = (degrees) => (degrees * Math.PI) / 180;
 
-/** The box a waterfall scene is framed by, and its label room and margin: the frame the layout gives (marks, lane names and ruler), else its bounds with room for names. */
-export function waterfallFraming(scene) {
-  const frame = scene.frame;
-  return frame ? [frame, 0, TIGHT_MARGIN] : [scene.bounds, LABEL_ROOM, FRAME_MARGIN];
+/** The box a waterfall scene is framed by, and its label room and margin: the frame the layout
+ * gives (marks, lane names and ruler), else its bounds with room for names; raised to the top of
+ * the error markers of its `nodes` (above their bars: the root's was cut by the top bar), as the
+ * services scene is framed. */
+export function waterfallFraming(scene, nodes) {
+  const [box, labelRoom, margin] = scene.frame ? [scene.frame, 0, TIGHT_MARGIN] : [scene.bounds, LABEL_ROOM, FRAME_MARGIN];
+  const top = markersTop(nodes, scene.layout);
+  return [top > box[4] ? [...box.slice(0, 4), top, box[5]] : box, labelRoom, margin];
 }
 
 /**
