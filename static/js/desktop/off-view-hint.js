@@ -8,7 +8,11 @@ import { isSummary } from "../data/protocol.js";
 import { listen } from "../listen.js";
 import { viewInsets } from "./view-insets.js";
 
-const CHECK_MS = 250; // while the hint shows, how often it looks whether the spans came into view
+// While the hint shows, how often it looks whether the spans came into view. Frames are drawn on
+// demand (render-on-demand.js): the last one of a move may come less than this after a check, so
+// a check is kept for the end of the wait, or the hint would say what was true before that frame
+// until something else asks for one.
+const CHECK_MS = 250;
 const EDGE_PX = 1; // a box this far past the free part's edge still counts as in view
 const GAP_PX = 8; // between the hint and the top or bottom bar
 
@@ -31,7 +35,12 @@ AFRAME.registerComponent("off-view-hint", {
     this.before = { ids: new Uint32Array(0), pos: new Float32Array(0), size: new Float32Array(0) };
     this.trace = null; // the trace they belong to
     this.side = ""; // where most of them lie: an arrow
-    this.checkedAt = 0;
+    this.checkedAt = -Infinity; // performance.now() of the last check
+    this.trailingCheck = 0; // the timer of the check kept for the end of the wait, if any
+    this.checkTrailing = () => {
+      this.trailingCheck = 0;
+      this.checkNow();
+    };
     this.corner = new AFRAME.THREE.Vector3();
     this.clear = () => this.forget();
     this.unlisten = listen(sceneEl, {
@@ -45,6 +54,7 @@ AFRAME.registerComponent("off-view-hint", {
   },
 
   remove() {
+    clearTimeout(this.trailingCheck);
     this.unlisten();
     this.data.button.removeEventListener("click", this.onClick);
   },
@@ -97,9 +107,17 @@ AFRAME.registerComponent("off-view-hint", {
     }
   },
 
-  tick(time) {
-    if ((!this.offView.size && !this.movedOff.size) || time - this.checkedAt < CHECK_MS) return;
-    this.checkedAt = time;
+  /** A frame is drawn: check now, or at the end of the wait if the last check was less than
+   * CHECK_MS ago (it then sees this frame's view, and any later one's). */
+  tick() {
+    if ((!this.offView.size && !this.movedOff.size) || this.trailingCheck) return;
+    const wait = this.checkedAt + CHECK_MS - performance.now();
+    if (wait > 0) this.trailingCheck = setTimeout(this.checkTrailing, wait);
+    else this.checkNow();
+  },
+
+  checkNow() {
+    this.checkedAt = performance.now();
     this.check();
   },
 
