@@ -31,6 +31,8 @@ import numpy as np
 from vrmon.layout.nodes import Edges, Layout, Nodes, NO_STRING, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, parse_color
 from vrmon.layout.preset_param import param
+from vrmon.layout.span_labels import shortened_in_the_middle
+from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
 from vrmon.model.dependencies import DependencyLink
 
 SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
@@ -555,8 +557,12 @@ def shared_prefix(names: Sequence[str]) -> str:
 
 
 def shown_name(name: str, prefix: str) -> str:
-    """A service's name as the viewer draws it beside its sphere: without the shared prefix."""
-    return "…" + name[len(prefix):] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
+    """A service's name as the viewer draws it beside its sphere: without the shared prefix, and
+    shortened in the middle to LANE_NAME_CHARS as the waterfall's lanes are (the panel, the legend
+    and the tooltips say it whole): six 60-character names took so much of the view beside the
+    graph that its spheres were framed at 25 % of a 1280x720 canvas."""
+    shown = "…" + name[len(prefix):] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
+    return shortened_in_the_middle(shown, LANE_NAME_CHARS)
 
 
 def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState, aspect: float | None = None) -> NameRooms:
