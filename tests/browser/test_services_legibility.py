@@ -218,6 +218,54 @@ def test_one_wheel_spin_toward_a_region_of_200_services_names_what_is_then_in_vi
     assert page.errors == []
 
 
+# Each sphere's outline on screen: points all over it projected, CSS pixels: {x (its middle), width, height}.
+SPHERE_OUTLINES_JS = """() => {
+  const THREE = AFRAME.THREE, sceneEl = document.querySelector('a-scene'), camera = sceneEl.camera, nodes = window.vrmon.system.nodes;
+  const W = sceneEl.canvas.clientWidth, H = sceneEl.canvas.clientHeight;
+  const world = document.querySelector('[span-instances]').object3D;
+  camera.updateMatrixWorld();
+  world.updateMatrixWorld(true);
+  const p = new THREE.Vector3(), centre = new THREE.Vector3(), outlines = [];
+  for (let row = 0; row < nodes.count; row++) {
+    const r = nodes.size[row * 3] / 2;
+    centre.fromArray(nodes.pos, row * 3);
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < 600; i++) {  // a spiral over the sphere
+      const z = 1 - (2 * (i + 0.5)) / 600, across = Math.sqrt(1 - z * z), turn = i * 2.39996;
+      p.set(across * Math.cos(turn), across * Math.sin(turn), z).multiplyScalar(r).add(centre);
+      p.applyMatrix4(world.matrixWorld).project(camera);
+      const x = ((p.x + 1) / 2) * W, y = ((1 - p.y) / 2) * H;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    outlines.push({x: (x0 + x1) / 2, width: x1 - x0, height: y1 - y0});
+  }
+  return outlines;
+}"""
+CAMERA_FOV_JS = "document.querySelector('#camera').getAttribute('camera').fov"
+
+
+def test_spheres_at_the_edge_of_a_wide_view_are_round(vrmon_server, page):
+    """Through the camera's 55° lens (86° across 1280x720) a sphere 600 px right of the view's
+    middle was drawn 1.33 times as wide as tall, those in the middle 0.96-1.0 (2026-12-01): the
+    services graph is seen through a 30° lens, and the other scenes keep theirs."""
+    page, names = open_services(vrmon_server, page, 40)
+    page.evaluate(TWO_FRAMES_JS)
+    outlines = page.evaluate(SPHERE_OUTLINES_JS)
+    edge = max(outlines, key=lambda o: abs(o["x"] - 640))
+    widest = max(o["width"] / o["height"] for o in outlines)
+    print(f"\nspheres: the furthest from the middle at x {edge['x']:.0f}, {edge['width'] / edge['height']:.3f} as wide as tall; "
+          f"the most stretched {widest:.3f}; box {mark_figures(page)['box_share']:.1%}")
+    assert abs(edge["x"] - 640) > 450  # a sphere near the edge is measured
+    assert widest <= 1.12
+    assert page.evaluate(CAMERA_FOV_JS) == 30
+    page.evaluate("window.vrmon.system.switchScene({scene: 'waterfall'})")
+    page.wait_for_function("window.vrmon.system.scene.layout === 'waterfall' && window.vrmon.stats().instances > 0")
+    page.wait_for_function(f"{CAMERA_FOV_JS} === 55")
+    page.evaluate(TWO_FRAMES_JS)
+    assert mark_figures(page)["box_share"] >= 0.30
+    assert page.errors == []
+
+
 def framed_with_every_name(page) -> tuple[dict, list[dict], dict, list[str]]:
     """Once the app is up and every service named: the marks' figures, the names on show, their
     figures (label_figures) and their texts, sorted."""

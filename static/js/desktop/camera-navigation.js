@@ -34,6 +34,10 @@ const VR_LEAST_FOOT = 0.1; // metres above the floor
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
 const WHEEL_MOST = 0.5; // of the distance to the scene, the most one wheel event moves the camera
+// The services graph is seen through a narrower lens on a screen (degrees, vertical; the other
+// scenes keep the camera's own, 55°): through 55° (86° across a 16:9 view) a sphere near the view's
+// edge was drawn 1.33 times as wide as tall, an egg rather than a ball.
+const SERVICES_FOV = 30;
 
 AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],
@@ -58,6 +62,7 @@ AFRAME.registerComponent("camera-navigation", {
     this.centre = new THREE.Vector3();
     this.viewKey = null;
     this.poseNow = []; // atFramedView's scratch
+    this.sceneFov = this.el.getAttribute("camera").fov; // the lens of every scene but the services graph
 
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
@@ -189,6 +194,8 @@ AFRAME.registerComponent("camera-navigation", {
       return;
     }
     const frame = this.system.scene.frame;
+    const fov = this.system.scene.layout === "services" ? SERVICES_FOV : this.sceneFov;
+    if (this.el.getAttribute("camera").fov !== fov) this.el.setAttribute("camera", "fov", fov);
     if (this.system.scene.layout === "services") {
       // the spheres with their error markers, and the names where they are placed beside them
       frameServices(this.system.nodes, (box, pad, cornerAbove) => this.frameNow(box, pad, cornerAbove), this.serviceLabels());
