@@ -165,14 +165,16 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     assert page.errors == []
 
 
-# The services on show whose spheres' centres are on the canvas and not under a DOM overlay (the
-# trace list, the bars): what a person sees of the graph.
+# The services on show whose spheres are whole in view: the canvas, not a DOM overlay (the trace
+# list, the bars), at their centres and 8 px round them (a sphere half under the trace list's edge,
+# or in the sliver of canvas left of it, is not what a person sees of the graph).
 SERVICES_IN_VIEW_JS = """() => {
   const system = window.vrmon.system, canvas = document.querySelector('a-scene').canvas, box = canvas.getBoundingClientRect();
+  const onCanvas = (x, y) => x >= box.left && x <= box.right && y >= box.top && y <= box.bottom && document.elementFromPoint(x, y) === canvas;
   const seen = [];
   for (let row = 0; row < system.nodes.count; row++) {
     const at = window.vrmon.screenPositionOf(system.nodes.ids[row]);
-    if (at && at.x >= box.left && at.x <= box.right && at.y >= box.top && at.y <= box.bottom && document.elementFromPoint(at.x, at.y) === canvas) {
+    if (at && [[0, 0], [-8, 0], [8, 0], [0, -8], [0, 8]].every(([dx, dy]) => onCanvas(at.x + dx, at.y + dy))) {
       seen.push({name: system.services[system.nodes.service[row]], x: at.x, y: at.y});
     }
   }
