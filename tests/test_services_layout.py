@@ -169,3 +169,14 @@ def test_the_prefix_most_names_share_is_found_at_a_separator():
     assert shared_prefix(["frontend", "frontend-proxy", "frontend-web", "frontend-api", "cart"]) == ""
     # of two fleets, the one with more than half the names (the other keeps its whole names: no '…0007' is ambiguous)
     assert shared_prefix(numbered_names(10, "orders") + numbered_names(11, "payments")) == "payments-"
+
+
+def test_a_long_name_is_shortened_in_the_middle_as_the_waterfall_shortens_its_lane():
+    from vrmon.layout.services import shown_name
+    from vrmon.layout.span_labels import shortened_in_the_middle
+    from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
+
+    name = "payments-authorization-gateway-europe-west1-production-canary"
+    assert shown_name(name, "") == shortened_in_the_middle(name, LANE_NAME_CHARS) == "payments-aut…tion-canary"
+    assert shown_name("checkout-svc-0007", "checkout-svc-") == "…0007"
+    assert len(shown_name("fleet-" + name, "fleet-")) == LANE_NAME_CHARS  # the rest after the prefix, shortened too

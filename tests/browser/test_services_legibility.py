@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.helpers import enter_vr, install_emulated_headset
-from tests.browser.legibility import (TWO_FRAMES_JS, letters_and_digits, mark_figures, names_read, ocr_boxes, overlay_cover,
-                                     read_3d_view, require_tesseract, screenshot_3d_view)
+from tests.browser.legibility import (TWO_FRAMES_JS, labels_read, letters_and_digits, mark_figures, names_read, ocr_boxes,
+                                     overlay_cover, read_3d_view, require_tesseract, screenshot_3d_view)
 from tests.generated_traces import LONG_AND_SHORT_NAMES, T0_US, service_names, store_of
 from vrmon.layout.services import ServicesParams
 from vrmon.model.span_batch import SpanBatch
@@ -134,7 +134,7 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
     # and each name where it is drawn (inside its backing, 10 px round the letters: a node's dot
     # at a corner reads as "|"), as a person reads one name among many dots
     read_in_place = {label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6))
-                     if text == letters_and_digits(label["text"])}
+                     if text == letters_and_digits(label["shown"])}
     busiest_unread = [name for name in page.busiest if name not in read_in_place]
     print(f"\n{n_services} services: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, "
           f"≥2×2 px {marks['visible_2px']:.0%}, names shown {len(labels)}, read in place {len(read_in_place)}, "
@@ -162,6 +162,109 @@ def test_services_graph_reads_at_the_default_view(vrmon_server, page, tmp_path, 
         assert len(read) >= 0.8 * len(names), f"OCR read {sorted(read)}"  # the issue's figure
     else:  # far more names than fit: the rest show when pointed at, or closer
         assert len(shown) >= 25
+    assert page.errors == []
+
+
+# The services on show whose spheres are whole in view: the canvas, not a DOM overlay (the trace
+# list, the bars), at their centres and 8 px round them (a sphere half under the trace list's edge,
+# or in the sliver of canvas left of it, is not what a person sees of the graph).
+SERVICES_IN_VIEW_JS = """() => {
+  const system = window.vrmon.system, canvas = document.querySelector('a-scene').canvas, box = canvas.getBoundingClientRect();
+  const onCanvas = (x, y) => x >= box.left && x <= box.right && y >= box.top && y <= box.bottom && document.elementFromPoint(x, y) === canvas;
+  const seen = [];
+  for (let row = 0; row < system.nodes.count; row++) {
+    const at = window.vrmon.screenPositionOf(system.nodes.ids[row]);
+    if (at && [[0, 0], [-8, 0], [8, 0], [0, -8], [0, 8]].every(([dx, dy]) => onCanvas(at.x + dx, at.y + dy))) {
+      seen.push({name: system.services[system.nodes.service[row]], x: at.x, y: at.y});
+    }
+  }
+  return seen;
+}"""
+WHEEL_NOTCHES = 4  # one spin of a mouse wheel
+
+
+def test_one_wheel_spin_toward_a_region_of_200_services_names_what_is_then_in_view(vrmon_server, page, tmp_path):
+    """Part 2's "labels placed ... the rest on demand": at 200 services the default view names the
+    busiest (45 of 200), and one spin of the wheel toward any part of the graph names most of the
+    services then in view, read by OCR where they stand. Before (2026-12-01) the wheel moved the
+    camera 1 m a notch along the view's axis, whatever the pointer: four notches went through the
+    graph (no sphere in view), and a region off the middle could not be reached by the wheel."""
+    page, names = open_services(vrmon_server, page, 200)
+    for region in [(0.3, 0.3), (0.7, 0.6)]:
+        page.keyboard.press("r")
+        page.evaluate(TWO_FRAMES_JS)
+        box = mark_figures(page)["box"]
+        x, y = box["x0"] + region[0] * (box["x1"] - box["x0"]), box["y0"] + region[1] * (box["y1"] - box["y0"])
+        aimed = min(page.evaluate(SERVICES_IN_VIEW_JS), key=lambda s: (s["x"] - x) ** 2 + (s["y"] - y) ** 2)
+        page.mouse.move(x, y)
+        for _ in range(WHEEL_NOTCHES):
+            page.mouse.wheel(0, -100)
+        page.evaluate(TWO_FRAMES_JS)
+        seen = page.evaluate(SERVICES_IN_VIEW_JS)
+        in_view = {s["name"] for s in seen}
+        labels = labels_clear_of_overlays(page)
+        named = {label["text"] for label in labels} & in_view
+        shot = shots(tmp_path) / f"services-200-wheel-{region[0]}-{region[1]}.png"
+        read = set(labels_read(screenshot_3d_view(page, shot), labels, inset=6)) & in_view
+        after = next((s for s in seen if s["name"] == aimed["name"]), None)
+        figures = label_figures(labels, mark_figures(page))
+        print(f"\nwheel toward {region}: {len(in_view)} services in view, {len(named)} named, {len(read)} read, "
+              f"{aimed['name']} from ({aimed['x']:.0f}, {aimed['y']:.0f}) to {after and (round(after['x']), round(after['y']))}, {figures}")
+        # the region came closer about the pointer: the sphere nearest it went no further from it than
+        # the zoom (four quarters of the distance: 3.2 times as close) took it
+        before, now = math.dist((x, y), (aimed["x"], aimed["y"])), after and math.dist((x, y), (after["x"], after["y"]))
+        assert after is not None and now <= 3.5 * before + 10, (before, now)
+        assert 20 <= len(in_view) <= 0.5 * len(names)
+        assert len(named) >= 0.8 * len(in_view) and len(read) >= 0.8 * len(in_view), sorted(in_view - read)
+        assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0
+    assert page.errors == []
+
+
+# Each sphere's outline on screen: points all over it projected, CSS pixels: {x (its middle), width, height}.
+SPHERE_OUTLINES_JS = """() => {
+  const THREE = AFRAME.THREE, sceneEl = document.querySelector('a-scene'), camera = sceneEl.camera, nodes = window.vrmon.system.nodes;
+  const W = sceneEl.canvas.clientWidth, H = sceneEl.canvas.clientHeight;
+  const world = document.querySelector('[span-instances]').object3D;
+  camera.updateMatrixWorld();
+  world.updateMatrixWorld(true);
+  const p = new THREE.Vector3(), centre = new THREE.Vector3(), outlines = [];
+  for (let row = 0; row < nodes.count; row++) {
+    const r = nodes.size[row * 3] / 2;
+    centre.fromArray(nodes.pos, row * 3);
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < 600; i++) {  // a spiral over the sphere
+      const z = 1 - (2 * (i + 0.5)) / 600, across = Math.sqrt(1 - z * z), turn = i * 2.39996;
+      p.set(across * Math.cos(turn), across * Math.sin(turn), z).multiplyScalar(r).add(centre);
+      p.applyMatrix4(world.matrixWorld).project(camera);
+      const x = ((p.x + 1) / 2) * W, y = ((1 - p.y) / 2) * H;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    outlines.push({x: (x0 + x1) / 2, width: x1 - x0, height: y1 - y0});
+  }
+  return outlines;
+}"""
+CAMERA_FOV_JS = "document.querySelector('#camera').getAttribute('camera').fov"
+
+
+def test_spheres_at_the_edge_of_a_wide_view_are_round(vrmon_server, page):
+    """Through the camera's 55° lens (86° across 1280x720) a sphere 600 px right of the view's
+    middle was drawn 1.33 times as wide as tall, those in the middle 0.96-1.0 (2026-12-01): the
+    services graph is seen through a 30° lens, and the other scenes keep theirs."""
+    page, names = open_services(vrmon_server, page, 40)
+    page.evaluate(TWO_FRAMES_JS)
+    outlines = page.evaluate(SPHERE_OUTLINES_JS)
+    edge = max(outlines, key=lambda o: abs(o["x"] - 640))
+    widest = max(o["width"] / o["height"] for o in outlines)
+    print(f"\nspheres: the furthest from the middle at x {edge['x']:.0f}, {edge['width'] / edge['height']:.3f} as wide as tall; "
+          f"the most stretched {widest:.3f}; box {mark_figures(page)['box_share']:.1%}")
+    assert abs(edge["x"] - 640) > 450  # a sphere near the edge is measured
+    assert widest <= 1.12
+    assert page.evaluate(CAMERA_FOV_JS) == 30
+    page.evaluate("window.vrmon.system.switchScene({scene: 'waterfall'})")
+    page.wait_for_function("window.vrmon.system.scene.layout === 'waterfall' && window.vrmon.stats().instances > 0")
+    page.wait_for_function(f"{CAMERA_FOV_JS} === 55")
+    page.evaluate(TWO_FRAMES_JS)
+    assert mark_figures(page)["box_share"] >= 0.30
     assert page.errors == []
 
 
@@ -198,7 +301,7 @@ def test_a_small_service_graph_fills_the_view_with_every_name_read(vrmon_server,
     # Each name read where it is drawn: particles flow along the links, and one passing beside a
     # name as the screenshot was taken garbled a read of the whole view at once (mythical-requester,
     # placed above its link, in 1 of 4 runs on 2026-11-30).
-    read = sorted(label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)) if text == letters_and_digits(label["text"]))
+    read = sorted(label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)) if text == letters_and_digits(label["shown"]))
     print(f"\n{fixture}: box {marks['box_share']:.0%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
           f"names {names}, read {read}, {figures}")
     assert marks["marks"] == n_services
@@ -247,7 +350,7 @@ def test_a_mid_sized_service_graph_fills_the_view_with_its_names_read_where_they
     require_tesseract()
     shot = screenshot_3d_view(page, shots(tmp_path) / f"services-{case}.png")
     read_in_place = sorted(label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6))
-                           if text == letters_and_digits(label["text"]))
+                           if text == letters_and_digits(label["shown"]))
     print(f"\n{case}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, ≥2×2 px {marks['visible_2px']:.0%}, "
           f"{len(names)} names, read in place {len(read_in_place)}, {figures}, "
           f"not read in place {sorted(set(names) - set(read_in_place))}")

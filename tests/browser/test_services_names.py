@@ -14,8 +14,10 @@ import pytest
 
 from tests.browser.legibility import TWO_FRAMES_JS, letters_and_digits, mark_figures, ocr_boxes, require_tesseract, screenshot_3d_view
 from tests.browser.test_services_legibility import LABELS_JS, label_figures, labels_clear_of_overlays, service_mesh_batch, shots
+from tests.browser.test_legible_at_other_sizes import SIXTY
 from tests.browser.test_services_panel import open_panel
 from tests.generated_traces import LONG_AND_SHORT_NAMES, numbered_names, store_of
+from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
 
 # The selection's outline on screen: its geometry's box through its world matrix, CSS pixels.
 OUTLINE_JS = """() => {
@@ -108,4 +110,25 @@ def test_two_or_three_services_with_long_names_fill_the_view(vrmon_server, page,
     assert marks["box_share"] >= 0.30 and marks["on_screen"] == 1
     assert sorted(label["text"] for label in labels) == sorted(names)
     assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0
+    assert page.errors == []
+
+
+# Six services with 60-character names (as test_legible_at_other_sizes.py's waterfall has them):
+# whole, the names took the view beside a small graph, its spheres framed at 24.7 % of a 1280x720
+# canvas on 2026-12-01; shortened in the middle as the waterfall's lanes are, 42.5 %.
+def test_sixty_character_names_are_shortened_and_the_graph_fills_the_view(vrmon_server, page, tmp_path):
+    open_graph(vrmon_server, page, SIXTY, n_traces=120)
+    page.wait_for_function(f"(n) => ({LABELS_JS})().length === n", arg=len(SIXTY))
+    labels = labels_clear_of_overlays(page)
+    marks = mark_figures(page)
+    figures = label_figures(labels, marks)
+    require_tesseract()
+    shot = screenshot_3d_view(page, shots(tmp_path) / "services-sixty.png")
+    read = [label["text"] for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)) if text == letters_and_digits(label["shown"])]
+    print(f"\nsix 60-character names: box {marks['box_share']:.1%}, shown {[label['shown'] for label in labels]}, read {len(read)}, {figures}")
+    assert sorted(label["text"] for label in labels) == sorted(SIXTY)
+    assert all(len(label["shown"]) == LANE_NAME_CHARS and "…" in label["shown"] for label in labels)
+    assert marks["box_share"] >= 0.30 and marks["on_screen"] == 1 and marks["visible_2px"] == 1
+    assert figures["crossing"] == 0 and figures["on_nodes"] == 0 and figures["cut"] == 0
+    assert len(read) >= 0.8 * len(SIXTY), read
     assert page.errors == []

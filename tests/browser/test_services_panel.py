@@ -55,7 +55,7 @@ def figures(page, shot, read: bool = True) -> dict:
               "under": page.evaluate(UNDER_OVERLAYS_JS, labels)}
     if read:
         screenshot_3d_view(page, shot)
-        result["read"] = sum(text == letters_and_digits(label["text"]) for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)))
+        result["read"] = sum(text == letters_and_digits(label["shown"]) for label, text in zip(labels, ocr_boxes(shot, labels, inset=6)))
     return result
 
 

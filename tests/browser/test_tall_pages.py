@@ -88,9 +88,14 @@ def test_the_services_graph_reads_at_every_page_shape(vrmon_server, page, tmp_pa
         cover = overlay_cover(page, marks["box"])
         print(f"\nservices {size[0]}×{size[1]}: box {marks['box_share']:.1%}, on screen {marks['on_screen']:.0%}, "
               f"≥2×2 px {marks['visible_2px']:.0%}, cover {cover:.1%}, names shown {len(labels)}, read {len(read)}/{len(names)}, {figures}")
+        # A page narrower than 900 px gets 14 px names and room for every name of 40 services in the
+        # layout: at 600×900, 34 of 40 read with 16 px names and room for 30 (2026-12-01), 39 now.
+        text_px = page.evaluate("document.querySelector('[service-labels]').components['service-labels'].textPx")
+        narrow = size[0] < 900
         if not (marks["box_share"] >= 0.30 and marks["on_screen"] >= 0.90 and marks["visible_2px"] >= 0.80 and cover <= 0.15
-                and len(read) >= 0.8 * len(names) and figures["crossing"] == 0 and figures["cut"] == 0 and figures["smallest_px"] >= 16):
-            failed.append((size, marks["box_share"], len(read), figures))
+                and len(read) >= (0.95 if narrow else 0.8) * len(names) and text_px == (14 if narrow else 16)
+                and figures["crossing"] == 0 and figures["cut"] == 0 and figures["smallest_px"] >= 16):
+            failed.append((size, marks["box_share"], len(read), text_px, figures))
     assert not failed, failed
     assert not page.errors
 

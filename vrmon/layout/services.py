@@ -31,6 +31,8 @@ import numpy as np
 from vrmon.layout.nodes import Edges, Layout, Nodes, NO_STRING, bounds_of
 from vrmon.layout.palette import DEFAULT_SERVICE_COLORS, parse_color
 from vrmon.layout.preset_param import param
+from vrmon.layout.span_labels import shortened_in_the_middle
+from vrmon.layout.waterfall_overview import LANE_NAME_CHARS
 from vrmon.model.dependencies import DependencyLink
 
 SERVICE_NODE_BASE = 0xF000_0000  # node ids of services, far above span uids
@@ -74,10 +76,21 @@ REFERENCE_VIEW_PX = (945.0, 630.0)
 TALL_PAGE_PX = 900.0
 BARS_PX = 110.0
 FRAME_NAME_ROOM = 0.05
-# A name's box as static/js/scene/service-labels.js draws it, with a few pixels to spare:
-# 16 px letters (~10 px wide) on a backing 10 px beyond them, 6 px from its node; and the room
-# every node keeps from a name besides its sphere (its error marker stands above it).
-NAME_PX = {"height": 44.0, "letter": 10.5, "pad": 30.0, "clear": 7.0}
+# A name's box as static/js/scene/service-labels.js draws it, with a few pixels to spare: letters
+# TEXT_PX tall (NARROW_TEXT_PX on a page narrower than NARROW_PAGE_PX; fewer names fit beside a
+# narrow page's graph), 10.5 px wide at 16 px, on a backing 7 px beyond them, 6 px from its node;
+# and the room every node keeps from a name besides its sphere (its error marker stands above it).
+TEXT_PX = 16.0
+NARROW_TEXT_PX = 14.0
+NARROW_PAGE_PX = 900.0
+
+
+def name_px(text_px: float) -> dict[str, float]:
+    """A name's box in pixels for letters `text_px` tall: its height, width per letter, the
+    width it takes besides its letters, and the room nodes keep from it."""
+    return {"height": 1.25 * text_px + 24.0, "letter": text_px * 10.5 / 16, "pad": 30.0, "clear": 7.0}
+
+
 # How far a service's error marker reaches above its sphere, in sphere diameters, as
 # static/js/scene/span-instances.js draws it (3 × 0.3 of the diameter, while that is under 0.13 m).
 MARKER_REACH = 0.9
@@ -422,15 +435,17 @@ def services_layout(store, p: ServicesParams, state: GraphState, extra_links: Se
                     aspect: float | None = None) -> Layout:
     """The graph for a page of `aspect` (layout/page_shape.py; None: a screen's shape). On a page
     taller than wide it stands upright, unstretched, its names' room measured on a page of that
-    shape, and room kept for half as many names again (names stack down a tall page: at 600×900,
-    25 of 40 names read with the graph laid out wide, 30 upright, 33 with room for 30 of them; room
-    for all 40 spread the graph until its spheres were under 2 px)."""
-    if aspect is not None:
-        p = replace(p, stretch=1.0, named=p.named * 3 // 2)
+    shape, and room kept for more names: names stack down a tall page (at 600×900, 25 of 40 names
+    read with the graph laid out wide, 30 upright, 33 with room for 30 of them), so a graph of up
+    to twice `named` services keeps room for every name (40 of 40 shown with 14 px names, 36 with
+    room for 30) and a bigger one for half as many again (room for 40 of 200 spread the graph until
+    its spheres were 1-1.5 px)."""
     graph = service_graph(store, extra_links)
     n = len(graph.services)
     if not n:
         return Layout(nodes=Nodes.empty(), edges=Edges.empty())
+    if aspect is not None:
+        p = replace(p, stretch=1.0, named=n if n <= 2 * p.named else p.named * 3 // 2)
     rng = np.random.default_rng(int(p.seed))
     initial = np.zeros((n, 2))
     known = np.array([int(s) in state.positions for s in graph.services])
@@ -542,8 +557,12 @@ def shared_prefix(names: Sequence[str]) -> str:
 
 
 def shown_name(name: str, prefix: str) -> str:
-    """A service's name as the viewer draws it beside its sphere: without the shared prefix."""
-    return "…" + name[len(prefix):] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
+    """A service's name as the viewer draws it beside its sphere: without the shared prefix, and
+    shortened in the middle to LANE_NAME_CHARS as the waterfall's lanes are (the panel, the legend
+    and the tooltips say it whole): six 60-character names took so much of the view beside the
+    graph that its spheres were framed at 25 % of a 1280x720 canvas."""
+    shown = "…" + name[len(prefix):] if prefix and name.startswith(prefix) and len(name) > len(prefix) else name
+    return shortened_in_the_middle(shown, LANE_NAME_CHARS)
 
 
 def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState, aspect: float | None = None) -> NameRooms:
@@ -551,13 +570,14 @@ def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState,
     nodes first, and the biggest are the busiest), as long as the names are drawn, at the
     reference view of a page of `aspect`."""
     view = REFERENCE_VIEW_PX if aspect is None else (TALL_PAGE_PX * aspect, TALL_PAGE_PX - BARS_PX)
+    box_px = name_px(NARROW_TEXT_PX if view[0] < NARROW_PAGE_PX else TEXT_PX)
     n = len(graph.services)
     named = np.argsort(-graph.spans, kind="stable")[:max(int(p.named), 0)]
     prefix = shared_prefix([store.services.names[int(code)] for code in graph.services])
     letters = np.array([len(shown_name(store.services.names[int(code)], prefix)) for code in graph.services[named]])
     px = np.zeros((n, 2))
-    px[named, 0] = NAME_PX["pad"] + NAME_PX["letter"] * letters
-    px[named, 1] = NAME_PX["height"]
+    px[named, 0] = box_px["pad"] + box_px["letter"] * letters
+    px[named, 1] = box_px["height"]
     radius = _scale(np.sqrt(graph.spans.astype(np.float64)), p.node_min, p.node_max) / 2
 
     def scale_of(pos: np.ndarray, names: bool = True) -> tuple[float, float]:
@@ -566,7 +586,7 @@ def name_rooms(store, graph: ServiceGraph, p: ServicesParams, state: GraphState,
         return tuple(reference_px_per_metre(*metres, px[:, 0].max() if names else 0.0, view) * unit * np.array([p.stretch, 1.0]))
 
     marker = np.where(graph.errors > 0, radius * (1 + 2 * MARKER_REACH), 0.0)
-    return NameRooms(px, radius, marker, p.node_max / 2, NAME_PX["clear"], scale_of)
+    return NameRooms(px, radius, marker, p.node_max / 2, box_px["clear"], scale_of)
 
 
 def reference_px_per_metre(width: float, height: float, names_px: float, view: tuple[float, float] = REFERENCE_VIEW_PX) -> float:

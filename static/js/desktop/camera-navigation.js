@@ -2,7 +2,8 @@
 // a new view arrives (in front, slightly above, looking at the centre; for the wall, from inside
 // the room looking at the newest panel), resets to that view on R / Home or the reset button
 // (a waterfall zoomed in time goes back to the whole trace first, framed once it arrives),
-// frames the selected span on F (and the nodes a `vrmon-frame-nodes {ids}` event names), and moves forward/back with the mouse wheel. Deltas never move
+// frames the selected span on F (and the nodes a `vrmon-frame-nodes {ids}` event names), and moves toward the pointer (or back
+// from it) with the mouse wheel, a share of the way to the scene per notch. Deltas never move
 // the camera. Entering VR, the parent rig stands the viewer in front of the scene once (inside the
 // wall's room); the headset owns the camera pose, during the session only the viewer's own
 // locomotion moves the rig, and F does nothing there: a new view (another trace or scene) is
@@ -32,6 +33,11 @@ const VR_EYE_HEIGHT = 1.6;
 const VR_LEAST_FOOT = 0.1; // metres above the floor
 const FOCUS_MIN_WIDTH = 3; // metres framed around a selected span at least, so short spans keep some context
 const WALL_FOCUS_DISTANCE = 2.5; // metres in front of a wall panel's span, towards the room's centre
+const WHEEL_MOST = 0.5; // of the distance to the scene, the most one wheel event moves the camera
+// The services graph is seen through a narrower lens on a screen (degrees, vertical; the other
+// scenes keep the camera's own, 55°): through 55° (86° across a 16:9 view) a sphere near the view's
+// edge was drawn 1.33 times as wide as tall, an egg rather than a ball.
+const SERVICES_FOV = 30;
 
 AFRAME.registerComponent("camera-navigation", {
   dependencies: ["camera", "look-controls"],
@@ -43,15 +49,20 @@ AFRAME.registerComponent("camera-navigation", {
     topBar: { type: "selector" },
     bottomBar: { type: "selector" },
     labels: { type: "selector" }, // the service graph's names (service-labels), framed with the graph
-    wheelSpeed: { default: 0.01 }, // metres per wheel delta pixel
+    // share of the distance to the scene's centre moved per wheel delta pixel (a notch is 100):
+    // the scene comes closer in steps that shrink as it nears, and never passes behind the camera
+    wheelSpeed: { default: 0.0025 },
   },
 
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
     this.rig = this.el.parentEl.object3D;
     this.direction = new THREE.Vector3();
+    this.eye = new THREE.Vector3();
+    this.centre = new THREE.Vector3();
     this.viewKey = null;
     this.poseNow = []; // atFramedView's scratch
+    this.sceneFov = this.el.getAttribute("camera").fov; // the lens of every scene but the services graph
 
     this.onScene = (event) => {
       const { scene, snapshot } = event.detail;
@@ -78,9 +89,7 @@ AFRAME.registerComponent("camera-navigation", {
     this.onWheel = (event) => {
       if (event.defaultPrevented) return; // time-zoom took it: the waterfall zooms its time axis
       event.preventDefault();
-      this.el.getObject3D("camera").getWorldDirection(this.direction);
-      const step = Math.max(-2, Math.min(2, -event.deltaY * this.data.wheelSpeed));
-      this.el.object3D.position.addScaledVector(this.direction, step);
+      this.wheelToward(event);
     };
     this.onVR = () => this.reset();
     // Someone asks for nodes to be framed (a link, a finding): a frame later, after the reset a new view gets.
@@ -108,6 +117,24 @@ AFRAME.registerComponent("camera-navigation", {
     sceneEl.removeEventListener("vrmon-frame-nodes", this.onFrameNodes);
     this.unbindKeys();
     sceneEl.canvas?.removeEventListener("wheel", this.onWheel);
+  },
+
+  /**
+   * Move along the ray through the pointer: toward what is under it (wheel up) or back (down), by
+   * WHEEL_MOST of the distance to the scene's centre at most. Before, the wheel moved 1 m per
+   * notch along the view's axis: a graph of 200 services came closer only around the middle of the
+   * view, and three notches took the camera through it.
+   */
+  wheelToward(event) {
+    const camera = this.el.getObject3D("camera");
+    const box = this.el.sceneEl.canvas.getBoundingClientRect();
+    const x = ((event.clientX - box.left) / box.width) * 2 - 1, y = 1 - ((event.clientY - box.top) / box.height) * 2;
+    camera.getWorldPosition(this.eye);
+    this.direction.set(x, y, 0.5).unproject(camera).sub(this.eye).normalize();
+    const [minx, miny, minz, maxx, maxy, maxz] = this.system.scene?.bounds ?? [0, 0, 0, 0, 0, 0];
+    const distance = Math.max(this.eye.distanceTo(this.centre.set((minx + maxx) / 2, (miny + maxy) / 2, (minz + maxz) / 2)), 0.5);
+    const share = THREE.MathUtils.clamp(-event.deltaY * this.data.wheelSpeed, -WHEEL_MOST, WHEEL_MOST);
+    this.el.object3D.position.addScaledVector(this.direction, share * distance);
   },
 
   /** Back to the framing view of the current scene. */
@@ -167,6 +194,8 @@ AFRAME.registerComponent("camera-navigation", {
       return;
     }
     const frame = this.system.scene.frame;
+    const fov = this.system.scene.layout === "services" ? SERVICES_FOV : this.sceneFov;
+    if (this.el.getAttribute("camera").fov !== fov) this.el.setAttribute("camera", "fov", fov);
     if (this.system.scene.layout === "services") {
       // the spheres with their error markers, and the names where they are placed beside them
       frameServices(this.system.nodes, (box, pad, cornerAbove) => this.frameNow(box, pad, cornerAbove), this.serviceLabels());

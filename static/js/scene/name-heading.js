@@ -5,9 +5,17 @@
 // times the room of what tells them apart. Pure functions, nothing allocated.
 import { overlapsAny } from "./label-placement.js";
 
-/** A service's name as drawn beside its sphere: without the shared prefix. */
+// Most characters of a name beside its sphere: a longer one is shortened in the middle, as the
+// waterfall's lane names are (vrmon/layout/waterfall_overview.py LANE_NAME_CHARS, span_labels.py
+// shortened_in_the_middle): the same service reads the same in both scenes.
+export const NAME_CHARS = 24;
+
+/** A service's name as drawn beside its sphere: without the shared prefix, at most NAME_CHARS long. */
 export function shownName(name, prefix) {
-  return prefix && name.length > prefix.length && name.startsWith(prefix) ? `…${name.slice(prefix.length)}` : name;
+  const shown = prefix && name.length > prefix.length && name.startsWith(prefix) ? `…${name.slice(prefix.length)}` : name;
+  if (shown.length <= NAME_CHARS) return shown;
+  const head = Math.floor(NAME_CHARS / 2);
+  return `${shown.slice(0, head).trimEnd()}…${shown.slice(shown.length - (NAME_CHARS - 1 - head)).trimStart()}`;
 }
 
 /** The heading's text. */

@@ -1,6 +1,6 @@
 // Names of the services in the services scene, placed on screen so that they can be read: each
-// name keeps a fixed size on screen (TEXT_PX pixels on a desktop, TEXT_DEGREES of visual angle in
-// a headset) and faces the viewer; names never overlap each other, never lie on a node (or its
+// name keeps a fixed size on screen (TEXT_PX pixels on a desktop, NARROW_TEXT_PX on a narrow page,
+// TEXT_DEGREES of visual angle in a headset) and faces the viewer; names never overlap each other, never lie on a node (or its
 // error marker) and never run off the edge. Names are placed greedily, the pointed-at and the
 // selected service first, then by node size (the busiest services), each at the first free spot
 // beside its node that does not widen the picture (a name on the graph's right edge goes left of
@@ -19,11 +19,14 @@ import { headingSpot, headingText, shownName } from "./name-heading.js";
 const THREE = AFRAME.THREE;
 
 export const TEXT_PX = 16; // letter size (font size) on a desktop screen, CSS pixels
+// On a page narrower than NARROW_PAGE_PX (a portrait window, a tablet standing up) the names are a
+// little smaller, still above the 12 px a screen's text needs: a 600x900 page has room beside a
+// graph of 40 services for 34 names at 16 px (layout/services.py models the same sizes).
+export const NARROW_TEXT_PX = 14;
+export const NARROW_PAGE_PX = 900;
 export const TEXT_DEGREES = 1.5; // letter size in a headset, degrees of visual angle
 const ATLAS_SCALE = 2; // atlas pixels per label pixel: crisp when drawn a little larger
 const PAD_PX = 7; // dark backing around the text: a clear margin from links and particles
-/** A name's height on a desktop screen with its backing, CSS pixels (its row in the atlas). */
-export const LABEL_HEIGHT_PX = Math.ceil(TEXT_PX * 1.25) + 2 * PAD_PX;
 const GAP_PX = 6; // between a node and its name: the name reads as a word of its own
 const LEADER_PX = 22; // how much further off a name may stand, per step, joined by a leader
 const LEADER_WIDTH_PX = 1.5;
@@ -124,6 +127,7 @@ AFRAME.registerComponent("service-labels", {
     for (const name of ["vrmon-services", "vrmon-scene"]) this.el.sceneEl.addEventListener(name, this.onServices);
     for (const name of ["vrmon-nodes", "vrmon-selection"]) this.el.sceneEl.addEventListener(name, this.onChange);
     this.atlasStale = true;
+    this.textPx = TEXT_PX; // the letters' size the atlas is drawn at (label pixels)
   },
 
   update() {
@@ -190,6 +194,7 @@ AFRAME.registerComponent("service-labels", {
   /** One atlas entry per service on show; a mesh with four vertices per entry. */
   buildAtlas() {
     this.atlasStale = false;
+    this.textPx = this.wantedTextPx();
     this.clear();
     if (!this.active()) return;
     const { services, nodes } = this.system;
@@ -211,7 +216,7 @@ AFRAME.registerComponent("service-labels", {
       colors.push(FALLBACK_COLOR);
     }
     this.texts = texts;
-    const { canvas, boxes, solid } = drawAtlas(texts, colors);
+    const { canvas, boxes, solid } = drawAtlas(texts, colors, this.textPx);
     const texture = new THREE.CanvasTexture(canvas);
     texture.minFilter = THREE.LinearMipmapLinearFilter;
     texture.anisotropy = 4;
@@ -253,8 +258,15 @@ AFRAME.registerComponent("service-labels", {
     this.dirty = true;
   },
 
+  /** The letters' size for the view now: NARROW_TEXT_PX on a narrow page, else TEXT_PX (in a headset too). */
+  wantedTextPx() {
+    const sceneEl = this.el.sceneEl;
+    if (sceneEl.renderer?.xr.isPresenting) return TEXT_PX;
+    return (sceneEl.canvas?.clientWidth ?? Infinity) < NARROW_PAGE_PX ? NARROW_TEXT_PX : TEXT_PX;
+  },
+
   tick(time) {
-    if (this.atlasStale) this.buildAtlas();
+    if (this.atlasStale || this.wantedTextPx() !== this.textPx) this.buildAtlas();
     if (!this.mesh) return;
     const sceneEl = this.el.sceneEl;
     const xr = sceneEl.renderer?.xr.isPresenting ?? false;
@@ -277,7 +289,7 @@ AFRAME.registerComponent("service-labels", {
     view[0] = canvas.clientWidth; view[1] = canvas.clientHeight; view[2] = camera.fov; view[3] = hovered;
     this.dirty = false;
     // Label pixels: CSS pixels on a desktop; in a headset, TEXT_DEGREES / TEXT_PX degrees each.
-    const pxAngle = xr ? THREE.MathUtils.degToRad(TEXT_DEGREES) / TEXT_PX
+    const pxAngle = xr ? THREE.MathUtils.degToRad(TEXT_DEGREES) / this.textPx
       : (2 * Math.tan(THREE.MathUtils.degToRad(camera.fov) / 2)) / Math.max(canvas.clientHeight, 1);
     const half = xr
       ? XR_HALF_VIEW_DEGREES.map((d) => Math.tan(THREE.MathUtils.degToRad(d)) / pxAngle)
@@ -463,7 +475,7 @@ AFRAME.registerComponent("service-labels", {
 
   /** How far the longest name reaches from its node's side, CSS pixels on a desktop (0: no names). */
   widestName() {
-    if (this.atlasStale) this.buildAtlas();
+    if (this.atlasStale || this.wantedTextPx() !== this.textPx) this.buildAtlas();
     let widest = 0;
     for (let slot = 0; slot < this.sizes.length / 2; slot++) widest = Math.max(widest, this.sizes[slot * 2]);
     return widest ? widest + GAP_PX : 0;
@@ -553,12 +565,12 @@ function widening(content, box, fitW, fitH) {
   return after - before;
 }
 
-/** Every name in one canvas, on a dark backing, in its service colour, and a solid patch for
+/** Every name in one canvas, `textPx` tall letters on a dark backing, in its service colour, and a solid patch for
  * the leaders; returns the names' pixel boxes and the inner part of the patch. */
-function drawAtlas(texts, colors) {
-  const font = `600 ${TEXT_PX * ATLAS_SCALE}px system-ui, "Segoe UI", Roboto, sans-serif`;
+function drawAtlas(texts, colors, textPx) {
+  const font = `600 ${textPx * ATLAS_SCALE}px system-ui, "Segoe UI", Roboto, sans-serif`;
   const pad = PAD_PX * ATLAS_SCALE;
-  const rowHeight = Math.ceil(TEXT_PX * ATLAS_SCALE * 1.25) + 2 * pad;
+  const rowHeight = Math.ceil(textPx * ATLAS_SCALE * 1.25) + 2 * pad;
   const width = 2048;
   const measure = document.createElement("canvas").getContext("2d");
   measure.font = font;
