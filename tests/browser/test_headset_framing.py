@@ -96,3 +96,28 @@ def test_another_trace_or_scene_comes_to_the_viewer_where_they_stand(vrmon_serve
     assert page.evaluate("window.vrmon.stats().worldScale") == pytest.approx(1)
     assert page.evaluate("window.headset.rig()") == rig
     assert page.errors == []
+
+
+WALL_OF_ONE = {
+    "Tempo's 15-span trace": "fixtures/tempo-otlp-mythical-failed-requests-15spans-base64.json",
+    "HotROD's 40-span trace": HOTROD,
+}
+
+
+@pytest.mark.parametrize("case", list(WALL_OF_ONE))
+def test_a_wall_of_one_trace_stands_in_front_as_wide_as_the_waterfall_with_its_title_readable(case, vrmon_server, open_app,
+                                                                                             server_snapshot, page):
+    """Before, the one panel stood where a full page's middle column does, across the room: 26° × 12°
+    at 6 m (2026-12-01)."""
+    page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(WALL_OF_ONE[case],),
+                            scene="wall", host_metrics=False)
+    page.wait_for_function("() => document.querySelector('[scene-labels]').getObject3D('labels')")
+    next_frames(page)
+    figures = headset_figures(page)
+    print(f"\n{case} on the wall: {summary(figures)}")
+    content = figures["content"]
+    assert 40 <= content["width"] <= 65 and content["height"] <= 55, content
+    assert abs(content["left"] + content["right"]) / 2 <= 10 and content["top"] <= 30 and content["bottom"] >= -30, content
+    assert 1.5 <= figures["distance"] <= 4, figures["distance"]  # a few steps away: neither at arm's length nor across the room
+    assert len(figures["titles"]) == 1 and figures["titles"][0]["degrees"] >= 1.2, figures["titles"]
+    assert page.errors == []

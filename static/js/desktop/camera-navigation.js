@@ -147,13 +147,13 @@ AFRAME.registerComponent("camera-navigation", {
   frameView() {
     const bounds = this.system.scene?.bounds;
     if (!bounds) return;
-    const [minx, , , maxx, maxy, maxz] = bounds;
     const wall = this.system.scene.layout === "wall";
+    const frame = this.system.scene.frame;
     if (this.inHeadset()) {
       // Only the waterfall is scaled into a wall; every other scene is seen at its own size,
       // so a scale left by the waterfall (or by the grips) goes back to 1 on a reset.
-      if (this.system.scene.layout === "waterfall" && this.system.scene.frame && this.data.world) {
-        this.fitHeadset(this.system.scene.frame);
+      if (this.system.scene.layout === "waterfall" && frame && this.data.world) {
+        this.fitHeadset(frame);
         return;
       }
       if (this.data.world) {
@@ -162,11 +162,14 @@ AFRAME.registerComponent("camera-navigation", {
         world.quaternion.identity();
         world.position.set(0, 0, 0);
       }
-      if (wall) this.rig.position.set(0, 0, 0);
-      else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
+      const [left, , , right, , front] = wall ? frame ?? bounds : bounds;
+      const standoff = this.standoff(left, right);
+      // the wall's room is seen from its centre, unless its page is narrower than the waterfall's
+      // picture from there (a trace or a few): then from where it is seen as wide
+      if (wall && standoff >= -front) this.rig.position.set(0, 0, 0);
+      else this.rig.position.set((left + right) / 2, 0, front + standoff);
       return;
     }
-    const frame = this.system.scene.frame;
     if (this.system.scene.layout === "services") {
       // the spheres with their error markers, and the names where they are placed beside them
       frameServices(this.system.nodes, (box, pad, cornerAbove) => this.frameNow(box, pad, cornerAbove), this.serviceLabels());
@@ -234,11 +237,17 @@ AFRAME.registerComponent("camera-navigation", {
     now.decompose(rig.position, rig.quaternion, rig.scale);
   },
 
-  /** Metres between a headset viewer and the front of the scene. */
-  standoff([minx, , , maxx]) {
-    if (this.system.scene.layout !== "services") return VR_STANDOFF;
-    const fit = (maxx - minx) / 2 / Math.tan(THREE.MathUtils.degToRad(VR_GRAPH_DEGREES / 2));
-    return THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
+  /**
+   * Metres between a headset viewer and the front of the scene, whose width runs from `left` to
+   * `right`: the service graph is seen VR_GRAPH_DEGREES wide, the wall's page as wide as the
+   * waterfall's picture (VR_WIDTH_DEGREES).
+   */
+  standoff(left, right) {
+    const layout = this.system.scene.layout;
+    if (layout !== "services" && layout !== "wall") return VR_STANDOFF;
+    const degrees = layout === "wall" ? VR_WIDTH_DEGREES : VR_GRAPH_DEGREES;
+    const fit = (right - left) / 2 / Math.tan(THREE.MathUtils.degToRad(degrees / 2));
+    return layout === "wall" ? fit : THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
   },
 
   inHeadset() {
