@@ -23,10 +23,12 @@ const VR_STANDOFF = 4; // metres between the viewer and the front of the scene i
 // VR_WIDTH_DEGREES wide (names and ruler included) with its centre a little below the eyes' level,
 // where eyes rest: the size of a room's wall seen from its middle. The names keep their angle by
 // growing (scene-labels); where they have no room to (many lanes), the picture is brought wider,
-// up to VR_MOST_DEGREES, for its names to need less.
+// up to VR_MOST_DEGREES (wider, it is more than a glance takes in), for its names to need less.
+// (The server lays the waterfall out narrower for a headset, vrmon/layout/page_shape.py's
+// HEADSET, so that a trace of 40 services keeps its names' angle within that.)
 const VR_DISTANCE = 2.2; // metres
 export const VR_WIDTH_DEGREES = 60;
-const VR_MOST_DEGREES = 90;
+const VR_MOST_DEGREES = 70;
 const VR_CENTRE_DEGREES = -6; // below the horizon
 const VR_EYE_HEIGHT = 1.6;
 const VR_LEAST_FOOT = 0.1; // metres above the floor
