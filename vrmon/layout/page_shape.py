@@ -24,10 +24,10 @@ WIDE = 1.2
 LEAST = 0.4  # a page narrower than this (a phone on its side? a sliver of a window) is laid out as this
 STEP = 0.05  # aspects are rounded to this: pages of about the same shape share their views
 # A viewer in a headset. Its waterfall's time axis is HEADSET_WIDTH of the preset's, beside lanes
-# as tall: seen 60-70° wide (the client's camera-navigation.js), a 20k-span trace's 26 lanes of 40
-# services had their names room for 1.4° only at 90° (the picture was 89° wide; at 70° they would
-# have had 1.1°); the picture this makes is 70° wide with its names at 1.4° (HotROD's 55° x 40°
-# where it stood 55° x 33°).
+# as tall, its fold as the preset's: seen 60-70° wide (the client's camera-navigation.js), a
+# 20k-span trace's 26 lanes of 40 services had room for their names' 1.4° only at 90° (the picture
+# was 89° x 65°; at 70° they would have had about 1.1°); now it stands 68-70° wide with its names
+# at 1.3-1.4° (HotROD's 55° x 40°, where it stood 55° x 33°).
 HEADSET = "headset"
 HEADSET_WIDTH = 0.8
 PageShape = float | str | None  # an aspect as page_aspect gives it, or HEADSET
