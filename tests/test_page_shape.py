@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 from tests.generated_traces import named_batch, named_store, store_of
 from vrmon.errors import ProtocolError
 from vrmon.hub import Hub
-from vrmon.layout.page_shape import WIDE, page_aspect, wall_for_page, waterfall_for_page
+from vrmon.layout.page_shape import HEADSET, HEADSET_WIDTH, WIDE, page_aspect, wall_for_page, waterfall_for_page
 from vrmon.layout.wall import wall_capacity, wall_layout, wall_pages
 from vrmon.layout.waterfall_overview import overview_layout
 from vrmon.protocol import Shape, SwitchScene, Zoom, decode_server_frame, parse_client_message, shape_frame
@@ -40,6 +40,10 @@ def test_page_aspects_are_rounded_and_wide_pages_keep_the_presets():
 
 def test_shape_requests_and_socket_queries_are_validated():
     assert parse_client_message(shape_frame(0.667)) == Shape(0.667)
+    assert parse_client_message(msgpack.packb({"type": "shape", "aspect": 2, "headset": True})) == Shape(2, headset=True)
+    for hostile in (1, "yes", None, [True]):
+        with pytest.raises(ProtocolError, match="shape: 'headset' must be true or false"):
+            parse_client_message(msgpack.packb({"type": "shape", "aspect": 2, "headset": hostile}))
     for hostile in (0, -1, 0.01, 21, 1e308, float("nan"), float("inf"), True, None, "0.6", [0.6], {"a": 1}):
         with pytest.raises(ProtocolError, match="shape: 'aspect' must be a number between"):
             parse_client_message(msgpack.packb({"type": "shape", "aspect": hostile}))
@@ -141,3 +145,27 @@ def test_a_hostile_aspect_on_the_socket_is_refused_and_the_viewer_gets_the_wide_
         assert "shape: 'aspect' must be a number" in frames["error"]["message"], frames["error"]
         assert frames["snapshot"]["scene"]["frame"] == wide
     assert first_frames("?aspect=2.5")["snapshot"]["scene"]["frame"] == wide
+
+
+def test_a_headset_gets_a_narrower_waterfall_and_the_presets_wall_and_graph():
+    async def scenario() -> None:
+        store = store_of(named_batch(4000, spans_per_trace=2000, n_services=12))
+        hub = Hub(store, PRESETS, "waterfall")
+        page, headset = hub.connect(aspect=16 / 9), hub.connect(aspect=16 / 9)
+        await drained(page)
+        hub.handle(headset, Shape(16 / 9, headset=True))
+        await drained(headset)
+        assert headset.aspect == HEADSET and headset.channel is not page.channel
+        assert headset.channel.view.params.width == pytest.approx(WATERFALL.width * HEADSET_WIDTH)
+        hub.handle(headset, SwitchScene(scene="wall", trace=None))
+        await drained(headset)
+        assert headset.channel.view.params is WALL
+        hub.handle(headset, SwitchScene(scene="services", trace=None))
+        hub.handle(page, SwitchScene(scene="services", trace=None))
+        graph, page_graph = await last_scene(headset), await last_scene(page)
+        assert graph["frame"] == page_graph["frame"]  # the wide page's graph
+        hub.handle(headset, Shape(16 / 9))  # out of the headset, on a wide page again
+        await drained(headset)
+        assert headset.aspect is None and headset.channel is page.channel
+
+    asyncio.run(scenario())

@@ -22,7 +22,7 @@ import numpy as np
 from vrmon.analysis.percentiles import node_ranks
 from vrmon.errors import ProtocolError
 from vrmon.findings_feed import FindingsFeed
-from vrmon.layout.page_shape import page_aspect
+from vrmon.layout.page_shape import HEADSET, PageShape, page_aspect
 from vrmon.layout.services import SERVICE_NODE_BASE
 from vrmon.layout.trace_basis import TraceBases
 from vrmon.layout.waterfall_lod import SUMMARY_BASE, DetailLevel
@@ -98,7 +98,7 @@ class Viewer:
     ranks: bool = False  # colours spans by duration percentile: gets `ranks` after each view change
     looking_up: Reveal | None = None  # a reveal of a trace the live sources are asked for, until it comes or another move
     pending_details: int = 0  # DetailsReply frames in the queue
-    aspect: float | None = None  # its page's shape as the layouts take it (layout/page_shape.py): every view it joins has it
+    aspect: PageShape = None  # its page's shape as the layouts take it (layout/page_shape.py): every view it joins has it
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue()
@@ -323,9 +323,9 @@ class Hub:
         elif isinstance(message, Nearer):
             self._zoom(viewer, nearer=message.steps, around=message.around)
         elif isinstance(message, Shape):
-            self._reshape(viewer, page_aspect(message.aspect))
+            self._reshape(viewer, HEADSET if message.headset else page_aspect(message.aspect))
 
-    def _reshape(self, viewer: Viewer, aspect: float | None) -> None:
+    def _reshape(self, viewer: Viewer, aspect: PageShape) -> None:
         """The viewer's page changed shape: its view laid out for the new one, or, where that lays
         it out the same, its view again (either way a snapshot: the viewer frames the resized page at it)."""
         if aspect == viewer.aspect:

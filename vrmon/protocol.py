@@ -307,9 +307,11 @@ class Nearer:
 
 @dataclass(frozen=True)
 class Shape:
-    """The shape of the viewer's page: its width over its height (the layouts fit tall pages)."""
+    """The shape of the viewer's page: its width over its height (the layouts fit tall pages); or
+    `headset`: the viewer sees the scenes in a headset (layout/page_shape.py's HEADSET)."""
 
     aspect: float
+    headset: bool = False
 
 
 @dataclass(frozen=True)
@@ -529,7 +531,10 @@ def parse_client_message(data: bytes | str) -> ClientMessage:
         around = _window(frame.get("around"), "nearer: 'around'")
         return Nearer(steps, around if steps else None)  # at the overview's distance nothing is nearer
     if kind == "shape":
-        return Shape(page_aspect_of(frame.get("aspect")))
+        headset = frame.get("headset", False)
+        if not isinstance(headset, bool):
+            raise ProtocolError("shape: 'headset' must be true or false")
+        return Shape(page_aspect_of(frame.get("aspect")), headset)
     if kind == "resync":
         return Resync()
     if kind == "scene":

@@ -13,7 +13,7 @@ import numpy as np
 
 from vrmon.analysis.percentiles import rank_of_span
 from vrmon.layout.nodes import Edges, Label, Layout, Nodes
-from vrmon.layout.page_shape import wall_for_page, waterfall_for_page
+from vrmon.layout.page_shape import PageShape, page_or_wide, wall_for_page, waterfall_for_page
 from vrmon.layout.services import SERVICE_NODE_BASE, GraphState, error_scale, service_graph, services_layout, shared_prefix
 from vrmon.layout.trace_basis import TraceBases, trace_state
 from vrmon.layout.wall import wall_layout, wall_pages
@@ -36,10 +36,10 @@ class ViewKey:
     trace: int | None  # trace code; None = the scene's own choice
     detail: DetailLevel = DetailLevel()  # the waterfall's folds the viewer opened or chose
     page: int = 0  # the wall's page of traces (0 = the newest); 0 in the other scenes
-    aspect: float | None = None  # the viewer's page shape as the layouts take it (layout/page_shape.py; None: wide)
+    aspect: PageShape = None  # the viewer's page shape as the layouts take it (layout/page_shape.py; None: wide)
 
 
-def for_page(preset: ScenePreset, aspect: float | None) -> Any:
+def for_page(preset: ScenePreset, aspect: PageShape) -> Any:
     """The preset's params for a page of `aspect` (None: as the preset gives them)."""
     if preset.layout == "waterfall":
         return waterfall_for_page(preset.params, aspect)
@@ -51,7 +51,7 @@ def for_page(preset: ScenePreset, aspect: float | None) -> Any:
 class SceneView:
     def __init__(self, store: SpanStore, preset: ScenePreset, trace: int | None = None,
                  catalog: list[dict[str, str]] | None = None, detail: DetailLevel = DetailLevel(), page: int = 0,
-                 bases: TraceBases | None = None, aspect: float | None = None) -> None:
+                 bases: TraceBases | None = None, aspect: PageShape = None) -> None:
         self.store = store
         self.bases = bases or TraceBases(store)  # what every view of a trace shares (the hub's, for all its views)
         self.detail = detail
@@ -90,7 +90,7 @@ class SceneView:
         if layout == "wall":
             return wall_layout(store, self.params, self.page)
         if layout == "services":
-            return services_layout(store, self.params, self._graph_state, self.dependency_links, self.aspect)
+            return services_layout(store, self.params, self._graph_state, self.dependency_links, page_or_wide(self.aspect))
         evicted = self.trace is not None and not store.trace_summaries()["spans"][self.trace]
         if store.trace_count and (self.trace is None or (evicted and self.requested_trace is None)):
             self.trace = _default_trace(store)  # first look, or the shown trace aged out: show another

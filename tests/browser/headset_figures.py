@@ -5,8 +5,10 @@ azimuth (right of straight ahead, +) and elevation (above the eyes' level, +). A
 {x0, y0, x1, y1} in those degrees.
 - the content: every span's box (its 8 corners through the spans' world matrix) and every lane
   name's and ruler tick's quad (billboards: their corners offset in view space, as the shader does);
-- lane names and the ruler's labels (ticks, idle breaks' lengths): the letters' visual angle (quad
-  height × the letters' share × scale, over distance) and their letters' box;
+- lane names, the ruler's labels (ticks, idle breaks' lengths) and the wall's panel titles: the
+  letters' visual angle (quad height × the letters' share × scale, over distance) and their
+  letters' box; the services graph's names (service-labels, placed on the view's plane): their
+  box and letters' angle (both in the content);
 - marks: each one's width and height in degrees, for those whose centre is within 45° of straight
   ahead (in view);
 - span names (vr-span-labels): each shown name's typeset box and letter angle, the bars it lies
@@ -15,7 +17,8 @@ azimuth (right of straight ahead, +) and elevation (above the eyes' level, +). A
   one plane, which hides the top and bottom faces going back from it); a name beside a bar, where
   it meets any of another bar's box as seen;
 - overlays: the wrist menu's and the span panel's backing plates, the share of the content's box
-  each covers, and the share of the selected span's box the panel covers.
+  each covers, the share of the selected span's box the panel covers, and the names (lane names,
+  titles, service names) whose letters the menu hides.
 """
 
 from __future__ import annotations
@@ -79,14 +82,14 @@ HEADSET_FIGURES_JS = """
   const mesh = labelEntity.getObject3D("labels");
   const share = labelEntity.components["scene-labels"].fontShare();
   let content = marks;
-  const lanes = [], ruler = [];
+  const lanes = [], ruler = [], titles = [];
   if (mesh) {
     const { corner, growth } = mesh.geometry.attributes;
     const modelView = new THREE.Matrix4().multiplyMatrices(toView, mesh.matrixWorld);
     const scale = new THREE.Vector3().setFromMatrixColumn(mesh.matrixWorld, 0).length();
     const leastAngle = mesh.material.uniforms.leastAngle.value;
     system.labels.forEach((label, i) => {
-      if (label.kind !== "lane" && label.kind !== "tick" && label.kind !== "break") return;
+      if (!["lane", "tick", "break", "title"].includes(label.kind)) return;
       const anchor = new THREE.Vector3(...label.pos).applyMatrix4(modelView);
       const box = empty(), flat = empty();
       // as the labels' vertex shader grows and places the quad (scene-labels.js)
@@ -104,8 +107,24 @@ HEADSET_FIGURES_JS = """
       // as the display shows them (see addFlat)
       const inset = (flat.y1 - flat.y0) * (1 - share) / 2;
       const letters = { x0: flat.x0 + inset, y0: flat.y0 + inset, x1: flat.x1 - inset, y1: flat.y1 - inset };
-      (label.kind === "lane" ? lanes : ruler).push({ kind: label.kind, text: label.text, degrees: degrees(height * share / anchor.length()), box, letters });
+      (label.kind === "lane" ? lanes : label.kind === "title" ? titles : ruler)
+        .push({ kind: label.kind, text: label.text, degrees: degrees(height * share / anchor.length()), box, letters });
     });
+  }
+
+  // The services graph's names (service-labels): placed on the view's plane, in label pixels
+  // from its centre (y down), each pxAngle of the plane's tangent.
+  const serviceLabels = document.querySelector("[service-labels]")?.components["service-labels"];
+  const serviceNames = [];
+  if (serviceLabels?.mesh && system.scene?.layout === "services") {
+    const tangent = serviceLabels.material.uniforms.pxAngle.value, [halfW, halfH] = serviceLabels.half;
+    const flatDegrees = (px) => degrees(Math.atan(px * tangent));
+    for (const label of serviceLabels.shownLabels()) {
+      const box = { x0: flatDegrees(label.x0 - halfW), x1: flatDegrees(label.x1 - halfW),
+                    y0: -flatDegrees(label.y1 - halfH), y1: -flatDegrees(label.y0 - halfH) };
+      serviceNames.push({ text: label.text, box, degrees: degrees(Math.atan(serviceLabels.letterTangent())) });
+      content = union(content, box);
+    }
   }
 
   // Span names in the headset (one batch of troika texts).
@@ -134,7 +153,8 @@ HEADSET_FIGURES_JS = """
   });
 
   // Overlays: a panel's backing plate is rectangle 0 of its surface.
-  const plate = (rects) => {
+  // (`onto`: add for its box in azimuth and elevation, addFlat for where it lies on the display)
+  const plate = (rects, onto = add) => {
     if (!rects.parent || !rects.count) return null;
     let visible = true;
     rects.traverseAncestors((o) => { visible = visible && o.visible; });
@@ -143,10 +163,19 @@ HEADSET_FIGURES_JS = """
     rects.getMatrixAt(0, m);
     m.premultiply(rects.matrixWorld).premultiply(toView);
     const box = empty();
-    for (const [x, y] of [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) add(box, new THREE.Vector3(x, y, 0).applyMatrix4(m));
+    for (const [x, y] of [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) {
+      const corner = new THREE.Vector3(x, y, 0).applyMatrix4(m);
+      if (onto === addFlat && corner.z >= 0) return null; // beside or behind the eyes: on no display
+      onto(box, corner);
+    }
     return box;
   };
-  const menu = plate(document.querySelector("#wrist-menu").components["vr-wrist-menu"].sceneButtons[0].surface.rects);
+  const menuRects = document.querySelector("#wrist-menu").components["vr-wrist-menu"].sceneButtons[0].surface.rects;
+  const menu = plate(menuRects);
+  // the names the menu hides: their letters where it lies on the display (it is nearer than any of them)
+  const menuFlat = plate(menuRects, addFlat);
+  const hiddenByMenu = menuFlat ? [...lanes, ...titles].filter((l) => overlap(l.letters, menuFlat) > 0).map((l) => l.text)
+    .concat(serviceNames.filter((n) => overlap(n.box, menuFlat) > 0).map((n) => n.text)) : [];
   const panelComponent = document.querySelector("#vr-span-panel").components["vr-span-panel"];
   const panel = plate(panelComponent.rows[0].surface.rects);
   const selectedRow = system.selectedId === null ? undefined : system.nodes.rowOf.get(system.selectedId);
@@ -160,9 +189,11 @@ HEADSET_FIGURES_JS = """
     distance: nearestFront,
     lanes,
     ruler,
+    titles,
+    service_names: serviceNames,
     bars: bars.map((b) => b.flat),
     names,
-    menu, menu_cover: cover(menu),
+    menu, menu_cover: cover(menu), hidden_by_menu: hiddenByMenu,
     panel, panel_cover: cover(panel),
     panel_on_span: panel && selected ? overlap(panel, selected) / area(selected) : 0,
   };
@@ -185,9 +216,14 @@ def summary(figures: dict) -> str:
     """One line of the figures that matter, for a test's output."""
     c = figures["content"]
     names = figures["names"]
+
+    def least(kind: str) -> float:
+        return min((label["degrees"] for label in figures[kind]), default=0)
+
     return (f"content {c['width']:.0f}°×{c['height']:.0f}° (top {c['top']:+.0f}°, bottom {c['bottom']:+.0f}°), "
-            f"nearest bar {figures['distance']:.2f} m; lane names ≥ {min((lane['degrees'] for lane in figures['lanes']), default=0):.2f}°; "
+            f"nearest mark {figures['distance']:.2f} m; lane names ≥ {least('lanes'):.2f}°, titles ≥ {least('titles'):.2f}°, "
+            f"service names {len(figures['service_names'])} ≥ {least('service_names'):.2f}°; "
             f"span names {len(names)} ≥ {min((n['letterDegrees'] for n in names), default=0):.2f}°, "
             f"across bars {sum(bool(n['across']) for n in names)}, hidden {sum(n['hidden'] for n in names)}; "
-            f"menu covers {figures['menu_cover']:.0%}, panel covers {figures['panel_cover']:.0%} "
+            f"menu covers {figures['menu_cover']:.0%} and names {figures['hidden_by_menu']}, panel covers {figures['panel_cover']:.0%} "
             f"and {figures['panel_on_span']:.0%} of its span")

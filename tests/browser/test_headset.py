@@ -70,6 +70,18 @@ HEADSET_HELPERS = """
         await frames(4);
       }
     },
+    /** Turn the head to look at `target` (world space; the rig unturned), level (no roll). */
+    async look(target) {
+      const head = new THREE.Vector3(...headset.head());
+      const [x, y, z] = new THREE.Vector3(...target).sub(head).toArray();
+      const turn = new THREE.Quaternion().setFromEuler(new THREE.Euler(Math.atan2(y, Math.hypot(x, z)), Math.atan2(-x, -z), 0, "YXZ"));
+      window.xrdevice.quaternion.set(turn.x, turn.y, turn.z, turn.w);
+      await frames(4);
+    },
+    async lookAhead() {
+      window.xrdevice.quaternion.set(0, 0, 0, 1);
+      await frames(4);
+    },
     async press(side, button) {
       controller(side).updateButtonValue(button, 1);
       await frames(6);
@@ -95,6 +107,10 @@ HEADSET_HELPERS = """
       const matrix = new THREE.Matrix4();
       rects.getMatrixAt(button.index, matrix);
       return new THREE.Vector3().setFromMatrixPosition(matrix).applyMatrix4(rects.matrixWorld).toArray();
+    },
+    /** World position of the wrist menu's centre (its entity's origin). */
+    menuPoint() {
+      return document.querySelector("#wrist-menu").object3D.getWorldPosition(new THREE.Vector3()).toArray();
     },
     head() {
       return document.querySelector("a-scene").camera.getWorldPosition(new THREE.Vector3()).toArray();
@@ -419,13 +435,15 @@ def test_both_grips_scale_and_turn_the_scene_and_one_grip_moves_it(headset):
 
 
 def press_menu_button(page, button_js: str) -> None:
-    """Aim the right laser at a wrist-menu button (a JS expression on the menu `m`) and pull the trigger."""
+    """Look at a wrist-menu button (a JS expression on the menu `m`): the menu opens; aim the right
+    laser at it, pull the trigger, and look ahead again (the menu folds)."""
     page.evaluate(
-        f"async (hand) => {{ const h = window.headset, m = h.menu(); await h.aim('right', hand, h.buttonPoint({button_js})); }}",
+        f"async (hand) => {{ const h = window.headset, m = h.menu(); await h.look(h.buttonPoint({button_js}));"
+        f" await h.aim('right', hand, h.buttonPoint({button_js})); }}",
         [0.2, 1.25, -0.15],
     )
     page.wait_for_function(f"() => {{ const m = window.headset.menu(); return window.headset.laser('right').button === {button_js}; }}")
-    page.evaluate("window.headset.press('right', 'trigger')")
+    page.evaluate("async () => { await window.headset.press('right', 'trigger'); await window.headset.lookAhead(); }")
 
 
 def test_wrist_menu_switches_the_scene_without_moving_the_viewer(headset):
@@ -440,9 +458,14 @@ def test_wrist_menu_switches_the_scene_without_moving_the_viewer(headset):
     next_frames(page)
     assert page.evaluate("window.headset.rig()") == rig_before  # a new view never moves the camera in VR
     assert page.evaluate("(i) => window.headset.menu().sceneButtons[i].active", index) is True
-    # X on the left controller folds the menu away.
+    # looked at, the menu is open; X on the left controller turns it off, and on again
+    shown = "document.querySelector('#wrist-menu').object3D.visible"
+    page.evaluate("async () => { const h = window.headset; await h.look(h.menuPoint()); }")
+    page.wait_for_function(shown)
     page.evaluate("window.headset.press('left', 'x-button')")
-    assert page.evaluate("document.querySelector('#wrist-menu').object3D.visible") is False
+    assert page.evaluate(shown) is False
+    page.evaluate("window.headset.press('left', 'x-button')")
+    page.wait_for_function(shown)
     assert page.errors == []
 
 

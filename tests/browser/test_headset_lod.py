@@ -23,6 +23,7 @@ from tests.generated_traces import named_store
 pytestmark = pytest.mark.browser
 
 MARK_DEGREES = 0.1  # a mark at least this wide and tall is seen: about 2.5 of a Quest 3's pixels
+NEAR = 0.4  # metres from the picture's front: over four times nearer than the 2.2 m it starts at, two steps
 WORLD_JS = "() => document.querySelector('#world').object3D.matrixWorld.toArray()"
 NEARER_JS = "(steps) => window.vrmon.system.scene.detail.nearer === steps && window.vrmon.stats().spans > 0"
 # The span names placed again since `since` (ms, the page's clock) and typeset.
@@ -79,13 +80,13 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     assert rig["position"][2] == pytest.approx(2.2)  # the picture's front is 2.2 m ahead
 
     overview_marks = page.evaluate(IN_FRONT_JS)["marks"]
-    walk_to(page, 0.5, 0.5)  # in front of the trace's busy middle
+    walk_to(page, NEAR, 0.5)  # in front of the trace's busy middle
     near = settled(page, 2)
     near_count = page.evaluate("window.vrmon.stats().spans")
     front = page.evaluate(IN_FRONT_JS)
     calls = page.evaluate("window.vrmon.stats().drawCalls") / 2  # XR draws every object once per view
     # a step to the left, as near (a sixth of the picture): the time in front moves along
-    walk_to(page, 0.5, 1 / 3)
+    walk_to(page, NEAR, 1 / 3)
     page.wait_for_function("(lo) => (window.vrmon.system.scene.detail.around ?? [Infinity])[0] < lo", arg=front["around"][0], timeout=20_000)
     aside = settled(page, 2)
     aside_count = page.evaluate("window.vrmon.stats().spans")
@@ -93,12 +94,12 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     walk_to(page, 2.2)
     back = settled(page, 0)
     back_count = page.evaluate("window.vrmon.stats().spans")
-    for where, figures, count in (("at the start", start, start_count), ("0.5 m away", near, near_count),
-                                  ("0.5 m away, a step left", aside, aside_count), ("back at 2.2 m", back, back_count)):
+    for where, figures, count in (("at the start", start, start_count), (f"{NEAR} m away", near, near_count),
+                                  (f"{NEAR} m away, a step left", aside, aside_count), ("back at 2.2 m", back, back_count)):
         print(f"\n{where}: {count} marks, {len(figures['mark_sizes'])} in view, {visible_share(figures, MARK_DEGREES):.0%} of those "
               f"≥ {MARK_DEGREES}°; {summary(figures)}; names {[n['text'] for n in figures['names']]}")
     in_front = {}
-    for where, here in (("0.5 m away", front), ("a step left", aside_front)):
+    for where, here in ((f"{NEAR} m away", front), ("a step left", aside_front)):
         inside = reaching(here["marks"], here["x"])
         in_front[where] = {"inside": inside, "outside": len(here["marks"]) - inside, "overview inside": reaching(overview_marks, here["x"])}
         in_front[where]["overview outside"] = len(overview_marks) - in_front[where]["overview inside"]
@@ -128,7 +129,7 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
     assert page.evaluate(WORLD_JS) == world
 
     # another trace picked up close: framed as at the start, at the overview's fold
-    walk_to(page, 0.5)
+    walk_to(page, NEAR)
     page.wait_for_function(NEARER_JS, arg=2, timeout=20_000)
     shown = page.evaluate("window.vrmon.stats().trace")
     other = next(t["id"] for t in page.snapshot["traces"] if t["id"] != shown)
@@ -143,7 +144,7 @@ def test_walking_up_to_a_big_trace_refines_its_marks_and_walking_back_aggregates
 
     # up close again (the picture came to where the viewer stood: 2.2 m ahead), then out of the
     # headset: a screen gets the overview's fold back
-    walk_to(page, page.evaluate("window.headset.rig()")["position"][2] - 1.7)
+    walk_to(page, page.evaluate("window.headset.rig()")["position"][2] - (2.2 - NEAR))
     page.wait_for_function(NEARER_JS, arg=2, timeout=20_000)
     page.evaluate("document.querySelector('a-scene').exitVR()")
     page.wait_for_function(NEARER_JS, arg=0, timeout=20_000)

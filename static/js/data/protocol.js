@@ -151,7 +151,8 @@ export const zoomRequest = (window) => encode({ type: "zoom", window });
  * in front of the time `around` ([from, to] µs from the trace's start; null: all of the picture). */
 export const nearerRequest = (steps, around = null) => encode({ type: "nearer", steps, around });
 /** The page's shape (its width over its height): the server lays scenes out to fit it and answers with a snapshot. */
-export const shapeRequest = (aspect) => encode({ type: "shape", aspect });
+// headset: the scenes are seen in a headset (the page's aspect then says nothing): vrmon/layout/page_shape.py's HEADSET
+export const shapeRequest = (aspect, headset = false) => encode({ type: "shape", aspect, headset });
 
 // Node ids from SUMMARY_BASE up to the services' ids are the waterfall's summary marks: calls
 // folded at the overview, held by the span with node id (id - SUMMARY_BASE).

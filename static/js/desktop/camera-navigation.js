@@ -24,10 +24,12 @@ const VR_STANDOFF = 4; // metres between the viewer and the front of the scene i
 // VR_WIDTH_DEGREES wide (names and ruler included) with its centre a little below the eyes' level,
 // where eyes rest: the size of a room's wall seen from its middle. The names keep their angle by
 // growing (scene-labels); where they have no room to (many lanes), the picture is brought wider,
-// up to VR_MOST_DEGREES, for its names to need less.
+// up to VR_MOST_DEGREES (wider, it is more than a glance takes in), for its names to need less.
+// (The server lays the waterfall out narrower for a headset, vrmon/layout/page_shape.py's
+// HEADSET, so that a trace of 40 services keeps its names' angle within that.)
 const VR_DISTANCE = 2.2; // metres
 export const VR_WIDTH_DEGREES = 60;
-const VR_MOST_DEGREES = 90;
+const VR_MOST_DEGREES = 70;
 const VR_CENTRE_DEGREES = -6; // below the horizon
 const VR_EYE_HEIGHT = 1.6;
 const VR_LEAST_FOOT = 0.1; // metres above the floor
@@ -174,13 +176,13 @@ AFRAME.registerComponent("camera-navigation", {
   frameView() {
     const bounds = this.system.scene?.bounds;
     if (!bounds) return;
-    const [minx, , , maxx, maxy, maxz] = bounds;
     const wall = this.system.scene.layout === "wall";
+    const frame = this.system.scene.frame;
     if (this.inHeadset()) {
       // Only the waterfall is scaled into a wall; every other scene is seen at its own size,
       // so a scale left by the waterfall (or by the grips) goes back to 1 on a reset.
-      if (this.system.scene.layout === "waterfall" && this.system.scene.frame && this.data.world) {
-        this.fitHeadset(this.system.scene.frame);
+      if (this.system.scene.layout === "waterfall" && frame && this.data.world) {
+        this.fitHeadset(frame);
         return;
       }
       if (this.data.world) {
@@ -189,11 +191,14 @@ AFRAME.registerComponent("camera-navigation", {
         world.quaternion.identity();
         world.position.set(0, 0, 0);
       }
-      if (wall) this.rig.position.set(0, 0, 0);
-      else this.rig.position.set((minx + maxx) / 2, 0, maxz + this.standoff(bounds));
+      const [left, , , right, , front] = wall ? frame ?? bounds : bounds;
+      const standoff = this.standoff(left, right);
+      // the wall's room is seen from its centre, unless its page is narrower than the waterfall's
+      // picture from there (a trace or a few): then from where it is seen as wide
+      if (wall && standoff >= -front) this.rig.position.set(0, 0, 0);
+      else this.rig.position.set((left + right) / 2, 0, front + standoff);
       return;
     }
-    const frame = this.system.scene.frame;
     const fov = this.system.scene.layout === "services" ? SERVICES_FOV : this.sceneFov;
     if (this.el.getAttribute("camera").fov !== fov) this.el.setAttribute("camera", "fov", fov);
     if (this.system.scene.layout === "services") {
@@ -263,11 +268,17 @@ AFRAME.registerComponent("camera-navigation", {
     now.decompose(rig.position, rig.quaternion, rig.scale);
   },
 
-  /** Metres between a headset viewer and the front of the scene. */
-  standoff([minx, , , maxx]) {
-    if (this.system.scene.layout !== "services") return VR_STANDOFF;
-    const fit = (maxx - minx) / 2 / Math.tan(THREE.MathUtils.degToRad(VR_GRAPH_DEGREES / 2));
-    return THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
+  /**
+   * Metres between a headset viewer and the front of the scene, whose width runs from `left` to
+   * `right`: the service graph is seen VR_GRAPH_DEGREES wide, the wall's page as wide as the
+   * waterfall's picture (VR_WIDTH_DEGREES).
+   */
+  standoff(left, right) {
+    const layout = this.system.scene.layout;
+    if (layout !== "services" && layout !== "wall") return VR_STANDOFF;
+    const degrees = layout === "wall" ? VR_WIDTH_DEGREES : VR_GRAPH_DEGREES;
+    const fit = (right - left) / 2 / Math.tan(THREE.MathUtils.degToRad(degrees / 2));
+    return layout === "wall" ? fit : THREE.MathUtils.clamp(fit, ...VR_GRAPH_DISTANCE);
   },
 
   inHeadset() {

@@ -2,18 +2,17 @@
 // for the new shape (vrmon/layout/page_shape.py: a tall page gets a narrower waterfall, fewer wall
 // columns) and answers with a snapshot. Only a view still where its framing put it is framed
 // again, at that snapshot, for the new page: a view the viewer moved stays where they put it.
-// A headset's view is no page: entering one asks for the presets' own (wide) layouts, and leaving
-// it for the page's shape again; both are framed when they come (before, a headset entered from a
-// portrait page kept the page's upright graph and narrow waterfall).
+// A headset's view is no page: entering one asks for the headset's layouts (the presets' own, wide
+// ones, but for a narrower waterfall: its many lanes' names keep their angle in a picture that
+// is not too wide to take in), and leaving it for the page's shape again; both are framed when
+// they come (before, a headset entered from a portrait page kept the page's upright graph and
+// narrow waterfall).
 import { pageAspect } from "../data/page-aspect.js";
 import { shapeRequest } from "../data/protocol.js";
 import { listen } from "../listen.js";
 
 const SETTLE_MS = 150; // a window dragged to a new size sends one request, once it stops
-// Shapes at least this wide get the presets' layouts as they are (vrmon/layout/page_shape.py's WIDE):
-// going into a headset from such a page, or back, changes no layout and asks for none.
-const WIDE = 1.2;
-const HEADSET_ASPECT = 2;
+const HEADSET = "headset";
 
 AFRAME.registerComponent("page-shape", {
   schema: {
@@ -22,7 +21,7 @@ AFRAME.registerComponent("page-shape", {
 
   init() {
     this.system = this.el.sceneEl.systems["vrmon-data"];
-    this.sent = pageAspect(); // what the socket was opened with
+    this.sent = pageAspect(); // what the socket was opened with (HEADSET: the headset's shape was asked for)
     this.reframe = false; // frame the view at the snapshot the request brings
     this.timer = null;
     this.onResize = () => {
@@ -41,11 +40,7 @@ AFRAME.registerComponent("page-shape", {
       if (this.el.sceneEl.is("vr-mode")) frame();
       else requestAnimationFrame(frame);
     };
-    this.onVR = () => {
-      const aspect = this.el.sceneEl.is("vr-mode") ? HEADSET_ASPECT : pageAspect();
-      if (Math.min(aspect, this.sent) >= WIDE) this.sent = aspect; // laid out alike: camera-navigation frames it
-      else this.tell(aspect, true);
-    };
+    this.onVR = () => this.tell(this.el.sceneEl.is("vr-mode") ? HEADSET : pageAspect(), true);
     this.unlisten = [
       listen(window, { resize: this.onResize }),
       listen(this.el.sceneEl, { "vrmon-scene": this.onScene, "enter-vr": this.onVR, "exit-vr": this.onVR }),
@@ -67,10 +62,10 @@ AFRAME.registerComponent("page-shape", {
     this.tell(pageAspect(), this.navigation()?.atFramedView() ?? false); // (asked before the answer replaces the scene)
   },
 
-  /** Say `aspect` to the server if it is news; `reframe`: frame the view at the snapshot that answers. */
+  /** Say `aspect` (or HEADSET) to the server if it is news; `reframe`: frame the view at the snapshot that answers. */
   tell(aspect, reframe) {
     if (aspect === this.sent) return;
-    if (this.system.send(shapeRequest(aspect))) {
+    if (this.system.send(aspect === HEADSET ? shapeRequest(pageAspect(), true) : shapeRequest(aspect))) {
       this.sent = aspect;
       this.reframe = reframe;
     }

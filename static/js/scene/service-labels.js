@@ -496,6 +496,11 @@ AFRAME.registerComponent("service-labels", {
     return labels;
   },
 
+  /** The letters' height as placed last, as the tangent of their visual angle in a headset (CSS pixels over distance on a screen). */
+  letterTangent() {
+    return TEXT_PX * this.material.uniforms.pxAngle.value;
+  },
+
   /** Rows by node size, biggest first (re-sorted when the nodes changed). */
   placingOrder() {
     const { size, count } = this.system.nodes;

@@ -1,7 +1,10 @@
 // A small menu riding on the left controller, pressed with the right laser: switch scene, pick
 // a trace (a page at a time) and compare one against a baseline, jump to a finding (a page at a time), turn the wall's pages, filter
 // (errors only, minimum duration, one service), show or hide the host-load ring and colour spans
-// by duration percentile. X on the left controller folds it away and back.
+// by duration percentile. It opens when you look at it (glance down at the wrist) and folds away
+// when you look back at the scene, so a hand raised in front (IWER's default pose, the wrist at eye
+// height 40 cm ahead) never stands across the picture's lane names; X on the left controller
+// turns it off and back on.
 import { findingKind } from "../data/findings.js";
 import { formatDuration } from "../data/format.js";
 import { offsetText, speedText } from "../data/replay-clock.js";
@@ -26,6 +29,10 @@ const INNER = WIDTH - 2 * PAD;
 const SCALE = 0.7;
 const TILT_DEGREES = -35;
 const TOP_ABOVE_WRIST = 0.05; // metres
+// Degrees between the head's gaze and the nearest point of the menu within which it opens, and
+// beyond which it folds again (further: a gaze along its edge does not make it flicker).
+const OPEN_DEGREES = 8;
+const FOLD_DEGREES = 15;
 
 AFRAME.registerComponent("vr-wrist-menu", {
   init() {
@@ -35,28 +42,40 @@ AFRAME.registerComponent("vr-wrist-menu", {
     this.findingPage = 0;
     this.baseline = null; // hex id of the trace chosen as baseline A for a compare
     const height = this.build();
+    this.halfSize = [WIDTH / 2, height / 2]; // the plate about the entity's origin, unscaled metres
     // Its top edge just above the wrist: its centre half its height down the tilted menu.
     const tilt = THREE.MathUtils.degToRad(TILT_DEGREES), hang = (height * SCALE) / 2 - TOP_ABOVE_WRIST;
     this.el.object3D.position.set(0, 0.09 - Math.cos(tilt) * hang, 0.03 - Math.sin(tilt) * hang);
     this.el.object3D.rotation.set(tilt, 0, 0);
     this.el.object3D.scale.setScalar(SCALE);
     this.el.object3D.visible = false;
+    this.inSession = false;
+    this.switchedOn = true; // X turns it off
+    this.stale = true; // something changed outside a session: drawn when one starts
+    this.head = new THREE.Vector3();
+    this.gaze = new THREE.Vector3();
+    this.nearest = new THREE.Vector3();
 
-    const render = () => { if (this.el.object3D.visible) this.render(); }; // hidden (on the desktop): nothing to draw
+    // kept up to date while folded, so that it opens as it is; outside a session (on the desktop), drawn when one starts
+    const render = () => { if (this.inSession) this.render(); else this.stale = true; };
     const unlistenScene = listen(this.el.sceneEl, {
       "vrmon-scene": render,
       "vrmon-traces": render,
       "vrmon-filter": render, // the desktop search bar sets the same filter
       "vrmon-replay-changed": render,
       "vrmon-status": render, // trace files' statuses offer the switch to play them in time
-      "vrmon-replay-tick": () => { if (this.el.object3D.visible) this.renderReplay(); }, // the clock, 4 times a second
+      "vrmon-replay-tick": () => { if (this.inSession) this.renderReplay(); else this.stale = true; }, // the clock, 4 times a second
       "vrmon-findings-changed": render,
       "vrmon-colours": render,
       "vrmon-comparison": render,
-      "enter-vr": () => { this.el.object3D.visible = true; this.render(); },
-      "exit-vr": () => { this.el.object3D.visible = false; },
+      "enter-vr": () => {
+        this.inSession = true;
+        if (this.stale) this.render();
+        this.stale = false;
+      },
+      "exit-vr": () => { this.inSession = false; this.el.object3D.visible = false; },
     });
-    const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.el.object3D.visible = !this.el.object3D.visible; render(); } });
+    const unlistenHand = listen(this.el.parentEl, { xbuttondown: () => { this.switchedOn = !this.switchedOn; } });
     // The ring's desktop button and the H key flip its `visible` too.
     const ring = document.querySelector("#host-ring");
     const unlistenRing = ring ? listen(ring, { componentchanged: (event) => { if (event.detail.name === "visible") render(); } }) : () => {};
@@ -66,6 +85,33 @@ AFRAME.registerComponent("vr-wrist-menu", {
   remove() {
     this.unlisten();
     this.el.removeObject3D("menu");
+  },
+
+  /** Open while looked at (and switched on), folded otherwise. */
+  tick() {
+    if (!this.inSession) return;
+    const menu = this.el.object3D;
+    const open = this.switchedOn && this.gazeDegrees() <= (menu.visible ? FOLD_DEGREES : OPEN_DEGREES);
+    menu.visible = open;
+  },
+
+  /**
+   * Degrees between the head's gaze and the point of the menu's plate nearest where the gaze meets
+   * its plane (0: the gaze is on the menu). Reckoned in the menu's own space (its plate is the
+   * rectangle halfSize about the origin at z = 0; its scale is uniform, so angles are kept).
+   */
+  gazeDegrees() {
+    const camera = this.el.sceneEl.renderer.xr.getCamera();
+    const menu = this.el.object3D;
+    const head = this.head.setFromMatrixPosition(camera.matrixWorld);
+    const gaze = this.gaze.set(0, 0, -1).transformDirection(camera.matrixWorld).add(head); // a point a metre ahead
+    menu.worldToLocal(head);
+    menu.worldToLocal(gaze).sub(head);
+    // where the gaze meets the plate's plane (looking away from it: the head's foot on it)
+    const t = gaze.z * head.z < 0 ? -head.z / gaze.z : 0;
+    const w = this.halfSize[0], h = this.halfSize[1];
+    this.nearest.set(THREE.MathUtils.clamp(head.x + t * gaze.x, -w, w), THREE.MathUtils.clamp(head.y + t * gaze.y, -h, h), 0).sub(head);
+    return THREE.MathUtils.radToDeg(gaze.angleTo(this.nearest));
   },
 
   /** The menu's plate, headings and buttons; returns its height (metres, unscaled). */
