@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 from tests.generated_traces import T0_US, fan_out_batch, spans_batch, store_of, zero_length_batch
 from tests.label_boxes import letters, overlapping
 from vrmon.layout.palette import palette_array
 from vrmon.layout.waterfall_lod import SUMMARY_BASE
 from vrmon.layout.waterfall_overview import FOLD_BAND, LONE_ASPECT, lone_bar, overview_layout
 from vrmon.scene_presets import load_presets
+from vrmon.sources.files import load_trace_file
 
 P = load_presets([ROOT / "scenes"])["waterfall"].params
 SECOND = 1_000_000
@@ -122,6 +123,19 @@ def test_breaks_a_moment_apart_share_one_label_that_says_how_long_they_are():
     o = layout_of(spans_batch([0, 5 * SECOND, 10 * SECOND, 15 * SECOND], [3_000, 10, 10, 10], [None, 0, 0, 0], [0, 1, 0, 1]))
     assert [label.text for label in breaks(o)] == ["// 3 breaks: 15 s idle //"]
     assert overlapping(o.layout.labels) == []
+
+
+def test_a_call_whose_one_child_takes_most_of_it_has_no_break_and_true_proportions():
+    """Jaeger's 2-span self-trace: a 4.2 ms call whose child lasts 3.87 ms. The child's stretch is
+    most of the trace, so it was cut as `// 3.87 ms idle //`: the child drawn as a sliver and the
+    first 60 µs as wide as the rest. No bar is too narrow to see without a break: none is made."""
+    fixture = store_of(load_trace_file(FIXTURES / "jaeger-v1-api-traces-response-jaeger-query-self-trace.json"))
+    generic = store_of(spans_batch([0, 50], [4_000, 3_800], [None, 0], [0, 1]))
+    for store in (fixture, generic):
+        o = overview_layout(store, 0, P)
+        assert not len(o.warp.breaks) and breaks(o) == []
+        child, root = np.sort(o.layout.nodes.size[:, 0])
+        assert child / root == pytest.approx(np.min(store.duration_us) / np.max(store.duration_us), rel=1e-3)
 
 
 STARTS = [0, 10, 1_000, 5 * SECOND, 15 * SECOND, 15 * SECOND + 500, 30 * SECOND]

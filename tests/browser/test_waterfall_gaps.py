@@ -7,7 +7,10 @@
   are off view and where; framing (a click on it, or R) brings them in and the hint goes;
 - one span calling 2,000 others in two bursts: their summary row is a dim band with a histogram of
   when the calls start (columns over the bursts only, each ≥ 2×2 px), not a solid slab, and a
-  click on the band opens it.
+  click on the band opens it;
+- a 13-service checkout with a 60 s wait, switched to beside the open list, is framed at ≥ 30 %
+  (28.4 % before: its legend took a third row beside the list, and the picture, framed by its
+  height, shrank); the legend shows two rows and "+N more", which unfolds the rest.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from tests.browser.helpers import next_frames
 from tests.browser.legibility import mark_figures
 from tests.browser.test_odd_waterfalls import assert_reads, with_trace_id
 from tests.browser.test_waterfall_legibility import CAMERA_JS
-from tests.generated_traces import T0_US, burst_then_wait_batch, fan_out_batch, named_batch, spans_batch, zero_length_batch
+from tests.generated_traces import (T0_US, burst_then_wait_batch, deep_chain_batch, fan_out_batch, named_batch, spans_batch,
+                                    zero_length_batch)
 from vrmon.model.span_store import SpanStore
 
 pytestmark = pytest.mark.browser
@@ -183,4 +187,45 @@ def test_a_fan_out_summary_row_is_a_histogram_of_its_calls_starts_and_opens_on_a
     page.mouse.click(gap_x, band["y"])
     page.wait_for_function("window.vrmon.system.scene.detail.opened === 1", timeout=20_000)
     assert page.evaluate("window.vrmon.system.scene.folds") is None or not page.evaluate("window.vrmon.system.scene.folds")
+    assert not page.errors
+
+
+HOUR_US = 3_600_000_000
+# The legend's list: its rows of names (distinct tops), the names lying wholly inside its box, and its "+N more" button.
+LEGEND_JS = """() => {
+  const panel = document.querySelector('#legend'), list = panel.querySelector('ul'), box = list.getBoundingClientRect();
+  const items = [...list.children].map((li) => [li.textContent, li.getBoundingClientRect()]);
+  const more = panel.querySelector('.more');
+  return { rows: new Set(items.map(([, b]) => Math.round(b.top))).size, names: items.map(([text]) => text),
+           inside: items.filter(([, b]) => b.top >= box.top - 0.5 && b.bottom <= box.bottom + 0.5).map(([text]) => text),
+           more: more.hidden ? null : more.textContent };
+}"""
+
+
+def test_a_trace_switched_to_beside_the_open_list_is_framed_at_30_percent_with_two_legend_rows(vrmon_server, open_app, page):
+    checkout = burst_then_wait_batch(wait_s=60.0)  # 13 services: three rows of names beside the list
+    checkout.start_us = [start - HOUR_US for start in checkout.start_us]  # older: the chain is shown first
+    store = SpanStore()
+    store.add(deep_chain_batch(300))
+    store.add(checkout)
+    open_app(vrmon_server([], store=store, host_metrics=True))
+    page.wait_for_function("window.vrmon.stats().hostGauge > 0", timeout=20_000)  # the gauge takes the bottom bar's right end
+    assert not page.evaluate("document.querySelector('#trace-list').classList.contains('collapsed')")
+    show(page, checkout.trace_id[0])
+    framed = mark_figures(page)
+    print(f"\n60 s-wait checkout beside the open list: {framed['box_share']:.1%} of the canvas")
+    assert framed["box_share"] >= 0.30, framed["box"]
+    legend = page.evaluate(LEGEND_JS)
+    shown = sorted(set(checkout.service))
+    hidden = len(legend["names"]) - len(legend["inside"])
+    print(f"legend: {legend}")
+    assert sorted(legend["names"]) == shown  # only the services on show
+    assert len(legend["inside"]) < len(shown) and legend["more"] == f"+{hidden} more"
+
+    page.click("#legend .more")  # unfolds every name
+    page.wait_for_function("(n) => document.querySelector('#legend .more').textContent === 'fewer'", timeout=10_000)
+    legend = page.evaluate(LEGEND_JS)
+    assert legend["rows"] > 2 and sorted(legend["inside"]) == shown, legend
+    page.keyboard.press("l")  # folds away, button and all
+    assert page.locator("#legend ul").is_hidden() and page.locator("#legend .more").is_hidden()
     assert not page.errors

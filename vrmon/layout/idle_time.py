@@ -13,6 +13,10 @@ import numpy as np
 
 BREAK_SHARE = 0.04  # of the compressed time axis, the width of one break
 IDLE_SHARE = 0.6  # of the trace's extent, how much must be idle stretches for them to be compressed
+# of the trace's extent, a bar whose length cannot be seen without breaks: the bars span ~690 px
+# at the desktop's default view beside the open trace list (1280×720), of which the trace fills
+# 75-100 %, so 2 % is 10-14 px, narrower than a bar is tall (~15 px): a dot, not a length
+UNSEEN_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,16 @@ def event_times(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate([start, end]).astype(np.float64))
 
 
-def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
-    """The warp that shrinks every stretch between consecutive `events` (`event_times`, in µs
-    from the trace's start) longer than `min_share` of the trace's extent; no breaks when
-    `min_share` ≤ 0, when the trace is not mostly idle (the stretches add up to less than
-    IDLE_SHARE of it: its activity is spread, and breaks would only cut it up), for a stretch
-    shorter than all the trace's activity besides the stretches kept, or when it is all
-    idle (its spans all start at one time and end at another: no activity to keep)."""
+def idle_warp(events: np.ndarray, start: np.ndarray, end: np.ndarray, min_share: float) -> TimeWarp:
+    """The warp that shrinks every stretch between consecutive `events` (`event_times` of the
+    spans' `start` and `end`, in µs from the trace's start) longer than `min_share` of the trace's
+    extent; no breaks when `min_share` ≤ 0, when the trace is not mostly idle (the stretches add
+    up to less than IDLE_SHARE of it: its activity is spread, and breaks would only cut it up), for
+    a stretch shorter than all the trace's activity besides the stretches kept, when it is all
+    idle (its spans all start at one time and end at another: no activity to keep), or where
+    breaks do not help: no span between them (crossing none) would be narrower than UNSEEN_SHARE
+    of the trace without them (a 4.2 ms call whose one child lasts 3.87 ms: the child's stretch
+    is most of the trace, but cutting it drew the child as a sliver and its first 60 µs wide)."""
     extent = float(events[-1]) if len(events) else 1.0
     identity = TimeWarp(np.array([0.0, max(extent, 1.0)]), np.array([0.0, max(extent, 1.0)]), np.empty((0, 2)))
     if min_share <= 0 or not len(events):
@@ -70,11 +77,23 @@ def idle_warp(events: np.ndarray, min_share: float) -> TimeWarp:
     active = extent - float(lengths.sum())
     if active <= 0:  # spans that only start and end together (2 copies of one span): nothing to see between breaks
         return identity
+    if not unseen_between(gaps, start, end, UNSEEN_SHARE * extent):
+        return identity
     width = BREAK_SHARE * max(active, 1.0) / (1 - len(gaps) * BREAK_SHARE)
     knots = np.concatenate([[0.0], gaps.ravel(), [extent]])
     lengths = np.diff(knots)
     lengths[1::2] = width  # every other segment is a break
     return TimeWarp(knots, np.concatenate([[0.0], np.cumsum(lengths)]), gaps)
+
+
+def unseen_between(gaps: np.ndarray, start: np.ndarray, end: np.ndarray, narrow: float) -> bool:
+    """Whether a span that crosses none of `gaps` ((k, 2) true start and end, ascending) lasts
+    less than `narrow` µs but not 0 µs (an instant is drawn as a mark of its own size at any scale)."""
+    # the first gap starting at or after each span's start: the span crosses a gap iff it ends after that one
+    first = np.searchsorted(gaps[:, 0], start)
+    crosses = (first < len(gaps)) & (gaps[np.minimum(first, len(gaps) - 1), 1] <= end)
+    duration = end - start
+    return bool(((duration > 0) & (duration < narrow) & ~crosses).any())
 
 
 def active_segments(warp: TimeWarp) -> np.ndarray:

@@ -122,7 +122,7 @@ def trace_basis(store, trace: int | None, idle_gap: float) -> TraceBasis:
     levels = depth_levels(cols.depth)
     lo, hi = room.copied("lo", true_start, spare), room.copied("hi", true_end, spare)  # carried up in place
     carry_up(lo, hi, cols.parent, levels)
-    basis = placed(kept("rows", rows), cols, t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
+    basis = placed(kept("rows", rows), cols, t0, true_start, true_end, events, idle_warp(events, true_start, true_end, idle_gap), (lo, hi),
                    KeptChildren.of(cols.parent, true_start, true_end), room, spare=spare)
     basis.__dict__["levels"] = levels  # made for the extents already: the first fold takes them
     return basis
@@ -203,7 +203,7 @@ def extended(b: TraceBasis, store, trace: int, idle_gap: float) -> TraceBasis | 
     lo, hi = room.appended("lo", b.true_extent[0], new_start), room.appended("hi", b.true_extent[1], new_end)
     grew = widen(lo, hi, cols.parent, cols.depth, n0)
     events = merged(b.events, event_times(new_start, new_end), room)
-    return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, idle_gap), (lo, hi),
+    return placed(rows, cols, b.t0, true_start, true_end, events, idle_warp(events, true_start, true_end, idle_gap), (lo, hi),
                   b.children.with_spans(cols.parent[n0:], new_end, n0), room, b, grew, len(rows))
 
 

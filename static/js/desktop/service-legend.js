@@ -1,7 +1,8 @@
 // Service → colour, for the services drawn in the current view only (a wall page, one trace),
-// in the bottom bar; its button or L folds it away and back. Framing keeps the scene above it.
+// in the bottom bar; its button or L folds it away and back, and "+N more" unfolds the names past
+// its first two rows. Framing keeps the scene above it.
 import { releaseFocusAfterClick } from "../data/format.js";
-import { legendEntries, showLegend } from "./legend-entries.js";
+import { fitLegend, legendEntries, showLegend } from "./legend-entries.js";
 import { bindKeys } from "./keymap.js";
 import { listen } from "../listen.js";
 
@@ -17,6 +18,14 @@ AFRAME.registerComponent("service-legend", {
       releaseFocusAfterClick(event);
       this.setCollapsed(!panel.classList.contains("collapsed"));
     });
+    panel.querySelector(".more").addEventListener("click", (event) => {
+      releaseFocusAfterClick(event);
+      panel.classList.toggle("unfolded");
+      fitLegend(panel);
+    });
+    // the list's width changes its rows (the trace list folding, a resized page): count them again
+    this.resized = new ResizeObserver(() => fitLegend(panel));
+    this.resized.observe(panel.querySelector("ul"));
     this.unbindKeys = bindKeys({ legend: () => this.setCollapsed(!panel.classList.contains("collapsed")) });
     this.onChange = () => this.system.sceneWork(() => this.render());
     this.unlistenScene = listen(this.el.sceneEl, { "vrmon-services": this.onChange, "vrmon-nodes": this.onChange });
@@ -24,6 +33,7 @@ AFRAME.registerComponent("service-legend", {
   },
 
   remove() {
+    this.resized.disconnect();
     this.unlistenScene();
     this.unbindKeys();
   },
@@ -31,6 +41,7 @@ AFRAME.registerComponent("service-legend", {
   setCollapsed(collapsed) {
     this.data.panel.classList.toggle("collapsed", collapsed);
     this.toggle.setAttribute("aria-expanded", String(!collapsed));
+    fitLegend(this.data.panel);
   },
 
   render() {
