@@ -87,6 +87,26 @@ def test_sixty_character_service_names_leave_the_bars_the_room(vrmon_server, ope
     assert not page.errors
 
 
+def test_a_service_name_longer_than_the_legend_is_shortened_there_not_cut(vrmon_server, open_app, page):
+    # two of the sixty-character names joined: 121 characters, wider than the legend beside the
+    # open trace list (545 px at 1280×720); before, its entry ran past the bar's edge, cut mid-letter
+    longest = f"{SIXTY[0]}-{SIXTY[1]}"
+    batch = named_batch(10 * 40, spans_per_trace=40, n_services=6, seed=6)
+    rename = dict(zip(sorted(set(batch.service)), [longest, *SIXTY[2:], "a"]))
+    batch.service = [rename[name] for name in batch.service]
+    open_app(vrmon_server([], store=store_of(batch), host_metrics=False))
+    page.wait_for_function("() => document.querySelectorAll('#legend-list li').length > 0")
+    more = page.locator("#legend .more")
+    if more.is_visible():
+        more.click()
+    legend = page.evaluate(LEGEND_JS)
+    assert legend["cut"] == [], legend
+    entry = page.evaluate("""(name) => { const li = [...document.querySelectorAll('#legend-list li')].find((li) => li.title === name);
+      const text = li && li.querySelector('.name'); return li && {shortened: text.scrollWidth > text.clientWidth, width: li.getBoundingClientRect().width}; }""", longest)
+    assert entry and entry["shortened"], entry  # its whole name is the entry's title
+    assert not page.errors
+
+
 def test_on_a_narrow_page_the_trace_list_starts_folded_and_the_waterfall_reads(vrmon_server, page, tmp_path):
     base = vrmon_server([], store=store_of(named_batch(300 * 40, spans_per_trace=40, n_services=12)))
     for width, height in [(800, 900), (1024, 768)]:

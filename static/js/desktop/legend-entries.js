@@ -20,7 +20,7 @@ export function legendEntries({ services, serviceColors, layout, nodes: { servic
 /** List `entries` in the legend `panel` (hidden when there are none). */
 export function showLegend(panel, entries) {
   panel.querySelector("ul").replaceChildren(...entries.map(([name, color]) =>
-    h("li", {}, h("span", { class: "swatch", style: { background: color } }), name)));
+    h("li", { title: name }, h("span", { class: "swatch", style: { background: color } }), h("span", { class: "name" }, name))));
   panel.querySelector(".count").textContent = String(entries.length);
   panel.hidden = entries.length === 0;
   fitLegend(panel);
