@@ -81,7 +81,7 @@ def bar_face_patch(bar: dict, labels: list[dict]) -> tuple[slice, slice]:
     face = bar["face"]
     (left, right), (top, bottom) = [(math.ceil(face[f"{a}0"]), math.floor(face[f"{a}1"]) - 1) for a in "xy"]
     clear = [(x, y) for y in range(top, bottom + 1) for x in range(left, right + 1)
-             if not any(l["x0"] - 2 <= x <= l["x1"] + 2 and l["y0"] - 2 <= y <= l["y1"] + 2 for l in labels)]
+             if not any(label["x0"] - 2 <= x <= label["x1"] + 2 and label["y0"] - 2 <= y <= label["y1"] + 2 for label in labels)]
     assert clear, f"bar {bar['id']} has no pixel on its face {face} clear of labels"
     x, y = min(clear, key=lambda p: math.hypot(p[0] - (face["x0"] + face["x1"]) / 2, p[1] - (face["y0"] + face["y1"]) / 2))
     return slice(max(y - 1, top), min(y + 1, bottom) + 1), slice(max(x - 1, left), min(x + 1, right) + 1)
