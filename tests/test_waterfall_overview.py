@@ -144,9 +144,9 @@ def test_a_fan_out_folds_into_a_summary_on_its_own_row_that_says_how_many_calls_
     assert o.frame[0] < folds[0].pos[0] - len(folds[0].text) * 0.5 * folds[0].size  # the names' column holds it
 
 
-def test_nice_ceiling_keeps_the_trace_at_75_percent_of_the_width_or_more():
-    for us in [1, 7, 99, 101, 1234, 15_002_000, 2**40]:
-        assert us <= nice_ceiling(us) and (us / nice_ceiling(us) >= 0.75 or us < 5)
+def test_nice_ceiling_keeps_the_trace_at_85_percent_of_the_width_or_more():
+    for us in [1, 7, 99, 101, 610, 1234, 15_002_000, 2**40]:
+        assert us <= nice_ceiling(us) and (us / nice_ceiling(us) >= 0.85 or us < 10)
 
 
 def test_expand_and_detail_requests_are_validated():

@@ -42,13 +42,15 @@ BARS_JS = """
   const v = new THREE.Vector3(), bars = [];
   for (let row = 0; row < count; row++) {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const face = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity }; // the front face (+z, toward the camera)
     for (let c = 0; c < 8; c++) {
       v.set(pos[row * 3] + (c & 1 ? 0.5 : -0.5) * size[row * 3], pos[row * 3 + 1] + (c & 2 ? 0.5 : -0.5) * size[row * 3 + 1],
         pos[row * 3 + 2] + (c & 4 ? 0.5 : -0.5) * size[row * 3 + 2]).applyMatrix4(entity.matrixWorld).project(camera);
       const x = (v.x + 1) / 2 * canvas.width, y = (1 - v.y) / 2 * canvas.height;
       x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+      if (c & 4) Object.assign(face, { x0: Math.min(face.x0, x), y0: Math.min(face.y0, y), x1: Math.max(face.x1, x), y1: Math.max(face.y1, y) });
     }
-    bars.push({ id: ids[row], x0, y0, x1, y1 });
+    bars.push({ id: ids[row], x0, y0, x1, y1, face });
   }
   return bars;
 }

@@ -15,7 +15,7 @@ BREAK_SHARE = 0.04  # of the compressed time axis, the width of one break
 IDLE_SHARE = 0.6  # of the trace's extent, how much must be idle stretches for them to be compressed
 # of the trace's extent, a bar whose length cannot be seen without breaks: the bars span ~690 px
 # at the desktop's default view beside the open trace list (1280×720), of which the trace fills
-# 75-100 %, so 2 % is 10-14 px, narrower than a bar is tall (~15 px): a dot, not a length
+# 85-100 %, so 2 % is 12-14 px, narrower than a bar is tall (~15 px): a dot, not a length
 UNSEEN_SHARE = 0.02
 
 
