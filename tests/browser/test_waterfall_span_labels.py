@@ -106,19 +106,23 @@ def test_each_span_of_a_small_trace_has_a_row_and_says_its_operation_and_duratio
     across = [(s["text"], b["id"]) for s, node in zip(spans, nodes) for b in bars if b["id"] != node and crosses(letters(s), b)]
     assert not across, f"labels across other bars: {across}"
 
-    # OCR, as a person reads: the whole 3D view, and the labels of the longest bars each in its own box
+    # OCR, as a person reads: each label where it is drawn (one among many bars), else anywhere in
+    # the whole 3D view (read alone, the whole view missed names as the bars around them changed:
+    # 4 of 10 of HotROD's with its axis 1.2 s long instead of 1.25 s)
     words = read_3d_view(page, tmp_path / "waterfall.png")
     # "operation · duration", or the duration alone where the operation would not fit
     parts = [(s["text"].rsplit(" · ", 1)[0] if " · " in s["text"] else "", s["text"].rsplit(" · ", 1)[-1].split()[0]) for s in spans]
     assert all(re.fullmatch(r"[\d.]+", number) for _, number in parts)
-    read_ops = [op for op, _ in parts if op and all(w.lower() in words for w in op.split())]
-    read_durations = [number for _, number in parts if number in words]
-    boxed = ocr_boxes(tmp_path / "waterfall.png", spans[:3])
-    whole = [s["text"] for s, (op, number), text in zip(spans, parts, boxed)
+    boxed = ocr_boxes(tmp_path / "waterfall.png", spans)
+    read_ops = [op for (op, _), text in zip(parts, boxed)
+                if op and (letters_and_digits(op) in text or all(w.lower() in words for w in op.split()))]
+    read_durations = [number for (_, number), text in zip(parts, boxed) if letters_and_digits(number) in text or number in words]
+    # the labels of the longest bars, read whole in their own boxes
+    whole = [s["text"] for s, (op, number), text in zip(spans[:3], parts, boxed)
              if letters_and_digits(op) in text and letters_and_digits(number) in text]
-    print(f"  OCR: the 3D view gives {len(read_ops)} of {len(spans)} operations and {len(read_durations)} durations; "
-          f"the longest bars' labels read whole in their boxes: {whole} (read {boxed})")
-    assert whole, boxed
+    print(f"  OCR, in place or in the whole view: {len(read_ops)} of {len(spans)} operations and {len(read_durations)} durations; "
+          f"the longest bars' labels read whole in their boxes: {whole} (read {boxed[:3]})")
+    assert whole, boxed[:3]
     if len(spans) >= 8:
         assert len(read_ops) >= len(spans) // 2 and len(read_durations) >= len(spans) // 2
     assert not page.errors
