@@ -50,7 +50,8 @@ class WaterfallParams:
     overview_pixels: float = param(1000.0, "pixels `width` takes on a screen at the overview")
     idle_gap: float = param(0.2,
                             "share of the trace: a stretch in which no span starts or ends shrinks to a break if it lasts longer than this "
-                            "share and longer than all the rest of the trace's activity, and such stretches make up at least 60 % of the trace (0: never)")
+                            "share and longer than all the rest of the trace's activity, such stretches make up at least 60 % of the trace, "
+                            "and without them a span between them (crossing none) would be narrower than 2 % of the trace (0: never)")
 
 
 @dataclass(frozen=True)
