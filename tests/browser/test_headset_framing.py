@@ -27,9 +27,19 @@ CASES = {
 # and at rest in front of the waist.
 LEFT_HAND_POSES = {"held out": [-0.42, 1.22, -0.7], "at rest": [-0.2, 1.0, -0.35]}
 MENU_SHOWN_JS = "document.querySelector('#wrist-menu').object3D.visible"
-NAMES_SETTLED_JS = """() => { const c = document.querySelector('[vr-span-labels]').components['vr-span-labels'];
-  return c.texts.filter((t) => t.text).every((t) => t.textRenderInfo && t.textRenderInfo.parameters.text === t.text)
-    && (c.nextRefresh < performance.now() - 50 || (window.vrmon.requestFrame(), false)); }"""
+SPAN_LABELS_JS = "document.querySelector('[vr-span-labels]').components['vr-span-labels']"
+NAMES_TYPESET_JS = f"""() => {SPAN_LABELS_JS}.texts.filter((t) => t.text)
+  .every((t) => t.textRenderInfo && t.textRenderInfo.parameters.text === t.text)"""
+
+
+def names_placed(page) -> None:
+    """Wait for the span names placed for the head where it is now, and typeset. vr-span-labels
+    places them every 300 ms of the scene's own clock, on frames drawn: one is asked for and waited
+    for (before, a wait on the page's clock could pass before any placement after the head turned
+    back from the wrist menu: no names, in a fresh-clone CI at load 8)."""
+    page.evaluate(f"() => {{ {SPAN_LABELS_JS}.nextRefresh = 0; }}")
+    page.wait_for_function(f"() => {SPAN_LABELS_JS}.nextRefresh > 0 || (window.vrmon.requestFrame(), false)")
+    page.wait_for_function(NAMES_TYPESET_JS)
 
 
 def assert_ahead(content: dict, widest: float, tallest: float, lowest: float = -30) -> None:
@@ -47,7 +57,7 @@ def test_a_small_trace_stands_at_a_comfortable_size_with_names_readable_and_over
     for pose, at in LEFT_HAND_POSES.items():
         # looking at the picture, the menu is folded; a glance at it opens it
         page.evaluate("async (at) => { await window.headset.place('left', at); }", at)
-        page.wait_for_function(NAMES_SETTLED_JS)
+        names_placed(page)
         next_frames(page)
         ahead = headset_figures(page)
         assert ahead["menu"] is None, ahead["menu"]
@@ -62,7 +72,7 @@ def test_a_small_trace_stands_at_a_comfortable_size_with_names_readable_and_over
     wait_for_panel(page, table[target]["operation"])
     page.wait_for_function(f"(n) => document.querySelector('[vr-span-labels]').components['vr-span-labels'].texts[0].text === n",
                            arg=f"{table[target]['service']}: {table[target]['operation']}")
-    page.wait_for_function(NAMES_SETTLED_JS)
+    names_placed(page)
     next_frames(page)
     selected = headset_figures(page)
     print(f"\n{case}, looking ahead: {summary(ahead)}\n{case}, span selected: {summary(selected)}\n"
@@ -175,7 +185,7 @@ def test_a_20k_span_trace_over_40_services_stands_within_a_glance_with_every_lan
     page, _ = enter_headset(vrmon_server, open_app, server_snapshot, page, SMALL_VIEWPORT, replay=(), store=store, host_metrics=False)
     # the headset's layout (vrmon/layout/page_shape.py's HEADSET) is framed when it comes
     page.wait_for_function("() => window.vrmon.system.scene.frame && document.querySelector('[scene-labels]').getObject3D('labels')")
-    page.wait_for_function(NAMES_SETTLED_JS)
+    names_placed(page)
     next_frames(page)
     figures = headset_figures(page)
     print(f"\n20k spans over 40 services: {summary(figures)}, {visible_share(figures, 0.1):.0%} of the marks in view ≥ 0.1°")
