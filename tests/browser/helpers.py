@@ -68,6 +68,22 @@ def next_frames(page: Any, count: int = 2, timeout: float = 30_000) -> None:
     page.wait_for_function(f"(n) => {rendered} >= n || (window.vrmon.requestFrame(), false)", arg=start + count, timeout=timeout)
 
 
+SPAN_LABELS_JS = "document.querySelector('[vr-span-labels]').components['vr-span-labels']"
+NAMES_TYPESET_JS = f"""() => {SPAN_LABELS_JS}.texts.filter((t) => t.text)
+  .every((t) => t.textRenderInfo && t.textRenderInfo.parameters.text === t.text)"""
+
+
+def names_placed(page: Any) -> None:
+    """Wait for the span names placed for the head where it is now, and typeset. vr-span-labels
+    places them every 300 ms of the scene's own clock, on frames drawn: one is asked for and waited
+    for (before, waits compared its refresh time, on the scene's clock, with the page's clock, which
+    is always ahead: they could pass before any placement after the head moved — no names, looking
+    back from the wrist menu, in a fresh-clone CI at load 8)."""
+    page.evaluate(f"() => {{ {SPAN_LABELS_JS}.nextRefresh = 0; }}")
+    page.wait_for_function(f"() => {SPAN_LABELS_JS}.nextRefresh > 0 || (window.vrmon.requestFrame(), false)")
+    page.wait_for_function(NAMES_TYPESET_JS)
+
+
 def settled(page: Any) -> None:
     """Wait until no span is fading in or out, and the result is drawn."""
     page.wait_for_function("!document.querySelector('[span-instances]').components['span-instances'].fades?.animating")

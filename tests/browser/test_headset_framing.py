@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.headset_figures import headset_figures, summary, visible_share
-from tests.browser.helpers import next_frames
+from tests.browser.helpers import names_placed, next_frames
 from tests.browser.test_headset import HOTROD, MANY_TRACES, SMALL_VIEWPORT, enter_headset, front_top_span, wait_for_panel
 from tests.generated_traces import named_store
 
@@ -27,19 +27,6 @@ CASES = {
 # and at rest in front of the waist.
 LEFT_HAND_POSES = {"held out": [-0.42, 1.22, -0.7], "at rest": [-0.2, 1.0, -0.35]}
 MENU_SHOWN_JS = "document.querySelector('#wrist-menu').object3D.visible"
-SPAN_LABELS_JS = "document.querySelector('[vr-span-labels]').components['vr-span-labels']"
-NAMES_TYPESET_JS = f"""() => {SPAN_LABELS_JS}.texts.filter((t) => t.text)
-  .every((t) => t.textRenderInfo && t.textRenderInfo.parameters.text === t.text)"""
-
-
-def names_placed(page) -> None:
-    """Wait for the span names placed for the head where it is now, and typeset. vr-span-labels
-    places them every 300 ms of the scene's own clock, on frames drawn: one is asked for and waited
-    for (before, a wait on the page's clock could pass before any placement after the head turned
-    back from the wrist menu: no names, in a fresh-clone CI at load 8)."""
-    page.evaluate(f"() => {{ {SPAN_LABELS_JS}.nextRefresh = 0; }}")
-    page.wait_for_function(f"() => {SPAN_LABELS_JS}.nextRefresh > 0 || (window.vrmon.requestFrame(), false)")
-    page.wait_for_function(NAMES_TYPESET_JS)
 
 
 def assert_ahead(content: dict, widest: float, tallest: float, lowest: float = -30) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import next_frames
+from tests.browser.helpers import names_placed, next_frames
 from tests.browser.test_headset import SMALL_VIEWPORT, enter_headset, front_top_span, open_panel_on
 
 pytestmark = pytest.mark.browser
@@ -66,8 +66,7 @@ def test_span_names_in_the_headset_never_overlap_and_keep_their_angle(vrmon_serv
             redis = [node_id for node_id, node in table.items() if node["service"] == "redis-manual"]
             page.evaluate("""(id) => { const rig = document.querySelector('#rig').object3D;
               const [x, y, z] = window.headset.spanPoint(id); rig.position.set(x, y - 1.6, z + 1.2); }""", redis[0])
-            page.wait_for_function("() => { const c = document.querySelector('[vr-span-labels]').components['vr-span-labels'];"
-                                   " return c.nextRefresh < performance.now() - 50 || (window.vrmon.requestFrame(), false); }")
+            names_placed(page)
         names = shown_names(page)
         print(f"\n{where}: {len(names)} names, smallest {min(n['letterDegrees'] for n in names):.2f}°")
         assert len(names) >= 2, names
